@@ -1,0 +1,36 @@
+// LOCAL-ONLY development values. They are not secrets: they exist so that `npm start`, the tests and
+// the benchmarks run with zero set-up against the SALESmanago simulator. Never use them in production.
+
+export const LOCAL_PORTS = { worker: 8787, shop: 8788, simulator: 8790 } as const;
+
+/** The account the simulator accepts. */
+export const LOCAL_ACCOUNT = {
+  clientId: 'localclient01',
+  apiSecret: 'local-only-api-secret',
+  owner: 'owner@shop.localhost',
+} as const;
+
+export const LOCAL_SECRETS = {
+  SHOP_API_SECRET: 'local-only-shop-api-secret',
+  CALLBACK_SECRET: 'local-only-callback-secret',
+  ADMIN_PASSWORD: 'local-only-admin',
+} as const;
+
+/** Worker vars for local runs, given the simulator's base URL. */
+export function localWorkerVars(simulatorUrl: string): Record<string, string> {
+  return {
+    SALESMANAGO_ENDPOINT: simulatorUrl,
+    SALESMANAGO_CLIENT_ID: LOCAL_ACCOUNT.clientId,
+    SALESMANAGO_API_SECRET: LOCAL_ACCOUNT.apiSecret,
+    SALESMANAGO_OWNER: LOCAL_ACCOUNT.owner,
+    SALESMANAGO_LOCATION: 'sm_edge_demo',
+    SHOP_DOMAINS: 'localhost,127.0.0.1',
+    TAGS_REGISTRATION: 'REGISTRATION',
+    TAGS_NEWSLETTER: 'NEWSLETTER',
+    TAGS_PURCHASE_LOGGED_IN: 'PURCHASE',
+    TAGS_PURCHASE_GUEST: 'GUEST_PURCHASE',
+    DOUBLE_OPT_IN: 'false',
+    SALESMANAGO_TIMEOUT_MS: '2000',
+    ...LOCAL_SECRETS,
+  };
+}

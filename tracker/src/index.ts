@@ -1,0 +1,2 @@
+// PLACEHOLDER entry until the tracker lands.
+export {};

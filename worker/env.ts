@@ -1,0 +1,33 @@
+// The worker's bindings, as declared in wrangler.toml. Carried through hono as `{ Bindings: Env }`.
+import type { QueueMessage } from './delivery/messages.ts';
+
+export interface Env {
+  CONSENTS: KVNamespace;
+  LEDGER: D1Database;
+  EVENTS: Queue<QueueMessage>;
+  ASSETS: Fetcher;
+  RATE_LIMIT_IP: RateLimit;
+  RATE_LIMIT_VISITOR: RateLimit;
+
+  SALESMANAGO_ENDPOINT?: string;
+  SALESMANAGO_CLIENT_ID?: string;
+  SALESMANAGO_API_SECRET?: string;
+  SALESMANAGO_OWNER?: string;
+  SALESMANAGO_LOCATION?: string;
+  SHOP_DOMAINS?: string;
+  SHOP_API_SECRET?: string;
+  CALLBACK_SECRET?: string;
+  ADMIN_PASSWORD?: string;
+  TAGS_REGISTRATION?: string;
+  TAGS_NEWSLETTER?: string;
+  TAGS_PURCHASE_LOGGED_IN?: string;
+  TAGS_PURCHASE_GUEST?: string;
+  DOUBLE_OPT_IN?: string;
+  DOUBLE_OPT_IN_EMAIL_ID?: string;
+  DOUBLE_OPT_IN_LANGUAGE?: string;
+  SHOP_WEBHOOK_URL?: string;
+  /** Local development only: SALESmanago request timeout in ms (default 10 000). */
+  SALESMANAGO_TIMEOUT_MS?: string;
+}
+
+export type AppEnv = { Bindings: Env };

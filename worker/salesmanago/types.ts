@@ -1,0 +1,66 @@
+// The SALESmanago client's public shapes. The delivery pipeline depends only on these.
+
+/** Documented contactExtEventType values (salesmanago-api.md §3.4). */
+export const EVENT_TYPES = [
+  'PURCHASE', 'CART', 'VISIT', 'PHONE_CALL', 'OTHER', 'RESERVATION', 'CANCELLED', 'ACTIVATION',
+  'MEETING', 'OFFER', 'DOWNLOAD', 'LOGIN', 'TRANSACTION', 'CANCELLATION', 'RETURN', 'SURVEY',
+  'APP_STATUS', 'APP_TYPE_WEB', 'APP_TYPE_MANUAL', 'APP_TYPE_RETENTION', 'APP_TYPE_UPSALE',
+  'LOAN_STATUS', 'LOAN_ORDER', 'FIRST_LOAN', 'REPEATED_LOAN',
+] as const;
+export type ContactExtEventType = (typeof EVENT_TYPES)[number];
+
+export interface SalesmanagoConfig {
+  /** Base URL, no trailing slash, e.g. https://app3.salesmanago.com */
+  endpoint: string;
+  clientId: string;
+  apiSecret: string;
+  owner: string;
+  /** Per-request timeout (AbortSignal). */
+  timeoutMs: number;
+}
+
+/** Newsletter intent. "no-change" sends every force flag false: it never opts anyone out. */
+export type ConsentIntent = 'subscribe' | 'unsubscribe' | 'no-change';
+
+export interface ContactUpsert {
+  email: string;
+  name?: string;
+  phone?: string;
+  company?: string;
+  /** Two-letter language, sent upper-case. */
+  lang?: string;
+  tags?: string[];
+  consent: ConsentIntent;
+  /** Used only when consent is "subscribe" (API double opt-in). */
+  doubleOptIn?: { emailId?: string; language?: string };
+}
+
+/** Who an event belongs to: an e-mail, or a SALESmanago contactId (the smclient cookie). */
+export type ContactRef = { email: string } | { contactId: string };
+
+export interface ContactEvent {
+  contactExtEventType: ContactExtEventType;
+  /** Unix ms. */
+  date: number;
+  description?: string;
+  /** Comma-joined product ids. */
+  products?: string;
+  location?: string;
+  value?: number;
+  externalId?: string;
+  shopDomain?: string;
+  /** detail1..detail20, in order; undefined entries are skipped. */
+  details?: (string | undefined)[];
+}
+
+export interface EventItem {
+  contact: ContactRef;
+  event: ContactEvent;
+}
+
+/** A field shortened to fit SALESmanago's limits before sending. */
+export interface Truncation {
+  field: string;
+  from: number;
+  to: number;
+}
