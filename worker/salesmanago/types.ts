@@ -1,4 +1,5 @@
 // The SALESmanago client's public shapes. The delivery pipeline depends only on these.
+import type { SalesmanagoError } from './errors.ts';
 
 /** Documented contactExtEventType values (salesmanago-api.md §3.4). */
 export const EVENT_TYPES = [
@@ -63,4 +64,21 @@ export interface Truncation {
   field: string;
   from: number;
   to: number;
+  /**
+   * "shortened": from/to are lengths in UTF-16 code units (a surrogate pair is never split);
+   * "dropped": the field was not sent (from = its length or count, to = 0 or the count kept);
+   * "converted": a seconds date sent as ms (from/to are the values). Absent means "shortened".
+   */
+  kind?: 'shortened' | 'dropped' | 'converted';
+  /** In batch results: the index of the item in the array given to the batch method. */
+  item?: number;
 }
+
+/**
+ * One chunk (<= 400 items) of a batch call: items [start, end) of the caller's array.
+ * Batch methods never throw; each chunk either went through or carries its error.
+ */
+export type ChunkResult<T> = { start: number; end: number; truncations: Truncation[] } & (
+  | { ok: true; value: T }
+  | { ok: false; error: SalesmanagoError }
+);
