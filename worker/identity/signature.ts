@@ -62,7 +62,11 @@ export async function firstUse(db: D1Database, v1: string, t: number): Promise<b
   return result.meta.changes === 1;
 }
 
-/** hono middleware for /api/v1/*: verifies the signature and refuses replays. */
+/**
+ * hono middleware for /api/v1/*: verifies the signature and refuses replayed writes. Reads (GET) are
+ * not checked for replay: repeating one changes nothing, and two identical polls within the same
+ * second legitimately carry the same signature.
+ */
 export const verifyShopSignature = createMiddleware<AppEnv>(async (c, next) => {
   const secret = c.env.SHOP_API_SECRET?.trim();
   if (!secret) return c.json({ error: 'SHOP_API_SECRET is not configured on the worker' }, 401);
@@ -77,7 +81,8 @@ export const verifyShopSignature = createMiddleware<AppEnv>(async (c, next) => {
     Math.floor(Date.now() / 1000),
   );
   if (!check.ok) return c.json({ error: check.error }, 401);
-  if (!(await firstUse(c.env.LEDGER, check.v1, check.t))) {
+  const isRead = c.req.method === 'GET' || c.req.method === 'HEAD';
+  if (!isRead && !(await firstUse(c.env.LEDGER, check.v1, check.t))) {
     return c.json({ error: `${SIGNATURE_HEADER} was already used (replay)` }, 401);
   }
   await next();

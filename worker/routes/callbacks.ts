@@ -1,5 +1,64 @@
-// STUB: replaced by the issue that builds this route.
-import { Hono } from 'hono';
+// SALESmanago's opt-in / opt-out callbacks (design.md "SALESmanago callbacks"):
+//   GET|POST /callbacks/opt-in?email=<e-mail>&key=<hex sha1(email + CALLBACK_SECRET)>, and /opt-out.
+// A POST may carry email/key in the query, a form body or a JSON body.
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../env.ts';
+import { acceptCallback } from '../consent/callback.ts';
+import type { ConsentStatus } from '../consent/changes.ts';
 
-export const callbacks = new Hono<AppEnv>().all('*', (c) => c.json({ error: 'not implemented yet' }, 501 as 404));
+type Fields = { email?: string | null; key?: string | null };
+
+function field(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+async function readFields(c: Context<AppEnv>): Promise<Fields | { error: string }> {
+  const query = new URL(c.req.url).searchParams;
+  const fields: Fields = { email: query.get('email'), key: query.get('key') };
+  if (c.req.method !== 'POST' || (fields.email !== null && fields.key !== null)) return fields;
+
+  const type = c.req.header('content-type') ?? '';
+  let body: Record<string, unknown>;
+  if (/multipart\/form-data/i.test(type)) {
+    body = await c.req.parseBody();
+  } else if (/json/i.test(type)) {
+    try {
+      const parsed: unknown = await c.req.json();
+      body = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+    } catch {
+      return { error: 'body is not valid JSON' };
+    }
+  } else {
+    // application/x-www-form-urlencoded, or anything else shaped like it.
+    body = Object.fromEntries(new URLSearchParams(await c.req.text()));
+  }
+  return { email: fields.email ?? field(body.email), key: fields.key ?? field(body.key) };
+}
+
+function schedule(c: Context<AppEnv>, work: Promise<unknown>[]): Promise<unknown> | undefined {
+  if (work.length === 0) return undefined;
+  const all = Promise.all(work);
+  try {
+    c.executionCtx.waitUntil(all);
+    return undefined;
+  } catch {
+    // Called without an execution context (in-process from the setup page, or a unit test): wait.
+    return all;
+  }
+}
+
+function handler(kind: ConsentStatus) {
+  return async (c: Context<AppEnv>) => {
+    const fields = await readFields(c);
+    if ('error' in fields) return c.json({ error: fields.error }, 400);
+    const answer = await acceptCallback(c.env, kind, fields);
+    await schedule(c, answer.later);
+    return c.json(answer.body, answer.status);
+  };
+}
+
+export const callbacks = new Hono<AppEnv>()
+  .use(bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json({ error: 'body is larger than 16 KB' }, 413) }))
+  .on(['GET', 'POST'], '/opt-in', handler('opt-in'))
+  .on(['GET', 'POST'], '/opt-out', handler('opt-out'));

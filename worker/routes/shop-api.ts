@@ -1,5 +1,95 @@
-// STUB: replaced by the issue that builds this route.
-import { Hono } from 'hono';
+// Shop server API (design.md "Shop server API"): order events, contacts and history batches.
+// Every request is signed (verifyShopSignature: 401 when missing, wrong, outside ±300 s or replayed).
+// Routes only validate and enqueue; see ingest/enqueue.ts for the ledger-then-queue order.
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import * as v from 'valibot';
 import type { AppEnv } from '../env.ts';
+import type { QueueMessage } from '../delivery/messages.ts';
+import { verifyShopSignature } from '../identity/signature.ts';
+import { enqueue, MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
+import { describeIssues } from '../ingest/problems.ts';
+import { ledgerUnavailable, readJson } from '../ingest/request.ts';
+import { acceptShopContact, acceptShopEvent } from '../ingest/shop.ts';
+import { recordShopConsent } from '../ingest/shop-consent.ts';
+import { shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 
-export const shopApi = new Hono<AppEnv>().all('*', (c) => c.json({ error: 'not implemented yet' }, 501 as 404));
+export const MAX_SHOP_BODY_BYTES = 256 * 1024;
+export const MAX_BATCH_BODY_BYTES = 10 * 1024 * 1024;
+
+const limit = (maxSize: number) =>
+  bodyLimit({
+    maxSize,
+    onError: (c) => c.json({ error: `body is larger than ${Math.round(maxSize / 1024)} KB` }, 413),
+  });
+
+const tooLarge = (bytes: number) => `is too large once normalised (${bytes} bytes; at most ${MAX_MESSAGE_BYTES})`;
+
+async function parseBody<T>(c: Context<AppEnv>, schema: v.GenericSchema<unknown, T>): Promise<{ ok: true; value: T } | { ok: false; response: Response }> {
+  const json = await readJson(c);
+  if (!json.ok) return { ok: false, response: c.json({ error: json.error }, 400) };
+  const parsed = v.safeParse(schema, json.value);
+  if (!parsed.success) return { ok: false, response: c.json({ error: describeIssues(parsed.issues) }, 400) };
+  return { ok: true, value: parsed.output };
+}
+
+export const shopApi = new Hono<AppEnv>();
+
+shopApi.post('/events', limit(MAX_SHOP_BODY_BYTES), verifyShopSignature, async (c) => {
+  const receivedAt = Date.now();
+  const body = await parseBody(c, shopEventSchema);
+  if (!body.ok) return body.response;
+  const message: QueueMessage = { kind: 'event', event: acceptShopEvent(body.value, receivedAt) };
+  const bytes = messageBytes(message);
+  if (bytes > MAX_MESSAGE_BYTES) return c.json({ error: `body: ${tooLarge(bytes)}` }, 413);
+  try {
+    const [outcome] = (await enqueue(c.env, [message], { now: receivedAt })).outcomes;
+    return c.json(outcome, outcome?.status === 'duplicate' ? 200 : 202);
+  } catch (err) {
+    return ledgerUnavailable(c, err);
+  }
+});
+
+shopApi.post('/contacts', limit(MAX_SHOP_BODY_BYTES), verifyShopSignature, async (c) => {
+  const receivedAt = Date.now();
+  const body = await parseBody(c, shopContactSchema);
+  if (!body.ok) return body.response;
+  const contact = acceptShopContact(body.value, receivedAt);
+  try {
+    const [outcome] = (await enqueue(c.env, [{ kind: 'contact', contact }], { now: receivedAt })).outcomes;
+    await recordShopConsent(c.env.CONSENTS, contact);
+    return c.json(outcome, 202);
+  } catch (err) {
+    return ledgerUnavailable(c, err);
+  }
+});
+
+shopApi.post('/batch', limit(MAX_BATCH_BODY_BYTES), verifyShopSignature, async (c) => {
+  const receivedAt = Date.now();
+  const envelope = await parseBody(c, shopBatchSchema);
+  if (!envelope.ok) return envelope.response;
+  // Every item is checked before anything is recorded: a batch is accepted whole or refused whole.
+  const messages: QueueMessage[] = [];
+  for (const [index, item] of envelope.value.items.entries()) {
+    let message: QueueMessage;
+    if (item.kind === 'event') {
+      const parsed = v.safeParse(shopEventSchema, item);
+      if (!parsed.success) return c.json({ error: describeIssues(parsed.issues, `items[${index}]`) }, 400);
+      message = { kind: 'event', event: acceptShopEvent(parsed.output, receivedAt) };
+    } else {
+      const parsed = v.safeParse(shopContactSchema, item);
+      if (!parsed.success) return c.json({ error: describeIssues(parsed.issues, `items[${index}]`) }, 400);
+      message = { kind: 'contact', contact: acceptShopContact(parsed.output, receivedAt) };
+    }
+    const bytes = messageBytes(message);
+    if (bytes > MAX_MESSAGE_BYTES) return c.json({ error: `items[${index}]: ${tooLarge(bytes)}` }, 400);
+    messages.push(message);
+  }
+  try {
+    const { outcomes } = await enqueue(c.env, messages, { now: receivedAt });
+    for (const m of messages) if (m.kind === 'contact') await recordShopConsent(c.env.CONSENTS, m.contact);
+    return c.json({ items: outcomes }, outcomes.some((o) => o.status === 'queued') ? 202 : 200);
+  } catch (err) {
+    return ledgerUnavailable(c, err);
+  }
+});

@@ -1,0 +1,89 @@
+// The whole product running locally: the SALESmanago simulator, the worker under `wrangler dev`
+// (local KV, Queues, D1 with migrations applied) and the demo shop. Used by `npm start`, the
+// end-to-end and browser tests, and the benchmarks.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type Simulator } from '../simulator/server.ts';
+import { startDemoShop } from '../demo-shop/server.ts';
+import { LOCAL_ACCOUNT, LOCAL_PORTS, LOCAL_SECRETS, localWorkerVars } from './local-values.ts';
+import { ROOT, WRANGLER, freePort, run, start, waitFor, type Child } from './processes.ts';
+
+export interface StackOptions {
+  /** Fixed ports (npm start) or free ones (tests, default). */
+  ports?: { worker: number; shop: number; simulator: number };
+  /** Where wrangler keeps local KV/D1/Queues state; a fresh temporary folder by default. */
+  persistTo?: string;
+  /** Extra or overriding worker vars. */
+  vars?: Record<string, string>;
+  /** Echo wrangler's output. */
+  echo?: boolean;
+  /** An alternate wrangler config (e.g. the benchmarks' copy with higher rate limits); wrangler.toml by default. */
+  config?: string;
+}
+
+export interface Stack {
+  workerUrl: string;
+  shopUrl: string;
+  simulatorUrl: string;
+  simulator: Simulator;
+  worker: Child;
+  stop: () => Promise<void>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const ports = options.ports ?? { worker: await freePort(), shop: await freePort(), simulator: await freePort() };
+  const temporary = options.persistTo === undefined;
+  const persistTo = options.persistTo ?? mkdtempSync(join(tmpdir(), 'sm-edge-state-'));
+  const workerUrl = `http://localhost:${ports.worker}`;
+
+  const simulator = await startSimulator({
+    port: ports.simulator,
+    host: '127.0.0.1',
+    accounts: [LOCAL_ACCOUNT],
+    callbacks: {
+      optIn: `${workerUrl}/callbacks/opt-in?email=$email$&key=sha1($email$${LOCAL_SECRETS.CALLBACK_SECRET})`,
+      optOut: `${workerUrl}/callbacks/opt-out?email=$email$&key=sha1($email$${LOCAL_SECRETS.CALLBACK_SECRET})`,
+    },
+  });
+  const stoppers: (() => Promise<void>)[] = [() => simulator.close()];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    if (temporary) rmSync(persistTo, { recursive: true, force: true });
+  };
+
+  try {
+    const config = options.config ? ['--config', options.config] : [];
+    await run(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'sm-edge-ledger', '--local', '--persist-to', persistTo, ...config], {
+      CI: 'true', // no interactive confirmation
+    });
+    const vars = { ...localWorkerVars(simulator.url), ...options.vars };
+    const worker = start(
+      process.execPath,
+      [
+        WRANGLER, 'dev',
+        ...config,
+        '--ip', '127.0.0.1',
+        '--port', String(ports.worker),
+        '--inspector-port', String(await freePort()),
+        '--persist-to', persistTo,
+        '--show-interactive-dev-session=false',
+        '--log-level', 'warn',
+        ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+      ],
+      { echo: options.echo ?? false, env: { WRANGLER_SEND_METRICS: 'false', CI: 'true' } },
+    );
+    stoppers.push(() => worker.stop());
+    await waitFor(`${workerUrl}/health`, 60_000, worker);
+
+    const shop = await startDemoShop({ port: ports.shop, collectorUrl: workerUrl });
+    stoppers.push(() => shop.close());
+
+    return { workerUrl, shopUrl: shop.url, simulatorUrl: simulator.url, simulator, worker, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+export { LOCAL_PORTS, ROOT };

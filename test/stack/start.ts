@@ -1,0 +1,29 @@
+// `npm start`: the worker, the SALESmanago simulator and the demo shop, with zero set-up.
+// Local state lives in .wrangler/state (git-ignored). Ctrl-C stops everything.
+import { join } from 'node:path';
+import { LOCAL_PORTS, LOCAL_SECRETS } from './local-values.ts';
+import { ROOT, startStack } from './stack.ts';
+
+const stack = await startStack({ ports: LOCAL_PORTS, persistTo: join(ROOT, '.wrangler/state'), echo: process.argv.includes('--verbose') });
+
+console.log(`
+salesmanago-edge is running (local development values; see test/stack/local-values.ts)
+
+  Demo shop             ${stack.shopUrl}
+  Worker (collector)    ${stack.workerUrl}        health: ${stack.workerUrl}/health
+  Tracker script        ${stack.workerUrl}/s.js
+  Setup page            ${stack.workerUrl}/setup   (any user, password ${LOCAL_SECRETS.ADMIN_PASSWORD})
+  SALESmanago simulator ${stack.simulatorUrl}/__sim
+
+Ctrl-C stops everything.`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nstopping…');
+  await stack.stop();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,65 @@
+// One opt-in/opt-out callback from SALESmanago: check the address and the key, store the status.
+// Plain function; the route only extracts email/key and schedules `later` with waitUntil.
+import { readConfig } from '../config.ts';
+import type { Env } from '../env.ts';
+import { LAST_CALLBACK_KEY, LAST_REFUSED_CALLBACK_KEY, noteCallback } from './activity.ts';
+import { keyMatches } from './callback-key.ts';
+import type { ConsentStatus } from './changes.ts';
+import { readEmail } from './email.ts';
+import { recordConsent, TEST_EMAIL } from './store.ts';
+import { enqueueConsentWebhook } from './webhook.ts';
+
+export interface CallbackAnswer {
+  status: 200 | 400 | 403 | 503;
+  body: { success: true } | { error: string };
+  /** Work that must not delay the answer (activity notes, webhook enqueue). */
+  later: Promise<unknown>[];
+}
+
+export async function acceptCallback(
+  env: Env,
+  kind: ConsentStatus,
+  input: { email?: string | null; key?: string | null },
+  now: number = Date.now(),
+): Promise<CallbackAnswer> {
+  const refuse = (status: 400 | 403, error: string, reason: string): CallbackAnswer => ({
+    status,
+    body: { error },
+    later: [noteCallback(env.CONSENTS, LAST_REFUSED_CALLBACK_KEY, { at: now, kind, outcome: reason })],
+  });
+
+  const read = readEmail(input.email);
+  if (!read.ok) return refuse(400, read.error, read.error);
+  const secret = readConfig(env).callbackSecret;
+  if (!secret) return refuse(403, 'callbacks are disabled: CALLBACK_SECRET is not set on the worker', 'CALLBACK_SECRET not set');
+  const key = (input.key ?? '').trim();
+  if (!key) return refuse(403, 'key is missing', 'key missing');
+  if (!(await keyMatches(key, read.email, read.asReceived, secret))) {
+    // A literal "sha1(" means the template was pasted where SALESmanago does not evaluate it.
+    const hint = /^sha1\(/i.test(key) ? ' (it still reads sha1(...): SALESmanago did not evaluate it)' : '';
+    return refuse(403, `key does not match the e-mail${hint}`, `wrong key${hint}`);
+  }
+
+  const test = read.email === TEST_EMAIL;
+  const source = test ? 'test' : 'salesmanago';
+  let result;
+  try {
+    // SALESmanago sends no time: the change happened when we received it.
+    result = await recordConsent(env.CONSENTS, { email: read.email, status: kind, changedAt: now, source });
+  } catch (err) {
+    console.error('consent not stored', kind, err instanceof Error ? err.message : err);
+    return { status: 503, body: { error: 'the consent could not be stored, try again' }, later: [] };
+  }
+
+  const later: Promise<unknown>[] = [];
+  if (!test) later.push(noteCallback(env.CONSENTS, LAST_CALLBACK_KEY, { at: now, kind, outcome: result.outcome }));
+  if (result.id) {
+    const change = { id: result.id, email: read.email, status: kind, changedAt: now, source };
+    later.push(
+      enqueueConsentWebhook(env, change).catch((err: unknown) =>
+        console.error('consent webhook not queued', err instanceof Error ? err.message : err),
+      ),
+    );
+  }
+  return { status: 200, body: { success: true }, later };
+}

@@ -1,0 +1,29 @@
+// How an e-mail address arriving in a SALESmanago callback (or a shop API path) is read.
+// SALESmanago substitutes $email$ into the URL without documenting any encoding (salesmanago-api.md
+// §5), so a literal "+" reaches us as a space after query decoding, and "@" may arrive as "%40"
+// (even double-encoded). We undo both, trim and lower-case.
+import * as v from 'valibot';
+
+const EmailSchema = v.pipe(v.string(), v.maxLength(254), v.email());
+
+export type ReadEmail =
+  | { ok: true; email: string; asReceived: string }
+  | { ok: false; error: string };
+
+export function readEmail(raw: string | null | undefined, field = 'email'): ReadEmail {
+  if (raw === null || raw === undefined || raw.trim() === '') return { ok: false, error: `${field} is missing` };
+  let text = raw.trim();
+  // A second layer of percent-encoding (e.g. "a%2540x.pl" decoded once to "a%40x.pl").
+  if (/%[0-9a-f]{2}/i.test(text)) {
+    try {
+      text = decodeURIComponent(text);
+    } catch {
+      // Not valid percent-encoding: keep the text, the e-mail check below decides.
+    }
+  }
+  // Inside an address a space can only be a "+" that was decoded as form encoding.
+  const asReceived = text.trim().replace(/ /g, '+');
+  const email = asReceived.toLowerCase();
+  if (!v.safeParse(EmailSchema, email).success) return { ok: false, error: `${field} is not an e-mail address` };
+  return { ok: true, email, asReceived };
+}

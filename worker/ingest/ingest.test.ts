@@ -1,0 +1,110 @@
+// Plain-function tests of the collector's pieces (no HTTP).
+import { describe, expect, it } from 'vitest';
+import { mintLoginToken, verifyLoginToken } from '../identity/login-token.ts';
+import { sign } from '../identity/signature.ts';
+import { eventTime } from './beacon.ts';
+import { isBotUserAgent } from './bots.ts';
+import { chunk } from './enqueue.ts';
+import { isShopOrigin, requestOrigin, shopDomains } from './origin.ts';
+import { shopEventId } from './shop.ts';
+
+describe('origin rule', () => {
+  const domains = shopDomains(' Sklep.Example.pl, localhost ,');
+  it.each([
+    ['https://sklep.example.pl', true],
+    ['https://www.sklep.example.pl:8443', true],
+    ['http://localhost:8787', true],
+    ['https://example.pl', false],
+    ['https://evilsklep.example.pl', false],
+    ['https://sklep.example.pl.evil.com', false],
+  ])('%s → %s', (origin, ok) => {
+    expect(isShopOrigin(requestOrigin(origin, undefined), domains)).toBe(ok);
+  });
+  it('falls back to the Referer, and refuses opaque or non-http origins', () => {
+    expect(requestOrigin(undefined, 'https://sklep.example.pl/koszyk?x')).toBe('https://sklep.example.pl');
+    expect(requestOrigin('null', 'https://sklep.example.pl/')).toBe('https://sklep.example.pl');
+    expect(requestOrigin('file:///etc/passwd', undefined)).toBeNull();
+    expect(requestOrigin('not a url', undefined)).toBeNull();
+    expect(isShopOrigin(null, domains)).toBe(false);
+  });
+});
+
+describe('bot user agents', () => {
+  it.each([
+    'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+    'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)',
+    'facebookexternalhit/1.1',
+    'Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)',
+    'curl/8.5.0',
+    'python-requests/2.32',
+    'Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0 Mobile Safari/537.36 Chrome-Lighthouse',
+    'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)',
+  ])('drops %s', (ua) => expect(isBotUserAgent(ua)).toBe(true));
+  it.each([
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36',
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1',
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/141.0.0.0 Safari/537.36',
+    'Mozilla/5.0 (Linux; Android 9; CUBOT X19) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36',
+    '',
+  ])('keeps %s', (ua) => expect(isBotUserAgent(ua)).toBe(false));
+});
+
+describe('login tokens', () => {
+  const secret = 'a-shop-api-secret-of-some-length';
+  it('round-trips: minted tokens verify until they expire', async () => {
+    const token = await mintLoginToken(secret, 'Zażółć@Example.com', 2_000_000_000);
+    expect(token).toMatch(/^[A-Za-z0-9_-]+\.2000000000\.[0-9a-f]{64}$/);
+    expect(await verifyLoginToken(secret, token, 2_000_000_000)).toEqual({ ok: true, email: 'zażółć@example.com', exp: 2_000_000_000 });
+    expect(await verifyLoginToken(secret, token, 2_000_000_001)).toEqual({ ok: false, reason: 'expired' });
+  });
+  it('matches the documented construction byte for byte', async () => {
+    // b64 of "ewa@example.com" without padding, exp 1700000000.
+    const token = await mintLoginToken(secret, 'ewa@example.com', 1_700_000_000);
+    const [b64, exp] = token.split('.');
+    expect(b64).toBe('ZXdhQGV4YW1wbGUuY29t');
+    expect(exp).toBe('1700000000');
+  });
+  it('produces the known vectors the README examples are tested against (test/shop-examples.test.ts)', async () => {
+    const secret = 'local-only-shop-api-secret';
+    expect(await sign(secret, 1_800_000_000, 'POST', '/api/v1/contacts?x=1', JSON.stringify({ email: 'zażółć@example.com', note: 'a.b' })))
+      .toBe('t=1800000000,v1=35936bf693455189efb2e9d983dcfa262d1662271b00a1675373119d3469721b');
+    const token = 'WmHFvMOzxYLEh0BFeGFtcGxlLmNvbQ.1800000600.8ee5d10a8bafdbd4849a253445219f6539481e4644f51f058a9a405c08f5834b';
+    expect(await mintLoginToken(secret, 'Zażółć@Example.com', 1_800_000_600)).toBe(token);
+    expect(await verifyLoginToken(secret, token, 1_800_000_000)).toMatchObject({ ok: true, email: 'zażółć@example.com' });
+  });
+  it('refuses forged, tampered and malformed tokens', async () => {
+    const token = await mintLoginToken(secret, 'ewa@example.com', 2_000_000_000);
+    const [b64, exp, sig] = token.split('.') as [string, string, string];
+    expect(await verifyLoginToken('other-secret-xxxxxxxx', token, 1)).toMatchObject({ reason: 'forged' });
+    expect(await verifyLoginToken(secret, `${b64}.${Number(exp) + 1}.${sig}`, 1)).toMatchObject({ reason: 'forged' });
+    expect(await verifyLoginToken(secret, `${b64}.${exp}.${sig.toUpperCase()}`, 1)).toMatchObject({ reason: 'malformed' });
+    expect(await verifyLoginToken(secret, `${b64}=.${exp}.${sig}`, 1)).toMatchObject({ reason: 'malformed' });
+    expect(await verifyLoginToken(secret, undefined, 1)).toMatchObject({ reason: 'missing' });
+    expect(await verifyLoginToken(secret, 42, 1)).toMatchObject({ reason: 'missing' });
+    const notEmail = await mintLoginToken(secret, 'no e-mail here', 2_000_000_000);
+    expect(await verifyLoginToken(secret, notEmail, 1)).toMatchObject({ reason: 'malformed' });
+  });
+});
+
+describe('ids and clocks', () => {
+  it('gives order events deterministic ids; returnId counts for returns only', () => {
+    expect(shopEventId('purchase', 'A-1')).toBe('s:purchase:A-1');
+    expect(shopEventId('purchase', 'A-1', 'R')).toBe('s:purchase:A-1');
+    expect(shopEventId('return', 'A:1', 'R')).toBe('s:return:A%3A1:R');
+    expect(shopEventId('return', 'A%3A1', 'R')).toBe('s:return:A%253A1:R');
+    expect(shopEventId('return', 'A', '1:R')).not.toBe(shopEventId('return', 'A:1', 'R'));
+  });
+  it('believes a client clock within a week before and ten minutes after the receive time', () => {
+    const now = 1_800_000_000_000;
+    expect(eventTime(now - 1000, now)).toBe(now - 1000);
+    expect(eventTime(now + 60_000, now)).toBe(now + 60_000);
+    expect(eventTime(now + 3_600_000, now)).toBe(now);
+    expect(eventTime(0, now)).toBe(now);
+  });
+  it('chunks by count and by bytes', () => {
+    const sizes = [50, 50, 50, 200, 10];
+    expect(chunk(sizes, (s) => s, 2, 1000)).toEqual([[50, 50], [50, 200], [10]]);
+    expect(chunk(sizes, (s) => s, 100, 120)).toEqual([[50, 50], [50], [200], [10]]);
+    expect(chunk([], (s: number) => s, 2, 10)).toEqual([]);
+  });
+});

@@ -1,0 +1,71 @@
+// Ledger rows written by the request side (table `deliveries`, migrations/0001_ledger.sql).
+import type { QueueMessage } from '../delivery/messages.ts';
+
+export const QUEUE_UNAVAILABLE = 'queue unavailable';
+
+export interface LedgerRow {
+  id: string;
+  type: string;
+  source: 'browser' | 'shop';
+  contact: string | null;
+  visitorId: string | null;
+  payload: string;
+  acceptedAt: number;
+}
+
+export function ledgerRow(message: QueueMessage, payload: string): LedgerRow {
+  switch (message.kind) {
+    case 'event': {
+      const e = message.event;
+      return {
+        id: e.id,
+        type: e.type,
+        source: e.source,
+        contact: e.email ?? e.contactId ?? null,
+        visitorId: e.visitorId ?? null,
+        payload,
+        acceptedAt: e.receivedAt,
+      };
+    }
+    case 'contact':
+      return {
+        id: message.contact.id,
+        type: 'contact',
+        source: 'shop',
+        contact: message.contact.email,
+        visitorId: null,
+        payload,
+        acceptedAt: message.contact.receivedAt,
+      };
+    case 'consent-webhook':
+      // Not produced by the request side; recorded like the rest should a route ever send one.
+      return {
+        id: message.change.id,
+        type: 'consent-webhook',
+        source: 'shop',
+        contact: message.change.email,
+        visitorId: null,
+        payload,
+        acceptedAt: message.change.changedAt,
+      };
+  }
+}
+
+/** INSERT OR IGNORE: a row that already exists (same id) is left untouched and reports 0 changes. */
+export function insertRow(db: D1Database, row: LedgerRow, now: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT OR IGNORE INTO deliveries (id, type, source, contact, visitor_id, status, attempts, accepted_at, updated_at, payload)
+       VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
+    )
+    .bind(row.id, row.type, row.source, row.contact, row.visitorId, row.acceptedAt, now, row.payload);
+}
+
+/** Rows whose queue send failed: 'failed' with the reason, so POST /admin/replay sends them again. */
+export async function markQueueFailure(db: D1Database, ids: readonly string[], now: number): Promise<void> {
+  // Bound parameters per statement are limited (100 on D1): one statement per id, in one batch.
+  const stmt = db.prepare(
+    `UPDATE deliveries SET status = 'failed', last_error = ?, updated_at = ? WHERE id = ? AND status = 'queued'`,
+  );
+  await db.batch(ids.map((id) => stmt.bind(QUEUE_UNAVAILABLE, now, id)));
+}

@@ -1,0 +1,20 @@
+// A newsletter choice stated by the shop (POST /api/v1/contacts) is also a consent change: it goes to
+// the consent store (KV) with source 'shop', so GET /api/v1/consents reflects it at once.
+import type { AcceptedContact } from '../delivery/messages.ts';
+import { recordConsent } from '../consent/store.ts';
+
+export async function recordShopConsent(kv: KVNamespace, contact: AcceptedContact): Promise<void> {
+  if (!contact.newsletter) return;
+  try {
+    await recordConsent(kv, {
+      email: contact.email,
+      status: contact.newsletter === 'subscribe' ? 'opt-in' : 'opt-out',
+      changedAt: contact.receivedAt,
+      source: 'shop',
+    });
+  } catch (err) {
+    // The contact itself is queued (with its newsletter flag) and SALESmanago's callback will report
+    // the resulting status, so a KV hiccup here loses no consent; it is logged, not failed.
+    console.error('consent store write failed', err instanceof Error ? err.message : String(err));
+  }
+}

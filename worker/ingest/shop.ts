@@ -1,0 +1,67 @@
+// Turns validated shop server bodies into AcceptedEvents / AcceptedContacts with their ledger ids.
+import type { AcceptedContact, AcceptedEvent } from '../delivery/messages.ts';
+import type { ShopContactInput, ShopEventInput } from './shop-schema.ts';
+
+/**
+ * Deterministic ledger id of an order event: the same (type, orderId, returnId) always gives the same
+ * id, so a repost hits the ledger's primary key and is answered "duplicate". "%" and ":" in the parts
+ * are percent-escaped, so an order id containing ":" cannot collide with another (orderId, returnId).
+ * returnId is part of the identity of returns only.
+ */
+export function shopEventId(type: ShopEventInput['type'], orderId: string, returnId?: string | null): string {
+  const base = `s:${type}:${escapeIdPart(orderId)}`;
+  return type === 'return' ? `${base}:${escapeIdPart(returnId ?? '')}` : base;
+}
+
+function escapeIdPart(part: string): string {
+  return part.replace(/[%:]/g, (ch) => (ch === '%' ? '%25' : '%3A'));
+}
+
+function optional<K extends string, T>(key: K, value: T | null | undefined): Partial<Record<K, T>> {
+  return value === null || value === undefined || value === '' ? {} : ({ [key]: value } as Record<K, T>);
+}
+
+export function acceptShopEvent(input: ShopEventInput, receivedAt: number): AcceptedEvent {
+  return {
+    id: shopEventId(input.type, input.orderId, input.returnId),
+    type: input.type,
+    source: 'shop',
+    occurredAt: input.occurredAt,
+    receivedAt,
+    email: input.email,
+    emailVerified: true,
+    ...optional('name', input.name),
+    ...optional('phone', input.phone),
+    ...optional('lang', input.lang),
+    products: input.products.map((p) => ({
+      id: p.id,
+      quantity: p.quantity,
+      ...optional('name', p.name),
+      ...optional('price', p.price),
+    })),
+    value: input.value,
+    currency: input.currency,
+    order: {
+      orderId: input.orderId,
+      ...optional('returnId', input.type === 'return' ? input.returnId : undefined),
+      ...optional('loggedIn', input.loggedIn),
+      ...optional('paymentMethod', input.paymentMethod),
+      ...optional('shippingMethod', input.shippingMethod),
+    },
+  };
+}
+
+/** A contact is not deduplicated: each post is a new upsert (the latest data wins in SALESmanago). */
+export function acceptShopContact(input: ShopContactInput, receivedAt: number, id = `c:${crypto.randomUUID()}`): AcceptedContact {
+  return {
+    id,
+    receivedAt,
+    email: input.email,
+    ...optional('name', input.name),
+    ...optional('phone', input.phone),
+    ...optional('company', input.company),
+    ...optional('lang', input.lang),
+    ...optional('newsletter', input.newsletter),
+    ...optional('trigger', input.trigger),
+  };
+}

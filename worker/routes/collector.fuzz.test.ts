@@ -1,0 +1,187 @@
+// Property: whatever a browser or a shop sends, the collector answers with a 2xx or a 4xx carrying a
+// JSON {"error"}: never a 5xx, never a crash. Shop bodies are validly signed, so they reach validation.
+import { env as workerEnv } from 'cloudflare:workers';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Env } from '../env.ts';
+import { mintLoginToken } from '../identity/login-token.ts';
+import { sign } from '../identity/signature.ts';
+import { app } from '../index.ts';
+
+const env = workerEnv as unknown as Env;
+const RUNS = 200;
+
+// Header values a client can actually send (fetch refuses control characters itself).
+const headerValue = fc.string({ maxLength: 80, unit: 'grapheme-ascii' }).map((s) => s.replace(/[^\x20-\x7e]/g, '').trim());
+
+/** Any JSON text, near-miss JSON, or raw text, including lone surrogates and NULs. */
+const rawBody = fc.oneof(
+  fc.json({ maxDepth: 4 }),
+  fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value) ?? 'null'),
+  fc.string({ maxLength: 200, unit: 'binary' }),
+  fc.constantFrom('', '{', '[]', 'null', '{"v":1}', '{"items":null}', '\u0000', '{"\\ud800":"\\udfff"}'),
+);
+
+/** A value that is right sometimes and wrong in every other way. */
+const junk = fc.oneof(
+  fc.constantFrom(null, true, 0, -1, 1e308, 'x', '', '\ud800', '\u0000', [], {}, [1], { a: 1 }),
+  fc.string({ maxLength: 40, unit: 'binary' }),
+  fc.double(),
+  fc.integer(),
+);
+const maybe = <T>(good: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: good }, { weight: 1, arbitrary: junk });
+
+const product = fc.record(
+  { id: maybe(fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.integer())), name: maybe(fc.string({ maxLength: 30 })), quantity: maybe(fc.double({ min: 0, max: 1e6, noNaN: true })), price: maybe(fc.double({ min: 0, max: 1e6, noNaN: true })) },
+  { requiredKeys: [] },
+);
+
+const beaconEvent = fc.record(
+  {
+    id: maybe(fc.stringMatching(/^[A-Za-z0-9_-]{8,20}$/)),
+    type: maybe(fc.constantFrom('visit', 'cart', 'login', 'offer', 'newsletter', 'survey')),
+    t: maybe(fc.integer({ min: 0, max: 4_000_000_000_000 })),
+    url: maybe(fc.webUrl()),
+    title: maybe(fc.string({ maxLength: 50, unit: 'binary' })),
+    products: maybe(fc.array(product, { maxLength: 4 })),
+    value: maybe(fc.double({ noNaN: true })),
+    currency: maybe(fc.constantFrom('PLN', 'eur', 'XX', 'ZLOTY')),
+    email: maybe(fc.emailAddress()),
+    token: maybe(fc.oneof(fc.string({ maxLength: 60 }), fc.constant('forged.1.00'))),
+    message: maybe(fc.string({ maxLength: 100, unit: 'binary' })),
+  },
+  { requiredKeys: [] },
+);
+
+const beacon = fc.record(
+  {
+    v: maybe(fc.constant(1)),
+    visitor: maybe(fc.stringMatching(/^[A-Za-z0-9_-]{16,30}$/)),
+    smclient: maybe(fc.uuid()),
+    events: maybe(fc.oneof({ weight: 9, arbitrary: fc.array(beaconEvent, { maxLength: 3 }) }, { weight: 1, arbitrary: fc.array(beaconEvent, { minLength: 49, maxLength: 52 }) })),
+  },
+  { requiredKeys: [] },
+);
+
+const orderEvent = fc.record(
+  {
+    type: maybe(fc.constantFrom('purchase', 'return', 'cancellation')),
+    orderId: maybe(fc.oneof(fc.string({ minLength: 1, maxLength: 20, unit: 'binary' }), fc.integer())),
+    returnId: maybe(fc.string({ minLength: 1, maxLength: 10, unit: 'binary' })),
+    email: maybe(fc.emailAddress()),
+    loggedIn: maybe(fc.boolean()),
+    value: maybe(fc.double({ noNaN: true })),
+    currency: maybe(fc.constantFrom('PLN', 'eur', 'XX')),
+    products: maybe(fc.array(product, { maxLength: 4 })),
+    occurredAt: maybe(fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),
+    lang: maybe(fc.constantFrom('pl', 'en-GB', 'x', '')),
+  },
+  { requiredKeys: [] },
+);
+
+const contact = fc.record(
+  {
+    email: maybe(fc.emailAddress()),
+    name: maybe(fc.string({ maxLength: 30, unit: 'binary' })),
+    newsletter: maybe(fc.constantFrom('subscribe', 'unsubscribe')),
+    trigger: maybe(fc.constantFrom('registration', 'newsletter', 'login', 'update')),
+  },
+  { requiredKeys: [] },
+);
+
+const batch = fc.record({
+  items: maybe(
+    fc.array(
+      fc.oneof(orderEvent.map((e) => ({ kind: 'event', ...e })), contact.map((c) => ({ kind: 'contact', ...c })), junk.map((j) => ({ kind: j }))),
+      { maxLength: 8 },
+    ),
+  ),
+});
+
+/** Statuses seen per property, to check that the fuzzing also reaches acceptance, not only refusals. */
+const seen = new Map<string, Set<number>>();
+
+async function expectNoServerError(res: Response, property = 'any'): Promise<void> {
+  const text = await res.text();
+  if (!seen.has(property)) seen.set(property, new Set());
+  seen.get(property)!.add(res.status);
+  expect(res.status, text).toBeLessThan(500);
+  if (res.status >= 400) expect(JSON.parse(text), text).toHaveProperty('error');
+}
+
+async function postBeacon(body: string, headers: Record<string, string>): Promise<Response> {
+  return app.request('/e', { method: 'POST', headers, body }, env);
+}
+
+async function postSigned(path: string, body: string): Promise<Response> {
+  const header = await sign(env.SHOP_API_SECRET!, Math.floor(Date.now() / 1000), 'POST', path, body);
+  return app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header }, body }, env);
+}
+
+describe('fuzzing POST /e', () => {
+  it('never answers 5xx to any body from a shop origin', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(rawBody, beacon.map((b) => JSON.stringify(b))), async (body) => {
+        await expectNoServerError(await postBeacon(body, { Origin: 'http://localhost:8788' }), 'beacon');
+      }),
+      { numRuns: RUNS },
+    );
+    expect([...seen.get('beacon')!]).toEqual(expect.arrayContaining([202, 400]));
+  });
+
+  it('never answers 5xx to any headers', async () => {
+    const validToken = await mintLoginToken(env.SHOP_API_SECRET!, 'fuzz@example.com', 4_000_000_000);
+    const body = JSON.stringify({ v: 1, visitor: 'fuzz-visitor-0000001', events: [{ id: 'fuzz0001', type: 'login', t: Date.now(), token: validToken }] });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record(
+          {
+            Origin: fc.oneof(headerValue, fc.constantFrom('http://localhost', 'null', 'https://www.localhost:1')),
+            Referer: fc.oneof(headerValue, fc.webUrl()),
+            'User-Agent': headerValue,
+            'Content-Type': headerValue,
+            'Content-Length': fc.constantFrom('0', '5', '999999', 'abc'),
+            'CF-Connecting-IP': fc.oneof(fc.ipV4(), fc.ipV6(), headerValue),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.constantFrom('POST', 'OPTIONS', 'GET', 'PUT'),
+        async (headers, method) => {
+          // A Content-Length that lies about the body is refused by the runtime's client, not the worker.
+          const { 'Content-Length': _ignored, ...sent } = headers;
+          await expectNoServerError(await app.request('/e', { method, headers: sent, ...(method === 'GET' ? {} : { body }) }, env));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('fuzzing the shop API with valid signatures', () => {
+  it.each([
+    ['/api/v1/events', orderEvent],
+    ['/api/v1/contacts', contact],
+    ['/api/v1/batch', batch],
+  ] as const)('never answers 5xx on %s', async (path, structured) => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(rawBody, (structured as fc.Arbitrary<unknown>).map((b) => JSON.stringify(b))), async (body) => {
+        await expectNoServerError(await postSigned(path, body), path);
+      }),
+      { numRuns: RUNS },
+    );
+    expect([...seen.get(path)!]).toEqual(expect.arrayContaining([202, 400]));
+  });
+
+  it('never answers 5xx to any signature header', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(headerValue, fc.tuple(fc.integer(), fc.string({ maxLength: 64, unit: fc.constantFrom(...'0123456789abcdef') })).map(([t, h]) => `t=${t},v1=${h}`)),
+        async (header) => {
+          const res = await app.request('/api/v1/events', { method: 'POST', headers: { 'Sm-Edge-Signature': header }, body: '{}' }, env);
+          expect(res.status).toBe(401);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});

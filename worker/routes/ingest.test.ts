@@ -1,0 +1,379 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env as workerEnv } from 'cloudflare:workers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AcceptedEvent, QueueMessage } from '../delivery/messages.ts';
+import type { Env } from '../env.ts';
+import { mintLoginToken } from '../identity/login-token.ts';
+import { BOT_BEACONS, readCounter } from '../ingest/counters.ts';
+import { app } from '../index.ts';
+
+const env = workerEnv as unknown as Env;
+const SHOP = 'http://localhost:8788';
+const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0 Safari/537.36';
+
+let counter = 0;
+function visitorId(): string {
+  counter += 1;
+  return `v${crypto.randomUUID().replace(/-/g, '')}${counter}`.slice(0, 40);
+}
+function eventId(n = 0): string {
+  return `ev${String(n).padStart(6, '0')}${crypto.randomUUID().slice(0, 8)}`;
+}
+
+function beacon(visitor: string, events: Record<string, unknown>[], extra: Record<string, unknown> = {}) {
+  return { v: 1, visitor, events, ...extra };
+}
+function visit(n = 0, extra: Record<string, unknown> = {}) {
+  return { id: eventId(n), type: 'visit', t: Date.now(), url: `${SHOP}/p/${n}`, title: 'Page', ...extra };
+}
+
+async function post(body: unknown, headers: Record<string, string> = {}, bindings: Env = env) {
+  const ctx = createExecutionContext();
+  const res = await app.request(
+    '/e',
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain;charset=UTF-8', Origin: SHOP, 'User-Agent': BROWSER_UA, ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    },
+    bindings,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+async function ledgerFor(visitor: string) {
+  const { results } = await env.LEDGER.prepare('SELECT id, type, source, status, contact, payload FROM deliveries WHERE visitor_id = ? ORDER BY id')
+    .bind(visitor)
+    .all<{ id: string; type: string; source: string; status: string; contact: string | null; payload: string }>();
+  return results.map((r) => ({ ...r, message: JSON.parse(r.payload) as QueueMessage }));
+}
+
+function eventOf(message: QueueMessage): AcceptedEvent {
+  if (message.kind !== 'event') throw new Error(`expected an event message, got ${message.kind}`);
+  return message.event;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('POST /e: happy path', () => {
+  it('accepts a beacon, records each event in the ledger and queues it once', async () => {
+    const send = vi.spyOn(env.EVENTS, 'sendBatch');
+    const visitor = visitorId();
+    const events = [
+      visit(1),
+      { id: eventId(2), type: 'cart', t: Date.now(), products: [{ id: 'sku-1', name: 'Mug', quantity: 2, price: 19.5 }], value: 39, currency: 'pln' },
+      { id: eventId(3), type: 'newsletter', t: Date.now(), email: ' Anna@Example.COM ' },
+    ];
+    const res = await post(beacon(visitor, events, { smclient: 'abc-123' }));
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 3 });
+    expect(res.headers.get('Access-Control-Allow-Origin')).toBe(SHOP);
+
+    const rows = await ledgerFor(visitor);
+    expect(rows.map((r) => r.id).sort()).toEqual(events.map((e) => `b:${visitor}:${e.id}`).sort());
+    expect(rows.every((r) => r.status === 'queued' || r.status !== 'failed')).toBe(true);
+    const cart = rows.find((r) => r.type === 'cart')!;
+    expect(eventOf(cart.message)).toMatchObject({
+      source: 'browser', visitorId: visitor, contactId: 'abc-123', currency: 'PLN', value: 39,
+      products: [{ id: 'sku-1', name: 'Mug', quantity: 2, price: 19.5 }],
+    });
+    const newsletter = eventOf(rows.find((r) => r.type === 'newsletter')!.message);
+    expect(newsletter).toMatchObject({ email: 'anna@example.com', emailVerified: false });
+
+    expect(send).toHaveBeenCalledTimes(1);
+    const sent = [...send.mock.calls[0]![0]].map((m) => eventOf(m.body).id);
+    expect(sent.sort()).toEqual(rows.map((r) => r.id).sort());
+  });
+
+  it('does not enqueue a retried beacon twice (same visitor + event ids)', async () => {
+    const visitor = visitorId();
+    const body = beacon(visitor, [visit(1), visit(2)]);
+    expect((await post(body)).status).toBe(202);
+    const send = vi.spyOn(env.EVENTS, 'sendBatch');
+    const again = await post(body);
+    expect(again.status).toBe(202);
+    expect(await again.json()).toEqual({ accepted: 2 });
+    expect(send).not.toHaveBeenCalled();
+    expect(await ledgerFor(visitor)).toHaveLength(2);
+  });
+
+  it('ignores unknown fields, at the top and in events', async () => {
+    const visitor = visitorId();
+    const res = await post({ ...beacon(visitor, [visit(1, { colour: 'red', nested: { a: 1 } })]), future: true });
+    expect(res.status).toBe(202);
+    const [row] = await ledgerFor(visitor);
+    expect(JSON.stringify(row!.message)).not.toMatch(/colour|nested|future/);
+  });
+
+  it('answers the contactId the visitor is linked to', async () => {
+    const visitor = visitorId();
+    await env.LEDGER.prepare('INSERT INTO visitor_links (visitor_id, email, contact_id, verified, updated_at) VALUES (?, ?, ?, 1, ?)')
+      .bind(visitor, 'jan@example.com', 'contact-42', Date.now())
+      .run();
+    const res = await post(beacon(visitor, [visit(1)]));
+    expect(await res.json()).toEqual({ accepted: 1, contactId: 'contact-42' });
+  });
+
+  it('answers no contactId while the link has no SALESmanago id yet', async () => {
+    const visitor = visitorId();
+    await env.LEDGER.prepare('INSERT INTO visitor_links (visitor_id, email, contact_id, verified, updated_at) VALUES (?, ?, NULL, 0, ?)')
+      .bind(visitor, 'jan@example.com', Date.now())
+      .run();
+    expect(await (await post(beacon(visitor, [visit(1)]))).json()).toEqual({ accepted: 1 });
+  });
+
+  it('accepts the Referer when there is no Origin header, and subdomains of a registered domain', async () => {
+    const viaReferer = await post(beacon(visitorId(), [visit(1)]), { Origin: '', Referer: 'http://localhost:3000/cart?x=1' });
+    expect(viaReferer.status).toBe(202);
+    const sub = await post(beacon(visitorId(), [visit(1)]), { Origin: 'https://www.localhost' });
+    expect(sub.status).toBe(202);
+    expect(sub.headers.get('Access-Control-Allow-Origin')).toBe('https://www.localhost');
+  });
+
+  it('keeps a plausible client time and replaces an implausible one with the receive time', async () => {
+    const visitor = visitorId();
+    const past = Date.now() - 3600_000;
+    await post(beacon(visitor, [visit(1, { t: past }), visit(2, { t: 1 })]));
+    const times = (await ledgerFor(visitor)).map((r) => eventOf(r.message).occurredAt);
+    expect(times).toContain(past);
+    expect(times.every((t) => t >= past)).toBe(true);
+  });
+});
+
+describe('POST /e: origin and CORS', () => {
+  it('refuses a request without Origin or Referer with 403', async () => {
+    const res = await post(beacon(visitorId(), [visit()]), { Origin: '' });
+    expect(res.status).toBe(403);
+    expect((await res.json<{ error: string }>()).error).toMatch(/Origin/);
+  });
+
+  it('refuses a foreign origin with 403 and no CORS headers', async () => {
+    for (const origin of ['https://evil.example', 'http://notlocalhost', 'http://localhost.evil.example', 'null']) {
+      const res = await post(beacon(visitorId(), [visit()]), { Origin: origin });
+      expect(res.status, origin).toBe(403);
+      expect(res.headers.get('Access-Control-Allow-Origin'), origin).toBeNull();
+    }
+  });
+
+  it('refuses a foreign Referer when Origin is absent', async () => {
+    const res = await post(beacon(visitorId(), [visit()]), { Origin: '', Referer: 'https://evil.example/page' });
+    expect(res.status).toBe(403);
+  });
+
+  it('answers the preflight only for registered origins', async () => {
+    const preflight = (origin: string) =>
+      app.request('/e', { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' } }, env);
+    const ok = await preflight('http://127.0.0.1:5173');
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('Access-Control-Allow-Origin')).toBe('http://127.0.0.1:5173');
+    expect(ok.headers.get('Access-Control-Allow-Methods')).toContain('POST');
+    const foreign = await preflight('https://evil.example');
+    expect(foreign.headers.get('Access-Control-Allow-Origin')).toBeNull();
+  });
+
+  it('puts CORS headers on error answers to a registered origin, so the tracker can read them', async () => {
+    const res = await post('{"v":1', {});
+    expect(res.status).toBe(400);
+    expect(res.headers.get('Access-Control-Allow-Origin')).toBe(SHOP);
+  });
+});
+
+describe('POST /e: size and shape', () => {
+  it('refuses a body over 32 KB with 413', async () => {
+    const res = await post(beacon(visitorId(), [visit(1, { title: 'x'.repeat(33 * 1024) })]));
+    expect(res.status).toBe(413);
+    expect((await res.json<{ error: string }>()).error).toMatch(/32 KB/);
+  });
+
+  it('refuses a chunked body over 32 KB with 413 too', async () => {
+    const big = new TextEncoder().encode(JSON.stringify(beacon(visitorId(), [visit(1, { title: 'x'.repeat(40 * 1024) })])));
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < big.length; i += 8192) controller.enqueue(big.slice(i, i + 8192));
+        controller.close();
+      },
+    });
+    const res = await app.request('/e', { method: 'POST', headers: { Origin: SHOP, 'User-Agent': BROWSER_UA }, body: stream, duplex: 'half' } as RequestInit, env);
+    expect(res.status).toBe(413);
+  });
+
+  it('accepts 50 events and refuses 51 with 400', async () => {
+    const visitor = visitorId();
+    const fifty = Array.from({ length: 50 }, (_, i) => visit(i));
+    expect((await post(beacon(visitor, fifty))).status).toBe(202);
+    expect(await ledgerFor(visitor)).toHaveLength(50);
+    const res = await post(beacon(visitorId(), [...fifty, visit(51)]));
+    expect(res.status).toBe(400);
+    expect((await res.json<{ error: string }>()).error).toBe('events: must contain at most 50 events per request');
+  });
+
+  it.each([
+    ['not JSON', '{"v":', 'body: is not valid JSON'],
+    ['empty', '', 'body: is empty'],
+    ['an array', '[]', 'body: must be a JSON object'],
+  ])('refuses a body that is %s with 400', async (_name, body, message) => {
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    expect((await res.json<{ error: string }>()).error).toContain(message);
+  });
+
+  it('names the field in a 400', async () => {
+    const events = [visit(0), visit(1), visit(2), { id: eventId(3), type: 'cart', t: Date.now(), products: [{ id: 'a', quantity: 0 }] }];
+    const res = await post(beacon(visitorId(), events));
+    expect(res.status).toBe(400);
+    expect((await res.json<{ error: string }>()).error).toBe('events[3].products[0].quantity: must be greater than 0');
+  });
+
+  it.each([
+    [{ v: 2 }, 'v: must be 1'],
+    [{ visitor: 'short' }, 'visitor: must be 16-64 characters'],
+    [{ events: [] }, 'events: must contain at least one event'],
+    [{ events: [{ id: 'x', type: 'visit', t: 1 }] }, 'events[0].id: must be 8-64 characters'],
+    [{ events: [{ id: 'abcdefgh', type: 'purchase', t: 1 }] }, 'events[0].type: must be one of visit, cart, login'],
+    [{ events: [{ id: 'abcdefgh', type: 'visit' }] }, 'events[0].t: is required'],
+    [{ events: [{ id: 'abcdefgh', type: 'newsletter', t: 1 }] }, 'events[0].email: is required'],
+    [{ events: [{ id: 'abcdefgh', type: 'survey', t: 1, email: 'not-an-email' }] }, 'events[0].email: must be a valid e-mail address'],
+    [{ events: [{ id: 'abcdefgh', type: 'cart', t: 1, currency: 'zloty' }] }, 'events[0].currency: must be a 3-letter currency code'],
+    [{ events: [{ id: 'abcdefgh', type: 'cart', t: 1, value: '10' }] }, 'events[0].value: must be a number'],
+  ])('refuses %j with 400 naming the field', async (patch, message) => {
+    const res = await post({ ...beacon(visitorId(), [visit(0)]), ...patch });
+    expect(res.status).toBe(400);
+    expect((await res.json<{ error: string }>()).error).toContain(message);
+  });
+
+  it('ignores a malformed smclient cookie instead of refusing the beacon', async () => {
+    const visitor = visitorId();
+    const res = await post(beacon(visitor, [visit(1)], { smclient: '<script>' }));
+    expect(res.status).toBe(202);
+    const [row] = await ledgerFor(visitor);
+    expect(eventOf(row!.message).contactId).toBeUndefined();
+  });
+});
+
+describe('POST /e: rate limits', () => {
+  it('answers 429 once the visitor is over its limit (the real binding)', async () => {
+    const visitor = visitorId();
+    let allowed = 0;
+    while ((await env.RATE_LIMIT_VISITOR.limit({ key: `visitor:${visitor}` })).success) {
+      allowed += 1;
+      if (allowed > 1000) throw new Error('limiter never refused');
+    }
+    const res = await post(beacon(visitor, [visit(1)]));
+    expect(res.status).toBe(429);
+    expect(res.headers.get('Retry-After')).toBe('60');
+    expect(await ledgerFor(visitor)).toHaveLength(0);
+    // Another visitor is not affected.
+    expect((await post(beacon(visitorId(), [visit(1)]))).status).toBe(202);
+  });
+
+  it('answers 429 once the IP address is over its limit (the real binding)', async () => {
+    const ip = `203.0.113.${(Date.now() % 200) + 1}`;
+    let allowed = 0;
+    while ((await env.RATE_LIMIT_IP.limit({ key: `ip:${ip}` })).success) {
+      allowed += 1;
+      if (allowed > 5000) throw new Error('limiter never refused');
+    }
+    const res = await post(beacon(visitorId(), [visit(1)]), { 'CF-Connecting-IP': ip });
+    expect(res.status).toBe(429);
+    expect((await res.json<{ error: string }>()).error).toMatch(/IP address/);
+    expect((await post(beacon(visitorId(), [visit(1)]), { 'CF-Connecting-IP': '198.51.100.7' })).status).toBe(202);
+  });
+
+  it('lets requests through when the limiter itself fails', async () => {
+    const broken = { limit: () => Promise.reject(new Error('limiter down')) } as unknown as RateLimit;
+    const res = await post(beacon(visitorId(), [visit(1)]), { 'CF-Connecting-IP': '198.51.100.8' }, { ...env, RATE_LIMIT_IP: broken, RATE_LIMIT_VISITOR: broken });
+    expect(res.status).toBe(202);
+  });
+});
+
+describe('POST /e: bots', () => {
+  it('drops beacons of known bots and counts them', async () => {
+    const before = await readCounter(env.LEDGER, BOT_BEACONS);
+    const visitor = visitorId();
+    const send = vi.spyOn(env.EVENTS, 'sendBatch');
+    const res = await post(beacon(visitor, [visit(1)]), { 'User-Agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 0 });
+    expect(send).not.toHaveBeenCalled();
+    expect(await ledgerFor(visitor)).toHaveLength(0);
+    expect(await readCounter(env.LEDGER, BOT_BEACONS)).toBe(before + 1);
+  });
+});
+
+describe('POST /e: login tokens', () => {
+  const secret = env.SHOP_API_SECRET!;
+  const nowS = () => Math.floor(Date.now() / 1000);
+  const login = async (token: string | undefined, extra: Record<string, unknown> = {}) => {
+    const visitor = visitorId();
+    const res = await post(beacon(visitor, [{ id: eventId(1), type: 'login', t: Date.now(), ...(token === undefined ? {} : { token }), ...extra }]));
+    expect(res.status).toBe(202);
+    const [row] = await ledgerFor(visitor);
+    return eventOf(row!.message);
+  };
+
+  it('a valid token identifies the visitor with a verified e-mail', async () => {
+    const event = await login(await mintLoginToken(secret, 'Ewa.Nowak@Example.com', nowS() + 600));
+    expect(event).toMatchObject({ type: 'login', email: 'ewa.nowak@example.com', emailVerified: true });
+  });
+
+  it('an expired token identifies no one, but the login is still accepted', async () => {
+    const event = await login(await mintLoginToken(secret, 'ewa@example.com', nowS() - 1));
+    expect(event.type).toBe('login');
+    expect(event.email).toBeUndefined();
+    expect(event.emailVerified).toBeUndefined();
+  });
+
+  it('a forged token (other key, or an edited e-mail) identifies no one', async () => {
+    const other = await mintLoginToken('another-secret-of-16+', 'ewa@example.com', nowS() + 600);
+    expect((await login(other)).email).toBeUndefined();
+    const genuine = await mintLoginToken(secret, 'ewa@example.com', nowS() + 600);
+    const [, exp, sig] = genuine.split('.');
+    const edited = `${btoa('boss@example.com').replace(/=+$/, '')}.${exp}.${sig}`;
+    expect((await login(edited)).email).toBeUndefined();
+    expect((await login('garbage')).email).toBeUndefined();
+  });
+
+  it('a missing token identifies no one, and an e-mail field on a login is ignored', async () => {
+    const event = await login(undefined, { email: 'spoof@example.com' });
+    expect(event.email).toBeUndefined();
+  });
+});
+
+describe('POST /e: platform failures', () => {
+  it('records events as failed / "queue unavailable" and still answers 202 when the queue refuses them', async () => {
+    vi.spyOn(env.EVENTS, 'sendBatch').mockRejectedValue(new Error('queue down'));
+    const visitor = visitorId();
+    const res = await post(beacon(visitor, [visit(1), visit(2)]));
+    expect(res.status).toBe(202);
+    const rows = await env.LEDGER.prepare('SELECT status, last_error FROM deliveries WHERE visitor_id = ?').bind(visitor).all();
+    expect(rows.results).toEqual([
+      { status: 'failed', last_error: 'queue unavailable' },
+      { status: 'failed', last_error: 'queue unavailable' },
+    ]);
+  });
+
+  it('answers 503 (retry) when the ledger cannot be written: nothing was recorded', async () => {
+    const ledger = { prepare: (q: string) => env.LEDGER.prepare(q), batch: () => Promise.reject(new Error('D1 down')) } as unknown as D1Database;
+    const send = vi.spyOn(env.EVENTS, 'sendBatch');
+    const res = await post(beacon(visitorId(), [visit(1)]), {}, { ...env, LEDGER: ledger });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('Retry-After')).toBeTruthy();
+    expect(send).not.toHaveBeenCalled();
+  });
+});
+
+describe('POST /e through the worker entry point', () => {
+  it('answers 202 via exports.default.fetch', async () => {
+    const { exports } = await import('cloudflare:workers');
+    const res = await (exports as unknown as { default: Fetcher }).default.fetch('http://sm-edge.test/e', {
+      method: 'POST',
+      headers: { Origin: SHOP, 'Content-Type': 'text/plain' },
+      body: JSON.stringify(beacon(visitorId(), [visit(1)])),
+    });
+    expect(res.status).toBe(202);
+  });
+});

@@ -1,0 +1,70 @@
+// The setup page's two buttons: "Test connection" (seed step 3: are the four values right?) and
+// "Test callback URL" (seed step 5: do the callbacks accept SALESmanago's key and store the status?).
+import type { Config } from '../config.ts';
+import type { Env } from '../env.ts';
+import { callbackKey } from '../consent/callback-key.ts';
+import type { ConsentStatus } from '../consent/changes.ts';
+import { readConsent, TEST_EMAIL } from '../consent/store.ts';
+import { callbacks } from '../routes/callbacks.ts';
+import { SalesmanagoClient, SalesmanagoError } from '../salesmanago/client.ts';
+
+export type ConnectionTest =
+  | { ok: true; owner: string; ownerIsContact: boolean }
+  | { ok: false; error: string };
+
+/** One harmless authenticated call: does the owner exist as a contact? Any answer proves the credentials. */
+export async function testConnection(config: Config, fetcher?: typeof fetch): Promise<ConnectionTest> {
+  if (!config.salesmanago) {
+    const names = config.problems.filter((p) => p.name.startsWith('SALESMANAGO_')).map((p) => `${p.name} ${p.problem}`);
+    return { ok: false, error: names.join('; ') || 'SALESmanago is not configured' };
+  }
+  try {
+    const client = new SalesmanagoClient(config.salesmanago, fetcher);
+    const ownerIsContact = await client.hasContact(config.salesmanago.owner);
+    return { ok: true, owner: config.salesmanago.owner, ownerIsContact };
+  } catch (err) {
+    if (err instanceof SalesmanagoError) return { ok: false, error: err.message };
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export interface CallbackStep {
+  kind: ConsentStatus;
+  /** The URL as SALESmanago would call it (the key shortened for display). */
+  url: string;
+  httpStatus: number;
+  answer: string;
+  /** Status stored for the test address afterwards. */
+  stored: string;
+  ok: boolean;
+}
+
+export type CallbackTest = { ok: boolean; email: string; steps: CallbackStep[]; error?: string };
+
+/**
+ * Calls both callbacks of this worker in-process (no network round trip to itself), as SALESmanago
+ * would with the test address, then checks the status stored. The test address is stored with
+ * source "test", so it never appears in the shop's changes feed nor goes to the shop's webhook.
+ */
+export async function testCallbacks(env: Env, config: Config, origin: string, ctx?: ExecutionContext): Promise<CallbackTest> {
+  if (!config.callbackSecret) {
+    return { ok: false, email: TEST_EMAIL, steps: [], error: 'CALLBACK_SECRET is not set' };
+  }
+  const key = await callbackKey(TEST_EMAIL, config.callbackSecret);
+  const steps: CallbackStep[] = [];
+  for (const kind of ['opt-in', 'opt-out'] as const) {
+    const query = `?email=${TEST_EMAIL}&key=${key}`;
+    const res = await callbacks.request(`/${kind}${query}`, { method: 'GET' }, env, ctx);
+    const answer = await res.text();
+    const stored = (await readConsent(env.CONSENTS, TEST_EMAIL))?.status ?? 'unknown';
+    steps.push({
+      kind,
+      url: `${origin}/callbacks/${kind}?email=${TEST_EMAIL}&key=${key.slice(0, 8)}…`,
+      httpStatus: res.status,
+      answer,
+      stored,
+      ok: res.status === 200 && stored === kind,
+    });
+  }
+  return { ok: steps.every((s) => s.ok), email: TEST_EMAIL, steps };
+}

@@ -1,0 +1,82 @@
+// The page frame: head, inline style (allowed by the CSP nonce), header with the language switch.
+import type { Child } from 'hono/jsx';
+import type { Lang, Messages } from './i18n.ts';
+
+const STYLE = `
+:root{--ink:#1d2433;--muted:#5b6475;--line:#e3e7ee;--bg:#f5f7fa;--card:#fff;--ok:#137a3f;--ok-bg:#e6f5ec;
+--bad:#b3261e;--bad-bg:#fdecea;--off:#6b7280;--off-bg:#eef0f3;--accent:#0b5cad}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
+header{background:var(--card);border-bottom:1px solid var(--line)}
+.wrap{max-width:960px;margin:0 auto;padding:0 20px}
+header .wrap{display:flex;align-items:center;justify-content:space-between;gap:16px;padding:18px 20px}
+h1{font-size:22px;margin:0}
+.sub{color:var(--muted);margin:2px 0 0}
+.lang a{color:var(--accent);text-decoration:none;border:1px solid var(--line);border-radius:6px;padding:4px 10px}
+main{padding:20px 0 40px}
+.banner{border-radius:10px;padding:12px 16px;margin:0 0 18px;font-weight:600}
+.banner.ok{background:var(--ok-bg);color:var(--ok)}
+.banner.bad{background:var(--bad-bg);color:var(--bad)}
+section{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:18px 20px;margin:0 0 16px}
+section h2{font-size:18px;margin:0 0 4px;display:flex;align-items:center;gap:10px;flex-wrap:wrap}
+.num{display:inline-grid;place-items:center;width:28px;height:28px;border-radius:50%;background:var(--accent);color:#fff;font-size:14px}
+.seed{font-size:12px;font-weight:500;color:var(--muted);border:1px solid var(--line);border-radius:20px;padding:1px 8px}
+.intro{color:var(--muted);margin:4px 0 12px}
+table{width:100%;border-collapse:collapse}
+th,td{text-align:left;padding:8px 6px;border-top:1px solid var(--line);vertical-align:top}
+th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);border-top:0}
+.badge{display:inline-block;border-radius:20px;padding:1px 10px;font-size:13px;font-weight:600;white-space:nowrap}
+.badge.ok{background:var(--ok-bg);color:var(--ok)}
+.badge.bad{background:var(--bad-bg);color:var(--bad)}
+.badge.off{background:var(--off-bg);color:var(--off)}
+code,pre{font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.copy{display:block;background:#0f1720;color:#e6edf3;border-radius:8px;padding:10px 12px;margin:4px 0 12px;
+white-space:pre-wrap;word-break:break-all;user-select:all}
+label.field{display:block;font-weight:600;margin-top:6px}
+form{margin:12px 0 0}
+button{font:inherit;font-weight:600;background:var(--accent);color:#fff;border:0;border-radius:8px;padding:8px 16px;cursor:pointer}
+button:hover{filter:brightness(1.1)}
+.result{border-radius:8px;padding:10px 14px;margin:12px 0 0}
+.result[data-ok="true"]{background:var(--ok-bg);color:var(--ok)}
+.result[data-ok="false"]{background:var(--bad-bg);color:var(--bad)}
+.result ul{margin:6px 0 0;padding-left:18px;color:var(--ink)}
+.figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(105px,1fr));gap:10px;margin:8px 0 14px}
+.figure{border:1px solid var(--line);border-radius:10px;padding:10px 12px}
+.figure b{display:block;font-size:24px}
+.figure span{color:var(--muted);font-size:13px}
+.warn{color:var(--bad)}
+.muted{color:var(--muted)}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 16px;margin:8px 0 0}
+dt{color:var(--muted)}dd{margin:0}
+`;
+
+export function Layout(props: { lang: Lang; t: Messages; nonce: string; switchHref: string; children: Child }) {
+  const { t } = props;
+  return (
+    <html lang={t.htmlLang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>{t.title}</title>
+        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: STYLE }} />
+      </head>
+      <body>
+        <header>
+          <div class="wrap">
+            <div>
+              <h1>{t.title}</h1>
+              <p class="sub">{t.subtitle}</p>
+            </div>
+            <nav class="lang">
+              <a id="lang-switch" href={props.switchHref} hreflang={props.lang === 'pl' ? 'en' : 'pl'}>
+                {t.langSwitch}
+              </a>
+            </nav>
+          </div>
+        </header>
+        <main class="wrap">{props.children}</main>
+      </body>
+    </html>
+  );
+}
