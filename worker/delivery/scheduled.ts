@@ -1,6 +1,62 @@
-// Hourly clean-up: forget expired replay signatures. (Held-event expiry is added by the delivery issue.)
+// Hourly clean-up: forget expired replay signatures, expire held events older than 30 days, forget
+// open carts older than 12 h, and release held events whose visitor has been identified since
+// (a safety net for the rare race where an event was held while another batch identified its visitor).
 import type { Env } from '../env.ts';
+import { chunk, messageBytes } from '../ingest/enqueue.ts';
+import { pruneCarts } from './carts.ts';
+import { expireOldHeld } from './ledger.ts';
+import type { QueueMessage } from './messages.ts';
+
+/** Held events released per run by the sweep (the rest wait for the next hour). */
+const SWEEP_LIMIT = 1_000;
+
+export interface CleanUp {
+  signatures: number;
+  expiredHeld: number;
+  prunedCarts: number;
+  released: number;
+}
 
 export async function handleScheduled(_controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
-  await env.LEDGER.prepare('DELETE FROM seen_signatures WHERE expires_at < ?').bind(Date.now()).run();
+  const done = await cleanUp(env, Date.now());
+  console.log('scheduled clean-up', JSON.stringify(done));
+}
+
+export async function cleanUp(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number): Promise<CleanUp> {
+  const signatures = await env.LEDGER.prepare('DELETE FROM seen_signatures WHERE expires_at < ?').bind(now).run();
+  const expiredHeld = await expireOldHeld(env.LEDGER, now);
+  const prunedCarts = await pruneCarts(env.LEDGER, now);
+  const released = await releaseIdentified(env, now);
+  return { signatures: signatures.meta.changes ?? 0, expiredHeld, prunedCarts, released };
+}
+
+async function releaseIdentified(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number): Promise<number> {
+  const { results } = await env.LEDGER
+    .prepare(
+      `SELECT d.id, d.payload FROM deliveries AS d JOIN visitor_links AS l ON l.visitor_id = d.visitor_id
+       WHERE d.status = 'held' AND (l.email IS NOT NULL OR l.contact_id IS NOT NULL)
+       ORDER BY d.accepted_at LIMIT ?1`,
+    )
+    .bind(SWEEP_LIMIT)
+    .all<{ id: string; payload: string }>();
+  const readable = results.flatMap((r) => {
+    try {
+      return [{ id: r.id, body: JSON.parse(r.payload) as QueueMessage }];
+    } catch {
+      return [];
+    }
+  });
+  let released = 0;
+  for (const messages of chunk(readable, (m) => messageBytes(m.body) + 128, 100, 240_000)) {
+    await env.EVENTS.sendBatch(messages.map((m) => ({ body: m.body, contentType: 'json' as const })));
+    await env.LEDGER
+      .prepare(
+        `UPDATE deliveries SET status = 'queued', updated_at = ?2
+         WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'held'`,
+      )
+      .bind(JSON.stringify(messages.map((m) => m.id)), now)
+      .run();
+    released += messages.length;
+  }
+  return released;
 }

@@ -1,0 +1,378 @@
+// Delivery of one batch of events and contacts to SALESmanago, with as few calls as possible:
+//   1. identity: visitor links from this batch; events of still-anonymous visitors are held, held
+//      events of visitors identified now are released into this batch;
+//   2. contacts: one batch upsert (<= 400 per call) for the contacts that need one, before any event;
+//   3. CART: one open CART event per contact, updated in place (single add/update calls);
+//   4. all other events: batch add (<= 400 per call).
+// Every confirmed chunk is marked 'delivered' in the ledger at once, before anything else can fail,
+// so a retry of the message can never send it again. Outcomes of the rest are written at the end.
+import type { Config } from '../config.ts';
+import type { SalesmanagoClient } from '../salesmanago/client.ts';
+import { SalesmanagoError } from '../salesmanago/errors.ts';
+import { CHUNK_SIZE } from '../salesmanago/limits.ts';
+import type { ChunkResult, ContactRef, EventItem } from '../salesmanago/types.ts';
+import { retryDelay } from './backoff.ts';
+import { CART_SETTLE_S, cartKey, closeCarts, openCart, openCarts, supersededCarts, touchCart } from './carts.ts';
+import {
+  contactNeedOfEvent, contactNeedOfShopContact, mergeContactNeeds, normaliseEmail, plainContactNeed,
+  type ContactNeed,
+} from './contacts.ts';
+import {
+  applyLinks, emailsOfContactIds, isIdentified, knownContacts, loadLinks, rememberContacts, resolveContact,
+} from './identity.ts';
+import {
+  expireOverflow, heldOf, markDelivered, recordOutcomes, startAttempt, type DeliveredRow, type RowOutcome,
+} from './ledger.ts';
+import { toContactEvent, type MappingContext } from './mapping.ts';
+import type { AcceptedContact, AcceptedEvent, QueueMessage } from './messages.ts';
+
+export type DeliveryClient = Pick<SalesmanagoClient, 'batchUpsertContacts' | 'addEvent' | 'updateEvent' | 'batchAddEvents'>;
+
+export type Outcome =
+  | { status: 'delivered'; contact: string; smEventId?: string }
+  | { status: 'held' }
+  | { status: 'failed'; reason: string }
+  | { status: 'retry'; reason: string; delaySeconds: number }
+  /** Already delivered (or expired) earlier: nothing to do. */
+  | { status: 'skipped' };
+
+export interface WorkItem {
+  id: string;
+  event?: AcceptedEvent;
+  contact?: AcceptedContact;
+  /** This attempt's number (1 = first): drives the backoff. */
+  attempt: number;
+  ref?: ContactRef;
+  outcome?: Outcome;
+  /** A held event released by this batch: it has no queue message of its own. */
+  released?: { payload: QueueMessage };
+}
+
+export interface DeliveryDeps {
+  db: D1Database;
+  client: DeliveryClient;
+  config: Pick<Config, 'tags' | 'doubleOptIn' | 'location' | 'shopDomains'>;
+  /** Puts released held events whose delivery must be retried back on the queue. */
+  requeue: (messages: { body: QueueMessage; delaySeconds: number }[]) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** Extra calls allowed per batch to find the one bad item of a chunk SALESmanago refused. */
+const BISECT_BUDGET = 16;
+
+export async function deliver(items: WorkItem[], deps: DeliveryDeps): Promise<WorkItem[]> {
+  const run = new Run(deps);
+  const released = await run.resolveIdentities(items);
+  const all = [...items, ...released];
+  await run.upsertContacts(all);
+  await run.sendEvents(all);
+  await run.recordRest(all);
+  return all;
+}
+
+function refName(ref: ContactRef): string {
+  return 'email' in ref ? ref.email : ref.contactId;
+}
+
+function eventOfPayload(payload: string, id: string): AcceptedEvent | null {
+  try {
+    const message = JSON.parse(payload) as QueueMessage;
+    if (message.kind === 'event' && message.event?.id === id) return message.event;
+  } catch {
+    // unreadable: reported by the caller
+  }
+  return null;
+}
+
+// Errors that are the same for every item (wrong credentials): splitting the chunk would not help.
+function accountWide(err: SalesmanagoError): boolean {
+  return err.status === 401 || err.status === 403 || err.messages.some((m) => /authenticat|owner|api ?key|\bsha\b/i.test(m));
+}
+
+class Run {
+  readonly #deps: DeliveryDeps;
+  readonly #ctx: MappingContext;
+  #bisect = BISECT_BUDGET;
+
+  constructor(deps: DeliveryDeps) {
+    this.#deps = deps;
+    this.#ctx = { location: deps.config.location, shopDomains: deps.config.shopDomains };
+  }
+
+  get #db(): D1Database {
+    return this.#deps.db;
+  }
+
+  #now(): number {
+    return (this.#deps.now ?? Date.now)();
+  }
+
+  #failure(err: unknown, item: WorkItem, what: string): Outcome {
+    if (!(err instanceof SalesmanagoError)) throw err;
+    const reason = `${what}: ${err.message}`;
+    if (err.kind === 'permanent') return { status: 'failed', reason };
+    return { status: 'retry', reason, delaySeconds: retryDelay(item.attempt, err.retryAfterS, this.#deps.random) };
+  }
+
+  async #delivered(entries: { item: WorkItem; smEventId?: string }[]): Promise<void> {
+    const rows: DeliveredRow[] = [];
+    for (const { item, smEventId } of entries) {
+      const contact = item.ref ? refName(item.ref) : normaliseEmail(item.contact?.email ?? '');
+      item.outcome = smEventId ? { status: 'delivered', contact, smEventId } : { status: 'delivered', contact };
+      rows.push(smEventId ? { id: item.id, contact, smEventId } : { id: item.id, contact });
+    }
+    await markDelivered(this.#db, rows, this.#now());
+  }
+
+  /**
+   * Sends a chunk; when SALESmanago refuses a chunk of several items for a reason that is not
+   * account-wide, halves it (within a small budget of calls) so one bad item fails alone.
+   */
+  async #settle<I, T>(
+    items: I[],
+    call: (xs: I[]) => Promise<ChunkResult<T>[]>,
+    ok: (xs: I[], value: T) => Promise<void>,
+    fail: (xs: I[], err: SalesmanagoError) => void,
+  ): Promise<void> {
+    for (const r of await call(items)) {
+      const part = items.slice(r.start, r.end);
+      if (r.ok) await ok(part, r.value);
+      else if (r.error.kind === 'permanent' && part.length > 1 && !accountWide(r.error) && this.#bisect >= 2) {
+        this.#bisect -= 2;
+        const mid = Math.ceil(part.length / 2);
+        await this.#settle(part.slice(0, mid), call, ok, fail);
+        await this.#settle(part.slice(mid), call, ok, fail);
+      } else fail(part, r.error);
+    }
+  }
+
+  /** Links, then who each event belongs to; answers the held events released by this batch. */
+  async resolveIdentities(items: WorkItem[]): Promise<WorkItem[]> {
+    const events = items.filter((i): i is WorkItem & { event: AcceptedEvent } => Boolean(i.event && !i.outcome));
+    if (events.length === 0) return [];
+    await applyLinks(this.#db, events.map((i) => i.event), this.#now());
+    const visitors = [...new Set(events.map((i) => i.event.visitorId).filter((v): v is string => Boolean(v)))];
+    const links = await loadLinks(this.#db, visitors);
+    for (const item of events) {
+      const ref = resolveContact(item.event, item.event.visitorId ? links.get(item.event.visitorId) : undefined);
+      if (ref) item.ref = ref;
+      else if (item.event.visitorId) item.outcome = { status: 'held' };
+      else item.outcome = { status: 'failed', reason: 'no contact: the event carries no e-mail, contactId or visitor id' };
+    }
+
+    const identified = visitors.filter((v) => isIdentified(links.get(v)));
+    const inBatch = new Set(items.map((i) => i.id));
+    const released: WorkItem[] = [];
+    for (const row of await heldOf(this.#db, identified)) {
+      if (inBatch.has(row.id)) continue;
+      const event = eventOfPayload(row.payload, row.id);
+      if (!event) {
+        released.push({ id: row.id, attempt: row.attempts + 1, outcome: { status: 'failed', reason: 'held event: its stored payload is unreadable' } });
+        continue;
+      }
+      const ref = resolveContact(event, links.get(row.visitorId));
+      if (!ref) continue;
+      released.push({ id: row.id, event, ref, attempt: row.attempts + 1, released: { payload: { kind: 'event', event } } });
+    }
+    await startAttempt(this.#db, released.map((r) => r.id), this.#now());
+    return released;
+  }
+
+  /** One batch upsert for every contact this batch needs, before any of its events. */
+  async upsertContacts(all: WorkItem[]): Promise<void> {
+    const needs = new Map<string, ContactNeed[]>();
+    const dependents = new Map<string, WorkItem[]>();
+    const add = (email: string, need: ContactNeed, item: WorkItem) => {
+      needs.set(email, [...(needs.get(email) ?? []), need]);
+      dependents.set(email, [...(dependents.get(email) ?? []), item]);
+    };
+    for (const item of all) {
+      if (item.outcome) continue;
+      if (item.contact) {
+        const need = contactNeedOfShopContact(item.contact, this.#deps.config);
+        add(need.upsert.email, need, item);
+      } else if (item.event && item.ref && 'email' in item.ref) {
+        const own = contactNeedOfEvent(item.event, this.#deps.config);
+        const need = own && own.upsert.email === item.ref.email ? own : plainContactNeed(item.ref.email, item.event.occurredAt);
+        add(item.ref.email, need, item);
+      }
+    }
+    if (needs.size === 0) return;
+
+    const known = await knownContacts(this.#db, [...needs.keys()]);
+    const wanted = [...needs.entries()]
+      .map(([email, list]) => ({ email, need: mergeContactNeeds(list) }))
+      .filter((x) => x.need.always || !known.has(x.email));
+
+    for (let start = 0; start < wanted.length; start += CHUNK_SIZE) {
+      await this.#settle(
+        wanted.slice(start, start + CHUNK_SIZE),
+        (xs) => this.#deps.client.batchUpsertContacts(xs.map((x) => x.need.upsert)),
+        async (xs, value) => {
+          const shopContacts = xs.flatMap((x) => (dependents.get(x.email) ?? []).filter((i) => i.contact));
+          await this.#delivered(shopContacts.map((item) => ({ item })));
+          await rememberContacts(this.#db, value.contactIds, this.#now());
+        },
+        (xs, err) => {
+          for (const x of xs) {
+            for (const item of dependents.get(x.email) ?? []) item.outcome = this.#failure(err, item, 'contact upsert');
+          }
+        },
+      );
+    }
+  }
+
+  async sendEvents(all: WorkItem[]): Promise<void> {
+    const ready = all.filter(
+      (i): i is WorkItem & { event: AcceptedEvent; ref: ContactRef } => Boolean(i.event && i.ref && !i.outcome),
+    );
+    if (ready.length === 0) return;
+    const others = ready.filter((i) => i.event.type !== 'cart');
+    const carts = await this.#settleCarts(ready.filter((i) => i.event.type === 'cart'));
+
+    // Carts keyed by contact: a contactId SALESmanago gave us for an e-mail counts as that e-mail.
+    const ids = [...new Set(carts.flatMap((i) => ('contactId' in i.ref ? [i.ref.contactId] : [])))];
+    const emailOf = await emailsOfContactIds(this.#db, ids);
+    const keyOf = (ref: ContactRef) => {
+      const email = 'contactId' in ref ? emailOf.get(ref.contactId) : undefined;
+      return email ? cartKey({ email }) : cartKey(ref);
+    };
+    const purchases = others.filter((i) => i.event.type === 'purchase');
+    const lastPurchase = new Map<string, number>();
+    for (const p of purchases) {
+      const k = keyOf(p.ref);
+      lastPurchase.set(k, Math.max(lastPurchase.get(k) ?? 0, p.event.occurredAt));
+    }
+    // Cart changes before a purchase of this batch update the open cart; later ones open a new one.
+    const before = new Map<string, typeof carts>();
+    const after = new Map<string, typeof carts>();
+    for (const c of carts) {
+      const k = keyOf(c.ref);
+      const p = lastPurchase.get(k);
+      const side = p !== undefined && c.event.occurredAt > p ? after : before;
+      side.set(k, [...(side.get(k) ?? []), c]);
+    }
+    const open = await openCarts(this.#db, [...before.keys()], this.#now());
+    for (const [key, group] of before) await this.#sendCart(key, group, open.get(key));
+
+    await this.#sendBatch(others);
+
+    const closing = purchases.filter((p) => p.outcome?.status === 'delivered');
+    if (closing.length > 0) {
+      const emails = closing.flatMap((p) => ('email' in p.ref ? [p.ref.email] : []));
+      const idsOfEmails = await knownContacts(this.#db, emails);
+      const keys = new Set(closing.map((p) => keyOf(p.ref)));
+      for (const id of idsOfEmails.values()) keys.add(cartKey({ contactId: id }));
+      await closeCarts(this.#db, [...keys]);
+    }
+    for (const [key, group] of after) await this.#sendCart(key, group, undefined);
+  }
+
+  /**
+   * Cart changes superseded by a newer one of the same visitor are done without a call; a fresh
+   * change (first attempt) waits CART_SETTLE_S on the queue for followers. Answers the carts to send.
+   */
+  async #settleCarts<T extends WorkItem & { ref: ContactRef }>(carts: T[]): Promise<T[]> {
+    if (carts.length === 0) return carts;
+    const superseded = await supersededCarts(this.#db, carts.map((c) => c.id));
+    await this.#delivered(carts.filter((c) => superseded.has(c.id)).map((item) => ({ item })));
+    const send: T[] = [];
+    for (const c of carts) {
+      if (superseded.has(c.id)) continue;
+      if (c.attempt === 1 && !c.released) c.outcome = { status: 'retry', reason: '', delaySeconds: CART_SETTLE_S };
+      else send.push(c);
+    }
+    return send;
+  }
+
+  /** Several cart changes of one contact in one batch become one call carrying the latest cart. */
+  async #sendCart(key: string, group: (WorkItem & { event: AcceptedEvent; ref: ContactRef })[], openId: string | undefined) {
+    const latest = group.reduce((a, b) => (b.event.occurredAt >= a.event.occurredAt ? b : a));
+    const event = toContactEvent(latest.event, this.#ctx);
+    const settleAll = (outcomeOf: (item: WorkItem) => Outcome) => {
+      for (const item of group) item.outcome = outcomeOf(item);
+    };
+    if (openId) {
+      try {
+        await this.#deps.client.updateEvent(openId, event);
+        await this.#delivered(group.map((item) => ({ item, smEventId: openId })));
+        await touchCart(this.#db, key, this.#now());
+        return;
+      } catch (err) {
+        if (!(err instanceof SalesmanagoError) || err.kind === 'transient') {
+          settleAll((item) => this.#failure(err, item, 'CART update'));
+          return;
+        }
+        // Permanent: the open event is gone or closed on SALESmanago's side; start a new one.
+      }
+    }
+    let eventId: string;
+    try {
+      ({ eventId } = await this.#deps.client.addEvent({ contact: latest.ref, event }));
+    } catch (err) {
+      settleAll((item) => this.#failure(err, item, 'CART'));
+      return;
+    }
+    await this.#delivered(group.map((item) => ({ item, smEventId: eventId })));
+    await openCart(this.#db, key, eventId, this.#now());
+  }
+
+  async #sendBatch(items: (WorkItem & { event: AcceptedEvent; ref: ContactRef })[]): Promise<void> {
+    const pairs = items.map((w) => ({ w, item: { contact: w.ref, event: toContactEvent(w.event, this.#ctx) } as EventItem }));
+    for (let start = 0; start < pairs.length; start += CHUNK_SIZE) {
+      await this.#settle(
+        pairs.slice(start, start + CHUNK_SIZE),
+        (xs) => this.#deps.client.batchAddEvents(xs.map((x) => x.item)),
+        async (xs, value) => {
+          const refused = new Set(value.failed.map((f) => f.trim().toLowerCase()));
+          const delivered: { item: WorkItem }[] = [];
+          for (const { w } of xs) {
+            const name = refName(w.ref);
+            if (refused.has(name.toLowerCase())) {
+              w.outcome = { status: 'failed', reason: `SALESmanago did not create the event: ${name} is in failedContacts` };
+            } else delivered.push({ item: w });
+          }
+          await this.#delivered(delivered);
+        },
+        (xs, err) => {
+          for (const { w } of xs) w.outcome = this.#failure(err, w, 'events');
+        },
+      );
+    }
+  }
+
+  /** Held, failed and retried outcomes; released events to retry go back on the queue. */
+  async recordRest(all: WorkItem[]): Promise<void> {
+    const rows: RowOutcome[] = [];
+    const requeue: { item: WorkItem; body: QueueMessage; delaySeconds: number; reason: string }[] = [];
+    const heldVisitors = new Set<string>();
+    for (const item of all) {
+      const o = item.outcome;
+      if (!o) continue;
+      if (o.status === 'held') {
+        rows.push({ id: item.id, status: 'held', error: null, visitorId: item.event?.visitorId ?? null });
+        if (item.event?.visitorId) heldVisitors.add(item.event.visitorId);
+      } else if (o.status === 'failed') {
+        rows.push({ id: item.id, status: 'failed', error: o.reason, contact: item.ref ? refName(item.ref) : null });
+      } else if (o.status === 'retry') {
+        if (item.released) requeue.push({ item, body: item.released.payload, delaySeconds: o.delaySeconds, reason: o.reason });
+        else rows.push({ id: item.id, status: 'queued', error: o.reason || null });
+      }
+    }
+    if (requeue.length > 0) {
+      let requeued = true;
+      try {
+        await this.#deps.requeue(requeue.map(({ body, delaySeconds }) => ({ body, delaySeconds })));
+      } catch (err) {
+        // Still held: the next event of the visitor or the hourly sweep releases them again.
+        console.error('could not requeue released held events', requeue.length, err instanceof Error ? err.message : String(err));
+        requeued = false;
+      }
+      for (const r of requeue) rows.push({ id: r.item.id, status: requeued ? 'queued' : 'held', error: r.reason });
+    }
+    const now = this.#now();
+    await recordOutcomes(this.#db, rows, now);
+    await expireOverflow(this.#db, [...heldVisitors], now);
+  }
+}

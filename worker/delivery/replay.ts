@@ -1,0 +1,72 @@
+// Replay: failed and dead rows go back on the queue with their stored payload. The message is sent
+// first and the row set back to 'queued' after, so a failure in between can only leave a row that
+// is both queued and still marked failed (delivered once anyway: the consumer dedupes by id).
+import type { Env } from '../env.ts';
+import { chunk, messageBytes } from '../ingest/enqueue.ts';
+import type { QueueMessage } from './messages.ts';
+
+export const REPLAYABLE = ['failed', 'dead'] as const;
+export type Replayable = (typeof REPLAYABLE)[number];
+
+export interface ReplayResult {
+  requeued: number;
+  byStatus: Record<Replayable, number>;
+  /** Rows whose stored payload cannot be read (left as they are). */
+  unreadable: number;
+  /** Replayable rows left for another call (at most `limit` rows are replayed per call). */
+  remaining: number;
+}
+
+const SEND_BATCH_MESSAGES = 100;
+const SEND_BATCH_BYTES = 240_000;
+
+export async function replay(
+  env: Pick<Env, 'LEDGER' | 'EVENTS'>,
+  options: { statuses?: readonly Replayable[]; limit?: number } = {},
+): Promise<ReplayResult> {
+  const statuses = options.statuses?.length ? options.statuses : REPLAYABLE;
+  const limit = Math.max(1, Math.min(options.limit ?? 5_000, 10_000));
+  const { results } = await env.LEDGER
+    .prepare(
+      `SELECT id, status, payload FROM deliveries WHERE status IN (SELECT value FROM json_each(?1))
+       ORDER BY updated_at, id LIMIT ?2`,
+    )
+    .bind(JSON.stringify(statuses), limit)
+    .all<{ id: string; status: Replayable; payload: string | null }>();
+
+  const result: ReplayResult = { requeued: 0, byStatus: { failed: 0, dead: 0 }, unreadable: 0, remaining: 0 };
+  const ready: { id: string; status: Replayable; body: QueueMessage }[] = [];
+  for (const row of results) {
+    const body = parse(row.payload);
+    if (body) ready.push({ id: row.id, status: row.status, body });
+    else result.unreadable += 1;
+  }
+  for (const part of chunk(ready, (r) => messageBytes(r.body) + 128, SEND_BATCH_MESSAGES, SEND_BATCH_BYTES)) {
+    await env.EVENTS.sendBatch(part.map((r) => ({ body: r.body, contentType: 'json' as const })));
+    await env.LEDGER
+      .prepare(
+        `UPDATE deliveries SET status = 'queued', updated_at = ?2
+         WHERE id IN (SELECT value FROM json_each(?1)) AND status IN ('failed', 'dead')`,
+      )
+      .bind(JSON.stringify(part.map((r) => r.id)), Date.now())
+      .run();
+    for (const r of part) result.byStatus[r.status] += 1;
+    result.requeued += part.length;
+  }
+  const left = await env.LEDGER
+    .prepare('SELECT COUNT(*) AS n FROM deliveries WHERE status IN (SELECT value FROM json_each(?1))')
+    .bind(JSON.stringify(statuses))
+    .first<{ n: number }>();
+  result.remaining = Math.max(0, (left?.n ?? 0) - result.unreadable);
+  return result;
+}
+
+function parse(payload: string | null): QueueMessage | null {
+  if (!payload) return null;
+  try {
+    const body = JSON.parse(payload) as QueueMessage;
+    return typeof body === 'object' && body !== null && typeof body.kind === 'string' ? body : null;
+  } catch {
+    return null;
+  }
+}
