@@ -11,7 +11,7 @@ import {
   asContact, asEvent, browserEvent, consume, email, env, ledger, ledgerMany, orderEvent, recordAccepted, shopContact,
   simContact, simEventsOf, simState, uid,
 } from './test-fixtures.ts';
-import type { QueueMessage } from './messages.ts';
+import { itemId, itemsOf, type QueueMessage } from './messages.ts';
 
 /** Records SALESmanago paths the consumer calls, in order (fetch is passed through to the simulator). */
 function watchCalls(): () => string[] {
@@ -259,7 +259,10 @@ describe('held events: retries and the hourly clean-up', () => {
       },
     });
     expect(all.map((i) => [i.id, i.outcome?.status])).toEqual([[login.id, 'retry'], [held.id, 'retry']]);
-    expect(requeued.map((m) => (m.body.kind === 'event' ? m.body.event.id : ''))).toEqual([held.id]);
+    // Requeued packed (one message for the released events of one delay), carrying only the held one.
+    expect(requeued).toHaveLength(1);
+    expect(requeued[0]?.body.kind).toBe('events');
+    expect(itemsOf(requeued[0]!.body).map(itemId)).toEqual([held.id]);
     expect(requeued[0]?.delaySeconds).toBeGreaterThanOrEqual(15);
     expect(await ledger(held.id)).toMatchObject({ status: 'queued', last_error: expect.stringMatching(/server busy/) });
   });

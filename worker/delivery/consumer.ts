@@ -1,15 +1,19 @@
-// The queue consumer. Main queue: dedupe against the ledger, deliver (deliver.ts), then ack or retry
-// each message on its own. Dead-letter queue: record what ran out of retries as 'dead'.
+// The queue consumer. Main queue: a message carries one or several events (or contacts); all the
+// messages of a batch are flattened into one list of items, deduped against the ledger and delivered
+// together (deliver.ts), then each MESSAGE is acked when all its items are settled, or retried when
+// any of them must be (its items already delivered are skipped on redelivery, through the ledger).
+// Dead-letter queue: record every item of what ran out of retries as 'dead'.
 import { readConfig, type Config } from '../config.ts';
 import { deliverConsentWebhook } from '../consent/webhook.ts';
 import type { Env } from '../env.ts';
+import { chunk, messageBytes } from '../ingest/enqueue.ts';
 import { ledgerRow, type LedgerRow } from '../ingest/ledger.ts';
 import { SalesmanagoClient } from '../salesmanago/client.ts';
 import { retryDelay, unconfiguredDelay } from './backoff.ts';
 import { recordDeadLetters } from './dead-letters.ts';
 import { deliver, type WorkItem } from './deliver.ts';
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from './ledger.ts';
-import { EVENT_KINDS, type ConsentWebhook, type QueueMessage } from './messages.ts';
+import { readItems, type ConsentWebhook, type QueueMessage } from './messages.ts';
 
 export const DEAD_LETTER_QUEUE = 'sm-edge-events-dlq';
 
@@ -25,17 +29,24 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
   const entries: Entry[] = [];
   const rows: LedgerRow[] = [];
   for (const msg of batch.messages) {
-    const body = readable(msg.body);
-    if (!body) {
+    const items = readItems(msg.body);
+    if (items.length === 0) {
       // Only our own code enqueues: an unreadable body is a bug, and retrying cannot fix it.
       console.error('unreadable queue message acknowledged', msg.id);
       msg.ack();
       continue;
     }
-    rows.push(ledgerRow(body, JSON.stringify(body)));
-    if (body.kind === 'event') entries.push({ msg, items: [{ id: body.event.id, event: body.event, attempt: msg.attempts }] });
-    else if (body.kind === 'contact') entries.push({ msg, items: [{ id: body.contact.id, contact: body.contact, attempt: msg.attempts }] });
-    else entries.push({ msg, items: [{ id: body.change.id, attempt: msg.attempts }], webhook: body.change });
+    const entry: Entry = { msg, items: [] };
+    for (const item of items) {
+      rows.push(ledgerRow(item, JSON.stringify(item)));
+      if (item.kind === 'event') entry.items.push({ id: item.event.id, event: item.event, attempt: msg.attempts });
+      else if (item.kind === 'contact') entry.items.push({ id: item.contact.id, contact: item.contact, attempt: msg.attempts });
+      else {
+        entry.items.push({ id: item.change.id, attempt: msg.attempts });
+        entry.webhook = item.change;
+      }
+    }
+    entries.push(entry);
   }
   if (entries.length === 0) return;
 
@@ -62,19 +73,11 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
   settleMessages(entries);
 }
 
-function readable(body: unknown): QueueMessage | null {
-  if (typeof body !== 'object' || body === null) return null;
-  const m = body as Partial<Record<'kind' | 'event' | 'contact' | 'change', unknown>>;
-  const id = (x: unknown) => typeof x === 'object' && x !== null && typeof (x as { id?: unknown }).id === 'string';
-  if (m.kind === 'event' && id(m.event) && (EVENT_KINDS as readonly unknown[]).includes((m.event as { type?: unknown }).type)) {
-    return body as QueueMessage;
-  }
-  if (m.kind === 'contact' && id(m.contact) && typeof (m.contact as { email?: unknown }).email === 'string') return body as QueueMessage;
-  if (m.kind === 'consent-webhook' && id(m.change)) return body as QueueMessage;
-  return null;
-}
-
-/** Rows already delivered (or expired) are skipped; a second copy of an id in one batch too. */
+/**
+ * Rows already delivered (or expired) are skipped; a second copy of an id in one batch too. On a
+ * redelivery (attempt > 1) a row that failed permanently is skipped as well: its message came back
+ * for another of its items. A replayed message is a new message (attempt 1), so it is tried again.
+ */
 async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: number): Promise<void> {
   const states = await loadStates(db, rows.map((r) => r.id));
   await insertMissing(db, rows.filter((r) => !states.has(r.id)), now);
@@ -83,7 +86,8 @@ async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: 
   for (const e of entries) {
     for (const item of e.items) {
       const status = states.get(item.id)?.status;
-      if (seen.has(item.id) || status === 'delivered' || status === 'expired') item.outcome = { status: 'skipped' };
+      const settled = status === 'delivered' || status === 'expired' || (status === 'failed' && e.msg.attempts > 1);
+      if (seen.has(item.id) || settled) item.outcome = { status: 'skipped' };
       else active.push(item.id);
       seen.add(item.id);
     }
@@ -108,7 +112,10 @@ async function deliverWork(entries: Entry[], env: Env, config: Config): Promise<
     client: new SalesmanagoClient(config.salesmanago),
     config,
     requeue: async (messages) => {
-      await env.EVENTS.sendBatch(messages.map((m) => ({ body: m.body, contentType: 'json' as const, delaySeconds: m.delaySeconds })));
+      // sendBatch takes at most 100 messages / 256 KB.
+      for (const part of chunk(messages, (m) => messageBytes(m.body) + 128, 100, 240_000)) {
+        await env.EVENTS.sendBatch(part.map((m) => ({ body: m.body, contentType: 'json' as const, delaySeconds: m.delaySeconds })));
+      }
     },
   });
 }
@@ -136,7 +143,10 @@ async function deliverWebhooks(entries: Entry[], env: Env): Promise<void> {
   await recordOutcomes(env.LEDGER, rows, now);
 }
 
-/** Each message on its own: retried when any of its items must be, acknowledged otherwise. */
+/**
+ * Each message on its own: retried when any of its items must be (after the longest delay any of
+ * them asks for), acknowledged when every item is settled (delivered, failed, held, skipped).
+ */
 function settleMessages(entries: Entry[]): void {
   for (const e of entries) {
     let delay = -1;

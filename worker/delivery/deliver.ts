@@ -24,7 +24,8 @@ import {
   expireOverflow, heldOf, markDelivered, recordOutcomes, startAttempt, type DeliveredRow, type RowOutcome,
 } from './ledger.ts';
 import { toContactEvent, type MappingContext } from './mapping.ts';
-import type { AcceptedContact, AcceptedEvent, QueueMessage } from './messages.ts';
+import { packMessages } from '../ingest/enqueue.ts';
+import { itemsOf, type AcceptedContact, type AcceptedEvent, type ItemMessage, type QueueMessage } from './messages.ts';
 
 export type DeliveryClient = Pick<SalesmanagoClient, 'batchUpsertContacts' | 'addEvent' | 'updateEvent' | 'batchAddEvents'>;
 
@@ -45,7 +46,7 @@ export interface WorkItem {
   ref?: ContactRef;
   outcome?: Outcome;
   /** A held event released by this batch: it has no queue message of its own. */
-  released?: { payload: QueueMessage };
+  released?: { payload: ItemMessage };
 }
 
 export interface DeliveryDeps {
@@ -60,6 +61,13 @@ export interface DeliveryDeps {
 
 /** Extra calls allowed per batch to find the one bad item of a chunk SALESmanago refused. */
 const BISECT_BUDGET = 16;
+/**
+ * Single CART calls per batch. A batch can hold thousands of events; each cart costs a SALESmanago
+ * call and two D1 writes, so past this many the remaining carts wait for the next run (keeps one
+ * invocation well inside Workers' subrequest limit).
+ */
+export const CART_CALLS_PER_BATCH = 100;
+const CART_OVERFLOW_DELAY_S = 10;
 
 export async function deliver(items: WorkItem[], deps: DeliveryDeps): Promise<WorkItem[]> {
   const run = new Run(deps);
@@ -77,8 +85,9 @@ function refName(ref: ContactRef): string {
 
 function eventOfPayload(payload: string, id: string): AcceptedEvent | null {
   try {
-    const message = JSON.parse(payload) as QueueMessage;
-    if (message.kind === 'event' && message.event?.id === id) return message.event;
+    for (const item of itemsOf(JSON.parse(payload) as QueueMessage)) {
+      if (item.kind === 'event' && item.event?.id === id) return item.event;
+    }
   } catch {
     // unreadable: reported by the caller
   }
@@ -94,6 +103,7 @@ class Run {
   readonly #deps: DeliveryDeps;
   readonly #ctx: MappingContext;
   #bisect = BISECT_BUDGET;
+  #cartCalls = CART_CALLS_PER_BATCH;
 
   constructor(deps: DeliveryDeps) {
     this.#deps = deps;
@@ -293,6 +303,11 @@ class Run {
     const settleAll = (outcomeOf: (item: WorkItem) => Outcome) => {
       for (const item of group) item.outcome = outcomeOf(item);
     };
+    if (this.#cartCalls <= 0) {
+      settleAll(() => ({ status: 'retry', reason: 'CART: more carts in this batch than one run sends', delaySeconds: CART_OVERFLOW_DELAY_S }));
+      return;
+    }
+    this.#cartCalls -= 1;
     if (openId) {
       try {
         await this.#deps.client.updateEvent(openId, event);
@@ -345,7 +360,7 @@ class Run {
   /** Held, failed and retried outcomes; released events to retry go back on the queue. */
   async recordRest(all: WorkItem[]): Promise<void> {
     const rows: RowOutcome[] = [];
-    const requeue: { item: WorkItem; body: QueueMessage; delaySeconds: number; reason: string }[] = [];
+    const requeue: { item: WorkItem; body: ItemMessage; delaySeconds: number; reason: string }[] = [];
     const heldVisitors = new Set<string>();
     for (const item of all) {
       const o = item.outcome;
@@ -363,7 +378,16 @@ class Run {
     if (requeue.length > 0) {
       let requeued = true;
       try {
-        await this.#deps.requeue(requeue.map(({ body, delaySeconds }) => ({ body, delaySeconds })));
+        // Packed several to a message, by delay (a message has one delay).
+        const byDelay = new Map<number, ItemMessage[]>();
+        for (const r of requeue) {
+          const list = byDelay.get(r.delaySeconds);
+          if (list) list.push(r.body);
+          else byDelay.set(r.delaySeconds, [r.body]);
+        }
+        await this.#deps.requeue(
+          [...byDelay].flatMap(([delaySeconds, bodies]) => packMessages(bodies).map((p) => ({ body: p.message, delaySeconds }))),
+        );
       } catch (err) {
         // Still held: the next event of the visitor or the hourly sweep releases them again.
         console.error('could not requeue released held events', requeue.length, err instanceof Error ? err.message : String(err));

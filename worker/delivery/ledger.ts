@@ -1,7 +1,35 @@
 // The delivery ledger (table `deliveries`): one row per accepted event or contact. Lists of rows
 // travel as one JSON parameter (json_each), so a statement never hits D1's bound-parameter limit
 // and a whole chunk is written in one query. Rows are shaped by the request side's ledgerRow().
+// A consumer batch can hold thousands of items, so long lists are split into several statements
+// (bounded in rows and bytes) sent together in one db.batch (bounded in statements).
+import { chunk } from '../ingest/enqueue.ts';
 import type { LedgerRow } from '../ingest/ledger.ts';
+
+const ROWS_PER_STATEMENT = 1_000;
+const JSON_BYTES_PER_STATEMENT = 500_000;
+const STATEMENTS_PER_BATCH = 50;
+
+/** The list as JSON arrays small enough for one statement's parameter each. */
+function jsonParts(list: readonly unknown[]): string[] {
+  return chunk(list, (x) => JSON.stringify(x).length + 1, ROWS_PER_STATEMENT, JSON_BYTES_PER_STATEMENT).map((part) => JSON.stringify(part));
+}
+
+/** One statement per part of the list, sent in as few db.batch calls as allowed. */
+async function runParts<T = unknown>(
+  db: D1Database,
+  list: readonly unknown[],
+  statement: (json: string) => D1PreparedStatement,
+): Promise<D1Result<T>[]> {
+  const statements = jsonParts(list).map(statement);
+  const out: D1Result<T>[] = [];
+  for (let start = 0; start < statements.length; start += STATEMENTS_PER_BATCH) {
+    const part = statements.slice(start, start + STATEMENTS_PER_BATCH);
+    // A single statement goes as a plain query; several as one batch (one round trip, one transaction).
+    out.push(...(part.length === 1 ? [await part[0]!.all<T>()] : await db.batch<T>(part)));
+  }
+  return out;
+}
 
 export type LedgerStatus = 'queued' | 'delivered' | 'held' | 'failed' | 'dead' | 'expired';
 
@@ -33,57 +61,48 @@ function ids(list: readonly string[]): string {
 export async function loadStates(db: D1Database, idList: readonly string[]): Promise<Map<string, RowState>> {
   const out = new Map<string, RowState>();
   if (idList.length === 0) return out;
-  const { results } = await db
-    .prepare('SELECT id, status, attempts FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))')
-    .bind(ids(idList))
-    .all<{ id: string; status: LedgerStatus; attempts: number }>();
-  for (const r of results) out.set(r.id, { status: r.status, attempts: r.attempts });
+  const select = db.prepare('SELECT id, status, attempts FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))');
+  const results = await runParts<{ id: string; status: LedgerStatus; attempts: number }>(db, idList, (json) => select.bind(json));
+  for (const { results: rows } of results) for (const r of rows) out.set(r.id, { status: r.status, attempts: r.attempts });
   return out;
 }
 
 /** Rows the request side did not write (or a message enqueued by other code): recorded as queued. */
 export async function insertMissing(db: D1Database, rows: readonly LedgerRow[], now: number): Promise<void> {
   if (rows.length === 0) return;
-  await db
-    .prepare(
+  const insert = db.prepare(
       `INSERT OR IGNORE INTO deliveries (id, type, source, contact, visitor_id, status, attempts, accepted_at, updated_at, payload)
        SELECT json_extract(value, '$.id'), json_extract(value, '$.type'), json_extract(value, '$.source'),
               json_extract(value, '$.contact'), json_extract(value, '$.visitorId'), 'queued', 0,
               json_extract(value, '$.acceptedAt'), ?2, json_extract(value, '$.payload')
        FROM json_each(?1)`,
-    )
-    .bind(JSON.stringify(rows), now)
-    .run();
+    );
+  await runParts(db, rows, (json) => insert.bind(json, now));
 }
 
 export async function startAttempt(db: D1Database, idList: readonly string[], now: number): Promise<void> {
   if (idList.length === 0) return;
-  await db
-    .prepare('UPDATE deliveries SET attempts = attempts + 1, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))')
-    .bind(ids(idList), now)
-    .run();
+  const update = db.prepare('UPDATE deliveries SET attempts = attempts + 1, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))');
+  await runParts(db, idList, (json) => update.bind(json, now));
 }
 
 /** Written right after SALESmanago confirmed a chunk, before anything else can fail. */
 export async function markDelivered(db: D1Database, rows: readonly DeliveredRow[], now: number): Promise<void> {
   if (rows.length === 0) return;
-  await db
-    .prepare(
+  const update = db.prepare(
       `UPDATE deliveries SET status = 'delivered', last_error = NULL,
               contact = json_extract(j.value, '$.contact'),
               sm_event_id = COALESCE(json_extract(j.value, '$.smEventId'), deliveries.sm_event_id),
               updated_at = ?2
        FROM json_each(?1) AS j WHERE deliveries.id = json_extract(j.value, '$.id')`,
-    )
-    .bind(JSON.stringify(rows), now)
-    .run();
+    );
+  await runParts(db, rows, (json) => update.bind(json, now));
 }
 
 /** Every other outcome. A delivered row is never downgraded (a late duplicate cannot undo it). */
 export async function recordOutcomes(db: D1Database, rows: readonly RowOutcome[], now: number): Promise<void> {
   if (rows.length === 0) return;
-  await db
-    .prepare(
+  const update = db.prepare(
       `UPDATE deliveries SET status = json_extract(j.value, '$.status'),
               last_error = json_extract(j.value, '$.error'),
               contact = COALESCE(json_extract(j.value, '$.contact'), deliveries.contact),
@@ -91,9 +110,20 @@ export async function recordOutcomes(db: D1Database, rows: readonly RowOutcome[]
               updated_at = ?2
        FROM json_each(?1) AS j
        WHERE deliveries.id = json_extract(j.value, '$.id') AND deliveries.status NOT IN ('delivered', 'expired')`,
-    )
-    .bind(JSON.stringify(rows), now)
-    .run();
+    );
+  await runParts(db, rows, (json) => update.bind(json, now));
+}
+
+/** Rows still queued when their message ran out of retries (the dead-letter consumer). */
+export async function markDead(db: D1Database, idList: readonly string[], now: number): Promise<void> {
+  if (idList.length === 0) return;
+  const update = db.prepare(
+    `UPDATE deliveries SET status = 'dead', updated_at = ?2,
+            last_error = CASE WHEN last_error LIKE 'retries exhausted%' THEN last_error
+                              ELSE 'retries exhausted' || COALESCE(': ' || last_error, '') END
+     WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`,
+  );
+  await runParts(db, idList, (json) => update.bind(json, now));
 }
 
 export const HELD_PER_VISITOR = 200;

@@ -1,5 +1,5 @@
 // What the request handlers put on the queue, and the consumer takes off it.
-// Every message carries the id under which it is recorded in the delivery ledger.
+// Every item of a message carries the id under which it is recorded in the delivery ledger.
 
 export const EVENT_KINDS = [
   'visit', 'cart', 'login', 'offer', 'newsletter', 'survey', 'purchase', 'return', 'cancellation',
@@ -69,7 +69,84 @@ export interface ConsentWebhook {
   source: string;
 }
 
-export type QueueMessage =
+/**
+ * The message of ONE ledger row: what the ledger stores as the row's payload, and what replay and the
+ * held-event release read back. 'event' and 'contact' were also the queue's only shapes before
+ * messages carried several items; the consumer still reads them (messages queued across a deploy).
+ */
+export type ItemMessage =
   | { kind: 'event'; event: AcceptedEvent }
   | { kind: 'contact'; contact: AcceptedContact }
   | { kind: 'consent-webhook'; change: ConsentWebhook };
+
+/**
+ * What travels on the queue. One message carries up to MAX_ITEMS_PER_MESSAGE events (a whole beacon,
+ * or a slice of a shop batch): a consumer batch is at most 100 messages, and packing is what lets one
+ * batch fill SALESmanago's 400-item batch calls.
+ */
+export type QueueMessage =
+  | ItemMessage
+  | { kind: 'events'; events: AcceptedEvent[] }
+  | { kind: 'contacts'; contacts: AcceptedContact[] };
+
+/** Items per queue message: a beacon holds at most 50 events, and shop batches are packed alike. */
+export const MAX_ITEMS_PER_MESSAGE = 50;
+
+/** The ledger rows' messages a queue message stands for, in order. */
+export function itemsOf(message: QueueMessage): ItemMessage[] {
+  switch (message.kind) {
+    case 'events':
+      return message.events.map((event) => ({ kind: 'event', event }));
+    case 'contacts':
+      return message.contacts.map((contact) => ({ kind: 'contact', contact }));
+    case 'event':
+    case 'contact':
+    case 'consent-webhook':
+      return [message];
+  }
+}
+
+/** The id of the ledger row an item message stands for. */
+export function itemId(item: ItemMessage): string {
+  switch (item.kind) {
+    case 'event':
+      return item.event.id;
+    case 'contact':
+      return item.contact.id;
+    case 'consent-webhook':
+      return item.change.id;
+  }
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+const hasId = (x: unknown): boolean => isObject(x) && typeof x.id === 'string';
+const readableEvent = (x: unknown): boolean => hasId(x) && (EVENT_KINDS as readonly unknown[]).includes((x as { type?: unknown }).type);
+const readableContact = (x: unknown): boolean => hasId(x) && typeof (x as { email?: unknown }).email === 'string';
+
+/**
+ * The items of a message, of any shape ever queued ('events'/'contacts', and the single 'event' and
+ * 'contact' of before). An unreadable item is dropped with a log line; the rest are still delivered.
+ */
+export function readItems(body: unknown): ItemMessage[] {
+  if (!isObject(body)) return [];
+  const list = (xs: unknown, ok: (x: unknown) => boolean): unknown[] => {
+    if (!Array.isArray(xs)) return [];
+    const good = xs.filter(ok);
+    if (good.length < xs.length) console.error('unreadable items dropped from a queue message', xs.length - good.length);
+    return good;
+  };
+  switch (body.kind) {
+    case 'events':
+      return list(body.events, readableEvent).map((event) => ({ kind: 'event', event }) as ItemMessage);
+    case 'contacts':
+      return list(body.contacts, readableContact).map((contact) => ({ kind: 'contact', contact }) as ItemMessage);
+    case 'event':
+      return readableEvent(body.event) ? [body as ItemMessage] : [];
+    case 'contact':
+      return readableContact(body.contact) ? [body as ItemMessage] : [];
+    case 'consent-webhook':
+      return hasId(body.change) ? [body as ItemMessage] : [];
+    default:
+      return [];
+  }
+}

@@ -1,9 +1,10 @@
-// Replay: failed and dead rows go back on the queue with their stored payload. The message is sent
-// first and the row set back to 'queued' after, so a failure in between can only leave a row that
-// is both queued and still marked failed (delivered once anyway: the consumer dedupes by id).
+// Replay: failed and dead rows go back on the queue with their stored payload, packed several to a
+// message like fresh events. The messages are sent first and the rows set back to 'queued' after, so
+// a failure in between can only leave a row that is both queued and still marked failed (delivered
+// once anyway: the consumer dedupes by id, and tries a failed row again on a message's first attempt).
 import type { Env } from '../env.ts';
-import { chunk, messageBytes } from '../ingest/enqueue.ts';
-import type { QueueMessage } from './messages.ts';
+import { chunk, messageBytes, packMessages } from '../ingest/enqueue.ts';
+import { itemId, readItems, type ItemMessage } from './messages.ts';
 
 export const REPLAYABLE = ['failed', 'dead'] as const;
 export type Replayable = (typeof REPLAYABLE)[number];
@@ -35,23 +36,27 @@ export async function replay(
     .all<{ id: string; status: Replayable; payload: string | null }>();
 
   const result: ReplayResult = { requeued: 0, byStatus: { failed: 0, dead: 0 }, unreadable: 0, remaining: 0 };
-  const ready: { id: string; status: Replayable; body: QueueMessage }[] = [];
+  const statusOf = new Map<string, Replayable>();
+  const ready: ItemMessage[] = [];
   for (const row of results) {
-    const body = parse(row.payload);
-    if (body) ready.push({ id: row.id, status: row.status, body });
-    else result.unreadable += 1;
+    const item = parse(row.payload, row.id);
+    if (item) {
+      ready.push(item);
+      statusOf.set(row.id, row.status);
+    } else result.unreadable += 1;
   }
-  for (const part of chunk(ready, (r) => messageBytes(r.body) + 128, SEND_BATCH_MESSAGES, SEND_BATCH_BYTES)) {
-    await env.EVENTS.sendBatch(part.map((r) => ({ body: r.body, contentType: 'json' as const })));
+  for (const part of chunk(packMessages(ready), (p) => messageBytes(p.message) + 128, SEND_BATCH_MESSAGES, SEND_BATCH_BYTES)) {
+    await env.EVENTS.sendBatch(part.map((p) => ({ body: p.message, contentType: 'json' as const })));
+    const ids = part.flatMap((p) => p.ids);
     await env.LEDGER
       .prepare(
         `UPDATE deliveries SET status = 'queued', updated_at = ?2
          WHERE id IN (SELECT value FROM json_each(?1)) AND status IN ('failed', 'dead')`,
       )
-      .bind(JSON.stringify(part.map((r) => r.id)), Date.now())
+      .bind(JSON.stringify(ids), Date.now())
       .run();
-    for (const r of part) result.byStatus[r.status] += 1;
-    result.requeued += part.length;
+    for (const id of ids) result.byStatus[statusOf.get(id) ?? 'failed'] += 1;
+    result.requeued += ids.length;
   }
   const left = await env.LEDGER
     .prepare('SELECT COUNT(*) AS n FROM deliveries WHERE status IN (SELECT value FROM json_each(?1))')
@@ -61,11 +66,11 @@ export async function replay(
   return result;
 }
 
-function parse(payload: string | null): QueueMessage | null {
+/** The row's own item from its stored payload (one item's message; older rows likewise). */
+function parse(payload: string | null, id: string): ItemMessage | null {
   if (!payload) return null;
   try {
-    const body = JSON.parse(payload) as QueueMessage;
-    return typeof body === 'object' && body !== null && typeof body.kind === 'string' ? body : null;
+    return readItems(JSON.parse(payload)).find((item) => itemId(item) === id) ?? null;
   } catch {
     return null;
   }

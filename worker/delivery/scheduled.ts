@@ -2,10 +2,10 @@
 // open carts older than 12 h, and release held events whose visitor has been identified since
 // (a safety net for the rare race where an event was held while another batch identified its visitor).
 import type { Env } from '../env.ts';
-import { chunk, messageBytes } from '../ingest/enqueue.ts';
+import { chunk, messageBytes, packMessages } from '../ingest/enqueue.ts';
 import { pruneCarts } from './carts.ts';
 import { expireOldHeld } from './ledger.ts';
-import type { QueueMessage } from './messages.ts';
+import { itemId, readItems, type ItemMessage } from './messages.ts';
 
 /** Held events released per run by the sweep (the rest wait for the next hour). */
 const SWEEP_LIMIT = 1_000;
@@ -39,24 +39,26 @@ async function releaseIdentified(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: numbe
     )
     .bind(SWEEP_LIMIT)
     .all<{ id: string; payload: string }>();
-  const readable = results.flatMap((r) => {
+  const readable: ItemMessage[] = results.flatMap((r) => {
     try {
-      return [{ id: r.id, body: JSON.parse(r.payload) as QueueMessage }];
+      return readItems(JSON.parse(r.payload)).filter((item) => itemId(item) === r.id);
     } catch {
       return [];
     }
   });
   let released = 0;
-  for (const messages of chunk(readable, (m) => messageBytes(m.body) + 128, 100, 240_000)) {
-    await env.EVENTS.sendBatch(messages.map((m) => ({ body: m.body, contentType: 'json' as const })));
+  // Packed several to a message, like fresh events.
+  for (const part of chunk(packMessages(readable), (p) => messageBytes(p.message) + 128, 100, 240_000)) {
+    await env.EVENTS.sendBatch(part.map((p) => ({ body: p.message, contentType: 'json' as const })));
+    const ids = part.flatMap((p) => p.ids);
     await env.LEDGER
       .prepare(
         `UPDATE deliveries SET status = 'queued', updated_at = ?2
          WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'held'`,
       )
-      .bind(JSON.stringify(messages.map((m) => m.id)), now)
+      .bind(JSON.stringify(ids), now)
       .run();
-    released += messages.length;
+    released += ids.length;
   }
   return released;
 }

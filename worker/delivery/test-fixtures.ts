@@ -3,9 +3,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, type QueueResult } from 'cloudflare:test';
 import { env as workerEnv } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
-import { insertRow, ledgerRow } from '../ingest/ledger.ts';
+import { insertRow, ledgerRows } from '../ingest/ledger.ts';
 import { handleQueue } from './consumer.ts';
-import type { AcceptedContact, AcceptedEvent, QueueMessage } from './messages.ts';
+import type { AcceptedContact, AcceptedEvent, ItemMessage, QueueMessage } from './messages.ts';
 
 export const env = workerEnv as unknown as Env;
 export const QUEUE = 'sm-edge-events';
@@ -58,13 +58,16 @@ export function shopContact(extra: Partial<AcceptedContact> = {}): AcceptedConta
   return { id: uid('ct'), receivedAt: Date.now(), email: email('shop'), ...extra };
 }
 
-export const asEvent = (event: AcceptedEvent): QueueMessage => ({ kind: 'event', event });
-export const asContact = (contact: AcceptedContact): QueueMessage => ({ kind: 'contact', contact });
+export const asEvent = (event: AcceptedEvent): ItemMessage => ({ kind: 'event', event });
+export const asContact = (contact: AcceptedContact): ItemMessage => ({ kind: 'contact', contact });
+/** A multi-item message, as the routes queue them now. */
+export const asEvents = (events: AcceptedEvent[]): QueueMessage => ({ kind: 'events', events });
+export const asContacts = (contacts: AcceptedContact[]): QueueMessage => ({ kind: 'contacts', contacts });
 
-/** Writes the ledger rows exactly as the request side does (same SQL), status 'queued'. */
+/** Writes the ledger rows exactly as the request side does (same SQL), status 'queued', one per item. */
 export async function recordAccepted(messages: QueueMessage[], at = Date.now()): Promise<void> {
-  if (messages.length === 0) return;
-  await env.LEDGER.batch(messages.map((m) => insertRow(env.LEDGER, ledgerRow(m, JSON.stringify(m)), at)));
+  const statements = messages.flatMap((m) => ledgerRows(m)).map((row) => insertRow(env.LEDGER, row, at));
+  for (let i = 0; i < statements.length; i += 100) await env.LEDGER.batch(statements.slice(i, i + 100));
 }
 
 export interface Delivery {

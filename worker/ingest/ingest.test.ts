@@ -4,7 +4,8 @@ import { mintLoginToken, verifyLoginToken } from '../identity/login-token.ts';
 import { sign } from '../identity/signature.ts';
 import { eventTime } from './beacon.ts';
 import { isBotUserAgent } from './bots.ts';
-import { chunk } from './enqueue.ts';
+import { itemId, itemsOf, type AcceptedEvent, type ItemMessage } from '../delivery/messages.ts';
+import { chunk, messageBytes, packMessages } from './enqueue.ts';
 import { isShopOrigin, requestOrigin, shopDomains } from './origin.ts';
 import { shopEventId } from './shop.ts';
 
@@ -106,5 +107,43 @@ describe('ids and clocks', () => {
     expect(chunk(sizes, (s) => s, 2, 1000)).toEqual([[50, 50], [50, 200], [10]]);
     expect(chunk(sizes, (s) => s, 100, 120)).toEqual([[50, 50], [50], [200], [10]]);
     expect(chunk([], (s: number) => s, 2, 10)).toEqual([]);
+  });
+});
+
+describe('packing items into queue messages', () => {
+  const event = (n: number, bytes = 0): ItemMessage => {
+    const e: AcceptedEvent = { id: `b:v:${n}`, type: 'visit', source: 'browser', occurredAt: n, receivedAt: n, title: 'ż'.repeat(bytes / 2) };
+    return { kind: 'event', event: e };
+  };
+  it('packs up to 50 events a message, events apart from contacts, in order, each item once', () => {
+    const contact = (n: number): ItemMessage => ({ kind: 'contact', contact: { id: `c:${n}`, receivedAt: n, email: `c${n}@example.com` } });
+    const webhook: ItemMessage = { kind: 'consent-webhook', change: { id: 'w:1', email: 'a@example.com', status: 'opt-in', changedAt: 1, source: 'salesmanago' } };
+    const items = [...Array.from({ length: 120 }, (_, i) => (i % 10 === 0 ? contact(i) : event(i))), webhook];
+    const packed = packMessages(items);
+    expect(packed.map((p) => [p.message.kind, itemsOf(p.message).length])).toEqual([
+      ['consent-webhook', 1], ['events', 50], ['events', 50], ['events', 8], ['contacts', 12],
+    ]);
+    for (const p of packed) expect(itemsOf(p.message).map(itemId)).toEqual(p.ids);
+    expect(packed.flatMap((p) => p.ids).sort()).toEqual(items.map(itemId).sort());
+    expect(packed.find((p) => p.message.kind === 'events')!.ids.slice(0, 3)).toEqual(['b:v:1', 'b:v:2', 'b:v:3']);
+    expect(packMessages([])).toEqual([]);
+  });
+  it('keeps every message within the byte bound, counting the envelope and separators exactly', () => {
+    const items = Array.from({ length: 50 }, (_, i) => event(i, 997 + (i % 7) * 311));
+    for (const maxBytes of [5_000, 10_000, 20_000, 60_000]) {
+      const packed = packMessages(items, { maxBytes });
+      expect(packed.length).toBeGreaterThan(1);
+      for (const p of packed) expect(messageBytes(p.message)).toBeLessThanOrEqual(maxBytes);
+      // Tight: adding the next message's first item would have broken the bound.
+      for (let i = 0; i + 1 < packed.length; i++) {
+        const a = packed[i]!.message, b = packed[i + 1]!.message;
+        if (a.kind === 'events' && b.kind === 'events') {
+          expect(messageBytes({ kind: 'events', events: [...a.events, b.events[0]!] })).toBeGreaterThan(maxBytes - 1);
+        }
+      }
+    }
+    // An item bigger than the bound still travels, alone.
+    expect(packMessages([event(1, 8_000), event(2)], { maxBytes: 2_000 }).map((p) => p.ids)).toEqual([['b:v:1'], ['b:v:2']]);
+    expect(packMessages(items, { maxItems: 7 }).map((p) => p.ids.length)).toEqual([7, 7, 7, 7, 7, 7, 7, 1]);
   });
 });

@@ -1,5 +1,5 @@
 // Ledger rows written by the request side (table `deliveries`, migrations/0001_ledger.sql).
-import type { QueueMessage } from '../delivery/messages.ts';
+import { itemsOf, type ItemMessage, type QueueMessage } from '../delivery/messages.ts';
 
 export const QUEUE_UNAVAILABLE = 'queue unavailable';
 
@@ -13,7 +13,8 @@ export interface LedgerRow {
   acceptedAt: number;
 }
 
-export function ledgerRow(message: QueueMessage, payload: string): LedgerRow {
+/** The row of one item; its payload is the item's own message (one event or contact), not the queue message's. */
+export function ledgerRow(message: ItemMessage, payload: string): LedgerRow {
   switch (message.kind) {
     case 'event': {
       const e = message.event;
@@ -51,6 +52,11 @@ export function ledgerRow(message: QueueMessage, payload: string): LedgerRow {
   }
 }
 
+/** The rows a queue message (of one or several items) stands for. */
+export function ledgerRows(message: QueueMessage): LedgerRow[] {
+  return itemsOf(message).map((item) => ledgerRow(item, JSON.stringify(item)));
+}
+
 /** INSERT OR IGNORE: a row that already exists (same id) is left untouched and reports 0 changes. */
 export function insertRow(db: D1Database, row: LedgerRow, now: number): D1PreparedStatement {
   return db
@@ -63,9 +69,12 @@ export function insertRow(db: D1Database, row: LedgerRow, now: number): D1Prepar
 
 /** Rows whose queue send failed: 'failed' with the reason, so POST /admin/replay sends them again. */
 export async function markQueueFailure(db: D1Database, ids: readonly string[], now: number): Promise<void> {
-  // Bound parameters per statement are limited (100 on D1): one statement per id, in one batch.
-  const stmt = db.prepare(
-    `UPDATE deliveries SET status = 'failed', last_error = ?, updated_at = ? WHERE id = ? AND status = 'queued'`,
-  );
-  await db.batch(ids.map((id) => stmt.bind(QUEUE_UNAVAILABLE, now, id)));
+  // The ids travel as one JSON parameter: D1 bounds the parameters of a statement (100).
+  await db
+    .prepare(
+      `UPDATE deliveries SET status = 'failed', last_error = ?1, updated_at = ?2
+       WHERE id IN (SELECT value FROM json_each(?3)) AND status = 'queued'`,
+    )
+    .bind(QUEUE_UNAVAILABLE, now, JSON.stringify(ids))
+    .run();
 }

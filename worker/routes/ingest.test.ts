@@ -1,7 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env as workerEnv } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AcceptedEvent, QueueMessage } from '../delivery/messages.ts';
+import { itemId, itemsOf, type AcceptedEvent, type QueueMessage } from '../delivery/messages.ts';
+import { MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
 import type { Env } from '../env.ts';
 import { mintLoginToken } from '../identity/login-token.ts';
 import { BOT_BEACONS, readCounter } from '../ingest/counters.ts';
@@ -84,9 +85,12 @@ describe('POST /e: happy path', () => {
     const newsletter = eventOf(rows.find((r) => r.type === 'newsletter')!.message);
     expect(newsletter).toMatchObject({ email: 'anna@example.com', emailVerified: false });
 
+    // One queue message for the whole beacon; the ledger keeps one row per event.
     expect(send).toHaveBeenCalledTimes(1);
-    const sent = [...send.mock.calls[0]![0]].map((m) => eventOf(m.body).id);
-    expect(sent.sort()).toEqual(rows.map((r) => r.id).sort());
+    const [message, ...more] = [...send.mock.calls[0]![0]].map((m) => m.body);
+    expect(more).toEqual([]);
+    expect(message?.kind).toBe('events');
+    expect(itemsOf(message!).map(itemId).sort()).toEqual(rows.map((r) => r.id).sort());
   });
 
   it('does not enqueue a retried beacon twice (same visitor + event ids)', async () => {
@@ -201,11 +205,25 @@ describe('POST /e: size and shape', () => {
     expect(res.status).toBe(413);
   });
 
-  it('accepts 50 events and refuses 51 with 400', async () => {
+  it('accepts 50 events as ONE queue message (50 ledger rows), and refuses 51 with 400', async () => {
+    const send = vi.spyOn(env.EVENTS, 'sendBatch');
     const visitor = visitorId();
-    const fifty = Array.from({ length: 50 }, (_, i) => visit(i));
+    const fifty = Array.from({ length: 50 }, (_, i) => visit(i, { title: 'Ł'.repeat(60), url: `${SHOP}/p/${'x'.repeat(200)}` }));
     expect((await post(beacon(visitor, fifty))).status).toBe(202);
-    expect(await ledgerFor(visitor)).toHaveLength(50);
+    const rows = await ledgerFor(visitor);
+    expect(rows).toHaveLength(50);
+    expect(rows.every((r) => r.message.kind === 'event')).toBe(true);
+    expect(send).toHaveBeenCalledTimes(1);
+    const sent = [...send.mock.calls[0]![0]].map((m) => m.body);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ kind: 'events' });
+    expect(messageBytes(sent[0]!)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    expect(itemsOf(sent[0]!).map(itemId)).toEqual(fifty.map((e) => `b:${visitor}:${e.id}`));
+    send.mockClear();
+    // A retried beacon with one new event queues just that one.
+    const late = visit(99);
+    expect((await post(beacon(visitor, [...fifty.slice(0, 49), late]))).status).toBe(202);
+    expect([...send.mock.calls[0]![0]].flatMap((m) => itemsOf(m.body).map(itemId))).toEqual([`b:${visitor}:${late.id}`]);
     const res = await post(beacon(visitorId(), [...fifty, visit(51)]));
     expect(res.status).toBe(400);
     expect((await res.json<{ error: string }>()).error).toBe('events: must contain at most 50 events per request');

@@ -1,6 +1,7 @@
 // POST /e: beacons from the storefront tracker (contracts.md A). Does as little as possible on the
 // request path: check origin, size, limits and shape, then one D1 batch (ledger rows + the visitor's
-// contactId) and one queue send. Bot counting happens after the answer (waitUntil).
+// contactId) and one queue message carrying all the beacon's new events. Bot counting happens after
+// the answer (waitUntil).
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';

@@ -2,7 +2,8 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env as workerEnv } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readConsent } from '../consent/store.ts';
-import type { QueueMessage } from '../delivery/messages.ts';
+import { itemId, itemsOf, type QueueMessage } from '../delivery/messages.ts';
+import { MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
 import type { Env } from '../env.ts';
 import { sign } from '../identity/signature.ts';
 import { app } from '../index.ts';
@@ -84,6 +85,8 @@ describe('POST /api/v1/events', () => {
       },
     });
     expect(send).toHaveBeenCalledTimes(1);
+    const sent = [...send.mock.calls[0]![0]].map((m) => m.body);
+    expect(sent.flatMap((m) => itemsOf(m).map(itemId))).toEqual([res.body.id]);
   });
 
   it('answers a repost of the same (type, orderId) 200 duplicate and does not enqueue it again', async () => {
@@ -233,14 +236,34 @@ describe('POST /api/v1/batch', () => {
     expect(answered.every((a) => a.status === 'queued')).toBe(true);
     expect(answered[0]!.id).toMatch(/^c:/);
     expect(answered[1]!.id).toMatch(/^s:purchase:/);
-    const sentCount = send.mock.calls.reduce((n, [batch]) => n + [...batch].length, 0);
-    expect(sentCount).toBe(500);
+    // Packed: 400 events in 8 messages of 50, 100 contacts in 2, every item queued once.
+    const messages = send.mock.calls.flatMap(([batch]) => [...batch].map((m) => m.body));
+    expect(messages.map((m) => m.kind).sort()).toEqual([...Array(2).fill('contacts'), ...Array(8).fill('events')]);
+    expect(messages.every((m) => itemsOf(m).length === 50 && messageBytes(m) <= MAX_MESSAGE_BYTES)).toBe(true);
+    expect(messages.flatMap((m) => itemsOf(m).map(itemId)).sort()).toEqual(answered.map((a) => a.id).sort());
     expect(send.mock.calls.every(([batch]) => [...batch].length <= 100)).toBe(true);
     const ids = answered.map((a) => a.id);
     const { results } = await env.LEDGER.prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE id IN (SELECT value FROM json_each(?))`)
       .bind(JSON.stringify(ids))
       .all<{ n: number }>();
     expect(results[0]!.n).toBe(500);
+  });
+
+  it('packs big items into messages under the queue\'s size limit, and stores one row per item', async () => {
+    const send = vi.spyOn(env.EVENTS, 'sendBatch');
+    // ~25 KB per purchase: 50 of them would be ~1.2 MB, far over one 128 KB queue message.
+    const products = Array.from({ length: 100 }, (_, i) => ({ id: `p${i}`, name: 'n'.repeat(200), quantity: 1 }));
+    const items = Array.from({ length: 50 }, () => ({ kind: 'event', ...purchase({ products }) }));
+    const res = await signedPost('/api/v1/batch', { items });
+    expect(res.status).toBe(202);
+    const messages = send.mock.calls.flatMap(([batch]) => [...batch].map((m) => m.body));
+    expect(messages.length).toBeGreaterThanOrEqual(10);
+    expect(messages.every((m) => m.kind === 'events' && messageBytes(m) <= MAX_MESSAGE_BYTES)).toBe(true);
+    expect(messages.flatMap((m) => itemsOf(m).map(itemId))).toEqual((res.body.items as { id: string }[]).map((i) => i.id));
+    // sendBatch's own limit (256 KB a call) holds too.
+    expect(send.mock.calls.every(([batch]) => [...batch].reduce((n, m) => n + messageBytes(m.body), 0) <= 256_000)).toBe(true);
+    const stored = await row((res.body.items as { id: string }[])[7]!.id);
+    expect(JSON.parse(stored!.payload)).toMatchObject({ kind: 'event', event: { type: 'purchase' } });
   });
 
   it('refuses 501 items with 400', async () => {

@@ -1,11 +1,12 @@
 // Shop server API (design.md "Shop server API"): order events, contacts and history batches.
 // Every request is signed (verifyShopSignature: 401 when missing, wrong, outside ±300 s or replayed).
-// Routes only validate and enqueue; see ingest/enqueue.ts for the ledger-then-queue order.
+// Routes only validate and enqueue; see ingest/enqueue.ts for the ledger-then-queue order. A batch
+// is queued packed: up to 50 items (and ~120 KB) per queue message, so delivery sends few big calls.
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as v from 'valibot';
 import type { AppEnv } from '../env.ts';
-import type { QueueMessage } from '../delivery/messages.ts';
+import type { ItemMessage } from '../delivery/messages.ts';
 import { verifyShopSignature } from '../identity/signature.ts';
 import { enqueue, MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
 import { describeIssues } from '../ingest/problems.ts';
@@ -39,7 +40,7 @@ shopApi.post('/events', limit(MAX_SHOP_BODY_BYTES), verifyShopSignature, async (
   const receivedAt = Date.now();
   const body = await parseBody(c, shopEventSchema);
   if (!body.ok) return body.response;
-  const message: QueueMessage = { kind: 'event', event: acceptShopEvent(body.value, receivedAt) };
+  const message: ItemMessage = { kind: 'event', event: acceptShopEvent(body.value, receivedAt) };
   const bytes = messageBytes(message);
   if (bytes > MAX_MESSAGE_BYTES) return c.json({ error: `body: ${tooLarge(bytes)}` }, 413);
   try {
@@ -69,9 +70,9 @@ shopApi.post('/batch', limit(MAX_BATCH_BODY_BYTES), verifyShopSignature, async (
   const envelope = await parseBody(c, shopBatchSchema);
   if (!envelope.ok) return envelope.response;
   // Every item is checked before anything is recorded: a batch is accepted whole or refused whole.
-  const messages: QueueMessage[] = [];
+  const messages: ItemMessage[] = [];
   for (const [index, item] of envelope.value.items.entries()) {
-    let message: QueueMessage;
+    let message: ItemMessage;
     if (item.kind === 'event') {
       const parsed = v.safeParse(shopEventSchema, item);
       if (!parsed.success) return c.json({ error: describeIssues(parsed.issues, `items[${index}]`) }, 400);
