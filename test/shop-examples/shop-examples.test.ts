@@ -56,7 +56,7 @@ describe('examples against the running worker (wrangler dev)', () => {
     const res = await fetch(`${stack.workerUrl}/e`, {
       method: 'POST',
       headers: { 'Content-Type': 'text/plain', Origin: 'http://localhost:8788' },
-      body: JSON.stringify({ v: 1, visitor: `example-visitor-${Date.now()}`, events: [{ id: 'login-0001', type: 'login', t: Date.now(), token: mintLoginToken(SECRET, 'jan@example.com') }] }),
+      body: JSON.stringify({ v: 2, u: `example-visitor-${Date.now()}`, e: [{ i: 'login-0001', k: 'login', t: Date.now(), token: mintLoginToken(SECRET, 'jan@example.com') }] }),
     });
     expect(res.status).toBe(202);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:8788');

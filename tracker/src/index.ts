@@ -1,2 +1,31 @@
-// PLACEHOLDER entry until the tracker lands.
-export {};
+// Wiring, run once when the script loads (main.ts).
+import { install } from './commands';
+import { attrs } from './config';
+import { d, log, on, safe, w } from './env';
+import { watchForms } from './forms';
+import { flush, queue } from './transport';
+import { watchVisits } from './visit';
+
+const start = () => {
+  // Leaving or hiding the page: what is pending goes with sendBeacon.
+  const leave = () => flush(1);
+  on(w, 'pagehide', leave);
+  on(d, 'visibilitychange', leave);
+  on(w, 'online', () => flush(0, 1));
+  watchForms();
+  watchVisits();
+  install();
+  // The batching tick: what was queued meanwhile goes in one request.
+  setInterval(() => queue[0] && flush(), 500);
+};
+
+export const init = safe(() => {
+  const n = navigator as any;
+  // Headless browsers (unless data-allow-automation) and, with data-respect-gpc, Global Privacy Control.
+  if ((n.webdriver && !('allowAutomation' in attrs)) || ('respectGpc' in attrs && n.globalPrivacyControl)) {
+    log('off');
+  } else if (d.prerendering) {
+    // A prerendered page does nothing until the visitor sees it; smEdge() calls wait in smEdge.q.
+    on(d, 'prerenderingchange', start);
+  } else start();
+});

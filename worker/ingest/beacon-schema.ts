@@ -1,56 +1,136 @@
-// The body of POST /e (contracts.md A). Unknown fields are dropped. Structural fields (ids, numbers,
-// e-mails, currency, type) are checked strictly; descriptive browser text (url, title, message, …) is
-// cut to a maximum length instead of refusing the beacon it travels in.
+// The body of POST /e, beacon format 2 (contracts.md A). The tracker sends the shop's command
+// arguments as given, so this is where they are coerced (numbers from strings, ids and phone numbers
+// to strings, a missing quantity to 1), allow-listed (unknown fields are dropped) and checked. The
+// envelope must be valid; each event is then checked on its own, so one bad call in a theme costs only
+// that event. Descriptive browser text (url, title, message, …) is cut to a maximum length rather than
+// refused.
 import * as v from 'valibot';
-import { amount, clippedText, currency, email, products } from './fields.ts';
+import { clippedText, currency, email, identifier } from './fields.ts';
+import { describeIssues } from './problems.ts';
 
 export const MAX_EVENTS = 50;
+export const MAX_PRODUCTS = 200;
 
-const common = {
-  id: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 characters of A-Z, a-z, 0-9, "_" or "-"')),
+/** The shape of a SALESmanago contactId: the only smclient values read, and the only contactIds answered (they go into a cookie). */
+export const CONTACT_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+/** The shop's empty values ('' from an empty form field, null) count as absent. */
+const blank = v.transform((x: unknown) => (x === '' || x === null ? undefined : x));
+
+/** An optional field, as a shop may give it (the outer optional lets the key be missing). */
+const given = <S extends v.GenericSchema>(schema: S) => v.optional(v.pipe(v.unknown(), blank, v.optional(schema)));
+
+/** A number, or a string holding one ("19.90"). */
+const number = v.pipe(
+  v.union([v.number(), v.pipe(v.string(), v.transform((s) => (s.trim() ? Number(s) : NaN)))], 'must be a number'),
+  v.finite('must be a number'),
+);
+
+/** Text typed or given in a browser (a number is taken as its digits), cut to `max`. */
+const text = (max: number) => v.pipe(v.union([v.string(), v.number()], 'must be text'), v.transform(String), clippedText(max));
+
+/** Dangling separators the tracker leaves where it removed a parameter ("?", "&" at the end or before "#", an empty "#"). */
+export const tidyUrl = (url: string) => url.replace(/[?&#]+(?=#|$)/g, '');
+
+const url = v.pipe(clippedText(2048), v.transform(tidyUrl));
+
+const product = v.object({
+  id: identifier(128),
+  name: given(text(255)),
+  quantity: v.optional(v.pipe(v.unknown(), blank, v.optional(v.pipe(number, v.gtValue(0, 'must be greater than 0')), 1)), 1),
+  price: given(v.pipe(number, v.minValue(0, 'must not be negative'))),
+}, 'must be an object');
+
+const page = {
+  i: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 characters of A-Z, a-z, 0-9, "_" or "-"')),
   t: v.pipe(v.number('must be a number (unix ms)'), v.finite('must be a finite number'), v.minValue(0, 'must not be negative')),
-  url: v.nullish(clippedText(2048)),
-  title: v.nullish(clippedText(512)),
-  referrer: v.nullish(clippedText(2048)),
+  u: given(url),
+  h: given(text(512)),
+  r: given(url),
 };
 
 const basket = {
-  products: v.nullish(products(200, true)),
-  value: v.nullish(amount),
-  currency: v.nullish(currency),
+  // An empty list is an emptied cart.
+  products: given(v.pipe(v.array(product, 'must be an array of products'), v.maxLength(MAX_PRODUCTS, `must contain at most ${MAX_PRODUCTS} products`))),
+  value: given(number),
+  currency: given(currency),
 };
 
 const person = {
-  name: v.nullish(clippedText(200)),
-  phone: v.nullish(clippedText(50)),
-  company: v.nullish(clippedText(200)),
+  name: given(text(200)),
+  phone: given(text(50)),
+  company: given(text(200)),
 };
 
-const beaconEvent = v.variant(
-  'type',
+const message = given(text(4000));
+
+export const beaconEventSchema = v.variant(
+  'k',
   [
-    v.object({ type: v.literal('visit'), ...common }),
-    v.object({ type: v.literal('cart'), ...common, ...basket }),
-    // A login's e-mail comes only from its signed token: an "email" field here is ignored.
-    v.object({ type: v.literal('login'), ...common, token: v.nullish(v.pipe(v.string('must be a string'), v.maxLength(1024, 'is not a login token'))) }),
-    v.object({ type: v.literal('offer'), ...common, ...basket, ...person, email: v.nullish(email), message: v.nullish(clippedText(4000)) }),
-    v.object({ type: v.literal('newsletter'), ...common, ...person, email }),
-    v.object({ type: v.literal('survey'), ...common, ...person, email, message: v.nullish(clippedText(4000)) }),
+    v.object({ k: v.literal('visit'), ...page }),
+    v.object({ k: v.literal('cart'), ...page, ...basket }),
+    // A login's e-mail comes only from its signed token: an "email" field here is ignored. A token that
+    // is expired or forged is still a login (of no one); a login without any token is refused.
+    v.object({
+      k: v.literal('login'),
+      ...page,
+      token: v.pipe(v.string('must be a string'), v.trim(), v.minLength(1, 'is required'), v.maxLength(1024, 'is not a login token')),
+    }),
+    v.object({ k: v.literal('offer'), ...page, ...basket, ...person, email: given(email), message }),
+    v.object({ k: v.literal('newsletter'), ...page, ...person, email }),
+    v.object({ k: v.literal('survey'), ...page, ...person, email, message }),
   ],
   'must be one of visit, cart, login, offer, newsletter, survey',
 );
 
-export const beaconSchema = v.object({
-  v: v.literal(1, 'must be 1 (the beacon format version)'),
-  visitor: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be 16-64 characters of A-Z, a-z, 0-9, "_" or "-"')),
-  // The smclient cookie is the visitor's to tamper with: a malformed value is ignored, not refused.
-  smclient: v.fallback(v.nullish(v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]{1,64}$/))), undefined),
-  events: v.pipe(
-    v.array(beaconEvent, 'must be an array of events'),
+export const envelopeSchema = v.object({
+  v: v.literal(2, 'must be 2 (the beacon format version)'),
+  u: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be 16-64 characters of A-Z, a-z, 0-9, "_" or "-"')),
+  // The smclient cookie is the visitor's to tamper with, and the cart path a script attribute:
+  // a malformed value is ignored, not refused.
+  c: v.fallback(v.nullish(v.pipe(v.string(), v.regex(CONTACT_ID))), undefined),
+  p: v.fallback(v.nullish(v.pipe(v.string(), v.startsWith('/'), v.maxLength(256))), undefined),
+  e: v.pipe(
+    v.array(v.unknown(), 'must be an array of events'),
     v.minLength(1, 'must contain at least one event'),
     v.maxLength(MAX_EVENTS, `must contain at most ${MAX_EVENTS} events per request`),
   ),
 });
 
-export type Beacon = v.InferOutput<typeof beaconSchema>;
-export type BeaconEvent = Beacon['events'][number];
+export type BeaconEvent = v.InferOutput<typeof beaconEventSchema>;
+
+export interface Beacon {
+  visitor: string;
+  /** From the smclient cookie. */
+  contactId?: string;
+  /** data-cart-path: a Visit under it is a Cart as well. */
+  cartPath?: string;
+  /** The valid events, in order. */
+  events: BeaconEvent[];
+}
+
+export interface RejectedEvent {
+  index: number;
+  error: string;
+}
+
+export type BeaconCheck = { ok: true; beacon: Beacon; rejected: RejectedEvent[] } | { ok: false; error: string };
+
+/**
+ * The envelope must be valid; then each event is checked on its own. Refused as a whole (the error
+ * names the field) when the envelope is not valid or no event is.
+ */
+export function checkBeacon(body: unknown): BeaconCheck {
+  const envelope = v.safeParse(envelopeSchema, body);
+  if (!envelope.success) return { ok: false, error: describeIssues(envelope.issues) };
+  const { u, c, p, e } = envelope.output;
+  const events: BeaconEvent[] = [];
+  const rejected: RejectedEvent[] = [];
+  e.forEach((raw, index) => {
+    const event = v.safeParse(beaconEventSchema, raw, { abortPipeEarly: true });
+    if (event.success) events.push(event.output);
+    else rejected.push({ index, error: describeIssues(event.issues, `e[${index}]`) });
+  });
+  if (events.length === 0) return { ok: false, error: rejected[0]!.error };
+  return { ok: true, beacon: { visitor: u, contactId: c ?? undefined, cartPath: p ?? undefined, events }, rejected };
+}

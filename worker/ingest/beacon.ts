@@ -1,4 +1,5 @@
-// Turns a validated beacon from the tracker into AcceptedEvents: ledger ids, identity, clock sanity.
+// Turns a checked beacon from the tracker into AcceptedEvents: ledger ids, identity, clock sanity,
+// the Cart of a visit to the cart page.
 import type { AcceptedEvent, ProductLine } from '../delivery/messages.ts';
 import { verifyLoginToken } from '../identity/login-token.ts';
 import type { Beacon, BeaconEvent } from './beacon-schema.ts';
@@ -18,23 +19,25 @@ export function eventTime(clientMs: number, receivedAt: number): number {
   return clientMs >= receivedAt - CLOCK_PAST_MS && clientMs <= receivedAt + CLOCK_FUTURE_MS ? Math.floor(clientMs) : receivedAt;
 }
 
-function productLines(products: readonly { id: string; name?: string | null; quantity: number; price?: number | null }[] | null | undefined): ProductLine[] | undefined {
-  return products?.map((p) => ({
-    id: p.id,
-    quantity: p.quantity,
-    ...(p.name ? { name: p.name } : {}),
-    ...(p.price != null ? { price: p.price } : {}),
-  }));
-}
-
 function present<T>(value: T | null | undefined): T | undefined {
   return value === null || value === '' ? undefined : value;
 }
 
+/** Whether a Visit's URL is under the shop's cart path (data-cart-path), as the page's location.pathname would be. */
+export function onCartPath(url: string | undefined, cartPath: string | undefined): boolean {
+  if (!url || !cartPath) return false;
+  try {
+    return new URL(url).pathname.startsWith(cartPath);
+  } catch {
+    return false;
+  }
+}
+
 /**
- * The events of one beacon. A login event is identified only by a valid token (e-mail verified);
- * with a missing, expired or forged token it is still accepted, anonymously. Form e-mails are typed
- * by the visitor, so never verified.
+ * The events of one checked beacon. A Visit under the cart path is followed by a Cart (ledger id of
+ * the visit + ":cart", so a retried beacon repeats neither). A login event is identified only by a
+ * valid token (e-mail verified); with an expired or forged token it is still accepted, anonymously.
+ * Form e-mails are typed by the visitor, so never verified.
  */
 export async function acceptBeacon(
   beacon: Beacon,
@@ -42,38 +45,41 @@ export async function acceptBeacon(
 ): Promise<AcceptedEvent[]> {
   const { receivedAt } = options;
   const nowS = Math.floor(receivedAt / 1000);
-  return Promise.all(
-    beacon.events.map(async (e: BeaconEvent): Promise<AcceptedEvent> => {
+  const accepted = await Promise.all(
+    beacon.events.map(async (e: BeaconEvent): Promise<AcceptedEvent[]> => {
       const event: AcceptedEvent = {
-        id: beaconEventId(beacon.visitor, e.id),
-        type: e.type,
+        id: beaconEventId(beacon.visitor, e.i),
+        type: e.k,
         source: 'browser',
         occurredAt: eventTime(e.t, receivedAt),
         receivedAt,
         visitorId: beacon.visitor,
       };
-      if (beacon.smclient) event.contactId = beacon.smclient;
-      const url = present(e.url), title = present(e.title), referrer = present(e.referrer);
+      if (beacon.contactId) event.contactId = beacon.contactId;
+      const url = present(e.u), title = present(e.h), referrer = present(e.r);
       if (url) event.url = url;
       if (title) event.title = title;
       if (referrer) event.referrer = referrer;
-      if (e.type === 'login') {
+      if (e.k === 'visit') {
+        return onCartPath(url, beacon.cartPath) ? [event, { ...event, id: `${event.id}:cart`, type: 'cart' }] : [event];
+      }
+      if (e.k === 'login') {
         const secret = options.shopApiSecret?.trim();
         const check = secret ? await verifyLoginToken(secret, e.token, nowS) : null;
         if (check?.ok) {
           event.email = check.email;
           event.emailVerified = true;
         }
-        return event;
+        return [event];
       }
-      if (e.type === 'cart' || e.type === 'offer') {
-        const lines = productLines(e.products);
-        if (lines) event.products = lines;
-        if (e.value != null) event.value = e.value;
-        const cur = present(e.currency);
-        if (cur) event.currency = cur;
+      if (e.k === 'cart' || e.k === 'offer') {
+        if (e.products && (e.products.length > 0 || e.k === 'cart')) event.products = e.products.map(productLine);
+        if (e.value !== undefined) event.value = e.value;
+        // An emptied cart is worth 0.
+        else if (e.products?.length === 0 && e.k === 'cart') event.value = 0;
+        if (e.currency) event.currency = e.currency;
       }
-      if (e.type === 'offer' || e.type === 'newsletter' || e.type === 'survey') {
+      if (e.k === 'offer' || e.k === 'newsletter' || e.k === 'survey') {
         const email = present(e.email);
         if (email) {
           event.email = email;
@@ -84,11 +90,16 @@ export async function acceptBeacon(
         if (phone) event.phone = phone;
         if (company) event.company = company;
       }
-      if (e.type === 'offer' || e.type === 'survey') {
+      if (e.k === 'offer' || e.k === 'survey') {
         const message = present(e.message);
         if (message) event.message = message;
       }
-      return event;
+      return [event];
     }),
   );
+  return accepted.flat();
+}
+
+function productLine(p: { id: string; name?: string | undefined; quantity: number; price?: number | undefined }): ProductLine {
+  return { id: p.id, quantity: p.quantity, ...(p.name ? { name: p.name } : {}), ...(p.price !== undefined ? { price: p.price } : {}) };
 }

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { mintLoginToken, verifyLoginToken } from '../identity/login-token.ts';
 import { sign } from '../identity/signature.ts';
-import { eventTime } from './beacon.ts';
+import { eventTime, onCartPath } from './beacon.ts';
+import { tidyUrl } from './beacon-schema.ts';
 import { isBotUserAgent } from './bots.ts';
 import { itemId, itemsOf, type AcceptedEvent, type ItemMessage } from '../delivery/messages.ts';
 import { chunk, messageBytes, packMessages } from './enqueue.ts';
@@ -84,6 +85,25 @@ describe('login tokens', () => {
     expect(await verifyLoginToken(secret, 42, 1)).toMatchObject({ reason: 'missing' });
     const notEmail = await mintLoginToken(secret, 'no e-mail here', 2_000_000_000);
     expect(await verifyLoginToken(secret, notEmail, 1)).toMatchObject({ reason: 'malformed' });
+  });
+});
+
+describe('browser URLs', () => {
+  it('tidies the separators the tracker leaves where it removed a parameter, and nothing else', () => {
+    expect(tidyUrl('https://s.pl/p?id=7&')).toBe('https://s.pl/p?id=7');
+    expect(tidyUrl('https://s.pl/p?#top')).toBe('https://s.pl/p#top');
+    expect(tidyUrl('https://s.pl/p?order=7&#')).toBe('https://s.pl/p?order=7');
+    expect(tidyUrl('https://s.pl/#/thanks?')).toBe('https://s.pl/#/thanks');
+    for (const u of ['https://s.pl/p?a=1&b=2#x', 'https://s.pl/#/cart', 'https://s.pl/', '']) expect(tidyUrl(u)).toBe(u);
+  });
+  it('matches the cart path against the URL path, as location.pathname would', () => {
+    expect(onCartPath('https://s.pl/koszyk', '/koszyk')).toBe(true);
+    expect(onCartPath('https://s.pl/koszyk/krok?x=1#y', '/koszyk')).toBe(true);
+    expect(onCartPath('https://s.pl/produkt?next=/koszyk', '/koszyk')).toBe(false);
+    expect(onCartPath('https://s.pl/#/koszyk', '/koszyk')).toBe(false);
+    expect(onCartPath('not a url', '/')).toBe(false);
+    expect(onCartPath(undefined, '/koszyk')).toBe(false);
+    expect(onCartPath('https://s.pl/koszyk', undefined)).toBe(false);
   });
 });
 

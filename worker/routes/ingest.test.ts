@@ -21,11 +21,16 @@ function eventId(n = 0): string {
   return `ev${String(n).padStart(6, '0')}${crypto.randomUUID().slice(0, 8)}`;
 }
 
+/** Beacon format 2: {v, u: visitor, c?: smclient, p?: cart path, e: events}. */
 function beacon(visitor: string, events: Record<string, unknown>[], extra: Record<string, unknown> = {}) {
-  return { v: 1, visitor, events, ...extra };
+  return { v: 2, u: visitor, e: events, ...extra };
+}
+/** An event: {i: id, k: type, t: time, u?: url, h?: title, r?: referrer, ...the command's fields}. */
+function event(type: string, n = 0, fields: Record<string, unknown> = {}) {
+  return { i: eventId(n), k: type, t: Date.now(), ...fields };
 }
 function visit(n = 0, extra: Record<string, unknown> = {}) {
-  return { id: eventId(n), type: 'visit', t: Date.now(), url: `${SHOP}/p/${n}`, title: 'Page', ...extra };
+  return event('visit', n, { u: `${SHOP}/p/${n}`, h: 'Page', ...extra });
 }
 
 async function post(body: unknown, headers: Record<string, string> = {}, bindings: Env = env) {
@@ -66,16 +71,16 @@ describe('POST /e: happy path', () => {
     const visitor = visitorId();
     const events = [
       visit(1),
-      { id: eventId(2), type: 'cart', t: Date.now(), products: [{ id: 'sku-1', name: 'Mug', quantity: 2, price: 19.5 }], value: 39, currency: 'pln' },
-      { id: eventId(3), type: 'newsletter', t: Date.now(), email: ' Anna@Example.COM ' },
+      event('cart', 2, { products: [{ id: 'sku-1', name: 'Mug', quantity: 2, price: 19.5 }], value: 39, currency: 'pln' }),
+      event('newsletter', 3, { email: ' Anna@Example.COM ' }),
     ];
-    const res = await post(beacon(visitor, events, { smclient: 'abc-123' }));
+    const res = await post(beacon(visitor, events, { c: 'abc-123' }));
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ accepted: 3 });
+    expect(await res.json()).toEqual({ accepted: 3, rejected: [] });
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe(SHOP);
 
     const rows = await ledgerFor(visitor);
-    expect(rows.map((r) => r.id).sort()).toEqual(events.map((e) => `b:${visitor}:${e.id}`).sort());
+    expect(rows.map((r) => r.id).sort()).toEqual(events.map((e) => `b:${visitor}:${e.i}`).sort());
     expect(rows.every((r) => r.status === 'queued' || r.status !== 'failed')).toBe(true);
     const cart = rows.find((r) => r.type === 'cart')!;
     expect(eventOf(cart.message)).toMatchObject({
@@ -100,7 +105,7 @@ describe('POST /e: happy path', () => {
     const send = vi.spyOn(env.EVENTS, 'sendBatch');
     const again = await post(body);
     expect(again.status).toBe(202);
-    expect(await again.json()).toEqual({ accepted: 2 });
+    expect(await again.json()).toEqual({ accepted: 2, rejected: [] });
     expect(send).not.toHaveBeenCalled();
     expect(await ledgerFor(visitor)).toHaveLength(2);
   });
@@ -119,7 +124,7 @@ describe('POST /e: happy path', () => {
       .bind(visitor, 'jan@example.com', 'contact-42', Date.now())
       .run();
     const res = await post(beacon(visitor, [visit(1)]));
-    expect(await res.json()).toEqual({ accepted: 1, contactId: 'contact-42' });
+    expect(await res.json()).toEqual({ accepted: 1, rejected: [], contactId: 'contact-42' });
   });
 
   it('answers no contactId while the link has no SALESmanago id yet', async () => {
@@ -127,7 +132,17 @@ describe('POST /e: happy path', () => {
     await env.LEDGER.prepare('INSERT INTO visitor_links (visitor_id, email, contact_id, verified, updated_at) VALUES (?, ?, NULL, 0, ?)')
       .bind(visitor, 'jan@example.com', Date.now())
       .run();
-    expect(await (await post(beacon(visitor, [visit(1)]))).json()).toEqual({ accepted: 1 });
+    expect(await (await post(beacon(visitor, [visit(1)]))).json()).toEqual({ accepted: 1, rejected: [] });
+  });
+
+  it('answers only an id-shaped contactId (the tracker puts it into a cookie as it is)', async () => {
+    for (const stored of ['x;domain=evil.example', 'a b', 'x'.repeat(65)]) {
+      const visitor = visitorId();
+      await env.LEDGER.prepare('INSERT INTO visitor_links (visitor_id, email, contact_id, verified, updated_at) VALUES (?, ?, ?, 1, ?)')
+        .bind(visitor, 'jan@example.com', stored, Date.now())
+        .run();
+      expect(await (await post(beacon(visitor, [visit(1)]))).json()).toEqual({ accepted: 1, rejected: [] });
+    }
   });
 
   it('accepts the Referer when there is no Origin header, and subdomains of a registered domain', async () => {
@@ -188,13 +203,13 @@ describe('POST /e: origin and CORS', () => {
 
 describe('POST /e: size and shape', () => {
   it('refuses a body over 32 KB with 413', async () => {
-    const res = await post(beacon(visitorId(), [visit(1, { title: 'x'.repeat(33 * 1024) })]));
+    const res = await post(beacon(visitorId(), [visit(1, { h: 'x'.repeat(33 * 1024) })]));
     expect(res.status).toBe(413);
     expect((await res.json<{ error: string }>()).error).toMatch(/32 KB/);
   });
 
   it('refuses a chunked body over 32 KB with 413 too', async () => {
-    const big = new TextEncoder().encode(JSON.stringify(beacon(visitorId(), [visit(1, { title: 'x'.repeat(40 * 1024) })])));
+    const big = new TextEncoder().encode(JSON.stringify(beacon(visitorId(), [visit(1, { h: 'x'.repeat(40 * 1024) })])));
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
         for (let i = 0; i < big.length; i += 8192) controller.enqueue(big.slice(i, i + 8192));
@@ -208,7 +223,7 @@ describe('POST /e: size and shape', () => {
   it('accepts 50 events as ONE queue message (50 ledger rows), and refuses 51 with 400', async () => {
     const send = vi.spyOn(env.EVENTS, 'sendBatch');
     const visitor = visitorId();
-    const fifty = Array.from({ length: 50 }, (_, i) => visit(i, { title: 'Ł'.repeat(60), url: `${SHOP}/p/${'x'.repeat(200)}` }));
+    const fifty = Array.from({ length: 50 }, (_, i) => visit(i, { h: 'Ł'.repeat(60), u: `${SHOP}/p/${'x'.repeat(200)}` }));
     expect((await post(beacon(visitor, fifty))).status).toBe(202);
     const rows = await ledgerFor(visitor);
     expect(rows).toHaveLength(50);
@@ -218,15 +233,15 @@ describe('POST /e: size and shape', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ kind: 'events' });
     expect(messageBytes(sent[0]!)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
-    expect(itemsOf(sent[0]!).map(itemId)).toEqual(fifty.map((e) => `b:${visitor}:${e.id}`));
+    expect(itemsOf(sent[0]!).map(itemId)).toEqual(fifty.map((e) => `b:${visitor}:${e.i}`));
     send.mockClear();
     // A retried beacon with one new event queues just that one.
     const late = visit(99);
     expect((await post(beacon(visitor, [...fifty.slice(0, 49), late]))).status).toBe(202);
-    expect([...send.mock.calls[0]![0]].flatMap((m) => itemsOf(m.body).map(itemId))).toEqual([`b:${visitor}:${late.id}`]);
+    expect([...send.mock.calls[0]![0]].flatMap((m) => itemsOf(m.body).map(itemId))).toEqual([`b:${visitor}:${late.i}`]);
     const res = await post(beacon(visitorId(), [...fifty, visit(51)]));
     expect(res.status).toBe(400);
-    expect((await res.json<{ error: string }>()).error).toBe('events: must contain at most 50 events per request');
+    expect((await res.json<{ error: string }>()).error).toBe('e: must contain at most 50 events per request');
   });
 
   it.each([
@@ -239,36 +254,157 @@ describe('POST /e: size and shape', () => {
     expect((await res.json<{ error: string }>()).error).toContain(message);
   });
 
-  it('names the field in a 400', async () => {
-    const events = [visit(0), visit(1), visit(2), { id: eventId(3), type: 'cart', t: Date.now(), products: [{ id: 'a', quantity: 0 }] }];
-    const res = await post(beacon(visitorId(), events));
+  it.each([
+    [{ v: 1 }, 'v: must be 2'],
+    [{ u: 'short' }, 'u: must be 16-64 characters'],
+    [{ u: undefined }, 'u: is required'],
+    [{ e: [] }, 'e: must contain at least one event'],
+    [{ e: { 0: {} } }, 'e: must be an array of events'],
+  ])('refuses an envelope %j with 400 naming the field', async (patch, message) => {
+    const res = await post({ ...beacon(visitorId(), [visit(0)]), ...patch });
     expect(res.status).toBe(400);
-    expect((await res.json<{ error: string }>()).error).toBe('events[3].products[0].quantity: must be greater than 0');
+    expect((await res.json<{ error: string }>()).error).toContain(message);
   });
 
   it.each([
-    [{ v: 2 }, 'v: must be 1'],
-    [{ visitor: 'short' }, 'visitor: must be 16-64 characters'],
-    [{ events: [] }, 'events: must contain at least one event'],
-    [{ events: [{ id: 'x', type: 'visit', t: 1 }] }, 'events[0].id: must be 8-64 characters'],
-    [{ events: [{ id: 'abcdefgh', type: 'purchase', t: 1 }] }, 'events[0].type: must be one of visit, cart, login'],
-    [{ events: [{ id: 'abcdefgh', type: 'visit' }] }, 'events[0].t: is required'],
-    [{ events: [{ id: 'abcdefgh', type: 'newsletter', t: 1 }] }, 'events[0].email: is required'],
-    [{ events: [{ id: 'abcdefgh', type: 'survey', t: 1, email: 'not-an-email' }] }, 'events[0].email: must be a valid e-mail address'],
-    [{ events: [{ id: 'abcdefgh', type: 'cart', t: 1, currency: 'zloty' }] }, 'events[0].currency: must be a 3-letter currency code'],
-    [{ events: [{ id: 'abcdefgh', type: 'cart', t: 1, value: '10' }] }, 'events[0].value: must be a number'],
-  ])('refuses %j with 400 naming the field', async (patch, message) => {
-    const res = await post({ ...beacon(visitorId(), [visit(0)]), ...patch });
+    [{ i: 'x', k: 'visit', t: 1 }, 'e[0].i: must be 8-64 characters'],
+    [{ i: 'abcdefgh', k: 'purchase', t: 1 }, 'e[0].k: must be one of visit, cart, login'],
+    [{ i: 'abcdefgh', t: 1 }, 'e[0].k: must be one of visit, cart, login'],
+    [{ i: 'abcdefgh', k: 'visit' }, 'e[0].t: is required'],
+    [42, 'e[0]: must be a JSON object'],
+    [{ i: 'abcdefgh', k: 'login', t: 1 }, 'e[0].token: is required'],
+    [{ i: 'abcdefgh', k: 'login', t: 1, token: ' ' }, 'e[0].token: is required'],
+    [{ i: 'abcdefgh', k: 'newsletter', t: 1 }, 'e[0].email: is required'],
+    [{ i: 'abcdefgh', k: 'survey', t: 1, email: 'not-an-email' }, 'e[0].email: must be a valid e-mail address'],
+    [{ i: 'abcdefgh', k: 'cart', t: 1, currency: 'zloty' }, 'e[0].currency: must be a 3-letter currency code'],
+    [{ i: 'abcdefgh', k: 'cart', t: 1, value: 'ten' }, 'e[0].value: must be a number'],
+    [{ i: 'abcdefgh', k: 'cart', t: 1, products: 'A' }, 'e[0].products: must be an array of products'],
+    [{ i: 'abcdefgh', k: 'cart', t: 1, products: [null] }, 'e[0].products[0]: must be an object'],
+    [{ i: 'abcdefgh', k: 'cart', t: 1, products: [{ quantity: 1 }] }, 'e[0].products[0].id: is required'],
+    [{ i: 'abcdefgh', k: 'offer', t: 1, products: [{ id: 'A', quantity: 'many' }] }, 'e[0].products[0].quantity: must be a number'],
+    [{ i: 'abcdefgh', k: 'offer', t: 1, products: [{ id: 'A', price: -1 }] }, 'e[0].products[0].price: must not be negative'],
+  ])('refuses a beacon whose only event is %j with 400 naming the field', async (only, message) => {
+    const res = await post(beacon(visitorId(), [only as Record<string, unknown>]));
     expect(res.status).toBe(400);
     expect((await res.json<{ error: string }>()).error).toContain(message);
   });
 
   it('ignores a malformed smclient cookie instead of refusing the beacon', async () => {
     const visitor = visitorId();
-    const res = await post(beacon(visitor, [visit(1)], { smclient: '<script>' }));
+    const res = await post(beacon(visitor, [visit(1)], { c: '<script>' }));
     expect(res.status).toBe(202);
     const [row] = await ledgerFor(visitor);
     expect(eventOf(row!.message).contactId).toBeUndefined();
+  });
+});
+
+describe('POST /e: each event on its own', () => {
+  it('accepts the valid events of a beacon and names the rejected ones by index', async () => {
+    const visitor = visitorId();
+    const events = [
+      visit(0),
+      event('newsletter', 1, { email: 'not-an-email' }),
+      event('cart', 2, { products: [{ id: 'A', quantity: 0 }] }),
+      event('survey', 3, { email: 'ok@example.com' }),
+      event('purchase', 4),
+    ];
+    const res = await post(beacon(visitor, events));
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({
+      accepted: 2,
+      rejected: [
+        { index: 1, error: 'e[1].email: must be a valid e-mail address' },
+        { index: 2, error: 'e[2].products[0].quantity: must be greater than 0' },
+        { index: 4, error: 'e[4].k: must be one of visit, cart, login, offer, newsletter, survey' },
+      ],
+    });
+    expect((await ledgerFor(visitor)).map((r) => r.id).sort()).toEqual([events[0]!.i, events[3]!.i].map((i) => `b:${visitor}:${i}`).sort());
+  });
+
+  it('refuses a beacon none of whose events is valid with 400, naming the first problem', async () => {
+    const visitor = visitorId();
+    const res = await post(beacon(visitor, [event('login', 0), event('newsletter', 1, { email: '' })]));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'e[0].token: is required' });
+    expect(await ledgerFor(visitor)).toHaveLength(0);
+  });
+
+  it('coerces what a theme gives: numbers from strings, ids and phone numbers to strings, quantity 1 by default', async () => {
+    const visitor = visitorId();
+    const cart = event('cart', 1, {
+      products: [
+        { id: 17, name: 'Kubek', quantity: '2', price: '19.90', color: 'red' },
+        { id: 'B', name: 404, price: null },
+        { id: ' C ', quantity: null, price: '' },
+      ],
+      value: ' 39.80 ',
+      currency: 'pln',
+      email: 'ignored-on-a-cart@example.com',
+    });
+    const survey = event('survey', 2, { email: 'A@B.PL', phone: 500600700, name: '', company: null, message: '  Hi  ', token: 'x' });
+    const offer = event('offer', 3, { email: '', message: 'Quote', products: [] });
+    expect((await post(beacon(visitor, [cart, survey, offer]))).status).toBe(202);
+    const rows = await ledgerFor(visitor);
+    const byType = (t: string) => eventOf(rows.find((r) => r.type === t)!.message);
+    const accepted = byType('cart');
+    expect(accepted.products).toEqual([
+      { id: '17', name: 'Kubek', quantity: 2, price: 19.9 },
+      { id: 'B', name: '404', quantity: 1 },
+      { id: 'C', quantity: 1 },
+    ]);
+    expect(accepted).toMatchObject({ value: 39.8, currency: 'PLN' });
+    expect(accepted.email).toBeUndefined();
+    expect(JSON.stringify(accepted)).not.toMatch(/"color"|"red"/);
+    const s = byType('survey');
+    expect(s).toMatchObject({ email: 'a@b.pl', phone: '500600700', message: 'Hi' });
+    expect(s.name).toBeUndefined();
+    expect(s.company).toBeUndefined();
+    expect(JSON.stringify(s)).not.toContain('token');
+    const o = byType('offer');
+    expect(o).toMatchObject({ message: 'Quote' });
+    expect(o.email).toBeUndefined();
+    expect(o.products).toBeUndefined();
+  });
+
+  it('accepts an emptied cart (no products) as a cart worth 0', async () => {
+    const visitor = visitorId();
+    const res = await post(beacon(visitor, [event('cart', 1, { products: [] })]));
+    expect(await res.json()).toEqual({ accepted: 1, rejected: [] });
+    const [row] = await ledgerFor(visitor);
+    expect(eventOf(row!.message)).toMatchObject({ type: 'cart', products: [], value: 0 });
+  });
+
+  it('records a Cart with each Visit under the cart path (p), once, also on a retried beacon', async () => {
+    const visitor = visitorId();
+    const visits = [visit(1, { u: `${SHOP}/koszyk` }), visit(2, { u: `${SHOP}/koszyk/krok-2?x=1` }), visit(3, { u: `${SHOP}/produkt/koszyk` }), visit(4, { u: 'not a url' })];
+    const body = beacon(visitor, visits, { p: '/koszyk' });
+    expect(await (await post(body)).json()).toEqual({ accepted: 4, rejected: [] });
+    expect(await (await post(body)).json()).toEqual({ accepted: 4, rejected: [] });
+    const rows = await ledgerFor(visitor);
+    expect(rows).toHaveLength(6);
+    const carts = rows.filter((r) => r.type === 'cart');
+    expect(carts.map((r) => r.id).sort()).toEqual([`b:${visitor}:${visits[0]!.i}:cart`, `b:${visitor}:${visits[1]!.i}:cart`]);
+    expect(eventOf(carts.find((r) => r.id.includes(visits[0]!.i))!.message)).toMatchObject({ type: 'cart', url: `${SHOP}/koszyk`, title: 'Page' });
+  });
+
+  it('records no Cart without a cart path, and ignores a malformed one', async () => {
+    for (const extra of [{}, { p: 'koszyk' }, { p: 42 }, { p: '' }]) {
+      const visitor = visitorId();
+      expect((await post(beacon(visitor, [visit(1, { u: `${SHOP}/koszyk` })], extra))).status).toBe(202);
+      expect((await ledgerFor(visitor)).map((r) => r.type)).toEqual(['visit']);
+    }
+  });
+
+  it('tidies the separators the tracker leaves where it removed a parameter', async () => {
+    const visitor = visitorId();
+    await post(beacon(visitor, [
+      visit(1, { u: `${SHOP}/p?id=7&`, r: 'https://mail.example/?' }),
+      visit(2, { u: `${SHOP}/p?#top` }),
+      visit(3, { u: `${SHOP}/cb#` }),
+    ]));
+    const urls = (await ledgerFor(visitor)).map((r) => eventOf(r.message)).sort((a, b) => a.id.localeCompare(b.id));
+    expect(urls.map((e) => e.url)).toEqual([`${SHOP}/p?id=7`, `${SHOP}/p#top`, `${SHOP}/cb`]);
+    expect(urls[0]!.referrer).toBe('https://mail.example/');
   });
 });
 
@@ -315,7 +451,7 @@ describe('POST /e: bots', () => {
     const send = vi.spyOn(env.EVENTS, 'sendBatch');
     const res = await post(beacon(visitor, [visit(1)]), { 'User-Agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' });
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ accepted: 0 });
+    expect(await res.json()).toEqual({ accepted: 0, rejected: [] });
     expect(send).not.toHaveBeenCalled();
     expect(await ledgerFor(visitor)).toHaveLength(0);
     expect(await readCounter(env.LEDGER, BOT_BEACONS)).toBe(before + 1);
@@ -325,24 +461,24 @@ describe('POST /e: bots', () => {
 describe('POST /e: login tokens', () => {
   const secret = env.SHOP_API_SECRET!;
   const nowS = () => Math.floor(Date.now() / 1000);
-  const login = async (token: string | undefined, extra: Record<string, unknown> = {}) => {
+  const login = async (token: string, extra: Record<string, unknown> = {}) => {
     const visitor = visitorId();
-    const res = await post(beacon(visitor, [{ id: eventId(1), type: 'login', t: Date.now(), ...(token === undefined ? {} : { token }), ...extra }]));
+    const res = await post(beacon(visitor, [event('login', 1, { token, ...extra })]));
     expect(res.status).toBe(202);
     const [row] = await ledgerFor(visitor);
     return eventOf(row!.message);
   };
 
   it('a valid token identifies the visitor with a verified e-mail', async () => {
-    const event = await login(await mintLoginToken(secret, 'Ewa.Nowak@Example.com', nowS() + 600));
-    expect(event).toMatchObject({ type: 'login', email: 'ewa.nowak@example.com', emailVerified: true });
+    const accepted = await login(await mintLoginToken(secret, 'Ewa.Nowak@Example.com', nowS() + 600));
+    expect(accepted).toMatchObject({ type: 'login', email: 'ewa.nowak@example.com', emailVerified: true });
   });
 
   it('an expired token identifies no one, but the login is still accepted', async () => {
-    const event = await login(await mintLoginToken(secret, 'ewa@example.com', nowS() - 1));
-    expect(event.type).toBe('login');
-    expect(event.email).toBeUndefined();
-    expect(event.emailVerified).toBeUndefined();
+    const accepted = await login(await mintLoginToken(secret, 'ewa@example.com', nowS() - 1));
+    expect(accepted.type).toBe('login');
+    expect(accepted.email).toBeUndefined();
+    expect(accepted.emailVerified).toBeUndefined();
   });
 
   it('a forged token (other key, or an edited e-mail) identifies no one', async () => {
@@ -355,10 +491,11 @@ describe('POST /e: login tokens', () => {
     expect((await login('garbage')).email).toBeUndefined();
   });
 
-  it('a missing token identifies no one, and an e-mail field on a login is ignored', async () => {
-    const event = await login(undefined, { email: 'spoof@example.com' });
-    expect(event.email).toBeUndefined();
+  it('an e-mail field on a login is ignored: only the token identifies', async () => {
+    const accepted = await login('garbage', { email: 'spoof@example.com' });
+    expect(accepted.email).toBeUndefined();
   });
+  // A login without any token is refused (see "refuses a beacon whose only event is ...").
 });
 
 describe('POST /e: platform failures', () => {

@@ -1,20 +1,19 @@
 // POST /e: beacons from the storefront tracker (contracts.md A). Does as little as possible on the
 // request path: check origin, size, limits and shape, then one D1 batch (ledger rows + the visitor's
-// contactId) and one queue message carrying all the beacon's new events. Bot counting happens after
-// the answer (waitUntil).
+// contactId) and one queue message carrying all the beacon's new events. Invalid events are answered
+// by index and dropped; the valid ones of the same beacon are accepted. Bot counting happens after the
+// answer (waitUntil).
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
-import * as v from 'valibot';
 import type { AppEnv } from '../env.ts';
 import { acceptBeacon } from '../ingest/beacon.ts';
-import { beaconSchema } from '../ingest/beacon-schema.ts';
+import { checkBeacon, CONTACT_ID } from '../ingest/beacon-schema.ts';
 import { isBotUserAgent } from '../ingest/bots.ts';
 import { BOT_BEACONS, countDropped } from '../ingest/counters.ts';
 import { enqueue } from '../ingest/enqueue.ts';
 import { isShopOrigin, requestOrigin, shopDomains } from '../ingest/origin.ts';
-import { describeIssues } from '../ingest/problems.ts';
 import { withinLimit } from '../ingest/rate-limit.ts';
 import { inBackground, ledgerUnavailable, readJson } from '../ingest/request.ts';
 
@@ -58,7 +57,7 @@ ingest.post(
     const receivedAt = Date.now();
     if (isBotUserAgent(c.req.header('User-Agent'))) {
       inBackground(c, countDropped(c.env.LEDGER, BOT_BEACONS, 1, receivedAt));
-      return c.json({ accepted: 0 }, 202);
+      return c.json({ accepted: 0, rejected: [] }, 202);
     }
     // Set by Cloudflare on every request; absent only in local development, where it is not limited.
     const ip = c.req.header('CF-Connecting-IP');
@@ -66,9 +65,9 @@ ingest.post(
 
     const json = await readJson(c);
     if (!json.ok) return c.json({ error: json.error }, 400);
-    const parsed = v.safeParse(beaconSchema, json.value);
-    if (!parsed.success) return c.json({ error: describeIssues(parsed.issues) }, 400);
-    const beacon = parsed.output;
+    const checked = checkBeacon(json.value);
+    if (!checked.ok) return c.json({ error: checked.error }, 400);
+    const { beacon, rejected } = checked;
     if (!(await withinLimit(c.env.RATE_LIMIT_VISITOR, `visitor:${beacon.visitor}`))) return tooMany(c, 'visitor');
 
     const events = await acceptBeacon(beacon, { receivedAt, shopApiSecret: c.env.SHOP_API_SECRET });
@@ -80,7 +79,10 @@ ingest.post(
         ],
       });
       const contactId = (result.alongside[0]?.results[0] as { contact_id?: string } | undefined)?.contact_id;
-      return c.json({ accepted: events.length, ...(contactId ? { contactId } : {}) }, 202);
+      // The tracker puts it into the smclient cookie as it is: only an id-shaped one (no ";domain=…")
+      // is answered, whichever way it reached visitor_links (a cookie, a SALESmanago answer).
+      const answer = contactId && CONTACT_ID.test(contactId) ? { contactId } : {};
+      return c.json({ accepted: beacon.events.length, rejected, ...answer }, 202);
     } catch (err) {
       return ledgerUnavailable(c, err);
     }

@@ -1,0 +1,74 @@
+// Smoke test of `npm start`: it starts, serves /health, /s.js, the demo shop and the simulator, and
+// Ctrl-C stops everything without leaving workerd behind.
+import { spawn } from 'node:child_process';
+import { execSync } from 'node:child_process';
+import { expect, it } from 'vitest';
+import { LOCAL_PORTS } from './local-values.ts';
+import { ROOT } from './processes.ts';
+
+/** Process groups of `ps` rows matching a pattern. */
+function groupsOf(pattern: RegExp): Set<string> {
+  const rows = execSync('ps -eo pgid=,args=').toString().split('\n');
+  return new Set(rows.filter((r) => pattern.test(r)).map((r) => r.trim().split(/\s+/)[0]!));
+}
+
+/** Live processes of those groups (a "<defunct>" one has exited and only awaits its parent's reaping). */
+function processesIn(groups: Set<string>): string[] {
+  const rows = execSync('ps -eo pgid=,args=').toString().split('\n');
+  return rows.filter((r) => groups.has(r.trim().split(/\s+/)[0] ?? '') && !r.includes('<defunct>'));
+}
+
+async function portInUse(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+it('npm start serves the worker, the tracker, the demo shop and the simulator, and stops cleanly', async (ctx) => {
+  if (await portInUse(LOCAL_PORTS.worker)) {
+    ctx.skip(`port ${LOCAL_PORTS.worker} is in use (is npm start already running?)`);
+  }
+  const child = spawn(process.execPath, ['test/stack/start.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  let wranglerGroups = new Set<string>();
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 90_000;
+    while (!out.includes('Ctrl-C stops everything') && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(out, out).toContain('Ctrl-C stops everything');
+    const base = `http://localhost:${LOCAL_PORTS.worker}`;
+
+    const health = await fetch(`${base}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ ok: true });
+
+    const script = await fetch(`${base}/s.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect((await script.text()).length).toBeGreaterThan(100);
+
+    const shop = await fetch(`http://localhost:${LOCAL_PORTS.shop}/`);
+    expect(shop.status).toBe(200);
+    expect(await shop.text()).toContain('/s.js');
+
+    const simulator = await fetch(`http://127.0.0.1:${LOCAL_PORTS.simulator}/__sim`);
+    expect(simulator.status).toBe(200);
+
+    // wrangler and the workerd processes it started share one process group.
+    wranglerGroups = groupsOf(new RegExp(`workerd.*entry=127\\.0\\.0\\.1:${LOCAL_PORTS.worker}\\b`));
+    expect(wranglerGroups.size).toBe(1);
+  } finally {
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(code).toBe(0);
+  }
+  expect(processesIn(wranglerGroups)).toEqual([]);
+  expect(await portInUse(LOCAL_PORTS.worker)).toBe(false);
+});

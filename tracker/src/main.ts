@@ -1,0 +1,4 @@
+// The bundle's entry.
+import { init } from '.';
+
+init();
