@@ -24,6 +24,8 @@ export interface Config {
   };
   doubleOptIn: { enabled: boolean; emailId?: string; language?: string };
   shopWebhookUrl: string | null;
+  /** First retry delay of a transient delivery failure, in seconds. */
+  retryBaseS: number;
   problems: ConfigProblem[];
 }
 
@@ -127,6 +129,7 @@ export function readConfig(env: Env): Config {
   }
 
   const timeoutMs = Number(text(env.SALESMANAGO_TIMEOUT_MS)) || 10_000;
+  const retryBaseS = Math.max(1, Math.round(Number(text(env.DELIVERY_RETRY_BASE_S)) || 30));
   return {
     salesmanago:
       endpoint && clientId && apiSecret && owner
@@ -149,6 +152,7 @@ export function readConfig(env: Env): Config {
       ...(doiLanguage ? { language: doiLanguage } : {}),
     },
     shopWebhookUrl,
+    retryBaseS,
     problems,
   };
 }

@@ -50,11 +50,11 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
   }
   if (entries.length === 0) return;
 
+  const config = readConfig(env);
   try {
     await dedupe(entries, rows, env.LEDGER, now);
-    const config = readConfig(env);
     await Promise.all([
-      deliverWebhooks(entries.filter((e) => e.webhook), env),
+      deliverWebhooks(entries.filter((e) => e.webhook), env, config.retryBaseS),
       deliverWork(entries.filter((e) => !e.webhook), env, config),
     ]);
   } catch (err) {
@@ -65,12 +65,12 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
       for (const item of e.items) {
         const o = item.outcome;
         if (!o || (o.status !== 'delivered' && o.status !== 'skipped')) {
-          item.outcome = { status: 'retry', reason: `internal error: ${err instanceof Error ? err.message : String(err)}`, delaySeconds: retryDelay(e.msg.attempts) };
+          item.outcome = { status: 'retry', reason: `internal error: ${err instanceof Error ? err.message : String(err)}`, delaySeconds: retryDelay(e.msg.attempts, undefined, Math.random, config.retryBaseS) };
         }
       }
     }
   }
-  settleMessages(entries);
+  settleMessages(entries, config.retryBaseS);
 }
 
 /**
@@ -120,7 +120,7 @@ async function deliverWork(entries: Entry[], env: Env, config: Config): Promise<
   });
 }
 
-async function deliverWebhooks(entries: Entry[], env: Env): Promise<void> {
+async function deliverWebhooks(entries: Entry[], env: Env, retryBaseS: number): Promise<void> {
   const done: WorkItem[] = [];
   const rows: RowOutcome[] = [];
   await Promise.all(
@@ -133,7 +133,7 @@ async function deliverWebhooks(entries: Entry[], env: Env): Promise<void> {
         done.push(item);
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        item.outcome = { status: 'retry', reason, delaySeconds: retryDelay(e.msg.attempts) };
+        item.outcome = { status: 'retry', reason, delaySeconds: retryDelay(e.msg.attempts, undefined, Math.random, retryBaseS) };
         rows.push({ id: item.id, status: 'queued', error: reason });
       }
     }),
@@ -147,12 +147,12 @@ async function deliverWebhooks(entries: Entry[], env: Env): Promise<void> {
  * Each message on its own: retried when any of its items must be (after the longest delay any of
  * them asks for), acknowledged when every item is settled (delivered, failed, held, skipped).
  */
-function settleMessages(entries: Entry[]): void {
+function settleMessages(entries: Entry[], retryBaseS: number): void {
   for (const e of entries) {
     let delay = -1;
     for (const item of e.items) {
       if (item.outcome?.status === 'retry') delay = Math.max(delay, item.outcome.delaySeconds);
-      else if (!item.outcome) delay = Math.max(delay, retryDelay(e.msg.attempts));
+      else if (!item.outcome) delay = Math.max(delay, retryDelay(e.msg.attempts, undefined, Math.random, retryBaseS));
     }
     if (delay >= 0) e.msg.retry({ delaySeconds: delay });
     else e.msg.ack();

@@ -52,7 +52,7 @@ export interface WorkItem {
 export interface DeliveryDeps {
   db: D1Database;
   client: DeliveryClient;
-  config: Pick<Config, 'tags' | 'doubleOptIn' | 'location' | 'shopDomains'>;
+  config: Pick<Config, 'tags' | 'doubleOptIn' | 'location' | 'shopDomains'> & { retryBaseS?: number };
   /** Puts released held events whose delivery must be retried back on the queue. */
   requeue: (messages: { body: QueueMessage; delaySeconds: number }[]) => Promise<void>;
   now?: () => number;
@@ -122,7 +122,7 @@ class Run {
     if (!(err instanceof SalesmanagoError)) throw err;
     const reason = `${what}: ${err.message}`;
     if (err.kind === 'permanent') return { status: 'failed', reason };
-    return { status: 'retry', reason, delaySeconds: retryDelay(item.attempt, err.retryAfterS, this.#deps.random) };
+    return { status: 'retry', reason, delaySeconds: retryDelay(item.attempt, err.retryAfterS, this.#deps.random, this.#deps.config.retryBaseS) };
   }
 
   async #delivered(entries: { item: WorkItem; smEventId?: string }[]): Promise<void> {
