@@ -74,7 +74,9 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
 }
 
 /**
- * Rows already delivered (or expired) are skipped; a second copy of an id in one batch too. On a
+ * Creates the ledger rows of items that arrive without one (every POST /e beacon: queue-first), dated
+ * by the item's receive time. Rows already delivered (or expired) are skipped; a second copy of an id
+ * in one batch too (a retried beacon is the same ids in a second message). On a
  * redelivery (attempt > 1) a row that failed permanently is skipped as well: its message came back
  * for another of its items. A replayed message is a new message (attempt 1), so it is tried again.
  */

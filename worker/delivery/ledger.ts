@@ -67,7 +67,8 @@ export async function loadStates(db: D1Database, idList: readonly string[]): Pro
   return out;
 }
 
-/** Rows the request side did not write (or a message enqueued by other code): recorded as queued. */
+/** Rows the request side did not write: every beacon of POST /e (queue-first), or a message enqueued
+ *  by other code. Recorded as queued, accepted_at = the item's receive time. */
 export async function insertMissing(db: D1Database, rows: readonly LedgerRow[], now: number): Promise<void> {
   if (rows.length === 0) return;
   const insert = db.prepare(

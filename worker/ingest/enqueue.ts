@@ -1,4 +1,5 @@
-// Accepting = recording in the ledger, then queueing. Order matters:
+// The shop API (/api/v1/*) accepts ledger-first, because it answers "duplicate" synchronously; POST /e
+// is queue-first (packMessages + sendPacked only; the consumer writes its rows). Ledger-first order:
 //   1. INSERT OR IGNORE the ledger rows (status 'queued', payload = the queue message). The primary key
 //      decides duplicates: a row that already existed is "duplicate" and is NOT queued again.
 //   2. Send only the new rows to the queue, packed several to a message (packMessages: up to 50 items

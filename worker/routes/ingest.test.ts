@@ -1,12 +1,13 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env as workerEnv } from 'cloudflare:workers';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { itemId, itemsOf, type AcceptedEvent, type QueueMessage } from '../delivery/messages.ts';
 import { MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
 import type { Env } from '../env.ts';
 import { mintLoginToken } from '../identity/login-token.ts';
 import { BOT_BEACONS, readCounter } from '../ingest/counters.ts';
 import { app } from '../index.ts';
+import { consume, email, simEventsOf } from '../delivery/test-fixtures.ts';
 
 const env = workerEnv as unknown as Env;
 const SHOP = 'http://localhost:8788';
@@ -49,11 +50,33 @@ async function post(body: unknown, headers: Record<string, string> = {}, binding
   return res;
 }
 
+/**
+ * What the route sent to the queue. The send is captured, not made: POST /e is queue-first and writes
+ * nothing to D1, so the tests look at the messages, and run the consumer on them (consume) where the
+ * ledger rows matter.
+ */
+let queue: { spy: MockInstance<Queue<QueueMessage>['sendBatch']>; messages: () => QueueMessage[] };
+beforeEach(() => {
+  const spy = vi.spyOn(env.EVENTS as Queue<QueueMessage>, 'sendBatch').mockImplementation(async () => undefined as never);
+  queue = { spy, messages: () => spy.mock.calls.flatMap(([batch]) => [...batch].map((m) => m.body)) };
+});
+
+/** The events queued for this visitor, each as the message of its ledger row, by id. */
+function queuedFor(visitor: string) {
+  return queue
+    .messages()
+    .flatMap(itemsOf)
+    .flatMap((item) => (item.kind === 'event' && item.event.visitorId === visitor ? [item] : []))
+    .map((message) => ({ id: message.event.id, type: message.event.type, message: message as QueueMessage }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** The ledger rows of a visitor (written by the consumer). */
 async function ledgerFor(visitor: string) {
-  const { results } = await env.LEDGER.prepare('SELECT id, type, source, status, contact, payload FROM deliveries WHERE visitor_id = ? ORDER BY id')
+  const { results } = await env.LEDGER.prepare('SELECT id, type, source, status, accepted_at, payload FROM deliveries WHERE visitor_id = ? ORDER BY id')
     .bind(visitor)
-    .all<{ id: string; type: string; source: string; status: string; contact: string | null; payload: string }>();
-  return results.map((r) => ({ ...r, message: JSON.parse(r.payload) as QueueMessage }));
+    .all<{ id: string; type: string; source: string; status: string; accepted_at: number; payload: string }>();
+  return results;
 }
 
 function eventOf(message: QueueMessage): AcceptedEvent {
@@ -66,8 +89,9 @@ afterEach(() => {
 });
 
 describe('POST /e: happy path', () => {
-  it('accepts a beacon, records each event in the ledger and queues it once', async () => {
-    const send = vi.spyOn(env.EVENTS, 'sendBatch');
+  it('accepts a beacon as ONE queue message, without a D1 write; the consumer records each event', async () => {
+    const send = queue.spy;
+    const prepare = vi.spyOn(env.LEDGER, 'prepare');
     const visitor = visitorId();
     const events = [
       visit(1),
@@ -78,10 +102,12 @@ describe('POST /e: happy path', () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 3, rejected: [] });
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe(SHOP);
+    // The smclient cookie is there: no visitor_links lookup, and nothing else touches D1.
+    expect(prepare).not.toHaveBeenCalled();
+    expect(await ledgerFor(visitor)).toEqual([]);
 
-    const rows = await ledgerFor(visitor);
+    const rows = queuedFor(visitor);
     expect(rows.map((r) => r.id).sort()).toEqual(events.map((e) => `b:${visitor}:${e.i}`).sort());
-    expect(rows.every((r) => r.status === 'queued' || r.status !== 'failed')).toBe(true);
     const cart = rows.find((r) => r.type === 'cart')!;
     expect(eventOf(cart.message)).toMatchObject({
       source: 'browser', visitorId: visitor, contactId: 'abc-123', currency: 'PLN', value: 39,
@@ -90,31 +116,54 @@ describe('POST /e: happy path', () => {
     const newsletter = eventOf(rows.find((r) => r.type === 'newsletter')!.message);
     expect(newsletter).toMatchObject({ email: 'anna@example.com', emailVerified: false });
 
-    // One queue message for the whole beacon; the ledger keeps one row per event.
+    // One queue message for the whole beacon; the consumer writes one ledger row per event, dated
+    // when the beacon was received.
     expect(send).toHaveBeenCalledTimes(1);
     const [message, ...more] = [...send.mock.calls[0]![0]].map((m) => m.body);
     expect(more).toEqual([]);
     expect(message?.kind).toBe('events');
     expect(itemsOf(message!).map(itemId).sort()).toEqual(rows.map((r) => r.id).sort());
+    const receivedAt = eventOf(rows[0]!.message).receivedAt;
+    await consume([message!]);
+    const recorded = await ledgerFor(visitor);
+    expect(recorded.map((r) => r.id)).toEqual(rows.map((r) => r.id));
+    for (const r of recorded) {
+      expect(r).toMatchObject({ source: 'browser', accepted_at: receivedAt });
+      expect(JSON.parse(r.payload)).toEqual(rows.find((q) => q.id === r.id)!.message);
+    }
   });
 
-  it('does not enqueue a retried beacon twice (same visitor + event ids)', async () => {
+  it.each([
+    ['in one consumer batch', true],
+    ['in two consumer batches', false],
+  ])('delivers a retried beacon (same ids, two messages) once, with one ledger row per event: %s', async (_name, together) => {
     const visitor = visitorId();
-    const body = beacon(visitor, [visit(1), visit(2)]);
+    const typed = email('retried');
+    const body = beacon(visitor, [event('newsletter', 1, { email: typed }), visit(2)]);
     expect((await post(body)).status).toBe(202);
-    const send = vi.spyOn(env.EVENTS, 'sendBatch');
     const again = await post(body);
     expect(again.status).toBe(202);
     expect(await again.json()).toEqual({ accepted: 2, rejected: [] });
-    expect(send).not.toHaveBeenCalled();
-    expect(await ledgerFor(visitor)).toHaveLength(2);
+    const messages = queue.messages();
+    expect(messages).toHaveLength(2);
+    expect(itemsOf(messages[1]!).map(itemId)).toEqual(itemsOf(messages[0]!).map(itemId));
+
+    if (together) await consume(messages);
+    else for (const m of messages) await consume([m]);
+
+    const rows = await ledgerFor(visitor);
+    expect(rows.map((r) => r.id)).toEqual(queuedFor(visitor).map((q) => q.id).filter((id, i, all) => all.indexOf(id) === i));
+    expect(rows).toHaveLength(2);
+    expect(rows.every((r) => r.status === 'delivered')).toBe(true);
+    const stored = await simEventsOf([typed]);
+    expect(stored.map((e) => e.contactExtEventType).sort()).toEqual(['OTHER', 'VISIT']);
   });
 
   it('ignores unknown fields, at the top and in events', async () => {
     const visitor = visitorId();
     const res = await post({ ...beacon(visitor, [visit(1, { colour: 'red', nested: { a: 1 } })]), future: true });
     expect(res.status).toBe(202);
-    const [row] = await ledgerFor(visitor);
+    const [row] = queuedFor(visitor);
     expect(JSON.stringify(row!.message)).not.toMatch(/colour|nested|future/);
   });
 
@@ -157,7 +206,7 @@ describe('POST /e: happy path', () => {
     const visitor = visitorId();
     const past = Date.now() - 3600_000;
     await post(beacon(visitor, [visit(1, { t: past }), visit(2, { t: 1 })]));
-    const times = (await ledgerFor(visitor)).map((r) => eventOf(r.message).occurredAt);
+    const times = queuedFor(visitor).map((r) => eventOf(r.message).occurredAt);
     expect(times).toContain(past);
     expect(times.every((t) => t >= past)).toBe(true);
   });
@@ -221,24 +270,24 @@ describe('POST /e: size and shape', () => {
   });
 
   it('accepts 50 events as ONE queue message (50 ledger rows), and refuses 51 with 400', async () => {
-    const send = vi.spyOn(env.EVENTS, 'sendBatch');
+    const send = queue.spy;
     const visitor = visitorId();
     const fifty = Array.from({ length: 50 }, (_, i) => visit(i, { h: 'Ł'.repeat(60), u: `${SHOP}/p/${'x'.repeat(200)}` }));
     expect((await post(beacon(visitor, fifty))).status).toBe(202);
-    const rows = await ledgerFor(visitor);
+    const rows = queuedFor(visitor);
     expect(rows).toHaveLength(50);
-    expect(rows.every((r) => r.message.kind === 'event')).toBe(true);
     expect(send).toHaveBeenCalledTimes(1);
     const sent = [...send.mock.calls[0]![0]].map((m) => m.body);
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ kind: 'events' });
     expect(messageBytes(sent[0]!)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
     expect(itemsOf(sent[0]!).map(itemId)).toEqual(fifty.map((e) => `b:${visitor}:${e.i}`));
-    send.mockClear();
-    // A retried beacon with one new event queues just that one.
+    // A retried beacon with one new event is queued whole; the consumer records only the new one.
     const late = visit(99);
     expect((await post(beacon(visitor, [...fifty.slice(0, 49), late]))).status).toBe(202);
-    expect([...send.mock.calls[0]![0]].flatMap((m) => itemsOf(m.body).map(itemId))).toEqual([`b:${visitor}:${late.i}`]);
+    expect(send).toHaveBeenCalledTimes(2);
+    await consume(queue.messages());
+    expect((await ledgerFor(visitor)).map((r) => r.id).sort()).toEqual([...fifty, late].map((e) => `b:${visitor}:${e.i}`).sort());
     const res = await post(beacon(visitorId(), [...fifty, visit(51)]));
     expect(res.status).toBe(400);
     expect((await res.json<{ error: string }>()).error).toBe('e: must contain at most 50 events per request');
@@ -293,7 +342,7 @@ describe('POST /e: size and shape', () => {
     const visitor = visitorId();
     const res = await post(beacon(visitor, [visit(1)], { c: '<script>' }));
     expect(res.status).toBe(202);
-    const [row] = await ledgerFor(visitor);
+    const [row] = queuedFor(visitor);
     expect(eventOf(row!.message).contactId).toBeUndefined();
   });
 });
@@ -318,7 +367,7 @@ describe('POST /e: each event on its own', () => {
         { index: 4, error: 'e[4].k: must be one of visit, cart, login, offer, newsletter, survey' },
       ],
     });
-    expect((await ledgerFor(visitor)).map((r) => r.id).sort()).toEqual([events[0]!.i, events[3]!.i].map((i) => `b:${visitor}:${i}`).sort());
+    expect(queuedFor(visitor).map((r) => r.id).sort()).toEqual([events[0]!.i, events[3]!.i].map((i) => `b:${visitor}:${i}`).sort());
   });
 
   it('refuses a beacon none of whose events is valid with 400, naming the first problem', async () => {
@@ -326,7 +375,7 @@ describe('POST /e: each event on its own', () => {
     const res = await post(beacon(visitor, [event('login', 0), event('newsletter', 1, { email: '' })]));
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'e[0].token: is required' });
-    expect(await ledgerFor(visitor)).toHaveLength(0);
+    expect(queue.spy).not.toHaveBeenCalled();
   });
 
   it('coerces what a theme gives: numbers from strings, ids and phone numbers to strings, quantity 1 by default', async () => {
@@ -344,7 +393,7 @@ describe('POST /e: each event on its own', () => {
     const survey = event('survey', 2, { email: 'A@B.PL', phone: 500600700, name: '', company: null, message: '  Hi  ', token: 'x' });
     const offer = event('offer', 3, { email: '', message: 'Quote', products: [] });
     expect((await post(beacon(visitor, [cart, survey, offer]))).status).toBe(202);
-    const rows = await ledgerFor(visitor);
+    const rows = queuedFor(visitor);
     const byType = (t: string) => eventOf(rows.find((r) => r.type === t)!.message);
     const accepted = byType('cart');
     expect(accepted.products).toEqual([
@@ -370,7 +419,7 @@ describe('POST /e: each event on its own', () => {
     const visitor = visitorId();
     const res = await post(beacon(visitor, [event('cart', 1, { products: [] })]));
     expect(await res.json()).toEqual({ accepted: 1, rejected: [] });
-    const [row] = await ledgerFor(visitor);
+    const [row] = queuedFor(visitor);
     expect(eventOf(row!.message)).toMatchObject({ type: 'cart', products: [], value: 0 });
   });
 
@@ -380,7 +429,9 @@ describe('POST /e: each event on its own', () => {
     const body = beacon(visitor, visits, { p: '/koszyk' });
     expect(await (await post(body)).json()).toEqual({ accepted: 4, rejected: [] });
     expect(await (await post(body)).json()).toEqual({ accepted: 4, rejected: [] });
-    const rows = await ledgerFor(visitor);
+    await consume(queue.messages());
+    expect(await ledgerFor(visitor)).toHaveLength(6);
+    const rows = queuedFor(visitor).filter((r, i, all) => all.findIndex((x) => x.id === r.id) === i);
     expect(rows).toHaveLength(6);
     const carts = rows.filter((r) => r.type === 'cart');
     expect(carts.map((r) => r.id).sort()).toEqual([`b:${visitor}:${visits[0]!.i}:cart`, `b:${visitor}:${visits[1]!.i}:cart`]);
@@ -391,7 +442,7 @@ describe('POST /e: each event on its own', () => {
     for (const extra of [{}, { p: 'koszyk' }, { p: 42 }, { p: '' }]) {
       const visitor = visitorId();
       expect((await post(beacon(visitor, [visit(1, { u: `${SHOP}/koszyk` })], extra))).status).toBe(202);
-      expect((await ledgerFor(visitor)).map((r) => r.type)).toEqual(['visit']);
+      expect(queuedFor(visitor).map((r) => r.type)).toEqual(['visit']);
     }
   });
 
@@ -402,7 +453,7 @@ describe('POST /e: each event on its own', () => {
       visit(2, { u: `${SHOP}/p?#top` }),
       visit(3, { u: `${SHOP}/cb#` }),
     ]));
-    const urls = (await ledgerFor(visitor)).map((r) => eventOf(r.message)).sort((a, b) => a.id.localeCompare(b.id));
+    const urls = queuedFor(visitor).map((r) => eventOf(r.message));
     expect(urls.map((e) => e.url)).toEqual([`${SHOP}/p?id=7`, `${SHOP}/p#top`, `${SHOP}/cb`]);
     expect(urls[0]!.referrer).toBe('https://mail.example/');
   });
@@ -419,7 +470,7 @@ describe('POST /e: rate limits', () => {
     const res = await post(beacon(visitor, [visit(1)]));
     expect(res.status).toBe(429);
     expect(res.headers.get('Retry-After')).toBe('60');
-    expect(await ledgerFor(visitor)).toHaveLength(0);
+    expect(queue.spy).not.toHaveBeenCalled();
     // Another visitor is not affected.
     expect((await post(beacon(visitorId(), [visit(1)]))).status).toBe(202);
   });
@@ -448,12 +499,11 @@ describe('POST /e: bots', () => {
   it('drops beacons of known bots and counts them', async () => {
     const before = await readCounter(env.LEDGER, BOT_BEACONS);
     const visitor = visitorId();
-    const send = vi.spyOn(env.EVENTS, 'sendBatch');
+    const send = queue.spy;
     const res = await post(beacon(visitor, [visit(1)]), { 'User-Agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' });
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 0, rejected: [] });
     expect(send).not.toHaveBeenCalled();
-    expect(await ledgerFor(visitor)).toHaveLength(0);
     expect(await readCounter(env.LEDGER, BOT_BEACONS)).toBe(before + 1);
   });
 });
@@ -465,7 +515,7 @@ describe('POST /e: login tokens', () => {
     const visitor = visitorId();
     const res = await post(beacon(visitor, [event('login', 1, { token, ...extra })]));
     expect(res.status).toBe(202);
-    const [row] = await ledgerFor(visitor);
+    const [row] = queuedFor(visitor);
     return eventOf(row!.message);
   };
 
@@ -499,25 +549,59 @@ describe('POST /e: login tokens', () => {
 });
 
 describe('POST /e: platform failures', () => {
-  it('records events as failed / "queue unavailable" and still answers 202 when the queue refuses them', async () => {
-    vi.spyOn(env.EVENTS, 'sendBatch').mockRejectedValue(new Error('queue down'));
+  it('answers 503 with Retry-After when the queue refuses the beacon, and records nothing', async () => {
+    queue.spy.mockRejectedValue(new Error('queue down'));
     const visitor = visitorId();
     const res = await post(beacon(visitor, [visit(1), visit(2)]));
-    expect(res.status).toBe(202);
-    const rows = await env.LEDGER.prepare('SELECT status, last_error FROM deliveries WHERE visitor_id = ?').bind(visitor).all();
-    expect(rows.results).toEqual([
-      { status: 'failed', last_error: 'queue unavailable' },
-      { status: 'failed', last_error: 'queue unavailable' },
-    ]);
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect((await res.json<{ error: string }>()).error).toMatch(/queue .*retry/);
+    expect(res.headers.get('Access-Control-Allow-Origin')).toBe(SHOP);
+    expect(queue.spy).toHaveBeenCalledTimes(1);
+    // Nothing half-recorded: no ledger row that a replay or the consumer could pick up.
+    expect(await ledgerFor(visitor)).toEqual([]);
   });
 
-  it('answers 503 (retry) when the ledger cannot be written: nothing was recorded', async () => {
-    const ledger = { prepare: (q: string) => env.LEDGER.prepare(q), batch: () => Promise.reject(new Error('D1 down')) } as unknown as D1Database;
-    const send = vi.spyOn(env.EVENTS, 'sendBatch');
-    const res = await post(beacon(visitorId(), [visit(1)]), {}, { ...env, LEDGER: ledger });
-    expect(res.status).toBe(503);
-    expect(res.headers.get('Retry-After')).toBeTruthy();
-    expect(send).not.toHaveBeenCalled();
+  it('still accepts beacons when D1 is down (only the contactId answer needs it)', async () => {
+    const ledger = {
+      prepare: () => {
+        throw new Error('D1 down');
+      },
+      batch: () => Promise.reject(new Error('D1 down')),
+    } as unknown as D1Database;
+    const visitor = visitorId();
+    const res = await post(beacon(visitor, [visit(1)]), {}, { ...env, LEDGER: ledger });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 1, rejected: [] });
+    expect(queuedFor(visitor)).toHaveLength(1);
+  });
+});
+
+describe('POST /e: the visitor\'s contactId', () => {
+  const lookups = (prepare: { mock: { calls: unknown[][] } }) => prepare.mock.calls.filter(([sql]) => String(sql).includes('visitor_links')).length;
+
+  it('is looked up only when the beacon carries no smclient cookie', async () => {
+    const visitor = visitorId();
+    await env.LEDGER.prepare('INSERT INTO visitor_links (visitor_id, email, contact_id, verified, updated_at) VALUES (?, ?, ?, 1, ?)')
+      .bind(visitor, 'jan@example.com', 'contact-43', Date.now())
+      .run();
+    const prepare = vi.spyOn(env.LEDGER, 'prepare');
+    expect(await (await post(beacon(visitor, [visit(1)], { c: 'contact-43' }))).json()).toEqual({ accepted: 1, rejected: [] });
+    expect(lookups(prepare)).toBe(0);
+    // A malformed cookie is no cookie: looked up (and answered) as for a visitor without one.
+    expect(await (await post(beacon(visitor, [visit(2)], { c: 'x;y' }))).json()).toEqual({ accepted: 1, rejected: [], contactId: 'contact-43' });
+    expect(lookups(prepare)).toBe(1);
+  });
+
+  it('is looked up while the beacon is being queued, not after', async () => {
+    let sent!: () => void;
+    queue.spy.mockImplementation(() => new Promise<never>((resolve) => (sent = () => resolve(undefined as never))));
+    const prepare = vi.spyOn(env.LEDGER, 'prepare');
+    const answer = post(beacon(visitorId(), [visit(1)]));
+    await vi.waitFor(() => expect(lookups(prepare)).toBe(1));
+    expect(queue.spy).toHaveBeenCalledTimes(1);
+    sent();
+    expect((await answer).status).toBe(202);
   });
 });
 

@@ -1,8 +1,8 @@
-// POST /e: beacons from the storefront tracker (contracts.md A). Does as little as possible on the
-// request path: check origin, size, limits and shape, then one D1 batch (ledger rows + the visitor's
-// contactId) and one queue message carrying all the beacon's new events. Invalid events are answered
-// by index and dropped; the valid ones of the same beacon are accepted. Bot counting happens after the
-// answer (waitUntil).
+// POST /e: beacons from the storefront tracker (contracts.md A). Queue-first: the request path only
+// checks origin, size, limits and shape, then sends the beacon's events as one queue message; the
+// consumer writes their ledger rows (D1 is a single writer, so a write per beacon would cap the whole
+// collector). Invalid events are answered by index and dropped; the valid ones of the same beacon are
+// accepted. Bot counting happens after the answer (waitUntil).
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -12,10 +12,10 @@ import { acceptBeacon } from '../ingest/beacon.ts';
 import { checkBeacon, CONTACT_ID } from '../ingest/beacon-schema.ts';
 import { isBotUserAgent } from '../ingest/bots.ts';
 import { BOT_BEACONS, countDropped } from '../ingest/counters.ts';
-import { enqueue } from '../ingest/enqueue.ts';
+import { packMessages, sendPacked } from '../ingest/enqueue.ts';
 import { isShopOrigin, requestOrigin, shopDomains } from '../ingest/origin.ts';
 import { withinLimit } from '../ingest/rate-limit.ts';
-import { inBackground, ledgerUnavailable, readJson } from '../ingest/request.ts';
+import { inBackground, readJson } from '../ingest/request.ts';
 
 export const MAX_BEACON_BYTES = 32 * 1024;
 
@@ -71,20 +71,37 @@ ingest.post(
     if (!(await withinLimit(c.env.RATE_LIMIT_VISITOR, `visitor:${beacon.visitor}`))) return tooMany(c, 'visitor');
 
     const events = await acceptBeacon(beacon, { receivedAt, shopApiSecret: c.env.SHOP_API_SECRET });
-    try {
-      const result = await enqueue(c.env, events.map((event) => ({ kind: 'event' as const, event })), {
-        now: receivedAt,
-        alongside: [
-          c.env.LEDGER.prepare('SELECT contact_id FROM visitor_links WHERE visitor_id = ? AND contact_id IS NOT NULL').bind(beacon.visitor),
-        ],
-      });
-      const contactId = (result.alongside[0]?.results[0] as { contact_id?: string } | undefined)?.contact_id;
-      // The tracker puts it into the smclient cookie as it is: only an id-shaped one (no ";domain=…")
-      // is answered, whichever way it reached visitor_links (a cookie, a SALESmanago answer).
-      const answer = contactId && CONTACT_ID.test(contactId) ? { contactId } : {};
-      return c.json({ accepted: beacon.events.length, rejected, ...answer }, 202);
-    } catch (err) {
-      return ledgerUnavailable(c, err);
+    const packed = packMessages(events.map((event) => ({ kind: 'event' as const, event })));
+    // A visitor who already has the smclient cookie needs no lookup; otherwise it runs alongside the send.
+    const [refused, contactId] = await Promise.all([
+      sendPacked(c.env.EVENTS, packed),
+      beacon.contactId ? Promise.resolve(undefined) : knownContactId(c.env.LEDGER, beacon.visitor),
+    ]);
+    if (refused.length > 0) {
+      // Nothing was recorded anywhere (the ledger rows are the consumer's), so the client must retry.
+      // Nothing is lost: the tracker keeps the events in its outbox until a 2xx and sends the same ids
+      // again; should the send have gone through after all, the consumer dedupes them by ledger id.
+      c.header('Retry-After', '30');
+      return c.json({ error: 'the event queue is temporarily unavailable; nothing was accepted, retry later' }, 503);
     }
+    // The tracker puts it into the smclient cookie as it is: only an id-shaped one (no ";domain=…")
+    // is answered, whichever way it reached visitor_links (a cookie, a SALESmanago answer).
+    const answer = contactId && CONTACT_ID.test(contactId) ? { contactId } : {};
+    return c.json({ accepted: beacon.events.length, rejected, ...answer }, 202);
   },
 );
+
+/** The SALESmanago contactId the consumer linked to this visitor. Only a courtesy for the tracker's
+ *  cookie: if D1 cannot answer, the beacon is still accepted, without it. */
+async function knownContactId(db: D1Database, visitor: string): Promise<string | undefined> {
+  try {
+    const row = await db
+      .prepare('SELECT contact_id FROM visitor_links WHERE visitor_id = ? AND contact_id IS NOT NULL')
+      .bind(visitor)
+      .first<{ contact_id: string }>();
+    return row?.contact_id ?? undefined;
+  } catch (err) {
+    console.error('visitor contactId lookup failed', err instanceof Error ? err.message : String(err));
+    return undefined;
+  }
+}
