@@ -81,7 +81,11 @@ export async function startDemoShop(options: { port: number; collectorUrl: strin
       return send(res, 500, `<pre>${String(err)}</pre>`);
     }
   });
-  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
+  // A port taken meanwhile (free ports are picked before wrangler starts) must fail startStack, not crash it.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://localhost:${port}`,
