@@ -182,11 +182,3 @@ export async function heldOf(db: D1Database, visitorIds: readonly string[], limi
     .all<HeldRow>();
   return results;
 }
-
-/** The ledger's figures: rows per status (the setup page shows them). */
-export async function countsByStatus(db: D1Database): Promise<Record<string, number>> {
-  const { results } = await db
-    .prepare('SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status')
-    .all<{ status: string; n: number }>();
-  return Object.fromEntries(results.map((r) => [r.status, r.n]));
-}
