@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { interleave, median, pairedRatios, quantile, summarize } from './stats.ts';
+
+describe('median and quantile', () => {
+  it('takes the middle sample of an odd count, whatever the input order', () => {
+    expect(median([9, 1, 5])).toBe(5);
+    expect(median([3])).toBe(3);
+  });
+
+  it('averages the two middle samples of an even count', () => {
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('interpolates between ranks and reaches the extremes at 0 and 1', () => {
+    const xs = [10, 20, 30, 40, 50];
+    expect(quantile(xs, 0)).toBe(10);
+    expect(quantile(xs, 1)).toBe(50);
+    expect(quantile(xs, 0.25)).toBe(20);
+    expect(quantile(xs, 0.9)).toBeCloseTo(46, 10);
+  });
+
+  it('does not reorder the caller’s array', () => {
+    const xs = [3, 1, 2];
+    median(xs);
+    expect(xs).toEqual([3, 1, 2]);
+  });
+
+  it('ignores non-finite samples and refuses an empty or all-NaN series', () => {
+    expect(median([1, Number.NaN, 3, Infinity])).toBe(2);
+    expect(() => median([])).toThrow(RangeError);
+    expect(() => median([Number.NaN])).toThrow(RangeError);
+  });
+
+  it('refuses a quantile outside 0..1', () => {
+    expect(() => quantile([1, 2], 1.5)).toThrow(RangeError);
+    expect(() => quantile([1, 2], Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('summarize', () => {
+  it('reports median, extremes and the spread relative to the median', () => {
+    expect(summarize([90, 110, 100])).toEqual({ n: 3, median: 100, min: 90, max: 110, spread: 0.2 });
+  });
+
+  it('has no spread for identical samples or a single one', () => {
+    expect(summarize([7, 7]).spread).toBe(0);
+    expect(summarize([7]).spread).toBe(0);
+  });
+
+  it('reports an unbounded spread when the median is 0 but the samples differ', () => {
+    expect(summarize([0, 0, 5]).spread).toBe(Infinity);
+  });
+});
+
+describe('pairedRatios', () => {
+  it('divides round by round', () => {
+    expect(pairedRatios([80, 90], [100, 100])).toEqual([0.8, 0.9]);
+  });
+
+  it('refuses series of different lengths or no rounds', () => {
+    expect(() => pairedRatios([1, 2], [1])).toThrow(RangeError);
+    expect(() => pairedRatios([], [])).toThrow(RangeError);
+  });
+});
+
+describe('interleave', () => {
+  it('rotates the variants so each runs first in turn', () => {
+    expect(interleave(['a', 'b', 'c'], 0)).toEqual(['a', 'b', 'c']);
+    expect(interleave(['a', 'b', 'c'], 1)).toEqual(['b', 'c', 'a']);
+    expect(interleave(['a', 'b', 'c'], 3)).toEqual(['a', 'b', 'c']);
+    expect(interleave(['a', 'b'], 1)).toEqual(['b', 'a']);
+  });
+
+  it('runs every variant in every round', () => {
+    for (let round = 0; round < 5; round++) expect(interleave([1, 2, 3, 4], round).sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('returns nothing for no variants', () => {
+    expect(interleave([], 2)).toEqual([]);
+  });
+});
