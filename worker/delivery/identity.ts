@@ -103,29 +103,23 @@ export function isIdentified(link: VisitorLink | undefined): boolean {
   return Boolean(link && (link.email || link.contactId));
 }
 
-/** contactIds SALESmanago answered for these e-mails earlier. */
-export async function knownContacts(db: D1Database, emails: readonly string[]): Promise<Map<string, string>> {
+/** The known_contacts pairs whose `by` column is one of `values`, keyed by that column. */
+async function knownPairs(db: D1Database, by: 'email' | 'contact_id', values: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  if (emails.length === 0) return out;
+  if (values.length === 0) return out;
   const { results } = await db
-    .prepare('SELECT email, contact_id FROM known_contacts WHERE email IN (SELECT value FROM json_each(?1))')
-    .bind(JSON.stringify(emails))
+    .prepare(`SELECT email, contact_id FROM known_contacts WHERE ${by} IN (SELECT value FROM json_each(?1))`)
+    .bind(JSON.stringify(values))
     .all<{ email: string; contact_id: string }>();
-  for (const r of results) out.set(r.email, r.contact_id);
+  for (const r of results) out.set(by === 'email' ? r.email : r.contact_id, by === 'email' ? r.contact_id : r.email);
   return out;
 }
 
+/** contactIds SALESmanago answered for these e-mails earlier. */
+export const knownContacts = (db: D1Database, emails: readonly string[]) => knownPairs(db, 'email', emails);
+
 /** E-mails of known contactIds (so a cart keyed by contactId and a purchase keyed by e-mail meet). */
-export async function emailsOfContactIds(db: D1Database, contactIds: readonly string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (contactIds.length === 0) return out;
-  const { results } = await db
-    .prepare('SELECT email, contact_id FROM known_contacts WHERE contact_id IN (SELECT value FROM json_each(?1))')
-    .bind(JSON.stringify(contactIds))
-    .all<{ email: string; contact_id: string }>();
-  for (const r of results) out.set(r.contact_id, r.email);
-  return out;
-}
+export const emailsOfContactIds = (db: D1Database, contactIds: readonly string[]) => knownPairs(db, 'contact_id', contactIds);
 
 /** Stores the contactIds of an upsert answer, and on the visitors linked to those e-mails. */
 export async function rememberContacts(db: D1Database, contactIds: Record<string, string>, now: number): Promise<void> {

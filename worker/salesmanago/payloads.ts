@@ -19,19 +19,13 @@ export interface UpsertDetail {
   lang?: string;
 }
 
-export type ContactEventBody = {
-  eventId?: string;
-  contactExtEventType: string;
-  date: number;
-  description?: string;
-  products?: string;
-  location?: string;
-  value?: number;
-  externalId?: string;
-  shopDomain?: string;
-} & { [detail: `detail${number}`]: string };
+/** The wire `contactEvent`: our ContactEvent with detail1..detail20 flattened, plus eventId on update. */
+export type ContactEventBody = Omit<ContactEvent, 'details'> & { eventId?: string } & {
+  [detail: `detail${number}`]: string;
+};
 
-export type ContactRefFields = { email: string } | { contactId: string };
+/** The wire contact reference is our ContactRef as it is. */
+export type ContactRefFields = ContactRef;
 
 export interface Fitted<T> {
   body: T;
