@@ -3,15 +3,11 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../env.ts';
-import type { Platform } from '../platforms/platform.ts';
+import { PLATFORMS } from '../platforms/index.ts';
 import { receiveWebhook } from '../platforms/receive.ts';
-import { shopify } from '../platforms/shopify.ts';
-import { woocommerce } from '../platforms/woocommerce.ts';
 
 /** Large orders (hundreds of lines, long meta_data) stay well below this. */
 export const MAX_HOOK_BODY_BYTES = 1024 * 1024;
-
-export const PLATFORMS: readonly Platform[] = [woocommerce, shopify];
 
 export const hooks = new Hono<AppEnv>();
 
