@@ -9,6 +9,8 @@ import { env, postHook, SHOPIFY_DOMAIN, SHOPIFY_SECRET, shopifyCustomer, shopify
 const RUNS = 150;
 
 const headerValue = fc.string({ maxLength: 80, unit: 'grapheme-ascii' }).map((s) => s.replace(/[^\x20-\x7e]/g, '').trim());
+/** Header values that are names of Object members: a lookup by topic once answered these with a 500. */
+const objectMember = fc.constantFrom('valueOf', '__proto__', 'constructor', 'toString', 'hasOwnProperty');
 const junk = fc.oneof(
   fc.constantFrom(null, true, 0, -1, 1e308, 'x', '', '\ud800', '\u0000', [], {}, [1], { a: 1 }, '12.5', '-0', 'NaN'),
   fc.string({ maxLength: 40, unit: 'binary' }),
@@ -47,7 +49,7 @@ async function check(path: string, raw: string, headers: Record<string, string>)
 
 describe('fuzzing the platform routes: never a 5xx', () => {
   it('WooCommerce bodies and headers', async () => {
-    const topic = fc.oneof(fc.constantFrom('order.created', 'order.updated', 'order.deleted', 'customer.created', 'customer.updated'), headerValue);
+    const topic = fc.oneof(fc.constantFrom('order.created', 'order.updated', 'order.deleted', 'customer.created', 'customer.updated'), objectMember, headerValue);
     const body = fc.oneof(mutated(() => wooOrder({ status: 'processing', refunds: [{ id: 1, reason: '', total: '-1.00' }] })), mutated(() => wooCustomer()), mutated(() => ({ webhook_id: 3 })));
     await fc.assert(
       fc.asyncProperty(rawOf(body), topic, fc.boolean(), fc.option(headerValue, { nil: undefined }), async (raw, t, signed, deliveryId) => {
@@ -61,7 +63,7 @@ describe('fuzzing the platform routes: never a 5xx', () => {
   });
 
   it('Shopify bodies and headers', async () => {
-    const topic = fc.oneof(fc.constantFrom('orders/create', 'orders/paid', 'orders/cancelled', 'refunds/create', 'customers/create', 'customers/update'), headerValue);
+    const topic = fc.oneof(fc.constantFrom('orders/create', 'orders/paid', 'orders/cancelled', 'refunds/create', 'customers/create', 'customers/update'), objectMember, headerValue);
     const body = fc.oneof(mutated(() => shopifyOrder()), mutated(() => shopifyRefund(1)), mutated(() => shopifyCustomer({ email_marketing_consent: { state: 'subscribed' } })));
     await fc.assert(
       fc.asyncProperty(rawOf(body), topic, fc.boolean(), fc.oneof(fc.constant(SHOPIFY_DOMAIN), headerValue), async (raw, t, signed, domain) => {

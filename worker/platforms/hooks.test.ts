@@ -82,6 +82,14 @@ describe('WooCommerce ping and topics', () => {
     expect(await deliveryById(env.LEDGER, 'woocommerce', deliveryId)).toMatchObject({ outcome: 'refused', httpStatus: 400, reason: res.body.error });
   });
 
+  it('refuses topics named like Object members (found by fuzzing: "valueOf" was a 500)', async () => {
+    for (const topic of ['valueOf', '__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const res = await sendWoo(topic, wooCustomer());
+      expect(res.status, topic).toBe(400);
+      expect(res.body.error).toContain('is not handled here');
+    }
+  });
+
   it('refuses a malformed order with 400 naming the field', async () => {
     const res = await sendWoo('order.updated', { ...wooOrder({ status: 'processing' }), line_items: 'none' });
     expect(res).toMatchObject({ status: 400, body: { error: expect.stringContaining('line_items: must be an array of line items') } });

@@ -144,7 +144,8 @@ export async function receiveWebhook(
     return unavailable(err);
   }
 
-  const schema = platform.topics[topic];
+  // Own keys only: a topic such as "valueOf" or "__proto__" must not find Object's members.
+  const schema = Object.hasOwn(platform.topics, topic) ? platform.topics[topic] : undefined;
   if (!schema) {
     const handled = Object.keys(platform.topics).join(', ');
     return refuse(400, `${platform.topicHeader} "${topic}" is not handled here (subscribe only to: ${handled})`, deliveryId);

@@ -59,7 +59,8 @@ export const shopifyRefundSchema = v.looseObject({
         line_item_id: v.nullish(platformId),
         quantity: v.pipe(v.number('must be a number'), v.finite('must be a finite number')),
         subtotal: v.nullish(money),
-        line_item: v.nullish(lineItem),
+        // The refunded line as the order has it; only what identifies the product is read here.
+        line_item: v.nullish(v.looseObject({ product_id: v.nullish(platformId), variant_id: v.nullish(platformId), sku: optionalText, title: optionalText, price: v.nullish(money) })),
       }),
       'must be an array',
     ),
@@ -77,7 +78,7 @@ export type ShopifyCustomer = v.InferOutput<typeof shopifyCustomerSchema>;
 
 type ShopifyConfig = { purchaseOnCreate: boolean };
 
-function productId(l: v.InferOutput<typeof lineItem>): string | number {
+function productId(l: { variant_id?: string | number | null; product_id?: string | number | null; sku?: string | null; title?: string | null }): string | number {
   // A variant is what the product feed lists; then the product, the SKU, the title.
   return l.variant_id ?? l.product_id ?? l.sku ?? l.title ?? 'unknown';
 }
