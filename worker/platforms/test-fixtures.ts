@@ -1,6 +1,10 @@
 // Test-only: platform payloads shaped as the platforms document them (WooCommerce REST API v3 order and
 // customer objects, as webhooks of API version 3 send them; Shopify Admin REST webhook payloads of
 // orders/*, refunds/create and customers/*), with the oddities real shops produce, and signed sending.
+// WooCommerce field names and types: woocommerce/woocommerce-rest-api-docs, source/includes/wp-api-v3/
+// _orders.md ("Order properties", "Order - Refunds properties": {id, reason, total}) and _customers.md.
+// Shopify: the Admin REST Order, Refund and Customer resources (money as decimal strings, refund line
+// subtotals as numbers, 64-bit line item ids beyond JavaScript's safe integers).
 import { env as workerEnv } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import type { Env } from '../env.ts';
