@@ -263,7 +263,11 @@ export function openApiDocument() {
   };
 }
 
+// Built once per isolate, on first request: the schemas do not change while the worker runs.
+let document: ReturnType<typeof openApiDocument> | undefined;
+
 export const openapi = new Hono<AppEnv>().get('/', (c) => {
+  document ??= openApiDocument();
   c.header('Cache-Control', 'public, max-age=300');
-  return c.json(openApiDocument());
+  return c.json(document);
 });
