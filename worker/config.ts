@@ -26,7 +26,14 @@ export interface Config {
   shopWebhookUrl: string | null;
   /** First retry delay of a transient delivery failure, in seconds. */
   retryBaseS: number;
+  /** Shop platform webhooks (worker/platforms); a platform whose secret is unset refuses its deliveries. */
+  platforms: PlatformsConfig;
   problems: ConfigProblem[];
+}
+
+export interface PlatformsConfig {
+  woocommerce: { secret: string | null; purchaseOnHold: boolean; newsletterMetaKey: string | null };
+  shopify: { secret: string | null; shopDomain: string | null; purchaseOnCreate: boolean };
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -128,6 +135,8 @@ export function readConfig(env: Env): Config {
     shopWebhookUrl = null;
   }
 
+  const platforms = readPlatforms(env, problems);
+
   const timeoutMs = Number(text(env.SALESMANAGO_TIMEOUT_MS)) || 10_000;
   const retryBaseS = Math.max(1, Math.round(Number(text(env.DELIVERY_RETRY_BASE_S)) || 30));
   return {
@@ -153,7 +162,31 @@ export function readConfig(env: Env): Config {
     },
     shopWebhookUrl,
     retryBaseS,
+    platforms,
     problems,
+  };
+}
+
+function readPlatforms(env: Env, problems: ConfigProblem[]): PlatformsConfig {
+  const flag = (value: string | undefined, fallback: boolean) => {
+    const t = text(value).toLowerCase();
+    return t === '' ? fallback : t === 'true';
+  };
+  const shopifySecret = text(env.SHOPIFY_WEBHOOK_SECRET) || null;
+  let shopDomain: string | null = text(env.SHOPIFY_SHOP_DOMAIN).toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, '') || null;
+  if (shopDomain && !DOMAIN.test(shopDomain)) {
+    problems.push({ name: 'SHOPIFY_SHOP_DOMAIN', problem: `"${shopDomain}" is not a domain name (expected e.g. my-shop.myshopify.com)` });
+    shopDomain = null;
+  } else if (shopifySecret && !shopDomain) {
+    problems.push({ name: 'SHOPIFY_SHOP_DOMAIN', problem: 'is required when SHOPIFY_WEBHOOK_SECRET is set (the shop\'s my-shop.myshopify.com domain)' });
+  }
+  return {
+    woocommerce: {
+      secret: text(env.WOOCOMMERCE_WEBHOOK_SECRET) || null,
+      purchaseOnHold: flag(env.WOOCOMMERCE_PURCHASE_ON_HOLD, false),
+      newsletterMetaKey: text(env.WOOCOMMERCE_NEWSLETTER_META_KEY) || null,
+    },
+    shopify: { secret: shopifySecret, shopDomain, purchaseOnCreate: flag(env.SHOPIFY_PURCHASE_ON_CREATE, true) },
   };
 }
 

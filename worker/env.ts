@@ -30,6 +30,13 @@ export interface Env {
   SALESMANAGO_TIMEOUT_MS?: string;
   /** Optional: first retry delay in seconds (default 30; doubles up to 120 times this, at most 1 h). */
   DELIVERY_RETRY_BASE_S?: string;
+  /** Shop platforms (worker/platforms, README "Shop platforms"): all optional. */
+  WOOCOMMERCE_WEBHOOK_SECRET?: string;
+  WOOCOMMERCE_PURCHASE_ON_HOLD?: string;
+  WOOCOMMERCE_NEWSLETTER_META_KEY?: string;
+  SHOPIFY_WEBHOOK_SECRET?: string;
+  SHOPIFY_SHOP_DOMAIN?: string;
+  SHOPIFY_PURCHASE_ON_CREATE?: string;
 }
 
 export type AppEnv = { Bindings: Env };

@@ -11,6 +11,8 @@ import { consentsApi } from './routes/consents.ts';
 import { callbacks } from './routes/callbacks.ts';
 import { setup } from './routes/setup.tsx';
 import { admin } from './routes/admin.ts';
+import { hooks } from './routes/hooks.ts';
+import { openapi } from './routes/openapi.ts';
 import { handleQueue } from './delivery/consumer.ts';
 import { handleScheduled } from './delivery/scheduled.ts';
 
@@ -25,6 +27,8 @@ app.route('/api/v1', shopApi);
 app.route('/callbacks', callbacks);
 app.route('/setup', setup);
 app.route('/admin', admin);
+app.route('/hooks', hooks);
+app.route('/openapi.json', openapi);
 
 app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 // Last line of defence: a bug must not turn into an unexplained 5xx without a log line.

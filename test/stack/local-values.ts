@@ -14,7 +14,12 @@ export const LOCAL_SECRETS = {
   SHOP_API_SECRET: 'local-only-shop-api-secret',
   CALLBACK_SECRET: 'local-only-callback-secret',
   ADMIN_PASSWORD: 'local-only-admin',
+  WOOCOMMERCE_WEBHOOK_SECRET: 'local-only-woocommerce-secret',
+  SHOPIFY_WEBHOOK_SECRET: 'local-only-shopify-secret',
 } as const;
+
+/** The shop the local Shopify webhooks claim to come from (X-Shopify-Shop-Domain). */
+export const LOCAL_SHOPIFY_DOMAIN = 'sm-edge-demo.myshopify.com';
 
 /** Worker vars for local runs, given the simulator's base URL. */
 export function localWorkerVars(simulatorUrl: string): Record<string, string> {
@@ -31,6 +36,7 @@ export function localWorkerVars(simulatorUrl: string): Record<string, string> {
     TAGS_PURCHASE_GUEST: 'GUEST_PURCHASE',
     DOUBLE_OPT_IN: 'false',
     SALESMANAGO_TIMEOUT_MS: '2000',
+    SHOPIFY_SHOP_DOMAIN: LOCAL_SHOPIFY_DOMAIN,
     ...LOCAL_SECRETS,
   };
 }

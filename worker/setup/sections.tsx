@@ -5,6 +5,7 @@ import type { Env } from '../env.ts';
 import type { CallbackTest, ConnectionTest } from './checks.ts';
 import type { DeliveryFigures } from './figures.ts';
 import type { Lang, Messages } from './i18n.ts';
+import { ShopPlatformSection } from './shop-platforms.tsx';
 
 export const SETUP_PATH = '/setup';
 
@@ -300,6 +301,7 @@ export function SetupPage({ view }: { view: SetupView }) {
       <TagsSection view={view} />
       <SnippetSection view={view} />
       <DeliverySection view={view} />
+      <ShopPlatformSection view={view} />
     </>
   );
 }

@@ -1,0 +1,15 @@
+<?php
+// salesmanago-edge: post a signed purchase and mint a login token with SmEdge.php.
+// Usage: SHOP_API_SECRET=... php post-purchase.php https://collector.example.com
+require __DIR__ . '/SmEdge.php';
+
+$sm = new SmEdge($argv[1] ?? 'https://collector.example.com', (string) getenv('SHOP_API_SECRET'));
+[$status, $body] = $sm->post('/api/v1/events', [
+    'type' => 'purchase', 'orderId' => getenv('ORDER_ID') ?: '1001', 'email' => 'jan@example.com',
+    'value' => 129.9, 'currency' => 'PLN', 'products' => [['id' => 'sku-1', 'quantity' => 2, 'price' => 64.95]],
+    'occurredAt' => date(DATE_ATOM),
+]);
+echo $status, ' ', json_encode($body), "\n"; // 202 {"id":"s:purchase:1001","status":"queued"}
+
+// After a successful login, render this into the page: smEdge('login', {token: '…'})
+echo $sm->loginToken('jan@example.com'), "\n";

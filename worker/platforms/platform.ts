@@ -1,0 +1,75 @@
+// What every shop-platform adapter provides. A platform is one mapper module (its payload schemas per
+// topic and a pure function from a validated payload to our event and contact shapes) plus one route
+// that calls receiveWebhook (receive.ts) with it. A third platform is one more of each.
+import type * as v from 'valibot';
+import type { PlatformsConfig } from '../config.ts';
+import type { shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
+
+export type PlatformName = 'woocommerce' | 'shopify';
+
+/** An order event in the shop API's own input shape: checked by shopEventSchema like a signed POST. */
+export type EventDraft = v.InferInput<typeof shopEventSchema> & {
+  /** The buyer's company: not a shop API field, but an event field the contact upsert uses. */
+  company?: string;
+};
+
+/** A Shopify refund carries no buyer: filled in from the purchase of the same order in the ledger. */
+export interface RefundDraft {
+  orderId: string;
+  returnId: string;
+  value: number | null;
+  currency: string | null;
+  products: { id: string; name?: string; quantity: number; price?: number }[];
+  occurredAt: string;
+}
+
+export type SmsIntent = 'subscribe' | 'unsubscribe';
+
+export interface ContactDraft {
+  contact: v.InferInput<typeof shopContactSchema>;
+  /**
+   * Mobile marketing consent stated by the platform. The shop contact shape has no field for it in
+   * this branch; it is carried on the accepted contact as `sms` (the name the conformance work gives
+   * it) so that delivery can map it to SALESmanago's phone opt-in/opt-out pair.
+   */
+  sms?: SmsIntent;
+}
+
+export type Mapped =
+  | { kind: 'items'; events: EventDraft[]; refunds: RefundDraft[]; contacts: ContactDraft[]; notes: string[] }
+  | { kind: 'ignored'; reason: string };
+
+export interface WebhookHeaders {
+  get(name: string): string | undefined;
+}
+
+export interface Platform {
+  name: PlatformName;
+  /** Shown on the setup page and in the README. */
+  label: string;
+  path: string;
+  secretName: string;
+  signatureHeader: string;
+  topicHeader: string;
+  deliveryIdHeader: string;
+  /** Payload schema of each topic handled; any other topic is refused with 400. */
+  topics: Record<string, v.GenericSchema>;
+  secret(config: PlatformsConfig): string | null;
+  /** A delivery that needs no signature and changes nothing (WooCommerce's ping), or null. */
+  ping?(body: string, headers: WebhookHeaders): string | null;
+  /** Checks beyond the signature (e.g. the sending shop); an error text means 403. */
+  checkSender?(headers: WebhookHeaders, config: PlatformsConfig): string | null;
+  map(topic: string, payload: unknown, config: PlatformsConfig, receivedAt: number): Mapped;
+}
+
+export const ignored = (reason: string): Mapped => ({ kind: 'ignored', reason });
+
+/** Free text clipped to what the shop API accepts (platforms allow longer names than SALESmanago). */
+export function clip(value: string | null | undefined, max: number): string | undefined {
+  const t = (value ?? '').trim();
+  return t === '' ? undefined : t.slice(0, max);
+}
+
+export function fullName(first: string | null | undefined, last: string | null | undefined): string | undefined {
+  return clip([first, last].map((s) => (s ?? '').trim()).filter(Boolean).join(' '), 200);
+}

@@ -1,0 +1,220 @@
+// One webhook delivery from a shop platform, from raw bytes to queued events and contacts. Used by the
+// routes in routes/hooks.ts; plain function, testable without HTTP. Order of checks:
+//   ping (unsigned, changes nothing) → secret configured → signature → sender → topic header →
+//   repeat of a settled delivery id (200 "duplicate") → topic handled → JSON → payload schema →
+//   platform mapper → the shop API's own schemas → ledger-first enqueue (ingest/enqueue.ts), with the
+//   delivery's row written in the same D1 batch.
+// Every refusal is a 4xx naming the problem (platforms show it in their delivery logs) and is recorded
+// in platform_deliveries; only an unwritable ledger answers 503, so that the platform retries.
+import * as v from 'valibot';
+import { readConfig } from '../config.ts';
+import type { Env } from '../env.ts';
+import type { AcceptedContact, AcceptedEvent, ItemMessage } from '../delivery/messages.ts';
+import { enqueue, MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
+import { describeIssues } from '../ingest/problems.ts';
+import { acceptShopContact, acceptShopEvent, shopEventId } from '../ingest/shop.ts';
+import { recordShopConsent } from '../ingest/shop-consent.ts';
+import { shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
+import { toHex } from '../identity/hmac.ts';
+import { recordDelivery, UNAUTHENTICATED_ID, wasSettled, type DeliveryOutcome } from './deliveries.ts';
+import type { EventDraft, Platform, RefundDraft, SmsIntent, WebhookHeaders } from './platform.ts';
+import { checkWebhookSignature } from './signature.ts';
+
+export type WebhookStatus = 200 | 400 | 401 | 403 | 413 | 422 | 503;
+
+export interface WebhookAnswer {
+  status: WebhookStatus;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+/** The contact as queued: the shop contact plus the platform's mobile marketing choice, if stated. */
+export type PlatformContact = AcceptedContact & { sms?: SmsIntent };
+
+const MAX_DELIVERY_ID = 200;
+
+async function bodyDigest(bytes: Uint8Array): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
+}
+
+class Refusal {
+  constructor(
+    readonly status: 400 | 413 | 422,
+    readonly error: string,
+  ) {}
+}
+
+/** The buyer of an order, from the purchase (or cancellation) the ledger holds for it. */
+async function orderOf(db: D1Database, orderId: string): Promise<AcceptedEvent | null> {
+  const ids = [shopEventId('purchase', orderId), shopEventId('cancellation', orderId)];
+  const { results } = await db
+    .prepare('SELECT id, payload FROM deliveries WHERE id IN (?, ?)')
+    .bind(ids[0], ids[1])
+    .all<{ id: string; payload: string | null }>();
+  const row = results.find((r) => r.id === ids[0]) ?? results[0];
+  if (!row?.payload) return null;
+  try {
+    const item = JSON.parse(row.payload) as ItemMessage;
+    return item.kind === 'event' ? item.event : null;
+  } catch {
+    return null;
+  }
+}
+
+function returnDraft(refund: RefundDraft, order: AcceptedEvent): EventDraft {
+  const products = refund.products.length > 0 ? refund.products : (order.products ?? []);
+  return {
+    type: 'return',
+    orderId: refund.orderId,
+    returnId: refund.returnId,
+    email: order.email ?? '',
+    ...(order.name ? { name: order.name } : {}),
+    ...(order.phone ? { phone: order.phone } : {}),
+    ...(order.company ? { company: order.company } : {}),
+    ...(order.order?.loggedIn !== undefined ? { loggedIn: order.order.loggedIn } : {}),
+    value: refund.value ?? 0,
+    currency: refund.currency ?? order.currency ?? '',
+    products,
+    occurredAt: refund.occurredAt,
+  };
+}
+
+function acceptDraft(draft: EventDraft, receivedAt: number): AcceptedEvent {
+  const { company, ...input } = draft;
+  const parsed = v.safeParse(shopEventSchema, input);
+  if (!parsed.success) {
+    const which = `order ${String(draft.orderId)} → ${draft.type}${draft.type === 'return' ? ` ${String(draft.returnId)}` : ''}`;
+    throw new Refusal(422, `${which}: ${describeIssues(parsed.issues)}`);
+  }
+  const event = acceptShopEvent(parsed.output, receivedAt);
+  return company ? { ...event, company } : event;
+}
+
+export async function receiveWebhook(
+  env: Env,
+  platform: Platform,
+  bytes: Uint8Array,
+  headers: WebhookHeaders,
+  receivedAt = Date.now(),
+): Promise<WebhookAnswer> {
+  const config = readConfig(env).platforms;
+  const text = new TextDecoder().decode(bytes);
+  const topic = headers.get(platform.topicHeader)?.trim().slice(0, 100) || null;
+
+  const note = async (deliveryId: string, outcome: DeliveryOutcome, status: number, reason: string | null, items: string[] = []) => {
+    try {
+      await recordDelivery(env.LEDGER, { platform: platform.name, deliveryId, topic, outcome, httpStatus: status, reason, items, receivedAt }).run();
+    } catch (err) {
+      console.error('platform delivery not recorded', platform.name, err instanceof Error ? err.message : String(err));
+    }
+  };
+  const refuse = async (status: Exclude<WebhookStatus, 200 | 503>, error: string, deliveryId: string): Promise<WebhookAnswer> => {
+    await note(deliveryId, 'refused', status, error);
+    return { status, body: { error } };
+  };
+
+  const ping = platform.ping?.(text, headers) ?? null;
+  if (ping !== null) {
+    // Unsigned, so one row per platform (overwritten): anyone can send a ping, no one can grow the table.
+    await note('-ping', 'ping', 200, `webhook ${ping}`);
+    return { status: 200, body: { status: 'ping', webhookId: ping } };
+  }
+
+  const secret = platform.secret(config);
+  if (!secret) return refuse(401, `${platform.secretName} is not configured on the worker`, UNAUTHENTICATED_ID);
+  const signature = await checkWebhookSignature(platform.signatureHeader, headers.get(platform.signatureHeader), secret, bytes);
+  if (!signature.ok) return refuse(401, signature.error, UNAUTHENTICATED_ID);
+
+  // Authenticated from here on: each delivery gets its own row. Without a delivery id, the body's
+  // digest stands for it (the same bytes twice are the same delivery).
+  const given = headers.get(platform.deliveryIdHeader)?.trim() ?? '';
+  const deliveryId = given ? given.slice(0, MAX_DELIVERY_ID) : `sha256:${await bodyDigest(bytes)}`;
+  if (given.length > MAX_DELIVERY_ID) {
+    return refuse(400, `${platform.deliveryIdHeader} is longer than ${MAX_DELIVERY_ID} characters`, deliveryId);
+  }
+  const sender = platform.checkSender?.(headers, config) ?? null;
+  if (sender) return refuse(403, sender, deliveryId);
+  if (!topic) return refuse(400, `missing ${platform.topicHeader} header`, deliveryId);
+
+  try {
+    if (await wasSettled(env.LEDGER, platform.name, deliveryId)) {
+      return { status: 200, body: { status: 'duplicate', deliveryId } };
+    }
+  } catch (err) {
+    return unavailable(err);
+  }
+
+  // Own keys only: a topic such as "valueOf" or "__proto__" must not find Object's members.
+  const schema = Object.hasOwn(platform.topics, topic) ? platform.topics[topic] : undefined;
+  if (!schema) {
+    const handled = Object.keys(platform.topics).join(', ');
+    return refuse(400, `${platform.topicHeader} "${topic}" is not handled here (subscribe only to: ${handled})`, deliveryId);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return refuse(400, 'body: is not valid JSON', deliveryId);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return refuse(400, 'body: must be a JSON object', deliveryId);
+  const parsed = v.safeParse(schema, json);
+  if (!parsed.success) return refuse(400, `${topic}: ${describeIssues(parsed.issues)}`, deliveryId);
+
+  const mapped = platform.map(topic, parsed.output, config, receivedAt);
+  if (mapped.kind === 'ignored') {
+    await note(deliveryId, 'ignored', 200, mapped.reason);
+    return { status: 200, body: { status: 'ignored', reason: mapped.reason } };
+  }
+
+  const messages: ItemMessage[] = [];
+  try {
+    for (const draft of mapped.events) messages.push({ kind: 'event', event: acceptDraft(draft, receivedAt) });
+    for (const refund of mapped.refunds) {
+      const order = await orderOf(env.LEDGER, refund.orderId);
+      if (!order?.email) {
+        throw new Refusal(
+          422,
+          `refund ${refund.returnId} of order ${refund.orderId}: no purchase of this order was received yet, so its buyer is unknown (a retry of this delivery after the purchase succeeds)`,
+        );
+      }
+      messages.push({ kind: 'event', event: acceptDraft(returnDraft(refund, order), receivedAt) });
+    }
+    mapped.contacts.forEach((draft, i) => {
+      const contact = v.safeParse(shopContactSchema, draft.contact);
+      if (!contact.success) throw new Refusal(422, `contact: ${describeIssues(contact.issues)}`);
+      // A deterministic id: the same delivery can never queue its contact twice, even when two copies race.
+      const accepted: PlatformContact = acceptShopContact(contact.output, receivedAt, `c:${platform.name}:${deliveryId}:${i}`);
+      if (draft.sms) accepted.sms = draft.sms;
+      messages.push({ kind: 'contact', contact: accepted });
+    });
+    for (const m of messages) {
+      const size = messageBytes(m);
+      if (size > MAX_MESSAGE_BYTES) throw new Refusal(413, `the order is too large once normalised (${size} bytes; at most ${MAX_MESSAGE_BYTES})`);
+    }
+  } catch (err) {
+    if (err instanceof Refusal) return refuse(err.status, err.error, deliveryId);
+    return unavailable(err);
+  }
+
+  const ids = messages.map((m) => (m.kind === 'event' ? m.event.id : m.kind === 'contact' ? m.contact.id : m.change.id));
+  try {
+    const row = recordDelivery(env.LEDGER, {
+      platform: platform.name, deliveryId, topic, outcome: 'accepted', httpStatus: 200,
+      reason: mapped.notes.join('; ') || null, items: ids, receivedAt,
+    });
+    const { outcomes } = await enqueue(env, messages, { now: receivedAt, alongside: [row] });
+    for (const m of messages) if (m.kind === 'contact') await recordShopConsent(env.CONSENTS, m.contact);
+    return { status: 200, body: { status: 'accepted', deliveryId, items: outcomes } };
+  } catch (err) {
+    return unavailable(err);
+  }
+}
+
+function unavailable(err: unknown): WebhookAnswer {
+  console.error('ledger unavailable for a platform delivery', err instanceof Error ? err.message : String(err));
+  return {
+    status: 503,
+    headers: { 'Retry-After': '30' },
+    body: { error: 'the event ledger is temporarily unavailable; nothing was recorded, retry later' },
+  };
+}

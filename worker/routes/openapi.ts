@@ -1,0 +1,273 @@
+// GET /openapi.json: the OpenAPI 3.1 contract of the signed shop API and the platform webhooks. The
+// body schemas are generated (@valibot/to-json-schema) from the very valibot schemas the routes
+// validate with, so the document cannot drift from what is enforced; the prose around them (status
+// codes, signature, idempotency) is written here next to the limits it quotes.
+// Why @valibot/to-json-schema alone rather than hono-openapi: the routes validate with their own
+// parseBody (one-line "<field>: <problem>" errors, the signature middleware first) and need no
+// validator middleware; hono-openapi would add a second validation layer and three more packages for
+// what one conversion call gives.
+import { toJsonSchema, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema';
+import { Hono } from 'hono';
+import type * as v from 'valibot';
+import type { AppEnv } from '../env.ts';
+import { SIGNATURE_HEADER, SIGNATURE_WINDOW_S } from '../identity/signature.ts';
+import { MAX_BATCH_ITEMS, shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
+import { PLATFORMS } from '../platforms/index.ts';
+import { MAX_HOOK_BODY_BYTES } from './hooks.ts';
+import { MAX_BATCH_BODY_BYTES, MAX_SHOP_BODY_BYTES } from './shop-api.ts';
+
+type Schema = v.GenericSchema;
+
+/**
+ * Identifiers (worker/ingest/fields.ts identifier()) accept a string or a number and check the length
+ * after converting to a string, past the transform where an input-type conversion stops; in input
+ * terms that is a string of 1..max characters, or a number. Found by walking the valibot tree.
+ */
+interface Node {
+  type: string;
+  kind: string;
+  requirement?: unknown;
+  pipe?: Node[];
+  entries?: Record<string, Node>;
+  options?: Node[];
+  wrapped?: Node;
+  item?: Node;
+}
+
+function identifierLimits(schema: Node, found = new Map<Node, number>()): Map<Node, number> {
+  const pipe = schema.pipe;
+  if (pipe && pipe[0]?.type === 'union' && pipe.some((a) => a.type === 'transform')) {
+    const max = pipe.find((a) => a.type === 'max_length')?.requirement;
+    if (typeof max === 'number') found.set(pipe[0], max);
+  }
+  for (const child of [...(pipe?.slice(1) ?? []), ...Object.values(schema.entries ?? {}), ...(schema.options ?? []), schema.wrapped, schema.item]) {
+    if (child && typeof child === 'object' && child.kind === 'schema') identifierLimits(child, found);
+  }
+  return found;
+}
+
+export function jsonSchemaOf(schema: Schema): JsonSchema {
+  const limits = identifierLimits(schema as unknown as Node);
+  const overrideSchema: ConversionConfig['overrideSchema'] = ({ valibotSchema }) => {
+    const max = limits.get(valibotSchema as unknown as Node);
+    return max === undefined ? undefined : { anyOf: [{ type: 'string', minLength: 1, maxLength: max }, { type: 'number' }] };
+  };
+  return toJsonSchema(schema, { target: 'draft-2020-12', typeMode: 'input', errorMode: 'ignore', overrideSchema });
+}
+
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+
+const shopErrors = (maxBytes: number) => ({
+  '400': error('The body is not valid JSON or breaks a field rule: `{"error": "<field>: <problem>"}` naming up to three problems, e.g. `products[0].quantity: must be greater than 0`.'),
+  '401': error(`${SIGNATURE_HEADER} is missing, malformed, wrong, more than ${SIGNATURE_WINDOW_S} s from the worker's clock, or already used (a replay), or SHOP_API_SECRET is not configured.`),
+  '413': error(`The body is larger than ${Math.round(maxBytes / 1024)} KB, or an item is too large once normalised.`),
+  '503': {
+    description: 'The ledger could not be written: nothing was recorded. Retry after the given delay (signed again).',
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } },
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  },
+});
+
+const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
+
+function shopPaths() {
+  const signed = [{ SmEdgeSignature: [] }];
+  return {
+    '/api/v1/events': {
+      post: {
+        operationId: 'postEvent',
+        summary: 'Record an order event (purchase, return, cancellation)',
+        description:
+          'Idempotent by identity: (type, orderId) for a purchase or cancellation, (type, orderId, returnId) for a return. ' +
+          'The first accepted body of an identity is what is delivered; a later body with the same identity, whatever its ' +
+          'content, is answered `200 {"status":"duplicate"}` and changes nothing (there is no update and no 409). ' +
+          'Unknown fields are ignored.',
+        security: signed,
+        requestBody: { required: true, content: json('ShopEvent') },
+        responses: {
+          '202': { description: 'Recorded and queued for delivery.', content: json('Outcome') },
+          '200': { description: 'The same identity was accepted before: nothing more goes to SALESmanago (`status: "duplicate"`).', content: json('Outcome') },
+          ...shopErrors(MAX_SHOP_BODY_BYTES),
+        },
+      },
+    },
+    '/api/v1/contacts': {
+      post: {
+        operationId: 'postContact',
+        summary: 'Upsert a contact, optionally with a newsletter choice',
+        description: 'Not deduplicated: each post is a new upsert and the latest data wins. A newsletter choice is also stored as the contact\'s consent (source "shop").',
+        security: signed,
+        requestBody: { required: true, content: json('ShopContact') },
+        responses: { '202': { description: 'Recorded and queued.', content: json('Outcome') }, ...shopErrors(MAX_SHOP_BODY_BYTES) },
+      },
+    },
+    '/api/v1/batch': {
+      post: {
+        operationId: 'postBatch',
+        summary: `Up to ${MAX_BATCH_ITEMS} events and contacts at once (history export)`,
+        description:
+          'Every item is checked first: one bad item is a 400 naming it (`items[7].email: …`) and nothing is recorded. ' +
+          'Each event item is idempotent as in POST /api/v1/events; the answer lists each item\'s outcome in order.',
+        security: signed,
+        requestBody: { required: true, content: json('ShopBatch') },
+        responses: {
+          '202': { description: 'At least one item was new and is queued.', content: json('BatchOutcome') },
+          '200': { description: 'Every item was a duplicate.', content: json('BatchOutcome') },
+          ...shopErrors(MAX_BATCH_BODY_BYTES),
+        },
+      },
+    },
+    '/api/v1/consents/{email}': {
+      get: {
+        operationId: 'getConsent',
+        summary: 'The newsletter consent of one e-mail',
+        description: 'A read: the same signature may be repeated within its window.',
+        security: signed,
+        parameters: [{ name: 'email', in: 'path', required: true, schema: { type: 'string', format: 'email' } }],
+        responses: {
+          '200': { description: 'The stored status, or "unknown".', content: json('Consent') },
+          '400': error('Not an e-mail address.'),
+          '401': shopErrors(0)['401'],
+        },
+      },
+    },
+    '/api/v1/consents': {
+      get: {
+        operationId: 'listConsents',
+        summary: 'Consent changes since a cursor, oldest first',
+        security: signed,
+        parameters: [
+          { name: 'since', in: 'query', required: false, schema: { type: 'string' }, description: 'the `next` of a previous answer; empty = from the start' },
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+        ],
+        responses: {
+          '200': { description: 'A page of changes; `next` continues from here.', content: json('ConsentPage') },
+          '400': error('`since` is not a cursor of this API, or `limit` is out of range.'),
+          '401': shopErrors(0)['401'],
+        },
+      },
+    },
+  };
+}
+
+function hookPaths() {
+  const paths: Record<string, unknown> = {};
+  for (const p of PLATFORMS) {
+    const topics = Object.keys(p.topics);
+    paths[p.path] = {
+      post: {
+        operationId: `${p.name}Webhook`,
+        summary: `${p.label} webhooks (${topics.join(', ')})`,
+        description:
+          `Sent by ${p.label} itself, signed with ${p.secretName}: \`${p.signatureHeader}\` is the base64 HMAC-SHA256 of the raw body. ` +
+          `Idempotent by \`${p.deliveryIdHeader}\` (the body's SHA-256 when absent): a repeat of an accepted or ignored delivery is \`200 {"status":"duplicate"}\` and changes nothing. ` +
+          'Orders are also idempotent by (type, orderId[, returnId]) as in POST /api/v1/events, so a status that moves back and forth sends one purchase. ' +
+          'Every refusal is recorded with its reason and shown on the setup page.',
+        security: [{ [`${p.name}Signature`]: [] }],
+        parameters: [
+          { name: p.topicHeader, in: 'header', required: true, schema: { type: 'string', enum: topics } },
+          { name: p.deliveryIdHeader, in: 'header', required: false, schema: { type: 'string', maxLength: 200 } },
+          ...(p.name === 'shopify' ? [{ name: 'X-Shopify-Shop-Domain', in: 'header', required: true, schema: { type: 'string' }, description: 'must be SHOPIFY_SHOP_DOMAIN' }] : []),
+        ],
+        requestBody: {
+          required: true,
+          description: `The ${p.label} resource of the topic (only the fields read are described; others are ignored).`,
+          content: { 'application/json': { schema: { oneOf: topics.map((t) => ({ $ref: `#/components/schemas/${schemaName(p.name, t)}` })) } } },
+        },
+        responses: {
+          '200': { description: '`accepted` (with the queued items), `duplicate`, `ignored` (with the reason, e.g. a status that is not a purchase), or `ping`.', content: json('HookOutcome') },
+          '400': error('Unknown topic, missing topic header, invalid JSON, or a payload field that breaks its rule (named).'),
+          '401': error(`${p.signatureHeader} missing or wrong (a hex digest instead of base64 is named), or ${p.secretName} not configured.`),
+          '403': error('The delivery comes from another shop than the configured one.'),
+          '413': error(`The body is larger than ${MAX_HOOK_BODY_BYTES / 1024} KB.`),
+          '422': error('The payload is well-formed but cannot become an event: e.g. the buyer\'s e-mail is invalid, or a refund arrives before its order\'s purchase (retry later).'),
+          '503': shopErrors(0)['503'],
+        },
+      },
+    };
+  }
+  return paths;
+}
+
+const schemaName = (platform: string, topic: string) => `${platform}_${topic.replace(/[^A-Za-z0-9]+/g, '_')}`;
+
+export function openApiDocument() {
+  const platformSchemas: Record<string, JsonSchema> = {};
+  for (const p of PLATFORMS) for (const [topic, schema] of Object.entries(p.topics)) platformSchemas[schemaName(p.name, topic)] = jsonSchemaOf(schema);
+  const outcome = { type: 'object', properties: { id: { type: 'string' }, status: { enum: ['queued', 'duplicate'] } }, required: ['id', 'status'] };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'salesmanago-edge shop API',
+      version: '1',
+      description:
+        `Signed shop server API and shop platform webhooks of salesmanago-edge (README "Shop server API" and "Shop platforms"). ` +
+        `Sign every shop API request: \`${SIGNATURE_HEADER}: t=<unix seconds>,v1=<lowercase hex HMAC-SHA256(SHOP_API_SECRET, "<t>.<METHOD>.<path with query>.<raw body>")>\`; ` +
+        `t must be within ${SIGNATURE_WINDOW_S} s of the worker's clock and a write's signature can be used once.`,
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: [{ url: '/', description: 'the worker (collector) origin' }],
+    paths: { ...shopPaths(), ...hookPaths() },
+    components: {
+      securitySchemes: {
+        SmEdgeSignature: { type: 'apiKey', in: 'header', name: SIGNATURE_HEADER, description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<METHOD>.<path with query>.<raw body>">' },
+        ...Object.fromEntries(
+          PLATFORMS.map((p) => [`${p.name}Signature`, { type: 'apiKey', in: 'header', name: p.signatureHeader, description: `base64 HMAC-SHA256 of the raw body with ${p.secretName}` }]),
+        ),
+      },
+      schemas: {
+        ShopEvent: jsonSchemaOf(shopEventSchema),
+        ShopContact: jsonSchemaOf(shopContactSchema),
+        ShopBatch: {
+          ...jsonSchemaOf(shopBatchSchema),
+          properties: {
+            items: {
+              type: 'array', minItems: 1, maxItems: MAX_BATCH_ITEMS,
+              items: {
+                oneOf: [
+                  { allOf: [{ type: 'object', properties: { kind: { const: 'event' } }, required: ['kind'] }, { $ref: '#/components/schemas/ShopEvent' }] },
+                  { allOf: [{ type: 'object', properties: { kind: { const: 'contact' } }, required: ['kind'] }, { $ref: '#/components/schemas/ShopContact' }] },
+                ],
+              },
+            },
+          },
+        },
+        Outcome: outcome,
+        BatchOutcome: { type: 'object', properties: { items: { type: 'array', items: outcome } }, required: ['items'] },
+        Consent: { type: 'object', properties: { email: { type: 'string' }, status: { enum: ['opt-in', 'opt-out', 'unknown'] }, changedAt: { type: 'integer', description: 'unix ms' } }, required: ['email', 'status'] },
+        ConsentPage: {
+          type: 'object',
+          properties: {
+            items: { type: 'array', items: { type: 'object', properties: { email: { type: 'string' }, status: { enum: ['opt-in', 'opt-out'] }, changedAt: { type: 'integer' } }, required: ['email', 'status', 'changedAt'] } },
+            next: { type: 'string' },
+          },
+          required: ['items', 'next'],
+        },
+        HookOutcome: {
+          type: 'object',
+          properties: {
+            status: { enum: ['accepted', 'duplicate', 'ignored', 'ping'] },
+            deliveryId: { type: 'string' },
+            reason: { type: 'string' },
+            items: { type: 'array', items: outcome },
+          },
+          required: ['status'],
+        },
+        Error: { type: 'object', properties: { error: { type: 'string', description: 'what is wrong, naming the field or header' } }, required: ['error'] },
+        ...platformSchemas,
+      },
+    },
+  };
+}
+
+// Built once per isolate, on first request: the schemas do not change while the worker runs.
+let document: ReturnType<typeof openApiDocument> | undefined;
+
+export const openapi = new Hono<AppEnv>().get('/', (c) => {
+  document ??= openApiDocument();
+  c.header('Cache-Control', 'public, max-age=300');
+  return c.json(document);
+});
