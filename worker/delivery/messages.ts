@@ -58,6 +58,18 @@ export interface AcceptedContact {
   lang?: string;
   newsletter?: 'subscribe' | 'unsubscribe';
   trigger?: 'registration' | 'newsletter' | 'login' | 'update';
+  /** Mobile marketing consent: the phone pair alone. */
+  sms?: 'subscribe' | 'unsubscribe';
+  /** The shop's customer id. */
+  externalId?: string;
+  address?: { street?: string; zipCode?: string; city?: string; country?: string };
+  /** YYYY-MM-DD. */
+  birthday?: string;
+  properties?: Record<string, string>;
+  removeTags?: string[];
+  /** The address before an e-mail change (`email` is the new one). */
+  previousEmail?: string;
+  consents?: { name: string; accepted: boolean; at: number }[];
 }
 
 /** A consent change to push to SHOP_WEBHOOK_URL. */

@@ -63,5 +63,18 @@ export function acceptShopContact(input: ShopContactInput, receivedAt: number, i
     ...optional('lang', input.lang),
     ...optional('newsletter', input.newsletter),
     ...optional('trigger', input.trigger),
+    // The complete contact (issue 9): passed through as validated by shopContactSchema.
+    ...optional('sms', input.sms),
+    ...optional('externalId', input.externalId),
+    ...optional('address', input.address ? definedOnly(input.address) : undefined),
+    ...optional('birthday', input.birthday),
+    ...optional('properties', input.properties),
+    ...optional('removeTags', input.removeTags),
+    ...optional('previousEmail', input.previousEmail),
+    ...optional('consents', input.consents),
   };
+}
+
+function definedOnly<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], null | undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== null && x !== undefined && x !== '')) as never;
 }
