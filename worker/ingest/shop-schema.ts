@@ -84,6 +84,8 @@ export const shopContactSchema = v.object({
   birthday: v.nullish(birthday),
   properties: v.nullish(
     v.pipe(
+      v.unknown(),
+      v.check((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'must be an object of string values'),
       v.record(
         v.pipe(v.string(), v.trim(), v.minLength(1, 'property names must not be empty'), v.maxLength(CONTACT_LIMITS.propertyName, `property names must be at most ${CONTACT_LIMITS.propertyName} characters`)),
         v.pipe(v.string('property values must be strings'), v.maxLength(CONTACT_LIMITS.propertyValue, `property values must be at most ${CONTACT_LIMITS.propertyValue} characters`)),

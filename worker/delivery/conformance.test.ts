@@ -1,0 +1,188 @@
+// Contacts as SALESmanago's own code sends them, end to end through deliver() and the shared
+// simulator: where the double opt-in fields sit, at most one DOI mail per subscribe (also when a call
+// timed out after SALESmanago stored it), e-mail and phone consent apart, the complete contact.
+import { describe, expect, it } from 'vitest';
+import { readConfig, type Config } from '../config.ts';
+import { PATHS, SalesmanagoClient } from '../salesmanago/client.ts';
+import { deliver, type WorkItem } from './deliver.ts';
+import type { AcceptedContact } from './messages.ts';
+import { asContact, email, env, ledger, recordAccepted, shopContact, simState } from './test-fixtures.ts';
+
+interface Sent {
+  path: string;
+  body: Record<string, unknown>;
+}
+
+type Mode = 'normal' | 'late' | 'refused';
+
+/** A client whose calls are recorded; "late": stored by the simulator, then our timeout fires; "refused": 429, not sent on. */
+function recordingClient(mode: () => Mode) {
+  const sent: Sent[] = [];
+  const base = readConfig(env).salesmanago!;
+  const fetcher = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(String(input));
+    sent.push({ path: url.pathname, body: JSON.parse(String(init?.body)) });
+    const m = mode();
+    if (m === 'refused') return new Response('{"success":false,"message":["Too many requests"]}', { status: 429 });
+    const res = await fetch(input, init);
+    if (m === 'late') {
+      await res.text();
+      const signal = init?.signal;
+      await new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+    }
+    return res;
+  }) as typeof fetch;
+  return { sent, client: new SalesmanagoClient({ ...base, timeoutMs: 300 }, fetcher) };
+}
+
+function configWith(doubleOptIn: Config['doubleOptIn']): Config {
+  return { ...readConfig(env), doubleOptIn };
+}
+
+const DOI_ON = { enabled: true, emailId: 'tpl-doi', language: 'PL' };
+const DOI_OFF = { enabled: false };
+
+async function run(contact: AcceptedContact, opts: { attempt?: number; doi?: Config['doubleOptIn']; mode?: Mode } = {}) {
+  const rec = recordingClient(() => opts.mode ?? 'normal');
+  const items: WorkItem[] = [{ id: contact.id, contact, attempt: opts.attempt ?? 1 }];
+  const [item] = await deliver(items, {
+    db: env.LEDGER,
+    client: rec.client,
+    config: configWith(opts.doi ?? DOI_OFF),
+    requeue: async () => {},
+  });
+  return { sent: rec.sent, outcome: item?.outcome };
+}
+
+const simContactOf = async (address: string) => (await simState()).contacts.find((c) => c.email === address) as Record<string, unknown> | undefined;
+const doiKeys = (o: Record<string, unknown>) => Object.keys(o).filter((k) => /doubleoptin/i.test(k));
+
+describe('double opt-in', () => {
+  it('on: a subscribe goes as a single upsert with the DOI fields at the top level, e-mail pair only', async () => {
+    const c = shopContact({ email: email('doi'), newsletter: 'subscribe' });
+    await recordAccepted([asContact(c)]);
+    const { sent, outcome } = await run(c, { doi: DOI_ON });
+    expect(outcome?.status).toBe('delivered');
+    expect(sent.map((s) => s.path)).toEqual([PATHS.upsert]);
+    expect(sent[0]?.body).toMatchObject({
+      contact: { email: c.email },
+      forceOptIn: true,
+      forceOptOut: false,
+      forcePhoneOptIn: false,
+      forcePhoneOptOut: false,
+      useApiDoubleOptIn: true,
+      doubleOptInEmailId: 'tpl-doi',
+      doubleOptInLanguage: 'PL',
+    });
+    expect(await simContactOf(c.email)).toMatchObject({ optIn: 'pending', phoneOptIn: 'unknown', doubleOptInMails: 1 });
+  });
+
+  it('off: a subscribe goes in a batchupsert carrying top-level useApiDoubleOptIn:false and no DOI key in items', async () => {
+    const c = shopContact({ email: email('nodoi'), newsletter: 'subscribe' });
+    await recordAccepted([asContact(c)]);
+    const { sent } = await run(c, { doi: DOI_OFF });
+    expect(sent.map((s) => s.path)).toEqual([PATHS.batchUpsert]);
+    expect(sent[0]?.body.useApiDoubleOptIn).toBe(false);
+    const [detail] = sent[0]?.body.upsertDetails as Record<string, unknown>[];
+    expect(doiKeys(detail!)).toEqual([]);
+    expect(detail).toMatchObject({ forceOptIn: true, forceOptOut: false, forcePhoneOptIn: false, forcePhoneOptOut: false });
+    expect(await simContactOf(c.email)).toMatchObject({ optIn: 'opt-in', phoneOptIn: 'unknown', doubleOptInMails: 0 });
+  });
+
+  it('a subscribe whose DOI upsert timed out after SALESmanago stored it is retried without asking again: one mail', async () => {
+    const c = shopContact({ email: email('late'), newsletter: 'subscribe' });
+    await recordAccepted([asContact(c)]);
+    const first = await run(c, { doi: DOI_ON, mode: 'late' });
+    expect(first.outcome).toMatchObject({ status: 'retry', reason: expect.stringMatching(/timeout/) });
+    expect(await simContactOf(c.email)).toMatchObject({ optIn: 'pending', doubleOptInMails: 1 });
+    const second = await run(c, { doi: DOI_ON, attempt: 2 });
+    expect(second.outcome?.status).toBe('delivered');
+    expect(second.sent.map((s) => s.path)).toEqual([PATHS.batchUpsert]);
+    const [detail] = second.sent[0]?.body.upsertDetails as Record<string, unknown>[];
+    expect(detail).toMatchObject({ forceOptIn: false, forceOptOut: false });
+    expect(await simContactOf(c.email)).toMatchObject({ optIn: 'pending', doubleOptInMails: 1 });
+    expect(await ledger(c.id)).toMatchObject({ status: 'delivered' });
+  });
+
+  it('a DOI upsert SALESmanago certainly refused (429) asks again on its retry: still one mail', async () => {
+    const c = shopContact({ email: email('refused'), newsletter: 'subscribe' });
+    await recordAccepted([asContact(c)]);
+    const first = await run(c, { doi: DOI_ON, mode: 'refused' });
+    expect(first.outcome?.status).toBe('retry');
+    expect(await simContactOf(c.email)).toBeUndefined();
+    const second = await run(c, { doi: DOI_ON, attempt: 2 });
+    expect(second.sent.map((s) => s.path)).toEqual([PATHS.upsert]);
+    expect(second.sent[0]?.body).toMatchObject({ useApiDoubleOptIn: true });
+    expect(await simContactOf(c.email)).toMatchObject({ optIn: 'pending', doubleOptInMails: 1 });
+  });
+});
+
+describe('e-mail and phone consent apart', () => {
+  it('sms subscribe sets the phone pair alone; newsletter unsubscribe the e-mail pair alone', async () => {
+    const address = email('sms');
+    const sms = shopContact({ email: address, sms: 'subscribe', phone: '+48600100200' });
+    await recordAccepted([asContact(sms)]);
+    const a = await run(sms);
+    const [d1] = a.sent[0]?.body.upsertDetails as Record<string, unknown>[];
+    expect(d1).toMatchObject({ forceOptIn: false, forceOptOut: false, forcePhoneOptIn: true, forcePhoneOptOut: false });
+    expect(await simContactOf(address)).toMatchObject({ optIn: 'unknown', phoneOptIn: 'opt-in' });
+
+    const unsub = shopContact({ email: address, newsletter: 'unsubscribe' });
+    await recordAccepted([asContact(unsub)]);
+    const b = await run(unsub);
+    const [d2] = b.sent[0]?.body.upsertDetails as Record<string, unknown>[];
+    expect(d2).toMatchObject({ forceOptIn: false, forceOptOut: true, forcePhoneOptIn: false, forcePhoneOptOut: false });
+    expect(await simContactOf(address)).toMatchObject({ optIn: 'opt-out', phoneOptIn: 'opt-in' });
+
+    const both = shopContact({ email: address, newsletter: 'unsubscribe', sms: 'unsubscribe' });
+    await recordAccepted([asContact(both)]);
+    await run(both);
+    expect(await simContactOf(address)).toMatchObject({ optIn: 'opt-out', phoneOptIn: 'opt-out' });
+  });
+});
+
+describe('the complete contact', () => {
+  it('sends address, birthday, externalId, properties, removeTags, login tags, named consents; an e-mail change keeps the contact', async () => {
+    const oldAddress = email('old');
+    const newAddress = email('new');
+    const first = shopContact({ email: oldAddress, trigger: 'registration' });
+    await recordAccepted([asContact(first)]);
+    await run(first);
+    const before = await simContactOf(oldAddress);
+
+    const change = shopContact({
+      email: newAddress,
+      previousEmail: oldAddress,
+      trigger: 'login',
+      externalId: 'cust-42',
+      address: { street: 'Długa 1', zipCode: '00-001', city: 'Warszawa', country: 'PL' },
+      birthday: '1990-05-21',
+      properties: { segment: 'vip' },
+      removeTags: ['registration'],
+      consents: [{ name: 'GDPR_MARKETING', accepted: true, at: 1_760_000_000_000 }],
+    });
+    await recordAccepted([asContact(change)]);
+    const { sent, outcome } = await run(change);
+    expect(outcome?.status).toBe('delivered');
+    const [detail] = sent[0]?.body.upsertDetails as Record<string, unknown>[];
+    expect(detail).toMatchObject({
+      contact: { email: oldAddress, externalId: 'cust-42' },
+      newEmail: newAddress,
+      birthday: '19900521',
+      removeTags: ['REGISTRATION'],
+      tags: readConfig(env).tags.login.length > 0 ? readConfig(env).tags.login : undefined,
+      consentDetails: [{ consentName: 'GDPR_MARKETING', consentAccept: true, agreementDate: 1_760_000_000_000, optOut: false }],
+    });
+    const after = await simContactOf(newAddress);
+    expect(await simContactOf(oldAddress)).toBeUndefined();
+    expect(after).toMatchObject({
+      contactId: before?.contactId,
+      externalId: 'cust-42',
+      address: { streetAddress: 'Długa 1', zipCode: '00-001', city: 'Warszawa', country: 'PL' },
+      birthday: '19900521',
+      properties: { segment: 'vip' },
+      consentDetails: [{ consentName: 'GDPR_MARKETING', consentAccept: true }],
+    });
+    expect(after?.tags).not.toContain('REGISTRATION');
+  });
+});
