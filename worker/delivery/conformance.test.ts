@@ -4,9 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig, type Config } from '../config.ts';
 import { PATHS, SalesmanagoClient } from '../salesmanago/client.ts';
+import { acceptBeacon } from '../ingest/beacon.ts';
+import { latestKnownCart } from './carts.ts';
 import { deliver, type WorkItem } from './deliver.ts';
-import type { AcceptedContact } from './messages.ts';
-import { asContact, email, env, ledger, recordAccepted, shopContact, simState } from './test-fixtures.ts';
+import type { AcceptedContact, AcceptedEvent } from './messages.ts';
+import {
+  asContact, asEvent, browserEvent, consume, email, env, ledger, recordAccepted, shopContact, simEventsOf, simState,
+} from './test-fixtures.ts';
 
 interface Sent {
   path: string;
@@ -184,5 +188,84 @@ describe('the complete contact', () => {
       consentDetails: [{ consentName: 'GDPR_MARKETING', consentAccept: true }],
     });
     expect(after?.tags).not.toContain('REGISTRATION');
+  });
+});
+
+describe('carts that say what happened', () => {
+  async function loggedInVisitor() {
+    const visitor = `vis${crypto.randomUUID().slice(0, 12)}`;
+    const who = email('cart');
+    const login = browserEvent('login', { visitorId: visitor, email: who, emailVerified: true });
+    await recordAccepted([asEvent(login)]);
+    await consume([asEvent(login)]);
+    return { visitor, who };
+  }
+  const carts = async (who: string) => (await simEventsOf([who])).filter((e) => e.contactExtEventType === 'CART');
+  /** Accepted, then delivered after the settle window (the queue's second attempt). */
+  async function deliverCarts(...events: AcceptedEvent[]) {
+    await recordAccepted(events.map(asEvent));
+    return consume(events.map(asEvent), { attempts: 2 });
+  }
+
+  it('a cart-page visit without contents never overwrites known contents', async () => {
+    const { visitor, who } = await loggedInVisitor();
+    const t = Date.now();
+    const real = browserEvent('cart', { visitorId: visitor, occurredAt: t, receivedAt: t, products: [{ id: 'a', quantity: 2, price: 10 }] });
+    // The Cart the collector makes of a visit under data-cart-path: no products field at all.
+    const page = browserEvent('cart', { visitorId: visitor, occurredAt: t + 1000, receivedAt: t + 1000, url: 'http://localhost/koszyk' });
+    await deliverCarts(real, page);
+    expect(await carts(who)).toMatchObject([{ products: 'a', value: 20, updates: 0 }]);
+    const later = browserEvent('cart', { visitorId: visitor, occurredAt: t + 2000, receivedAt: t + 2000, url: 'http://localhost/koszyk' });
+    await deliverCarts(later);
+    expect(await carts(who)).toMatchObject([{ products: 'a', value: 20, updates: 0 }]);
+    expect(await ledger(later.id)).toMatchObject({ status: 'delivered' });
+  });
+
+  it('two changes in one beacon (same millisecond): the later position wins, whatever the ids', async () => {
+    const { visitor, who } = await loggedInVisitor();
+    const t = Date.now();
+    const first = browserEvent('cart', { id: `b:${visitor}:9999`, visitorId: visitor, occurredAt: t, receivedAt: t, seq: 0, products: [{ id: 'old', quantity: 1, price: 1 }] });
+    const second = browserEvent('cart', { id: `b:${visitor}:0000`, visitorId: visitor, occurredAt: t, receivedAt: t, seq: 1, products: [{ id: 'new', quantity: 1, price: 2 }] });
+    await deliverCarts(first, second);
+    expect(await carts(who)).toMatchObject([{ products: 'new', value: 2 }]);
+    // Delivered again in the other order (a retry): still the newer one.
+    await consume([asEvent(second), asEvent(first)], { attempts: 3 });
+    expect(await carts(who)).toMatchObject([{ products: 'new', value: 2 }]);
+  });
+
+  it('an older change that arrives late (another beacon, out of order) never wins', async () => {
+    const { visitor, who } = await loggedInVisitor();
+    const t = Date.now();
+    const newer = browserEvent('cart', { visitorId: visitor, occurredAt: t, receivedAt: t, products: [{ id: 'newer', quantity: 1, price: 3 }] });
+    await deliverCarts(newer);
+    const older = browserEvent('cart', { visitorId: visitor, occurredAt: t - 5000, receivedAt: t + 5000, products: [{ id: 'older', quantity: 1, price: 4 }] });
+    await deliverCarts(older);
+    expect(await carts(who)).toMatchObject([{ products: 'newer', value: 3, updates: 0 }]);
+    expect(await ledger(older.id)).toMatchObject({ status: 'delivered' });
+  });
+
+  it('an emptied cart creates no CART event (official code never sends an empty event)', async () => {
+    const { visitor, who } = await loggedInVisitor();
+    const emptied = browserEvent('cart', { visitorId: visitor, products: [], value: 0 });
+    await deliverCarts(emptied);
+    expect(await carts(who)).toEqual([]);
+    expect(await ledger(emptied.id)).toMatchObject({ status: 'delivered' });
+  });
+});
+
+describe('beacon order', () => {
+  it('each event of a beacon carries its position, which orders changes of one millisecond', async () => {
+    const events = await acceptBeacon(
+      {
+        visitor: 'v'.repeat(16),
+        events: [
+          { k: 'cart', i: 'zzzzzzzz', t: 1_760_000_000_000, products: [{ id: 'a', quantity: 1 }] },
+          { k: 'cart', i: 'aaaaaaaa', t: 1_760_000_000_000, products: [{ id: 'b', quantity: 1 }] },
+        ] as never,
+      },
+      { receivedAt: 1_760_000_000_500, shopApiSecret: null },
+    );
+    expect(events.map((e) => e.seq)).toEqual([0, 1]);
+    expect(latestKnownCart(events.map((event) => ({ event })))?.event.products?.[0]?.id).toBe('b');
   });
 });

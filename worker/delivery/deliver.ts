@@ -12,7 +12,9 @@ import { SalesmanagoError } from '../salesmanago/errors.ts';
 import { CHUNK_SIZE } from '../salesmanago/limits.ts';
 import type { ChunkResult, ContactRef, EventItem } from '../salesmanago/types.ts';
 import { retryDelay } from './backoff.ts';
-import { CART_SETTLE_S, cartKey, closeCarts, openCart, openCarts, supersededCarts, touchCart } from './carts.ts';
+import {
+  CART_SETTLE_S, cartKey, closeCarts, isEmptiedCart, latestKnownCart, openCart, openCarts, supersededCarts, touchCart,
+} from './carts.ts';
 import {
   claimDoubleOptIns, contactNeedOfEvent, contactNeedOfShopContact, mergeContactNeeds, normaliseEmail, plainContactNeed,
   releaseDoubleOptIns, type ContactNeed,
@@ -304,7 +306,12 @@ class Run {
 
   /** Several cart changes of one contact in one batch become one call carrying the latest cart. */
   async #sendCart(key: string, group: (WorkItem & { event: AcceptedEvent; ref: ContactRef })[], openId: string | undefined) {
-    const latest = group.reduce((a, b) => (b.event.occurredAt >= a.event.occurredAt ? b : a));
+    const latest = latestKnownCart(group);
+    // A cart-page visit (contents unknown) never overwrites known contents; an emptied cart is not sent (carts.ts).
+    if (!latest || isEmptiedCart(latest.event)) {
+      await this.#delivered(group.map((item) => ({ item })));
+      return;
+    }
     const event = toContactEvent(latest.event, this.#ctx);
     const settleAll = (outcomeOf: (item: WorkItem) => Outcome) => {
       for (const item of group) item.outcome = outcomeOf(item);

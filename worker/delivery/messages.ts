@@ -20,6 +20,8 @@ export interface AcceptedEvent {
   source: 'browser' | 'shop';
   /** Unix ms when it happened (client clock for browser events, occurredAt for shop events). */
   occurredAt: number;
+  /** Position in its beacon (browser events): orders changes that share a millisecond. */
+  seq?: number;
   receivedAt: number;
   visitorId?: string;
   /** SALESmanago contactId from the smclient cookie. */
