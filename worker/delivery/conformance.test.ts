@@ -7,6 +7,8 @@ import { PATHS, SalesmanagoClient } from '../salesmanago/client.ts';
 import { acceptBeacon } from '../ingest/beacon.ts';
 import { latestKnownCart } from './carts.ts';
 import { deliver, type WorkItem } from './deliver.ts';
+import { toContactEvent } from './mapping.ts';
+import { shareableUrl } from './urls.ts';
 import type { AcceptedContact, AcceptedEvent } from './messages.ts';
 import {
   asContact, asEvent, browserEvent, consume, email, env, ledger, recordAccepted, shopContact, simEventsOf, simState,
@@ -267,5 +269,24 @@ describe('beacon order', () => {
     );
     expect(events.map((e) => e.seq)).toEqual([0, 1]);
     expect(latestKnownCart(events.map((event) => ({ event })))?.event.products?.[0]?.id).toBe('b');
+  });
+});
+
+describe('form text in URLs', () => {
+  it('strips query parameters from page URLs and referrers except utm_* and product/category ids', () => {
+    const ctx = { location: 'sm_edge_demo', shopDomains: ['localhost'] };
+    const visit = browserEvent('visit', {
+      url: 'https://sklep.example.pl/dziekujemy?message=Prosz%C4%99+o+ofert%C4%99&company=ACME&utm_source=news&UTM_Campaign=x&product_id=7#top',
+      referrer: 'https://sklep.example.pl/kontakt?email=jan%40example.pl&category=3',
+      title: 'Dziękujemy',
+    });
+    const out = toContactEvent(visit, ctx);
+    expect(out.details?.[9]).toBe('https://sklep.example.pl/dziekujemy?utm_source=news&UTM_Campaign=x&product_id=7');
+    expect(out.details?.[10]).toBe('https://sklep.example.pl/kontakt?category=3');
+    expect(out.description).toBe('Dziękujemy (https://sklep.example.pl/dziekujemy?utm_source=news&UTM_Campaign=x&product_id=7)');
+    expect(JSON.stringify(out)).not.toMatch(/ACME|ofert|jan/);
+    const cart = toContactEvent(browserEvent('cart', { url: 'https://sklep.example.pl/koszyk?note=zadzwo%C5%84', products: [{ id: 'a', quantity: 1 }] }), ctx);
+    expect(cart.description).toBe('https://sklep.example.pl/koszyk');
+    expect(shareableUrl('/koszyk?x=1#y')).toBe('/koszyk');
   });
 });

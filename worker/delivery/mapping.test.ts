@@ -80,13 +80,13 @@ describe('mapping table', () => {
   });
 
   it('browser events: externalId = event id, description from page or message, shop domain from the URL', () => {
-    const visit = toContactEvent(event('visit', { url: 'https://www.sklep.example.pl/kubki?x=1', title: 'Kubki' }), ctx);
+    const visit = toContactEvent(event('visit', { url: 'https://www.sklep.example.pl/kubki?id=1', title: 'Kubki' }), ctx);
     expect(visit).toMatchObject({
       externalId: 'ev-visit-12345678',
-      description: 'Kubki (https://www.sklep.example.pl/kubki?x=1)',
+      description: 'Kubki (https://www.sklep.example.pl/kubki?id=1)',
       shopDomain: 'www.sklep.example.pl',
     });
-    expect(visit.details?.[9]).toBe('https://www.sklep.example.pl/kubki?x=1');
+    expect(visit.details?.[9]).toBe('https://www.sklep.example.pl/kubki?id=1');
     expect(visit.value).toBeUndefined();
 
     const survey = toContactEvent(event('survey', { message: 'Czy wysyłacie do Czech?', url: 'https://sklep.example.pl/kontakt' }), ctx);

@@ -2,6 +2,7 @@
 // the README ("Mapping to SALESmanago"): change both together. Pure functions, no I/O.
 import type { ContactEvent, ContactExtEventType } from '../salesmanago/types.ts';
 import type { AcceptedEvent, EventKind, ProductLine } from './messages.ts';
+import { shareableUrl } from './urls.ts';
 
 export const EVENT_TYPE_OF: Readonly<Record<EventKind, ContactExtEventType>> = {
   visit: 'VISIT',
@@ -49,7 +50,15 @@ export interface MappingContext {
 
 export const ORDER_KINDS: ReadonlySet<EventKind> = new Set(['purchase', 'return', 'cancellation']);
 
-export function toContactEvent(event: AcceptedEvent, ctx: MappingContext): ContactEvent {
+export function toContactEvent(original: AcceptedEvent, ctx: MappingContext): ContactEvent {
+  // Form text in query strings never reaches SALESmanago (urls.ts).
+  const event: AcceptedEvent = { ...original };
+  const url = shareableUrl(original.url);
+  const referrer = shareableUrl(original.referrer);
+  if (url) event.url = url;
+  else delete event.url;
+  if (referrer) event.referrer = referrer;
+  else delete event.referrer;
   const products = event.products ?? [];
   const order = ORDER_KINDS.has(event.type) ? event.order : undefined;
   const out: ContactEvent = {
