@@ -290,3 +290,49 @@ describe('form text in URLs', () => {
     expect(shareableUrl('/koszyk?x=1#y')).toBe('/koszyk');
   });
 });
+
+describe('location', () => {
+  it('accepts the plugin rule, mixed case, 3-36 characters (a migrated sm_ + md5 location is kept)', async () => {
+    const { contactEventBody } = await import('../salesmanago/payloads.ts');
+    const md5ish = 'sm_' + '0123456789abcdef0123456789ABCDEF'; // 35 characters, as the plugin's default
+    for (const location of ['sm_Shop', 'My_Store_1', md5ish, '_ab', 'a'.repeat(36)]) {
+      expect(readConfig({ ...env, SALESMANAGO_LOCATION: location }).location).toBe(location);
+      expect(contactEventBody({ contactExtEventType: 'VISIT', date: 1_760_000_000_000, location }).body.location).toBe(location);
+    }
+    for (const location of ['ab', '1shop', 'sm-shop', 'a'.repeat(37)]) {
+      expect(readConfig({ ...env, SALESMANAGO_LOCATION: location }).problems.map((p) => p.name)).toContain('SALESMANAGO_LOCATION');
+    }
+  });
+});
+
+describe('replies as SALESmanago may give them', () => {
+  it('minimal replies ({"success": true} only): contacts and event batches are delivered once, never re-sent', async () => {
+    const base = readConfig(env).salesmanago!;
+    let calls = 0;
+    const minimal = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      calls += 1;
+      const res = await fetch(input, init);
+      const body = await res.json<{ success: boolean }>();
+      return new Response(JSON.stringify(body.success ? { success: true } : body), { status: res.status });
+    }) as typeof fetch;
+    const client = new SalesmanagoClient(base, minimal);
+    const c = shopContact({ email: email('min'), newsletter: 'subscribe' });
+    const purchase = { ...browserEvent('visit'), email: c.email, emailVerified: true };
+    await recordAccepted([asContact(c), asEvent(purchase)]);
+    const items: WorkItem[] = [{ id: c.id, contact: c, attempt: 1 }, { id: purchase.id, event: purchase, attempt: 1 }];
+    const out = await deliver(items, { db: env.LEDGER, client, config: configWith(DOI_OFF), requeue: async () => {} });
+    expect(out.map((i) => i.outcome?.status)).toEqual(['delivered', 'delivered']);
+    expect(calls).toBe(2);
+    expect(await simEventsOf([c.email])).toHaveLength(1);
+  });
+
+  it('"Test connection" passes on success:true and names a redirect as an endpoint problem', async () => {
+    const { testConnection } = await import('../setup/checks.ts');
+    const config = readConfig(env);
+    const ok = await testConnection(config, (async () => new Response('{"success":true}')) as typeof fetch);
+    expect(ok).toMatchObject({ ok: true, ownerIsContact: false });
+    const moved = await testConnection(config, (async () =>
+      new Response('', { status: 301, headers: { Location: 'https://app5.salesmanago.pl/api/contact/hasContact' } })) as typeof fetch);
+    expect(moved).toMatchObject({ ok: false, error: expect.stringMatching(/redirects to https:\/\/app5\.salesmanago\.pl.*SALESMANAGO_ENDPOINT/) });
+  });
+});
