@@ -53,3 +53,38 @@ export async function orderConflicts(db: D1Database, posted: readonly AcceptedEv
     return first ? differingFields(first, e) : [];
   });
 }
+
+/** Records conflicts for the setup page (table order_conflicts); never fails the request. */
+export async function recordConflicts(db: D1Database, conflicts: { id: string; fields: string[] }[], now: number): Promise<void> {
+  if (conflicts.length === 0) return;
+  try {
+    await db.batch(
+      conflicts.map((c) =>
+        db
+          .prepare(
+            `INSERT INTO order_conflicts (id, fields, reposts, last_at) VALUES (?1, ?2, 1, ?3)
+             ON CONFLICT (id) DO UPDATE SET fields = excluded.fields, reposts = reposts + 1, last_at = excluded.last_at`,
+          )
+          .bind(c.id, JSON.stringify(c.fields), now),
+      ),
+    );
+  } catch (err) {
+    console.error('order conflicts not recorded', err instanceof Error ? err.message : String(err));
+  }
+}
+
+export interface ConflictSeen {
+  id: string;
+  fields: string[];
+  reposts: number;
+  at: number;
+}
+
+/** The latest conflicts, newest first. */
+export async function latestConflicts(db: D1Database, limit = 5): Promise<ConflictSeen[]> {
+  const { results } = await db
+    .prepare('SELECT id, fields, reposts, last_at FROM order_conflicts ORDER BY last_at DESC LIMIT ?1')
+    .bind(limit)
+    .all<{ id: string; fields: string; reposts: number; last_at: number }>();
+  return results.map((r) => ({ id: r.id, fields: JSON.parse(r.fields) as string[], reposts: r.reposts, at: r.last_at }));
+}

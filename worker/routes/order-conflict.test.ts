@@ -43,6 +43,12 @@ describe('conflicting reposts', () => {
     const other = await signedPost('/api/v1/events', purchase(orderId, { email: 'inny@example.com', value: 10 }));
     expect(other).toEqual({ status: 409, body: { id: first.body.id, status: 'conflict', fields: ['email', 'value'] } });
     expect(await storedEmail(first.body.id as string)).toMatchObject({ email: 'klient@example.com', value: 129.9 });
+    // The setup page shows it, so a shop whose order numbers collide finds out.
+    const page = await app.request('/setup?lang=en', { headers: { Authorization: `Basic ${btoa(`admin:${env.ADMIN_PASSWORD}`)}` } }, env);
+    const html = await page.text();
+    expect(html).toContain('id="order-conflicts"');
+    expect(html).toContain(String(first.body.id));
+    expect(html).toMatch(/email, value \(1×\)/);
   });
 
   it('answers conflict per item in a batch', async () => {

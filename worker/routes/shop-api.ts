@@ -11,7 +11,7 @@ import { verifyShopSignature } from '../identity/signature.ts';
 import { enqueue, MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
 import { describeIssues } from '../ingest/problems.ts';
 import { ledgerUnavailable, readJson } from '../ingest/request.ts';
-import { orderConflicts } from '../ingest/order-conflict.ts';
+import { orderConflicts, recordConflicts } from '../ingest/order-conflict.ts';
 import { acceptShopContact, acceptShopEvent } from '../ingest/shop.ts';
 import { recordShopConsent } from '../ingest/shop-consent.ts';
 import { shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
@@ -49,7 +49,10 @@ shopApi.post('/events', limit(MAX_SHOP_BODY_BYTES), verifyShopSignature, async (
     if (outcome?.status === 'duplicate') {
       // Same order, other content: the first version stands and the shop learns what differs.
       const [fields = []] = await orderConflicts(c.env.LEDGER, [message.event]);
-      if (fields.length > 0) return c.json({ id: outcome.id, status: 'conflict', fields }, 409);
+      if (fields.length > 0) {
+        await recordConflicts(c.env.LEDGER, [{ id: outcome.id, fields }], receivedAt);
+        return c.json({ id: outcome.id, status: 'conflict', fields }, 409);
+      }
     }
     return c.json(outcome, outcome?.status === 'duplicate' ? 200 : 202);
   } catch (err) {
@@ -103,6 +106,7 @@ shopApi.post('/batch', limit(MAX_BATCH_BODY_BYTES), verifyShopSignature, async (
       const fields = conflicts[k] ?? [];
       if (fields.length > 0) items[r.i] = { id: outcomes[r.i]!.id, status: 'conflict', fields };
     });
+    await recordConflicts(c.env.LEDGER, items.flatMap((i) => (i.fields ? [{ id: i.id, fields: i.fields }] : [])), receivedAt);
     return c.json({ items }, outcomes.some((o) => o.status === 'queued') ? 202 : 200);
   } catch (err) {
     return ledgerUnavailable(c, err);

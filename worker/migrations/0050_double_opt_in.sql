@@ -1,9 +1,0 @@
--- Double opt-in requests sent to SALESmanago, one per subscribe (the ledger id of the item that
--- subscribed). A retry of a subscribe whose request may have reached SALESmanago (timeout, 5xx) finds
--- its row and goes without the DOI fields: at most one DOI mail per subscribe (worker/delivery/contacts.ts).
-CREATE TABLE double_opt_ins (
-  subscribe_id TEXT PRIMARY KEY,
-  email TEXT NOT NULL,             -- lower-case
-  requested_at INTEGER NOT NULL    -- unix ms
-);
-CREATE INDEX double_opt_ins_requested ON double_opt_ins (requested_at);
