@@ -3,6 +3,7 @@
 // timed out after SALESmanago stored it), e-mail and phone consent apart, the complete contact.
 import { describe, expect, it } from 'vitest';
 import { readConfig, type Config } from '../config.ts';
+import type { Env } from '../env.ts';
 import { PATHS, SalesmanagoClient } from '../salesmanago/client.ts';
 import { acceptBeacon } from '../ingest/beacon.ts';
 import { latestKnownCart } from './carts.ts';
@@ -11,7 +12,7 @@ import { toContactEvent } from './mapping.ts';
 import { shareableUrl } from './urls.ts';
 import type { AcceptedContact, AcceptedEvent } from './messages.ts';
 import {
-  asContact, asEvent, browserEvent, consume, email, env, ledger, recordAccepted, shopContact, simEventsOf, simState,
+  asContact, asEvent, browserEvent, consume, email, env, ledger, orderEvent, recordAccepted, shopContact, simEventsOf, simState,
 } from './test-fixtures.ts';
 
 interface Sent {
@@ -334,5 +335,41 @@ describe('replies as SALESmanago may give them', () => {
     const moved = await testConnection(config, (async () =>
       new Response('', { status: 301, headers: { Location: 'https://app5.salesmanago.pl/api/contact/hasContact' } })) as typeof fetch);
     expect(moved).toMatchObject({ ok: false, error: expect.stringMatching(/redirects to https:\/\/app5\.salesmanago\.pl.*SALESMANAGO_ENDPOINT/) });
+  });
+});
+
+describe('a slow but successful SALESmanago', () => {
+  it('a batch stored and answered after 15 s is waited for with the default 30 s timeout: no duplicate, one call', { timeout: 60_000 }, async () => {
+    const unset: Env = { ...env };
+    delete unset.SALESMANAGO_TIMEOUT_MS;
+    const config = readConfig(unset);
+    expect(config.salesmanago?.timeoutMs).toBe(30_000);
+    let batchCalls = 0;
+    const slow = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const res = await fetch(input, init);
+      const text = await res.text();
+      if (new URL(String(input)).pathname === PATHS.batchAddEvents) {
+        batchCalls += 1;
+        // Stored already; the answer comes 15 s later (unless our timeout fires first).
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, 15_000);
+          init?.signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(init.signal?.reason);
+          });
+        });
+      }
+      return new Response(text, { status: res.status });
+    }) as typeof fetch;
+    const client = new SalesmanagoClient({ ...config.salesmanago!, endpoint: env.SALESMANAGO_ENDPOINT! }, slow);
+    const orders = Array.from({ length: 40 }, () => orderEvent('purchase'));
+    await recordAccepted(orders.map(asEvent));
+    const items: WorkItem[] = orders.map((event) => ({ id: event.id, event, attempt: 1 }));
+    const out = await deliver(items, { db: env.LEDGER, client, config: configWith(DOI_OFF), requeue: async () => {} });
+    expect(out.every((i) => i.outcome?.status === 'delivered')).toBe(true);
+    expect(batchCalls).toBe(1);
+    const stored = await simEventsOf(orders.map((o) => o.email!));
+    expect(stored).toHaveLength(40);
+    expect(new Set(stored.map((e) => e.externalId)).size).toBe(40);
   });
 });
