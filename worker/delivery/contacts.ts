@@ -47,6 +47,12 @@ function details(from: { name?: string; phone?: string; company?: string; lang?:
 export function contactNeedOfEvent(event: AcceptedEvent, config: ContactSettings): ContactNeed | null {
   if (!event.email) return null;
   const base: ContactUpsert = { email: normaliseEmail(event.email), ...details(event), consent: 'no-change' };
+  // An order's buyer: the shop's customer id, address, birthday, properties.
+  const buyer = event.buyer;
+  if (buyer?.externalId) base.externalId = buyer.externalId;
+  if (buyer?.address) base.address = { ...buyer.address };
+  if (buyer?.birthday) base.birthday = buyer.birthday;
+  if (buyer?.properties && Object.keys(buyer.properties).length > 0) base.properties = { ...buyer.properties };
   const at = event.occurredAt;
   switch (event.type) {
     case 'purchase': {
@@ -61,8 +67,9 @@ export function contactNeedOfEvent(event: AcceptedEvent, config: ContactSettings
       // Forms carry name/phone/company worth updating; they say nothing about the newsletter.
       return { upsert: base, always: hasDetails(base), at };
     default:
-      // Login, return, cancellation, visit, cart: only make sure the contact exists.
-      return { upsert: base, always: false, at };
+      // Login, return, cancellation, visit, cart: only make sure the contact exists (a return or
+      // cancellation carrying buyer data updates it).
+      return { upsert: base, always: buyer !== undefined, at };
   }
 }
 

@@ -47,6 +47,8 @@ export interface AcceptedEvent {
     paymentMethod?: string;
     shippingMethod?: string;
   };
+  /** Shop order events: the buyer's contact data, upserted with the order. */
+  buyer?: Pick<AcceptedContact, 'externalId' | 'address' | 'birthday' | 'properties'>;
 }
 
 /** A contact posted by the shop server. */

@@ -13,31 +13,6 @@ const occurredAt = v.pipe(
   v.check((ms) => Number.isFinite(ms), 'must be a real date and time'),
 );
 
-const order = {
-  orderId: identifier(128),
-  email,
-  loggedIn: v.nullish(v.boolean('must be true or false')),
-  name: v.nullish(text(200)),
-  phone: v.nullish(text(50)),
-  lang: v.nullish(v.pipe(text(16), v.regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'must be a language code, e.g. pl or en-GB'))),
-  value: amount,
-  currency,
-  products: products(1000),
-  occurredAt,
-  paymentMethod: v.nullish(text(100)),
-  shippingMethod: v.nullish(text(100)),
-};
-
-export const shopEventSchema = v.variant(
-  'type',
-  [
-    // returnId identifies a return; on a purchase or cancellation it is not part of the identity.
-    v.object({ type: v.picklist(['purchase', 'cancellation']), ...order, returnId: v.nullish(identifier(128)) }),
-    v.object({ type: v.literal('return'), ...order, returnId: identifier(128) }),
-  ],
-  'must be one of purchase, return, cancellation',
-);
-
 // Contact fields beyond the basics (SDK `Model/ContactModel.php:171-208` sends them). Limits where
 // SALESmanago documents none are safe lengths, listed in README "Shop server API".
 const CONTACT_LIMITS = { externalId: 255, street: 255, zipCode: 32, city: 128, country: 64, propertyName: 255, propertyValue: 255, properties: 50, tags: 100, tag: 255, consents: 20 } as const;
@@ -57,6 +32,61 @@ const tagNames = v.pipe(
   v.maxLength(CONTACT_LIMITS.tags, `must contain at most ${CONTACT_LIMITS.tags} tags`),
 );
 
+const address = v.nullish(
+  v.object(
+    {
+      street: v.nullish(text(CONTACT_LIMITS.street)),
+      zipCode: v.nullish(text(CONTACT_LIMITS.zipCode)),
+      city: v.nullish(text(CONTACT_LIMITS.city)),
+      country: v.nullish(text(CONTACT_LIMITS.country)),
+    },
+    'must be an object {street, zipCode, city, country}',
+  ),
+);
+
+const properties = v.nullish(
+  v.pipe(
+    v.unknown(),
+    v.check((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'must be an object of string values'),
+    v.record(
+      v.pipe(v.string(), v.trim(), v.minLength(1, 'property names must not be empty'), v.maxLength(CONTACT_LIMITS.propertyName, `property names must be at most ${CONTACT_LIMITS.propertyName} characters`)),
+      v.pipe(v.string('property values must be strings'), v.maxLength(CONTACT_LIMITS.propertyValue, `property values must be at most ${CONTACT_LIMITS.propertyValue} characters`)),
+      'must be an object of string values',
+    ),
+    v.check((r) => Object.keys(r).length <= CONTACT_LIMITS.properties, `must have at most ${CONTACT_LIMITS.properties} properties`),
+  ),
+);
+
+const order = {
+  orderId: identifier(128),
+  email,
+  loggedIn: v.nullish(v.boolean('must be true or false')),
+  name: v.nullish(text(200)),
+  phone: v.nullish(text(50)),
+  lang: v.nullish(v.pipe(text(16), v.regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'must be a language code, e.g. pl or en-GB'))),
+  value: amount,
+  currency,
+  products: products(1000),
+  occurredAt,
+  paymentMethod: v.nullish(text(100)),
+  shippingMethod: v.nullish(text(100)),
+  // The buyer's contact data, upserted with the order (the shop's customer id, billing address...).
+  customerId: v.nullish(identifier(CONTACT_LIMITS.externalId)),
+  address,
+  birthday: v.nullish(birthday),
+  properties,
+};
+
+export const shopEventSchema = v.variant(
+  'type',
+  [
+    // returnId identifies a return; on a purchase or cancellation it is not part of the identity.
+    v.object({ type: v.picklist(['purchase', 'cancellation']), ...order, returnId: v.nullish(identifier(128)) }),
+    v.object({ type: v.literal('return'), ...order, returnId: identifier(128) }),
+  ],
+  'must be one of purchase, return, cancellation',
+);
+
 export const shopContactSchema = v.object({
   email,
   name: v.nullish(text(200)),
@@ -70,30 +100,9 @@ export const shopContactSchema = v.object({
     v.picklist(['registration', 'newsletter', 'login', 'update'], 'must be one of registration, newsletter, login, update'),
   ),
   externalId: v.nullish(identifier(CONTACT_LIMITS.externalId)),
-  address: v.nullish(
-    v.object(
-      {
-        street: v.nullish(text(CONTACT_LIMITS.street)),
-        zipCode: v.nullish(text(CONTACT_LIMITS.zipCode)),
-        city: v.nullish(text(CONTACT_LIMITS.city)),
-        country: v.nullish(text(CONTACT_LIMITS.country)),
-      },
-      'must be an object {street, zipCode, city, country}',
-    ),
-  ),
+  address,
   birthday: v.nullish(birthday),
-  properties: v.nullish(
-    v.pipe(
-      v.unknown(),
-      v.check((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'must be an object of string values'),
-      v.record(
-        v.pipe(v.string(), v.trim(), v.minLength(1, 'property names must not be empty'), v.maxLength(CONTACT_LIMITS.propertyName, `property names must be at most ${CONTACT_LIMITS.propertyName} characters`)),
-        v.pipe(v.string('property values must be strings'), v.maxLength(CONTACT_LIMITS.propertyValue, `property values must be at most ${CONTACT_LIMITS.propertyValue} characters`)),
-        'must be an object of string values',
-      ),
-      v.check((r) => Object.keys(r).length <= CONTACT_LIMITS.properties, `must have at most ${CONTACT_LIMITS.properties} properties`),
-    ),
-  ),
+  properties,
   removeTags: v.nullish(tagNames),
   previousEmail: v.nullish(email),
   consents: v.nullish(

@@ -92,3 +92,44 @@ describe('the complete shop contact', () => {
     expect(String(res.body.error)).toContain(message);
   });
 });
+
+describe("every order's buyer", () => {
+  const order = (extra: Record<string, unknown>) => ({
+    type: 'purchase',
+    orderId: `ORD-${crypto.randomUUID()}`,
+    email: address(),
+    value: 10,
+    currency: 'PLN',
+    products: [{ id: 'a', quantity: 1, price: 10 }],
+    occurredAt: '2026-11-20T14:03:00+01:00',
+    ...extra,
+  });
+
+  it('carries customerId, address, birthday and properties to the contact upsert', async () => {
+    const res = await signedPost('/api/v1/events', order({ customerId: 77, address: { city: 'Kraków', country: 'PL' }, birthday: '1985-01-02', properties: { vip: 'yes' } }));
+    expect(res.status).toBe(202);
+    expect(await payloadOf(res.body.id as string)).toMatchObject({
+      event: { buyer: { externalId: '77', address: { city: 'Kraków', country: 'PL' }, birthday: '1985-01-02', properties: { vip: 'yes' } } },
+    });
+    const { contactNeedOfEvent } = await import('../delivery/contacts.ts');
+    const { readConfig } = await import('../config.ts');
+    const stored = (await payloadOf(res.body.id as string)).event as Parameters<typeof contactNeedOfEvent>[0];
+    expect(contactNeedOfEvent(stored, readConfig(env))?.upsert).toMatchObject({
+      externalId: '77',
+      address: { city: 'Kraków', country: 'PL' },
+      birthday: '1985-01-02',
+      properties: { vip: 'yes' },
+    });
+  });
+
+  it.each([
+    [{ customerId: '' }, 'customerId: must not be empty'],
+    [{ birthday: 'yesterday' }, 'birthday: must be a date YYYY-MM-DD'],
+    [{ address: { city: 5 } }, 'address.city: must be a string'],
+    [{ properties: { a: ['x'] } }, 'properties.a: property values must be strings'],
+  ])('refuses %j with 400 naming the field', async (field, message) => {
+    const res = await signedPost('/api/v1/events', order(field));
+    expect(res.status).toBe(400);
+    expect(String(res.body.error)).toContain(message);
+  });
+});
