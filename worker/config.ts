@@ -2,6 +2,7 @@
 // misconfigured worker keeps accepting and queueing events (design.md), and /health and /setup
 // show what to fix.
 import type { Env } from './env.ts';
+import { LOCATION_RULE } from './salesmanago/limits.ts';
 import type { SalesmanagoConfig } from './salesmanago/types.ts';
 
 export interface ConfigProblem {
@@ -21,6 +22,8 @@ export interface Config {
     newsletter: string[];
     purchaseLoggedIn: string[];
     purchaseGuest: string[];
+    /** TAGS_LOGIN: a shop contact posted with trigger "login". */
+    login: string[];
   };
   doubleOptIn: { enabled: boolean; emailId?: string; language?: string };
   shopWebhookUrl: string | null;
@@ -37,9 +40,10 @@ export interface PlatformsConfig {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-// SALESmanago location: a conservative rule that satisfies both documented constraints
-// (see salesmanago-api.md §3.3): a letter or "_", then [a-z0-9_], 3 to 36 characters.
-export const LOCATION = /^[a-z_][a-z0-9_]{2,35}$/;
+// SALESmanago location: the official plugin's rule, mixed case allowed, 3 to 36 characters
+// (plugin 3.11.1 `salesmanago/src/Admin/Model/AdminModel.php:1031`), so a merchant moving from the
+// plugin keeps its location (the plugin's default is "sm_" + md5 of the shop URL).
+export const LOCATION = LOCATION_RULE;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 function text(value: string | undefined): string {
@@ -103,7 +107,7 @@ export function readConfig(env: Env): Config {
     else
       problems.push({
         name: 'SALESMANAGO_LOCATION',
-        problem: 'must start with a letter or "_", then a-z, 0-9 or "_", 3 to 36 characters',
+        problem: 'must start with a letter or "_", then letters, digits or "_", 3 to 36 characters',
       });
   }
 
@@ -137,7 +141,9 @@ export function readConfig(env: Env): Config {
 
   const platforms = readPlatforms(env, problems);
 
-  const timeoutMs = Number(text(env.SALESMANAGO_TIMEOUT_MS)) || 10_000;
+  // 30 s, as the official SDK (`Helper/ConnectionClients/cURLClient.php:16`): a shorter timeout turns
+  // slow-but-stored calls into retries, i.e. duplicates.
+  const timeoutMs = Number(text(env.SALESMANAGO_TIMEOUT_MS)) || 30_000;
   const retryBaseS = Math.max(1, Math.round(Number(text(env.DELIVERY_RETRY_BASE_S)) || 30));
   return {
     salesmanago:
@@ -154,6 +160,7 @@ export function readConfig(env: Env): Config {
       newsletter: tagList(env.TAGS_NEWSLETTER),
       purchaseLoggedIn: tagList(env.TAGS_PURCHASE_LOGGED_IN),
       purchaseGuest: tagList(env.TAGS_PURCHASE_GUEST),
+      login: tagList(env.TAGS_LOGIN),
     },
     doubleOptIn: {
       enabled: doubleOptIn,

@@ -22,6 +22,7 @@ export interface Env {
   TAGS_NEWSLETTER?: string;
   TAGS_PURCHASE_LOGGED_IN?: string;
   TAGS_PURCHASE_GUEST?: string;
+  TAGS_LOGIN?: string;
   DOUBLE_OPT_IN?: string;
   DOUBLE_OPT_IN_EMAIL_ID?: string;
   DOUBLE_OPT_IN_LANGUAGE?: string;

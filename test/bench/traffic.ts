@@ -165,7 +165,8 @@ export function expectedBrowserEvent(visitor: string, event: BeaconEvent, email?
 
 export function expectedOrderEvent(event: OrderEvent): ExpectedEvent {
   const type = event.type.toUpperCase();
-  return { type, externalId: event.type === 'return' && event.returnId ? `${event.orderId}/${event.returnId}` : event.orderId };
+  // Returns too carry the plain order id (the plugin's layout, mapping.ts); this traffic makes one return per order.
+  return { type, externalId: event.orderId };
 }
 
 export function eventKey(e: ExpectedEvent): string {

@@ -46,12 +46,27 @@ function optionalBoolean(source: JsonObject, field: string, problems: string[]):
   return value === true;
 }
 
-/** One upsert body (single, or one upsertDetails item) → a ContactInput or the problems found. */
-function readUpsert(detail: unknown, owner: string): { input?: ContactInput; problems: string[] } {
+const DOI_KEYS = ['useApiDoubleOptIn', 'doubleOptInEmailId', 'doubleOptInLanguage'] as const;
+
+/**
+ * One upsert body (single, or one upsertDetails item) → a ContactInput or the problems found. Double
+ * opt-in keys are read only where the official code puts them: the top level of a single upsert (SDK
+ * 3.8 `Model/ContactModel.php:256-264`). Inside a batch item they are refused; a batch's own top-level
+ * `useApiDoubleOptIn` decides for all its items (`batchDoubleOptIn`).
+ */
+function readUpsert(detail: unknown, owner: string, batchDoubleOptIn?: boolean): { input?: ContactInput; problems: string[] } {
   if (!isObject(detail)) return { problems: ['upsert details must be an object'] };
   const contact = detail.contact;
   if (!isObject(contact)) return { problems: ['contact is required'] };
   const problems = emailProblems(contact.email, 'contact.email');
+  const inBatch = batchDoubleOptIn !== undefined;
+  if (inBatch) {
+    for (const key of DOI_KEYS) {
+      if (key in detail) problems.push(`${key} is not read inside upsertDetails (official code sends it at the top level of a batch)`);
+    }
+  }
+  const address = isObject(contact.address) ? contact.address : undefined;
+  if (contact.address !== undefined && contact.address !== null && !address) problems.push('contact.address must be an object');
   const input: ContactInput = {
     email: typeof contact.email === 'string' ? normalizeEmail(contact.email) : '',
     owner,
@@ -63,10 +78,39 @@ function readUpsert(detail: unknown, owner: string): { input?: ContactInput; pro
     removeTags: optionalStrings(detail.removeTags, 'removeTags', problems),
     forceOptIn: optionalBoolean(detail, 'forceOptIn', problems),
     forceOptOut: optionalBoolean(detail, 'forceOptOut', problems),
-    useApiDoubleOptIn: optionalBoolean(detail, 'useApiDoubleOptIn', problems),
+    forcePhoneOptIn: optionalBoolean(detail, 'forcePhoneOptIn', problems),
+    forcePhoneOptOut: optionalBoolean(detail, 'forcePhoneOptOut', problems),
+    useApiDoubleOptIn: inBatch ? batchDoubleOptIn : optionalBoolean(detail, 'useApiDoubleOptIn', problems),
+    externalId: optionalString(contact, 'externalId', 'contact.externalId', problems),
+    birthday: optionalString(detail, 'birthday', 'birthday', problems),
+    newEmail: optionalString(detail, 'newEmail', 'newEmail', problems),
   };
+  if (address) {
+    input.address = {};
+    for (const key of ['streetAddress', 'zipCode', 'city', 'country'] as const) {
+      const value = optionalString(address, key, `contact.address.${key}`, problems);
+      if (value !== undefined) input.address[key] = value;
+    }
+  }
+  if (input.birthday !== undefined && !/^\d{8}$/.test(input.birthday)) problems.push('birthday must be YYYYMMDD');
+  if (input.newEmail !== undefined) {
+    problems.push(...emailProblems(input.newEmail, 'newEmail'));
+    input.newEmail = normalizeEmail(input.newEmail);
+  }
+  if (detail.properties !== undefined && detail.properties !== null) {
+    const props = detail.properties;
+    if (!isObject(props) || !Object.values(props).every((x) => typeof x === 'string')) problems.push('properties must be an object of strings');
+    else input.properties = props as Record<string, string>;
+  }
+  if (detail.consentDetails !== undefined && detail.consentDetails !== null) {
+    const list = detail.consentDetails;
+    const valid = Array.isArray(list) && list.every((c) => isObject(c) && typeof c.consentName === 'string' && c.consentName !== '' && typeof c.consentAccept === 'boolean');
+    if (!valid) problems.push('consentDetails must be an array of {consentName, consentAccept, agreementDate}');
+    else input.consentDetails = list as NonNullable<ContactInput['consentDetails']>;
+  }
   if (input.forceOptIn && input.forceOptOut) problems.push('forceOptIn and forceOptOut cannot both be true');
-  if (input.useApiDoubleOptIn) {
+  if (input.forcePhoneOptIn && input.forcePhoneOptOut) problems.push('forcePhoneOptIn and forcePhoneOptOut cannot both be true');
+  if (input.useApiDoubleOptIn && !inBatch) {
     input.doubleOptIn = {
       emailId: optionalString(detail, 'doubleOptInEmailId', 'doubleOptInEmailId', problems),
       language: optionalString(detail, 'doubleOptInLanguage', 'doubleOptInLanguage', problems),
@@ -132,14 +176,22 @@ const batchUpsert: Method = (body, ctx) => {
   if (details.length > MAX_BATCH) return fail([`Too many upsertDetails: ${details.length} (max ${MAX_BATCH})`]);
   const inputs: ContactInput[] = [];
   const problems: string[] = [];
+  const top = body.useApiDoubleOptIn;
+  if (top !== undefined && typeof top !== 'boolean') problems.push('useApiDoubleOptIn must be a boolean');
+  // ASSUMPTION (salesmanago-api.md §11: a third-party client types it as defaulting to true): a batch
+  // without a top-level `useApiDoubleOptIn: false` sends DOI mails to the contacts it opts in.
+  const batchDoubleOptIn = top !== false;
   details.forEach((detail, index) => {
-    const read = readUpsert(detail, ctx.owner);
+    const read = readUpsert(detail, ctx.owner, batchDoubleOptIn);
     if (read.input) inputs.push(read.input);
     else problems.push(...read.problems.map((p) => `upsertDetails[${index}]: ${p}`));
   });
   if (problems.length > 0) return fail(problems);
   const contactIds: Record<string, string> = {};
-  for (const input of inputs) contactIds[input.email] = ctx.store.upsertContact(input).contactId;
+  for (const input of inputs) {
+    const stored = ctx.store.upsertContact(input);
+    contactIds[input.email] = stored.contactId;
+  }
   return ok({ contactIds });
 };
 

@@ -48,8 +48,8 @@ describe('inspection', () => {
       calls: 4, ok: 4, failed: 0, events: 4, contacts: 2,
       byPath: { [ADD]: 3, '/api/contact/addContactExtEvent': 1 },
       eventsByType: { PURCHASE: 3, CART: 1 },
-      eventsByExternalId: { 'order-1': 2, 'order-2': 1 },
-      duplicateExternalIds: [{ externalId: 'order-1', count: 2, eventIds: state.events.slice(0, 2).map((e) => e.eventId) }],
+      eventsByExternalId: { 'PURCHASE:order-1': 2, 'CART:order-2': 1 },
+      duplicateExternalIds: [{ externalId: 'PURCHASE:order-1', count: 2, eventIds: state.events.slice(0, 2).map((e) => e.eventId) }],
     });
   });
 

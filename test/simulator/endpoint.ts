@@ -43,7 +43,7 @@ export async function handleApi(sim: Simulation, req: IncomingMessage, res: Serv
     log(405, false);
     return;
   }
-  const { latencyMs, fault } = sim.faults.decide(path);
+  const { latencyMs, answerDelayMs, minimalReplies, fault } = sim.faults.decide(path);
   if (latencyMs > 0 && !(await pending.sleep(latencyMs))) return;
   if (fault?.kind === 'hang') {
     // Never answered; the socket is destroyed when the client gives up or the simulator closes.
@@ -68,6 +68,9 @@ export async function handleApi(sim: Simulation, req: IncomingMessage, res: Serv
     return;
   }
   const { body } = callApi(method, parsed.value, sim.store, sim.accounts);
-  sendJson(res, 200, body);
-  log(200, body.success === true, { messages: body.message as string[] });
+  // Stored already: a late answer (answerDelayMs) does not undo it, even if the client gave up.
+  if (answerDelayMs > 0 && !(await pending.sleep(answerDelayMs))) return;
+  const answer = minimalReplies && body.success === true ? { success: true } : body;
+  if (!res.destroyed && !res.writableEnded) sendJson(res, 200, answer);
+  log(200, body.success === true, { messages: body.message as string[], ...(answerDelayMs > 0 ? { fault: 'late' } : {}) });
 }

@@ -33,7 +33,7 @@ describe('FaultInjector', () => {
   it('a path rule overrides "*" field by field', () => {
     const injector = new FaultInjector();
     injector.configure({ '*': { errorRate: 1, latencyMs: 5 }, '/a': { errorRate: 0 } });
-    expect(injector.decide('/a')).toEqual({ latencyMs: 5 });
+    expect(injector.decide('/a')).toEqual({ latencyMs: 5, answerDelayMs: 0, minimalReplies: false });
     expect(injector.decide('/b').fault?.kind).toBe('error');
   });
 

@@ -16,6 +16,13 @@ export interface FaultRule {
   hangRate?: number;
   /** HTTP 200 with a truncated or non-JSON body; not processed. */
   malformedRate?: number;
+  /**
+   * The request IS processed (stored) at once, and the answer sent only after this many ms: what a
+   * slow SALESmanago does. A client that gives up first and re-sends duplicates what it sent.
+   */
+  answerDelayMs?: number;
+  /** 1: successful replies are only {"success": true} (no contactId, contactIds, eventId, amounts). */
+  minimalReplies?: number;
 }
 
 /** Keys: "*" or a request path such as "/api/contact/upsert". A path's rule overrides "*" field by field. */
@@ -29,6 +36,9 @@ export type Fault =
 
 export interface FaultDecision {
   latencyMs: number;
+  /** Delay between processing and answering (answerDelayMs). */
+  answerDelayMs: number;
+  minimalReplies: boolean;
   fault?: Fault;
 }
 
@@ -51,7 +61,9 @@ export function faultRuleProblems(key: string, rule: unknown): string[] {
     if (typeof value !== 'number' || !Number.isFinite(value)) problems.push(`${where} must be a number`);
     else if ((RATES as readonly string[]).includes(field)) {
       if (value < 0 || value > 1) problems.push(`${where} must be between 0 and 1`);
-    } else if (field === 'latencyMs') {
+    } else if (field === 'minimalReplies') {
+      if (value !== 0 && value !== 1) problems.push(`${where} must be 0 or 1`);
+    } else if (field === 'latencyMs' || field === 'answerDelayMs') {
       if (value < 0 || value > MAX_LATENCY_MS) problems.push(`${where} must be between 0 and ${MAX_LATENCY_MS}`);
     } else if (field === 'retryAfterS') {
       if (value < 0 || !Number.isInteger(value)) problems.push(`${where} must be a non-negative integer`);
@@ -102,7 +114,11 @@ export class FaultInjector {
 
   decide(path: string): FaultDecision {
     const rule = this.ruleFor(path);
-    const decision: FaultDecision = { latencyMs: rule.latencyMs ?? 0 };
+    const decision: FaultDecision = {
+      latencyMs: rule.latencyMs ?? 0,
+      answerDelayMs: rule.answerDelayMs ?? 0,
+      minimalReplies: rule.minimalReplies === 1,
+    };
     if (!RATES.some((r) => (rule[r] ?? 0) > 0)) return decision;
     const draw = this.random();
     let band = 0;

@@ -26,9 +26,9 @@ export interface SimulationCounts extends CallCounts {
   contacts: number;
   events: number;
   eventsByType: Record<string, number>;
-  /** Stored events per externalId (events without one are not counted here). */
+  /** Stored events per "TYPE:externalId" (":returnId" added for a RETURN); events without one are not counted. */
   eventsByExternalId: Record<string, number>;
-  /** externalIds stored more than once: what an exactly-once check looks for. */
+  /** Keys (as in eventsByExternalId) stored more than once: what an exactly-once check looks for. */
   duplicateExternalIds: ExternalIdCount[];
   eventUpdates: number;
 }
@@ -133,9 +133,14 @@ export class Simulation {
       eventsByType[event.contactExtEventType] = (eventsByType[event.contactExtEventType] ?? 0) + 1;
       eventUpdates += event.updates;
       if (event.externalId === undefined) continue;
-      const ids = byExternalId.get(event.externalId) ?? [];
+      // One order has a PURCHASE, a CANCELLATION and RETURNs under the same externalId (the plugin's
+      // plain order id); the worker's returns carry their return id in detail12. So an event is
+      // counted under "TYPE:externalId" (and ":returnId" for a RETURN).
+      const returnId = event.contactExtEventType === 'RETURN' ? event.details.detail12 : undefined;
+      const key = `${event.contactExtEventType}:${event.externalId}${returnId ? `:${returnId}` : ''}`;
+      const ids = byExternalId.get(key) ?? [];
       ids.push(event.eventId);
-      byExternalId.set(event.externalId, ids);
+      byExternalId.set(key, ids);
     }
     const contacts = this.store.allContacts();
     return {

@@ -13,6 +13,17 @@ export interface Contact {
   tags: string[];
   optIn: OptInStatus;
   optInChangedAt?: number;
+  /** Mobile marketing status (forcePhoneOptIn / forcePhoneOptOut). */
+  phoneOptIn: 'opt-in' | 'opt-out' | 'unknown';
+  /** Double opt-in mails SALESmanago would have sent this contact (one per request that asked). */
+  doubleOptInMails: number;
+  externalId?: string;
+  address?: { streetAddress?: string; zipCode?: string; city?: string; country?: string };
+  birthday?: string;
+  properties?: Record<string, string>;
+  consentDetails?: { consentName: string; consentAccept: boolean; agreementDate?: unknown }[];
+  /** Addresses this contact had before a newEmail change. */
+  previousEmails?: string[];
   /** The last API double opt-in request (emailId / language), when one started a 'pending' status. */
   doubleOptIn?: { emailId?: string; language?: string };
   createdAt: number;
@@ -29,6 +40,14 @@ export interface ContactInput extends ConsentFlags {
   tags?: string[];
   removeTags?: string[];
   doubleOptIn?: { emailId?: string; language?: string };
+  forcePhoneOptIn?: boolean;
+  forcePhoneOptOut?: boolean;
+  externalId?: string;
+  address?: { streetAddress?: string; zipCode?: string; city?: string; country?: string };
+  birthday?: string;
+  properties?: Record<string, string>;
+  newEmail?: string;
+  consentDetails?: { consentName: string; consentAccept: boolean; agreementDate?: unknown }[];
 }
 
 export interface EventFields {
@@ -86,14 +105,32 @@ export class AccountStore {
   upsertContact(input: ContactInput): Contact {
     const now = Date.now();
     const contact = this.contactsByEmail.get(input.email) ?? this.create(input.email, input.owner, now);
-    for (const field of ['name', 'phone', 'company', 'lang'] as const) {
+    for (const field of ['name', 'phone', 'company', 'lang', 'externalId', 'birthday'] as const) {
       const value = input[field];
       if (value !== undefined) contact[field] = value;
+    }
+    if (input.address) contact.address = { ...contact.address, ...input.address };
+    if (input.properties) contact.properties = { ...contact.properties, ...input.properties };
+    if (input.consentDetails) {
+      const byName = new Map((contact.consentDetails ?? []).map((c) => [c.consentName, c]));
+      for (const c of input.consentDetails) byName.set(c.consentName, c);
+      contact.consentDetails = [...byName.values()];
     }
     contact.tags = mergeTags(contact.tags, input.tags, input.removeTags);
     const optIn = nextOptIn(contact.optIn, input);
     if (optIn === 'pending' && contact.optIn !== 'pending') contact.doubleOptIn = input.doubleOptIn ?? {};
+    // Every request that asks for double opt-in of a contact not opted in yet sends a mail.
+    if (input.forceOptIn === true && input.useApiDoubleOptIn === true && contact.optIn !== 'opt-in') contact.doubleOptInMails += 1;
     this.setStatus(contact, optIn, now);
+    if (input.forcePhoneOptOut === true) contact.phoneOptIn = 'opt-out';
+    else if (input.forcePhoneOptIn === true) contact.phoneOptIn = 'opt-in';
+    // An e-mail change keeps the contact (and its id); refused silently when the new address is taken.
+    if (input.newEmail && input.newEmail !== contact.email && !this.contactsByEmail.has(input.newEmail)) {
+      this.contactsByEmail.delete(contact.email);
+      contact.previousEmails = [...(contact.previousEmails ?? []), contact.email];
+      contact.email = input.newEmail;
+      this.contactsByEmail.set(contact.email, contact);
+    }
     contact.updatedAt = now;
     return contact;
   }
@@ -151,7 +188,9 @@ export class AccountStore {
   }
 
   private create(email: string, owner: string, now: number): Contact {
-    const contact: Contact = { contactId: randomUUID(), email, owner, tags: [], optIn: 'unknown', createdAt: now, updatedAt: now };
+    const contact: Contact = {
+      contactId: randomUUID(), email, owner, tags: [], optIn: 'unknown', phoneOptIn: 'unknown', doubleOptInMails: 0, createdAt: now, updatedAt: now,
+    };
     this.contactsByEmail.set(email, contact);
     this.contactsById.set(contact.contactId, contact);
     return contact;

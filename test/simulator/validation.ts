@@ -21,10 +21,17 @@ export const EVENT_LIMITS = {
   value: 22,
 } as const;
 
-/** The conservative location rule that satisfies both published constraints (salesmanago-api.md §3.3). */
-export const LOCATION_PATTERN = /^[a-z_][a-z0-9_]{2,35}$/;
+/** The official plugin's location rule, mixed case (plugin 3.11.1 `Admin/Model/AdminModel.php:1031`). */
+export const LOCATION_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]{2,35}$/;
 
-const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+/**
+ * Event types the official code never sends without products or a value (SDK 3.8
+ * `Entity/Event/Event.php` isEmpty(), checked by `Services/ContactAndEventTransferService.php:90`):
+ * the simulator refuses them. Other types (VISIT, LOGIN, ...) carry neither by nature.
+ */
+export const NEEDS_CONTENT: readonly string[] = ['CART', 'PURCHASE'];
+
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$|^"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"$/;
 const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 export type JsonObject = Record<string, unknown>;
@@ -92,7 +99,7 @@ export function contactEventProblems(event: unknown, mode: 'add' | 'update'): st
   problems.push(...textProblems(event, 'shopDomain', EVENT_LIMITS.shopDomain));
   const location = event.location;
   if (location !== undefined && location !== null && (typeof location !== 'string' || !LOCATION_PATTERN.test(location))) {
-    problems.push('contactEvent.location must match ^[a-z_][a-z0-9_]{2,35}$');
+    problems.push('contactEvent.location must match ^[a-zA-Z_][a-zA-Z0-9_]{2,35}$');
   }
   const value = event.value;
   if (value !== undefined && value !== null) {
@@ -106,6 +113,12 @@ export function contactEventProblems(event: unknown, mode: 'add' | 'update'): st
     const n = Number(match[1]);
     if (n < 1 || n > EVENT_LIMITS.details) problems.push(`contactEvent.${key} is not allowed (detail1..detail20)`);
     else problems.push(...textProblems(event, key, EVENT_LIMITS.detail));
+  }
+  if (mode === 'add' && typeof type === 'string' && NEEDS_CONTENT.includes(type)) {
+    const products = typeof event.products === 'string' ? event.products.trim() : '';
+    const v = event.value;
+    const hasValue = v !== undefined && v !== null && v !== '' && Number(v) !== 0;
+    if (!products && !hasValue) problems.push(`contactEvent ${type} has neither products nor value`);
   }
   return problems;
 }

@@ -34,6 +34,7 @@ export function localWorkerVars(simulatorUrl: string): Record<string, string> {
     TAGS_NEWSLETTER: 'NEWSLETTER',
     TAGS_PURCHASE_LOGGED_IN: 'PURCHASE',
     TAGS_PURCHASE_GUEST: 'GUEST_PURCHASE',
+    TAGS_LOGIN: 'LOGIN',
     DOUBLE_OPT_IN: 'false',
     SALESMANAGO_TIMEOUT_MS: '2000',
     SHOPIFY_SHOP_DOMAIN: LOCAL_SHOPIFY_DOMAIN,

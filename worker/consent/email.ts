@@ -2,9 +2,7 @@
 // SALESmanago substitutes $email$ into the URL without documenting any encoding (salesmanago-api.md
 // §5), so a literal "+" reaches us as a space after query decoding, and "@" may arrive as "%40"
 // (even double-encoded). We undo both, trim and lower-case.
-import * as v from 'valibot';
-
-const EmailSchema = v.pipe(v.string(), v.maxLength(254), v.email());
+import { emailMessage, emailProblem } from '../contact/email.ts';
 
 export type ReadEmail =
   | { ok: true; email: string; asReceived: string }
@@ -24,6 +22,9 @@ export function readEmail(raw: string | null | undefined, field = 'email'): Read
   // Inside an address a space can only be a "+" that was decoded as form encoding.
   const asReceived = text.trim().replace(/ /g, '+');
   const email = asReceived.toLowerCase();
-  if (!v.safeParse(EmailSchema, email).success) return { ok: false, error: `${field} is not an e-mail address` };
+  // The same rule as the shop API and the beacons (worker/contact/email.ts): an address SALESmanago
+  // holds is never refused here, so its opt-out is never lost.
+  const problem = emailProblem(email);
+  if (problem !== null) return { ok: false, error: emailMessage(problem, `${field} is not an e-mail address`) };
   return { ok: true, email, asReceived };
 }

@@ -2,6 +2,7 @@
 // eventId of the first CART for 12 h and update that event on later cart changes; a Purchase closes
 // it. We do the same, server-side, so one shopping session is one CART event.
 import type { ContactRef } from '../salesmanago/types.ts';
+import type { AcceptedEvent } from './messages.ts';
 
 export const CART_OPEN_FOR_MS = 12 * 3600 * 1000;
 /**
@@ -53,8 +54,45 @@ export async function closeCarts(db: D1Database, keys: readonly string[]): Promi
 }
 
 /**
- * Carts for which the ledger already holds a newer cart change of the same visitor (queued, held or
- * delivered): sending them would cost a call, or worse, overwrite the newer state with an older one.
+ * Whether a cart change says what is in the cart. A Cart made from a visit to the cart page
+ * (data-cart-path) does not: it must never overwrite known contents. `products: []` does: emptied.
+ */
+export function contentsKnown(event: AcceptedEvent): boolean {
+  return Array.isArray(event.products);
+}
+
+/**
+ * Which of two cart changes of one visitor is newer: the shopper's clock, then the position in its
+ * beacon (two changes of one beacon often share a millisecond), then arrival. Never the event id
+ * (it starts with random digits). Same order in supersededCarts' SQL.
+ */
+export function cartOrder(a: AcceptedEvent, b: AcceptedEvent): number {
+  return a.occurredAt - b.occurredAt || (a.seq ?? 0) - (b.seq ?? 0) || a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** The newest change with known contents, or undefined when none says what is in the cart. */
+export function latestKnownCart<T extends { event: AcceptedEvent }>(group: readonly T[]): T | undefined {
+  let latest: T | undefined;
+  for (const item of group) {
+    if (contentsKnown(item.event) && (!latest || cartOrder(item.event, latest.event) > 0)) latest = item;
+  }
+  return latest;
+}
+
+/**
+ * An emptied cart is not sent: official code never sends an event with neither products nor value
+ * (SDK 3.8 `Entity/Event/Event.php:346-349`, checked by `Services/ContactAndEventTransferService.php:90`),
+ * and keeps the open CART eventId, so the next change updates the same event. We do the same.
+ */
+export function isEmptiedCart(event: AcceptedEvent): boolean {
+  return Array.isArray(event.products) && event.products.length === 0;
+}
+
+/**
+ * Carts for which the ledger already holds a newer cart change with known contents of the same
+ * visitor (queued, held or delivered): sending them would cost a call, or worse, overwrite the newer
+ * state with an older one. Newer as cartOrder says, read from the rows' payloads, so a beacon that
+ * arrives late (a retry, out of order) never wins over a newer one already accepted.
  */
 export async function supersededCarts(db: D1Database, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
@@ -64,7 +102,9 @@ export async function supersededCarts(db: D1Database, ids: readonly string[]): P
        WHERE d.id IN (SELECT value FROM json_each(?1)) AND d.visitor_id IS NOT NULL AND EXISTS (
          SELECT 1 FROM deliveries AS n
          WHERE n.visitor_id = d.visitor_id AND n.status IN ('queued', 'held', 'delivered')
-           AND n.type = 'cart' AND (n.accepted_at > d.accepted_at OR (n.accepted_at = d.accepted_at AND n.id > d.id)))`,
+           AND n.type = 'cart' AND n.id <> d.id AND json_type(n.payload, '$.event.products') = 'array'
+           AND (json_extract(n.payload, '$.event.occurredAt'), coalesce(json_extract(n.payload, '$.event.seq'), 0), n.accepted_at, n.id)
+             > (json_extract(d.payload, '$.event.occurredAt'), coalesce(json_extract(d.payload, '$.event.seq'), 0), d.accepted_at, d.id))`,
     )
     .bind(JSON.stringify(ids))
     .all<{ id: string }>();

@@ -51,9 +51,9 @@ describe('delivery of events and contacts', () => {
       contactExtEventType: 'PURCHASE',
       externalId: purchase.order!.orderId,
       products: 'sku-1',
-      description: `Purchase of order ${purchase.order!.orderId} (guest)`,
+      description: 'blik',
       location: 'sm_edge_demo',
-      details: { detail1: 'Kubek', detail2: '2', detail3: 'PLN', detail4: 'blik', detail5: 'courier', detail10: 'guest' },
+      details: { detail1: 'Kubek', detail2: purchase.order!.orderId, detail3: '2', detail5: 'courier', detail9: 'PLN', detail13: 'guest' },
     });
     const contact = await simContact(buyer);
     // The contact existed (with the purchase tags) before the event was stored for it.

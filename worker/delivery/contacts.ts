@@ -2,6 +2,8 @@
 // semantics of design.md (explicit subscribe / explicit unsubscribe / everything else "no-change",
 // which never opts anyone out). Pure functions, no I/O.
 import type { Config } from '../config.ts';
+import type { SalesmanagoError } from '../salesmanago/errors.ts';
+import { wantsDoubleOptIn } from '../salesmanago/payloads.ts';
 import type { ContactUpsert } from '../salesmanago/types.ts';
 import type { AcceptedContact, AcceptedEvent } from './messages.ts';
 
@@ -11,6 +13,8 @@ export interface ContactNeed {
   always: boolean;
   /** Unix ms, so that several needs of one contact in a batch merge in time order. */
   at: number;
+  /** Ledger id of the item whose subscribe this upsert carries (the key of its one DOI request). */
+  subscribeId?: string;
 }
 
 type ContactSettings = Pick<Config, 'tags' | 'doubleOptIn'>;
@@ -43,6 +47,12 @@ function details(from: { name?: string; phone?: string; company?: string; lang?:
 export function contactNeedOfEvent(event: AcceptedEvent, config: ContactSettings): ContactNeed | null {
   if (!event.email) return null;
   const base: ContactUpsert = { email: normaliseEmail(event.email), ...details(event), consent: 'no-change' };
+  // An order's buyer: the shop's customer id, address, birthday, properties.
+  const buyer = event.buyer;
+  if (buyer?.externalId) base.externalId = buyer.externalId;
+  if (buyer?.address) base.address = { ...buyer.address };
+  if (buyer?.birthday) base.birthday = buyer.birthday;
+  if (buyer?.properties && Object.keys(buyer.properties).length > 0) base.properties = { ...buyer.properties };
   const at = event.occurredAt;
   switch (event.type) {
     case 'purchase': {
@@ -50,15 +60,16 @@ export function contactNeedOfEvent(event: AcceptedEvent, config: ContactSettings
       return { upsert: withTags(base, tags), always: true, at };
     }
     case 'newsletter':
-      // A newsletter form is an explicit subscribe.
-      return { upsert: withTags(subscribeUpsert(base, config), config.tags.newsletter), always: true, at };
+      // A newsletter form is an explicit subscribe, of the e-mail pair only.
+      return { upsert: withTags(subscribeUpsert(base, config), config.tags.newsletter), always: true, at, subscribeId: event.id };
     case 'survey':
     case 'offer':
       // Forms carry name/phone/company worth updating; they say nothing about the newsletter.
       return { upsert: base, always: hasDetails(base), at };
     default:
-      // Login, return, cancellation, visit, cart: only make sure the contact exists.
-      return { upsert: base, always: false, at };
+      // Login, return, cancellation, visit, cart: only make sure the contact exists (a return or
+      // cancellation carrying buyer data updates it).
+      return { upsert: base, always: buyer !== undefined, at };
   }
 }
 
@@ -67,12 +78,27 @@ export function contactNeedOfShopContact(contact: AcceptedContact, config: Conta
   let upsert: ContactUpsert = { email: normaliseEmail(contact.email), ...details(contact), consent: 'no-change' };
   if (contact.newsletter === 'subscribe') upsert = subscribeUpsert(upsert, config);
   else if (contact.newsletter === 'unsubscribe') upsert = { ...upsert, consent: 'unsubscribe' };
+  if (contact.sms) upsert.phoneConsent = contact.sms;
+  if (contact.externalId) upsert.externalId = contact.externalId;
+  if (contact.address) upsert.address = { ...contact.address };
+  if (contact.birthday) upsert.birthday = contact.birthday;
+  if (contact.properties && Object.keys(contact.properties).length > 0) upsert.properties = { ...contact.properties };
+  if (contact.removeTags && contact.removeTags.length > 0) upsert.removeTags = [...contact.removeTags];
+  if (contact.consents && contact.consents.length > 0) upsert.consents = contact.consents.map((c) => ({ ...c }));
+  if (contact.previousEmail && normaliseEmail(contact.previousEmail) !== upsert.email) {
+    // SALESmanago's e-mail change: the old address in contact.email, the new one in newEmail
+    // (plugin 3.11.1 `WcContactModel::parseContact`, salesmanago-api.md §2.2).
+    upsert = { ...upsert, email: normaliseEmail(contact.previousEmail), newEmail: upsert.email };
+  }
   const tags = [
     ...(contact.trigger === 'registration' ? config.tags.registration : []),
+    ...(contact.trigger === 'login' ? config.tags.login : []),
     // A newsletter trigger or an explicit subscribe both mean "signed up for the newsletter".
     ...(contact.trigger === 'newsletter' || contact.newsletter === 'subscribe' ? config.tags.newsletter : []),
   ];
-  return { upsert: withTags(upsert, tags), always: true, at: contact.receivedAt };
+  const need: ContactNeed = { upsert: withTags(upsert, tags), always: true, at: contact.receivedAt };
+  if (contact.newsletter === 'subscribe') need.subscribeId = contact.id;
+  return need;
 }
 
 /** A contact that must exist before its events are sent, with nothing new to say about it. */
@@ -89,22 +115,83 @@ export function mergeContactNeeds(needs: ContactNeed[]): ContactNeed {
   const first = sorted[0];
   if (!first) throw new Error('mergeContactNeeds needs at least one need');
   let merged: ContactUpsert = { ...first.upsert };
+  let subscribeId = first.subscribeId;
   const tags = new Set<string>(first.upsert.tags ?? []);
-  for (const { upsert } of sorted.slice(1)) {
+  const removeTags = new Set<string>(first.upsert.removeTags ?? []);
+  for (const { upsert, subscribeId: sid } of sorted.slice(1)) {
     for (const t of upsert.tags ?? []) tags.add(t);
+    for (const t of upsert.removeTags ?? []) removeTags.add(t);
     merged = {
       ...merged,
       ...details(upsert),
+      ...extras(upsert),
       ...(upsert.consent !== 'no-change'
         ? { consent: upsert.consent, doubleOptIn: upsert.doubleOptIn }
         : {}),
+      ...(upsert.phoneConsent ? { phoneConsent: upsert.phoneConsent } : {}),
     };
+    if (upsert.consent !== 'no-change') subscribeId = sid;
     if (merged.consent !== 'subscribe' || !merged.doubleOptIn) delete merged.doubleOptIn;
   }
+  if (merged.consent !== 'subscribe') subscribeId = undefined;
   if (tags.size > 0) merged.tags = [...tags];
   else delete merged.tags;
+  const removed = [...removeTags].filter((t) => !tags.has(t));
+  if (removed.length > 0) merged.removeTags = removed;
+  else delete merged.removeTags;
   const last = sorted[sorted.length - 1] ?? first;
-  return { upsert: merged, always: sorted.some((n) => n.always), at: last.at };
+  const out: ContactNeed = { upsert: merged, always: sorted.some((n) => n.always), at: last.at };
+  if (subscribeId) out.subscribeId = subscribeId;
+  return out;
+}
+
+function extras(u: ContactUpsert): Partial<ContactUpsert> {
+  const out: Partial<ContactUpsert> = {};
+  for (const key of ['externalId', 'address', 'birthday', 'properties', 'newEmail', 'consents'] as const) {
+    if (u[key] !== undefined) Object.assign(out, { [key]: u[key] });
+  }
+  return out;
+}
+
+/**
+ * At most one double opt-in mail per subscribe, also when the call is retried. Before the upserts
+ * are sent, each subscribe under double opt-in claims its row in double_opt_ins (keyed by the ledger
+ * id of the item that subscribed). A subscribe that finds its row already claimed was sent before and
+ * may have reached SALESmanago (a timeout, a 5xx): it now goes without the DOI request (e-mail pair
+ * false/false, the rest of the contact as it is), so SALESmanago never sends a second mail.
+ * Answers the needs as they must be sent.
+ */
+export async function claimDoubleOptIns(db: D1Database, needs: ContactNeed[], now: number): Promise<ContactNeed[]> {
+  const asking = needs.filter((n) => n.subscribeId && wantsDoubleOptIn(n.upsert));
+  if (asking.length === 0) return needs;
+  const results = await db.batch(
+    asking.map((n) =>
+      db
+        .prepare('INSERT OR IGNORE INTO double_opt_ins (subscribe_id, email, requested_at) VALUES (?1, ?2, ?3)')
+        .bind(n.subscribeId, n.upsert.email, now),
+    ),
+  );
+  const again = new Set(asking.filter((_, i) => (results[i]?.meta.changes ?? 0) === 0));
+  return needs.map((n) => {
+    if (!again.has(n)) return n;
+    console.warn('double opt-in already requested for this subscribe: not asked again', n.subscribeId);
+    const upsert: ContactUpsert = { ...n.upsert, consent: 'no-change' };
+    delete upsert.doubleOptIn;
+    const out: ContactNeed = { ...n, upsert };
+    delete out.subscribeId;
+    return out;
+  });
+}
+
+/**
+ * A DOI upsert that certainly did not reach SALESmanago (refused: 4xx, 429, success:false) gives its
+ * claim back, so its retry asks for the mail again.
+ */
+export async function releaseDoubleOptIns(db: D1Database, needs: ContactNeed[], err: SalesmanagoError): Promise<void> {
+  if (err.maybeStored) return;
+  const ids = needs.filter((n) => n.subscribeId && wantsDoubleOptIn(n.upsert)).map((n) => n.subscribeId as string);
+  if (ids.length === 0) return;
+  await db.prepare('DELETE FROM double_opt_ins WHERE subscribe_id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids)).run();
 }
 
 function withTags(upsert: ContactUpsert, tags: string[]): ContactUpsert {

@@ -12,10 +12,12 @@ import { SalesmanagoError } from '../salesmanago/errors.ts';
 import { CHUNK_SIZE } from '../salesmanago/limits.ts';
 import type { ChunkResult, ContactRef, EventItem } from '../salesmanago/types.ts';
 import { retryDelay } from './backoff.ts';
-import { CART_SETTLE_S, cartKey, closeCarts, openCart, openCarts, supersededCarts, touchCart } from './carts.ts';
 import {
-  contactNeedOfEvent, contactNeedOfShopContact, mergeContactNeeds, normaliseEmail, plainContactNeed,
-  type ContactNeed,
+  CART_SETTLE_S, cartKey, closeCarts, isEmptiedCart, latestKnownCart, openCart, openCarts, supersededCarts, touchCart,
+} from './carts.ts';
+import {
+  claimDoubleOptIns, contactNeedOfEvent, contactNeedOfShopContact, mergeContactNeeds, normaliseEmail, plainContactNeed,
+  releaseDoubleOptIns, type ContactNeed,
 } from './contacts.ts';
 import {
   applyLinks, emailsOfContactIds, isIdentified, knownContacts, loadLinks, rememberContacts, resolveContact,
@@ -214,6 +216,10 @@ class Run {
     const wanted = [...needs.entries()]
       .map(([email, list]) => ({ email, need: mergeContactNeeds(list) }))
       .filter((x) => x.need.always || !known.has(x.email));
+    // At most one double opt-in mail per subscribe, also on retry (contacts.ts).
+    const claimed = await claimDoubleOptIns(this.#db, wanted.map((x) => x.need), this.#now());
+    wanted.forEach((x, i) => (x.need = claimed[i] ?? x.need));
+    const releases: Promise<void>[] = [];
 
     for (let start = 0; start < wanted.length; start += CHUNK_SIZE) {
       await this.#settle(
@@ -225,12 +231,14 @@ class Run {
           await rememberContacts(this.#db, value.contactIds, this.#now());
         },
         (xs, err) => {
+          releases.push(releaseDoubleOptIns(this.#db, xs.map((x) => x.need), err));
           for (const x of xs) {
             for (const item of dependents.get(x.email) ?? []) item.outcome = this.#failure(err, item, 'contact upsert');
           }
         },
       );
     }
+    await Promise.all(releases);
   }
 
   async sendEvents(all: WorkItem[]): Promise<void> {
@@ -298,7 +306,12 @@ class Run {
 
   /** Several cart changes of one contact in one batch become one call carrying the latest cart. */
   async #sendCart(key: string, group: (WorkItem & { event: AcceptedEvent; ref: ContactRef })[], openId: string | undefined) {
-    const latest = group.reduce((a, b) => (b.event.occurredAt >= a.event.occurredAt ? b : a));
+    const latest = latestKnownCart(group);
+    // A cart-page visit (contents unknown) never overwrites known contents; an emptied cart is not sent (carts.ts).
+    if (!latest || isEmptiedCart(latest.event)) {
+      await this.#delivered(group.map((item) => ({ item })));
+      return;
+    }
     const event = toContactEvent(latest.event, this.#ctx);
     const settleAll = (outcomeOf: (item: WorkItem) => Outcome) => {
       for (const item of group) item.outcome = outcomeOf(item);

@@ -47,43 +47,46 @@ describe('mapping table', () => {
     }
   });
 
-  it('order events: externalId = order id, value, products, numbered details, description', () => {
+  it('order events: the plugin layout (description = payment method, details 1-9), then ours', () => {
     const purchase = toContactEvent(order('purchase'), ctx);
     expect(purchase).toMatchObject({
       contactExtEventType: 'PURCHASE',
       externalId: '123',
       value: 129.9,
       products: 'sku-1,sku-2',
-      description: 'Purchase of order 123 (guest)',
+      description: 'blik',
       shopDomain: 'sklep.example.pl',
     });
-    expect(purchase.details).toEqual(['Kubek,Talerz', '2,1', 'PLN', 'blik', 'courier', 'pl', undefined, undefined, undefined, 'guest']);
+    expect(purchase.details).toEqual([
+      'Kubek,Talerz', '123', '2/1', undefined, 'courier', undefined, undefined, 'pl', 'PLN', undefined, undefined, undefined, 'guest',
+    ]);
     expect(DETAILS[0]).toMatch(/names/);
-    expect(DETAILS[1]).toMatch(/quantities/);
-    expect(DETAILS[2]).toMatch(/currency/);
-    expect(DETAILS[3]).toMatch(/payment/);
+    expect(DETAILS[1]).toMatch(/order/);
+    expect(DETAILS[2]).toMatch(/quantities/);
     expect(DETAILS[4]).toMatch(/shipping/);
-    expect(DETAILS[5]).toMatch(/language/);
+    expect(DETAILS[7]).toMatch(/language/);
+    expect(DETAILS[8]).toMatch(/currency/);
 
     const loggedIn = toContactEvent(order('purchase', { order: { orderId: '124', loggedIn: true } }), ctx);
     expect(loggedIn.description).toBe('Purchase of order 124 (logged-in customer)');
-    expect(loggedIn.details?.[9]).toBe('logged-in');
+    expect(loggedIn.details?.[12]).toBe('logged-in');
 
+    // RETURN and CANCELLATION: the plain order id, as the plugin; the return id is detail12.
     const ret = toContactEvent(order('return'), ctx);
-    expect(ret).toMatchObject({ contactExtEventType: 'RETURN', externalId: '123/R7', description: 'Return R7 of order 123' });
-    expect(ret.details?.[8]).toBe('R7');
+    expect(ret).toMatchObject({ contactExtEventType: 'RETURN', externalId: '123', description: 'Return R7 of order 123' });
+    expect(ret.details?.[11]).toBe('R7');
     const cancel = toContactEvent(order('cancellation'), ctx);
     expect(cancel).toMatchObject({ contactExtEventType: 'CANCELLATION', externalId: '123', description: 'Cancellation of order 123' });
   });
 
   it('browser events: externalId = event id, description from page or message, shop domain from the URL', () => {
-    const visit = toContactEvent(event('visit', { url: 'https://www.sklep.example.pl/kubki?x=1', title: 'Kubki' }), ctx);
+    const visit = toContactEvent(event('visit', { url: 'https://www.sklep.example.pl/kubki?id=1', title: 'Kubki' }), ctx);
     expect(visit).toMatchObject({
       externalId: 'ev-visit-12345678',
-      description: 'Kubki (https://www.sklep.example.pl/kubki?x=1)',
+      description: 'Kubki (https://www.sklep.example.pl/kubki?id=1)',
       shopDomain: 'www.sklep.example.pl',
     });
-    expect(visit.details?.[6]).toBe('https://www.sklep.example.pl/kubki?x=1');
+    expect(visit.details?.[9]).toBe('https://www.sklep.example.pl/kubki?id=1');
     expect(visit.value).toBeUndefined();
 
     const survey = toContactEvent(event('survey', { message: 'Czy wysyłacie do Czech?', url: 'https://sklep.example.pl/kontakt' }), ctx);
@@ -94,9 +97,11 @@ describe('mapping table', () => {
 
     const cart = toContactEvent(event('cart', { products: [{ id: 'a', quantity: 2, price: 10 }, { id: 'b', quantity: 1, price: 5.5 }] }), ctx);
     expect(cart).toMatchObject({ contactExtEventType: 'CART', products: 'a,b', value: 25.5, description: 'Cart: 3 items' });
-    const emptied = toContactEvent(event('cart', { products: [] }), ctx);
-    expect(emptied.value).toBe(0);
-    expect(emptied.products).toBeUndefined();
+    expect(cart.details?.[2]).toBe('2/1');
+    // The plugin's CART description is the cart's URL.
+    expect(toContactEvent(event('cart', { url: 'https://sklep.example.pl/koszyk', products: [{ id: 'a', quantity: 1 }] }), ctx).description).toBe(
+      'https://sklep.example.pl/koszyk',
+    );
   });
 });
 

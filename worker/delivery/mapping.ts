@@ -2,6 +2,7 @@
 // the README ("Mapping to SALESmanago"): change both together. Pure functions, no I/O.
 import type { ContactEvent, ContactExtEventType } from '../salesmanago/types.ts';
 import type { AcceptedEvent, EventKind, ProductLine } from './messages.ts';
+import { shareableUrl } from './urls.ts';
 
 export const EVENT_TYPE_OF: Readonly<Record<EventKind, ContactExtEventType>> = {
   visit: 'VISIT',
@@ -16,16 +17,24 @@ export const EVENT_TYPE_OF: Readonly<Record<EventKind, ContactExtEventType>> = {
 };
 
 /**
- * The fixed meaning of detail1..detail10 (SALESmanago allows 20 of 255 characters each).
- * A detail that does not apply to an event is simply not sent; the numbers never shift.
+ * The fixed meaning of detail1..detail13 (SALESmanago allows 20 of 255 characters each). 1-9 are the
+ * official WooCommerce plugin's layout, so automations and templates written for it keep working
+ * (plugin 3.11.1 `salesmanago/src/Includes/Helper.php:186-196` for orders,
+ * `Frontend/Plugins/Wc/WcEventModel.php:76-88, 162-166` for carts, language and currency); 10-13 are
+ * what the plugin lacks. A detail that does not apply to an event is simply not sent; the numbers
+ * never shift. detail4 (customer note) and detail6/detail7 (variant ids, SKUs) are the plugin's, and
+ * not sent: the shop API carries no such field.
  */
 export const DETAILS = [
   'product names, comma-joined (same order as products)',
-  'quantities, comma-joined (same order as products)',
-  'currency (ISO 4217)',
-  'payment method',
+  'order id (the plugin: order key)',
+  'quantities, "/"-joined (same order as products)',
+  'customer note (not sent)',
   'shipping method',
+  'other product identifiers (not sent)',
+  'other product identifiers (not sent)',
   'language',
+  'currency (ISO 4217)',
   'page URL',
   'referrer',
   'return id',
@@ -41,7 +50,15 @@ export interface MappingContext {
 
 export const ORDER_KINDS: ReadonlySet<EventKind> = new Set(['purchase', 'return', 'cancellation']);
 
-export function toContactEvent(event: AcceptedEvent, ctx: MappingContext): ContactEvent {
+export function toContactEvent(original: AcceptedEvent, ctx: MappingContext): ContactEvent {
+  // Form text in query strings never reaches SALESmanago (urls.ts).
+  const event: AcceptedEvent = { ...original };
+  const url = shareableUrl(original.url);
+  const referrer = shareableUrl(original.referrer);
+  if (url) event.url = url;
+  else delete event.url;
+  if (referrer) event.referrer = referrer;
+  else delete event.referrer;
   const products = event.products ?? [];
   const order = ORDER_KINDS.has(event.type) ? event.order : undefined;
   const out: ContactEvent = {
@@ -53,18 +70,20 @@ export function toContactEvent(event: AcceptedEvent, ctx: MappingContext): Conta
   if (products.length > 0) out.products = products.map((p) => p.id).join(',');
   const value = event.value ?? productsValue(products);
   if (value !== undefined) out.value = value;
-  else if (event.type === 'cart') out.value = 0; // an emptied cart is a cart worth 0
   if (ctx.location) out.location = ctx.location;
   const domain = shopDomain(event.url, ctx.shopDomains);
   if (domain) out.shopDomain = domain;
 
   const details: (string | undefined)[] = [
     joined(products.map((p) => p.name ?? '')),
-    joined(products.map((p) => String(p.quantity))),
-    present(event.currency?.toUpperCase()),
-    present(order?.paymentMethod),
+    present(order?.orderId),
+    joined(products.map((p) => String(p.quantity)), '/'),
+    undefined,
     present(order?.shippingMethod),
+    undefined,
+    undefined,
     present(event.lang),
+    present(event.currency?.toUpperCase()),
     present(event.url),
     present(event.referrer),
     present(order?.returnId),
@@ -75,11 +94,14 @@ export function toContactEvent(event: AcceptedEvent, ctx: MappingContext): Conta
   return out;
 }
 
-/** Order events: the order id (a return: "<orderId>/<returnId>"); browser events: our event id. */
+/**
+ * Order events (returns and cancellations too): the plain order id, as the plugin sends
+ * (`Includes/Helper.php:195`); our own dedupe stays keyed by the ledger id, which holds the return id.
+ * Browser events: our event id.
+ */
 export function externalId(event: AcceptedEvent): string {
   const order = event.order;
   if (!order || !ORDER_KINDS.has(event.type)) return event.id;
-  if (event.type === 'return' && order.returnId) return `${order.orderId}/${order.returnId}`;
   return order.orderId;
 }
 
@@ -88,14 +110,18 @@ export function describe(event: AcceptedEvent): string {
   const page = pageOf(event);
   switch (event.type) {
     case 'purchase':
-      return `Purchase of order ${order?.orderId ?? '?'} (${order?.loggedIn ? 'logged-in customer' : 'guest'})`;
+      // The plugin's description is the payment method (`Includes/Helper.php:188`).
+      return present(order?.paymentMethod) ?? `Purchase of order ${order?.orderId ?? '?'} (${order?.loggedIn ? 'logged-in customer' : 'guest'})`;
     case 'return':
       return `Return ${order?.returnId ? `${order.returnId} ` : ''}of order ${order?.orderId ?? '?'}`;
     case 'cancellation':
       return `Cancellation of order ${order?.orderId ?? '?'}`;
     case 'cart': {
+      // The plugin's description is the cart (recovery) URL (`WcEventModel.php:162`): here the page.
+      const url = present(event.url);
+      if (url) return url;
       const n = (event.products ?? []).reduce((sum, p) => sum + p.quantity, 0);
-      return `Cart: ${n} item${n === 1 ? '' : 's'}${page ? ` on ${page}` : ''}`;
+      return `Cart: ${n} item${n === 1 ? '' : 's'}`;
     }
     case 'visit':
       return page ?? 'Visit';
@@ -136,8 +162,8 @@ function productsValue(products: ProductLine[]): number | undefined {
   return Math.round(products.reduce((sum, p) => sum + p.quantity * (p.price ?? 0), 0) * 100) / 100;
 }
 
-function joined(values: string[]): string | undefined {
-  return values.some((v) => v !== '') ? values.join(',') : undefined;
+function joined(values: string[], separator = ','): string | undefined {
+  return values.some((v) => v !== '') ? values.join(separator) : undefined;
 }
 
 function present(value: string | undefined): string | undefined {

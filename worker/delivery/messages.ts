@@ -20,6 +20,8 @@ export interface AcceptedEvent {
   source: 'browser' | 'shop';
   /** Unix ms when it happened (client clock for browser events, occurredAt for shop events). */
   occurredAt: number;
+  /** Position in its beacon (browser events): orders changes that share a millisecond. */
+  seq?: number;
   receivedAt: number;
   visitorId?: string;
   /** SALESmanago contactId from the smclient cookie. */
@@ -45,6 +47,8 @@ export interface AcceptedEvent {
     paymentMethod?: string;
     shippingMethod?: string;
   };
+  /** Shop order events: the buyer's contact data, upserted with the order. */
+  buyer?: Pick<AcceptedContact, 'externalId' | 'address' | 'birthday' | 'properties'>;
 }
 
 /** A contact posted by the shop server. */
@@ -58,6 +62,18 @@ export interface AcceptedContact {
   lang?: string;
   newsletter?: 'subscribe' | 'unsubscribe';
   trigger?: 'registration' | 'newsletter' | 'login' | 'update';
+  /** Mobile marketing consent: the phone pair alone. */
+  sms?: 'subscribe' | 'unsubscribe';
+  /** The shop's customer id. */
+  externalId?: string;
+  address?: { street?: string; zipCode?: string; city?: string; country?: string };
+  /** YYYY-MM-DD. */
+  birthday?: string;
+  properties?: Record<string, string>;
+  removeTags?: string[];
+  /** The address before an e-mail change (`email` is the new one). */
+  previousEmail?: string;
+  consents?: { name: string; accepted: boolean; at: number }[];
 }
 
 /** A consent change to push to SHOP_WEBHOOK_URL. */

@@ -46,7 +46,7 @@ export async function acceptBeacon(
   const { receivedAt } = options;
   const nowS = Math.floor(receivedAt / 1000);
   const accepted = await Promise.all(
-    beacon.events.map(async (e: BeaconEvent): Promise<AcceptedEvent[]> => {
+    beacon.events.map(async (e: BeaconEvent, seq: number): Promise<AcceptedEvent[]> => {
       const event: AcceptedEvent = {
         id: beaconEventId(beacon.visitor, e.i),
         type: e.k,
@@ -54,6 +54,7 @@ export async function acceptBeacon(
         occurredAt: eventTime(e.t, receivedAt),
         receivedAt,
         visitorId: beacon.visitor,
+        seq,
       };
       if (beacon.contactId) event.contactId = beacon.contactId;
       const url = present(e.u), title = present(e.h), referrer = present(e.r);

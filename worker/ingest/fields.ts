@@ -1,5 +1,6 @@
 // Field schemas shared by the browser beacon and the shop API, with messages that say what is expected.
 import * as v from 'valibot';
+import { emailMessage, emailProblem } from '../contact/email.ts';
 
 /** Free text from a program (shop server): refused when too long. */
 export const text = (max: number) =>
@@ -23,15 +24,16 @@ export const identifier = (max: number) =>
     v.check((s) => !LONE_SURROGATE.test(s) && !s.includes('\u0000'), 'must be valid text (no unpaired surrogates or NUL)'),
   );
 
-// rfcEmail, not email: valibot's email() refuses real addresses such as o'brien@example.com. A dot in
-// the domain is required on top, since SALESmanago has no use for an address at a bare host name.
+/** The one e-mail rule (worker/contact/email.ts), as a field: trimmed, lower-cased, the problem named. */
 export const email = v.pipe(
   v.string('must be a string'),
   v.trim(),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const problem = emailProblem(dataset.value);
+    if (problem !== null) addIssue({ message: emailMessage(problem) });
+  }),
   v.toLowerCase(),
-  v.maxLength(254, 'must be at most 254 characters'),
-  v.rfcEmail('must be a valid e-mail address'),
-  v.regex(/@[^@]+\.[^@.]+$/, 'must be a valid e-mail address'),
 );
 
 export const amount = v.pipe(v.number('must be a number'), v.finite('must be a finite number'));

@@ -13,6 +13,50 @@ const occurredAt = v.pipe(
   v.check((ms) => Number.isFinite(ms), 'must be a real date and time'),
 );
 
+// Contact fields beyond the basics (SDK `Model/ContactModel.php:171-208` sends them). Limits where
+// SALESmanago documents none are safe lengths, listed in README "Shop server API".
+const CONTACT_LIMITS = { externalId: 255, street: 255, zipCode: 32, city: 128, country: 64, propertyName: 255, propertyValue: 255, properties: 50, tags: 100, tag: 255, consents: 20 } as const;
+
+const birthday = v.pipe(
+  v.string('must be a date string YYYY-MM-DD'),
+  v.trim(),
+  v.isoDate('must be a date YYYY-MM-DD, e.g. 1990-05-21'),
+  v.check((s) => {
+    const ms = Date.parse(`${s}T00:00:00Z`);
+    return Number.isFinite(ms) && new Date(ms).toISOString().startsWith(s) && s >= '1900-01-01' && ms <= Date.now();
+  }, 'must be a real date between 1900-01-01 and today'),
+);
+
+const tagNames = v.pipe(
+  v.array(text(CONTACT_LIMITS.tag), 'must be an array of tag names'),
+  v.maxLength(CONTACT_LIMITS.tags, `must contain at most ${CONTACT_LIMITS.tags} tags`),
+);
+
+const address = v.nullish(
+  v.object(
+    {
+      street: v.nullish(text(CONTACT_LIMITS.street)),
+      zipCode: v.nullish(text(CONTACT_LIMITS.zipCode)),
+      city: v.nullish(text(CONTACT_LIMITS.city)),
+      country: v.nullish(text(CONTACT_LIMITS.country)),
+    },
+    'must be an object {street, zipCode, city, country}',
+  ),
+);
+
+const properties = v.nullish(
+  v.pipe(
+    v.unknown(),
+    v.check((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'must be an object of string values'),
+    v.record(
+      v.pipe(v.string(), v.trim(), v.minLength(1, 'property names must not be empty'), v.maxLength(CONTACT_LIMITS.propertyName, `property names must be at most ${CONTACT_LIMITS.propertyName} characters`)),
+      v.pipe(v.string('property values must be strings'), v.maxLength(CONTACT_LIMITS.propertyValue, `property values must be at most ${CONTACT_LIMITS.propertyValue} characters`)),
+      'must be an object of string values',
+    ),
+    v.check((r) => Object.keys(r).length <= CONTACT_LIMITS.properties, `must have at most ${CONTACT_LIMITS.properties} properties`),
+  ),
+);
+
 const order = {
   orderId: identifier(128),
   email,
@@ -26,6 +70,11 @@ const order = {
   occurredAt,
   paymentMethod: v.nullish(text(100)),
   shippingMethod: v.nullish(text(100)),
+  // The buyer's contact data, upserted with the order (the shop's customer id, billing address...).
+  customerId: v.nullish(identifier(CONTACT_LIMITS.externalId)),
+  address,
+  birthday: v.nullish(birthday),
+  properties,
 };
 
 export const shopEventSchema = v.variant(
@@ -45,8 +94,32 @@ export const shopContactSchema = v.object({
   company: v.nullish(text(200)),
   lang: order.lang,
   newsletter: v.nullish(v.picklist(['subscribe', 'unsubscribe'], 'must be "subscribe" or "unsubscribe"')),
+  /** Mobile (SMS) marketing consent: the phone pair only, independent of the newsletter. */
+  sms: v.nullish(v.picklist(['subscribe', 'unsubscribe'], 'must be "subscribe" or "unsubscribe"')),
   trigger: v.nullish(
     v.picklist(['registration', 'newsletter', 'login', 'update'], 'must be one of registration, newsletter, login, update'),
+  ),
+  externalId: v.nullish(identifier(CONTACT_LIMITS.externalId)),
+  address,
+  birthday: v.nullish(birthday),
+  properties,
+  removeTags: v.nullish(tagNames),
+  previousEmail: v.nullish(email),
+  consents: v.nullish(
+    v.pipe(
+      v.array(
+        v.object(
+          {
+            name: v.pipe(text(255), v.minLength(1, 'must not be empty')),
+            accepted: v.boolean('must be true or false'),
+            at: occurredAt,
+          },
+          'must be an object {name, accepted, at}',
+        ),
+        'must be an array of {name, accepted, at}',
+      ),
+      v.maxLength(CONTACT_LIMITS.consents, `must contain at most ${CONTACT_LIMITS.consents} consents`),
+    ),
   ),
 });
 

@@ -48,7 +48,19 @@ export function acceptShopEvent(input: ShopEventInput, receivedAt: number): Acce
       ...optional('paymentMethod', input.paymentMethod),
       ...optional('shippingMethod', input.shippingMethod),
     },
+    ...optional('buyer', buyerOf(input)),
   };
+}
+
+/** The buyer's contact data of an order (customerId is the shop's customer id, SALESmanago's externalId). */
+function buyerOf(input: ShopEventInput): AcceptedEvent['buyer'] {
+  const buyer: NonNullable<AcceptedEvent['buyer']> = {
+    ...optional('externalId', input.customerId),
+    ...optional('address', input.address ? definedOnly(input.address) : undefined),
+    ...optional('birthday', input.birthday),
+    ...optional('properties', input.properties),
+  };
+  return Object.keys(buyer).length > 0 ? buyer : undefined;
 }
 
 /** A contact is not deduplicated: each post is a new upsert (the latest data wins in SALESmanago). */
@@ -63,5 +75,18 @@ export function acceptShopContact(input: ShopContactInput, receivedAt: number, i
     ...optional('lang', input.lang),
     ...optional('newsletter', input.newsletter),
     ...optional('trigger', input.trigger),
+    // The complete contact (issue 9): passed through as validated by shopContactSchema.
+    ...optional('sms', input.sms),
+    ...optional('externalId', input.externalId),
+    ...optional('address', input.address ? definedOnly(input.address) : undefined),
+    ...optional('birthday', input.birthday),
+    ...optional('properties', input.properties),
+    ...optional('removeTags', input.removeTags),
+    ...optional('previousEmail', input.previousEmail),
+    ...optional('consents', input.consents),
   };
+}
+
+function definedOnly<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], null | undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== null && x !== undefined && x !== '')) as never;
 }

@@ -94,7 +94,8 @@ describe('POST /api/v1/events', () => {
     const first = await signedPost('/api/v1/events', input);
     expect(first.status).toBe(202);
     const send = vi.spyOn(env.EVENTS, 'sendBatch');
-    const again = await signedPost('/api/v1/events', { ...input, value: 1 });
+    // The same content again (a different value is a conflict: order-conflict.test.ts).
+    const again = await signedPost('/api/v1/events', { ...input, email: 'KLIENT@example.com' });
     expect(again).toEqual({ status: 200, body: { id: first.body.id, status: 'duplicate' } });
     expect(send).not.toHaveBeenCalled();
     // A cancellation of the same order is another event.

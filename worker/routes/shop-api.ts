@@ -11,6 +11,7 @@ import { verifyShopSignature } from '../identity/signature.ts';
 import { enqueue, MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
 import { describeIssues } from '../ingest/problems.ts';
 import { ledgerUnavailable, readJson } from '../ingest/request.ts';
+import { orderConflicts, recordConflicts } from '../ingest/order-conflict.ts';
 import { acceptShopContact, acceptShopEvent } from '../ingest/shop.ts';
 import { recordShopConsent } from '../ingest/shop-consent.ts';
 import { shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
@@ -45,6 +46,14 @@ shopApi.post('/events', limit(MAX_SHOP_BODY_BYTES), verifyShopSignature, async (
   if (bytes > MAX_MESSAGE_BYTES) return c.json({ error: `body: ${tooLarge(bytes)}` }, 413);
   try {
     const [outcome] = (await enqueue(c.env, [message], { now: receivedAt })).outcomes;
+    if (outcome?.status === 'duplicate') {
+      // Same order, other content: the first version stands and the shop learns what differs.
+      const [fields = []] = await orderConflicts(c.env.LEDGER, [message.event]);
+      if (fields.length > 0) {
+        await recordConflicts(c.env.LEDGER, [{ id: outcome.id, fields }], receivedAt);
+        return c.json({ id: outcome.id, status: 'conflict', fields }, 409);
+      }
+    }
     return c.json(outcome, outcome?.status === 'duplicate' ? 200 : 202);
   } catch (err) {
     return ledgerUnavailable(c, err);
@@ -89,7 +98,16 @@ shopApi.post('/batch', limit(MAX_BATCH_BODY_BYTES), verifyShopSignature, async (
   try {
     const { outcomes } = await enqueue(c.env, messages, { now: receivedAt });
     for (const m of messages) if (m.kind === 'contact') await recordShopConsent(c.env.CONSENTS, m.contact);
-    return c.json({ items: outcomes }, outcomes.some((o) => o.status === 'queued') ? 202 : 200);
+    // Same order, other content: the first version stands and the item says what differs.
+    const reposted = messages.flatMap((m, i) => (m.kind === 'event' && outcomes[i]?.status === 'duplicate' ? [{ i, event: m.event }] : []));
+    const conflicts = await orderConflicts(c.env.LEDGER, reposted.map((r) => r.event));
+    const items: { id: string; status: string; fields?: string[] }[] = [...outcomes];
+    reposted.forEach((r, k) => {
+      const fields = conflicts[k] ?? [];
+      if (fields.length > 0) items[r.i] = { id: outcomes[r.i]!.id, status: 'conflict', fields };
+    });
+    await recordConflicts(c.env.LEDGER, items.flatMap((i) => (i.fields ? [{ id: i.id, fields: i.fields }] : [])), receivedAt);
+    return c.json({ items }, outcomes.some((o) => o.status === 'queued') ? 202 : 200);
   } catch (err) {
     return ledgerUnavailable(c, err);
   }

@@ -287,14 +287,14 @@ describe('events', () => {
     const since = await lastSeq();
     const results = await client.batchAddEvents(items);
     expect(results).toEqual([
-      { start: 0, end: 400, truncations: [], ok: true, value: { created: 400, failed: [] } },
-      { start: 400, end: 800, truncations: [], ok: true, value: { created: 400, failed: [] } },
+      { start: 0, end: 400, truncations: [], ok: true, value: { created: 400, failed: [], failedAmount: 0, unnamedFailures: 0 } },
+      { start: 400, end: 800, truncations: [], ok: true, value: { created: 400, failed: [], failedAmount: 0, unnamedFailures: 0 } },
       {
         start: 800,
         end: 900,
         truncations: [{ field: 'description', from: 2100, to: 2048, kind: 'shortened', item: 850 }],
         ok: true,
-        value: { created: 100, failed: [] },
+        value: { created: 100, failed: [], failedAmount: 0, unnamedFailures: 0 },
       },
     ]);
     const batchCalls = (await simCalls(since)).filter((c) => c.path === PATHS.batchAddEvents && c.ok);
@@ -324,7 +324,7 @@ describe('events', () => {
       [800, 820, false],
     ]);
     const [first, second, third] = results;
-    expect(first?.ok && first.value).toEqual({ created: 399, failed: ['unknown-contact-id'] });
+    expect(first?.ok && first.value).toEqual({ created: 399, failed: ['unknown-contact-id'], failedAmount: 1, unnamedFailures: 0 });
     expect(second?.ok === false && second.error.kind).toBe('transient');
     expect(second?.ok === false && second.error.messages[0]).toMatch(/network error/);
     // The third chunk held a bad type: refused before sending, naming the item.

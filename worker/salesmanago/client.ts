@@ -3,12 +3,23 @@
 import { authFields } from './auth.ts';
 import { kindOfRejection, kindOfStatus, parseRetryAfter, redact, SalesmanagoError } from './errors.ts';
 import { CHUNK_SIZE } from './limits.ts';
-import { contactEventBody, contactRefFields, normaliseEmail, upsertDetail } from './payloads.ts';
+import { contactEventBody, contactRefFields, doubleOptInFields, normaliseEmail, upsertDetail, wantsDoubleOptIn } from './payloads.ts';
 import type { ContactEventBody, ContactRefFields, UpsertDetail } from './payloads.ts';
 import type { ChunkResult, ContactEvent, ContactUpsert, EventItem, SalesmanagoConfig, Truncation } from './types.ts';
 
 export { SalesmanagoError } from './errors.ts';
 export type { ChunkResult } from './types.ts';
+
+/** What a batch of events did, as the reply says it (SDK reads createdAmount, failedAmount, failedContacts). */
+export interface BatchEventsReply {
+  created: number;
+  /** Contacts (e-mail or contactId, as sent) whose events were not created. */
+  failed: string[];
+  /** failedAmount as answered (or failed.length when missing). */
+  failedAmount: number;
+  /** Failures counted by failedAmount that failedContacts does not name. */
+  unnamedFailures: number;
+}
 
 export const PATHS = {
   upsert: '/api/contact/upsert',
@@ -31,32 +42,66 @@ export class SalesmanagoClient {
     this.#fetch = fetcher ?? ((input, init) => fetch(input, init));
   }
 
+  /**
+   * One contact. A subscribe under API double opt-in carries useApiDoubleOptIn, doubleOptInEmailId and
+   * doubleOptInLanguage at the top level, as the SDK's single upsert does (SDK 3.8
+   * `Model/ContactModel.php:256-264`); any other single upsert carries none of them.
+   */
   async upsertContact(c: ContactUpsert): Promise<{ contactId: string; truncations: Truncation[] }> {
     const { body, truncations } = upsertDetail(c, this.#config.owner);
-    const contactId = await this.#call(PATHS.upsert, body, 'contactId', (r) => nonEmpty(r.contactId));
+    const doi = doubleOptInFields(c);
+    const contactId = await this.#call(PATHS.upsert, doi ? { ...body, ...doi } : body, 'contactId', (r) => nonEmpty(r.contactId) ?? '');
     return { contactId, truncations };
   }
 
+  /**
+   * Many contacts. Every batchupsert carries a top-level `useApiDoubleOptIn: false` and no double
+   * opt-in key in its items, as the SDK's batch export does (SDK 3.8 `Services/ExportService.php:57-60`):
+   * SALESmanago never mails from a batch. A subscribe that needs double opt-in goes as its own single
+   * upsert instead (a chunk of one item). Chunks keep the caller's order, so [start, end) ranges stay
+   * contiguous.
+   */
   async batchUpsertContacts(
     cs: ContactUpsert[],
   ): Promise<ChunkResult<{ contactIds: Record<string, string> }>[]> {
-    return this.#chunked(cs, (chunk, start) => {
-      const details: UpsertDetail[] = [];
-      const truncations: Truncation[] = [];
-      chunk.forEach((c, i) => {
-        const fitted = upsertDetail(c, this.#config.owner);
-        details.push(fitted.body);
-        for (const t of fitted.truncations) truncations.push({ ...t, item: start + i });
+    const results: ChunkResult<{ contactIds: Record<string, string> }>[] = [];
+    let start = 0;
+    while (start < cs.length) {
+      const first = cs[start]!;
+      if (wantsDoubleOptIn(first)) {
+        try {
+          const { contactId, truncations } = await this.upsertContact(first);
+          const contactIds: Record<string, string> = contactId ? { [normaliseEmail(first.email)]: contactId } : {};
+          results.push({ start, end: start + 1, truncations, ok: true, value: { contactIds } });
+        } catch (err) {
+          results.push({ start, end: start + 1, truncations: [], ok: false, error: asSalesmanagoError(err) });
+        }
+        start += 1;
+        continue;
+      }
+      let end = start;
+      while (end < cs.length && end - start < CHUNK_SIZE && !wantsDoubleOptIn(cs[end]!)) end += 1;
+      const offset = start;
+      const run = await this.#chunked(cs.slice(start, end), (chunk, at) => {
+        const details: UpsertDetail[] = [];
+        const truncations: Truncation[] = [];
+        chunk.forEach((c, i) => {
+          const fitted = upsertDetail(c, this.#config.owner);
+          details.push(fitted.body);
+          for (const t of fitted.truncations) truncations.push({ ...t, item: offset + at + i });
+        });
+        return {
+          truncations,
+          run: () =>
+            this.#call(PATHS.batchUpsert, { useApiDoubleOptIn: false, upsertDetails: details }, 'contactIds', (r) => ({
+              contactIds: emailMap(r.contactIds) ?? {},
+            })),
+        };
       });
-      return {
-        truncations,
-        run: () =>
-          this.#call(PATHS.batchUpsert, { upsertDetails: details }, 'contactIds', (r) => {
-            const contactIds = emailMap(r.contactIds);
-            return contactIds ? { contactIds } : undefined;
-          }),
-      };
-    });
+      for (const r of run) results.push({ ...r, start: r.start + offset, end: r.end + offset });
+      start = end;
+    }
+    return results;
   }
 
   async addEvent(item: EventItem): Promise<{ eventId: string; truncations: Truncation[] }> {
@@ -65,18 +110,25 @@ export class SalesmanagoClient {
       PATHS.addEvent,
       { ...contactRefFields(item.contact), contactEvent: body },
       'eventId',
-      (r) => nonEmpty(r.eventId),
+      (r) => nonEmpty(r.eventId) ?? '',
     );
     return { eventId, truncations };
   }
 
   async updateEvent(eventId: string, event: ContactEvent): Promise<{ eventId: string; truncations: Truncation[] }> {
+    // An event stored without an id in the reply cannot be updated: the caller then adds a new one.
+    if (!eventId) throw new SalesmanagoError('permanent', ['no eventId to update'], { path: PATHS.updateEvent });
     const { body, truncations } = contactEventBody(event, eventId);
-    const id = await this.#call(PATHS.updateEvent, { contactEvent: body }, 'eventId', (r) => nonEmpty(r.eventId));
+    const id = await this.#call(PATHS.updateEvent, { contactEvent: body }, 'eventId', (r) => nonEmpty(r.eventId) ?? eventId);
     return { eventId: id, truncations };
   }
 
-  async batchAddEvents(items: EventItem[]): Promise<ChunkResult<{ created: number; failed: string[] }>[]> {
+  /**
+   * Events in chunks of 400. The reply's `failedContacts` names the contacts whose events were not
+   * created; only those items are failures. `failedAmount` is cross-checked: failures it counts that
+   * no name explains are reported in `unnamedFailures` (and logged), never turned into a failed chunk.
+   */
+  async batchAddEvents(items: EventItem[]): Promise<ChunkResult<BatchEventsReply>[]> {
     return this.#chunked(items, (chunk, start) => {
       const events: (ContactRefFields & { contactEvent: ContactEventBody })[] = [];
       const truncations: Truncation[] = [];
@@ -99,19 +151,16 @@ export class SalesmanagoClient {
       return {
         truncations,
         run: () =>
-          this.#call(PATHS.batchAddEvents, { events }, 'createdAmount', (r) => {
-            if (typeof r.createdAmount !== 'number') return undefined;
-            const failed = Array.isArray(r.failedContacts) ? r.failedContacts.map(failedName) : [];
-            return { created: r.createdAmount, failed };
-          }),
+          this.#call(PATHS.batchAddEvents, { events }, 'createdAmount', (r) => batchEventsReply(r, events.length)),
       };
     });
   }
 
   /** A harmless authenticated call: proves endpoint, client ID, secret and owner work together. */
   async hasContact(email: string): Promise<boolean> {
+    // success:true is the proof; `result` says whether the contact exists, else a contactId does.
     return this.#call(PATHS.hasContact, { email: normaliseEmail(email) }, 'result', (r) =>
-      typeof r.result === 'boolean' ? r.result : undefined,
+      typeof r.result === 'boolean' ? r.result : nonEmpty(r.contactId) !== undefined,
     );
   }
 
@@ -136,30 +185,50 @@ export class SalesmanagoClient {
     return results;
   }
 
-  async #call<T>(path: string, body: object, expected: string, pick: (reply: Reply) => T | undefined): Promise<T> {
+  async #call<T>(path: string, body: object, expected: string, pick: (reply: Reply) => T): Promise<T> {
     const config = this.#config;
     const auth = await authFields(config);
     const secrets = [config.apiSecret, auth.sha];
     const clean = (text: string) => redact(text, secrets);
     const signal = AbortSignal.timeout(config.timeoutMs);
+    const payload = JSON.stringify({ ...auth, owner: config.owner, ...body });
 
+    let url = config.endpoint + path;
     let res: Response;
     let text: string;
-    try {
-      res = await this.#fetch(config.endpoint + path, {
-        method: 'POST',
-        headers: { Accept: 'application/json', 'Content-Type': 'application/json;charset=UTF-8' },
-        body: JSON.stringify({ ...auth, owner: config.owner, ...body }),
-        signal,
-        // A POST that is redirected comes back as a GET elsewhere: report the wrong endpoint instead.
-        redirect: 'manual',
-      });
-      text = await res.text();
-    } catch (err) {
-      if (signal.aborted) {
-        throw new SalesmanagoError('transient', [`no answer within ${config.timeoutMs} ms (timeout)`], { path });
+    for (let redirects = 0; ; redirects += 1) {
+      try {
+        res = await this.#fetch(url, {
+          method: 'POST',
+          headers: { Accept: 'application/json', 'Content-Type': 'application/json;charset=UTF-8' },
+          body: payload,
+          signal,
+          // Followed by hand below: fetch would turn a 301/302/303 POST into a GET elsewhere.
+          redirect: 'manual',
+        });
+        text = await res.text();
+      } catch (err) {
+        if (signal.aborted) {
+          // SALESmanago may have stored it and answered late (the official SDK waits 30 s and does
+          // not retry a timeout: `Helper/ConnectionClients/cURLClient.php:14-17`).
+          throw new SalesmanagoError('transient', [`no answer within ${config.timeoutMs} ms (timeout)`], { path, maybeStored: true });
+        }
+        const said = clean(errorText(err));
+        // Only a connection that was never made is certainly not processed.
+        const neverSent = /refused|ENOTFOUND|getaddrinfo|DNS|resolve/i.test(said);
+        throw new SalesmanagoError('transient', [`network error: ${said}`], { path, maybeStored: !neverSent });
       }
-      throw new SalesmanagoError('transient', [`network error: ${clean(errorText(err))}`], { path });
+      const location = res.headers.get('Location');
+      // 307/308 keep the method and body (RFC 9110 §15.4.8-9): followed once, to where it points.
+      if ((res.status === 307 || res.status === 308) && location && redirects === 0) {
+        try {
+          url = new URL(location, url).toString();
+          continue;
+        } catch {
+          // an unreadable Location: reported below as any other redirect
+        }
+      }
+      break;
     }
 
     const status = res.status;
@@ -172,27 +241,42 @@ export class SalesmanagoClient {
         status,
         path,
         ...(retryAfterS !== undefined ? { retryAfterS } : {}),
+        // A 5xx may come from a proxy after SALESmanago stored the request; 408 and 429 were refused.
+        maybeStored: status >= 500,
       });
     }
     if (status >= 300) {
+      // Transient, not permanent: a moved endpoint is a set-up problem the setup page shows
+      // (the message says what to change); nothing is lost meanwhile.
       const location = res.headers.get('Location');
       throw new SalesmanagoError(
-        'permanent',
-        [`the endpoint redirects${location ? ` to ${location}` : ''}: set SALESMANAGO_ENDPOINT to the final address`],
+        'transient',
+        [`the endpoint redirects${location ? ` to ${clean(location)}` : ''}: set SALESMANAGO_ENDPOINT to the final address`],
         { status, path },
       );
     }
-    if (!reply) throw new SalesmanagoError('transient', ['malformed reply: not a JSON object'], { status, path });
+    if (!reply) throw new SalesmanagoError('transient', ['malformed reply: not a JSON object'], { status, path, maybeStored: true });
     if (reply.success !== true) {
       const said = messages.length > 0 ? messages : ['success is not true and no message was given'];
       throw new SalesmanagoError(kindOfRejection(said), said, { status, path });
     }
-    const value = pick(reply);
-    if (value === undefined) {
-      throw new SalesmanagoError('transient', [`malformed reply: no ${expected}`], { status, path });
-    }
-    return value;
+    // success:true means stored, whatever else the reply lacks (the plugin reads no more either):
+    // never re-send it. A missing field is an oddity worth a log line, not a failure.
+    if (reply[expected] === undefined) console.warn(`SALESmanago ${path}: success without ${expected}`);
+    return pick(reply);
   }
+}
+
+/** A batch events reply read as the SDK does, tolerant of missing counts. */
+function batchEventsReply(r: Reply, sent: number): BatchEventsReply {
+  const failed = Array.isArray(r.failedContacts) ? r.failedContacts.map(failedName) : [];
+  const failedAmount = typeof r.failedAmount === 'number' ? r.failedAmount : failed.length;
+  const created = typeof r.createdAmount === 'number' ? r.createdAmount : Math.max(0, sent - failedAmount);
+  const unnamedFailures = Math.max(0, failedAmount - failed.length);
+  if (unnamedFailures > 0) {
+    console.warn(`SALESmanago batch events: failedAmount ${failedAmount} but ${failed.length} failedContacts named`);
+  }
+  return { created, failed, failedAmount, unnamedFailures };
 }
 
 function parseObject(text: string): Reply | null {

@@ -12,11 +12,18 @@ export class SalesmanagoError extends Error {
   retryAfterS?: number;
   /** The API path called, e.g. /api/contact/upsert. */
   path?: string;
+  /**
+   * True when SALESmanago may have stored the request although we got no success answer: a timeout,
+   * a connection lost after sending, a 5xx or an unreadable reply. A retry of such a call may
+   * duplicate what it sends (events, a double opt-in mail). False: it was certainly not processed
+   * (refused before or by SALESmanago: 4xx, 429, success:false, a redirect).
+   */
+  maybeStored: boolean;
 
   constructor(
     kind: FailureKind,
     messages: string[],
-    details: { status?: number; retryAfterS?: number; path?: string } = {},
+    details: { status?: number; retryAfterS?: number; path?: string; maybeStored?: boolean } = {},
   ) {
     const where = details.path ? `SALESmanago ${details.path}` : 'SALESmanago';
     const status = details.status !== undefined ? ` (HTTP ${details.status})` : '';
@@ -27,6 +34,7 @@ export class SalesmanagoError extends Error {
     if (details.status !== undefined) this.status = details.status;
     if (details.retryAfterS !== undefined) this.retryAfterS = details.retryAfterS;
     if (details.path !== undefined) this.path = details.path;
+    this.maybeStored = details.maybeStored ?? false;
   }
 }
 

@@ -16,8 +16,11 @@ export const LIMITS = {
 /** Batch size: the official plugin exports 400 items per request; no documented maximum exists. */
 export const CHUNK_SIZE = 400;
 
-/** The conservative location rule that satisfies both documented constraints (§3.3). */
-export const LOCATION_RULE = /^[a-z_][a-z0-9_]{2,35}$/;
+/**
+ * The official plugin's location rule: a letter or "_", then letters, digits or "_", 3 to 36
+ * characters, mixed case (plugin 3.11.1 `salesmanago/src/Admin/Model/AdminModel.php:1031`).
+ */
+export const LOCATION_RULE = /^[a-zA-Z_][a-zA-Z0-9_]{2,35}$/;
 
 /** A date below this is taken as Unix seconds (1e12 ms is September 2001). */
 export const SECONDS_BELOW = 1e12;

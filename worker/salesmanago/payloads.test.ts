@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { authFields, newApiKey, sha1Hex } from './auth.ts';
 import { kindOfRejection, kindOfStatus, parseRetryAfter, redact, SalesmanagoError } from './errors.ts';
 import { cutText, fitProducts } from './limits.ts';
-import { contactEventBody, contactRefFields, normaliseTags, upsertDetail } from './payloads.ts';
+import { contactEventBody, contactRefFields, doubleOptInFields, normaliseTags, upsertDetail } from './payloads.ts';
 import type { ContactEvent, Truncation } from './types.ts';
 
 const OWNER = 'owner@shop.test';
@@ -43,46 +43,92 @@ describe('auth', () => {
 describe('upsert detail: consent flags', () => {
   const base = { email: '  Jan.Kowalski@Example.PL ', consent: 'no-change' as const };
 
-  it('subscribe opts in e-mail and phone, with double opt-in only when asked', () => {
-    expect(upsertDetail({ ...base, consent: 'subscribe' }, OWNER).body).toEqual({
+  it('a newsletter subscribe sets the e-mail pair only, never the phone pair, and no DOI key', () => {
+    const body = upsertDetail({ ...base, consent: 'subscribe', doubleOptIn: { emailId: 'tpl-1', language: 'PL' } }, OWNER).body;
+    expect(body).toEqual({
       owner: OWNER,
       contact: { email: 'jan.kowalski@example.pl' },
       forceOptIn: true,
       forceOptOut: false,
-      forcePhoneOptIn: true,
+      forcePhoneOptIn: false,
       forcePhoneOptOut: false,
-      useApiDoubleOptIn: false,
     });
-    const doi = upsertDetail(
-      { ...base, consent: 'subscribe', doubleOptIn: { emailId: 'tpl-1', language: 'PL' } },
-      OWNER,
-    ).body;
-    expect(doi).toMatchObject({ forceOptIn: true, useApiDoubleOptIn: true, doubleOptInEmailId: 'tpl-1', doubleOptInLanguage: 'PL' });
   });
 
-  it('unsubscribe opts out e-mail and phone and never carries double opt-in', () => {
-    const body = upsertDetail({ ...base, consent: 'unsubscribe', doubleOptIn: { emailId: 'tpl-1' } }, OWNER).body;
-    expect(body).toMatchObject({
+  it('double opt-in fields exist only for a subscribe that asks for it, top-level for a single upsert', () => {
+    expect(doubleOptInFields({ ...base, consent: 'subscribe', doubleOptIn: { emailId: 'tpl-1', language: 'PL' } })).toEqual({
+      useApiDoubleOptIn: true,
+      doubleOptInEmailId: 'tpl-1',
+      doubleOptInLanguage: 'PL',
+    });
+    expect(doubleOptInFields({ ...base, consent: 'subscribe' })).toBeNull();
+    expect(doubleOptInFields({ ...base, consent: 'unsubscribe', doubleOptIn: { emailId: 'tpl-1' } })).toBeNull();
+    expect(doubleOptInFields({ ...base, doubleOptIn: { emailId: 'tpl-1' } })).toBeNull();
+  });
+
+  it('an unsubscribe sets the e-mail pair only, unless the phone pair is asked for too', () => {
+    expect(upsertDetail({ ...base, consent: 'unsubscribe' }, OWNER).body).toMatchObject({
       forceOptIn: false,
       forceOptOut: true,
       forcePhoneOptIn: false,
-      forcePhoneOptOut: true,
-      useApiDoubleOptIn: false,
+      forcePhoneOptOut: false,
     });
-    expect(body).not.toHaveProperty('doubleOptInEmailId');
-    expect(body).not.toHaveProperty('doubleOptInLanguage');
+    expect(upsertDetail({ ...base, consent: 'unsubscribe', phoneConsent: 'unsubscribe' }, OWNER).body).toMatchObject({
+      forceOptOut: true,
+      forcePhoneOptOut: true,
+    });
+  });
+
+  it('sms consent sets the phone pair alone', () => {
+    expect(upsertDetail({ ...base, phoneConsent: 'subscribe' }, OWNER).body).toMatchObject({
+      forceOptIn: false,
+      forceOptOut: false,
+      forcePhoneOptIn: true,
+      forcePhoneOptOut: false,
+    });
+    expect(upsertDetail({ ...base, phoneConsent: 'unsubscribe' }, OWNER).body).toMatchObject({
+      forceOptIn: false,
+      forceOptOut: false,
+      forcePhoneOptIn: false,
+      forcePhoneOptOut: true,
+    });
   });
 
   it('no-change sends all four flags false and no double opt-in', () => {
     const body = upsertDetail({ ...base, doubleOptIn: { emailId: 'tpl-1', language: 'EN' } }, OWNER).body;
+    expect(body).toMatchObject({ forceOptIn: false, forceOptOut: false, forcePhoneOptIn: false, forcePhoneOptOut: false });
+    expect(Object.keys(body).filter((k) => /doubleoptin/i.test(k))).toEqual([]);
+  });
+
+  it('sends the complete contact as the SDK does: address, birthday, externalId, properties, removeTags, newEmail, consentDetails', () => {
+    const { body, truncations } = upsertDetail(
+      {
+        ...base,
+        externalId: 'cust-7',
+        address: { street: 'Długa 1', zipCode: '00-001', city: 'Warszawa', country: 'pl' },
+        birthday: '1990-05-21',
+        properties: { segment: 'vip' },
+        tags: ['a'],
+        removeTags: ['old tag', 'A'],
+        newEmail: 'New@Example.PL',
+        consents: [{ name: 'GDPR_MARKETING', accepted: true, at: MS }],
+      },
+      OWNER,
+    );
     expect(body).toMatchObject({
-      forceOptIn: false,
-      forceOptOut: false,
-      forcePhoneOptIn: false,
-      forcePhoneOptOut: false,
-      useApiDoubleOptIn: false,
+      contact: {
+        email: 'jan.kowalski@example.pl',
+        externalId: 'cust-7',
+        address: { streetAddress: 'Długa 1', zipCode: '00-001', city: 'Warszawa', country: 'pl' },
+      },
+      birthday: '19900521',
+      properties: { segment: 'vip' },
+      tags: ['A'],
+      removeTags: ['OLD_TAG'],
+      newEmail: 'new@example.pl',
+      consentDetails: [{ consentName: 'GDPR_MARKETING', consentAccept: true, agreementDate: MS, optOut: false }],
     });
-    expect(Object.keys(body).filter((k) => k.startsWith('doubleOptIn'))).toEqual([]);
+    expect(truncations).toEqual([]);
   });
 
   it('normalises tags, language and optional contact fields', () => {

@@ -7,16 +7,32 @@ import type { ContactEvent, ContactRef, ContactUpsert, Truncation } from './type
 
 export interface UpsertDetail {
   owner: string;
-  contact: { email: string; name?: string; phone?: string; company?: string };
+  contact: {
+    email: string;
+    name?: string;
+    phone?: string;
+    company?: string;
+    externalId?: string;
+    address?: { streetAddress?: string; zipCode?: string; city?: string; country?: string };
+  };
   forceOptIn: boolean;
   forceOptOut: boolean;
   forcePhoneOptIn: boolean;
   forcePhoneOptOut: boolean;
-  useApiDoubleOptIn: boolean;
+  tags?: string[];
+  removeTags?: string[];
+  lang?: string;
+  birthday?: string;
+  properties?: Record<string, string>;
+  newEmail?: string;
+  consentDetails?: { consentName: string; consentAccept: boolean; agreementDate: number; optOut: boolean }[];
+}
+
+/** The API double opt-in fields: only ever at the top level of a single /api/contact/upsert. */
+export interface DoubleOptInFields {
+  useApiDoubleOptIn: true;
   doubleOptInEmailId?: string;
   doubleOptInLanguage?: string;
-  tags?: string[];
-  lang?: string;
 }
 
 /** The wire `contactEvent`: our ContactEvent with detail1..detail20 flattened, plus eventId on update. */
@@ -54,8 +70,11 @@ function present(value: string | undefined): string | undefined {
 }
 
 /**
- * The upsert detail for one contact. Consent flags are always all four, explicitly: "no-change"
- * sends them all false, which leaves an existing contact's status as it is (never an opt-out).
+ * The upsert detail for one contact (a single upsert's body, or one batch `upsertDetails` item), never
+ * with double opt-in fields: doubleOptInFields() adds those to a single upsert. The e-mail pair follows
+ * `consent` and the phone pair `phoneConsent`, each on its own, as the SDK's separate newsletter and
+ * mobile options do (SDK 3.8 `Model/ContactModel.php:232-250`). Both pairs are always sent: false/false
+ * leaves an existing contact's status as it is.
  */
 export function upsertDetail(c: ContactUpsert, owner: string): Fitted<UpsertDetail> {
   const truncations: Truncation[] = [];
@@ -63,39 +82,78 @@ export function upsertDetail(c: ContactUpsert, owner: string): Fitted<UpsertDeta
   const name = present(c.name);
   const phone = present(c.phone);
   const company = present(c.company);
+  const externalId = present(c.externalId);
   if (name) contact.name = name;
   if (phone) contact.phone = phone;
   if (company) contact.company = company;
+  if (externalId) contact.externalId = externalId;
+  if (c.address) {
+    // SDK `Entity/Contact/Address.php`: streetAddress, zipCode, city, country.
+    const address: NonNullable<UpsertDetail['contact']['address']> = {};
+    const street = present(c.address.street), zipCode = present(c.address.zipCode);
+    const city = present(c.address.city), country = present(c.address.country);
+    if (street) address.streetAddress = street;
+    if (zipCode) address.zipCode = zipCode;
+    if (city) address.city = city;
+    if (country) address.country = country;
+    if (Object.keys(address).length > 0) contact.address = address;
+  }
 
-  const subscribe = c.consent === 'subscribe';
-  const unsubscribe = c.consent === 'unsubscribe';
   const body: UpsertDetail = {
     owner,
     contact,
-    forceOptIn: subscribe,
-    forceOptOut: unsubscribe,
-    forcePhoneOptIn: subscribe,
-    forcePhoneOptOut: unsubscribe,
-    useApiDoubleOptIn: false,
+    forceOptIn: c.consent === 'subscribe',
+    forceOptOut: c.consent === 'unsubscribe',
+    forcePhoneOptIn: c.phoneConsent === 'subscribe',
+    forcePhoneOptOut: c.phoneConsent === 'unsubscribe',
   };
-  // Double opt-in parameters only ever travel with a subscribe.
-  if (subscribe && c.doubleOptIn) {
-    body.useApiDoubleOptIn = true;
-    const emailId = present(c.doubleOptIn.emailId);
-    const language = present(c.doubleOptIn.language);
-    if (emailId) body.doubleOptInEmailId = emailId;
-    if (language) body.doubleOptInLanguage = language;
-  }
 
   const tags = normaliseTags(c.tags ?? []);
   if (tags.length > 0) body.tags = tags;
+  const removeTags = normaliseTags(c.removeTags ?? []).filter((t) => !tags.includes(t));
+  if (removeTags.length > 0) body.removeTags = removeTags;
 
   if (c.lang !== undefined && c.lang.trim() !== '') {
     const lang = normaliseLang(c.lang);
     if (lang) body.lang = lang;
     else truncations.push({ field: 'lang', from: c.lang.length, to: 0, kind: 'dropped' });
   }
+  // SDK `Entity/Contact/Contact.php` setBirthday: sent as Ymd.
+  const birthday = /^(\d{4})-(\d{2})-(\d{2})$/.exec(c.birthday?.trim() ?? '');
+  if (birthday) body.birthday = `${birthday[1]}${birthday[2]}${birthday[3]}`;
+  else if (c.birthday) truncations.push({ field: 'birthday', from: c.birthday.length, to: 0, kind: 'dropped' });
+  if (c.properties && Object.keys(c.properties).length > 0) body.properties = { ...c.properties };
+  const newEmail = present(c.newEmail);
+  if (newEmail && normaliseEmail(newEmail) !== contact.email) body.newEmail = normaliseEmail(newEmail);
+  if (c.consents && c.consents.length > 0) {
+    // SDK `Entity/Consent.php`: consentName, consentAccept, agreementDate, optOut.
+    body.consentDetails = c.consents.map((x) => ({
+      consentName: x.name,
+      consentAccept: x.accepted,
+      agreementDate: x.at,
+      optOut: !x.accepted,
+    }));
+  }
   return { body, truncations };
+}
+
+/** Whether this upsert asks SALESmanago to send a double opt-in mail. */
+export function wantsDoubleOptIn(c: ContactUpsert): boolean {
+  return c.consent === 'subscribe' && c.doubleOptIn !== undefined;
+}
+
+/**
+ * The top-level double opt-in fields of a single upsert that subscribes under API double opt-in (SDK
+ * 3.8 `Model/ContactModel.php:256-264`); null otherwise, and the body then carries none of them.
+ */
+export function doubleOptInFields(c: ContactUpsert): DoubleOptInFields | null {
+  if (!wantsDoubleOptIn(c)) return null;
+  const out: DoubleOptInFields = { useApiDoubleOptIn: true };
+  const emailId = present(c.doubleOptIn?.emailId);
+  const language = present(c.doubleOptIn?.language);
+  if (emailId) out.doubleOptInEmailId = emailId;
+  if (language) out.doubleOptInLanguage = language;
+  return out;
 }
 
 export function contactRefFields(ref: ContactRef): ContactRefFields {

@@ -16,12 +16,28 @@ export interface SalesmanagoConfig {
   clientId: string;
   apiSecret: string;
   owner: string;
-  /** Per-request timeout (AbortSignal). */
+  /** Per-request timeout (AbortSignal); 30 s by default, as the official SDK (README "The SALESmanago side"). */
   timeoutMs: number;
 }
 
-/** Newsletter intent. "no-change" sends every force flag false: it never opts anyone out. */
+/** Newsletter (e-mail pair) intent. "no-change" sends the pair false/false: it never opts anyone out. */
 export type ConsentIntent = 'subscribe' | 'unsubscribe' | 'no-change';
+
+/** A postal address (SDK `Entity/Contact/Address.php`: streetAddress, zipCode, city, country). */
+export interface ContactAddress {
+  street?: string;
+  zipCode?: string;
+  city?: string;
+  country?: string;
+}
+
+/** A named (GDPR) consent, sent as one `consentDetails` entry (SDK `Entity/Consent.php`). */
+export interface NamedConsent {
+  name: string;
+  accepted: boolean;
+  /** Unix ms of the agreement. */
+  at: number;
+}
 
 export interface ContactUpsert {
   email: string;
@@ -31,9 +47,26 @@ export interface ContactUpsert {
   /** Two-letter language, sent upper-case. */
   lang?: string;
   tags?: string[];
+  /** The e-mail pair (forceOptIn/forceOptOut). */
   consent: ConsentIntent;
-  /** Used only when consent is "subscribe" (API double opt-in). */
+  /** The phone pair (forcePhoneOptIn/forcePhoneOptOut); absent: false/false, no change. */
+  phoneConsent?: 'subscribe' | 'unsubscribe';
+  /** Used only when consent is "subscribe" (API double opt-in): the upsert then goes alone. */
   doubleOptIn?: { emailId?: string; language?: string };
+  /** The shop's customer id (contact.externalId). */
+  externalId?: string;
+  address?: ContactAddress;
+  /** YYYY-MM-DD; sent as SALESmanago's YYYYMMDD. */
+  birthday?: string;
+  /** Custom details (contact properties), string values. */
+  properties?: Record<string, string>;
+  removeTags?: string[];
+  /**
+   * An e-mail change: `email` is then the OLD address and this the new one (SALESmanago's `newEmail`),
+   * so the contact keeps its history instead of a second contact being created.
+   */
+  newEmail?: string;
+  consents?: NamedConsent[];
 }
 
 /** Who an event belongs to: an e-mail, or a SALESmanago contactId (the smclient cookie). */

@@ -1,4 +1,6 @@
 // Delivery figures for the setup page, from the ledger (table deliveries, migration 0001).
+import { latestConflicts, type ConflictSeen } from '../ingest/order-conflict.ts';
+
 export const FIGURE_STATUSES = ['delivered', 'queued', 'held', 'failed', 'dead', 'expired'] as const;
 export type FigureStatus = (typeof FIGURE_STATUSES)[number];
 
@@ -7,6 +9,8 @@ export interface DeliveryFigures {
   accepted: number;
   byStatus: Record<FigureStatus, number>;
   lastErrors: { id: string; type: string; status: string; error: string; at: number }[];
+  /** Orders re-posted with other content (409 conflict), newest first. */
+  conflicts: ConflictSeen[];
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -39,5 +43,5 @@ export async function deliveryFigures(db: D1Database, now: number, windowMs = DA
     error: String(row.last_error),
     at: Number(row.updated_at),
   }));
-  return { accepted, byStatus, lastErrors };
+  return { accepted, byStatus, lastErrors, conflicts: await latestConflicts(db) };
 }

@@ -275,6 +275,22 @@ export function DeliverySection({ view }: { view: SetupView }) {
           ) : (
             <p class="muted">{t.noErrors}</p>
           )}
+          {figures.conflicts.length > 0 && (
+            <>
+              <p class="warn"><b>{t.orderConflicts}</b></p>
+              <table id="order-conflicts">
+                <tbody>
+                  {figures.conflicts.map((x) => (
+                    <tr>
+                      <td>{formatTime(x.at)}</td>
+                      <td><code>{x.id}</code></td>
+                      <td>{x.fields.join(', ')} ({x.reposts}×)</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
         </>
       )}
       <dl>
