@@ -14,7 +14,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function queued(): { events: () => AcceptedEvent[]; contacts: () => (AcceptedContact & { sms?: string })[] } {
+function queued(): { events: () => AcceptedEvent[]; contacts: () => AcceptedContact[] } {
   const spy = vi.spyOn(env.EVENTS, 'sendBatch');
   const items = () => spy.mock.calls.flatMap(([batch]) => [...batch].flatMap((m) => itemsOf(m.body as QueueMessage)));
   return {

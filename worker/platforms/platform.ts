@@ -23,16 +23,11 @@ export interface RefundDraft {
   occurredAt: string;
 }
 
-export type SmsIntent = 'subscribe' | 'unsubscribe';
+export type ConsentChoice = 'subscribe' | 'unsubscribe';
 
 export interface ContactDraft {
+  /** The shop API's own contact shape: a platform's e-mail and mobile consent ride in `newsletter` and `sms`. */
   contact: v.InferInput<typeof shopContactSchema>;
-  /**
-   * Mobile marketing consent stated by the platform. The shop contact shape has no field for it in
-   * this branch; it is carried on the accepted contact as `sms` (the name the conformance work gives
-   * it) so that delivery can map it to SALESmanago's phone opt-in/opt-out pair.
-   */
-  sms?: SmsIntent;
 }
 
 export type Mapped =

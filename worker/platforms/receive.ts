@@ -9,7 +9,7 @@
 import * as v from 'valibot';
 import { readConfig } from '../config.ts';
 import type { Env } from '../env.ts';
-import type { AcceptedContact, AcceptedEvent, ItemMessage } from '../delivery/messages.ts';
+import type { AcceptedEvent, ItemMessage } from '../delivery/messages.ts';
 import { enqueue, MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
 import { describeIssues } from '../ingest/problems.ts';
 import { acceptShopContact, acceptShopEvent, shopEventId } from '../ingest/shop.ts';
@@ -17,7 +17,7 @@ import { recordShopConsent } from '../ingest/shop-consent.ts';
 import { shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 import { toHex } from '../identity/hmac.ts';
 import { recordDelivery, UNAUTHENTICATED_ID, wasSettled, type DeliveryOutcome } from './deliveries.ts';
-import type { EventDraft, Platform, RefundDraft, SmsIntent, WebhookHeaders } from './platform.ts';
+import type { EventDraft, Platform, RefundDraft, ConsentChoice, WebhookHeaders } from './platform.ts';
 import { checkWebhookSignature } from './signature.ts';
 
 export type WebhookStatus = 200 | 400 | 401 | 403 | 413 | 422 | 503;
@@ -27,9 +27,6 @@ export interface WebhookAnswer {
   body: Record<string, unknown>;
   headers?: Record<string, string>;
 }
-
-/** The contact as queued: the shop contact plus the platform's mobile marketing choice, if stated. */
-export type PlatformContact = AcceptedContact & { sms?: SmsIntent };
 
 const MAX_DELIVERY_ID = 200;
 
@@ -183,9 +180,7 @@ export async function receiveWebhook(
       const contact = v.safeParse(shopContactSchema, draft.contact);
       if (!contact.success) throw new Refusal(422, `contact: ${describeIssues(contact.issues)}`);
       // A deterministic id: the same delivery can never queue its contact twice, even when two copies race.
-      const accepted: PlatformContact = acceptShopContact(contact.output, receivedAt, `c:${platform.name}:${deliveryId}:${i}`);
-      if (draft.sms) accepted.sms = draft.sms;
-      messages.push({ kind: 'contact', contact: accepted });
+      messages.push({ kind: 'contact', contact: acceptShopContact(contact.output, receivedAt, `c:${platform.name}:${deliveryId}:${i}`) });
     });
     for (const m of messages) {
       const size = messageBytes(m);

@@ -47,7 +47,11 @@ describe('status sequences with repeated deliveries, at the simulator', () => {
     const events = await simEventsOf([email.toLowerCase()]);
     expect(count(events, 'PURCHASE')).toBe(1);
     expect(count(events, 'RETURN')).toBe(2);
-    expect(events.filter((e) => e.contactExtEventType === 'RETURN').map((e) => e.externalId).sort()).toEqual([`${base.id}/9001`, `${base.id}/9002`]);
+    // RETURN carries the plain order id as externalId, as the official plugin sends it; the refund id
+    // tells the two apart (and keys our own dedupe).
+    const returns = events.filter((e) => e.contactExtEventType === 'RETURN');
+    expect(returns.map((e) => e.externalId)).toEqual([String(base.id), String(base.id)]);
+    expect(returns.map((e) => e.description).sort()).toEqual([`Return 9001 of order ${base.id}`, `Return 9002 of order ${base.id}`]);
     expect(count(events, 'CANCELLATION')).toBe(0);
   });
 

@@ -2,7 +2,7 @@
 // payload of each topic is the Admin REST resource (order, refund, customer). Headers: X-Shopify-Topic,
 // X-Shopify-Hmac-Sha256 (base64 HMAC-SHA256 of the raw body), X-Shopify-Shop-Domain, X-Shopify-Webhook-Id.
 import * as v from 'valibot';
-import { clip, fullName, ignored, type ContactDraft, type EventDraft, type Mapped, type Platform, type RefundDraft, type SmsIntent } from './platform.ts';
+import { clip, fullName, ignored, type ContactDraft, type EventDraft, type Mapped, type Platform, type RefundDraft, type ConsentChoice } from './platform.ts';
 import { money, optionalText, platformId } from './payload-fields.ts';
 
 const consent = v.nullish(v.looseObject({ state: v.nullish(v.string('must be a string')) }));
@@ -149,7 +149,7 @@ export function mapShopifyRefund(refund: ShopifyRefund, receivedAt: number): Map
   return { kind: 'items', events: [], refunds: [draft], contacts: [], notes: [] };
 }
 
-function intent(state: string | null | undefined): SmsIntent | undefined {
+function intent(state: string | null | undefined): ConsentChoice | undefined {
   // Only a stated choice changes consent; not_subscribed, pending, redacted, invalid change nothing.
   if (state === 'subscribed') return 'subscribe';
   if (state === 'unsubscribed') return 'unsubscribe';
@@ -171,9 +171,9 @@ export function mapShopifyCustomer(c: ShopifyCustomer, topic: string): Mapped {
       ...(phone ? { phone } : {}),
       ...(company ? { company } : {}),
       ...(newsletter ? { newsletter } : {}),
+      ...(sms ? { sms } : {}),
       trigger: topic === 'customers/create' ? 'registration' : 'update',
     },
-    ...(sms ? { sms } : {}),
   };
   return { kind: 'items', events: [], refunds: [], contacts: [contact], notes: [] };
 }

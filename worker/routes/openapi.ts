@@ -11,6 +11,7 @@ import { Hono } from 'hono';
 import type * as v from 'valibot';
 import type { AppEnv } from '../env.ts';
 import { SIGNATURE_HEADER, SIGNATURE_WINDOW_S } from '../identity/signature.ts';
+import { email } from '../ingest/fields.ts';
 import { MAX_BATCH_ITEMS, shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 import { PLATFORMS } from '../platforms/index.ts';
 import { MAX_HOOK_BODY_BYTES } from './hooks.ts';
@@ -49,6 +50,8 @@ function identifierLimits(schema: Node, found = new Map<Node, number>()): Map<No
 export function jsonSchemaOf(schema: Schema): JsonSchema {
   const limits = identifierLimits(schema as unknown as Node);
   const overrideSchema: ConversionConfig['overrideSchema'] = ({ valibotSchema }) => {
+    // The e-mail rule is a custom check (worker/contact/email.ts) that JSON Schema cannot read: state what it enforces.
+    if (valibotSchema === email.pipe[0]) return { type: 'string', format: 'email', maxLength: 254 };
     const max = limits.get(valibotSchema as unknown as Node);
     return max === undefined ? undefined : { anyOf: [{ type: 'string', minLength: 1, maxLength: max }, { type: 'number' }] };
   };
