@@ -3,6 +3,7 @@
 // show what to fix.
 import type { Env } from './env.ts';
 import type { SalesmanagoConfig } from './salesmanago/types.ts';
+import { publicPathProblem } from './ingest/public-path.ts';
 
 export interface ConfigProblem {
   name: string;
@@ -127,6 +128,9 @@ export function readConfig(env: Env): Config {
     problems.push({ name: 'SHOP_WEBHOOK_URL', problem: 'is not an http(s) URL' });
     shopWebhookUrl = null;
   }
+
+  const publicPath = publicPathProblem(env.PUBLIC_PATH_PREFIX);
+  if (publicPath) problems.push({ name: 'PUBLIC_PATH_PREFIX', problem: publicPath });
 
   const timeoutMs = Number(text(env.SALESMANAGO_TIMEOUT_MS)) || 10_000;
   const retryBaseS = Math.max(1, Math.round(Number(text(env.DELIVERY_RETRY_BASE_S)) || 30));

@@ -30,6 +30,8 @@ export interface Env {
   SALESMANAGO_TIMEOUT_MS?: string;
   /** Optional: first retry delay in seconds (default 30; doubles up to 120 times this, at most 1 h). */
   DELIVERY_RETRY_BASE_S?: string;
+  /** Optional: first-party mode, the path (e.g. "/_e") under which /s.js and /e are served too. */
+  PUBLIC_PATH_PREFIX?: string;
 }
 
 export type AppEnv = { Bindings: Env };

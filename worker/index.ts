@@ -11,10 +11,14 @@ import { consentsApi } from './routes/consents.ts';
 import { callbacks } from './routes/callbacks.ts';
 import { setup } from './routes/setup.tsx';
 import { admin } from './routes/admin.ts';
+import { publicPath } from './routes/public-path.ts';
 import { handleQueue } from './delivery/consumer.ts';
 import { handleScheduled } from './delivery/scheduled.ts';
 
 export const app = new Hono<AppEnv>();
+
+// First-party mode: <PUBLIC_PATH_PREFIX>/s.js and <PUBLIC_PATH_PREFIX>/e (README "First-party mode").
+app.use('*', publicPath(app));
 
 app.route('/health', health);
 // Does no work: the floor that benchmarks compare the real routes against.
