@@ -92,4 +92,15 @@ describe('PUBLIC_PATH_PREFIX', () => {
     expect(unprefixedPath('/_e/e', '/_e')).toBe('/e');
     expect(unprefixedPath('/_ee/e', '/_e')).toBeNull();
   });
+
+  it('the setup page shows the snippet for both modes, the first-party one with the prefix', async () => {
+    const html = async (bindings: Env) =>
+      (await request('http://sm-edge.test/setup?lang=en', { headers: { Authorization: `Basic ${btoa(`m:${env.ADMIN_PASSWORD}`)}` } }, bindings)).text();
+    const set = await html(withPrefix);
+    expect(set).toContain('src=&quot;http://sm-edge.test/s.js&quot;');
+    expect(set).toMatch(/id="snippet-first-party">&lt;script async src=&quot;\/_e\/s.js&quot;/);
+    expect(set).not.toContain('set PUBLIC_PATH_PREFIX');
+    const unset = await html({ ...env, PUBLIC_PATH_PREFIX: '/shop/tracking' } as Env);
+    expect(unset).toContain('set PUBLIC_PATH_PREFIX');
+  });
 });
