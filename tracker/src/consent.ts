@@ -14,10 +14,7 @@ const remember = !CMP || mode == 'required';
 
 let given: unknown;
 
-export const setConsent = (v: unknown) => {
-  given = !!v;
-  remember && store(K, v ? K : '');
-};
+export const setConsent = (v: unknown) => ((given = !!v), remember && store(K, given ? K : ''));
 
 export const can = () => given ?? (!mode || (remember && store(K)));
 
