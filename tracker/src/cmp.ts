@@ -16,19 +16,20 @@
 // eventStatus is "tcloaded" (a stored TC string) or "useractioncomplete"; "cmpuishown" is none yet.
 import { run } from './commands';
 import { mode } from './config';
-import { w } from './env';
+import { safe, w } from './env';
 
 let last: unknown;
 let listening: unknown;
 
 const decide = (v: unknown) => v != last && run('consent', (last = v));
 
-export const watchCmp = () => {
+// Whatever a page leaves in dataLayer, or a CMP passes back, nothing throws into it or stops the tick.
+export const watchCmp = safe(() => {
   if (mode == 'gcm') {
     const s: any = {};
     let updated: unknown;
     for (const a of w.dataLayer || [])
-      if (a[0] == 'consent' && a[2]) {
+      if (a?.[0] == 'consent' && a[2]) {
         Object.assign(s, a[2]);
         updated ||= a[1] == 'update';
       }
@@ -38,9 +39,13 @@ export const watchCmp = () => {
   // Once: a CMP's stub queues the call until the CMP itself has loaded.
   if (mode == 'tcf' && !listening && w.__tcfapi) {
     listening = 1;
-    w.__tcfapi('addEventListener', 2, (t: any, ok: unknown) => {
-      const c = (n: number) => t.purpose?.consents?.[n] || t.publisher?.consents?.[n];
-      ok && /^(tcl|use)/.test(t.eventStatus) && decide(t.gdprApplies === false || !!(c(1) && c(3) && c(4)));
-    });
+    w.__tcfapi(
+      'addEventListener',
+      2,
+      safe((t: any, ok: unknown) => {
+        const c = (n: number) => t.purpose?.consents?.[n] || t.publisher?.consents?.[n];
+        ok && /^(tcl|use)/.test(t.eventStatus) && decide(t.gdprApplies === false || !!(c(1) && c(3) && c(4)));
+      }),
+    );
   }
-};
+});

@@ -78,6 +78,17 @@ describe('Google Consent Mode v2 (data-consent="gcm")', () => {
     }
   });
 
+  it('whatever else dataLayer holds (null, strings, GTM events) neither throws nor stops it', async () => {
+    const errors: unknown[] = [];
+    const p = await load({ attrs: gcm, before: (w) => (gtag(w), w.dataLayer.push(null, 'x', { event: 'gtm.js' }, ['consent'])) });
+    p.win.addEventListener('error', (e: unknown) => errors.push(e));
+    await p.settle();
+    p.win.gtag('consent', 'update', states('granted'));
+    await p.settle();
+    expect(p.events().map((e) => e.k)).toEqual(['visit']);
+    expect(errors).toEqual([]);
+  });
+
   it('without any consent call in dataLayer it holds (no decision yet)', async () => {
     const p = await load({ attrs: gcm });
     p.smEdge('login', { token: 't' });
