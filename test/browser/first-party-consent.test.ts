@@ -55,6 +55,23 @@ describe.skipIf(!chromiumPath)('first-party mode and consent tools in Chromium',
     expect(requests).toContain(`${shop.url}${PREFIX}/s.js`);
   });
 
+  it('data-consent="required": consent given on one page is remembered on the next, until withdrawn', async () => {
+    const { page, traffic } = await open(stack.workerUrl);
+    // Pages seen by the collector (a retried beacon carries the same event again: the collector dedupes it by id).
+    const seen = () => [...new Set(traffic.eventsOfType('visit').map((v) => new URL(String(v.u)).search))];
+    await page.goto(`${stack.shopUrl}/zgoda`);
+    await page.click('#accept');
+    await traffic.until(() => seen().length === 1);
+    expect(await page.evaluate(() => localStorage.getItem('sm_c'))).toBe('sm_c');
+    await page.goto(`${stack.shopUrl}/zgoda?next`);
+    await traffic.until(() => seen().length === 2);
+    await page.click('#reject');
+    expect(await page.evaluate(() => localStorage.getItem('sm_c'))).toBeNull();
+    await page.goto(`${stack.shopUrl}/zgoda?after`);
+    await page.waitForTimeout(2000);
+    expect(seen()).toEqual(['', '?next']);
+  });
+
   for (const mode of ['gcm', 'tcf'] as const) {
     it(`${mode}: nothing is sent before the consent tool grants, everything after`, async () => {
       const { page, traffic } = await open(stack.workerUrl);
