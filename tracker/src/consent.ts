@@ -1,9 +1,10 @@
 // Whether the tracker may send and store now. With data-consent set it may not until consent is
 // given: by smEdge('consent', true) or, with "gcm"/"tcf", by the consent tool's signal (cmp.ts).
 // smEdge('consent', false) stops it in every mode.
-// With data-consent="required" a given consent is remembered for the next pages in localStorage
-// (sm_c = "1": the decision only, nothing about the visitor) and forgotten on smEdge('consent', false).
-// The consent tools keep their own decision, so "gcm" and "tcf" read it again on every page.
+// A consent given by smEdge('consent', true) is remembered for the next pages in localStorage (sm_c,
+// whose value is its own name: the decision only, nothing about the visitor) and forgotten on
+// smEdge('consent', false). Not with "gcm" and "tcf" (s.cmp.js): the consent tools keep their own
+// decision, read again on every page.
 import { mode } from './config';
 import { CMP } from './flags';
 import { store } from './identity';
