@@ -1,13 +1,27 @@
-// Builds the storefront tracker (tracker/src) into one minified IIFE, dist/s.js, served at /s.js,
-// writes dist/_headers (Cloudflare static assets) and prints the minified and gzip sizes.
+// Builds the storefront tracker (tracker/src) into minified IIFEs, one per variant (build-time flags,
+// tracker/src/flags.ts), served as static assets: dist/s.js (the default) and dist/s.cmp.js. Writes
+// dist/_headers (Cloudflare static assets), checks every bundle against the supported browsers
+// (tracker/browsers.mjs; the build fails otherwise) and prints each one's minified and gzip size.
 import { gzipSync } from 'node:zlib';
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
+import { browserProblems } from './tracker/browsers.mjs';
 
-const HEADERS = `/s.js
-  Cache-Control: public, max-age=3600, stale-while-revalidate=86400
+/** Each variant: its file and its flags. s.js stays the default; a feature that does not fit its
+ *  size budget goes into a variant the theme chooses by file name. */
+export const VARIANTS = [
+  { file: 's.js', flags: { CMP: false } },
+  // data-consent="gcm" | "tcf": Google Consent Mode v2 and IAB TCF v2.2 signals (tracker/src/cmp.ts).
+  { file: 's.cmp.js', flags: { CMP: true } },
+];
+
+export const CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400';
+const HEADERS = VARIANTS.map(
+  (v) => `/${v.file}
+  Cache-Control: ${CACHE_CONTROL}
   Access-Control-Allow-Origin: *
-`;
+`,
+).join('');
 
 /** `const` and `let` mean the same in code that passed TypeScript, and `let` is two bytes shorter
  *  (terser keeps `const`). Done before terser, which then joins the declarations. No string of the
@@ -17,13 +31,25 @@ const letForConst = () => ({
   renderChunk: (code) => code.replace(/\bconst\b/g, 'let'),
 });
 
-/** Writes dist/_headers next to the bundle and reports its size. */
-const staticAsset = () => ({
+/** The variant's values of tracker/src/flags.ts; rollup and terser drop what a false flag guards. */
+const flags = (values) => ({
+  name: 'flags',
+  load: (id) =>
+    /tracker[\\/]src[\\/]flags\.ts$/.test(id)
+      ? Object.entries(values).map(([k, v]) => `export const ${k} = ${JSON.stringify(v)};`).join('\n')
+      : null,
+});
+
+/** Checks the bundle against the supported browsers, writes dist/_headers next to it (once) and
+ *  reports its size. */
+const staticAsset = (first) => ({
   name: 'static-asset',
-  generateBundle(_options, bundle) {
-    this.emitFile({ type: 'asset', fileName: '_headers', source: HEADERS });
+  async generateBundle(_options, bundle) {
+    if (first) this.emitFile({ type: 'asset', fileName: '_headers', source: HEADERS });
     for (const chunk of Object.values(bundle)) {
       if (chunk.type !== 'chunk') continue;
+      const problems = await browserProblems(chunk.fileName, chunk.code);
+      if (problems.length) this.error(`${chunk.fileName} does not run in every supported browser:\n  ${problems.join('\n  ')}`);
       const min = Buffer.byteLength(chunk.code);
       const gz = gzipSync(chunk.code, { level: 9 }).length;
       console.log(`${chunk.fileName}: ${min} B minified, ${gz} B gzip`);
@@ -31,10 +57,11 @@ const staticAsset = () => ({
   },
 });
 
-export default {
+export default VARIANTS.map((variant, i) => ({
   input: 'tracker/src/main.ts',
-  output: { file: 'dist/s.js', format: 'iife', strict: false, sourcemap: false, plugins: [staticAsset()] },
+  output: { file: `dist/${variant.file}`, format: 'iife', strict: false, sourcemap: false, plugins: [staticAsset(i === 0)] },
   plugins: [
+    flags(variant.flags),
     typescript({ tsconfig: 'tracker/tsconfig.build.json' }),
     letForConst(),
     terser({
@@ -44,4 +71,4 @@ export default {
       format: { comments: false },
     }),
   ],
-};
+}));

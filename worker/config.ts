@@ -4,6 +4,7 @@
 import type { Env } from './env.ts';
 import { LOCATION_RULE } from './salesmanago/limits.ts';
 import type { SalesmanagoConfig } from './salesmanago/types.ts';
+import { publicPathProblem } from './ingest/public-path.ts';
 
 export interface ConfigProblem {
   name: string;
@@ -143,6 +144,9 @@ export function readConfig(env: Env): Config {
 
   // 30 s, as the official SDK (`Helper/ConnectionClients/cURLClient.php:16`): a shorter timeout turns
   // slow-but-stored calls into retries, i.e. duplicates.
+  const publicPath = publicPathProblem(env.PUBLIC_PATH_PREFIX);
+  if (publicPath) problems.push({ name: 'PUBLIC_PATH_PREFIX', problem: publicPath });
+
   const timeoutMs = Number(text(env.SALESMANAGO_TIMEOUT_MS)) || 30_000;
   const retryBaseS = Math.max(1, Math.round(Number(text(env.DELIVERY_RETRY_BASE_S)) || 30));
   return {

@@ -38,6 +38,8 @@ export interface Env {
   SHOPIFY_WEBHOOK_SECRET?: string;
   SHOPIFY_SHOP_DOMAIN?: string;
   SHOPIFY_PURCHASE_ON_CREATE?: string;
+  /** Optional: first-party mode, the path (e.g. "/_e") under which /s.js and /e are served too. */
+  PUBLIC_PATH_PREFIX?: string;
 }
 
 export type AppEnv = { Bindings: Env };

@@ -13,10 +13,14 @@ import { setup } from './routes/setup.tsx';
 import { admin } from './routes/admin.ts';
 import { hooks } from './routes/hooks.ts';
 import { openapi } from './routes/openapi.ts';
+import { publicPath } from './routes/public-path.ts';
 import { handleQueue } from './delivery/consumer.ts';
 import { handleScheduled } from './delivery/scheduled.ts';
 
 export const app = new Hono<AppEnv>();
+
+// First-party mode: <PUBLIC_PATH_PREFIX>/s.js and <PUBLIC_PATH_PREFIX>/e (README "First-party mode").
+app.use('*', publicPath(app));
 
 app.route('/health', health);
 // Does no work: the floor that benchmarks compare the real routes against.

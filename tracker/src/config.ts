@@ -1,10 +1,13 @@
-// Script attributes, read from the <script> element that loaded the tracker. The collector is the
-// origin the script itself was loaded from.
+// Script attributes, read from the <script> element that loaded the tracker. The collector's endpoint
+// is "e" beside the script itself: /s.js posts to /e, and a first-party /_x/s.js to /_x/e (README
+// "First-party mode").
 const s = document.currentScript as HTMLScriptElement;
 
 export const attrs = s.dataset;
-export const collector = new URL('/e', s.src);
+export const collector = new URL('e', s.src);
 /** data-cart-path, sent with every request (the collector makes a Visit under it a Cart too). */
 export const cartPath = attrs.cartPath;
-export const required = attrs.consent == 'required';
+/** data-consent: "required" (smEdge('consent', …), remembered), "gcm" or "tcf" (the consent tool's
+ *  signal, s.cmp.js). Any value holds events until consent, so a misspelt one fails safe. */
+export const mode = attrs.consent;
 export const debug = 'debug' in attrs;

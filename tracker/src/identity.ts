@@ -14,10 +14,11 @@ export const cookie = (n: string) => d.cookie.match('(^|; )' + n + '=([^;]*)')?.
 export const setCookie = (n: string, v: string) =>
   (d.cookie = n + '=' + v + ';path=/;max-age=315360000;SameSite=Lax' + (isSecureContext ? ';Secure' : ''));
 
-/** localStorage get (one argument) or set (two: truthy when stored); undefined where storage is blocked. */
+/** localStorage get (one argument), set (a value: truthy when stored) or remove (''); undefined
+ *  where storage is blocked. */
 export const store = (k: string, v?: string): any => {
   try {
-    return v ? (localStorage[k] = v) : localStorage[k];
+    return v ? (localStorage[k] = v) : v == null ? localStorage[k] : delete localStorage[k];
   } catch {}
 };
 

@@ -1,7 +1,9 @@
 // Wiring, run once when the script loads (main.ts).
+import { watchCmp } from './cmp';
 import { install } from './commands';
 import { attrs } from './config';
 import { d, log, on, safe, w } from './env';
+import { CMP } from './flags';
 import { watchForms } from './forms';
 import { flush, queue } from './transport';
 import { watchVisits } from './visit';
@@ -15,12 +17,17 @@ const start = () => {
   watchForms();
   watchVisits();
   install();
+  CMP && watchCmp();
   // The batching tick: what was queued meanwhile goes in one request.
-  setInterval(() => queue[0] && flush(), 500);
+  setInterval(() => (CMP && watchCmp(), queue[0] && flush()), 500);
 };
 
 export const init = safe(() => {
   const n = navigator as any;
+  // A theme that includes the snippet twice (or s.js and a variant) gets one tracker: a second copy
+  // does nothing, so nothing is counted twice.
+  if (w.smEdgeOn) return;
+  w.smEdgeOn = 1;
   // Headless browsers (unless data-allow-automation) and, with data-respect-gpc, Global Privacy Control.
   if ((n.webdriver && !('allowAutomation' in attrs)) || ('respectGpc' in attrs && n.globalPrivacyControl)) {
     log('off');

@@ -106,3 +106,64 @@ describe('consent', () => {
     expect(allowed.events().map((e) => e.k)).toEqual(['visit']);
   });
 });
+
+describe('remembered consent (data-consent="required")', () => {
+  const required = { consent: 'required' };
+
+  it('a given consent is remembered for the next pages, as the decision only (sm_c)', async () => {
+    const first = await load({ attrs: required });
+    first.smEdge('consent', true);
+    await first.settle();
+    const storage = storageOf(first.win);
+    expect(storage.sm_c).toBe('sm_c');
+    expect(storage.sm_c).not.toContain(first.posts[0]!.u); // nothing about the visitor
+    const next = await load({ url: 'https://shop.example/b', attrs: required, storage });
+    next.smEdge('login', { token: 't' });
+    await next.settle();
+    expect(next.events().map((e) => [e.k, e.u])).toEqual([['visit', 'https://shop.example/b'], ['login', 'https://shop.example/b']]);
+  });
+
+  it('smEdge("consent", false) withdraws it: forgotten, and the next page holds again', async () => {
+    const first = await load({ attrs: required });
+    first.smEdge('consent', true);
+    await first.settle();
+    const second = await load({ attrs: required, storage: storageOf(first.win) });
+    await second.settle();
+    second.smEdge('consent', false);
+    second.smEdge('newsletter', { email: 'a@b.pl' });
+    await second.settle();
+    expect(second.events().map((e) => e.k)).toEqual(['visit']); // sent at load, before the withdrawal
+    expect(storageOf(second.win).sm_c).toBeUndefined();
+    const third = await load({ attrs: required, storage: storageOf(second.win) });
+    third.smEdge('login', { token: 't' });
+    fire(third.win, third.win, 'pagehide');
+    await third.settle();
+    expect(third.events()).toEqual([]);
+  });
+
+  it('where storage is blocked, consent still works for the page', async () => {
+    const p = await load({
+      attrs: required,
+      before: (w) => Object.defineProperty(w, 'localStorage', { get: () => { throw new Error('SecurityError'); } }),
+    });
+    p.smEdge('consent', true);
+    await p.settle();
+    expect(p.events().map((e) => e.k)).toEqual(['visit']);
+    p.smEdge('consent', false);
+    p.smEdge('login', { token: 't' });
+    await p.settle();
+    expect(p.events().map((e) => e.k)).toEqual(['visit']);
+  });
+
+  it('a consent tool\'s mode ("gcm", "tcf") does not remember: the tool decides on every page', async () => {
+    const p = await load({ attrs: { consent: 'gcm' } });
+    p.smEdge('consent', true);
+    await p.settle();
+    expect(p.events().map((e) => e.k)).toEqual(['visit']);
+    expect(storageOf(p.win).sm_c).toBeUndefined();
+    const next = await load({ attrs: { consent: 'gcm' }, storage: storageOf(p.win) });
+    await next.settle();
+    expect(next.events()).toEqual([]);
+  });
+});
+

@@ -2,6 +2,7 @@
 import type { Config } from '../config.ts';
 import type { CallbackSeen } from '../consent/activity.ts';
 import type { Env } from '../env.ts';
+import { publicPrefix } from '../ingest/public-path.ts';
 import type { CallbackTest, ConnectionTest } from './checks.ts';
 import type { DeliveryFigures } from './figures.ts';
 import type { Lang, Messages } from './i18n.ts';
@@ -209,7 +210,10 @@ export function SnippetSection({ view }: { view: SetupView }) {
     <section id="snippet">
       <Heading n={5} title={t.snippetTitle} seed="7–8" t={t} ok={config.shopDomains.length > 0} />
       <p class="intro">{t.snippetIntro}</p>
+      <p>{t.snippetFromWorker}</p>
       <pre class="copy" id="snippet-code">{snippet(view.origin)}</pre>
+      <p>{t.snippetFirstParty(publicPrefix(view.env.PUBLIC_PATH_PREFIX) || '/_e', Boolean(publicPrefix(view.env.PUBLIC_PATH_PREFIX)))}</p>
+      <pre class="copy" id="snippet-first-party">{snippet(publicPrefix(view.env.PUBLIC_PATH_PREFIX) || '/_e')}</pre>
       <p><b>{t.domains}</b></p>
       {config.shopDomains.length ? (
         <ul id="domains">

@@ -1,0 +1,31 @@
+// PUBLIC_PATH_PREFIX (worker/ingest/public-path.ts): <prefix>/e is POST /e, origin check and all, and
+// <prefix>/s.js (or a variant) is the static asset /s.js. Runs before every route.
+import { createMiddleware } from 'hono/factory';
+import type { Hono } from 'hono';
+import type { AppEnv } from '../env.ts';
+import { publicPrefix, unprefixedPath } from '../ingest/public-path.ts';
+
+/** The same Cache-Control as dist/_headers gives the unprefixed files (rollup.config.mjs). */
+export const TRACKER_CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400';
+
+export const publicPath = (app: Hono<AppEnv>) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const url = new URL(c.req.url);
+    const path = unprefixedPath(url.pathname, publicPrefix(c.env.PUBLIC_PATH_PREFIX));
+    if (!path) return next();
+    url.pathname = path;
+    if (path === '/e') {
+      let ctx: Parameters<typeof app.fetch>[2];
+      try {
+        ctx = c.executionCtx;
+      } catch {}
+      return app.fetch(new Request(url, c.req.raw), c.env, ctx);
+    }
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return c.json({ error: `${c.req.method} is not allowed on ${url.pathname}; use GET` }, 405);
+    // Static assets answer conditional requests (ETag) themselves.
+    const asset = await c.env.ASSETS.fetch(new Request(url, c.req.raw));
+    if (asset.status === 404) return c.json({ error: `no tracker file ${path} (npm run build writes them into dist/)` }, 404);
+    const res = new Response(asset.body, asset);
+    if (asset.ok) res.headers.set('Cache-Control', TRACKER_CACHE_CONTROL);
+    return res;
+  });
