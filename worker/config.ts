@@ -26,6 +26,8 @@ export interface Config {
   shopWebhookUrl: string | null;
   /** First retry delay of a transient delivery failure, in seconds. */
   retryBaseS: number;
+  /** The consent mode the setup page puts into the snippet (SNIPPET_CONSENT). */
+  snippetConsent: 'required' | 'none';
   problems: ConfigProblem[];
 }
 
@@ -128,6 +130,10 @@ export function readConfig(env: Env): Config {
     shopWebhookUrl = null;
   }
 
+  const snippetConsentValue = text(env.SNIPPET_CONSENT).toLowerCase();
+  if (snippetConsentValue && snippetConsentValue !== 'required' && snippetConsentValue !== 'none')
+    problems.push({ name: 'SNIPPET_CONSENT', problem: 'must be "required" or "none"' });
+
   const timeoutMs = Number(text(env.SALESMANAGO_TIMEOUT_MS)) || 10_000;
   const retryBaseS = Math.max(1, Math.round(Number(text(env.DELIVERY_RETRY_BASE_S)) || 30));
   return {
@@ -153,6 +159,7 @@ export function readConfig(env: Env): Config {
     },
     shopWebhookUrl,
     retryBaseS,
+    snippetConsent: snippetConsentValue === 'none' ? 'none' : 'required',
     problems,
   };
 }

@@ -30,6 +30,10 @@ export interface Env {
   SALESMANAGO_TIMEOUT_MS?: string;
   /** Optional: first retry delay in seconds (default 30; doubles up to 120 times this, at most 1 h). */
   DELIVERY_RETRY_BASE_S?: string;
+  /** Optional: the snippet's consent mode shown on the setup page, "required" or "none". */
+  SNIPPET_CONSENT?: string;
+  /** Optional secret: the key that encrypts secrets saved on the setup page (else ADMIN_PASSWORD). */
+  SETTINGS_KEY?: string;
 }
 
 export type AppEnv = { Bindings: Env };

@@ -18,11 +18,13 @@ import { deliveryFigures } from '../setup/figures.ts';
 import { messagesFor } from '../setup/i18n.ts';
 import { Layout } from '../setup/layout.tsx';
 import { LockedPage, SETUP_PATH, SetupPage, type SetupView } from '../setup/sections.tsx';
+import { saveSettings } from '../setup/save.ts';
+import { loadSettings, settingsState } from '../settings/merge.ts';
 
 type SetupEnv = { Bindings: Env; Variables: { language: string; secureHeadersNonce?: string; config: Config } };
 type C = Context<SetupEnv>;
 
-function render(c: C, body: Child, status: 200 | 403 = 200) {
+function render(c: C, body: Child, status: 200 | 400 | 403 = 200) {
   const { lang, t } = messagesFor(c.get('language'));
   const other = lang === 'pl' ? 'en' : 'pl';
   const page = (
@@ -33,16 +35,19 @@ function render(c: C, body: Child, status: 200 | 403 = 200) {
   return c.html(html`<!doctype html>${page}`, status);
 }
 
-async function view(c: C, extra: Pick<SetupView, 'connection' | 'callbackTest'> = {}): Promise<SetupView> {
+type Extra = Partial<Pick<SetupView, 'connection' | 'callbackTest' | 'saved' | 'posted' | 'formErrors'>>;
+
+async function view(c: C, extra: Extra = {}): Promise<SetupView> {
   const { lang, t } = messagesFor(c.get('language'));
   const config = c.get('config');
-  const [figures, activity] = await Promise.all([
+  const [figures, activity, settings] = await Promise.all([
     deliveryFigures(c.env.LEDGER, Date.now()).catch((err: unknown) => ({
       error: err instanceof Error ? err.message : String(err),
     })),
     readCallbackActivity(c.env.CONSENTS),
+    settingsState(c.env) ?? loadSettings(c.env),
   ]);
-  return { lang, t, origin: new URL(c.req.url).origin, env: c.env, config, figures, activity, ...extra };
+  return { lang, t, origin: new URL(c.req.url).origin, env: c.env, config, figures, activity, settings, ...extra };
 }
 
 function executionContext(c: C): ExecutionContext | undefined {
@@ -60,6 +65,7 @@ setup.use(
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],
       styleSrc: [NONCE],
+      scriptSrc: [NONCE],
       formAction: ["'self'"],
       baseUri: ["'none'"],
       frameAncestors: ["'none'"],
@@ -101,6 +107,21 @@ setup.get('/', async (c) => render(c, <SetupPage view={await view(c)} />));
 setup.post('/test-connection', async (c) => {
   const connection = await testConnection(c.get('config'));
   return render(c, <SetupPage view={await view(c, { connection })} />);
+});
+
+// The settings form: validated like readConfig, saved (secrets encrypted), recorded; "Save and test"
+// runs the connection test on the saved values at once.
+setup.post('/settings', async (c) => {
+  const form = await c.req.parseBody();
+  const values = Object.fromEntries(Object.entries(form).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]));
+  const outcome = await saveSettings(c.env, values);
+  if (!outcome.ok) {
+    return render(c, <SetupPage view={await view(c, { posted: values, formErrors: outcome.errors })} />, 400);
+  }
+  c.env = outcome.env;
+  c.set('config', outcome.config);
+  const connection = values.action === 'save-test' ? await testConnection(outcome.config) : undefined;
+  return render(c, <SetupPage view={await view(c, { saved: outcome.saved, ...(connection ? { connection } : {}) })} />);
 });
 
 setup.post('/test-callbacks', async (c) => {

@@ -25,7 +25,7 @@ const pl = {
 
   connectionTitle: 'Połączenie z SALESmanago',
   connectionIntro:
-    'Cztery wartości z SALESmanago (Integracje > API). Ustawia się je jako zmienne i sekrety workera (wrangler.toml, wrangler secret put) i wdraża ponownie.',
+    'Cztery wartości z SALESmanago (Integracje > API). Wpisz je tutaj i kliknij „Zapisz i testuj połączenie”; działają od razu, bez ponownego wdrożenia. Wartość ustawiona we wranglerze ma pierwszeństwo i blokuje pole.',
   colValue: 'Wartość',
   colName: 'Zmienna',
   colState: 'Stan',
@@ -35,8 +35,8 @@ const pl = {
   labelOwner: 'E-mail konta użytkownika SALESmanago (Owner)',
   otherProblems: 'Inne ustawienia do poprawienia',
   testConnection: 'Testuj połączenie',
-  connectionOk: (owner: string, isContact: boolean) =>
-    `Połączono. SALESmanago przyjęło dane logowania (${owner} ${isContact ? 'jest' : 'nie jest'} kontaktem na koncie).`,
+  connectionOk: (owner: string, _isContact: boolean) =>
+    `Połączono. SALESmanago przyjęło Client ID, API Secret i Owner (${owner}); zdarzenia mogą płynąć.`,
   connectionFailed: 'Nie udało się połączyć:',
 
   callbacksTitle: 'Adresy callback opt-in i opt-out',
@@ -44,7 +44,7 @@ const pl = {
     'Skopiuj oba adresy do SALESmanago: Integracje > Callbacki, pola „Opt-in callback URL” i „Opt-out callback URL”, a następnie zapisz ustawienia (krok 6). SALESmanago wstawi e-mail kontaktu w miejsce $email$ i wyliczy klucz sha1.',
   optInUrl: 'Opt-in callback URL',
   optOutUrl: 'Opt-out callback URL',
-  callbacksNoSecret: 'Ustaw sekret CALLBACK_SECRET (co najmniej 8 znaków), aby otrzymać adresy.',
+  callbacksNoSecret: 'Ustaw sekret callbacków (CALLBACK_SECRET, co najmniej 8 znaków) w sekcji sekretów poniżej, aby otrzymać adresy.',
   secretCharsWarning: 'CALLBACK_SECRET zawiera znaki inne niż litery, cyfry, „-” i „_”; mogą zepsuć adres w SALESmanago.',
   secretNote: 'Adresy zawierają CALLBACK_SECRET: tak działa zabezpieczenie callbacków SALESmanago. Nie publikuj ich.',
 
@@ -84,6 +84,44 @@ const pl = {
   lastRefused: 'Ostatni odrzucony callback',
   webhook: 'Powiadomienia do sklepu (SHOP_WEBHOOK_URL)',
 
+  settingsSave: 'Zapisz',
+  settingsSaveTest: 'Zapisz i testuj połączenie',
+  settingsSaved: (names: string) => `Zapisano: ${names}.`,
+  settingsNothing: 'Nic się nie zmieniło.',
+  settingsRefused: 'Nie zapisano. Popraw zaznaczone pola:',
+  settingsLastChanged: (at: string, names: string) => `Ostatnia zmiana ustawień: ${at} (${names}).`,
+  settingsReleased: (n: number) => `${n} zdarzeń czekających na konfigurację wysłano do SALESmanago.`,
+  settingsUnreadable: 'Ustawień zapisanych na tej stronie nie udało się odczytać; działają tylko wartości z wranglera:',
+  generatedOnce: 'Wygenerowany sekret (widoczny tylko teraz, skopiuj go do serwera sklepu):',
+  sourceWrangler: 'ustawione w wrangler.toml: zablokowane',
+  sourceWranglerSecret: 'ustawione sekretem wranglera: zablokowane',
+  sourceStored: (at: string) => `zapisane tutaj ${at}`,
+  sourceDefault: 'wartość domyślna',
+  secretSet: (last4: string) => `ustawione, kończy się na …${last4}`,
+  secretUnreadable: 'zapisane, ale nie do odczytania (zmienił się klucz): wpisz ponownie',
+  secretReplace: 'zastąp: wpisz nową wartość',
+  secretEnter: 'wpisz wartość',
+  secretClear: 'usuń',
+  secretGenerate: 'wygeneruj nowy',
+  tagsOn: 'włączone',
+  copy: 'Kopiuj',
+  copied: 'Skopiowano',
+  secretsTitle: 'Sekrety callbacków i API sklepu',
+  secretsIntro: 'Sekrety wspólne z SALESmanago (callbacki) i z serwerem sklepu. Zapisane są szyfrowane (AES-GCM) i nigdy nie są pokazywane ponownie.',
+  consentTitle: 'Zgody i powiadomienia',
+  consentIntro: 'Double opt-in SALESmanago przy zapisie do newslettera i adres, na który worker wysyła zmiany zgód.',
+  snippetConsentNote: 'data-consent="required": w UE (RODO, dyrektywa ePrivacy) śledzenie wymaga zgody, więc kod nic nie wysyła, dopóki baner zgód nie wywoła smEdge(\'consent\', true).',
+  snippetConsentOff: 'Bez data-consent: kod śledzi od razu; wybierz to tylko poza UE lub gdy zgoda jest zbierana inaczej.',
+  errNotSet: 'nie jest ustawione',
+  connAuth: 'SALESmanago nie przyjęło Client ID i API Secret. Skopiuj je jeszcze raz z SALESmanago: Integracje > API.',
+  connOwner: 'SALESmanago nie zna adresu Owner. Musi to być e-mail użytkownika Twojego konta SALESmanago.',
+  connUnreachable: 'Adres (EndPoint) nie odpowiada. Sprawdź go w SALESmanago: Integracje > API (np. https://app3.salesmanago.com).',
+  connNotApi: 'Pod tym adresem (EndPoint) nie odpowiada API SALESmanago. Sprawdź adres w Integracje > API.',
+  connBusy: 'SALESmanago jest chwilowo niedostępne. Spróbuj ponownie za kilka minut; zdarzenia czekają w kolejce.',
+  connRefused: 'SALESmanago odmówiło.',
+  connNotConfigured: 'Brakuje wartości połączenia:',
+  connAnswer: 'Odpowiedź SALESmanago:',
+
   lockedTitle: 'Strona konfiguracji jest zablokowana',
   lockedBody:
     'Ustaw hasło administratora (co najmniej 8 znaków), a strona się odblokuje. Logowanie: dowolny użytkownik, to hasło.',
@@ -114,7 +152,7 @@ const en: Messages = {
 
   connectionTitle: 'SALESmanago connection',
   connectionIntro:
-    "The four values from SALESmanago (Integrations > API). They are the worker's vars and secrets (wrangler.toml, wrangler secret put); deploy again after changing them.",
+    'The four values from SALESmanago (Integrations > API). Enter them here and click "Save and test the connection"; they apply at once, without a redeploy. A value set with wrangler wins and locks the field.',
   colValue: 'Value',
   colName: 'Variable',
   colState: 'State',
@@ -124,8 +162,8 @@ const en: Messages = {
   labelOwner: "SALESmanago user's account e-mail (Owner)",
   otherProblems: 'Other settings to fix',
   testConnection: 'Test connection',
-  connectionOk: (owner, isContact) =>
-    `Connected. SALESmanago accepted the credentials (${owner} is ${isContact ? '' : 'not '}a contact on the account).`,
+  connectionOk: (owner, _isContact) =>
+    `Connected. SALESmanago accepted the credentials: Client ID, API Secret and Owner (${owner}); events can flow.`,
   connectionFailed: 'Could not connect:',
 
   callbacksTitle: 'Opt-in and opt-out callback URLs',
@@ -133,7 +171,7 @@ const en: Messages = {
     'Copy both URLs into SALESmanago: Integrations > Callbacks, fields "Opt-in callback URL" and "Opt-out callback URL", then save (step 6). SALESmanago puts the contact\'s e-mail in place of $email$ and computes the sha1 key.',
   optInUrl: 'Opt-in callback URL',
   optOutUrl: 'Opt-out callback URL',
-  callbacksNoSecret: 'Set the CALLBACK_SECRET secret (at least 8 characters) to get the URLs.',
+  callbacksNoSecret: 'Set the callback secret (CALLBACK_SECRET, at least 8 characters) in the secrets section below to get the URLs.',
   secretCharsWarning: 'CALLBACK_SECRET has characters other than letters, digits, "-" and "_"; they may break the URL in SALESmanago.',
   secretNote: "The URLs contain CALLBACK_SECRET: that is how SALESmanago's callbacks are secured. Do not publish them.",
 
@@ -173,6 +211,44 @@ const en: Messages = {
   lastRefused: 'Last refused callback',
   webhook: 'Push to the shop (SHOP_WEBHOOK_URL)',
 
+  settingsSave: 'Save',
+  settingsSaveTest: 'Save and test the connection',
+  settingsSaved: (names) => `Saved: ${names}.`,
+  settingsNothing: 'Nothing changed.',
+  settingsRefused: 'Not saved. Fix the marked fields:',
+  settingsLastChanged: (at, names) => `Settings last changed ${at} (${names}).`,
+  settingsReleased: (n) => `${n} event${n === 1 ? '' : 's'} that waited for the configuration sent to SALESmanago.`,
+  settingsUnreadable: 'The settings saved on this page could not be read; only the wrangler values apply:',
+  generatedOnce: 'Generated secret (shown only now; copy it to the shop server):',
+  sourceWrangler: 'set in wrangler.toml: locked',
+  sourceWranglerSecret: 'set as a wrangler secret: locked',
+  sourceStored: (at) => `saved here ${at}`,
+  sourceDefault: 'default',
+  secretSet: (last4) => `set, ends in …${last4}`,
+  secretUnreadable: 'saved, but unreadable (the key changed): enter it again',
+  secretReplace: 'replace: type a new value',
+  secretEnter: 'type the value',
+  secretClear: 'remove',
+  secretGenerate: 'generate a new one',
+  tagsOn: 'on',
+  copy: 'Copy',
+  copied: 'Copied',
+  secretsTitle: 'Callback and shop API secrets',
+  secretsIntro: 'Secrets shared with SALESmanago (callbacks) and with the shop server. They are stored encrypted (AES-GCM) and never shown again.',
+  consentTitle: 'Consents and notifications',
+  consentIntro: "SALESmanago's double opt-in on newsletter signup, and the address the worker pushes consent changes to.",
+  snippetConsentNote: "data-consent=\"required\": in the EU (GDPR, ePrivacy Directive) tracking needs consent, so the snippet sends nothing until the consent banner calls smEdge('consent', true).",
+  snippetConsentOff: 'Without data-consent: the snippet tracks at once; choose this only outside the EU or when consent is collected otherwise.',
+  errNotSet: 'is not set',
+  connAuth: 'SALESmanago did not accept the Client ID and API Secret. Copy them again from SALESmanago: Integrations > API.',
+  connOwner: 'SALESmanago does not know the Owner address. It must be the e-mail of a user of your SALESmanago account.',
+  connUnreachable: 'The address (EndPoint) does not answer. Check it in SALESmanago: Integrations > API (e.g. https://app3.salesmanago.com).',
+  connNotApi: "No SALESmanago API answers at this address (EndPoint). Check it in Integrations > API.",
+  connBusy: 'SALESmanago is unavailable right now. Try again in a few minutes; events wait in the queue.',
+  connRefused: 'SALESmanago refused.',
+  connNotConfigured: 'Connection values missing:',
+  connAnswer: "SALESmanago's answer:",
+
   lockedTitle: 'The setup page is locked',
   lockedBody: 'Set an admin password (at least 8 characters) to unlock it. Sign in with any user name and that password.',
   lockedLocal: 'Locally: add ADMIN_PASSWORD=… to .dev.vars.',
@@ -183,4 +259,31 @@ export const MESSAGES: Record<Lang, Messages> = { pl, en };
 export function messagesFor(lang: string | undefined): { lang: Lang; t: Messages } {
   const chosen: Lang = lang === 'pl' ? 'pl' : 'en';
   return { lang: chosen, t: MESSAGES[chosen] };
+}
+
+// The configuration problems of worker/config.ts, in Polish. A problem not listed here (added later)
+// is shown as written, in English.
+const PROBLEMS_PL: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^is not set$/, () => 'nie jest ustawione'],
+  [/^is not a URL/, () => 'nie jest adresem URL (np. https://app3.salesmanago.com)'],
+  [/^must use https$/, () => 'musi używać https'],
+  [/^must be the base URL only/, () => 'musi być samym adresem, bez ścieżki (np. https://app3.salesmanago.com)'],
+  [/^must be the short client ID/, () => 'musi być krótkim Client ID z SALESmanago (litery i cyfry)'],
+  [/^is too short to be an API secret$/, () => 'jest za krótkie jak na API Secret'],
+  [/^must be an e-mail address$/, () => 'musi być adresem e-mail'],
+  [/^must start with a letter/, () => 'musi zaczynać się literą lub „_”, dalej a-z, 0-9 lub „_”, od 3 do 36 znaków'],
+  [/^"(.*)" is not a domain name$/, (m) => `„${m[1]}” nie jest nazwą domeny`],
+  [/^must be at least (\d+) characters long$/, (m) => `musi mieć co najmniej ${m[1]} znaków`],
+  [/^is required when DOUBLE_OPT_IN is true$/, () => 'jest wymagane, gdy double opt-in jest włączone'],
+  [/^is not an http\(s\) URL$/, () => 'nie jest adresem http(s)'],
+  [/^must be "required" or "none"$/, () => 'musi być „required” albo „none”'],
+];
+
+export function problemText(lang: Lang, problem: string): string {
+  if (lang !== 'pl') return problem;
+  for (const [re, say] of PROBLEMS_PL) {
+    const m = re.exec(problem);
+    if (m) return say(m);
+  }
+  return problem;
 }

@@ -48,7 +48,29 @@ button:hover{filter:brightness(1.1)}
 .muted{color:var(--muted)}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 16px;margin:8px 0 0}
 dt{color:var(--muted)}dd{margin:0}
+input[type=text],input[type=password],input[type=email],select{font:inherit;width:100%;max-width:520px;padding:6px 8px;border:1px solid #c9d0db;border-radius:6px;margin:2px 0}
+input:disabled,select:disabled{background:var(--off-bg);color:var(--muted)}
+.settings td:first-child{width:62%}
+.src{font-size:12px;color:var(--muted)}
+.src[data-source=wrangler]{color:var(--accent)}
+.small{font-size:12px}
+.opts label{margin-right:14px;font-size:13px;color:var(--muted)}
+.tags{display:flex;gap:10px;align-items:center}
+.tags .switch{white-space:nowrap}
+.buttons{margin:12px 0 0}
+button.secondary{background:#fff;color:var(--accent);border:1px solid var(--accent)}
+.copy-btn{font-size:13px;padding:3px 10px;margin:-6px 0 12px;background:#fff;color:var(--accent);border:1px solid var(--line)}
+.answer{margin-top:6px;color:var(--ink);font-size:13px}
+nav.pages a{margin-right:12px}
 `;
+
+// The page's one script: copy buttons (data-copy = the id of the element whose text is copied).
+// Allowed by the CSP nonce; the page works without it (the texts are selectable).
+const SCRIPT = `document.addEventListener('click',function(e){var b=e.target.closest&&e.target.closest('[data-copy]');if(!b)return;
+var el=document.getElementById(b.getAttribute('data-copy'));if(!el)return;var text=el.textContent||'';
+var done=function(){b.textContent=b.getAttribute('data-done')||'OK';b.setAttribute('data-copied','true')};
+if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(text).then(done,function(){})}
+else{var r=document.createRange();r.selectNodeContents(el);var s=getSelection();s.removeAllRanges();s.addRange(r);document.execCommand('copy');done()}});`;
 
 export function Layout(props: { lang: Lang; t: Messages; nonce: string; switchHref: string; children: Child }) {
   const { t } = props;
@@ -76,6 +98,7 @@ export function Layout(props: { lang: Lang; t: Messages; nonce: string; switchHr
           </div>
         </header>
         <main class="wrap">{props.children}</main>
+        <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: SCRIPT }} />
       </body>
     </html>
   );
