@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LOCAL_PORTS, LOCAL_SECRETS } from './local-values.ts';
 import { ROOT, startStack } from './stack.ts';
 
-const stack = await startStack({ ports: LOCAL_PORTS, persistTo: join(ROOT, '.wrangler/state'), echo: process.argv.includes('--verbose') });
+const stack = await startStack({ ports: LOCAL_PORTS, persistTo: join(ROOT, '.wrangler/state'), echo: process.argv.includes('--verbose'), settingsOnPage: true });
 
 console.log(`
 salesmanago-edge is running (local development values; see test/stack/local-values.ts)

@@ -48,7 +48,7 @@ function State({ view, field }: { view: SettingsView; field: SettingField }) {
         <span class="badge bad">{t.invalid}</span> <span class="warn">{problemText(lang, error.problem)}</span>
       </>
     );
-  if (!value) return <span class="badge off">{field.kind === 'tags' ? t.off : t.missing}</span>;
+  if (!value) return <span class="badge off">{field.kind === 'tags' ? t.off : t.empty}</span>;
   return <span class="badge ok">{`${t.set}, ${t.valid}`}</span>;
 }
 
