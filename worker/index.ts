@@ -14,6 +14,7 @@ import { admin } from './routes/admin.ts';
 import { handleQueue } from './delivery/consumer.ts';
 import { handleScheduled } from './delivery/scheduled.ts';
 import { withSettings } from './settings/merge.ts';
+import { recordRefusals } from './setup/events.ts';
 
 export const app = new Hono<AppEnv>();
 
@@ -25,6 +26,9 @@ app.use('*', async (c, next) => {
   if (c.env && path !== '/floor') c.env = await withSettings(c.env, { fresh: /^\/(setup|admin)(\/|$)/.test(path) });
   await next();
 });
+// Refused shop-API and platform requests show on /setup/events (recorded after the answer).
+app.use('/api/*', recordRefusals);
+app.use('/hooks/*', recordRefusals);
 
 app.route('/health', health);
 // Does no work: the floor that benchmarks compare the real routes against.

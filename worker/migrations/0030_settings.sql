@@ -12,3 +12,15 @@ CREATE TABLE settings_changes (
   at INTEGER NOT NULL,             -- unix ms
   fields TEXT NOT NULL             -- JSON array of names
 );
+
+-- Shop-API and platform requests the worker refused (4xx), so the setup page's events list shows
+-- them: a refused order must not leave the page saying "No errors". Written after the answer.
+CREATE TABLE refused_requests (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,             -- unix ms
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,              -- without the query
+  status INTEGER NOT NULL,
+  error TEXT                       -- the answer's "error", cut to 500 characters
+);
+CREATE INDEX refused_requests_at ON refused_requests (at);

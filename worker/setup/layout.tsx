@@ -1,5 +1,6 @@
 // The page frame: head, inline style (allowed by the CSP nonce), header with the language switch.
 import type { Child } from 'hono/jsx';
+import { CHART_STYLE } from './events-pages.tsx';
 import type { Lang, Messages } from './i18n.ts';
 
 const STYLE = `
@@ -61,7 +62,16 @@ input:disabled,select:disabled{background:var(--off-bg);color:var(--muted)}
 button.secondary{background:#fff;color:var(--accent);border:1px solid var(--accent)}
 .copy-btn{font-size:13px;padding:3px 10px;margin:-6px 0 12px;background:#fff;color:var(--accent);border:1px solid var(--line)}
 .answer{margin-top:6px;color:var(--ink);font-size:13px}
-nav.pages a{margin-right:12px}
+nav.pages{margin:0 0 14px;display:flex;gap:16px}
+nav.pages a{color:var(--accent)}
+.nowrap{white-space:nowrap}
+.filters{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin:10px 0}
+.filters input[type=email]{width:240px}
+.filters select{width:auto}
+.chart{margin:6px 0 10px}
+.legend{display:flex;flex-wrap:wrap;gap:12px;font-size:13px}
+.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;vertical-align:middle}
+td.answer{max-width:300px;word-break:break-word;font-size:13px}
 `;
 
 // The page's one script: copy buttons (data-copy = the id of the element whose text is copied).
@@ -73,6 +83,7 @@ if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.write
 else{var r=document.createRange();r.selectNodeContents(el);var s=getSelection();s.removeAllRanges();s.addRange(r);document.execCommand('copy');done()}});`;
 
 export function Layout(props: { lang: Lang; t: Messages; nonce: string; switchHref: string; children: Child }) {
+  // (the language switch keeps the page: /setup/events?lang=en ↔ ?lang=pl)
   const { t } = props;
   return (
     <html lang={t.htmlLang}>
@@ -81,7 +92,7 @@ export function Layout(props: { lang: Lang; t: Messages; nonce: string; switchHr
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
         <title>{t.title}</title>
-        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: STYLE }} />
+        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: STYLE + CHART_STYLE }} />
       </head>
       <body>
         <header>

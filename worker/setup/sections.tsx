@@ -9,8 +9,12 @@ import { problemText, type Lang, type Messages } from './i18n.ts';
 import type { SettingsState } from '../settings/merge.ts';
 import type { FormValues } from '../settings/form.ts';
 import { SETTINGS_FORM, SaveButtons, SettingRows } from './settings-form.tsx';
+import { HourlyChart, PageNav } from './events-pages.tsx';
+import type { HourlyFigures } from './events.ts';
 
-export const SETUP_PATH = '/setup';
+import { formatTime, SETUP_PATH } from './format.ts';
+
+export { formatTime, SETUP_PATH };
 
 export interface SetupView {
   lang: Lang;
@@ -28,11 +32,9 @@ export interface SetupView {
   /** After a refused save: what was posted, and why it was refused. */
   posted?: FormValues;
   formErrors?: { name: string; problem: string }[];
+  hourly?: HourlyFigures;
 }
 
-export function formatTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
 
 function Badge(props: { kind: 'ok' | 'bad' | 'off'; text: string }) {
   return <span class={`badge ${props.kind}`}>{props.text}</span>;
@@ -309,6 +311,8 @@ export function DeliverySection({ view }: { view: SetupView }) {
   return (
     <section id="delivery">
       <Heading n={8} title={t.deliveryTitle} seed="8" t={t} />
+      {view.hourly ? <HourlyChart t={t} figures={view.hourly} /> : null}
+      <p><a href={`${SETUP_PATH}/events?lang=${view.lang}`}>{t.navEvents} →</a></p>
       {'error' in figures ? (
         <p class="warn">{t.figuresUnavailable} {figures.error}</p>
       ) : (
@@ -356,6 +360,7 @@ export function SetupPage({ view }: { view: SetupView }) {
   const toFix = config.problems.length;
   return (
     <>
+      <PageNav t={t} lang={view.lang} current="setup" />
       <p id="overall" class={`banner ${toFix === 0 ? 'ok' : 'bad'}`}>{toFix === 0 ? t.allSet : t.toFix(toFix)}</p>
       <SettingsStatus view={view} />
       <ConnectionSection view={view} />
