@@ -100,7 +100,7 @@ export function EventsTable({ t, lang, events }: { t: Messages; lang: Lang; even
             <td class="answer">
               {e.error ? <span class={e.status === 'failed' || e.status === 'dead' ? 'warn' : ''}>{e.error}</span> : null}
               {e.smEventId ? <span class="small"> eventId <code>{e.smEventId}</code></span> : null}
-              {!e.error && !e.smEventId ? (e.status === 'delivered' ? <span class="ok-text">{t.answerAccepted}</span> : <span class="muted">—</span>) : null}
+              {!e.error && !e.smEventId ? (e.status === 'delivered' ? <span class="ok-text">{t.answerAccepted}</span> : e.status === 'held' ? <span class="muted">{t.held}</span> : <span class="muted">—</span>) : null}
             </td>
             <td class="nowrap small">{formatTime(e.updatedAt)}<br /><span class="muted">{t.attempts(e.attempts)}</span></td>
           </tr>
