@@ -55,7 +55,7 @@ export interface CallbackStep {
   ok: boolean;
 }
 
-export type CallbackTest = { ok: boolean; email: string; steps: CallbackStep[]; error?: string };
+export type CallbackTest = { ok: boolean; email: string; steps: CallbackStep[]; error?: string; reason?: 'no-secret' };
 
 /**
  * Calls both callbacks of this worker in-process (no network round trip to itself), as SALESmanago
@@ -64,7 +64,7 @@ export type CallbackTest = { ok: boolean; email: string; steps: CallbackStep[]; 
  */
 export async function testCallbacks(env: Env, config: Config, origin: string, ctx?: ExecutionContext): Promise<CallbackTest> {
   if (!config.callbackSecret) {
-    return { ok: false, email: TEST_EMAIL, steps: [], error: 'CALLBACK_SECRET is not set' };
+    return { ok: false, email: TEST_EMAIL, steps: [], error: 'CALLBACK_SECRET is not set', reason: 'no-secret' };
   }
   const key = await callbackKey(TEST_EMAIL, config.callbackSecret);
   const steps: CallbackStep[] = [];

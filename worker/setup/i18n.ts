@@ -55,6 +55,7 @@ const pl = {
   testCallbacks: 'Testuj callback URL',
   callbacksOk: 'Callbacki działają: status opt-in i opt-out został zapisany.',
   callbacksFailed: 'Callbacki nie działają:',
+  callbacksNoSecretShort: 'sekret callbacków (CALLBACK_SECRET) nie jest ustawiony.',
   stepStored: 'zapisany status',
 
   tagsTitle: 'Tagi zdarzeń',
@@ -220,6 +221,7 @@ const en: Messages = {
   testCallbacks: 'Test callback URL',
   callbacksOk: 'The callbacks work: opt-in and opt-out were stored.',
   callbacksFailed: 'The callbacks do not work:',
+  callbacksNoSecretShort: 'CALLBACK_SECRET is not set',
   stepStored: 'status stored',
 
   tagsTitle: 'Event tags',

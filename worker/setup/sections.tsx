@@ -229,7 +229,7 @@ export function TestCallbacksSection({ view }: { view: SetupView }) {
       </form>
       {result ? (
         <div id="test-callbacks-result" class="result" data-ok={String(result.ok)}>
-          {result.ok ? t.callbacksOk : `${t.callbacksFailed} ${result.error ?? ''}`}
+          {result.ok ? t.callbacksOk : `${t.callbacksFailed} ${result.reason === 'no-secret' ? t.callbacksNoSecretShort : result.error ?? ''}`}
           <ul>
             {result.steps.map((s) => (
               <li data-kind={s.kind} data-ok={String(s.ok)}>

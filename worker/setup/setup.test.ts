@@ -180,5 +180,19 @@ describe('/setup buttons', () => {
     const res = await page('/setup/test-callbacks?lang=en', { method: 'POST', bindings: { ...env, CALLBACK_SECRET: '' } as Env });
     expect(dataOk(res.html, 'test-callbacks-result')).toBe('false');
     expect(res.html).toContain('CALLBACK_SECRET is not set');
+    const pl = await page('/setup/test-callbacks?lang=pl', { method: 'POST', bindings: { ...env, CALLBACK_SECRET: '' } as Env });
+    expect(pl.html).toContain('Callbacki nie działają: sekret callbacków (CALLBACK_SECRET) nie jest ustawiony.');
+  });
+
+  it('on the Polish page, configuration problems and connection-test details are in Polish', async () => {
+    const bindings = { ...env, SALESMANAGO_OWNER: 'nie-email', SHOP_API_SECRET: 'krotki' } as Env;
+    const res = await page('/setup?lang=pl', { bindings });
+    expect(res.html).toMatch(/data-name="SALESMANAGO_OWNER".*?musi być adresem e-mail/s);
+    expect(res.html).toMatch(/data-name="SHOP_API_SECRET".*?musi mieć co najmniej 16 znaków/s);
+    expect(res.html).not.toContain('must be an e-mail address');
+    const test = await page('/setup/test-connection?lang=pl', { method: 'POST', bindings });
+    expect(test.html).toContain('Nie udało się połączyć: Brakuje wartości połączenia: SALESMANAGO_OWNER musi być adresem e-mail');
+    const wrong = await page('/setup/test-connection?lang=pl', { method: 'POST', bindings: { ...env, SALESMANAGO_API_SECRET: 'a-wrong-api-secret' } as Env });
+    expect(wrong.html).toContain('SALESmanago nie przyjęło Client ID i API Secret');
   });
 });
