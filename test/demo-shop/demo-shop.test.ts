@@ -123,6 +123,15 @@ describe('demo order ids', () => {
     for (const id of orderIds) expect(['1001', '1002', '1003']).not.toContain(id);
   });
 
+  it('lists the consent page in the menu of every page', async () => {
+    const shop = await startDemoShop({ port: 0, collectorUrl: 'http://127.0.0.1:9' });
+    try {
+      for (const path of ['/', '/koszyk', '/kontakt']) expect(await (await fetch(`${shop.url}${path}`)).text()).toContain('<a href="/zgoda">');
+    } finally {
+      await shop.close();
+    }
+  });
+
   it('an empty cart is refused by the shop itself, never posted as an order', async () => {
     const shop = await startDemoShop({ port: 0, collectorUrl: 'http://127.0.0.1:9' });
     try {

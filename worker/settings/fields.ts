@@ -15,7 +15,12 @@ export type SettingKind =
   /** one of `choices` */
   | 'choice';
 
-export type SettingSection = 'salesmanago' | 'secrets' | 'tags' | 'shop' | 'consent';
+/**
+ * Where a field is shown on /setup. 'platform' is for the shop platforms' secrets and options: a page
+ * section renders its fields with <SettingRows view={settingsView(view)} section="platform" />
+ * (worker/setup/settings-form.tsx, sections.tsx).
+ */
+export type SettingSection = 'salesmanago' | 'secrets' | 'tags' | 'shop' | 'consent' | 'platform';
 
 export type SettingName = Extract<keyof Env, string>;
 
