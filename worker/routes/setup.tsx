@@ -151,7 +151,10 @@ setup.post('/settings', async (c) => {
   }
   c.env = outcome.env;
   c.set('config', outcome.config);
-  const connection = values.action === 'save-test' ? await testConnection(outcome.config) : undefined;
+  // Saving any of the four SALESmanago values tests them at once, as "Save and test" does.
+  const credentials = /^SALESMANAGO_(ENDPOINT|CLIENT_ID|API_SECRET|OWNER)$/;
+  const test = values.action === 'save-test' || outcome.saved.changed.some((n) => credentials.test(n));
+  const connection = test ? await testConnection(outcome.config) : undefined;
   return render(c, <SetupPage view={await view(c, { saved: outcome.saved, ...(connection ? { connection } : {}) })} />);
 });
 

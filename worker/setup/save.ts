@@ -31,7 +31,11 @@ export async function saveSettings(env: Env, form: FormValues, now = Date.now())
     })),
   );
   await writeSettings(raw.LEDGER, rows, now);
-  await writeSnapshot(raw.LEDGER, raw.CONSENTS);
+  // D1 holds the save; should the KV copy fail, the request routes keep the previous values until the
+  // next save, which the page cannot hide: log it (the save itself stands).
+  await writeSnapshot(raw.LEDGER, raw.CONSENTS).catch((err: unknown) =>
+    console.error('settings snapshot to KV failed', err instanceof Error ? err.message : String(err)),
+  );
   forgetStoredSettings();
   const merged = await withSettings(raw, { fresh: true });
   const config = readConfig(merged);

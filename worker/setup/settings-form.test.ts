@@ -89,6 +89,15 @@ describe('the settings form', () => {
     expect(body.problems.some((p) => p.startsWith('SALESMANAGO_'))).toBe(false);
   });
 
+  it('a plain "Save" of a SALESmanago value tests the connection too; other saves do not', async () => {
+    const bindings = bare();
+    const owner = await request('/setup/settings?lang=en', bindings, { SALESMANAGO_OWNER: SEED.SALESMANAGO_OWNER, action: 'save' });
+    expect(owner.html).toContain('id="test-connection-result"');
+    const tags = await request('/setup/settings?lang=en', bindings, { 'TAGS_NEWSLETTER.shown': '1', TAGS_NEWSLETTER: 'NL', action: 'save' });
+    expect(tags.html).toMatch(/id="settings-result" class="result" data-ok="true"/);
+    expect(tags.html).not.toContain('id="test-connection-result"');
+  });
+
   it('a wrangler value wins and locks its field; a post cannot override it', async () => {
     const bindings = { ...bare(), SALESMANAGO_CLIENT_ID: 'wranglerclient' } as Env;
     const page = await request('/setup?lang=pl', bindings);
