@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { postSigned } from '../demo-shop/shop-server-api.ts';
 import { LOCAL_ACCOUNT, LOCAL_SECRETS } from '../stack/local-values.ts';
 import { ROOT } from '../stack/processes.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
@@ -73,6 +74,53 @@ describe.skipIf(!chromiumPath)('setup page in Chromium', () => {
     mkdirSync(`${ROOT}test-results`, { recursive: true });
     await page.screenshot({ path: `${ROOT}test-results/setup-form.png`, fullPage: true });
     expect(violations).toEqual([]);
+    await context.close();
+  });
+
+  it('an order placed while SALESmanago is not configured waits, then goes out as soon as the value is saved again', async () => {
+    const context = await browser.newContext({
+      httpCredentials: { username: 'merchant', password: LOCAL_SECRETS.ADMIN_PASSWORD },
+      locale: 'en-US',
+      viewport: { width: 1100, height: 900 },
+    });
+    const page = await context.newPage();
+    await page.goto(`${stack.workerUrl}/setup?lang=en`);
+    await page.check('input[name="SALESMANAGO_API_SECRET.clear"]');
+    await page.click('#save-and-test');
+    await page.waitForSelector('#settings-result');
+    expect(await page.getAttribute('#test-connection-result', 'data-reason')).toBe('not-configured');
+
+    const buyer = `waiting-${Date.now().toString(36)}@example.com`;
+    const orderId = `W${Date.now().toString(36)}`;
+    const order = await postSigned(stack.workerUrl, LOCAL_SECRETS.SHOP_API_SECRET, '/api/v1/events', {
+      type: 'purchase', orderId, email: buyer, value: 10, currency: 'PLN',
+      products: [{ id: 'kubek', quantity: 1, price: 10 }], occurredAt: new Date().toISOString(),
+    });
+    expect(order.status).toBe(202);
+    // The consumer keeps it queued, with the reason, on the events page.
+    const deadline = Date.now() + 30_000;
+    let row = '';
+    while (Date.now() < deadline) {
+      await page.goto(`${stack.workerUrl}/setup/events?lang=en&email=${encodeURIComponent(buyer)}`);
+      row = (await page.locator('#events-table tbody tr').first().textContent().catch(() => null)) ?? '';
+      if (row.includes('SALESmanago is not configured')) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(row).toContain('SALESmanago is not configured');
+
+    await page.goto(`${stack.workerUrl}/setup?lang=en`);
+    await page.fill('#f-SALESMANAGO_API_SECRET', LOCAL_ACCOUNT.apiSecret);
+    await page.click('#save-and-test');
+    await page.waitForSelector('#settings-result');
+    expect(await page.getAttribute('#test-connection-result', 'data-ok')).toBe('true');
+    expect(await page.textContent('#released')).toMatch(/^1 event that waited/);
+    const until = Date.now() + 30_000;
+    let delivered = false;
+    while (!delivered && Date.now() < until) {
+      delivered = stack.simulator.state().events.some((e) => e.email === buyer && e.contactExtEventType === 'PURCHASE');
+      if (!delivered) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(delivered).toBe(true);
     await context.close();
   });
 });
