@@ -32,6 +32,8 @@ export interface Config {
   retryBaseS: number;
   /** Shop platform webhooks (worker/platforms); a platform whose secret is unset refuses its deliveries. */
   platforms: PlatformsConfig;
+  /** The consent mode the setup page puts into the snippet (SNIPPET_CONSENT). */
+  snippetConsent: 'required' | 'none';
   problems: ConfigProblem[];
 }
 
@@ -142,11 +144,15 @@ export function readConfig(env: Env): Config {
 
   const platforms = readPlatforms(env, problems);
 
-  // 30 s, as the official SDK (`Helper/ConnectionClients/cURLClient.php:16`): a shorter timeout turns
-  // slow-but-stored calls into retries, i.e. duplicates.
   const publicPath = publicPathProblem(env.PUBLIC_PATH_PREFIX);
   if (publicPath) problems.push({ name: 'PUBLIC_PATH_PREFIX', problem: publicPath });
 
+  const snippetConsentValue = text(env.SNIPPET_CONSENT).toLowerCase();
+  if (snippetConsentValue && snippetConsentValue !== 'required' && snippetConsentValue !== 'none')
+    problems.push({ name: 'SNIPPET_CONSENT', problem: 'must be "required" or "none"' });
+
+  // 30 s, as the official SDK (`Helper/ConnectionClients/cURLClient.php:16`): a shorter timeout turns
+  // slow-but-stored calls into retries, i.e. duplicates.
   const timeoutMs = Number(text(env.SALESMANAGO_TIMEOUT_MS)) || 30_000;
   const retryBaseS = Math.max(1, Math.round(Number(text(env.DELIVERY_RETRY_BASE_S)) || 30));
   return {
@@ -174,6 +180,7 @@ export function readConfig(env: Env): Config {
     shopWebhookUrl,
     retryBaseS,
     platforms,
+    snippetConsent: snippetConsentValue === 'none' ? 'none' : 'required',
     problems,
   };
 }

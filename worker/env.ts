@@ -40,6 +40,10 @@ export interface Env {
   SHOPIFY_PURCHASE_ON_CREATE?: string;
   /** Optional: first-party mode, the path (e.g. "/_e") under which /s.js and /e are served too. */
   PUBLIC_PATH_PREFIX?: string;
+  /** Optional: the snippet's consent mode shown on the setup page, "required" or "none". */
+  SNIPPET_CONSENT?: string;
+  /** Optional secret: the key that encrypts secrets saved on the setup page (else ADMIN_PASSWORD). */
+  SETTINGS_KEY?: string;
 }
 
 export type AppEnv = { Bindings: Env };

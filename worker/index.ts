@@ -16,9 +16,22 @@ import { openapi } from './routes/openapi.ts';
 import { publicPath } from './routes/public-path.ts';
 import { handleQueue } from './delivery/consumer.ts';
 import { handleScheduled } from './delivery/scheduled.ts';
+import { withSettings } from './settings/merge.ts';
+import { recordRefusals } from './setup/events.ts';
 
 export const app = new Hono<AppEnv>();
 
+// Every route reads the merged configuration (wrangler's values over the settings saved on /setup)
+// through c.env: the setup and admin pages from D1, the others from its KV snapshot (settings/store.ts).
+// /floor stays a bare floor for the benchmarks.
+app.use('*', async (c, next) => {
+  const path = c.req.path;
+  if (c.env && path !== '/floor') c.env = await withSettings(c.env, { fresh: /^\/(setup|admin)(\/|$)/.test(path) });
+  await next();
+});
+// Refused shop-API and platform requests show on /setup/events (recorded after the answer).
+app.use('/api/*', recordRefusals);
+app.use('/hooks/*', recordRefusals);
 // First-party mode: <PUBLIC_PATH_PREFIX>/s.js and <PUBLIC_PATH_PREFIX>/e (README "First-party mode").
 app.use('*', publicPath(app));
 
@@ -45,6 +58,10 @@ app.onError((err, c) => {
 
 export default {
   fetch: app.fetch,
-  queue: (batch: MessageBatch<QueueMessage>, env: Env, ctx: ExecutionContext) => handleQueue(batch, env, ctx),
-  scheduled: (controller: ScheduledController, env: Env, ctx: ExecutionContext) => handleScheduled(controller, env, ctx),
+  // The consumer reads the saved settings afresh for each batch: events that waited for a configuration
+  // go out as soon as one is saved.
+  queue: async (batch: MessageBatch<QueueMessage>, env: Env, ctx: ExecutionContext) =>
+    handleQueue(batch, await withSettings(env, { fresh: true }), ctx),
+  scheduled: async (controller: ScheduledController, env: Env, ctx: ExecutionContext) =>
+    handleScheduled(controller, await withSettings(env), ctx),
 } satisfies ExportedHandler<Env, QueueMessage>;

@@ -20,6 +20,18 @@ export function layout(ctx: PageContext, title: string, body: string): string {
 <title>${esc(title)} · Demo sklep</title>
 <script async src="${esc(ctx.collectorUrl)}/s.js" data-cart-path="/koszyk"${ctx.consentRequired ? ' data-consent="required"' : ''} data-allow-automation></script>
 <script>window.smEdge=window.smEdge||function(){(smEdge.q=smEdge.q||[]).push(arguments)}</script>
+<script>
+// Demo cart kept in localStorage; every change is reported with smEdge('cart', …). Defined in the
+// head, before any page's own script uses it.
+window.demoCart={
+  read(){try{return JSON.parse(localStorage.getItem('demo-cart')||'[]')}catch(e){return[]}},
+  write(items){localStorage.setItem('demo-cart',JSON.stringify(items));
+    smEdge('cart',{products:items.map(i=>({id:i.id,name:i.name,quantity:i.quantity,price:i.price})),
+      value:Math.round(items.reduce((s,i)=>s+i.quantity*i.price,0)*100)/100,currency:'PLN'});},
+  add(id,name,price){const items=this.read();const f=items.find(i=>i.id===id);
+    if(f)f.quantity++;else items.push({id,name,price,quantity:1});this.write(items);}
+};
+</script>
 <style>
 body{font-family:system-ui,sans-serif;margin:0;color:#222;background:#fafafa}
 header{background:#17324d;color:#fff;padding:12px 24px;display:flex;gap:18px;align-items:center;flex-wrap:wrap}
@@ -33,22 +45,13 @@ button{background:#17324d;color:#fff;border:0;border-radius:6px;cursor:pointer}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:6px;text-align:left}
 </style></head>
 <body><header><strong>☕ Demo sklep</strong>
-<a href="/">Produkty</a><a href="/koszyk">Koszyk</a><a href="/kontakt">Kontakt</a><a href="/zapytanie">Zapytanie ofertowe</a>
+<a href="/">Produkty</a><a href="/koszyk">Koszyk</a><a href="/kontakt">Kontakt</a><a href="/zapytanie">Zapytanie ofertowe</a><a href="/zgoda">Zgoda (RODO)</a>
 ${ctx.user ? `<span>Zalogowano: ${esc(ctx.user)}</span>` : '<a href="/logowanie">Logowanie</a>'}
 </header><main>
 ${ctx.notice ? `<p class="notice" id="notice">${esc(ctx.notice)}</p>` : ''}
 ${body}
 </main>
 <script>
-// Demo cart kept in localStorage; every change is reported with smEdge('cart', …).
-window.demoCart={
-  read(){try{return JSON.parse(localStorage.getItem('demo-cart')||'[]')}catch(e){return[]}},
-  write(items){localStorage.setItem('demo-cart',JSON.stringify(items));
-    smEdge('cart',{products:items.map(i=>({id:i.id,name:i.name,quantity:i.quantity,price:i.price})),
-      value:Math.round(items.reduce((s,i)=>s+i.quantity*i.price,0)*100)/100,currency:'PLN'});},
-  add(id,name,price){const items=this.read();const f=items.find(i=>i.id===id);
-    if(f)f.quantity++;else items.push({id,name,price,quantity:1});this.write(items);}
-};
 ${ctx.loginToken ? `smEdge('login',{token:${JSON.stringify(ctx.loginToken)}});` : ''}
 </script>
 </body></html>`;
@@ -136,6 +139,10 @@ export function consentBanner(ctx: PageContext): string {
 <button id="accept" onclick="smEdge('consent',true);this.parentNode.remove()">Zgadzam się</button>
 <button id="reject" onclick="smEdge('consent',false);this.parentNode.remove()">Nie zgadzam się</button></div>`,
   );
+}
+
+export function orderFailed(ctx: PageContext, problem: string): string {
+  return layout(ctx, 'Zamówienie', `<h1>Zamówienie nie zostało złożone</h1><p class="notice" id="order-error">${esc(problem)}</p><p><a href="/koszyk">Wróć do koszyka</a></p>`);
 }
 
 export function thanks(ctx: PageContext): string {

@@ -27,7 +27,9 @@ function cookies(req: IncomingMessage): Record<string, string> {
 
 export async function startDemoShop(options: { port: number; collectorUrl: string; host?: string }): Promise<DemoShop> {
   const secret = LOCAL_SECRETS.SHOP_API_SECRET;
-  let orderNo = 1000;
+  // Order ids unique across restarts (and never the README's 1001-1003): a time-based prefix.
+  const orderPrefix = `D${Date.now().toString(36).toUpperCase()}`;
+  let orderNo = 0;
 
   const send = (res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', ...headers });
@@ -49,7 +51,8 @@ export async function startDemoShop(options: { port: number; collectorUrl: strin
       if (req.method === 'POST' && url.pathname === '/zamowienie') {
         const form = await readBody(req);
         const items = JSON.parse(form.get('cart') || '[]') as { id: string; name: string; quantity: number; price: number }[];
-        const orderId = String(++orderNo);
+        if (items.length === 0) return send(res, 400, pages.orderFailed(ctx, 'Koszyk jest pusty: dodaj produkt przed zamówieniem.'));
+        const orderId = `${orderPrefix}-${++orderNo}`;
         const result = await postSigned(options.collectorUrl, secret, '/api/v1/events', {
           type: 'purchase',
           orderId,
@@ -63,6 +66,9 @@ export async function startDemoShop(options: { port: number; collectorUrl: strin
           paymentMethod: 'przelew',
           shippingMethod: 'kurier',
         });
+        if (result.status >= 400) {
+          return send(res, 502, pages.orderFailed(ctx, `Zamówienie ${orderId}: HTTP ${result.status} ${JSON.stringify(result.body)}`));
+        }
         return send(res, 200, pages.thanks({ ...ctx, notice: `Zamówienie ${orderId}: ${JSON.stringify(result.body)}` }));
       }
       const page =

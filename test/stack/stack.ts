@@ -20,6 +20,11 @@ export interface StackOptions {
   echo?: boolean;
   /** An alternate wrangler config (e.g. the benchmarks' copy with higher rate limits); wrangler.toml by default. */
   config?: string;
+  /**
+   * Enter the local values a merchant sets through the setup page's form (stored in D1, editable there)
+   * instead of passing them as wrangler vars (which lock their fields). `npm start` does this.
+   */
+  settingsOnPage?: boolean;
 }
 
 export interface Stack {
@@ -57,7 +62,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await run(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'sm-edge-ledger', '--local', '--persist-to', persistTo, ...config], {
       CI: 'true', // no interactive confirmation
     });
-    const vars = { ...localWorkerVars(simulator.url), ...options.vars };
+    const all = { ...localWorkerVars(simulator.url), ...options.vars };
+    const onPage = options.settingsOnPage
+      ? Object.fromEntries(Object.entries(all).filter(([k]) => !WRANGLER_ONLY.has(k) && !(options.vars && k in options.vars)))
+      : {};
+    const vars = Object.fromEntries(Object.entries(all).filter(([k]) => !(k in onPage)));
     const worker = start(
       process.execPath,
       [
@@ -75,6 +84,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     );
     stoppers.push(() => worker.stop());
     await waitFor(`${workerUrl}/health`, 60_000, worker);
+    if (options.settingsOnPage) await saveOnSetupPage(workerUrl, onPage);
 
     const shop = await startDemoShop({ port: ports.shop, collectorUrl: workerUrl });
     stoppers.push(() => shop.close());
@@ -84,6 +94,35 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stopAll();
     throw err;
   }
+}
+
+/** Local values that are not on the setup page's form: they stay wrangler vars. */
+const WRANGLER_ONLY = new Set(['ADMIN_PASSWORD', 'SALESMANAGO_TIMEOUT_MS', 'DELIVERY_RETRY_BASE_S']);
+
+/** Posts values to the setup page's settings form, as a merchant's browser would. */
+export async function saveOnSetupPage(workerUrl: string, values: Record<string, string>): Promise<void> {
+  const form = new URLSearchParams({ action: 'save' });
+  for (const [name, value] of Object.entries(values)) {
+    // The form's shapes (worker/settings/fields.ts): a tag list has its switch, a flag is a checkbox.
+    if (name.startsWith('TAGS_')) {
+      form.set(`${name}.shown`, '1');
+      if (value) form.set(`${name}.on`, '1');
+      form.set(name, value);
+    } else if (name === 'DOUBLE_OPT_IN') {
+      form.set(`${name}.shown`, '1');
+      if (value === 'true') form.set(name, 'true');
+    } else form.set(name, value);
+  }
+  const res = await fetch(`${workerUrl}/setup/settings`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Basic ${Buffer.from(`local:${LOCAL_SECRETS.ADMIN_PASSWORD}`).toString('base64')}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Origin: workerUrl,
+    },
+    body: form.toString(),
+  });
+  if (res.status !== 200) throw new Error(`saving the local settings on /setup failed: HTTP ${res.status}`);
 }
 
 export { LOCAL_PORTS, ROOT };

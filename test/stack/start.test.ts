@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { execSync } from 'node:child_process';
 import { expect, it } from 'vitest';
-import { LOCAL_PORTS } from './local-values.ts';
+import { LOCAL_PORTS, LOCAL_SECRETS } from './local-values.ts';
 import { ROOT } from './processes.ts';
 
 /** Process groups of `ps` rows matching a pattern. */
@@ -43,6 +43,9 @@ it('npm start serves the worker, the tracker, the demo shop and the simulator, a
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(out, out).toContain('Ctrl-C stops everything');
+    // The local values a newcomer needs (e.g. to sign a shop-API call), marked local-only.
+    expect(out).toContain('LOCAL-ONLY');
+    expect(out).toMatch(new RegExp(`SHOP_API_SECRET +${LOCAL_SECRETS.SHOP_API_SECRET}`));
     const base = `http://localhost:${LOCAL_PORTS.worker}`;
 
     const health = await fetch(`${base}/health`);

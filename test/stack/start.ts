@@ -1,10 +1,10 @@
 // `npm start`: the worker, the SALESmanago simulator and the demo shop, with zero set-up.
 // Local state lives in .wrangler/state (git-ignored). Ctrl-C stops everything.
 import { join } from 'node:path';
-import { LOCAL_PORTS, LOCAL_SECRETS } from './local-values.ts';
+import { LOCAL_ACCOUNT, LOCAL_PORTS, LOCAL_SECRETS } from './local-values.ts';
 import { ROOT, startStack } from './stack.ts';
 
-const stack = await startStack({ ports: LOCAL_PORTS, persistTo: join(ROOT, '.wrangler/state'), echo: process.argv.includes('--verbose') });
+const stack = await startStack({ ports: LOCAL_PORTS, persistTo: join(ROOT, '.wrangler/state'), echo: process.argv.includes('--verbose'), settingsOnPage: true });
 
 console.log(`
 salesmanago-edge is running (local development values; see test/stack/local-values.ts)
@@ -14,6 +14,14 @@ salesmanago-edge is running (local development values; see test/stack/local-valu
   Tracker script        ${stack.workerUrl}/s.js
   Setup page            ${stack.workerUrl}/setup   (any user, password ${LOCAL_SECRETS.ADMIN_PASSWORD})
   SALESmanago simulator ${stack.simulatorUrl}/__sim
+
+Local values (LOCAL-ONLY, not secrets; never use them in production; from test/stack/local-values.ts,
+entered on the setup page at start, where you can change them):
+  SHOP_API_SECRET        ${LOCAL_SECRETS.SHOP_API_SECRET}   (signs /api/v1 requests and login tokens)
+  CALLBACK_SECRET        ${LOCAL_SECRETS.CALLBACK_SECRET}
+  ADMIN_PASSWORD         ${LOCAL_SECRETS.ADMIN_PASSWORD}
+  SALESmanago account    Client ID ${LOCAL_ACCOUNT.clientId}, API Secret ${LOCAL_ACCOUNT.apiSecret}, Owner ${LOCAL_ACCOUNT.owner}
+                         (the simulator's; Endpoint ${stack.simulatorUrl})
 
 Ctrl-C stops everything.`);
 

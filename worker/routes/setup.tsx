@@ -18,31 +18,47 @@ import { deliveryFigures } from '../setup/figures.ts';
 import { messagesFor } from '../setup/i18n.ts';
 import { Layout } from '../setup/layout.tsx';
 import { LockedPage, SETUP_PATH, SetupPage, type SetupView } from '../setup/sections.tsx';
+import { saveSettings } from '../setup/save.ts';
+import { contactView, hourlyFigures, listEvents, listRefused, readFilter } from '../setup/events.ts';
+import { ContactPage, EventsPage } from '../setup/events-pages.tsx';
+import { loadSettings, settingsState } from '../settings/merge.ts';
 
 type SetupEnv = { Bindings: Env; Variables: { language: string; secureHeadersNonce?: string; config: Config } };
 type C = Context<SetupEnv>;
 
-function render(c: C, body: Child, status: 200 | 403 = 200) {
+function render(c: C, body: Child, status: 200 | 400 | 403 = 200) {
   const { lang, t } = messagesFor(c.get('language'));
   const other = lang === 'pl' ? 'en' : 'pl';
+  // The switch stays on the same page (and keeps its filters).
+  const here = new URL(c.req.url);
+  here.searchParams.set('lang', other);
+  const switchHref = c.req.method === 'GET' ? `${here.pathname}${here.search}` : `${SETUP_PATH}?lang=${other}`;
   const page = (
-    <Layout lang={lang} t={t} nonce={c.get('secureHeadersNonce') ?? ''} switchHref={`${SETUP_PATH}?lang=${other}`}>
+    <Layout lang={lang} t={t} nonce={c.get('secureHeadersNonce') ?? ''} switchHref={switchHref}>
       {body}
     </Layout>
   );
   return c.html(html`<!doctype html>${page}`, status);
 }
 
-async function view(c: C, extra: Pick<SetupView, 'connection' | 'callbackTest'> = {}): Promise<SetupView> {
+type Extra = Partial<Pick<SetupView, 'connection' | 'callbackTest' | 'saved' | 'posted' | 'formErrors'>>;
+
+async function view(c: C, extra: Extra = {}): Promise<SetupView> {
   const { lang, t } = messagesFor(c.get('language'));
   const config = c.get('config');
-  const [figures, activity] = await Promise.all([
+  const [figures, activity, settings, hourly] = await Promise.all([
     deliveryFigures(c.env.LEDGER, Date.now()).catch((err: unknown) => ({
       error: err instanceof Error ? err.message : String(err),
     })),
     readCallbackActivity(c.env.CONSENTS),
+    settingsState(c.env) ?? loadSettings(c.env),
+    hourlyFigures(c.env.LEDGER, Date.now()).catch(() => undefined),
   ]);
-  return { lang, t, origin: new URL(c.req.url).origin, env: c.env, config, figures, activity, ...extra };
+  return {
+    lang, t, origin: new URL(c.req.url).origin, env: c.env, config, figures, activity, settings,
+    ...(hourly ? { hourly } : {}),
+    ...extra,
+  };
 }
 
 function executionContext(c: C): ExecutionContext | undefined {
@@ -60,6 +76,7 @@ setup.use(
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],
       styleSrc: [NONCE],
+      scriptSrc: [NONCE],
       formAction: ["'self'"],
       baseUri: ["'none'"],
       frameAncestors: ["'none'"],
@@ -98,9 +115,47 @@ setup.use(
 
 setup.get('/', async (c) => render(c, <SetupPage view={await view(c)} />));
 
+// Every event, newest first, filterable; the refused shop-API/platform requests; the hourly chart.
+setup.get('/events', async (c) => {
+  const { lang, t } = messagesFor(c.get('language'));
+  const filter = readFilter(c.req.query());
+  const [events, refused, hourly] = await Promise.all([
+    listEvents(c.env.LEDGER, filter),
+    listRefused(c.env.LEDGER),
+    hourlyFigures(c.env.LEDGER, Date.now()),
+  ]);
+  return render(c, <EventsPage t={t} lang={lang} filter={filter} events={events} refused={refused} hourly={hourly} />);
+});
+
+// One contact: consent, SALESmanago contact id, recent events.
+setup.get('/contact', async (c) => {
+  const { lang, t } = messagesFor(c.get('language'));
+  const email = readFilter(c.req.query()).email ?? '';
+  const found = email ? await contactView(c.env.LEDGER, c.env.CONSENTS, email) : null;
+  return render(c, <ContactPage t={t} lang={lang} email={email} view={found} />);
+});
+
 setup.post('/test-connection', async (c) => {
   const connection = await testConnection(c.get('config'));
   return render(c, <SetupPage view={await view(c, { connection })} />);
+});
+
+// The settings form: validated like readConfig, saved (secrets encrypted), recorded; "Save and test"
+// runs the connection test on the saved values at once.
+setup.post('/settings', async (c) => {
+  const form = await c.req.parseBody();
+  const values = Object.fromEntries(Object.entries(form).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]));
+  const outcome = await saveSettings(c.env, values);
+  if (!outcome.ok) {
+    return render(c, <SetupPage view={await view(c, { posted: values, formErrors: outcome.errors })} />, 400);
+  }
+  c.env = outcome.env;
+  c.set('config', outcome.config);
+  // Saving any of the four SALESmanago values tests them at once, as "Save and test" does.
+  const credentials = /^SALESMANAGO_(ENDPOINT|CLIENT_ID|API_SECRET|OWNER)$/;
+  const test = values.action === 'save-test' || outcome.saved.changed.some((n) => credentials.test(n));
+  const connection = test ? await testConnection(outcome.config) : undefined;
+  return render(c, <SetupPage view={await view(c, { saved: outcome.saved, ...(connection ? { connection } : {}) })} />);
 });
 
 setup.post('/test-callbacks', async (c) => {

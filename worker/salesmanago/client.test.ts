@@ -310,12 +310,11 @@ describe('events', () => {
       event: { contactExtEventType: 'VISIT', date: NOW, externalId: `p-${i}` },
     }));
     items[810] = { contact: { email }, event: { contactExtEventType: 'VISITED' as 'VISIT', date: NOW } };
-    // The second chunk goes to a closed port: a network failure for that chunk only.
+    // The second chunk's connection is lost: a network failure for that chunk only.
     let call = 0;
     const flaky = new SalesmanagoClient(config, (input, init) => {
       call += 1;
-      const url = call === 2 ? String(input).replace(SIM, 'http://127.0.0.1:9') : input;
-      return fetch(url, init);
+      return call === 2 ? lostConnection() : fetch(input, init);
     });
     const results = await flaky.batchAddEvents(items);
     expect(results.map((r) => [r.start, r.end, r.ok])).toEqual([
@@ -371,9 +370,16 @@ describe('failure classes', () => {
   });
 
   it('a closed port is a transient network error', async () => {
-    const nowhere = new SalesmanagoClient({ ...config, endpoint: 'http://127.0.0.1:9' });
+    const nowhere = new SalesmanagoClient({ ...config, endpoint: 'http://127.0.0.1:9' }, lostConnection);
     const err = await failure(nowhere.hasContact(uniqueEmail('net')));
     expect(err.kind).toBe('transient');
     expect(err.messages[0]).toMatch(/network error/);
   });
 });
+
+// What workerd's fetch rejects with when the port is closed. A real fetch to a closed port would do
+// the same, but workerd also logs it as an "uncaught exception" with a native stack even though the
+// client handles it, and a passing `npm test` must print no stack traces.
+function lostConnection(): Promise<Response> {
+  return Promise.reject(new Error('Network connection lost.'));
+}

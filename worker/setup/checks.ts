@@ -8,22 +8,38 @@ import { readConsent, TEST_EMAIL } from '../consent/store.ts';
 import { callbacks } from '../routes/callbacks.ts';
 import { SalesmanagoClient, SalesmanagoError } from '../salesmanago/client.ts';
 
+/** Why a connection test failed, in the merchant's terms (the page words each one, in its language). */
+export type ConnectionFailure = 'not-configured' | 'auth' | 'owner' | 'unreachable' | 'not-api' | 'busy' | 'refused';
+
 export type ConnectionTest =
   | { ok: true; owner: string; ownerIsContact: boolean }
-  | { ok: false; error: string };
+  | { ok: false; error: string; reason?: ConnectionFailure; problems?: { name: string; problem: string }[] };
+
+/** Reads SALESmanago's answer (or the lack of one) as one of the merchant's reasons. */
+export function connectionFailure(err: SalesmanagoError): ConnectionFailure {
+  const said = err.messages.join(' ');
+  if (/owner/i.test(said) && /not found|unknown|invalid|not exist/i.test(said)) return 'owner';
+  if (/authenticat|clientid|client id|apikey|api key|api secret|sha|unauthori[sz]ed|forbidden/i.test(said) || err.status === 401 || err.status === 403)
+    return 'auth';
+  if (/timeout|network error/i.test(said)) return 'unreachable';
+  if (err.status === 404 || err.status === 405 || /malformed reply/i.test(said)) return 'not-api';
+  if (err.kind === 'transient') return 'busy';
+  return 'refused';
+}
 
 /** One harmless authenticated call: does the owner exist as a contact? Any answer proves the credentials. */
 export async function testConnection(config: Config, fetcher?: typeof fetch): Promise<ConnectionTest> {
   if (!config.salesmanago) {
     const names = config.problems.filter((p) => p.name.startsWith('SALESMANAGO_')).map((p) => `${p.name} ${p.problem}`);
-    return { ok: false, error: names.join('; ') || 'SALESmanago is not configured' };
+    const problems = config.problems.filter((p) => p.name.startsWith('SALESMANAGO_'));
+    return { ok: false, error: names.join('; ') || 'SALESmanago is not configured', reason: 'not-configured', problems };
   }
   try {
     const client = new SalesmanagoClient(config.salesmanago, fetcher);
     const ownerIsContact = await client.hasContact(config.salesmanago.owner);
     return { ok: true, owner: config.salesmanago.owner, ownerIsContact };
   } catch (err) {
-    if (err instanceof SalesmanagoError) return { ok: false, error: err.message };
+    if (err instanceof SalesmanagoError) return { ok: false, error: err.message, reason: connectionFailure(err) };
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
 }
@@ -39,7 +55,7 @@ export interface CallbackStep {
   ok: boolean;
 }
 
-export type CallbackTest = { ok: boolean; email: string; steps: CallbackStep[]; error?: string };
+export type CallbackTest = { ok: boolean; email: string; steps: CallbackStep[]; error?: string; reason?: 'no-secret' };
 
 /**
  * Calls both callbacks of this worker in-process (no network round trip to itself), as SALESmanago
@@ -48,7 +64,7 @@ export type CallbackTest = { ok: boolean; email: string; steps: CallbackStep[]; 
  */
 export async function testCallbacks(env: Env, config: Config, origin: string, ctx?: ExecutionContext): Promise<CallbackTest> {
   if (!config.callbackSecret) {
-    return { ok: false, email: TEST_EMAIL, steps: [], error: 'CALLBACK_SECRET is not set' };
+    return { ok: false, email: TEST_EMAIL, steps: [], error: 'CALLBACK_SECRET is not set', reason: 'no-secret' };
   }
   const key = await callbackKey(TEST_EMAIL, config.callbackSecret);
   const steps: CallbackStep[] = [];

@@ -1,5 +1,6 @@
 // The page frame: head, inline style (allowed by the CSP nonce), header with the language switch.
 import type { Child } from 'hono/jsx';
+import { CHART_STYLE } from './events-pages.tsx';
 import type { Lang, Messages } from './i18n.ts';
 
 const STYLE = `
@@ -48,9 +49,41 @@ button:hover{filter:brightness(1.1)}
 .muted{color:var(--muted)}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 16px;margin:8px 0 0}
 dt{color:var(--muted)}dd{margin:0}
+input[type=text],input[type=password],input[type=email],select{font:inherit;width:100%;max-width:520px;padding:6px 8px;border:1px solid #c9d0db;border-radius:6px;margin:2px 0}
+input:disabled,select:disabled{background:var(--off-bg);color:var(--muted)}
+.settings td:first-child{width:62%}
+.src{font-size:12px;color:var(--muted)}
+.src[data-source=wrangler]{color:var(--accent)}
+.small{font-size:12px}
+.opts label{margin-right:14px;font-size:13px;color:var(--muted)}
+.tags{display:flex;gap:10px;align-items:center}
+.tags .switch{white-space:nowrap}
+.buttons{margin:12px 0 0}
+button.secondary{background:#fff;color:var(--accent);border:1px solid var(--accent)}
+.copy-btn{font-size:13px;padding:3px 10px;margin:-6px 0 12px;background:#fff;color:var(--accent);border:1px solid var(--line)}
+.answer{margin-top:6px;color:var(--ink);font-size:13px}
+nav.pages{margin:0 0 14px;display:flex;gap:16px}
+nav.pages a{color:var(--accent)}
+.nowrap{white-space:nowrap}
+.filters{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin:10px 0}
+.filters input[type=email]{width:240px}
+.filters select{width:auto}
+.chart{margin:6px 0 10px}
+.legend{display:flex;flex-wrap:wrap;gap:12px;font-size:13px}
+.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;vertical-align:middle}
+td.answer{max-width:300px;word-break:break-word;font-size:13px}
 `;
 
+// The page's one script: copy buttons (data-copy = the id of the element whose text is copied).
+// Allowed by the CSP nonce; the page works without it (the texts are selectable).
+const SCRIPT = `document.addEventListener('click',function(e){var b=e.target.closest&&e.target.closest('[data-copy]');if(!b)return;
+var el=document.getElementById(b.getAttribute('data-copy'));if(!el)return;var text=el.textContent||'';
+var done=function(){b.textContent=b.getAttribute('data-done')||'OK';b.setAttribute('data-copied','true')};
+if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(text).then(done,function(){})}
+else{var r=document.createRange();r.selectNodeContents(el);var s=getSelection();s.removeAllRanges();s.addRange(r);document.execCommand('copy');done()}});`;
+
 export function Layout(props: { lang: Lang; t: Messages; nonce: string; switchHref: string; children: Child }) {
+  // (the language switch keeps the page: /setup/events?lang=en ↔ ?lang=pl)
   const { t } = props;
   return (
     <html lang={t.htmlLang}>
@@ -59,7 +92,7 @@ export function Layout(props: { lang: Lang; t: Messages; nonce: string; switchHr
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
         <title>{t.title}</title>
-        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: STYLE }} />
+        <style nonce={props.nonce} dangerouslySetInnerHTML={{ __html: STYLE + CHART_STYLE }} />
       </head>
       <body>
         <header>
@@ -76,6 +109,7 @@ export function Layout(props: { lang: Lang; t: Messages; nonce: string; switchHr
           </div>
         </header>
         <main class="wrap">{props.children}</main>
+        <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: SCRIPT }} />
       </body>
     </html>
   );

@@ -1,14 +1,22 @@
 // The setup page's sections, in the order of the seed's steps (Comarch e-Sklep guide, steps 1-8).
 import type { Config } from '../config.ts';
+import { SETTINGS } from '../settings/fields.ts';
 import type { CallbackSeen } from '../consent/activity.ts';
 import type { Env } from '../env.ts';
 import { publicPrefix } from '../ingest/public-path.ts';
 import type { CallbackTest, ConnectionTest } from './checks.ts';
 import type { DeliveryFigures } from './figures.ts';
-import type { Lang, Messages } from './i18n.ts';
 import { ShopPlatformSection } from './shop-platforms.tsx';
+import { problemText, type Lang, type Messages } from './i18n.ts';
+import type { SettingsState } from '../settings/merge.ts';
+import type { FormValues } from '../settings/form.ts';
+import { SETTINGS_FORM, SaveButtons, SettingRows } from './settings-form.tsx';
+import { HourlyChart, PageNav } from './events-pages.tsx';
+import type { HourlyFigures } from './events.ts';
 
-export const SETUP_PATH = '/setup';
+import { formatTime, SETUP_PATH } from './format.ts';
+
+export { formatTime, SETUP_PATH };
 
 export interface SetupView {
   lang: Lang;
@@ -20,11 +28,15 @@ export interface SetupView {
   callbackTest?: CallbackTest;
   figures: DeliveryFigures | { error: string };
   activity: { accepted: CallbackSeen | null; refused: CallbackSeen | null };
+  settings: SettingsState;
+  /** After a save: what changed, how many waiting events were sent, secrets generated (shown once). */
+  saved?: { changed: string[]; released: number; generated: { name: string; value: string }[] };
+  /** After a refused save: what was posted, and why it was refused. */
+  posted?: FormValues;
+  formErrors?: { name: string; problem: string }[];
+  hourly?: HourlyFigures;
 }
 
-export function formatTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
 
 function Badge(props: { kind: 'ok' | 'bad' | 'off'; text: string }) {
   return <span class={`badge ${props.kind}`}>{props.text}</span>;
@@ -45,72 +57,133 @@ function action(view: SetupView, path: string): string {
   return `${SETUP_PATH}/${path}?lang=${view.lang}`;
 }
 
-const CONNECTION_VALUES = [
-  { name: 'SALESMANAGO_ENDPOINT', label: 'labelEndpoint', secret: false },
-  { name: 'SALESMANAGO_CLIENT_ID', label: 'labelClientId', secret: false },
-  { name: 'SALESMANAGO_API_SECRET', label: 'labelApiSecret', secret: true },
-  { name: 'SALESMANAGO_OWNER', label: 'labelOwner', secret: false },
-] as const;
+/** A copy button for the text of the element with this id (the page's one nonce'd script). */
+export function CopyButton({ target, t }: { target: string; t: Messages }) {
+  return (
+    <button type="button" class="copy-btn" data-copy={target} data-done={t.copied}>{t.copy}</button>
+  );
+}
+
+function connectionMessage(t: Messages, lang: Lang, result: ConnectionTest): string {
+  if (result.ok) return t.connectionOk(result.owner, result.ownerIsContact);
+  switch (result.reason) {
+    case 'not-configured':
+      return `${t.connNotConfigured} ${(result.problems ?? []).map((p) => `${p.name} ${problemText(lang, p.problem)}`).join('; ')}`;
+    case 'auth': return t.connAuth;
+    case 'owner': return t.connOwner;
+    case 'unreachable': return t.connUnreachable;
+    case 'not-api': return t.connNotApi;
+    case 'busy': return t.connBusy;
+    default: return t.connRefused;
+  }
+}
 
 export function ConnectionSection({ view }: { view: SetupView }) {
-  const { t, config } = view;
-  const problemOf = (name: string) => config.problems.find((p) => p.name === name);
-  const others = config.problems.filter((p) => !p.name.startsWith('SALESMANAGO_') || p.name === 'SALESMANAGO_LOCATION');
+  const { t, config, lang } = view;
+  const others = config.problems.filter(
+    (p) => !p.name.startsWith('SALESMANAGO_') && !SETTINGS_NAMES.has(p.name),
+  );
   const result = view.connection;
   return (
     <section id="connection">
       <Heading n={1} title={t.connectionTitle} seed="1–3" t={t} ok={config.salesmanago !== null && result?.ok !== false} />
       <p class="intro">{t.connectionIntro}</p>
-      <table>
-        <thead>
-          <tr><th>{t.colValue}</th><th>{t.colName}</th><th>{t.colState}</th></tr>
-        </thead>
-        <tbody>
-          {CONNECTION_VALUES.map((v) => {
-            const raw = String(view.env[v.name] ?? '').trim();
-            const problem = problemOf(v.name);
-            return (
-              <tr data-name={v.name}>
-                <td>
-                  {t[v.label]}
-                  <br />
-                  {raw ? <code>{v.secret ? `•••••••• (${t.hidden})` : raw}</code> : <span class="muted">{t.missing}</span>}
-                </td>
-                <td><code>{v.name}</code></td>
-                <td>
-                  {!raw ? (
-                    <Badge kind="bad" text={t.missing} />
-                  ) : problem ? (
-                    <>
-                      <Badge kind="bad" text={t.invalid} /> <span class="warn">{problem.problem}</span>
-                    </>
-                  ) : (
-                    <Badge kind="ok" text={`${t.set}, ${t.valid}`} />
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <SettingRows view={settingsView(view)} section="salesmanago" />
       {others.length > 0 ? (
         <div id="other-problems">
           <p><b>{t.otherProblems}</b></p>
           <ul>
             {others.map((p) => (
-              <li><code>{p.name}</code> {p.problem}</li>
+              <li><code>{p.name}</code> {problemText(lang, p.problem)}</li>
             ))}
           </ul>
         </div>
       ) : null}
+      <SaveButtons t={t} test />
       <form method="post" action={action(view, 'test-connection')}>
-        <button id="test-connection" type="submit">{t.testConnection}</button>
+        <button id="test-connection" type="submit" class="secondary">{t.testConnection}</button>
       </form>
       {result ? (
-        <div id="test-connection-result" class="result" data-ok={String(result.ok)}>
-          {result.ok ? t.connectionOk(result.owner, result.ownerIsContact) : `${t.connectionFailed} ${result.error}`}
+        <div id="test-connection-result" class="result" data-ok={String(result.ok)} data-reason={result.ok ? 'ok' : result.reason ?? 'refused'}>
+          {result.ok ? connectionMessage(t, lang, result) : `${t.connectionFailed} ${connectionMessage(t, lang, result)}`}
+          {!result.ok && result.reason !== 'not-configured' ? (
+            <div class="answer">{t.connAnswer} <code>{result.error}</code></div>
+          ) : null}
         </div>
       ) : null}
+    </section>
+  );
+}
+
+export function settingsView(view: SetupView) {
+  return {
+    lang: view.lang,
+    t: view.t,
+    env: view.env as unknown as Record<string, unknown>,
+    problems: view.config.problems,
+    settings: view.settings,
+    ...(view.posted ? { posted: view.posted } : {}),
+    ...(view.formErrors ? { formErrors: view.formErrors } : {}),
+  };
+}
+
+const SETTINGS_NAMES = new Set(SETTINGS.map((f) => f.name as string));
+
+/** The settings form (its inputs live in the sections, form="settings"), the save's outcome, "last changed". */
+export function SettingsStatus({ view }: { view: SetupView }) {
+  const { t, lang, settings, saved } = view;
+  const last = settings.lastChange;
+  return (
+    <div id="settings-status">
+      <form id={SETTINGS_FORM} method="post" action={action(view, 'settings')} />
+      {view.formErrors?.length ? (
+        <div id="settings-result" class="result" data-ok="false">
+          {t.settingsRefused}
+          <ul>
+            {view.formErrors.map((p) => (
+              <li data-name={p.name}><code>{p.name}</code> {problemText(lang, p.problem)}</li>
+            ))}
+          </ul>
+        </div>
+      ) : saved ? (
+        <div id="settings-result" class="result" data-ok="true">
+          {saved.changed.length ? t.settingsSaved(saved.changed.join(', ')) : t.settingsNothing}
+          {saved.released > 0 ? <div id="released">{t.settingsReleased(saved.released)}</div> : null}
+          {saved.generated.map((g) => (
+            <div class="generated">
+              {t.generatedOnce} <code>{g.name}</code>
+              <code class="copy" id={`generated-${g.name}`}>{g.value}</code>
+              <CopyButton target={`generated-${g.name}`} t={t} />
+            </div>
+          ))}
+        </div>
+      ) : null}
+      {settings.error ? <p class="warn">{t.settingsUnreadable} {settings.error}</p> : null}
+      {last ? <p id="last-changed" class="muted">{t.settingsLastChanged(formatTime(last.at), last.fields.join(', '))}</p> : null}
+    </div>
+  );
+}
+
+export function SecretsSection({ view }: { view: SetupView }) {
+  const { t } = view;
+  return (
+    <section id="secrets">
+      <Heading n={2} title={t.secretsTitle} seed="4" t={t} ok={view.config.callbackSecret !== null && view.config.shopApiSecret !== null} />
+      <p class="intro">{t.secretsIntro}</p>
+      <SettingRows view={settingsView(view)} section="secrets" />
+      <SaveButtons t={t} />
+    </section>
+  );
+}
+
+export function ConsentSection({ view }: { view: SetupView }) {
+  const { t } = view;
+  return (
+    <section id="consent-settings">
+      <Heading n={7} title={t.consentTitle} seed="7" t={t} />
+      <p class="intro">{t.consentIntro}</p>
+      <SettingRows view={settingsView(view)} section="consent" />
+      <SaveButtons t={t} />
     </section>
   );
 }
@@ -126,14 +199,16 @@ export function CallbackUrlsSection({ view }: { view: SetupView }) {
   const urls = secret ? callbackTemplates(view.origin, secret) : null;
   return (
     <section id="callback-urls">
-      <Heading n={2} title={t.callbacksTitle} seed="4, 6" t={t} ok={urls !== null} />
+      <Heading n={3} title={t.callbacksTitle} seed="4, 6" t={t} ok={urls !== null} />
       <p class="intro">{t.callbacksIntro}</p>
       {urls && secret ? (
         <>
           <label class="field" for="opt-in-url">{t.optInUrl}</label>
           <code class="copy" id="opt-in-url">{urls.optIn}</code>
+          <CopyButton target="opt-in-url" t={t} />
           <label class="field" for="opt-out-url">{t.optOutUrl}</label>
           <code class="copy" id="opt-out-url">{urls.optOut}</code>
+          <CopyButton target="opt-out-url" t={t} />
           {/^[A-Za-z0-9_-]+$/.test(secret) ? null : <p class="warn">{t.secretCharsWarning}</p>}
           <p class="muted">{t.secretNote}</p>
         </>
@@ -149,14 +224,14 @@ export function TestCallbacksSection({ view }: { view: SetupView }) {
   const result = view.callbackTest;
   return (
     <section id="test-callbacks-section">
-      <Heading n={3} title={t.testCallbacksTitle} seed="5" t={t} ok={result ? result.ok : undefined} />
+      <Heading n={4} title={t.testCallbacksTitle} seed="5" t={t} ok={result ? result.ok : undefined} />
       <p class="intro">{t.testCallbacksIntro(result?.email ?? 'sm-edge-test@example.com')}</p>
       <form method="post" action={action(view, 'test-callbacks')}>
         <button id="test-callbacks" type="submit">{t.testCallbacks}</button>
       </form>
       {result ? (
         <div id="test-callbacks-result" class="result" data-ok={String(result.ok)}>
-          {result.ok ? t.callbacksOk : `${t.callbacksFailed} ${result.error ?? ''}`}
+          {result.ok ? t.callbacksOk : `${t.callbacksFailed} ${result.reason === 'no-secret' ? t.callbacksNoSecretShort : result.error ?? ''}`}
           <ul>
             {result.steps.map((s) => (
               <li data-kind={s.kind} data-ok={String(s.ok)}>
@@ -171,35 +246,21 @@ export function TestCallbacksSection({ view }: { view: SetupView }) {
 }
 
 export function TagsSection({ view }: { view: SetupView }) {
-  const { t, config } = view;
-  const rows = [
-    { label: t.tagRegistration, name: 'TAGS_REGISTRATION', tags: config.tags.registration },
-    { label: t.tagNewsletter, name: 'TAGS_NEWSLETTER', tags: config.tags.newsletter },
-    { label: t.tagPurchaseLoggedIn, name: 'TAGS_PURCHASE_LOGGED_IN', tags: config.tags.purchaseLoggedIn },
-    { label: t.tagPurchaseGuest, name: 'TAGS_PURCHASE_GUEST', tags: config.tags.purchaseGuest },
-  ];
+  const { t } = view;
   return (
     <section id="tags">
-      <Heading n={4} title={t.tagsTitle} seed="7" t={t} />
+      <Heading n={5} title={t.tagsTitle} seed="7" t={t} />
       <p class="intro">{t.tagsIntro}</p>
-      <table>
-        <tbody>
-          {rows.map((r) => (
-            <tr data-name={r.name}>
-              <td>{r.label}</td>
-              <td><code>{r.name}</code></td>
-              <td>{r.tags.length ? r.tags.map((tag) => <><code>{tag}</code> </>) : <Badge kind="off" text={t.off} />}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <SettingRows view={settingsView(view)} section="tags" />
+      <SaveButtons t={t} />
     </section>
   );
 }
 
-export function snippet(origin: string): string {
+export function snippet(origin: string, consent: 'required' | 'none' = 'none'): string {
+  const mode = consent === 'required' ? ' data-consent="required"' : '';
   return (
-    `<script async src="${origin}/s.js" data-cart-path="/koszyk"></script>\n` +
+    `<script async src="${origin}/s.js" data-cart-path="/koszyk"${mode}></script>\n` +
     `<script>window.smEdge=window.smEdge||function(){(smEdge.q=smEdge.q||[]).push(arguments)}</script>`
   );
 }
@@ -208,12 +269,16 @@ export function SnippetSection({ view }: { view: SetupView }) {
   const { t, config } = view;
   return (
     <section id="snippet">
-      <Heading n={5} title={t.snippetTitle} seed="7–8" t={t} ok={config.shopDomains.length > 0} />
+      <Heading n={6} title={t.snippetTitle} seed="7–8" t={t} ok={config.shopDomains.length > 0} />
       <p class="intro">{t.snippetIntro}</p>
       <p>{t.snippetFromWorker}</p>
-      <pre class="copy" id="snippet-code">{snippet(view.origin)}</pre>
+      <pre class="copy" id="snippet-code">{snippet(view.origin, config.snippetConsent)}</pre>
+      <CopyButton target="snippet-code" t={t} />
       <p>{t.snippetFirstParty(publicPrefix(view.env.PUBLIC_PATH_PREFIX) || '/_e', Boolean(publicPrefix(view.env.PUBLIC_PATH_PREFIX)))}</p>
-      <pre class="copy" id="snippet-first-party">{snippet(publicPrefix(view.env.PUBLIC_PATH_PREFIX) || '/_e')}</pre>
+      <pre class="copy" id="snippet-first-party">{snippet(publicPrefix(view.env.PUBLIC_PATH_PREFIX) || '/_e', config.snippetConsent)}</pre>
+      <CopyButton target="snippet-first-party" t={t} />
+      <p id="snippet-consent-note" class="muted">{config.snippetConsent === 'required' ? t.snippetConsentNote : t.snippetConsentOff}</p>
+      <SettingRows view={settingsView(view)} section="shop" />
       <p><b>{t.domains}</b></p>
       {config.shopDomains.length ? (
         <ul id="domains">
@@ -224,6 +289,7 @@ export function SnippetSection({ view }: { view: SetupView }) {
       ) : (
         <p class="warn">{t.noDomains}</p>
       )}
+      <SaveButtons t={t} />
     </section>
   );
 }
@@ -250,7 +316,9 @@ export function DeliverySection({ view }: { view: SetupView }) {
   ];
   return (
     <section id="delivery">
-      <Heading n={6} title={t.deliveryTitle} seed="8" t={t} />
+      <Heading n={8} title={t.deliveryTitle} seed="8" t={t} />
+      {view.hourly ? <HourlyChart t={t} figures={view.hourly} /> : null}
+      <p><a href={`${SETUP_PATH}/events?lang=${view.lang}`}>{t.navEvents} →</a></p>
       {'error' in figures ? (
         <p class="warn">{t.figuresUnavailable} {figures.error}</p>
       ) : (
@@ -314,14 +382,21 @@ export function SetupPage({ view }: { view: SetupView }) {
   const toFix = config.problems.length;
   return (
     <>
+      <PageNav t={t} lang={view.lang} current="setup" />
       <p id="overall" class={`banner ${toFix === 0 ? 'ok' : 'bad'}`}>{toFix === 0 ? t.allSet : t.toFix(toFix)}</p>
+      <SettingsStatus view={view} />
       <ConnectionSection view={view} />
+      <SecretsSection view={view} />
       <CallbackUrlsSection view={view} />
       <TestCallbacksSection view={view} />
       <TagsSection view={view} />
       <SnippetSection view={view} />
+      <ConsentSection view={view} />
       <DeliverySection view={view} />
-      <ShopPlatformSection view={view} />
+      <ShopPlatformSection view={view}>
+        <SettingRows view={settingsView(view)} section="platform" />
+        <SaveButtons t={view.t} />
+      </ShopPlatformSection>
     </>
   );
 }

@@ -124,7 +124,7 @@ describe('/setup page', () => {
     const secret = env.CALLBACK_SECRET!;
     expect(res.html).toContain(`${ORIGIN}/callbacks/opt-in?email=$email$&amp;key=sha1($email$${secret})`);
     expect(res.html).toContain(`${ORIGIN}/callbacks/opt-out?email=$email$&amp;key=sha1($email$${secret})`);
-    expect(res.html).toMatch(/data-name="TAGS_NEWSLETTER".*?<code>NEWSLETTER<\/code>/s);
+    expect(res.html).toMatch(/data-name="TAGS_NEWSLETTER".*?name="TAGS_NEWSLETTER"[^>]*value="NEWSLETTER"/s);
     expect(res.html).toContain(`src=&quot;${ORIGIN}/s.js&quot;`);
     expect(res.html).toMatch(/id="domains".*?<code>localhost<\/code>/s);
     const off = await page('/setup?lang=en', { bindings: { ...env, TAGS_PURCHASE_GUEST: '' } as Env });
@@ -140,7 +140,10 @@ describe('/setup page', () => {
     const nonce = /style-src 'nonce-([^']+)'/.exec(csp)?.[1];
     expect(nonce).toBeTruthy();
     expect(res.html).toContain(`<style nonce="${nonce}">`);
-    expect(res.html).not.toContain('<script>');
+    // One script, the copy buttons', allowed by the same nonce; nothing inline without it.
+    expect(csp).toContain(`script-src 'nonce-${nonce}'`);
+    expect(res.html.match(/<script/g)).toHaveLength(1);
+    expect(res.html).toContain(`<script nonce="${nonce}">`);
     expect(res.headers.get('Cache-Control')).toBe('no-store');
   });
 });
@@ -177,5 +180,19 @@ describe('/setup buttons', () => {
     const res = await page('/setup/test-callbacks?lang=en', { method: 'POST', bindings: { ...env, CALLBACK_SECRET: '' } as Env });
     expect(dataOk(res.html, 'test-callbacks-result')).toBe('false');
     expect(res.html).toContain('CALLBACK_SECRET is not set');
+    const pl = await page('/setup/test-callbacks?lang=pl', { method: 'POST', bindings: { ...env, CALLBACK_SECRET: '' } as Env });
+    expect(pl.html).toContain('Callbacki nie działają: sekret callbacków (CALLBACK_SECRET) nie jest ustawiony.');
+  });
+
+  it('on the Polish page, configuration problems and connection-test details are in Polish', async () => {
+    const bindings = { ...env, SALESMANAGO_OWNER: 'nie-email', SHOP_API_SECRET: 'krotki' } as Env;
+    const res = await page('/setup?lang=pl', { bindings });
+    expect(res.html).toMatch(/data-name="SALESMANAGO_OWNER".*?musi być adresem e-mail/s);
+    expect(res.html).toMatch(/data-name="SHOP_API_SECRET".*?musi mieć co najmniej 16 znaków/s);
+    expect(res.html).not.toContain('must be an e-mail address');
+    const test = await page('/setup/test-connection?lang=pl', { method: 'POST', bindings });
+    expect(test.html).toContain('Nie udało się połączyć: Brakuje wartości połączenia: SALESMANAGO_OWNER musi być adresem e-mail');
+    const wrong = await page('/setup/test-connection?lang=pl', { method: 'POST', bindings: { ...env, SALESMANAGO_API_SECRET: 'a-wrong-api-secret' } as Env });
+    expect(wrong.html).toContain('SALESmanago nie przyjęło Client ID i API Secret');
   });
 });

@@ -4,6 +4,7 @@
 import { PLATFORMS } from '../platforms/index.ts';
 import { lastDelivery, type PlatformDelivery } from '../platforms/deliveries.ts';
 import type { Platform } from '../platforms/platform.ts';
+import type { Child } from 'hono/jsx';
 import type { SetupView } from './sections.tsx';
 
 const TEXT = {
@@ -41,7 +42,8 @@ function secretSet(view: SetupView, p: Platform): boolean {
   return p.secret(view.config.platforms) !== null;
 }
 
-export async function ShopPlatformSection({ view }: { view: SetupView }) {
+/** `children`: the platform settings' form rows, which the page passes in. */
+export async function ShopPlatformSection({ view, children }: { view: SetupView; children?: Child }) {
   const text = TEXT[view.lang === 'pl' ? 'pl' : 'en'];
   const lasts = await Promise.all(
     PLATFORMS.map((p) => lastDelivery(view.env.LEDGER, p.name).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }))),
@@ -74,6 +76,7 @@ export async function ShopPlatformSection({ view }: { view: SetupView }) {
           </dl>
         </div>
       ))}
+      {children}
     </section>
   );
 }

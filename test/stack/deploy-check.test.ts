@@ -1,0 +1,60 @@
+// `npm run deploy:check` checks what it says: placeholder ids and invalid vars fail it by name, and
+// with --url it names every problem the deployed worker's /health reports.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './processes.ts';
+
+function check(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['test/stack/deploy-check.ts', ...args], { cwd: ROOT }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
+    });
+  });
+}
+
+describe('npm run deploy:check', () => {
+  it('passes the repository\'s wrangler.toml and lists, by name, what is still to be set', async () => {
+    const { code, out } = await check([]);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/SALESMANAGO_API_SECRET +not in wrangler.toml: enter it on \/setup/);
+    expect(out).toContain('npx wrangler secret put ADMIN_PASSWORD');
+  });
+
+  it('fails on placeholder ids and invalid vars, naming each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sm-edge-check-'));
+    const config = join(dir, 'wrangler.toml');
+    writeFileSync(
+      config,
+      `name = "x"\nmain = "${join(ROOT, 'worker/index.ts')}"\ncompatibility_date = "2026-11-01"\n` +
+        `[vars]\nSALESMANAGO_OWNER = "not-an-email"\nSALESMANAGO_CLIENT_ID = "client01"\n` +
+        `[[kv_namespaces]]\nbinding = "CONSENTS"\nid = "00000000000000000000000000000000"\n`,
+    );
+    const { code, out } = await check(['--config', config]);
+    expect(code).toBe(1);
+    expect(out).toContain('kv_namespaces CONSENTS: id is a placeholder');
+    expect(out).toContain('SALESMANAGO_OWNER (in wrangler.toml [vars]) must be an e-mail address');
+    expect(out).toMatch(/SALESMANAGO_CLIENT_ID +set in wrangler.toml/);
+  });
+
+  it('with --url, names the problems the deployed worker reports', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ ok: true, configured: false, problems: ['SALESMANAGO_API_SECRET is not set', 'SHOP_DOMAINS is not set'] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const { code, out } = await check(['--url', url]);
+      expect(code).toBe(1);
+      expect(out).toContain(`${url}: SALESMANAGO_API_SECRET is not set`);
+      expect(out).toContain(`${url}: SHOP_DOMAINS is not set`);
+    } finally {
+      server.close();
+    }
+  });
+});

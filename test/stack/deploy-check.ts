@@ -1,0 +1,70 @@
+// `npm run deploy:check` (after `wrangler deploy --dry-run` has bundled the worker): checks what can be
+// checked before a deploy and names what is missing for production.
+//   - wrangler.toml: no placeholder (all-zero) KV/D1 ids; every [vars] value valid by the worker's own
+//     rules (worker/config.ts);
+//   - lists each production value by name: set in wrangler.toml (locks its field on /setup), or still
+//     to be entered on the setup page after the deploy; ADMIN_PASSWORD must be a wrangler secret;
+//   - with --url https://<worker>: asks the deployed worker's /health and names every problem there.
+// Exit code 1 when something is wrong.
+import { unstable_readConfig } from 'wrangler';
+
+const args = process.argv.slice(2);
+const option = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const configPath = option('--config') ?? 'wrangler.toml';
+const url = option('--url');
+
+// Imported by path so the test project's type check does not pull in the worker's platform types.
+const configModule = '../../worker/config.ts';
+const { readConfig } = (await import(configModule)) as {
+  readConfig: (env: Record<string, string>) => { problems: { name: string; problem: string }[] };
+};
+
+const PRODUCTION = [
+  'SALESMANAGO_ENDPOINT', 'SALESMANAGO_CLIENT_ID', 'SALESMANAGO_API_SECRET', 'SALESMANAGO_OWNER',
+  'SHOP_DOMAINS', 'SHOP_API_SECRET', 'CALLBACK_SECRET',
+];
+
+const errors: string[] = [];
+const config = unstable_readConfig({ config: configPath });
+const placeholder = (id: string | undefined) => id !== undefined && /^[0-]+$/.test(id);
+for (const kv of config.kv_namespaces ?? []) {
+  if (placeholder(kv.id)) errors.push(`kv_namespaces ${kv.binding}: id is a placeholder; remove it (wrangler deploy creates the namespace) or put the real id`);
+}
+for (const d1 of config.d1_databases ?? []) {
+  if (placeholder(d1.database_id)) errors.push(`d1_databases ${d1.binding}: database_id is a placeholder; remove it or put the real id`);
+}
+const vars = Object.fromEntries(
+  Object.entries(config.vars ?? {}).filter(([, v]) => typeof v === 'string' && v.trim() !== '') as [string, string][],
+);
+for (const p of readConfig(vars).problems) {
+  if (p.name in vars) errors.push(`${p.name} (in wrangler.toml [vars]) ${p.problem}`);
+}
+if ('ADMIN_PASSWORD' in vars) errors.push('ADMIN_PASSWORD is in wrangler.toml [vars]: make it a secret (npx wrangler secret put ADMIN_PASSWORD)');
+
+console.log(`deploy check of ${configPath}`);
+for (const name of PRODUCTION) {
+  console.log(`  ${name.padEnd(24)} ${name in vars ? 'set in wrangler.toml (locks its field on /setup)' : 'not in wrangler.toml: enter it on /setup after the deploy'}`);
+}
+console.log(`  ${'ADMIN_PASSWORD'.padEnd(24)} must be a wrangler secret: npx wrangler secret put ADMIN_PASSWORD`);
+
+if (url) {
+  try {
+    const res = await fetch(new URL('/health', url));
+    const health = (await res.json()) as { configured?: boolean; problems?: string[] };
+    if (health.configured) console.log(`${url}: configured, no problems`);
+    for (const p of health.problems ?? []) errors.push(`${url}: ${p}`);
+  } catch (err) {
+    errors.push(`${url}/health did not answer: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+if (errors.length) {
+  console.log('\nto fix:');
+  for (const e of errors) console.log(`  - ${e}`);
+  process.exitCode = 1;
+} else {
+  console.log('\nok');
+}

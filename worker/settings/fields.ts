@@ -1,0 +1,181 @@
+// Everything a merchant sets on the setup page, one entry per setting. Adding a setting is one entry
+// here (plus its rule in worker/config.ts when it needs one): the form, the merge with wrangler's vars
+// and secrets, the encryption of secrets and the "last changed" record all follow from this table.
+import type { Env } from '../env.ts';
+
+export type SettingKind =
+  /** one line of text; empty = back to the default */
+  | 'text'
+  /** stored encrypted, never shown again after saving (only "set", its last 4 characters, "replace") */
+  | 'secret'
+  /** a switch: "true" or "false" */
+  | 'flag'
+  /** a comma-separated tag list with its own on/off switch (seed step 7) */
+  | 'tags'
+  /** one of `choices` */
+  | 'choice';
+
+/**
+ * Where a field is shown on /setup. 'platform' is for the shop platforms' secrets and options: a page
+ * section renders its fields with <SettingRows view={settingsView(view)} section="platform" />
+ * (worker/setup/settings-form.tsx, sections.tsx).
+ */
+export type SettingSection = 'salesmanago' | 'secrets' | 'tags' | 'shop' | 'consent' | 'platform';
+
+export type SettingName = Extract<keyof Env, string>;
+
+export interface SettingField {
+  name: SettingName;
+  kind: SettingKind;
+  section: SettingSection;
+  label: { pl: string; en: string };
+  hint?: { pl: string; en: string };
+  placeholder?: string;
+  choices?: readonly { value: string; pl: string; en: string }[];
+  /** A secret the worker can generate for the merchant (shown once, right after saving). */
+  generate?: boolean;
+  /** Used when neither wrangler nor the page sets the value; may depend on the other values. */
+  fallback?: string | ((values: Partial<Record<SettingName, string>>) => string);
+}
+
+// ccTLDs of the EU/EEA (and .eu): shops there need consent before tracking (ePrivacy Directive art. 5(3)).
+const EU_TLDS = new Set(
+  'eu at be bg hr cy cz dk ee fi fr de gr hu ie it lv lt lu mt nl pl pt ro sk si es se is li no'.split(' '),
+);
+// ccTLDs where the default may be "no consent needed"; anything else (generic .com/.shop, unknown)
+// gets the safe default.
+const NON_EU_TLDS = new Set('us ca au nz br mx ar jp kr in sg za'.split(' '));
+
+/** "required" unless every shop domain is under a known non-EU country domain. */
+export function defaultConsentMode(domains: string | undefined): 'required' | 'none' {
+  const tlds = (domains ?? '')
+    .split(',')
+    .map((d) => d.trim().toLowerCase().split('.').pop() ?? '')
+    .filter((t) => t && t !== 'localhost' && !/^\d+$/.test(t));
+  if (tlds.length === 0 || tlds.some((t) => EU_TLDS.has(t) || !NON_EU_TLDS.has(t))) return 'required';
+  return 'none';
+}
+
+export const SETTINGS: readonly SettingField[] = [
+  {
+    name: 'SALESMANAGO_ENDPOINT', kind: 'text', section: 'salesmanago', placeholder: 'https://app3.salesmanago.com',
+    label: { pl: 'Adres (EndPoint)', en: 'Address (EndPoint)' },
+  },
+  {
+    name: 'SALESMANAGO_CLIENT_ID', kind: 'text', section: 'salesmanago',
+    label: { pl: 'Unikatowy identyfikator aplikacji (Client ID)', en: 'Application identifier (Client ID)' },
+  },
+  {
+    name: 'SALESMANAGO_API_SECRET', kind: 'secret', section: 'salesmanago',
+    label: { pl: 'Ukryty kod aplikacji (API Secret)', en: 'Application secret (API Secret)' },
+  },
+  {
+    name: 'SALESMANAGO_OWNER', kind: 'text', section: 'salesmanago', placeholder: 'owner@example.com',
+    label: { pl: 'E-mail konta użytkownika SALESmanago (Owner)', en: "SALESmanago user's account e-mail (Owner)" },
+  },
+  {
+    name: 'SALESMANAGO_LOCATION', kind: 'text', section: 'salesmanago',
+    label: { pl: 'Lokalizacja zdarzeń (location)', en: 'Event location' },
+    hint: { pl: 'Puste: wyliczona z pierwszej domeny sklepu.', en: 'Empty: derived from the first shop domain.' },
+  },
+  {
+    name: 'CALLBACK_SECRET', kind: 'secret', section: 'secrets', generate: true,
+    label: { pl: 'Sekret callbacków (CALLBACK_SECRET)', en: 'Callback secret (CALLBACK_SECRET)' },
+    hint: { pl: 'Co najmniej 8 znaków; wchodzi do adresów callback.', en: 'At least 8 characters; part of the callback URLs.' },
+  },
+  {
+    name: 'SHOP_API_SECRET', kind: 'secret', section: 'secrets', generate: true,
+    label: { pl: 'Klucz API sklepu (SHOP_API_SECRET)', en: 'Shop API key (SHOP_API_SECRET)' },
+    hint: {
+      pl: 'Co najmniej 16 znaków; serwer sklepu podpisuje nim zamówienia i tokeny logowania.',
+      en: "At least 16 characters; the shop server signs orders and login tokens with it.",
+    },
+  },
+  {
+    name: 'TAGS_REGISTRATION', kind: 'tags', section: 'tags', fallback: 'REGISTRATION',
+    label: { pl: 'Rejestracja', en: 'Registration' },
+  },
+  {
+    name: 'TAGS_NEWSLETTER', kind: 'tags', section: 'tags', fallback: 'NEWSLETTER',
+    label: { pl: 'Zapis do newslettera', en: 'Newsletter signup' },
+  },
+  {
+    name: 'TAGS_PURCHASE_LOGGED_IN', kind: 'tags', section: 'tags', fallback: 'PURCHASE',
+    label: { pl: 'Zakup przez klienta zalogowanego', en: 'Purchase by a logged-in customer' },
+  },
+  {
+    name: 'TAGS_PURCHASE_GUEST', kind: 'tags', section: 'tags', fallback: 'GUEST_PURCHASE',
+    label: { pl: 'Zakup przez klienta niezalogowanego', en: 'Purchase by a guest' },
+  },
+  {
+    name: 'TAGS_LOGIN', kind: 'tags', section: 'tags',
+    label: { pl: 'Logowanie (kontakt ze sklepu z trigger: login)', en: 'Login (a shop contact with trigger: login)' },
+  },
+  {
+    name: 'SHOP_DOMAINS', kind: 'text', section: 'shop', placeholder: 'sklep.example.pl, www.sklep.example.pl',
+    label: { pl: 'Domeny sklepu (po przecinku)', en: 'Shop domains (comma-separated)' },
+  },
+  {
+    name: 'SNIPPET_CONSENT', kind: 'choice', section: 'shop',
+    fallback: (values) => defaultConsentMode(values.SHOP_DOMAINS),
+    label: { pl: 'Zgoda na śledzenie w kodzie sklepu', en: "Tracking consent in the shop's snippet" },
+    choices: [
+      { value: 'required', pl: 'wymagana (data-consent="required")', en: 'required (data-consent="required")' },
+      { value: 'none', pl: 'niewymagana', en: 'not required' },
+    ],
+  },
+  {
+    name: 'DOUBLE_OPT_IN', kind: 'flag', section: 'consent', fallback: 'false',
+    label: { pl: 'Double opt-in SALESmanago przy zapisie', en: "SALESmanago's double opt-in on signup" },
+  },
+  {
+    name: 'DOUBLE_OPT_IN_EMAIL_ID', kind: 'text', section: 'consent',
+    label: { pl: 'Identyfikator e-maila potwierdzającego', en: 'Confirmation e-mail id' },
+  },
+  {
+    name: 'DOUBLE_OPT_IN_LANGUAGE', kind: 'text', section: 'consent', placeholder: 'pl',
+    label: { pl: 'Język e-maila potwierdzającego', en: 'Confirmation e-mail language' },
+  },
+  {
+    name: 'PUBLIC_PATH_PREFIX', kind: 'text', section: 'shop', placeholder: '/_e',
+    label: { pl: 'Ścieżka w domenie sklepu (tryb first-party)', en: "Path on the shop's domain (first-party mode)" },
+    hint: {
+      pl: 'Np. /_e: kod i zdarzenia idą przez domenę sklepu (README "First-party mode"). Puste: wyłączone.',
+      en: 'E.g. /_e: the snippet and its events go through the shop\'s domain (README "First-party mode"). Empty: off.',
+    },
+  },
+  {
+    name: 'SHOP_WEBHOOK_URL', kind: 'text', section: 'consent', placeholder: 'https://sklep.example.pl/sm-edge/consents',
+    label: { pl: 'Powiadomienia o zgodach do sklepu (webhook)', en: 'Consent changes pushed to the shop (webhook)' },
+  },
+  {
+    name: 'WOOCOMMERCE_WEBHOOK_SECRET', kind: 'secret', section: 'platform',
+    label: { pl: 'Sekret webhooków WooCommerce', en: 'WooCommerce webhook secret' },
+    hint: { pl: 'Ten sam, który wpisujesz w polu "Secret" webhooka w WooCommerce.', en: 'The one you enter in the webhook\'s "Secret" field in WooCommerce.' },
+  },
+  {
+    name: 'WOOCOMMERCE_PURCHASE_ON_HOLD', kind: 'flag', section: 'platform', fallback: 'false',
+    label: { pl: 'WooCommerce: zamówienie "wstrzymane" (płatność offline) to zakup', en: 'WooCommerce: an on-hold order (offline payment) is a purchase' },
+  },
+  {
+    name: 'WOOCOMMERCE_NEWSLETTER_META_KEY', kind: 'text', section: 'platform',
+    label: { pl: 'WooCommerce: klucz meta zgody na newsletter', en: 'WooCommerce: newsletter consent meta key' },
+    hint: { pl: 'Puste: WooCommerce nie zmienia zgód.', en: 'Empty: WooCommerce changes no consent.' },
+  },
+  {
+    name: 'SHOPIFY_WEBHOOK_SECRET', kind: 'secret', section: 'platform',
+    label: { pl: 'Klucz podpisu webhooków Shopify', en: 'Shopify webhook signing key' },
+  },
+  {
+    name: 'SHOPIFY_SHOP_DOMAIN', kind: 'text', section: 'platform', placeholder: 'my-shop.myshopify.com',
+    label: { pl: 'Domena sklepu Shopify', en: 'Shopify shop domain' },
+  },
+  {
+    name: 'SHOPIFY_PURCHASE_ON_CREATE', kind: 'flag', section: 'platform', fallback: 'true',
+    label: { pl: 'Shopify: opłacone orders/create to zakup', en: 'Shopify: a paid orders/create is a purchase' },
+  },
+];
+
+export function settingField(name: string): SettingField | undefined {
+  return SETTINGS.find((f) => f.name === name);
+}

@@ -1,0 +1,73 @@
+// /setup/events and /setup/contact in workerd: events delivered through the simulator, one refused by
+// SALESmanago, one refused shop-API request; filters; the contact view; the hourly SVG chart.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { recordConsent } from '../consent/store.ts';
+import { asEvents, consume, email, env, orderEvent } from '../delivery/test-fixtures.ts';
+import { app } from '../index.ts';
+
+const ORIGIN = 'http://sm-edge.test';
+
+async function get(path: string, auth = true) {
+  const ctx = createExecutionContext();
+  const headers: Record<string, string> = auth ? { Authorization: `Basic ${btoa(`m:${env.ADMIN_PASSWORD}`)}` } : {};
+  const res = await app.request(`${ORIGIN}${path}`, { headers }, env, ctx);
+  await waitOnExecutionContext(ctx);
+  return { status: res.status, html: await res.text() };
+}
+
+describe('/setup/events and /setup/contact', () => {
+  const buyer = email('buyer');
+  const purchase = orderEvent('purchase', { email: buyer });
+
+  it('lists every event newest first, with SALESmanago\'s answer; refused shop-API requests too', async () => {
+    await consume([asEvents([purchase])]);
+    // A refused order: no signature.
+    const ctx = createExecutionContext();
+    const refused = await app.request(`${ORIGIN}/api/v1/events`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } }, env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(refused.status).toBe(401);
+
+    const page = await get('/setup/events?lang=en');
+    expect(page.status).toBe(200);
+    expect(page.html).toMatch(new RegExp(`data-id="${purchase.id}" data-type="purchase" data-status="delivered"`));
+    expect(page.html).toMatch(new RegExp(`data-id="${purchase.id}".*?accepted by SALESmanago`, 's'));
+    expect(page.html).toMatch(/id="refused-table".*?POST \/api\/v1\/events.*?HTTP 401.*?Sm-Edge-Signature/s);
+    // Hourly chart: server-side SVG with the delivered purchase in the last hour.
+    expect(page.html).toMatch(/<svg id="hourly-chart"[^>]*role="img"/);
+    expect(page.html).toMatch(/<rect [^>]*fill="#137a3f" data-status="delivered" data-n="\d+"/);
+    expect(page.html).not.toContain('style="'); // the CSP allows no style attributes
+  });
+
+  it('filters by type, status and e-mail, in Polish too', async () => {
+    const other = orderEvent('cancellation');
+    await consume([asEvents([other])]);
+    const byEmail = await get(`/setup/events?lang=pl&email=${encodeURIComponent(buyer)}`);
+    expect(byEmail.html).toContain('Zdarzenia (najnowsze najpierw)');
+    expect(byEmail.html).toContain(`data-id="${purchase.id}"`);
+    expect(byEmail.html).not.toContain(`data-id="${other.id}"`);
+    const byType = await get('/setup/events?type=cancellation');
+    expect(byType.html).toContain(`data-id="${other.id}"`);
+    expect(byType.html).not.toContain(`data-id="${purchase.id}"`);
+    const failed = await get('/setup/events?status=failed&lang=en');
+    expect(failed.html).not.toContain(`data-id="${purchase.id}"`);
+    // An unknown filter value is ignored, never an error.
+    expect((await get('/setup/events?status=bogus')).status).toBe(200);
+  });
+
+  it('the contact view shows consent, the SALESmanago contact id and recent events', async () => {
+    await recordConsent(env.CONSENTS, { email: buyer, status: 'opt-in', changedAt: Date.now(), source: 'salesmanago' });
+    const page = await get(`/setup/contact?lang=en&email=${encodeURIComponent(buyer.toUpperCase())}`);
+    expect(page.html).toMatch(/id="consent-status".*?opt-in.*?salesmanago/s);
+    expect(page.html).toMatch(/id="contact-id"><code>[^<]+<\/code>/);
+    expect(page.html).toContain(`data-id="${purchase.id}"`);
+    const unknown = await get(`/setup/contact?lang=pl&email=${encodeURIComponent(email('nobody'))}`);
+    expect(unknown.html).toContain('nieznana');
+    expect(unknown.html).toContain('jeszcze nieznane');
+  });
+
+  it('is behind the admin password (personal data)', async () => {
+    expect((await get('/setup/events', false)).status).toBe(401);
+    expect((await get(`/setup/contact?email=${buyer}`, false)).status).toBe(401);
+  });
+});
