@@ -23,6 +23,8 @@ export interface Config {
     purchaseGuest: string[];
   };
   doubleOptIn: { enabled: boolean; emailId?: string; language?: string };
+  /** BROWSER_SIGNUP_OPT_IN: a browser newsletter signup without double opt-in forces an opt-in (default off). */
+  browserSignupOptIn: boolean;
   shopWebhookUrl: string | null;
   /** First retry delay of a transient delivery failure, in seconds. */
   retryBaseS: number;
@@ -151,6 +153,7 @@ export function readConfig(env: Env): Config {
       ...(doiEmailId ? { emailId: doiEmailId } : {}),
       ...(doiLanguage ? { language: doiLanguage } : {}),
     },
+    browserSignupOptIn: text(env.BROWSER_SIGNUP_OPT_IN).toLowerCase() === 'true',
     shopWebhookUrl,
     retryBaseS,
     problems,

@@ -8,6 +8,8 @@ export interface Env {
   ASSETS: Fetcher;
   RATE_LIMIT_IP: RateLimit;
   RATE_LIMIT_VISITOR: RateLimit;
+  /** Requests with credentials on /admin and /setup, per IP (identity/guards.ts). */
+  RATE_LIMIT_AUTH?: RateLimit;
 
   SALESMANAGO_ENDPOINT?: string;
   SALESMANAGO_CLIENT_ID?: string;
@@ -25,6 +27,8 @@ export interface Env {
   DOUBLE_OPT_IN?: string;
   DOUBLE_OPT_IN_EMAIL_ID?: string;
   DOUBLE_OPT_IN_LANGUAGE?: string;
+  /** Optional: "true" lets an unverified browser newsletter signup force an opt-in without double opt-in (default false). */
+  BROWSER_SIGNUP_OPT_IN?: string;
   SHOP_WEBHOOK_URL?: string;
   /** Optional: SALESmanago request timeout in ms (default 10 000). */
   SALESMANAGO_TIMEOUT_MS?: string;

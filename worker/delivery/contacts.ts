@@ -3,6 +3,7 @@
 // which never opts anyone out). Pure functions, no I/O.
 import type { Config } from '../config.ts';
 import type { ContactUpsert } from '../salesmanago/types.ts';
+import { browserSignupUpsert } from '../consent/browser-signup.ts';
 import type { AcceptedContact, AcceptedEvent } from './messages.ts';
 
 export interface ContactNeed {
@@ -50,6 +51,8 @@ export function contactNeedOfEvent(event: AcceptedEvent, config: ContactSettings
       return { upsert: withTags(base, tags), always: true, at };
     }
     case 'newsletter':
+      // A browser form's e-mail is unverified: consent/browser-signup.ts decides what it may do.
+      if (event.source === 'browser') return { ...browserSignupUpsert(base, config, event.knownOptOut === true), at };
       // A newsletter form is an explicit subscribe.
       return { upsert: withTags(subscribeUpsert(base, config), config.tags.newsletter), always: true, at };
     case 'survey':

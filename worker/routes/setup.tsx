@@ -13,6 +13,7 @@ import type { Env } from '../env.ts';
 import { readCallbackActivity } from '../consent/activity.ts';
 import { sha1Hex } from '../consent/callback-key.ts';
 import { constantTimeEqual } from '../identity/hmac.ts';
+import { authAttemptLimit } from '../identity/guards.ts';
 import { testCallbacks, testConnection } from '../setup/checks.ts';
 import { deliveryFigures } from '../setup/figures.ts';
 import { messagesFor } from '../setup/i18n.ts';
@@ -83,6 +84,7 @@ setup.use(
     if (!config.adminPassword) return render(c, <LockedPage t={messagesFor(c.get('language')).t} />, 403);
     await next();
   },
+  authAttemptLimit,
   basicAuth({
     realm: 'sm-edge setup',
     // Any user name; the password compared as SHA-1 digests so that the comparison time does not
