@@ -29,6 +29,11 @@ export interface Env {
   DOUBLE_OPT_IN_LANGUAGE?: string;
   /** Optional: "true" lets an unverified browser newsletter signup force an opt-in without double opt-in (default false). */
   BROWSER_SIGNUP_OPT_IN?: string;
+  /** Optional retention in days (README "Retention"; bounds in config.ts RETENTION_SETTINGS). */
+  RETENTION_DELIVERED_DAYS?: string;
+  RETENTION_HELD_DAYS?: string;
+  RETENTION_LINKS_DAYS?: string;
+  RETENTION_COUNTERS_DAYS?: string;
   SHOP_WEBHOOK_URL?: string;
   /** Optional: SALESmanago request timeout in ms (default 10 000). */
   SALESMANAGO_TIMEOUT_MS?: string;

@@ -103,6 +103,7 @@ describe('mapping table', () => {
 describe('contact upserts by trigger and consent', () => {
   const config = readConfig(env);
   const doiConfig = { ...config, doubleOptIn: { enabled: true, emailId: 'doi-1', language: 'PL' } };
+  const riskyConfig = { ...config, browserSignupOptIn: true };
 
   it('purchases tag by buyer kind and never opt anyone out', () => {
     const guest = contactNeedOfEvent(order('purchase'), config);
@@ -122,13 +123,13 @@ describe('contact upserts by trigger and consent', () => {
     // Issue 10 item 1: the e-mail was typed by anyone; consent/browser-signup.ts.
     const plain = contactNeedOfEvent(event('newsletter', { email: 'a@example.com' }), config);
     expect(plain?.upsert).toEqual({ email: 'a@example.com', consent: 'no-change' });
-    const risky = contactNeedOfEvent(event('newsletter', { email: 'a@example.com' }), { ...config, browserSignupOptIn: true });
+    const risky = contactNeedOfEvent(event('newsletter', { email: 'a@example.com' }), riskyConfig);
     expect(risky?.upsert).toMatchObject({ consent: 'subscribe', tags: config.tags.newsletter });
     expect(risky?.upsert.doubleOptIn).toBeUndefined();
     const doi = contactNeedOfEvent(event('newsletter', { email: 'a@example.com' }), doiConfig);
     expect(doi?.upsert).toEqual({ email: 'a@example.com', consent: 'subscribe', doubleOptIn: { emailId: 'doi-1', language: 'PL' } });
     // A known opt-out is never overridden, whatever the settings.
-    for (const c of [{ ...config, browserSignupOptIn: true }, doiConfig]) {
+    for (const c of [riskyConfig, doiConfig]) {
       expect(contactNeedOfEvent(event('newsletter', { email: 'a@example.com', knownOptOut: true }), c)?.upsert).toEqual({ email: 'a@example.com', consent: 'no-change' });
     }
     // Other forms say nothing about the newsletter.
@@ -151,7 +152,7 @@ describe('contact upserts by trigger and consent', () => {
   });
 
   it('merging: a later purchase (no-change) keeps an earlier explicit subscribe, tags are united', () => {
-    const subscribe = contactNeedOfEvent(event('newsletter', { email: 'a@example.com', occurredAt: at }), { ...config, browserSignupOptIn: true })!;
+    const subscribe = contactNeedOfEvent(event('newsletter', { email: 'a@example.com', occurredAt: at }), riskyConfig)!;
     const purchase = contactNeedOfEvent(order('purchase', { email: 'a@example.com', occurredAt: at + 1000 }), config)!;
     const merged = mergeContactNeeds([purchase, subscribe]);
     expect(merged.upsert.consent).toBe('subscribe');
