@@ -64,6 +64,8 @@ export interface Config {
   /** BROWSER_SIGNUP_OPT_IN: a browser newsletter signup without double opt-in forces an opt-in (default off). */
   browserSignupOptIn: boolean;
   retention: RetentionDays;
+  /** WORKER_URL: the worker's public base URL, from which the setup page builds the callback URLs. */
+  workerUrl: string | null;
   shopWebhookUrl: string | null;
   /** First retry delay of a transient delivery failure, in seconds. */
   retryBaseS: number;
@@ -194,10 +196,23 @@ export function readConfig(env: Env): Config {
     },
     browserSignupOptIn: text(env.BROWSER_SIGNUP_OPT_IN).toLowerCase() === 'true',
     retention: readRetention(env, problems),
+    workerUrl: readWorkerUrl(env.WORKER_URL, problems),
     shopWebhookUrl,
     retryBaseS,
     problems,
   };
+}
+
+/** The worker's public origin (https, or http on localhost), or null when unset or malformed (named as a problem). */
+function readWorkerUrl(value: string | undefined, problems: ConfigProblem[]): string | null {
+  const raw = text(value);
+  if (!raw) return null;
+  const problem = endpointProblem(raw);
+  if (problem) {
+    problems.push({ name: 'WORKER_URL', problem: problem.replace('https://app3.salesmanago.com', 'https://sm-edge.example.workers.dev') });
+    return null;
+  }
+  return new URL(raw).origin;
 }
 
 function safeUrl(value: string): URL | null {

@@ -242,6 +242,18 @@ describe('13. CORS answers the normalised origin', () => {
   });
 });
 
+describe('13. the setup page builds callback URLs from configuration', () => {
+  it('uses WORKER_URL, whatever the Host header says, and explains browser signups', async () => {
+    const bindings = { ...env, WORKER_URL: 'https://sm-edge.example.workers.dev' };
+    const res = await request('http://evil.example/setup', { headers: { Authorization: basic(env.ADMIN_PASSWORD!) } }, bindings);
+    const page = await res.text();
+    expect(res.status).toBe(200);
+    expect(page).toContain('https://sm-edge.example.workers.dev/callbacks/opt-in');
+    expect(page).not.toContain('evil.example');
+    expect(page).toMatch(/id="browser-signups"[^>]*>[^<]*BROWSER_SIGNUP_OPT_IN/);
+  });
+});
+
 describe('issue 12: shop-API validation', () => {
   it('refuses a negative value and a fractional quantity, naming each field', async () => {
     const answer = await signed('/api/v1/events', purchase({ value: -5, products: [{ id: 'a', quantity: 1.5 }] }));

@@ -43,7 +43,13 @@ async function view(c: C, extra: Pick<SetupView, 'connection' | 'callbackTest'> 
     })),
     readCallbackActivity(c.env.CONSENTS),
   ]);
-  return { lang, t, origin: new URL(c.req.url).origin, env: c.env, config, figures, activity, ...extra };
+  return { lang, t, origin: publicOrigin(c), env: c.env, config, figures, activity, ...extra };
+}
+
+/** Where the callback URLs and the snippet point: WORKER_URL (configuration), not the request's Host
+ *  header; the request's own address only while WORKER_URL is unset (issue 10 item 13). */
+function publicOrigin(c: C): string {
+  return c.get('config').workerUrl ?? new URL(c.req.url).origin;
 }
 
 function executionContext(c: C): ExecutionContext | undefined {
@@ -106,7 +112,7 @@ setup.post('/test-connection', async (c) => {
 });
 
 setup.post('/test-callbacks', async (c) => {
-  const callbackTest = await testCallbacks(c.env, c.get('config'), new URL(c.req.url).origin, executionContext(c));
+  const callbackTest = await testCallbacks(c.env, c.get('config'), publicOrigin(c), executionContext(c));
   return render(c, <SetupPage view={await view(c, { callbackTest })} />);
 });
 

@@ -191,6 +191,7 @@ export function TagsSection({ view }: { view: SetupView }) {
           ))}
         </tbody>
       </table>
+      <p id="browser-signups" class="intro">{t.browserSignups(config.doubleOptIn.enabled, config.browserSignupOptIn)}</p>
     </section>
   );
 }
