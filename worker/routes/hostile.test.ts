@@ -101,6 +101,29 @@ describe('2. poisoned beacons are refused at the door', () => {
   });
 });
 
+describe('2. 30 poisoned beacons interleaved with 60 purchases', () => {
+  it('deliver all 60 purchases', async () => {
+    const orders: string[] = [];
+    const poisoned = ['x..1@example.com', '.a@x.pl', `${'b'.repeat(65)}@example.com`];
+    for (let i = 0; i < 60; i += 1) {
+      if (i % 2 === 0) {
+        const res = await postBeacon(beacon([newsletter(poisoned[i % 3]!), { i: id('ev-'), k: 'survey', t: Date.now(), email: poisoned[(i + 1) % 3] }]));
+        expect(res.status).toBe(400);
+      }
+      const order = purchase({ email: email('buyer') });
+      orders.push(order.orderId);
+      expect((await signed('/api/v1/events', order)).status).toBe(202);
+    }
+    const messages = queue.messages();
+    vi.restoreAllMocks();
+    await consume(messages);
+    const rows = await env.LEDGER.prepare(
+      `SELECT status, COUNT(*) AS n FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) GROUP BY status`,
+    ).bind(JSON.stringify(orders.map((o) => `s:purchase:${o}`))).all<{ status: string; n: number }>();
+    expect(rows.results).toEqual([{ status: 'delivered', n: 60 }]);
+  });
+});
+
 describe('3. cheap checks and a body limit before the body is read', () => {
   it('a large unsigned POST to /api/v1/consents is refused without its body being read', async () => {
     let pulled = 0;
@@ -117,9 +140,18 @@ describe('3. cheap checks and a body limit before the body is read', () => {
   });
 
   it('/api/v1/batch checks the signature header before reading, and a declared length before the signature', async () => {
-    const big = 'x'.repeat(2 * 1024 * 1024);
-    const unsigned = await request('/api/v1/batch', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: big });
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        if (pulled > 100) controller.close();
+        else controller.enqueue(new Uint8Array(64 * 1024));
+      },
+    });
+    const unsigned = await request('/api/v1/batch', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
     expect(unsigned.status).toBe(401);
+    expect(pulled).toBeLessThan(3);
+    const big = 'x'.repeat(2 * 1024 * 1024);
     const header = await sign(SECRET, Math.floor(Date.now() / 1000), 'POST', '/api/v1/events', big);
     const tooBig = await request('/api/v1/events', { method: 'POST', headers: { 'Sm-Edge-Signature': header, 'Content-Length': String(big.length) }, body: big });
     expect(tooBig.status).toBe(413);
