@@ -67,16 +67,18 @@ describe('retention (issue 10 item 4)', () => {
     const pruned = await pruneLedger(db, now, days);
     expect(await statusOf(oldVisit.id)).toBeNull();
     expect(await statusOf(newVisit.id)).toMatchObject({ status: 'delivered', has_payload: 1 });
-    expect(await statusOf(oldHeld.id)).toBeNull();
+    // Held past the window: expired, without its data; deleted later like a delivered row.
+    expect(await statusOf(oldHeld.id)).toEqual({ status: 'expired', has_payload: 0, contact: null });
     // Failed rows wait 90 days for a replay.
     expect(await statusOf(oldFailed.id)).toMatchObject({ status: 'failed', has_payload: 1 });
     expect(await statusOf(oldOrder.id)).toEqual({ status: 'delivered', has_payload: 0, contact: null });
     expect(await statusOf(ancientOrder.id)).toBeNull();
     expect(pruned).toMatchObject({ visitorLinks: 1, knownContacts: 1, counters: 1 });
     expect(await db.prepare('SELECT COUNT(*) AS n FROM visitor_links WHERE updated_at >= ?').bind(now).first('n')).toBe(1);
-    // 90 days on, the failed row goes too.
+    // 90 days on, the failed row goes too, and so does the expired one.
     await pruneLedger(db, now + 60 * DAY_MS, days);
     expect(await statusOf(oldFailed.id)).toBeNull();
+    expect(await statusOf(oldHeld.id)).toBeNull();
   });
 
   it('works in bounded batches: a backlog is worked off over several runs', async () => {

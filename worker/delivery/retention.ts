@@ -7,7 +7,9 @@
 //   deliveries, delivered    browser events and shop contacts deleted after RETENTION_DELIVERED_DAYS;
 //                            order events keep only their id, type, status and dates (no e-mail, no
 //                            payload) until ORDER_ID_DAYS, so that a repost is still "duplicate"
-//   deliveries, held/expired anonymous events deleted RETENTION_HELD_DAYS after they were accepted
+//   deliveries, held/expired anonymous events expire RETENTION_HELD_DAYS after they were accepted; an
+//                            expired row keeps no payload, visitor or contact, and is deleted
+//                            RETENTION_DELIVERED_DAYS after it expired
 //   deliveries, failed/dead  kept FAILED_DAYS for POST /admin/replay, then deleted (never delivered,
 //                            so a repost may deliver it)
 //   visitor_links,           deleted RETENTION_LINKS_DAYS after their last update (a returning
@@ -26,8 +28,12 @@ export const ORDER_ID_DAYS = 400;
 export const FAILED_DAYS = 90;
 
 export interface Pruned {
+  /** Rows deleted. */
   deliveries: number;
   strippedOrders: number;
+  /** Held rows expired here (RETENTION_HELD_DAYS below 30), and expired rows stripped of their data. */
+  expiredHeld: number;
+  strippedExpired: number;
   visitorLinks: number;
   knownContacts: number;
   counters: number;
@@ -71,7 +77,30 @@ export async function pruneLedger(
   );
   // Never delivered: nothing to deduplicate against, so a repost after this can still be delivered.
   deliveries += await deleteWhere(`status IN ('failed', 'dead') AND updated_at < ?1`, before(FAILED_DAYS));
-  deliveries += await deleteWhere(`status IN ('held', 'expired') AND accepted_at < ?1`, before(days.held));
+  // Held anonymous events: expired after RETENTION_HELD_DAYS (delivery/ledger.ts does so at 30), and an
+  // expired row keeps no payload, visitor or contact: only its id, status and reason, for the
+  // figures, until it goes as a delivered row would.
+  const expiredHeld = await inBatches(
+    db
+      .prepare(
+        `UPDATE deliveries SET status = 'expired', updated_at = ?1, last_error = ?2
+         WHERE rowid IN (SELECT rowid FROM deliveries WHERE status = 'held' AND accepted_at < ?3 LIMIT ${rows})`,
+      )
+      .bind(now, `held: the visitor was not identified within ${days.held} days`, before(days.held)),
+    rows,
+    batches,
+  );
+  const strippedExpired = await inBatches(
+    db
+      .prepare(
+        `UPDATE deliveries SET payload = NULL, contact = NULL, visitor_id = NULL
+         WHERE rowid IN (SELECT rowid FROM deliveries WHERE status = 'expired' AND payload IS NOT NULL LIMIT ${rows})`,
+      )
+      .bind(),
+    rows,
+    batches,
+  );
+  deliveries += await deleteWhere(`status = 'expired' AND updated_at < ?1`, before(days.delivered));
   // Order events: the personal part goes, the id stays for deduplication, then it goes too.
   const strippedOrders = await inBatches(
     db
@@ -97,7 +126,7 @@ export async function pruneLedger(
   const visitorLinks = await byAge('visitor_links', 'updated_at', before(days.links));
   const knownContacts = await byAge('known_contacts', 'updated_at', before(days.links));
   const counters = await byAge('ingest_counters', 'day', new Date(before(days.counters)).toISOString().slice(0, 10));
-  return { deliveries, strippedOrders, visitorLinks, knownContacts, counters };
+  return { deliveries, strippedOrders, expiredHeld, strippedExpired, visitorLinks, knownContacts, counters };
 }
 
 /** The hourly job's entry point (called from scheduled.ts), with the configured retention. */
