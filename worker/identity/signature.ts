@@ -103,6 +103,15 @@ export async function readCapped(request: Request, max: number): Promise<Uint8Ar
   return out;
 }
 
+/**
+ * Bytes of not-yet-authenticated bodies this instance may hold at once. A body must be read before
+ * its HMAC can be checked, so a stranger with a well-formed header could otherwise make an instance
+ * hold many large bodies at once (an isolate has 128 MB). Over the budget, the request is answered
+ * 503 with Retry-After; one request is always admitted, so the limit never blocks a lone shop.
+ */
+export const UNVERIFIED_BODY_BUDGET_BYTES = 16 * 1024 * 1024;
+let unverifiedBytes = 0;
+
 function sizeText(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
@@ -127,16 +136,28 @@ export const shopSignature = (maxBodyBytes: number) =>
     if (!header.ok) return c.json({ error: header.error }, 401);
     const isRead = c.req.method === 'GET' || c.req.method === 'HEAD';
     let body = '';
-    if (!isRead) {
-      const bytes = await readCapped(c.req.raw, maxBodyBytes);
-      if (!bytes) return c.json({ error: `body is larger than ${sizeText(maxBodyBytes)}` }, 413);
-      // The route reads the same bytes again through hono's body cache.
-      // (hono keeps promises there, though its type says ArrayBuffer.)
-      (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(bytes.buffer as ArrayBuffer);
-      body = new TextDecoder().decode(bytes);
+    let check: SignatureCheck;
+    const declared = Number(c.req.header('Content-Length') ?? Number.NaN);
+    const reserved = isRead ? 0 : Math.min(maxBodyBytes, Number.isFinite(declared) && declared >= 0 ? declared : maxBodyBytes);
+    if (reserved > 0 && unverifiedBytes > 0 && unverifiedBytes + reserved > UNVERIFIED_BODY_BUDGET_BYTES) {
+      c.header('Retry-After', '5');
+      return c.json({ error: 'too many large requests are being checked at once; retry in a few seconds' }, 503);
     }
-    const url = new URL(c.req.url);
-    const check = await checkSignature(c.req.header(SIGNATURE_HEADER), secret, c.req.method, url.pathname + url.search, body, nowS);
+    unverifiedBytes += reserved;
+    try {
+      if (!isRead) {
+        const bytes = await readCapped(c.req.raw, maxBodyBytes);
+        if (!bytes) return c.json({ error: `body is larger than ${sizeText(maxBodyBytes)}` }, 413);
+        // The route reads the same bytes again through hono's body cache.
+        // (hono keeps promises there, though its type says ArrayBuffer.)
+        (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(bytes.buffer as ArrayBuffer);
+        body = new TextDecoder().decode(bytes);
+      }
+      const url = new URL(c.req.url);
+      check = await checkSignature(c.req.header(SIGNATURE_HEADER), secret, c.req.method, url.pathname + url.search, body, nowS);
+    } finally {
+      unverifiedBytes -= reserved;
+    }
     if (!check.ok) return c.json({ error: check.error }, 401);
     if (!isRead && !(await firstUse(c.env.LEDGER, check.v1, check.t))) {
       return c.json({ error: `${SIGNATURE_HEADER} was already used (replay)` }, 401);

@@ -15,7 +15,9 @@ import { recordShopConsent } from '../ingest/shop-consent.ts';
 import { shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 
 export const MAX_SHOP_BODY_BYTES = 256 * 1024;
-export const MAX_BATCH_BODY_BYTES = 10 * 1024 * 1024;
+// 500 items of a few KB each; a larger export is sent in smaller batches (identity/signature.ts reads
+// at most this before the HMAC can be checked).
+export const MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024;
 
 // Signature header, then body size, then the body (identity/signature.ts).
 const limit = (maxSize: number) => shopSignature(maxSize);
