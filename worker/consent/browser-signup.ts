@@ -6,7 +6,7 @@
 //   2. Double opt-in on (DOUBLE_OPT_IN): the signup asks SALESmanago to send its confirmation mail,
 //      nothing else (no newsletter tag). The upsert is the subscribe that SALESmanago's library sends
 //      with API double opt-in (useApiDoubleOptIn with the e-mail id and language, only on a subscribe:
-//      ../shared/reference/salesmanago-api.md §2.2); we assume, as that mode's purpose is, that the
+//      salesmanago/payloads.ts upsertDetail); we assume, as that mode's purpose is, that the
 //      contact is opted in only when its owner clicks the link, and SALESmanago then calls
 //      /callbacks/opt-in.
 //   3. Double opt-in off: no consent change at all, unless the merchant accepted the risk with
