@@ -11,6 +11,44 @@ export interface ConfigProblem {
   problem: string;
 }
 
+/** Days each kind of ledger row is kept (README "Retention"; delivery/retention.ts prunes). */
+export interface RetentionDays {
+  delivered: number;
+  held: number;
+  links: number;
+  counters: number;
+}
+
+/** Each retention setting: its default and the safe bounds a value is clamped to. */
+export const RETENTION_SETTINGS = {
+  RETENTION_DELIVERED_DAYS: { key: 'delivered', default: 30, min: 1, max: 365 },
+  // Held events wait at most 30 days for their visitor to be identified (delivery/ledger.ts).
+  RETENTION_HELD_DAYS: { key: 'held', default: 30, min: 1, max: 30 },
+  RETENTION_LINKS_DAYS: { key: 'links', default: 30, min: 1, max: 365 },
+  RETENTION_COUNTERS_DAYS: { key: 'counters', default: 400, min: 31, max: 1000 },
+} as const;
+
+export type RetentionSetting = keyof typeof RETENTION_SETTINGS;
+
+/** Reads the retention settings; a value outside its bounds is clamped, and named as a problem. */
+export function readRetention(env: Partial<Record<RetentionSetting, string>>, problems: ConfigProblem[] = []): RetentionDays {
+  const out = {} as RetentionDays;
+  for (const [name, s] of Object.entries(RETENTION_SETTINGS) as [RetentionSetting, (typeof RETENTION_SETTINGS)[RetentionSetting]][]) {
+    const value = text(env[name]);
+    let days: number = s.default;
+    if (value !== '') {
+      const n = Number(value);
+      if (!Number.isInteger(n)) problems.push({ name, problem: `must be a whole number of days (${s.min} to ${s.max}); using ${s.default}` });
+      else if (n < s.min || n > s.max) {
+        days = Math.min(s.max, Math.max(s.min, n));
+        problems.push({ name, problem: `must be from ${s.min} to ${s.max} days; using ${days}` });
+      } else days = n;
+    }
+    out[s.key] = days;
+  }
+  return out;
+}
+
 export interface Config {
   salesmanago: SalesmanagoConfig | null;
   location: string;
@@ -27,6 +65,11 @@ export interface Config {
     login: string[];
   };
   doubleOptIn: { enabled: boolean; emailId?: string; language?: string };
+  /** BROWSER_SIGNUP_OPT_IN: a browser newsletter signup without double opt-in forces an opt-in (default off). */
+  browserSignupOptIn: boolean;
+  retention: RetentionDays;
+  /** WORKER_URL: the worker's public base URL, from which the setup page builds the callback URLs. */
+  workerUrl: string | null;
   shopWebhookUrl: string | null;
   /** First retry delay of a transient delivery failure, in seconds. */
   retryBaseS: number;
@@ -177,6 +220,9 @@ export function readConfig(env: Env): Config {
       ...(doiEmailId ? { emailId: doiEmailId } : {}),
       ...(doiLanguage ? { language: doiLanguage } : {}),
     },
+    browserSignupOptIn: text(env.BROWSER_SIGNUP_OPT_IN).toLowerCase() === 'true',
+    retention: readRetention(env, problems),
+    workerUrl: readWorkerUrl(env.WORKER_URL, problems),
     shopWebhookUrl,
     retryBaseS,
     platforms,
@@ -206,6 +252,18 @@ function readPlatforms(env: Env, problems: ConfigProblem[]): PlatformsConfig {
     },
     shopify: { secret: shopifySecret, shopDomain, purchaseOnCreate: flag(env.SHOPIFY_PURCHASE_ON_CREATE, true) },
   };
+}
+
+/** The worker's public origin (https, or http on localhost), or null when unset or malformed (named as a problem). */
+function readWorkerUrl(value: string | undefined, problems: ConfigProblem[]): string | null {
+  const raw = text(value);
+  if (!raw) return null;
+  const problem = endpointProblem(raw);
+  if (problem) {
+    problems.push({ name: 'WORKER_URL', problem: problem.replace('https://app3.salesmanago.com', 'https://sm-edge.example.workers.dev') });
+    return null;
+  }
+  return new URL(raw).origin;
 }
 
 function safeUrl(value: string): URL | null {

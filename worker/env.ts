@@ -8,6 +8,8 @@ export interface Env {
   ASSETS: Fetcher;
   RATE_LIMIT_IP: RateLimit;
   RATE_LIMIT_VISITOR: RateLimit;
+  /** Requests with credentials on /admin and /setup, per IP (identity/guards.ts). */
+  RATE_LIMIT_AUTH?: RateLimit;
 
   SALESMANAGO_ENDPOINT?: string;
   SALESMANAGO_CLIENT_ID?: string;
@@ -26,6 +28,15 @@ export interface Env {
   DOUBLE_OPT_IN?: string;
   DOUBLE_OPT_IN_EMAIL_ID?: string;
   DOUBLE_OPT_IN_LANGUAGE?: string;
+  /** Optional: "true" lets an unverified browser newsletter signup force an opt-in without double opt-in (default false). */
+  BROWSER_SIGNUP_OPT_IN?: string;
+  /** Optional retention in days (README "Retention"; bounds in config.ts RETENTION_SETTINGS). */
+  RETENTION_DELIVERED_DAYS?: string;
+  RETENTION_HELD_DAYS?: string;
+  RETENTION_LINKS_DAYS?: string;
+  RETENTION_COUNTERS_DAYS?: string;
+  /** Optional: the worker's public base URL; the setup page builds the callback URLs from it, not from the Host header. */
+  WORKER_URL?: string;
   SHOP_WEBHOOK_URL?: string;
   /** Optional: SALESmanago request timeout in ms (default 10 000). */
   SALESMANAGO_TIMEOUT_MS?: string;

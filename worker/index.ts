@@ -52,7 +52,9 @@ app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.re
 app.onError((err, c) => {
   // Middleware (basicAuth, bodyLimit, …) signals 4xx answers by throwing an HTTPException.
   if (err instanceof HTTPException) return err.getResponse();
-  console.error('unhandled error', c.req.method, new URL(c.req.url).pathname, err instanceof Error ? err.message : err);
+  // The path without e-mails (GET /api/v1/consents/<email>): logs must not hold personal data.
+  const path = new URL(c.req.url).pathname.replace(/[^/]*(@|%40)[^/]*/gi, '<email>');
+  console.error('unhandled error', c.req.method, path, err instanceof Error ? err.message : err);
   return c.json({ error: 'internal error' }, 500);
 });
 

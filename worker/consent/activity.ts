@@ -10,6 +10,33 @@ export interface CallbackSeen {
   at: number;
   kind: ConsentStatus;
   outcome: string;
+  /** Refused callbacks only: how many this worker instance refused since its previous note. */
+  count?: number;
+}
+
+/**
+ * Refused callbacks come from anyone (a wrong key costs nothing), so they are not written one KV put
+ * each (the free plan allows 1,000 writes a day): each worker instance writes the first refusal at
+ * once (a merchant testing a mistyped URL sees it) and then at most one note per interval, carrying
+ * the latest refusal and how many were refused since the previous note.
+ */
+export const REFUSED_NOTE_INTERVAL_MS = 10 * 60 * 1000;
+let refusedSince = 0;
+let lastRefusedNote = Number.NEGATIVE_INFINITY;
+
+export async function noteRefusedCallback(kv: KVNamespace, seen: CallbackSeen): Promise<void> {
+  refusedSince += 1;
+  if (seen.at - lastRefusedNote < REFUSED_NOTE_INTERVAL_MS) return;
+  lastRefusedNote = seen.at;
+  const count = refusedSince;
+  refusedSince = 0;
+  await noteCallback(kv, LAST_REFUSED_CALLBACK_KEY, { ...seen, count });
+}
+
+/** Tests only: forget this instance's refused-callback state. */
+export function resetRefusedNotes(): void {
+  refusedSince = 0;
+  lastRefusedNote = Number.NEGATIVE_INFINITY;
 }
 
 export async function noteCallback(kv: KVNamespace, key: string, seen: CallbackSeen): Promise<void> {

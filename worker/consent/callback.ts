@@ -2,7 +2,7 @@
 // Plain function; the route only extracts email/key and schedules `later` with waitUntil.
 import { readConfig } from '../config.ts';
 import type { Env } from '../env.ts';
-import { LAST_CALLBACK_KEY, LAST_REFUSED_CALLBACK_KEY, noteCallback } from './activity.ts';
+import { LAST_CALLBACK_KEY, noteCallback, noteRefusedCallback } from './activity.ts';
 import { keyMatches } from './callback-key.ts';
 import type { ConsentStatus } from './changes.ts';
 import { readEmail } from './email.ts';
@@ -22,16 +22,17 @@ export async function acceptCallback(
   input: { email?: string | null; key?: string | null },
   now: number = Date.now(),
 ): Promise<CallbackAnswer> {
-  const refuse = (status: 400 | 403, error: string, reason: string): CallbackAnswer => ({
+  const refuse = (status: 400 | 403 | 503, error: string, reason: string): CallbackAnswer => ({
     status,
     body: { error },
-    later: [noteCallback(env.CONSENTS, LAST_REFUSED_CALLBACK_KEY, { at: now, kind, outcome: reason })],
+    later: [noteRefusedCallback(env.CONSENTS, { at: now, kind, outcome: reason })],
   });
 
   const read = readEmail(input.email);
   if (!read.ok) return refuse(400, read.error, read.error);
   const secret = readConfig(env).callbackSecret;
-  if (!secret) return refuse(403, 'callbacks are disabled: CALLBACK_SECRET is not set on the worker', 'CALLBACK_SECRET not set');
+  // Fail closed: readConfig refuses a secret below its minimum length as if it were not set.
+  if (!secret) return refuse(503, 'callbacks are disabled: CALLBACK_SECRET is not set or too short on the worker', 'CALLBACK_SECRET not set or too short');
   const key = (input.key ?? '').trim();
   if (!key) return refuse(403, 'key is missing', 'key missing');
   if (!(await keyMatches(key, read.email, read.asReceived, secret))) {

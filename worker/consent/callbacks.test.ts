@@ -175,10 +175,10 @@ describe('callback ordering and bookkeeping', () => {
     expect(await logIds()).toEqual(before);
   });
 
-  it('refuses every callback while CALLBACK_SECRET is unset', async () => {
+  it('refuses every callback while CALLBACK_SECRET is unset (503: fail closed, naming the setting)', async () => {
     const email = address();
     const res = await call(`/callbacks/opt-in?email=${email}&key=${await callbackKey(email, '')}`, {}, { ...env, CALLBACK_SECRET: '' });
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(503);
     expect(res.body.error).toMatch(/CALLBACK_SECRET/);
   });
 });

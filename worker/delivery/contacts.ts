@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { SalesmanagoError } from '../salesmanago/errors.ts';
 import { wantsDoubleOptIn } from '../salesmanago/payloads.ts';
 import type { ContactUpsert } from '../salesmanago/types.ts';
+import { browserSignupUpsert } from '../consent/browser-signup.ts';
 import type { AcceptedContact, AcceptedEvent } from './messages.ts';
 
 export interface ContactNeed {
@@ -60,6 +61,8 @@ export function contactNeedOfEvent(event: AcceptedEvent, config: ContactSettings
       return { upsert: withTags(base, tags), always: true, at };
     }
     case 'newsletter':
+      // A browser form's e-mail is unverified: consent/browser-signup.ts decides what it may do.
+      if (event.source === 'browser') return { ...browserSignupUpsert(base, config, event.knownOptOut === true), at, subscribeId: event.id };
       // A newsletter form is an explicit subscribe, of the e-mail pair only.
       return { upsert: withTags(subscribeUpsert(base, config), config.tags.newsletter), always: true, at, subscribeId: event.id };
     case 'survey':

@@ -108,6 +108,7 @@ describe('mapping table', () => {
 describe('contact upserts by trigger and consent', () => {
   const config = readConfig(env);
   const doiConfig = { ...config, doubleOptIn: { enabled: true, emailId: 'doi-1', language: 'PL' } };
+  const riskyConfig = { ...config, browserSignupOptIn: true };
 
   it('purchases tag by buyer kind and never opt anyone out', () => {
     const guest = contactNeedOfEvent(order('purchase'), config);
@@ -123,12 +124,19 @@ describe('contact upserts by trigger and consent', () => {
     }
   });
 
-  it('a newsletter form subscribes with the newsletter tags (and double opt-in when enabled)', () => {
+  it('a browser newsletter form (unverified e-mail): no consent change by default, the setting forces opt-in, double opt-in only asks', () => {
+    // Issue 10 item 1: the e-mail was typed by anyone; consent/browser-signup.ts.
     const plain = contactNeedOfEvent(event('newsletter', { email: 'a@example.com' }), config);
-    expect(plain?.upsert).toMatchObject({ consent: 'subscribe', tags: config.tags.newsletter });
-    expect(plain?.upsert.doubleOptIn).toBeUndefined();
+    expect(plain?.upsert).toEqual({ email: 'a@example.com', consent: 'no-change' });
+    const risky = contactNeedOfEvent(event('newsletter', { email: 'a@example.com' }), riskyConfig);
+    expect(risky?.upsert).toMatchObject({ consent: 'subscribe', tags: config.tags.newsletter });
+    expect(risky?.upsert.doubleOptIn).toBeUndefined();
     const doi = contactNeedOfEvent(event('newsletter', { email: 'a@example.com' }), doiConfig);
-    expect(doi?.upsert.doubleOptIn).toEqual({ emailId: 'doi-1', language: 'PL' });
+    expect(doi?.upsert).toEqual({ email: 'a@example.com', consent: 'subscribe', doubleOptIn: { emailId: 'doi-1', language: 'PL' } });
+    // A known opt-out is never overridden, whatever the settings.
+    for (const c of [riskyConfig, doiConfig]) {
+      expect(contactNeedOfEvent(event('newsletter', { email: 'a@example.com', knownOptOut: true }), c)?.upsert).toEqual({ email: 'a@example.com', consent: 'no-change' });
+    }
     // Other forms say nothing about the newsletter.
     expect(contactNeedOfEvent(event('survey', { email: 'a@example.com', name: 'Ala' }), doiConfig)?.upsert).toMatchObject({ consent: 'no-change', name: 'Ala' });
     expect(contactNeedOfEvent(event('visit'), config)).toBeNull();
@@ -149,7 +157,7 @@ describe('contact upserts by trigger and consent', () => {
   });
 
   it('merging: a later purchase (no-change) keeps an earlier explicit subscribe, tags are united', () => {
-    const subscribe = contactNeedOfEvent(event('newsletter', { email: 'a@example.com', occurredAt: at }), config)!;
+    const subscribe = contactNeedOfEvent(event('newsletter', { email: 'a@example.com', occurredAt: at }), riskyConfig)!;
     const purchase = contactNeedOfEvent(order('purchase', { email: 'a@example.com', occurredAt: at + 1000 }), config)!;
     const merged = mergeContactNeeds([purchase, subscribe]);
     expect(merged.upsert.consent).toBe('subscribe');

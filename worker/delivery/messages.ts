@@ -29,6 +29,8 @@ export interface AcceptedEvent {
   email?: string;
   /** True when the e-mail comes from the shop server or a verified login token; a typed one is not. */
   emailVerified?: boolean;
+  /** Browser newsletter signups: the consent store held an opt-out for the e-mail when it was accepted. */
+  knownOptOut?: boolean;
   url?: string;
   title?: string;
   referrer?: string;

@@ -5,6 +5,7 @@ import type { Env } from '../env.ts';
 import { chunk, messageBytes, packMessages } from '../ingest/enqueue.ts';
 import { pruneCarts } from './carts.ts';
 import { expireOldHeld } from './ledger.ts';
+import { pruneRetained } from './retention.ts';
 import { itemId, readItems, type ItemMessage } from './messages.ts';
 
 /** Held events released per run by the sweep (the rest wait for the next hour). */
@@ -20,6 +21,7 @@ export interface CleanUp {
 export async function handleScheduled(_controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
   const done = await cleanUp(env, Date.now());
   console.log('scheduled clean-up', JSON.stringify(done));
+  console.log('retention', JSON.stringify(await pruneRetained(env, Date.now())));
 }
 
 export async function cleanUp(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number): Promise<CleanUp> {

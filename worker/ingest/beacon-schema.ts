@@ -8,6 +8,10 @@ import * as v from 'valibot';
 import { clippedText, currency, email, identifier } from './fields.ts';
 import { describeIssues } from './problems.ts';
 
+// POST /e is open to anyone: a form e-mail SALESmanago would refuse (x..1@example.com, .a@x.pl, a
+// local part over 64 characters) is refused here by the one e-mail rule (worker/contact/email.ts),
+// before it can sit in a batch with real events.
+
 export const MAX_EVENTS = 50;
 export const MAX_PRODUCTS = 200;
 

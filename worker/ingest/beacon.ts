@@ -2,6 +2,7 @@
 // the Cart of a visit to the cart page.
 import type { AcceptedEvent, ProductLine } from '../delivery/messages.ts';
 import { verifyLoginToken } from '../identity/login-token.ts';
+import { readConsent } from '../consent/store.ts';
 import type { Beacon, BeaconEvent } from './beacon-schema.ts';
 
 // A client clock is believed within this window around the receive time; otherwise the receive time
@@ -103,4 +104,26 @@ export async function acceptBeacon(
 
 function productLine(p: { id: string; name?: string | undefined; quantity: number; price?: number | undefined }): ProductLine {
   return { id: p.id, quantity: p.quantity, ...(p.name ? { name: p.name } : {}), ...(p.price !== undefined ? { price: p.price } : {}) };
+}
+
+/**
+ * Marks the browser newsletter signups whose e-mail the consent store holds as opted out, so that
+ * delivery never turns them into an opt-in (consent/browser-signup.ts). One KV read per distinct
+ * address; should KV fail, the signup is treated as opted out (it then changes no consent).
+ */
+export async function markKnownOptOuts(kv: KVNamespace, events: AcceptedEvent[]): Promise<void> {
+  const signups = events.filter((e) => e.type === 'newsletter' && e.source === 'browser' && e.email);
+  const emails = [...new Set(signups.map((e) => e.email!))];
+  const optedOut = new Set<string>();
+  await Promise.all(
+    emails.map(async (email) => {
+      try {
+        if ((await readConsent(kv, email))?.status === 'opt-out') optedOut.add(email);
+      } catch (err) {
+        console.error('consent lookup failed; signup changes no consent', err instanceof Error ? err.message : String(err));
+        optedOut.add(email);
+      }
+    }),
+  );
+  for (const e of signups) if (optedOut.has(e.email!)) e.knownOptOut = true;
 }

@@ -1,9 +1,58 @@
 // Bodies of the shop server API (design.md "Shop server API"). Unknown fields are dropped; everything
 // else is checked strictly, since the sender is a program that can fix what the 400 names.
 import * as v from 'valibot';
-import { amount, currency, email, identifier, products, text } from './fields.ts';
+import { amount, currency, email, identifier, text } from './fields.ts';
+import { isCurrencyCode } from './currencies.ts';
 
+// Limits of the shop API (README "Shop server API", limits table).
 export const MAX_BATCH_ITEMS = 500;
+export const MAX_PRODUCTS_PER_EVENT = 1000;
+export const MAX_QUANTITY = 1_000_000;
+/** The oldest order date accepted (history imports go back this far), and how far ahead of the worker's clock. */
+export const OCCURRED_AT_EARLIEST = Date.UTC(2000, 0, 1);
+export const OCCURRED_AT_FUTURE_MS = 24 * 3600 * 1000;
+
+/**
+ * An id a shop may keep as a number: a JSON number above 2^53 has already lost its last digits when
+ * it is parsed (9007199261441100001 reads as 9007199261441100000), so it is refused, not rounded.
+ */
+const safeIdentifier = (max: number) =>
+  v.pipe(
+    v.unknown(),
+    v.check(
+      (x) => typeof x !== 'number' || Number.isSafeInteger(x) || !Number.isInteger(x),
+      'is a number too large to be exact (above 2^53): send it as a string',
+    ),
+    identifier(max),
+  );
+
+/** A money amount of an order: a number, never negative. */
+const money = v.pipe(amount, v.minValue(0, 'must not be negative'));
+
+/** Three letters, any case (pln is PLN), and an ISO 4217 currency. */
+const isoCurrency = v.pipe(currency, v.check(isCurrencyCode, 'must be an ISO 4217 currency code, e.g. PLN or EUR'));
+
+const orderProduct = v.object(
+  {
+    id: safeIdentifier(128),
+    name: v.nullish(text(255)),
+    quantity: v.pipe(
+      v.number('must be a number'),
+      v.finite('must be a finite number'),
+      v.integer('must be a whole number'),
+      v.minValue(1, 'must be at least 1'),
+      v.maxValue(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`),
+    ),
+    price: v.nullish(money),
+  },
+  'must be an object',
+);
+
+const orderProducts = v.pipe(
+  v.array(orderProduct, 'must be an array of products'),
+  v.minLength(1, 'must contain at least one product'),
+  v.maxLength(MAX_PRODUCTS_PER_EVENT, `must contain at most ${MAX_PRODUCTS_PER_EVENT} products`),
+);
 
 const occurredAt = v.pipe(
   v.string('must be an ISO 8601 timestamp string'),
@@ -11,6 +60,9 @@ const occurredAt = v.pipe(
   v.isoTimestamp('must be an ISO 8601 timestamp with seconds and a time zone, e.g. 2026-11-20T14:03:00+01:00'),
   v.transform((s) => Date.parse(s)),
   v.check((ms) => Number.isFinite(ms), 'must be a real date and time'),
+  // SALESmanago refuses dates outside a sane range, and one refused item must not be accepted at all.
+  v.check((ms) => ms >= OCCURRED_AT_EARLIEST, 'must not be before 2000-01-01'),
+  v.check((ms) => ms <= Date.now() + OCCURRED_AT_FUTURE_MS, 'must not be more than 24 hours in the future'),
 );
 
 // Contact fields beyond the basics (SDK `Model/ContactModel.php:171-208` sends them). Limits where
@@ -58,15 +110,15 @@ const properties = v.nullish(
 );
 
 const order = {
-  orderId: identifier(128),
+  orderId: safeIdentifier(128),
   email,
   loggedIn: v.nullish(v.boolean('must be true or false')),
   name: v.nullish(text(200)),
   phone: v.nullish(text(50)),
   lang: v.nullish(v.pipe(text(16), v.regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'must be a language code, e.g. pl or en-GB'))),
-  value: amount,
-  currency,
-  products: products(1000),
+  value: money,
+  currency: isoCurrency,
+  products: orderProducts,
   occurredAt,
   paymentMethod: v.nullish(text(100)),
   shippingMethod: v.nullish(text(100)),
@@ -81,8 +133,8 @@ export const shopEventSchema = v.variant(
   'type',
   [
     // returnId identifies a return; on a purchase or cancellation it is not part of the identity.
-    v.object({ type: v.picklist(['purchase', 'cancellation']), ...order, returnId: v.nullish(identifier(128)) }),
-    v.object({ type: v.literal('return'), ...order, returnId: identifier(128) }),
+    v.object({ type: v.picklist(['purchase', 'cancellation']), ...order, returnId: v.nullish(safeIdentifier(128)) }),
+    v.object({ type: v.literal('return'), ...order, returnId: safeIdentifier(128) }),
   ],
   'must be one of purchase, return, cancellation',
 );

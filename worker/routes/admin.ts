@@ -9,6 +9,7 @@ import { readConfig } from '../config.ts';
 import { replay } from '../delivery/replay.ts';
 import type { AppEnv } from '../env.ts';
 import { constantTimeEqual } from '../identity/hmac.ts';
+import { authAttemptLimit, sameOriginWrites } from '../identity/guards.ts';
 
 const ReplayQuery = v.object({
   status: v.optional(v.picklist(['failed', 'dead'], 'status must be "failed" or "dead"')),
@@ -25,6 +26,7 @@ const ReplayQuery = v.object({
 
 export const admin = new Hono<AppEnv>();
 
+admin.use('*', sameOriginWrites, authAttemptLimit);
 admin.use('*', async (c, next) => {
   const password = readConfig(c.env).adminPassword;
   if (!password) return c.json({ error: 'ADMIN_PASSWORD is not set: the admin actions are disabled' }, 503);

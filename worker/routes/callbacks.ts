@@ -21,7 +21,12 @@ async function readFields(c: Context<AppEnv>): Promise<Fields | { error: string 
   const type = c.req.header('content-type') ?? '';
   let body: Record<string, unknown>;
   if (/multipart\/form-data/i.test(type)) {
-    body = await c.req.parseBody();
+    try {
+      body = await c.req.parseBody();
+    } catch {
+      // A malformed multipart body (no boundary, cut off) is the sender's fault: 400, not 500.
+      return { error: 'body is not valid multipart/form-data' };
+    }
   } else if (/json/i.test(type)) {
     try {
       const parsed: unknown = await c.req.json();

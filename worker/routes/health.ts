@@ -1,5 +1,7 @@
-// GET /health: liveness plus every configuration problem, by name. Always 200: a misconfigured
-// worker still accepts and queues events.
+// GET /health: liveness plus the NAMES of the settings that need fixing. Always 200: a misconfigured
+// worker still accepts and queues events. It is unauthenticated, so it says which settings are wrong
+// but not how (e.g. not that a secret is too short): the details are on the password-protected
+// setup page.
 import { Hono } from 'hono';
 import { readConfig } from '../config.ts';
 import type { AppEnv } from '../env.ts';
@@ -10,6 +12,7 @@ export const health = new Hono<AppEnv>().get('/', (c) => {
     ok: true,
     configured: config.problems.length === 0,
     salesmanagoConfigured: config.salesmanago !== null,
-    problems: config.problems.map((p) => `${p.name} ${p.problem}`),
+    // Names only, each once: what to fix is on the setup page.
+    problems: [...new Set(config.problems.map((p) => p.name))],
   });
 });

@@ -7,11 +7,12 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
+import { readConfig } from '../config.ts';
 import type { AppEnv } from '../env.ts';
-import { acceptBeacon } from '../ingest/beacon.ts';
+import { acceptBeacon, markKnownOptOuts } from '../ingest/beacon.ts';
 import { checkBeacon, CONTACT_ID } from '../ingest/beacon-schema.ts';
 import { isBotUserAgent } from '../ingest/bots.ts';
-import { BOT_BEACONS, countDropped } from '../ingest/counters.ts';
+import { BOT_BEACONS, countDroppedLater } from '../ingest/counters.ts';
 import { packMessages, sendPacked } from '../ingest/enqueue.ts';
 import { isShopOrigin, requestOrigin, shopDomains } from '../ingest/origin.ts';
 import { withinLimit } from '../ingest/rate-limit.ts';
@@ -39,7 +40,11 @@ export const ingest = new Hono<AppEnv>();
 ingest.use(
   '*',
   cors({
-    origin: (origin, c) => (isShopOrigin(requestOrigin(origin, undefined), shopDomains(c.env.SHOP_DOMAINS)) ? origin : null),
+    // The normalised origin that passed the check, never the raw header (issue 10 item 13).
+    origin: (origin, c) => {
+      const normalised = requestOrigin(origin, undefined);
+      return isShopOrigin(normalised, shopDomains(c.env.SHOP_DOMAINS)) ? normalised : null;
+    },
     allowMethods: ['POST', 'OPTIONS'],
     allowHeaders: ['Content-Type'],
     maxAge: 86400,
@@ -55,13 +60,15 @@ ingest.post(
   }),
   async (c) => {
     const receivedAt = Date.now();
-    if (isBotUserAgent(c.req.header('User-Agent'))) {
-      inBackground(c, countDropped(c.env.LEDGER, BOT_BEACONS, 1, receivedAt));
-      return c.json({ accepted: 0, rejected: [] }, 202);
-    }
+    // Limit first: a bot user agent is no way around the limit (issue 10 item 5).
     // Set by Cloudflare on every request; absent only in local development, where it is not limited.
     const ip = c.req.header('CF-Connecting-IP');
     if (ip && !(await withinLimit(c.env.RATE_LIMIT_IP, `ip:${ip}`))) return tooMany(c, 'IP address');
+    if (isBotUserAgent(c.req.header('User-Agent'))) {
+      const write = countDroppedLater(c.env.LEDGER, BOT_BEACONS, 1, receivedAt);
+      if (write) inBackground(c, write);
+      return c.json({ accepted: 0, rejected: [] }, 202);
+    }
 
     const json = await readJson(c);
     if (!json.ok) return c.json({ error: json.error }, 400);
@@ -70,7 +77,8 @@ ingest.post(
     const { beacon, rejected } = checked;
     if (!(await withinLimit(c.env.RATE_LIMIT_VISITOR, `visitor:${beacon.visitor}`))) return tooMany(c, 'visitor');
 
-    const events = await acceptBeacon(beacon, { receivedAt, shopApiSecret: c.env.SHOP_API_SECRET });
+    const events = await acceptBeacon(beacon, { receivedAt, shopApiSecret: readConfig(c.env).shopApiSecret });
+    await markKnownOptOuts(c.env.CONSENTS, events);
     const packed = packMessages(events.map((event) => ({ kind: 'event' as const, event })));
     // A visitor who already has the smclient cookie needs no lookup; otherwise it runs alongside the send.
     const [refused, contactId] = await Promise.all([

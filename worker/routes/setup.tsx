@@ -13,6 +13,7 @@ import type { Env } from '../env.ts';
 import { readCallbackActivity } from '../consent/activity.ts';
 import { sha1Hex } from '../consent/callback-key.ts';
 import { constantTimeEqual } from '../identity/hmac.ts';
+import { authAttemptLimit } from '../identity/guards.ts';
 import { testCallbacks, testConnection } from '../setup/checks.ts';
 import { deliveryFigures } from '../setup/figures.ts';
 import { messagesFor } from '../setup/i18n.ts';
@@ -55,10 +56,16 @@ async function view(c: C, extra: Extra = {}): Promise<SetupView> {
     hourlyFigures(c.env.LEDGER, Date.now()).catch(() => undefined),
   ]);
   return {
-    lang, t, origin: new URL(c.req.url).origin, env: c.env, config, figures, activity, settings,
+    lang, t, origin: publicOrigin(c), env: c.env, config, figures, activity, settings,
     ...(hourly ? { hourly } : {}),
     ...extra,
   };
+}
+
+/** Where the callback URLs and the snippet point: WORKER_URL (configuration), not the request's Host
+ *  header; the request's own address only while WORKER_URL is unset (issue 10 item 13). */
+function publicOrigin(c: C): string {
+  return c.get('config').workerUrl ?? new URL(c.req.url).origin;
 }
 
 function executionContext(c: C): ExecutionContext | undefined {
@@ -100,6 +107,7 @@ setup.use(
     if (!config.adminPassword) return render(c, <LockedPage t={messagesFor(c.get('language')).t} />, 403);
     await next();
   },
+  authAttemptLimit,
   basicAuth({
     realm: 'sm-edge setup',
     // Any user name; the password compared as SHA-1 digests so that the comparison time does not
@@ -159,7 +167,7 @@ setup.post('/settings', async (c) => {
 });
 
 setup.post('/test-callbacks', async (c) => {
-  const callbackTest = await testCallbacks(c.env, c.get('config'), new URL(c.req.url).origin, executionContext(c));
+  const callbackTest = await testCallbacks(c.env, c.get('config'), publicOrigin(c), executionContext(c));
   return render(c, <SetupPage view={await view(c, { callbackTest })} />);
 });
 

@@ -1,6 +1,7 @@
 // Everything a merchant sets on the setup page, one entry per setting. Adding a setting is one entry
 // here (plus its rule in worker/config.ts when it needs one): the form, the merge with wrangler's vars
 // and secrets, the encryption of secrets and the "last changed" record all follow from this table.
+import { RETENTION_SETTINGS } from '../config.ts';
 import type { Env } from '../env.ts';
 
 export type SettingKind =
@@ -145,9 +146,41 @@ export const SETTINGS: readonly SettingField[] = [
     },
   },
   {
+    name: 'BROWSER_SIGNUP_OPT_IN', kind: 'flag', section: 'consent', fallback: 'false',
+    label: {
+      pl: 'Zapis z przeglądarki bez double opt-in zapisuje od razu (ryzyko)',
+      en: 'A browser signup without double opt-in subscribes at once (a risk)',
+    },
+    hint: {
+      pl: 'E-mail wpisany w formularzu nie jest sprawdzony: każdy może wpisać cudzy. Domyślnie wyłączone; znany wypis nigdy nie jest nadpisywany.',
+      en: "An e-mail typed into a form is unverified: anyone can type someone else's. Off by default; a known opt-out is never overridden.",
+    },
+  },
+  {
+    name: 'WORKER_URL', kind: 'text', section: 'shop', placeholder: 'https://sm-edge.example.workers.dev',
+    label: { pl: 'Publiczny adres workera', en: "The worker's public address" },
+    hint: { pl: 'Na ten adres wskazują adresy callback i kod sklepu.', en: 'The callback URLs and the snippet point here.' },
+  },
+  {
     name: 'SHOP_WEBHOOK_URL', kind: 'text', section: 'consent', placeholder: 'https://sklep.example.pl/sm-edge/consents',
     label: { pl: 'Powiadomienia o zgodach do sklepu (webhook)', en: 'Consent changes pushed to the shop (webhook)' },
   },
+  // Retention (README "Retention"): bounds and defaults in worker/config.ts RETENTION_SETTINGS.
+  ...(
+    [
+      ['RETENTION_DELIVERED_DAYS', 'Dni przechowywania dostarczonych zdarzeń', 'Days delivered events are kept'],
+      ['RETENTION_HELD_DAYS', 'Dni przechowywania zdarzeń anonimowych', 'Days events of anonymous visitors are held'],
+      ['RETENTION_LINKS_DAYS', 'Dni przechowywania powiązań przeglądarek', 'Days browser links are kept'],
+      ['RETENTION_COUNTERS_DAYS', 'Dni przechowywania liczników', 'Days counters are kept'],
+    ] as const
+  ).map(([name, pl, en]): SettingField => {
+    const bounds = RETENTION_SETTINGS[name];
+    return {
+      name, kind: 'text', section: 'consent', placeholder: String(bounds.default),
+      label: { pl, en },
+      hint: { pl: `Od ${bounds.min} do ${bounds.max}; puste: ${bounds.default}.`, en: `${bounds.min} to ${bounds.max}; empty: ${bounds.default}.` },
+    };
+  }),
   {
     name: 'WOOCOMMERCE_WEBHOOK_SECRET', kind: 'secret', section: 'platform',
     label: { pl: 'Sekret webhooków WooCommerce', en: 'WooCommerce webhook secret' },

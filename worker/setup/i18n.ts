@@ -64,6 +64,14 @@ const pl = {
   tagNewsletter: 'Zapis do newslettera',
   tagPurchaseLoggedIn: 'Zakup przez klienta zalogowanego',
   tagPurchaseGuest: 'Zakup przez klienta niezalogowanego',
+  browserSignups: (doi: boolean, optIn: boolean) =>
+    'Zapisy do newslettera z formularza w przeglądarce (BROWSER_SIGNUP_OPT_IN): adres wpisany w przeglądarce nie jest potwierdzony, każdy może wpisać cudzy. ' +
+    'Znany wypis (opt-out) nigdy nie jest nadpisywany. ' +
+    (doi
+      ? 'Double opt-in jest włączony: zapis wysyła tylko e-mail z prośbą o potwierdzenie.'
+      : optIn
+        ? 'Włączone (true): zapis bez double opt-in od razu zapisuje kontakt do newslettera; ryzyko, że ktoś zapisze cudzy adres, bierzesz na siebie.'
+        : 'Wyłączone (domyślnie): bez double opt-in zapis z przeglądarki nie zmienia zgody kontaktu. Włącz double opt-in albo ustaw BROWSER_SIGNUP_OPT_IN=true, akceptując ryzyko.'),
 
   snippetTitle: 'Kod do szablonu sklepu i domeny',
   snippetIntro:
@@ -234,6 +242,14 @@ const en: Messages = {
   tagNewsletter: 'Newsletter signup',
   tagPurchaseLoggedIn: 'Purchase by a logged-in customer',
   tagPurchaseGuest: 'Purchase by a guest',
+  browserSignups: (doi: boolean, optIn: boolean) =>
+    'Newsletter signups from a browser form (BROWSER_SIGNUP_OPT_IN): an address typed in a browser is not verified; anyone can type someone else\'s. ' +
+    'A known opt-out is never overridden. ' +
+    (doi
+      ? 'Double opt-in is on: a signup only sends the confirmation e-mail.'
+      : optIn
+        ? 'On (true): without double opt-in a signup opts the contact in at once; you accept the risk that someone subscribes an address that is not theirs.'
+        : 'Off (default): without double opt-in a browser signup changes no consent. Turn double opt-in on, or set BROWSER_SIGNUP_OPT_IN=true if you accept the risk.'),
 
   snippetTitle: 'Snippet for the shop theme, and domains',
   snippetIntro:

@@ -177,12 +177,13 @@ export function SecretsSection({ view }: { view: SetupView }) {
 }
 
 export function ConsentSection({ view }: { view: SetupView }) {
-  const { t } = view;
+  const { t, config } = view;
   return (
     <section id="consent-settings">
       <Heading n={7} title={t.consentTitle} seed="7" t={t} />
       <p class="intro">{t.consentIntro}</p>
       <SettingRows view={settingsView(view)} section="consent" />
+      <p id="browser-signups" class="intro">{t.browserSignups(config.doubleOptIn.enabled, config.browserSignupOptIn)}</p>
       <SaveButtons t={t} />
     </section>
   );
