@@ -41,6 +41,26 @@ function purchase(at: number): AcceptedEvent {
 }
 
 describe('retention (issue 10 item 4)', () => {
+  it('forgets platform deliveries, double opt-in claims and order conflicts once no repeat can come', async () => {
+    const now = Date.now();
+    const old = now - 31 * DAY_MS, recent = now - 3 * DAY_MS;
+    const ids = { old: uid('old'), recent: uid('recent') };
+    await db.batch([
+      ...[['old', old], ['recent', recent]].flatMap(([key, at]) => [
+        db.prepare("INSERT INTO platform_deliveries (platform, delivery_id, outcome, http_status, received_at) VALUES ('shopify', ?, 'accepted', 200, ?)").bind(ids[key as 'old' | 'recent'], at),
+        db.prepare('INSERT INTO double_opt_ins (subscribe_id, email, requested_at) VALUES (?, ?, ?)').bind(ids[key as 'old' | 'recent'], 'a@example.com', at),
+        db.prepare("INSERT INTO order_conflicts (id, fields, reposts, last_at) VALUES (?, '[\"value\"]', 1, ?)").bind(ids[key as 'old' | 'recent'], at),
+      ]),
+    ]);
+    // A one-day setting still keeps what a retried webhook or subscribe may need (REPEAT_DAYS).
+    const pruned = await pruneLedger(db, now, { ...days, delivered: 1 });
+    expect(pruned.repeatRecords).toBeGreaterThanOrEqual(3);
+    for (const [table, column] of [['platform_deliveries', 'delivery_id'], ['double_opt_ins', 'subscribe_id'], ['order_conflicts', 'id']] as const) {
+      const left = await db.prepare(`SELECT ${column} AS id FROM ${table} WHERE ${column} IN (?, ?)`).bind(ids.old, ids.recent).all<{ id: string }>();
+      expect(left.results.map((r) => r.id)).toEqual([ids.recent]);
+    }
+  });
+
   it('deletes by table and age, keeps order ids without personal data for deduplication', async () => {
     const now = Date.now();
     const old = now - 31 * DAY_MS;

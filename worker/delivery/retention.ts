@@ -16,6 +16,10 @@
 //   known_contacts           visitor is identified again by login or smclient; a forgotten contact
 //                            costs one extra upsert)
 //   ingest_counters          deleted RETENTION_COUNTERS_DAYS after their day (no personal data)
+//   platform_deliveries,     deleted RETENTION_DELIVERED_DAYS after they were received / claimed /
+//   double_opt_ins,          last reposted, but never before REPEAT_DAYS: a platform's retried
+//   order_conflicts          webhook, a retried subscribe or a colliding repost must still be
+//                            recognised while it can still come
 //   seen_signatures, open_carts: already pruned by scheduled.ts and carts.ts.
 import { readConfig, type RetentionDays } from '../config.ts';
 import type { Env } from '../env.ts';
@@ -26,6 +30,8 @@ export const MAX_BATCHES = 20;
 /** Order ids of delivered order events answer "duplicate" for this long (covers a year of reposts). */
 export const ORDER_ID_DAYS = 400;
 export const FAILED_DAYS = 90;
+/** Platforms retry a webhook for up to 48 hours, and a queued retry can wait days: ids that recognise a repeat are kept at least this long. */
+export const REPEAT_DAYS = 7;
 
 export interface Pruned {
   /** Rows deleted. */
@@ -37,6 +43,8 @@ export interface Pruned {
   visitorLinks: number;
   knownContacts: number;
   counters: number;
+  /** platform_deliveries, double_opt_ins and order_conflicts rows deleted. */
+  repeatRecords: number;
 }
 
 /** Runs `statement` (which deletes or updates at most BATCH_ROWS rows) until it changes fewer, at most MAX_BATCHES times. */
@@ -126,7 +134,12 @@ export async function pruneLedger(
   const visitorLinks = await byAge('visitor_links', 'updated_at', before(days.links));
   const knownContacts = await byAge('known_contacts', 'updated_at', before(days.links));
   const counters = await byAge('ingest_counters', 'day', new Date(before(days.counters)).toISOString().slice(0, 10));
-  return { deliveries, strippedOrders, expiredHeld, strippedExpired, visitorLinks, knownContacts, counters };
+  const repeatCutoff = before(Math.max(days.delivered, REPEAT_DAYS));
+  const repeatRecords =
+    (await byAge('platform_deliveries', 'received_at', repeatCutoff)) +
+    (await byAge('double_opt_ins', 'requested_at', repeatCutoff)) +
+    (await byAge('order_conflicts', 'last_at', repeatCutoff));
+  return { deliveries, strippedOrders, expiredHeld, strippedExpired, visitorLinks, knownContacts, counters, repeatRecords };
 }
 
 /** The hourly job's entry point (called from scheduled.ts), with the configured retention. */

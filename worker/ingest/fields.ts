@@ -15,9 +15,19 @@ export const clippedText = (max: number) =>
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Identifiers that shops often keep as numbers (order ids, product ids). */
+/**
+ * An id a shop may keep as a number: a JSON number above 2^53 has already lost its last digits when
+ * it is parsed (9007199261441100001 reads as 9007199261441100000), so it is refused, not rounded.
+ */
+const exactNumber = v.pipe(
+  v.number(),
+  v.finite(),
+  v.check((x) => Number.isSafeInteger(x) || !Number.isInteger(x), 'is a number too large to be exact (above 2^53): send it as a string'),
+);
+
 export const identifier = (max: number) =>
   v.pipe(
-    v.union([v.string(), v.pipe(v.number(), v.finite())], 'must be a string or a number'),
+    v.union([v.string(), exactNumber], 'must be a string or a number'),
     v.transform((x) => String(x).trim()),
     v.minLength(1, 'must not be empty'),
     v.maxLength(max, `must be at most ${max} characters`),
@@ -44,18 +54,3 @@ export const currency = v.pipe(
   v.toUpperCase(),
   v.regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code, e.g. PLN'),
 );
-
-const productOf = (name: ReturnType<typeof text> | ReturnType<typeof clippedText>) => v.object({
-  id: identifier(128),
-  name: v.nullish(name),
-  quantity: v.pipe(v.number('must be a number'), v.finite('must be a finite number'), v.gtValue(0, 'must be greater than 0')),
-  price: v.nullish(v.pipe(amount, v.minValue(0, 'must not be negative'))),
-});
-
-/** Product lines; `clipNames` for browser input, where a long name is cut rather than refused. */
-export const products = (max: number, clipNames = false) =>
-  v.pipe(
-    v.array(productOf(clipNames ? clippedText(255) : text(255)), 'must be an array of products'),
-    v.minLength(1, 'must contain at least one product'),
-    v.maxLength(max, `must contain at most ${max} products`),
-  );

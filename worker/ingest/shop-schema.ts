@@ -12,19 +12,6 @@ export const MAX_QUANTITY = 1_000_000;
 export const OCCURRED_AT_EARLIEST = Date.UTC(2000, 0, 1);
 export const OCCURRED_AT_FUTURE_MS = 24 * 3600 * 1000;
 
-/**
- * An id a shop may keep as a number: a JSON number above 2^53 has already lost its last digits when
- * it is parsed (9007199261441100001 reads as 9007199261441100000), so it is refused, not rounded.
- */
-const safeIdentifier = (max: number) =>
-  v.pipe(
-    v.unknown(),
-    v.check(
-      (x) => typeof x !== 'number' || Number.isSafeInteger(x) || !Number.isInteger(x),
-      'is a number too large to be exact (above 2^53): send it as a string',
-    ),
-    identifier(max),
-  );
 
 /** A money amount of an order: a number, never negative. */
 const money = v.pipe(amount, v.minValue(0, 'must not be negative'));
@@ -34,7 +21,7 @@ const isoCurrency = v.pipe(currency, v.check(isCurrencyCode, 'must be an ISO 421
 
 const orderProduct = v.object(
   {
-    id: safeIdentifier(128),
+    id: identifier(128),
     name: v.nullish(text(255)),
     quantity: v.pipe(
       v.number('must be a number'),
@@ -110,7 +97,7 @@ const properties = v.nullish(
 );
 
 const order = {
-  orderId: safeIdentifier(128),
+  orderId: identifier(128),
   email,
   loggedIn: v.nullish(v.boolean('must be true or false')),
   name: v.nullish(text(200)),
@@ -133,8 +120,8 @@ export const shopEventSchema = v.variant(
   'type',
   [
     // returnId identifies a return; on a purchase or cancellation it is not part of the identity.
-    v.object({ type: v.picklist(['purchase', 'cancellation']), ...order, returnId: v.nullish(safeIdentifier(128)) }),
-    v.object({ type: v.literal('return'), ...order, returnId: safeIdentifier(128) }),
+    v.object({ type: v.picklist(['purchase', 'cancellation']), ...order, returnId: v.nullish(identifier(128)) }),
+    v.object({ type: v.literal('return'), ...order, returnId: identifier(128) }),
   ],
   'must be one of purchase, return, cancellation',
 );

@@ -137,6 +137,24 @@ function shopPaths() {
         },
       },
     },
+    '/api/v1/consents/lookup': {
+      post: {
+        operationId: 'lookupConsent',
+        summary: 'The newsletter consent of one e-mail, asked in the body',
+        description: 'As GET /api/v1/consents/{email}, with the e-mail kept out of the URL (and so out of logs and traces). A read: the same signature may be repeated within its window.',
+        security: signed,
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', required: ['email'], properties: { email: { type: 'string', format: 'email', maxLength: 254 } } } } },
+        },
+        responses: {
+          '200': { description: 'The stored status, or "unknown".', content: json('Consent') },
+          '400': error('The body is not JSON, or `email` is not an e-mail address.'),
+          '401': shopErrors(0)['401'],
+          '413': error('The body is over 1 KB.'),
+        },
+      },
+    },
     '/api/v1/consents': {
       get: {
         operationId: 'listConsents',
