@@ -383,7 +383,12 @@ export function SetupPage({ view }: { view: SetupView }) {
   return (
     <>
       <PageNav t={t} lang={view.lang} current="setup" />
-      <p id="overall" class={`banner ${toFix === 0 ? 'ok' : 'bad'}`}>{toFix === 0 ? t.allSet : t.toFix(toFix)}</p>
+      {/* A failed connection test is never under a green "Done!" banner: the result itself is below the fold. */}
+      {view.connection?.ok === false ? (
+        <p id="overall" class="banner bad"><a href="#test-connection-result">{t.connectionBanner}</a></p>
+      ) : (
+        <p id="overall" class={`banner ${toFix === 0 ? 'ok' : 'bad'}`}>{toFix === 0 ? t.allSet : t.toFix(toFix)}</p>
+      )}
       <SettingsStatus view={view} />
       <ConnectionSection view={view} />
       <SecretsSection view={view} />
