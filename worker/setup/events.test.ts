@@ -34,6 +34,9 @@ describe('/setup/events and /setup/contact', () => {
     expect(page.html).toMatch(new RegExp(`data-id="${purchase.id}" data-type="purchase" data-status="delivered"`));
     expect(page.html).toMatch(new RegExp(`data-id="${purchase.id}".*?accepted by SALESmanago`, 's'));
     expect(page.html).toMatch(/id="refused-table".*?POST \/api\/v1\/events.*?HTTP 401.*?Sm-Edge-Signature/s);
+    // The setup page's "Last errors" does not hide it behind "No errors.": it counts and links the refusals.
+    const setup = await get('/setup?lang=en');
+    expect(setup.html).toMatch(/id="refused-count" class="warn"><a href="\/setup\/events\?lang=en#refused">Shop-server and platform requests refused \(24 h\): [1-9]/);
     // Hourly chart: server-side SVG with the delivered purchase in the last hour.
     expect(page.html).toMatch(/<svg id="hourly-chart"[^>]*role="img"/);
     expect(page.html).toMatch(/<rect [^>]*fill="#137a3f" data-status="delivered" data-n="\d+"/);

@@ -347,6 +347,10 @@ export function DeliverySection({ view }: { view: SetupView }) {
           ) : (
             <p class="muted">{t.noErrors}</p>
           )}
+          {/* "No errors" above must not hide the requests the worker refused (they never became events). */}
+          {figures.refused > 0 && (
+            <p id="refused-count" class="warn"><a href={`${SETUP_PATH}/events?lang=${view.lang}#refused`}>{t.refusedCount(figures.refused)}</a></p>
+          )}
           {figures.conflicts.length > 0 && (
             <>
               <p class="warn"><b>{t.orderConflicts}</b></p>
