@@ -47,6 +47,7 @@ button:hover{filter:brightness(1.1)}
 .figure b{display:block;font-size:24px}
 .figure span{color:var(--muted);font-size:13px}
 .warn{color:var(--bad)}
+.warn a{color:inherit}
 .muted{color:var(--muted)}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 16px;margin:8px 0 0}
 dt{color:var(--muted)}dd{margin:0}
