@@ -7,7 +7,8 @@ const secret = process.env.SHOP_API_SECRET;
 const email = 'jan@example.com';
 const purchase = {
   type: 'purchase', orderId: process.env.ORDER_ID ?? '1001', email, value: 129.9, currency: 'PLN',
-  products: [{ id: 'sku-1', quantity: 2, price: 64.95 }], occurredAt: new Date().toISOString(),
+  products: [{ id: 'sku-1', quantity: 2, price: 64.95 }],
+  occurredAt: '2026-11-20T14:03:00+01:00', // the order's own time, not "now": a repost must be identical
 };
 const { status, body } = await postSigned(collector, '/api/v1/events', purchase, secret);
 console.log(status, JSON.stringify(body)); // 202 {"id":"s:purchase:1001","status":"queued"}; a repost: 200 … "duplicate"

@@ -7,9 +7,9 @@ $sm = new SmEdge($argv[1] ?? 'https://collector.example.com', (string) getenv('S
 [$status, $body] = $sm->post('/api/v1/events', [
     'type' => 'purchase', 'orderId' => getenv('ORDER_ID') ?: '1001', 'email' => 'jan@example.com',
     'value' => 129.9, 'currency' => 'PLN', 'products' => [['id' => 'sku-1', 'quantity' => 2, 'price' => 64.95]],
-    'occurredAt' => date(DATE_ATOM),
+    'occurredAt' => '2026-11-20T14:03:00+01:00', // the order's own time, not "now": a repost must be identical
 ]);
-echo $status, ' ', json_encode($body), "\n"; // 202 {"id":"s:purchase:1001","status":"queued"}
+echo $status, ' ', json_encode($body), "\n"; // 202 {"id":"s:purchase:1001","status":"queued"}; a repost: 200 … "duplicate"
 
 // After a successful login, render this into the page: smEdge('login', {token: '…'})
 echo $sm->loginToken('jan@example.com'), "\n";

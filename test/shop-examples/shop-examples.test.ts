@@ -160,6 +160,12 @@ describe('examples against the running worker (wrangler dev)', () => {
       env: { ...process.env, SHOP_API_SECRET: SECRET, ORDER_ID: orderId },
     }).toString().trim().split('\n');
     expect(line).toBe(`202 {"id":"s:purchase:${orderId}","status":"queued"}`);
+    // Run again, as a reader would: the same order is a duplicate, as the comment in the file says.
+    await new Promise((r) => setTimeout(r, 1100)); // a new signature time (the first one is spent)
+    const [again] = execFileSync(process.execPath, [join(DIR, 'post-purchase.mjs'), stack.workerUrl], {
+      env: { ...process.env, SHOP_API_SECRET: SECRET, ORDER_ID: orderId },
+    }).toString().trim().split('\n');
+    expect(again).toBe(`200 {"id":"s:purchase:${orderId}","status":"duplicate"}`);
     const res = await beacon(token!);
     expect(res.status).toBe(202);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:8788');
@@ -173,6 +179,11 @@ describe('examples against the running worker (wrangler dev)', () => {
       env: { ...process.env, SHOP_API_SECRET: SECRET, ORDER_ID: orderId },
     }).toString().trim().split('\n');
     expect(line).toBe(`202 {"id":"s:purchase:${orderId}","status":"queued"}`);
+    await new Promise((r) => setTimeout(r, 1100));
+    const [again] = execFileSync('php', [join(DIR, 'post-purchase.php'), stack.workerUrl], {
+      env: { ...process.env, SHOP_API_SECRET: SECRET, ORDER_ID: orderId },
+    }).toString().trim().split('\n');
+    expect(again).toBe(`200 {"id":"s:purchase:${orderId}","status":"duplicate"}`);
     expect(await (await beacon(token!)).json()).toMatchObject({ accepted: 1 });
   });
 

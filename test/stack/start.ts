@@ -1,7 +1,7 @@
 // `npm start`: the worker, the SALESmanago simulator and the demo shop, with zero set-up.
 // Local state lives in .wrangler/state (git-ignored). Ctrl-C stops everything.
 import { join } from 'node:path';
-import { LOCAL_ACCOUNT, LOCAL_PORTS, LOCAL_SECRETS } from './local-values.ts';
+import { LOCAL_ACCOUNT, LOCAL_PORTS, LOCAL_SECRETS, LOCAL_SHOPIFY_DOMAIN } from './local-values.ts';
 import { ROOT, startStack } from './stack.ts';
 
 const stack = await startStack({ ports: LOCAL_PORTS, persistTo: join(ROOT, '.wrangler/state'), echo: process.argv.includes('--verbose'), settingsOnPage: true });
@@ -22,6 +22,9 @@ entered on the setup page at start, where you can change them):
   ADMIN_PASSWORD         ${LOCAL_SECRETS.ADMIN_PASSWORD}
   SALESmanago account    Client ID ${LOCAL_ACCOUNT.clientId}, API Secret ${LOCAL_ACCOUNT.apiSecret}, Owner ${LOCAL_ACCOUNT.owner}
                          (the simulator's; Endpoint ${stack.simulatorUrl})
+  WOOCOMMERCE_WEBHOOK_SECRET  ${LOCAL_SECRETS.WOOCOMMERCE_WEBHOOK_SECRET}   (signs test deliveries to /hooks/woocommerce)
+  SHOPIFY_WEBHOOK_SECRET      ${LOCAL_SECRETS.SHOPIFY_WEBHOOK_SECRET}   (signs test deliveries to /hooks/shopify)
+  SHOPIFY_SHOP_DOMAIN         ${LOCAL_SHOPIFY_DOMAIN}   (X-Shopify-Shop-Domain)
 
 Ctrl-C stops everything.`);
 

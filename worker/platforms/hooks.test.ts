@@ -6,7 +6,7 @@ import { itemsOf, type AcceptedContact, type AcceptedEvent, type QueueMessage } 
 import { deliveryById, lastDelivery, UNAUTHENTICATED_ID } from './deliveries.ts';
 import { hmacBase64 } from './signature.ts';
 import {
-  env, nextId, postHook, sendShopify, sendWoo, shopifyCustomer, shopifyOrder, shopifyRefund, SHOPIFY_SECRET, uniqueEmail, WOO_SECRET,
+  env, nextId, postHook, sendShopify, sendWoo, shopifyCustomer, shopifyOrder, shopifyRefund, SHOPIFY_DOMAIN, SHOPIFY_SECRET, uniqueEmail, WOO_SECRET,
   wooCustomer, wooOrder,
 } from './test-fixtures.ts';
 
@@ -225,6 +225,21 @@ describe('Shopify', () => {
       products: [{ id: '808950810', name: 'Lopapeysa – L / Grár', quantity: 1, price: 150 }, { id: '632910393', name: 'Lakkrís', quantity: 3, price: 13 }],
       order: { orderId: String(order.id), loggedIn: false, paymentMethod: 'shopify_payments', shippingMethod: 'Standard Shipping' },
     });
+  });
+
+  it('a 64-bit order id beyond 2^53 (Shopify\'s sample order) keeps its digits', async () => {
+    const q = queued();
+    const big = String(8209829119461545n * 100n + BigInt(nextId() % 100)); // > Number.MAX_SAFE_INTEGER
+    const raw = JSON.stringify(shopifyOrder({ id: 'BIG' })).replaceAll('"BIG"', big);
+    const res = await postHook('/hooks/shopify', raw, {
+      'Content-Type': 'application/json',
+      'X-Shopify-Topic': 'orders/paid',
+      'X-Shopify-Hmac-Sha256': await hmacBase64(SHOPIFY_SECRET, encoder.encode(raw)),
+      'X-Shopify-Shop-Domain': SHOPIFY_DOMAIN,
+      'X-Shopify-Webhook-Id': crypto.randomUUID(),
+    });
+    expect(res.body).toMatchObject({ status: 'accepted', items: [{ id: `s:purchase:${big}`, status: 'queued' }] });
+    expect(q.events()[0]).toMatchObject({ order: { orderId: big } });
   });
 
   it('orders/create that is not paid (or with the switch off) waits for orders/paid', async () => {

@@ -149,7 +149,7 @@ export async function receiveWebhook(
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text, keepLargeIntegers);
   } catch {
     return refuse(400, 'body: is not valid JSON', deliveryId);
   }
@@ -212,4 +212,13 @@ function unavailable(err: unknown): WebhookAnswer {
     headers: { 'Retry-After': '30' },
     body: { error: 'the event ledger is temporarily unavailable; nothing was recorded, retry later' },
   };
+}
+
+/**
+ * JSON.parse reviver: an integer beyond 2^53 keeps its exact digits, as a string. Platform ids are
+ * 64-bit (Shopify's own sample order id 820982911946154508 would otherwise become …154500, and two
+ * orders could share a rounded id); the id rules take strings as well as numbers.
+ */
+function keepLargeIntegers(_key: string, value: unknown, context?: { source?: string }): unknown {
+  return typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source) ? context.source : value;
 }

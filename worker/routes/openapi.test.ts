@@ -5,6 +5,7 @@
 import { env as workerEnv } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../env.ts';
+import { sign } from '../identity/signature.ts';
 import { app } from '../index.ts';
 import { shopEventSchema } from '../ingest/shop-schema.ts';
 import { consentsApi } from './consents.ts';
@@ -43,7 +44,7 @@ describe('GET /openapi.json', () => {
   it('documents the signature, limits, errors and idempotency', async () => {
     const doc = await served();
     const events = doc.paths['/api/v1/events']!.post!;
-    expect(Object.keys(events.responses).sort()).toEqual(['200', '202', '400', '401', '413', '503']);
+    expect(Object.keys(events.responses).sort()).toEqual(['200', '202', '400', '401', '409', '413', '503']);
     expect(events.description).toContain('duplicate');
     expect(Object.keys(doc.paths['/hooks/shopify']!.post!.responses).sort()).toEqual(['200', '400', '401', '403', '413', '422', '503']);
     expect(doc.components.securitySchemes.SmEdgeSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'Sm-Edge-Signature' });
@@ -53,6 +54,25 @@ describe('GET /openapi.json', () => {
     expect(purchase.properties.orderId).toEqual({ anyOf: [{ type: 'string', minLength: 1, maxLength: 128 }, { type: 'number' }] });
     expect(purchase.properties.products).toMatchObject({ minItems: 1, maxItems: 1000 });
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['woocommerce_order_updated', 'shopify_refunds_create']));
+  });
+
+  it('a conflicting repost answers with a documented status and body', async () => {
+    const doc = await served();
+    const post = async (body: unknown) => {
+      const raw = JSON.stringify(body);
+      const header = await sign(env.SHOP_API_SECRET!, Math.floor(Date.now() / 1000), 'POST', '/api/v1/events', raw);
+      const res = await app.request('/api/v1/events', { method: 'POST', body: raw, headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header } }, env);
+      return { status: res.status, body: await res.json<{ status: string; fields?: string[] }>() };
+    };
+    const order = { type: 'purchase', orderId: `oa-${crypto.randomUUID()}`, email: 'jan@example.com', value: 10, currency: 'PLN', products: [{ id: 'a', quantity: 1 }], occurredAt: '2026-11-20T14:03:00+01:00' };
+    expect((await post(order)).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 1100)); // a new signature time
+    const conflict = await post({ ...order, value: 11 });
+    expect(conflict.status).toBe(409);
+    expect(Object.keys(doc.paths['/api/v1/events']!.post!.responses)).toContain(String(conflict.status));
+    const outcome = doc.components.schemas.Outcome as { properties: { status: { enum: string[] }; fields: unknown } };
+    expect(outcome.properties.status.enum).toContain(conflict.body.status);
+    expect(outcome.properties.fields).toBeDefined();
   });
 
   it('is generated from the same schema the route validates with', () => {

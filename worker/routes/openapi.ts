@@ -85,14 +85,16 @@ function shopPaths() {
         summary: 'Record an order event (purchase, return, cancellation)',
         description:
           'Idempotent by identity: (type, orderId) for a purchase or cancellation, (type, orderId, returnId) for a return. ' +
-          'The first accepted body of an identity is what is delivered; a later body with the same identity, whatever its ' +
-          'content, is answered `200 {"status":"duplicate"}` and changes nothing (there is no update and no 409). ' +
+          'The first accepted body of an identity is what is delivered; a later body with the same identity and the same ' +
+          'content is answered `200 {"status":"duplicate"}`, one with other content `409 {"status":"conflict","fields":[…]}` ' +
+          'naming the fields that differ; neither changes anything (there is no update). ' +
           'Unknown fields are ignored.',
         security: signed,
         requestBody: { required: true, content: json('ShopEvent') },
         responses: {
           '202': { description: 'Recorded and queued for delivery.', content: json('Outcome') },
           '200': { description: 'The same identity was accepted before: nothing more goes to SALESmanago (`status: "duplicate"`).', content: json('Outcome') },
+          '409': { description: 'The same identity was accepted before with other content (`status: "conflict"`, `fields` naming what differs): the first version stands.', content: json('Outcome') },
           ...shopErrors(MAX_SHOP_BODY_BYTES),
         },
       },
@@ -118,7 +120,7 @@ function shopPaths() {
         requestBody: { required: true, content: json('ShopBatch') },
         responses: {
           '202': { description: 'At least one item was new and is queued.', content: json('BatchOutcome') },
-          '200': { description: 'Every item was a duplicate.', content: json('BatchOutcome') },
+          '200': { description: 'Every item was a duplicate (or a conflict, with `fields`).', content: json('BatchOutcome') },
           ...shopErrors(MAX_BATCH_BODY_BYTES),
         },
       },
@@ -218,7 +220,11 @@ const schemaName = (platform: string, topic: string) => `${platform}_${topic.rep
 export function openApiDocument() {
   const platformSchemas: Record<string, JsonSchema> = {};
   for (const p of PLATFORMS) for (const [topic, schema] of Object.entries(p.topics)) platformSchemas[schemaName(p.name, topic)] = jsonSchemaOf(schema);
-  const outcome = { type: 'object', properties: { id: { type: 'string' }, status: { enum: ['queued', 'duplicate'] } }, required: ['id', 'status'] };
+  const outcome = {
+    type: 'object',
+    properties: { id: { type: 'string' }, status: { enum: ['queued', 'duplicate', 'conflict'] }, fields: { type: 'array', items: { type: 'string' }, description: 'with `conflict`: the fields that differ' } },
+    required: ['id', 'status'],
+  };
   return {
     openapi: '3.1.0',
     info: {

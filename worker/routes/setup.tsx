@@ -143,6 +143,12 @@ setup.get('/contact', async (c) => {
   return render(c, <ContactPage t={t} lang={lang} email={email} view={found} />);
 });
 
+// The buttons' POST targets, reloaded or reopened as a GET (a restored browser session, a bookmark of the
+// page a save left in the address bar), lead back to the page instead of a 404.
+for (const path of ['/settings', '/test-connection', '/test-callbacks']) {
+  setup.get(path, (c) => c.redirect(`/setup${new URL(c.req.url).search}`, 303));
+}
+
 setup.post('/test-connection', async (c) => {
   const connection = await testConnection(c.get('config'));
   return render(c, <SetupPage view={await view(c, { connection })} />);

@@ -4,6 +4,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest';
 import { recordConsent } from '../consent/store.ts';
 import { asEvents, consume, email, env, orderEvent } from '../delivery/test-fixtures.ts';
+import { sign } from '../identity/signature.ts';
 import { app } from '../index.ts';
 
 const ORIGIN = 'http://sm-edge.test';
@@ -33,10 +34,31 @@ describe('/setup/events and /setup/contact', () => {
     expect(page.html).toMatch(new RegExp(`data-id="${purchase.id}" data-type="purchase" data-status="delivered"`));
     expect(page.html).toMatch(new RegExp(`data-id="${purchase.id}".*?accepted by SALESmanago`, 's'));
     expect(page.html).toMatch(/id="refused-table".*?POST \/api\/v1\/events.*?HTTP 401.*?Sm-Edge-Signature/s);
+    // The setup page's "Last errors" does not hide it behind "No errors.": it counts and links the refusals.
+    const setup = await get('/setup?lang=en');
+    expect(setup.html).toMatch(/id="refused-count" class="warn"><a href="\/setup\/events\?lang=en#refused">Shop-server and platform requests refused \(24 h\): [1-9]/);
     // Hourly chart: server-side SVG with the delivered purchase in the last hour.
     expect(page.html).toMatch(/<svg id="hourly-chart"[^>]*role="img"/);
     expect(page.html).toMatch(/<rect [^>]*fill="#137a3f" data-status="delivered" data-n="\d+"/);
     expect(page.html).not.toContain('style="'); // the CSP allows no style attributes
+  });
+
+  it('a conflicting repost (409, no `error` field) is listed with the fields that differ', async () => {
+    const post = async (body: unknown) => {
+      const raw = JSON.stringify(body);
+      const header = await sign(env.SHOP_API_SECRET!, Math.floor(Date.now() / 1000), 'POST', '/api/v1/events', raw);
+      const ctx = createExecutionContext();
+      const res = await app.request(`${ORIGIN}/api/v1/events`, { method: 'POST', body: raw, headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header } }, env, ctx);
+      await waitOnExecutionContext(ctx);
+      return res.status;
+    };
+    const orderId = `conflict-${crypto.randomUUID()}`;
+    const order = { type: 'purchase', orderId, email: buyer, value: 10, currency: 'PLN', products: [{ id: 'sku-1', quantity: 1 }], occurredAt: '2026-11-20T14:03:00+01:00' };
+    expect(await post(order)).toBe(202);
+    await new Promise((r) => setTimeout(r, 1100)); // a new signature time: not a replay
+    expect(await post({ ...order, value: 11 })).toBe(409);
+    const page = await get('/setup/events?lang=en');
+    expect(page.html).toMatch(/id="refused-table".*?HTTP 409.*?conflict: accepted before with another value/s);
   });
 
   it('filters by type, status and e-mail, in Polish too', async () => {

@@ -11,12 +11,14 @@ export interface DeliveryFigures {
   lastErrors: { id: string; type: string; status: string; error: string; at: number }[];
   /** Orders re-posted with other content (409 conflict), newest first. */
   conflicts: ConflictSeen[];
+  /** Shop-API and platform requests refused in the window (listed on /setup/events). */
+  refused: number;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
 
 export async function deliveryFigures(db: D1Database, now: number, windowMs = DAY_MS): Promise<DeliveryFigures> {
-  const [counts, errors] = await db.batch<Record<string, unknown>>([
+  const [counts, errors, refused] = await db.batch<Record<string, unknown>>([
     db
       // Shop webhook pushes share the ledger; they are not deliveries to SALESmanago.
       .prepare(
@@ -28,6 +30,7 @@ export async function deliveryFigures(db: D1Database, now: number, windowMs = DA
        WHERE status IN ('failed', 'dead') AND last_error IS NOT NULL
        ORDER BY updated_at DESC LIMIT 5`,
     ),
+    db.prepare('SELECT COUNT(*) AS n FROM refused_requests WHERE at >= ?').bind(now - windowMs),
   ]);
   const byStatus = Object.fromEntries(FIGURE_STATUSES.map((s) => [s, 0])) as Record<FigureStatus, number>;
   let accepted = 0;
@@ -43,5 +46,6 @@ export async function deliveryFigures(db: D1Database, now: number, windowMs = DA
     error: String(row.last_error),
     at: Number(row.updated_at),
   }));
-  return { accepted, byStatus, lastErrors, conflicts: await latestConflicts(db) };
+  const refusedCount = Number(refused?.results?.[0]?.n ?? 0);
+  return { accepted, byStatus, lastErrors, conflicts: await latestConflicts(db), refused: refusedCount };
 }

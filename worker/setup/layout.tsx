@@ -18,6 +18,7 @@ main{padding:20px 0 40px}
 .banner{border-radius:10px;padding:12px 16px;margin:0 0 18px;font-weight:600}
 .banner.ok{background:var(--ok-bg);color:var(--ok)}
 .banner.bad{background:var(--bad-bg);color:var(--bad)}
+.banner a{color:inherit}
 section{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:18px 20px;margin:0 0 16px}
 section h2{font-size:18px;margin:0 0 4px;display:flex;align-items:center;gap:10px;flex-wrap:wrap}
 .num{display:inline-grid;place-items:center;width:28px;height:28px;border-radius:50%;background:var(--accent);color:#fff;font-size:14px}
@@ -46,6 +47,7 @@ button:hover{filter:brightness(1.1)}
 .figure b{display:block;font-size:24px}
 .figure span{color:var(--muted);font-size:13px}
 .warn{color:var(--bad)}
+.warn a{color:inherit}
 .muted{color:var(--muted)}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 16px;margin:8px 0 0}
 dt{color:var(--muted)}dd{margin:0}

@@ -348,6 +348,10 @@ export function DeliverySection({ view }: { view: SetupView }) {
           ) : (
             <p class="muted">{t.noErrors}</p>
           )}
+          {/* "No errors" above must not hide the requests the worker refused (they never became events). */}
+          {figures.refused > 0 && (
+            <p id="refused-count" class="warn"><a href={`${SETUP_PATH}/events?lang=${view.lang}#refused`}>{t.refusedCount(figures.refused)}</a></p>
+          )}
           {figures.conflicts.length > 0 && (
             <>
               <p class="warn"><b>{t.orderConflicts}</b></p>
@@ -384,7 +388,12 @@ export function SetupPage({ view }: { view: SetupView }) {
   return (
     <>
       <PageNav t={t} lang={view.lang} current="setup" />
-      <p id="overall" class={`banner ${toFix === 0 ? 'ok' : 'bad'}`}>{toFix === 0 ? t.allSet : t.toFix(toFix)}</p>
+      {/* A failed connection test is never under a green "Done!" banner: the result itself is below the fold. */}
+      {view.connection?.ok === false ? (
+        <p id="overall" class="banner bad"><a href="#test-connection-result">{t.connectionBanner}</a></p>
+      ) : (
+        <p id="overall" class={`banner ${toFix === 0 ? 'ok' : 'bad'}`}>{toFix === 0 ? t.allSet : t.toFix(toFix)}</p>
+      )}
       <SettingsStatus view={view} />
       <ConnectionSection view={view} />
       <SecretsSection view={view} />

@@ -133,6 +133,9 @@ describe('the settings form', () => {
     expect(res.html).toMatch(/id="test-connection-result" class="result" data-ok="false" data-reason="auth"/);
     expect(res.html).toContain('SALESmanago nie przyjęło Client ID i API Secret');
     expect(res.html).toContain('Odpowiedź SALESmanago:');
+    // The banner at the top says so too, never "Gotowe!" above a failed test.
+    expect(res.html).toMatch(/id="overall" class="banner bad"><a href="#test-connection-result">Test połączenia z SALESmanago się nie powiódł/);
+    expect(res.html).not.toContain('Gotowe!');
     expect(res.html).not.toContain('a-wrong-api-secret');
     const owner = await request('/setup/settings?lang=en', bindings, { ...SEED, SALESMANAGO_OWNER: 'nobody@shop.localhost', action: 'save-test' });
     expect(owner.html).toMatch(/data-reason="owner"/);

@@ -92,6 +92,15 @@ describe('/setup page', () => {
     expect(res.html).toContain('id="test-callbacks"');
   });
 
+  it('a button\'s address opened as a GET (reload, restored session) leads back to the page, not a 404', async () => {
+    for (const path of ['/setup/settings?lang=pl', '/setup/test-connection', '/setup/test-callbacks?lang=en']) {
+      const res = await page(path);
+      expect(res.status, path).toBe(303);
+      expect(res.headers.get('location'), path).toBe(path.replace(/^\/setup\/[a-z-]+/, '/setup'));
+    }
+    expect((await page('/setup/settings', { auth: null })).status).toBe(401); // still behind the password
+  });
+
   it('switches language with ?lang= whatever the browser says', async () => {
     const res = await page('/setup?lang=pl', { lang: 'en' });
     expect(res.html).toContain('<html lang="pl">');
