@@ -14,7 +14,7 @@ import { describeIssues } from '../ingest/problems.ts';
 import { ledgerUnavailable } from '../ingest/request.ts';
 import { orderConflicts, recordConflicts } from '../ingest/order-conflict.ts';
 import { acceptShopContact, acceptShopEvent } from '../ingest/shop.ts';
-import { recordShopConsent } from '../ingest/shop-consent.ts';
+import { recordShopConsent, recordShopConsents } from '../ingest/shop-consent.ts';
 import { shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 
 export const MAX_SHOP_BODY_BYTES = 256 * 1024;
@@ -94,12 +94,13 @@ shopApi.post('/batch', limit(MAX_BATCH_BODY_BYTES), async (c) => {
       message = { kind: 'contact', contact: acceptShopContact(parsed.output, receivedAt) };
     }
     const bytes = messageBytes(message);
-    if (bytes > MAX_MESSAGE_BYTES) return c.json({ error: `items[${index}]: ${tooLarge(bytes)}` }, 400);
+    // 413, as /events answers the same item.
+    if (bytes > MAX_MESSAGE_BYTES) return c.json({ error: `items[${index}]: ${tooLarge(bytes)}` }, 413);
     messages.push(message);
   }
   try {
     const { outcomes } = await enqueue(c.env, messages, { now: receivedAt });
-    for (const m of messages) if (m.kind === 'contact') await recordShopConsent(c.env.CONSENTS, m.contact);
+    await recordShopConsents(c.env.CONSENTS, messages.flatMap((m) => (m.kind === 'contact' ? [m.contact] : [])));
     // Same order, other content: the first version stands and the item says what differs.
     const reposted = messages.flatMap((m, i) => (m.kind === 'event' && outcomes[i]?.status === 'duplicate' ? [{ i, event: m.event }] : []));
     const conflicts = await orderConflicts(c.env.LEDGER, reposted.map((r) => r.event));
