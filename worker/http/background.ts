@@ -12,14 +12,19 @@ export function executionContext(c: Context): ExecutionContext | undefined {
   }
 }
 
-/** Runs `work` after the response (waitUntil); a failure is logged, never thrown. Returns undefined
+/** Runs `work` after the response (waitUntil); each failure is logged, never thrown. Returns undefined
  *  when handed to the execution context, else the (logged) work. */
 export function inBackground(c: Context, work: Promise<unknown> | Promise<unknown>[]): Promise<void> | undefined {
-  const all = Array.isArray(work) ? Promise.all(work) : work;
-  const logged = all.then(
-    () => undefined,
-    (err: unknown) => console.error('background work failed', err instanceof Error ? err.message : String(err)),
-  );
+  // Each piece caught on its own: one failure neither hides the others' nor ends the wait early.
+  const pieces = Array.isArray(work) ? work : [work];
+  const logged = Promise.all(
+    pieces.map((piece) =>
+      piece.then(
+        () => undefined,
+        (err: unknown) => console.error('background work failed', err instanceof Error ? err.message : String(err)),
+      ),
+    ),
+  ).then(() => undefined);
   const ctx = executionContext(c);
   if (!ctx) return logged;
   ctx.waitUntil(logged);
