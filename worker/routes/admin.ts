@@ -1,5 +1,8 @@
-// Operator actions, behind HTTP Basic (any user name, password ADMIN_PASSWORD).
-// POST /admin/replay[?status=failed|dead&limit=n] puts failed and dead deliveries back on the queue.
+// Operator actions (`npm run replay`, README "Replay"): HTTP Basic, any user name, password
+// ADMIN_PASSWORD (http/admin-password.ts: 503 while it is unset or too short, attempts limited per IP),
+// and no cross-site browser request (http/same-origin.ts).
+// POST /admin/replay[?status=failed|dead&limit=n] puts up to `limit` (default 5,000, at most 10,000)
+// failed and dead deliveries back on the queue and answers how many, by status, and how many remain.
 import { Hono } from 'hono';
 import { validator } from 'hono/validator';
 import * as v from 'valibot';
