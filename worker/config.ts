@@ -4,7 +4,8 @@
 import type { Env } from './env.ts';
 import { LOCATION_RULE } from './salesmanago/limits.ts';
 import type { SalesmanagoConfig } from './salesmanago/types.ts';
-import { publicPathProblem } from './ingest/public-path.ts';
+import { publicPathProblem, publicPrefix } from './ingest/public-path.ts';
+import { shopDomains } from './ingest/origin.ts';
 
 export interface ConfigProblem {
   name: string;
@@ -77,6 +78,8 @@ export interface Config {
   platforms: PlatformsConfig;
   /** The consent mode the setup page puts into the snippet (SNIPPET_CONSENT). */
   snippetConsent: 'required' | 'none';
+  /** PUBLIC_PATH_PREFIX when usable, else '' (off, or invalid: named in problems). */
+  publicPathPrefix: string;
   problems: ConfigProblem[];
 }
 
@@ -157,10 +160,8 @@ export function readConfig(env: Env): Config {
       });
   }
 
-  const domains = text(env.SHOP_DOMAINS)
-    .split(',')
-    .map((d) => d.trim().toLowerCase())
-    .filter(Boolean);
+  // The one parser of SHOP_DOMAINS, so that the origin check and /health read the same list.
+  const domains = shopDomains(env.SHOP_DOMAINS);
   if (domains.length === 0) problems.push({ name: 'SHOP_DOMAINS', problem: 'is not set' });
   for (const d of domains) {
     if (!DOMAIN.test(d)) problems.push({ name: 'SHOP_DOMAINS', problem: `"${d}" is not a domain name` });
@@ -227,6 +228,7 @@ export function readConfig(env: Env): Config {
     retryBaseS,
     platforms,
     snippetConsent: snippetConsentValue === 'none' ? 'none' : 'required',
+    publicPathPrefix: publicPrefix(env.PUBLIC_PATH_PREFIX),
     problems,
   };
 }

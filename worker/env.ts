@@ -8,7 +8,7 @@ export interface Env {
   ASSETS: Fetcher;
   RATE_LIMIT_IP: RateLimit;
   RATE_LIMIT_VISITOR: RateLimit;
-  /** Requests with credentials on /admin and /setup, per IP (identity/guards.ts). */
+  /** Requests with credentials on /admin and /setup, per IP (http/admin-password.ts). */
   RATE_LIMIT_AUTH?: RateLimit;
 
   SALESMANAGO_ENDPOINT?: string;

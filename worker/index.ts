@@ -17,6 +17,7 @@ import { publicPath } from './routes/public-path.ts';
 import { handleQueue } from './delivery/consumer.ts';
 import { handleScheduled } from './delivery/scheduled.ts';
 import { withSettings } from './settings/merge.ts';
+import { withConfig } from './http/config.ts';
 import { recordRefusals } from './setup/events.ts';
 
 export const app = new Hono<AppEnv>();
@@ -29,6 +30,8 @@ app.use('*', async (c, next) => {
   if (c.env && path !== '/floor') c.env = await withSettings(c.env, { fresh: /^\/(setup|admin)(\/|$)/.test(path) });
   await next();
 });
+// Then parsed once (c.var.config, http/config.ts): every route reads its configuration there.
+app.use('*', async (c, next) => (c.req.path === '/floor' ? next() : withConfig(c, next)));
 // Refused shop-API and platform requests show on /setup/events (recorded after the answer).
 app.use('/api/*', recordRefusals);
 app.use('/hooks/*', recordRefusals);

@@ -1,6 +1,6 @@
 // One opt-in/opt-out callback from SALESmanago: check the address and the key, store the status.
 // Plain function; the route only extracts email/key and schedules `later` with waitUntil.
-import { readConfig } from '../config.ts';
+import { readConfig, type Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { LAST_CALLBACK_KEY, noteCallback, noteRefusedCallback } from './activity.ts';
 import { keyMatches } from './callback-key.ts';
@@ -21,6 +21,8 @@ export async function acceptCallback(
   kind: ConsentStatus,
   input: { email?: string | null; key?: string | null },
   now: number = Date.now(),
+  // The route passes the request's parsed configuration (c.var.config).
+  config: Config = readConfig(env),
 ): Promise<CallbackAnswer> {
   const refuse = (status: 400 | 403 | 503, error: string, reason: string): CallbackAnswer => ({
     status,
@@ -30,7 +32,7 @@ export async function acceptCallback(
 
   const read = readEmail(input.email);
   if (!read.ok) return refuse(400, read.error, read.error);
-  const secret = readConfig(env).callbackSecret;
+  const secret = config.callbackSecret;
   // Fail closed: readConfig refuses a secret below its minimum length as if it were not set.
   if (!secret) return refuse(503, 'callbacks are disabled: CALLBACK_SECRET is not set or too short on the worker', 'CALLBACK_SECRET not set or too short');
   const key = (input.key ?? '').trim();
@@ -57,7 +59,7 @@ export async function acceptCallback(
   if (result.id) {
     const change = { id: result.id, email: read.email, status: kind, changedAt: now, source };
     later.push(
-      enqueueConsentWebhook(env, change).catch((err: unknown) =>
+      enqueueConsentWebhook(env, change, config).catch((err: unknown) =>
         console.error('consent webhook not queued', err instanceof Error ? err.message : err),
       ),
     );

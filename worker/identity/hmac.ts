@@ -31,3 +31,13 @@ export function constantTimeEqual(a: string, b: string): boolean {
   }
   return crypto.subtle.timingSafeEqual(left, right);
 }
+
+/** Compares a given password with the expected one in time that depends on neither's length: both
+ *  are hashed (SHA-256) first, and the digests, always 32 bytes, are compared in constant time. */
+export async function passwordMatches(given: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest('SHA-256', encoder.encode(given)),
+    crypto.subtle.digest('SHA-256', encoder.encode(expected)),
+  ]);
+  return expected !== '' && crypto.subtle.timingSafeEqual(a, b);
+}

@@ -1,5 +1,7 @@
-// Small per-day counters of what the collector dropped on purpose (bot beacons), readable by the
-// setup page: SELECT name, day, count FROM ingest_counters (migrations/0003_ingest.sql).
+// Small per-day counters of what the collector dropped on purpose (bot beacons), in D1's
+// ingest_counters (migrations/0003_ingest.sql). No page shows them: read them with
+// `SELECT name, day, count FROM ingest_counters` (wrangler d1 execute) or readCounter below; they
+// are deleted RETENTION_COUNTERS_DAYS after their day (delivery/retention.ts).
 export const BOT_BEACONS = 'bot-beacons';
 
 export function utcDay(ms: number): string {

@@ -1,4 +1,5 @@
-// Ledger rows written by the request side (table `deliveries`, migrations/0001_ledger.sql).
+// Ledger rows (table `deliveries`, migrations/0001_ledger.sql): written by the request side as it
+// accepts, and by the consumer for a message that reached the queue without one.
 import { itemsOf, type ItemMessage, type QueueMessage } from '../delivery/messages.ts';
 
 export const QUEUE_UNAVAILABLE = 'queue unavailable';
@@ -39,7 +40,10 @@ export function ledgerRow(message: ItemMessage, payload: string): LedgerRow {
         acceptedAt: message.contact.receivedAt,
       };
     case 'consent-webhook':
-      // Not produced by the request side; recorded like the rest should a route ever send one.
+      // Sent by the callback route (consent/webhook.ts) straight onto the queue, with no row written
+      // there: this row is written by the consumer when it first sees the message, or by the
+      // dead-letter handler (delivery/consumer.ts, delivery/dead-letters.ts). 'shop' is where the
+      // change goes; the setup page's figures leave these rows out.
       return {
         id: message.change.id,
         type: 'consent-webhook',

@@ -18,3 +18,19 @@ export async function recordShopConsent(kv: KVNamespace, contact: AcceptedContac
     console.error('consent store write failed', err instanceof Error ? err.message : String(err));
   }
 }
+
+/**
+ * The newsletter choices of a batch's contacts, written at once rather than one after another (a
+ * batch holds up to 500). Per address only the batch's last choice is written: all share one
+ * receivedAt, so written one by one the last would have won as well, and two concurrent writes of
+ * one address could land in either order.
+ */
+export async function recordShopConsents(kv: KVNamespace, contacts: readonly AcceptedContact[]): Promise<void> {
+  const last = new Map<string, AcceptedContact>();
+  for (const contact of contacts) {
+    if (!contact.newsletter) continue;
+    const email = contact.email.trim().toLowerCase();
+    last.set(email, contact);
+  }
+  await Promise.all([...last.values()].map((contact) => recordShopConsent(kv, contact)));
+}

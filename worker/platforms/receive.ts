@@ -7,7 +7,7 @@
 // Every refusal is a 4xx naming the problem (platforms show it in their delivery logs) and is recorded
 // in platform_deliveries; only an unwritable ledger answers 503, so that the platform retries.
 import * as v from 'valibot';
-import { readConfig } from '../config.ts';
+import { readConfig, type Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import type { AcceptedEvent, ItemMessage } from '../delivery/messages.ts';
 import { enqueue, MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
@@ -93,8 +93,10 @@ export async function receiveWebhook(
   bytes: Uint8Array,
   headers: WebhookHeaders,
   receivedAt = Date.now(),
+  // The route passes the request's parsed configuration (c.var.config).
+  configured: Config = readConfig(env),
 ): Promise<WebhookAnswer> {
-  const config = readConfig(env).platforms;
+  const config = configured.platforms;
   const text = new TextDecoder().decode(bytes);
   const topic = headers.get(platform.topicHeader)?.trim().slice(0, 100) || null;
 

@@ -1,15 +1,15 @@
-// Operator actions, behind HTTP Basic (any user name, password ADMIN_PASSWORD).
-// POST /admin/replay[?status=failed|dead&limit=n] puts failed and dead deliveries back on the queue.
+// Operator actions (`npm run replay`, README "Replay"): HTTP Basic, any user name, password
+// ADMIN_PASSWORD (http/admin-password.ts: 503 while it is unset or too short, attempts limited per IP),
+// and no cross-site browser request (http/same-origin.ts).
+// POST /admin/replay[?status=failed|dead&limit=n] puts up to `limit` (default 5,000, at most 10,000)
+// failed and dead deliveries back on the queue and answers how many, by status, and how many remain.
 import { Hono } from 'hono';
-import { basicAuth } from 'hono/basic-auth';
-import { HTTPException } from 'hono/http-exception';
 import { validator } from 'hono/validator';
 import * as v from 'valibot';
-import { readConfig } from '../config.ts';
 import { replay } from '../delivery/replay.ts';
 import type { AppEnv } from '../env.ts';
-import { constantTimeEqual } from '../identity/hmac.ts';
-import { authAttemptLimit, sameOriginWrites } from '../identity/guards.ts';
+import { adminPassword } from '../http/admin-password.ts';
+import { sameOriginWrites } from '../http/same-origin.ts';
 
 const ReplayQuery = v.object({
   status: v.optional(v.picklist(['failed', 'dead'], 'status must be "failed" or "dead"')),
@@ -26,23 +26,15 @@ const ReplayQuery = v.object({
 
 export const admin = new Hono<AppEnv>();
 
-admin.use('*', sameOriginWrites, authAttemptLimit);
-admin.use('*', async (c, next) => {
-  const password = readConfig(c.env).adminPassword;
-  if (!password) return c.json({ error: 'ADMIN_PASSWORD is not set: the admin actions are disabled' }, 503);
-  const guard = basicAuth({
-    verifyUser: (_user, given) => constantTimeEqual(given, password),
+admin.use(
+  '*',
+  sameOriginWrites,
+  adminPassword({
     realm: 'salesmanago-edge',
+    locked: (c) => c.json({ error: 'ADMIN_PASSWORD is not set: the admin actions are disabled' }, 503),
     invalidUserMessage: { error: 'authentication required: HTTP Basic with the ADMIN_PASSWORD' },
-  });
-  try {
-    return await guard(c, next);
-  } catch (err) {
-    // basicAuth throws its 401 answer; the app's error handler would turn it into a 500.
-    if (err instanceof HTTPException) return err.getResponse();
-    throw err;
-  }
-});
+  }),
+);
 
 admin.post(
   '/replay',

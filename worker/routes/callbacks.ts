@@ -4,6 +4,8 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../env.ts';
+import { inBackground } from '../http/background.ts';
+import { withConfig } from '../http/config.ts';
 import { acceptCallback } from '../consent/callback.ts';
 import type { ConsentStatus } from '../consent/changes.ts';
 
@@ -41,29 +43,20 @@ async function readFields(c: Context<AppEnv>): Promise<Fields | { error: string 
   return { email: fields.email ?? field(body.email), key: fields.key ?? field(body.key) };
 }
 
-function schedule(c: Context<AppEnv>, work: Promise<unknown>[]): Promise<unknown> | undefined {
-  if (work.length === 0) return undefined;
-  const all = Promise.all(work);
-  try {
-    c.executionCtx.waitUntil(all);
-    return undefined;
-  } catch {
-    // Called without an execution context (in-process from the setup page, or a unit test): wait.
-    return all;
-  }
-}
-
 function handler(kind: ConsentStatus) {
   return async (c: Context<AppEnv>) => {
     const fields = await readFields(c);
     if ('error' in fields) return c.json({ error: fields.error }, 400);
-    const answer = await acceptCallback(c.env, kind, fields);
-    await schedule(c, answer.later);
+    const answer = await acceptCallback(c.env, kind, fields, Date.now(), c.var.config);
+    // Called in-process without an execution context (the setup page's test, a unit test), the
+    // bookkeeping is awaited before the answer.
+    await inBackground(c, answer.later);
     return c.json(answer.body, answer.status);
   };
 }
 
 export const callbacks = new Hono<AppEnv>()
+  .use(withConfig)
   .use(bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json({ error: 'body is larger than 16 KB' }, 413) }))
   .on(['GET', 'POST'], '/opt-in', handler('opt-in'))
   .on(['GET', 'POST'], '/opt-out', handler('opt-out'));

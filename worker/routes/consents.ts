@@ -5,7 +5,8 @@
 //                                                         the URL (and so out of platform traces)
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
-import { shopSignature } from '../identity/signature.ts';
+import { withConfig } from '../http/config.ts';
+import { shopSignature } from '../http/shop-signature.ts';
 import { isCursor, listChanges } from '../consent/changes.ts';
 import { readEmail } from '../consent/email.ts';
 import { readConsent } from '../consent/store.ts';
@@ -33,7 +34,7 @@ export const consentsApi = new Hono<AppEnv>()
     }
     await next();
   })
-  .use(shopSignature(MAX_LOOKUP_BYTES))
+  .use(withConfig, shopSignature(MAX_LOOKUP_BYTES))
   .post('/lookup', async (c) => {
     let raw: unknown;
     try {

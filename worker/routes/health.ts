@@ -3,11 +3,11 @@
 // but not how (e.g. not that a secret is too short): the details are on the password-protected
 // setup page.
 import { Hono } from 'hono';
-import { readConfig } from '../config.ts';
 import type { AppEnv } from '../env.ts';
+import { withConfig } from '../http/config.ts';
 
-export const health = new Hono<AppEnv>().get('/', (c) => {
-  const config = readConfig(c.env);
+export const health = new Hono<AppEnv>().use(withConfig).get('/', (c) => {
+  const config = c.var.config;
   return c.json({
     ok: true,
     configured: config.problems.length === 0,

@@ -5,29 +5,19 @@
 // accepted. Bot counting happens after the answer (waitUntil).
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
-import { createMiddleware } from 'hono/factory';
-import { readConfig } from '../config.ts';
 import type { AppEnv } from '../env.ts';
+import { inBackground } from '../http/background.ts';
+import { withConfig } from '../http/config.ts';
+import { readJson } from '../http/json.ts';
+import { shopCors, shopOriginOnly } from '../http/shop-origin.ts';
 import { acceptBeacon, markKnownOptOuts } from '../ingest/beacon.ts';
 import { checkBeacon, CONTACT_ID } from '../ingest/beacon-schema.ts';
 import { isBotUserAgent } from '../ingest/bots.ts';
 import { BOT_BEACONS, countDroppedLater } from '../ingest/counters.ts';
 import { packMessages, sendPacked } from '../ingest/enqueue.ts';
-import { isShopOrigin, requestOrigin, shopDomains } from '../ingest/origin.ts';
 import { withinLimit } from '../ingest/rate-limit.ts';
-import { inBackground, readJson } from '../ingest/request.ts';
 
 export const MAX_BEACON_BYTES = 32 * 1024;
-
-const shopOriginOnly = createMiddleware<AppEnv>(async (c, next) => {
-  const origin = requestOrigin(c.req.header('Origin'), c.req.header('Referer'));
-  if (!origin) return c.json({ error: 'Origin (or Referer) header is missing: beacons are accepted only from the shop\'s pages' }, 403);
-  if (!isShopOrigin(origin, shopDomains(c.env.SHOP_DOMAINS))) {
-    return c.json({ error: `origin ${origin} is not one of the registered shop domains (SHOP_DOMAINS)` }, 403);
-  }
-  await next();
-});
 
 function tooMany(c: Context<AppEnv>, what: string) {
   c.header('Retry-After', '60');
@@ -36,20 +26,9 @@ function tooMany(c: Context<AppEnv>, what: string) {
 
 export const ingest = new Hono<AppEnv>();
 
+ingest.use(withConfig);
 // CORS answers (preflight included) only for registered origins; others get no Access-Control headers.
-ingest.use(
-  '*',
-  cors({
-    // The normalised origin that passed the check, never the raw header (issue 10 item 13).
-    origin: (origin, c) => {
-      const normalised = requestOrigin(origin, undefined);
-      return isShopOrigin(normalised, shopDomains(c.env.SHOP_DOMAINS)) ? normalised : null;
-    },
-    allowMethods: ['POST', 'OPTIONS'],
-    allowHeaders: ['Content-Type'],
-    maxAge: 86400,
-  }),
-);
+ingest.use('*', shopCors({ allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type'], maxAge: 86400 }));
 
 ingest.post(
   '/',
@@ -77,7 +56,7 @@ ingest.post(
     const { beacon, rejected } = checked;
     if (!(await withinLimit(c.env.RATE_LIMIT_VISITOR, `visitor:${beacon.visitor}`))) return tooMany(c, 'visitor');
 
-    const events = await acceptBeacon(beacon, { receivedAt, shopApiSecret: readConfig(c.env).shopApiSecret });
+    const events = await acceptBeacon(beacon, { receivedAt, shopApiSecret: c.var.config.shopApiSecret });
     await markKnownOptOuts(c.env.CONSENTS, events);
     const packed = packMessages(events.map((event) => ({ kind: 'event' as const, event })));
     // A visitor who already has the smclient cookie needs no lookup; otherwise it runs alongside the send.

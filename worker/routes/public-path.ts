@@ -1,9 +1,11 @@
 // PUBLIC_PATH_PREFIX (worker/ingest/public-path.ts): <prefix>/e is POST /e, origin check and all, and
-// <prefix>/s.js (or a variant) is the static asset /s.js. Runs before every route.
+// <prefix>/s.js (or a variant) is the static asset /s.js. Runs before every route, after
+// worker/index.ts has set c.var.config.
 import { createMiddleware } from 'hono/factory';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
-import { publicPrefix, unprefixedPath } from '../ingest/public-path.ts';
+import { executionContext } from '../http/background.ts';
+import { unprefixedPath } from '../ingest/public-path.ts';
 
 /** The same Cache-Control as dist/_headers gives the unprefixed files (rollup.config.mjs). */
 export const TRACKER_CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400';
@@ -11,16 +13,10 @@ export const TRACKER_CACHE_CONTROL = 'public, max-age=3600, stale-while-revalida
 export const publicPath = (app: Hono<AppEnv>) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const url = new URL(c.req.url);
-    const path = unprefixedPath(url.pathname, publicPrefix(c.env.PUBLIC_PATH_PREFIX));
+    const path = unprefixedPath(url.pathname, c.var.config.publicPathPrefix);
     if (!path) return next();
     url.pathname = path;
-    if (path === '/e') {
-      let ctx: Parameters<typeof app.fetch>[2];
-      try {
-        ctx = c.executionCtx;
-      } catch {}
-      return app.fetch(new Request(url, c.req.raw), c.env, ctx);
-    }
+    if (path === '/e') return app.fetch(new Request(url, c.req.raw), c.env, executionContext(c));
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return c.json({ error: `${c.req.method} is not allowed on ${url.pathname}; use GET` }, 405);
     // Static assets answer conditional requests (ETag) themselves.
     const asset = await c.env.ASSETS.fetch(new Request(url, c.req.raw));

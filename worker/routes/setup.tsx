@@ -2,18 +2,17 @@
 // buttons POST /setup/test-connection and POST /setup/test-callbacks, which render the page again
 // with the result. Server-rendered, no script, no external asset, strict CSP (style by nonce only).
 import { Hono, type Context } from 'hono';
-import { basicAuth } from 'hono/basic-auth';
 import { csrf } from 'hono/csrf';
 import { html } from 'hono/html';
 import { languageDetector } from 'hono/language';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
 import type { Child } from 'hono/jsx';
-import { readConfig, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { readCallbackActivity } from '../consent/activity.ts';
-import { sha1Hex } from '../consent/callback-key.ts';
-import { constantTimeEqual } from '../identity/hmac.ts';
-import { authAttemptLimit } from '../identity/guards.ts';
+import { adminPassword } from '../http/admin-password.ts';
+import { executionContext } from '../http/background.ts';
+import { withConfig } from '../http/config.ts';
 import { testCallbacks, testConnection } from '../setup/checks.ts';
 import { deliveryFigures } from '../setup/figures.ts';
 import { messagesFor } from '../setup/i18n.ts';
@@ -68,14 +67,6 @@ function publicOrigin(c: C): string {
   return c.get('config').workerUrl ?? new URL(c.req.url).origin;
 }
 
-function executionContext(c: C): ExecutionContext | undefined {
-  try {
-    return c.executionCtx as ExecutionContext;
-  } catch {
-    return undefined;
-  }
-}
-
 export const setup = new Hono<SetupEnv>();
 
 setup.use(
@@ -101,22 +92,13 @@ setup.use(
   async (c, next) => {
     // The page shows the callback URLs, which embed CALLBACK_SECRET: never cache it anywhere.
     c.header('Cache-Control', 'no-store');
-    const config = readConfig(c.env);
-    c.set('config', config);
-    // No admin password (or too short a one): the page stays locked rather than open.
-    if (!config.adminPassword) return render(c, <LockedPage t={messagesFor(c.get('language')).t} />, 403);
     await next();
   },
-  authAttemptLimit,
-  basicAuth({
+  withConfig,
+  adminPassword<SetupEnv>({
     realm: 'sm-edge setup',
-    // Any user name; the password compared as SHA-1 digests so that the comparison time does not
-    // depend on the password's length.
-    verifyUser: async (_user, password, c) => {
-      const expected = (c as C).get('config').adminPassword ?? '';
-      const [a, b] = await Promise.all([sha1Hex(password), sha1Hex(expected)]);
-      return expected !== '' && constantTimeEqual(a, b);
-    },
+    // No admin password (or too short a one): the page stays locked rather than open.
+    locked: (c) => render(c, <LockedPage t={messagesFor(c.get('language')).t} />, 403),
   }),
   csrf(),
 );

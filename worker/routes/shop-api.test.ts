@@ -298,8 +298,51 @@ describe('POST /api/v1/batch', () => {
   it('refuses an item too large for one queue message, naming it', async () => {
     const products = Array.from({ length: 1000 }, (_, i) => ({ id: `p${i}`, name: 'n'.repeat(200), quantity: 1 }));
     const res = await signedPost('/api/v1/batch', { items: [{ kind: 'contact', email: 'a@example.com' }, { kind: 'event', ...purchase({ products }) }] });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(413);
     expect(res.body.error).toMatch(/^items\[1\]: is too large/);
+  });
+
+  it('answers an item too large once normalised as /events answers the same event (413)', async () => {
+    const products = Array.from({ length: 1000 }, (_, i) => ({ id: `p${i}`, name: 'n'.repeat(200), quantity: 1 }));
+    const input = purchase({ products });
+    const alone = await signedPost('/api/v1/events', input);
+    const inBatch = await signedPost('/api/v1/batch', { items: [{ kind: 'event', ...input }] });
+    expect(alone.status).toBe(413);
+    expect(inBatch.status).toBe(alone.status);
+    expect(inBatch.body.error).toBe(`items[0]: ${alone.body.error!.replace(/^body: /, '')}`);
+  });
+
+  it('writes the consents of a batch concurrently, the last choice per address winning', async () => {
+    let open = 0;
+    let most = 0;
+    const kv = env.CONSENTS;
+    const counted = new Proxy(kv, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as unknown;
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          open += 1;
+          most = Math.max(most, open);
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          } finally {
+            open -= 1;
+          }
+        };
+      },
+    });
+    const tag = crypto.randomUUID().slice(0, 8);
+    const emails = Array.from({ length: 20 }, (_, i) => `batch-kv-${tag}-${i}@example.com`);
+    const items = [
+      ...emails.map((email) => ({ kind: 'contact', email, newsletter: 'subscribe' })),
+      // The same address again, later in the batch: its last choice is the one stored.
+      { kind: 'contact', email: emails[0], newsletter: 'unsubscribe' },
+    ];
+    const res = await signedPost('/api/v1/batch', { items }, { bindings: { ...env, CONSENTS: counted } as Env });
+    expect(res.status).toBe(202);
+    expect(most).toBeGreaterThan(1);
+    expect((await readConsent(kv, emails[0]!))?.status).toBe('opt-out');
+    for (const email of emails.slice(1)) expect((await readConsent(kv, email))?.status).toBe('opt-in');
   });
 
   it('marks the rows of a refused queue send as failed / "queue unavailable" and still answers 202', async () => {

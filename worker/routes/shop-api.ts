@@ -6,21 +6,23 @@ import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import type { AppEnv } from '../env.ts';
 import type { ItemMessage } from '../delivery/messages.ts';
-import { shopSignature } from '../identity/signature.ts';
+import { withConfig } from '../http/config.ts';
+import { readJson } from '../http/json.ts';
+import { shopSignature } from '../http/shop-signature.ts';
 import { enqueue, MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
 import { describeIssues } from '../ingest/problems.ts';
-import { ledgerUnavailable, readJson } from '../ingest/request.ts';
+import { ledgerUnavailable } from '../ingest/request.ts';
 import { orderConflicts, recordConflicts } from '../ingest/order-conflict.ts';
 import { acceptShopContact, acceptShopEvent } from '../ingest/shop.ts';
-import { recordShopConsent } from '../ingest/shop-consent.ts';
+import { recordShopConsent, recordShopConsents } from '../ingest/shop-consent.ts';
 import { shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 
 export const MAX_SHOP_BODY_BYTES = 256 * 1024;
-// 500 items of a few KB each; a larger export is sent in smaller batches (identity/signature.ts reads
+// 500 items of a few KB each; a larger export is sent in smaller batches (http/shop-signature.ts reads
 // at most this before the HMAC can be checked).
 export const MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024;
 
-// Signature header, then body size, then the body (identity/signature.ts).
+// Signature header, then body size, then the body (http/shop-signature.ts).
 const limit = (maxSize: number) => shopSignature(maxSize);
 
 const tooLarge = (bytes: number) => `is too large once normalised (${bytes} bytes; at most ${MAX_MESSAGE_BYTES})`;
@@ -34,6 +36,8 @@ async function parseBody<T>(c: Context<AppEnv>, schema: v.GenericSchema<unknown,
 }
 
 export const shopApi = new Hono<AppEnv>();
+
+shopApi.use(withConfig);
 
 shopApi.post('/events', limit(MAX_SHOP_BODY_BYTES), async (c) => {
   const receivedAt = Date.now();
@@ -90,12 +94,13 @@ shopApi.post('/batch', limit(MAX_BATCH_BODY_BYTES), async (c) => {
       message = { kind: 'contact', contact: acceptShopContact(parsed.output, receivedAt) };
     }
     const bytes = messageBytes(message);
-    if (bytes > MAX_MESSAGE_BYTES) return c.json({ error: `items[${index}]: ${tooLarge(bytes)}` }, 400);
+    // 413, as /events answers the same item.
+    if (bytes > MAX_MESSAGE_BYTES) return c.json({ error: `items[${index}]: ${tooLarge(bytes)}` }, 413);
     messages.push(message);
   }
   try {
     const { outcomes } = await enqueue(c.env, messages, { now: receivedAt });
-    for (const m of messages) if (m.kind === 'contact') await recordShopConsent(c.env.CONSENTS, m.contact);
+    await recordShopConsents(c.env.CONSENTS, messages.flatMap((m) => (m.kind === 'contact' ? [m.contact] : [])));
     // Same order, other content: the first version stands and the item says what differs.
     const reposted = messages.flatMap((m, i) => (m.kind === 'event' && outcomes[i]?.status === 'duplicate' ? [{ i, event: m.event }] : []));
     const conflicts = await orderConflicts(c.env.LEDGER, reposted.map((r) => r.event));

@@ -4,6 +4,7 @@
 import { createMiddleware } from 'hono/factory';
 import { readConsent, type StoredConsent } from '../consent/store.ts';
 import type { AppEnv } from '../env.ts';
+import { inBackground } from '../http/background.ts';
 
 export const EVENT_STATUSES = ['queued', 'held', 'delivered', 'failed', 'dead', 'expired'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
@@ -198,9 +199,5 @@ export const recordRefusals = createMiddleware<AppEnv>(async (c, next) => {
     const error = typeof body?.error === 'string' ? body.error : conflict;
     await recordRefused(c.env.LEDGER, { method: c.req.method, path: c.req.path, status, error }, now);
   })();
-  try {
-    c.executionCtx.waitUntil(work);
-  } catch {
-    await work; // no execution context (tests calling app.request without one)
-  }
+  await inBackground(c, work); // awaited without an execution context (tests calling app.request without one)
 });

@@ -3,7 +3,6 @@ import type { Config } from '../config.ts';
 import { SETTINGS } from '../settings/fields.ts';
 import type { CallbackSeen } from '../consent/activity.ts';
 import type { Env } from '../env.ts';
-import { publicPrefix } from '../ingest/public-path.ts';
 import type { CallbackTest, ConnectionTest } from './checks.ts';
 import type { DeliveryFigures } from './figures.ts';
 import { ShopPlatformSection } from './shop-platforms.tsx';
@@ -275,8 +274,8 @@ export function SnippetSection({ view }: { view: SetupView }) {
       <p>{t.snippetFromWorker}</p>
       <pre class="copy" id="snippet-code">{snippet(view.origin, config.snippetConsent)}</pre>
       <CopyButton target="snippet-code" t={t} />
-      <p>{t.snippetFirstParty(publicPrefix(view.env.PUBLIC_PATH_PREFIX) || '/_e', Boolean(publicPrefix(view.env.PUBLIC_PATH_PREFIX)))}</p>
-      <pre class="copy" id="snippet-first-party">{snippet(publicPrefix(view.env.PUBLIC_PATH_PREFIX) || '/_e', config.snippetConsent)}</pre>
+      <p>{t.snippetFirstParty(config.publicPathPrefix || '/_e', Boolean(config.publicPathPrefix))}</p>
+      <pre class="copy" id="snippet-first-party">{snippet(config.publicPathPrefix || '/_e', config.snippetConsent)}</pre>
       <CopyButton target="snippet-first-party" t={t} />
       <p id="snippet-consent-note" class="muted">{config.snippetConsent === 'required' ? t.snippetConsentNote : t.snippetConsentOff}</p>
       <SettingRows view={settingsView(view)} section="shop" />

@@ -1,0 +1,47 @@
+// The one password guard of /admin and /setup: HTTP Basic, any user name, password ADMIN_PASSWORD
+// (from c.var.config), with password attempts limited per IP (RATE_LIMIT_AUTH).
+import type { Context } from 'hono';
+import { basicAuth } from 'hono/basic-auth';
+import { createMiddleware } from 'hono/factory';
+import { HTTPException } from 'hono/http-exception';
+import type { AppEnv } from '../env.ts';
+import { passwordMatches } from '../identity/hmac.ts';
+import { withinLimit } from '../ingest/rate-limit.ts';
+
+/** Requests with credentials per IP and minute (RATE_LIMIT_AUTH in wrangler.toml). */
+export const AUTH_ATTEMPTS_PER_MINUTE = 30;
+
+export interface AdminPasswordOptions<E extends AppEnv> {
+  realm: string;
+  /** The answer while ADMIN_PASSWORD is unset or too short: the page or action stays locked, never open. */
+  locked: (c: Context<E>) => Response | Promise<Response>;
+  /** The 401 body; hono's plain-text "Unauthorized" when absent. */
+  invalidUserMessage?: string | object;
+}
+
+export const adminPassword = <E extends AppEnv = AppEnv>(options: AdminPasswordOptions<E>) =>
+  createMiddleware<E>(async (c, next) => {
+    const expected = c.get('config').adminPassword;
+    if (!expected) return options.locked(c);
+    // Every request that carries credentials counts, right or wrong (issue 10 item 10): counting only
+    // failures would still answer the one right guess with a 200 from an instance that has not seen
+    // the failures. A person using the setup page stays far below the limit. CF-Connecting-IP is set
+    // by Cloudflare on every request; absent only in local development, where it is not limited.
+    const ip = c.req.header('CF-Connecting-IP');
+    if (ip && c.req.header('Authorization') !== undefined && !(await withinLimit(c.env.RATE_LIMIT_AUTH, `auth:${ip}`))) {
+      c.header('Retry-After', '60');
+      return c.json({ error: 'too many password attempts from this IP address; retry in a minute' }, 429);
+    }
+    const guard = basicAuth({
+      realm: options.realm,
+      verifyUser: (_user, given) => passwordMatches(given, expected),
+      ...(options.invalidUserMessage === undefined ? {} : { invalidUserMessage: options.invalidUserMessage }),
+    });
+    try {
+      return await guard(c, next);
+    } catch (err) {
+      // basicAuth throws its 401 answer; answered here so that a router used on its own answers it too.
+      if (err instanceof HTTPException) return err.getResponse();
+      throw err;
+    }
+  });

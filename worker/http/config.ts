@@ -1,0 +1,19 @@
+// c.var.config: the configuration parsed once per request, after worker/index.ts has merged the
+// settings saved on /setup into c.env. Every route reads its configuration here, so a value that
+// /health names as invalid is treated the same way on every path.
+import { createMiddleware } from 'hono/factory';
+import { readConfig, type Config } from '../config.ts';
+import type { AppEnv } from '../env.ts';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    config: Config;
+  }
+}
+
+/** Sets c.var.config unless an outer app already did: a router mounted in the app parses nothing
+ *  again, and the same router called on its own (setup/checks.ts, unit tests) still has it. */
+export const withConfig = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get('config') === undefined) c.set('config', readConfig(c.env));
+  await next();
+});
