@@ -128,7 +128,7 @@ export function readConfig(env: Env): Config {
     shopWebhookUrl = null;
   }
 
-  const timeoutMs = Number(text(env.SALESMANAGO_TIMEOUT_MS)) || 10_000;
+  const timeoutMs = Number(text(env.SALESMANAGO_TIMEOUT_MS)) || 30_000;
   const retryBaseS = Math.max(1, Math.round(Number(text(env.DELIVERY_RETRY_BASE_S)) || 30));
   return {
     salesmanago:

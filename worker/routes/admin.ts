@@ -1,17 +1,17 @@
 // Operator actions, behind HTTP Basic (any user name, password ADMIN_PASSWORD).
-// POST /admin/replay[?status=failed|dead&limit=n] puts failed and dead deliveries back on the queue.
+// POST /admin/replay[?status=failed|dead|queued&limit=n] puts failed, dead (and overdue queued) deliveries back on the queue.
 import { Hono } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { HTTPException } from 'hono/http-exception';
 import { validator } from 'hono/validator';
 import * as v from 'valibot';
 import { readConfig } from '../config.ts';
-import { replay } from '../delivery/replay.ts';
+import { REPLAYABLE, replay } from '../delivery/replay.ts';
 import type { AppEnv } from '../env.ts';
 import { constantTimeEqual } from '../identity/hmac.ts';
 
 const ReplayQuery = v.object({
-  status: v.optional(v.picklist(['failed', 'dead'], 'status must be "failed" or "dead"')),
+  status: v.optional(v.picklist(REPLAYABLE, 'status must be "failed", "dead" or "queued"')),
   limit: v.optional(
     v.pipe(
       v.string(),
