@@ -21,6 +21,13 @@ export interface BenchStackOptions {
   vars?: Record<string, string>;
 }
 
+export interface LedgerRowState {
+  status: string;
+  lastError: string | null;
+  nextAttemptAt: number | null;
+  attempts: number;
+}
+
 export interface BenchStack {
   stack: Stack;
   /**
@@ -28,6 +35,8 @@ export interface BenchStack {
    * one of the SQL LIKE patterns (all rows without patterns); null when the ledger cannot be read.
    */
   ledgerStatuses(idPatterns?: string[]): Record<string, number> | null;
+  /** The ledger rows of these ids (read-only); null when the ledger cannot be read. */
+  ledgerRows(ids: readonly string[]): Map<string, LedgerRowState> | null;
   stop(): Promise<void>;
 }
 
@@ -164,15 +173,36 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', killOnExit);
+  const open = (): DatabaseSync | null => {
+    if (!db) {
+      const file = ledgerFile(persistTo);
+      if (!file) return null;
+      db = new (sqlite().DatabaseSync)(file, { readOnly: true });
+    }
+    return db;
+  };
   return {
     stack,
+    ledgerRows: (ids) => {
+      try {
+        const handle = open();
+        if (!handle) return null;
+        const select = handle.prepare(
+          'SELECT id, status, last_error, next_attempt_at, attempts FROM deliveries WHERE id IN (SELECT value FROM json_each(?))',
+        );
+        const out = new Map<string, LedgerRowState>();
+        for (let i = 0; i < ids.length; i += 5_000) {
+          const rows = select.all(JSON.stringify(ids.slice(i, i + 5_000))) as { id: string; status: string; last_error: string | null; next_attempt_at: number | null; attempts: number }[];
+          for (const r of rows) out.set(r.id, { status: r.status, lastError: r.last_error, nextAttemptAt: r.next_attempt_at === null ? null : Number(r.next_attempt_at), attempts: Number(r.attempts) });
+        }
+        return out;
+      } catch {
+        return null;
+      }
+    },
     ledgerStatuses: (idPatterns = []) => {
       try {
-        if (!db) {
-          const file = ledgerFile(persistTo);
-          if (!file) return null;
-          db = new (sqlite().DatabaseSync)(file, { readOnly: true });
-        }
+        if (!open() || !db) return null;
         const where = idPatterns.length > 0 ? `WHERE ${idPatterns.map(() => 'id LIKE ?').join(' OR ')}` : '';
         const rows = db.prepare(`SELECT status, COUNT(*) AS n FROM deliveries ${where} GROUP BY status`).all(...idPatterns) as { status: string; n: number }[];
         return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));

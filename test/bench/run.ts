@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { ROOT } from '../stack/processes.ts';
 import { buildWorker, startBenchStack, type BenchStack, type BenchStackOptions, type WorkerBuild } from './bench-stack.ts';
 import { benchDrain } from './drain.ts';
-import { benchFaults } from './faults.ts';
+import { benchFaults, benchLate } from './faults.ts';
 import { benchFootprint } from './footprint.ts';
 import { benchIndependence, SLOW_MS } from './independence.ts';
 import { benchIngest } from './ingest.ts';
@@ -21,7 +21,7 @@ import { failedRow, formatNumber, renderTable, type BenchOutcome, type Row } fro
 import { measureTrackerSize } from './tracker-size.ts';
 import { benchUpstream } from './upstream.ts';
 
-const BENCHES = ['size', 'ingest', 'independence', 'upstream', 'drain', 'faults', 'footprint'] as const;
+const BENCHES = ['size', 'ingest', 'independence', 'upstream', 'drain', 'faults', 'late', 'footprint'] as const;
 type BenchName = (typeof BENCHES)[number];
 const TITLES: Record<BenchName, string> = {
   size: '1 Tracker size',
@@ -29,6 +29,7 @@ const TITLES: Record<BenchName, string> = {
   independence: '3 Independence',
   upstream: '4 Upstream efficiency',
   faults: '5 Delivery under faults',
+  late: '5b Delivery delay under faults',
   drain: '6 Drain rate',
   footprint: '7 Worker footprint',
 };
@@ -177,8 +178,31 @@ await withStack(['upstream', 'drain', 'faults'], 'delivery', { rateLimit: 1_000_
       hangTimeoutMs: HANG_TIMEOUT_MS,
       retryBaseS: RETRY_BASE_S,
       ledgerStatuses: bench.ledgerStatuses,
+      ledgerRows: bench.ledgerRows,
     });
   });
+});
+
+// Late is a cost too: the production retry schedule (30 s first step), a 5 s client timeout (event
+// adds wait 3 x that: 15 s for a hung add).
+const LATE_TIMEOUT_MS = 5_000;
+const LATE_RETRY_BASE_S = 30;
+await withStack(['late'], 'delivery delay', { rateLimit: 1_000_000, consumers: true, vars: { SALESMANAGO_TIMEOUT_MS: String(LATE_TIMEOUT_MS), DELIVERY_RETRY_BASE_S: String(LATE_RETRY_BASE_S) } }, async (bench) => {
+  const { stack } = bench;
+  await measure('late', () =>
+    benchLate({
+      workerUrl: stack.workerUrl,
+      simulatorUrl: stack.simulatorUrl,
+      simulator: stack.simulator,
+      events: 300,
+      fullEvents: 300,
+      deadline: performance.now() + 300_000,
+      hangTimeoutMs: LATE_TIMEOUT_MS,
+      retryBaseS: LATE_RETRY_BASE_S,
+      ledgerStatuses: bench.ledgerStatuses,
+      ledgerRows: bench.ledgerRows,
+    }),
+  );
 });
 
 (build as WorkerBuild | null)?.remove();
