@@ -126,7 +126,7 @@ export function benchConfig(
 }
 
 /** node:sqlite, loaded without its one-line "experimental" warning in the middle of the output. */
-function sqlite(): typeof import('node:sqlite') {
+export function sqlite(): typeof import('node:sqlite') {
   const emitWarning = process.emitWarning;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     if (!String(warning instanceof Error ? warning.message : warning).includes('SQLite')) (emitWarning as (...a: unknown[]) => void).call(process, warning, ...rest);
@@ -138,7 +138,7 @@ function sqlite(): typeof import('node:sqlite') {
   }
 }
 
-function ledgerFile(persistTo: string): string | null {
+export function ledgerFile(persistTo: string): string | null {
   const dir = join(persistTo, 'v3', 'd1', 'miniflare-D1DatabaseObject');
   try {
     const file = readdirSync(dir).find((f) => f.endsWith('.sqlite'));

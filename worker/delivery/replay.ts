@@ -19,8 +19,8 @@ export type Replayable = (typeof REPLAYABLE)[number];
 /** Without ?status=: failed and dead rows (queued ones only when asked, or by the hourly run). */
 const DEFAULT_STATUSES: readonly Replayable[] = ['failed', 'dead'];
 
-/** A queued row whose next attempt is this late is taken as lost from the queue (POST /admin/replay). */
-export const OVERDUE_MS = 60_000;
+/** POST /admin/replay?status=queued: every queued row whose next attempt is due (an operator asks; a row still on the queue is deduped). */
+export const OVERDUE_MS = 0;
 
 export interface ReplayResult {
   requeued: number;
