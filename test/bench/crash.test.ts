@@ -2,7 +2,11 @@
 // on the same local state (D1, KV, queues under --persist-to), the same simulator: every accepted
 // event is delivered exactly once after the restart, with the reconciliation (POST
 // /admin/replay?status=queued, which the hourly run does for rows 15 minutes overdue) bringing back
-// what the lost local queue held. Also: killed while SALESmanago was down (every call failing).
+// what the lost local queue held. Killed while SALESmanago is down (every call failing): exactly once.
+// Killed while SALESmanago is slow, an event add is in flight: SALESmanago stores it after the worker
+// died, before the ledger could record it (the crash between SALESmanago's answer and the ledger
+// write); the restart sends that chunk again. Nothing is missing, and the duplicates are at most the
+// chunk in flight (CHUNK_SIZE): the residual risk README "Delivery guarantees" names, measured here.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +20,7 @@ import { sendAll } from './send.ts';
 import { setFaults } from './sim-control.ts';
 import { runTag } from './traffic.ts';
 import { ledgerPatterns, volume } from './workloads.ts';
+import { CHUNK_SIZE } from '../../worker/salesmanago/limits.ts';
 
 const VARS = { SALESMANAGO_TIMEOUT_MS: '1000', DELIVERY_RETRY_BASE_S: '1' };
 
@@ -86,7 +91,8 @@ afterAll(async () => {
 
 describe('a crash of workerd mid-delivery', () => {
   for (const mode of ['slow', 'down'] as const) {
-    it(`kill -9 with a backlog (SALESmanago ${mode}), restart on the same state: every accepted event exactly once`, async () => {
+    const what = mode === 'down' ? 'every accepted event exactly once' : 'every accepted event delivered, duplicates only of the chunk in flight';
+    it(`kill -9 with a backlog (SALESmanago ${mode}), restart on the same state: ${what}`, async () => {
       const tag = runTag();
       // 600 events: beacons of 20 (queue-first: no ledger row until consumed) and 30 % shop events
       // (ledger row written by the request).
@@ -108,7 +114,8 @@ describe('a crash of workerd mid-delivery', () => {
       console.log(`crash (${mode}): ${before.delivered} of ${report.expected.size} delivered before the kill; after the restart ${after.delivered}, duplicates ${after.duplicates}; ledger ${JSON.stringify(statuses(tag))}; reconcile ${JSON.stringify(answer)}`);
       expect(done, JSON.stringify(after.missingSample)).toBe(true);
       expect(after.missing).toBe(0);
-      expect(after.duplicates).toBe(0);
+      if (mode === 'down') expect(after.duplicates).toBe(0);
+      else expect(after.duplicates).toBeLessThanOrEqual(CHUNK_SIZE);
       expect(statuses(tag).queued ?? 0).toBe(0);
     }, 150_000);
   }

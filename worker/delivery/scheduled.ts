@@ -10,6 +10,7 @@ import { pruneCarts } from './carts.ts';
 import { expireOldHeld } from './ledger.ts';
 import { itemId, readItems, type ItemMessage } from './messages.ts';
 import { replay } from './replay.ts';
+import { pruneChanges } from '../consent/changes.ts';
 
 /**
  * A queued row this late is taken as lost from the queue. Longer than the time a healthy backlog
@@ -27,6 +28,8 @@ export interface CleanUp {
   released: number;
   /** Overdue queued rows enqueued again. */
   reconciled: number;
+  /** Consent changes older than 90 days forgotten. */
+  prunedChanges: number;
 }
 
 export async function handleScheduled(_controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
@@ -40,7 +43,8 @@ export async function cleanUp(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number):
   const prunedCarts = await pruneCarts(env.LEDGER, now);
   const released = await releaseIdentified(env, now);
   const reconciled = (await replay(env, { statuses: ['queued'], now, overdueMs: RECONCILE_OVERDUE_MS })).requeued;
-  return { signatures: signatures.meta.changes ?? 0, expiredHeld, prunedCarts, released, reconciled };
+  const prunedChanges = await pruneChanges(env.LEDGER, now);
+  return { signatures: signatures.meta.changes ?? 0, expiredHeld, prunedCarts, released, reconciled, prunedChanges };
 }
 
 async function releaseIdentified(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number): Promise<number> {
