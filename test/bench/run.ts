@@ -15,13 +15,14 @@ import { buildWorker, startBenchStack, type BenchStack, type BenchStackOptions, 
 import { benchDrain } from './drain.ts';
 import { benchFaults, benchLate } from './faults.ts';
 import { benchFootprint } from './footprint.ts';
+import { benchCpu } from './cpu.ts';
 import { benchIndependence, SLOW_MS } from './independence.ts';
 import { benchIngest } from './ingest.ts';
 import { failedRow, formatNumber, renderTable, type BenchOutcome, type Row } from './table.ts';
 import { measureTrackerSize } from './tracker-size.ts';
 import { benchUpstream } from './upstream.ts';
 
-const BENCHES = ['size', 'ingest', 'independence', 'upstream', 'drain', 'faults', 'late', 'footprint'] as const;
+const BENCHES = ['size', 'ingest', 'independence', 'upstream', 'drain', 'faults', 'late', 'footprint', 'cpu', 'capacity'] as const;
 type BenchName = (typeof BENCHES)[number];
 const TITLES: Record<BenchName, string> = {
   size: '1 Tracker size',
@@ -32,6 +33,8 @@ const TITLES: Record<BenchName, string> = {
   late: '5b Delivery delay under faults',
   drain: '6 Drain rate',
   footprint: '7 Worker footprint',
+  cpu: '8 CPU per request',
+  capacity: '9 Capacity plan',
 };
 
 const { values: flags } = parseArgs({
@@ -143,6 +146,7 @@ async function worker(): Promise<WorkerBuild> {
 
 await measure('size', () => measureTrackerSize());
 await measure('footprint', async () => benchFootprint({ bundle: (await worker()).bundle, ...settings.footprint }));
+await measure('cpu', async () => benchCpu({ bundle: (await worker()).bundle, iterations: quick ? 100 : 300, rounds: quick ? 3 : 9 }));
 
 // Request path alone: no queue consumer, limits raised so the limiter is not what gets measured.
 await withStack(['ingest'], 'ingest', { rateLimit: 1_000_000, consumers: false }, async ({ stack }) => {
