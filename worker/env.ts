@@ -26,7 +26,9 @@ export interface Env {
   DOUBLE_OPT_IN_EMAIL_ID?: string;
   DOUBLE_OPT_IN_LANGUAGE?: string;
   SHOP_WEBHOOK_URL?: string;
-  /** Optional: SALESmanago request timeout in ms (default 10 000). */
+  /** Benchmarks only: "true" enables POST /floor/bindings (worker/floor.ts). */
+  BENCH_FLOOR?: string;
+  /** Optional: SALESmanago request timeout in ms (default 30 000). */
   SALESMANAGO_TIMEOUT_MS?: string;
   /** Optional: first retry delay in seconds (default 30; doubles up to 120 times this, at most 1 h). */
   DELIVERY_RETRY_BASE_S?: string;

@@ -13,12 +13,14 @@ import { setup } from './routes/setup.tsx';
 import { admin } from './routes/admin.ts';
 import { handleQueue } from './delivery/consumer.ts';
 import { handleScheduled } from './delivery/scheduled.ts';
+import { floor } from './floor.ts';
 
 export const app = new Hono<AppEnv>();
 
 app.route('/health', health);
 // Does no work: the floor that benchmarks compare the real routes against.
 app.all('/floor', (c) => c.body(null, 204));
+app.route('/floor', floor);
 app.route('/e', ingest);
 app.route('/api/v1/consents', consentsApi);
 app.route('/api/v1', shopApi);

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export type LoadTarget = 'floor' | 'beacon' | 'shop-event';
+export type LoadTarget = 'floor' | 'bindings-floor' | 'beacon' | 'shop-event';
 
 export interface LoadSpec {
   /** Worker base URL. */

@@ -149,7 +149,7 @@ await measure('footprint', async () => benchFootprint({ bundle: (await worker())
 await measure('cpu', async () => benchCpu({ bundle: (await worker()).bundle, iterations: quick ? 100 : 300, rounds: quick ? 3 : 9 }));
 
 // Request path alone: no queue consumer, limits raised so the limiter is not what gets measured.
-await withStack(['ingest'], 'ingest', { rateLimit: 1_000_000, consumers: false }, async ({ stack }) => {
+await withStack(['ingest'], 'ingest', { rateLimit: 1_000_000, consumers: false, vars: { BENCH_FLOOR: 'true' } }, async ({ stack }) => {
   await measure('ingest', () => benchIngest({ workerUrl: stack.workerUrl, ...settings.ingest }));
 });
 
