@@ -110,6 +110,20 @@ const ISOLATE_BUDGET = 64;
  */
 export const CART_CALLS_PER_BATCH = 100;
 const CART_OVERFLOW_DELAY_S = 10;
+/**
+ * CART calls in flight at once: each concerns another contact (one call per contact key), so they
+ * are independent; sequential single calls were the consumer's slowest part (README "Capacity").
+ */
+const CART_PARALLEL = 8;
+
+/** Runs `work` over the list with at most `limit` at a time. */
+async function inParallel<T>(list: readonly T[], limit: number, work: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < list.length) await work(list[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, list.length) }, lane));
+}
 
 export async function deliver(items: WorkItem[], deps: DeliveryDeps): Promise<WorkItem[]> {
   const run = new Run(deps);
@@ -374,7 +388,7 @@ class Run {
       side.set(k, [...(side.get(k) ?? []), c]);
     }
     const open = await openCarts(this.#db, [...before.keys()], this.#now());
-    for (const [key, group] of before) await this.#sendCart(key, group, open.get(key));
+    await inParallel([...before], CART_PARALLEL, ([key, group]) => this.#sendCart(key, group, open.get(key)));
 
     await this.#sendBatch(others);
 
@@ -386,7 +400,7 @@ class Run {
       for (const id of idsOfEmails.values()) keys.add(cartKey({ contactId: id }));
       await closeCarts(this.#db, [...keys]);
     }
-    for (const [key, group] of after) await this.#sendCart(key, group, undefined);
+    await inParallel([...after], CART_PARALLEL, ([key, group]) => this.#sendCart(key, group, undefined));
   }
 
   /**
