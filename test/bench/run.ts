@@ -16,6 +16,7 @@ import { benchDrain } from './drain.ts';
 import { benchFaults, benchLate } from './faults.ts';
 import { benchFootprint } from './footprint.ts';
 import { benchCpu } from './cpu.ts';
+import { benchCapacity } from './capacity.ts';
 import { benchIndependence, SLOW_MS } from './independence.ts';
 import { benchIngest } from './ingest.ts';
 import { failedRow, formatNumber, renderTable, type BenchOutcome, type Row } from './table.ts';
@@ -146,6 +147,7 @@ async function worker(): Promise<WorkerBuild> {
 
 await measure('size', () => measureTrackerSize());
 await measure('footprint', async () => benchFootprint({ bundle: (await worker()).bundle, ...settings.footprint }));
+await measure('capacity', () => benchCapacity());
 await measure('cpu', async () => benchCpu({ bundle: (await worker()).bundle, iterations: quick ? 100 : 300, rounds: quick ? 3 : 9 }));
 
 // Request path alone: no queue consumer, limits raised so the limiter is not what gets measured.
