@@ -2,13 +2,16 @@
 // travel as one JSON parameter (json_each), so a statement never hits D1's bound-parameter limit
 // and a whole chunk is written in one query. Rows are shaped by the request side's ledgerRow().
 // A consumer batch can hold thousands of items, so long lists are split into several statements
-// (bounded in rows and bytes) sent together in one db.batch (bounded in statements).
+// (bounded in rows and bytes), each sent on its own so that request-path writes interleave.
 import { chunk } from '../ingest/enqueue.ts';
 import type { LedgerRow } from '../ingest/ledger.ts';
 
-const ROWS_PER_STATEMENT = 1_000;
+// Bounded so that one consumer statement holds D1's single writer briefly: the request path's ledger
+// and signature writes wait behind it (issue 13, "independence"; README "Performance").
+const ROWS_PER_STATEMENT = 250;
 const JSON_BYTES_PER_STATEMENT = 500_000;
-const STATEMENTS_PER_BATCH = 50;
+// One statement per call: a db.batch is one transaction and would hold the writer for all its parts.
+const STATEMENTS_PER_BATCH = 1;
 
 /** The list as JSON arrays small enough for one statement's parameter each. */
 function jsonParts(list: readonly unknown[]): string[] {
