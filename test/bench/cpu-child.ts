@@ -27,7 +27,7 @@ const iterations = Number(iterationsText ?? 200);
 const rounds = Number(roundsText ?? 7);
 
 const result = (changes = 1) => ({ results: [], success: true, meta: { changes, duration: 0 } });
-function statement(): D1PreparedStatement {
+function statement(): unknown {
   const s = {
     bind: () => s,
     first: async () => null,
@@ -35,7 +35,7 @@ function statement(): D1PreparedStatement {
     run: async () => result(),
     raw: async () => [],
   };
-  return s as unknown as D1PreparedStatement;
+  return s;
 }
 const d1 = { prepare: () => statement(), batch: async (list: unknown[]) => list.map(() => result()), exec: async () => result() };
 const kv = { get: async () => null, put: async () => undefined, delete: async () => undefined, list: async () => ({ keys: [], list_complete: true }) };
