@@ -241,3 +241,10 @@ writeFileSync(
   `${JSON.stringify({ finishedAt: new Date().toISOString(), quick, only: [...only], durationS, machine, settings, rows, notes, results }, null, 2)}\n`,
 );
 log(`results written to ${resultsFile}`);
+
+// Unaccounted events fail the benchmark run itself (issue 13): an event in no category is a lost one.
+const unaccounted = rows.filter((r) => r.figure.startsWith('UNACCOUNTED') && r.met === false);
+if (unaccounted.length > 0) {
+  log(`FAILED: ${unaccounted.map((r) => `${r.bench}: ${r.result}`).join('; ')}`);
+  process.exitCode = 1;
+}
