@@ -115,7 +115,8 @@ async function deliverWork(entries: Entry[], env: Env, config: Config): Promise<
     const missing = config.problems.filter((p) => p.name.startsWith('SALESMANAGO_')).map((p) => `${p.name} ${p.problem}`);
     const reason = `SALESmanago is not configured: ${missing.join('; ')}`;
     for (const item of items) item.outcome = { status: 'retry', reason, delaySeconds: unconfiguredDelay(item.attempt) };
-    await recordOutcomes(env.LEDGER, items.map((i) => ({ id: i.id, status: 'queued', error: reason })), now);
+    // next_attempt_at: the hourly reconciliation must not take these long waits for lost messages.
+    await recordOutcomes(env.LEDGER, items.map((i) => ({ id: i.id, status: 'queued', error: reason, nextAttemptAt: now + unconfiguredDelay(i.attempt) * 1000 })), now);
     return;
   }
   await deliver(items, {
@@ -155,8 +156,9 @@ async function deliverWebhooks(entries: Entry[], env: Env, retryBaseS: number): 
         done.push(item);
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        item.outcome = { status: 'retry', reason, delaySeconds: retryDelay(e.msg.attempts, undefined, Math.random, retryBaseS) };
-        rows.push({ id: item.id, status: 'queued', error: reason });
+        const delaySeconds = retryDelay(e.msg.attempts, undefined, Math.random, retryBaseS);
+        item.outcome = { status: 'retry', reason, delaySeconds };
+        rows.push({ id: item.id, status: 'queued', error: reason, nextAttemptAt: Date.now() + delaySeconds * 1000 });
       }
     }),
   );

@@ -276,3 +276,23 @@ describe('reconciliation of rows stuck queued', () => {
     expect((await storedCounts([externalId(lost)])).get(externalId(lost))).toBe(1);
   });
 });
+
+describe('reconciliation leaves rows that are merely waiting', () => {
+  it('a row waiting for SALESmanago to be configured has its next attempt recorded: the hourly run does not re-enqueue it', async () => {
+    const visit = browserEvent('visit', { email: email('unconf') });
+    await recordAccepted([asEvent(visit)]);
+    const unconfigured: Env = { ...env, SALESMANAGO_CLIENT_ID: '' };
+    const run = await consume([asEvent(visit)], { env: unconfigured });
+    expect(run.retried.get(run.ids[0]!)).toBe(600);
+    const row = await env.LEDGER.prepare('SELECT status, next_attempt_at FROM deliveries WHERE id = ?').bind(visit.id).first<{ status: string; next_attempt_at: number }>();
+    expect(row?.status).toBe('queued');
+    expect(row!.next_attempt_at).toBeGreaterThan(Date.now() + 590_000);
+    // 20 minutes on, it is 10 minutes past due, within the 15-minute grace: left; 30 minutes on, taken.
+    const sent: string[] = [];
+    const events = { sendBatch: async (msgs: { body: QueueMessage }[]) => void sent.push(...msgs.map((m) => JSON.stringify(m.body))) } as unknown as Queue;
+    await replay({ LEDGER: env.LEDGER, EVENTS: events }, { statuses: ['queued'], now: Date.now() + 20 * 60_000, overdueMs: RECONCILE_OVERDUE_MS, limit: 10_000 });
+    expect(sent.join()).not.toContain(visit.id);
+    await replay({ LEDGER: env.LEDGER, EVENTS: events }, { statuses: ['queued'], now: Date.now() + 30 * 60_000, overdueMs: RECONCILE_OVERDUE_MS, limit: 10_000 });
+    expect(sent.join()).toContain(visit.id);
+  });
+});
