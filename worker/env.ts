@@ -26,6 +26,8 @@ export interface Env {
   DOUBLE_OPT_IN_EMAIL_ID?: string;
   DOUBLE_OPT_IN_LANGUAGE?: string;
   SHOP_WEBHOOK_URL?: string;
+  /** Optional: seconds a small batch of events may wait for more before it is sent (default 10; 0 = off). */
+  DELIVERY_WINDOW_S?: string;
   /** Benchmarks only: "true" enables POST /floor/bindings (worker/floor.ts). */
   BENCH_FLOOR?: string;
   /** Optional: SALESmanago request timeout in ms (default 30 000). */

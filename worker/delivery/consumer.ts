@@ -15,6 +15,7 @@ import { SalesmanagoClient } from '../salesmanago/client.ts';
 import { retryDelay, unconfiguredDelay } from './backoff.ts';
 import { recordDeadLetters } from './dead-letters.ts';
 import { deliver, UNCONFIRMED_PREFIX, type WorkItem } from './deliver.ts';
+import { FLUSH_AT, isFlush, park, parkable, parkedCount, takeParked, windowSeconds } from './accumulator.ts';
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from './ledger.ts';
 import { readItems, type ConsentWebhook, type QueueMessage } from './messages.ts';
 
@@ -31,7 +32,14 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
   const now = Date.now();
   const entries: Entry[] = [];
   const rows: LedgerRow[] = [];
+  let flush = false;
   for (const msg of batch.messages) {
+    if (isFlush(msg.body)) {
+      // The accumulator's tick (accumulator.ts): deliver what is parked.
+      flush = true;
+      msg.ack();
+      continue;
+    }
     const items = readItems(msg.body);
     if (items.length === 0) {
       // Only our own code enqueues: an unreadable body is a bug, and retrying cannot fix it.
@@ -51,7 +59,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     }
     entries.push(entry);
   }
-  if (entries.length === 0) return;
+  if (entries.length === 0 && !flush) return;
 
   const config = readConfig(env);
   try {
@@ -59,7 +67,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     // From here on an item's attempt number is its own (ledger), not its message's.
     await Promise.all([
       deliverWebhooks(entries.filter((e) => e.webhook), env, config.retryBaseS),
-      deliverWork(entries.filter((e) => !e.webhook), env, config),
+      deliverWork(entries.filter((e) => !e.webhook), env, config, flush),
     ]);
   } catch (err) {
     // A bug or a D1 outage: whatever is not settled yet is retried. Chunks SALESmanago confirmed are
@@ -106,8 +114,20 @@ async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: 
   await startAttempt(db, active, now);
 }
 
-async function deliverWork(entries: Entry[], env: Env, config: Config): Promise<void> {
-  const items = entries.flatMap((e) => e.items).filter((i) => !i.outcome);
+async function deliverWork(entries: Entry[], env: Env, config: Config, flush: boolean): Promise<void> {
+  let items = entries.flatMap((e) => e.items).filter((i) => !i.outcome);
+  const windowS = windowSeconds(env);
+  if (config.salesmanago && (windowS > 0 || flush)) {
+    // The accumulator: a small batch waits (parked in the ledger) for more, up to the window.
+    const waiting = await parkedCount(env.LEDGER);
+    const candidates = items.filter(parkable);
+    if (!flush && windowS > 0 && waiting + candidates.length < FLUSH_AT) {
+      await park(env, candidates, windowS, Date.now());
+      items = items.filter((i) => !i.outcome);
+    } else if (waiting > 0) {
+      items = [...items, ...(await takeParked(env.LEDGER, Date.now(), new Set(items.map((i) => i.id))))];
+    }
+  }
   if (items.length === 0) return;
   const now = Date.now();
   if (!config.salesmanago) {
