@@ -37,6 +37,8 @@ export interface BenchStack {
   ledgerStatuses(idPatterns?: string[]): Record<string, number> | null;
   /** The ledger rows of these ids (read-only); null when the ledger cannot be read. */
   ledgerRows(ids: readonly string[]): Map<string, LedgerRowState> | null;
+  /** A read-only query on the local ledger; null when it cannot be read. */
+  ledgerSelect<T>(sql: string, ...params: (string | number)[]): T[] | null;
   stop(): Promise<void>;
 }
 
@@ -196,6 +198,14 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
           for (const r of rows) out.set(r.id, { status: r.status, lastError: r.last_error, nextAttemptAt: r.next_attempt_at === null ? null : Number(r.next_attempt_at), attempts: Number(r.attempts) });
         }
         return out;
+      } catch {
+        return null;
+      }
+    },
+    ledgerSelect: <T,>(sql: string, ...params: (string | number)[]) => {
+      try {
+        const handle = open();
+        return handle ? (handle.prepare(sql).all(...params) as T[]) : null;
       } catch {
         return null;
       }

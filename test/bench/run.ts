@@ -17,13 +17,14 @@ import { benchFaults, benchLate } from './faults.ts';
 import { benchFootprint } from './footprint.ts';
 import { benchCpu } from './cpu.ts';
 import { benchCapacity } from './capacity.ts';
+import { benchAccumulate } from './accumulate.ts';
 import { benchIndependence, SLOW_MS } from './independence.ts';
 import { benchIngest } from './ingest.ts';
 import { failedRow, formatNumber, renderTable, type BenchOutcome, type Row } from './table.ts';
 import { measureTrackerSize } from './tracker-size.ts';
 import { benchUpstream } from './upstream.ts';
 
-const BENCHES = ['size', 'ingest', 'independence', 'upstream', 'drain', 'faults', 'late', 'footprint', 'cpu', 'capacity'] as const;
+const BENCHES = ['size', 'ingest', 'independence', 'upstream', 'drain', 'faults', 'late', 'footprint', 'cpu', 'capacity', 'accumulate'] as const;
 type BenchName = (typeof BENCHES)[number];
 const TITLES: Record<BenchName, string> = {
   size: '1 Tracker size',
@@ -36,6 +37,7 @@ const TITLES: Record<BenchName, string> = {
   footprint: '7 Worker footprint',
   cpu: '8 CPU per request',
   capacity: '9 Capacity plan',
+  accumulate: '4b Calls under sustained load',
 };
 
 const { values: flags } = parseArgs({
@@ -188,6 +190,13 @@ await withStack(['upstream', 'drain', 'faults'], 'delivery', { rateLimit: 1_000_
       ledgerRows: bench.ledgerRows,
     });
   });
+});
+
+// Fewer calls under sustained load: the accumulator's window on (production default 10 s).
+await withStack(['accumulate'], 'accumulator', { rateLimit: 1_000_000, consumers: true, vars: { DELIVERY_WINDOW_S: '10' } }, async (bench) => {
+  await measure('accumulate', () =>
+    benchAccumulate({ workerUrl: bench.stack.workerUrl, simulatorUrl: bench.stack.simulatorUrl, rate: 100, durationS: 30, windowS: 10, ledgerSelect: bench.ledgerSelect }),
+  );
 });
 
 // Late is a cost too: the production retry schedule (30 s first step), a 5 s client timeout (event
