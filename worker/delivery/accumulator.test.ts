@@ -57,6 +57,13 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
     // 50 more wait; the window's tick (a 'flush' message) sends them, in one call.
     await consume(messages.slice(400), { env: windowed });
     expect(calls()[BATCH_PATH]).toBe(1);
+    // A tick before the window is over changes nothing (ticks of later parkings come early).
+    const early = await consume([{ kind: 'flush' } as unknown as QueueMessage], { env: windowed });
+    expect(early.acked.size).toBe(1);
+    expect(calls()[BATCH_PATH]).toBe(1);
+    // The window is over (10 s later, here by moving the rows' due time back).
+    await env.LEDGER.prepare('UPDATE deliveries SET next_attempt_at = next_attempt_at - 10000 WHERE id IN (SELECT value FROM json_each(?1))')
+      .bind(JSON.stringify(orders.slice(400).map((o) => o.id))).run();
     const tick = await consume([{ kind: 'flush' } as unknown as QueueMessage], { env: windowed });
     expect(tick.acked.size).toBe(1);
     expect(calls()[BATCH_PATH]).toBe(2);

@@ -3,7 +3,8 @@
 // while fewer than FLUSH_AT items are waiting, the consumer parks a batch's events in their ledger
 // rows (status 'queued', reason PARKED: the payload is already there) and acknowledges the messages.
 // The batch that brings the waiting items to FLUSH_AT, or a 'flush' tick sent with each parking
-// (delaySeconds = the window), takes every parked row and delivers them with its own items: calls of
+// (delaySeconds = the window; it flushes only once the oldest parked row's window is over, so ticks
+// of later parkings do not cut a filling batch short), takes every parked row and delivers them with its own items: calls of
 // hundreds of items under load, and a lone event leaves within the window (DELIVERY_WINDOW_S, default
 // 10 s; 0 turns parking off).
 // Why D1 and not a Durable Object: the rows and payloads are in the ledger anyway (no second copy of
@@ -44,6 +45,24 @@ export function parkable(item: WorkItem): boolean {
 export async function parkedCount(db: D1Database): Promise<number> {
   const row = await db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'queued' AND last_error = ?1").bind(PARKED).first<{ n: number }>();
   return row?.n ?? 0;
+}
+
+/** When the oldest parked row's window is over (unix ms), or null when nothing is parked. */
+export async function parkedDueAt(db: D1Database): Promise<number | null> {
+  const row = await db
+    .prepare("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'queued' AND last_error = ?1")
+    .bind(PARKED)
+    .first<{ due: number | null }>();
+  return row?.due ?? null;
+}
+
+/** A tick for what is still parked, when the one that came was early (so nothing waits for the hourly run). */
+export async function tickAgain(env: Pick<Env, 'EVENTS'>, dueAt: number, now: number): Promise<void> {
+  try {
+    await env.EVENTS.send({ kind: 'flush' } as never, { contentType: 'json', delaySeconds: Math.max(1, Math.ceil((dueAt - now) / 1000)) });
+  } catch (err) {
+    console.error('flush tick not queued', err instanceof Error ? err.message : String(err));
+  }
 }
 
 /** Parks the items (their rows already exist) and sends the tick that flushes them within the window. */

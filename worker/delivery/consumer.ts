@@ -15,7 +15,7 @@ import { SalesmanagoClient } from '../salesmanago/client.ts';
 import { retryDelay, unconfiguredDelay } from './backoff.ts';
 import { recordDeadLetters } from './dead-letters.ts';
 import { deliver, UNCONFIRMED_PREFIX, type WorkItem } from './deliver.ts';
-import { FLUSH_AT, isFlush, park, parkable, parkedCount, takeParked, windowSeconds } from './accumulator.ts';
+import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, windowSeconds } from './accumulator.ts';
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from './ledger.ts';
 import { readItems, type ConsentWebhook, type QueueMessage } from './messages.ts';
 
@@ -118,12 +118,17 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
   let items = entries.flatMap((e) => e.items).filter((i) => !i.outcome);
   const windowS = windowSeconds(env);
   if (config.salesmanago && (windowS > 0 || flush)) {
-    // The accumulator: a small batch waits (parked in the ledger) for more, up to the window.
+    // The accumulator: a small batch waits (parked in the ledger) for more, up to the window. A tick
+    // flushes only when the oldest parked row's time is up (each parking sends one tick).
     const waiting = await parkedCount(env.LEDGER);
     const candidates = items.filter(parkable);
-    if (!flush && windowS > 0 && waiting + candidates.length < FLUSH_AT) {
+    const full = waiting + candidates.length >= FLUSH_AT;
+    const dueAt = flush && !full && windowS > 0 ? await parkedDueAt(env.LEDGER) : null;
+    const due = flush && (windowS === 0 || full || (dueAt !== null && dueAt <= Date.now() + 500));
+    if (windowS > 0 && !full && !due) {
       await park(env, candidates, windowS, Date.now());
       items = items.filter((i) => !i.outcome);
+      if (flush && dueAt !== null && candidates.length === 0) await tickAgain(env, dueAt, Date.now());
     } else if (waiting > 0) {
       items = [...items, ...(await takeParked(env.LEDGER, Date.now(), new Set(items.map((i) => i.id))))];
     }
