@@ -38,7 +38,11 @@ export interface Env {
   /** Optional: the worker's public base URL; the setup page builds the callback URLs from it, not from the Host header. */
   WORKER_URL?: string;
   SHOP_WEBHOOK_URL?: string;
-  /** Optional: SALESmanago request timeout in ms (default 10 000). */
+  /** Optional: seconds a small batch of events may wait for more before it is sent (default 10; 0 = off). */
+  DELIVERY_WINDOW_S?: string;
+  /** Benchmarks only: "true" enables POST /floor/bindings (worker/floor.ts). */
+  BENCH_FLOOR?: string;
+  /** Optional: SALESmanago request timeout in ms (default 30 000). */
   SALESMANAGO_TIMEOUT_MS?: string;
   /** Optional: first retry delay in seconds (default 30; doubles up to 120 times this, at most 1 h). */
   DELIVERY_RETRY_BASE_S?: string;

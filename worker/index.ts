@@ -19,6 +19,7 @@ import { handleScheduled } from './delivery/scheduled.ts';
 import { withSettings } from './settings/merge.ts';
 import { withConfig } from './http/config.ts';
 import { recordRefusals } from './setup/events.ts';
+import { floor } from './floor.ts';
 
 export const app = new Hono<AppEnv>();
 
@@ -41,6 +42,7 @@ app.use('*', publicPath(app));
 app.route('/health', health);
 // Does no work: the floor that benchmarks compare the real routes against.
 app.all('/floor', (c) => c.body(null, 204));
+app.route('/floor', floor);
 app.route('/e', ingest);
 app.route('/api/v1/consents', consentsApi);
 app.route('/api/v1', shopApi);

@@ -15,15 +15,29 @@ export interface Arrivals {
   missingSample: string[];
 }
 
+/** When each expected event was first stored at the simulator (its Date.now()), by key. */
+export function firstStored(simulator: Simulator, expected: ReadonlyMap<string, ExpectedEvent>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const event of simulator.simulation.store.allEvents()) {
+    const key = keyOf(event);
+    if (key === null || !expected.has(key)) continue;
+    out.set(key, Math.min(out.get(key) ?? Infinity, event.createdAt));
+  }
+  return out;
+}
+
+function keyOf(event: { contactExtEventType: string; externalId?: string; email: string }): string | null {
+  return event.contactExtEventType === 'CART'
+    ? eventKey({ type: 'CART', externalId: event.externalId ?? '', email: event.email, ids: [] })
+    : event.externalId === undefined
+      ? null
+      : eventKey({ type: event.contactExtEventType, externalId: event.externalId, ids: [] });
+}
+
 export function countArrivals(simulator: Simulator, expected: ReadonlyMap<string, ExpectedEvent>): Arrivals {
   const seen = new Map<string, number>();
   for (const event of simulator.simulation.store.allEvents()) {
-    const key =
-      event.contactExtEventType === 'CART'
-        ? eventKey({ type: 'CART', externalId: event.externalId ?? '', email: event.email })
-        : event.externalId === undefined
-          ? null
-          : eventKey({ type: event.contactExtEventType, externalId: event.externalId });
+    const key = keyOf(event);
     if (key === null) continue;
     if (expected.has(key)) seen.set(key, (seen.get(key) ?? 0) + 1);
   }

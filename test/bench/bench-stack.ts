@@ -21,6 +21,13 @@ export interface BenchStackOptions {
   vars?: Record<string, string>;
 }
 
+export interface LedgerRowState {
+  status: string;
+  lastError: string | null;
+  nextAttemptAt: number | null;
+  attempts: number;
+}
+
 export interface BenchStack {
   stack: Stack;
   /**
@@ -28,6 +35,10 @@ export interface BenchStack {
    * one of the SQL LIKE patterns (all rows without patterns); null when the ledger cannot be read.
    */
   ledgerStatuses(idPatterns?: string[]): Record<string, number> | null;
+  /** The ledger rows of these ids (read-only); null when the ledger cannot be read. */
+  ledgerRows(ids: readonly string[]): Map<string, LedgerRowState> | null;
+  /** A read-only query on the local ledger; null when it cannot be read. */
+  ledgerSelect<T>(sql: string, ...params: (string | number)[]): T[] | null;
   stop(): Promise<void>;
 }
 
@@ -117,7 +128,7 @@ export function benchConfig(
 }
 
 /** node:sqlite, loaded without its one-line "experimental" warning in the middle of the output. */
-function sqlite(): typeof import('node:sqlite') {
+export function sqlite(): typeof import('node:sqlite') {
   const emitWarning = process.emitWarning;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     if (!String(warning instanceof Error ? warning.message : warning).includes('SQLite')) (emitWarning as (...a: unknown[]) => void).call(process, warning, ...rest);
@@ -129,7 +140,7 @@ function sqlite(): typeof import('node:sqlite') {
   }
 }
 
-function ledgerFile(persistTo: string): string | null {
+export function ledgerFile(persistTo: string): string | null {
   const dir = join(persistTo, 'v3', 'd1', 'miniflare-D1DatabaseObject');
   try {
     const file = readdirSync(dir).find((f) => f.endsWith('.sqlite'));
@@ -164,15 +175,44 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', killOnExit);
+  const open = (): DatabaseSync | null => {
+    if (!db) {
+      const file = ledgerFile(persistTo);
+      if (!file) return null;
+      db = new (sqlite().DatabaseSync)(file, { readOnly: true });
+    }
+    return db;
+  };
   return {
     stack,
+    ledgerRows: (ids) => {
+      try {
+        const handle = open();
+        if (!handle) return null;
+        const select = handle.prepare(
+          'SELECT id, status, last_error, next_attempt_at, attempts FROM deliveries WHERE id IN (SELECT value FROM json_each(?))',
+        );
+        const out = new Map<string, LedgerRowState>();
+        for (let i = 0; i < ids.length; i += 5_000) {
+          const rows = select.all(JSON.stringify(ids.slice(i, i + 5_000))) as { id: string; status: string; last_error: string | null; next_attempt_at: number | null; attempts: number }[];
+          for (const r of rows) out.set(r.id, { status: r.status, lastError: r.last_error, nextAttemptAt: r.next_attempt_at === null ? null : Number(r.next_attempt_at), attempts: Number(r.attempts) });
+        }
+        return out;
+      } catch {
+        return null;
+      }
+    },
+    ledgerSelect: <T,>(sql: string, ...params: (string | number)[]) => {
+      try {
+        const handle = open();
+        return handle ? (handle.prepare(sql).all(...params) as T[]) : null;
+      } catch {
+        return null;
+      }
+    },
     ledgerStatuses: (idPatterns = []) => {
       try {
-        if (!db) {
-          const file = ledgerFile(persistTo);
-          if (!file) return null;
-          db = new (sqlite().DatabaseSync)(file, { readOnly: true });
-        }
+        if (!open() || !db) return null;
         const where = idPatterns.length > 0 ? `WHERE ${idPatterns.map(() => 'id LIKE ?').join(' OR ')}` : '';
         const rows = db.prepare(`SELECT status, COUNT(*) AS n FROM deliveries ${where} GROUP BY status`).all(...idPatterns) as { status: string; n: number }[];
         return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));

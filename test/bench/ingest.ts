@@ -14,7 +14,7 @@ export interface IngestOptions {
   connections: number;
 }
 
-const ROUTES: { target: Exclude<LoadTarget, 'floor'>; label: string }[] = [
+const ROUTES: { target: Exclude<LoadTarget, 'floor' | 'bindings-floor'>; label: string }[] = [
   { target: 'beacon', label: 'POST /e' },
   { target: 'shop-event', label: 'POST /api/v1/events (signed)' },
 ];
@@ -49,7 +49,7 @@ function statusText(statuses: Record<string, number>, errors: number): string {
 
 export async function benchIngest(options: IngestOptions): Promise<BenchOutcome> {
   const tag = runTag();
-  const targets: LoadTarget[] = ['floor', ...ROUTES.map((r) => r.target)];
+  const targets: LoadTarget[] = ['floor', 'bindings-floor', ...ROUTES.map((r) => r.target)];
   const series = new Map<LoadTarget, Series>(targets.map((t) => [t, emptySeries()]));
   const load = (target: LoadTarget, durationS: number, round: string) =>
     runLoad({ url: options.workerUrl, target, durationS, connections: options.connections, tag: `${tag}${round}${target[0]}` });
@@ -64,6 +64,7 @@ export async function benchIngest(options: IngestOptions): Promise<BenchOutcome>
   }
 
   const floor = series.get('floor') as Series;
+  const bindingsFloor = series.get('bindings-floor') as Series;
   const bench = '2 Ingest cost';
   const rows: Row[] = [
     {
@@ -79,7 +80,30 @@ export async function benchIngest(options: IngestOptions): Promise<BenchOutcome>
     durationS: options.durationS,
     rounds: options.rounds,
     floor: { ...floor, rpsSummary: summarize(floor.rps) },
+    bindingsFloor: { ...bindingsFloor, rpsSummary: summarize(bindingsFloor.rps) },
   };
+  {
+    // Our code alone: POST /e against a route making the same platform calls (worker/floor.ts).
+    const beacon = series.get('beacon') as Series;
+    const ratio = summarize(pairedRatios(beacon.rps, bindingsFloor.rps));
+    rows.push(
+      {
+        bench,
+        figure: 'bindings floor: POST /floor/bindings (rate limits, queue send, D1 read; no parsing), req/s',
+        result: `${formatSummary(summarize(bindingsFloor.rps), 0)} req/s; p99 ${formatSummary(summarize(bindingsFloor.p99), 1, ' ms')}`,
+        goal: '',
+        met: null,
+      },
+      {
+        bench,
+        figure: 'POST /e: accepted req/s / bindings floor (our code)',
+        result: formatSummary(ratio),
+        goal: `>= ${INGEST_GOAL_RATIO}`,
+        met: ratio.median >= INGEST_GOAL_RATIO,
+      },
+    );
+    data.beaconToBindingsFloor = ratio;
+  }
   for (const { target, label } of ROUTES) {
     const s = series.get(target) as Series;
     const ratio: Summary = summarize(pairedRatios(s.rps, floor.rps));
@@ -112,7 +136,7 @@ export async function benchIngest(options: IngestOptions): Promise<BenchOutcome>
   return {
     rows,
     notes: [
-      `Ingest: ${options.connections} connections, closed loop, ${options.durationS} s per run, ${options.rounds} rounds interleaving /floor, /e and /api/v1/events; ` +
+      `Ingest: ${options.connections} connections, closed loop, ${options.durationS} s per run, ${options.rounds} rounds interleaving /floor, /floor/bindings, /e and /api/v1/events; ` +
         `worker started from a copy of wrangler.toml with the rate limits raised and the queue consumers removed, so that the ` +
         `request path is measured alone (delivery runs elsewhere in production).` +
         (refused > 0 ? ` ${formatNumber(refused)} requests were refused with 429 and are not counted as throughput.` : ''),

@@ -16,6 +16,11 @@ function nextRequest(): { method: 'POST'; path: string; headers: Record<string, 
     case 'floor':
       // The floor gets the same bytes as a beacon: only the work behind the route differs.
       return { method: 'POST', path: '/floor', headers: beaconHeaders(), body: JSON.stringify(pageLoadBeacon(spec.tag, i)) };
+    case 'bindings-floor': {
+      // The same bytes and the same platform calls as POST /e (worker/floor.ts), without our code.
+      const beacon = pageLoadBeacon(spec.tag, i);
+      return { method: 'POST', path: `/floor/bindings?v=${encodeURIComponent(beacon.u)}`, headers: beaconHeaders(), body: JSON.stringify(beacon) };
+    }
     case 'beacon':
       return { method: 'POST', path: '/e', headers: beaconHeaders(), body: JSON.stringify(pageLoadBeacon(spec.tag, i)) };
     case 'shop-event': {

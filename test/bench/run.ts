@@ -13,15 +13,18 @@ import { parseArgs } from 'node:util';
 import { ROOT } from '../stack/processes.ts';
 import { buildWorker, startBenchStack, type BenchStack, type BenchStackOptions, type WorkerBuild } from './bench-stack.ts';
 import { benchDrain } from './drain.ts';
-import { benchFaults } from './faults.ts';
+import { benchFaults, benchLate } from './faults.ts';
 import { benchFootprint } from './footprint.ts';
+import { benchCpu } from './cpu.ts';
+import { benchCapacity } from './capacity.ts';
+import { benchAccumulate } from './accumulate.ts';
 import { benchIndependence, SLOW_MS } from './independence.ts';
 import { benchIngest } from './ingest.ts';
 import { failedRow, formatNumber, renderTable, type BenchOutcome, type Row } from './table.ts';
 import { measureTrackerSize } from './tracker-size.ts';
 import { benchUpstream } from './upstream.ts';
 
-const BENCHES = ['size', 'ingest', 'independence', 'upstream', 'drain', 'faults', 'footprint'] as const;
+const BENCHES = ['size', 'ingest', 'independence', 'upstream', 'drain', 'faults', 'late', 'footprint', 'cpu', 'capacity', 'accumulate'] as const;
 type BenchName = (typeof BENCHES)[number];
 const TITLES: Record<BenchName, string> = {
   size: '1 Tracker size',
@@ -29,8 +32,12 @@ const TITLES: Record<BenchName, string> = {
   independence: '3 Independence',
   upstream: '4 Upstream efficiency',
   faults: '5 Delivery under faults',
+  late: '5b Delivery delay under faults',
   drain: '6 Drain rate',
   footprint: '7 Worker footprint',
+  cpu: '8 CPU per request',
+  capacity: '9 Capacity plan',
+  accumulate: '4b Calls under sustained load',
 };
 
 const { values: flags } = parseArgs({
@@ -58,7 +65,8 @@ const settings = quick
     }
   : {
       ingest: { rounds: 4, durationS: 4, connections: 8 },
-      independence: { rounds: 5, durationS: 6, rate: 100, connections: 8 },
+      // Many short rounds (paired, interleaved): the ratio's interval narrows with the rounds.
+      independence: { rounds: 12, durationS: 4, rate: 100, connections: 8 },
       upstreamEvents: 1_000,
       drain: [{ events: 1_000, rounds: 3 }, { events: 10_000, rounds: 1 }],
       faultsEvents: FULL_FAULT_EVENTS,
@@ -142,9 +150,11 @@ async function worker(): Promise<WorkerBuild> {
 
 await measure('size', () => measureTrackerSize());
 await measure('footprint', async () => benchFootprint({ bundle: (await worker()).bundle, ...settings.footprint }));
+await measure('capacity', () => benchCapacity());
+await measure('cpu', async () => benchCpu({ bundle: (await worker()).bundle, iterations: quick ? 100 : 300, rounds: quick ? 3 : 9 }));
 
 // Request path alone: no queue consumer, limits raised so the limiter is not what gets measured.
-await withStack(['ingest'], 'ingest', { rateLimit: 1_000_000, consumers: false }, async ({ stack }) => {
+await withStack(['ingest'], 'ingest', { rateLimit: 1_000_000, consumers: false, vars: { BENCH_FLOOR: 'true' } }, async ({ stack }) => {
   await measure('ingest', () => benchIngest({ workerUrl: stack.workerUrl, ...settings.ingest }));
 });
 
@@ -177,8 +187,38 @@ await withStack(['upstream', 'drain', 'faults'], 'delivery', { rateLimit: 1_000_
       hangTimeoutMs: HANG_TIMEOUT_MS,
       retryBaseS: RETRY_BASE_S,
       ledgerStatuses: bench.ledgerStatuses,
+      ledgerRows: bench.ledgerRows,
     });
   });
+});
+
+// Fewer calls under sustained load: the accumulator's window on (production default 10 s).
+await withStack(['accumulate'], 'accumulator', { rateLimit: 1_000_000, consumers: true, vars: { DELIVERY_WINDOW_S: '10' } }, async (bench) => {
+  await measure('accumulate', () =>
+    benchAccumulate({ workerUrl: bench.stack.workerUrl, simulatorUrl: bench.stack.simulatorUrl, rate: 100, durationS: 30, windowS: 10, simulator: bench.stack.simulator, ledgerSelect: bench.ledgerSelect }),
+  );
+});
+
+// Late is a cost too: the production retry schedule (30 s first step), the accumulator off (its
+// default; LATE_WINDOW_S=10 turns it on), a 5 s client timeout (event adds wait 3 x that).
+const LATE_TIMEOUT_MS = 5_000;
+const LATE_RETRY_BASE_S = 30;
+await withStack(['late'], 'delivery delay', { rateLimit: 1_000_000, consumers: true, vars: { SALESMANAGO_TIMEOUT_MS: String(LATE_TIMEOUT_MS), DELIVERY_RETRY_BASE_S: String(LATE_RETRY_BASE_S), DELIVERY_WINDOW_S: process.env.LATE_WINDOW_S ?? '0' } }, async (bench) => {
+  const { stack } = bench;
+  await measure('late', () =>
+    benchLate({
+      workerUrl: stack.workerUrl,
+      simulatorUrl: stack.simulatorUrl,
+      simulator: stack.simulator,
+      events: 300,
+      fullEvents: 300,
+      deadline: performance.now() + 300_000,
+      hangTimeoutMs: LATE_TIMEOUT_MS,
+      retryBaseS: LATE_RETRY_BASE_S,
+      ledgerStatuses: bench.ledgerStatuses,
+      ledgerRows: bench.ledgerRows,
+    }),
+  );
 });
 
 (build as WorkerBuild | null)?.remove();
@@ -210,3 +250,10 @@ writeFileSync(
   `${JSON.stringify({ finishedAt: new Date().toISOString(), quick, only: [...only], durationS, machine, settings, rows, notes, results }, null, 2)}\n`,
 );
 log(`results written to ${resultsFile}`);
+
+// Unaccounted events fail the benchmark run itself (issue 13): an event in no category is a lost one.
+const unaccounted = rows.filter((r) => r.figure.startsWith('UNACCOUNTED') && r.met === false);
+if (unaccounted.length > 0) {
+  log(`FAILED: ${unaccounted.map((r) => `${r.bench}: ${r.result}`).join('; ')}`);
+  process.exitCode = 1;
+}

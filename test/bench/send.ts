@@ -84,7 +84,7 @@ export async function sendAll(workerUrl: string, items: readonly Outgoing[], con
       if (rejected.size > 0) report.rejectedSample ??= JSON.stringify(answer).slice(0, 300);
       expected.forEach((e, index) => {
         if (status === 202 && !rejected.has(index)) {
-          report.expected.set(eventKey(e), e);
+          accept(report.expected, e);
           report.acceptedEvents += 1;
         } else report.refused += 1;
       });
@@ -92,13 +92,21 @@ export async function sendAll(workerUrl: string, items: readonly Outgoing[], con
       const { status } = await post(`${workerUrl}${SHOP_EVENTS_PATH}`, () => signedShopRequest(SHOP_EVENTS_PATH, item.order), report.statuses);
       const e = expectedOrderEvent(item.order);
       if (status === 202) {
-        report.expected.set(eventKey(e), e);
+        accept(report.expected, e);
         report.acceptedEvents += 1;
       } else report.refused += 1;
     }
   });
   report.ms = performance.now() - started;
   return report;
+}
+
+/** Records an accepted event; several cart changes of one contact are one expected CART. */
+function accept(expected: Map<string, ExpectedEvent>, e: ExpectedEvent): void {
+  const key = eventKey(e);
+  const known = expected.get(key);
+  if (known) known.ids.push(...e.ids);
+  else expected.set(key, { ...e, sentAt: Date.now() });
 }
 
 /** Number of events in a list of outgoing items. */

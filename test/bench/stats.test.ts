@@ -79,3 +79,17 @@ describe('interleave', () => {
     expect(interleave([], 2)).toEqual([]);
   });
 });
+
+describe('medianInterval', () => {
+  it('brackets the median, is reproducible, and narrows with more samples', async () => {
+    const { medianInterval } = await import('./stats.ts');
+    const few = [0.9, 1.1, 1.0, 1.3, 0.8];
+    const ci = medianInterval(few);
+    expect(ci.low).toBeLessThanOrEqual(1.0);
+    expect(ci.high).toBeGreaterThanOrEqual(1.0);
+    expect(medianInterval(few)).toEqual(ci);
+    const many = Array.from({ length: 40 }, (_, i) => few[i % few.length]!);
+    const narrow = medianInterval(many);
+    expect(narrow.high - narrow.low).toBeLessThanOrEqual(ci.high - ci.low);
+  });
+});

@@ -61,3 +61,25 @@ export function interleave<T>(variants: readonly T[], round: number): T[] {
   const shift = ((round % variants.length) + variants.length) % variants.length;
   return [...variants.slice(shift), ...variants.slice(0, shift)];
 }
+
+/**
+ * A 95 % confidence interval of the median, by bootstrap (resampling the samples with replacement,
+ * `resamples` times, with a fixed-seed PRNG so that the same samples always give the same interval).
+ */
+export function medianInterval(values: readonly number[], resamples = 2_000, seed = 1): { low: number; high: number } {
+  const samples = finite(values);
+  let a = seed >>> 0;
+  const random = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const medians: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const draw = Array.from({ length: samples.length }, () => samples[Math.floor(random() * samples.length)] as number);
+    medians.push(median(draw));
+  }
+  return { low: quantile(medians, 0.025), high: quantile(medians, 0.975) };
+}

@@ -155,18 +155,25 @@ export interface ExpectedEvent {
   type: string;
   externalId: string;
   email?: string;
+  /** The worker's ledger ids of the events this stands for (several cart changes for one CART). */
+  ids: string[];
+  /** Date.now() when the worker accepted it (the first of them): the start of its delivery delay. */
+  sentAt?: number;
 }
 
 /** `email`: the visitor's identified e-mail, needed to expect their cart. */
 export function expectedBrowserEvent(visitor: string, event: BeaconEvent, email?: string): ExpectedEvent {
   const type = BROWSER_TYPES[event.k] ?? event.k.toUpperCase();
-  return { type, externalId: `b:${visitor}:${event.i}`, ...(type === 'CART' && email ? { email } : {}) };
+  const id = `b:${visitor}:${event.i}`;
+  return { type, externalId: id, ids: [id], ...(type === 'CART' && email ? { email } : {}) };
 }
 
 export function expectedOrderEvent(event: OrderEvent): ExpectedEvent {
   const type = event.type.toUpperCase();
   // Returns too carry the plain order id (the plugin's layout, mapping.ts); this traffic makes one return per order.
-  return { type, externalId: event.orderId };
+  // The ledger id as worker/ingest/shop.ts shopEventId builds it (bench order ids need no escaping).
+  const id = `s:${event.type}:${event.orderId}${event.type === 'return' ? `:${event.returnId ?? ''}` : ''}`;
+  return { type, externalId: event.orderId, ids: [id] };
 }
 
 export function eventKey(e: ExpectedEvent): string {

@@ -48,7 +48,7 @@ export async function acceptCallback(
   let result;
   try {
     // SALESmanago sends no time: the change happened when we received it.
-    result = await recordConsent(env.CONSENTS, { email: read.email, status: kind, changedAt: now, source });
+    result = await recordConsent(env.CONSENTS, { email: read.email, status: kind, changedAt: now, source }, { log: env.LEDGER });
   } catch (err) {
     console.error('consent not stored', kind, err instanceof Error ? err.message : err);
     return { status: 503, body: { error: 'the consent could not be stored, try again' }, later: [] };

@@ -6,7 +6,6 @@ import { app } from '../index.ts';
 import { callbacks } from '../routes/callbacks.ts';
 import { LAST_CALLBACK_KEY, LAST_REFUSED_CALLBACK_KEY, type CallbackSeen } from './activity.ts';
 import { callbackKey } from './callback-key.ts';
-import { CHANGE_PREFIX } from './changes.ts';
 import { readConsent, TEST_EMAIL } from './store.ts';
 
 const env = workerEnv as unknown as Env;
@@ -23,7 +22,8 @@ async function call(path: string, init: RequestInit = {}, bindings: Env = env) {
 }
 
 async function logIds(): Promise<string[]> {
-  return (await env.CONSENTS.list({ prefix: CHANGE_PREFIX })).keys.map((k) => k.name);
+  const { results } = await env.LEDGER.prepare('SELECT seq FROM consent_changes ORDER BY seq').all<{ seq: number }>();
+  return results.map((r) => String(r.seq));
 }
 
 describe('GET /callbacks/opt-in and /callbacks/opt-out', () => {

@@ -1,27 +1,21 @@
-// The consent changes log that the shop polls (GET /api/v1/consents?since=...).
+// The consent changes log that the shop polls (GET /api/v1/consents?since=...), in D1: table
+// consent_changes (migration 0011), one row per change from SALESmanago, with a monotonic sequence
+// number `seq` as the cursor. Strongly consistent and immediate: D1 has a single writer, seq comes
+// from AUTOINCREMENT inside the writing transaction, so a change is in the feed the moment its
+// callback is answered, and a reader that sees seq n has every change before n (never skipped).
+// (The log used to be KV keys, listed by prefix: KV listing is eventually consistent, so the feed had
+// to hold back changes younger than 60 s.) Each contact's current status stays in KV (store.ts).
 //
-// Each change is one KV key `change:<13-digit ms>:<16 hex>` (the time it was recorded, plus a random
-// part so that two changes in the same millisecond never collide), expiring after 90 days. The change
-// itself rides in the key's metadata, so listing needs no extra reads.
+// "Later wins" and "same status is no change" are decided in the same transaction as the append,
+// against consent_latest: two callbacks for one address at once cannot both be logged out of order.
 //
-// Cursor: the id (key without "change:") of the last change the shop has seen, or a bare 13-digit
-// time meaning "everything recorded before this time has been seen". KV list has no "start after",
-// only prefixes, so listing after a cursor walks decimal prefixes of the time: first the cursor's own
-// 100-second bucket (skipping what was already seen), then the following sibling buckets, coarser and
-// coarser, in ascending order. A shop that polls regularly costs one or two list calls per poll.
-//
-// KV list is eventually consistent across locations (up to ~60 s), so a change recorded elsewhere
-// could otherwise appear behind a cursor the shop has already passed. The feed therefore only shows
-// changes older than FEED_SETTLE_MS; a fresh change is readable at once through GET
-// /api/v1/consents/<email> and the optional shop webhook.
+// Cursor: the decimal seq of the last change the shop has seen. A cursor of the former KV log (a
+// 13-digit time, optionally ":<16 hex>") still works: it means "everything recorded before this time
+// has been seen".
 
-export const CHANGE_PREFIX = 'change:';
 export const CHANGE_TTL_S = 90 * 24 * 3600;
-export const FEED_SETTLE_MS = 60_000;
-const MS_DIGITS = 13;
-/** Digits of the time that name the first bucket searched: 10^(13-8) ms = 100 s. */
-const FINE_DIGITS = 8;
-const CURSOR = /^\d{13}(:[0-9a-f]{16})?$/;
+const SEQ_CURSOR = /^\d{1,12}$/;
+const TIME_CURSOR = /^(\d{13})(:[0-9a-f]{16})?$/;
 
 export type ConsentStatus = 'opt-in' | 'opt-out';
 
@@ -36,41 +30,48 @@ export interface LoggedChange extends ConsentChange {
   id: string;
 }
 
-function timeDigits(ms: number): string {
-  return String(Math.max(0, Math.floor(ms))).padStart(MS_DIGITS, '0');
-}
-
-function randomHex(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 export function isCursor(value: string): boolean {
-  return CURSOR.test(value);
+  return SEQ_CURSOR.test(value) || TIME_CURSOR.test(value);
 }
 
-/** Appends a change to the log; returns its id. `now` is the time it is recorded (the key's order). */
-export async function appendChange(kv: KVNamespace, change: ConsentChange, now: number): Promise<string> {
-  const id = `${timeDigits(now)}:${randomHex()}`;
-  await kv.put(CHANGE_PREFIX + id, '', { expirationTtl: CHANGE_TTL_S, metadata: change });
-  return id;
+export type AppendOutcome = { logged: true; id: string } | { logged: false; outcome: 'stale' | 'unchanged' };
+
+/**
+ * Appends a change unless the log already holds a later change of the address, or the same status.
+ * `now` is when it is recorded. One D1 batch (one transaction): the decision and the append.
+ */
+export async function appendChange(db: D1Database, change: ConsentChange, now: number): Promise<AppendOutcome> {
+  const email = change.email.trim().toLowerCase();
+  const [, appended, latest] = await db.batch<{ seq?: number; status?: string; changed_at?: number }>([
+    db
+      .prepare(
+        `INSERT INTO consent_latest (email, status, changed_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (email) DO UPDATE SET status = excluded.status, changed_at = excluded.changed_at
+         WHERE excluded.changed_at >= consent_latest.changed_at AND excluded.status <> consent_latest.status`,
+      )
+      .bind(email, change.status, change.changedAt),
+    // changes(): rows the statement before changed (0 when the upsert's WHERE kept the old row).
+    db
+      .prepare(
+        `INSERT INTO consent_changes (email, status, changed_at, source, recorded_at)
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() > 0 RETURNING seq`,
+      )
+      .bind(email, change.status, change.changedAt, change.source, now),
+    db.prepare('SELECT status, changed_at FROM consent_latest WHERE email = ?1').bind(email),
+  ]);
+  const seq = appended?.results[0]?.seq;
+  if (seq !== undefined) return { logged: true, id: String(seq) };
+  const current = latest?.results[0];
+  return { logged: false, outcome: current && (current.changed_at ?? 0) > change.changedAt ? 'stale' : 'unchanged' };
 }
 
-/** Prefixes (after "change:") covering every id greater than `after`, in ascending order, up to `horizon`. */
-function* prefixesAfter(after: string, horizon: number): Generator<string> {
-  if (after === '') {
-    yield '';
-    return;
-  }
-  yield after.slice(0, FINE_DIGITS);
-  for (let i = FINE_DIGITS - 1; i >= 0; i--) {
-    for (let d = Number(after[i]) + 1; d <= 9; d++) {
-      const prefix = after.slice(0, i) + String(d);
-      // Prefixes come in ascending order: once one starts after the horizon, all the rest do.
-      if (Number(prefix.padEnd(MS_DIGITS, '0')) >= horizon) return;
-      yield prefix;
-    }
-  }
+/** The status the log last decided on for an address (store.ts keeps KV in line with it). */
+export async function latestLogged(db: D1Database, email: string): Promise<{ status: ConsentStatus; changedAt: number } | null> {
+  const row = await db
+    .prepare('SELECT status, changed_at FROM consent_latest WHERE email = ?1')
+    .bind(email.trim().toLowerCase())
+    .first<{ status: ConsentStatus; changed_at: number }>();
+  return row ? { status: row.status, changedAt: row.changed_at } : null;
 }
 
 export interface ChangesPage {
@@ -79,39 +80,34 @@ export interface ChangesPage {
   next: string;
 }
 
-/**
- * Changes recorded after the cursor `since` (all when empty), oldest first, at most `limit`, and only
- * those older than now - settleMs.
- */
-export async function listChanges(
-  kv: KVNamespace,
-  options: { since?: string; limit: number; now: number; settleMs?: number },
-): Promise<ChangesPage> {
-  const after = options.since ?? '';
-  const horizon = options.now - (options.settleMs ?? FEED_SETTLE_MS);
-  const settled = timeDigits(horizon);
-  const items: LoggedChange[] = [];
+/** The seq a cursor stands for: a seq itself, or the last change recorded before a former time cursor. */
+async function afterSeq(db: D1Database, since: string): Promise<number> {
+  if (since === '') return 0;
+  if (SEQ_CURSOR.test(since)) return Number(since);
+  const time = TIME_CURSOR.exec(since);
+  if (!time) return 0;
+  const row = await db
+    .prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM consent_changes WHERE recorded_at < ?1')
+    .bind(Number(time[1]))
+    .first<{ seq: number }>();
+  return row?.seq ?? 0;
+}
 
-  walk: for (const prefix of prefixesAfter(after, horizon)) {
-    let cursor: string | undefined;
-    do {
-      const page = await kv.list<ConsentChange>({
-        prefix: CHANGE_PREFIX + prefix,
-        limit: 1000,
-        ...(cursor ? { cursor } : {}),
-      });
-      for (const key of page.keys) {
-        const id = key.name.slice(CHANGE_PREFIX.length);
-        if (id <= after) continue;
-        if (id >= settled) break walk;
-        if (!key.metadata) continue;
-        items.push({ id, ...key.metadata });
-        if (items.length >= options.limit) return { items, next: id };
-      }
-      cursor = page.list_complete ? undefined : page.cursor;
-    } while (cursor);
-  }
-  // Everything settled has been listed: the next poll may start from the horizon.
-  const last = items.at(-1)?.id ?? after;
-  return { items, next: last > settled ? last : settled };
+/** Changes after the cursor `since` (all when empty), oldest first, at most `limit`. */
+export async function listChanges(db: D1Database, options: { since?: string; limit: number }): Promise<ChangesPage> {
+  const after = await afterSeq(db, options.since ?? '');
+  const { results } = await db
+    .prepare(
+      `SELECT seq, email, status, changed_at, source FROM consent_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2`,
+    )
+    .bind(after, options.limit)
+    .all<{ seq: number; email: string; status: ConsentStatus; changed_at: number; source: string }>();
+  const items = results.map((r) => ({ id: String(r.seq), email: r.email, status: r.status, changedAt: r.changed_at, source: r.source }));
+  return { items, next: items.at(-1)?.id ?? String(after) };
+}
+
+/** Forgets changes older than 90 days (hourly). Answers how many. */
+export async function pruneChanges(db: D1Database, now: number): Promise<number> {
+  const res = await db.prepare('DELETE FROM consent_changes WHERE recorded_at < ?1').bind(now - CHANGE_TTL_S * 1000).run();
+  return res.meta.changes ?? 0;
 }

@@ -3,7 +3,6 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Env } from '../env.ts';
 import { sign } from '../identity/signature.ts';
 import { app } from '../index.ts';
-import { CHANGE_PREFIX } from './changes.ts';
 import { recordConsent } from './store.ts';
 
 const env = workerEnv as unknown as Env;
@@ -21,7 +20,7 @@ const address = () => `api-${Date.now()}-${++n}@example.com`;
 describe('GET /api/v1/consents/<email>', () => {
   it('answers the stored status, for any spelling of the address', async () => {
     const email = address();
-    await recordConsent(env.CONSENTS, { email, status: 'opt-in', changedAt: 1234, source: 'salesmanago' });
+    await recordConsent(env.CONSENTS, { email, status: 'opt-in', changedAt: 1234, source: 'salesmanago' }, { log: env.LEDGER });
     for (const spelled of [email, email.toUpperCase(), email.replace('@', '%40')]) {
       expect(await signedGet(`/api/v1/consents/${spelled}`)).toEqual({
         status: 200,
@@ -58,11 +57,10 @@ describe('GET /api/v1/consents/<email>', () => {
 
 describe('GET /api/v1/consents?since=&limit=', () => {
   beforeEach(async () => {
-    const keys = (await env.CONSENTS.list({ prefix: CHANGE_PREFIX })).keys;
-    await Promise.all(keys.map((k) => env.CONSENTS.delete(k.name)));
+    await env.LEDGER.batch([env.LEDGER.prepare('DELETE FROM consent_changes'), env.LEDGER.prepare('DELETE FROM consent_latest')]);
   });
 
-  it('pages through settled changes oldest first, following next', async () => {
+  it('pages through changes oldest first, following next; a fresh change is there at once', async () => {
     const t0 = Date.now() - 10 * 60_000;
     const emails: string[] = [];
     for (let i = 0; i < 7; i++) {
@@ -71,11 +69,13 @@ describe('GET /api/v1/consents?since=&limit=', () => {
       await recordConsent(
         env.CONSENTS,
         { email, status: i % 2 ? 'opt-out' : 'opt-in', changedAt: t0 + i * 30_000, source: 'salesmanago' },
-        { now: t0 + i * 30_000 },
+        { now: t0 + i * 30_000, log: env.LEDGER },
       );
     }
-    // Fresh: recorded now, so it waits for the settle time before the feed shows it.
-    await recordConsent(env.CONSENTS, { email: address(), status: 'opt-in', changedAt: Date.now(), source: 'salesmanago' });
+    // Fresh: recorded now, and in the feed at once (D1, not KV listing).
+    const fresh = address();
+    emails.push(fresh);
+    await recordConsent(env.CONSENTS, { email: fresh, status: 'opt-in', changedAt: Date.now(), source: 'salesmanago' }, { log: env.LEDGER });
 
     const got: Array<{ email: string; status: string; changedAt: number }> = [];
     let next = '';

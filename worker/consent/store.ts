@@ -7,11 +7,12 @@
 //   arrive out of order). It is not logged either, so that replaying the log in order always ends
 //   in the stored status.
 // - Idempotent: a change to the status already stored changes nothing and is not logged.
-// - The changes log (changes.ts) holds what came from SALESmanago: the shop's own changes and the
-//   setup page's test address ("test") are stored but not logged.
-// KV has no compare-and-set: two changes of the same address within the same moment in different
-// locations resolve as last writer wins.
-import { appendChange, type ConsentChange, type ConsentStatus } from './changes.ts';
+// - The changes log (changes.ts, in D1) holds what came from SALESmanago: the shop's own changes and
+//   the setup page's test address ("test") are stored but not logged. For a logged change the log
+//   decides (one D1 transaction); KV is written only when the log took the change.
+// KV has no compare-and-set: after its write, the status the log decided on is read back and written
+// again if another change of the same address overtook this one, so KV ends where the log ends.
+import { appendChange, latestLogged, type ConsentChange, type ConsentStatus } from './changes.ts';
 
 export type { ConsentChange, ConsentStatus } from './changes.ts';
 
@@ -36,10 +37,14 @@ export async function readConsent(kv: KVNamespace, email: string): Promise<Store
 
 export type RecordOutcome = 'changed' | 'unchanged' | 'stale';
 
+/**
+ * `log`: the D1 database holding the changes log; required for a change that is logged (any source
+ * but "shop" and "test").
+ */
 export async function recordConsent(
   kv: KVNamespace,
   change: ConsentChange,
-  options: { now?: number } = {},
+  options: { now?: number; log?: D1Database } = {},
 ): Promise<{ changed: boolean; outcome: RecordOutcome; id?: string }> {
   const email = change.email.trim().toLowerCase();
   const current = await readConsent(kv, email);
@@ -47,12 +52,18 @@ export async function recordConsent(
   if (current && current.status === change.status) return { changed: false, outcome: 'unchanged' };
 
   const stored: StoredConsent = { status: change.status, changedAt: change.changedAt, source: change.source };
-  const writes: [Promise<void>, Promise<string | undefined>] = [
-    kv.put(consentKey(email), JSON.stringify(stored)),
-    UNLOGGED_SOURCES.has(change.source)
-      ? Promise.resolve(undefined)
-      : appendChange(kv, { ...stored, email }, options.now ?? Date.now()),
-  ];
-  const [, id] = await Promise.all(writes);
-  return id ? { changed: true, outcome: 'changed', id } : { changed: true, outcome: 'changed' };
+  if (UNLOGGED_SOURCES.has(change.source)) {
+    await kv.put(consentKey(email), JSON.stringify(stored));
+    return { changed: true, outcome: 'changed' };
+  }
+  if (!options.log) throw new Error(`recordConsent: a change from "${change.source}" is logged, and needs options.log (D1)`);
+  const appended = await appendChange(options.log, { ...stored, email }, options.now ?? Date.now());
+  if (!appended.logged) return { changed: false, outcome: appended.outcome };
+  await kv.put(consentKey(email), JSON.stringify(stored));
+  // A concurrent change of this address may have been logged after ours and written to KV before it.
+  const latest = await latestLogged(options.log, email);
+  if (latest && (latest.status !== stored.status || latest.changedAt !== stored.changedAt)) {
+    await kv.put(consentKey(email), JSON.stringify({ status: latest.status, changedAt: latest.changedAt, source: change.source }));
+  }
+  return { changed: true, outcome: 'changed', id: appended.id };
 }

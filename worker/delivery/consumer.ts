@@ -2,6 +2,9 @@
 // messages of a batch are flattened into one list of items, deduped against the ledger and delivered
 // together (deliver.ts), then each MESSAGE is acked when all its items are settled, or retried when
 // any of them must be (its items already delivered are skipped on redelivery, through the ledger).
+// Each item counts its own attempts in the ledger (deliver.ts MAX_ATTEMPTS): a message retried for
+// one failing item does not spend the budget of the others, and the queue's max_retries (100) is only
+// the backstop for a consumer that cannot run at all.
 // Dead-letter queue: record every item of what ran out of retries as 'dead'.
 import { readConfig, type Config } from '../config.ts';
 import { deliverConsentWebhook } from '../consent/webhook.ts';
@@ -11,7 +14,8 @@ import { ledgerRow, type LedgerRow } from '../ingest/ledger.ts';
 import { SalesmanagoClient } from '../salesmanago/client.ts';
 import { retryDelay, unconfiguredDelay } from './backoff.ts';
 import { recordDeadLetters } from './dead-letters.ts';
-import { deliver, type WorkItem } from './deliver.ts';
+import { deliver, UNCONFIRMED_PREFIX, type WorkItem } from './deliver.ts';
+import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, windowSeconds } from './accumulator.ts';
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from './ledger.ts';
 import { readItems, type ConsentWebhook, type QueueMessage } from './messages.ts';
 
@@ -28,7 +32,14 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
   const now = Date.now();
   const entries: Entry[] = [];
   const rows: LedgerRow[] = [];
+  let flush = false;
   for (const msg of batch.messages) {
+    if (isFlush(msg.body)) {
+      // The accumulator's tick (accumulator.ts): deliver what is parked.
+      flush = true;
+      msg.ack();
+      continue;
+    }
     const items = readItems(msg.body);
     if (items.length === 0) {
       // Only our own code enqueues: an unreadable body is a bug, and retrying cannot fix it.
@@ -48,14 +59,15 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     }
     entries.push(entry);
   }
-  if (entries.length === 0) return;
+  if (entries.length === 0 && !flush) return;
 
   const config = readConfig(env);
   try {
     await dedupe(entries, rows, env.LEDGER, now);
+    // From here on an item's attempt number is its own (ledger), not its message's.
     await Promise.all([
       deliverWebhooks(entries.filter((e) => e.webhook), env, config.retryBaseS),
-      deliverWork(entries.filter((e) => !e.webhook), env, config),
+      deliverWork(entries.filter((e) => !e.webhook), env, config, flush),
     ]);
   } catch (err) {
     // A bug or a D1 outage: whatever is not settled yet is retried. Chunks SALESmanago confirmed are
@@ -77,7 +89,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
  * Creates the ledger rows of items that arrive without one (every POST /e beacon: queue-first), dated
  * by the item's receive time. Rows already delivered (or expired) are skipped; a second copy of an id
  * in one batch too (a retried beacon is the same ids in a second message). On a
- * redelivery (attempt > 1) a row that failed permanently is skipped as well: its message came back
+ * redelivery (attempt > 1) a row that failed permanently (or spent its own budget: dead) is skipped as well: its message came back
  * for another of its items. A replayed message is a new message (attempt 1), so it is tried again.
  */
 async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: number): Promise<void> {
@@ -87,8 +99,13 @@ async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: 
   const active: string[] = [];
   for (const e of entries) {
     for (const item of e.items) {
-      const status = states.get(item.id)?.status;
-      const settled = status === 'delivered' || status === 'expired' || (status === 'failed' && e.msg.attempts > 1);
+      const state = states.get(item.id);
+      const status = state?.status;
+      // (Never below the message's own count: a message delivered again counts for its items too.)
+      item.attempt = Math.max(e.msg.attempts, (state?.attempts ?? 0) + 1);
+      if (state?.lastError?.startsWith(UNCONFIRMED_PREFIX)) item.unconfirmed = true;
+      if (state?.contactDone) item.contactDone = true;
+      const settled = status === 'delivered' || status === 'expired' || ((status === 'failed' || status === 'dead') && e.msg.attempts > 1);
       if (seen.has(item.id) || settled) item.outcome = { status: 'skipped' };
       else active.push(item.id);
       seen.add(item.id);
@@ -97,8 +114,25 @@ async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: 
   await startAttempt(db, active, now);
 }
 
-async function deliverWork(entries: Entry[], env: Env, config: Config): Promise<void> {
-  const items = entries.flatMap((e) => e.items).filter((i) => !i.outcome);
+async function deliverWork(entries: Entry[], env: Env, config: Config, flush: boolean): Promise<void> {
+  let items = entries.flatMap((e) => e.items).filter((i) => !i.outcome);
+  const windowS = windowSeconds(env);
+  if (config.salesmanago && (windowS > 0 || flush)) {
+    // The accumulator: a small batch waits (parked in the ledger) for more, up to the window. A tick
+    // flushes only when the oldest parked row's time is up (each parking sends one tick).
+    const waiting = await parkedCount(env.LEDGER);
+    const candidates = items.filter(parkable);
+    const full = waiting + candidates.length >= FLUSH_AT;
+    const dueAt = flush && !full && windowS > 0 ? await parkedDueAt(env.LEDGER) : null;
+    const due = flush && (windowS === 0 || full || (dueAt !== null && dueAt <= Date.now() + 500));
+    if (windowS > 0 && !full && !due) {
+      await park(env, candidates, windowS, Date.now());
+      items = items.filter((i) => !i.outcome);
+      if (flush && dueAt !== null && candidates.length === 0) await tickAgain(env, dueAt, Date.now());
+    } else if (waiting > 0) {
+      items = [...items, ...(await takeParked(env.LEDGER, Date.now(), new Set(items.map((i) => i.id))))];
+    }
+  }
   if (items.length === 0) return;
   const now = Date.now();
   if (!config.salesmanago) {
@@ -106,12 +140,14 @@ async function deliverWork(entries: Entry[], env: Env, config: Config): Promise<
     const missing = config.problems.filter((p) => p.name.startsWith('SALESMANAGO_')).map((p) => `${p.name} ${p.problem}`);
     const reason = `SALESmanago is not configured: ${missing.join('; ')}`;
     for (const item of items) item.outcome = { status: 'retry', reason, delaySeconds: unconfiguredDelay(item.attempt) };
-    await recordOutcomes(env.LEDGER, items.map((i) => ({ id: i.id, status: 'queued', error: reason })), now);
+    // next_attempt_at: the hourly reconciliation must not take these long waits for lost messages.
+    await recordOutcomes(env.LEDGER, items.map((i) => ({ id: i.id, status: 'queued', error: reason, nextAttemptAt: now + unconfiguredDelay(i.attempt) * 1000 })), now);
     return;
   }
   await deliver(items, {
     db: env.LEDGER,
     client: new SalesmanagoClient(config.salesmanago),
+    patientClient: new SalesmanagoClient({ ...config.salesmanago, timeoutMs: patientTimeoutMs(config.salesmanago.timeoutMs) }),
     config,
     requeue: async (messages) => {
       // sendBatch takes at most 100 messages / 256 KB.
@@ -120,6 +156,16 @@ async function deliverWork(entries: Entry[], env: Env, config: Config): Promise<
       }
     },
   });
+}
+
+/**
+ * How long an event add may take before the consumer gives up on it: three times the client's timeout
+ * (90 s by default). Giving up on an add is what can duplicate it (SALESmanago has no idempotency key,
+ * README "Delivery guarantees"), and waiting costs the consumer wall time, not CPU; idempotent calls
+ * (contact upserts, CART updates) keep the short timeout and are retried at once instead.
+ */
+export function patientTimeoutMs(timeoutMs: number): number {
+  return timeoutMs * 3;
 }
 
 async function deliverWebhooks(entries: Entry[], env: Env, retryBaseS: number): Promise<void> {
@@ -135,8 +181,9 @@ async function deliverWebhooks(entries: Entry[], env: Env, retryBaseS: number): 
         done.push(item);
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        item.outcome = { status: 'retry', reason, delaySeconds: retryDelay(e.msg.attempts, undefined, Math.random, retryBaseS) };
-        rows.push({ id: item.id, status: 'queued', error: reason });
+        const delaySeconds = retryDelay(e.msg.attempts, undefined, Math.random, retryBaseS);
+        item.outcome = { status: 'retry', reason, delaySeconds };
+        rows.push({ id: item.id, status: 'queued', error: reason, nextAttemptAt: Date.now() + delaySeconds * 1000 });
       }
     }),
   );

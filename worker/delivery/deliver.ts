@@ -23,7 +23,7 @@ import {
   applyLinks, emailsOfContactIds, isIdentified, knownContacts, loadLinks, rememberContacts, resolveContact,
 } from './identity.ts';
 import {
-  expireOverflow, heldOf, markDelivered, recordOutcomes, startAttempt, type DeliveredRow, type RowOutcome,
+  expireOverflow, heldOf, markContactDone, markDelivered, recordOutcomes, startAttempt, type DeliveredRow, type RowOutcome,
 } from './ledger.ts';
 import { toContactEvent, type MappingContext } from './mapping.ts';
 import { packMessages } from '../ingest/enqueue.ts';
@@ -31,11 +31,37 @@ import { itemsOf, type AcceptedContact, type AcceptedEvent, type ItemMessage, ty
 
 export type DeliveryClient = Pick<SalesmanagoClient, 'batchUpsertContacts' | 'addEvent' | 'updateEvent' | 'batchAddEvents'>;
 
+/**
+ * Each event has its own budget of attempts (counted in the ledger, not per queue message): once an
+ * event has been tried this often it is recorded 'dead' with its last error. 30 attempts at the
+ * backoff's 1-hour cap outlast about a day of SALESmanago outage (README "Delivery guarantees").
+ */
+export const MAX_ATTEMPTS = 30;
+/**
+ * Quick retries inside one run, before a failure goes back to the queue with the long delay: waits of
+ * about 250 ms, 750 ms and 2 s (jittered 50-150 %), a failing chunk split in halves at each step, so
+ * that healthy items leave. Only within the first QUICK_BUDGET_MS of a run: a queue consumer may run
+ * 15 minutes of wall time, and waiting costs no CPU (README "Delivery guarantees").
+ */
+const QUICK_WAITS_MS = [250, 750, 2_000];
+const QUICK_BUDGET_MS = 60_000;
+/** A Retry-After longer than this is honoured on the queue, not waited out in the run. */
+const QUICK_RETRY_AFTER_MAX_S = 2;
+/** An event add that timed out is unconfirmed; its events are sent again in chunks this small. */
+export const UNCONFIRMED_CHUNK = 20;
+export const UNCONFIRMED_PREFIX = 'unconfirmed: ';
+/** Reason prefix of an item SALESmanago refused for its content: replay leaves it (replay.ts). */
+export const REFUSED_PREFIX = 'refused: ';
+/** Delay before a refused chunk whose bad item was not isolated in this run is tried again. */
+const ISOLATE_DELAY_S = 2;
+
 export type Outcome =
   | { status: 'delivered'; contact: string; smEventId?: string }
   | { status: 'held' }
   | { status: 'failed'; reason: string }
   | { status: 'retry'; reason: string; delaySeconds: number }
+  /** Its own budget of attempts is spent (MAX_ATTEMPTS). */
+  | { status: 'dead'; reason: string }
   /** Already delivered (or expired) earlier: nothing to do. */
   | { status: 'skipped' };
 
@@ -43,8 +69,12 @@ export interface WorkItem {
   id: string;
   event?: AcceptedEvent;
   contact?: AcceptedContact;
-  /** This attempt's number (1 = first): drives the backoff. */
+  /** This attempt's number (1 = first), from the ledger: drives the backoff and the budget. */
   attempt: number;
+  /** An earlier event add of this item timed out: SALESmanago may or may not hold it. */
+  unconfirmed?: boolean;
+  /** Its contact upsert was confirmed on an earlier attempt: not repeated. */
+  contactDone?: boolean;
   ref?: ContactRef;
   outcome?: Outcome;
   /** A held event released by this batch: it has no queue message of its own. */
@@ -54,15 +84,27 @@ export interface WorkItem {
 export interface DeliveryDeps {
   db: D1Database;
   client: DeliveryClient;
+  /**
+   * For the calls that are not idempotent (event adds): waits longer than `client` before it gives
+   * up, because giving up is what makes a re-send, and a re-send of a stored add is a duplicate.
+   * Defaults to `client`.
+   */
+  patientClient?: DeliveryClient;
   config: Pick<Config, 'tags' | 'doubleOptIn' | 'location' | 'shopDomains'> & { retryBaseS?: number };
   /** Puts released held events whose delivery must be retried back on the queue. */
   requeue: (messages: { body: QueueMessage; delaySeconds: number }[]) => Promise<void>;
   now?: () => number;
   random?: () => number;
+  /** Waits between quick retries (tests pass a faster one). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
-/** Extra calls allowed per batch to find the one bad item of a chunk SALESmanago refused. */
-const BISECT_BUDGET = 16;
+/**
+ * Extra calls allowed per run to isolate the bad items of chunks SALESmanago refused. Past it, the
+ * items not yet isolated are not failed: they are retried shortly (and isolation goes on), so a
+ * refused item never fails an innocent one.
+ */
+const ISOLATE_BUDGET = 64;
 /**
  * Single CART calls per batch. A batch can hold thousands of events; each cart costs a SALESmanago
  * call and two D1 writes, so past this many the remaining carts wait for the next run (keeps one
@@ -70,6 +112,20 @@ const BISECT_BUDGET = 16;
  */
 export const CART_CALLS_PER_BATCH = 100;
 const CART_OVERFLOW_DELAY_S = 10;
+/**
+ * CART calls in flight at once: each concerns another contact (one call per contact key), so they
+ * are independent; sequential single calls were the consumer's slowest part (README "Capacity").
+ */
+const CART_PARALLEL = 8;
+
+/** Runs `work` over the list with at most `limit` at a time. */
+async function inParallel<T>(list: readonly T[], limit: number, work: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < list.length) await work(list[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, list.length) }, lane));
+}
 
 export async function deliver(items: WorkItem[], deps: DeliveryDeps): Promise<WorkItem[]> {
   const run = new Run(deps);
@@ -101,15 +157,35 @@ function accountWide(err: SalesmanagoError): boolean {
   return err.status === 401 || err.status === 403 || err.messages.some((m) => /authenticat|owner|api ?key|\bsha\b/i.test(m));
 }
 
+/** No answer in time: the call may or may not have been processed (worker/salesmanago/client.ts). */
+function isTimeout(err: SalesmanagoError): boolean {
+  return err.messages.some((m) => m.includes('(timeout)'));
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+interface SettleOptions {
+  /** A re-send after a timeout cannot duplicate (contact upserts, event updates). */
+  idempotent: boolean;
+}
+
 class Run {
   readonly #deps: DeliveryDeps;
   readonly #ctx: MappingContext;
-  #bisect = BISECT_BUDGET;
+  #isolate = ISOLATE_BUDGET;
+  /** Errors whose items are retried after ISOLATE_DELAY_S rather than the backoff. */
+  readonly #soon = new WeakSet<SalesmanagoError>();
   #cartCalls = CART_CALLS_PER_BATCH;
+  readonly #started: number;
 
   constructor(deps: DeliveryDeps) {
     this.#deps = deps;
     this.#ctx = { location: deps.config.location, shopDomains: deps.config.shopDomains };
+    this.#started = this.#now();
+  }
+
+  get #patient(): DeliveryClient {
+    return this.#deps.patientClient ?? this.#deps.client;
   }
 
   get #db(): D1Database {
@@ -120,11 +196,22 @@ class Run {
     return (this.#deps.now ?? Date.now)();
   }
 
-  #failure(err: unknown, item: WorkItem, what: string): Outcome {
+  #failure(err: unknown, item: WorkItem, what: string, ambiguous = false): Outcome {
     if (!(err instanceof SalesmanagoError)) throw err;
-    const reason = `${what}: ${err.message}`;
-    if (err.kind === 'permanent') return { status: 'failed', reason };
+    const reason = `${ambiguous ? UNCONFIRMED_PREFIX : ''}${what}: ${err.message}`;
+    // Refused for what it carries (not the account's set-up): a replay would be refused again.
+    if (err.kind === 'permanent') return { status: 'failed', reason: accountWide(err) ? reason : REFUSED_PREFIX + reason };
+    if (this.#soon.has(err)) return { status: 'retry', reason, delaySeconds: ISOLATE_DELAY_S };
     return { status: 'retry', reason, delaySeconds: retryDelay(item.attempt, err.retryAfterS, this.#deps.random, this.#deps.config.retryBaseS) };
+  }
+
+  /** Jittered wait before quick retry number `step` (0-based), or null when it must go to the queue. */
+  #quickWait(step: number, err: SalesmanagoError): number | null {
+    const base = QUICK_WAITS_MS[step];
+    if (base === undefined || this.#now() - this.#started > QUICK_BUDGET_MS) return null;
+    if ((err.retryAfterS ?? 0) > QUICK_RETRY_AFTER_MAX_S) return null;
+    const jittered = Math.round(base * (0.5 + (this.#deps.random ?? Math.random)()));
+    return Math.max(jittered, Math.ceil((err.retryAfterS ?? 0) * 1000));
   }
 
   async #delivered(entries: { item: WorkItem; smEventId?: string }[]): Promise<void> {
@@ -138,24 +225,56 @@ class Run {
   }
 
   /**
-   * Sends a chunk; when SALESmanago refuses a chunk of several items for a reason that is not
-   * account-wide, halves it (within a small budget of calls) so one bad item fails alone.
+   * Sends a chunk. A transient failure is retried at once a few times (QUICK_WAITS_MS), the chunk
+   * split in halves each time so that healthy items leave; a timeout of a call that is not idempotent
+   * is not retried here (see `ambiguous` in fail). A chunk SALESmanago refuses for a reason that is
+   * not account-wide is halved until the refused items stand alone (within ISOLATE_BUDGET calls per
+   * run; the items not isolated yet are retried, never failed).
    */
   async #settle<I, T>(
     items: I[],
     call: (xs: I[]) => Promise<ChunkResult<T>[]>,
     ok: (xs: I[], value: T) => Promise<void>,
-    fail: (xs: I[], err: SalesmanagoError) => void,
+    fail: (xs: I[], err: SalesmanagoError, ambiguous: boolean) => void,
+    options: SettleOptions,
+    step = 0,
   ): Promise<void> {
     for (const r of await call(items)) {
       const part = items.slice(r.start, r.end);
-      if (r.ok) await ok(part, r.value);
-      else if (r.error.kind === 'permanent' && part.length > 1 && !accountWide(r.error) && this.#bisect >= 2) {
-        this.#bisect -= 2;
+      if (r.ok) {
+        await ok(part, r.value);
+        continue;
+      }
+      const err = r.error;
+      if (err.kind === 'permanent') {
+        if (part.length > 1 && !accountWide(err)) {
+          if (this.#isolate >= 2) {
+            this.#isolate -= 2;
+            const mid = Math.ceil(part.length / 2);
+            await this.#settle(part.slice(0, mid), call, ok, fail, options, step);
+            await this.#settle(part.slice(mid), call, ok, fail, options, step);
+          } else {
+            const isolating = new SalesmanagoError('transient', [`refused a chunk, isolating the refused item: ${err.message}`]);
+            this.#soon.add(isolating);
+            fail(part, isolating, false);
+          }
+        } else fail(part, err, false);
+        continue;
+      }
+      const ambiguous = !options.idempotent && isTimeout(err);
+      const wait = ambiguous ? null : this.#quickWait(step, err);
+      if (wait === null) {
+        fail(part, err, ambiguous);
+        continue;
+      }
+      await (this.#deps.sleep ?? defaultSleep)(wait);
+      if (part.length > 1) {
         const mid = Math.ceil(part.length / 2);
-        await this.#settle(part.slice(0, mid), call, ok, fail);
-        await this.#settle(part.slice(mid), call, ok, fail);
-      } else fail(part, r.error);
+        await Promise.all([
+          this.#settle(part.slice(0, mid), call, ok, fail, options, step + 1),
+          this.#settle(part.slice(mid), call, ok, fail, options, step + 1),
+        ]);
+      } else await this.#settle(part, call, ok, fail, options, step + 1);
     }
   }
 
@@ -204,7 +323,8 @@ class Run {
       if (item.contact) {
         const need = contactNeedOfShopContact(item.contact, this.#deps.config);
         add(need.upsert.email, need, item);
-      } else if (item.event && item.ref && 'email' in item.ref) {
+      } else if (item.event && item.ref && 'email' in item.ref && !item.contactDone) {
+        // (An event whose upsert succeeded on an earlier attempt does not repeat it.)
         const own = contactNeedOfEvent(item.event, this.#deps.config);
         const need = own && own.upsert.email === item.ref.email ? own : plainContactNeed(item.ref.email, item.event.occurredAt);
         add(item.ref.email, need, item);
@@ -226,9 +346,12 @@ class Run {
         wanted.slice(start, start + CHUNK_SIZE),
         (xs) => this.#deps.client.batchUpsertContacts(xs.map((x) => x.need.upsert)),
         async (xs, value) => {
-          const shopContacts = xs.flatMap((x) => (dependents.get(x.email) ?? []).filter((i) => i.contact));
-          await this.#delivered(shopContacts.map((item) => ({ item })));
+          const items = xs.flatMap((x) => dependents.get(x.email) ?? []);
+          await this.#delivered(items.filter((i) => i.contact).map((item) => ({ item })));
           await rememberContacts(this.#db, value.contactIds, this.#now());
+          const events = items.filter((i) => i.event);
+          for (const item of events) item.contactDone = true;
+          await markContactDone(this.#db, events.map((i) => i.id), this.#now());
         },
         (xs, err) => {
           releases.push(releaseDoubleOptIns(this.#db, xs.map((x) => x.need), err));
@@ -236,6 +359,7 @@ class Run {
             for (const item of dependents.get(x.email) ?? []) item.outcome = this.#failure(err, item, 'contact upsert');
           }
         },
+        { idempotent: true },
       );
     }
     await Promise.all(releases);
@@ -272,7 +396,7 @@ class Run {
       side.set(k, [...(side.get(k) ?? []), c]);
     }
     const open = await openCarts(this.#db, [...before.keys()], this.#now());
-    for (const [key, group] of before) await this.#sendCart(key, group, open.get(key));
+    await inParallel([...before], CART_PARALLEL, ([key, group]) => this.#sendCart(key, group, open.get(key)));
 
     await this.#sendBatch(others);
 
@@ -284,7 +408,7 @@ class Run {
       for (const id of idsOfEmails.values()) keys.add(cartKey({ contactId: id }));
       await closeCarts(this.#db, [...keys]);
     }
-    for (const [key, group] of after) await this.#sendCart(key, group, undefined);
+    await inParallel([...after], CART_PARALLEL, ([key, group]) => this.#sendCart(key, group, undefined));
   }
 
   /**
@@ -337,9 +461,10 @@ class Run {
     }
     let eventId: string;
     try {
-      ({ eventId } = await this.#deps.client.addEvent({ contact: latest.ref, event }));
+      ({ eventId } = await this.#patient.addEvent({ contact: latest.ref, event }));
     } catch (err) {
-      settleAll((item) => this.#failure(err, item, 'CART'));
+      const ambiguous = err instanceof SalesmanagoError && isTimeout(err);
+      settleAll((item) => this.#failure(err, item, 'CART', ambiguous));
       return;
     }
     await this.#delivered(group.map((item) => ({ item, smEventId: eventId })));
@@ -348,24 +473,32 @@ class Run {
 
   async #sendBatch(items: (WorkItem & { event: AcceptedEvent; ref: ContactRef })[]): Promise<void> {
     const pairs = items.map((w) => ({ w, item: { contact: w.ref, event: toContactEvent(w.event, this.#ctx) } as EventItem }));
-    for (let start = 0; start < pairs.length; start += CHUNK_SIZE) {
+    // Events whose earlier add timed out go in small chunks: if SALESmanago did store the first add,
+    // a re-send duplicates at most this many (README "Delivery guarantees").
+    const chunks: (typeof pairs)[] = [];
+    const unconfirmed = pairs.filter((p) => p.w.unconfirmed);
+    for (let start = 0; start < unconfirmed.length; start += UNCONFIRMED_CHUNK) chunks.push(unconfirmed.slice(start, start + UNCONFIRMED_CHUNK));
+    const fresh = pairs.filter((p) => !p.w.unconfirmed);
+    for (let start = 0; start < fresh.length; start += CHUNK_SIZE) chunks.push(fresh.slice(start, start + CHUNK_SIZE));
+    for (const part of chunks) {
       await this.#settle(
-        pairs.slice(start, start + CHUNK_SIZE),
-        (xs) => this.#deps.client.batchAddEvents(xs.map((x) => x.item)),
+        part,
+        (xs) => this.#patient.batchAddEvents(xs.map((x) => x.item)),
         async (xs, value) => {
           const refused = new Set(value.failed.map((f) => f.trim().toLowerCase()));
           const delivered: { item: WorkItem }[] = [];
           for (const { w } of xs) {
             const name = refName(w.ref);
             if (refused.has(name.toLowerCase())) {
-              w.outcome = { status: 'failed', reason: `SALESmanago did not create the event: ${name} is in failedContacts` };
+              w.outcome = { status: 'failed', reason: `${REFUSED_PREFIX}SALESmanago did not create the event: ${name} is in failedContacts` };
             } else delivered.push({ item: w });
           }
           await this.#delivered(delivered);
         },
-        (xs, err) => {
-          for (const { w } of xs) w.outcome = this.#failure(err, w, 'events');
+        (xs, err, ambiguous) => {
+          for (const { w } of xs) w.outcome = this.#failure(err, w, 'events', ambiguous);
         },
+        { idempotent: false },
       );
     }
   }
@@ -375,17 +508,28 @@ class Run {
     const rows: RowOutcome[] = [];
     const requeue: { item: WorkItem; body: ItemMessage; delaySeconds: number; reason: string }[] = [];
     const heldVisitors = new Set<string>();
+    const now = this.#now();
     for (const item of all) {
-      const o = item.outcome;
+      let o = item.outcome;
       if (!o) continue;
+      if (o.status === 'retry' && o.reason) {
+        // Once unconfirmed, always: SALESmanago may still hold that first add.
+        const reason = item.unconfirmed && !o.reason.startsWith(UNCONFIRMED_PREFIX) ? UNCONFIRMED_PREFIX + o.reason : o.reason;
+        o = item.attempt >= MAX_ATTEMPTS
+          ? { status: 'dead', reason: `retries exhausted after ${item.attempt} attempts: ${reason}` }
+          : { ...o, reason };
+        item.outcome = o;
+      }
       if (o.status === 'held') {
         rows.push({ id: item.id, status: 'held', error: null, visitorId: item.event?.visitorId ?? null });
         if (item.event?.visitorId) heldVisitors.add(item.event.visitorId);
       } else if (o.status === 'failed') {
         rows.push({ id: item.id, status: 'failed', error: o.reason, contact: item.ref ? refName(item.ref) : null });
+      } else if (o.status === 'dead') {
+        rows.push({ id: item.id, status: 'dead', error: o.reason });
       } else if (o.status === 'retry') {
         if (item.released) requeue.push({ item, body: item.released.payload, delaySeconds: o.delaySeconds, reason: o.reason });
-        else rows.push({ id: item.id, status: 'queued', error: o.reason || null });
+        else rows.push({ id: item.id, status: 'queued', error: o.reason || null, nextAttemptAt: now + o.delaySeconds * 1000 });
       }
     }
     if (requeue.length > 0) {
@@ -406,9 +550,12 @@ class Run {
         console.error('could not requeue released held events', requeue.length, err instanceof Error ? err.message : String(err));
         requeued = false;
       }
-      for (const r of requeue) rows.push({ id: r.item.id, status: requeued ? 'queued' : 'held', error: r.reason });
+      for (const r of requeue) {
+        rows.push(requeued
+          ? { id: r.item.id, status: 'queued', error: r.reason, nextAttemptAt: now + r.delaySeconds * 1000 }
+          : { id: r.item.id, status: 'held', error: r.reason });
+      }
     }
-    const now = this.#now();
     await recordOutcomes(this.#db, rows, now);
     await expireOverflow(this.#db, [...heldVisitors], now);
   }

@@ -2,13 +2,16 @@
 // travel as one JSON parameter (json_each), so a statement never hits D1's bound-parameter limit
 // and a whole chunk is written in one query. Rows are shaped by the request side's ledgerRow().
 // A consumer batch can hold thousands of items, so long lists are split into several statements
-// (bounded in rows and bytes) sent together in one db.batch (bounded in statements).
+// (bounded in rows and bytes), each sent on its own so that request-path writes interleave.
 import { chunk } from '../ingest/enqueue.ts';
 import type { LedgerRow } from '../ingest/ledger.ts';
 
-const ROWS_PER_STATEMENT = 1_000;
+// Bounded so that one consumer statement holds D1's single writer briefly: the request path's ledger
+// and signature writes wait behind it (issue 13, "independence"; README "Performance").
+const ROWS_PER_STATEMENT = 250;
 const JSON_BYTES_PER_STATEMENT = 500_000;
-const STATEMENTS_PER_BATCH = 50;
+// One statement per call: a db.batch is one transaction and would hold the writer for all its parts.
+const STATEMENTS_PER_BATCH = 1;
 
 /** The list as JSON arrays small enough for one statement's parameter each. */
 function jsonParts(list: readonly unknown[]): string[] {
@@ -36,6 +39,9 @@ export type LedgerStatus = 'queued' | 'delivered' | 'held' | 'failed' | 'dead' |
 export interface RowState {
   status: LedgerStatus;
   attempts: number;
+  lastError: string | null;
+  /** The event's contact upsert was confirmed on an earlier attempt. */
+  contactDone: boolean;
 }
 
 /** A final or interim outcome written back to a row (delivered rows are written by markDelivered). */
@@ -45,6 +51,8 @@ export interface RowOutcome {
   error?: string | null;
   contact?: string | null;
   visitorId?: string | null;
+  /** Unix ms of the next attempt of a row left 'queued' (a retry). */
+  nextAttemptAt?: number | null;
 }
 
 export interface DeliveredRow {
@@ -61,9 +69,14 @@ function ids(list: readonly string[]): string {
 export async function loadStates(db: D1Database, idList: readonly string[]): Promise<Map<string, RowState>> {
   const out = new Map<string, RowState>();
   if (idList.length === 0) return out;
-  const select = db.prepare('SELECT id, status, attempts FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))');
-  const results = await runParts<{ id: string; status: LedgerStatus; attempts: number }>(db, idList, (json) => select.bind(json));
-  for (const { results: rows } of results) for (const r of rows) out.set(r.id, { status: r.status, attempts: r.attempts });
+  const select = db.prepare(
+    'SELECT id, status, attempts, last_error, contact_done_at FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))',
+  );
+  type Row = { id: string; status: LedgerStatus; attempts: number; last_error: string | null; contact_done_at: number | null };
+  const results = await runParts<Row>(db, idList, (json) => select.bind(json));
+  for (const { results: rows } of results) {
+    for (const r of rows) out.set(r.id, { status: r.status, attempts: r.attempts, lastError: r.last_error, contactDone: r.contact_done_at !== null });
+  }
   return out;
 }
 
@@ -91,7 +104,7 @@ export async function startAttempt(db: D1Database, idList: readonly string[], no
 export async function markDelivered(db: D1Database, rows: readonly DeliveredRow[], now: number): Promise<void> {
   if (rows.length === 0) return;
   const update = db.prepare(
-      `UPDATE deliveries SET status = 'delivered', last_error = NULL,
+      `UPDATE deliveries SET status = 'delivered', last_error = NULL, next_attempt_at = NULL,
               contact = json_extract(j.value, '$.contact'),
               sm_event_id = COALESCE(json_extract(j.value, '$.smEventId'), deliveries.sm_event_id),
               updated_at = ?2
@@ -108,11 +121,19 @@ export async function recordOutcomes(db: D1Database, rows: readonly RowOutcome[]
               last_error = json_extract(j.value, '$.error'),
               contact = COALESCE(json_extract(j.value, '$.contact'), deliveries.contact),
               visitor_id = COALESCE(json_extract(j.value, '$.visitorId'), deliveries.visitor_id),
+              next_attempt_at = json_extract(j.value, '$.nextAttemptAt'),
               updated_at = ?2
        FROM json_each(?1) AS j
        WHERE deliveries.id = json_extract(j.value, '$.id') AND deliveries.status NOT IN ('delivered', 'expired')`,
     );
   await runParts(db, rows, (json) => update.bind(json, now));
+}
+
+/** The contact upserts of these rows' events are confirmed: a retry of the event skips them. */
+export async function markContactDone(db: D1Database, idList: readonly string[], now: number): Promise<void> {
+  if (idList.length === 0) return;
+  const update = db.prepare('UPDATE deliveries SET contact_done_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND contact_done_at IS NULL');
+  await runParts(db, idList, (json) => update.bind(json, now));
 }
 
 /** Rows still queued when their message ran out of retries (the dead-letter consumer). */

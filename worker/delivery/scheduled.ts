@@ -1,12 +1,23 @@
 // Hourly clean-up: forget expired replay signatures, expire held events older than 30 days, forget
 // open carts older than 12 h, and release held events whose visitor has been identified since
-// (a safety net for the rare race where an event was held while another batch identified its visitor).
+// (a safety net for the rare race where an event was held while another batch identified its visitor),
+// and reconcile: rows still 'queued' long after their next attempt was due lost their queue message (a
+// crash of the local in-memory queue, a failed send) and are enqueued again (replay.ts; safe, since
+// delivery dedupes by id).
 import type { Env } from '../env.ts';
 import { chunk, messageBytes, packMessages } from '../ingest/enqueue.ts';
 import { pruneCarts } from './carts.ts';
 import { expireOldHeld } from './ledger.ts';
 import { pruneRetained } from './retention.ts';
 import { itemId, readItems, type ItemMessage } from './messages.ts';
+import { replay } from './replay.ts';
+import { pruneChanges } from '../consent/changes.ts';
+
+/**
+ * A queued row this late is taken as lost from the queue. Longer than the time a healthy backlog
+ * takes to reach a row, so the hourly run does not duplicate messages that are merely waiting.
+ */
+export const RECONCILE_OVERDUE_MS = 15 * 60_000;
 
 /** Held events released per run by the sweep (the rest wait for the next hour). */
 const SWEEP_LIMIT = 1_000;
@@ -16,6 +27,10 @@ export interface CleanUp {
   expiredHeld: number;
   prunedCarts: number;
   released: number;
+  /** Overdue queued rows enqueued again. */
+  reconciled: number;
+  /** Consent changes older than 90 days forgotten. */
+  prunedChanges: number;
 }
 
 export async function handleScheduled(_controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
@@ -29,7 +44,9 @@ export async function cleanUp(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number):
   const expiredHeld = await expireOldHeld(env.LEDGER, now);
   const prunedCarts = await pruneCarts(env.LEDGER, now);
   const released = await releaseIdentified(env, now);
-  return { signatures: signatures.meta.changes ?? 0, expiredHeld, prunedCarts, released };
+  const reconciled = (await replay(env, { statuses: ['queued'], now, overdueMs: RECONCILE_OVERDUE_MS })).requeued;
+  const prunedChanges = await pruneChanges(env.LEDGER, now);
+  return { signatures: signatures.meta.changes ?? 0, expiredHeld, prunedCarts, released, reconciled, prunedChanges };
 }
 
 async function releaseIdentified(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number): Promise<number> {

@@ -1,18 +1,19 @@
 // Operator actions (`npm run replay`, README "Replay"): HTTP Basic, any user name, password
 // ADMIN_PASSWORD (http/admin-password.ts: 503 while it is unset or too short, attempts limited per IP),
 // and no cross-site browser request (http/same-origin.ts).
-// POST /admin/replay[?status=failed|dead&limit=n] puts up to `limit` (default 5,000, at most 10,000)
-// failed and dead deliveries back on the queue and answers how many, by status, and how many remain.
+// POST /admin/replay[?status=failed|dead|queued&limit=n] puts up to `limit` (default 5,000, at most
+// 10,000) failed, dead and overdue queued deliveries back on the queue and answers how many, by status, and how many remain.
 import { Hono } from 'hono';
 import { validator } from 'hono/validator';
 import * as v from 'valibot';
-import { replay } from '../delivery/replay.ts';
+import { readConfig } from '../config.ts';
+import { REPLAYABLE, replay } from '../delivery/replay.ts';
 import type { AppEnv } from '../env.ts';
 import { adminPassword } from '../http/admin-password.ts';
 import { sameOriginWrites } from '../http/same-origin.ts';
 
 const ReplayQuery = v.object({
-  status: v.optional(v.picklist(['failed', 'dead'], 'status must be "failed" or "dead"')),
+  status: v.optional(v.picklist(REPLAYABLE, 'status must be "failed", "dead" or "queued"')),
   limit: v.optional(
     v.pipe(
       v.string(),

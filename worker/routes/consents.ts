@@ -56,7 +56,7 @@ export const consentsApi = new Hono<AppEnv>()
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       return c.json({ error: `limit must be an integer from 1 to ${MAX_LIMIT}` }, 400);
     }
-    const page = await listChanges(c.env.CONSENTS, { since, limit, now: Date.now() });
+    const page = await listChanges(c.env.LEDGER, { since, limit });
     return c.json({
       items: page.items.map(({ email, status, changedAt }) => ({ email, status, changedAt })),
       next: page.next,

@@ -1,0 +1,83 @@
+// The accumulator (accumulator.ts): small batches wait in the ledger for more, a full one or the
+// window's tick sends them all together; nothing waits twice, nothing is sent twice.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Env } from '../env.ts';
+import { FLUSH_AT, PARKED } from './accumulator.ts';
+import { externalId } from './mapping.ts';
+import type { QueueMessage } from './messages.ts';
+import { asEvent, browserEvent, consume, email, env, ledgerMany, orderEvent, recordAccepted, simState } from './test-fixtures.ts';
+
+const BATCH_PATH = '/api/v2/contact/addBatchContactExtEvent';
+const UPSERT_PATH = '/api/contact/batchupsert';
+const windowed: Env = { ...env, DELIVERY_WINDOW_S: '10' };
+
+function watchCalls(): () => Record<string, number> {
+  const spy = vi.spyOn(globalThis, 'fetch');
+  const origin = new URL(env.SALESMANAGO_ENDPOINT ?? '').origin;
+  return () => {
+    const out: Record<string, number> = {};
+    for (const [input] of spy.mock.calls) {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.origin === origin && url.pathname.startsWith('/api/')) out[url.pathname] = (out[url.pathname] ?? 0) + 1;
+    }
+    return out;
+  };
+}
+
+async function storedOnce(ids: string[]): Promise<string[]> {
+  const counts = new Map<string, number>();
+  for (const e of (await simState()).events) if (e.externalId) counts.set(e.externalId, (counts.get(e.externalId) ?? 0) + 1);
+  return ids.filter((id) => counts.get(id) !== 1);
+}
+
+describe('the accumulator (DELIVERY_WINDOW_S)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('parks small batches, sends them all with the batch that fills a call, then a lone event on the tick', async () => {
+    const calls = watchCalls();
+    // 3 batches of 100 one-order messages (as the shop API queues them) wait: no SALESmanago call.
+    const orders = Array.from({ length: 450 }, () => orderEvent('purchase'));
+    const messages: QueueMessage[] = orders.map((o) => asEvent(o));
+    await recordAccepted(messages);
+    for (let i = 0; i < 300; i += 100) {
+      const run = await consume(messages.slice(i, i + 100), { env: windowed });
+      expect(run.acked.size).toBe(100);
+    }
+    expect(calls()[BATCH_PATH] ?? 0).toBe(0);
+    const parked = await ledgerMany(orders.slice(0, 300).map((o) => o.id));
+    expect([...parked.values()].every((r) => r.status === 'queued' && r.last_error === PARKED)).toBe(true);
+
+    // The fourth brings them past FLUSH_AT: all 400 in one event call (and one contact upsert).
+    expect(400).toBe(FLUSH_AT);
+    await consume(messages.slice(300, 400), { env: windowed });
+    expect(calls()[BATCH_PATH]).toBe(1);
+    expect(calls()[UPSERT_PATH]).toBe(1);
+    expect(await storedOnce(orders.slice(0, 400).map((o) => externalId(o)))).toEqual([]);
+
+    // 50 more wait; the window's tick (a 'flush' message) sends them, in one call.
+    await consume(messages.slice(400), { env: windowed });
+    expect(calls()[BATCH_PATH]).toBe(1);
+    // A tick before the window is over changes nothing (ticks of later parkings come early).
+    const early = await consume([{ kind: 'flush' } as unknown as QueueMessage], { env: windowed });
+    expect(early.acked.size).toBe(1);
+    expect(calls()[BATCH_PATH]).toBe(1);
+    // The window is over (10 s later, here by moving the rows' due time back).
+    await env.LEDGER.prepare('UPDATE deliveries SET next_attempt_at = next_attempt_at - 10000 WHERE id IN (SELECT value FROM json_each(?1))')
+      .bind(JSON.stringify(orders.slice(400).map((o) => o.id))).run();
+    const tick = await consume([{ kind: 'flush' } as unknown as QueueMessage], { env: windowed });
+    expect(tick.acked.size).toBe(1);
+    expect(calls()[BATCH_PATH]).toBe(2);
+    const rows = await ledgerMany(orders.map((o) => o.id));
+    expect([...rows.values()].filter((r) => r.status !== 'delivered')).toEqual([]);
+    expect(await storedOnce(orders.map((o) => externalId(o)))).toEqual([]);
+    console.log(`accumulator: ${Object.values(calls()).reduce((a, b) => a + b, 0)} SALESmanago calls for 450 one-order messages`, JSON.stringify(calls()));
+  });
+
+  it('does not park a retry: it is sent at once', async () => {
+    const visit = browserEvent('visit', { email: email('retry') });
+    await recordAccepted([asEvent(visit)]);
+    const run = await consume([asEvent(visit)], { env: windowed, attempts: 2 });
+    expect(run.acked.size).toBe(1);
+    expect((await ledgerMany([visit.id])).get(visit.id)?.status).toBe('delivered');
+  });
+});

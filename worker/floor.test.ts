@@ -1,0 +1,24 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env as workerEnv } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import type { Env } from './env.ts';
+import { app } from './index.ts';
+
+const env = workerEnv as unknown as Env;
+
+async function post(bindings: Env) {
+  const ctx = createExecutionContext();
+  const res = await app.request('/floor/bindings?v=bench-v1', { method: 'POST', body: '{"v":2,"u":"bench-v1","e":[]}' }, bindings, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+describe('POST /floor/bindings (benchmarks only)', () => {
+  it('does not exist unless BENCH_FLOOR is "true"', async () => {
+    expect((await post({ ...env, BENCH_FLOOR: undefined })).status).toBe(404);
+  });
+  it('answers 202 after the same platform calls as POST /e', async () => {
+    const res = await post({ ...env, BENCH_FLOOR: 'true' });
+    expect(res.status).toBe(202);
+  });
+});

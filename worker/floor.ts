@@ -1,0 +1,22 @@
+// POST /floor/bindings: the "bindings floor" the ingest benchmark compares POST /e with (README
+// "Performance"). It makes the platform calls POST /e makes for a beacon — both rate-limit checks, a
+// queue send of the same bytes, the visitor's D1 read — without our parsing and validation, so that
+// "POST /e ÷ bindings floor" measures our code, not the local simulation of Cloudflare's services.
+// Only when BENCH_FLOOR is "true" (the benchmark's stack); otherwise the route does not exist.
+import { Hono } from 'hono';
+import type { AppEnv } from './env.ts';
+
+export const floor = new Hono<AppEnv>().post('/bindings', async (c) => {
+  if (c.env.BENCH_FLOOR !== 'true') return c.json({ error: 'no route for POST /floor/bindings' }, 404);
+  const visitor = c.req.query('v') ?? 'floor';
+  const ip = c.req.header('CF-Connecting-IP');
+  if (ip) await c.env.RATE_LIMIT_IP.limit({ key: `ip:${ip}` });
+  const body = await c.req.text();
+  await c.env.RATE_LIMIT_VISITOR.limit({ key: `visitor:${visitor}` });
+  // Not a message the consumer reads (it acknowledges it with a log line); the bench stack has none.
+  await Promise.all([
+    c.env.EVENTS.send({ kind: 'floor', body } as never, { contentType: 'json' }),
+    c.env.LEDGER.prepare('SELECT contact_id FROM visitor_links WHERE visitor_id = ? AND contact_id IS NOT NULL').bind(visitor).first(),
+  ]);
+  return c.json({ accepted: 0, rejected: [] }, 202);
+});
