@@ -100,7 +100,7 @@ describe('the same list through every path', () => {
     const email = address.toLowerCase();
     // Newer than the callbacks' opt-outs above, so it is the status answered.
     const changedAt = Date.now() + 60_000;
-    await recordConsent(env.CONSENTS, { email, status: 'opt-in', changedAt, source: 'salesmanago' });
+    await recordConsent(env.CONSENTS, { email, status: 'opt-in', changedAt, source: 'salesmanago' }, { log: env.LEDGER });
     const res = await signedGet(`/api/v1/consents/${encodeURIComponent(address)}`);
     expect(res).toEqual({ status: 200, body: { email, status: 'opt-in', changedAt } });
   });

@@ -57,6 +57,8 @@ async function run(contact: AcceptedContact, opts: { attempt?: number; doi?: Con
     client: rec.client,
     config: configWith(opts.doi ?? DOI_OFF),
     requeue: async () => {},
+    // Quick in-run retries without their real waits (deliver.ts QUICK_WAITS_MS).
+    sleep: async () => {},
   });
   return { sent: rec.sent, outcome: item?.outcome };
 }

@@ -177,13 +177,19 @@ export async function claimDoubleOptIns(db: D1Database, needs: ContactNeed[], no
   const again = new Set(asking.filter((_, i) => (results[i]?.meta.changes ?? 0) === 0));
   return needs.map((n) => {
     if (!again.has(n)) return n;
-    console.warn('double opt-in already requested for this subscribe: not asked again', n.subscribeId);
-    const upsert: ContactUpsert = { ...n.upsert, consent: 'no-change' };
-    delete upsert.doubleOptIn;
-    const out: ContactNeed = { ...n, upsert };
-    delete out.subscribeId;
-    return out;
+    console.warn({ msg: 'double opt-in already requested for this subscribe: not asked again', subscribeId: n.subscribeId });
+    return withoutDoubleOptIn(n);
   });
+}
+
+/** The need sent again after its double opt-in request may have reached SALESmanago: no request, no consent change. */
+export function withoutDoubleOptIn(n: ContactNeed): ContactNeed {
+  if (!wantsDoubleOptIn(n.upsert)) return n;
+  const upsert: ContactUpsert = { ...n.upsert, consent: 'no-change' };
+  delete upsert.doubleOptIn;
+  const out: ContactNeed = { ...n, upsert };
+  delete out.subscribeId;
+  return out;
 }
 
 /**

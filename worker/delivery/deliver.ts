@@ -17,7 +17,7 @@ import {
 } from './carts.ts';
 import {
   claimDoubleOptIns, contactNeedOfEvent, contactNeedOfShopContact, mergeContactNeeds, normaliseEmail, plainContactNeed,
-  releaseDoubleOptIns, type ContactNeed,
+  releaseDoubleOptIns, withoutDoubleOptIn, type ContactNeed,
 } from './contacts.ts';
 import {
   applyLinks, emailsOfContactIds, isIdentified, knownContacts, loadLinks, rememberContacts, resolveContact,
@@ -233,13 +233,15 @@ class Run {
    */
   async #settle<I, T>(
     items: I[],
-    call: (xs: I[]) => Promise<ChunkResult<T>[]>,
+    /** `after`: the failure this call retries, if it is a retry (a call may change what it sends again). */
+    call: (xs: I[], after?: SalesmanagoError) => Promise<ChunkResult<T>[]>,
     ok: (xs: I[], value: T) => Promise<void>,
     fail: (xs: I[], err: SalesmanagoError, ambiguous: boolean) => void,
     options: SettleOptions,
     step = 0,
+    after?: SalesmanagoError,
   ): Promise<void> {
-    for (const r of await call(items)) {
+    for (const r of await call(items, after)) {
       const part = items.slice(r.start, r.end);
       if (r.ok) {
         await ok(part, r.value);
@@ -271,10 +273,10 @@ class Run {
       if (part.length > 1) {
         const mid = Math.ceil(part.length / 2);
         await Promise.all([
-          this.#settle(part.slice(0, mid), call, ok, fail, options, step + 1),
-          this.#settle(part.slice(mid), call, ok, fail, options, step + 1),
+          this.#settle(part.slice(0, mid), call, ok, fail, options, step + 1, err),
+          this.#settle(part.slice(mid), call, ok, fail, options, step + 1, err),
         ]);
-      } else await this.#settle(part, call, ok, fail, options, step + 1);
+      } else await this.#settle(part, call, ok, fail, options, step + 1, err);
     }
   }
 
@@ -340,11 +342,19 @@ class Run {
     const claimed = await claimDoubleOptIns(this.#db, wanted.map((x) => x.need), this.#now());
     wanted.forEach((x, i) => (x.need = claimed[i] ?? x.need));
     const releases: Promise<void>[] = [];
+    // A quick retry after an answer that may hide a stored call (a timeout, a 5xx) must not ask for the
+    // double opt-in mail again, and its claim is then never given back (contacts.ts).
+    const mayHaveAsked = new Set<string>();
 
     for (let start = 0; start < wanted.length; start += CHUNK_SIZE) {
       await this.#settle(
         wanted.slice(start, start + CHUNK_SIZE),
-        (xs) => this.#deps.client.batchUpsertContacts(xs.map((x) => x.need.upsert)),
+        (xs, after) => {
+          if (after?.maybeStored) for (const x of xs) mayHaveAsked.add(x.email);
+          return this.#deps.client.batchUpsertContacts(
+            xs.map((x) => (mayHaveAsked.has(x.email) ? withoutDoubleOptIn(x.need) : x.need).upsert),
+          );
+        },
         async (xs, value) => {
           const items = xs.flatMap((x) => dependents.get(x.email) ?? []);
           await this.#delivered(items.filter((i) => i.contact).map((item) => ({ item })));
@@ -354,7 +364,7 @@ class Run {
           await markContactDone(this.#db, events.map((i) => i.id), this.#now());
         },
         (xs, err) => {
-          releases.push(releaseDoubleOptIns(this.#db, xs.map((x) => x.need), err));
+          releases.push(releaseDoubleOptIns(this.#db, xs.filter((x) => !mayHaveAsked.has(x.email)).map((x) => x.need), err));
           for (const x of xs) {
             for (const item of dependents.get(x.email) ?? []) item.outcome = this.#failure(err, item, 'contact upsert');
           }

@@ -78,7 +78,7 @@ describe('/setup/events and /setup/contact', () => {
   });
 
   it('the contact view shows consent, the SALESmanago contact id and recent events', async () => {
-    await recordConsent(env.CONSENTS, { email: buyer, status: 'opt-in', changedAt: Date.now(), source: 'salesmanago' });
+    await recordConsent(env.CONSENTS, { email: buyer, status: 'opt-in', changedAt: Date.now(), source: 'salesmanago' }, { log: env.LEDGER });
     const page = await get(`/setup/contact?lang=en&email=${encodeURIComponent(buyer.toUpperCase())}`);
     expect(page.html).toMatch(/id="consent-status".*?opt-in.*?salesmanago/s);
     expect(page.html).toMatch(/id="contact-id"><code>[^<]+<\/code>/);
