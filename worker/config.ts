@@ -4,8 +4,8 @@
 import type { Env } from './env.ts';
 import { LOCATION_RULE } from './salesmanago/limits.ts';
 import type { SalesmanagoConfig } from './salesmanago/types.ts';
-import { publicPathProblem, publicPrefix } from './ingest/public-path.ts';
-import { shopDomains } from './ingest/origin.ts';
+import { publicPathProblem, publicPrefix } from './shop/public-path.ts';
+import { shopDomains } from './shop/origin.ts';
 
 export interface ConfigProblem {
   name: string;

@@ -1,5 +1,5 @@
 // The worker's bindings, as declared in wrangler.toml. Carried through hono as `{ Bindings: Env }`.
-import type { QueueMessage } from './delivery/messages.ts';
+import type { QueueMessage } from './queue/messages.ts';
 
 export interface Env {
   CONSENTS: KVNamespace;

@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv, Env } from './env.ts';
-import type { QueueMessage } from './delivery/messages.ts';
+import type { QueueMessage } from './queue/messages.ts';
 import { health } from './routes/health.ts';
 import { ingest } from './routes/ingest.ts';
 import { shopApi } from './routes/shop-api.ts';
@@ -19,7 +19,7 @@ import { handleScheduled } from './delivery/scheduled.ts';
 import { withSettings } from './settings/merge.ts';
 import { withConfig } from './http/config.ts';
 import { recordRefusals } from './setup/events.ts';
-import { floor } from './floor.ts';
+import { floor } from './routes/floor.ts';
 
 export const app = new Hono<AppEnv>();
 

@@ -1,6 +1,6 @@
 import { env as workerEnv } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ConsentWebhook, QueueMessage } from '../delivery/messages.ts';
+import type { ConsentWebhook, QueueMessage } from '../queue/messages.ts';
 import type { Env } from '../env.ts';
 import { checkSignature } from '../identity/signature.ts';
 import { acceptCallback } from './callback.ts';

@@ -2,7 +2,8 @@
 // queue, and the queue consumer calls deliverConsentWebhook, so a failing shop gets the queue's
 // retries and, in the end, the dead-letter queue.
 import { readConfig, type Config } from '../config.ts';
-import type { ConsentWebhook } from '../delivery/messages.ts';
+import type { ConsentWebhook } from '../queue/messages.ts';
+import { sendMessages } from '../queue/send.ts';
 import type { Env } from '../env.ts';
 import { SIGNATURE_HEADER, sign } from '../identity/signature.ts';
 
@@ -11,7 +12,7 @@ const WEBHOOK_TIMEOUT_MS = 10_000;
 /** Queues a change for the shop when SHOP_WEBHOOK_URL is set; false when there is nothing to do. */
 export async function enqueueConsentWebhook(env: Env, change: ConsentWebhook, config: Pick<Config, 'shopWebhookUrl'> = readConfig(env)): Promise<boolean> {
   if (!config.shopWebhookUrl) return false;
-  await env.EVENTS.send({ kind: 'consent-webhook', change });
+  await sendMessages(env.EVENTS, [{ message: { kind: 'consent-webhook', change } }]);
   return true;
 }
 

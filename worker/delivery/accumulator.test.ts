@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../env.ts';
 import { FLUSH_AT, PARKED } from './accumulator.ts';
 import { externalId } from './mapping.ts';
-import type { QueueMessage } from './messages.ts';
-import { asEvent, browserEvent, consume, email, env, ledgerMany, orderEvent, recordAccepted, simState } from './test-fixtures.ts';
+import type { QueueMessage } from '../queue/messages.ts';
+import { asEvent, browserEvent, consume, email, env, ledgerMany, orderEvent, recordAccepted, simState } from '../test/delivery-fixtures.ts';
 
 const BATCH_PATH = '/api/v2/contact/addBatchContactExtEvent';
 const UPSERT_PATH = '/api/contact/batchupsert';

@@ -12,7 +12,8 @@
 // so no other coordination is needed, and a lost tick is covered by the hourly reconciliation (a
 // parked row has its next attempt recorded). Carts are not parked: they have their own 60 s settle.
 import type { Env } from '../env.ts';
-import { readItems, type ItemMessage } from './messages.ts';
+import { readItems, type ItemMessage } from '../queue/messages.ts';
+import { sendMessages } from '../queue/send.ts';
 import type { WorkItem } from './deliver.ts';
 
 export const PARKED = 'parked: waiting to be sent together with more events';
@@ -62,7 +63,7 @@ export async function parkedDueAt(db: D1Database): Promise<number | null> {
 /** A tick for what is still parked, when the one that came was early (so nothing waits for the hourly run). */
 export async function tickAgain(env: Pick<Env, 'EVENTS'>, dueAt: number, now: number): Promise<void> {
   try {
-    await env.EVENTS.send({ kind: 'flush' } as never, { contentType: 'json', delaySeconds: Math.max(1, Math.ceil((dueAt - now) / 1000)) });
+    await sendMessages(env.EVENTS, [{ message: { kind: 'flush' }, delaySeconds: Math.max(1, Math.ceil((dueAt - now) / 1000)) }]);
   } catch (err) {
     console.error('flush tick not queued', err instanceof Error ? err.message : String(err));
   }
@@ -80,7 +81,7 @@ export async function park(env: Pick<Env, 'LEDGER' | 'EVENTS'>, items: WorkItem[
     .run();
   for (const item of items) item.outcome = { status: 'skipped' };
   try {
-    await env.EVENTS.send({ kind: 'flush' } as never, { contentType: 'json', delaySeconds: windowS });
+    await sendMessages(env.EVENTS, [{ message: { kind: 'flush' }, delaySeconds: windowS }]);
   } catch (err) {
     // The rows have their next attempt recorded: the hourly reconciliation sends them.
     console.error('flush tick not queued', err instanceof Error ? err.message : String(err));

@@ -2,7 +2,7 @@
 // eventId of the first CART for 12 h and update that event on later cart changes; a Purchase closes
 // it. We do the same, server-side, so one shopping session is one CART event.
 import type { ContactRef } from '../salesmanago/types.ts';
-import type { AcceptedEvent } from './messages.ts';
+import type { AcceptedEvent } from '../queue/messages.ts';
 
 export const CART_OPEN_FOR_MS = 12 * 3600 * 1000;
 /**

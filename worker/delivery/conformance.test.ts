@@ -10,10 +10,10 @@ import { latestKnownCart } from './carts.ts';
 import { deliver, type WorkItem } from './deliver.ts';
 import { toContactEvent } from './mapping.ts';
 import { shareableUrl } from './urls.ts';
-import type { AcceptedContact, AcceptedEvent } from './messages.ts';
+import type { AcceptedContact, AcceptedEvent } from '../queue/messages.ts';
 import {
   asContact, asEvent, browserEvent, consume, email, env, ledger, orderEvent, recordAccepted, shopContact, simEventsOf, simState,
-} from './test-fixtures.ts';
+} from '../test/delivery-fixtures.ts';
 
 interface Sent {
   path: string;

@@ -10,8 +10,8 @@ import { cleanUp, handleScheduled } from './scheduled.ts';
 import {
   asContact, asEvent, browserEvent, consume, email, env, ledger, ledgerMany, orderEvent, recordAccepted, shopContact,
   simContact, simEventsOf, simState, uid,
-} from './test-fixtures.ts';
-import { itemId, itemsOf, type QueueMessage } from './messages.ts';
+} from '../test/delivery-fixtures.ts';
+import { itemId, itemsOf, type QueueMessage } from '../queue/messages.ts';
 
 /** Records SALESmanago paths the consumer calls, in order (fetch is passed through to the simulator). */
 function watchCalls(): () => string[] {

@@ -9,7 +9,7 @@
 import { readConfig, type Config } from '../config.ts';
 import { deliverConsentWebhook } from '../consent/webhook.ts';
 import type { Env } from '../env.ts';
-import { chunk, messageBytes } from '../ingest/enqueue.ts';
+import { sendMessages } from '../queue/send.ts';
 import { ledgerRow, type LedgerRow } from '../ingest/ledger.ts';
 import { SalesmanagoClient } from '../salesmanago/client.ts';
 import { retryDelay, unconfiguredDelay } from './backoff.ts';
@@ -17,9 +17,8 @@ import { recordDeadLetters } from './dead-letters.ts';
 import { deliver, UNCONFIRMED_PREFIX, type WorkItem } from './deliver.ts';
 import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, windowSeconds } from './accumulator.ts';
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from './ledger.ts';
-import { readItems, type ConsentWebhook, type QueueMessage } from './messages.ts';
-
-export const DEAD_LETTER_QUEUE = 'sm-edge-events-dlq';
+import { readItems, type ConsentWebhook, type QueueMessage } from '../queue/messages.ts';
+import { isDeadLetterQueue } from '../queue/names.ts';
 
 interface Entry {
   msg: Message<QueueMessage>;
@@ -28,7 +27,7 @@ interface Entry {
 }
 
 export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _ctx: ExecutionContext): Promise<void> {
-  if (batch.queue === DEAD_LETTER_QUEUE) return recordDeadLetters(batch, env);
+  if (isDeadLetterQueue(batch.queue)) return recordDeadLetters(batch, env);
   const now = Date.now();
   const entries: Entry[] = [];
   const rows: LedgerRow[] = [];
@@ -149,12 +148,7 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
     client: new SalesmanagoClient(config.salesmanago),
     patientClient: new SalesmanagoClient({ ...config.salesmanago, timeoutMs: patientTimeoutMs(config.salesmanago.timeoutMs) }),
     config,
-    requeue: async (messages) => {
-      // sendBatch takes at most 100 messages / 256 KB.
-      for (const part of chunk(messages, (m) => messageBytes(m.body) + 128, 100, 240_000)) {
-        await env.EVENTS.sendBatch(part.map((m) => ({ body: m.body, contentType: 'json' as const, delaySeconds: m.delaySeconds })));
-      }
-    },
+    requeue: (messages) => sendMessages(env.EVENTS, messages.map((m) => ({ message: m.body, delaySeconds: m.delaySeconds }))),
   });
 }
 

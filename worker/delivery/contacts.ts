@@ -6,7 +6,7 @@ import type { SalesmanagoError } from '../salesmanago/errors.ts';
 import { wantsDoubleOptIn } from '../salesmanago/payloads.ts';
 import type { ContactUpsert } from '../salesmanago/types.ts';
 import { browserSignupUpsert } from '../consent/browser-signup.ts';
-import type { AcceptedContact, AcceptedEvent } from './messages.ts';
+import type { AcceptedContact, AcceptedEvent } from '../queue/messages.ts';
 
 export interface ContactNeed {
   upsert: ContactUpsert;

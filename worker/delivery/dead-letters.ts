@@ -4,7 +4,7 @@
 // still 'queued' died. POST /admin/replay sends them again.
 import type { Env } from '../env.ts';
 import { ledgerRow, type LedgerRow } from '../ingest/ledger.ts';
-import { readItems, type QueueMessage } from './messages.ts';
+import { readItems, type QueueMessage } from '../queue/messages.ts';
 import { insertMissing, markDead } from './ledger.ts';
 
 export async function recordDeadLetters(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {

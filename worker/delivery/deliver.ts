@@ -26,8 +26,8 @@ import {
   expireOverflow, heldOf, markContactDone, markDelivered, recordOutcomes, startAttempt, type DeliveredRow, type RowOutcome,
 } from './ledger.ts';
 import { toContactEvent, type MappingContext } from './mapping.ts';
-import { packMessages } from '../ingest/enqueue.ts';
-import { itemsOf, type AcceptedContact, type AcceptedEvent, type ItemMessage, type QueueMessage } from './messages.ts';
+import { packMessages } from '../queue/send.ts';
+import { itemsOf, type AcceptedContact, type AcceptedEvent, type ItemMessage, type QueueMessage } from '../queue/messages.ts';
 
 export type DeliveryClient = Pick<SalesmanagoClient, 'batchUpsertContacts' | 'addEvent' | 'updateEvent' | 'batchAddEvents'>;
 

@@ -3,13 +3,13 @@
 // window short and always clears the faults afterwards.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../env.ts';
-import { packMessages } from '../ingest/enqueue.ts';
-import { itemId, itemsOf, type AcceptedEvent, type ItemMessage, type QueueMessage } from './messages.ts';
+import { packMessages } from '../queue/send.ts';
+import { itemId, itemsOf, type AcceptedEvent, type ItemMessage, type QueueMessage } from '../queue/messages.ts';
 import { externalId } from './mapping.ts';
 import {
   asContact, asEvent, browserEvent, consume, email, env, ledger, ledgerMany, orderEvent, recordAccepted, shopContact,
   sim, simEventsOf, uid,
-} from './test-fixtures.ts';
+} from '../test/delivery-fixtures.ts';
 
 const BATCH_PATH = '/api/v2/contact/addBatchContactExtEvent';
 /** Hangs are detected after this long here (the local value is 2,000 ms). */

@@ -3,7 +3,7 @@
 // one (a form): a typed e-mail never replaces a verified link.
 import type { ContactRef } from '../salesmanago/types.ts';
 import { normaliseEmail } from './contacts.ts';
-import type { AcceptedEvent } from './messages.ts';
+import type { AcceptedEvent } from '../queue/messages.ts';
 
 export interface VisitorLink {
   visitorId: string;

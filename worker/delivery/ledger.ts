@@ -3,7 +3,7 @@
 // and a whole chunk is written in one query. Rows are shaped by the request side's ledgerRow().
 // A consumer batch can hold thousands of items, so long lists are split into several statements
 // (bounded in rows and bytes), each sent on its own so that request-path writes interleave.
-import { chunk } from '../ingest/enqueue.ts';
+import { chunk } from '../queue/send.ts';
 import type { LedgerRow } from '../ingest/ledger.ts';
 
 // Bounded so that one consumer statement holds D1's single writer briefly: the request path's ledger

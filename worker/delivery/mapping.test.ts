@@ -4,8 +4,8 @@ import { readConfig } from '../config.ts';
 import { contactEventBody } from '../salesmanago/payloads.ts';
 import { contactNeedOfEvent, contactNeedOfShopContact, mergeContactNeeds } from './contacts.ts';
 import { DETAILS, EVENT_TYPE_OF, toContactEvent } from './mapping.ts';
-import { EVENT_KINDS, type AcceptedEvent } from './messages.ts';
-import { env } from './test-fixtures.ts';
+import { EVENT_KINDS, type AcceptedEvent } from '../queue/messages.ts';
+import { env } from '../test/delivery-fixtures.ts';
 
 const ctx = { location: 'sm_edge_demo', shopDomains: ['sklep.example.pl', 'localhost'] };
 const at = Date.UTC(2026, 10, 20, 13, 3);

@@ -1,7 +1,7 @@
 // How each of our nine event kinds becomes a SALESmanago external event. One table, documented in
 // the README ("Mapping to SALESmanago"): change both together. Pure functions, no I/O.
 import type { ContactEvent, ContactExtEventType } from '../salesmanago/types.ts';
-import type { AcceptedEvent, EventKind, ProductLine } from './messages.ts';
+import type { AcceptedEvent, EventKind, ProductLine } from '../queue/messages.ts';
 import { shareableUrl } from './urls.ts';
 
 export const EVENT_TYPE_OF: Readonly<Record<EventKind, ContactExtEventType>> = {

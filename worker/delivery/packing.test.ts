@@ -4,11 +4,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CHUNK_SIZE } from '../salesmanago/limits.ts';
 import { CART_CALLS_PER_BATCH } from './deliver.ts';
-import type { AcceptedEvent } from './messages.ts';
+import type { AcceptedEvent } from '../queue/messages.ts';
 import {
   asContacts, asEvent, asEvents, browserEvent, consume, email, env, ledgerMany, orderEvent, recordAccepted, shopContact,
   simEventsOf, uid,
-} from './test-fixtures.ts';
+} from '../test/delivery-fixtures.ts';
 
 const BATCH_ADD = '/api/v2/contact/addBatchContactExtEvent';
 const UPSERT = '/api/contact/batchupsert';

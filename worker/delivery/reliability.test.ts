@@ -7,12 +7,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../env.ts';
 import { MAX_ATTEMPTS, UNCONFIRMED_CHUNK } from './deliver.ts';
 import { externalId } from './mapping.ts';
-import type { AcceptedEvent, QueueMessage } from './messages.ts';
+import type { AcceptedEvent, QueueMessage } from '../queue/messages.ts';
 import { replay } from './replay.ts';
 import { cleanUp, RECONCILE_OVERDUE_MS } from './scheduled.ts';
 import {
   asEvent, asEvents, browserEvent, consume, email, env, ledger, ledgerMany, orderEvent, recordAccepted, sim, simState, uid,
-} from './test-fixtures.ts';
+} from '../test/delivery-fixtures.ts';
 
 const BATCH_PATH = '/api/v2/contact/addBatchContactExtEvent';
 const UPSERT_PATH = '/api/contact/batchupsert';

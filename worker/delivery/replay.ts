@@ -10,9 +10,9 @@
 // lost: a crash of the local queue, a failed send): the reconciliation (scheduled.ts) does the same
 // every hour. A replayed row that is still on the queue is harmless: the consumer dedupes by id.
 import type { Env } from '../env.ts';
-import { chunk, messageBytes, packMessages } from '../ingest/enqueue.ts';
+import { packMessages, sendMessages } from '../queue/send.ts';
 import { REFUSED_PREFIX } from './deliver.ts';
-import { itemId, readItems, type ItemMessage } from './messages.ts';
+import { itemId, readItems, type ItemMessage } from '../queue/messages.ts';
 
 export const REPLAYABLE = ['failed', 'dead', 'queued'] as const;
 export type Replayable = (typeof REPLAYABLE)[number];
@@ -32,9 +32,6 @@ export interface ReplayResult {
   /** Replayable rows left for another call (at most `limit` rows are replayed per call). */
   remaining: number;
 }
-
-const SEND_BATCH_MESSAGES = 100;
-const SEND_BATCH_BYTES = 240_000;
 
 /** Rows of these statuses that a replay would send: not refused, and queued only when overdue. */
 const REPLAYABLE_WHERE = `status IN (SELECT value FROM json_each(?1))
@@ -64,22 +61,23 @@ export async function replay(
       statusOf.set(row.id, row.status);
     } else result.unreadable += 1;
   }
-  for (const part of chunk(packMessages(ready), (p) => messageBytes(p.message) + 128, SEND_BATCH_MESSAGES, SEND_BATCH_BYTES)) {
-    await env.EVENTS.sendBatch(part.map((p) => ({ body: p.message, contentType: 'json' as const })));
-    const ids = part.flatMap((p) => p.ids);
-    // Failed and dead rows start a fresh budget of attempts; next_attempt_at = now keeps the hourly
-    // reconciliation from sending a queued one again while its new message is on the queue.
-    await env.LEDGER
-      .prepare(
-        `UPDATE deliveries SET status = 'queued', next_attempt_at = ?2, updated_at = ?2,
-                attempts = CASE WHEN status = 'queued' THEN attempts ELSE 0 END
-         WHERE id IN (SELECT value FROM json_each(?1)) AND status IN ('failed', 'dead', 'queued')`,
-      )
-      .bind(JSON.stringify(ids), Date.now())
-      .run();
-    for (const id of ids) result.byStatus[statusOf.get(id) ?? 'failed'] += 1;
-    result.requeued += ids.length;
-  }
+  await sendMessages(env.EVENTS, packMessages(ready), {
+    sent: async (part) => {
+      const ids = part.flatMap((p) => p.ids);
+      // Failed and dead rows start a fresh budget of attempts; next_attempt_at = now keeps the hourly
+      // reconciliation from sending a queued one again while its new message is on the queue.
+      await env.LEDGER
+        .prepare(
+          `UPDATE deliveries SET status = 'queued', next_attempt_at = ?2, updated_at = ?2,
+                  attempts = CASE WHEN status = 'queued' THEN attempts ELSE 0 END
+           WHERE id IN (SELECT value FROM json_each(?1)) AND status IN ('failed', 'dead', 'queued')`,
+        )
+        .bind(JSON.stringify(ids), Date.now())
+        .run();
+      for (const id of ids) result.byStatus[statusOf.get(id) ?? 'failed'] += 1;
+      result.requeued += ids.length;
+    },
+  });
   const left = await env.LEDGER
     .prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE ${REPLAYABLE_WHERE}`)
     .bind(JSON.stringify(statuses), dueBefore)

@@ -6,10 +6,10 @@ import { readConfig } from '../config.ts';
 import type { Env } from '../env.ts';
 import { insertRow, ledgerRows } from '../ingest/ledger.ts';
 import { acceptShopEvent } from '../ingest/shop.ts';
-import type { AcceptedEvent, QueueMessage } from './messages.ts';
+import type { AcceptedEvent, QueueMessage } from '../queue/messages.ts';
 import { cleanUp } from './scheduled.ts';
 import { DAY_MS, pruneLedger, pruneRetained } from './retention.ts';
-import { browserEvent, uid } from './test-fixtures.ts';
+import { browserEvent, uid } from '../test/delivery-fixtures.ts';
 
 const env = workerEnv as unknown as Env;
 const db = env.LEDGER;

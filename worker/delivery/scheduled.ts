@@ -5,11 +5,11 @@
 // crash of the local in-memory queue, a failed send) and are enqueued again (replay.ts; safe, since
 // delivery dedupes by id).
 import type { Env } from '../env.ts';
-import { chunk, messageBytes, packMessages } from '../ingest/enqueue.ts';
+import { packMessages, sendMessages } from '../queue/send.ts';
 import { pruneCarts } from './carts.ts';
 import { expireOldHeld } from './ledger.ts';
 import { pruneRetained } from './retention.ts';
-import { itemId, readItems, type ItemMessage } from './messages.ts';
+import { itemId, readItems, type ItemMessage } from '../queue/messages.ts';
 import { replay } from './replay.ts';
 import { pruneChanges } from '../consent/changes.ts';
 
@@ -67,17 +67,18 @@ async function releaseIdentified(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: numbe
   });
   let released = 0;
   // Packed several to a message, like fresh events.
-  for (const part of chunk(packMessages(readable), (p) => messageBytes(p.message) + 128, 100, 240_000)) {
-    await env.EVENTS.sendBatch(part.map((p) => ({ body: p.message, contentType: 'json' as const })));
-    const ids = part.flatMap((p) => p.ids);
-    await env.LEDGER
-      .prepare(
-        `UPDATE deliveries SET status = 'queued', updated_at = ?2
-         WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'held'`,
-      )
-      .bind(JSON.stringify(ids), now)
-      .run();
-    released += ids.length;
-  }
+  await sendMessages(env.EVENTS, packMessages(readable), {
+    sent: async (part) => {
+      const ids = part.flatMap((p) => p.ids);
+      await env.LEDGER
+        .prepare(
+          `UPDATE deliveries SET status = 'queued', updated_at = ?2
+           WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'held'`,
+        )
+        .bind(JSON.stringify(ids), now)
+        .run();
+      released += ids.length;
+    },
+  });
   return released;
 }

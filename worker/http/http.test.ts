@@ -5,7 +5,7 @@ import { env as workerEnv } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readConfig } from '../config.ts';
-import type { QueueMessage } from '../delivery/messages.ts';
+import type { QueueMessage } from '../queue/messages.ts';
 import type { AppEnv, Env } from '../env.ts';
 import { passwordMatches } from '../identity/hmac.ts';
 import { app } from '../index.ts';

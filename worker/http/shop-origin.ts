@@ -3,7 +3,7 @@
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.ts';
-import { isShopOrigin, requestOrigin } from '../ingest/origin.ts';
+import { isShopOrigin, requestOrigin } from '../shop/origin.ts';
 
 /** 403 unless the Origin (else Referer) header is a page of one of the shop's domains. */
 export const shopOriginOnly = createMiddleware<AppEnv>(async (c, next) => {

@@ -1,6 +1,6 @@
 // Turns a checked beacon from the tracker into AcceptedEvents: ledger ids, identity, clock sanity,
 // the Cart of a visit to the cart page.
-import type { AcceptedEvent, ProductLine } from '../delivery/messages.ts';
+import type { AcceptedEvent, ProductLine } from '../queue/messages.ts';
 import { verifyLoginToken } from '../identity/login-token.ts';
 import { readConsent } from '../consent/store.ts';
 import type { Beacon, BeaconEvent } from './beacon-schema.ts';

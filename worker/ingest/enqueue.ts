@@ -11,14 +11,10 @@
 //   If step 1 itself fails, nothing was recorded: the error propagates and the route answers 503 so
 //   the client retries.
 import type { Env } from '../env.ts';
-import { itemId, MAX_ITEMS_PER_MESSAGE, type ItemMessage, type QueueMessage } from '../delivery/messages.ts';
+import { itemId, type ItemMessage } from '../queue/messages.ts';
+import { chunk, packMessages, sendPacked } from '../queue/send.ts';
 import { insertRow, ledgerRow, markQueueFailure } from './ledger.ts';
 
-/** Cloudflare Queues: 128 KB per message (including ~100 B of metadata), 100 messages / 256 KB per sendBatch. */
-export const MAX_MESSAGE_BYTES = 120_000;
-const SEND_BATCH_MESSAGES = 100;
-const SEND_BATCH_BYTES = 240_000;
-const MESSAGE_OVERHEAD_BYTES = 128;
 // D1 statements per batch call, kept moderate so one call stays well inside D1's request limits.
 const LEDGER_BATCH_STATEMENTS = 100;
 const LEDGER_BATCH_BYTES = 4_000_000;
@@ -38,84 +34,6 @@ export interface EnqueueResult {
 }
 
 const encoder = new TextEncoder();
-
-/** Bytes of a message as JSON (the queue's size limit counts these). */
-export function messageBytes(message: QueueMessage): number {
-  return encoder.encode(JSON.stringify(message)).byteLength;
-}
-
-/** Splits items into consecutive chunks of at most `maxCount` items and `maxBytes` bytes. */
-export function chunk<T>(items: readonly T[], size: (item: T) => number, maxCount: number, maxBytes: number): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const s = size(item);
-    if (current.length > 0 && (current.length >= maxCount || bytes + s > maxBytes)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += s;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
-export interface PackedMessage {
-  message: QueueMessage;
-  /** Ledger ids of the items it carries, in order. */
-  ids: string[];
-}
-
-const ENVELOPE_BYTES = {
-  events: messageBytes({ kind: 'events', events: [] }),
-  contacts: messageBytes({ kind: 'contacts', contacts: [] }),
-};
-
-/**
- * Packs item messages into queue messages of at most `maxItems` items and `maxBytes` bytes: events
- * with events, contacts with contacts, in order; a consent webhook travels alone. An item bigger than
- * maxBytes on its own still gets a message (the routes refuse items above MAX_MESSAGE_BYTES first).
- */
-export function packMessages(
-  items: readonly ItemMessage[],
-  options: { maxItems?: number; maxBytes?: number } = {},
-): PackedMessage[] {
-  const maxItems = options.maxItems ?? MAX_ITEMS_PER_MESSAGE;
-  const maxBytes = options.maxBytes ?? MAX_MESSAGE_BYTES;
-  const out: PackedMessage[] = [];
-  const events: { event: Extract<ItemMessage, { kind: 'event' }>['event']; bytes: number }[] = [];
-  const contacts: { contact: Extract<ItemMessage, { kind: 'contact' }>['contact']; bytes: number }[] = [];
-  for (const item of items) {
-    if (item.kind === 'event') events.push({ event: item.event, bytes: encoder.encode(JSON.stringify(item.event)).byteLength + 1 });
-    else if (item.kind === 'contact') contacts.push({ contact: item.contact, bytes: encoder.encode(JSON.stringify(item.contact)).byteLength + 1 });
-    else out.push({ message: item, ids: [item.change.id] });
-  }
-  // Each item's size counts one separating comma; the envelope is counted once per message.
-  for (const part of chunk(events, (e) => e.bytes, maxItems, maxBytes - ENVELOPE_BYTES.events)) {
-    out.push({ message: { kind: 'events', events: part.map((e) => e.event) }, ids: part.map((e) => e.event.id) });
-  }
-  for (const part of chunk(contacts, (c) => c.bytes, maxItems, maxBytes - ENVELOPE_BYTES.contacts)) {
-    out.push({ message: { kind: 'contacts', contacts: part.map((c) => c.contact) }, ids: part.map((c) => c.contact.id) });
-  }
-  return out;
-}
-
-/** Sends packed messages, chunked to sendBatch's limits. Answers the ids whose message was refused. */
-export async function sendPacked(queue: Queue<QueueMessage>, packed: readonly PackedMessage[]): Promise<string[]> {
-  const refused: string[] = [];
-  for (const part of chunk(packed, (p) => messageBytes(p.message) + MESSAGE_OVERHEAD_BYTES, SEND_BATCH_MESSAGES, SEND_BATCH_BYTES)) {
-    try {
-      await queue.sendBatch(part.map((p) => ({ body: p.message, contentType: 'json' as const })));
-    } catch (err) {
-      console.error('queue send failed', part.length, err instanceof Error ? err.message : String(err));
-      refused.push(...part.flatMap((p) => p.ids));
-    }
-  }
-  return refused;
-}
 
 export async function enqueue(
   env: Pick<Env, 'LEDGER' | 'EVENTS'>,

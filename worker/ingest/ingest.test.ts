@@ -5,9 +5,9 @@ import { sign } from '../identity/signature.ts';
 import { eventTime, onCartPath } from './beacon.ts';
 import { tidyUrl } from './beacon-schema.ts';
 import { isBotUserAgent } from './bots.ts';
-import { itemId, itemsOf, type AcceptedEvent, type ItemMessage } from '../delivery/messages.ts';
-import { chunk, messageBytes, packMessages } from './enqueue.ts';
-import { isShopOrigin, requestOrigin, shopDomains } from './origin.ts';
+import { itemId, itemsOf, type AcceptedEvent, type ItemMessage } from '../queue/messages.ts';
+import { chunk, messageBytes, packMessages } from '../queue/send.ts';
+import { isShopOrigin, requestOrigin, shopDomains } from '../shop/origin.ts';
 import { shopEventId } from './shop.ts';
 
 describe('origin rule', () => {

@@ -1,6 +1,6 @@
 // Ledger rows (table `deliveries`, migrations/0001_ledger.sql): written by the request side as it
 // accepts, and by the consumer for a message that reached the queue without one.
-import { itemsOf, type ItemMessage, type QueueMessage } from '../delivery/messages.ts';
+import { itemsOf, type ItemMessage, type QueueMessage } from '../queue/messages.ts';
 
 export const QUEUE_UNAVAILABLE = 'queue unavailable';
 

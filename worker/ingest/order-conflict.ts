@@ -2,7 +2,7 @@
 // says the same thing. When its content differs (another e-mail, another value) the shop's order
 // numbers collide or it changed an order after the fact: the first accepted version stands, and the
 // shop is told which fields differ (409 {"status": "conflict"}), instead of a silent "duplicate".
-import type { AcceptedEvent } from '../delivery/messages.ts';
+import type { AcceptedEvent } from '../queue/messages.ts';
 
 /** What an order event says, field by field (ids and receive times are not content). */
 function content(e: AcceptedEvent): Record<string, unknown> {

@@ -1,6 +1,6 @@
 // A newsletter choice stated by the shop (POST /api/v1/contacts) is also a consent change: it goes to
 // the consent store (KV) with source 'shop', so GET /api/v1/consents reflects it at once.
-import type { AcceptedContact } from '../delivery/messages.ts';
+import type { AcceptedContact } from '../queue/messages.ts';
 import { recordConsent } from '../consent/store.ts';
 
 export async function recordShopConsent(kv: KVNamespace, contact: AcceptedContact): Promise<void> {

@@ -1,5 +1,5 @@
 // Turns validated shop server bodies into AcceptedEvents / AcceptedContacts with their ledger ids.
-import type { AcceptedContact, AcceptedEvent } from '../delivery/messages.ts';
+import type { AcceptedContact, AcceptedEvent } from '../queue/messages.ts';
 import type { ShopContactInput, ShopEventInput } from './shop-schema.ts';
 
 /**

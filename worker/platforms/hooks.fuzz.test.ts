@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hmacBase64 } from './signature.ts';
-import { env, postHook, SHOPIFY_DOMAIN, SHOPIFY_SECRET, shopifyCustomer, shopifyOrder, shopifyRefund, WOO_SECRET, wooCustomer, wooOrder } from './test-fixtures.ts';
+import { env, postHook, SHOPIFY_DOMAIN, SHOPIFY_SECRET, shopifyCustomer, shopifyOrder, shopifyRefund, WOO_SECRET, wooCustomer, wooOrder } from '../test/platform-fixtures.ts';
 
 const RUNS = 150;
 

@@ -2,13 +2,13 @@
 // repeats, and what lands in the ledger and on the queue.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readConsent } from '../consent/store.ts';
-import { itemsOf, type AcceptedContact, type AcceptedEvent, type QueueMessage } from '../delivery/messages.ts';
+import { itemsOf, type AcceptedContact, type AcceptedEvent, type QueueMessage } from '../queue/messages.ts';
 import { deliveryById, lastDelivery, UNAUTHENTICATED_ID } from './deliveries.ts';
 import { hmacBase64 } from './signature.ts';
 import {
   env, nextId, postHook, sendShopify, sendWoo, shopifyCustomer, shopifyOrder, shopifyRefund, SHOPIFY_DOMAIN, SHOPIFY_SECRET, uniqueEmail, WOO_SECRET,
   wooCustomer, wooOrder,
-} from './test-fixtures.ts';
+} from '../test/platform-fixtures.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -2,7 +2,7 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { mapShopifyCustomer, mapShopifyOrder, mapShopifyRefund, shopifyCustomerSchema, shopifyOrderSchema, shopifyRefundSchema } from './shopify.ts';
-import { shopifyCustomer, shopifyOrder, shopifyRefund, wooOrder } from './test-fixtures.ts';
+import { shopifyCustomer, shopifyOrder, shopifyRefund, wooOrder } from '../test/platform-fixtures.ts';
 import { mapWooOrder, newsletterFromMeta, wooOrderSchema } from './woocommerce.ts';
 
 const woo = { purchaseOnHold: false, newsletterMetaKey: null };

@@ -9,8 +9,9 @@
 import * as v from 'valibot';
 import { readConfig, type Config } from '../config.ts';
 import type { Env } from '../env.ts';
-import type { AcceptedEvent, ItemMessage } from '../delivery/messages.ts';
-import { enqueue, MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
+import type { AcceptedEvent, ItemMessage } from '../queue/messages.ts';
+import { enqueue } from '../ingest/enqueue.ts';
+import { MAX_MESSAGE_BYTES, messageBytes } from '../queue/send.ts';
 import { describeIssues } from '../ingest/problems.ts';
 import { acceptShopContact, acceptShopEvent, shopEventId } from '../ingest/shop.ts';
 import { recordShopConsent } from '../ingest/shop-consent.ts';

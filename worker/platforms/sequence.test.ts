@@ -2,9 +2,9 @@
 // exactly one PURCHASE and one RETURN per refund (the official plugin re-sent PURCHASE on every status
 // change through 3.11.0; our (type, orderId) identity must prevent it).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { QueueMessage } from '../delivery/messages.ts';
-import { consume, simEventsOf } from '../delivery/test-fixtures.ts';
-import { env, sendShopify, sendWoo, shopifyOrder, shopifyRefund, wooOrder } from './test-fixtures.ts';
+import type { QueueMessage } from '../queue/messages.ts';
+import { consume, simEventsOf } from '../test/delivery-fixtures.ts';
+import { env, sendShopify, sendWoo, shopifyOrder, shopifyRefund, wooOrder } from '../test/platform-fixtures.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { LAST_REFUSED_CALLBACK_KEY, resetRefusedNotes } from '../consent/activity.ts';
 import { callbackKey } from '../consent/callback-key.ts';
 import { readConsent } from '../consent/store.ts';
-import { itemsOf, type AcceptedEvent, type QueueMessage } from '../delivery/messages.ts';
-import { consume, email, simContact } from '../delivery/test-fixtures.ts';
+import { itemsOf, type AcceptedEvent, type QueueMessage } from '../queue/messages.ts';
+import { consume, email, simContact } from '../test/delivery-fixtures.ts';
 import type { Env } from '../env.ts';
 import { sign } from '../identity/signature.ts';
 import { BOT_BEACONS, readCounter, resetPendingCounts } from '../ingest/counters.ts';

@@ -1,13 +1,13 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env as workerEnv } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { itemId, itemsOf, type AcceptedEvent, type QueueMessage } from '../delivery/messages.ts';
-import { MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
+import { itemId, itemsOf, type AcceptedEvent, type QueueMessage } from '../queue/messages.ts';
+import { MAX_MESSAGE_BYTES, messageBytes } from '../queue/send.ts';
 import type { Env } from '../env.ts';
 import { mintLoginToken } from '../identity/login-token.ts';
 import { BOT_BEACONS, readCounter } from '../ingest/counters.ts';
 import { app } from '../index.ts';
-import { consume, email, simEventsOf } from '../delivery/test-fixtures.ts';
+import { consume, email, simEventsOf } from '../test/delivery-fixtures.ts';
 
 const env = workerEnv as unknown as Env;
 const SHOP = 'http://localhost:8788';

@@ -14,7 +14,7 @@ import { acceptBeacon, markKnownOptOuts } from '../ingest/beacon.ts';
 import { checkBeacon, CONTACT_ID } from '../ingest/beacon-schema.ts';
 import { isBotUserAgent } from '../ingest/bots.ts';
 import { BOT_BEACONS, countDroppedLater } from '../ingest/counters.ts';
-import { packMessages, sendPacked } from '../ingest/enqueue.ts';
+import { packMessages, sendPacked } from '../queue/send.ts';
 import { withinLimit } from '../ingest/rate-limit.ts';
 
 export const MAX_BEACON_BYTES = 32 * 1024;

@@ -3,10 +3,10 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env as workerEnv } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { QueueMessage } from '../delivery/messages.ts';
+import type { QueueMessage } from '../queue/messages.ts';
 import type { Env } from '../env.ts';
 import { readConfig } from '../config.ts';
-import { publicPathProblem, unprefixedPath } from '../ingest/public-path.ts';
+import { publicPathProblem, unprefixedPath } from '../shop/public-path.ts';
 import { app } from '../index.ts';
 
 const env = workerEnv as unknown as Env;

@@ -5,7 +5,7 @@ import { createMiddleware } from 'hono/factory';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { executionContext } from '../http/background.ts';
-import { unprefixedPath } from '../ingest/public-path.ts';
+import { unprefixedPath } from '../shop/public-path.ts';
 
 /** The same Cache-Control as dist/_headers gives the unprefixed files (rollup.config.mjs). */
 export const TRACKER_CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400';

@@ -11,7 +11,6 @@ import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { readCallbackActivity } from '../consent/activity.ts';
 import { adminPassword } from '../http/admin-password.ts';
-import { executionContext } from '../http/background.ts';
 import { withConfig } from '../http/config.ts';
 import { testCallbacks, testConnection } from '../setup/checks.ts';
 import { deliveryFigures } from '../setup/figures.ts';
@@ -155,7 +154,7 @@ setup.post('/settings', async (c) => {
 });
 
 setup.post('/test-callbacks', async (c) => {
-  const callbackTest = await testCallbacks(c.env, c.get('config'), publicOrigin(c), executionContext(c));
+  const callbackTest = await testCallbacks(c.env, c.get('config'), publicOrigin(c));
   return render(c, <SetupPage view={await view(c, { callbackTest })} />);
 });
 

@@ -2,8 +2,8 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env as workerEnv } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readConsent } from '../consent/store.ts';
-import { itemId, itemsOf, type QueueMessage } from '../delivery/messages.ts';
-import { MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
+import { itemId, itemsOf, type QueueMessage } from '../queue/messages.ts';
+import { MAX_MESSAGE_BYTES, messageBytes } from '../queue/send.ts';
 import type { Env } from '../env.ts';
 import { sign } from '../identity/signature.ts';
 import { app } from '../index.ts';

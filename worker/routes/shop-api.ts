@@ -5,11 +5,12 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import type { AppEnv } from '../env.ts';
-import type { ItemMessage } from '../delivery/messages.ts';
+import type { ItemMessage } from '../queue/messages.ts';
 import { withConfig } from '../http/config.ts';
 import { readJson } from '../http/json.ts';
 import { shopSignature } from '../http/shop-signature.ts';
-import { enqueue, MAX_MESSAGE_BYTES, messageBytes } from '../ingest/enqueue.ts';
+import { enqueue } from '../ingest/enqueue.ts';
+import { MAX_MESSAGE_BYTES, messageBytes } from '../queue/send.ts';
 import { describeIssues } from '../ingest/problems.ts';
 import { ledgerUnavailable } from '../ingest/request.ts';
 import { orderConflicts, recordConflicts } from '../ingest/order-conflict.ts';

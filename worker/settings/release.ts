@@ -4,8 +4,8 @@
 // dedupes by ledger id, so the original message, when it comes back, finds its items delivered and
 // skips them (the same argument as delivery/replay.ts).
 import type { Env } from '../env.ts';
-import { packMessages, sendPacked } from '../ingest/enqueue.ts';
-import { itemId, readItems, type ItemMessage } from '../delivery/messages.ts';
+import { packMessages, sendPacked } from '../queue/send.ts';
+import { itemId, readItems, type ItemMessage } from '../queue/messages.ts';
 
 /** The reason the consumer records while SALESmanago is not configured (delivery/consumer.ts). */
 export const UNCONFIGURED_REASON = 'SALESmanago is not configured';

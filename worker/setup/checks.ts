@@ -5,7 +5,7 @@ import type { Env } from '../env.ts';
 import { callbackKey } from '../consent/callback-key.ts';
 import type { ConsentStatus } from '../consent/changes.ts';
 import { readConsent, TEST_EMAIL } from '../consent/store.ts';
-import { callbacks } from '../routes/callbacks.ts';
+import { acceptCallback } from '../consent/callback.ts';
 import { SalesmanagoClient, SalesmanagoError } from '../salesmanago/client.ts';
 
 /** Why a connection test failed, in the merchant's terms (the page words each one, in its language). */
@@ -58,20 +58,21 @@ export interface CallbackStep {
 export type CallbackTest = { ok: boolean; email: string; steps: CallbackStep[]; error?: string; reason?: 'no-secret' };
 
 /**
- * Calls both callbacks of this worker in-process (no network round trip to itself), as SALESmanago
+ * Runs both callbacks of this worker in-process (no network round trip to itself), as SALESmanago
  * would with the test address, then checks the status stored. The test address is stored with
  * source "test", so it never appears in the shop's changes feed nor goes to the shop's webhook.
  */
-export async function testCallbacks(env: Env, config: Config, origin: string, ctx?: ExecutionContext): Promise<CallbackTest> {
+export async function testCallbacks(env: Env, config: Config, origin: string): Promise<CallbackTest> {
   if (!config.callbackSecret) {
     return { ok: false, email: TEST_EMAIL, steps: [], error: 'CALLBACK_SECRET is not set', reason: 'no-secret' };
   }
   const key = await callbackKey(TEST_EMAIL, config.callbackSecret);
   const steps: CallbackStep[] = [];
   for (const kind of ['opt-in', 'opt-out'] as const) {
-    const query = `?email=${TEST_EMAIL}&key=${key}`;
-    const res = await callbacks.request(`/${kind}${query}`, { method: 'GET' }, env, ctx);
-    const answer = await res.text();
+    // What the callback route runs for SALESmanago's call (routes/callbacks.ts), its bookkeeping awaited.
+    const res = await acceptCallback(env, kind, { email: TEST_EMAIL, key }, Date.now(), config);
+    await Promise.allSettled(res.later);
+    const answer = JSON.stringify(res.body);
     const stored = (await readConsent(env.CONSENTS, TEST_EMAIL))?.status ?? 'unknown';
     steps.push({
       kind,

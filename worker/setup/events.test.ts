@@ -3,7 +3,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { recordConsent } from '../consent/store.ts';
-import { asEvents, consume, email, env, orderEvent } from '../delivery/test-fixtures.ts';
+import { asEvents, consume, email, env, orderEvent } from '../test/delivery-fixtures.ts';
 import { sign } from '../identity/signature.ts';
 import { app } from '../index.ts';
 

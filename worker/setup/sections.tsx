@@ -1,40 +1,19 @@
-// The setup page's sections, in the order of the seed's steps (Comarch e-Sklep guide, steps 1-8).
-import type { Config } from '../config.ts';
+// The setup page's sections, in the order of the seed's steps (docs/seed.md, steps 1-8).
 import { SETTINGS } from '../settings/fields.ts';
-import type { CallbackSeen } from '../consent/activity.ts';
-import type { Env } from '../env.ts';
-import type { CallbackTest, ConnectionTest } from './checks.ts';
-import type { DeliveryFigures } from './figures.ts';
 import { ShopPlatformSection } from './shop-platforms.tsx';
 import { problemText, type Lang, type Messages } from './i18n.ts';
-import type { SettingsState } from '../settings/merge.ts';
-import type { FormValues } from '../settings/form.ts';
+import type { CallbackSeen } from '../consent/activity.ts';
+import type { ConnectionTest } from './checks.ts';
+import type { DeliveryFigures } from './figures.ts';
+import type { SetupView } from './view.ts';
 import { SETTINGS_FORM, SaveButtons, SettingRows } from './settings-form.tsx';
 import { HourlyChart, PageNav } from './events-pages.tsx';
-import type { HourlyFigures } from './events.ts';
 
 import { formatTime, SETUP_PATH } from './format.ts';
 
 export { formatTime, SETUP_PATH };
+export type { SetupView };
 
-export interface SetupView {
-  lang: Lang;
-  t: Messages;
-  origin: string;
-  env: Env;
-  config: Config;
-  connection?: ConnectionTest;
-  callbackTest?: CallbackTest;
-  figures: DeliveryFigures | { error: string };
-  activity: { accepted: CallbackSeen | null; refused: CallbackSeen | null };
-  settings: SettingsState;
-  /** After a save: what changed, how many waiting events were sent, secrets generated (shown once). */
-  saved?: { changed: string[]; released: number; generated: { name: string; value: string }[] };
-  /** After a refused save: what was posted, and why it was refused. */
-  posted?: FormValues;
-  formErrors?: { name: string; problem: string }[];
-  hourly?: HourlyFigures;
-}
 
 
 function Badge(props: { kind: 'ok' | 'bad' | 'off'; text: string }) {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Env } from '../env.ts';
 import { app } from '../index.ts';
 import { forgetStoredSettings } from '../settings/merge.ts';
-import { asEvents, browserEvent, consume, ledger } from '../delivery/test-fixtures.ts';
+import { asEvents, browserEvent, consume, ledger } from '../test/delivery-fixtures.ts';
 import { withSettings } from '../settings/merge.ts';
 import { SNAPSHOT_KEY } from '../settings/store.ts';
 

@@ -3,7 +3,7 @@ import { env as workerEnv } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../env.ts';
 import { app } from '../index.ts';
-import { sendShopify, sendWoo, wooOrder } from '../platforms/test-fixtures.ts';
+import { sendShopify, sendWoo, wooOrder } from '../test/platform-fixtures.ts';
 
 const env = workerEnv as unknown as Env;
 const ORIGIN = 'http://sm-edge.test';

@@ -5,7 +5,7 @@ import { PLATFORMS } from '../platforms/index.ts';
 import { lastDelivery, type PlatformDelivery } from '../platforms/deliveries.ts';
 import type { Platform } from '../platforms/platform.ts';
 import type { Child } from 'hono/jsx';
-import type { SetupView } from './sections.tsx';
+import type { SetupView } from './view.ts';
 
 const TEXT = {
   en: {

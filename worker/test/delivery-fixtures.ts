@@ -4,8 +4,8 @@ import { createExecutionContext, createMessageBatch, getQueueResult, type QueueR
 import { env as workerEnv } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { insertRow, ledgerRows } from '../ingest/ledger.ts';
-import { handleQueue } from './consumer.ts';
-import type { AcceptedContact, AcceptedEvent, ItemMessage, QueueMessage } from './messages.ts';
+import { handleQueue } from '../delivery/consumer.ts';
+import type { AcceptedContact, AcceptedEvent, ItemMessage, QueueMessage } from '../queue/messages.ts';
 
 export const env = workerEnv as unknown as Env;
 export const QUEUE = 'sm-edge-events';

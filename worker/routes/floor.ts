@@ -4,7 +4,7 @@
 // "POST /e ÷ bindings floor" measures our code, not the local simulation of Cloudflare's services.
 // Only when BENCH_FLOOR is "true" (the benchmark's stack); otherwise the route does not exist.
 import { Hono } from 'hono';
-import type { AppEnv } from './env.ts';
+import type { AppEnv } from '../env.ts';
 
 export const floor = new Hono<AppEnv>().post('/bindings', async (c) => {
   if (c.env.BENCH_FLOOR !== 'true') return c.json({ error: 'no route for POST /floor/bindings' }, 404);

@@ -9,7 +9,7 @@ import { env as workerEnv } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import type { Env } from '../env.ts';
 import { app } from '../index.ts';
-import { hmacBase64 } from './signature.ts';
+import { hmacBase64 } from '../platforms/signature.ts';
 
 export const env = workerEnv as unknown as Env;
 export const WOO_SECRET = env.WOOCOMMERCE_WEBHOOK_SECRET!;

@@ -1,8 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env as workerEnv } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { Env } from './env.ts';
-import { app } from './index.ts';
+import type { Env } from '../env.ts';
+import { app } from '../index.ts';
 
 const env = workerEnv as unknown as Env;
 

@@ -105,7 +105,9 @@ export type ItemMessage =
 export type QueueMessage =
   | ItemMessage
   | { kind: 'events'; events: AcceptedEvent[] }
-  | { kind: 'contacts'; contacts: AcceptedContact[] };
+  | { kind: 'contacts'; contacts: AcceptedContact[] }
+  /** The accumulator's tick (delivery/accumulator.ts): flush what waits in the ledger. Carries no item. */
+  | { kind: 'flush' };
 
 /** Items per queue message: a beacon holds at most 50 events, and shop batches are packed alike. */
 export const MAX_ITEMS_PER_MESSAGE = 50;
@@ -121,6 +123,8 @@ export function itemsOf(message: QueueMessage): ItemMessage[] {
     case 'contact':
     case 'consent-webhook':
       return [message];
+    case 'flush':
+      return [];
   }
 }
 
