@@ -1,5 +1,5 @@
 // Reads the worker's configuration and names every problem in it. Nothing here throws: a
-// misconfigured worker keeps accepting and queueing events (design.md), and /health and /setup
+// misconfigured worker keeps accepting and queueing events (docs/contracts.md), and /health and /setup
 // show what to fix.
 import type { Env } from './env.ts';
 import { LOCATION_RULE } from './salesmanago/limits.ts';

@@ -20,6 +20,7 @@ import { withSettings } from './settings/merge.ts';
 import { withConfig } from './http/config.ts';
 import { recordRefusals } from './setup/events.ts';
 import { floor } from './routes/floor.ts';
+import { logError } from './log.ts';
 
 export const app = new Hono<AppEnv>();
 
@@ -59,7 +60,7 @@ app.onError((err, c) => {
   if (err instanceof HTTPException) return err.getResponse();
   // The path without e-mails (GET /api/v1/consents/<email>): logs must not hold personal data.
   const path = new URL(c.req.url).pathname.replace(/[^/]*(@|%40)[^/]*/gi, '<email>');
-  console.error('unhandled error', c.req.method, path, err instanceof Error ? err.message : err);
+  logError('unhandled error', { method: c.req.method, path }, err);
   return c.json({ error: 'internal error' }, 500);
 });
 

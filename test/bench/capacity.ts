@@ -31,7 +31,7 @@ export interface Assumptions {
   /** Share of beacons carrying a cart change, and cart changes per shopper within the 60 s settle window. */
   cartShare: number;
   cartChangesPerShopper: number;
-  /** ASSUMPTION [UNK in salesmanago-api.md]: SALESmanago's answer time per call (s). */
+  /** ASSUMPTION [UNK in docs/salesmanago-api.md]: SALESmanago's answer time per call (s). */
   salesmanagoCallS: number;
   /** ASSUMPTION: D1 time per statement the consumer runs (s); about 10 statements per batch. */
   d1StatementS: number;

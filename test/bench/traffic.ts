@@ -1,5 +1,5 @@
 // Realistic traffic for the benchmarks: tracker beacons (contract A, beacon format 2) and signed shop server events
-// (design.md "Shop server API"), with unique ids so that nothing is refused as a duplicate or replay,
+// (docs/contracts.md "Shop server API"), with unique ids so that nothing is refused as a duplicate or replay,
 // and a record of what was sent so that deliveries can be counted at the simulator.
 import { randomBytes } from 'node:crypto';
 import { LOCAL_SECRETS } from '../stack/local-values.ts';

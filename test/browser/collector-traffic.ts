@@ -1,7 +1,7 @@
 // Watches what a browser context sends to the collector's POST /e (fetch keepalive and sendBeacon alike).
 import type { BrowserContext, Request } from 'playwright-core';
 
-/** An event of beacon format 2 (contracts.md A): i id, k type, t time, u url, h title, r referrer, and the command's fields. */
+/** An event of beacon format 2 (docs/contracts.md "Beacon format"): i id, k type, t time, u url, h title, r referrer, and the command's fields. */
 export interface SentEvent {
   i: string;
   k: string;

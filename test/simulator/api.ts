@@ -178,7 +178,7 @@ const batchUpsert: Method = (body, ctx) => {
   const problems: string[] = [];
   const top = body.useApiDoubleOptIn;
   if (top !== undefined && typeof top !== 'boolean') problems.push('useApiDoubleOptIn must be a boolean');
-  // ASSUMPTION (salesmanago-api.md §11: a third-party client types it as defaulting to true): a batch
+  // ASSUMPTION (docs/salesmanago-api.md §2.2: a third-party client types it as defaulting to true): a batch
   // without a top-level `useApiDoubleOptIn: false` sends DOI mails to the contacts it opts in.
   const batchDoubleOptIn = top !== false;
   details.forEach((detail, index) => {

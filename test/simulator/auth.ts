@@ -1,4 +1,4 @@
-// SALESmanago's legacy API authentication (salesmanago-api.md §1.1): every body carries clientId, a caller
+// SALESmanago's legacy API authentication (docs/salesmanago-api.md §1.1): every body carries clientId, a caller
 // chosen apiKey, sha = sha1(apiKey + clientId + apiSecret), requestTime in ms, and the owner's e-mail.
 // Messages never contain the sha or the secret.
 import { createHash, timingSafeEqual } from 'node:crypto';

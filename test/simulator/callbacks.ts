@@ -1,4 +1,4 @@
-// SALESmanago's opt-in/opt-out callbacks (salesmanago-api.md §5): a GET to the URL template the merchant
+// SALESmanago's opt-in/opt-out callbacks (docs/salesmanago-api.md §5): a GET to the URL template the merchant
 // pasted, with $email$ replaced and every sha1(...) expression evaluated.
 import { sha1Hex } from './auth.ts';
 

@@ -1,4 +1,4 @@
-// How an upsert's force flags change a contact's e-mail marketing status (salesmanago-api.md §2.2).
+// How an upsert's force flags change a contact's e-mail marketing status (docs/salesmanago-api.md §2.2).
 
 export type OptInStatus = 'opt-in' | 'opt-out' | 'pending' | 'unknown';
 
@@ -12,7 +12,7 @@ export interface ConsentFlags {
  * - forceOptOut → 'opt-out'.
  * - forceOptIn → 'opt-in', or 'pending' with useApiDoubleOptIn until the contact confirms (POST
  *   /__sim/contacts/confirm). Assumption: a contact already opted in stays 'opt-in' (no new confirmation).
- * - Both false ("no change") → status untouched. ASSUMPTION (undocumented, salesmanago-api.md §2.2 [UNK]):
+ * - Both false ("no change") → status untouched. ASSUMPTION (undocumented, docs/salesmanago-api.md §2.2 [UNK]):
  *   a NEW contact created this way is 'unknown', i.e. not opted in.
  */
 export function nextOptIn(current: OptInStatus | undefined, flags: ConsentFlags): OptInStatus {

@@ -1,7 +1,7 @@
-// What SALESmanago's legacy JSON API accepts in a contact or an event (salesmanago-api.md §1.1, §3.3, §3.4).
+// What SALESmanago's legacy JSON API accepts in a contact or an event (docs/salesmanago-api.md §1.1, §3.3, §3.4).
 // Pure functions: each returns the problems found, in SALESmanago's style (one message string each).
 
-/** Copied from the documented list (salesmanago-api.md §3.4); the simulator must not depend on worker code. */
+/** Copied from the documented list (docs/salesmanago-api.md §3.4); the simulator must not depend on worker code. */
 export const EVENT_TYPES: readonly string[] = [
   'PURCHASE', 'CART', 'VISIT', 'PHONE_CALL', 'OTHER', 'RESERVATION', 'CANCELLED', 'ACTIVATION',
   'MEETING', 'OFFER', 'DOWNLOAD', 'LOGIN', 'TRANSACTION', 'CANCELLATION', 'RETURN', 'SURVEY',

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, vi } from 'vitest';
 
 export const COLLECTOR = 'https://collector.example/e';
 
-/** Beacon format 2 (contracts.md A): {v: 2, u: visitor, c?: smclient, p?: cart path, e: events}; an event is
+/** Beacon format 2 (docs/contracts.md "Beacon format"): {v: 2, u: visitor, c?: smclient, p?: cart path, e: events}; an event is
  *  {i: id, k: type, t: time, u: url, h: title, r: referrer, ...the command's argument as given}. */
 export interface Payload {
   v: number;

@@ -2,6 +2,7 @@
 // one refused (a wrong key usually means a mistyped URL in SALESmanago). One KV key each; KV allows
 // about one write per second per key, so these writes are best effort and never fail a callback.
 import type { ConsentStatus } from './changes.ts';
+import { logWarn } from '../log.ts';
 
 export const LAST_CALLBACK_KEY = 'meta:last-callback';
 export const LAST_REFUSED_CALLBACK_KEY = 'meta:last-refused-callback';
@@ -43,7 +44,7 @@ export async function noteCallback(kv: KVNamespace, key: string, seen: CallbackS
   try {
     await kv.put(key, JSON.stringify(seen));
   } catch (err) {
-    console.warn('could not record callback activity', err instanceof Error ? err.message : err);
+    logWarn('could not record callback activity', {}, err);
   }
 }
 

@@ -1,5 +1,5 @@
 // The callbacks' only authentication: key = hex sha1(email + CALLBACK_SECRET), as SALESmanago
-// evaluates the sha1($email$<secret>) expression of the URL template (salesmanago-api.md §5).
+// evaluates the sha1($email$<secret>) expression of the URL template (docs/salesmanago-api.md §5).
 import { constantTimeEqual, toHex } from '../identity/hmac.ts';
 
 const encoder = new TextEncoder();

@@ -8,6 +8,7 @@ import type { ConsentStatus } from './changes.ts';
 import { readEmail } from './email.ts';
 import { recordConsent, TEST_EMAIL } from './store.ts';
 import { enqueueConsentWebhook } from './webhook.ts';
+import { logError } from '../log.ts';
 
 export interface CallbackAnswer {
   status: 200 | 400 | 403 | 503;
@@ -50,7 +51,7 @@ export async function acceptCallback(
     // SALESmanago sends no time: the change happened when we received it.
     result = await recordConsent(env.CONSENTS, { email: read.email, status: kind, changedAt: now, source }, { log: env.LEDGER });
   } catch (err) {
-    console.error('consent not stored', kind, err instanceof Error ? err.message : err);
+    logError('consent not stored', { kind }, err);
     return { status: 503, body: { error: 'the consent could not be stored, try again' }, later: [] };
   }
 
@@ -60,7 +61,7 @@ export async function acceptCallback(
     const change = { id: result.id, email: read.email, status: kind, changedAt: now, source };
     later.push(
       enqueueConsentWebhook(env, change, config).catch((err: unknown) =>
-        console.error('consent webhook not queued', err instanceof Error ? err.message : err),
+        logError('consent webhook not queued', {}, err),
       ),
     );
   }

@@ -8,7 +8,7 @@ import { LAST_CALLBACK_KEY, LAST_REFUSED_CALLBACK_KEY, type CallbackSeen } from 
 import { callbackKey } from './callback-key.ts';
 import { readConsent, TEST_EMAIL } from './store.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 const SECRET = env.CALLBACK_SECRET!;
 
 let n = 0;

@@ -5,7 +5,7 @@ import { sign } from '../identity/signature.ts';
 import { app } from '../index.ts';
 import { recordConsent } from './store.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 const SECRET = env.SHOP_API_SECRET!;
 
 async function signedGet(path: string, secret = SECRET) {

@@ -1,5 +1,5 @@
 // How an e-mail address arriving in a SALESmanago callback (or a shop API path) is read.
-// SALESmanago substitutes $email$ into the URL without documenting any encoding (salesmanago-api.md
+// SALESmanago substitutes $email$ into the URL without documenting any encoding (docs/salesmanago-api.md
 // §5), so a literal "+" reaches us as a space after query decoding, and "@" may arrive as "%40"
 // (even double-encoded). We undo both, trim and lower-case.
 import { emailMessage, emailProblem } from '../contact/email.ts';

@@ -5,7 +5,7 @@ import { listChanges } from './changes.ts';
 import { readEmail } from './email.ts';
 import { readConsent, recordConsent } from './store.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 const kv = env.CONSENTS;
 
 const db = env.LEDGER;

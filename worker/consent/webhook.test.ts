@@ -7,14 +7,17 @@ import { acceptCallback } from './callback.ts';
 import { callbackKey } from './callback-key.ts';
 import { deliverConsentWebhook } from './webhook.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 const HOOK = 'https://shop.example/hooks/consent?src=sm';
 
 afterEach(() => vi.restoreAllMocks());
 
 function withQueue(extra: Partial<Env> = {}) {
   const sent: QueueMessage[] = [];
-  const queue = { send: async (m: QueueMessage) => void sent.push(m) } as unknown as Queue<QueueMessage>;
+  const queue = {
+    send: async (m: QueueMessage) => void sent.push(m),
+    sendBatch: async (ms: { body: QueueMessage }[]) => void sent.push(...ms.map((m) => m.body)),
+  } as unknown as Queue<QueueMessage>;
   return { bindings: { ...env, EVENTS: queue, ...extra } as Env, sent };
 }
 

@@ -6,6 +6,7 @@ import type { ConsentWebhook } from '../queue/messages.ts';
 import { sendMessages } from '../queue/send.ts';
 import type { Env } from '../env.ts';
 import { SIGNATURE_HEADER, sign } from '../identity/signature.ts';
+import { errorText } from '../log.ts';
 
 const WEBHOOK_TIMEOUT_MS = 10_000;
 
@@ -41,7 +42,7 @@ export async function deliverConsentWebhook(change: ConsentWebhook, env: Env, fe
       signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
     });
   } catch (err) {
-    throw new Error(`consent webhook: ${url.host} unreachable: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`consent webhook: ${url.host} unreachable: ${errorText(err)}`);
   }
   // Drain the body so the connection is released.
   await res.arrayBuffer().catch(() => undefined);

@@ -13,7 +13,7 @@ import { beaconEventSchema } from '../ingest/beacon-schema.ts';
 import { shopContactSchema } from '../ingest/shop-schema.ts';
 import { emailProblem } from './email.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 
 const local64 = 'a'.repeat(64);
 /** Addresses people really have, which SALESmanago accepts. */

@@ -1,6 +1,6 @@
 // The ONE e-mail rule of the worker: shop API, beacons, consent API and SALESmanago's callbacks all
 // check addresses here, so an address accepted on one path is never refused on another (a refused
-// opt-out callback would be a consent lost). It follows what SALESmanago documents (../shared/reference/salesmanago-api.md
+// opt-out callback would be a consent lost). It follows what SALESmanago documents (docs/salesmanago-api.md
 // §1.1: RFC-style, local part at most 64 characters, whole address at most 254) and RFC 5322's
 // addr-spec: an unquoted local part is a dot-atom (no leading, trailing or consecutive dots); a quoted
 // one may hold any printable ASCII. Not accepted (assumptions, README "The SALESmanago side"):

@@ -15,6 +15,7 @@ import type { Env } from '../env.ts';
 import { readItems, type ItemMessage } from '../queue/messages.ts';
 import { sendMessages } from '../queue/send.ts';
 import type { WorkItem } from './deliver.ts';
+import { logError } from '../log.ts';
 
 export const PARKED = 'parked: waiting to be sent together with more events';
 /** Items that make a flush: one full batch call. */
@@ -65,7 +66,7 @@ export async function tickAgain(env: Pick<Env, 'EVENTS'>, dueAt: number, now: nu
   try {
     await sendMessages(env.EVENTS, [{ message: { kind: 'flush' }, delaySeconds: Math.max(1, Math.ceil((dueAt - now) / 1000)) }]);
   } catch (err) {
-    console.error('flush tick not queued', err instanceof Error ? err.message : String(err));
+    logError('flush tick not queued', {}, err);
   }
 }
 
@@ -84,7 +85,7 @@ export async function park(env: Pick<Env, 'LEDGER' | 'EVENTS'>, items: WorkItem[
     await sendMessages(env.EVENTS, [{ message: { kind: 'flush' }, delaySeconds: windowS }]);
   } catch (err) {
     // The rows have their next attempt recorded: the hourly reconciliation sends them.
-    console.error('flush tick not queued', err instanceof Error ? err.message : String(err));
+    logError('flush tick not queued', {}, err);
   }
 }
 

@@ -19,6 +19,7 @@ import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from './ledger.ts';
 import { readItems, type ConsentWebhook, type QueueMessage } from '../queue/messages.ts';
 import { isDeadLetterQueue } from '../queue/names.ts';
+import { errorText, logError } from '../log.ts';
 
 interface Entry {
   msg: Message<QueueMessage>;
@@ -42,7 +43,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     const items = readItems(msg.body);
     if (items.length === 0) {
       // Only our own code enqueues: an unreadable body is a bug, and retrying cannot fix it.
-      console.error('unreadable queue message acknowledged', msg.id);
+      console.error({ msg: 'unreadable queue message acknowledged', messageId: msg.id });
       msg.ack();
       continue;
     }
@@ -71,12 +72,12 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
   } catch (err) {
     // A bug or a D1 outage: whatever is not settled yet is retried. Chunks SALESmanago confirmed are
     // already marked delivered, so they are skipped next time.
-    console.error('delivery batch failed', err instanceof Error ? err.message : String(err));
+    logError('delivery batch failed', {}, err);
     for (const e of entries) {
       for (const item of e.items) {
         const o = item.outcome;
         if (!o || (o.status !== 'delivered' && o.status !== 'skipped')) {
-          item.outcome = { status: 'retry', reason: `internal error: ${err instanceof Error ? err.message : String(err)}`, delaySeconds: retryDelay(e.msg.attempts, undefined, Math.random, config.retryBaseS) };
+          item.outcome = { status: 'retry', reason: `internal error: ${errorText(err)}`, delaySeconds: retryDelay(e.msg.attempts, undefined, Math.random, config.retryBaseS) };
         }
       }
     }
@@ -174,7 +175,7 @@ async function deliverWebhooks(entries: Entry[], env: Env, retryBaseS: number): 
         item.outcome = { status: 'delivered', contact: e.webhook.email };
         done.push(item);
       } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = errorText(err);
         const delaySeconds = retryDelay(e.msg.attempts, undefined, Math.random, retryBaseS);
         item.outcome = { status: 'retry', reason, delaySeconds };
         rows.push({ id: item.id, status: 'queued', error: reason, nextAttemptAt: Date.now() + delaySeconds * 1000 });

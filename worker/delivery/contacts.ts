@@ -1,5 +1,5 @@
 // The contact upsert that goes with an event or a shop contact: tags by trigger and the consent
-// semantics of design.md (explicit subscribe / explicit unsubscribe / everything else "no-change",
+// semantics of docs/contracts.md (explicit subscribe / explicit unsubscribe / everything else "no-change",
 // which never opts anyone out). Pure functions, no I/O.
 import type { Config } from '../config.ts';
 import type { SalesmanagoError } from '../salesmanago/errors.ts';
@@ -90,7 +90,7 @@ export function contactNeedOfShopContact(contact: AcceptedContact, config: Conta
   if (contact.consents && contact.consents.length > 0) upsert.consents = contact.consents.map((c) => ({ ...c }));
   if (contact.previousEmail && normaliseEmail(contact.previousEmail) !== upsert.email) {
     // SALESmanago's e-mail change: the old address in contact.email, the new one in newEmail
-    // (plugin 3.11.1 `WcContactModel::parseContact`, salesmanago-api.md §2.2).
+    // (plugin 3.11.1 `WcContactModel::parseContact`, docs/salesmanago-api.md §2.2).
     upsert = { ...upsert, email: normaliseEmail(contact.previousEmail), newEmail: upsert.email };
   }
   const tags = [

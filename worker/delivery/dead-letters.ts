@@ -10,7 +10,7 @@ import { insertMissing, markDead } from './ledger.ts';
 export async function recordDeadLetters(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
   const rows: LedgerRow[] = batch.messages.flatMap((m) => {
     const items = readItems(m.body);
-    if (items.length === 0) console.error('unreadable dead letter acknowledged', m.id);
+    if (items.length === 0) console.error({ msg: 'unreadable dead letter acknowledged', messageId: m.id });
     return items.map((item) => ledgerRow(item, JSON.stringify(item)));
   });
   const now = Date.now();

@@ -21,13 +21,14 @@ import {
 } from './contacts.ts';
 import {
   applyLinks, emailsOfContactIds, isIdentified, knownContacts, loadLinks, rememberContacts, resolveContact,
-} from './identity.ts';
+} from './visitors.ts';
 import {
   expireOverflow, heldOf, markContactDone, markDelivered, recordOutcomes, startAttempt, type DeliveredRow, type RowOutcome,
 } from './ledger.ts';
 import { toContactEvent, type MappingContext } from './mapping.ts';
 import { packMessages } from '../queue/send.ts';
 import { itemsOf, type AcceptedContact, type AcceptedEvent, type ItemMessage, type QueueMessage } from '../queue/messages.ts';
+import { logError } from '../log.ts';
 
 export type DeliveryClient = Pick<SalesmanagoClient, 'batchUpsertContacts' | 'addEvent' | 'updateEvent' | 'batchAddEvents'>;
 
@@ -557,7 +558,7 @@ class Run {
         );
       } catch (err) {
         // Still held: the next event of the visitor or the hourly sweep releases them again.
-        console.error('could not requeue released held events', requeue.length, err instanceof Error ? err.message : String(err));
+        logError('could not requeue released held events', { count: requeue.length }, err);
         requeued = false;
       }
       for (const r of requeue) {

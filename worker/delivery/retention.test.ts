@@ -11,7 +11,7 @@ import { cleanUp } from './scheduled.ts';
 import { DAY_MS, pruneLedger, pruneRetained } from './retention.ts';
 import { browserEvent, uid } from '../test/delivery-fixtures.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 const db = env.LEDGER;
 const days = { delivered: 30, held: 30, links: 30, counters: 400 };
 

@@ -35,8 +35,8 @@ export interface CleanUp {
 
 export async function handleScheduled(_controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
   const done = await cleanUp(env, Date.now());
-  console.log('scheduled clean-up', JSON.stringify(done));
-  console.log('retention', JSON.stringify(await pruneRetained(env, Date.now())));
+  console.log({ msg: 'scheduled clean-up', ...done });
+  console.log({ msg: 'retention', ...(await pruneRetained(env, Date.now())) });
 }
 
 export async function cleanUp(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number): Promise<CleanUp> {

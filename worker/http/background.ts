@@ -2,6 +2,7 @@
 // called in-process, e.g. from the setup page, or a test's app.request without one) the returned
 // promise is the work itself, for the caller to await when it must finish first.
 import type { Context } from 'hono';
+import { logError } from '../log.ts';
 
 /** The request's execution context, or undefined when there is none (hono throws on access then). */
 export function executionContext(c: Context): ExecutionContext | undefined {
@@ -21,7 +22,7 @@ export function inBackground(c: Context, work: Promise<unknown> | Promise<unknow
     pieces.map((piece) =>
       piece.then(
         () => undefined,
-        (err: unknown) => console.error('background work failed', err instanceof Error ? err.message : String(err)),
+        (err: unknown) => logError('background work failed', {}, err),
       ),
     ),
   ).then(() => undefined);

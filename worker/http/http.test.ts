@@ -14,7 +14,7 @@ import { adminPassword } from './admin-password.ts';
 import { inBackground } from './background.ts';
 import { withConfig } from './config.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 const SHOP = 'http://localhost:8788';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0 Safari/537.36';
 const basic = (password: string) => `Basic ${btoa(`anyone:${password}`)}`;
@@ -114,7 +114,7 @@ describe('inBackground', () => {
     expect(await res.json()).toEqual({ returned: true, done: false });
     await waitOnExecutionContext(ctx);
     expect(done).toBe(true);
-    expect(error).toHaveBeenCalledWith('background work failed', 'kv down');
+    expect(error).toHaveBeenCalledWith({ msg: 'background work failed', error: 'kv down' });
   });
 
   it('without an execution context returns the work, for the caller to await', async () => {

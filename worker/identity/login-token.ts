@@ -1,4 +1,4 @@
-// Login tokens (design.md "Login token"): `<b64>.<exp>.<sig>`, minted by the shop server when a customer
+// Login tokens (docs/contracts.md "Login token"): `<b64>.<exp>.<sig>`, minted by the shop server when a customer
 // logs in and carried by the tracker's login event.
 //   b64 = base64url (no padding) of the UTF-8 e-mail, exp = unix seconds after which it is refused,
 //   sig = lowercase hex HMAC-SHA256(SHOP_API_SECRET, `login.<b64>.<exp>`).

@@ -1,4 +1,4 @@
-// Shop server request signatures (design.md "Shop server API"):
+// Shop server request signatures (docs/contracts.md "Shop server API"):
 //   Sm-Edge-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(SHOP_API_SECRET, `${t}.${METHOD}.${path+query}.${raw body}`)>
 // Refused with 401 when missing, wrong, more than 300 s away from the worker's clock, or replayed.
 // Pure functions (and the replay record); the middleware that applies them is http/shop-signature.ts.

@@ -1,4 +1,4 @@
-// The body of POST /e, beacon format 2 (contracts.md A). The tracker sends the shop's command
+// The body of POST /e, beacon format 2 (docs/contracts.md "Beacon format"). The tracker sends the shop's command
 // arguments as given, so this is where they are coerced (numbers from strings, ids and phone numbers
 // to strings, a missing quantity to 1), allow-listed (unknown fields are dropped) and checked. The
 // envelope must be valid; each event is then checked on its own, so one bad call in a theme costs only

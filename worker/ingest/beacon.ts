@@ -4,6 +4,7 @@ import type { AcceptedEvent, ProductLine } from '../queue/messages.ts';
 import { verifyLoginToken } from '../identity/login-token.ts';
 import { readConsent } from '../consent/store.ts';
 import type { Beacon, BeaconEvent } from './beacon-schema.ts';
+import { logError } from '../log.ts';
 
 // A client clock is believed within this window around the receive time; otherwise the receive time
 // is used (a wrong device clock must not date an event years away). Queued beacons of a tab that was
@@ -120,7 +121,7 @@ export async function markKnownOptOuts(kv: KVNamespace, events: AcceptedEvent[])
       try {
         if ((await readConsent(kv, email))?.status === 'opt-out') optedOut.add(email);
       } catch (err) {
-        console.error('consent lookup failed; signup changes no consent', err instanceof Error ? err.message : String(err));
+        logError('consent lookup failed; signup changes no consent', {}, err);
         optedOut.add(email);
       }
     }),

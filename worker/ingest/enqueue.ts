@@ -14,6 +14,7 @@ import type { Env } from '../env.ts';
 import { itemId, type ItemMessage } from '../queue/messages.ts';
 import { chunk, packMessages, sendPacked } from '../queue/send.ts';
 import { insertRow, ledgerRow, markQueueFailure } from './ledger.ts';
+import { logError } from '../log.ts';
 
 // D1 statements per batch call, kept moderate so one call stays well inside D1's request limits.
 const LEDGER_BATCH_STATEMENTS = 100;
@@ -70,7 +71,7 @@ export async function enqueue(
     try {
       await markQueueFailure(env.LEDGER, queueFailed, now);
     } catch (err) {
-      console.error('could not mark rows after a queue failure', queueFailed.length, err instanceof Error ? err.message : String(err));
+      logError('could not mark rows after a queue failure', { count: queueFailed.length }, err);
     }
   }
 

@@ -3,6 +3,7 @@
 // numbers collide or it changed an order after the fact: the first accepted version stands, and the
 // shop is told which fields differ (409 {"status": "conflict"}), instead of a silent "duplicate".
 import type { AcceptedEvent } from '../queue/messages.ts';
+import { logError } from '../log.ts';
 
 /** What an order event says, field by field (ids and receive times are not content). */
 function content(e: AcceptedEvent): Record<string, unknown> {
@@ -69,7 +70,7 @@ export async function recordConflicts(db: D1Database, conflicts: { id: string; f
       ),
     );
   } catch (err) {
-    console.error('order conflicts not recorded', err instanceof Error ? err.message : String(err));
+    logError('order conflicts not recorded', {}, err);
   }
 }
 

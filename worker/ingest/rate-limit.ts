@@ -1,4 +1,5 @@
 // Rate Limiting bindings (RATE_LIMIT_IP, RATE_LIMIT_VISITOR in wrangler.toml).
+import { logError } from '../log.ts';
 /** True when the key is within its limit. A failing limiter lets the request through: losing events
  *  because the limiter is down would be worse than briefly not limiting. */
 export async function withinLimit(limiter: RateLimit | undefined, key: string): Promise<boolean> {
@@ -6,7 +7,7 @@ export async function withinLimit(limiter: RateLimit | undefined, key: string): 
   try {
     return (await limiter.limit({ key })).success;
   } catch (err) {
-    console.error('rate limiter failed; request allowed', err instanceof Error ? err.message : String(err));
+    logError('rate limiter failed; request allowed', {}, err);
     return true;
   }
 }

@@ -2,10 +2,11 @@
 // in http/).
 import type { Context } from 'hono';
 import type { AppEnv } from '../env.ts';
+import { logError } from '../log.ts';
 
 /** The ledger (D1) refused the write: nothing was recorded, so the client must retry. */
 export function ledgerUnavailable(c: Context<AppEnv>, err: unknown) {
-  console.error('ledger write failed', err instanceof Error ? err.message : String(err));
+  logError('ledger write failed', {}, err);
   c.header('Retry-After', '30');
   return c.json({ error: 'the event ledger is temporarily unavailable; nothing was recorded, retry later' }, 503);
 }

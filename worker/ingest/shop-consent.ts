@@ -2,6 +2,7 @@
 // the consent store (KV) with source 'shop', so GET /api/v1/consents reflects it at once.
 import type { AcceptedContact } from '../queue/messages.ts';
 import { recordConsent } from '../consent/store.ts';
+import { logError } from '../log.ts';
 
 export async function recordShopConsent(kv: KVNamespace, contact: AcceptedContact): Promise<void> {
   if (!contact.newsletter) return;
@@ -15,7 +16,7 @@ export async function recordShopConsent(kv: KVNamespace, contact: AcceptedContac
   } catch (err) {
     // The contact itself is queued (with its newsletter flag) and SALESmanago's callback will report
     // the resulting status, so a KV hiccup here loses no consent; it is logged, not failed.
-    console.error('consent store write failed', err instanceof Error ? err.message : String(err));
+    logError('consent store write failed', {}, err);
   }
 }
 

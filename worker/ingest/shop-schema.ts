@@ -1,4 +1,4 @@
-// Bodies of the shop server API (design.md "Shop server API"). Unknown fields are dropped; everything
+// Bodies of the shop server API (docs/contracts.md "Shop server API"). Unknown fields are dropped; everything
 // else is checked strictly, since the sender is a program that can fix what the 400 names.
 import * as v from 'valibot';
 import { amount, currency, email, identifier, text } from './fields.ts';

@@ -20,6 +20,7 @@ import { toHex } from '../identity/hmac.ts';
 import { recordDelivery, UNAUTHENTICATED_ID, wasSettled, type DeliveryOutcome } from './deliveries.ts';
 import type { EventDraft, Platform, RefundDraft, ConsentChoice, WebhookHeaders } from './platform.ts';
 import { checkWebhookSignature } from './signature.ts';
+import { logError } from '../log.ts';
 
 export type WebhookStatus = 200 | 400 | 401 | 403 | 413 | 422 | 503;
 
@@ -105,7 +106,7 @@ export async function receiveWebhook(
     try {
       await recordDelivery(env.LEDGER, { platform: platform.name, deliveryId, topic, outcome, httpStatus: status, reason, items, receivedAt }).run();
     } catch (err) {
-      console.error('platform delivery not recorded', platform.name, err instanceof Error ? err.message : String(err));
+      logError('platform delivery not recorded', { platform: platform.name }, err);
     }
   };
   const refuse = async (status: Exclude<WebhookStatus, 200 | 503>, error: string, deliveryId: string): Promise<WebhookAnswer> => {
@@ -209,7 +210,7 @@ export async function receiveWebhook(
 }
 
 function unavailable(err: unknown): WebhookAnswer {
-  console.error('ledger unavailable for a platform delivery', err instanceof Error ? err.message : String(err));
+  logError('ledger unavailable for a platform delivery', {}, err);
   return {
     status: 503,
     headers: { 'Retry-After': '30' },

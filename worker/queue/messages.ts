@@ -154,7 +154,7 @@ export function readItems(body: unknown): ItemMessage[] {
   const list = (xs: unknown, ok: (x: unknown) => boolean): unknown[] => {
     if (!Array.isArray(xs)) return [];
     const good = xs.filter(ok);
-    if (good.length < xs.length) console.error('unreadable items dropped from a queue message', xs.length - good.length);
+    if (good.length < xs.length) console.error({ msg: 'unreadable items dropped from a queue message', dropped: xs.length - good.length });
     return good;
   };
   switch (body.kind) {

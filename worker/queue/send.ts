@@ -2,6 +2,7 @@
 // calls. Every producer (the request routes, the consumer's retries, replay, the hourly release)
 // goes through here, so the limits live in one place.
 import { MAX_ITEMS_PER_MESSAGE, type ItemMessage, type QueueMessage } from './messages.ts';
+import { errorText } from '../log.ts';
 
 /** Cloudflare Queues: 128 KB per message (including ~100 B of metadata), 100 messages / 256 KB per sendBatch. */
 export const MAX_MESSAGE_BYTES = 120_000;
@@ -109,7 +110,7 @@ export async function sendPacked(queue: Queue<QueueMessage>, packed: readonly Pa
   const refused: string[] = [];
   await sendMessages(queue, packed, {
     refused: (part, err) => {
-      console.error({ msg: 'queue send failed', messages: part.length, error: err instanceof Error ? err.message : String(err) });
+      console.error({ msg: 'queue send failed', messages: part.length, error: errorText(err) });
       refused.push(...part.flatMap((p) => p.ids));
     },
   });

@@ -1,4 +1,4 @@
-// SALESmanago's opt-in / opt-out callbacks (design.md "SALESmanago callbacks"):
+// SALESmanago's opt-in / opt-out callbacks (docs/contracts.md "SALESmanago callbacks"):
 //   GET|POST /callbacks/opt-in?email=<e-mail>&key=<hex sha1(email + CALLBACK_SECRET)>, and /opt-out.
 // A POST may carry email/key in the query, a form body or a JSON body.
 import { Hono, type Context } from 'hono';

@@ -8,7 +8,7 @@ import { mintLoginToken } from '../identity/login-token.ts';
 import { sign } from '../identity/signature.ts';
 import { app } from '../index.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 const RUNS = 200;
 
 // Header values a client can actually send (fetch refuses control characters itself).

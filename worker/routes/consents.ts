@@ -1,4 +1,4 @@
-// The shop's view of newsletter consents (design.md "Shop server API"), every request signed:
+// The shop's view of newsletter consents (docs/contracts.md "Shop server API"), every request signed:
 //   GET /api/v1/consents/<email>                 -> {email, status: "opt-in"|"opt-out"|"unknown", changedAt?}
 //   GET /api/v1/consents?since=<cursor>&limit=<n> -> {items: [{email, status, changedAt}], next}
 //   POST /api/v1/consents/lookup {"email": "<email>"}  -> as GET /<email>, with the e-mail kept out of

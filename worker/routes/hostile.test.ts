@@ -13,7 +13,7 @@ import { sign } from '../identity/signature.ts';
 import { BOT_BEACONS, readCounter, resetPendingCounts } from '../ingest/counters.ts';
 import { app } from '../index.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 const SECRET = env.SHOP_API_SECRET!;
 const SHOP = 'http://localhost:8788';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0 Safari/537.36';

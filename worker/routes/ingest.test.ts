@@ -9,7 +9,7 @@ import { BOT_BEACONS, readCounter } from '../ingest/counters.ts';
 import { app } from '../index.ts';
 import { consume, email, simEventsOf } from '../test/delivery-fixtures.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 const SHOP = 'http://localhost:8788';
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0 Safari/537.36';
 

@@ -1,4 +1,4 @@
-// POST /e: beacons from the storefront tracker (contracts.md A). Queue-first: the request path only
+// POST /e: beacons from the storefront tracker (docs/contracts.md "Beacon format"). Queue-first: the request path only
 // checks origin, size, limits and shape, then sends the beacon's events as one queue message; the
 // consumer writes their ledger rows (D1 is a single writer, so a write per beacon would cap the whole
 // collector). Invalid events are answered by index and dropped; the valid ones of the same beacon are
@@ -16,6 +16,7 @@ import { isBotUserAgent } from '../ingest/bots.ts';
 import { BOT_BEACONS, countDroppedLater } from '../ingest/counters.ts';
 import { packMessages, sendPacked } from '../queue/send.ts';
 import { withinLimit } from '../ingest/rate-limit.ts';
+import { logError } from '../log.ts';
 
 export const MAX_BEACON_BYTES = 32 * 1024;
 
@@ -88,7 +89,7 @@ async function knownContactId(db: D1Database, visitor: string): Promise<string |
       .first<{ contact_id: string }>();
     return row?.contact_id ?? undefined;
   } catch (err) {
-    console.error('visitor contactId lookup failed', err instanceof Error ? err.message : String(err));
+    logError('visitor contactId lookup failed', {}, err);
     return undefined;
   }
 }

@@ -13,7 +13,7 @@ import { hooks } from './hooks.ts';
 import { jsonSchemaOf, openApiDocument } from './openapi.ts';
 import { shopApi } from './shop-api.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 
 type Doc = { paths: Record<string, Record<string, { description?: string; responses: Record<string, unknown> }>>; components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> } };
 

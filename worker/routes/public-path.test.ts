@@ -9,7 +9,7 @@ import { readConfig } from '../config.ts';
 import { publicPathProblem, unprefixedPath } from '../shop/public-path.ts';
 import { app } from '../index.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 const withPrefix = { ...env, PUBLIC_PATH_PREFIX: '/_e' } as Env;
 const SHOP = 'http://localhost:8788';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0 Safari/537.36';

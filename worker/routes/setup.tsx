@@ -21,6 +21,7 @@ import { saveSettings } from '../setup/save.ts';
 import { contactView, hourlyFigures, listEvents, listRefused, readFilter } from '../setup/events.ts';
 import { ContactPage, EventsPage } from '../setup/events-pages.tsx';
 import { loadSettings, settingsState } from '../settings/merge.ts';
+import { errorText } from '../log.ts';
 
 type SetupEnv = { Bindings: Env; Variables: { language: string; secureHeadersNonce?: string; config: Config } };
 type C = Context<SetupEnv>;
@@ -47,7 +48,7 @@ async function view(c: C, extra: Extra = {}): Promise<SetupView> {
   const config = c.get('config');
   const [figures, activity, settings, hourly] = await Promise.all([
     deliveryFigures(c.env.LEDGER, Date.now()).catch((err: unknown) => ({
-      error: err instanceof Error ? err.message : String(err),
+      error: errorText(err),
     })),
     readCallbackActivity(c.env.CONSENTS),
     settingsState(c.env) ?? loadSettings(c.env),

@@ -8,7 +8,7 @@ import type { Env } from '../env.ts';
 import { sign } from '../identity/signature.ts';
 import { app } from '../index.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 const SECRET = env.SHOP_API_SECRET!;
 
 interface Sent {

@@ -1,4 +1,4 @@
-// Shop server API (design.md "Shop server API"): order events, contacts and history batches.
+// Shop server API (docs/contracts.md "Shop server API"): order events, contacts and history batches.
 // Every request is signed (shopSignature: 401 when missing, wrong, outside ±300 s or replayed).
 // Routes only validate and enqueue; see ingest/enqueue.ts for the ledger-then-queue order. A batch
 // is queued packed: up to 50 items (and ~120 KB) per queue message, so delivery sends few big calls.

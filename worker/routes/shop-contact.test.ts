@@ -7,7 +7,7 @@ import type { Env } from '../env.ts';
 import { sign } from '../identity/signature.ts';
 import { app } from '../index.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 
 async function signedPost(path: string, body: unknown) {
   const raw = JSON.stringify(body);

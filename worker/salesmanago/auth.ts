@@ -1,4 +1,4 @@
-// The legacy API's per-request authentication (salesmanago-api.md §1.1): the caller picks a random
+// The legacy API's per-request authentication (docs/salesmanago-api.md §1.1): the caller picks a random
 // apiKey and proves it knows the API secret with sha = sha1(apiKey + clientId + apiSecret).
 import type { SalesmanagoConfig } from './types.ts';
 

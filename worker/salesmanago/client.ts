@@ -262,7 +262,7 @@ export class SalesmanagoClient {
     }
     // success:true means stored, whatever else the reply lacks (the plugin reads no more either):
     // never re-send it. A missing field is an oddity worth a log line, not a failure.
-    if (reply[expected] === undefined) console.warn(`SALESmanago ${path}: success without ${expected}`);
+    if (reply[expected] === undefined) console.warn({ msg: 'SALESmanago answered success without an expected field', path, field: expected });
     return pick(reply);
   }
 }
@@ -274,7 +274,7 @@ function batchEventsReply(r: Reply, sent: number): BatchEventsReply {
   const created = typeof r.createdAmount === 'number' ? r.createdAmount : Math.max(0, sent - failedAmount);
   const unnamedFailures = Math.max(0, failedAmount - failed.length);
   if (unnamedFailures > 0) {
-    console.warn(`SALESmanago batch events: failedAmount ${failedAmount} but ${failed.length} failedContacts named`);
+    console.warn({ msg: 'SALESmanago batch events: failedAmount and failedContacts disagree', failedAmount, named: failed.length });
   }
   return { created, failed, failedAmount, unnamedFailures };
 }

@@ -1,4 +1,4 @@
-// SALESmanago's event field limits (salesmanago-api.md §3.3). Over-long values are shortened here,
+// SALESmanago's event field limits (docs/salesmanago-api.md §3.3). Over-long values are shortened here,
 // before sending, and every change is recorded: a limit never turns into a rejected call.
 import type { Truncation } from './types.ts';
 

@@ -1,7 +1,7 @@
 // The SALESmanago client's public shapes. The delivery pipeline depends only on these.
 import type { SalesmanagoError } from './errors.ts';
 
-/** Documented contactExtEventType values (salesmanago-api.md §3.4). */
+/** Documented contactExtEventType values (docs/salesmanago-api.md §3.4). */
 export const EVENT_TYPES = [
   'PURCHASE', 'CART', 'VISIT', 'PHONE_CALL', 'OTHER', 'RESERVATION', 'CANCELLED', 'ACTIVATION',
   'MEETING', 'OFFER', 'DOWNLOAD', 'LOGIN', 'TRANSACTION', 'CANCELLATION', 'RETURN', 'SURVEY',

@@ -11,7 +11,7 @@ export type SettingKind =
   | 'secret'
   /** a switch: "true" or "false" */
   | 'flag'
-  /** a comma-separated tag list with its own on/off switch (seed step 7) */
+  /** a comma-separated tag list with its own on/off switch (docs/seed.md step 7) */
   | 'tags'
   /** one of `choices` */
   | 'choice';

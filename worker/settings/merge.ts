@@ -7,6 +7,7 @@ import type { Env } from '../env.ts';
 import { isSealed, open } from './crypto.ts';
 import { SETTINGS, type SettingField, type SettingName } from './fields.ts';
 import { readSnapshot, readStoredRows, type SettingsChange } from './store.ts';
+import { errorText } from '../log.ts';
 
 export type SettingSource = 'wrangler' | 'stored' | 'default';
 
@@ -119,7 +120,7 @@ export async function loadSettings(raw: Env, options: { fresh?: boolean } = {}):
     }
     return { raw, stored, lastChange };
   } catch (err) {
-    return { raw, stored, lastChange: null, error: err instanceof Error ? err.message : String(err) };
+    return { raw, stored, lastChange: null, error: errorText(err) };
   }
 }
 

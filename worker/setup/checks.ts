@@ -1,5 +1,5 @@
-// The setup page's two buttons: "Test connection" (seed step 3: are the four values right?) and
-// "Test callback URL" (seed step 5: do the callbacks accept SALESmanago's key and store the status?).
+// The setup page's two buttons: "Test connection" (docs/seed.md step 3: are the four values right?) and
+// "Test callback URL" (docs/seed.md step 5: do the callbacks accept SALESmanago's key and store the status?).
 import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { callbackKey } from '../consent/callback-key.ts';
@@ -7,6 +7,7 @@ import type { ConsentStatus } from '../consent/changes.ts';
 import { readConsent, TEST_EMAIL } from '../consent/store.ts';
 import { acceptCallback } from '../consent/callback.ts';
 import { SalesmanagoClient, SalesmanagoError } from '../salesmanago/client.ts';
+import { errorText } from '../log.ts';
 
 /** Why a connection test failed, in the merchant's terms (the page words each one, in its language). */
 export type ConnectionFailure = 'not-configured' | 'auth' | 'owner' | 'unreachable' | 'not-api' | 'busy' | 'refused';
@@ -40,7 +41,7 @@ export async function testConnection(config: Config, fetcher?: typeof fetch): Pr
     return { ok: true, owner: config.salesmanago.owner, ownerIsContact };
   } catch (err) {
     if (err instanceof SalesmanagoError) return { ok: false, error: err.message, reason: connectionFailure(err) };
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { ok: false, error: errorText(err) };
   }
 }
 

@@ -5,6 +5,7 @@ import { createMiddleware } from 'hono/factory';
 import { readConsent, type StoredConsent } from '../consent/store.ts';
 import type { AppEnv } from '../env.ts';
 import { inBackground } from '../http/background.ts';
+import { logError } from '../log.ts';
 
 export const EVENT_STATUSES = ['queued', 'held', 'delivered', 'failed', 'dead', 'expired'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
@@ -117,7 +118,7 @@ export async function recordRefused(db: D1Database, request: Omit<RefusedRequest
     if (Math.random() < 0.05) statements.push(db.prepare('DELETE FROM refused_requests WHERE at < ?').bind(now - KEEP_REFUSED_MS));
     await db.batch(statements);
   } catch (err) {
-    console.error('could not record a refused request', err instanceof Error ? err.message : String(err));
+    logError('could not record a refused request', {}, err);
   }
 }
 

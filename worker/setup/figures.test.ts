@@ -6,7 +6,7 @@ import type { Env } from '../env.ts';
 import { app } from '../index.ts';
 import { deliveryFigures } from './figures.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 const HOUR = 3600_000;
 
 async function insert(id: string, status: string, acceptedAgoMs: number, lastError: string | null = null, type = 'purchase') {

@@ -8,6 +8,7 @@ import { applySettingsForm, type FormValues } from '../settings/form.ts';
 import { forgetStoredSettings, loadSettings, settingsState, withSettings } from '../settings/merge.ts';
 import { releaseWaitingEvents } from '../settings/release.ts';
 import { writeSettings, writeSnapshot } from '../settings/store.ts';
+import { logError } from '../log.ts';
 
 export type SaveOutcome =
   | { ok: false; errors: ConfigProblem[] }
@@ -34,7 +35,7 @@ export async function saveSettings(env: Env, form: FormValues, now = Date.now())
   // D1 holds the save; should the KV copy fail, the request routes keep the previous values until the
   // next save, which the page cannot hide: log it (the save itself stands).
   await writeSnapshot(raw.LEDGER, raw.CONSENTS).catch((err: unknown) =>
-    console.error('settings snapshot to KV failed', err instanceof Error ? err.message : String(err)),
+    logError('settings snapshot to KV failed', {}, err),
   );
   forgetStoredSettings();
   const merged = await withSettings(raw, { fresh: true });
@@ -42,7 +43,7 @@ export async function saveSettings(env: Env, form: FormValues, now = Date.now())
   let released = 0;
   if (config.salesmanago) {
     released = await releaseWaitingEvents(merged).catch((err: unknown) => {
-      console.error('could not send the waiting events', err instanceof Error ? err.message : String(err));
+      logError('could not send the waiting events', {}, err);
       return 0;
     });
   }

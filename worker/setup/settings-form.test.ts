@@ -10,7 +10,7 @@ import { asEvents, browserEvent, consume, ledger } from '../test/delivery-fixtur
 import { withSettings } from '../settings/merge.ts';
 import { SNAPSHOT_KEY } from '../settings/store.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 const ORIGIN = 'http://sm-edge.test';
 const PASSWORD = env.ADMIN_PASSWORD!;
 const SIMULATOR = env.SALESMANAGO_ENDPOINT!;

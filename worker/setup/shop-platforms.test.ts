@@ -5,7 +5,7 @@ import type { Env } from '../env.ts';
 import { app } from '../index.ts';
 import { sendShopify, sendWoo, wooOrder } from '../test/platform-fixtures.ts';
 
-const env = workerEnv as unknown as Env;
+const env: Env = workerEnv;
 const ORIGIN = 'http://sm-edge.test';
 
 async function setupPage(bindings: Env = env, lang = 'en'): Promise<string> {

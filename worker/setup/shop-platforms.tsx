@@ -6,6 +6,7 @@ import { lastDelivery, type PlatformDelivery } from '../platforms/deliveries.ts'
 import type { Platform } from '../platforms/platform.ts';
 import type { Child } from 'hono/jsx';
 import type { SetupView } from './view.ts';
+import { errorText } from '../log.ts';
 
 const TEXT = {
   en: {
@@ -46,7 +47,7 @@ function secretSet(view: SetupView, p: Platform): boolean {
 export async function ShopPlatformSection({ view, children }: { view: SetupView; children?: Child }) {
   const text = TEXT[view.lang === 'pl' ? 'pl' : 'en'];
   const lasts = await Promise.all(
-    PLATFORMS.map((p) => lastDelivery(view.env.LEDGER, p.name).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }))),
+    PLATFORMS.map((p) => lastDelivery(view.env.LEDGER, p.name).catch((err: unknown) => ({ error: errorText(err) }))),
   );
   return (
     <section id="shop-platform">

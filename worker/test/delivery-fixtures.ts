@@ -7,7 +7,7 @@ import { insertRow, ledgerRows } from '../ingest/ledger.ts';
 import { handleQueue } from '../delivery/consumer.ts';
 import type { AcceptedContact, AcceptedEvent, ItemMessage, QueueMessage } from '../queue/messages.ts';
 
-export const env = workerEnv as unknown as Env;
+export const env: Env = workerEnv;
 export const QUEUE = 'sm-edge-events';
 
 let counter = 0;

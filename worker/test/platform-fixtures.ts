@@ -11,7 +11,7 @@ import type { Env } from '../env.ts';
 import { app } from '../index.ts';
 import { hmacBase64 } from '../platforms/signature.ts';
 
-export const env = workerEnv as unknown as Env;
+export const env: Env = workerEnv;
 export const WOO_SECRET = env.WOOCOMMERCE_WEBHOOK_SECRET!;
 export const SHOPIFY_SECRET = env.SHOPIFY_WEBHOOK_SECRET!;
 export const SHOPIFY_DOMAIN = env.SHOPIFY_SHOP_DOMAIN!;
