@@ -8,6 +8,8 @@ import { PATHS, SalesmanagoClient } from '../salesmanago/client.ts';
 import { acceptBeacon } from '../ingest/beacon.ts';
 import { latestKnownCart } from './carts.ts';
 import { deliver, type WorkItem } from './deliver.ts';
+import { claimDoubleOptIns, contactNeedOfEvent, contactNeedOfShopContact, mergeContactNeeds } from './contacts.ts';
+import { recordConsent } from '../consent/store.ts';
 import { toContactEvent } from './mapping.ts';
 import { shareableUrl } from './urls.ts';
 import type { AcceptedContact, AcceptedEvent } from '../queue/messages.ts';
@@ -49,7 +51,7 @@ function configWith(doubleOptIn: Config['doubleOptIn']): Config {
 const DOI_ON = { enabled: true, emailId: 'tpl-doi', language: 'PL' };
 const DOI_OFF = { enabled: false };
 
-async function run(contact: AcceptedContact, opts: { attempt?: number; doi?: Config['doubleOptIn']; mode?: Mode } = {}) {
+async function run(contact: AcceptedContact, opts: { attempt?: number; doi?: Config['doubleOptIn']; mode?: Mode; consents?: KVNamespace } = {}) {
   const rec = recordingClient(() => opts.mode ?? 'normal');
   const items: WorkItem[] = [{ id: contact.id, contact, attempt: opts.attempt ?? 1 }];
   const [item] = await deliver(items, {
@@ -59,6 +61,7 @@ async function run(contact: AcceptedContact, opts: { attempt?: number; doi?: Con
     requeue: async () => {},
     // Quick in-run retries without their real waits (deliver.ts QUICK_WAITS_MS).
     sleep: async () => {},
+    ...(opts.consents ? { consents: opts.consents } : {}),
   });
   return { sent: rec.sent, outcome: item?.outcome };
 }
@@ -66,7 +69,56 @@ async function run(contact: AcceptedContact, opts: { attempt?: number; doi?: Con
 const simContactOf = async (address: string) => (await simState()).contacts.find((c) => c.email === address) as Record<string, unknown> | undefined;
 const doiKeys = (o: Record<string, unknown>) => Object.keys(o).filter((k) => /doubleoptin/i.test(k));
 
+describe('consent decided in the order it reached us', () => {
+  it('a shop subscribe that waited for a retry is not sent when a later opt-out is stored (the e-mail pair goes as no change)', async () => {
+    const address = email('overtaken');
+    const c = shopContact({ email: address, newsletter: 'subscribe', receivedAt: Date.now() - 60_000 });
+    await recordAccepted([asContact(c)]);
+    await recordConsent(env.CONSENTS, { email: address, status: 'opt-out', changedAt: Date.now(), source: 'salesmanago' }, { log: env.LEDGER });
+    const { sent, outcome } = await run(c, { consents: env.CONSENTS });
+    expect(outcome?.status).toBe('delivered');
+    const [detail] = sent[0]?.body.upsertDetails as Record<string, unknown>[];
+    expect(detail).toMatchObject({ forceOptIn: false, forceOptOut: false });
+    expect(await simContactOf(address)).not.toMatchObject({ optIn: 'opt-in' });
+  });
+
+  it('a subscribe received before a later stored change of the same kind is still sent', async () => {
+    const address = email('agrees');
+    const c = shopContact({ email: address, newsletter: 'subscribe', receivedAt: Date.now() - 60_000 });
+    await recordAccepted([asContact(c)]);
+    await recordConsent(env.CONSENTS, { email: address, status: 'opt-in', changedAt: Date.now(), source: 'salesmanago' }, { log: env.LEDGER });
+    const { sent } = await run(c, { consents: env.CONSENTS });
+    const [detail] = sent[0]?.body.upsertDetails as Record<string, unknown>[];
+    expect(detail).toMatchObject({ forceOptIn: true, forceOptOut: false });
+  });
+
+  it("a shopper's clock running ahead never makes a signup win over the shop's later unsubscribe", () => {
+    const now = Date.now();
+    const config = { ...readConfig(env), browserSignupOptIn: true, doubleOptIn: DOI_OFF };
+    const signup = browserEvent('newsletter', { email: 'clock@example.com', occurredAt: now + 5 * 60_000, receivedAt: now });
+    const unsubscribe = shopContact({ email: 'clock@example.com', newsletter: 'unsubscribe', receivedAt: now + 1_000 });
+    const merged = mergeContactNeeds([contactNeedOfEvent(signup, config)!, contactNeedOfShopContact(unsubscribe, config)]);
+    expect(merged.upsert.consent).toBe('unsubscribe');
+  });
+});
+
 describe('double opt-in', () => {
+  it('two subscribes merged into one upsert are both claimed: a retry of either alone asks for no second mail', async () => {
+    const config = configWith(DOI_ON);
+    const address = email('two-subs');
+    const a = shopContact({ email: address, newsletter: 'subscribe' });
+    const b = shopContact({ email: address, newsletter: 'subscribe', receivedAt: a.receivedAt + 1 });
+    const merged = mergeContactNeeds([contactNeedOfShopContact(a, config), contactNeedOfShopContact(b, config)]);
+    expect(merged.subscribeIds).toEqual([a.id, b.id]);
+    const [first] = await claimDoubleOptIns(env.LEDGER, [merged], Date.now());
+    expect(first?.upsert.doubleOptIn).toBeDefined();
+    for (const alone of [a, b]) {
+      const [again] = await claimDoubleOptIns(env.LEDGER, [contactNeedOfShopContact(alone, config)], Date.now());
+      expect(again?.upsert.doubleOptIn, alone.id).toBeUndefined();
+      expect(again?.upsert.consent).toBe('no-change');
+    }
+  });
+
   it('on: a subscribe goes as a single upsert with the DOI fields at the top level, e-mail pair only', async () => {
     const c = shopContact({ email: email('doi'), newsletter: 'subscribe' });
     await recordAccepted([asContact(c)]);

@@ -150,6 +150,7 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
     patientClient: new SalesmanagoClient({ ...config.salesmanago, timeoutMs: patientTimeoutMs(config.salesmanago.timeoutMs) }),
     config,
     requeue: (messages) => sendMessages(env.EVENTS, messages.map((m) => ({ message: m.body, delaySeconds: m.delaySeconds }))),
+    consents: env.CONSENTS,
   });
 }
 

@@ -12,10 +12,14 @@ export interface ContactNeed {
   upsert: ContactUpsert;
   /** False: only upsert when SALESmanago has not confirmed this e-mail before (no new data to send). */
   always: boolean;
-  /** Unix ms, so that several needs of one contact in a batch merge in time order. */
+  /**
+   * Unix ms on the worker's clock (when the item was received), so that several needs of one contact
+   * merge in the order they reached us, and a consent stored later wins (deliver.ts): a shopper's
+   * clock, which may run ahead, never decides consent.
+   */
   at: number;
-  /** Ledger id of the item whose subscribe this upsert carries (the key of its one DOI request). */
-  subscribeId?: string;
+  /** Ledger ids of the items whose subscribe this upsert carries (the keys of their one DOI request). */
+  subscribeIds?: string[];
 }
 
 type ContactSettings = Pick<Config, 'tags' | 'doubleOptIn'>;
@@ -54,7 +58,7 @@ export function contactNeedOfEvent(event: AcceptedEvent, config: ContactSettings
   if (buyer?.address) base.address = { ...buyer.address };
   if (buyer?.birthday) base.birthday = buyer.birthday;
   if (buyer?.properties && Object.keys(buyer.properties).length > 0) base.properties = { ...buyer.properties };
-  const at = event.occurredAt;
+  const at = event.receivedAt;
   switch (event.type) {
     case 'purchase': {
       const tags = event.order?.loggedIn ? config.tags.purchaseLoggedIn : config.tags.purchaseGuest;
@@ -62,9 +66,9 @@ export function contactNeedOfEvent(event: AcceptedEvent, config: ContactSettings
     }
     case 'newsletter':
       // A browser form's e-mail is unverified: consent/browser-signup.ts decides what it may do.
-      if (event.source === 'browser') return { ...browserSignupUpsert(base, config, event.knownOptOut === true), at, subscribeId: event.id };
+      if (event.source === 'browser') return { ...browserSignupUpsert(base, config, event.knownOptOut === true), at, subscribeIds: [event.id] };
       // A newsletter form is an explicit subscribe, of the e-mail pair only.
-      return { upsert: withTags(subscribeUpsert(base, config), config.tags.newsletter), always: true, at, subscribeId: event.id };
+      return { upsert: withTags(subscribeUpsert(base, config), config.tags.newsletter), always: true, at, subscribeIds: [event.id] };
     case 'survey':
     case 'offer':
       // Forms carry name/phone/company worth updating; they say nothing about the newsletter.
@@ -96,11 +100,14 @@ export function contactNeedOfShopContact(contact: AcceptedContact, config: Conta
   const tags = [
     ...(contact.trigger === 'registration' ? config.tags.registration : []),
     ...(contact.trigger === 'login' ? config.tags.login : []),
-    // A newsletter trigger or an explicit subscribe both mean "signed up for the newsletter".
-    ...(contact.trigger === 'newsletter' || contact.newsletter === 'subscribe' ? config.tags.newsletter : []),
+    // A newsletter trigger or an explicit subscribe both mean "signed up for the newsletter"; an
+    // unsubscribe never carries the signup tag.
+    ...((contact.trigger === 'newsletter' || contact.newsletter === 'subscribe') && contact.newsletter !== 'unsubscribe'
+      ? config.tags.newsletter
+      : []),
   ];
   const need: ContactNeed = { upsert: withTags(upsert, tags), always: true, at: contact.receivedAt };
-  if (contact.newsletter === 'subscribe') need.subscribeId = contact.id;
+  if (contact.newsletter === 'subscribe') need.subscribeIds = [contact.id];
   return need;
 }
 
@@ -118,10 +125,11 @@ export function mergeContactNeeds(needs: ContactNeed[]): ContactNeed {
   const first = sorted[0];
   if (!first) throw new Error('mergeContactNeeds needs at least one need');
   let merged: ContactUpsert = { ...first.upsert };
-  let subscribeId = first.subscribeId;
+  // Every subscribe merged here is claimed together: a retry of any one of them alone finds its claim.
+  const subscribeIds = new Set(first.subscribeIds ?? []);
   const tags = new Set<string>(first.upsert.tags ?? []);
   const removeTags = new Set<string>(first.upsert.removeTags ?? []);
-  for (const { upsert, subscribeId: sid } of sorted.slice(1)) {
+  for (const { upsert, subscribeIds: ids } of sorted.slice(1)) {
     for (const t of upsert.tags ?? []) tags.add(t);
     for (const t of upsert.removeTags ?? []) removeTags.add(t);
     merged = {
@@ -133,10 +141,10 @@ export function mergeContactNeeds(needs: ContactNeed[]): ContactNeed {
         : {}),
       ...(upsert.phoneConsent ? { phoneConsent: upsert.phoneConsent } : {}),
     };
-    if (upsert.consent !== 'no-change') subscribeId = sid;
+    for (const id of ids ?? []) subscribeIds.add(id);
     if (merged.consent !== 'subscribe' || !merged.doubleOptIn) delete merged.doubleOptIn;
   }
-  if (merged.consent !== 'subscribe') subscribeId = undefined;
+  if (merged.consent !== 'subscribe') subscribeIds.clear();
   if (tags.size > 0) merged.tags = [...tags];
   else delete merged.tags;
   const removed = [...removeTags].filter((t) => !tags.has(t));
@@ -144,7 +152,7 @@ export function mergeContactNeeds(needs: ContactNeed[]): ContactNeed {
   else delete merged.removeTags;
   const last = sorted[sorted.length - 1] ?? first;
   const out: ContactNeed = { upsert: merged, always: sorted.some((n) => n.always), at: last.at };
-  if (subscribeId) out.subscribeId = subscribeId;
+  if (subscribeIds.size > 0) out.subscribeIds = [...subscribeIds];
   return out;
 }
 
@@ -165,31 +173,35 @@ function extras(u: ContactUpsert): Partial<ContactUpsert> {
  * Answers the needs as they must be sent.
  */
 export async function claimDoubleOptIns(db: D1Database, needs: ContactNeed[], now: number): Promise<ContactNeed[]> {
-  const asking = needs.filter((n) => n.subscribeId && wantsDoubleOptIn(n.upsert));
+  const asking = needs.filter((n) => n.subscribeIds?.length && wantsDoubleOptIn(n.upsert));
   if (asking.length === 0) return needs;
+  const claims = asking.flatMap((n) => (n.subscribeIds ?? []).map((id) => ({ n, id })));
   const results = await db.batch(
-    asking.map((n) =>
-      db
-        .prepare('INSERT OR IGNORE INTO double_opt_ins (subscribe_id, email, requested_at) VALUES (?1, ?2, ?3)')
-        .bind(n.subscribeId, n.upsert.email, now),
+    claims.map(({ n, id }) =>
+      db.prepare('INSERT OR IGNORE INTO double_opt_ins (subscribe_id, email, requested_at) VALUES (?1, ?2, ?3)').bind(id, n.upsert.email, now),
     ),
   );
-  const again = new Set(asking.filter((_, i) => (results[i]?.meta.changes ?? 0) === 0));
+  // One subscribe of the merge already claimed: its request may have reached SALESmanago.
+  const again = new Set(claims.filter((_, i) => (results[i]?.meta.changes ?? 0) === 0).map((c) => c.n));
   return needs.map((n) => {
     if (!again.has(n)) return n;
-    console.warn({ msg: 'double opt-in already requested for this subscribe: not asked again', subscribeId: n.subscribeId });
+    console.warn({ msg: 'double opt-in already requested for this subscribe: not asked again', subscribeIds: n.subscribeIds });
     return withoutDoubleOptIn(n);
   });
 }
 
-/** The need sent again after its double opt-in request may have reached SALESmanago: no request, no consent change. */
-export function withoutDoubleOptIn(n: ContactNeed): ContactNeed {
-  if (!wantsDoubleOptIn(n.upsert)) return n;
+/** The need without its e-mail consent (no change for the e-mail pair, no double opt-in, no claim). */
+export function withoutConsent(n: ContactNeed): ContactNeed {
   const upsert: ContactUpsert = { ...n.upsert, consent: 'no-change' };
   delete upsert.doubleOptIn;
   const out: ContactNeed = { ...n, upsert };
-  delete out.subscribeId;
+  delete out.subscribeIds;
   return out;
+}
+
+/** The need sent again after its double opt-in request may have reached SALESmanago: no request, no consent change. */
+export function withoutDoubleOptIn(n: ContactNeed): ContactNeed {
+  return wantsDoubleOptIn(n.upsert) ? withoutConsent(n) : n;
 }
 
 /**
@@ -198,7 +210,7 @@ export function withoutDoubleOptIn(n: ContactNeed): ContactNeed {
  */
 export async function releaseDoubleOptIns(db: D1Database, needs: ContactNeed[], err: SalesmanagoError): Promise<void> {
   if (err.maybeStored) return;
-  const ids = needs.filter((n) => n.subscribeId && wantsDoubleOptIn(n.upsert)).map((n) => n.subscribeId as string);
+  const ids = needs.filter((n) => wantsDoubleOptIn(n.upsert)).flatMap((n) => n.subscribeIds ?? []);
   if (ids.length === 0) return;
   await db.prepare('DELETE FROM double_opt_ins WHERE subscribe_id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids)).run();
 }

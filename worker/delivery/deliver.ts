@@ -17,7 +17,7 @@ import {
 } from './carts.ts';
 import {
   claimDoubleOptIns, contactNeedOfEvent, contactNeedOfShopContact, mergeContactNeeds, normaliseEmail, plainContactNeed,
-  releaseDoubleOptIns, withoutDoubleOptIn, type ContactNeed,
+  releaseDoubleOptIns, withoutConsent, withoutDoubleOptIn, type ContactNeed,
 } from './contacts.ts';
 import {
   applyLinks, emailsOfContactIds, isIdentified, knownContacts, loadLinks, rememberContacts, resolveContact,
@@ -28,7 +28,8 @@ import {
 import { toContactEvent, type MappingContext } from './mapping.ts';
 import { packMessages } from '../queue/send.ts';
 import { itemsOf, type AcceptedContact, type AcceptedEvent, type ItemMessage, type QueueMessage } from '../queue/messages.ts';
-import { logError } from '../log.ts';
+import { logError, logWarn } from '../log.ts';
+import { readConsent } from '../consent/store.ts';
 
 export type DeliveryClient = Pick<SalesmanagoClient, 'batchUpsertContacts' | 'addEvent' | 'updateEvent' | 'batchAddEvents'>;
 
@@ -98,6 +99,11 @@ export interface DeliveryDeps {
   random?: () => number;
   /** Waits between quick retries (tests pass a faster one). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The consent store (KV): an explicit e-mail consent is sent only when no later change is stored
+   * (a delayed retry of an older choice never overrides a newer one). Without it, no check.
+   */
+  consents?: KVNamespace;
 }
 
 /**
@@ -339,6 +345,7 @@ class Run {
     const wanted = [...needs.entries()]
       .map(([email, list]) => ({ email, need: mergeContactNeeds(list) }))
       .filter((x) => x.need.always || !known.has(x.email));
+    if (this.#deps.consents) await this.#dropOvertakenConsents(this.#deps.consents, wanted);
     // At most one double opt-in mail per subscribe, also on retry (contacts.ts).
     const claimed = await claimDoubleOptIns(this.#db, wanted.map((x) => x.need), this.#now());
     wanted.forEach((x, i) => (x.need = claimed[i] ?? x.need));
@@ -374,6 +381,24 @@ class Run {
       );
     }
     await Promise.all(releases);
+  }
+
+  /**
+   * An explicit e-mail consent older than the change the consent store holds for that address (a
+   * callback, or the shop's later choice, stored first while this one waited for a retry) is not sent:
+   * the upsert goes as "no change" for the e-mail pair. A failed read keeps the consent as it is.
+   */
+  async #dropOvertakenConsents(kv: KVNamespace, wanted: { email: string; need: ContactNeed }[]): Promise<void> {
+    const explicit = wanted.filter((x) => x.need.upsert.consent !== 'no-change');
+    await Promise.all(
+      explicit.map(async (x) => {
+        const stored = await readConsent(kv, x.email).catch(() => null);
+        const wants = x.need.upsert.consent === 'subscribe' ? 'opt-in' : 'opt-out';
+        if (!stored || stored.changedAt <= x.need.at || stored.status === wants) return;
+        logWarn('consent overtaken by a later stored change: sent as no change', { stored: stored.status, storedAt: stored.changedAt, at: x.need.at });
+        x.need = withoutConsent(x.need);
+      }),
+    );
   }
 
   async sendEvents(all: WorkItem[]): Promise<void> {

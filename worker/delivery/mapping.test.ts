@@ -157,8 +157,9 @@ describe('contact upserts by trigger and consent', () => {
   });
 
   it('merging: a later purchase (no-change) keeps an earlier explicit subscribe, tags are united', () => {
-    const subscribe = contactNeedOfEvent(event('newsletter', { email: 'a@example.com', occurredAt: at }), riskyConfig)!;
-    const purchase = contactNeedOfEvent(order('purchase', { email: 'a@example.com', occurredAt: at + 1000 }), config)!;
+    // Needs merge by when the worker received them (a shopper's clock never decides consent).
+    const subscribe = contactNeedOfEvent(event('newsletter', { email: 'a@example.com', occurredAt: at, receivedAt: at }), riskyConfig)!;
+    const purchase = contactNeedOfEvent(order('purchase', { email: 'a@example.com', occurredAt: at + 1000, receivedAt: at + 1000 }), config)!;
     const merged = mergeContactNeeds([purchase, subscribe]);
     expect(merged.upsert.consent).toBe('subscribe');
     expect(merged.upsert.tags).toEqual([...config.tags.newsletter, ...config.tags.purchaseGuest]);
