@@ -189,12 +189,67 @@ describe('WooCommerce customers', () => {
     await sendWoo('customer.created', customer, { bindings });
     expect(q.contacts()[0]?.newsletter).toBe('subscribe');
     expect((await readConsent(env.CONSENTS, customer.email))?.status).toBe('opt-in');
+    // customer.updated re-carries the stored meta: it is no new choice, whichever way it points.
     const off = wooCustomer({ meta_data: [{ id: 5, key: '_newsletter_optin', value: '0' }] });
     await sendWoo('customer.updated', off, { bindings });
-    expect(q.contacts()[1]?.newsletter).toBe('unsubscribe');
+    expect(q.contacts()[1]).toMatchObject({ email: off.email, trigger: 'update' });
+    expect(q.contacts()[1]).not.toHaveProperty('newsletter');
     // Without the key configured, the same meta changes nothing.
     await sendWoo('customer.updated', customer);
     expect(q.contacts()[2]).not.toHaveProperty('newsletter');
+  });
+
+  it('customer.updated re-carrying a stored subscribe does not override a later unsubscribe; its name still flows', async () => {
+    const q = queued();
+    const bindings = { ...env, WOOCOMMERCE_NEWSLETTER_META_KEY: '_newsletter_optin' };
+    const customer = wooCustomer({ first_name: 'Ala', meta_data: [{ id: 5, key: '_newsletter_optin', value: 'yes' }] });
+    await sendWoo('customer.updated', customer, { bindings });
+    const [contact] = q.contacts();
+    expect(contact).toMatchObject({ email: customer.email, name: 'Ala Kowalska', trigger: 'update' });
+    expect(contact).not.toHaveProperty('newsletter');
+    expect(await readConsent(env.CONSENTS, customer.email)).toBeNull();
+  });
+
+  it('customer.created with an unticked box ("", "no", "0") changes no consent', async () => {
+    const q = queued();
+    const bindings = { ...env, WOOCOMMERCE_NEWSLETTER_META_KEY: '_newsletter_optin' };
+    for (const value of ['', 'no', '0']) {
+      const customer = wooCustomer({ meta_data: [{ id: 5, key: '_newsletter_optin', value }] });
+      await sendWoo('customer.created', customer, { bindings });
+      expect(await readConsent(env.CONSENTS, customer.email)).toBeNull();
+    }
+    expect(q.contacts().map((c) => c.newsletter ?? null)).toEqual([null, null, null]);
+    expect(q.contacts().map((c) => c.trigger)).toEqual(['registration', 'registration', 'registration']);
+  });
+});
+
+describe('WooCommerce order newsletter meta', () => {
+  const bindings = () => ({ ...env, WOOCOMMERCE_NEWSLETTER_META_KEY: '_newsletter_optin' });
+  const order = (value: unknown) => wooOrder({ status: 'processing', date_paid_gmt: '2026-11-20T13:04:00', meta_data: [{ id: 9, key: '_newsletter_optin', value }] });
+
+  it('an order never unsubscribes: an unticked checkout box gives no contact and no consent change', async () => {
+    const q = queued();
+    for (const value of ['', 'no', '0', 'unsubscribe', false, 0]) {
+      const o = order(value);
+      const res = await sendWoo('order.created', o, { bindings: bindings() });
+      expect(res.body.status).toBe('accepted');
+      expect(await readConsent(env.CONSENTS, o.billing.email)).toBeNull();
+    }
+    expect(q.contacts()).toEqual([]);
+    expect(q.events()).toHaveLength(6);
+  });
+
+  it('a subscribe at checkout (order.created) is a newsletter contact; order.updated re-carrying it is not', async () => {
+    const q = queued();
+    const o = order('yes');
+    await sendWoo('order.created', o, { bindings: bindings() });
+    expect(q.contacts()).toHaveLength(1);
+    expect(q.contacts()[0]).toMatchObject({ email: o.billing.email, newsletter: 'subscribe', trigger: 'newsletter' });
+    expect((await readConsent(env.CONSENTS, o.billing.email))?.status).toBe('opt-in');
+    const later = order('yes');
+    await sendWoo('order.updated', later, { bindings: bindings() });
+    expect(q.contacts()).toHaveLength(1);
+    expect(await readConsent(env.CONSENTS, later.billing.email)).toBeNull();
   });
 });
 
