@@ -1,7 +1,7 @@
 // POST /hooks/woocommerce and /hooks/shopify in workerd: signatures, pings, topics, validation,
 // repeats, and what lands in the ledger and on the queue.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { readConsent } from '../consent/store.ts';
+import { consentKey, readConsent } from '../consent/store.ts';
 import { itemsOf, type AcceptedContact, type AcceptedEvent, type QueueMessage } from '../queue/messages.ts';
 import { deliveryById, lastDelivery, UNAUTHENTICATED_ID } from './deliveries.ts';
 import { hmacBase64 } from './signature.ts';
@@ -189,12 +189,67 @@ describe('WooCommerce customers', () => {
     await sendWoo('customer.created', customer, { bindings });
     expect(q.contacts()[0]?.newsletter).toBe('subscribe');
     expect((await readConsent(env.CONSENTS, customer.email))?.status).toBe('opt-in');
+    // customer.updated re-carries the stored meta: it is no new choice, whichever way it points.
     const off = wooCustomer({ meta_data: [{ id: 5, key: '_newsletter_optin', value: '0' }] });
     await sendWoo('customer.updated', off, { bindings });
-    expect(q.contacts()[1]?.newsletter).toBe('unsubscribe');
+    expect(q.contacts()[1]).toMatchObject({ email: off.email, trigger: 'update' });
+    expect(q.contacts()[1]).not.toHaveProperty('newsletter');
     // Without the key configured, the same meta changes nothing.
     await sendWoo('customer.updated', customer);
     expect(q.contacts()[2]).not.toHaveProperty('newsletter');
+  });
+
+  it('customer.updated re-carrying a stored subscribe does not override a later unsubscribe; its name still flows', async () => {
+    const q = queued();
+    const bindings = { ...env, WOOCOMMERCE_NEWSLETTER_META_KEY: '_newsletter_optin' };
+    const customer = wooCustomer({ first_name: 'Ala', meta_data: [{ id: 5, key: '_newsletter_optin', value: 'yes' }] });
+    await sendWoo('customer.updated', customer, { bindings });
+    const [contact] = q.contacts();
+    expect(contact).toMatchObject({ email: customer.email, name: 'Ala Kowalska', trigger: 'update' });
+    expect(contact).not.toHaveProperty('newsletter');
+    expect(await readConsent(env.CONSENTS, customer.email)).toBeNull();
+  });
+
+  it('customer.created with an unticked box ("", "no", "0") changes no consent', async () => {
+    const q = queued();
+    const bindings = { ...env, WOOCOMMERCE_NEWSLETTER_META_KEY: '_newsletter_optin' };
+    for (const value of ['', 'no', '0']) {
+      const customer = wooCustomer({ meta_data: [{ id: 5, key: '_newsletter_optin', value }] });
+      await sendWoo('customer.created', customer, { bindings });
+      expect(await readConsent(env.CONSENTS, customer.email)).toBeNull();
+    }
+    expect(q.contacts().map((c) => c.newsletter ?? null)).toEqual([null, null, null]);
+    expect(q.contacts().map((c) => c.trigger)).toEqual(['registration', 'registration', 'registration']);
+  });
+});
+
+describe('WooCommerce order newsletter meta', () => {
+  const bindings = () => ({ ...env, WOOCOMMERCE_NEWSLETTER_META_KEY: '_newsletter_optin' });
+  const order = (value: unknown) => wooOrder({ status: 'processing', date_paid_gmt: '2026-11-20T13:04:00', meta_data: [{ id: 9, key: '_newsletter_optin', value }] });
+
+  it('an order never unsubscribes: an unticked checkout box gives no contact and no consent change', async () => {
+    const q = queued();
+    for (const value of ['', 'no', '0', 'unsubscribe', false, 0]) {
+      const o = order(value);
+      const res = await sendWoo('order.created', o, { bindings: bindings() });
+      expect(res.body.status).toBe('accepted');
+      expect(await readConsent(env.CONSENTS, o.billing.email)).toBeNull();
+    }
+    expect(q.contacts()).toEqual([]);
+    expect(q.events()).toHaveLength(6);
+  });
+
+  it('a subscribe at checkout (order.created) is a newsletter contact; order.updated re-carrying it is not', async () => {
+    const q = queued();
+    const o = order('yes');
+    await sendWoo('order.created', o, { bindings: bindings() });
+    expect(q.contacts()).toHaveLength(1);
+    expect(q.contacts()[0]).toMatchObject({ email: o.billing.email, newsletter: 'subscribe', trigger: 'newsletter' });
+    expect((await readConsent(env.CONSENTS, o.billing.email))?.status).toBe('opt-in');
+    const later = order('yes');
+    await sendWoo('order.updated', later, { bindings: bindings() });
+    expect(q.contacts()).toHaveLength(1);
+    expect(await readConsent(env.CONSENTS, later.billing.email)).toBeNull();
   });
 });
 
@@ -282,6 +337,73 @@ describe('Shopify', () => {
     }
     const noEmail = await sendShopify('customers/create', shopifyCustomer({ email: null }));
     expect(noEmail.body.status).toBe('ignored');
+  });
+
+  describe('customers/update re-carries the stored consent state: only a new statement counts', () => {
+    const statedAt = '2026-11-20T14:03:00-05:00';
+    const storeSays = (email: string, status: 'opt-in' | 'opt-out', changedAt: number) =>
+      env.CONSENTS.put(consentKey(email.toLowerCase()), JSON.stringify({ status, changedAt, source: 'salesmanago' }));
+
+    it('a later unsubscribe through SALESmanago is not overridden by the stored "subscribed"; the name still flows', async () => {
+      const q = queued();
+      const customer = shopifyCustomer({
+        first_name: 'Ada',
+        email_marketing_consent: { state: 'subscribed', opt_in_level: 'confirmed_opt_in', consent_updated_at: statedAt },
+        sms_marketing_consent: { state: 'subscribed', opt_in_level: 'single_opt_in', consent_updated_at: statedAt, consent_collected_from: 'SHOPIFY' },
+      });
+      const unsubscribedAt = Date.parse(statedAt) + 86_400_000;
+      await storeSays(customer.email, 'opt-out', unsubscribedAt);
+      const res = await sendShopify('customers/update', customer, { bindings: { ...env, DOUBLE_OPT_IN: 'true' } });
+      expect(res.body.status).toBe('accepted');
+      const [contact] = q.contacts();
+      expect(contact).toMatchObject({ email: customer.email, name: 'Ada Guðmundsdóttir', phone: '+3545551234', trigger: 'update' });
+      expect(contact).not.toHaveProperty('newsletter');
+      expect(contact).not.toHaveProperty('sms');
+      expect(await readConsent(env.CONSENTS, customer.email.toLowerCase())).toMatchObject({ status: 'opt-out', changedAt: unsubscribedAt });
+    });
+
+    it('without consent_updated_at a state counts only on customers/create', async () => {
+      const q = queued();
+      const customer = shopifyCustomer({
+        email_marketing_consent: { state: 'subscribed', opt_in_level: 'single_opt_in', consent_updated_at: null },
+        sms_marketing_consent: { state: 'subscribed', opt_in_level: 'single_opt_in', consent_updated_at: null, consent_collected_from: 'SHOPIFY' },
+      });
+      await sendShopify('customers/update', customer);
+      expect(q.contacts()[0]).not.toHaveProperty('newsletter');
+      expect(q.contacts()[0]).not.toHaveProperty('sms');
+      expect(await readConsent(env.CONSENTS, customer.email.toLowerCase())).toBeNull();
+      await sendShopify('customers/create', customer);
+      expect(q.contacts()[1]).toMatchObject({ newsletter: 'subscribe', sms: 'subscribe', trigger: 'registration' });
+    });
+
+    it('a newer statement counts once: its contact id is the statement\'s, the next updates carry no choice', async () => {
+      const q = queued();
+      const customer = shopifyCustomer({
+        email_marketing_consent: { state: 'subscribed', opt_in_level: 'confirmed_opt_in', consent_updated_at: statedAt },
+        sms_marketing_consent: { state: 'subscribed', opt_in_level: 'single_opt_in', consent_updated_at: statedAt, consent_collected_from: 'SHOPIFY' },
+      });
+      await storeSays(customer.email, 'opt-out', Date.parse(statedAt) - 86_400_000);
+      await sendShopify('customers/update', customer);
+      const first = q.contacts()[0]!;
+      expect(first).toMatchObject({ newsletter: 'subscribe', sms: 'subscribe', trigger: 'update' });
+      const ms = Date.parse(statedAt);
+      expect(first.id).toBe(`c:shopify:s:${String(customer.id)}:${ms}:${ms}`);
+      expect((await readConsent(env.CONSENTS, customer.email.toLowerCase()))?.status).toBe('opt-in');
+      // Later edits (new webhook ids) re-carry the same statement: the contact flows, the choice does not.
+      await sendShopify('customers/update', { ...customer, first_name: 'Ada' });
+      const second = q.contacts()[1]!;
+      expect(second).toMatchObject({ name: 'Ada Guðmundsdóttir', trigger: 'update' });
+      expect(second).not.toHaveProperty('newsletter');
+      expect(second).not.toHaveProperty('sms');
+      expect(second.id).not.toBe(first.id);
+      // Even with the consent store unaware (an SMS-only choice, or a lost KV write), the ledger knows it.
+      await env.CONSENTS.delete(consentKey(customer.email.toLowerCase()));
+      await sendShopify('customers/update', { ...customer, first_name: 'Ola' });
+      const third = q.contacts()[2]!;
+      expect(third).toMatchObject({ name: 'Ola Guðmundsdóttir' });
+      expect(third).not.toHaveProperty('newsletter');
+      expect(third).not.toHaveProperty('sms');
+    });
   });
 
   it('a repeated X-Shopify-Webhook-Id changes nothing; a malformed payload is a 400 naming the field', async () => {

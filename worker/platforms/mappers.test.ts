@@ -42,6 +42,19 @@ describe('WooCommerce mapper', () => {
     expect(newsletterFromMeta(meta({ a: 1 }), 'nl')).toBeUndefined();
     expect(newsletterFromMeta([], 'nl')).toBeUndefined();
   });
+
+  it('an order never unsubscribes, and subscribes only on order.created', () => {
+    const key = { ...woo, newsletterMetaKey: 'nl' };
+    const order = (value: unknown) => v.parse(wooOrderSchema, wooOrder({ status: 'processing', meta_data: [{ key: 'nl', value }] }));
+    for (const value of ['', 'no', '0', 'unsubscribed', false, 0]) {
+      const mapped = mapWooOrder(order(value), key, NOW, 'order.created');
+      expect(mapped.kind === 'items' && mapped.contacts).toEqual([]);
+    }
+    const yes = mapWooOrder(order('yes'), key, NOW, 'order.created');
+    expect(yes).toMatchObject({ kind: 'items', contacts: [{ contact: { newsletter: 'subscribe', trigger: 'newsletter' } }] });
+    const updated = mapWooOrder(order('yes'), key, NOW, 'order.updated');
+    expect(updated.kind === 'items' && updated.contacts).toEqual([]);
+  });
 });
 
 describe('Shopify mapper', () => {
@@ -60,8 +73,23 @@ describe('Shopify mapper', () => {
 
   it('a customer\'s SMS consent needs a phone to be carried', () => {
     const c = v.parse(shopifyCustomerSchema, shopifyCustomer({ phone: null, default_address: null, sms_marketing_consent: { state: 'subscribed' } }));
-    const mapped = mapShopifyCustomer(c, 'customers/update');
+    const mapped = mapShopifyCustomer(c, 'customers/create');
     expect(mapped.kind === 'items' && mapped.contacts[0]!.contact).not.toHaveProperty('sms');
+  });
+
+  it('a consent state is a statement with its consent_updated_at, named by customer id and time; without the time only on customers/create', () => {
+    const at = '2026-11-20T14:03:00-05:00';
+    const c = v.parse(shopifyCustomerSchema, shopifyCustomer({
+      email_marketing_consent: { state: 'subscribed', consent_updated_at: at },
+      sms_marketing_consent: { state: 'not_subscribed', consent_updated_at: at },
+    }));
+    const mapped = mapShopifyCustomer(c, 'customers/update');
+    expect(mapped).toMatchObject({ kind: 'items', contacts: [{ contact: { newsletter: 'subscribe', trigger: 'update' }, statedAt: { newsletter: Date.parse(at) }, statement: `${String(c.id)}:${Date.parse(at)}:-` }] });
+    const untimed = v.parse(shopifyCustomerSchema, shopifyCustomer({ email_marketing_consent: { state: 'unsubscribed', consent_updated_at: null } }));
+    const update = mapShopifyCustomer(untimed, 'customers/update');
+    expect(update.kind === 'items' && update.contacts[0]).toEqual({ contact: expect.not.objectContaining({ newsletter: expect.anything() }) });
+    const create = mapShopifyCustomer(untimed, 'customers/create');
+    expect(create).toMatchObject({ kind: 'items', contacts: [{ contact: { newsletter: 'unsubscribe', trigger: 'registration' }, statement: `${String(untimed.id)}:created:-` }] });
   });
 
   it('an order without any e-mail is ignored; a bad locale is left out', () => {

@@ -28,6 +28,19 @@ export type ConsentChoice = 'subscribe' | 'unsubscribe';
 export interface ContactDraft {
   /** The shop API's own contact shape: a platform's e-mail and mobile consent ride in `newsletter` and `sms`. */
   contact: v.InferInput<typeof shopContactSchema>;
+  /**
+   * When the platform says each choice was made (ms since the epoch). receive.ts keeps a choice only
+   * when it is later than the consent store's changedAt for the address: a platform re-sends its
+   * stored state on every update, which must not override a later choice (e.g. an unsubscribe
+   * through SALESmanago's link). A choice without a time here is kept as the mapper gives it.
+   */
+  statedAt?: { newsletter?: number; sms?: number };
+  /**
+   * Names the consent statement the contact carries (e.g. customer id + time of the choice): while a
+   * choice is kept, the contact's id is derived from it, so a re-delivery of the same statement is
+   * the same contact (and the same double opt-in claim), whatever the delivery id.
+   */
+  statement?: string;
 }
 
 export type Mapped =

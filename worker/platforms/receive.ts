@@ -18,7 +18,8 @@ import { recordShopConsent } from '../ingest/shop-consent.ts';
 import { shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 import { toHex } from '../identity/hmac.ts';
 import { recordDelivery, UNAUTHENTICATED_ID, wasSettled, type DeliveryOutcome } from './deliveries.ts';
-import type { EventDraft, Platform, RefundDraft, ConsentChoice, WebhookHeaders } from './platform.ts';
+import type { ContactDraft, EventDraft, Platform, RefundDraft, ConsentChoice, WebhookHeaders } from './platform.ts';
+import { readConsent } from '../consent/store.ts';
 import { checkWebhookSignature } from './signature.ts';
 import { logError } from '../log.ts';
 
@@ -180,12 +181,22 @@ export async function receiveWebhook(
       }
       messages.push({ kind: 'event', event: acceptDraft(returnDraft(refund, order), receivedAt) });
     }
-    mapped.contacts.forEach((draft, i) => {
+    for (const [i, given] of mapped.contacts.entries()) {
+      let draft = await newStatementsOnly(env, given);
+      // A deterministic id: the same delivery can never queue its contact twice, even when two copies
+      // race; a consent statement is the same contact whichever delivery carries it.
+      const carriesChoice = draft.contact.newsletter !== undefined || draft.contact.sms !== undefined;
+      let id = draft.statement && carriesChoice ? `c:${platform.name}:s:${draft.statement}` : `c:${platform.name}:${deliveryId}:${i}`;
+      if (draft.statement && carriesChoice && (await inLedger(env.LEDGER, id))) {
+        // The statement was taken already (the consent store may not show it: an SMS choice, or a
+        // failed KV write): this update's contact fields still flow, without the choice.
+        draft = withoutChoices(draft);
+        id = `c:${platform.name}:${deliveryId}:${i}`;
+      }
       const contact = v.safeParse(shopContactSchema, draft.contact);
       if (!contact.success) throw new Refusal(422, `contact: ${describeIssues(contact.issues)}`);
-      // A deterministic id: the same delivery can never queue its contact twice, even when two copies race.
-      messages.push({ kind: 'contact', contact: acceptShopContact(contact.output, receivedAt, `c:${platform.name}:${deliveryId}:${i}`) });
-    });
+      messages.push({ kind: 'contact', contact: acceptShopContact(contact.output, receivedAt, id) });
+    }
     for (const m of messages) {
       const size = messageBytes(m);
       if (size > MAX_MESSAGE_BYTES) throw new Refusal(413, `the order is too large once normalised (${size} bytes; at most ${MAX_MESSAGE_BYTES})`);
@@ -207,6 +218,35 @@ export async function receiveWebhook(
   } catch (err) {
     return unavailable(err);
   }
+}
+
+/**
+ * The contact without the choices that are no new statement: a choice with a time (statedAt) counts
+ * only when that time is later than the consent store's changedAt for the address (a later
+ * unsubscribe through SALESmanago, or a choice already taken, wins). The contact itself still flows.
+ */
+async function newStatementsOnly(env: Env, draft: ContactDraft): Promise<ContactDraft> {
+  const at = draft.statedAt;
+  if (!at || (at.newsletter === undefined && at.sms === undefined)) return draft;
+  const stored = await readConsent(env.CONSENTS, draft.contact.email.trim().toLowerCase());
+  if (!stored) return draft;
+  const { newsletter, sms, ...rest } = draft.contact;
+  const keepNewsletter = newsletter !== undefined && (at.newsletter === undefined || at.newsletter > stored.changedAt);
+  const keepSms = sms !== undefined && (at.sms === undefined || at.sms > stored.changedAt);
+  const trigger = rest.trigger === 'newsletter' && !keepNewsletter ? 'update' : rest.trigger;
+  return {
+    ...draft,
+    contact: { ...rest, ...(keepNewsletter ? { newsletter } : {}), ...(keepSms ? { sms } : {}), ...(trigger ? { trigger } : {}) },
+  };
+}
+
+async function inLedger(db: D1Database, id: string): Promise<boolean> {
+  return (await db.prepare('SELECT 1 FROM deliveries WHERE id = ?').bind(id).first()) !== null;
+}
+
+function withoutChoices(draft: ContactDraft): ContactDraft {
+  const { newsletter: _n, sms: _s, ...rest } = draft.contact;
+  return { contact: { ...rest, ...(rest.trigger === 'newsletter' ? { trigger: 'update' as const } : {}) } };
 }
 
 function unavailable(err: unknown): WebhookAnswer {

@@ -5,7 +5,7 @@ import * as v from 'valibot';
 import { clip, fullName, ignored, type ContactDraft, type EventDraft, type Mapped, type Platform, type RefundDraft, type ConsentChoice } from './platform.ts';
 import { money, optionalText, platformId } from './payload-fields.ts';
 
-const consent = v.nullish(v.looseObject({ state: v.nullish(v.string('must be a string')) }));
+const consent = v.nullish(v.looseObject({ state: v.nullish(v.string('must be a string')), consent_updated_at: optionalText }));
 
 const customer = v.looseObject({
   id: v.nullish(platformId),
@@ -156,14 +156,39 @@ function intent(state: string | null | undefined): ConsentChoice | undefined {
   return undefined;
 }
 
+/** A stated choice, with the time Shopify gives for it; none when it is not a new statement. */
+function stated(
+  given: { state?: string | null; consent_updated_at?: string | null } | null | undefined,
+  created: boolean,
+): { choice: ConsentChoice; at?: number } | undefined {
+  const choice = intent(given?.state);
+  if (!choice) return undefined;
+  const at = given?.consent_updated_at ? Date.parse(given.consent_updated_at) : Number.NaN;
+  if (Number.isFinite(at)) return { choice, at };
+  return created ? { choice } : undefined;
+}
+
 export function mapShopifyCustomer(c: ShopifyCustomer, topic: string): Mapped {
   const email = (c.email ?? '').trim();
   if (!email) return ignored(`customer ${String(c.id ?? '?')} has no e-mail (SALESmanago contacts are keyed by e-mail)`);
   const name = fullName(c.first_name, c.last_name);
   const phone = clip(c.phone ?? c.default_address?.phone, 50);
   const company = clip(c.default_address?.company, 200);
-  const newsletter = intent(c.email_marketing_consent?.state);
-  const sms = phone ? intent(c.sms_marketing_consent?.state) : undefined;
+  // Shopify re-sends the stored consent state on every customers/update: a state counts only as a new
+  // statement, i.e. with its consent_updated_at (receive.ts compares it with the consent store), or,
+  // without one, on customers/create.
+  const created = topic === 'customers/create';
+  const emailConsent = stated(c.email_marketing_consent, created);
+  const smsConsent = phone ? stated(c.sms_marketing_consent, created) : undefined;
+  const newsletter = emailConsent?.choice;
+  const sms = smsConsent?.choice;
+  const statedAt = {
+    ...(emailConsent?.at !== undefined ? { newsletter: emailConsent.at } : {}),
+    ...(smsConsent?.at !== undefined ? { sms: smsConsent.at } : {}),
+  };
+  const statement = (newsletter || sms) && c.id !== null && c.id !== undefined
+    ? `${String(c.id)}:${newsletter ? (emailConsent?.at ?? 'created') : '-'}:${sms ? (smsConsent?.at ?? 'created') : '-'}`
+    : undefined;
   const contact: ContactDraft = {
     contact: {
       email,
@@ -172,8 +197,10 @@ export function mapShopifyCustomer(c: ShopifyCustomer, topic: string): Mapped {
       ...(company ? { company } : {}),
       ...(newsletter ? { newsletter } : {}),
       ...(sms ? { sms } : {}),
-      trigger: topic === 'customers/create' ? 'registration' : 'update',
+      trigger: created ? 'registration' : 'update',
     },
+    ...(Object.keys(statedAt).length > 0 ? { statedAt } : {}),
+    ...(statement ? { statement } : {}),
   };
   return { kind: 'items', events: [], refunds: [], contacts: [contact], notes: [] };
 }

@@ -99,7 +99,7 @@ function isPurchase(status: string, config: WooConfig): boolean {
   return status === 'processing' || status === 'completed' || (config.purchaseOnHold && status === 'on-hold');
 }
 
-export function mapWooOrder(order: WooOrder, config: WooConfig, receivedAt: number): Mapped {
+export function mapWooOrder(order: WooOrder, config: WooConfig, receivedAt: number, topic = 'order.created'): Mapped {
   const email = (order.billing?.email ?? '').trim();
   const orderId = String(order.id);
   if (!email) return ignored(`order ${orderId} has no billing e-mail: nothing can be sent to SALESmanago`);
@@ -140,8 +140,11 @@ export function mapWooOrder(order: WooOrder, config: WooConfig, receivedAt: numb
   }
 
   const contacts: ContactDraft[] = [];
-  const newsletter = newsletterFromMeta(order.meta_data, config.newsletterMetaKey);
-  if (newsletter) contacts.push({ contact: { email, ...(common.name ? { name: common.name } : {}), newsletter, trigger: 'newsletter' } });
+  // An order never unsubscribes anyone: an unticked checkout box ("", "no", "0") is no choice. Only a
+  // subscribe, and only on order.created (where the checkout box is ticked): order.updated re-carries
+  // the stored meta, which may be older than a later unsubscribe (README, Shop platforms).
+  const newsletter = topic === 'order.created' ? newsletterFromMeta(order.meta_data, config.newsletterMetaKey) : undefined;
+  if (newsletter === 'subscribe') contacts.push({ contact: { email, ...(common.name ? { name: common.name } : {}), newsletter, trigger: 'newsletter' } });
 
   if (events.length === 0 && contacts.length === 0) return ignored(`order ${orderId}: ${notes.join('; ')}`);
   return { kind: 'items', events, refunds: [], contacts, notes };
@@ -153,7 +156,11 @@ export function mapWooCustomer(customer: WooCustomer, topic: string, config: Woo
   const name = fullName(customer.first_name ?? customer.billing?.first_name, customer.last_name ?? customer.billing?.last_name);
   const phone = clip(customer.billing?.phone, 50);
   const company = clip(customer.billing?.company, 200);
-  const newsletter = newsletterFromMeta(customer.meta_data, config.newsletterMetaKey);
+  // The meta has no time of its own: customer.updated re-carries the stored value on every edit, which
+  // would override a later unsubscribe through SALESmanago. Only customer.created states a choice, and
+  // only a subscribe does (an unticked box at registration is no choice to force onto SALESmanago).
+  const stated = topic === 'customer.created' ? newsletterFromMeta(customer.meta_data, config.newsletterMetaKey) : undefined;
+  const newsletter = stated === 'subscribe' ? stated : undefined;
   return {
     kind: 'items',
     events: [],
@@ -211,7 +218,7 @@ export const woocommerce: Platform = {
       // A deleted (trashed) order is not a cancellation to the buyer; what was sent stays.
       return ignored(`order ${String((payload as { id: unknown }).id)} was deleted in WooCommerce; a deletion is not sent to SALESmanago`);
     }
-    if (topic.startsWith('order.')) return mapWooOrder(payload as WooOrder, woo, receivedAt);
+    if (topic.startsWith('order.')) return mapWooOrder(payload as WooOrder, woo, receivedAt, topic);
     return mapWooCustomer(payload as WooCustomer, topic, woo);
   },
 };
