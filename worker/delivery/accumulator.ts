@@ -11,8 +11,8 @@
 // an event to keep consistent), the consumer already runs one batch at a time (max_concurrency = 1),
 // so no other coordination is needed, and a lost tick is covered by the hourly reconciliation (a
 // parked row has its next attempt recorded). Carts are not parked: they have their own 60 s settle.
+import { storedItem } from '../ledger/payloads.ts';
 import type { Env } from '../env.ts';
-import { readItems, type ItemMessage } from '../queue/messages.ts';
 import { sendMessages } from '../queue/send.ts';
 import type { WorkItem } from './deliver.ts';
 import { logError } from '../log.ts';
@@ -98,12 +98,7 @@ export async function takeParked(db: D1Database, _now: number, exclude: Readonly
   const out: WorkItem[] = [];
   for (const row of results) {
     if (exclude.has(row.id)) continue;
-    let item: ItemMessage | undefined;
-    try {
-      item = readItems(JSON.parse(row.payload ?? 'null')).find((i) => (i.kind === 'event' ? i.event.id : i.kind === 'contact' ? i.contact.id : '') === row.id);
-    } catch {
-      item = undefined;
-    }
+    const item = storedItem(row.payload, row.id);
     // The run that parked it counted this attempt already (it sent nothing).
     const attempt = Math.max(1, row.attempts);
     if (item?.kind === 'event') out.push({ id: row.id, event: item.event, attempt, released: { payload: item } });

@@ -6,6 +6,7 @@
 //   4. all other events: batch add (<= 400 per call).
 // Every confirmed chunk is marked 'delivered' in the ledger at once, before anything else can fail,
 // so a retry of the message can never send it again. Outcomes of the rest are written at the end.
+import { storedEvent } from '../ledger/payloads.ts';
 import type { Config } from '../config.ts';
 import type { SalesmanagoClient } from '../salesmanago/client.ts';
 import { SalesmanagoError } from '../salesmanago/errors.ts';
@@ -27,7 +28,7 @@ import {
 } from './ledger.ts';
 import { toContactEvent, type MappingContext } from './mapping.ts';
 import { packMessages } from '../queue/send.ts';
-import { itemsOf, type AcceptedContact, type AcceptedEvent, type ItemMessage, type QueueMessage } from '../queue/messages.ts';
+import type { AcceptedContact, AcceptedEvent, ItemMessage, QueueMessage } from '../queue/messages.ts';
 import { logError, logWarn } from '../log.ts';
 import { readConsent } from '../consent/store.ts';
 
@@ -146,17 +147,6 @@ export async function deliver(items: WorkItem[], deps: DeliveryDeps): Promise<Wo
 
 function refName(ref: ContactRef): string {
   return 'email' in ref ? ref.email : ref.contactId;
-}
-
-function eventOfPayload(payload: string, id: string): AcceptedEvent | null {
-  try {
-    for (const item of itemsOf(JSON.parse(payload) as QueueMessage)) {
-      if (item.kind === 'event' && item.event?.id === id) return item.event;
-    }
-  } catch {
-    // unreadable: reported by the caller
-  }
-  return null;
 }
 
 // Errors that are the same for every item (wrong credentials): splitting the chunk would not help.
@@ -306,7 +296,7 @@ class Run {
     const released: WorkItem[] = [];
     for (const row of await heldOf(this.#db, identified)) {
       if (inBatch.has(row.id)) continue;
-      const event = eventOfPayload(row.payload, row.id);
+      const event = storedEvent(row.payload, row.id);
       if (!event) {
         released.push({ id: row.id, attempt: row.attempts + 1, outcome: { status: 'failed', reason: 'held event: its stored payload is unreadable' } });
         continue;

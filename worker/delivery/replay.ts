@@ -9,10 +9,11 @@
 // attempts. A queued row is replayed only when its next attempt is overdue (its queue message was
 // lost: a crash of the local queue, a failed send): the reconciliation (scheduled.ts) does the same
 // every hour. A replayed row that is still on the queue is harmless: the consumer dedupes by id.
+import { storedItem } from '../ledger/payloads.ts';
 import type { Env } from '../env.ts';
 import { packMessages, sendMessages } from '../queue/send.ts';
 import { REFUSED_PREFIX } from './deliver.ts';
-import { itemId, readItems, type ItemMessage } from '../queue/messages.ts';
+import type { ItemMessage } from '../queue/messages.ts';
 
 export const REPLAYABLE = ['failed', 'dead', 'queued'] as const;
 export type Replayable = (typeof REPLAYABLE)[number];
@@ -55,7 +56,7 @@ export async function replay(
   const statusOf = new Map<string, Replayable>();
   const ready: ItemMessage[] = [];
   for (const row of results) {
-    const item = parse(row.payload, row.id);
+    const item = storedItem(row.payload, row.id);
     if (item) {
       ready.push(item);
       statusOf.set(row.id, row.status);
@@ -92,12 +93,4 @@ export async function replay(
   return result;
 }
 
-/** The row's own item from its stored payload (one item's message; older rows likewise). */
-function parse(payload: string | null, id: string): ItemMessage | null {
-  if (!payload) return null;
-  try {
-    return readItems(JSON.parse(payload)).find((item) => itemId(item) === id) ?? null;
-  } catch {
-    return null;
-  }
-}
+

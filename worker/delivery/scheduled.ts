@@ -4,12 +4,13 @@
 // and reconcile: rows still 'queued' long after their next attempt was due lost their queue message (a
 // crash of the local in-memory queue, a failed send) and are enqueued again (replay.ts; safe, since
 // delivery dedupes by id).
+import { storedItem } from '../ledger/payloads.ts';
 import type { Env } from '../env.ts';
 import { packMessages, sendMessages } from '../queue/send.ts';
 import { pruneCarts } from './carts.ts';
 import { expireOldHeld } from './ledger.ts';
 import { pruneRetained } from './retention.ts';
-import { itemId, readItems, type ItemMessage } from '../queue/messages.ts';
+import type { ItemMessage } from '../queue/messages.ts';
 import { replay } from './replay.ts';
 import { pruneChanges } from '../consent/changes.ts';
 
@@ -58,13 +59,7 @@ async function releaseIdentified(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: numbe
     )
     .bind(SWEEP_LIMIT)
     .all<{ id: string; payload: string }>();
-  const readable: ItemMessage[] = results.flatMap((r) => {
-    try {
-      return readItems(JSON.parse(r.payload)).filter((item) => itemId(item) === r.id);
-    } catch {
-      return [];
-    }
-  });
+  const readable: ItemMessage[] = results.flatMap((r) => storedItem(r.payload, r.id) ?? []);
   let released = 0;
   // Packed several to a message, like fresh events.
   await sendMessages(env.EVENTS, packMessages(readable), {

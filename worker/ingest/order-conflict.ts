@@ -2,6 +2,7 @@
 // says the same thing. When its content differs (another e-mail, another value) the shop's order
 // numbers collide or it changed an order after the fact: the first accepted version stands, and the
 // shop is told which fields differ (409 {"status": "conflict"}), instead of a silent "duplicate".
+import { storedEvent } from '../ledger/payloads.ts';
 import type { AcceptedEvent } from '../queue/messages.ts';
 import { logError } from '../log.ts';
 
@@ -42,12 +43,9 @@ export async function orderConflicts(db: D1Database, posted: readonly AcceptedEv
     .all<{ id: string; payload: string | null }>();
   const stored = new Map<string, AcceptedEvent>();
   for (const r of results) {
-    try {
-      const item = JSON.parse(r.payload ?? 'null') as { kind?: string; event?: AcceptedEvent } | null;
-      if (item?.kind === 'event' && item.event) stored.set(r.id, item.event);
-    } catch {
-      // unreadable payload: treated as a plain duplicate
-    }
+    // An unreadable payload is treated as a plain duplicate.
+    const event = storedEvent(r.payload, r.id);
+    if (event) stored.set(r.id, event);
   }
   return posted.map((e) => {
     const first = stored.get(e.id);

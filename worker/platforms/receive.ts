@@ -6,6 +6,7 @@
 //   delivery's row written in the same D1 batch.
 // Every refusal is a 4xx naming the problem (platforms show it in their delivery logs) and is recorded
 // in platform_deliveries; only an unwritable ledger answers 503, so that the platform retries.
+import { storedEvent } from '../ledger/payloads.ts';
 import * as v from 'valibot';
 import { readConfig, type Config } from '../config.ts';
 import type { Env } from '../env.ts';
@@ -18,7 +19,7 @@ import { recordShopConsent } from '../ingest/shop-consent.ts';
 import { shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 import { toHex } from '../identity/hmac.ts';
 import { recordDelivery, UNAUTHENTICATED_ID, wasSettled, type DeliveryOutcome } from './deliveries.ts';
-import type { ContactDraft, EventDraft, Platform, RefundDraft, ConsentChoice, WebhookHeaders } from './platform.ts';
+import type { ContactDraft, EventDraft, Platform, RefundDraft, WebhookHeaders } from './platform.ts';
 import { readConsent } from '../consent/store.ts';
 import { checkWebhookSignature } from './signature.ts';
 import { logError } from '../log.ts';
@@ -52,13 +53,7 @@ async function orderOf(db: D1Database, orderId: string): Promise<AcceptedEvent |
     .bind(ids[0], ids[1])
     .all<{ id: string; payload: string | null }>();
   const row = results.find((r) => r.id === ids[0]) ?? results[0];
-  if (!row?.payload) return null;
-  try {
-    const item = JSON.parse(row.payload) as ItemMessage;
-    return item.kind === 'event' ? item.event : null;
-  } catch {
-    return null;
-  }
+  return row ? storedEvent(row.payload, row.id) : null;
 }
 
 function returnDraft(refund: RefundDraft, order: AcceptedEvent): EventDraft {

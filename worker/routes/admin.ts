@@ -6,7 +6,6 @@
 import { Hono } from 'hono';
 import { validator } from 'hono/validator';
 import * as v from 'valibot';
-import { readConfig } from '../config.ts';
 import { REPLAYABLE, replay } from '../delivery/replay.ts';
 import type { AppEnv } from '../env.ts';
 import { adminPassword } from '../http/admin-password.ts';

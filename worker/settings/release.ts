@@ -3,9 +3,10 @@
 // doubling), so their stored payloads are sent again now. Exactly once still holds: the consumer
 // dedupes by ledger id, so the original message, when it comes back, finds its items delivered and
 // skips them (the same argument as delivery/replay.ts).
+import { storedItem } from '../ledger/payloads.ts';
 import type { Env } from '../env.ts';
 import { packMessages, sendPacked } from '../queue/send.ts';
-import { itemId, readItems, type ItemMessage } from '../queue/messages.ts';
+import type { ItemMessage } from '../queue/messages.ts';
 
 /** The reason the consumer records while SALESmanago is not configured (delivery/consumer.ts). */
 export const UNCONFIGURED_REASON = 'SALESmanago is not configured';
@@ -18,12 +19,9 @@ export async function releaseWaitingEvents(env: Pick<Env, 'LEDGER' | 'EVENTS'>):
     .all<{ id: string; payload: string | null }>();
   const items: ItemMessage[] = [];
   for (const row of results) {
-    try {
-      const item = row.payload ? readItems(JSON.parse(row.payload)).find((i) => itemId(i) === row.id) : undefined;
-      if (item) items.push(item);
-    } catch {
-      // An unreadable payload stays as it is; its own message still carries it.
-    }
+    // An unreadable payload stays as it is; its own message still carries it.
+    const item = storedItem(row.payload, row.id);
+    if (item) items.push(item);
   }
   if (items.length === 0) return 0;
   const packed = packMessages(items);
