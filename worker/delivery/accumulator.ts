@@ -12,12 +12,13 @@
 // so no other coordination is needed, and a lost tick is covered by the hourly reconciliation (a
 // parked row has its next attempt recorded). Carts are not parked: they have their own 60 s settle.
 import { storedItem } from '../ledger/payloads.ts';
+import { markParked, PARKED, parkedCount, parkedDueAt, parkedRows } from '../ledger/deliveries.ts';
 import type { Env } from '../env.ts';
 import { sendMessages } from '../queue/send.ts';
 import type { WorkItem } from './deliver.ts';
 import { logError } from '../log.ts';
 
-export const PARKED = 'parked: waiting to be sent together with more events';
+export { PARKED, parkedCount, parkedDueAt };
 /** Items that make a flush: one full batch call. */
 export const FLUSH_AT = 400;
 /** Parked rows taken by one flush (a consumer run delivers them with its own items). */
@@ -47,20 +48,6 @@ export function parkable(item: WorkItem): boolean {
   return Boolean(item.event && item.event.type !== 'cart');
 }
 
-export async function parkedCount(db: D1Database): Promise<number> {
-  const row = await db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'queued' AND last_error = ?1").bind(PARKED).first<{ n: number }>();
-  return row?.n ?? 0;
-}
-
-/** When the oldest parked row's window is over (unix ms), or null when nothing is parked. */
-export async function parkedDueAt(db: D1Database): Promise<number | null> {
-  const row = await db
-    .prepare("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'queued' AND last_error = ?1")
-    .bind(PARKED)
-    .first<{ due: number | null }>();
-  return row?.due ?? null;
-}
-
 /** A tick for what is still parked, when the one that came was early (so nothing waits for the hourly run). */
 export async function tickAgain(env: Pick<Env, 'EVENTS'>, dueAt: number, now: number): Promise<void> {
   try {
@@ -73,13 +60,7 @@ export async function tickAgain(env: Pick<Env, 'EVENTS'>, dueAt: number, now: nu
 /** Parks the items (their rows already exist) and sends the tick that flushes them within the window. */
 export async function park(env: Pick<Env, 'LEDGER' | 'EVENTS'>, items: WorkItem[], windowS: number, now: number): Promise<void> {
   if (items.length === 0) return;
-  await env.LEDGER
-    .prepare(
-      `UPDATE deliveries SET last_error = ?2, next_attempt_at = ?3, updated_at = ?4
-       WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`,
-    )
-    .bind(JSON.stringify(items.map((i) => i.id)), PARKED, now + windowS * 1000, now)
-    .run();
+  await markParked(env.LEDGER, items.map((i) => i.id), now + windowS * 1000, now);
   for (const item of items) item.outcome = { status: 'skipped' };
   try {
     await sendMessages(env.EVENTS, [{ message: { kind: 'flush' }, delaySeconds: windowS }]);
@@ -91,12 +72,8 @@ export async function park(env: Pick<Env, 'LEDGER' | 'EVENTS'>, items: WorkItem[
 
 /** The parked rows as work items without a message of their own (their retries are requeued). */
 export async function takeParked(db: D1Database, _now: number, exclude: ReadonlySet<string>): Promise<WorkItem[]> {
-  const { results } = await db
-    .prepare("SELECT id, attempts, payload FROM deliveries WHERE status = 'queued' AND last_error = ?1 ORDER BY accepted_at LIMIT ?2")
-    .bind(PARKED, FLUSH_LIMIT)
-    .all<{ id: string; attempts: number; payload: string | null }>();
   const out: WorkItem[] = [];
-  for (const row of results) {
+  for (const row of await parkedRows(db, FLUSH_LIMIT)) {
     if (exclude.has(row.id)) continue;
     const item = storedItem(row.payload, row.id);
     // The run that parked it counted this attempt already (it sent nothing).

@@ -1,12 +1,14 @@
 // The contact upsert that goes with an event or a shop contact: tags by trigger and the consent
 // semantics of docs/contracts.md (explicit subscribe / explicit unsubscribe / everything else "no-change",
-// which never opts anyone out). Pure functions, no I/O.
+// which never opts anyone out). Pure functions, except the double opt-in claims (stored by
+// ledger/double-opt-ins.ts).
 import type { Config } from '../config.ts';
 import type { SalesmanagoError } from '../salesmanago/errors.ts';
 import { wantsDoubleOptIn } from '../salesmanago/payloads.ts';
 import type { ContactUpsert } from '../salesmanago/types.ts';
 import { browserSignupUpsert } from '../consent/browser-signup.ts';
 import type { AcceptedContact, AcceptedEvent } from '../queue/messages.ts';
+import { claimSubscribes, releaseSubscribes } from '../ledger/double-opt-ins.ts';
 
 export interface ContactNeed {
   upsert: ContactUpsert;
@@ -176,13 +178,9 @@ export async function claimDoubleOptIns(db: D1Database, needs: ContactNeed[], no
   const asking = needs.filter((n) => n.subscribeIds?.length && wantsDoubleOptIn(n.upsert));
   if (asking.length === 0) return needs;
   const claims = asking.flatMap((n) => (n.subscribeIds ?? []).map((id) => ({ n, id })));
-  const results = await db.batch(
-    claims.map(({ n, id }) =>
-      db.prepare('INSERT OR IGNORE INTO double_opt_ins (subscribe_id, email, requested_at) VALUES (?1, ?2, ?3)').bind(id, n.upsert.email, now),
-    ),
-  );
+  const fresh = await claimSubscribes(db, claims.map(({ n, id }) => ({ id, email: n.upsert.email })), now);
   // One subscribe of the merge already claimed: its request may have reached SALESmanago.
-  const again = new Set(claims.filter((_, i) => (results[i]?.meta.changes ?? 0) === 0).map((c) => c.n));
+  const again = new Set(claims.filter((_, i) => !fresh[i]).map((c) => c.n));
   return needs.map((n) => {
     if (!again.has(n)) return n;
     console.warn({ msg: 'double opt-in already requested for this subscribe: not asked again', subscribeIds: n.subscribeIds });
@@ -211,8 +209,7 @@ export function withoutDoubleOptIn(n: ContactNeed): ContactNeed {
 export async function releaseDoubleOptIns(db: D1Database, needs: ContactNeed[], err: SalesmanagoError): Promise<void> {
   if (err.maybeStored) return;
   const ids = needs.filter((n) => wantsDoubleOptIn(n.upsert)).flatMap((n) => n.subscribeIds ?? []);
-  if (ids.length === 0) return;
-  await db.prepare('DELETE FROM double_opt_ins WHERE subscribe_id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids)).run();
+  await releaseSubscribes(db, ids);
 }
 
 function withTags(upsert: ContactUpsert, tags: string[]): ContactUpsert {

@@ -3,9 +3,9 @@
 // message that were settled before (delivered, failed, held, expired) keep their status: only rows
 // still 'queued' died. POST /admin/replay sends them again.
 import type { Env } from '../env.ts';
-import { ledgerRow, type LedgerRow } from '../ingest/ledger.ts';
+import { ledgerRow, type LedgerRow } from '../ledger/deliveries.ts';
 import { readItems, type QueueMessage } from '../queue/messages.ts';
-import { insertMissing, markDead } from './ledger.ts';
+import { insertMissing, markDead } from '../ledger/deliveries.ts';
 
 export async function recordDeadLetters(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
   const rows: LedgerRow[] = batch.messages.flatMap((m) => {

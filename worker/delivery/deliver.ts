@@ -13,9 +13,8 @@ import { SalesmanagoError } from '../salesmanago/errors.ts';
 import { CHUNK_SIZE } from '../salesmanago/limits.ts';
 import type { ChunkResult, ContactRef, EventItem } from '../salesmanago/types.ts';
 import { retryDelay } from './backoff.ts';
-import {
-  CART_SETTLE_S, cartKey, closeCarts, isEmptiedCart, latestKnownCart, openCart, openCarts, supersededCarts, touchCart,
-} from './carts.ts';
+import { CART_SETTLE_S, cartKey, isEmptiedCart, latestKnownCart } from './carts.ts';
+import { closeCarts, openCart, openCarts, touchCart } from '../ledger/carts.ts';
 import {
   claimDoubleOptIns, contactNeedOfEvent, contactNeedOfShopContact, mergeContactNeeds, normaliseEmail, plainContactNeed,
   releaseDoubleOptIns, withoutConsent, withoutDoubleOptIn, type ContactNeed,
@@ -24,8 +23,8 @@ import {
   applyLinks, emailsOfContactIds, isIdentified, knownContacts, loadLinks, rememberContacts, resolveContact,
 } from './visitors.ts';
 import {
-  expireOverflow, heldOf, markContactDone, markDelivered, recordOutcomes, startAttempt, type DeliveredRow, type RowOutcome,
-} from './ledger.ts';
+  REFUSED_PREFIX, expireOverflow, heldOf, markContactDone, markDelivered, recordOutcomes, startAttempt, supersededCarts, type DeliveredRow, type RowOutcome,
+} from '../ledger/deliveries.ts';
 import { toContactEvent, type MappingContext } from './mapping.ts';
 import { packMessages } from '../queue/send.ts';
 import type { AcceptedContact, AcceptedEvent, ItemMessage, QueueMessage } from '../queue/messages.ts';
@@ -54,7 +53,7 @@ const QUICK_RETRY_AFTER_MAX_S = 2;
 export const UNCONFIRMED_CHUNK = 20;
 export const UNCONFIRMED_PREFIX = 'unconfirmed: ';
 /** Reason prefix of an item SALESmanago refused for its content: replay leaves it (replay.ts). */
-export const REFUSED_PREFIX = 'refused: ';
+export { REFUSED_PREFIX };
 /** Delay before a refused chunk whose bad item was not isolated in this run is tried again. */
 const ISOLATE_DELAY_S = 2;
 

@@ -12,7 +12,7 @@
 import { storedItem } from '../ledger/payloads.ts';
 import type { Env } from '../env.ts';
 import { packMessages, sendMessages } from '../queue/send.ts';
-import { REFUSED_PREFIX } from './deliver.ts';
+import { countRefused, countReplayable, markReplayed, replayableRows } from '../ledger/deliveries.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 
 export const REPLAYABLE = ['failed', 'dead', 'queued'] as const;
@@ -34,11 +34,6 @@ export interface ReplayResult {
   remaining: number;
 }
 
-/** Rows of these statuses that a replay would send: not refused, and queued only when overdue. */
-const REPLAYABLE_WHERE = `status IN (SELECT value FROM json_each(?1))
-  AND NOT (status = 'failed' AND last_error LIKE '${REFUSED_PREFIX}%')
-  AND NOT (status = 'queued' AND COALESCE(next_attempt_at, updated_at) > ?2)`;
-
 export async function replay(
   env: Pick<Env, 'LEDGER' | 'EVENTS'>,
   options: { statuses?: readonly Replayable[]; limit?: number; now?: number; overdueMs?: number } = {},
@@ -47,10 +42,7 @@ export async function replay(
   const limit = Math.max(1, Math.min(options.limit ?? 5_000, 10_000));
   const now = options.now ?? Date.now();
   const dueBefore = now - (options.overdueMs ?? OVERDUE_MS);
-  const { results } = await env.LEDGER
-    .prepare(`SELECT id, status, payload FROM deliveries WHERE ${REPLAYABLE_WHERE} ORDER BY updated_at, id LIMIT ?3`)
-    .bind(JSON.stringify(statuses), dueBefore, limit)
-    .all<{ id: string; status: Replayable; payload: string | null }>();
+  const results = await replayableRows(env.LEDGER, statuses, dueBefore, limit);
 
   const result: ReplayResult = { requeued: 0, byStatus: { failed: 0, dead: 0, queued: 0 }, unreadable: 0, refused: 0, remaining: 0 };
   const statusOf = new Map<string, Replayable>();
@@ -65,31 +57,13 @@ export async function replay(
   await sendMessages(env.EVENTS, packMessages(ready), {
     sent: async (part) => {
       const ids = part.flatMap((p) => p.ids);
-      // Failed and dead rows start a fresh budget of attempts; next_attempt_at = now keeps the hourly
-      // reconciliation from sending a queued one again while its new message is on the queue.
-      await env.LEDGER
-        .prepare(
-          `UPDATE deliveries SET status = 'queued', next_attempt_at = ?2, updated_at = ?2,
-                  attempts = CASE WHEN status = 'queued' THEN attempts ELSE 0 END
-           WHERE id IN (SELECT value FROM json_each(?1)) AND status IN ('failed', 'dead', 'queued')`,
-        )
-        .bind(JSON.stringify(ids), Date.now())
-        .run();
+      await markReplayed(env.LEDGER, ids, Date.now());
       for (const id of ids) result.byStatus[statusOf.get(id) ?? 'failed'] += 1;
       result.requeued += ids.length;
     },
   });
-  const left = await env.LEDGER
-    .prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE ${REPLAYABLE_WHERE}`)
-    .bind(JSON.stringify(statuses), dueBefore)
-    .first<{ n: number }>();
-  result.remaining = Math.max(0, (left?.n ?? 0) - result.unreadable);
-  if (statuses.includes('failed')) {
-    const refused = await env.LEDGER
-      .prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'failed' AND last_error LIKE '${REFUSED_PREFIX}%'`)
-      .first<{ n: number }>();
-    result.refused = refused?.n ?? 0;
-  }
+  result.remaining = Math.max(0, (await countReplayable(env.LEDGER, statuses, dueBefore)) - result.unreadable);
+  if (statuses.includes('failed')) result.refused = await countRefused(env.LEDGER);
   return result;
 }
 

@@ -7,9 +7,10 @@
 import { storedItem } from '../ledger/payloads.ts';
 import type { Env } from '../env.ts';
 import { packMessages, sendMessages } from '../queue/send.ts';
-import { pruneCarts } from './carts.ts';
-import { expireOldHeld } from './ledger.ts';
-import { pruneRetained } from './retention.ts';
+import { pruneCarts } from '../ledger/carts.ts';
+import { expireOldHeld, heldOfIdentified, markReleased } from '../ledger/deliveries.ts';
+import { pruneLedger, type Pruned } from '../ledger/retention.ts';
+import { readConfig } from '../config.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 import { replay } from './replay.ts';
 import { pruneChanges } from '../consent/changes.ts';
@@ -51,29 +52,21 @@ export async function cleanUp(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number):
 }
 
 async function releaseIdentified(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number): Promise<number> {
-  const { results } = await env.LEDGER
-    .prepare(
-      `SELECT d.id, d.payload FROM deliveries AS d JOIN visitor_links AS l ON l.visitor_id = d.visitor_id
-       WHERE d.status = 'held' AND (l.email IS NOT NULL OR l.contact_id IS NOT NULL)
-       ORDER BY d.accepted_at LIMIT ?1`,
-    )
-    .bind(SWEEP_LIMIT)
-    .all<{ id: string; payload: string }>();
+  const results = await heldOfIdentified(env.LEDGER, SWEEP_LIMIT);
   const readable: ItemMessage[] = results.flatMap((r) => storedItem(r.payload, r.id) ?? []);
   let released = 0;
   // Packed several to a message, like fresh events.
   await sendMessages(env.EVENTS, packMessages(readable), {
     sent: async (part) => {
       const ids = part.flatMap((p) => p.ids);
-      await env.LEDGER
-        .prepare(
-          `UPDATE deliveries SET status = 'queued', updated_at = ?2
-           WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'held'`,
-        )
-        .bind(JSON.stringify(ids), now)
-        .run();
+      await markReleased(env.LEDGER, ids, now);
       released += ids.length;
     },
   });
   return released;
+}
+
+/** Retention (README "Retention"), with the configured days. */
+export async function pruneRetained(env: Env, now: number): Promise<Pruned> {
+  return pruneLedger(env.LEDGER, now, readConfig(env).retention);
 }

@@ -13,7 +13,7 @@
 import type { Env } from '../env.ts';
 import { itemId, type ItemMessage } from '../queue/messages.ts';
 import { chunk, packMessages, sendPacked } from '../queue/send.ts';
-import { insertRow, ledgerRow, markQueueFailure } from './ledger.ts';
+import { insertRow, ledgerRow, markQueueFailure } from '../ledger/deliveries.ts';
 import { logError } from '../log.ts';
 
 // D1 statements per batch call, kept moderate so one call stays well inside D1's request limits.

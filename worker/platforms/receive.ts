@@ -7,6 +7,7 @@
 // Every refusal is a 4xx naming the problem (platforms show it in their delivery logs) and is recorded
 // in platform_deliveries; only an unwritable ledger answers 503, so that the platform retries.
 import { storedEvent } from '../ledger/payloads.ts';
+import { hasRow, storedRows } from '../ledger/deliveries.ts';
 import * as v from 'valibot';
 import { readConfig, type Config } from '../config.ts';
 import type { Env } from '../env.ts';
@@ -48,10 +49,7 @@ class Refusal {
 /** The buyer of an order, from the purchase (or cancellation) the ledger holds for it. */
 async function orderOf(db: D1Database, orderId: string): Promise<AcceptedEvent | null> {
   const ids = [shopEventId('purchase', orderId), shopEventId('cancellation', orderId)];
-  const { results } = await db
-    .prepare('SELECT id, payload FROM deliveries WHERE id IN (?, ?)')
-    .bind(ids[0], ids[1])
-    .all<{ id: string; payload: string | null }>();
+  const results = await storedRows(db, ids);
   const row = results.find((r) => r.id === ids[0]) ?? results[0];
   return row ? storedEvent(row.payload, row.id) : null;
 }
@@ -182,7 +180,7 @@ export async function receiveWebhook(
       // race; a consent statement is the same contact whichever delivery carries it.
       const carriesChoice = draft.contact.newsletter !== undefined || draft.contact.sms !== undefined;
       let id = draft.statement && carriesChoice ? `c:${platform.name}:s:${draft.statement}` : `c:${platform.name}:${deliveryId}:${i}`;
-      if (draft.statement && carriesChoice && (await inLedger(env.LEDGER, id))) {
+      if (draft.statement && carriesChoice && (await hasRow(env.LEDGER, id))) {
         // The statement was taken already (the consent store may not show it: an SMS choice, or a
         // failed KV write): this update's contact fields still flow, without the choice.
         draft = withoutChoices(draft);
@@ -233,10 +231,6 @@ async function newStatementsOnly(env: Env, draft: ContactDraft): Promise<Contact
     ...draft,
     contact: { ...rest, ...(keepNewsletter ? { newsletter } : {}), ...(keepSms ? { sms } : {}), ...(trigger ? { trigger } : {}) },
   };
-}
-
-async function inLedger(db: D1Database, id: string): Promise<boolean> {
-  return (await db.prepare('SELECT 1 FROM deliveries WHERE id = ?').bind(id).first()) !== null;
 }
 
 function withoutChoices(draft: ContactDraft): ContactDraft {

@@ -4,6 +4,7 @@
 // "POST /e ÷ bindings floor" measures our code, not the local simulation of Cloudflare's services.
 // Only when BENCH_FLOOR is "true" (the benchmark's stack); otherwise the route does not exist.
 import { Hono } from 'hono';
+import { contactIdOfVisitor } from '../ledger/visitors.ts';
 import type { AppEnv } from '../env.ts';
 
 export const floor = new Hono<AppEnv>().post('/bindings', async (c) => {
@@ -16,7 +17,7 @@ export const floor = new Hono<AppEnv>().post('/bindings', async (c) => {
   // Not a message the consumer reads (it acknowledges it with a log line); the bench stack has none.
   await Promise.all([
     c.env.EVENTS.send({ kind: 'floor', body } as never, { contentType: 'json' }),
-    c.env.LEDGER.prepare('SELECT contact_id FROM visitor_links WHERE visitor_id = ? AND contact_id IS NOT NULL').bind(visitor).first(),
+    contactIdOfVisitor(c.env.LEDGER, visitor),
   ]);
   return c.json({ accepted: 0, rejected: [] }, 202);
 });

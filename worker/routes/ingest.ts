@@ -3,6 +3,7 @@
 // consumer writes their ledger rows (D1 is a single writer, so a write per beacon would cap the whole
 // collector). Invalid events are answered by index and dropped; the valid ones of the same beacon are
 // accepted. Bot counting happens after the answer (waitUntil).
+import { contactIdOfVisitor } from '../ledger/visitors.ts';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../env.ts';
@@ -83,11 +84,7 @@ ingest.post(
  *  cookie: if D1 cannot answer, the beacon is still accepted, without it. */
 async function knownContactId(db: D1Database, visitor: string): Promise<string | undefined> {
   try {
-    const row = await db
-      .prepare('SELECT contact_id FROM visitor_links WHERE visitor_id = ? AND contact_id IS NOT NULL')
-      .bind(visitor)
-      .first<{ contact_id: string }>();
-    return row?.contact_id ?? undefined;
+    return await contactIdOfVisitor(db, visitor);
   } catch (err) {
     logError('visitor contactId lookup failed', {}, err);
     return undefined;

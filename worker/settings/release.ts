@@ -4,6 +4,7 @@
 // dedupes by ledger id, so the original message, when it comes back, finds its items delivered and
 // skips them (the same argument as delivery/replay.ts).
 import { storedItem } from '../ledger/payloads.ts';
+import { clearReason, queuedWithReason } from '../ledger/deliveries.ts';
 import type { Env } from '../env.ts';
 import { packMessages, sendPacked } from '../queue/send.ts';
 import type { ItemMessage } from '../queue/messages.ts';
@@ -13,10 +14,7 @@ export const UNCONFIGURED_REASON = 'SALESmanago is not configured';
 const LIMIT = 5_000;
 
 export async function releaseWaitingEvents(env: Pick<Env, 'LEDGER' | 'EVENTS'>): Promise<number> {
-  const { results } = await env.LEDGER
-    .prepare(`SELECT id, payload FROM deliveries WHERE status = 'queued' AND last_error LIKE ?1 ORDER BY accepted_at LIMIT ?2`)
-    .bind(`${UNCONFIGURED_REASON}%`, LIMIT)
-    .all<{ id: string; payload: string | null }>();
+  const results = await queuedWithReason(env.LEDGER, UNCONFIGURED_REASON, LIMIT);
   const items: ItemMessage[] = [];
   for (const row of results) {
     // An unreadable payload stays as it is; its own message still carries it.
@@ -27,9 +25,6 @@ export async function releaseWaitingEvents(env: Pick<Env, 'LEDGER' | 'EVENTS'>):
   const packed = packMessages(items);
   const refused = new Set(await sendPacked(env.EVENTS, packed));
   const sent = packed.flatMap((p) => p.ids).filter((id) => !refused.has(id));
-  await env.LEDGER
-    .prepare(`UPDATE deliveries SET last_error = NULL, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`)
-    .bind(JSON.stringify(sent), Date.now())
-    .run();
+  await clearReason(env.LEDGER, sent, Date.now());
   return sent.length;
 }

@@ -20,9 +20,9 @@
 //   double_opt_ins,          last reposted, but never before REPEAT_DAYS: a platform's retried
 //   order_conflicts          webhook, a retried subscribe or a colliding repost must still be
 //                            recognised while it can still come
-//   seen_signatures, open_carts: already pruned by scheduled.ts and carts.ts.
-import { readConfig, type RetentionDays } from '../config.ts';
-import type { Env } from '../env.ts';
+//   seen_signatures, open_carts: pruned hourly by delivery/scheduled.ts (ledger/seen-signatures.ts,
+//                            ledger/carts.ts).
+import type { RetentionDays } from '../config.ts';
 
 export const DAY_MS = 24 * 3600 * 1000;
 export const BATCH_ROWS = 1_000;
@@ -140,9 +140,4 @@ export async function pruneLedger(
     (await byAge('double_opt_ins', 'requested_at', repeatCutoff)) +
     (await byAge('order_conflicts', 'last_at', repeatCutoff));
   return { deliveries, strippedOrders, expiredHeld, strippedExpired, visitorLinks, knownContacts, counters, repeatRecords };
-}
-
-/** The hourly job's entry point (called from scheduled.ts), with the configured retention. */
-export async function pruneRetained(env: Env, now: number): Promise<Pruned> {
-  return pruneLedger(env.LEDGER, now, readConfig(env).retention);
 }

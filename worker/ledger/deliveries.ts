@@ -1,0 +1,418 @@
+// The delivery ledger (table `deliveries`, migrations/0001_ledger.sql): one row per accepted event
+// or contact, written by the request side as it accepts (insertRow), by the consumer for a message
+// that reached the queue without one (insertMissing), and updated with every outcome. Every
+// statement on this table is here (ARCHITECTURE.md "Who writes each table").
+import { itemsOf, type ItemMessage, type QueueMessage } from '../queue/messages.ts';
+import { runParts } from './parts.ts';
+
+export const QUEUE_UNAVAILABLE = 'queue unavailable';
+
+export interface LedgerRow {
+  id: string;
+  type: string;
+  source: 'browser' | 'shop';
+  contact: string | null;
+  visitorId: string | null;
+  payload: string;
+  acceptedAt: number;
+}
+
+/** The row of one item; its payload is the item's own message (one event or contact), not the queue message's. */
+export function ledgerRow(message: ItemMessage, payload: string): LedgerRow {
+  switch (message.kind) {
+    case 'event': {
+      const e = message.event;
+      return {
+        id: e.id,
+        type: e.type,
+        source: e.source,
+        contact: e.email ?? e.contactId ?? null,
+        visitorId: e.visitorId ?? null,
+        payload,
+        acceptedAt: e.receivedAt,
+      };
+    }
+    case 'contact':
+      return {
+        id: message.contact.id,
+        type: 'contact',
+        source: 'shop',
+        contact: message.contact.email,
+        visitorId: null,
+        payload,
+        acceptedAt: message.contact.receivedAt,
+      };
+    case 'consent-webhook':
+      // Sent by the callback route (consent/webhook.ts) straight onto the queue, with no row written
+      // there: this row is written by the consumer when it first sees the message, or by the
+      // dead-letter handler (delivery/consumer.ts, delivery/dead-letters.ts). 'shop' is where the
+      // change goes; the setup page's figures leave these rows out.
+      return {
+        id: message.change.id,
+        type: 'consent-webhook',
+        source: 'shop',
+        contact: message.change.email,
+        visitorId: null,
+        payload,
+        acceptedAt: message.change.changedAt,
+      };
+  }
+}
+
+/** The rows a queue message (of one or several items) stands for. */
+export function ledgerRows(message: QueueMessage): LedgerRow[] {
+  return itemsOf(message).map((item) => ledgerRow(item, JSON.stringify(item)));
+}
+
+/** INSERT OR IGNORE: a row that already exists (same id) is left untouched and reports 0 changes. */
+export function insertRow(db: D1Database, row: LedgerRow, now: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT OR IGNORE INTO deliveries (id, type, source, contact, visitor_id, status, attempts, accepted_at, updated_at, payload)
+       VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
+    )
+    .bind(row.id, row.type, row.source, row.contact, row.visitorId, row.acceptedAt, now, row.payload);
+}
+
+/** Rows whose queue send failed: 'failed' with the reason, so POST /admin/replay sends them again. */
+export async function markQueueFailure(db: D1Database, ids: readonly string[], now: number): Promise<void> {
+  // The ids travel as one JSON parameter: D1 bounds the parameters of a statement (100).
+  await db
+    .prepare(
+      `UPDATE deliveries SET status = 'failed', last_error = ?1, updated_at = ?2
+       WHERE id IN (SELECT value FROM json_each(?3)) AND status = 'queued'`,
+    )
+    .bind(QUEUE_UNAVAILABLE, now, JSON.stringify(ids))
+    .run();
+}
+
+export type LedgerStatus = 'queued' | 'delivered' | 'held' | 'failed' | 'dead' | 'expired';
+
+export interface RowState {
+  status: LedgerStatus;
+  attempts: number;
+  lastError: string | null;
+  /** The event's contact upsert was confirmed on an earlier attempt. */
+  contactDone: boolean;
+}
+
+/** A final or interim outcome written back to a row (delivered rows are written by markDelivered). */
+export interface RowOutcome {
+  id: string;
+  status: Exclude<LedgerStatus, 'delivered'>;
+  error?: string | null;
+  contact?: string | null;
+  visitorId?: string | null;
+  /** Unix ms of the next attempt of a row left 'queued' (a retry). */
+  nextAttemptAt?: number | null;
+}
+
+export interface DeliveredRow {
+  id: string;
+  contact: string;
+  smEventId?: string;
+}
+
+/** Ids joined the way the SQL below expects them. */
+function ids(list: readonly string[]): string {
+  return JSON.stringify(list);
+}
+
+export async function loadStates(db: D1Database, idList: readonly string[]): Promise<Map<string, RowState>> {
+  const out = new Map<string, RowState>();
+  if (idList.length === 0) return out;
+  const select = db.prepare(
+    'SELECT id, status, attempts, last_error, contact_done_at FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))',
+  );
+  type Row = { id: string; status: LedgerStatus; attempts: number; last_error: string | null; contact_done_at: number | null };
+  const results = await runParts<Row>(db, idList, (json) => select.bind(json));
+  for (const { results: rows } of results) {
+    for (const r of rows) out.set(r.id, { status: r.status, attempts: r.attempts, lastError: r.last_error, contactDone: r.contact_done_at !== null });
+  }
+  return out;
+}
+
+/** Rows the request side did not write: every beacon of POST /e (queue-first), or a message enqueued
+ *  by other code. Recorded as queued, accepted_at = the item's receive time. */
+export async function insertMissing(db: D1Database, rows: readonly LedgerRow[], now: number): Promise<void> {
+  if (rows.length === 0) return;
+  const insert = db.prepare(
+      `INSERT OR IGNORE INTO deliveries (id, type, source, contact, visitor_id, status, attempts, accepted_at, updated_at, payload)
+       SELECT json_extract(value, '$.id'), json_extract(value, '$.type'), json_extract(value, '$.source'),
+              json_extract(value, '$.contact'), json_extract(value, '$.visitorId'), 'queued', 0,
+              json_extract(value, '$.acceptedAt'), ?2, json_extract(value, '$.payload')
+       FROM json_each(?1)`,
+    );
+  await runParts(db, rows, (json) => insert.bind(json, now));
+}
+
+export async function startAttempt(db: D1Database, idList: readonly string[], now: number): Promise<void> {
+  if (idList.length === 0) return;
+  const update = db.prepare('UPDATE deliveries SET attempts = attempts + 1, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))');
+  await runParts(db, idList, (json) => update.bind(json, now));
+}
+
+/** Written right after SALESmanago confirmed a chunk, before anything else can fail. */
+export async function markDelivered(db: D1Database, rows: readonly DeliveredRow[], now: number): Promise<void> {
+  if (rows.length === 0) return;
+  const update = db.prepare(
+      `UPDATE deliveries SET status = 'delivered', last_error = NULL, next_attempt_at = NULL,
+              contact = json_extract(j.value, '$.contact'),
+              sm_event_id = COALESCE(json_extract(j.value, '$.smEventId'), deliveries.sm_event_id),
+              updated_at = ?2
+       FROM json_each(?1) AS j WHERE deliveries.id = json_extract(j.value, '$.id')`,
+    );
+  await runParts(db, rows, (json) => update.bind(json, now));
+}
+
+/** Every other outcome. A delivered row is never downgraded (a late duplicate cannot undo it). */
+export async function recordOutcomes(db: D1Database, rows: readonly RowOutcome[], now: number): Promise<void> {
+  if (rows.length === 0) return;
+  const update = db.prepare(
+      `UPDATE deliveries SET status = json_extract(j.value, '$.status'),
+              last_error = json_extract(j.value, '$.error'),
+              contact = COALESCE(json_extract(j.value, '$.contact'), deliveries.contact),
+              visitor_id = COALESCE(json_extract(j.value, '$.visitorId'), deliveries.visitor_id),
+              next_attempt_at = json_extract(j.value, '$.nextAttemptAt'),
+              updated_at = ?2
+       FROM json_each(?1) AS j
+       WHERE deliveries.id = json_extract(j.value, '$.id') AND deliveries.status NOT IN ('delivered', 'expired')`,
+    );
+  await runParts(db, rows, (json) => update.bind(json, now));
+}
+
+/** The contact upserts of these rows' events are confirmed: a retry of the event skips them. */
+export async function markContactDone(db: D1Database, idList: readonly string[], now: number): Promise<void> {
+  if (idList.length === 0) return;
+  const update = db.prepare('UPDATE deliveries SET contact_done_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND contact_done_at IS NULL');
+  await runParts(db, idList, (json) => update.bind(json, now));
+}
+
+/** Rows still queued when their message ran out of retries (the dead-letter consumer). */
+export async function markDead(db: D1Database, idList: readonly string[], now: number): Promise<void> {
+  if (idList.length === 0) return;
+  const update = db.prepare(
+    `UPDATE deliveries SET status = 'dead', updated_at = ?2,
+            last_error = CASE WHEN last_error LIKE 'retries exhausted%' THEN last_error
+                              ELSE 'retries exhausted' || COALESCE(': ' || last_error, '') END
+     WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`,
+  );
+  await runParts(db, idList, (json) => update.bind(json, now));
+}
+
+export const HELD_PER_VISITOR = 200;
+export const HELD_FOR_MS = 30 * 24 * 3600 * 1000;
+
+/** Keeps the newest 200 held events of each visitor; older ones expire with the reason. */
+export async function expireOverflow(db: D1Database, visitorIds: readonly string[], now: number): Promise<void> {
+  if (visitorIds.length === 0) return;
+  await db
+    .prepare(
+      `UPDATE deliveries SET status = 'expired', updated_at = ?2,
+              last_error = 'held: more than ${HELD_PER_VISITOR} events of this anonymous visitor, oldest dropped'
+       WHERE id IN (
+         SELECT id FROM (
+           SELECT id, ROW_NUMBER() OVER (PARTITION BY visitor_id ORDER BY accepted_at DESC, id DESC) AS n
+           FROM deliveries
+           WHERE status = 'held' AND visitor_id IN (SELECT value FROM json_each(?1))
+         ) WHERE n > ${HELD_PER_VISITOR}
+       )`,
+    )
+    .bind(ids(visitorIds), now)
+    .run();
+}
+
+/** Held events older than 30 days expire (scheduled). Answers how many. */
+export async function expireOldHeld(db: D1Database, now: number): Promise<number> {
+  const res = await db
+    .prepare(
+      `UPDATE deliveries SET status = 'expired', updated_at = ?1,
+              last_error = 'held: the visitor was not identified within 30 days'
+       WHERE status = 'held' AND accepted_at < ?2`,
+    )
+    .bind(now, now - HELD_FOR_MS)
+    .run();
+  return res.meta.changes ?? 0;
+}
+
+export interface HeldRow {
+  id: string;
+  visitorId: string;
+  attempts: number;
+  payload: string;
+}
+
+/** Held events of these visitors, oldest first. */
+export async function heldOf(db: D1Database, visitorIds: readonly string[], limit = 1000): Promise<HeldRow[]> {
+  if (visitorIds.length === 0) return [];
+  const { results } = await db
+    .prepare(
+      `SELECT id, visitor_id AS visitorId, attempts, payload FROM deliveries
+       WHERE status = 'held' AND visitor_id IN (SELECT value FROM json_each(?1))
+       ORDER BY accepted_at, id LIMIT ?2`,
+    )
+    .bind(ids(visitorIds), limit)
+    .all<HeldRow>();
+  return results;
+}
+
+/**
+ * Carts for which the ledger already holds a newer cart change with known contents of the same
+ * visitor (queued, held or delivered): sending them would cost a call, or worse, overwrite the newer
+ * state with an older one. Newer as cartOrder (delivery/carts.ts) says, read from the rows' payloads, so a beacon that
+ * arrives late (a retry, out of order) never wins over a newer one already accepted.
+ */
+export async function supersededCarts(db: D1Database, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { results } = await db
+    .prepare(
+      `SELECT d.id FROM deliveries AS d
+       WHERE d.id IN (SELECT value FROM json_each(?1)) AND d.visitor_id IS NOT NULL AND EXISTS (
+         SELECT 1 FROM deliveries AS n
+         WHERE n.visitor_id = d.visitor_id AND n.status IN ('queued', 'held', 'delivered')
+           AND n.type = 'cart' AND n.id <> d.id AND json_type(n.payload, '$.event.products') = 'array'
+           AND (json_extract(n.payload, '$.event.occurredAt'), coalesce(json_extract(n.payload, '$.event.seq'), 0), n.accepted_at, n.id)
+             > (json_extract(d.payload, '$.event.occurredAt'), coalesce(json_extract(d.payload, '$.event.seq'), 0), d.accepted_at, d.id))`,
+    )
+    .bind(JSON.stringify(ids))
+    .all<{ id: string }>();
+  return new Set(results.map((r) => r.id));
+}
+
+// Selections for the paths that put stored rows back on the queue (replay, reconciliation, the hourly
+// sweep, a settings save) and the accumulator. Each reads the payload; the caller parses it
+// (payloads.ts) and sends, then marks the rows it sent.
+
+export interface StoredRow {
+  id: string;
+  payload: string | null;
+}
+
+/** Failed rows SALESmanago refused for their own content carry this reason prefix (delivery/deliver.ts). */
+export const REFUSED_PREFIX = 'refused: ';
+
+/** Rows of these statuses that a replay would send: not refused, and queued only when overdue. */
+const REPLAYABLE_WHERE = `status IN (SELECT value FROM json_each(?1))
+  AND NOT (status = 'failed' AND last_error LIKE '${REFUSED_PREFIX}%')
+  AND NOT (status = 'queued' AND COALESCE(next_attempt_at, updated_at) > ?2)`;
+
+export async function replayableRows<S extends string>(
+  db: D1Database,
+  statuses: readonly S[],
+  dueBefore: number,
+  limit: number,
+): Promise<(StoredRow & { status: S })[]> {
+  const { results } = await db
+    .prepare(`SELECT id, status, payload FROM deliveries WHERE ${REPLAYABLE_WHERE} ORDER BY updated_at, id LIMIT ?3`)
+    .bind(JSON.stringify(statuses), dueBefore, limit)
+    .all<StoredRow & { status: S }>();
+  return results;
+}
+
+export async function countReplayable(db: D1Database, statuses: readonly string[], dueBefore: number): Promise<number> {
+  const row = await db.prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE ${REPLAYABLE_WHERE}`).bind(JSON.stringify(statuses), dueBefore).first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+export async function countRefused(db: D1Database): Promise<number> {
+  const row = await db
+    .prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'failed' AND last_error LIKE '${REFUSED_PREFIX}%'`)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+/**
+ * Replayed rows are queued again: failed and dead ones with a fresh budget of attempts; next_attempt_at
+ * = now keeps the hourly reconciliation from sending a queued one again while its new message waits.
+ */
+export async function markReplayed(db: D1Database, idList: readonly string[], now: number): Promise<void> {
+  if (idList.length === 0) return;
+  const update = db.prepare(
+    `UPDATE deliveries SET status = 'queued', next_attempt_at = ?2, updated_at = ?2,
+            attempts = CASE WHEN status = 'queued' THEN attempts ELSE 0 END
+     WHERE id IN (SELECT value FROM json_each(?1)) AND status IN ('failed', 'dead', 'queued')`,
+  );
+  await runParts(db, idList, (json) => update.bind(json, now));
+}
+
+/** Held rows whose visitor is identified by now (the hourly sweep), oldest first. */
+export async function heldOfIdentified(db: D1Database, limit: number): Promise<StoredRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT d.id, d.payload FROM deliveries AS d JOIN visitor_links AS l ON l.visitor_id = d.visitor_id
+       WHERE d.status = 'held' AND (l.email IS NOT NULL OR l.contact_id IS NOT NULL)
+       ORDER BY d.accepted_at LIMIT ?1`,
+    )
+    .bind(limit)
+    .all<StoredRow>();
+  return results;
+}
+
+/** Held rows put back on the queue. */
+export async function markReleased(db: D1Database, idList: readonly string[], now: number): Promise<void> {
+  if (idList.length === 0) return;
+  const update = db.prepare(`UPDATE deliveries SET status = 'queued', updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'held'`);
+  await runParts(db, idList, (json) => update.bind(json, now));
+}
+
+/** Queued rows waiting with a reason that starts with `prefix` (e.g. SALESmanago not configured), oldest first. */
+export async function queuedWithReason(db: D1Database, prefix: string, limit: number): Promise<StoredRow[]> {
+  const { results } = await db
+    .prepare(`SELECT id, payload FROM deliveries WHERE status = 'queued' AND last_error LIKE ?1 ORDER BY accepted_at LIMIT ?2`)
+    .bind(`${prefix}%`, limit)
+    .all<StoredRow>();
+  return results;
+}
+
+/** Queued rows sent again: their waiting reason is cleared. */
+export async function clearReason(db: D1Database, idList: readonly string[], now: number): Promise<void> {
+  if (idList.length === 0) return;
+  const update = db.prepare(`UPDATE deliveries SET last_error = NULL, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`);
+  await runParts(db, idList, (json) => update.bind(json, now));
+}
+
+/** The stored rows of these ids (any status). */
+export async function storedRows(db: D1Database, idList: readonly string[]): Promise<StoredRow[]> {
+  if (idList.length === 0) return [];
+  const select = db.prepare('SELECT id, payload FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))');
+  return (await runParts<StoredRow>(db, idList, (json) => select.bind(json))).flatMap((r) => r.results);
+}
+
+export async function hasRow(db: D1Database, id: string): Promise<boolean> {
+  return (await db.prepare('SELECT 1 FROM deliveries WHERE id = ?').bind(id).first()) !== null;
+}
+
+// The accumulator (delivery/accumulator.ts): parked rows are queued rows waiting with this reason.
+
+export const PARKED = 'parked: waiting to be sent together with more events';
+
+export async function parkedCount(db: D1Database): Promise<number> {
+  const row = await db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'queued' AND last_error = ?1").bind(PARKED).first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+/** When the oldest parked row's window is over (unix ms), or null when nothing is parked. */
+export async function parkedDueAt(db: D1Database): Promise<number | null> {
+  const row = await db
+    .prepare("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'queued' AND last_error = ?1")
+    .bind(PARKED)
+    .first<{ due: number | null }>();
+  return row?.due ?? null;
+}
+
+export async function markParked(db: D1Database, idList: readonly string[], dueAt: number, now: number): Promise<void> {
+  if (idList.length === 0) return;
+  const update = db.prepare(
+    `UPDATE deliveries SET last_error = ?2, next_attempt_at = ?3, updated_at = ?4
+     WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`,
+  );
+  await runParts(db, idList, (json) => update.bind(json, PARKED, dueAt, now));
+}
+
+export async function parkedRows(db: D1Database, limit: number): Promise<(StoredRow & { attempts: number })[]> {
+  const { results } = await db
+    .prepare("SELECT id, attempts, payload FROM deliveries WHERE status = 'queued' AND last_error = ?1 ORDER BY accepted_at LIMIT ?2")
+    .bind(PARKED, limit)
+    .all<StoredRow & { attempts: number }>();
+  return results;
+}
