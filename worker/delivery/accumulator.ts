@@ -15,7 +15,7 @@ import { storedItem } from '../ledger/payloads.ts';
 import { markParked, PARKED, parkedCount, parkedDueAt, parkedRows } from '../ledger/deliveries.ts';
 import type { Env } from '../env.ts';
 import { sendMessages } from '../queue/send.ts';
-import type { WorkItem } from './deliver.ts';
+import type { WorkItem } from './work.ts';
 import { logError } from '../log.ts';
 
 export { PARKED, parkedCount, parkedDueAt };

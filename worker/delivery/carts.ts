@@ -1,8 +1,15 @@
 // The open CART event of each contact (table open_carts). SALESmanago's official plugins keep the
 // eventId of the first CART for 12 h and update that event on later cart changes; a Purchase closes
 // it. We do the same, server-side, so one shopping session is one CART event.
+import { SalesmanagoError } from '../salesmanago/errors.ts';
 import type { ContactRef } from '../salesmanago/types.ts';
 import type { AcceptedEvent } from '../queue/messages.ts';
+import { closeCarts, openCart, openCarts, touchCart } from '../ledger/carts.ts';
+import { supersededCarts } from '../ledger/deliveries.ts';
+import { emailsOfContactIds, knownContacts } from '../ledger/visitors.ts';
+import { toContactEvent } from './mapping.ts';
+import { isTimeout, type DeliveryRun } from './run.ts';
+import type { Outcome, ReadyEvent, WorkItem } from './work.ts';
 export { CART_OPEN_FOR_MS } from '../ledger/carts.ts';
 
 /**
@@ -49,3 +56,133 @@ export function latestKnownCart<T extends { event: AcceptedEvent }>(group: reado
 export function isEmptiedCart(event: AcceptedEvent): boolean {
   return Array.isArray(event.products) && event.products.length === 0;
 }
+
+// The CART stage of a delivery run (delivery/deliver.ts): settle, group by contact, send.
+
+const CART_OVERFLOW_DELAY_S = 10;
+/**
+ * CART calls in flight at once: each concerns another contact (one call per contact key), so they
+ * are independent; sequential single calls were the consumer's slowest part (README "Capacity").
+ */
+const CART_PARALLEL = 8;
+
+/** Runs `work` over the list with at most `limit` at a time. */
+async function inParallel<T>(list: readonly T[], limit: number, work: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < list.length) await work(list[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, list.length) }, lane));
+}
+
+/**
+ * Cart changes superseded by a newer one of the same visitor are done without a call; a fresh
+ * change (first attempt) waits CART_SETTLE_S on the queue for followers. Answers the carts to send.
+ */
+export async function settleCarts<T extends WorkItem & { ref: ContactRef }>(run: DeliveryRun, carts: T[]): Promise<T[]> {
+  if (carts.length === 0) return carts;
+  const superseded = await supersededCarts(run.db, carts.map((c) => c.id));
+  await run.delivered(carts.filter((c) => superseded.has(c.id)).map((item) => ({ item })));
+  const send: T[] = [];
+  for (const c of carts) {
+    if (superseded.has(c.id)) continue;
+    if (c.attempt === 1 && !c.released) c.outcome = { status: 'retry', reason: '', delaySeconds: CART_SETTLE_S };
+    else send.push(c);
+  }
+  return send;
+}
+
+
+/** A batch's cart changes by contact key: those before a purchase of the batch, and those after it. */
+export interface CartPlan {
+  before: Map<string, ReadyEvent[]>;
+  after: Map<string, ReadyEvent[]>;
+  keyOf: (ref: ContactRef) => string;
+}
+
+/**
+ * Groups the carts to send by contact. A contactId SALESmanago gave us for an e-mail counts as that
+ * e-mail. Cart changes before a purchase of this batch update the open cart; later ones open a new one.
+ */
+export async function planCarts(run: DeliveryRun, carts: readonly ReadyEvent[], purchases: readonly ReadyEvent[]): Promise<CartPlan> {
+  const ids = [...new Set(carts.flatMap((i) => ('contactId' in i.ref ? [i.ref.contactId] : [])))];
+  const emailOf = await emailsOfContactIds(run.db, ids);
+  const keyOf = (ref: ContactRef) => {
+    const email = 'contactId' in ref ? emailOf.get(ref.contactId) : undefined;
+    return email ? cartKey({ email }) : cartKey(ref);
+  };
+  const lastPurchase = new Map<string, number>();
+  for (const p of purchases) {
+    const k = keyOf(p.ref);
+    lastPurchase.set(k, Math.max(lastPurchase.get(k) ?? 0, p.event.occurredAt));
+  }
+  const before = new Map<string, ReadyEvent[]>();
+  const after = new Map<string, ReadyEvent[]>();
+  for (const c of carts) {
+    const k = keyOf(c.ref);
+    const p = lastPurchase.get(k);
+    const side = p !== undefined && c.event.occurredAt > p ? after : before;
+    side.set(k, [...(side.get(k) ?? []), c]);
+  }
+  return { before, after, keyOf };
+}
+
+/** One call per contact; `updateOpen`: the contact's open CART (if any) is updated, not a new one opened. */
+export async function sendCarts(run: DeliveryRun, groups: Map<string, ReadyEvent[]>, updateOpen: boolean): Promise<void> {
+  const open = updateOpen ? await openCarts(run.db, [...groups.keys()], run.now()) : new Map<string, string>();
+  await inParallel([...groups], CART_PARALLEL, ([key, group]) => sendCart(run, key, group, open.get(key)));
+}
+
+/** A delivered purchase closes its contact's open CART (by e-mail and by the contactId SALESmanago gave it). */
+export async function closePurchasedCarts(run: DeliveryRun, plan: CartPlan, purchases: readonly ReadyEvent[]): Promise<void> {
+  const closing = purchases.filter((p) => p.outcome?.status === 'delivered');
+  if (closing.length === 0) return;
+  const emails = closing.flatMap((p) => ('email' in p.ref ? [p.ref.email] : []));
+  const idsOfEmails = await knownContacts(run.db, emails);
+  const keys = new Set(closing.map((p) => plan.keyOf(p.ref)));
+  for (const id of idsOfEmails.values()) keys.add(cartKey({ contactId: id }));
+  await closeCarts(run.db, [...keys]);
+}
+
+/** Several cart changes of one contact in one batch become one call carrying the latest cart. */
+async function sendCart(run: DeliveryRun, key: string, group: ReadyEvent[], openId: string | undefined) {
+  const latest = latestKnownCart(group);
+  // A cart-page visit (contents unknown) never overwrites known contents; an emptied cart is not sent (carts.ts).
+  if (!latest || isEmptiedCart(latest.event)) {
+    await run.delivered(group.map((item) => ({ item })));
+    return;
+  }
+  const event = toContactEvent(latest.event, run.ctx);
+  const settleAll = (outcomeOf: (item: WorkItem) => Outcome) => {
+    for (const item of group) item.outcome = outcomeOf(item);
+  };
+  if (!run.takeCartCall()) {
+    settleAll(() => ({ status: 'retry', reason: 'CART: more carts in this batch than one run sends', delaySeconds: CART_OVERFLOW_DELAY_S }));
+    return;
+  }
+  if (openId) {
+    try {
+      await run.deps.client.updateEvent(openId, event);
+      await run.delivered(group.map((item) => ({ item, smEventId: openId })));
+      await touchCart(run.db, key, run.now());
+      return;
+    } catch (err) {
+      if (!(err instanceof SalesmanagoError) || err.kind === 'transient') {
+        settleAll((item) => run.failure(err, item, 'CART update'));
+        return;
+      }
+      // Permanent: the open event is gone or closed on SALESmanago's side; start a new one.
+    }
+  }
+  let eventId: string;
+  try {
+    ({ eventId } = await run.patient.addEvent({ contact: latest.ref, event }));
+  } catch (err) {
+    const ambiguous = err instanceof SalesmanagoError && isTimeout(err);
+    settleAll((item) => run.failure(err, item, 'CART', ambiguous));
+    return;
+  }
+  await run.delivered(group.map((item) => ({ item, smEventId: eventId })));
+  await openCart(run.db, key, eventId, run.now());
+}
+

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readConfig } from '../config.ts';
 import { SalesmanagoClient } from '../salesmanago/client.ts';
 import { SalesmanagoError } from '../salesmanago/errors.ts';
-import { deliver, type WorkItem } from './deliver.ts';
+import { deliver } from './deliver.ts';
+import type { WorkItem } from './work.ts';
 import { cleanUp, handleScheduled } from './scheduled.ts';
 import {
   asContact, asEvent, browserEvent, consume, email, env, ledger, ledgerMany, orderEvent, recordAccepted, shopContact,

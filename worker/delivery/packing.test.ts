@@ -3,7 +3,7 @@
 // simulator, with no injected faults (a failure is made by a fetch wrapper around one path).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CHUNK_SIZE } from '../salesmanago/limits.ts';
-import { CART_CALLS_PER_BATCH } from './deliver.ts';
+import { CART_CALLS_PER_BATCH } from './run.ts';
 import type { AcceptedEvent } from '../queue/messages.ts';
 import {
   asContacts, asEvent, asEvents, browserEvent, consume, email, env, ledgerMany, orderEvent, recordAccepted, shopContact,

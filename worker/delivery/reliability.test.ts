@@ -5,7 +5,7 @@
 // The simulator is shared by every test file: fault windows are short and always cleared.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../env.ts';
-import { MAX_ATTEMPTS, UNCONFIRMED_CHUNK } from './deliver.ts';
+import { MAX_ATTEMPTS, UNCONFIRMED_CHUNK } from './work.ts';
 import { externalId } from './mapping.ts';
 import type { AcceptedEvent, QueueMessage } from '../queue/messages.ts';
 import { replay } from './replay.ts';

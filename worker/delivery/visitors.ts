@@ -4,9 +4,11 @@
 import type { ContactRef } from '../salesmanago/types.ts';
 import { normaliseEmail } from './contacts.ts';
 import type { AcceptedEvent } from '../queue/messages.ts';
-import { storeContactIds, writeLinks, type LinkOp, type VisitorLink } from '../ledger/visitors.ts';
-
-export { emailsOfContactIds, knownContacts, loadLinks } from '../ledger/visitors.ts';
+import { loadLinks, storeContactIds, writeLinks, type LinkOp, type VisitorLink } from '../ledger/visitors.ts';
+import { heldOf, startAttempt } from '../ledger/deliveries.ts';
+import { storedEvent } from '../ledger/payloads.ts';
+import type { DeliveryRun } from './run.ts';
+import type { WorkItem } from './work.ts';
 
 /**
  * Records what this batch's events say about their visitors. Per visitor only the latest claim of
@@ -49,4 +51,38 @@ export function isIdentified(link: VisitorLink | undefined): boolean {
 /** Stores the contactIds of an upsert answer, and on the visitors linked to those e-mails. */
 export async function rememberContacts(db: D1Database, contactIds: Record<string, string>, now: number): Promise<void> {
   await storeContactIds(db, Object.entries(contactIds).map(([email, id]) => ({ email: normaliseEmail(email), id })), now);
+}
+
+// The identity stage of a delivery run (delivery/deliver.ts).
+
+/** Links, then who each event belongs to; answers the held events released by this batch. */
+export async function resolveIdentities(run: DeliveryRun, items: WorkItem[]): Promise<WorkItem[]> {
+  const events = items.filter((i): i is WorkItem & { event: AcceptedEvent } => Boolean(i.event && !i.outcome));
+  if (events.length === 0) return [];
+  await applyLinks(run.db, events.map((i) => i.event), run.now());
+  const visitors = [...new Set(events.map((i) => i.event.visitorId).filter((v): v is string => Boolean(v)))];
+  const links = await loadLinks(run.db, visitors);
+  for (const item of events) {
+    const ref = resolveContact(item.event, item.event.visitorId ? links.get(item.event.visitorId) : undefined);
+    if (ref) item.ref = ref;
+    else if (item.event.visitorId) item.outcome = { status: 'held' };
+    else item.outcome = { status: 'failed', reason: 'no contact: the event carries no e-mail, contactId or visitor id' };
+  }
+
+  const identified = visitors.filter((v) => isIdentified(links.get(v)));
+  const inBatch = new Set(items.map((i) => i.id));
+  const released: WorkItem[] = [];
+  for (const row of await heldOf(run.db, identified)) {
+    if (inBatch.has(row.id)) continue;
+    const event = storedEvent(row.payload, row.id);
+    if (!event) {
+      released.push({ id: row.id, attempt: row.attempts + 1, outcome: { status: 'failed', reason: 'held event: its stored payload is unreadable' } });
+      continue;
+    }
+    const ref = resolveContact(event, links.get(row.visitorId));
+    if (!ref) continue;
+    released.push({ id: row.id, event, ref, attempt: row.attempts + 1, released: { payload: { kind: 'event', event } } });
+  }
+  await startAttempt(run.db, released.map((r) => r.id), run.now());
+  return released;
 }

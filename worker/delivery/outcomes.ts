@@ -1,0 +1,66 @@
+// The last stage of a delivery run (delivery/deliver.ts): every outcome that is not "delivered" (those
+// are written as each call is confirmed) goes to the ledger in one go; a retry past the item's budget
+// becomes dead; released held events to retry go back on the queue, packed by delay.
+import { expireOverflow, recordOutcomes, type RowOutcome } from '../ledger/deliveries.ts';
+import { packMessages } from '../queue/send.ts';
+import type { ItemMessage } from '../queue/messages.ts';
+import { logError } from '../log.ts';
+import type { DeliveryRun } from './run.ts';
+import { MAX_ATTEMPTS, refName, UNCONFIRMED_PREFIX, type WorkItem } from './work.ts';
+
+/** Held, failed and retried outcomes; released events to retry go back on the queue. */
+export async function recordRest(run: DeliveryRun, all: WorkItem[]): Promise<void> {
+  const rows: RowOutcome[] = [];
+  const requeue: { item: WorkItem; body: ItemMessage; delaySeconds: number; reason: string }[] = [];
+  const heldVisitors = new Set<string>();
+  const now = run.now();
+  for (const item of all) {
+    let o = item.outcome;
+    if (!o) continue;
+    if (o.status === 'retry' && o.reason) {
+      // Once unconfirmed, always: SALESmanago may still hold that first add.
+      const reason = item.unconfirmed && !o.reason.startsWith(UNCONFIRMED_PREFIX) ? UNCONFIRMED_PREFIX + o.reason : o.reason;
+      o = item.attempt >= MAX_ATTEMPTS
+        ? { status: 'dead', reason: `retries exhausted after ${item.attempt} attempts: ${reason}` }
+        : { ...o, reason };
+      item.outcome = o;
+    }
+    if (o.status === 'held') {
+      rows.push({ id: item.id, status: 'held', error: null, visitorId: item.event?.visitorId ?? null });
+      if (item.event?.visitorId) heldVisitors.add(item.event.visitorId);
+    } else if (o.status === 'failed') {
+      rows.push({ id: item.id, status: 'failed', error: o.reason, contact: item.ref ? refName(item.ref) : null });
+    } else if (o.status === 'dead') {
+      rows.push({ id: item.id, status: 'dead', error: o.reason });
+    } else if (o.status === 'retry') {
+      if (item.released) requeue.push({ item, body: item.released.payload, delaySeconds: o.delaySeconds, reason: o.reason });
+      else rows.push({ id: item.id, status: 'queued', error: o.reason || null, nextAttemptAt: now + o.delaySeconds * 1000 });
+    }
+  }
+  if (requeue.length > 0) {
+    let requeued = true;
+    try {
+      // Packed several to a message, by delay (a message has one delay).
+      const byDelay = new Map<number, ItemMessage[]>();
+      for (const r of requeue) {
+        const list = byDelay.get(r.delaySeconds);
+        if (list) list.push(r.body);
+        else byDelay.set(r.delaySeconds, [r.body]);
+      }
+      await run.deps.requeue(
+        [...byDelay].flatMap(([delaySeconds, bodies]) => packMessages(bodies).map((p) => ({ body: p.message, delaySeconds }))),
+      );
+    } catch (err) {
+      // Still held: the next event of the visitor or the hourly sweep releases them again.
+      logError('could not requeue released held events', { count: requeue.length }, err);
+      requeued = false;
+    }
+    for (const r of requeue) {
+      rows.push(requeued
+        ? { id: r.item.id, status: 'queued', error: r.reason, nextAttemptAt: now + r.delaySeconds * 1000 }
+        : { id: r.item.id, status: 'held', error: r.reason });
+    }
+  }
+  await recordOutcomes(run.db, rows, now);
+  await expireOverflow(run.db, [...heldVisitors], now);
+}

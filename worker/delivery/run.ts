@@ -1,0 +1,175 @@
+// One delivery run's shared state and its one way of making a call: the budgets every stage draws on
+// (quick retries, isolation of refused items, single CART calls), the clock, and `settle`, which
+// sends a chunk and turns SALESmanago's answer into outcomes. The stages (visitors, upserts, carts,
+// events, outcomes) take a run; delivery/deliver.ts runs them in order.
+import { SalesmanagoError } from '../salesmanago/errors.ts';
+import type { ChunkResult } from '../salesmanago/types.ts';
+import { markDelivered, type DeliveredRow } from '../ledger/deliveries.ts';
+import { retryDelay } from './backoff.ts';
+import { normaliseEmail } from './contacts.ts';
+import type { MappingContext } from './mapping.ts';
+import { refName, REFUSED_PREFIX, UNCONFIRMED_PREFIX, type DeliveryClient, type DeliveryDeps, type Outcome, type WorkItem } from './work.ts';
+
+/**
+ * Quick retries inside one run, before a failure goes back to the queue with the long delay: waits of
+ * about 250 ms, 750 ms and 2 s (jittered 50-150 %), a failing chunk split in halves at each step, so
+ * that healthy items leave. Only within the first QUICK_BUDGET_MS of a run: a queue consumer may run
+ * 15 minutes of wall time, and waiting costs no CPU (README "Delivery guarantees").
+ */
+const QUICK_WAITS_MS = [250, 750, 2_000];
+const QUICK_BUDGET_MS = 60_000;
+/** A Retry-After longer than this is honoured on the queue, not waited out in the run. */
+const QUICK_RETRY_AFTER_MAX_S = 2;
+/** Delay before a refused chunk whose bad item was not isolated in this run is tried again. */
+const ISOLATE_DELAY_S = 2;
+/**
+ * Extra calls allowed per run to isolate the bad items of chunks SALESmanago refused. Past it, the
+ * items not yet isolated are not failed: they are retried shortly (and isolation goes on), so a
+ * refused item never fails an innocent one.
+ */
+const ISOLATE_BUDGET = 64;
+/**
+ * Single CART calls per batch. A batch can hold thousands of events; each cart costs a SALESmanago
+ * call and two D1 writes, so past this many the remaining carts wait for the next run (keeps one
+ * invocation well inside Workers' subrequest limit).
+ */
+export const CART_CALLS_PER_BATCH = 100;
+
+// Errors that are the same for every item (wrong credentials): splitting the chunk would not help.
+function accountWide(err: SalesmanagoError): boolean {
+  return err.status === 401 || err.status === 403 || err.messages.some((m) => /authenticat|owner|api ?key|\bsha\b/i.test(m));
+}
+
+/** No answer in time: the call may or may not have been processed (worker/salesmanago/client.ts). */
+export function isTimeout(err: SalesmanagoError): boolean {
+  return err.messages.some((m) => m.includes('(timeout)'));
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface SettleOptions {
+  /** A re-send after a timeout cannot duplicate (contact upserts, event updates). */
+  idempotent: boolean;
+}
+
+export class DeliveryRun {
+  readonly deps: DeliveryDeps;
+  readonly ctx: MappingContext;
+  #isolate = ISOLATE_BUDGET;
+  /** Errors whose items are retried after ISOLATE_DELAY_S rather than the backoff. */
+  readonly #soon = new WeakSet<SalesmanagoError>();
+  #cartCalls = CART_CALLS_PER_BATCH;
+  readonly #started: number;
+
+  constructor(deps: DeliveryDeps) {
+    this.deps = deps;
+    this.ctx = { location: deps.config.location, shopDomains: deps.config.shopDomains };
+    this.#started = this.now();
+  }
+
+  get db(): D1Database {
+    return this.deps.db;
+  }
+
+  /** The client for calls that are not idempotent (DeliveryDeps.patientClient). */
+  get patient(): DeliveryClient {
+    return this.deps.patientClient ?? this.deps.client;
+  }
+
+  now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  /** Takes one of the run's single CART calls; false when they are spent. */
+  takeCartCall(): boolean {
+    if (this.#cartCalls <= 0) return false;
+    this.#cartCalls -= 1;
+    return true;
+  }
+
+  /** The outcome of a failed call for one item: failed (refused), or a retry after the backoff. */
+  failure(err: unknown, item: WorkItem, what: string, ambiguous = false): Outcome {
+    if (!(err instanceof SalesmanagoError)) throw err;
+    const reason = `${ambiguous ? UNCONFIRMED_PREFIX : ''}${what}: ${err.message}`;
+    // Refused for what it carries (not the account's set-up): a replay would be refused again.
+    if (err.kind === 'permanent') return { status: 'failed', reason: accountWide(err) ? reason : REFUSED_PREFIX + reason };
+    if (this.#soon.has(err)) return { status: 'retry', reason, delaySeconds: ISOLATE_DELAY_S };
+    return { status: 'retry', reason, delaySeconds: retryDelay(item.attempt, err.retryAfterS, this.deps.random, this.deps.config.retryBaseS) };
+  }
+
+  /** Jittered wait before quick retry number `step` (0-based), or null when it must go to the queue. */
+  #quickWait(step: number, err: SalesmanagoError): number | null {
+    const base = QUICK_WAITS_MS[step];
+    if (base === undefined || this.now() - this.#started > QUICK_BUDGET_MS) return null;
+    if ((err.retryAfterS ?? 0) > QUICK_RETRY_AFTER_MAX_S) return null;
+    const jittered = Math.round(base * (0.5 + (this.deps.random ?? Math.random)()));
+    return Math.max(jittered, Math.ceil((err.retryAfterS ?? 0) * 1000));
+  }
+
+  /** Marks the items delivered, in the ledger at once (before anything else can fail). */
+  async delivered(entries: { item: WorkItem; smEventId?: string }[]): Promise<void> {
+    const rows: DeliveredRow[] = [];
+    for (const { item, smEventId } of entries) {
+      const contact = item.ref ? refName(item.ref) : normaliseEmail(item.contact?.email ?? '');
+      item.outcome = smEventId ? { status: 'delivered', contact, smEventId } : { status: 'delivered', contact };
+      rows.push(smEventId ? { id: item.id, contact, smEventId } : { id: item.id, contact });
+    }
+    await markDelivered(this.db, rows, this.now());
+  }
+
+  /**
+   * Sends a chunk. A transient failure is retried at once a few times (QUICK_WAITS_MS), the chunk
+   * split in halves each time so that healthy items leave; a timeout of a call that is not idempotent
+   * is not retried here (see `ambiguous` in fail). A chunk SALESmanago refuses for a reason that is
+   * not account-wide is halved until the refused items stand alone (within ISOLATE_BUDGET calls per
+   * run; the items not isolated yet are retried, never failed).
+   */
+  async settle<I, T>(
+    items: I[],
+    /** `after`: the failure this call retries, if it is a retry (a call may change what it sends again). */
+    call: (xs: I[], after?: SalesmanagoError) => Promise<ChunkResult<T>[]>,
+    ok: (xs: I[], value: T) => Promise<void>,
+    fail: (xs: I[], err: SalesmanagoError, ambiguous: boolean) => void,
+    options: SettleOptions,
+    step = 0,
+    after?: SalesmanagoError,
+  ): Promise<void> {
+    for (const r of await call(items, after)) {
+      const part = items.slice(r.start, r.end);
+      if (r.ok) {
+        await ok(part, r.value);
+        continue;
+      }
+      const err = r.error;
+      if (err.kind === 'permanent') {
+        if (part.length > 1 && !accountWide(err)) {
+          if (this.#isolate >= 2) {
+            this.#isolate -= 2;
+            const mid = Math.ceil(part.length / 2);
+            await this.settle(part.slice(0, mid), call, ok, fail, options, step);
+            await this.settle(part.slice(mid), call, ok, fail, options, step);
+          } else {
+            const isolating = new SalesmanagoError('transient', [`refused a chunk, isolating the refused item: ${err.message}`]);
+            this.#soon.add(isolating);
+            fail(part, isolating, false);
+          }
+        } else fail(part, err, false);
+        continue;
+      }
+      const ambiguous = !options.idempotent && isTimeout(err);
+      const wait = ambiguous ? null : this.#quickWait(step, err);
+      if (wait === null) {
+        fail(part, err, ambiguous);
+        continue;
+      }
+      await (this.deps.sleep ?? defaultSleep)(wait);
+      if (part.length > 1) {
+        const mid = Math.ceil(part.length / 2);
+        await Promise.all([
+          this.settle(part.slice(0, mid), call, ok, fail, options, step + 1, err),
+          this.settle(part.slice(mid), call, ok, fail, options, step + 1, err),
+        ]);
+      } else await this.settle(part, call, ok, fail, options, step + 1, err);
+    }
+  }
+}
