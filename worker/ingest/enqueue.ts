@@ -13,7 +13,7 @@
 import type { Env } from '../env.ts';
 import { itemId, type ItemMessage } from '../queue/messages.ts';
 import { chunk, packMessages, sendPacked } from '../queue/send.ts';
-import { insertRow, ledgerRow, markQueueFailure } from '../ledger/deliveries.ts';
+import { insertRows, ledgerRow, markQueueFailure } from '../ledger/deliveries.ts';
 import { logError } from '../log.ts';
 
 // D1 statements per batch call, kept moderate so one call stays well inside D1's request limits.
@@ -55,11 +55,11 @@ export async function enqueue(
   if (ledgerChunks.length === 0 && options.alongside?.length) ledgerChunks.push([]);
   for (const [n, part] of ledgerChunks.entries()) {
     const extra = n === 0 ? (options.alongside ?? []) : [];
-    const results = await env.LEDGER.batch([...part.map((p) => insertRow(env.LEDGER, p.row, now)), ...extra]);
+    const written = await insertRows(env.LEDGER, part.map((p) => p.row), now, extra);
     part.forEach((p, i) => {
-      if ((results[i]?.meta.changes ?? 0) > 0) inserted.add(p.index);
+      if (written.inserted[i]) inserted.add(p.index);
     });
-    if (n === 0) alongside = results.slice(part.length);
+    if (n === 0) alongside = written.alongside;
   }
 
   // 2. Queue only what is new, several items to a message.

@@ -74,6 +74,21 @@ export function insertRow(db: D1Database, row: LedgerRow, now: number): D1Prepar
     .bind(row.id, row.type, row.source, row.contact, row.visitorId, row.acceptedAt, now, row.payload);
 }
 
+/**
+ * Writes the rows in one D1 batch (one transaction), with `alongside` statements run in the same batch
+ * (a platform delivery's own record). Answers, per row, whether it is new (false: a duplicate id), and
+ * the results of the statements alongside.
+ */
+export async function insertRows(
+  db: D1Database,
+  rows: readonly LedgerRow[],
+  now: number,
+  alongside: readonly D1PreparedStatement[] = [],
+): Promise<{ inserted: boolean[]; alongside: D1Result[] }> {
+  const results = await db.batch([...rows.map((row) => insertRow(db, row, now)), ...alongside]);
+  return { inserted: rows.map((_, i) => (results[i]?.meta.changes ?? 0) > 0), alongside: results.slice(rows.length) };
+}
+
 /** Rows whose queue send failed: 'failed' with the reason, so POST /admin/replay sends them again. */
 export async function markQueueFailure(db: D1Database, ids: readonly string[], now: number): Promise<void> {
   // The ids travel as one JSON parameter: D1 bounds the parameters of a statement (100).
