@@ -1,5 +1,5 @@
 // Delivery figures for the setup page, from the ledger (table deliveries, migration 0001).
-import { latestConflicts, type ConflictSeen } from '../ingest/order-conflict.ts';
+import { latestConflicts, type ConflictSeen } from '../ledger/order-conflicts.ts';
 
 export const FIGURE_STATUSES = ['delivered', 'queued', 'held', 'failed', 'dead', 'expired'] as const;
 export type FigureStatus = (typeof FIGURE_STATUSES)[number];
