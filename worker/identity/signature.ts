@@ -1,7 +1,8 @@
 // Shop server request signatures (docs/contracts.md "Shop server API"):
 //   Sm-Edge-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(SHOP_API_SECRET, `${t}.${METHOD}.${path+query}.${raw body}`)>
 // Refused with 401 when missing, wrong, more than 300 s away from the worker's clock, or replayed.
-// Pure functions (and the replay record); the middleware that applies them is http/shop-signature.ts.
+// Pure functions (and the replay record, kept by ledger/seen-signatures.ts); the middleware that applies them is http/shop-signature.ts.
+import { rememberSignature } from '../ledger/seen-signatures.ts';
 import { constantTimeEqual, hmacHex } from './hmac.ts';
 
 export const SIGNATURE_HEADER = 'Sm-Edge-Signature';
@@ -59,14 +60,7 @@ export async function checkSignature(
   return { ok: true, t: read.t, v1: read.v1 };
 }
 
-/**
- * Remembers a signature until it leaves the window; false when it was seen before (a replay).
- * D1 gives a strongly consistent insert-once, which KV's eventual consistency cannot.
- */
+/** Remembers a signature until it leaves the window; false when it was seen before (a replay). */
 export async function firstUse(db: D1Database, v1: string, t: number): Promise<boolean> {
-  const result = await db
-    .prepare('INSERT OR IGNORE INTO seen_signatures (signature, expires_at) VALUES (?, ?)')
-    .bind(v1, (t + SIGNATURE_WINDOW_S) * 1000)
-    .run();
-  return result.meta.changes === 1;
+  return rememberSignature(db, v1, (t + SIGNATURE_WINDOW_S) * 1000);
 }

@@ -1,7 +1,12 @@
 // Small per-day counters of what the collector dropped on purpose (bot beacons), in D1's
 // ingest_counters (migrations/0003_ingest.sql). No page shows them: read them with
-// `SELECT name, day, count FROM ingest_counters` (wrangler d1 execute) or readCounter below; they
-// are deleted RETENTION_COUNTERS_DAYS after their day (delivery/retention.ts).
+// `SELECT name, day, count FROM ingest_counters` (wrangler d1 execute) or readCounter; they
+// are deleted RETENTION_COUNTERS_DAYS after their day (delivery/retention.ts). The statements are
+// ledger/ingest-counters.ts; this module decides when a count is written.
+import { addToCounter } from '../ledger/ingest-counters.ts';
+
+export { readCounter } from '../ledger/ingest-counters.ts';
+
 export const BOT_BEACONS = 'bot-beacons';
 
 export function utcDay(ms: number): string {
@@ -9,21 +14,7 @@ export function utcDay(ms: number): string {
 }
 
 export async function countDropped(db: D1Database, name: string, n: number, now: number): Promise<void> {
-  await db
-    .prepare(
-      `INSERT INTO ingest_counters (name, day, count, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (name, day) DO UPDATE SET count = count + excluded.count, updated_at = excluded.updated_at`,
-    )
-    .bind(name, utcDay(now), n, now)
-    .run();
-}
-
-export async function readCounter(db: D1Database, name: string, sinceDay = '0000-00-00'): Promise<number> {
-  const row = await db
-    .prepare('SELECT COALESCE(SUM(count), 0) AS total FROM ingest_counters WHERE name = ? AND day >= ?')
-    .bind(name, sinceDay)
-    .first<{ total: number }>();
-  return row?.total ?? 0;
+  await addToCounter(db, name, utcDay(now), n, now);
 }
 
 /**

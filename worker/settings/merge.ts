@@ -6,7 +6,8 @@
 import type { Env } from '../env.ts';
 import { isSealed, open } from './crypto.ts';
 import { SETTINGS, type SettingField, type SettingName } from './fields.ts';
-import { readSnapshot, readStoredRows, type SettingsChange } from './store.ts';
+import { readStoredRows, type SettingsChange } from '../ledger/settings.ts';
+import { readSnapshot } from './store.ts';
 import { errorText } from '../log.ts';
 
 export type SettingSource = 'wrangler' | 'stored' | 'default';

@@ -7,7 +7,8 @@ import { seal } from '../settings/crypto.ts';
 import { applySettingsForm, type FormValues } from '../settings/form.ts';
 import { forgetStoredSettings, loadSettings, settingsState, withSettings } from '../settings/merge.ts';
 import { releaseWaitingEvents } from '../settings/release.ts';
-import { writeSettings, writeSnapshot } from '../settings/store.ts';
+import { writeSettings } from '../ledger/settings.ts';
+import { writeSnapshot } from '../settings/store.ts';
 import { logError } from '../log.ts';
 
 export type SaveOutcome =

@@ -1,0 +1,88 @@
+// Table platform_deliveries (migrations/0040_platform_deliveries.sql): what each shop platform sent
+// and what became of it, one row per (platform, platform delivery id), so a repeat is recognised.
+// What counts as settled, and the one shared row for unauthenticated refusals, are decided in
+// platforms/deliveries.ts; the platform's name is a type parameter so this module needs none of it.
+
+export type DeliveryOutcome = 'accepted' | 'ignored' | 'ping' | 'refused';
+
+export interface PlatformDelivery<P extends string = string> {
+  platform: P;
+  deliveryId: string;
+  topic: string | null;
+  outcome: DeliveryOutcome;
+  httpStatus: number;
+  reason: string | null;
+  items: string[];
+  receivedAt: number;
+}
+
+/** The stored outcome of a delivery, or null when it was never received. */
+export async function deliveryOutcome(db: D1Database, platform: string, deliveryId: string): Promise<DeliveryOutcome | null> {
+  const row = await db
+    .prepare('SELECT outcome FROM platform_deliveries WHERE platform = ? AND delivery_id = ?')
+    .bind(platform, deliveryId)
+    .first<{ outcome: DeliveryOutcome }>();
+  return row?.outcome ?? null;
+}
+
+/** Records (or overwrites: a retried refusal, a later ping) the delivery's row; a statement, for the receiver's batch. */
+export function recordDelivery(db: D1Database, d: PlatformDelivery): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO platform_deliveries (platform, delivery_id, topic, outcome, http_status, reason, items, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (platform, delivery_id) DO UPDATE SET topic = excluded.topic, outcome = excluded.outcome,
+         http_status = excluded.http_status, reason = excluded.reason, items = excluded.items, received_at = excluded.received_at`,
+    )
+    .bind(d.platform, d.deliveryId, d.topic, d.outcome, d.httpStatus, d.reason?.slice(0, 1000) ?? null, JSON.stringify(d.items), d.receivedAt);
+}
+
+interface Row {
+  platform: string;
+  delivery_id: string;
+  topic: string | null;
+  outcome: DeliveryOutcome;
+  http_status: number;
+  reason: string | null;
+  items: string | null;
+  received_at: number;
+}
+
+const fromRow = <P extends string>(r: Row): PlatformDelivery<P> => ({
+  platform: r.platform as P,
+  deliveryId: r.delivery_id,
+  topic: r.topic,
+  outcome: r.outcome,
+  httpStatus: r.http_status,
+  reason: r.reason,
+  items: r.items ? (JSON.parse(r.items) as string[]) : [],
+  receivedAt: r.received_at,
+});
+
+export async function lastDelivery<P extends string>(db: D1Database, platform: P): Promise<PlatformDelivery<P> | null> {
+  const row = await db
+    .prepare('SELECT * FROM platform_deliveries WHERE platform = ? ORDER BY received_at DESC LIMIT 1')
+    .bind(platform)
+    .first<Row>();
+  return row ? fromRow<P>(row) : null;
+}
+
+export async function deliveryById<P extends string>(db: D1Database, platform: P, deliveryId: string): Promise<PlatformDelivery<P> | null> {
+  const row = await db
+    .prepare('SELECT * FROM platform_deliveries WHERE platform = ? AND delivery_id = ?')
+    .bind(platform, deliveryId)
+    .first<Row>();
+  return row ? fromRow<P>(row) : null;
+}
+
+/**
+ * Deletes at most `limit` rows received before `before` (unix ms); answers how many. The statement
+ * delivery/retention.ts runs in bounded batches (byAge('platform_deliveries', 'received_at', ...)).
+ */
+export async function prunePlatformDeliveries(db: D1Database, before: number, limit: number): Promise<number> {
+  const res = await db
+    .prepare(`DELETE FROM platform_deliveries WHERE rowid IN (SELECT rowid FROM platform_deliveries WHERE received_at < ?1 LIMIT ${limit})`)
+    .bind(before)
+    .run();
+  return res.meta.changes ?? 0;
+}
