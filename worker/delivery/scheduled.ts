@@ -9,8 +9,8 @@ import type { Env } from '../env.ts';
 import { packMessages, sendMessages } from '../queue/send.ts';
 import { pruneCarts } from '../ledger/carts.ts';
 import { expireOldHeld, heldOfIdentified, markReleased } from '../ledger/deliveries.ts';
-import { pruneLedger, type Pruned } from '../ledger/retention.ts';
-import { readConfig } from '../config.ts';
+import { pruneRetained } from './retention.ts';
+import { pruneSeenSignatures } from '../ledger/seen-signatures.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 import { replay } from './replay.ts';
 import { pruneChanges } from '../consent/changes.ts';
@@ -42,13 +42,13 @@ export async function handleScheduled(_controller: ScheduledController, env: Env
 }
 
 export async function cleanUp(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number): Promise<CleanUp> {
-  const signatures = await env.LEDGER.prepare('DELETE FROM seen_signatures WHERE expires_at < ?').bind(now).run();
+  const signatures = await pruneSeenSignatures(env.LEDGER, now);
   const expiredHeld = await expireOldHeld(env.LEDGER, now);
   const prunedCarts = await pruneCarts(env.LEDGER, now);
   const released = await releaseIdentified(env, now);
   const reconciled = (await replay(env, { statuses: ['queued'], now, overdueMs: RECONCILE_OVERDUE_MS })).requeued;
   const prunedChanges = await pruneChanges(env.LEDGER, now);
-  return { signatures: signatures.meta.changes ?? 0, expiredHeld, prunedCarts, released, reconciled, prunedChanges };
+  return { signatures, expiredHeld, prunedCarts, released, reconciled, prunedChanges };
 }
 
 async function releaseIdentified(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number): Promise<number> {
@@ -64,9 +64,4 @@ async function releaseIdentified(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: numbe
     },
   });
   return released;
-}
-
-/** Retention (README "Retention"), with the configured days. */
-export async function pruneRetained(env: Env, now: number): Promise<Pruned> {
-  return pruneLedger(env.LEDGER, now, readConfig(env).retention);
 }

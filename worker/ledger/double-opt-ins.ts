@@ -15,3 +15,12 @@ export async function releaseSubscribes(db: D1Database, ids: readonly string[]):
   if (ids.length === 0) return;
   await db.prepare('DELETE FROM double_opt_ins WHERE subscribe_id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids)).run();
 }
+
+/** Retention: at most `limit` claims requested before `before`. */
+export async function pruneDoubleOptIns(db: D1Database, before: number, limit: number): Promise<number> {
+  const res = await db
+    .prepare(`DELETE FROM double_opt_ins WHERE rowid IN (SELECT rowid FROM double_opt_ins WHERE requested_at < ?1 LIMIT ${limit})`)
+    .bind(before)
+    .run();
+  return res.meta.changes ?? 0;
+}

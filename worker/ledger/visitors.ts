@@ -125,3 +125,17 @@ export async function storeContactIds(db: D1Database, rows: readonly { email: st
       .bind(json, now),
   ]);
 }
+
+async function pruneBefore(db: D1Database, table: 'visitor_links' | 'known_contacts', before: number, limit: number): Promise<number> {
+  const res = await db
+    .prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE updated_at < ?1 LIMIT ${limit})`)
+    .bind(before)
+    .run();
+  return res.meta.changes ?? 0;
+}
+
+/** Retention: at most `limit` links last updated before `before`. */
+export const pruneVisitorLinks = (db: D1Database, before: number, limit: number) => pruneBefore(db, 'visitor_links', before, limit);
+
+/** Retention: at most `limit` known contacts last updated before `before`. */
+export const pruneKnownContacts = (db: D1Database, before: number, limit: number) => pruneBefore(db, 'known_contacts', before, limit);

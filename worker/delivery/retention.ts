@@ -20,9 +20,19 @@
 //   double_opt_ins,          last reposted, but never before REPEAT_DAYS: a platform's retried
 //   order_conflicts          webhook, a retried subscribe or a colliding repost must still be
 //                            recognised while it can still come
-//   seen_signatures, open_carts: pruned hourly by delivery/scheduled.ts (ledger/seen-signatures.ts,
-//                            ledger/carts.ts).
-import type { RetentionDays } from '../config.ts';
+//   seen_signatures, open_carts: pruned hourly by scheduled.ts (their own expiry).
+// The statements are the tables' own modules in worker/ledger/; this module decides the cutoffs.
+import { readConfig, type RetentionDays } from '../config.ts';
+import type { Env } from '../env.ts';
+import {
+  deleteDeliveredBefore, deleteExpiredBefore, deleteNeverDeliveredBefore, deleteOrderIdsBefore, expireHeldBefore, stripExpired,
+  stripOrdersBefore,
+} from '../ledger/deliveries.ts';
+import { pruneDoubleOptIns } from '../ledger/double-opt-ins.ts';
+import { pruneIngestCounters } from '../ledger/ingest-counters.ts';
+import { pruneOrderConflicts } from '../ledger/order-conflicts.ts';
+import { prunePlatformDeliveries } from '../ledger/platform-deliveries.ts';
+import { pruneKnownContacts, pruneVisitorLinks } from '../ledger/visitors.ts';
 
 export const DAY_MS = 24 * 3600 * 1000;
 export const BATCH_ROWS = 1_000;
@@ -47,18 +57,16 @@ export interface Pruned {
   repeatRecords: number;
 }
 
-/** Runs `statement` (which deletes or updates at most BATCH_ROWS rows) until it changes fewer, at most MAX_BATCHES times. */
-async function inBatches(statement: D1PreparedStatement, rows: number, batches: number): Promise<number> {
+/** Runs `step` (which changes at most `rows` rows) until it changes fewer, at most `batches` times. */
+async function inBatches(step: () => Promise<number>, rows: number, batches: number): Promise<number> {
   let total = 0;
   for (let i = 0; i < batches; i += 1) {
-    const changed = (await statement.run()).meta.changes ?? 0;
+    const changed = await step();
     total += changed;
     if (changed < rows) break;
   }
   return total;
 }
-
-const ORDER_TYPES = "('purchase', 'return', 'cancellation')";
 
 export async function pruneLedger(
   db: D1Database,
@@ -69,75 +77,36 @@ export async function pruneLedger(
   const rows = bounds.rows ?? BATCH_ROWS;
   const batches = bounds.batches ?? MAX_BATCHES;
   const before = (d: number) => now - d * DAY_MS;
-  const deleteWhere = (where: string, ...bind: unknown[]) =>
-    inBatches(
-      db
-        .prepare(`DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE ${where} LIMIT ${rows})`)
-        .bind(...bind),
-      rows,
-      batches,
-    );
+  const bounded = (step: (limit: number) => Promise<number>) => inBatches(() => step(rows), rows, batches);
   let deliveries = 0;
   // Delivered (and consent-webhook) rows that are not order events: gone.
-  deliveries += await deleteWhere(
-    `status = 'delivered' AND updated_at < ?1 AND type NOT IN ${ORDER_TYPES}`,
-    before(days.delivered),
-  );
+  deliveries += await bounded((n) => deleteDeliveredBefore(db, before(days.delivered), n));
   // Never delivered: nothing to deduplicate against, so a repost after this can still be delivered.
-  deliveries += await deleteWhere(`status IN ('failed', 'dead') AND updated_at < ?1`, before(FAILED_DAYS));
-  // Held anonymous events: expired after RETENTION_HELD_DAYS (delivery/ledger.ts does so at 30), and an
+  deliveries += await bounded((n) => deleteNeverDeliveredBefore(db, before(FAILED_DAYS), n));
+  // Held anonymous events: expired after RETENTION_HELD_DAYS (the consumer does so at 30), and an
   // expired row keeps no payload, visitor or contact: only its id, status and reason, for the
   // figures, until it goes as a delivered row would.
-  const expiredHeld = await inBatches(
-    db
-      .prepare(
-        `UPDATE deliveries SET status = 'expired', updated_at = ?1, last_error = ?2
-         WHERE rowid IN (SELECT rowid FROM deliveries WHERE status = 'held' AND accepted_at < ?3 LIMIT ${rows})`,
-      )
-      .bind(now, `held: the visitor was not identified within ${days.held} days`, before(days.held)),
-    rows,
-    batches,
+  const expiredHeld = await bounded((n) =>
+    expireHeldBefore(db, before(days.held), `held: the visitor was not identified within ${days.held} days`, now, n),
   );
-  const strippedExpired = await inBatches(
-    db
-      .prepare(
-        `UPDATE deliveries SET payload = NULL, contact = NULL, visitor_id = NULL
-         WHERE rowid IN (SELECT rowid FROM deliveries WHERE status = 'expired' AND payload IS NOT NULL LIMIT ${rows})`,
-      )
-      .bind(),
-    rows,
-    batches,
-  );
-  deliveries += await deleteWhere(`status = 'expired' AND updated_at < ?1`, before(days.delivered));
+  const strippedExpired = await bounded((n) => stripExpired(db, n));
+  deliveries += await bounded((n) => deleteExpiredBefore(db, before(days.delivered), n));
   // Order events: the personal part goes, the id stays for deduplication, then it goes too.
-  const strippedOrders = await inBatches(
-    db
-      .prepare(
-        `UPDATE deliveries SET payload = NULL, contact = NULL, visitor_id = NULL, last_error = NULL
-         WHERE rowid IN (SELECT rowid FROM deliveries WHERE type IN ${ORDER_TYPES} AND payload IS NOT NULL
-                         AND status = 'delivered' AND updated_at < ?1 LIMIT ${rows})`,
-      )
-      .bind(before(days.delivered)),
-    rows,
-    batches,
-  );
-  deliveries += await deleteWhere(`type IN ${ORDER_TYPES} AND payload IS NULL AND accepted_at < ?1`, before(ORDER_ID_DAYS));
+  const strippedOrders = await bounded((n) => stripOrdersBefore(db, before(days.delivered), n));
+  deliveries += await bounded((n) => deleteOrderIdsBefore(db, before(ORDER_ID_DAYS), n));
 
-  const byAge = (table: string, column: string, cutoff: number | string) =>
-    inBatches(
-      db
-        .prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${column} < ?1 LIMIT ${rows})`)
-        .bind(cutoff),
-      rows,
-      batches,
-    );
-  const visitorLinks = await byAge('visitor_links', 'updated_at', before(days.links));
-  const knownContacts = await byAge('known_contacts', 'updated_at', before(days.links));
-  const counters = await byAge('ingest_counters', 'day', new Date(before(days.counters)).toISOString().slice(0, 10));
+  const visitorLinks = await bounded((n) => pruneVisitorLinks(db, before(days.links), n));
+  const knownContacts = await bounded((n) => pruneKnownContacts(db, before(days.links), n));
+  const counters = await bounded((n) => pruneIngestCounters(db, new Date(before(days.counters)).toISOString().slice(0, 10), n));
   const repeatCutoff = before(Math.max(days.delivered, REPEAT_DAYS));
   const repeatRecords =
-    (await byAge('platform_deliveries', 'received_at', repeatCutoff)) +
-    (await byAge('double_opt_ins', 'requested_at', repeatCutoff)) +
-    (await byAge('order_conflicts', 'last_at', repeatCutoff));
+    (await bounded((n) => prunePlatformDeliveries(db, repeatCutoff, n))) +
+    (await bounded((n) => pruneDoubleOptIns(db, repeatCutoff, n))) +
+    (await bounded((n) => pruneOrderConflicts(db, repeatCutoff, n)));
   return { deliveries, strippedOrders, expiredHeld, strippedExpired, visitorLinks, knownContacts, counters, repeatRecords };
+}
+
+/** The hourly job's entry point (called from scheduled.ts), with the configured retention. */
+export async function pruneRetained(env: Env, now: number): Promise<Pruned> {
+  return pruneLedger(env.LEDGER, now, readConfig(env).retention);
 }

@@ -4,12 +4,11 @@ import { env as workerEnv } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../config.ts';
 import type { Env } from '../env.ts';
-import { insertRow, ledgerRows } from './deliveries.ts';
+import { insertRow, ledgerRows } from '../ledger/deliveries.ts';
 import { acceptShopEvent } from '../ingest/shop.ts';
 import type { AcceptedEvent, QueueMessage } from '../queue/messages.ts';
-import { cleanUp } from '../delivery/scheduled.ts';
-import { DAY_MS, pruneLedger } from './retention.ts';
-import { pruneRetained } from '../delivery/scheduled.ts';
+import { cleanUp } from './scheduled.ts';
+import { DAY_MS, pruneLedger, pruneRetained } from './retention.ts';
 import { browserEvent, uid } from '../test/delivery-fixtures.ts';
 
 const env: Env = workerEnv;
