@@ -85,7 +85,7 @@ export function capacityAt(scale: number, a: Assumptions = DEFAULTS): Step {
   const batchCalls = batchesPerS * (1 + Math.ceil(eventsPerBatch / 400));
   const cartCallsPerS = (beaconsPerS * a.cartShare) / a.cartChangesPerShopper;
   const callsPerS = batchCalls + cartCallsPerS;
-  // Time: batch calls one after another, CART calls 8 at a time (deliver.ts CART_PARALLEL).
+  // Time: batch calls one after another, CART calls 8 at a time (delivery/carts.ts CART_PARALLEL).
   const consumerLoad = batchCalls * a.salesmanagoCallS + (cartCallsPerS * a.salesmanagoCallS) / 8 + batchesPerS * a.d1StatementsPerBatch * a.d1StatementS;
   const d1Load = batchesPerS * a.d1StatementsPerBatch * a.d1StatementS + ordersPerS * 2 * a.d1StatementS + beaconsPerS * a.d1StatementS;
   const queueLoad = messagesPerS / LIMITS.queueMessagesPerS;

@@ -60,7 +60,7 @@ async function run(contact: AcceptedContact, opts: { attempt?: number; doi?: Con
     client: rec.client,
     config: configWith(opts.doi ?? DOI_OFF),
     requeue: async () => {},
-    // Quick in-run retries without their real waits (deliver.ts QUICK_WAITS_MS).
+    // Quick in-run retries without their real waits (run.ts QUICK_WAITS_MS).
     sleep: async () => {},
     ...(opts.consents ? { consents: opts.consents } : {}),
   });

@@ -2,7 +2,7 @@
 // messages of a batch are flattened into one list of items, deduped against the ledger and delivered
 // together (deliver.ts), then each MESSAGE is acked when all its items are settled, or retried when
 // any of them must be (its items already delivered are skipped on redelivery, through the ledger).
-// Each item counts its own attempts in the ledger (deliver.ts MAX_ATTEMPTS): a message retried for
+// Each item counts its own attempts in the ledger (work.ts MAX_ATTEMPTS): a message retried for
 // one failing item does not spend the budget of the others, and the queue's max_retries (100) is only
 // the backstop for a consumer that cannot run at all.
 // Dead-letter queue: record every item of what ran out of retries as 'dead'.

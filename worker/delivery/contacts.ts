@@ -16,7 +16,7 @@ export interface ContactNeed {
   always: boolean;
   /**
    * Unix ms on the worker's clock (when the item was received), so that several needs of one contact
-   * merge in the order they reached us, and a consent stored later wins (deliver.ts): a shopper's
+   * merge in the order they reached us, and a consent stored later wins (upserts.ts): a shopper's
    * clock, which may run ahead, never decides consent.
    */
   at: number;

@@ -4,7 +4,7 @@
 // once anyway: the consumer dedupes by id, and tries a failed row again on a message's first attempt).
 //
 // Only what can now succeed is replayed: a row SALESmanago refused for its own content (reason
-// "refused: ...", deliver.ts) would be refused again and stays failed (counted in `refused`); failed
+// "refused: ...", run.ts) would be refused again and stays failed (counted in `refused`); failed
 // rows of an account-wide cause (credentials, owner) and dead rows are replayed with a fresh budget of
 // attempts. A queued row is replayed only when its next attempt is overdue (its queue message was
 // lost: a crash of the local queue, a failed send): the reconciliation (scheduled.ts) does the same

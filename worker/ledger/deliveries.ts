@@ -303,7 +303,7 @@ export interface StoredRow {
   payload: string | null;
 }
 
-/** Failed rows SALESmanago refused for their own content carry this reason prefix (delivery/deliver.ts). */
+/** Failed rows SALESmanago refused for their own content carry this reason prefix (delivery/run.ts). */
 export const REFUSED_PREFIX = 'refused: ';
 
 /** Rows of these statuses that a replay would send: not refused, and queued only when overdue. */

@@ -24,7 +24,7 @@ export async function readCounter(db: D1Database, name: string, sinceDay = '0000
 
 /**
  * Deletes at most `limit` counters of days before `beforeDay` (YYYY-MM-DD); answers how many. The
- * statement delivery/retention.ts runs in bounded batches (byAge('ingest_counters', 'day', ...)).
+ * statement delivery/retention.ts runs in bounded batches.
  */
 export async function pruneIngestCounters(db: D1Database, beforeDay: string, limit: number): Promise<number> {
   const res = await db

@@ -54,7 +54,7 @@ export async function latestConflicts(db: D1Database, limit = 5): Promise<Confli
 
 /**
  * Deletes at most `limit` rows last reposted before `before` (unix ms); answers how many. The statement
- * delivery/retention.ts runs in bounded batches (byAge('order_conflicts', 'last_at', ...)).
+ * delivery/retention.ts runs in bounded batches.
  */
 export async function pruneOrderConflicts(db: D1Database, before: number, limit: number): Promise<number> {
   const res = await db

@@ -77,7 +77,7 @@ export async function deliveryById<P extends string>(db: D1Database, platform: P
 
 /**
  * Deletes at most `limit` rows received before `before` (unix ms); answers how many. The statement
- * delivery/retention.ts runs in bounded batches (byAge('platform_deliveries', 'received_at', ...)).
+ * delivery/retention.ts runs in bounded batches.
  */
 export async function prunePlatformDeliveries(db: D1Database, before: number, limit: number): Promise<number> {
   const res = await db
