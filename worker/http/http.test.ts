@@ -88,7 +88,7 @@ describe('adminPassword', () => {
     const guarded = new Hono<AppEnv>()
       .use(withConfig, adminPassword({ realm: 'test', locked: (c) => c.text('locked', 503) }))
       .get('/', (c) => c.text('in'));
-    const bindings = { ...env, RATE_LIMIT_AUTH: { limit } } as unknown as Env;
+    const bindings: Env = { ...env, RATE_LIMIT_AUTH: { limit } };
     const res = await guarded.request('/', { headers: { Authorization: basic(env.ADMIN_PASSWORD!), 'CF-Connecting-IP': '192.0.2.7' } }, bindings);
     expect(res.status).toBe(429);
     expect(limit).toHaveBeenCalledWith({ key: 'auth:192.0.2.7' });

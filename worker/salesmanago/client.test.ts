@@ -7,10 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { authFields } from './auth.ts';
 import { PATHS, SalesmanagoClient, SalesmanagoError } from './client.ts';
 import { readConfig } from '../config.ts';
-import type { Env } from '../env.ts';
 import type { ContactUpsert, EventItem, SalesmanagoConfig } from './types.ts';
 
-const maybeConfig = readConfig(env as unknown as Env).salesmanago;
+const maybeConfig = readConfig(env).salesmanago;
 if (!maybeConfig) throw new Error('the worker test env does not configure SALESmanago');
 const config: SalesmanagoConfig = maybeConfig;
 const SIM = config.endpoint;

@@ -17,13 +17,13 @@ const SIMULATOR = env.SALESMANAGO_ENDPOINT!;
 
 /** Only ADMIN_PASSWORD from wrangler: everything else comes from the page. */
 const bare = (): Env => {
-  const e = { ...env } as Record<string, unknown>;
+  const e: Env = { ...env };
   for (const name of [
     'SALESMANAGO_ENDPOINT', 'SALESMANAGO_CLIENT_ID', 'SALESMANAGO_API_SECRET', 'SALESMANAGO_OWNER', 'SALESMANAGO_LOCATION',
     'SHOP_DOMAINS', 'SHOP_API_SECRET', 'CALLBACK_SECRET', 'TAGS_REGISTRATION', 'TAGS_NEWSLETTER', 'TAGS_PURCHASE_LOGGED_IN',
     'TAGS_PURCHASE_GUEST', 'DOUBLE_OPT_IN',
-  ]) delete e[name];
-  return e as unknown as Env;
+  ] as const) delete e[name];
+  return e;
 };
 
 async function request(path: string, bindings: Env, form?: Record<string, string>, headers: Record<string, string> = {}) {
