@@ -5,6 +5,8 @@ import { env as workerEnv } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { insertRow, ledgerRows } from '../ledger/deliveries.ts';
 import { handleQueue } from '../delivery/consumer.ts';
+import { beaconEventId } from '../ingest/beacon.ts';
+import { shopEventId } from '../ingest/shop.ts';
 import type { AcceptedContact, AcceptedEvent, ItemMessage, QueueMessage } from '../queue/messages.ts';
 
 export const env: Env = workerEnv;
@@ -24,7 +26,8 @@ export function email(prefix = 'c'): string {
 export function browserEvent(type: AcceptedEvent['type'], extra: Partial<AcceptedEvent> = {}): AcceptedEvent {
   const now = Date.now();
   return {
-    id: uid('ev'),
+    // The request side's own id rule (a retried beacon is a duplicate): visitor, then tracker event id.
+    id: beaconEventId(extra.visitorId ?? 'no-visitor', uid('ev')),
     type,
     source: 'browser',
     occurredAt: now,
@@ -39,7 +42,7 @@ export function orderEvent(type: 'purchase' | 'return' | 'cancellation', extra: 
   const now = Date.now();
   const orderId = uid('ORD');
   return {
-    id: `s:${type}:${orderId}`,
+    id: shopEventId(type, orderId, type === 'return' ? 'R1' : null),
     type,
     source: 'shop',
     occurredAt: now,
