@@ -1,6 +1,7 @@
 // Double opt-in requests (table double_opt_ins, migrations/0050_salesmanago_conformance.sql): one row
 // per subscribe (keyed by the ledger id of the item that subscribed) whose confirmation mail may have
 // been asked for. delivery/contacts.ts decides when a claim is taken and given back.
+import { deleteOlderThan } from './parts.ts';
 
 /** Claims each subscribe id; answers, in order, whether the claim is new (false: claimed before). */
 export async function claimSubscribes(db: D1Database, claims: readonly { id: string; email: string }[], now: number): Promise<boolean[]> {
@@ -17,10 +18,6 @@ export async function releaseSubscribes(db: D1Database, ids: readonly string[]):
 }
 
 /** Retention: at most `limit` claims requested before `before`. */
-export async function pruneDoubleOptIns(db: D1Database, before: number, limit: number): Promise<number> {
-  const res = await db
-    .prepare(`DELETE FROM double_opt_ins WHERE rowid IN (SELECT rowid FROM double_opt_ins WHERE requested_at < ?1 LIMIT ${limit})`)
-    .bind(before)
-    .run();
-  return res.meta.changes ?? 0;
+export function pruneDoubleOptIns(db: D1Database, before: number, limit: number): Promise<number> {
+  return deleteOlderThan(db, 'double_opt_ins', 'requested_at', before, limit);
 }

@@ -1,6 +1,7 @@
 // Table ingest_counters (migrations/0003_ingest.sql, index 0020_retention.sql): per-day counters of
 // what the collector dropped on purpose, one row per (name, UTC day). Adding is an upsert, so
 // concurrent writers add up instead of overwriting; when to write is ingest/counters.ts's decision.
+import { deleteOlderThan } from './parts.ts';
 
 /** Adds n to the counter of `name` for `day` (YYYY-MM-DD). */
 export async function addToCounter(db: D1Database, name: string, day: string, n: number, now: number): Promise<void> {
@@ -26,10 +27,6 @@ export async function readCounter(db: D1Database, name: string, sinceDay = '0000
  * Deletes at most `limit` counters of days before `beforeDay` (YYYY-MM-DD); answers how many. The
  * statement delivery/retention.ts runs in bounded batches.
  */
-export async function pruneIngestCounters(db: D1Database, beforeDay: string, limit: number): Promise<number> {
-  const res = await db
-    .prepare(`DELETE FROM ingest_counters WHERE rowid IN (SELECT rowid FROM ingest_counters WHERE day < ?1 LIMIT ${limit})`)
-    .bind(beforeDay)
-    .run();
-  return res.meta.changes ?? 0;
+export function pruneIngestCounters(db: D1Database, beforeDay: string, limit: number): Promise<number> {
+  return deleteOlderThan(db, 'ingest_counters', 'day', beforeDay, limit);
 }

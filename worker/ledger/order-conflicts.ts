@@ -3,6 +3,7 @@
 // one read of deliveries that finding a conflict needs (the first accepted versions' payloads): a
 // read only, kept next to the table it feeds; deliveries are written by the delivery modules.
 // Which fields differ, and that recording never fails the request, is ingest/order-conflict.ts.
+import { deleteOlderThan } from './parts.ts';
 import { storedEvent } from './payloads.ts';
 import type { AcceptedEvent } from '../queue/messages.ts';
 
@@ -56,10 +57,6 @@ export async function latestConflicts(db: D1Database, limit = 5): Promise<Confli
  * Deletes at most `limit` rows last reposted before `before` (unix ms); answers how many. The statement
  * delivery/retention.ts runs in bounded batches.
  */
-export async function pruneOrderConflicts(db: D1Database, before: number, limit: number): Promise<number> {
-  const res = await db
-    .prepare(`DELETE FROM order_conflicts WHERE rowid IN (SELECT rowid FROM order_conflicts WHERE last_at < ?1 LIMIT ${limit})`)
-    .bind(before)
-    .run();
-  return res.meta.changes ?? 0;
+export function pruneOrderConflicts(db: D1Database, before: number, limit: number): Promise<number> {
+  return deleteOlderThan(db, 'order_conflicts', 'last_at', before, limit);
 }

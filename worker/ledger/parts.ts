@@ -31,3 +31,16 @@ export async function runParts<T = unknown>(
   }
   return out;
 }
+
+/**
+ * Deletes at most `limit` rows whose `column` is below `before`, answering how many: the bounded step
+ * retention repeats until a backlog is worked off (delivery/retention.ts). Each table's module calls it
+ * with its own table and column.
+ */
+export async function deleteOlderThan(db: D1Database, table: string, column: string, before: number | string, limit: number): Promise<number> {
+  const res = await db
+    .prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${column} < ?1 LIMIT ${Math.floor(limit)})`)
+    .bind(before)
+    .run();
+  return res.meta.changes ?? 0;
+}

@@ -2,6 +2,7 @@
 // and what became of it, one row per (platform, platform delivery id), so a repeat is recognised.
 // What counts as settled, and the one shared row for unauthenticated refusals, are decided in
 // platforms/deliveries.ts; the platform's name is a type parameter so this module needs none of it.
+import { deleteOlderThan } from './parts.ts';
 
 export type DeliveryOutcome = 'accepted' | 'ignored' | 'ping' | 'refused';
 
@@ -79,10 +80,6 @@ export async function deliveryById<P extends string>(db: D1Database, platform: P
  * Deletes at most `limit` rows received before `before` (unix ms); answers how many. The statement
  * delivery/retention.ts runs in bounded batches.
  */
-export async function prunePlatformDeliveries(db: D1Database, before: number, limit: number): Promise<number> {
-  const res = await db
-    .prepare(`DELETE FROM platform_deliveries WHERE rowid IN (SELECT rowid FROM platform_deliveries WHERE received_at < ?1 LIMIT ${limit})`)
-    .bind(before)
-    .run();
-  return res.meta.changes ?? 0;
+export function prunePlatformDeliveries(db: D1Database, before: number, limit: number): Promise<number> {
+  return deleteOlderThan(db, 'platform_deliveries', 'received_at', before, limit);
 }

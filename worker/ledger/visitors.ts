@@ -2,6 +2,7 @@
 // and 0004_delivery.sql): the claims events make about their visitors, and the contactIds SALESmanago
 // answered for e-mails. The rules deciding which claim wins are here in SQL because they must hold
 // against concurrent batches; delivery/visitors.ts says which claims an event makes.
+import { deleteOlderThan } from './parts.ts';
 
 export interface VisitorLink {
   visitorId: string;
@@ -126,16 +127,8 @@ export async function storeContactIds(db: D1Database, rows: readonly { email: st
   ]);
 }
 
-async function pruneBefore(db: D1Database, table: 'visitor_links' | 'known_contacts', before: number, limit: number): Promise<number> {
-  const res = await db
-    .prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE updated_at < ?1 LIMIT ${limit})`)
-    .bind(before)
-    .run();
-  return res.meta.changes ?? 0;
-}
-
 /** Retention: at most `limit` links last updated before `before`. */
-export const pruneVisitorLinks = (db: D1Database, before: number, limit: number) => pruneBefore(db, 'visitor_links', before, limit);
+export const pruneVisitorLinks = (db: D1Database, before: number, limit: number) => deleteOlderThan(db, 'visitor_links', 'updated_at', before, limit);
 
 /** Retention: at most `limit` known contacts last updated before `before`. */
-export const pruneKnownContacts = (db: D1Database, before: number, limit: number) => pruneBefore(db, 'known_contacts', before, limit);
+export const pruneKnownContacts = (db: D1Database, before: number, limit: number) => deleteOlderThan(db, 'known_contacts', 'updated_at', before, limit);
