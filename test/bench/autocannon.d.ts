@@ -41,6 +41,11 @@ declare module 'autocannon' {
     statusCodeStats?: Record<string, { count: number | string }>;
   }
 
-  function autocannon(options: Options): Promise<Result>;
+  /** A run: an event emitter that is also a promise of its result. */
+  interface Instance extends PromiseLike<Result> {
+    on(event: 'response', listener: (client: unknown, status: number, bytes: number, responseTimeMs: number) => void): Instance;
+  }
+
+  function autocannon(options: Options): Instance;
   export default autocannon;
 }

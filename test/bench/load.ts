@@ -14,6 +14,8 @@ export interface LoadSpec {
   rate?: number;
   /** Makes ids unique across runs. */
   tag: string;
+  /** Also answer every response's latency (samplesMs). */
+  samples?: boolean;
 }
 
 export interface LoadResult {
@@ -27,6 +29,8 @@ export interface LoadResult {
   /** 202 answers that rejected some events of the request. */
   partlyRejected: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** Every response's latency in ms, when the spec asked for samples. */
+  samplesMs?: number[];
 }
 
 /** The status each target answers when it accepts a request. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interleave, median, pairedRatios, quantile, summarize } from './stats.ts';
+import { interleave, median, pairedRatios, pooledQuantileRatio, quantile, summarize } from './stats.ts';
 
 describe('median and quantile', () => {
   it('takes the middle sample of an odd count, whatever the input order', () => {
@@ -91,5 +91,38 @@ describe('medianInterval', () => {
     const many = Array.from({ length: 40 }, (_, i) => few[i % few.length]!);
     const narrow = medianInterval(many);
     expect(narrow.high - narrow.low).toBeLessThanOrEqual(ci.high - ci.low);
+  });
+});
+
+describe('pooledQuantileRatio', () => {
+  const rounds = (n: number, size: number, scale: number, spread = 0) =>
+    Array.from({ length: n }, (_, r) => Array.from({ length: size }, (_, i) => scale * (1 + i / size) + spread * (r % 3)));
+
+  it('is 1 with a narrow interval when both conditions are the same', () => {
+    const a = rounds(12, 400, 50, 5);
+    const out = pooledQuantileRatio(a, a, 0.99);
+    expect(out.ratio).toBe(1);
+    expect(out.low).toBe(1);
+    expect(out.high).toBe(1);
+  });
+
+  it('finds a real slowdown, with the whole interval above 1', () => {
+    const out = pooledQuantileRatio(rounds(12, 400, 75, 5), rounds(12, 400, 50, 5), 0.99);
+    expect(out.ratio).toBeGreaterThan(1.4);
+    expect(out.low).toBeGreaterThan(1.1);
+    expect(out.high).toBeGreaterThanOrEqual(out.ratio);
+  });
+
+  it('pools the rounds: one round’s outlier moves the pooled p99 less than that round’s own p99', () => {
+    const fast = rounds(12, 400, 50);
+    const slow = rounds(12, 400, 50);
+    slow[3] = slow[3]!.map((x, i) => (i >= 396 ? x * 10 : x));
+    const pooled = pooledQuantileRatio(slow, fast, 0.99).ratio;
+    const own = quantile(slow[3]!, 0.99) / quantile(fast[3]!, 0.99);
+    expect(pooled).toBeLessThan(own);
+  });
+
+  it('refuses unpaired rounds', () => {
+    expect(() => pooledQuantileRatio([[1]], [], 0.99)).toThrow(RangeError);
   });
 });
