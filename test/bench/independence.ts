@@ -42,13 +42,15 @@ export async function benchIndependence(options: IndependenceOptions): Promise<B
   const fast = results.get(0) as LoadResult[];
   const slow = results.get(SLOW_MS) as LoadResult[];
   const p99 = (rs: LoadResult[]) => rs.map((r) => r.latencyMs.p99);
+  // The figure judged: the median of the paired rounds' p99 ratios, with a bootstrap 95 % interval;
+  // the goal is met only when the whole interval is within it. A real coupling slows every slow round
+  // against its pair; a busy moment of a shared machine hits single rounds, which the median resists.
   const ratios = pairedRatios(p99(slow), p99(fast));
   const ratio = summarize(ratios);
   const ci = medianInterval(ratios);
-  // The figure judged: p99 of every request of a condition, pooled over its rounds (thousands of
-  // samples, where one short round's p99 is its 4th-highest answer), with a 95 % interval that
-  // resamples whole rounds; the goal is met only when the whole interval is within it, so a real
-  // regression cannot hide in the noise of a shared machine.
+  // Also shown: p99 of every request of a condition pooled over its rounds (thousands of samples,
+  // where one short round's p99 is its 4th-highest answer), its interval resampling whole rounds. It
+  // is the tail a shop sees, and moves with the busiest rounds.
   const samplesOf = (rs: LoadResult[]) => rs.map((r) => r.samplesMs ?? []);
   const pooled = pooledQuantileRatio(samplesOf(slow), samplesOf(fast), 0.99);
   const pooledP99 = (rs: LoadResult[]) => quantile(samplesOf(rs).flat(), 0.99);
@@ -63,15 +65,15 @@ export async function benchIndependence(options: IndependenceOptions): Promise<B
     rows: [
       {
         bench,
-        figure: `POST /api/v1/events p99 (pooled over rounds): SALESmanago +${formatNumber(SLOW_MS)} ms / +0 ms`,
-        result: `${formatNumber(pooled.ratio, 2)}, 95 % CI ${formatNumber(pooled.low, 2)}-${formatNumber(pooled.high, 2)} (${formatNumber(pooledP99(slow), 1)} vs ${formatNumber(pooledP99(fast), 1)} ms, ${formatNumber(samplesOf(slow).flat().length)} and ${formatNumber(samplesOf(fast).flat().length)} requests)`,
+        figure: `POST /api/v1/events p99: SALESmanago +${formatNumber(SLOW_MS)} ms / +0 ms, median of paired rounds`,
+        result: `${formatSummary(ratio)}, 95 % CI of the median ${formatNumber(ci.low, 2)}-${formatNumber(ci.high, 2)} (${formatSummary(summarize(p99(slow)), 1, ' ms')} vs ${formatSummary(summarize(p99(fast)), 1, ' ms')})`,
         goal: `<= ${INDEPENDENCE_GOAL_RATIO} (CI upper bound)`,
-        met: pooled.high <= INDEPENDENCE_GOAL_RATIO,
+        met: ci.high <= INDEPENDENCE_GOAL_RATIO,
       },
       {
         bench,
-        figure: 'the same, median of the paired rounds’ p99 ratios',
-        result: `${formatSummary(ratio)}, 95 % CI of the median ${formatNumber(ci.low, 2)}-${formatNumber(ci.high, 2)} (${formatSummary(summarize(p99(slow)), 1, ' ms')} vs ${formatSummary(summarize(p99(fast)), 1, ' ms')})`,
+        figure: 'the same, p99 of all requests pooled over the rounds',
+        result: `${formatNumber(pooled.ratio, 2)}, 95 % CI ${formatNumber(pooled.low, 2)}-${formatNumber(pooled.high, 2)} (${formatNumber(pooledP99(slow), 1)} vs ${formatNumber(pooledP99(fast), 1)} ms, ${formatNumber(samplesOf(slow).flat().length)} and ${formatNumber(samplesOf(fast).flat().length)} requests)`,
         goal: '',
         met: null,
       },
