@@ -3,9 +3,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../env.ts';
 import { FLUSH_AT, PARKED } from './accumulator.ts';
+import { UNCONFIRMED_PREFIX, UNCONFIRMED_RETRY_S } from './deliver.ts';
 import { externalId } from './mapping.ts';
-import type { QueueMessage } from '../queue/messages.ts';
-import { asEvent, browserEvent, consume, email, env, ledgerMany, orderEvent, recordAccepted, simState } from '../test/delivery-fixtures.ts';
+import { itemId, itemsOf, type QueueMessage } from '../queue/messages.ts';
+import { asEvent, browserEvent, consume, email, env, ledgerMany, orderEvent, recordAccepted, sim, simState } from '../test/delivery-fixtures.ts';
 
 const BATCH_PATH = '/api/v2/contact/addBatchContactExtEvent';
 const UPSERT_PATH = '/api/contact/batchupsert';
@@ -80,4 +81,42 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
     expect(run.acked.size).toBe(1);
     expect((await ledgerMany([visit.id])).get(visit.id)?.status).toBe('delivered');
   });
+
+  it('a flush whose event add gets no answer sends its orders again within seconds; a second time without an answer, they back off', async () => {
+    // Scaled: the client gives up after 1 s, an event add after 3 s; the simulator answers after 3.5 s.
+    const sent: { body: QueueMessage; delaySeconds?: number }[] = [];
+    const queue = { sendBatch: async (msgs: { body: QueueMessage; delaySeconds?: number }[]) => void sent.push(...msgs) } as unknown as Queue<QueueMessage>;
+    const slow: Env = { ...windowed, SALESMANAGO_TIMEOUT_MS: '1000', EVENTS: queue };
+    const orders = Array.from({ length: 30 }, () => orderEvent('purchase'));
+    const ids = orders.map((o) => o.id);
+    await recordAccepted(orders.map((o) => asEvent(o)));
+    expect((await consume(orders.map((o) => asEvent(o)), { env: slow })).acked.size).toBe(30);
+    expect(sent.map((m) => m.body)).toEqual([{ kind: 'flush' }]);
+    sent.length = 0;
+    await env.LEDGER.prepare('UPDATE deliveries SET next_attempt_at = next_attempt_at - 10000 WHERE id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids)).run();
+
+    const noAnswer = async <T>(work: () => Promise<T>): Promise<T> => {
+      await sim('/__sim/faults', { [BATCH_PATH]: { latencyMs: 3_500 } });
+      try {
+        return await work();
+      } finally {
+        await sim('/__sim/faults', {});
+      }
+    };
+    const before = Date.now();
+    await noAnswer(() => consume([{ kind: 'flush' } as unknown as QueueMessage], { env: slow }));
+    // The parked orders have no message of their own: they are queued again, all of them, soon.
+    expect(sent.flatMap((m) => itemsOf(m.body).map(itemId)).sort()).toEqual([...ids].sort());
+    expect(Math.max(...sent.map((m) => m.delaySeconds ?? 0))).toBeLessThanOrEqual(UNCONFIRMED_RETRY_S);
+    const rows = await ledgerMany(ids);
+    expect([...rows.values()].every((r) => r.status === 'queued' && r.last_error?.startsWith(UNCONFIRMED_PREFIX))).toBe(true);
+    const due = await env.LEDGER.prepare('SELECT MAX(next_attempt_at) AS due FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids)).first<{ due: number }>();
+    expect(due!.due).toBeLessThanOrEqual(Date.now() + UNCONFIRMED_RETRY_S * 1000);
+    expect(due!.due).toBeGreaterThanOrEqual(before);
+
+    // Sent again (chunks of 20) and again no answer: now the backoff (30 s first step, 50-100 %).
+    const again = await noAnswer(() => consume(sent.map((m) => m.body), { env: slow }));
+    expect(again.retried.size).toBe(sent.length);
+    expect(Math.min(...[...again.retried.values()].map((d) => d ?? 0))).toBeGreaterThanOrEqual(15);
+  }, 20_000);
 });

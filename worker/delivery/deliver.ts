@@ -56,6 +56,13 @@ export const UNCONFIRMED_PREFIX = 'unconfirmed: ';
 export const REFUSED_PREFIX = 'refused: ';
 /** Delay before a refused chunk whose bad item was not isolated in this run is tried again. */
 const ISOLATE_DELAY_S = 2;
+/**
+ * Delay before the events of an add that got no answer are sent again (in chunks of UNCONFIRMED_CHUNK),
+ * the first time: the run already waited 3 x the timeout for that answer, which is the pause a backoff
+ * step would give; a second timeout of the same events backs off as usual. Without it, one hung add
+ * of a 300-order flush kept all 300 waiting 15 s plus a 15-30 s backoff (README "Performance", 5b).
+ */
+export const UNCONFIRMED_RETRY_S = 2;
 
 export type Outcome =
   | { status: 'delivered'; contact: string; smEventId?: string }
@@ -209,6 +216,7 @@ class Run {
     // Refused for what it carries (not the account's set-up): a replay would be refused again.
     if (err.kind === 'permanent') return { status: 'failed', reason: accountWide(err) ? reason : REFUSED_PREFIX + reason };
     if (this.#soon.has(err)) return { status: 'retry', reason, delaySeconds: ISOLATE_DELAY_S };
+    if (ambiguous && !item.unconfirmed) return { status: 'retry', reason, delaySeconds: Math.max(UNCONFIRMED_RETRY_S, Math.ceil(err.retryAfterS ?? 0)) };
     return { status: 'retry', reason, delaySeconds: retryDelay(item.attempt, err.retryAfterS, this.#deps.random, this.#deps.config.retryBaseS) };
   }
 
