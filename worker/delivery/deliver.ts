@@ -41,11 +41,11 @@ export type DeliveryClient = Pick<SalesmanagoClient, 'batchUpsertContacts' | 'ad
 export const MAX_ATTEMPTS = 30;
 /**
  * Quick retries inside one run, before a failure goes back to the queue with the long delay: waits of
- * about 250 ms, 750 ms and 2 s (jittered 50-150 %), a failing chunk split in halves at each step, so
+ * about 250 ms, 750 ms, 2 s and 5 s (jittered 50-150 %), a failing chunk split in halves at each step, so
  * that healthy items leave. Only within the first QUICK_BUDGET_MS of a run: a queue consumer may run
  * 15 minutes of wall time, and waiting costs no CPU (README "Delivery guarantees").
  */
-const QUICK_WAITS_MS = [250, 750, 2_000];
+const QUICK_WAITS_MS = [250, 750, 2_000, 5_000];
 const QUICK_BUDGET_MS = 60_000;
 /** A Retry-After longer than this is honoured on the queue, not waited out in the run. */
 const QUICK_RETRY_AFTER_MAX_S = 2;
@@ -59,8 +59,9 @@ const ISOLATE_DELAY_S = 2;
 /**
  * Delay before the events of an add that got no answer are sent again (in chunks of UNCONFIRMED_CHUNK),
  * the first time: the run already waited 3 x the timeout for that answer, which is the pause a backoff
- * step would give; a second timeout of the same events backs off as usual. Without it, one hung add
- * of a 300-order flush kept all 300 waiting 15 s plus a 15-30 s backoff (README "Performance", 5b).
+ * step would give; if the re-send fails too, the usual backoff starts from its first step. Without it,
+ * one hung add of a 300-order flush kept all 300 waiting 15 s plus a 15-30 s backoff (README
+ * "Performance", 5b).
  */
 export const UNCONFIRMED_RETRY_S = 2;
 
@@ -217,7 +218,9 @@ class Run {
     if (err.kind === 'permanent') return { status: 'failed', reason: accountWide(err) ? reason : REFUSED_PREFIX + reason };
     if (this.#soon.has(err)) return { status: 'retry', reason, delaySeconds: ISOLATE_DELAY_S };
     if (ambiguous && !item.unconfirmed) return { status: 'retry', reason, delaySeconds: Math.max(UNCONFIRMED_RETRY_S, Math.ceil(err.retryAfterS ?? 0)) };
-    return { status: 'retry', reason, delaySeconds: retryDelay(item.attempt, err.retryAfterS, this.#deps.random, this.#deps.config.retryBaseS) };
+    // That quick re-send was no backoff step: the steps of an unconfirmed item start after it.
+    const steps = item.unconfirmed ? Math.max(1, item.attempt - 1) : item.attempt;
+    return { status: 'retry', reason, delaySeconds: retryDelay(steps, err.retryAfterS, this.#deps.random, this.#deps.config.retryBaseS) };
   }
 
   /** Jittered wait before quick retry number `step` (0-based), or null when it must go to the queue. */
