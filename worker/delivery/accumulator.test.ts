@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../env.ts';
 import { FLUSH_AT, PARKED } from './accumulator.ts';
-import { UNCONFIRMED_PREFIX, UNCONFIRMED_RETRY_S } from './deliver.ts';
+import { readConfig } from '../config.ts';
+import { deliver, UNCONFIRMED_CHUNK, UNCONFIRMED_PREFIX, UNCONFIRMED_RETRY_S, type WorkItem } from './deliver.ts';
 import { externalId } from './mapping.ts';
 import { itemId, itemsOf, type QueueMessage } from '../queue/messages.ts';
 import { asEvent, browserEvent, consume, email, env, ledgerMany, orderEvent, recordAccepted, sim, simState } from '../test/delivery-fixtures.ts';
@@ -121,4 +122,34 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(15);
     expect(Math.max(...delays)).toBeLessThanOrEqual(30);
   }, 20_000);
+
+  it('re-sends the chunks of an unconfirmed flush side by side: a chunk without an answer does not hold back the others', async () => {
+    const orders = Array.from({ length: 3 * UNCONFIRMED_CHUNK }, () => orderEvent('purchase'));
+    await recordAccepted(orders.map((o) => asEvent(o)));
+    // Their contacts were upserted before; their first add went unanswered.
+    const items: WorkItem[] = orders.map((o) => ({ id: o.id, event: o, attempt: 2, unconfirmed: true, contactDone: true }));
+    let inFlight = 0;
+    let most = 0;
+    const sizes: number[] = [];
+    const all = await deliver(items, {
+      db: env.LEDGER,
+      config: readConfig(env),
+      client: {
+        batchUpsertContacts: async () => { throw new Error('no upsert expected'); },
+        addEvent: async () => { throw new Error('no single add expected'); },
+        updateEvent: async () => { throw new Error('no update expected'); },
+        batchAddEvents: async (xs) => {
+          sizes.push(xs.length);
+          most = Math.max(most, ++inFlight);
+          await new Promise((r) => setTimeout(r, 50));
+          inFlight -= 1;
+          return [{ start: 0, end: xs.length, truncations: [], ok: true, value: { created: xs.length, failed: [], failedAmount: 0 } }];
+        },
+      },
+      requeue: async () => {},
+    });
+    expect(sizes).toEqual([UNCONFIRMED_CHUNK, UNCONFIRMED_CHUNK, UNCONFIRMED_CHUNK]);
+    expect(most).toBe(3);
+    expect(all.filter((i) => i.outcome?.status !== 'delivered')).toEqual([]);
+  });
 });

@@ -132,6 +132,12 @@ const CART_OVERFLOW_DELAY_S = 10;
  * are independent; sequential single calls were the consumer's slowest part (README "Capacity").
  */
 const CART_PARALLEL = 8;
+/**
+ * Event batch calls in flight at once: their chunks hold distinct events, so they are independent,
+ * and one that hangs (an add waits up to 3 x the timeout) does not hold back the others, e.g. the 15
+ * chunks of 20 that re-send a 300-order flush whose add got no answer (README "Performance", 5b).
+ */
+const CHUNKS_PARALLEL = 4;
 
 /** Runs `work` over the list with at most `limit` at a time. */
 async function inParallel<T>(list: readonly T[], limit: number, work: (x: T) => Promise<void>): Promise<void> {
@@ -527,8 +533,8 @@ class Run {
     for (let start = 0; start < unconfirmed.length; start += UNCONFIRMED_CHUNK) chunks.push(unconfirmed.slice(start, start + UNCONFIRMED_CHUNK));
     const fresh = pairs.filter((p) => !p.w.unconfirmed);
     for (let start = 0; start < fresh.length; start += CHUNK_SIZE) chunks.push(fresh.slice(start, start + CHUNK_SIZE));
-    for (const part of chunks) {
-      await this.#settle(
+    await inParallel(chunks, CHUNKS_PARALLEL, (part) =>
+      this.#settle(
         part,
         (xs) => this.#patient.batchAddEvents(xs.map((x) => x.item)),
         async (xs, value) => {
@@ -546,8 +552,8 @@ class Run {
           for (const { w } of xs) w.outcome = this.#failure(err, w, 'events', ambiguous);
         },
         { idempotent: false },
-      );
-    }
+      ),
+    );
   }
 
   /** Held, failed and retried outcomes; released events to retry go back on the queue. */
