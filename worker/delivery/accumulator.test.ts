@@ -2,7 +2,7 @@
 // window's tick sends them all together; nothing waits twice, nothing is sent twice.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../env.ts';
-import { FLUSH_AT, PARKED } from './accumulator.ts';
+import { DEFAULT_WINDOW_S, FLUSH_AT, PARKED, windowSeconds } from './accumulator.ts';
 import { readConfig } from '../config.ts';
 import { deliver, UNCONFIRMED_CHUNK, UNCONFIRMED_PREFIX, UNCONFIRMED_RETRY_S, type WorkItem } from './deliver.ts';
 import { externalId } from './mapping.ts';
@@ -75,6 +75,14 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
     console.log(`accumulator: ${Object.values(calls()).reduce((a, b) => a + b, 0)} SALESmanago calls for 450 one-order messages`, JSON.stringify(calls()));
   });
 
+  it('is on unless DELIVERY_WINDOW_S says otherwise: 10 s by default, 0 turns it off', () => {
+    expect(DEFAULT_WINDOW_S).toBe(10);
+    expect(windowSeconds({})).toBe(10);
+    expect(windowSeconds({ DELIVERY_WINDOW_S: ' ' })).toBe(10);
+    expect(windowSeconds({ DELIVERY_WINDOW_S: '0' })).toBe(0);
+    expect(windowSeconds({ DELIVERY_WINDOW_S: '25' })).toBe(25);
+  });
+
   it('does not park a retry: it is sent at once', async () => {
     const visit = browserEvent('visit', { email: email('retry') });
     await recordAccepted([asEvent(visit)]);
@@ -143,7 +151,7 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
           most = Math.max(most, ++inFlight);
           await new Promise((r) => setTimeout(r, 50));
           inFlight -= 1;
-          return [{ start: 0, end: xs.length, truncations: [], ok: true, value: { created: xs.length, failed: [], failedAmount: 0 } }];
+          return [{ start: 0, end: xs.length, truncations: [], ok: true, value: { created: xs.length, failed: [], failedAmount: 0, unnamedFailures: 0 } }];
         },
       },
       requeue: async () => {},
