@@ -228,7 +228,9 @@ export const LATE_ORDERS = 300;
 export async function benchLate(options: FaultsOptions): Promise<BenchOutcome> {
   const tag = runTag();
   const items: Outgoing[] = Array.from({ length: LATE_ORDERS }, (_, i) => ({ order: orderEvent('purchase', `ZAM-${tag}-${i}`, customerEmail(tag, i), i) }));
-  const run = await runUnderFaults(options, items, tag, LATE_FAULTS);
+  // LATE_SEED: another seed of the simulator's fault sequence (default 1), to see how much one run owes to it.
+  const seed = process.env.LATE_SEED ? Number(process.env.LATE_SEED) : undefined;
+  const run = await runUnderFaults(options, items, tag, seed === undefined ? LATE_FAULTS : { ...LATE_FAULTS, seed });
   const bench = '5b Delivery delay under faults';
   const total = run.report.expected.size;
   const within60 = run.delays.filter((d) => d <= 60_000).length;

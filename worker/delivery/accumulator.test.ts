@@ -2,10 +2,14 @@
 // window's tick sends them all together; nothing waits twice, nothing is sent twice.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../env.ts';
-import { FLUSH_AT, PARKED } from './accumulator.ts';
+import { DEFAULT_WINDOW_S, FLUSH_AT, PARKED, windowSeconds } from './accumulator.ts';
+import { readConfig } from '../config.ts';
+import { deliver } from './deliver.ts';
+import { UNCONFIRMED_RETRY_S } from './run.ts';
+import { UNCONFIRMED_CHUNK, UNCONFIRMED_PREFIX, type WorkItem } from './work.ts';
 import { externalId } from './mapping.ts';
-import type { QueueMessage } from '../queue/messages.ts';
-import { asEvent, browserEvent, consume, email, env, ledgerMany, orderEvent, recordAccepted, simState } from '../test/delivery-fixtures.ts';
+import { itemId, itemsOf, type QueueMessage } from '../queue/messages.ts';
+import { asEvent, browserEvent, consume, email, env, ledgerMany, orderEvent, recordAccepted, sim, simState } from '../test/delivery-fixtures.ts';
 
 const BATCH_PATH = '/api/v2/contact/addBatchContactExtEvent';
 const UPSERT_PATH = '/api/contact/batchupsert';
@@ -73,11 +77,89 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
     console.log(`accumulator: ${Object.values(calls()).reduce((a, b) => a + b, 0)} SALESmanago calls for 450 one-order messages`, JSON.stringify(calls()));
   });
 
+  it('is on unless DELIVERY_WINDOW_S says otherwise: 10 s by default, 0 turns it off', () => {
+    expect(DEFAULT_WINDOW_S).toBe(10);
+    expect(windowSeconds({})).toBe(10);
+    expect(windowSeconds({ DELIVERY_WINDOW_S: ' ' })).toBe(10);
+    expect(windowSeconds({ DELIVERY_WINDOW_S: '0' })).toBe(0);
+    expect(windowSeconds({ DELIVERY_WINDOW_S: '25' })).toBe(25);
+  });
+
   it('does not park a retry: it is sent at once', async () => {
     const visit = browserEvent('visit', { email: email('retry') });
     await recordAccepted([asEvent(visit)]);
     const run = await consume([asEvent(visit)], { env: windowed, attempts: 2 });
     expect(run.acked.size).toBe(1);
     expect((await ledgerMany([visit.id])).get(visit.id)?.status).toBe('delivered');
+  });
+
+  it('a flush whose event add gets no answer sends its orders again within seconds; a second time without an answer, they back off from the first step', async () => {
+    // Scaled: the client gives up after 1 s, an event add after 3 s; the simulator answers after 3.5 s.
+    const sent: { body: QueueMessage; delaySeconds?: number }[] = [];
+    const queue = { sendBatch: async (msgs: { body: QueueMessage; delaySeconds?: number }[]) => void sent.push(...msgs) } as unknown as Queue<QueueMessage>;
+    const slow: Env = { ...windowed, SALESMANAGO_TIMEOUT_MS: '1000', EVENTS: queue };
+    const orders = Array.from({ length: 30 }, () => orderEvent('purchase'));
+    const ids = orders.map((o) => o.id);
+    await recordAccepted(orders.map((o) => asEvent(o)));
+    expect((await consume(orders.map((o) => asEvent(o)), { env: slow })).acked.size).toBe(30);
+    expect(sent.map((m) => m.body)).toEqual([{ kind: 'flush' }]);
+    sent.length = 0;
+    await env.LEDGER.prepare('UPDATE deliveries SET next_attempt_at = next_attempt_at - 10000 WHERE id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids)).run();
+
+    const noAnswer = async <T>(work: () => Promise<T>): Promise<T> => {
+      await sim('/__sim/faults', { [BATCH_PATH]: { latencyMs: 3_500 } });
+      try {
+        return await work();
+      } finally {
+        await sim('/__sim/faults', {});
+      }
+    };
+    const before = Date.now();
+    await noAnswer(() => consume([{ kind: 'flush' } as unknown as QueueMessage], { env: slow }));
+    // The parked orders have no message of their own: they are queued again, all of them, soon.
+    expect(sent.flatMap((m) => itemsOf(m.body).map(itemId)).sort()).toEqual([...ids].sort());
+    expect(Math.max(...sent.map((m) => m.delaySeconds ?? 0))).toBeLessThanOrEqual(UNCONFIRMED_RETRY_S);
+    const rows = await ledgerMany(ids);
+    expect([...rows.values()].every((r) => r.status === 'queued' && r.last_error?.startsWith(UNCONFIRMED_PREFIX))).toBe(true);
+    const due = await env.LEDGER.prepare('SELECT MAX(next_attempt_at) AS due FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids)).first<{ due: number }>();
+    expect(due!.due).toBeLessThanOrEqual(Date.now() + UNCONFIRMED_RETRY_S * 1000);
+    expect(due!.due).toBeGreaterThanOrEqual(before);
+
+    // Sent again (chunks of 20) and again no answer: now the backoff, from its first step (30 s, 50-100 %).
+    const again = await noAnswer(() => consume(sent.map((m) => m.body), { env: slow }));
+    expect(again.retried.size).toBe(sent.length);
+    const delays = [...again.retried.values()].map((d) => d ?? 0);
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(15);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(30);
+  }, 20_000);
+
+  it('re-sends the chunks of an unconfirmed flush side by side: a chunk without an answer does not hold back the others', async () => {
+    const orders = Array.from({ length: 3 * UNCONFIRMED_CHUNK }, () => orderEvent('purchase'));
+    await recordAccepted(orders.map((o) => asEvent(o)));
+    // Their contacts were upserted before; their first add went unanswered.
+    const items: WorkItem[] = orders.map((o) => ({ id: o.id, event: o, attempt: 2, unconfirmed: true, contactDone: true }));
+    let inFlight = 0;
+    let most = 0;
+    const sizes: number[] = [];
+    const all = await deliver(items, {
+      db: env.LEDGER,
+      config: readConfig(env),
+      client: {
+        batchUpsertContacts: async () => { throw new Error('no upsert expected'); },
+        addEvent: async () => { throw new Error('no single add expected'); },
+        updateEvent: async () => { throw new Error('no update expected'); },
+        batchAddEvents: async (xs) => {
+          sizes.push(xs.length);
+          most = Math.max(most, ++inFlight);
+          await new Promise((r) => setTimeout(r, 50));
+          inFlight -= 1;
+          return [{ start: 0, end: xs.length, truncations: [], ok: true, value: { created: xs.length, failed: [], failedAmount: 0, unnamedFailures: 0 } }];
+        },
+      },
+      requeue: async () => {},
+    });
+    expect(sizes).toEqual([UNCONFIRMED_CHUNK, UNCONFIRMED_CHUNK, UNCONFIRMED_CHUNK]);
+    expect(most).toBe(3);
+    expect(all.filter((i) => i.outcome?.status !== 'delivered')).toEqual([]);
   });
 });

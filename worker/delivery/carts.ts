@@ -8,7 +8,7 @@ import { closeCarts, openCart, openCarts, touchCart } from '../ledger/carts.ts';
 import { supersededCarts } from '../ledger/deliveries.ts';
 import { emailsOfContactIds, knownContacts } from '../ledger/visitors.ts';
 import { toContactEvent } from './mapping.ts';
-import { isTimeout, type DeliveryRun } from './run.ts';
+import { inParallel, isTimeout, type DeliveryRun } from './run.ts';
 import type { Outcome, ReadyEvent, WorkItem } from './work.ts';
 export { CART_OPEN_FOR_MS } from '../ledger/carts.ts';
 
@@ -65,15 +65,6 @@ const CART_OVERFLOW_DELAY_S = 10;
  * are independent; sequential single calls were the consumer's slowest part (README "Capacity plan").
  */
 const CART_PARALLEL = 8;
-
-/** Runs `work` over the list with at most `limit` at a time. */
-async function inParallel<T>(list: readonly T[], limit: number, work: (x: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < list.length) await work(list[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, list.length) }, lane));
-}
 
 /**
  * Cart changes superseded by a newer one of the same visitor are done without a call; a fresh

@@ -258,6 +258,8 @@ describe('held events: retries and the hourly clean-up', () => {
       requeue: async (messages) => {
         requeued.push(...messages);
       },
+      // The quick in-run retries without their real waits (run.ts QUICK_WAITS_MS).
+      sleep: async () => {},
     });
     expect(all.map((i) => [i.id, i.outcome?.status])).toEqual([[login.id, 'retry'], [held.id, 'retry']]);
     // Requeued packed (one message for the released events of one delay), carrying only the held one.

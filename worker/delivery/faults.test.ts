@@ -205,7 +205,7 @@ describe('delivery under SALESmanago faults (tests run one after another: none i
     expect(done.acked.size).toBe(1);
     expect(await ledger(visit.id)).toMatchObject({ status: 'delivered', attempts: 4, last_error: null });
     expect((await simEventsOf([visit.email!])).filter((e) => e.externalId === visit.id)).toHaveLength(1);
-  }, 30_000); // (each failing run makes its quick retries first: ~3 s)
+  }, 45_000); // (each failing run makes its quick retries first: ~8 s, up to 12 s with jitter)
 
   it('gives up on a hanging call after the timeout and retries it', async () => {
     const visit = browserEvent('visit', { email: email('hang') });
@@ -215,7 +215,7 @@ describe('delivery under SALESmanago faults (tests run one after another: none i
     await faults({});
     expect(run.retried.has(run.ids[0]!)).toBe(true);
     expect((await ledger(visit.id))?.last_error).toMatch(/timeout/);
-  }, 15_000); // (the quick retries of the upsert wait ~3 s in all)
+  }, 25_000); // (the quick retries of the upsert wait ~8 s in all, up to 12 s with jitter)
 
   it('delivers 2,000 mixed events exactly once through 30 % 5xx, 10 % 429 and 5 % hangs', async () => {
     const mix = mixedEvents(2000, 7);

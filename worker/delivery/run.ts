@@ -12,16 +12,24 @@ import { refName, REFUSED_PREFIX, UNCONFIRMED_PREFIX, type DeliveryClient, type 
 
 /**
  * Quick retries inside one run, before a failure goes back to the queue with the long delay: waits of
- * about 250 ms, 750 ms and 2 s (jittered 50-150 %), a failing chunk split in halves at each step, so
+ * about 250 ms, 750 ms, 2 s and 5 s (jittered 50-150 %), a failing chunk split in halves at each step, so
  * that healthy items leave. Only within the first QUICK_BUDGET_MS of a run: a queue consumer may run
  * 15 minutes of wall time, and waiting costs no CPU (README "Delivery guarantees").
  */
-const QUICK_WAITS_MS = [250, 750, 2_000];
+const QUICK_WAITS_MS = [250, 750, 2_000, 5_000];
 const QUICK_BUDGET_MS = 60_000;
 /** A Retry-After longer than this is honoured on the queue, not waited out in the run. */
 const QUICK_RETRY_AFTER_MAX_S = 2;
 /** Delay before a refused chunk whose bad item was not isolated in this run is tried again. */
 const ISOLATE_DELAY_S = 2;
+/**
+ * Delay before the events of an add that got no answer are sent again (in chunks of UNCONFIRMED_CHUNK),
+ * the first time: the run already waited 3 x the timeout for that answer, which is the pause a backoff
+ * step would give; if the re-send fails too, the usual backoff starts from its first step. Without it,
+ * one hung add of a 300-order flush kept all 300 waiting 15 s plus a 15-30 s backoff (README
+ * "Performance", 5b).
+ */
+export const UNCONFIRMED_RETRY_S = 2;
 /**
  * Extra calls allowed per run to isolate the bad items of chunks SALESmanago refused. Past it, the
  * items not yet isolated are not failed: they are retried shortly (and isolation goes on), so a
@@ -43,6 +51,15 @@ function accountWide(err: SalesmanagoError): boolean {
 /** No answer in time: the call may or may not have been processed (worker/salesmanago/client.ts). */
 export function isTimeout(err: SalesmanagoError): boolean {
   return err.messages.some((m) => m.includes('(timeout)'));
+}
+
+/** Runs `work` over the list with at most `limit` at a time. */
+export async function inParallel<T>(list: readonly T[], limit: number, work: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < list.length) await work(list[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, list.length) }, lane));
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -94,7 +111,10 @@ export class DeliveryRun {
     // Refused for what it carries (not the account's set-up): a replay would be refused again.
     if (err.kind === 'permanent') return { status: 'failed', reason: accountWide(err) ? reason : REFUSED_PREFIX + reason };
     if (this.#soon.has(err)) return { status: 'retry', reason, delaySeconds: ISOLATE_DELAY_S };
-    return { status: 'retry', reason, delaySeconds: retryDelay(item.attempt, err.retryAfterS, this.deps.random, this.deps.config.retryBaseS) };
+    if (ambiguous && !item.unconfirmed) return { status: 'retry', reason, delaySeconds: Math.max(UNCONFIRMED_RETRY_S, Math.ceil(err.retryAfterS ?? 0)) };
+    // That quick re-send was no backoff step: the steps of an unconfirmed item start after it.
+    const steps = item.unconfirmed ? Math.max(1, item.attempt - 1) : item.attempt;
+    return { status: 'retry', reason, delaySeconds: retryDelay(steps, err.retryAfterS, this.deps.random, this.deps.config.retryBaseS) };
   }
 
   /** Jittered wait before quick retry number `step` (0-based), or null when it must go to the queue. */
