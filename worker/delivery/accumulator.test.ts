@@ -2,7 +2,7 @@
 // window's tick sends them all together; nothing waits twice, nothing is sent twice.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../env.ts';
-import { DEFAULT_WINDOW_S, FLUSH_AT, PARKED, windowSeconds } from './accumulator.ts';
+import { DEFAULT_WINDOW_S, FLUSH_AT, PARKED, wholeFlush, windowSeconds } from './accumulator.ts';
 import { readConfig } from '../config.ts';
 import { deliver } from './deliver.ts';
 import { UNCONFIRMED_RETRY_S } from './run.ts';
@@ -75,6 +75,37 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
     expect([...rows.values()].filter((r) => r.status !== 'delivered')).toEqual([]);
     expect(await storedOnce(orders.map((o) => externalId(o)))).toEqual([]);
     console.log(`accumulator: ${Object.values(calls()).reduce((a, b) => a + b, 0)} SALESmanago calls for 450 one-order messages`, JSON.stringify(calls()));
+  });
+
+  it('a filling batch that overshoots sends whole calls only: the rest keeps waiting for its window', async () => {
+    const calls = watchCalls();
+    const orders = Array.from({ length: 460 }, () => orderEvent('purchase'));
+    const messages: QueueMessage[] = orders.map((o) => asEvent(o));
+    await recordAccepted(messages);
+    for (let i = 0; i < 360; i += 90) await consume(messages.slice(i, i + 90), { env: windowed });
+    expect(calls()[BATCH_PATH] ?? 0).toBe(0);
+    // 360 wait; 100 more make 460: one call of 400 (the 360 oldest and 40 of this batch), 60 wait.
+    const run = await consume(messages.slice(360), { env: windowed });
+    expect(run.acked.size).toBe(100);
+    expect(calls()[BATCH_PATH]).toBe(1);
+    expect(calls()[UPSERT_PATH]).toBe(1);
+    const rows = await ledgerMany(orders.map((o) => o.id));
+    expect(orders.slice(0, 400).every((o) => rows.get(o.id)?.status === 'delivered')).toBe(true);
+    expect(orders.slice(400).every((o) => rows.get(o.id)?.status === 'queued' && rows.get(o.id)?.last_error === PARKED)).toBe(true);
+    // Their window over, the tick sends the 60 in one call: 2 event calls for 460 orders, not 3.
+    await env.LEDGER.prepare('UPDATE deliveries SET next_attempt_at = next_attempt_at - 10000 WHERE id IN (SELECT value FROM json_each(?1))')
+      .bind(JSON.stringify(orders.slice(400).map((o) => o.id))).run();
+    await consume([{ kind: 'flush' } as unknown as QueueMessage], { env: windowed });
+    expect(calls()[BATCH_PATH]).toBe(2);
+    expect(await storedOnce(orders.map((o) => externalId(o)))).toEqual([]);
+  });
+
+  it('wholeFlush takes the oldest parked rows first and parks the rest of the batch', () => {
+    const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `i${i}`, attempt: 1 }));
+    expect(wholeFlush(360, items(100))).toMatchObject({ takeParked: 360, send: items(40), park: items(100).slice(40) });
+    expect(wholeFlush(0, items(400))).toMatchObject({ takeParked: 0, send: items(400), park: [] });
+    expect(wholeFlush(450, items(0))).toMatchObject({ takeParked: 400, send: [], park: [] });
+    expect(wholeFlush(390, items(850)).takeParked + wholeFlush(390, items(850)).send.length).toBe(1_200);
   });
 
   it('is on unless DELIVERY_WINDOW_S says otherwise: 10 s by default, 0 turns it off', () => {

@@ -58,6 +58,20 @@ export async function tickAgain(env: Pick<Env, 'EVENTS'>, dueAt: number, now: nu
   }
 }
 
+/**
+ * A flush because enough items wait (not because a window is over) sends whole calls only: the
+ * largest multiple of FLUSH_AT of what waits (oldest parked rows first, then this batch's
+ * candidates); the rest of the candidates stay parked with their own window. A flush of 408 would
+ * otherwise cost two upserts and two event calls, where 400 cost one each (README "Performance", 4b).
+ */
+export function wholeFlush(waiting: number, candidates: readonly WorkItem[]): { takeParked: number; send: WorkItem[]; park: WorkItem[] } {
+  const total = Math.min(waiting + candidates.length, FLUSH_LIMIT);
+  const whole = Math.floor(total / FLUSH_AT) * FLUSH_AT;
+  const takeParked = Math.min(waiting, whole);
+  const fromBatch = Math.max(0, whole - takeParked);
+  return { takeParked, send: candidates.slice(0, fromBatch), park: candidates.slice(fromBatch) };
+}
+
 /** Parks the items (their rows already exist) and sends the tick that flushes them within the window. */
 export async function park(env: Pick<Env, 'LEDGER' | 'EVENTS'>, items: WorkItem[], windowS: number, now: number): Promise<void> {
   if (items.length === 0) return;
@@ -72,9 +86,9 @@ export async function park(env: Pick<Env, 'LEDGER' | 'EVENTS'>, items: WorkItem[
 }
 
 /** The parked rows as work items without a message of their own (their retries are requeued). */
-export async function takeParked(db: D1Database, _now: number, exclude: ReadonlySet<string>): Promise<WorkItem[]> {
+export async function takeParked(db: D1Database, exclude: ReadonlySet<string>, limit = FLUSH_LIMIT): Promise<WorkItem[]> {
   const out: WorkItem[] = [];
-  for (const row of await parkedRows(db, FLUSH_LIMIT)) {
+  for (const row of await parkedRows(db, Math.min(limit, FLUSH_LIMIT))) {
     if (exclude.has(row.id)) continue;
     const item = storedItem(row.payload, row.id);
     // The run that parked it counted this attempt already (it sent nothing).

@@ -16,7 +16,7 @@ import { retryDelay, unconfiguredDelay } from './backoff.ts';
 import { recordDeadLetters } from './dead-letters.ts';
 import { deliver } from './deliver.ts';
 import { UNCONFIRMED_PREFIX, type WorkItem } from './work.ts';
-import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, windowSeconds } from './accumulator.ts';
+import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, wholeFlush, windowSeconds } from './accumulator.ts';
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from '../ledger/deliveries.ts';
 import { readItems, type ConsentWebhook, type QueueMessage } from '../queue/messages.ts';
 import { isDeadLetterQueue } from '../queue/names.ts';
@@ -130,8 +130,14 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
       await park(env, candidates, windowS, Date.now());
       items = items.filter((i) => !i.outcome);
       if (flush && dueAt !== null && candidates.length === 0) await tickAgain(env, dueAt, Date.now());
+    } else if (windowS > 0 && full && !due) {
+      // Enough waits for whole calls: send those, the remainder keeps waiting (accumulator.ts wholeFlush).
+      const split = wholeFlush(waiting, candidates);
+      await park(env, split.park, windowS, Date.now());
+      items = items.filter((i) => !i.outcome);
+      if (split.takeParked > 0) items = [...items, ...(await takeParked(env.LEDGER, new Set(items.map((i) => i.id)), split.takeParked))];
     } else if (waiting > 0) {
-      items = [...items, ...(await takeParked(env.LEDGER, Date.now(), new Set(items.map((i) => i.id))))];
+      items = [...items, ...(await takeParked(env.LEDGER, new Set(items.map((i) => i.id))))];
     }
   }
   if (items.length === 0) return;
