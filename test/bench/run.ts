@@ -195,7 +195,7 @@ await withStack(['upstream', 'drain', 'faults'], 'delivery', { rateLimit: 1_000_
 // Fewer calls under sustained load: the accumulator's window on (production default 10 s).
 await withStack(['accumulate'], 'accumulator', { rateLimit: 1_000_000, consumers: true, vars: { DELIVERY_WINDOW_S: '10' } }, async (bench) => {
   await measure('accumulate', () =>
-    benchAccumulate({ workerUrl: bench.stack.workerUrl, simulatorUrl: bench.stack.simulatorUrl, rate: 100, durationS: 30, windowS: 10, simulator: bench.stack.simulator, ledgerSelect: bench.ledgerSelect }),
+    benchAccumulate({ workerUrl: bench.stack.workerUrl, simulatorUrl: bench.stack.simulatorUrl, rate: 100, durationS: 60, windowS: 10, simulator: bench.stack.simulator, ledgerSelect: bench.ledgerSelect }),
   );
 });
 

@@ -77,7 +77,10 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
     console.log(`accumulator: ${Object.values(calls()).reduce((a, b) => a + b, 0)} SALESmanago calls for 450 one-order messages`, JSON.stringify(calls()));
   });
 
-  it('a filling batch that overshoots sends whole calls only: the rest keeps waiting for its window', async () => {
+  it.each([
+    ['', false],
+    [', also when an early tick comes in the same batch', true],
+  ])('a filling batch that overshoots sends whole calls only: the rest keeps waiting for its window%s', async (_, withTick) => {
     const calls = watchCalls();
     const orders = Array.from({ length: 460 }, () => orderEvent('purchase'));
     const messages: QueueMessage[] = orders.map((o) => asEvent(o));
@@ -85,8 +88,9 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
     for (let i = 0; i < 360; i += 90) await consume(messages.slice(i, i + 90), { env: windowed });
     expect(calls()[BATCH_PATH] ?? 0).toBe(0);
     // 360 wait; 100 more make 460: one call of 400 (the 360 oldest and 40 of this batch), 60 wait.
-    const run = await consume(messages.slice(360), { env: windowed });
-    expect(run.acked.size).toBe(100);
+    const tick = withTick ? [{ kind: 'flush' } as unknown as QueueMessage] : [];
+    const run = await consume([...messages.slice(360), ...tick], { env: windowed });
+    expect(run.acked.size).toBe(100 + tick.length);
     expect(calls()[BATCH_PATH]).toBe(1);
     expect(calls()[UPSERT_PATH]).toBe(1);
     const rows = await ledgerMany(orders.map((o) => o.id));

@@ -124,8 +124,10 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
     const waiting = await parkedCount(env.LEDGER);
     const candidates = items.filter(parkable);
     const full = waiting + candidates.length >= FLUSH_AT;
-    const dueAt = flush && !full && windowS > 0 ? await parkedDueAt(env.LEDGER) : null;
-    const due = flush && (windowS === 0 || full || (dueAt !== null && dueAt <= Date.now() + 500));
+    // Due: a tick came and the oldest parked row's window is over (then everything waiting goes). A
+    // tick in a batch that also fills a call is not due by that alone: whole calls go, the rest waits.
+    const dueAt = flush && windowS > 0 ? await parkedDueAt(env.LEDGER) : null;
+    const due = flush && (windowS === 0 || (dueAt !== null && dueAt <= Date.now() + 500));
     if (windowS > 0 && !full && !due) {
       await park(env, candidates, windowS, Date.now());
       items = items.filter((i) => !i.outcome);
@@ -136,6 +138,8 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
       await park(env, split.park, windowS, Date.now());
       items = items.filter((i) => !i.outcome);
       if (split.takeParked > 0) items = [...items, ...(await takeParked(env.LEDGER, new Set(items.map((i) => i.id)), split.takeParked))];
+      // Older rows left waiting, whose tick may be the one consumed here: another for them.
+      if (flush && dueAt !== null && split.park.length === 0 && waiting > split.takeParked) await tickAgain(env, dueAt, Date.now());
     } else if (waiting > 0) {
       items = [...items, ...(await takeParked(env.LEDGER, new Set(items.map((i) => i.id))))];
     }
