@@ -24,16 +24,17 @@ import { logError } from './log.ts';
 
 export const app = new Hono<AppEnv>();
 
+// Does no work: the floor that benchmarks compare the real routes against. Registered before every
+// middleware, so that it stays bare (a handler that answers ends the chain).
+app.all('/floor', (c) => c.body(null, 204));
 // Every route reads the merged configuration (wrangler's values over the settings saved on /setup)
 // through c.env: the setup and admin pages from D1, the others from its KV snapshot (settings/store.ts).
-// /floor stays a bare floor for the benchmarks.
 app.use('*', async (c, next) => {
-  const path = c.req.path;
-  if (c.env && path !== '/floor') c.env = await withSettings(c.env, { fresh: /^\/(setup|admin)(\/|$)/.test(path) });
+  if (c.env) c.env = await withSettings(c.env, { fresh: /^\/(setup|admin)(\/|$)/.test(c.req.path) });
   await next();
 });
 // Then parsed once (c.var.config, http/config.ts): every route reads its configuration there.
-app.use('*', async (c, next) => (c.req.path === '/floor' ? next() : withConfig(c, next)));
+app.use('*', withConfig);
 // Refused shop-API and platform requests show on /setup/events (recorded after the answer).
 app.use('/api/*', recordRefusals);
 app.use('/hooks/*', recordRefusals);
@@ -41,8 +42,6 @@ app.use('/hooks/*', recordRefusals);
 app.use('*', publicPath(app));
 
 app.route('/health', health);
-// Does no work: the floor that benchmarks compare the real routes against.
-app.all('/floor', (c) => c.body(null, 204));
 app.route('/floor', floor);
 app.route('/e', ingest);
 app.route('/api/v1/consents', consentsApi);

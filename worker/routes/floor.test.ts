@@ -22,3 +22,12 @@ describe('POST /floor/bindings (benchmarks only)', () => {
     expect(res.status).toBe(202);
   });
 });
+
+describe('POST /floor (benchmarks: the no-op floor)', () => {
+  it('answers 204 before any middleware runs (a middleware reading the configuration it skipped made it a 500)', async () => {
+    const ctx = createExecutionContext();
+    const res = await app.request('/floor', { method: 'POST', body: 'x' }, env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(204);
+  });
+});
