@@ -298,7 +298,7 @@ export async function supersededCarts(db: D1Database, ids: readonly string[]): P
 // sweep, a settings save) and the accumulator. Each reads the payload; the caller parses it
 // (payloads.ts) and sends, then marks the rows it sent.
 
-export interface StoredRow {
+export interface PayloadRow {
   id: string;
   payload: string | null;
 }
@@ -316,11 +316,11 @@ export async function replayableRows<S extends string>(
   statuses: readonly S[],
   dueBefore: number,
   limit: number,
-): Promise<(StoredRow & { status: S })[]> {
+): Promise<(PayloadRow & { status: S })[]> {
   const { results } = await db
     .prepare(`SELECT id, status, payload FROM deliveries WHERE ${REPLAYABLE_WHERE} ORDER BY updated_at, id LIMIT ?3`)
     .bind(JSON.stringify(statuses), dueBefore, limit)
-    .all<StoredRow & { status: S }>();
+    .all<PayloadRow & { status: S }>();
   return results;
 }
 
@@ -351,7 +351,7 @@ export async function markReplayed(db: D1Database, idList: readonly string[], no
 }
 
 /** Held rows whose visitor is identified by now (the hourly sweep), oldest first. */
-export async function heldOfIdentified(db: D1Database, limit: number): Promise<StoredRow[]> {
+export async function heldOfIdentified(db: D1Database, limit: number): Promise<PayloadRow[]> {
   const { results } = await db
     .prepare(
       `SELECT d.id, d.payload FROM deliveries AS d JOIN visitor_links AS l ON l.visitor_id = d.visitor_id
@@ -359,7 +359,7 @@ export async function heldOfIdentified(db: D1Database, limit: number): Promise<S
        ORDER BY d.accepted_at LIMIT ?1`,
     )
     .bind(limit)
-    .all<StoredRow>();
+    .all<PayloadRow>();
   return results;
 }
 
@@ -371,11 +371,11 @@ export async function markReleased(db: D1Database, idList: readonly string[], no
 }
 
 /** Queued rows waiting with a reason that starts with `prefix` (e.g. SALESmanago not configured), oldest first. */
-export async function queuedWithReason(db: D1Database, prefix: string, limit: number): Promise<StoredRow[]> {
+export async function queuedWithReason(db: D1Database, prefix: string, limit: number): Promise<PayloadRow[]> {
   const { results } = await db
     .prepare(`SELECT id, payload FROM deliveries WHERE status = 'queued' AND last_error LIKE ?1 ORDER BY accepted_at LIMIT ?2`)
     .bind(`${prefix}%`, limit)
-    .all<StoredRow>();
+    .all<PayloadRow>();
   return results;
 }
 
@@ -387,10 +387,10 @@ export async function clearReason(db: D1Database, idList: readonly string[], now
 }
 
 /** The stored rows of these ids (any status). */
-export async function storedRows(db: D1Database, idList: readonly string[]): Promise<StoredRow[]> {
+export async function storedRows(db: D1Database, idList: readonly string[]): Promise<PayloadRow[]> {
   if (idList.length === 0) return [];
   const select = db.prepare('SELECT id, payload FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))');
-  return (await runParts<StoredRow>(db, idList, (json) => select.bind(json))).flatMap((r) => r.results);
+  return (await runParts<PayloadRow>(db, idList, (json) => select.bind(json))).flatMap((r) => r.results);
 }
 
 export async function hasRow(db: D1Database, id: string): Promise<boolean> {
@@ -424,11 +424,11 @@ export async function markParked(db: D1Database, idList: readonly string[], dueA
   await runParts(db, idList, (json) => update.bind(json, PARKED, dueAt, now));
 }
 
-export async function parkedRows(db: D1Database, limit: number): Promise<(StoredRow & { attempts: number })[]> {
+export async function parkedRows(db: D1Database, limit: number): Promise<(PayloadRow & { attempts: number })[]> {
   const { results } = await db
     .prepare("SELECT id, attempts, payload FROM deliveries WHERE status = 'queued' AND last_error = ?1 ORDER BY accepted_at LIMIT ?2")
     .bind(PARKED, limit)
-    .all<StoredRow & { attempts: number }>();
+    .all<PayloadRow & { attempts: number }>();
   return results;
 }
 
