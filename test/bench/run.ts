@@ -66,7 +66,7 @@ const settings = quick
   : {
       ingest: { rounds: 4, durationS: 4, connections: 8 },
       // Many short rounds (paired, interleaved): the ratio's interval narrows with the rounds.
-      independence: { rounds: 12, durationS: 4, rate: 100, connections: 8 },
+      independence: { rounds: 12, durationS: 8, rate: 100, connections: 8 },
       upstreamEvents: 1_000,
       drain: [{ events: 1_000, rounds: 3 }, { events: 10_000, rounds: 1 }],
       faultsEvents: FULL_FAULT_EVENTS,
