@@ -1,6 +1,7 @@
 // Statistics of benchmark rounds. Absolute times on a shared machine are noise, so every figure is a
 // median of several rounds with its spread, and comparisons are ratios of figures measured in the
 // same round (paired), never of two separate runs.
+import { createRandom } from '../simulator/random.ts';
 
 export interface Summary {
   /** Number of samples. */
@@ -68,25 +69,13 @@ export function interleave<T>(variants: readonly T[], round: number): T[] {
  */
 export function medianInterval(values: readonly number[], resamples = 2_000, seed = 1): { low: number; high: number } {
   const samples = finite(values);
-  const random = seeded(seed);
+  const random = createRandom(seed);
   const medians: number[] = [];
   for (let r = 0; r < resamples; r++) {
     const draw = Array.from({ length: samples.length }, () => samples[Math.floor(random() * samples.length)] as number);
     medians.push(median(draw));
   }
   return { low: quantile(medians, 0.025), high: quantile(medians, 0.975) };
-}
-
-/** A fixed-seed PRNG (mulberry32): the same samples always give the same interval. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -104,7 +93,7 @@ export function pooledQuantileRatio(
   if (a.length !== b.length || a.length === 0) throw new RangeError('pooledQuantileRatio: the same number of rounds, at least one');
   const ratioOf = (rounds: readonly number[]) => quantile(rounds.flatMap((r) => a[r]!), q) / quantile(rounds.flatMap((r) => b[r]!), q);
   const all = a.map((_, r) => r);
-  const random = seeded(seed);
+  const random = createRandom(seed);
   const ratios: number[] = [];
   for (let i = 0; i < resamples; i++) ratios.push(ratioOf(all.map(() => Math.floor(random() * all.length))));
   return { ratio: ratioOf(all), low: quantile(ratios, 0.025), high: quantile(ratios, 0.975) };

@@ -1,6 +1,7 @@
 // Delivery under SALESmanago faults, injected at the shared simulator. The fault settings are global
 // (every test file talks to the same simulator), so the tests here run one at a time, keep each fault
 // window short and always clears the faults afterwards.
+import { createRandom } from '../../test/simulator/random.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../env.ts';
 import { packMessages } from '../queue/send.ts';
@@ -34,18 +35,6 @@ function countCalls(): () => Record<string, number> {
 
 const total = (byPath: Record<string, number>) => Object.values(byPath).reduce((a, b) => a + b, 0);
 
-/** A small deterministic PRNG (mulberry32) so the mixes are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Person {
   visitor: string;
   email: string;
@@ -66,7 +55,7 @@ interface Mix {
  * cancellations, 2.5 % shop contacts, 2.5 % events for unknown contactIds (permanently refused).
  */
 function mixedEvents(n: number, seed: number): Mix {
-  const rnd = random(seed);
+  const rnd = createRandom(seed);
   const pick = <T,>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const people: Person[] = Array.from({ length: Math.round(n * 0.075) }, () => ({ visitor: uid('v'), email: email('p') }));
   const cartPeople = people.slice(0, Math.round(people.length / 3));
@@ -141,7 +130,7 @@ async function drain(messages: QueueMessage[], bindings: Env, maxRounds = 80): P
  * message. A message is queued when its last item has arrived.
  */
 function packLikeEndpoints(items: ItemMessage[], seed: number): QueueMessage[] {
-  const rnd = random(seed);
+  const rnd = createRandom(seed);
   const out: QueueMessage[] = [];
   const beacons = new Map<string, { target: number; items: ItemMessage[] }>();
   let shop: ItemMessage[] = [];
