@@ -1,4 +1,4 @@
-// c.var.config: the configuration parsed once per request, after worker/index.ts has merged the
+// c.var.config: the configuration parsed once per Env (below), after worker/index.ts has merged the
 // settings saved on /setup into c.env. Every route reads its configuration here, so a value that
 // /health names as invalid is treated the same way on every path.
 import { createMiddleware } from 'hono/factory';
@@ -14,6 +14,15 @@ declare module 'hono' {
 /** Sets c.var.config unless an outer app already did: a router mounted in the app parses nothing
  *  again, and the same router called on its own (setup/checks.ts, unit tests) still has it. */
 export const withConfig = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.get('config') === undefined) c.set('config', readConfig(c.env));
+  if (c.get('config') === undefined) c.set('config', configOf(c.env));
   await next();
 });
+
+// readConfig is pure, and the request routes get the same merged Env object while the settings
+// snapshot is unchanged (settings/merge.ts withSettings): parse it once per Env, not per request.
+const parsed = new WeakMap<AppEnv['Bindings'], Config>();
+function configOf(env: AppEnv['Bindings']): Config {
+  let config = parsed.get(env);
+  if (!config) parsed.set(env, (config = readConfig(env)));
+  return config;
+}

@@ -3,10 +3,13 @@ import type { Context } from 'hono';
 
 export type JsonRead = { ok: true; value: unknown } | { ok: false; error: string };
 
+// One decoder for every request: decode() without { stream } keeps no state between calls.
+const decoder = new TextDecoder();
+
 export async function readJson(c: Context): Promise<JsonRead> {
   // Decoded here rather than with .text(): beacons arrive as text/plain, shop bodies as JSON, and a
   // client's odd Content-Type must not change how the bytes are read.
-  const text = new TextDecoder().decode(await c.req.arrayBuffer());
+  const text = decoder.decode(await c.req.arrayBuffer());
   if (text.trim() === '') return { ok: false, error: 'body: is empty (expected a JSON object)' };
   let value: unknown;
   try {

@@ -22,13 +22,16 @@ export function base64UrlEncode(text: string): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+// Shared: decode() without { stream } keeps no state, and a fatal error leaves none behind.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 function base64UrlDecode(b64: string): string | null {
   // A length of 1 mod 4 cannot come from any byte string.
   if (b64.length % 4 === 1) return null;
   try {
     const binary = atob(b64.replace(/-/g, '+').replace(/_/g, '/'));
     const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    return strictUtf8.decode(bytes);
   } catch {
     return null;
   }

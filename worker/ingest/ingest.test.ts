@@ -6,7 +6,7 @@ import { eventTime, onCartPath } from './beacon.ts';
 import { tidyUrl } from './beacon-schema.ts';
 import { isBotUserAgent } from './bots.ts';
 import { itemId, itemsOf, type AcceptedEvent, type ItemMessage } from '../queue/messages.ts';
-import { chunk, messageBytes, packMessages } from '../queue/send.ts';
+import { chunk, messageBytes, packMessages, utf8Bytes } from '../queue/send.ts';
 import { isShopOrigin, requestOrigin, shopDomains } from '../shop/origin.ts';
 import { shopEventId } from './shop.ts';
 
@@ -165,5 +165,16 @@ describe('packing items into queue messages', () => {
     // An item bigger than the bound still travels, alone.
     expect(packMessages([event(1, 8_000), event(2)], { maxBytes: 2_000 }).map((p) => p.ids)).toEqual([['b:v:1'], ['b:v:2']]);
     expect(packMessages(items, { maxItems: 7 }).map((p) => p.ids.length)).toEqual([7, 7, 7, 7, 7, 7, 7, 1]);
+  });
+  it('counts UTF-8 bytes as TextEncoder writes them, and carries each message\'s size as an upper bound', () => {
+    const encoder = new TextEncoder();
+    for (const text of ['', 'ascii', 'żółć', '€', '😀', 'a\ud83db', '\udc00', '\ud83d', 'x😀ż€\u007f\u0080\u07ff\u0800\uffff']) {
+      expect(utf8Bytes(text), JSON.stringify(text)).toBe(encoder.encode(text).byteLength);
+    }
+    const items = Array.from({ length: 120 }, (_, i) => event(i, 100 + i * 13));
+    for (const p of packMessages(items)) {
+      expect(p.bytes).toBeGreaterThanOrEqual(messageBytes(p.message));
+      expect(p.bytes! - messageBytes(p.message)).toBeLessThanOrEqual(1);
+    }
   });
 });

@@ -83,9 +83,14 @@ export function mergeSettings(raw: Env, stored: Map<string, StoredSetting>): Env
 const CACHE_MS = 5_000;
 let cache: { at: number; kv: KVNamespace; promise: ReturnType<typeof readSnapshot> } | null = null;
 const opened = new Map<string, string | null>();
+// The last merge made from the cached snapshot: while the same raw Env meets the same snapshot, the
+// merged Env is the same object, so the request routes do not merge (nor parse the configuration,
+// http/config.ts) again on every request. A save or the 5 s expiry makes a new snapshot, hence a new merge.
+let lastMerge: { raw: Env; snapshot: ReturnType<typeof readSnapshot>; merged: Env } | null = null;
 
 export function forgetStoredSettings(): void {
   cache = null;
+  lastMerge = null;
 }
 
 function storedRows(raw: Env, fresh: boolean) {
@@ -102,10 +107,14 @@ function storedRows(raw: Env, fresh: boolean) {
 }
 
 /** Reads the stored settings (decrypting secrets). Never throws: on a storage error only wrangler's values apply. */
-export async function loadSettings(raw: Env, options: { fresh?: boolean } = {}): Promise<SettingsState> {
+export function loadSettings(raw: Env, options: { fresh?: boolean } = {}): Promise<SettingsState> {
+  return settingsFrom(raw, storedRows(raw, options.fresh ?? false));
+}
+
+async function settingsFrom(raw: Env, snapshot: ReturnType<typeof readSnapshot>): Promise<SettingsState> {
   const stored = new Map<string, StoredSetting>();
   try {
-    const { rows, lastChange } = await storedRows(raw, options.fresh ?? false);
+    const { rows, lastChange } = await snapshot;
     for (const row of rows) {
       if (!SETTINGS.some((f) => f.name === row.name)) continue;
       let value: string | null = row.value;
@@ -128,9 +137,13 @@ export async function loadSettings(raw: Env, options: { fresh?: boolean } = {}):
 /** The merged Env that every route and the consumer read (readConfig(merged) gives the Config). */
 export async function withSettings(raw: Env, options: { fresh?: boolean } = {}): Promise<Env> {
   if (states.has(raw)) return raw; // already merged
-  const state = await loadSettings(raw, options);
+  const fresh = options.fresh ?? false;
+  const snapshot = storedRows(raw, fresh);
+  if (!fresh && lastMerge?.raw === raw && lastMerge.snapshot === snapshot) return lastMerge.merged;
+  const state = await settingsFrom(raw, snapshot);
   const merged = mergeSettings(raw, state.stored);
   states.set(merged, state);
+  if (!fresh && !state.error) lastMerge = { raw, snapshot, merged };
   return merged;
 }
 

@@ -89,6 +89,21 @@ describe('the settings form', () => {
     expect(body.problems.some((p) => p.startsWith('SALESMANAGO_'))).toBe(false);
   });
 
+  it('the request routes merge the settings once per snapshot, and a save makes a new merge at once', async () => {
+    const bindings = bare();
+    const first = await withSettings(bindings);
+    expect(await withSettings(bindings)).toBe(first); // the same snapshot: the same merged Env
+    expect(first.SALESMANAGO_CLIENT_ID).toBeUndefined();
+    await request('/setup/settings?lang=en', bindings, SEED);
+    const after = await withSettings(bindings);
+    expect(after).not.toBe(first);
+    expect(after.SALESMANAGO_CLIENT_ID).toBe(SEED.SALESMANAGO_CLIENT_ID);
+    // Another raw Env never gets this one's merge.
+    expect(await withSettings({ ...bindings, SHOP_DOMAINS: 'other.example' })).not.toBe(after);
+    const health = await app.request('/health', {}, bindings);
+    expect((await health.json<{ salesmanagoConfigured: boolean }>()).salesmanagoConfigured).toBe(true);
+  });
+
   it('a plain "Save" of a SALESmanago value tests the connection too; other saves do not', async () => {
     const bindings = bare();
     const owner = await request('/setup/settings?lang=en', bindings, { SALESMANAGO_OWNER: SEED.SALESMANAGO_OWNER, action: 'save' });
