@@ -128,7 +128,7 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
     expect((await ledgerMany([visit.id])).get(visit.id)?.status).toBe('delivered');
   });
 
-  it('a flush whose event add gets no answer sends its orders again within seconds; a second time without an answer, they back off from the first step', async () => {
+  it('a flush whose event add gets no answer sends its orders again within seconds, twice; a third time without an answer, they back off from the first step', async () => {
     // Scaled: the client gives up after 1 s, an event add after 3 s; the simulator answers after 3.5 s.
     const sent: { body: QueueMessage; delaySeconds?: number }[] = [];
     const queue = { sendBatch: async (msgs: { body: QueueMessage; delaySeconds?: number }[]) => void sent.push(...msgs) } as unknown as Queue<QueueMessage>;
@@ -160,13 +160,20 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
     expect(due!.due).toBeLessThanOrEqual(Date.now() + UNCONFIRMED_RETRY_S * 1000);
     expect(due!.due).toBeGreaterThanOrEqual(before);
 
-    // Sent again (chunks of 20) and again no answer: now the backoff, from its first step (30 s, 50-100 %).
+    // Sent again (chunks of 20) and again no answer: within seconds once more.
     const again = await noAnswer(() => consume(sent.map((m) => m.body), { env: slow }));
     expect(again.retried.size).toBe(sent.length);
-    const delays = [...again.retried.values()].map((d) => d ?? 0);
+    expect(Math.max(...[...again.retried.values()].map((d) => d ?? 0))).toBeLessThanOrEqual(UNCONFIRMED_RETRY_S);
+
+    // A third time: now the backoff, from its first step (30 s, 50-100 %).
+    const third = await noAnswer(() => consume(sent.map((m) => m.body), { env: slow }));
+    expect(third.retried.size).toBe(sent.length);
+    const delays = [...third.retried.values()].map((d) => d ?? 0);
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(15);
     expect(Math.max(...delays)).toBeLessThanOrEqual(30);
-  }, 20_000);
+    const rows3 = await ledgerMany(ids);
+    expect([...rows3.values()].every((r) => r.attempts === 3 && r.last_error?.startsWith(UNCONFIRMED_PREFIX))).toBe(true);
+  }, 30_000);
 
   it('re-sends the chunks of an unconfirmed flush side by side: a chunk without an answer does not hold back the others', async () => {
     const orders = Array.from({ length: 3 * UNCONFIRMED_CHUNK }, () => orderEvent('purchase'));

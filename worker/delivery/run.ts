@@ -24,12 +24,14 @@ const QUICK_RETRY_AFTER_MAX_S = 2;
 const ISOLATE_DELAY_S = 2;
 /**
  * Delay before the events of an add that got no answer are sent again (in chunks of UNCONFIRMED_CHUNK),
- * the first time: the run already waited 3 x the timeout for that answer, which is the pause a backoff
- * step would give; if the re-send fails too, the usual backoff starts from its first step. Without it,
- * one hung add of a 300-order flush kept all 300 waiting 15 s plus a 15-30 s backoff (README
- * "Performance", 5b).
+ * the first UNCONFIRMED_QUICK_RESENDS times: the run already waited 3 x the timeout for that answer,
+ * which is the pause a backoff step would give; after that the usual backoff starts from its first
+ * step. Without it, one hung add of a 300-order flush kept all 300 waiting 15 s plus a 15-30 s
+ * backoff, and a re-sent chunk that hung too kept its 20 orders another 15-30 s (README "Performance",
+ * 5b). A re-send duplicates at most its chunk either way, now or after a backoff.
  */
 export const UNCONFIRMED_RETRY_S = 2;
+export const UNCONFIRMED_QUICK_RESENDS = 2;
 /**
  * Extra calls allowed per run to isolate the bad items of chunks SALESmanago refused. Past it, the
  * items not yet isolated are not failed: they are retried shortly (and isolation goes on), so a
@@ -111,9 +113,13 @@ export class DeliveryRun {
     // Refused for what it carries (not the account's set-up): a replay would be refused again.
     if (err.kind === 'permanent') return { status: 'failed', reason: accountWide(err) ? reason : REFUSED_PREFIX + reason };
     if (this.#soon.has(err)) return { status: 'retry', reason, delaySeconds: ISOLATE_DELAY_S };
-    if (ambiguous && !item.unconfirmed) return { status: 'retry', reason, delaySeconds: Math.max(UNCONFIRMED_RETRY_S, Math.ceil(err.retryAfterS ?? 0)) };
-    // That quick re-send was no backoff step: the steps of an unconfirmed item start after it.
-    const steps = item.unconfirmed ? Math.max(1, item.attempt - 1) : item.attempt;
+    // Quick: an item's first timeout, and a second one right on its re-send (unconfirmed on attempt 2
+    // means attempt 1 timed out). A timeout on a later attempt follows the backoff.
+    if (ambiguous && (!item.unconfirmed || item.attempt <= UNCONFIRMED_QUICK_RESENDS)) {
+      return { status: 'retry', reason, delaySeconds: Math.max(UNCONFIRMED_RETRY_S, Math.ceil(err.retryAfterS ?? 0)) };
+    }
+    // Those quick re-sends were no backoff steps: the steps of an unconfirmed item start after them.
+    const steps = item.unconfirmed ? Math.max(1, item.attempt - UNCONFIRMED_QUICK_RESENDS) : item.attempt;
     return { status: 'retry', reason, delaySeconds: retryDelay(steps, err.retryAfterS, this.deps.random, this.deps.config.retryBaseS) };
   }
 
