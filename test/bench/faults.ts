@@ -140,6 +140,10 @@ interface Run {
   injected: Record<string, number>;
   accounting: Accounting;
   delays: number[];
+  /** Each hung call: seconds after the first post, the method, its items. */
+  hangs: string[];
+  /** Events stored later than 60 s, by the number of delivery attempts they took. */
+  lateAttempts: Record<number, number>;
 }
 
 /** Sends `items` under `faults`, waits until all arrived (or nothing is in flight, or the deadline). */
@@ -147,6 +151,8 @@ async function runUnderFaults(options: FaultsOptions, items: Outgoing[], tag: st
   const mine = () => options.ledgerStatuses(ledgerPatterns(tag));
   await setFaults(options.simulatorUrl, faults as never);
   const before = options.simulator.state().counts.faults;
+  const firstCall = options.simulator.calls().at(-1)?.seq ?? 0;
+  const startedAt = Date.now();
   const started = performance.now();
   let injected: Record<string, number> = {};
   let report: SendReport;
@@ -168,8 +174,19 @@ async function runUnderFaults(options: FaultsOptions, items: Outgoing[], tag: st
   // A late retry would show up as a duplicate: count again a moment later.
   const arrivals = wait.ended === 'all delivered' ? await recountAfter(options.simulator, report.expected, 3_000) : countArrivals(options.simulator, report.expected);
   const ids = [...report.expected.values()].flatMap((e) => e.ids);
-  const accounting = accountFor(report.expected, storedKeys(options.simulator, report.expected), options.ledgerRows(ids));
-  return { report, arrivals, drainedMs: wait.drainedMs, waitedMs, ended: wait.ended, injected, accounting, delays: delays(options.simulator, report.expected) };
+  const rows = options.ledgerRows(ids);
+  const accounting = accountFor(report.expected, storedKeys(options.simulator, report.expected), rows);
+  // Where the time went: each hang (when, how big a call), and how many attempts the late events took.
+  const hangs = options.simulator.calls(firstCall).filter((c) => c.fault === 'hang').map((c) => `${((c.at - startedAt) / 1000).toFixed(1)} s (${c.path.split('/').pop()}, ${c.items})`);
+  const at = firstStored(options.simulator, report.expected);
+  const lateAttempts: Record<number, number> = {};
+  for (const [key, e] of report.expected) {
+    const storedAt = at.get(key);
+    if (storedAt === undefined || e.sentAt === undefined || storedAt - e.sentAt <= 60_000) continue;
+    const attempts = Math.max(0, ...e.ids.map((id) => rows?.get(id)?.attempts ?? 0));
+    lateAttempts[attempts] = (lateAttempts[attempts] ?? 0) + 1;
+  }
+  return { report, arrivals, drainedMs: wait.drainedMs, waitedMs, ended: wait.ended, injected, accounting, delays: delays(options.simulator, report.expected), hangs, lateAttempts };
 }
 
 export async function benchFaults(options: FaultsOptions): Promise<BenchOutcome> {
@@ -258,7 +275,8 @@ export async function benchLate(options: FaultsOptions): Promise<BenchOutcome> {
     notes: [
       `Delay: ${LATE_ORDERS} purchases of distinct customers posted at once, simulator faults ${JSON.stringify(LATE_FAULTS['*'])} (injected: ${faultText || 'none'}), ` +
         `SALESMANAGO_TIMEOUT_MS=${options.hangTimeoutMs} (event adds wait 3x that: a hung event add costs ${formatNumber((options.hangTimeoutMs * 3) / 1000)} s), DELIVERY_RETRY_BASE_S=${options.retryBaseS}.`,
+      `Delay: hangs at ${run.hangs.join(', ') || 'none'}; later than 60 s: ${Object.entries(run.lateAttempts).map(([a, n]) => `${n} after ${a} attempts`).join(', ') || 'none'}.`,
     ],
-    data: { accepted: total, faults: LATE_FAULTS, injected: run.injected, arrivals: run.arrivals, accounting: run.accounting, delays: summary(run.delays), drainedMs: run.drainedMs, ended: run.ended },
+    data: { accepted: total, faults: LATE_FAULTS, injected: run.injected, hangs: run.hangs, lateAttempts: run.lateAttempts, arrivals: run.arrivals, accounting: run.accounting, delays: summary(run.delays), drainedMs: run.drainedMs, ended: run.ended },
   };
 }
