@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark, locally, in one go, on the real local runtime (wrangler dev /
 // workerd plus the SALESmanago simulator). Prints one table and writes bench-results.json.
-//   npm run bench                       full run (under 10 minutes on 2 cores)
+//   npm run bench                       full run (about 14 minutes on 2 cores)
 //   npm run bench -- --quick            smoke run (about 2 minutes)
 //   npm run bench -- --only=ingest,faults
 //   npm run bench -- --faults-events=5000   scale delivery-under-faults down (reported as such)
@@ -83,10 +83,11 @@ const faultsWaitS = flags['faults-wait'] === undefined ? null : Number(flags['fa
 if (faultsWaitS !== null && !(Number.isInteger(faultsWaitS) && faultsWaitS >= 10)) throw new Error('--faults-wait must be a number of seconds >= 10');
 
 /**
- * `npm run bench` must end within 10 minutes, the build before this script included: the wait for
- * delivery under faults, which runs last, gets what is left of this budget.
+ * The wait for delivery under faults: its own, so that its figure does not depend on how long the
+ * benchmarks before it took (a budget shared with them once left it 93 s). It ends as soon as every
+ * event is stored; the full run drained in 152 s (README "Performance").
  */
-const BUDGET_MS = 9 * 60_000 + 15_000;
+const FAULTS_WAIT_MS = 6 * 60_000;
 const started = performance.now();
 const elapsedS = () => ((performance.now() - started) / 1000).toFixed(0);
 const log = (message: string) => process.stderr.write(`[bench ${elapsedS()} s] ${message}\n`);
@@ -179,7 +180,7 @@ await withStack(['upstream', 'drain', 'faults'], 'delivery', { rateLimit: 1_000_
   );
   await measure('drain', () => benchDrain({ ...common, backlogs: settings.drain, timeoutMs: 60_000 }));
   await measure('faults', () => {
-    const deadline = faultsWaitS !== null ? performance.now() + faultsWaitS * 1000 : quick ? performance.now() + 45_000 : started + BUDGET_MS;
+    const deadline = faultsWaitS !== null ? performance.now() + faultsWaitS * 1000 : quick ? performance.now() + 45_000 : performance.now() + FAULTS_WAIT_MS;
     return benchFaults({
       ...common,
       events: settings.faultsEvents,
