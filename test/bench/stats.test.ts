@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interleave, median, pairedRatios, pooledQuantileRatio, quantile, summarize } from './stats.ts';
+import { balancedOrder, interleave, median, pairedRatios, pooledQuantileRatio, quantile, summarize } from './stats.ts';
 
 describe('median and quantile', () => {
   it('takes the middle sample of an odd count, whatever the input order', () => {
@@ -77,6 +77,21 @@ describe('interleave', () => {
 
   it('returns nothing for no variants', () => {
     expect(interleave([], 2)).toEqual([]);
+  });
+});
+
+describe('balancedOrder', () => {
+  it('over 2 x n rounds, runs each variant after each other one equally often', () => {
+    const follows = new Map<string, number>();
+    for (let round = 0; round < 6; round++) {
+      const order = balancedOrder(['a', 'b', 'c'], round);
+      expect([...order].sort()).toEqual(['a', 'b', 'c']);
+      for (let i = 1; i < order.length; i++) follows.set(`${order[i - 1]}${order[i]}`, (follows.get(`${order[i - 1]}${order[i]}`) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(follows)).toEqual({ ab: 2, bc: 2, ca: 2, ba: 2, cb: 2, ac: 2 });
+    // Plain rotation only ever has a->b, b->c and c->a.
+    const rotated = new Set(Array.from({ length: 6 }, (_, r) => interleave(['a', 'b', 'c'], r)).flatMap((o) => [`${o[0]}${o[1]}`, `${o[1]}${o[2]}`]));
+    expect([...rotated].sort()).toEqual(['ab', 'bc', 'ca']);
   });
 });
 

@@ -64,6 +64,16 @@ export function interleave<T>(variants: readonly T[], round: number): T[] {
 }
 
 /**
+ * Like interleave, and every other cycle of rounds in reverse: over 2 x n rounds each variant follows
+ * each other one equally often (a Williams design), so that what a run leaves behind (a backlog the
+ * next run drains) falls on every variant alike.
+ */
+export function balancedOrder<T>(variants: readonly T[], round: number): T[] {
+  const order = interleave(variants, round);
+  return Math.floor(round / Math.max(1, variants.length)) % 2 === 1 ? order.reverse() : order;
+}
+
+/**
  * A 95 % confidence interval of the median, by bootstrap (resampling the samples with replacement,
  * `resamples` times, with a fixed-seed PRNG so that the same samples always give the same interval).
  */
