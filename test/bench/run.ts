@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark, locally, in one go, on the real local runtime (wrangler dev /
 // workerd plus the SALESmanago simulator). Prints one table and writes bench-results.json.
-//   npm run bench                       full run (about 14 minutes on 2 cores)
+//   npm run bench                       full run (about 18 minutes on 2 cores)
 //   npm run bench -- --quick            smoke run (about 2 minutes)
 //   npm run bench -- --only=ingest,faults
 //   npm run bench -- --faults-events=5000   scale delivery-under-faults down (reported as such)
