@@ -12,7 +12,7 @@
 //   the client retries.
 import type { Env } from '../env.ts';
 import { itemId, type ItemMessage } from '../queue/messages.ts';
-import { chunk, packMessages, sendPacked } from '../queue/send.ts';
+import { chunk, packMessages, sendPacked, utf8Bytes } from '../queue/send.ts';
 import { insertRows, ledgerRow, markQueueFailure } from '../ledger/deliveries.ts';
 import { logError } from '../log.ts';
 
@@ -34,8 +34,6 @@ export interface EnqueueResult {
   queueFailed: string[];
 }
 
-const encoder = new TextEncoder();
-
 export async function enqueue(
   env: Pick<Env, 'LEDGER' | 'EVENTS'>,
   items: readonly ItemMessage[],
@@ -44,7 +42,7 @@ export async function enqueue(
   const now = options.now ?? Date.now();
   const prepared = items.map((item) => {
     const payload = JSON.stringify(item);
-    return { item, payload, bytes: encoder.encode(payload).byteLength, row: ledgerRow(item, payload) };
+    return { item, payload, bytes: utf8Bytes(payload), row: ledgerRow(item, payload) };
   });
 
   // 1. Ledger first. Chunks run in order, so a repeated id later in the same request is a duplicate.
