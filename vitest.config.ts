@@ -1,8 +1,21 @@
 // Three projects: the worker in real workerd, the tracker in happy-dom, and Node-side tests
 // (simulator, local stack, real Chromium). The simulator is started once for all of them.
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { localWorkerVars } from './test/stack/local-values.ts';
+
+// `npm run test:quick` (TEST_QUICK=1) leaves out the suites that start `wrangler dev` or Chromium
+// (end-to-end, browser, attack, examples, crash); `npm test` and CI run everything.
+const quick = process.env.TEST_QUICK === '1';
+const slowNodeSuites = [
+  'test/browser/**',
+  'test/e2e/**',
+  'test/attack/**',
+  'test/shop-examples/**',
+  'test/demo-shop/**',
+  'test/bench/crash.test.ts',
+  'test/stack/start.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -39,6 +52,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...(quick ? slowNodeSuites : [])],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

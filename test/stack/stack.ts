@@ -33,6 +33,8 @@ export interface Stack {
   simulatorUrl: string;
   simulator: Simulator;
   worker: Child;
+  /** Settings already saved on /setup in a kept state folder, left as the merchant saved them. */
+  keptSettings: string[];
   stop: () => Promise<void>;
 }
 
@@ -63,10 +65,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       CI: 'true', // no interactive confirmation
     });
     const all = { ...localWorkerVars(simulator.url), ...options.vars };
-    const onPage = options.settingsOnPage
-      ? Object.fromEntries(Object.entries(all).filter(([k]) => !WRANGLER_ONLY.has(k) && !(options.vars && k in options.vars)))
-      : {};
-    const vars = Object.fromEntries(Object.entries(all).filter(([k]) => !(k in onPage)));
+    const onPageNames = Object.keys(all).filter((k) => !WRANGLER_ONLY.has(k) && !(options.vars && k in options.vars));
+    // A kept state folder (npm start) may hold what the merchant saved on /setup: that stays.
+    const kept = options.settingsOnPage && !temporary ? await savedSettingNames(persistTo, config) : new Set<string>();
+    const onPage = options.settingsOnPage ? Object.fromEntries(onPageNames.filter((k) => !kept.has(k)).map((k) => [k, all[k]!])) : {};
+    const vars = Object.fromEntries(Object.entries(all).filter(([k]) => !options.settingsOnPage || !onPageNames.includes(k)));
     const worker = start(
       process.execPath,
       [
@@ -84,16 +87,27 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     );
     stoppers.push(() => worker.stop());
     await waitFor(`${workerUrl}/health`, 60_000, worker);
-    if (options.settingsOnPage) await saveOnSetupPage(workerUrl, onPage);
+    if (options.settingsOnPage && Object.keys(onPage).length > 0) await saveOnSetupPage(workerUrl, onPage);
 
     const shop = await startDemoShop({ port: ports.shop, collectorUrl: workerUrl });
     stoppers.push(() => shop.close());
 
-    return { workerUrl, shopUrl: shop.url, simulatorUrl: simulator.url, simulator, worker, stop: stopAll };
+    return { workerUrl, shopUrl: shop.url, simulatorUrl: simulator.url, simulator, worker, keptSettings: [...kept].sort(), stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
   }
+}
+
+/** Names of the settings saved on /setup in a local state folder (table settings, migrations/0030_settings.sql). */
+async function savedSettingNames(persistTo: string, config: string[]): Promise<Set<string>> {
+  const out = await run(
+    process.execPath,
+    [WRANGLER, 'd1', 'execute', 'sm-edge-ledger', '--local', '--persist-to', persistTo, ...config, '--json', '--command', 'SELECT name FROM settings'],
+    { CI: 'true', WRANGLER_SEND_METRICS: 'false' },
+  );
+  const answer = JSON.parse(out.slice(out.indexOf('['))) as { results: { name: string }[] }[];
+  return new Set(answer.flatMap((a) => a.results.map((r) => r.name)));
 }
 
 /** Local values that are not on the setup page's form: they stay wrangler vars. */

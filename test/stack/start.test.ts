@@ -1,10 +1,14 @@
 // Smoke test of `npm start`: it starts, serves /health, /s.js, the demo shop and the simulator, and
-// Ctrl-C stops everything without leaving workerd behind.
-import { spawn } from 'node:child_process';
-import { execSync } from 'node:child_process';
+// Ctrl-C stops everything without leaving workerd behind; a restart keeps what was saved on /setup, and a
+// worker that dies is reported at once.
+import { execSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { LOCAL_PORTS, LOCAL_SECRETS } from './local-values.ts';
 import { ROOT } from './processes.ts';
+import { saveOnSetupPage } from './stack.ts';
 
 /** Process groups of `ps` rows matching a pattern. */
 function groupsOf(pattern: RegExp): Set<string> {
@@ -77,4 +81,55 @@ it('npm start serves the worker, the tracker, the demo shop and the simulator, a
   }
   expect(processesIn(wranglerGroups)).toEqual([]);
   expect(await portInUse(LOCAL_PORTS.worker)).toBe(false);
+});
+
+/** Starts `npm start`'s script with its own state folder; resolves once it is ready. */
+async function startLocal(state: string): Promise<{ out: () => string; exited: Promise<number | null>; kill: () => void }> {
+  const child = spawn(process.execPath, ['test/stack/start.ts', '--state', state], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 90_000;
+  while (!out.includes('Ctrl-C stops everything') && Date.now() < deadline && child.exitCode === null) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(out, out).toContain('Ctrl-C stops everything');
+  return { out: () => out, exited, kill: () => child.kill('SIGINT') };
+}
+
+it('npm start keeps what was saved on /setup, and says so and exits 1 when the worker dies', async (ctx) => {
+  if (await portInUse(LOCAL_PORTS.worker)) {
+    ctx.skip(`port ${LOCAL_PORTS.worker} is in use (is npm start already running?)`);
+  }
+  const state = mkdtempSync(join(tmpdir(), 'sm-edge-start-'));
+  const base = `http://localhost:${LOCAL_PORTS.worker}`;
+  try {
+    const first = await startLocal(state);
+    try {
+      expect(first.out()).not.toContain('Kept as saved');
+      await saveOnSetupPage(base, { TAGS_NEWSLETTER: 'saved-by-the-merchant' });
+      // The worker dies under the demo shop: npm start says so at once and stops with exit code 1.
+      const groups = groupsOf(new RegExp(`workerd.*entry=127\\.0\\.0\\.1:${LOCAL_PORTS.worker}\\b`));
+      expect(groups.size).toBe(1);
+      process.kill(-Number([...groups][0]), 'SIGKILL');
+      expect(await first.exited).toBe(1);
+      expect(first.out()).toContain('The worker (wrangler dev) exited by itself');
+    } finally {
+      first.kill();
+    }
+    expect(await portInUse(LOCAL_PORTS.shop)).toBe(false);
+
+    const second = await startLocal(state);
+    try {
+      expect(second.out()).toMatch(/Kept as saved on the setup page[^\n]*TAGS_NEWSLETTER/);
+      const page = await fetch(`${base}/setup`, { headers: { Authorization: `Basic ${Buffer.from(`x:${LOCAL_SECRETS.ADMIN_PASSWORD}`).toString('base64')}` } });
+      expect(await page.text()).toContain('saved-by-the-merchant');
+    } finally {
+      second.kill();
+      expect(await second.exited).toBe(0);
+    }
+  } finally {
+    rmSync(state, { recursive: true, force: true });
+  }
 });
