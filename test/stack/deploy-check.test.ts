@@ -23,6 +23,24 @@ describe('npm run deploy:check', () => {
     expect(code, out).toBe(0);
     expect(out).toMatch(/SALESMANAGO_API_SECRET +not in wrangler.toml: enter it on \/setup/);
     expect(out).toContain('npx wrangler secret put ADMIN_PASSWORD');
+    expect(out).toContain('npx wrangler secret put SETTINGS_KEY');
+    expect(out).toMatch(/WORKER_URL +not in wrangler.toml/);
+  });
+
+  it('refuses every secret in plain text under [vars], naming each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sm-edge-check-'));
+    const config = join(dir, 'wrangler.toml');
+    const secrets = ['SALESMANAGO_API_SECRET', 'SHOP_API_SECRET', 'CALLBACK_SECRET', 'ADMIN_PASSWORD', 'SETTINGS_KEY', 'WOOCOMMERCE_WEBHOOK_SECRET', 'SHOPIFY_WEBHOOK_SECRET'];
+    writeFileSync(
+      config,
+      `name = "x"\nmain = "${join(ROOT, 'worker/index.ts')}"\ncompatibility_date = "2026-11-01"\n` +
+        `[vars]\nWORKER_URL = "https://sm.example.com"\n${secrets.map((s) => `${s} = "a-long-enough-secret-value-0123456789"`).join('\n')}\n`,
+    );
+    const { code, out } = await check(['--config', config]);
+    expect(code, out).toBe(1);
+    for (const name of secrets) expect(out).toContain(`${name} is in plain text in wrangler.toml [vars]`);
+    expect(out).not.toMatch(/WORKER_URL +not in wrangler.toml/);
+    expect(out).not.toContain('a-long-enough-secret-value');
   });
 
   it('fails on placeholder ids and invalid vars, naming each', async () => {

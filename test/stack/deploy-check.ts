@@ -2,8 +2,10 @@
 // checked before a deploy and names what is missing for production.
 //   - wrangler.toml: no placeholder (all-zero) KV/D1 ids; every [vars] value valid by the worker's own
 //     rules (worker/config.ts);
+//   - no secret in plain text under [vars] (SECRETS below): wrangler.toml is committed;
 //   - lists each production value by name: set in wrangler.toml (locks its field on /setup), or still
 //     to be entered on the setup page after the deploy; ADMIN_PASSWORD must be a wrangler secret;
+//     WORKER_URL and SETTINGS_KEY are named when missing;
 //   - with --url https://<worker>: asks the deployed worker's /health and names every problem there.
 // Exit code 1 when something is wrong.
 import { unstable_readConfig } from 'wrangler';
@@ -27,6 +29,13 @@ const PRODUCTION = [
   'SHOP_DOMAINS', 'SHOP_API_SECRET', 'CALLBACK_SECRET',
 ];
 
+/** Values that must never stand in plain text in wrangler.toml (design.md: the secrets). */
+const SECRETS = [
+  'SALESMANAGO_API_SECRET', 'SHOP_API_SECRET', 'CALLBACK_SECRET', 'ADMIN_PASSWORD', 'SETTINGS_KEY',
+  'WOOCOMMERCE_WEBHOOK_SECRET', 'SHOPIFY_WEBHOOK_SECRET', 'SALESMANAGO_API_V3_KEY',
+  'WOOCOMMERCE_CONSUMER_KEY', 'WOOCOMMERCE_CONSUMER_SECRET', 'SHOPIFY_ADMIN_TOKEN',
+];
+
 const errors: string[] = [];
 const config = unstable_readConfig({ config: configPath });
 const placeholder = (id: string | undefined) => id !== undefined && /^[0-]+$/.test(id);
@@ -42,13 +51,19 @@ const vars = Object.fromEntries(
 for (const p of readConfig(vars).problems) {
   if (p.name in vars) errors.push(`${p.name} (in wrangler.toml [vars]) ${p.problem}`);
 }
-if ('ADMIN_PASSWORD' in vars) errors.push('ADMIN_PASSWORD is in wrangler.toml [vars]: make it a secret (npx wrangler secret put ADMIN_PASSWORD)');
+for (const name of SECRETS) {
+  if (name in vars) errors.push(`${name} is in plain text in wrangler.toml [vars]: remove it there and make it a secret (npx wrangler secret put ${name}) or enter it on /setup`);
+}
 
 console.log(`deploy check of ${configPath}`);
 for (const name of PRODUCTION) {
   console.log(`  ${name.padEnd(24)} ${name in vars ? 'set in wrangler.toml (locks its field on /setup)' : 'not in wrangler.toml: enter it on /setup after the deploy'}`);
 }
 console.log(`  ${'ADMIN_PASSWORD'.padEnd(24)} must be a wrangler secret: npx wrangler secret put ADMIN_PASSWORD`);
+console.log(`  ${'SETTINGS_KEY'.padEnd(24)} recommended as a wrangler secret (encrypts the secrets saved on /setup): npx wrangler secret put SETTINGS_KEY`);
+if (!('WORKER_URL' in vars)) {
+  console.log(`  ${'WORKER_URL'.padEnd(24)} not in wrangler.toml: the callback URLs and the snippet on /setup then use the address /setup is opened at; set it to the worker's public https address`);
+}
 
 if (url) {
   try {
