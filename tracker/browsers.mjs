@@ -1,4 +1,4 @@
-// The browsers the storefront tracker supports (README "Supported browsers"), and the check that a
+// The browsers the storefront tracker supports (docs/theme.md "Supported browsers"), and the check that a
 // built bundle runs in all of them. The build (rollup.config.mjs) fails when a bundle does not pass;
 // tracker/test/browsers.test.ts runs the same check in `npm test`, and shows that it can fail.
 //

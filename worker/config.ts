@@ -12,7 +12,7 @@ export interface ConfigProblem {
   problem: string;
 }
 
-/** Days each kind of ledger row is kept (README "Retention"; delivery/retention.ts prunes). */
+/** Days each kind of ledger row is kept (docs/operations.md "Retention"; delivery/retention.ts prunes). */
 export interface RetentionDays {
   delivered: number;
   held: number;

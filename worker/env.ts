@@ -30,7 +30,7 @@ export interface Env {
   DOUBLE_OPT_IN_LANGUAGE?: string;
   /** Optional: "true" lets an unverified browser newsletter signup force an opt-in without double opt-in (default false). */
   BROWSER_SIGNUP_OPT_IN?: string;
-  /** Optional retention in days (README "Retention"; bounds in config.ts RETENTION_SETTINGS). */
+  /** Optional retention in days (docs/operations.md "Retention"; bounds in config.ts RETENTION_SETTINGS). */
   RETENTION_DELIVERED_DAYS?: string;
   RETENTION_HELD_DAYS?: string;
   RETENTION_LINKS_DAYS?: string;
@@ -40,13 +40,13 @@ export interface Env {
   SHOP_WEBHOOK_URL?: string;
   /** Optional: seconds a small batch of events may wait for more before it is sent (default 10; 0 = off). */
   DELIVERY_WINDOW_S?: string;
-  /** Benchmarks only: "true" enables POST /floor/bindings (worker/floor.ts). */
+  /** Benchmarks only: "true" enables POST /floor/bindings (worker/routes/floor.ts). */
   BENCH_FLOOR?: string;
   /** Optional: SALESmanago request timeout in ms (default 30 000). */
   SALESMANAGO_TIMEOUT_MS?: string;
   /** Optional: first retry delay in seconds (default 30; doubles up to 120 times this, at most 1 h). */
   DELIVERY_RETRY_BASE_S?: string;
-  /** Shop platforms (worker/platforms, README "Shop platforms"): all optional. */
+  /** Shop platforms (worker/platforms, docs/platforms.md "Shop platforms"): all optional. */
   WOOCOMMERCE_WEBHOOK_SECRET?: string;
   WOOCOMMERCE_PURCHASE_ON_HOLD?: string;
   WOOCOMMERCE_NEWSLETTER_META_KEY?: string;

@@ -38,7 +38,7 @@ app.use('*', withConfig);
 // Refused shop-API and platform requests show on /setup/events (recorded after the answer).
 app.use('/api/*', recordRefusals);
 app.use('/hooks/*', recordRefusals);
-// First-party mode: <PUBLIC_PATH_PREFIX>/s.js and <PUBLIC_PATH_PREFIX>/e (README "First-party mode").
+// First-party mode: <PUBLIC_PATH_PREFIX>/s.js and <PUBLIC_PATH_PREFIX>/e (docs/theme.md "First-party mode").
 app.use('*', publicPath(app));
 
 app.route('/health', health);

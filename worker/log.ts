@@ -1,5 +1,5 @@
 // Log lines as structured objects (Workers Logs indexes their fields): a message, the ids it concerns,
-// and the error as text. Never an e-mail, a key or a secret (README "What the platform records").
+// and the error as text. Never an e-mail, a key or a secret (docs/operations.md "What the platform records").
 
 /** An error's message, or the thrown value as text. */
 export function errorText(err: unknown): string {

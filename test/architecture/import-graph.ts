@@ -24,7 +24,7 @@ export function importGraph(root: string, folders: string[]): Map<string, string
   return graph;
 }
 
-/** The folder of a file below its top folder: `worker/delivery/x.ts` → `worker/delivery`. */
+/** The folder of a file below its top folder: `worker/delivery/consumer.ts` → `worker/delivery`. */
 export function folderOf(file: string): string {
   return dirname(file);
 }

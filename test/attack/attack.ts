@@ -1,6 +1,6 @@
 // The attack suite (issue 10): replays the classes of the attack run against a local worker (a
 // startStack() stack: wrangler dev, the simulator as SALESmanago), bounded and local-only, and
-// reports what the README's table shows. `scale` 1 is the full run (about 10,000 requests, `npm run
+// reports what the table of docs/security.md shows. `scale` 1 is the full run (about 10,000 requests, `npm run
 // attack`); `npm test` runs a small fraction of it (test/attack/attack.test.ts).
 import { signature } from '../shop-examples/sm-edge.mjs';
 import { LOCAL_SECRETS } from '../stack/local-values.ts';
@@ -285,7 +285,7 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
   return report;
 }
 
-/** The report as a Markdown table (README "Attack suite"). */
+/** The report as a Markdown table (docs/security.md "Attack suite"). */
 export function reportTable(r: AttackReport): string {
   const growth = r.heapMb.every((m) => m !== null) ? `${r.heapMb.join(' → ')} MB` : 'not measured';
   const lines = [

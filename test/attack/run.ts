@@ -1,5 +1,5 @@
 // npm run attack: the full attack suite (about 10,000 requests) against a fresh local stack on free
-// ports; prints the table for the README and exits non-zero when a goal is missed.
+// ports; prints the table for docs/security.md and exits non-zero when a goal is missed.
 import { startStack } from '../stack/stack.ts';
 import { reportTable, runAttack } from './attack.ts';
 

@@ -1,4 +1,4 @@
-// The capacity plan's calculation: the figures README "Capacity plan" quotes.
+// The capacity plan's calculation: the figures docs/operations.md "Capacity plan" quotes.
 import { describe, expect, it } from 'vitest';
 import { capacityAt, DEFAULTS } from './capacity.ts';
 

@@ -1,7 +1,7 @@
 // 9. Capacity plan: what one deployment handles as traffic grows to 10x and 100x a large shop's
 // busiest day, which limit is reached first, and what to change. A calculation, not a load test: the
 // inputs are Cloudflare's published limits, figures measured here (CPU per request: bench 8; calls
-// per batch: the consumer's own rules) and a few stated assumptions (marked ASSUMPTION). README
+// per batch: the consumer's own rules) and a few stated assumptions (marked ASSUMPTION). docs/operations.md
 // "Capacity plan" quotes its output; `npm run bench -- --only=capacity` prints it.
 import { formatNumber, type BenchOutcome, type Row } from './table.ts';
 

@@ -6,7 +6,7 @@
 // Killed while SALESmanago is slow, an event add is in flight: SALESmanago stores it after the worker
 // died, before the ledger could record it (the crash between SALESmanago's answer and the ledger
 // write); the restart sends that chunk again. Nothing is missing, and the duplicates are at most the
-// chunk in flight (CHUNK_SIZE): the residual risk README "Delivery guarantees" names, measured here.
+// chunk in flight (CHUNK_SIZE): the residual risk docs/delivery.md "Delivery guarantees" names, measured here.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

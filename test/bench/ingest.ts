@@ -83,7 +83,7 @@ export async function benchIngest(options: IngestOptions): Promise<BenchOutcome>
     bindingsFloor: { ...bindingsFloor, rpsSummary: summarize(bindingsFloor.rps) },
   };
   {
-    // Our code alone: POST /e against a route making the same platform calls (worker/floor.ts).
+    // Our code alone: POST /e against a route making the same platform calls (worker/routes/floor.ts).
     const beacon = series.get('beacon') as Series;
     const ratio = summarize(pairedRatios(beacon.rps, bindingsFloor.rps));
     rows.push(

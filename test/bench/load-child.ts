@@ -17,7 +17,7 @@ function nextRequest(): { method: 'POST'; path: string; headers: Record<string, 
       // The floor gets the same bytes as a beacon: only the work behind the route differs.
       return { method: 'POST', path: '/floor', headers: beaconHeaders(), body: JSON.stringify(pageLoadBeacon(spec.tag, i)) };
     case 'bindings-floor': {
-      // The same bytes and the same platform calls as POST /e (worker/floor.ts), without our code.
+      // The same bytes and the same platform calls as POST /e (worker/routes/floor.ts), without our code.
       const beacon = pageLoadBeacon(spec.tag, i);
       return { method: 'POST', path: `/floor/bindings?v=${encodeURIComponent(beacon.u)}`, headers: beaconHeaders(), body: JSON.stringify(beacon) };
     }

@@ -85,7 +85,7 @@ if (faultsWaitS !== null && !(Number.isInteger(faultsWaitS) && faultsWaitS >= 10
 /**
  * The wait for delivery under faults: its own, so that its figure does not depend on how long the
  * benchmarks before it took (a budget shared with them once left it 93 s). It ends as soon as every
- * event is stored; the full run drained in 152 s (README "Performance").
+ * event is stored; the full run drained in 152 s (docs/performance.md "Performance").
  */
 const FAULTS_WAIT_MS = 6 * 60_000;
 const started = performance.now();

@@ -1,5 +1,5 @@
 // Real Chromium: first-party mode (the snippet from the shop's own origin under PUBLIC_PATH_PREFIX,
-// through a reverse proxy as in README "First-party mode") and one journey per consent tool mode of
+// through a reverse proxy as in docs/theme.md "First-party mode") and one journey per consent tool mode of
 // s.cmp.js (Google Consent Mode v2, IAB TCF v2.2): nothing sent before consent, sent after, dropped
 // on refusal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
-// A shop for the browser tests of README "First-party mode" and the consent tools: it serves its own
-// pages and, like the README's nginx rule, proxies <prefix>/ to the worker (the same path there), so
+// A shop for the browser tests of docs/theme.md "First-party mode" and the consent tools: it serves its own
+// pages and, like the nginx rule of docs/theme.md, proxies <prefix>/ to the worker (the same path there), so
 // the tracker and its endpoint are on the shop's own origin. Pages:
 //   /first-party            the snippet from <prefix>/s.js, and a newsletter call
 //   /gcm, /tcf              s.cmp.js from the worker's origin with data-consent="gcm" | "tcf", a stub

@@ -1,4 +1,4 @@
-// The demo shop's server side talks to salesmanago-edge with the README's copy-paste Node example
+// The demo shop's server side talks to salesmanago-edge with the copy-paste Node example of docs/shop-server.md
 // (test/shop-examples/sm-edge.mjs), unchanged, so the example is exercised by every demo and test.
 import { postSigned as post } from '../shop-examples/sm-edge.mjs';
 

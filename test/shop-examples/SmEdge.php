@@ -1,6 +1,6 @@
 <?php
 // salesmanago-edge: calling the shop server API from PHP (8.0+, ext-curl, ext-json).
-// Copy this file into your shop's code base; see README "Shop server API".
+// Copy this file into your shop's code base; see docs/shop-server.md "Shop server API".
 
 final class SmEdge
 {

@@ -1,5 +1,5 @@
-// The shop developer examples in test/shop-examples (README "Shop server API" and "Shop platforms") are
-// run for real: the README must show each file verbatim, and each runs against the worker under
+// The shop developer examples in test/shop-examples (docs/shop-server.md "Shop server API" and "Shop platforms") are
+// run for real: docs/shop-server.md and docs/platforms.md must show each file verbatim, and each runs against the worker under
 // `wrangler dev` (Node, PHP, curl). PHP needs php-cli with ext-curl: where it is missing the PHP tests
 // are skipped with a notice, except under CI=true, where they fail (.ci/run installs it).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -23,9 +23,10 @@ const VECTORS = {
   token: 'WmHFvMOzxYLEh0BFeGFtcGxlLmNvbQ.1800000600.8ee5d10a8bafdbd4849a253445219f6539481e4644f51f058a9a405c08f5834b',
 };
 
-/** README code blocks captioned with a file of this folder: "… — `test/shop-examples/<file>`:". */
+/** Code blocks of the README and docs/ captioned with a file of this folder: "… — `test/shop-examples/<file>`:". */
 function readmeBlocks(): { file: string; code: string }[] {
-  const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
+  const pages = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const lines = pages.flatMap((page) => readFileSync(join(ROOT, page), 'utf8').split('\n'));
   const blocks: { file: string; code: string }[] = [];
   for (let i = 0; i < lines.length; i++) {
     const caption = /`test\/shop-examples\/([^`]+)`:\s*$/.exec(lines[i]!);
@@ -52,11 +53,11 @@ const needPhp = () => {
   if (PHP_PROBLEM) throw new Error(`PHP examples cannot run: ${PHP_PROBLEM}`);
 };
 
-describe('README shows the example files verbatim', () => {
-  it('every captioned block is its file, and every example file is in the README', () => {
+describe('the docs show the example files verbatim', () => {
+  it('every captioned block is its file, and every example file is in the docs', () => {
     const blocks = readmeBlocks();
     for (const { file, code } of blocks) {
-      expect(code, `README block for ${file}`).toBe(readFileSync(join(DIR, file), 'utf8').replace(/\n$/, ''));
+      expect(code, `docs block for ${file}`).toBe(readFileSync(join(DIR, file), 'utf8').replace(/\n$/, ''));
     }
     const examples = readdirSync(DIR).filter((f) => /\.(mjs|php|sh)$/.test(f));
     expect(blocks.map((b) => b.file).sort()).toEqual(expect.arrayContaining(examples.sort()));

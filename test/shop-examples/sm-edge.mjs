@@ -1,5 +1,5 @@
 // salesmanago-edge: calling the shop server API from Node.js (18+), no dependencies.
-// Copy this file into your shop's code base; see README "Shop server API".
+// Copy this file into your shop's code base; see docs/shop-server.md "Shop server API".
 import { createHmac } from 'node:crypto';
 
 /** The Sm-Edge-Signature header for one request: HMAC-SHA256 over `<t>.<METHOD>.<path with query>.<raw body>`. */

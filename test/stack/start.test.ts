@@ -50,7 +50,7 @@ it('npm start serves the worker, the tracker, the demo shop and the simulator, a
     // The local values a newcomer needs (e.g. to sign a shop-API call), marked local-only.
     expect(out).toContain('LOCAL-ONLY');
     expect(out).toMatch(new RegExp(`SHOP_API_SECRET +${LOCAL_SECRETS.SHOP_API_SECRET}`));
-    // …and those a WooCommerce or Shopify merchant needs to sign a test delivery (README "Shop platforms").
+    // …and those a WooCommerce or Shopify merchant needs to sign a test delivery (docs/platforms.md "Shop platforms").
     expect(out).toMatch(new RegExp(`WOOCOMMERCE_WEBHOOK_SECRET +${LOCAL_SECRETS.WOOCOMMERCE_WEBHOOK_SECRET}`));
     expect(out).toMatch(new RegExp(`SHOPIFY_WEBHOOK_SECRET +${LOCAL_SECRETS.SHOPIFY_WEBHOOK_SECRET}`));
     const base = `http://localhost:${LOCAL_PORTS.worker}`;

@@ -1,5 +1,5 @@
 // Script attributes, read from the <script> element that loaded the tracker. The collector's endpoint
-// is "e" beside the script itself: /s.js posts to /e, and a first-party /_x/s.js to /_x/e (README
+// is "e" beside the script itself: /s.js posts to /e, and a first-party /_x/s.js to /_x/e (docs/theme.md
 // "First-party mode").
 const s = document.currentScript as HTMLScriptElement;
 

@@ -1,5 +1,5 @@
 // @vitest-environment node
-// Every built variant runs in every supported browser (README "Supported browsers"): it parses as
+// Every built variant runs in every supported browser (docs/theme.md "Supported browsers"): it parses as
 // ES2021, es-check finds no built-in newer than the browser list, and neither a RegExp lookbehind
 // (ES2018, Safari 16.4) nor an unguarded newer web API is in it. The same check fails the build.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// What a newsletter signup typed into a browser form may do to the contact's consent (README
+// What a newsletter signup typed into a browser form may do to the contact's consent (docs/shop-server.md
 // "Consents"). POST /e is open to anyone who sends a shop Origin header, so the e-mail in such a
 // signup is unverified: a stranger can type someone else's address.
 //   1. A known opt-out (consent store: SALESmanago callback or the shop) is never overridden: the

@@ -3,7 +3,7 @@
 // opt-out callback would be a consent lost). It follows what SALESmanago documents (docs/salesmanago-api.md
 // §1.1: RFC-style, local part at most 64 characters, whole address at most 254) and RFC 5322's
 // addr-spec: an unquoted local part is a dot-atom (no leading, trailing or consecutive dots); a quoted
-// one may hold any printable ASCII. Not accepted (assumptions, README "The SALESmanago side"):
+// one may hold any printable ASCII. Not accepted (assumptions, docs/salesmanago.md "The SALESmanago side"):
 // non-ASCII addresses (SMTPUTF8; an IDN domain is given in its xn-- form), domain literals
 // ("a@[10.0.0.1]") and bare host names ("a@localhost"): SALESmanago cannot mail them.
 

@@ -24,7 +24,7 @@ export const FLUSH_AT = 400;
 /** Parked rows taken by one flush (a consumer run delivers them with its own items). */
 const FLUSH_LIMIT = 4_000;
 /**
- * On by default since the delay benchmark under faults (5b) meets its goal with it (README
+ * On by default since the delay benchmark under faults (5b) meets its goal with it (docs/performance.md
  * "Performance"): its 76 % within 60 s was one unanswered add of the whole 300-order flush, whose
  * events then waited the 15-30 s backoff (run.ts UNCONFIRMED_RETRY_S).
  */
@@ -62,7 +62,7 @@ export async function tickAgain(env: Pick<Env, 'EVENTS'>, dueAt: number, now: nu
  * A flush because enough items wait (not because a window is over) sends whole calls only: the
  * largest multiple of FLUSH_AT of what waits (oldest parked rows first, then this batch's
  * candidates); the rest of the candidates stay parked with their own window. A flush of 408 would
- * otherwise cost two upserts and two event calls, where 400 cost one each (README "Performance", 4b).
+ * otherwise cost two upserts and two event calls, where 400 cost one each (docs/performance.md "Performance", 4b).
  */
 export function wholeFlush(waiting: number, candidates: readonly WorkItem[]): { takeParked: number; send: WorkItem[]; park: WorkItem[] } {
   const total = Math.min(waiting + candidates.length, FLUSH_LIMIT);

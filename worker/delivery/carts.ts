@@ -62,7 +62,7 @@ export function isEmptiedCart(event: AcceptedEvent): boolean {
 const CART_OVERFLOW_DELAY_S = 10;
 /**
  * CART calls in flight at once: each concerns another contact (one call per contact key), so they
- * are independent; sequential single calls were the consumer's slowest part (README "Capacity plan").
+ * are independent; sequential single calls were the consumer's slowest part (docs/operations.md "Capacity plan").
  */
 const CART_PARALLEL = 8;
 

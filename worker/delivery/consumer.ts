@@ -168,7 +168,7 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
 /**
  * How long an event add may take before the consumer gives up on it: three times the client's timeout
  * (90 s by default). Giving up on an add is what can duplicate it (SALESmanago has no idempotency key,
- * README "Delivery guarantees"), and waiting costs the consumer wall time, not CPU; idempotent calls
+ * docs/delivery.md "Delivery guarantees"), and waiting costs the consumer wall time, not CPU; idempotent calls
  * (contact upserts, CART updates) keep the short timeout and are retried at once instead.
  */
 export function patientTimeoutMs(timeoutMs: number): number {

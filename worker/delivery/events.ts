@@ -1,6 +1,6 @@
 // The event stage of a delivery run (delivery/deliver.ts): every event but carts, in batch adds of
 // up to CHUNK_SIZE, a few side by side. A batch add is not idempotent: a timed-out add is not retried
-// in the run, and sent again shortly after in small chunks (README "Delivery guarantees").
+// in the run, and sent again shortly after in small chunks (docs/delivery.md "Delivery guarantees").
 import { CHUNK_SIZE } from '../salesmanago/limits.ts';
 import type { EventItem } from '../salesmanago/types.ts';
 import { toContactEvent } from './mapping.ts';
@@ -10,7 +10,7 @@ import { refName, REFUSED_PREFIX, UNCONFIRMED_CHUNK, type ReadyEvent, type WorkI
 /**
  * Event batch calls in flight at once: their chunks hold distinct events, so they are independent,
  * and one that hangs (an add waits up to 3 x the timeout) does not hold back the others, e.g. the 15
- * chunks of 20 that re-send a 300-order flush whose add got no answer (README "Performance", 5b).
+ * chunks of 20 that re-send a 300-order flush whose add got no answer (docs/performance.md "Performance", 5b).
  */
 const CHUNKS_PARALLEL = 4;
 
@@ -24,7 +24,7 @@ export async function sendEventBatches(run: DeliveryRun, items: ReadyEvent[]): P
   }
   const pairs = [...byContact.values()].flat().map((w) => ({ w, item: { contact: w.ref, event: toContactEvent(w.event, run.ctx) } as EventItem }));
   // Events whose earlier add timed out go in small chunks: if SALESmanago did store the first add,
-  // a re-send duplicates at most this many (README "Delivery guarantees").
+  // a re-send duplicates at most this many (docs/delivery.md "Delivery guarantees").
   const chunks: (typeof pairs)[] = [];
   const unconfirmed = pairs.filter((p) => p.w.unconfirmed);
   for (let start = 0; start < unconfirmed.length; start += UNCONFIRMED_CHUNK) chunks.push(unconfirmed.slice(start, start + UNCONFIRMED_CHUNK));

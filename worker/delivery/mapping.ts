@@ -1,5 +1,5 @@
 // How each of our nine event kinds becomes a SALESmanago external event. One table, documented in
-// the README ("Mapping to SALESmanago"): change both together. Pure functions, no I/O.
+// the docs/salesmanago.md ("Mapping to SALESmanago"): change both together. Pure functions, no I/O.
 import type { ContactEvent, ContactExtEventType } from '../salesmanago/types.ts';
 import type { AcceptedEvent, EventKind, ProductLine } from '../queue/messages.ts';
 import { shareableUrl } from './urls.ts';

@@ -1,5 +1,5 @@
 // Issue 10 item 4: the ledger's retention policy, pruned in bounded batches, and the ledger's size at
-// steady state measured from a sample (README "Retention").
+// steady state measured from a sample (docs/operations.md "Retention").
 import { env as workerEnv } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../config.ts';

@@ -1,4 +1,4 @@
-// Retention of the ledger (README "Retention"): what the hourly job deletes, table by table. The
+// Retention of the ledger (docs/operations.md "Retention"): what the hourly job deletes, table by table. The
 // ledger holds e-mails, visitor ids and event payloads, which a merchant must not keep longer than
 // needed (GDPR art. 5(1)(e)). Every delete runs in bounded batches (BATCH_ROWS per statement, at
 // most MAX_BATCHES per rule and run), so one run stays short whatever the backlog; a backlog is

@@ -14,7 +14,7 @@ import { refName, REFUSED_PREFIX, UNCONFIRMED_PREFIX, type DeliveryClient, type 
  * Quick retries inside one run, before a failure goes back to the queue with the long delay: waits of
  * about 250 ms, 750 ms, 2 s and 5 s (jittered 50-150 %), a failing chunk split in halves at each step, so
  * that healthy items leave. Only within the first QUICK_BUDGET_MS of a run: a queue consumer may run
- * 15 minutes of wall time, and waiting costs no CPU (README "Delivery guarantees").
+ * 15 minutes of wall time, and waiting costs no CPU (docs/delivery.md "Delivery guarantees").
  */
 const QUICK_WAITS_MS = [250, 750, 2_000, 5_000];
 const QUICK_BUDGET_MS = 60_000;
@@ -27,7 +27,7 @@ const ISOLATE_DELAY_S = 2;
  * the first UNCONFIRMED_QUICK_RESENDS times: the run already waited 3 x the timeout for that answer,
  * which is the pause a backoff step would give; after that the usual backoff starts from its first
  * step. Without it, one hung add of a 300-order flush kept all 300 waiting 15 s plus a 15-30 s
- * backoff, and a re-sent chunk that hung too kept its 20 orders another 15-30 s (README "Performance",
+ * backoff, and a re-sent chunk that hung too kept its 20 orders another 15-30 s (docs/performance.md "Performance",
  * 5b). A re-send duplicates at most its chunk either way, now or after a backoff.
  */
 export const UNCONFIRMED_RETRY_S = 2;

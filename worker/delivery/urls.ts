@@ -1,7 +1,7 @@
 // Page URLs and referrers as they may reach SALESmanago. A GET form puts what a visitor typed into
 // the next page's URL (`?message=…&company=…`), and so into its referrer: free text that must not
 // become an event detail. So query parameters are dropped, except an allow-list that identifies a
-// campaign or what was viewed (README "Mapping to SALESmanago"). The fragment goes too. Pure functions.
+// campaign or what was viewed (docs/salesmanago.md "Mapping to SALESmanago"). The fragment goes too. Pure functions.
 
 /** Kept as they are: campaign tags and the ids of what was viewed. Matched case-insensitively. */
 export const KEPT_PARAMETERS: readonly string[] = [

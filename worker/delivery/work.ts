@@ -12,7 +12,7 @@ export type DeliveryClient = Pick<SalesmanagoClient, 'batchUpsertContacts' | 'ad
 /**
  * Each event has its own budget of attempts (counted in the ledger, not per queue message): once an
  * event has been tried this often it is recorded 'dead' with its last error. 30 attempts at the
- * backoff's 1-hour cap outlast about a day of SALESmanago outage (README "Delivery guarantees").
+ * backoff's 1-hour cap outlast about a day of SALESmanago outage (docs/delivery.md "Delivery guarantees").
  */
 export const MAX_ATTEMPTS = 30;
 /** An event add that timed out is unconfirmed; its events are sent again in chunks this small. */

@@ -1,5 +1,5 @@
 // Beacons come only from the shop's own pages (SHOP_DOMAINS, parsed in c.var.config): the origin
-// check, and the CORS answers that go with it. The matching rule is ingest/origin.ts.
+// check, and the CORS answers that go with it. The matching rule is shop/origin.ts.
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.ts';

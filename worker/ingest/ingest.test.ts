@@ -66,7 +66,7 @@ describe('login tokens', () => {
     expect(b64).toBe('ZXdhQGV4YW1wbGUuY29t');
     expect(exp).toBe('1700000000');
   });
-  it('produces the known vectors the README examples are tested against (test/shop-examples.test.ts)', async () => {
+  it('produces the known vectors the README examples are tested against (test/shop-examples/shop-examples.test.ts)', async () => {
     const secret = 'local-only-shop-api-secret';
     expect(await sign(secret, 1_800_000_000, 'POST', '/api/v1/contacts?x=1', JSON.stringify({ email: 'zażółć@example.com', note: 'a.b' })))
       .toBe('t=1800000000,v1=35936bf693455189efb2e9d983dcfa262d1662271b00a1675373119d3469721b');

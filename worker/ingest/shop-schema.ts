@@ -4,7 +4,7 @@ import * as v from 'valibot';
 import { amount, currency, email, identifier, text } from './fields.ts';
 import { isCurrencyCode } from './currencies.ts';
 
-// Limits of the shop API (README "Shop server API", limits table).
+// Limits of the shop API (docs/shop-server.md "Shop server API", limits table).
 export const MAX_BATCH_ITEMS = 500;
 export const MAX_PRODUCTS_PER_EVENT = 1000;
 export const MAX_QUANTITY = 1_000_000;
@@ -53,7 +53,7 @@ const occurredAt = v.pipe(
 );
 
 // Contact fields beyond the basics (SDK `Model/ContactModel.php:171-208` sends them). Limits where
-// SALESmanago documents none are safe lengths, listed in README "Shop server API".
+// SALESmanago documents none are safe lengths, listed in docs/shop-server.md "Shop server API".
 const CONTACT_LIMITS = { externalId: 255, street: 255, zipCode: 32, city: 128, country: 64, propertyName: 255, propertyValue: 255, properties: 50, tags: 100, tag: 255, consents: 20 } as const;
 
 const birthday = v.pipe(

@@ -5,7 +5,7 @@
 import { chunk } from '../queue/send.ts';
 
 // Bounded so that one consumer statement holds D1's single writer briefly: the request path's ledger
-// and signature writes wait behind it (README "Performance", independence).
+// and signature writes wait behind it (docs/performance.md "Performance", independence).
 const ROWS_PER_STATEMENT = 250;
 const JSON_BYTES_PER_STATEMENT = 500_000;
 // One statement per call: a db.batch is one transaction and would hold the writer for all its parts.

@@ -53,7 +53,7 @@ export interface WebhookHeaders {
 
 export interface Platform {
   name: PlatformName;
-  /** Shown on the setup page and in the README. */
+  /** Shown on the setup page and in docs/platforms.md. */
   label: string;
   path: string;
   secretName: string;

@@ -142,7 +142,7 @@ export function mapWooOrder(order: WooOrder, config: WooConfig, receivedAt: numb
   const contacts: ContactDraft[] = [];
   // An order never unsubscribes anyone: an unticked checkout box ("", "no", "0") is no choice. Only a
   // subscribe, and only on order.created (where the checkout box is ticked): order.updated re-carries
-  // the stored meta, which may be older than a later unsubscribe (README, Shop platforms).
+  // the stored meta, which may be older than a later unsubscribe (docs/platforms.md).
   const newsletter = topic === 'order.created' ? newsletterFromMeta(order.meta_data, config.newsletterMetaKey) : undefined;
   if (newsletter === 'subscribe') contacts.push({ contact: { email, ...(common.name ? { name: common.name } : {}), newsletter, trigger: 'newsletter' } });
 

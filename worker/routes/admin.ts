@@ -1,4 +1,4 @@
-// Operator actions (`npm run replay`, README "Replay"): HTTP Basic, any user name, password
+// Operator actions (`npm run replay`, docs/delivery.md): HTTP Basic, any user name, password
 // ADMIN_PASSWORD (http/admin-password.ts: 503 while it is unset or too short, attempts limited per IP),
 // and no cross-site browser request (http/same-origin.ts).
 // POST /admin/replay[?status=failed|dead|queued&limit=n] puts up to `limit` (default 5,000, at most

@@ -1,4 +1,4 @@
-// POST /floor/bindings: the "bindings floor" the ingest benchmark compares POST /e with (README
+// POST /floor/bindings: the "bindings floor" the ingest benchmark compares POST /e with (docs/performance.md
 // "Performance"). It makes the platform calls POST /e makes for a beacon — both rate-limit checks, a
 // queue send of the same bytes, the visitor's D1 read — without our parsing and validation, so that
 // "POST /e ÷ bindings floor" measures our code, not the local simulation of Cloudflare's services.

@@ -1,4 +1,4 @@
-// Shop platform webhooks: POST /hooks/woocommerce and POST /hooks/shopify (README "Shop platforms").
+// Shop platform webhooks: POST /hooks/woocommerce and POST /hooks/shopify (docs/platforms.md "Shop platforms").
 // Thin: a body limit before reading, then the platform's delivery goes to receiveWebhook.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';

@@ -231,7 +231,7 @@ export function openApiDocument() {
       title: 'salesmanago-edge shop API',
       version: '1',
       description:
-        `Signed shop server API and shop platform webhooks of salesmanago-edge (README "Shop server API" and "Shop platforms"). ` +
+        `Signed shop server API and shop platform webhooks of salesmanago-edge (docs/shop-server.md "Shop server API" and "Shop platforms"). ` +
         `Sign every shop API request: \`${SIGNATURE_HEADER}: t=<unix seconds>,v1=<lowercase hex HMAC-SHA256(SHOP_API_SECRET, "<t>.<METHOD>.<path with query>.<raw body>")>\`; ` +
         `t must be within ${SIGNATURE_WINDOW_S} s of the worker's clock and a write's signature can be used once.`,
     },

@@ -1,4 +1,4 @@
-// PUBLIC_PATH_PREFIX (worker/ingest/public-path.ts): <prefix>/e is POST /e, origin check and all, and
+// PUBLIC_PATH_PREFIX (worker/shop/public-path.ts): <prefix>/e is POST /e, origin check and all, and
 // <prefix>/s.js (or a variant) is the static asset /s.js. Runs before every route, after
 // worker/index.ts has set c.var.config.
 import { createMiddleware } from 'hono/factory';

@@ -16,7 +16,7 @@ export interface SalesmanagoConfig {
   clientId: string;
   apiSecret: string;
   owner: string;
-  /** Per-request timeout (AbortSignal); 30 s by default, as the official SDK (README "The SALESmanago side"). */
+  /** Per-request timeout (AbortSignal); 30 s by default, as the official SDK (docs/salesmanago.md "The SALESmanago side"). */
   timeoutMs: number;
 }
 

@@ -141,8 +141,8 @@ export const SETTINGS: readonly SettingField[] = [
     name: 'PUBLIC_PATH_PREFIX', kind: 'text', section: 'shop', placeholder: '/_e',
     label: { pl: 'Ścieżka w domenie sklepu (tryb first-party)', en: "Path on the shop's domain (first-party mode)" },
     hint: {
-      pl: 'Np. /_e: kod i zdarzenia idą przez domenę sklepu (README "First-party mode"). Puste: wyłączone.',
-      en: 'E.g. /_e: the snippet and its events go through the shop\'s domain (README "First-party mode"). Empty: off.',
+      pl: 'Np. /_e: kod i zdarzenia idą przez domenę sklepu (docs/theme.md "First-party mode"). Puste: wyłączone.',
+      en: 'E.g. /_e: the snippet and its events go through the shop\'s domain (docs/theme.md "First-party mode"). Empty: off.',
     },
   },
   {
@@ -165,7 +165,7 @@ export const SETTINGS: readonly SettingField[] = [
     name: 'SHOP_WEBHOOK_URL', kind: 'text', section: 'consent', placeholder: 'https://sklep.example.pl/sm-edge/consents',
     label: { pl: 'Powiadomienia o zgodach do sklepu (webhook)', en: 'Consent changes pushed to the shop (webhook)' },
   },
-  // Retention (README "Retention"): bounds and defaults in worker/config.ts RETENTION_SETTINGS.
+  // Retention (docs/operations.md "Retention"): bounds and defaults in worker/config.ts RETENTION_SETTINGS.
   ...(
     [
       ['RETENTION_DELIVERED_DAYS', 'Dni przechowywania dostarczonych zdarzeń', 'Days delivered events are kept'],

@@ -101,7 +101,7 @@ export const recordRefusals = createMiddleware<AppEnv>(async (c, next) => {
   if (++recorded > RECORD_PER_MINUTE) return;
   const work = (async () => {
     const body = await c.res.clone().json<{ error?: unknown; status?: unknown; fields?: unknown }>().catch(() => null);
-    // A 409 conflict has no `error`, only the fields that differ (README "Shop server API").
+    // A 409 conflict has no `error`, only the fields that differ (docs/shop-server.md "Shop server API").
     const conflict = body?.status === 'conflict' && Array.isArray(body.fields)
       ? `conflict: accepted before with another ${body.fields.join(', ')}; the first version stands`
       : null;

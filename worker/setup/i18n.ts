@@ -79,7 +79,7 @@ const pl = {
     'Wklej ten kod do szablonu sklepu (przed </head>). Zdarzenia z przeglądarki są przyjmowane tylko z zarejestrowanych domen; zgłoś te domeny także w SALESmanago.',
   snippetFromWorker: 'Skrypt z adresu workera:',
   snippetFirstParty: (prefix: string, set: boolean) =>
-    `Albo z własnej domeny sklepu (tryb first-party, odporny na blokery reklam): ścieżka ${prefix} sklepu kierowana do workera (README „First-party mode”)${set ? '' : '; ustaw PUBLIC_PATH_PREFIX'}:`,
+    `Albo z własnej domeny sklepu (tryb first-party, odporny na blokery reklam): ścieżka ${prefix} sklepu kierowana do workera (docs/theme.md „First-party mode”)${set ? '' : '; ustaw PUBLIC_PATH_PREFIX'}:`,
   domains: 'Zarejestrowane domeny (SHOP_DOMAINS)',
   noDomains: 'Brak: ustaw SHOP_DOMAINS.',
 
@@ -259,7 +259,7 @@ const en: Messages = {
     "Paste this into the shop's theme (before </head>). Browser events are accepted only from the registered domains; register them in SALESmanago too.",
   snippetFromWorker: "The script from the worker's address:",
   snippetFirstParty: (prefix: string, set: boolean) =>
-    `Or from the shop's own domain (first-party mode, not blocked by ad blockers): the shop's path ${prefix} routed to the worker (README "First-party mode")${set ? '' : '; set PUBLIC_PATH_PREFIX'}:`,
+    `Or from the shop's own domain (first-party mode, not blocked by ad blockers): the shop's path ${prefix} routed to the worker (docs/theme.md "First-party mode")${set ? '' : '; set PUBLIC_PATH_PREFIX'}:`,
   domains: 'Registered domains (SHOP_DOMAINS)',
   noDomains: 'None: set SHOP_DOMAINS.',
 

@@ -11,14 +11,14 @@ import { errorText } from '../log.ts';
 const TEXT = {
   en: {
     title: 'Shop platform',
-    intro: 'WooCommerce or Shopify: paste the URL into the shop\'s webhook settings, one webhook per topic, signed with the secret named here (README "Shop platforms").',
+    intro: 'WooCommerce or Shopify: paste the URL into the shop\'s webhook settings, one webhook per topic, signed with the secret named here (docs/platforms.md "Shop platforms").',
     url: 'Webhook URL', topics: 'Topics to tick', secret: 'Secret', set: 'set', notSet: 'not set', shop: 'Shop',
     last: 'Last delivery', never: 'none received yet', unreadable: 'cannot be read:',
     where: { woocommerce: 'WooCommerce → Settings → Advanced → Webhooks → Add webhook (API version: WP REST API Integration v3)', shopify: 'Shopify admin → Settings → Notifications → Webhooks → Create webhook (format JSON)' },
   },
   pl: {
     title: 'Platforma sklepu',
-    intro: 'WooCommerce lub Shopify: wklej adres w ustawieniach webhooków sklepu, jeden webhook na temat, podpisany sekretem podanym tutaj (README "Shop platforms").',
+    intro: 'WooCommerce lub Shopify: wklej adres w ustawieniach webhooków sklepu, jeden webhook na temat, podpisany sekretem podanym tutaj (docs/platforms.md "Shop platforms").',
     url: 'Adres webhooka', topics: 'Tematy do zaznaczenia', secret: 'Sekret', set: 'ustawiony', notSet: 'nieustawiony', shop: 'Sklep',
     last: 'Ostatnia dostawa', never: 'jeszcze żadnej', unreadable: 'nie można odczytać:',
     where: { woocommerce: 'WooCommerce → Ustawienia → Zaawansowane → Webhooki → Dodaj webhook (wersja API: WP REST API Integration v3)', shopify: 'Panel Shopify → Ustawienia → Powiadomienia → Webhooki → Utwórz webhook (format JSON)' },

@@ -1,4 +1,4 @@
-// First-party mode (README "First-party mode"): the tracker and its endpoint also under a path of
+// First-party mode (docs/theme.md "First-party mode"): the tracker and its endpoint also under a path of
 // the shop's own origin, PUBLIC_PATH_PREFIX (e.g. "/_e"), reached through a Cloudflare route on the
 // shop's zone or the shop's reverse proxy. Only the tracker files and the beacon endpoint are there;
 // no other route moves, and the unprefixed /s.js and /e keep working. A script at <prefix>/s.js
