@@ -4,6 +4,10 @@ import { mintLoginToken, postSigned } from './sm-edge.mjs';
 
 const collector = process.argv[2] ?? 'https://collector.example.com';
 const secret = process.env.SHOP_API_SECRET;
+if (!secret) {
+  console.error('SHOP_API_SECRET is not set: copy it from the setup page, e.g. SHOP_API_SECRET=... node post-purchase.mjs <collector URL>');
+  process.exit(1);
+}
 const email = 'jan@example.com';
 const purchase = {
   type: 'purchase', orderId: process.env.ORDER_ID ?? '1001', email, value: 129.9, currency: 'PLN',

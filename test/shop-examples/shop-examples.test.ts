@@ -110,7 +110,7 @@ echo "SECOND:"; do_action('wp_footer');`;
     const out = execFileSync('php', ['-r', script], { env: { ...process.env, SHOP_API_SECRET: SECRET } }).toString();
     const part = (name: string, next: string) => out.slice(out.indexOf(`${name}:`) + name.length + 1, next ? out.indexOf(`${next}:`) : undefined);
     expect(part('HEAD', 'ANON')).toBe(
-      '<script async src="https://collector.example.com/s.js" data-cart-path="/cart"></script>\n' +
+      '<script async src="https://collector.example.com/s.js" data-cart-path="/cart" data-consent="required"></script>\n' +
         '<script>window.smEdge=window.smEdge||function(){(smEdge.q=smEdge.q||[]).push(arguments)}</script>\n',
     );
     expect(part('ANON', 'FIRST')).toBe('');
@@ -186,6 +186,18 @@ describe('examples against the running worker (wrangler dev)', () => {
     }).toString().trim().split('\n');
     expect(again).toBe(`200 {"id":"s:purchase:${orderId}","status":"duplicate"}`);
     expect(await (await beacon(token!)).json()).toMatchObject({ accepted: 1 });
+  });
+
+  it('each script stops with a one-line message, and prints no token, when SHOP_API_SECRET is missing', () => {
+    const { SHOP_API_SECRET: _unset, ...env } = process.env;
+    const scripts: [string, string[]][] = [[process.execPath, [join(DIR, 'post-purchase.mjs'), stack.workerUrl]], [join(DIR, 'post-purchase.sh'), [stack.workerUrl]]];
+    if (!PHP_PROBLEM) scripts.push(['php', [join(DIR, 'post-purchase.php'), stack.workerUrl]]);
+    for (const [command, args] of scripts) {
+      const run = spawnSync(command, args, { env, encoding: 'utf8' });
+      expect(run.status, `${args[0]}: ${run.stderr}`).not.toBe(0);
+      expect(run.stdout, args[0]).toBe('');
+      expect(run.stderr.trim().split('\n').at(-1), args[0]).toMatch(/SHOP_API_SECRET.*(is not set|not set)/);
+    }
   });
 
   it('curl + openssl: the shell example posts a signed purchase', () => {

@@ -5,8 +5,10 @@
 // In wp-config.php: define('SM_EDGE_COLLECTOR', 'https://collector.example.com');
 //                   define('SM_EDGE_SHOP_API_SECRET', '...the worker\'s SHOP_API_SECRET...');
 
+// data-consent="required" (as on the setup page): nothing is sent until the shop's consent banner
+// calls smEdge('consent', true); see docs/theme.md.
 add_action('wp_head', function () {
-    printf("<script async src=\"%s/s.js\" data-cart-path=\"/cart\"></script>\n", esc_url(SM_EDGE_COLLECTOR));
+    printf("<script async src=\"%s/s.js\" data-cart-path=\"/cart\" data-consent=\"required\"></script>\n", esc_url(SM_EDGE_COLLECTOR));
     echo "<script>window.smEdge=window.smEdge||function(){(smEdge.q=smEdge.q||[]).push(arguments)}</script>\n";
 }, 1);
 
