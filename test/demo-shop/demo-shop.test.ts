@@ -41,15 +41,24 @@ describe.skipIf(!chromiumPath)('demo shop in Chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${stack.shopUrl}/`);
     await page.click('button[data-add]');
+    // "Do koszyka" answers at once, in the page's words and with the cart's total.
+    expect(await page.isVisible('#added')).toBe(true);
+    expect(await page.textContent('#added')).toMatch(/^Dodano do koszyka: .+\. W koszyku: 1 szt\., \d+,\d\d zł\.$/);
     await page.goto(`${stack.shopUrl}/koszyk`);
     // The cart page's own script ran after demoCart existed: the table lists the product.
     const firstRow = await page.textContent('#cart tbody tr');
     expect(firstRow).not.toContain('Koszyk jest pusty');
     expect(JSON.parse((await page.inputValue('#cart-field')) || '[]')).toHaveLength(1);
+    // One price format, and a total.
+    expect(await page.textContent('#cart tbody tr td:nth-child(3)')).toMatch(/^\d+,\d\d zł$/);
+    expect(await page.textContent('#cart-total')).toBe(await page.textContent('#cart tbody tr td:nth-child(3)'));
     await page.fill('#checkout input[name=email]', buyer);
     await Promise.all([page.waitForNavigation(), page.click('#checkout button')]);
     expect(await page.textContent('h1')).toBe('Dziękujemy!');
-    expect(await page.textContent('#notice')).toMatch(/"status":"queued"/);
+    // A confirmation page, not the API's JSON.
+    expect(await page.getAttribute('#order-status', 'data-status')).toBe('queued');
+    expect(await page.textContent('#order')).toContain(buyer);
+    expect(await page.textContent('main')).not.toContain('{"');
     expect(errors).toEqual([]);
     const purchase = await until('PURCHASE at the simulator', () =>
       stack.simulator.state().events.find((e) => e.email === buyer && e.contactExtEventType === 'PURCHASE'),
@@ -141,7 +150,9 @@ describe('demo order ids', () => {
         body: new URLSearchParams({ email: 'a@example.com', cart: '[]' }).toString(),
       });
       expect(res.status).toBe(400);
-      expect(await res.text()).toContain('Koszyk jest pusty');
+      const html = await res.text();
+      // Styled as an error, not as the green notice.
+      expect(html).toMatch(/<p class="error" id="order-error" role="alert">Koszyk jest pusty/);
     } finally {
       await shop.close();
     }

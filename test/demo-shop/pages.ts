@@ -27,10 +27,15 @@ window.demoCart={
   read(){try{return JSON.parse(localStorage.getItem('demo-cart')||'[]')}catch(e){return[]}},
   write(items){localStorage.setItem('demo-cart',JSON.stringify(items));
     smEdge('cart',{products:items.map(i=>({id:i.id,name:i.name,quantity:i.quantity,price:i.price})),
-      value:Math.round(items.reduce((s,i)=>s+i.quantity*i.price,0)*100)/100,currency:'PLN'});},
+      value:this.total(items),currency:'PLN'});},
   add(id,name,price){const items=this.read();const f=items.find(i=>i.id===id);
-    if(f)f.quantity++;else items.push({id,name,price,quantity:1});this.write(items);}
+    if(f)f.quantity++;else items.push({id,name,price,quantity:1});this.write(items);
+    const n=items.reduce((s,i)=>s+i.quantity,0),added=document.getElementById('added');
+    added.textContent='Dodano do koszyka: '+name+'. W koszyku: '+n+' szt., '+demoPrice(this.total(items))+'.';added.hidden=false;},
+  total(items){return Math.round(items.reduce((s,i)=>s+i.quantity*i.price,0)*100)/100;}
 };
+// One price format on every page and in the cart: 39,90 zł.
+window.demoPrice=n=>n.toFixed(2).replace('.',',')+' zł';
 </script>
 <style>
 body{font-family:system-ui,sans-serif;margin:0;color:#222;background:#fafafa}
@@ -42,12 +47,16 @@ main{max-width:880px;margin:24px auto;padding:0 16px}
 form{display:grid;gap:8px;max-width:420px}input,textarea,button{font:inherit;padding:8px}
 button{background:#17324d;color:#fff;border:0;border-radius:6px;cursor:pointer}
 .notice{background:#e7f5e9;border:1px solid #9c9;padding:8px 12px;border-radius:6px}
+.error{background:#fdecea;border:1px solid #e0a39c;color:#8a1c12;padding:8px 12px;border-radius:6px}
+#added{position:sticky;top:0}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}dt{color:#555}dd{margin:0}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:6px;text-align:left}
 </style></head>
 <body><header><strong>☕ Demo sklep</strong>
 <a href="/">Produkty</a><a href="/koszyk">Koszyk</a><a href="/kontakt">Kontakt</a><a href="/zapytanie">Zapytanie ofertowe</a><a href="/zgoda">Zgoda (RODO)</a>
 ${ctx.user ? `<span>Zalogowano: ${esc(ctx.user)}</span>` : '<a href="/logowanie">Logowanie</a>'}
 </header><main>
+<p class="notice" id="added" role="status" hidden></p>
 ${ctx.notice ? `<p class="notice" id="notice">${esc(ctx.notice)}</p>` : ''}
 ${body}
 </main>
@@ -87,12 +96,13 @@ export function cart(ctx: PageContext): string {
   return layout(
     ctx,
     'Koszyk',
-    `<h1>Koszyk</h1><table id="cart"><thead><tr><th>Produkt</th><th>Ilość</th><th>Cena</th><th></th></tr></thead><tbody></tbody></table>
+    `<h1>Koszyk</h1><table id="cart"><thead><tr><th>Produkt</th><th>Ilość</th><th>Cena</th><th></th></tr></thead><tbody></tbody><tfoot><tr><th colspan=2>Razem</th><th id="cart-total"></th><th></th></tr></tfoot></table>
 <form method="post" action="/zamowienie" id="checkout"><input type="email" name="email" placeholder="e-mail do zamówienia" required>
 <input type="hidden" name="cart" id="cart-field"><button>Zamawiam</button></form>
 <script>
 function render(){const items=demoCart.read();document.getElementById('cart-field').value=JSON.stringify(items);
-document.querySelector('#cart tbody').innerHTML=items.map((i,n)=>'<tr><td>'+i.name+'</td><td>'+i.quantity+'</td><td>'+(i.price*i.quantity).toFixed(2)+'</td><td><button data-remove="'+n+'">Usuń</button></td></tr>').join('')||'<tr><td colspan=4>Koszyk jest pusty</td></tr>';}
+document.querySelector('#cart tbody').innerHTML=items.map((i,n)=>'<tr><td>'+i.name+'</td><td>'+i.quantity+'</td><td>'+demoPrice(i.price*i.quantity)+'</td><td><button data-remove="'+n+'">Usuń</button></td></tr>').join('')||'<tr><td colspan=4>Koszyk jest pusty</td></tr>';
+document.getElementById('cart-total').textContent=demoPrice(demoCart.total(items));}
 document.addEventListener('click',e=>{const n=e.target.getAttribute&&e.target.getAttribute('data-remove');if(n!==null&&n!==undefined){const items=demoCart.read();items.splice(+n,1);demoCart.write(items);render();}});
 render();
 </script>`,
@@ -142,9 +152,34 @@ export function consentBanner(ctx: PageContext): string {
 }
 
 export function orderFailed(ctx: PageContext, problem: string): string {
-  return layout(ctx, 'Zamówienie', `<h1>Zamówienie nie zostało złożone</h1><p class="notice" id="order-error">${esc(problem)}</p><p><a href="/koszyk">Wróć do koszyka</a></p>`);
+  return layout(ctx, 'Zamówienie', `<h1>Zamówienie nie zostało złożone</h1><p class="error" id="order-error" role="alert">${esc(problem)}</p><p><a href="/koszyk">Wróć do koszyka</a></p>`);
 }
 
 export function thanks(ctx: PageContext): string {
   return layout(ctx, 'Dziękujemy', '<h1>Dziękujemy!</h1><p><a href="/">Wróć do sklepu</a></p>');
+}
+
+export interface PlacedOrder {
+  orderId: string;
+  email: string;
+  items: { name: string; quantity: number; price: number }[];
+  value: number;
+  /** salesmanago-edge's answer: "queued", or "duplicate" for a repost. */
+  status: string;
+}
+
+/** The order confirmation, and what salesmanago-edge answered, in the shop's words. */
+export function orderPlaced(ctx: PageContext, order: PlacedOrder): string {
+  const status = order.status === 'queued' ? 'przyjęte; zakup trafi do SALESmanago w ciągu kilku sekund' : order.status === 'duplicate' ? 'już wcześniej przyjęte (powtórzone wysłanie niczego nie zmienia)' : order.status;
+  const lines = order.items.map((i) => `<tr><td>${esc(i.name)}</td><td>${i.quantity}</td><td>${price(i.price * i.quantity)}</td></tr>`).join('');
+  return layout(
+    { ...ctx, notice: `Zamówienie ${order.orderId} zostało złożone.` },
+    'Dziękujemy',
+    `<h1>Dziękujemy!</h1>
+<dl id="order"><dt>Numer zamówienia</dt><dd>${esc(order.orderId)}</dd><dt>E-mail</dt><dd>${esc(order.email)}</dd>
+<dt>salesmanago-edge</dt><dd id="order-status" data-status="${esc(order.status)}">${esc(status)}</dd></dl>
+<table><thead><tr><th>Produkt</th><th>Ilość</th><th>Cena</th></tr></thead><tbody>${lines}</tbody>
+<tfoot><tr><th colspan=2>Razem</th><th>${price(order.value)}</th></tr></tfoot></table>
+<p><a href="/">Wróć do sklepu</a></p>`,
+  );
 }

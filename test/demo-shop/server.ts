@@ -53,12 +53,14 @@ export async function startDemoShop(options: { port: number; collectorUrl: strin
         const items = JSON.parse(form.get('cart') || '[]') as { id: string; name: string; quantity: number; price: number }[];
         if (items.length === 0) return send(res, 400, pages.orderFailed(ctx, 'Koszyk jest pusty: dodaj produkt przed zamówieniem.'));
         const orderId = `${orderPrefix}-${++orderNo}`;
+        const email = user ?? form.get('email') ?? '';
+        const value = Math.round(items.reduce((s, i) => s + i.quantity * i.price, 0) * 100) / 100;
         const result = await postSigned(options.collectorUrl, secret, '/api/v1/events', {
           type: 'purchase',
           orderId,
-          email: user ?? form.get('email'),
+          email,
           loggedIn: Boolean(user),
-          value: Math.round(items.reduce((s, i) => s + i.quantity * i.price, 0) * 100) / 100,
+          value,
           currency: 'PLN',
           lang: 'pl',
           products: items.map((i) => ({ id: i.id, name: i.name, quantity: i.quantity, price: i.price })),
@@ -69,7 +71,8 @@ export async function startDemoShop(options: { port: number; collectorUrl: strin
         if (result.status >= 400) {
           return send(res, 502, pages.orderFailed(ctx, `Zamówienie ${orderId}: HTTP ${result.status} ${JSON.stringify(result.body)}`));
         }
-        return send(res, 200, pages.thanks({ ...ctx, notice: `Zamówienie ${orderId}: ${JSON.stringify(result.body)}` }));
+        const status = String((result.body as { status?: unknown } | null)?.status ?? result.status);
+        return send(res, 200, pages.orderPlaced(ctx, { orderId, email, items, value, status }));
       }
       const page =
         url.pathname === '/' ? pages.home(ctx)
