@@ -37,6 +37,8 @@ export default defineConfig({
         test: {
           name: 'worker',
           include: ['worker/**/*.test.ts'],
+          // Tests that send hundreds of requests (rate limits, fuzzing) took over 5 s on a loaded 2-core machine.
+          testTimeout: 20_000,
           setupFiles: ['./worker/test/apply-migrations.ts'],
         },
       },

@@ -14,7 +14,7 @@ export interface IngestOptions {
   connections: number;
 }
 
-const ROUTES: { target: Exclude<LoadTarget, 'floor' | 'bindings-floor'>; label: string }[] = [
+const ROUTES: { target: Exclude<LoadTarget, 'floor' | 'bindings-floor' | 'signed-floor'>; label: string }[] = [
   { target: 'beacon', label: 'POST /e' },
   { target: 'shop-event', label: 'POST /api/v1/events (signed)' },
 ];
@@ -49,7 +49,7 @@ function statusText(statuses: Record<string, number>, errors: number): string {
 
 export async function benchIngest(options: IngestOptions): Promise<BenchOutcome> {
   const tag = runTag();
-  const targets: LoadTarget[] = ['floor', 'bindings-floor', ...ROUTES.map((r) => r.target)];
+  const targets: LoadTarget[] = ['floor', 'bindings-floor', 'signed-floor', ...ROUTES.map((r) => r.target)];
   const series = new Map<LoadTarget, Series>(targets.map((t) => [t, emptySeries()]));
   const load = (target: LoadTarget, durationS: number, round: string) =>
     runLoad({ url: options.workerUrl, target, durationS, connections: options.connections, tag: `${tag}${round}${target[0]}` });
@@ -104,6 +104,29 @@ export async function benchIngest(options: IngestOptions): Promise<BenchOutcome>
     );
     data.beaconToBindingsFloor = ratio;
   }
+  {
+    // The shop API against a route making exactly its platform calls: HMAC, one D1 write, one queue send.
+    const signedFloor = series.get('signed-floor') as Series;
+    const shop = series.get('shop-event') as Series;
+    const ratio = summarize(pairedRatios(shop.rps, signedFloor.rps));
+    rows.push(
+      {
+        bench,
+        figure: 'signed floor: POST /floor/signed (HMAC, one D1 write, one queue send; no parsing), req/s',
+        result: `${formatSummary(summarize(signedFloor.rps), 0)} req/s; p99 ${formatSummary(summarize(signedFloor.p99), 1, ' ms')}`,
+        goal: '',
+        met: null,
+      },
+      {
+        bench,
+        figure: 'POST /api/v1/events: accepted req/s / signed floor (our code, one D1 round trip)',
+        result: formatSummary(ratio),
+        goal: `>= ${INGEST_GOAL_RATIO}`,
+        met: ratio.median >= INGEST_GOAL_RATIO,
+      },
+    );
+    data.shopToSignedFloor = ratio;
+  }
   for (const { target, label } of ROUTES) {
     const s = series.get(target) as Series;
     const ratio: Summary = summarize(pairedRatios(s.rps, floor.rps));
@@ -136,7 +159,7 @@ export async function benchIngest(options: IngestOptions): Promise<BenchOutcome>
   return {
     rows,
     notes: [
-      `Ingest: ${options.connections} connections, closed loop, ${options.durationS} s per run, ${options.rounds} rounds interleaving /floor, /floor/bindings, /e and /api/v1/events; ` +
+      `Ingest: ${options.connections} connections, closed loop, ${options.durationS} s per run, ${options.rounds} rounds interleaving /floor, /floor/bindings, /floor/signed, /e and /api/v1/events; ` +
         `worker started from a copy of wrangler.toml with the rate limits raised and the queue consumers removed, so that the ` +
         `request path is measured alone (delivery runs elsewhere in production).` +
         (refused > 0 ? ` ${formatNumber(refused)} requests were refused with 429 and are not counted as throughput.` : ''),

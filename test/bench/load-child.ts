@@ -21,6 +21,11 @@ function nextRequest(): { method: 'POST'; path: string; headers: Record<string, 
       const beacon = pageLoadBeacon(spec.tag, i);
       return { method: 'POST', path: `/floor/bindings?v=${encodeURIComponent(beacon.u)}`, headers: beaconHeaders(), body: JSON.stringify(beacon) };
     }
+    case 'signed-floor': {
+      // The same signed bytes as POST /api/v1/events; the route makes exactly an HMAC, a D1 write and a queue send.
+      const signed = signedShopRequest(SHOP_EVENTS_PATH, orderEvent('purchase', `F${spec.tag}-${i}`, customerEmail(spec.tag, i % 500), i));
+      return { method: 'POST', path: '/floor/signed', ...signed };
+    }
     case 'beacon':
       return { method: 'POST', path: '/e', headers: beaconHeaders(), body: JSON.stringify(pageLoadBeacon(spec.tag, i)) };
     case 'shop-event': {

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export type LoadTarget = 'floor' | 'bindings-floor' | 'beacon' | 'shop-event';
+export type LoadTarget = 'floor' | 'bindings-floor' | 'signed-floor' | 'beacon' | 'shop-event';
 
 export interface LoadSpec {
   /** Worker base URL. */
@@ -34,7 +34,7 @@ export interface LoadResult {
 }
 
 /** The status each target answers when it accepts a request. */
-export const ACCEPTED_STATUS: Record<LoadTarget, string> = { floor: '204', 'bindings-floor': '202', beacon: '202', 'shop-event': '202' };
+export const ACCEPTED_STATUS: Record<LoadTarget, string> = { floor: '204', 'bindings-floor': '202', 'signed-floor': '202', beacon: '202', 'shop-event': '202' };
 
 /** Accepted requests per second: refusals (e.g. 429) do not count as throughput. */
 export function acceptedPerSecond(result: LoadResult): number {

@@ -3,7 +3,18 @@
 // from making the worker read large bodies.
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.ts';
-import { checkSignature, firstUse, readSignatureHeader, SIGNATURE_HEADER, type SignatureCheck } from '../identity/signature.ts';
+import { checkSignature, readSignatureHeader, replayWindowEnd, SIGNATURE_HEADER, SIGNATURE_REPLAYED, type SignatureCheck } from '../identity/signature.ts';
+import { claimSignature, rememberSignature } from '../ledger/seen-signatures.ts';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /**
+     * The replay record of a signed write whose route records ledger rows: the route runs it in the same
+     * D1 batch (ingest/enqueue.ts), so the request costs one round trip and a replay records nothing.
+     */
+    signatureClaim?: D1PreparedStatement;
+  }
+}
 
 /**
  * Reads at most `max` bytes of the body: a declared Content-Length above it is refused before any
@@ -56,7 +67,7 @@ function sizeText(bytes: number): string {
  * replay: repeating one changes nothing, and two identical polls within the same second
  * legitimately carry the same signature.
  */
-export const shopSignature = (maxBodyBytes: number) =>
+export const shopSignature = (maxBodyBytes: number, options: { replayGuard: 'now' | 'with-ledger' } = { replayGuard: 'now' }) =>
   createMiddleware<AppEnv>(async (c, next) => {
     // readConfig refuses a secret below its minimum length: a weak one authenticates nothing.
     const secret = c.var.config.shopApiSecret;
@@ -91,8 +102,10 @@ export const shopSignature = (maxBodyBytes: number) =>
       unverifiedBytes -= reserved;
     }
     if (!check.ok) return c.json({ error: check.error }, 401);
-    if (!isRead && !(await firstUse(c.env.LEDGER, check.v1, check.t))) {
-      return c.json({ error: `${SIGNATURE_HEADER} was already used (replay)` }, 401);
+    if (!isRead && options.replayGuard === 'with-ledger') {
+      c.set('signatureClaim', claimSignature(c.env.LEDGER, check.v1, replayWindowEnd(check.t)));
+    } else if (!isRead && !(await rememberSignature(c.env.LEDGER, check.v1, replayWindowEnd(check.t)))) {
+      return c.json({ error: SIGNATURE_REPLAYED }, 401);
     }
     await next();
   });

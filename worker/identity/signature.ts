@@ -1,12 +1,13 @@
 // Shop server request signatures (docs/contracts.md "Shop server API"):
 //   Sm-Edge-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(SHOP_API_SECRET, `${t}.${METHOD}.${path+query}.${raw body}`)>
 // Refused with 401 when missing, wrong, more than 300 s away from the worker's clock, or replayed.
-// Pure functions (and the replay record, kept by ledger/seen-signatures.ts); the middleware that applies them is http/shop-signature.ts.
-import { rememberSignature } from '../ledger/seen-signatures.ts';
+// Pure functions; the middleware that applies them, and the replay record, are http/shop-signature.ts.
 import { constantTimeEqual, hmacHex } from './hmac.ts';
 
 export const SIGNATURE_HEADER = 'Sm-Edge-Signature';
 export const SIGNATURE_WINDOW_S = 300;
+/** The answer to a signed write whose signature was used before. */
+export const SIGNATURE_REPLAYED = `${SIGNATURE_HEADER} was already used (replay)`;
 
 export type SignatureCheck =
   | { ok: true; t: number; v1: string }
@@ -60,7 +61,7 @@ export async function checkSignature(
   return { ok: true, t: read.t, v1: read.v1 };
 }
 
-/** Remembers a signature until it leaves the window; false when it was seen before (a replay). */
-export async function firstUse(db: D1Database, v1: string, t: number): Promise<boolean> {
-  return rememberSignature(db, v1, (t + SIGNATURE_WINDOW_S) * 1000);
+/** Until when (unix ms) a signature must be remembered to refuse its replays: the end of its window. */
+export function replayWindowEnd(t: number): number {
+  return (t + SIGNATURE_WINDOW_S) * 1000;
 }

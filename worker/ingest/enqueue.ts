@@ -8,13 +8,18 @@
 //      'failed' / 'queue unavailable' and the request is still answered as accepted: the event is
 //      recorded with its payload and POST /admin/replay (npm run replay) re-enqueues it. Answering 5xx
 //      would make the client retry into "duplicate" and learn nothing more.
-//   If step 1 itself fails, nothing was recorded: the error propagates and the route answers 503 so
-//   the client retries.
+//   If step 1 itself fails, nothing was recorded: LedgerUnavailable (503) so the client retries. The
+//   request's replay record (`claim`, ledger/seen-signatures.ts) runs in the first ledger batch: one D1
+//   round trip, and a replayed request fails that batch whole (Unauthenticated, 401), recording nothing.
 import type { Env } from '../env.ts';
 import { itemId, type ItemMessage } from '../queue/messages.ts';
 import { chunk, packMessages, sendPacked, utf8Bytes } from '../queue/send.ts';
 import { insertRows, ledgerRow, markQueueFailure } from '../ledger/deliveries.ts';
+import { isSignatureReplay } from '../ledger/seen-signatures.ts';
+import { SIGNATURE_REPLAYED } from '../identity/signature.ts';
+import { LedgerUnavailable, Unauthenticated } from '../errors.ts';
 import { logError } from '../log.ts';
+
 
 // D1 statements per batch call, kept moderate so one call stays well inside D1's request limits.
 const LEDGER_BATCH_STATEMENTS = 100;
@@ -37,7 +42,7 @@ export interface EnqueueResult {
 export async function enqueue(
   env: Pick<Env, 'LEDGER' | 'EVENTS'>,
   items: readonly ItemMessage[],
-  options: { alongside?: D1PreparedStatement[]; now?: number; maxItemsPerMessage?: number } = {},
+  options: { alongside?: D1PreparedStatement[]; claim?: D1PreparedStatement; now?: number; maxItemsPerMessage?: number } = {},
 ): Promise<EnqueueResult> {
   const now = options.now ?? Date.now();
   const prepared = items.map((item) => {
@@ -50,14 +55,22 @@ export async function enqueue(
   let alongside: D1Result[] = [];
   const indexed = prepared.map((p, index) => ({ ...p, index }));
   const ledgerChunks = chunk(indexed, (p) => p.bytes, LEDGER_BATCH_STATEMENTS, LEDGER_BATCH_BYTES);
-  if (ledgerChunks.length === 0 && options.alongside?.length) ledgerChunks.push([]);
+  if (ledgerChunks.length === 0 && (options.alongside?.length || options.claim)) ledgerChunks.push([]);
   for (const [n, part] of ledgerChunks.entries()) {
-    const extra = n === 0 ? (options.alongside ?? []) : [];
-    const written = await insertRows(env.LEDGER, part.map((p) => p.row), now, extra);
+    const extra = n === 0 ? [...(options.alongside ?? []), ...(options.claim ? [options.claim] : [])] : [];
+    let written: Awaited<ReturnType<typeof insertRows>>;
+    try {
+      written = await insertRows(env.LEDGER, part.map((p) => p.row), now, extra);
+    } catch (err) {
+      // A later chunk cannot meet the claim: it ran, and passed, with the first one.
+      if (n === 0 && options.claim && isSignatureReplay(err)) throw new Unauthenticated(SIGNATURE_REPLAYED);
+      logError('ledger write failed', {}, err);
+      throw new LedgerUnavailable();
+    }
     part.forEach((p, i) => {
       if (written.inserted[i]) inserted.add(p.index);
     });
-    if (n === 0) alongside = written.alongside;
+    if (n === 0) alongside = written.alongside.slice(0, options.alongside?.length ?? 0);
   }
 
   // 2. Queue only what is new, several items to a message.

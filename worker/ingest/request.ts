@@ -1,12 +1,12 @@
-// The collector routes' answer when the ledger refuses a write (JSON bodies and background work are
+// The shop API routes' answer when the ledger refuses a write (JSON bodies and background work are
 // in http/).
-import type { Context } from 'hono';
-import type { AppEnv } from '../env.ts';
+import { HTTPException } from 'hono/http-exception';
+import { LedgerUnavailable } from '../errors.ts';
 import { logError } from '../log.ts';
 
-/** The ledger (D1) refused the write: nothing was recorded, so the client must retry. */
-export function ledgerUnavailable(c: Context<AppEnv>, err: unknown) {
+/** A refusal already decided (a replay, …) stands; any other failure of the ledger is a 503 to retry. */
+export function ledgerUnavailable(err: unknown): never {
+  if (err instanceof HTTPException) throw err;
   logError('ledger write failed', {}, err);
-  c.header('Retry-After', '30');
-  return c.json({ error: 'the event ledger is temporarily unavailable; nothing was recorded, retry later' }, 503);
+  throw new LedgerUnavailable();
 }

@@ -2,12 +2,27 @@
 // "Performance"). It makes the platform calls POST /e makes for a beacon — both rate-limit checks, a
 // queue send of the same bytes, the visitor's D1 read — without our parsing and validation, so that
 // "POST /e ÷ bindings floor" measures our code, not the local simulation of Cloudflare's services.
-// Only when BENCH_FLOOR is "true" (the benchmark's stack); otherwise the route does not exist.
+// POST /floor/signed is the same for a signed shop-API request: exactly an HMAC of the body, one D1
+// write and one queue send, so that "POST /api/v1/events ÷ signed floor" measures our code.
+// Only when BENCH_FLOOR is "true" (the benchmark's stack); otherwise the routes do not exist.
 import { Hono } from 'hono';
+import { hmacHex } from '../identity/hmac.ts';
+import { rememberSignature } from '../ledger/seen-signatures.ts';
 import { contactIdOfVisitor } from '../ledger/visitors.ts';
 import type { AppEnv } from '../env.ts';
 
-export const floor = new Hono<AppEnv>().post('/bindings', async (c) => {
+export const floor = new Hono<AppEnv>();
+
+floor.post('/signed', async (c) => {
+  if (c.env.BENCH_FLOOR !== 'true') return c.json({ error: 'no route for POST /floor/signed' }, 404);
+  const body = await c.req.text();
+  const mac = await hmacHex('floor', body); // the key's value does not change the cost
+  await rememberSignature(c.env.LEDGER, `${mac}.${crypto.randomUUID()}`, Date.now() + 300_000);
+  await c.env.EVENTS.send({ kind: 'floor', body } as never, { contentType: 'json' });
+  return c.json({ id: mac.slice(0, 8), status: 'queued' }, 202);
+});
+
+floor.post('/bindings', async (c) => {
   if (c.env.BENCH_FLOOR !== 'true') return c.json({ error: 'no route for POST /floor/bindings' }, 404);
   const visitor = c.req.query('v') ?? 'floor';
   const ip = c.req.header('CF-Connecting-IP');

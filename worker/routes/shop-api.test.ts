@@ -181,6 +181,67 @@ describe('shop API signatures', () => {
     expect(replay.status).toBe(401);
     expect(replay.body.error).toMatch(/replay/);
   });
+  it('costs one D1 round trip: the replay record joins the ledger batch (issue 25 item 2)', async () => {
+    // The D1 binding, recording each call that reaches the database with the tables its statements name.
+    const calls: string[] = [];
+    const sqlOf = new WeakMap<object, string>();
+    const tables = (sql: string) => [...new Set([...sql.matchAll(/\b(?:INTO|UPDATE|FROM)\s+(\w+)/gi)].map((m) => m[1]!))].sort().join('+');
+    const wrap = (statement: D1PreparedStatement, sql: string): D1PreparedStatement => {
+      const proxy: D1PreparedStatement = new Proxy(statement, {
+        get(target, key) {
+          if (key === 'bind') return (...args: unknown[]) => wrap(target.bind(...args), sql);
+          if (key === 'run' || key === 'first' || key === 'all' || key === 'raw') {
+            return (...args: unknown[]) => (calls.push(`${String(key)} ${tables(sql)}`), (target[key] as (...a: unknown[]) => unknown).apply(target, args));
+          }
+          const value = Reflect.get(target, key, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      sqlOf.set(proxy, sql);
+      return proxy;
+    };
+    const counted = new Proxy(env.LEDGER, {
+      get(target, key) {
+        if (key === 'prepare') return (sql: string) => wrap(target.prepare(sql), sql);
+        if (key === 'batch') {
+          return (statements: D1PreparedStatement[]) => {
+            calls.push(`batch ${tables(statements.map((st) => sqlOf.get(st) ?? '').join(' '))}`);
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const bindings = { ...env, LEDGER: counted } as Env;
+    // Warm: the settings snapshot (read at most every few seconds, not per request) is cached.
+    expect((await signedPost('/api/v1/events', body(), { bindings })).status).toBe(202);
+    calls.length = 0;
+    const raw = JSON.stringify(body());
+    const header = await sign(SECRET, Math.floor(Date.now() / 1000), 'POST', '/api/v1/events', raw);
+    expect((await signedPost('/api/v1/events', raw, { header, bindings })).status).toBe(202);
+    expect(calls).toEqual(['batch deliveries+seen_signatures']);
+    // The replay fails that same batch whole: 401, nothing recorded but the refusal (after the answer).
+    calls.length = 0;
+    const replay = await signedPost('/api/v1/events', raw, { header, bindings });
+    expect(replay.status).toBe(401);
+    expect(replay.body.error).toMatch(/replay/);
+    expect(calls.filter((c) => !c.endsWith('refused_requests'))).toEqual(['batch deliveries+seen_signatures']);
+  });
+  it('a replayed contact subscribe acts once: no second ledger row, and a later opt-out stands', async () => {
+    const email = `replayed-${crypto.randomUUID()}@example.com`;
+    const raw = JSON.stringify({ email, newsletter: 'subscribe' });
+    const header = await sign(SECRET, Math.floor(Date.now() / 1000), 'POST', '/api/v1/contacts', raw);
+    const first = await signedPost('/api/v1/contacts', raw, { header });
+    expect(first.status).toBe(202);
+    const before = await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE type = 'contact'").first<{ n: number }>();
+    expect((await signedPost('/api/v1/contacts', { email, newsletter: 'unsubscribe' })).status).toBe(202);
+    const replay = await signedPost('/api/v1/contacts', raw, { header });
+    expect(replay.status).toBe(401);
+    const after = await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE type = 'contact'").first<{ n: number }>();
+    expect(after!.n).toBe(before!.n + 1); // the unsubscribe only
+    expect((await readConsent(env.CONSENTS, email))?.status).toBe('opt-out');
+  });
   it('binds the signature to the path: a contacts signature does not open events', async () => {
     const raw = JSON.stringify(body());
     const header = await sign(SECRET, Math.floor(Date.now() / 1000), 'POST', '/api/v1/contacts', raw);

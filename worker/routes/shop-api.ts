@@ -23,8 +23,9 @@ export const MAX_SHOP_BODY_BYTES = 256 * 1024;
 // at most this before the HMAC can be checked).
 export const MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024;
 
-// Signature header, then body size, then the body (http/shop-signature.ts).
-const limit = (maxSize: number) => shopSignature(maxSize);
+// Signature header, then body size, then the body (http/shop-signature.ts). The replay record joins the
+// ledger batch of the route's enqueue: one D1 round trip per signed request.
+const limit = (maxSize: number) => shopSignature(maxSize, { replayGuard: 'with-ledger' });
 
 const tooLarge = (bytes: number) => `is too large once normalised (${bytes} bytes; at most ${MAX_MESSAGE_BYTES})`;
 
@@ -48,7 +49,7 @@ shopApi.post('/events', limit(MAX_SHOP_BODY_BYTES), async (c) => {
   const bytes = messageBytes(message);
   if (bytes > MAX_MESSAGE_BYTES) return c.json({ error: `body: ${tooLarge(bytes)}` }, 413);
   try {
-    const [outcome] = (await enqueue(c.env, [message], { now: receivedAt })).outcomes;
+    const [outcome] = (await enqueue(c.env, [message], { now: receivedAt, claim: c.get('signatureClaim') })).outcomes;
     if (outcome?.status === 'duplicate') {
       // Same order, other content: the first version stands and the shop learns what differs.
       const [fields = []] = await orderConflicts(c.env.LEDGER, [message.event]);
@@ -59,7 +60,7 @@ shopApi.post('/events', limit(MAX_SHOP_BODY_BYTES), async (c) => {
     }
     return c.json(outcome, outcome?.status === 'duplicate' ? 200 : 202);
   } catch (err) {
-    return ledgerUnavailable(c, err);
+    ledgerUnavailable(err);
   }
 });
 
@@ -69,11 +70,11 @@ shopApi.post('/contacts', limit(MAX_SHOP_BODY_BYTES), async (c) => {
   if (!body.ok) return body.response;
   const contact = acceptShopContact(body.value, receivedAt);
   try {
-    const [outcome] = (await enqueue(c.env, [{ kind: 'contact', contact }], { now: receivedAt })).outcomes;
+    const [outcome] = (await enqueue(c.env, [{ kind: 'contact', contact }], { now: receivedAt, claim: c.get('signatureClaim') })).outcomes;
     await recordShopConsent(c.env.CONSENTS, contact);
     return c.json(outcome, 202);
   } catch (err) {
-    return ledgerUnavailable(c, err);
+    ledgerUnavailable(err);
   }
 });
 
@@ -100,7 +101,7 @@ shopApi.post('/batch', limit(MAX_BATCH_BODY_BYTES), async (c) => {
     messages.push(message);
   }
   try {
-    const { outcomes } = await enqueue(c.env, messages, { now: receivedAt });
+    const { outcomes } = await enqueue(c.env, messages, { now: receivedAt, claim: c.get('signatureClaim') });
     await recordShopConsents(c.env.CONSENTS, messages.flatMap((m) => (m.kind === 'contact' ? [m.contact] : [])));
     // Same order, other content: the first version stands and the item says what differs.
     const reposted = messages.flatMap((m, i) => (m.kind === 'event' && outcomes[i]?.status === 'duplicate' ? [{ i, event: m.event }] : []));
@@ -113,6 +114,6 @@ shopApi.post('/batch', limit(MAX_BATCH_BODY_BYTES), async (c) => {
     await recordConflicts(c.env.LEDGER, items.flatMap((i) => (i.fields ? [{ id: i.id, fields: i.fields }] : [])), receivedAt);
     return c.json({ items }, outcomes.some((o) => o.status === 'queued') ? 202 : 200);
   } catch (err) {
-    return ledgerUnavailable(c, err);
+    ledgerUnavailable(err);
   }
 });
