@@ -18,7 +18,7 @@ import { handleQueue } from './delivery/consumer.ts';
 import { handleScheduled } from './delivery/scheduled.ts';
 import { withSettings } from './settings/merge.ts';
 import { withConfig } from './http/config.ts';
-import { recordRefusals } from './setup/events.ts';
+import { recordRefusals } from './http/refusals.ts';
 import { floor } from './routes/floor.ts';
 import { logError } from './log.ts';
 

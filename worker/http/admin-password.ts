@@ -6,7 +6,7 @@ import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../env.ts';
 import { passwordMatches } from '../identity/hmac.ts';
-import { withinLimit } from '../ingest/rate-limit.ts';
+import { withinLimit } from './rate-limit.ts';
 
 /** Requests with credentials per IP and minute (RATE_LIMIT_AUTH in wrangler.toml). */
 export const AUTH_ATTEMPTS_PER_MINUTE = 30;

@@ -16,7 +16,7 @@ import { checkBeacon, CONTACT_ID } from '../ingest/beacon-schema.ts';
 import { isBotUserAgent } from '../ingest/bots.ts';
 import { BOT_BEACONS, countDroppedLater } from '../ingest/counters.ts';
 import { packMessages, sendPacked } from '../queue/send.ts';
-import { withinLimit } from '../ingest/rate-limit.ts';
+import { withinLimit } from '../http/rate-limit.ts';
 import { logError } from '../log.ts';
 
 export const MAX_BEACON_BYTES = 32 * 1024;

@@ -1,14 +1,9 @@
 // What the setup page's events list, contact view and hourly chart read: the delivery ledger (one row
 // per accepted event, migration 0001), the refused shop-API/platform requests (0030), the visitor
 // links and known contacts (0002, 0004), and the consent in KV. Plain functions over the bindings;
-// the statements are ledger/reports.ts (the reads) and ledger/refused-requests.ts.
-import { createMiddleware } from 'hono/factory';
+// the statements are ledger/reports.ts (the reads); the refusals are recorded by http/refusals.ts.
 import { readConsent, type StoredConsent } from '../consent/store.ts';
-import type { AppEnv } from '../env.ts';
-import { inBackground } from '../http/background.ts';
-import { insertRefused, type RefusedRequest } from '../ledger/refused-requests.ts';
 import { contactLinks, countsByHour, HOUR_MS, listEvents, type EventFilter, type EventRow } from '../ledger/reports.ts';
-import { logError } from '../log.ts';
 
 export type { RefusedRequest } from '../ledger/refused-requests.ts';
 export type { EventFilter, EventRow } from '../ledger/reports.ts';
@@ -25,18 +20,6 @@ export function readFilter(query: Record<string, string | undefined>): EventFilt
   const status = (EVENT_STATUSES as readonly string[]).includes(query.status ?? '') ? query.status : undefined;
   const email = (query.email ?? '').trim().toLowerCase().slice(0, 254) || undefined;
   return { ...(type ? { type } : {}), ...(status ? { status } : {}), ...(email ? { email } : {}) };
-}
-
-const KEEP_REFUSED_MS = 7 * 24 * 3600 * 1000;
-
-/** Records a refused shop-API or platform request (after the answer; never throws). */
-export async function recordRefused(db: D1Database, request: Omit<RefusedRequest, 'at'>, now = Date.now()): Promise<void> {
-  try {
-    // Kept a week; pruned now and then rather than by a job of its own.
-    await insertRefused(db, { at: now, ...request }, Math.random() < 0.05 ? now - KEEP_REFUSED_MS : null);
-  } catch (err) {
-    logError('could not record a refused request', {}, err);
-  }
 }
 
 export interface ContactView {
@@ -81,32 +64,3 @@ export async function hourlyFigures(db: D1Database, now: number): Promise<Hourly
   }
   return { hours, counts };
 }
-
-// At most this many refusals recorded per isolate and minute: a flood of bad requests must not turn
-// into a flood of D1 writes (the page needs examples, not every copy).
-const RECORD_PER_MINUTE = 60;
-let windowStart = 0;
-let recorded = 0;
-
-/** hono middleware for the shop API and platform routes: records each 4xx answer after it is sent. */
-export const recordRefusals = createMiddleware<AppEnv>(async (c, next) => {
-  await next();
-  const status = c.res.status;
-  if (status < 400 || status >= 500) return;
-  const now = Date.now();
-  if (now - windowStart > 60_000) {
-    windowStart = now;
-    recorded = 0;
-  }
-  if (++recorded > RECORD_PER_MINUTE) return;
-  const work = (async () => {
-    const body = await c.res.clone().json<{ error?: unknown; status?: unknown; fields?: unknown }>().catch(() => null);
-    // A 409 conflict has no `error`, only the fields that differ (docs/shop-server.md "Shop server API").
-    const conflict = body?.status === 'conflict' && Array.isArray(body.fields)
-      ? `conflict: accepted before with another ${body.fields.join(', ')}; the first version stands`
-      : null;
-    const error = typeof body?.error === 'string' ? body.error : conflict;
-    await recordRefused(c.env.LEDGER, { method: c.req.method, path: c.req.path, status, error }, now);
-  })();
-  await inBackground(c, work); // awaited without an execution context (tests calling app.request without one)
-});
