@@ -23,9 +23,11 @@ export const MAX_SHOP_BODY_BYTES = 256 * 1024;
 // at most this before the HMAC can be checked).
 export const MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024;
 
-// Signature header, then body size, then the body (http/shop-signature.ts). The replay record joins the
-// ledger batch of the route's enqueue: one D1 round trip per signed request.
-const limit = (maxSize: number) => shopSignature(maxSize, { replayGuard: 'with-ledger' });
+// Signature header, then body size, then the body (http/shop-signature.ts), and the replay record.
+const limit = (maxSize: number) => shopSignature(maxSize);
+// The same, for a route whose enqueue runs the replay record in its ledger batch (it must pass
+// `claim: c.get('signatureClaim')`): one D1 round trip per signed request.
+const limitWithLedger = (maxSize: number) => shopSignature(maxSize, { replayGuard: 'with-ledger' });
 
 const tooLarge = (bytes: number) => `is too large once normalised (${bytes} bytes; at most ${MAX_MESSAGE_BYTES})`;
 
@@ -41,7 +43,7 @@ export const shopApi = new Hono<AppEnv>();
 
 shopApi.use(withConfig);
 
-shopApi.post('/events', limit(MAX_SHOP_BODY_BYTES), async (c) => {
+shopApi.post('/events', limitWithLedger(MAX_SHOP_BODY_BYTES), async (c) => {
   const receivedAt = Date.now();
   const body = await parseBody(c, shopEventSchema);
   if (!body.ok) return body.response;
@@ -64,7 +66,7 @@ shopApi.post('/events', limit(MAX_SHOP_BODY_BYTES), async (c) => {
   }
 });
 
-shopApi.post('/contacts', limit(MAX_SHOP_BODY_BYTES), async (c) => {
+shopApi.post('/contacts', limitWithLedger(MAX_SHOP_BODY_BYTES), async (c) => {
   const receivedAt = Date.now();
   const body = await parseBody(c, shopContactSchema);
   if (!body.ok) return body.response;
@@ -78,7 +80,7 @@ shopApi.post('/contacts', limit(MAX_SHOP_BODY_BYTES), async (c) => {
   }
 });
 
-shopApi.post('/batch', limit(MAX_BATCH_BODY_BYTES), async (c) => {
+shopApi.post('/batch', limitWithLedger(MAX_BATCH_BODY_BYTES), async (c) => {
   const receivedAt = Date.now();
   const envelope = await parseBody(c, shopBatchSchema);
   if (!envelope.ok) return envelope.response;
