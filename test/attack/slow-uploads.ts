@@ -4,13 +4,15 @@
 // hold a POST /api/v1/batch open with a well-formed but wrong signature, half of them declaring
 // Content-Length: 4194304, sending 1 KB every 250 ms (reopened when the worker cuts one off). Prints, per
 // phase, the purchases that failed and p50/p99, and each attack phase's p99 against the alone phase just
-// before it. Goal: 0 failures, p99 within 1.5x.
+// before it; with --rounds=N the levels are repeated N times and pooled. Goal: 0 failures, p99
+// within 1.5x.
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { signature } from '../shop-examples/sm-edge.mjs';
 import { LOCAL_SECRETS } from '../stack/local-values.ts';
 import { startStack } from '../stack/stack.ts';
 
 const PHASE_S = Number(process.argv.find((a) => a.startsWith('--phase='))?.slice(8) ?? 30);
+const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 1);
 const LEVELS = (process.argv.find((a) => a.startsWith('--levels='))?.slice(9) ?? '4,16,64').split(',').map(Number);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -53,7 +55,7 @@ function slowUploads(base: URL, count: number) {
   };
 }
 
-interface Phase { attackers: number; sent: number; failed: number; failures: Record<string, number>; p50: number; p99: number; slow: Record<string, number> }
+interface Phase { attackers: number; sent: number; failed: number; failures: Record<string, number>; latencies: number[]; p50: number; p99: number; slow: Record<string, number> }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
 
@@ -92,27 +94,36 @@ async function phase(workerUrl: string, attackers: number): Promise<Phase> {
   slow?.stop();
   const sorted = latencies.sort((a, b) => a - b);
   const failed = Object.values(failures).reduce((a, b) => a + b, 0);
-  return { attackers, sent: PHASE_S * 10, failed, failures, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), slow: slow?.answers ?? {} };
+  return { attackers, sent: PHASE_S * 10, failed, failures, latencies: sorted, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), slow: slow?.answers ?? {} };
 }
 
 const stack = await startStack();
 try {
   await phase(stack.workerUrl, 0); // warm-up, not reported
   const rows: { alone: Phase; attacked: Phase }[] = [];
-  for (const level of LEVELS) {
-    const alone = await phase(stack.workerUrl, 0);
-    await sleep(1_000);
-    const attacked = await phase(stack.workerUrl, level);
-    rows.push({ alone, attacked });
-    await sleep(1_000);
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const level of LEVELS) {
+      const alone = await phase(stack.workerUrl, 0);
+      await sleep(1_000);
+      const attacked = await phase(stack.workerUrl, level);
+      rows.push({ alone, attacked });
+      await sleep(1_000);
+    }
   }
-  console.log(`\n${PHASE_S} s phases, 10 signed purchases/s; p99 ratio = attacked ÷ alone phase just before\n`);
-  console.log('| slow forged uploads | purchases failed | p50 alone / attacked (ms) | p99 alone / attacked (ms) | p99 ratio | slow uploads answered |');
-  console.log('| ---: | ---: | ---: | ---: | ---: | --- |');
-  for (const { alone, attacked } of rows) {
-    const f = (x: number) => x.toFixed(1);
-    console.log(`| ${attacked.attackers} | ${attacked.failed} of ${attacked.sent} (alone: ${alone.failed}) | ${f(alone.p50)} / ${f(attacked.p50)} | ${f(alone.p99)} / ${f(attacked.p99)} | ${(attacked.p99 / alone.p99).toFixed(2)} | ${JSON.stringify(attacked.slow)} |`);
-    if (attacked.failed > 0) console.log(`  failures: ${JSON.stringify(attacked.failures)}`);
+  const f = (x: number) => x.toFixed(1);
+  console.log(`\n${PHASE_S} s phases, 10 signed purchases/s, ${ROUNDS} round(s); p99 ratio = attacked ÷ the alone phase just before\n`);
+  console.log('| slow forged uploads | purchases failed | p50 alone / attacked (ms) | p99 alone / attacked (ms) | p99 ratio per round | pooled p99 ratio | slow uploads answered |');
+  console.log('| ---: | ---: | ---: | ---: | --- | ---: | --- |');
+  for (const level of LEVELS) {
+    const mine = rows.filter((r) => r.attacked.attackers === level);
+    const pool = (which: 'alone' | 'attacked') => mine.flatMap((r) => r[which].latencies).sort((a, b) => a - b);
+    const alone = pool('alone'), attacked = pool('attacked');
+    const failed = mine.reduce((n, r) => n + r.attacked.failed, 0), aloneFailed = mine.reduce((n, r) => n + r.alone.failed, 0);
+    const answered: Record<string, number> = {};
+    for (const r of mine) for (const [k, v] of Object.entries(r.attacked.slow)) answered[k] = (answered[k] ?? 0) + v;
+    const ratios = mine.map((r) => (r.attacked.p99 / r.alone.p99).toFixed(2)).join(', ');
+    console.log(`| ${level} | ${failed} of ${mine.length * PHASE_S * 10} (alone: ${aloneFailed}) | ${f(quantile(alone, 0.5))} / ${f(quantile(attacked, 0.5))} | ${f(quantile(alone, 0.99))} / ${f(quantile(attacked, 0.99))} | ${ratios} | ${(quantile(attacked, 0.99) / quantile(alone, 0.99)).toFixed(2)} | ${JSON.stringify(answered)} |`);
+    for (const r of mine) if (r.attacked.failed > 0) console.log(`  failures: ${JSON.stringify(r.attacked.failures)}`);
   }
 } finally {
   await stack.stop();
