@@ -6,6 +6,7 @@ import { LOCATION_RULE } from './salesmanago/limits.ts';
 import type { SalesmanagoConfig } from './salesmanago/types.ts';
 import { publicPathProblem, publicPrefix } from './shop/public-path.ts';
 import { shopDomains } from './shop/origin.ts';
+import { isPublicSuffix } from './shop/public-suffix.ts';
 
 export interface ConfigProblem {
   name: string;
@@ -161,10 +162,18 @@ export function readConfig(env: Env): Config {
   }
 
   // The one parser of SHOP_DOMAINS, so that the origin check and /health read the same list.
-  const domains = shopDomains(env.SHOP_DOMAINS);
-  if (domains.length === 0) problems.push({ name: 'SHOP_DOMAINS', problem: 'is not set' });
-  for (const d of domains) {
+  // A public suffix ("com", "co.uk", "github.io") is named and left out: it would admit every site
+  // under it as the shop (shop/public-suffix.ts).
+  const listed = shopDomains(env.SHOP_DOMAINS);
+  if (listed.length === 0) problems.push({ name: 'SHOP_DOMAINS', problem: 'is not set' });
+  const domains: string[] = [];
+  for (const d of listed) {
     if (!DOMAIN.test(d)) problems.push({ name: 'SHOP_DOMAINS', problem: `"${d}" is not a domain name` });
+    if (isPublicSuffix(d)) {
+      problems.push({ name: 'SHOP_DOMAINS', problem: `"${d}" is a public suffix, not a shop's domain (it would admit every site under it): ignored` });
+    } else {
+      domains.push(d);
+    }
   }
   if (!location && domains[0]) location = defaultLocation(domains[0]);
 

@@ -1,11 +1,11 @@
 // The attack suite, bounded (a few hundred requests): runs in `npm test`; `npm run attack` is the full run.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startStack, type Stack } from '../stack/stack.ts';
-import { reportTable, runAttack } from './attack.ts';
+import { ATTACK_VARS, reportTable, runAttack } from './attack.ts';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ vars: { ...ATTACK_VARS } });
 }, 90_000);
 afterAll(async () => {
   await stack?.stop();

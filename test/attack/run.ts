@@ -1,10 +1,10 @@
 // npm run attack: the full attack suite (about 10,000 requests) against a fresh local stack on free
 // ports; prints the table for docs/security.md and exits non-zero when a goal is missed.
 import { startStack } from '../stack/stack.ts';
-import { reportTable, runAttack } from './attack.ts';
+import { ATTACK_VARS, reportTable, runAttack } from './attack.ts';
 
 const scale = Number(process.argv.find((a) => a.startsWith('--scale='))?.slice(8) ?? 1);
-const stack = await startStack();
+const stack = await startStack({ vars: { ...ATTACK_VARS } });
 let failed = true;
 try {
   const report = await runAttack(stack, scale);

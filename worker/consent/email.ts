@@ -21,10 +21,11 @@ export function readEmail(raw: string | null | undefined, field = 'email'): Read
   }
   // Inside an address a space can only be a "+" that was decoded as form encoding.
   const asReceived = text.trim().replace(/ /g, '+');
-  const email = asReceived.toLowerCase();
   // The same rule as the shop API and the beacons (worker/contact/email.ts): an address SALESmanago
-  // holds is never refused here, so its opt-out is never lost.
-  const problem = emailProblem(email);
+  // holds is never refused here, so its opt-out is never lost. It checks the characters as received:
+  // lower-casing first would turn the Kelvin sign (U+212A) into an ASCII "k" and accept another address.
+  const problem = emailProblem(asReceived);
   if (problem !== null) return { ok: false, error: emailMessage(problem, `${field} is not an e-mail address`) };
+  const email = asReceived.toLowerCase();
   return { ok: true, email, asReceived };
 }

@@ -42,7 +42,11 @@ export function emailProblem(address: string): string | null {
   return null;
 }
 
-/** The form an address is kept and sent in: trimmed, lower-case (SALESmanago keys contacts case-insensitively). */
+/**
+ * The form an address is kept and sent in: trimmed, lower-case (SALESmanago keys contacts case-insensitively).
+ * Only for an address emailProblem accepted as received: lower-casing maps some non-ASCII letters
+ * (the Kelvin sign U+212A) to ASCII ones, so checking after it would accept a different address.
+ */
 export function normaliseEmail(address: string): string {
   return address.trim().toLowerCase();
 }

@@ -56,7 +56,9 @@ export async function verifyLoginToken(secret: string, token: unknown, nowS: num
   if (!constantTimeEqual(expected, sig)) return { ok: false, reason: 'forged' };
   const exp = Number(expText);
   if (nowS > exp) return { ok: false, reason: 'expired' };
-  const email = base64UrlDecode(b64)?.trim().toLowerCase();
+  // As sent, not lower-cased: the caller checks the characters with the one e-mail rule first
+  // (contact/email.ts), since lower-casing turns e.g. the Kelvin sign U+212A into an ASCII "k".
+  const email = base64UrlDecode(b64)?.trim();
   // A correctly signed token carrying no e-mail is the shop's bug; it still identifies no one.
   if (!email || email.length > 254 || !EMAIL.test(email)) return { ok: false, reason: 'malformed' };
   return { ok: true, email, exp };

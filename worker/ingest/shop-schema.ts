@@ -8,8 +8,14 @@ import { isCurrencyCode } from './currencies.ts';
 export const MAX_BATCH_ITEMS = 500;
 export const MAX_PRODUCTS_PER_EVENT = 1000;
 export const MAX_QUANTITY = 1_000_000;
-/** The oldest order date accepted (history imports go back this far), and how far ahead of the worker's clock. */
-export const OCCURRED_AT_EARLIEST = Date.UTC(2000, 0, 1);
+/**
+ * The oldest order date accepted, and how far ahead of the worker's clock. SALESmanago takes event
+ * dates as Unix milliseconds of 13 digits (official SDK `src/Entity/Event/Event.php:53`, "unixtimestamp
+ * - 13 numbers"; the simulator's `test/simulator/validation.ts` refuses others for good), so the first
+ * date it takes is 10^12 ms, 2001-09-09T01:46:40Z: an earlier one would be accepted and then fail.
+ */
+export const OCCURRED_AT_EARLIEST = 1e12;
+export const OCCURRED_AT_EARLIEST_TEXT = '2001-09-09T01:46:40Z';
 export const OCCURRED_AT_FUTURE_MS = 24 * 3600 * 1000;
 
 
@@ -47,8 +53,8 @@ const occurredAt = v.pipe(
   v.isoTimestamp('must be an ISO 8601 timestamp with seconds and a time zone, e.g. 2026-11-20T14:03:00+01:00'),
   v.transform((s) => Date.parse(s)),
   v.check((ms) => Number.isFinite(ms), 'must be a real date and time'),
-  // SALESmanago refuses dates outside a sane range, and one refused item must not be accepted at all.
-  v.check((ms) => ms >= OCCURRED_AT_EARLIEST, 'must not be before 2000-01-01'),
+  // SALESmanago refuses dates outside its range, and one refused item must not be accepted at all.
+  v.check((ms) => ms >= OCCURRED_AT_EARLIEST, `must not be before ${OCCURRED_AT_EARLIEST_TEXT} (SALESmanago takes 13-digit millisecond dates)`),
   v.check((ms) => ms <= Date.now() + OCCURRED_AT_FUTURE_MS, 'must not be more than 24 hours in the future'),
 );
 

@@ -85,7 +85,7 @@ const orderEvent = fc.record(
     currency: maybe(fc.constantFrom('PLN', 'eur', 'XX')),
     // Shop order products: whole quantities (a fractional one is refused, issue 12).
     products: maybe(fc.array(product.map((p) => (typeof p.quantity === 'number' ? { ...p, quantity: Math.ceil(p.quantity) || 1 } : p)), { maxLength: 4 })),
-    // Within the accepted window (2000-01-01 to 24 h ahead) mostly, outside it sometimes.
+    // Within the accepted window (2001-09-09T01:46:40Z to 24 h ahead) mostly, outside it sometimes.
     occurredAt: maybe(fc.date({ min: new Date('2020-01-01'), max: new Date(Date.now() + 30 * 86400_000), noInvalidDate: true }).map((d) => d.toISOString())),
     lang: maybe(fc.constantFrom('pl', 'en-GB', 'x', '')),
   },

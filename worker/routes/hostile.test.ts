@@ -158,41 +158,6 @@ describe('3. cheap checks and a body limit before the body is read', () => {
   });
 });
 
-describe('3. a budget for bodies not yet authenticated', () => {
-  it('holds at most 16 MB of unverified bodies at once: the fifth 4 MB batch waits with 503', async () => {
-    const releases: (() => void)[] = [];
-    const slowBody = () => {
-      let sent = false;
-      return new ReadableStream<Uint8Array>({
-        pull: (controller) =>
-          new Promise<void>((resolve) => {
-            if (sent) {
-              releases.push(() => {
-                controller.close();
-                resolve();
-              });
-            } else {
-              sent = true;
-              controller.enqueue(new TextEncoder().encode('{"items":[]}'));
-              resolve();
-            }
-          }),
-      });
-    };
-    const header = () => `t=${Math.floor(Date.now() / 1000)},v1=${'ab'.repeat(32)}`;
-    const post = () => request('/api/v1/batch', { method: 'POST', headers: { 'Sm-Edge-Signature': header() }, body: slowBody(), duplex: 'half' } as RequestInit);
-    const held = [post(), post(), post(), post()];
-    while (releases.length < 4) await new Promise((r) => setTimeout(r, 5));
-    const fifth = await post();
-    expect(fifth.status).toBe(503);
-    expect(fifth.headers.get('Retry-After')).toBe('5');
-    releases.forEach((release) => release());
-    expect((await Promise.all(held)).map((r) => r.status)).toEqual([401, 401, 401, 401]);
-    // Released: the next one is read and checked again.
-    expect((await request('/api/v1/batch', { method: 'POST', headers: { 'Sm-Edge-Signature': header() }, body: '{}' })).status).toBe(401);
-  });
-});
-
 describe('5. bots: limited first, counted without a write per beacon', () => {
   it('1,000 bot beacons write the counter a handful of times, and sum up', async () => {
     resetPendingCounts();

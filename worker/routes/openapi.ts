@@ -66,9 +66,15 @@ const error = (description: string) => ({
 const shopErrors = (maxBytes: number) => ({
   '400': error('The body is not valid JSON or breaks a field rule: `{"error": "<field>: <problem>"}` naming up to three problems, e.g. `products[0].quantity: must be greater than 0`.'),
   '401': error(`${SIGNATURE_HEADER} is missing, malformed, wrong, more than ${SIGNATURE_WINDOW_S} s from the worker's clock, or already used (a replay), or SHOP_API_SECRET is not configured.`),
+  '408': error('The body did not arrive within 30 s of the request: nothing was recorded.'),
   '413': error(`The body is larger than ${Math.round(maxBytes / 1024)} KB, or an item is too large once normalised.`),
+  '429': {
+    description: 'This client already has too many unverified request bodies being read (8 MB): nothing was recorded. Retry after the given delay (signed again).',
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } },
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  },
   '503': {
-    description: 'The ledger could not be written: nothing was recorded. Retry after the given delay (signed again).',
+    description: 'The ledger could not be written, or the worker instance is reading too many unverified bodies at once: nothing was recorded. Retry after the given delay (signed again).',
     headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } },
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
   },

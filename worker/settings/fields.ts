@@ -37,6 +37,20 @@ export interface SettingField {
   generate?: boolean;
   /** Used when neither wrangler nor the page sets the value; may depend on the other values. */
   fallback?: string | ((values: Partial<Record<SettingName, string>>) => string);
+  /** The longest value the page saves, in characters; default MAX_SETTING_LENGTH[kind]. */
+  maxLength?: number;
+}
+
+/**
+ * The longest value of each kind the setup page saves (issue 20 item 4): every real value fits with
+ * room to spare, and nothing the size of a document is stored, copied into KV and parsed on each
+ * request. A field that needs more (a long domain list) says so with its own maxLength.
+ */
+export const MAX_SETTING_LENGTH: Record<SettingKind, number> = { text: 256, secret: 512, flag: 5, tags: 1000, choice: 32 };
+
+/** The longest value `field` may have. */
+export function maxLengthOf(field: SettingField): number {
+  return field.maxLength ?? MAX_SETTING_LENGTH[field.kind];
 }
 
 // ccTLDs of the EU/EEA (and .eu): shops there need consent before tracking (ePrivacy Directive art. 5(3)).
@@ -113,7 +127,7 @@ export const SETTINGS: readonly SettingField[] = [
     label: { pl: 'Logowanie (kontakt ze sklepu z trigger: login)', en: 'Login (a shop contact with trigger: login)' },
   },
   {
-    name: 'SHOP_DOMAINS', kind: 'text', section: 'shop', placeholder: 'sklep.example.pl, www.sklep.example.pl',
+    name: 'SHOP_DOMAINS', kind: 'text', section: 'shop', maxLength: 2000, placeholder: 'sklep.example.pl, www.sklep.example.pl',
     label: { pl: 'Domeny sklepu (po przecinku)', en: 'Shop domains (comma-separated)' },
   },
   {
@@ -130,11 +144,11 @@ export const SETTINGS: readonly SettingField[] = [
     label: { pl: 'Double opt-in SALESmanago przy zapisie', en: "SALESmanago's double opt-in on signup" },
   },
   {
-    name: 'DOUBLE_OPT_IN_EMAIL_ID', kind: 'text', section: 'consent',
+    name: 'DOUBLE_OPT_IN_EMAIL_ID', kind: 'text', section: 'consent', maxLength: 100,
     label: { pl: 'Identyfikator e-maila potwierdzającego', en: 'Confirmation e-mail id' },
   },
   {
-    name: 'DOUBLE_OPT_IN_LANGUAGE', kind: 'text', section: 'consent', placeholder: 'pl',
+    name: 'DOUBLE_OPT_IN_LANGUAGE', kind: 'text', section: 'consent', maxLength: 35, placeholder: 'pl',
     label: { pl: 'Język e-maila potwierdzającego', en: 'Confirmation e-mail language' },
   },
   {
@@ -157,12 +171,12 @@ export const SETTINGS: readonly SettingField[] = [
     },
   },
   {
-    name: 'WORKER_URL', kind: 'text', section: 'shop', placeholder: 'https://sm-edge.example.workers.dev',
+    name: 'WORKER_URL', kind: 'text', section: 'shop', maxLength: 2000, placeholder: 'https://sm-edge.example.workers.dev',
     label: { pl: 'Publiczny adres workera', en: "The worker's public address" },
     hint: { pl: 'Na ten adres wskazują adresy callback i kod sklepu.', en: 'The callback URLs and the snippet point here.' },
   },
   {
-    name: 'SHOP_WEBHOOK_URL', kind: 'text', section: 'consent', placeholder: 'https://sklep.example.pl/sm-edge/consents',
+    name: 'SHOP_WEBHOOK_URL', kind: 'text', section: 'consent', maxLength: 2000, placeholder: 'https://sklep.example.pl/sm-edge/consents',
     label: { pl: 'Powiadomienia o zgodach do sklepu (webhook)', en: 'Consent changes pushed to the shop (webhook)' },
   },
   // Retention (docs/operations.md "Retention"): bounds and defaults in worker/config.ts RETENTION_SETTINGS.

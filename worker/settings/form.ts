@@ -4,7 +4,7 @@
 import { readConfig, type ConfigProblem } from '../config.ts';
 import type { Env } from '../env.ts';
 import { generateSecret } from './crypto.ts';
-import { SETTINGS, type SettingField } from './fields.ts';
+import { maxLengthOf, SETTINGS, type SettingField } from './fields.ts';
 import { asVar, mergeSettings, readTags, sourceOf, type StoredSetting } from './merge.ts';
 
 export type FormValues = Record<string, string | undefined>;
@@ -52,12 +52,19 @@ export function applySettingsForm(raw: Env, current: Map<string, StoredSetting>,
   const next = new Map(current);
   const changes: SaveResult['changes'] = [];
   const generated: SaveResult['generated'] = [];
+  const tooLong: ConfigProblem[] = [];
   const now = Date.now();
   const merged = mergeSettings(raw, current);
   for (const field of SETTINGS) {
     if (sourceOf(field, raw, current) === 'wrangler') continue; // locked: wrangler's value wins
     const p = posted(field, form);
     if (!p) continue;
+    // Bounded before anything else reads it (a tags value is checked as typed, not as stored JSON).
+    const typed = field.kind === 'tags' ? (form[field.name] ?? '').trim() : p.value ?? '';
+    if (typed.length > maxLengthOf(field)) {
+      tooLong.push({ name: field.name, problem: `must be at most ${maxLengthOf(field)} characters` });
+      continue;
+    }
     const before = current.get(field.name)?.value ?? null;
     if (p.value === before) continue;
     // The default, posted back unchanged, is not a change (and stays a default that may follow others).
@@ -70,7 +77,7 @@ export function applySettingsForm(raw: Env, current: Map<string, StoredSetting>,
   const problems = readConfig(mergeSettings(raw, next)).problems;
   const editable = new Set(SETTINGS.filter((f) => sourceOf(f, raw, next) !== 'wrangler').map((f) => f.name as string));
   // "is not set" is not a reason to refuse a save: a merchant may fill the page in several visits.
-  const errors = problems.filter((p) => editable.has(p.name) && p.problem !== 'is not set');
+  const errors = [...tooLong, ...problems.filter((p) => editable.has(p.name) && p.problem !== 'is not set')];
   return { next, changes, errors, generated };
 }
 

@@ -13,11 +13,22 @@ export const FILTERED_WORDS = /track|analytic|collect|pixel|beacon/i;
 /** The tracker files (tracker variants, rollup.config.mjs) and the beacon endpoint. */
 const PUBLIC_PATH = /^\/(s(?:\.[a-z]+)?\.js|e)$/;
 
+/**
+ * First path segments the worker answers itself (worker/index.ts, its static assets in dist/, and
+ * /r, the recovery links): a prefix under one of them would shadow that route or be shadowed by it.
+ */
+export const OWN_PATHS = ['setup', 'admin', 'api', 'hooks', 'callbacks', 'r', 'health', 'e', 'floor', 'openapi.json'] as const;
+const OWN_ASSET = /^s(?:\.[a-z]+)?\.js$/;
+
 /** Why a PUBLIC_PATH_PREFIX value cannot be used, or null when it can (empty = off). */
 export function publicPathProblem(value: string | undefined): string | null {
   const v = (value ?? '').trim();
   if (!v) return null;
   if (!PREFIX.test(v)) return 'must be a path such as "/_e": starting with "/", no trailing "/", only letters, digits, "_", "-", "."';
+  const first = v.split('/')[1]!.toLowerCase();
+  if ((OWN_PATHS as readonly string[]).includes(first) || OWN_ASSET.test(first)) {
+    return `must not start with "/${first}", a path of the worker itself: choose another name, e.g. "/_e"`;
+  }
   if (FILTERED_WORDS.test(v)) return `contains "${FILTERED_WORDS.exec(v)![0]}", which ad blockers' filter lists match: choose a neutral name`;
   return null;
 }
