@@ -10,8 +10,9 @@ const PREFIX = /^(\/[A-Za-z0-9_.-]+)+$/;
 /** Words that ad-blocking filter lists match in paths; a prefix holding one gets blocked. */
 export const FILTERED_WORDS = /track|analytic|collect|pixel|beacon/i;
 
-/** The tracker files (tracker variants, rollup.config.mjs) and the beacon endpoint. */
-const PUBLIC_PATH = /^\/(s(?:\.[a-z]+)?\.js|e)$/;
+/** The tracker files (tracker variants, rollup.config.mjs), the beacon endpoint and the monitoring
+ *  code's loader (shop/monitoring.ts). */
+const PUBLIC_PATH = /^\/(s(?:\.[a-z]+)?\.js|e|m\.js)$/;
 
 /** Why a PUBLIC_PATH_PREFIX value cannot be used, or null when it can (empty = off). */
 export function publicPathProblem(value: string | undefined): string | null {
