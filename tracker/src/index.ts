@@ -19,13 +19,9 @@ const start = () => {
   watchVisits();
   install();
   CMP && watchCmp();
-  // The batching tick: what was queued meanwhile goes in one request; once that is answered, the
-  // monitoring code may load.
-  setInterval(() => {
-    CMP && watchCmp();
-    queue[0] && flush();
-    MON && monitor();
-  }, 500);
+  // The batching tick: what was queued meanwhile goes in one request; once one is answered and
+  // nothing waits, the monitoring code may load.
+  setInterval(() => (CMP && watchCmp(), MON && monitor(), queue[0] && flush()), 500);
 };
 
 export const init = safe(() => {
