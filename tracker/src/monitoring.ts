@@ -4,7 +4,8 @@
 // collector knows is set by then (transport.ts). The collector serves the loader, m.js, beside the
 // tracker, with the account's client id and endpoint (worker/shop/monitoring.ts): the merchant
 // pastes one tag and configures SALESmanago in one place. For a known contact, _smclientid tells
-// sm.js who it is, as SALESmanago's Magento module prints it (docs/theme.md "Monitoring code").
+// sm.js who it is, as SALESmanago's Magento module prints it (docs/salesmanago-api.md §6;
+// docs/theme.md "Monitoring code").
 import { attrs, collector } from './config';
 import { can } from './consent';
 import { d, w } from './env';
