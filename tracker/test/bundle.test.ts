@@ -86,7 +86,7 @@ describe('dist/s.js and its variants', () => {
   });
 
   it('first-party: loaded from the shop\'s own origin under a prefix, it posts beside itself', { timeout: 60_000 }, async () => {
-    for (const file of ['s.js', 's.cmp.js']) {
+    for (const file of ['s.js', 's.cmp.js', 's.full.js']) {
       const p = await page([{ code: await code(file), src: `https://shop.example/_e/${file}?v=3` }]);
       await new Promise((r) => setTimeout(r, 800));
       expect(p.posts.map((x) => x.url)).toEqual(['https://shop.example/_e/e']);
