@@ -70,9 +70,11 @@ export async function acceptBeacon(
         return [event];
       }
       if (e.k === 'visit') {
+        // The Cart of a visit to the cart page says nothing of its contents: viewed products are not in it.
+        const cart: AcceptedEvent = { ...event, id: `${event.id}:cart`, type: 'cart' };
         const products = views.get(e) ?? e.products;
         if (products?.length) event.products = products.map(viewLine);
-        return onCartPath(url, beacon.cartPath) ? [event, { ...event, id: `${event.id}:cart`, type: 'cart' }] : [event];
+        return onCartPath(url, beacon.cartPath) ? [event, cart] : [event];
       }
       if (e.k === 'login') {
         const secret = options.shopApiSecret?.trim();

@@ -224,6 +224,14 @@ describe('product views in the beacon', () => {
     ]);
   });
 
+  it('on the cart page the Visit keeps its viewed products, and the Cart it makes carries none (its contents come from smEdge("cart"))', async () => {
+    const { accepted } = await accept([page('visit', 'aaaaaaaa', { u: 'https://sklep.example.pl/koszyk', products: [{ id: 'REC-1' }] })], '/koszyk');
+    expect(accepted.map((e) => [e.type, e.products?.map((p) => p.id)])).toEqual([
+      ['visit', ['REC-1']],
+      ['cart', undefined],
+    ]);
+  });
+
   it('a view is the theme\'s own call: a bad product refuses it, naming the field', () => {
     const check = checkBeacon({ v: 2, u: visitor, e: [page('visit', 'aaaaaaaa'), page('view', 'bbbbbbbb', { products: [{ name: 'Kubek' }] }), page('view', 'cccccccc', { products: [] })] });
     expect(check.ok && check.rejected).toEqual([
