@@ -10,9 +10,12 @@ import { browserProblems } from './tracker/browsers.mjs';
 /** Each variant: its file and its flags. s.js stays the default; a feature that does not fit its
  *  size budget goes into a variant the theme chooses by file name. */
 export const VARIANTS = [
-  { file: 's.js', flags: { CMP: false } },
+  { file: 's.js', flags: { CMP: false, VIEWS: false, MON: false } },
   // data-consent="gcm" | "tcf": Google Consent Mode v2 and IAB TCF v2.2 signals (tracker/src/cmp.ts).
-  { file: 's.cmp.js', flags: { CMP: true } },
+  { file: 's.cmp.js', flags: { CMP: true, VIEWS: false, MON: false } },
+  // Everything: s.cmp.js, product views from the page's Product JSON-LD (products.ts) and
+  // data-sm-monitoring (monitoring.ts). docs/theme.md "Variants".
+  { file: 's.full.js', flags: { CMP: true, VIEWS: true, MON: true } },
 ];
 
 export const CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400';

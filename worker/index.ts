@@ -14,6 +14,7 @@ import { admin } from './routes/admin.ts';
 import { hooks } from './routes/hooks.ts';
 import { openapi } from './routes/openapi.ts';
 import { publicPath } from './routes/public-path.ts';
+import { monitoring } from './routes/monitoring.ts';
 import { handleQueue } from './delivery/consumer.ts';
 import { handleScheduled } from './delivery/scheduled.ts';
 import { withSettings } from './settings/merge.ts';
@@ -38,12 +39,13 @@ app.use('*', withConfig);
 // Refused shop-API and platform requests show on /setup/events (recorded after the answer).
 app.use('/api/*', recordRefusals);
 app.use('/hooks/*', recordRefusals);
-// First-party mode: <PUBLIC_PATH_PREFIX>/s.js and <PUBLIC_PATH_PREFIX>/e (docs/theme.md "First-party mode").
+// First-party mode: <PUBLIC_PATH_PREFIX>/s.js, /e and /m.js (docs/theme.md "First-party mode").
 app.use('*', publicPath(app));
 
 app.route('/health', health);
 app.route('/floor', floor);
 app.route('/e', ingest);
+app.route('/m.js', monitoring);
 app.route('/api/v1/consents', consentsApi);
 app.route('/api/v1', shopApi);
 app.route('/callbacks', callbacks);

@@ -3,8 +3,9 @@ import { watchCmp } from './cmp';
 import { install } from './commands';
 import { attrs } from './config';
 import { d, log, on, safe, w } from './env';
-import { CMP } from './flags';
+import { CMP, MON, VIEWS } from './flags';
 import { watchForms } from './forms';
+import { monitor } from './monitoring';
 import { flush, queue } from './transport';
 import { watchVisits } from './visit';
 
@@ -18,8 +19,9 @@ const start = () => {
   watchVisits();
   install();
   CMP && watchCmp();
-  // The batching tick: what was queued meanwhile goes in one request.
-  setInterval(() => (CMP && watchCmp(), queue[0] && flush()), 500);
+  // The batching tick: what was queued meanwhile goes in one request; once one is answered and
+  // nothing waits, the monitoring code may load.
+  setInterval(() => (CMP && watchCmp(), MON && monitor(), queue[0] && flush()), 500);
 };
 
 export const init = safe(() => {
@@ -34,5 +36,9 @@ export const init = safe(() => {
   } else if (d.prerendering) {
     // A prerendered page does nothing until the visitor sees it; smEdge() calls wait in smEdge.q.
     on(d, 'prerenderingchange', start);
+  } else if (VIEWS && d.readyState == 'loading') {
+    // An async script can run before the page is parsed: the product markup may still be to come.
+    // Calls meanwhile wait in smEdge.q, in order.
+    on(d, 'DOMContentLoaded', start);
   } else start();
 });

@@ -12,7 +12,7 @@ import { keep, take } from './outbox';
 
 export const queue: Ev[] = [];
 /** Requests in flight. */
-let inflight = 0;
+export let inflight = 0;
 
 /** Sends what is pending and what is due in the outbox (all of it when forced); `beacon` when leaving. */
 export const flush = safe((beacon?: unknown, force?: unknown) => {

@@ -32,6 +32,24 @@ const order = (type: 'purchase' | 'return' | 'cancellation', extra: Partial<Acce
   });
 
 describe('mapping table', () => {
+  it('a Visit with viewed products: their ids in products and names in detail1, location set, no quantities or value', () => {
+    const products = [{ id: 'KUB-1', name: 'Kubek', quantity: 1, price: 39.9 }, { id: '77', quantity: 1 }];
+    const visit = toContactEvent(event('visit', { url: 'https://sklep.example.pl/p/kubek', title: 'Kubek', products }), ctx);
+    expect(visit).toMatchObject({ contactExtEventType: 'VISIT', products: 'KUB-1,77', location: 'sm_edge_demo' });
+    expect(visit.details?.[0]).toBe('Kubek,');
+    expect(visit.details?.[2]).toBeUndefined();
+    expect(visit.value).toBeUndefined();
+    // The same products in a Cart do carry quantities and a value.
+    const cart = toContactEvent(event('cart', { products: [products[0]!] }), ctx);
+    expect(cart).toMatchObject({ products: 'KUB-1', value: 39.9 });
+    expect(cart.details?.[2]).toBe('1');
+    // On the wire: products a comma-separated string, the names in detail1.
+    const { body } = contactEventBody(visit);
+    expect(body).toMatchObject({ contactExtEventType: 'VISIT', products: 'KUB-1,77', location: 'sm_edge_demo', detail1: 'Kubek,' });
+    expect(body).not.toHaveProperty('detail3');
+    expect(body).not.toHaveProperty('value');
+  });
+
   it('maps each of the nine kinds to its contactExtEventType', () => {
     expect(EVENT_TYPE_OF).toEqual({
       visit: 'VISIT', cart: 'CART', login: 'LOGIN', offer: 'OFFER', newsletter: 'OTHER', survey: 'SURVEY',

@@ -45,6 +45,26 @@ const product = v.object({
   price: given(v.pipe(number, v.minValue(0, 'must not be negative'))),
 }, 'must be an object');
 
+/**
+ * The products of a page's Visit (s.full.js reads them from the theme's Product JSON-LD, which the
+ * theme developer may not even know is read): a product the worker cannot use (no id) is left out, a
+ * name or price it cannot use is dropped, so the Visit itself always counts. Views carry no quantity.
+ */
+const viewedProduct = v.object({
+  id: identifier(128),
+  name: v.fallback(given(text(255)), undefined),
+  price: v.fallback(given(v.pipe(number, v.minValue(0))), undefined),
+});
+const viewedProducts = v.pipe(
+  v.array(v.unknown()),
+  v.transform((list) =>
+    list.flatMap((p) => {
+      const r = v.safeParse(viewedProduct, p);
+      return r.success ? [r.output] : [];
+    }).slice(0, MAX_PRODUCTS),
+  ),
+);
+
 const page = {
   i: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 characters of A-Z, a-z, 0-9, "_" or "-"')),
   t: v.pipe(v.number('must be a number (unix ms)'), v.finite('must be a finite number'), v.minValue(0, 'must not be negative')),
@@ -71,7 +91,18 @@ const message = given(text(4000));
 export const beaconEventSchema = v.variant(
   'k',
   [
-    v.object({ k: v.literal('visit'), ...page }),
+    v.object({ k: v.literal('visit'), ...page, products: v.fallback(given(viewedProducts), undefined) }),
+    // smEdge('view', {products}): the theme's own call, so its products are checked as a cart's are
+    // (a bad one refuses the view, with the field named). It is its page's Visit (acceptBeacon).
+    v.object({
+      k: v.literal('view'),
+      ...page,
+      products: v.pipe(
+        v.array(v.omit(product, ['quantity']), 'must be an array of products'),
+        v.minLength(1, 'must contain at least one product'),
+        v.maxLength(MAX_PRODUCTS, `must contain at most ${MAX_PRODUCTS} products`),
+      ),
+    }),
     v.object({ k: v.literal('cart'), ...page, ...basket }),
     // A login's e-mail comes only from its signed token: an "email" field here is ignored. A token that
     // is expired or forged is still a login (of no one); a login without any token is refused.
@@ -84,7 +115,7 @@ export const beaconEventSchema = v.variant(
     v.object({ k: v.literal('newsletter'), ...page, ...person, email }),
     v.object({ k: v.literal('survey'), ...page, ...person, email, message }),
   ],
-  'must be one of visit, cart, login, offer, newsletter, survey',
+  'must be one of visit, cart, login, offer, newsletter, survey, view',
 );
 
 export const envelopeSchema = v.object({

@@ -48,11 +48,13 @@ export async function acceptBeacon(
 ): Promise<AcceptedEvent[]> {
   const { receivedAt } = options;
   const nowS = Math.floor(receivedAt / 1000);
+  const views = viewsOf(beacon.events);
   const accepted = await Promise.all(
     beacon.events.map(async (e: BeaconEvent, seq: number): Promise<AcceptedEvent[]> => {
+      if (views.get(e) === null) return [];
       const event: AcceptedEvent = {
         id: beaconEventId(beacon.visitor, e.i),
-        type: e.k,
+        type: e.k === 'view' ? 'visit' : e.k,
         source: 'browser',
         occurredAt: eventTime(e.t, receivedAt),
         receivedAt,
@@ -64,8 +66,16 @@ export async function acceptBeacon(
       if (url) event.url = url;
       if (title) event.title = title;
       if (referrer) event.referrer = referrer;
+      if (e.k === 'view') {
+        event.products = e.products.map(viewLine);
+        return [event];
+      }
       if (e.k === 'visit') {
-        return onCartPath(url, beacon.cartPath) ? [event, { ...event, id: `${event.id}:cart`, type: 'cart' }] : [event];
+        // The Cart of a visit to the cart page says nothing of its contents: viewed products are not in it.
+        const cart: AcceptedEvent = { ...event, id: `${event.id}:cart`, type: 'cart' };
+        const products = views.get(e) ?? e.products;
+        if (products?.length) event.products = products.map(viewLine);
+        return onCartPath(url, beacon.cartPath) ? [event, cart] : [event];
       }
       if (e.k === 'login') {
         const secret = options.shopApiSecret?.trim();
@@ -104,6 +114,37 @@ export async function acceptBeacon(
     }),
   );
   return accepted.flat();
+}
+
+/**
+ * smEdge('view') is the Visit of its page, with products: a page sends one VISIT. When the beacon
+ * also holds that page's Visit (the tracker's own, made as the page loaded: the theme's call comes in
+ * the same batch), the view's products go to that Visit and the view is not an event of its own;
+ * otherwise (a view after the Visit had left) it is a Visit by itself. The map gives each merged
+ * Visit its products, and each merged view null. Deterministic, so a retried beacon repeats nothing.
+ */
+function viewsOf(events: BeaconEvent[]): Map<BeaconEvent, ViewedProduct[] | null> {
+  const out = new Map<BeaconEvent, ViewedProduct[] | null>();
+  events.forEach((e, i) => {
+    if (e.k !== 'view') return;
+    // The latest Visit of the same page before the view.
+    for (let j = i - 1; j >= 0; j--) {
+      const visit = events[j]!;
+      if (visit.k === 'visit' && visit.u === e.u) {
+        out.set(visit, e.products);
+        out.set(e, null);
+        return;
+      }
+    }
+  });
+  return out;
+}
+
+type ViewedProduct = { id: string; name?: string | undefined; price?: number | undefined };
+
+/** A viewed product: quantity 1 (ProductLine needs one; delivery/mapping.ts sends none for a Visit). */
+function viewLine(p: ViewedProduct): ProductLine {
+  return productLine({ ...p, quantity: 1 });
 }
 
 function productLine(p: { id: string; name?: string | undefined; quantity: number; price?: number | undefined }): ProductLine {

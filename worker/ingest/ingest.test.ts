@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { mintLoginToken, verifyLoginToken } from '../identity/login-token.ts';
 import { sign } from '../identity/signature.ts';
-import { eventTime, onCartPath } from './beacon.ts';
-import { tidyUrl } from './beacon-schema.ts';
+import { acceptBeacon, eventTime, onCartPath } from './beacon.ts';
+import { checkBeacon, tidyUrl } from './beacon-schema.ts';
 import { isBotUserAgent } from './bots.ts';
 import { itemId, itemsOf, type AcceptedEvent, type ItemMessage } from '../queue/messages.ts';
 import { chunk, messageBytes, packMessages, utf8Bytes } from '../queue/send.ts';
@@ -177,5 +177,67 @@ describe('packing items into queue messages', () => {
       expect(p.bytes).toBeGreaterThanOrEqual(messageBytes(p.message));
       expect(p.bytes! - messageBytes(p.message)).toBeLessThanOrEqual(1);
     }
+  });
+});
+
+describe('product views in the beacon', () => {
+  const visitor = 'visitor-0123456789abcdef';
+  const page = (k: string, i: string, extra: Record<string, unknown> = {}) => ({ k, i, t: 1_780_000_000_000, u: 'https://sklep.example.pl/p/kubek', ...extra });
+  const accept = async (events: unknown[], cartPath?: string) => {
+    const check = checkBeacon({ v: 2, u: visitor, p: cartPath, e: events });
+    if (!check.ok) throw new Error(check.error);
+    return { check, accepted: await acceptBeacon(check.beacon, { receivedAt: 1_780_000_000_500, shopApiSecret: undefined }) };
+  };
+
+  it('a Visit carries the products of the page\'s JSON-LD; one it cannot use is left out, the Visit still counts', async () => {
+    const { check, accepted } = await accept([
+      page('visit', 'aaaaaaaa', {
+        products: [{ id: 'KUB-1', name: 'Kubek', price: '39.90' }, { name: 'no id' }, { id: 77, price: '39,90' }, null, { id: '', name: 'empty' }],
+      }),
+    ]);
+    expect(check.ok && check.rejected).toEqual([]);
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]).toMatchObject({ type: 'visit', products: [{ id: 'KUB-1', name: 'Kubek', price: 39.9, quantity: 1 }, { id: '77', quantity: 1 }] });
+    expect(accepted[0]!.products![1]).not.toHaveProperty('price');
+    // Products that are not a list at all: a plain Visit.
+    const plain = await accept([page('visit', 'bbbbbbbb', { products: 'KUB-1' })]);
+    expect(plain.accepted[0]).toMatchObject({ type: 'visit' });
+    expect(plain.accepted[0]).not.toHaveProperty('products');
+  });
+
+  it('smEdge("view") in the same beacon as its page\'s Visit: one Visit, with the view\'s products', async () => {
+    const { accepted } = await accept([
+      page('visit', 'aaaaaaaa', { products: [{ id: 'from-json-ld' }] }),
+      page('view', 'bbbbbbbb', { products: [{ id: 'KUB-1', name: 'Kubek', price: 39.9 }] }),
+    ]);
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]).toMatchObject({ id: `b:${visitor}:aaaaaaaa`, type: 'visit', products: [{ id: 'KUB-1', name: 'Kubek', price: 39.9 }] });
+  });
+
+  it('a view without its page\'s Visit in the beacon is a Visit of its own; a Visit of another page is left alone', async () => {
+    const { accepted } = await accept([
+      page('visit', 'aaaaaaaa', { u: 'https://sklep.example.pl/' }),
+      page('view', 'bbbbbbbb', { products: [{ id: 'KUB-1' }] }),
+    ]);
+    expect(accepted.map((e) => [e.id, e.type, e.products?.map((p) => p.id)])).toEqual([
+      [`b:${visitor}:aaaaaaaa`, 'visit', undefined],
+      [`b:${visitor}:bbbbbbbb`, 'visit', ['KUB-1']],
+    ]);
+  });
+
+  it('on the cart page the Visit keeps its viewed products, and the Cart it makes carries none (its contents come from smEdge("cart"))', async () => {
+    const { accepted } = await accept([page('visit', 'aaaaaaaa', { u: 'https://sklep.example.pl/koszyk', products: [{ id: 'REC-1' }] })], '/koszyk');
+    expect(accepted.map((e) => [e.type, e.products?.map((p) => p.id)])).toEqual([
+      ['visit', ['REC-1']],
+      ['cart', undefined],
+    ]);
+  });
+
+  it('a view is the theme\'s own call: a bad product refuses it, naming the field', () => {
+    const check = checkBeacon({ v: 2, u: visitor, e: [page('visit', 'aaaaaaaa'), page('view', 'bbbbbbbb', { products: [{ name: 'Kubek' }] }), page('view', 'cccccccc', { products: [] })] });
+    expect(check.ok && check.rejected).toEqual([
+      { index: 1, error: expect.stringMatching(/^e\[1\]\.products\[0\]\.id: /) },
+      { index: 2, error: 'e[2].products: must contain at least one product' },
+    ]);
   });
 });

@@ -25,6 +25,8 @@ export interface EventRow {
   smEventId: string | null;
   acceptedAt: number;
   updatedAt: number;
+  /** The ids of the event's products (a Visit's are the products viewed), from its payload. */
+  products: string[];
 }
 
 /** Events newest first, filtered (values already checked by the caller), at most 500. */
@@ -49,7 +51,8 @@ export async function listEvents(db: D1Database, filter: EventFilter): Promise<E
   binds.push(Math.max(1, Math.min(filter.limit ?? 100, 500)));
   const { results } = await db
     .prepare(
-      `SELECT id, type, source, contact, status, attempts, last_error, sm_event_id, accepted_at, updated_at
+      `SELECT id, type, source, contact, status, attempts, last_error, sm_event_id, accepted_at, updated_at,
+              CASE WHEN json_valid(payload) THEN json_extract(payload, '$.event.products') END AS products
        FROM deliveries WHERE ${where.join(' AND ')} ORDER BY accepted_at DESC, id LIMIT ?${binds.length}`,
     )
     .bind(...binds)
@@ -65,7 +68,17 @@ export async function listEvents(db: D1Database, filter: EventFilter): Promise<E
     smEventId: r.sm_event_id === null ? null : String(r.sm_event_id),
     acceptedAt: Number(r.accepted_at),
     updatedAt: Number(r.updated_at),
+    products: productIds(r.products),
   }));
+}
+
+function productIds(json: unknown): string[] {
+  try {
+    const list: unknown = typeof json === 'string' ? JSON.parse(json) : [];
+    return Array.isArray(list) ? list.map((p) => String((p as { id?: unknown })?.id ?? '')).filter(Boolean) : [];
+  } catch {
+    return [];
+  }
 }
 
 export interface ContactLinks {

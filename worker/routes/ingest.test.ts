@@ -364,7 +364,7 @@ describe('POST /e: each event on its own', () => {
       rejected: [
         { index: 1, error: 'e[1].email: must be a valid e-mail address' },
         { index: 2, error: 'e[2].products[0].quantity: must be greater than 0' },
-        { index: 4, error: 'e[4].k: must be one of visit, cart, login, offer, newsletter, survey' },
+        { index: 4, error: 'e[4].k: must be one of visit, cart, login, offer, newsletter, survey, view' },
       ],
     });
     expect(queuedFor(visitor).map((r) => r.id).sort()).toEqual([events[0]!.i, events[3]!.i].map((i) => `b:${visitor}:${i}`).sort());

@@ -54,8 +54,8 @@ describe('PUBLIC_PATH_PREFIX', () => {
     expect(sent).toEqual([]);
   });
 
-  it('<prefix>/s.js and <prefix>/s.cmp.js are the tracker files, cached as /s.js is', async () => {
-    for (const file of ['s.js', 's.cmp.js']) {
+  it('<prefix>/s.js, <prefix>/s.cmp.js and <prefix>/s.full.js are the tracker files, cached as /s.js is', async () => {
+    for (const file of ['s.js', 's.cmp.js', 's.full.js']) {
       const res = await request(`${SHOP}/_e/${file}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('Content-Type')).toMatch(/javascript/);

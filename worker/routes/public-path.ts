@@ -1,5 +1,6 @@
-// PUBLIC_PATH_PREFIX (worker/shop/public-path.ts): <prefix>/e is POST /e, origin check and all, and
-// <prefix>/s.js (or a variant) is the static asset /s.js. Runs before every route, after
+// PUBLIC_PATH_PREFIX (worker/shop/public-path.ts): <prefix>/e is POST /e, origin check and all,
+// <prefix>/m.js is GET /m.js (the monitoring code's loader), and <prefix>/s.js (or a variant) is the
+// static asset /s.js. Runs before every route, after
 // worker/index.ts has set c.var.config.
 import { createMiddleware } from 'hono/factory';
 import type { Hono } from 'hono';
@@ -16,7 +17,7 @@ export const publicPath = (app: Hono<AppEnv>) =>
     const path = unprefixedPath(url.pathname, c.var.config.publicPathPrefix);
     if (!path) return next();
     url.pathname = path;
-    if (path === '/e') return app.fetch(new Request(url, c.req.raw), c.env, executionContext(c));
+    if (path === '/e' || path === '/m.js') return app.fetch(new Request(url, c.req.raw), c.env, executionContext(c));
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return c.json({ error: `${c.req.method} is not allowed on ${url.pathname}; use GET` }, 405);
     // Static assets answer conditional requests (ETag) themselves.
     const asset = await c.env.ASSETS.fetch(new Request(url, c.req.raw));

@@ -83,6 +83,12 @@ function contactLink(lang: Lang, contact: string | null) {
   return <a href={`${SETUP_PATH}/contact?lang=${lang}&email=${encodeURIComponent(contact)}`}>{contact}</a>;
 }
 
+/** An event's product ids (a Visit's: the products viewed), the first few. */
+function Products({ t, ids }: { t: Messages; ids: string[] }) {
+  const shown = ids.slice(0, 5).join(', ');
+  return <div class="small products" data-products={ids.join(',')}>{t.eventProducts}: {shown}{ids.length > 5 ? ` (+${ids.length - 5})` : ''}</div>;
+}
+
 export function EventsTable({ t, lang, events }: { t: Messages; lang: Lang; events: EventRow[] }) {
   if (events.length === 0) return <p class="muted" id="no-events">{t.noEvents}</p>;
   return (
@@ -94,7 +100,10 @@ export function EventsTable({ t, lang, events }: { t: Messages; lang: Lang; even
         {events.map((e) => (
           <tr data-id={e.id} data-type={e.type} data-status={e.status}>
             <td class="nowrap">{formatTime(e.acceptedAt)}</td>
-            <td><code>{e.type}</code> <span class="muted small">{e.source}</span></td>
+            <td>
+              <code>{e.type}</code> <span class="muted small">{e.source}</span>
+              {e.products.length > 0 ? <Products t={t} ids={e.products} /> : null}
+            </td>
             <td>{contactLink(lang, e.contact)}</td>
             <td><StatusBadge t={t} status={e.status} /></td>
             <td class="answer">

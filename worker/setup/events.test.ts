@@ -3,7 +3,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { recordConsent } from '../consent/store.ts';
-import { asEvents, consume, email, env, orderEvent } from '../test/delivery-fixtures.ts';
+import { asEvents, browserEvent, consume, email, env, orderEvent } from '../test/delivery-fixtures.ts';
 import { sign } from '../identity/signature.ts';
 import { app } from '../index.ts';
 
@@ -41,6 +41,17 @@ describe('/setup/events and /setup/contact', () => {
     expect(page.html).toMatch(/<svg id="hourly-chart"[^>]*role="img"/);
     expect(page.html).toMatch(/<rect [^>]*fill="#137a3f" data-status="delivered" data-n="\d+"/);
     expect(page.html).not.toContain('style="'); // the CSP allows no style attributes
+  });
+
+  it('a Visit with viewed products shows their ids; a Visit without shows none', async () => {
+    const products = ['KUB-1', 'TAL-2', '3', '4', '5', '6'].map((id) => ({ id, quantity: 1 }));
+    const viewed = browserEvent('visit', { contactId: 'c0ffee-1', products });
+    const plain = browserEvent('visit', { contactId: 'c0ffee-1' });
+    await consume([asEvents([viewed, plain])]);
+    const page = await get('/setup/events?lang=en&type=visit');
+    expect(page.html).toMatch(new RegExp(`data-id="${viewed.id}"[^>]*>.*?<div class="small products" data-products="KUB-1,TAL-2,3,4,5,6">products: KUB-1, TAL-2, 3, 4, 5 \\(\\+1\\)</div>`, 's'));
+    const plainRow = page.html.slice(page.html.indexOf(`data-id="${plain.id}"`));
+    expect(plainRow.slice(0, plainRow.indexOf('</tr>'))).not.toContain('data-products');
   });
 
   it('a conflicting repost (409, no `error` field) is listed with the fields that differ', async () => {

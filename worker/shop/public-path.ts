@@ -10,8 +10,9 @@ const PREFIX = /^(\/[A-Za-z0-9_.-]+)+$/;
 /** Words that ad-blocking filter lists match in paths; a prefix holding one gets blocked. */
 export const FILTERED_WORDS = /track|analytic|collect|pixel|beacon/i;
 
-/** The tracker files (tracker variants, rollup.config.mjs) and the beacon endpoint. */
-const PUBLIC_PATH = /^\/(s(?:\.[a-z]+)?\.js|e)$/;
+/** The tracker files (tracker variants, rollup.config.mjs), the beacon endpoint and the monitoring
+ *  code's loader (shop/monitoring.ts). */
+const PUBLIC_PATH = /^\/(s(?:\.[a-z]+)?\.js|e|m\.js)$/;
 
 /**
  * First path segments the worker answers itself (worker/index.ts, its static assets in dist/, and
