@@ -6,6 +6,7 @@ import { LOCATION_RULE } from './salesmanago/limits.ts';
 import type { SalesmanagoConfig } from './salesmanago/types.ts';
 import { publicPathProblem, publicPrefix } from './shop/public-path.ts';
 import { shopDomains } from './shop/origin.ts';
+import { cartTemplateProblem } from './shop/cart-url.ts';
 
 export interface ConfigProblem {
   name: string;
@@ -80,8 +81,18 @@ export interface Config {
   snippetConsent: 'required' | 'none';
   /** PUBLIC_PATH_PREFIX when usable, else '' (off, or invalid: named in problems). */
   publicPathPrefix: string;
+  /** Cart-recovery links: CART_RECOVERY_URL when usable (else null: no links), CART_RECOVERY_DAYS. */
+  cartRecovery: CartRecoveryConfig;
   problems: ConfigProblem[];
 }
+
+export interface CartRecoveryConfig {
+  template: string | null;
+  days: number;
+}
+
+/** CART_RECOVERY_DAYS: default, and the bounds a value is clamped to. */
+export const CART_RECOVERY_DAYS = { default: 30, min: 1, max: 365 } as const;
 
 export interface PlatformsConfig {
   woocommerce: { secret: string | null; purchaseOnHold: boolean; newsletterMetaKey: string | null };
@@ -229,6 +240,7 @@ export function readConfig(env: Env): Config {
     platforms,
     snippetConsent: snippetConsentValue === 'none' ? 'none' : 'required',
     publicPathPrefix: publicPrefix(env.PUBLIC_PATH_PREFIX),
+    cartRecovery: readCartRecovery(env, problems),
     problems,
   };
 }
@@ -254,6 +266,24 @@ function readPlatforms(env: Env, problems: ConfigProblem[]): PlatformsConfig {
     },
     shopify: { secret: shopifySecret, shopDomain, purchaseOnCreate: flag(env.SHOPIFY_PURCHASE_ON_CREATE, true) },
   };
+}
+
+function readCartRecovery(env: Env, problems: ConfigProblem[]): CartRecoveryConfig {
+  const template = text(env.CART_RECOVERY_URL);
+  const problem = cartTemplateProblem(template);
+  if (problem) problems.push({ name: 'CART_RECOVERY_URL', problem });
+  const daysText = text(env.CART_RECOVERY_DAYS);
+  let days: number = CART_RECOVERY_DAYS.default;
+  if (daysText) {
+    const n = Number(daysText);
+    const { min, max } = CART_RECOVERY_DAYS;
+    if (!Number.isInteger(n)) problems.push({ name: 'CART_RECOVERY_DAYS', problem: `must be a whole number of days (${min} to ${max}); using ${days}` });
+    else if (n < min || n > max) {
+      days = Math.min(max, Math.max(min, n));
+      problems.push({ name: 'CART_RECOVERY_DAYS', problem: `must be from ${min} to ${max} days; using ${days}` });
+    } else days = n;
+  }
+  return { template: template && !problem ? template : null, days };
 }
 
 /** The worker's public origin (https, or http on localhost), or null when unset or malformed (named as a problem). */

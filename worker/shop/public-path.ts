@@ -10,8 +10,9 @@ const PREFIX = /^(\/[A-Za-z0-9_.-]+)+$/;
 /** Words that ad-blocking filter lists match in paths; a prefix holding one gets blocked. */
 export const FILTERED_WORDS = /track|analytic|collect|pixel|beacon/i;
 
-/** The tracker files (tracker variants, rollup.config.mjs) and the beacon endpoint. */
-const PUBLIC_PATH = /^\/(s(?:\.[a-z]+)?\.js|e)$/;
+/** The tracker files (tracker variants, rollup.config.mjs), the beacon endpoint and cart-recovery links
+ *  (on the shop's own origin, the smclient cookie a link sets is the shop's). */
+const PUBLIC_PATH = /^\/(s(?:\.[a-z]+)?\.js|e|r\/[A-Za-z0-9_.-]+)$/;
 
 /** Why a PUBLIC_PATH_PREFIX value cannot be used, or null when it can (empty = off). */
 export function publicPathProblem(value: string | undefined): string | null {
@@ -27,7 +28,7 @@ export function publicPrefix(value: string | undefined): string {
   return publicPathProblem(value) === null ? (value ?? '').trim() : '';
 }
 
-/** For a path under the prefix that is public there, the path it stands for (/s.js, /e);
+/** For a path under the prefix that is public there, the path it stands for (/s.js, /e, /r/<token>);
  *  otherwise null. */
 export function unprefixedPath(pathname: string, prefix: string): string | null {
   if (!prefix || !pathname.startsWith(prefix + '/')) return null;
