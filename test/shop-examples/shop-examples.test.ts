@@ -23,9 +23,9 @@ const VECTORS = {
   token: 'WmHFvMOzxYLEh0BFeGFtcGxlLmNvbQ.1800000600.8ee5d10a8bafdbd4849a253445219f6539481e4644f51f058a9a405c08f5834b',
 };
 
-/** README code blocks captioned with a file of this folder: "… — `test/shop-examples/<file>`:". */
+/** README (and docs page) code blocks captioned with a file of this folder: "… — `test/shop-examples/<file>`:". */
 function readmeBlocks(): { file: string; code: string }[] {
-  const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
+  const lines = ['README.md', 'docs/import-and-recovery.md'].flatMap((f) => readFileSync(join(ROOT, f), 'utf8').split('\n'));
   const blocks: { file: string; code: string }[] = [];
   for (let i = 0; i < lines.length; i++) {
     const caption = /`test\/shop-examples\/([^`]+)`:\s*$/.exec(lines[i]!);

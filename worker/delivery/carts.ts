@@ -148,7 +148,8 @@ async function cartContactIds(run: DeliveryRun, groups: Map<string, ReadyEvent[]
 
 /** A delivered purchase closes its contact's open CART (by e-mail and by the contactId SALESmanago gave it). */
 export async function closePurchasedCarts(run: DeliveryRun, plan: CartPlan, purchases: readonly ReadyEvent[]): Promise<void> {
-  const closing = purchases.filter((p) => p.outcome?.status === 'delivered');
+  // An imported (history) purchase is no answer to today's cart.
+  const closing = purchases.filter((p) => p.outcome?.status === 'delivered' && !p.event.history);
   if (closing.length === 0) return;
   const emails = closing.flatMap((p) => ('email' in p.ref ? [p.ref.email] : []));
   const idsOfEmails = await knownContacts(run.db, emails);
