@@ -62,6 +62,9 @@ async function postBatch(ctx, items) {
       throw new ImportStopped(`the worker refused the batch: ${error}`);
     }
     if (res?.status === 413) return { tooLarge: true };
+    // The same body signed in the same second as a request before (a re-run started at once): sign
+    // again with a later t (the next attempt's t is at least lastT + 1).
+    if (res?.status === 401 && /replay/i.test(error) && attempt < ctx.maxAttempts) continue;
     if (res && (res.status === 401 || res.status === 403 || res.status === 404)) {
       throw new ImportStopped(`HTTP ${res.status}: ${error}${res.status === 401 ? ' (is SHOP_API_SECRET the worker\'s, and this computer\'s clock right?)' : ''}`);
     }

@@ -1,12 +1,14 @@
 // npm run import (cli/import.mjs) against the local stack (wrangler dev + the SALESmanago simulator):
 // the export formats' fixtures, a generated file of 2,000 orders, an interrupted import that continues
 // where it stopped, and re-runs that send nothing twice.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRecords } from '../../cli/import/formats.mjs';
-import { refusedFileOf, runImport, stateFileOf } from '../../cli/import/run.mjs';
+import { ImportStopped, refusedFileOf, runImport, stateFileOf } from '../../cli/import/run.mjs';
 import { LOCAL_SECRETS } from '../stack/local-values.ts';
 import { ROOT } from '../stack/processes.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
@@ -123,5 +125,59 @@ describe('npm run import against the local stack', () => {
     rmSync(stateFileOf(file));
     const rerun = await runImport({ url: stack.workerUrl, file, secret: SECRET, log: quiet });
     expect(rerun).toMatchObject({ accepted: 0, duplicate: 2000 - bad.length, refused: bad.length });
+  }, 120_000);
+  it('the network gone mid-import: it stops after its retries, and continues once the worker is reachable again', async () => {
+    const file = join(dir, 'network.csv');
+    writeFileSync(file, generateOrders(1500, { seed: `n${Date.now()}` }).csv);
+    // A proxy to the worker that forwards the first two requests, then drops every connection.
+    let forward = 2;
+    const target = new URL(stack.workerUrl);
+    const proxy: Server = createServer((req, res) => {
+      if (forward <= 0) {
+        req.socket.destroy();
+        return;
+      }
+      forward -= 1;
+      const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    try {
+      await expect(runImport({ url, file, secret: SECRET, log: quiet, maxAttempts: 2 })).rejects.toBeInstanceOf(ImportStopped);
+      expect(JSON.parse(readFileSync(stateFileOf(file), 'utf8'))).toMatchObject({ next: 1000, accepted: 1000, finished: false });
+      forward = Infinity;
+      const rest = await runImport({ url, file, secret: SECRET, log: quiet });
+      expect(rest).toMatchObject({ resumedAt: 1000, accepted: 1500, duplicate: 0, refused: 0, finished: true, requests: 1 });
+    } finally {
+      proxy.close();
+    }
+  }, 120_000);
+
+  it('killed (SIGKILL) mid-import, the same command continues; at most the batch in flight is answered duplicate', async () => {
+    const file = join(dir, 'killed.csv');
+    writeFileSync(file, generateOrders(2500, { seed: `k${Date.now()}` }).csv);
+    const cli = join(ROOT, 'cli/import.mjs');
+    const environment = { ...process.env, SHOP_API_SECRET: SECRET };
+    const child = spawn(process.execPath, [cli, '--url', stack.workerUrl, '--file', file, '--no-progress'], { env: environment, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    while (!existsSync(stateFileOf(file))) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await exited;
+    const saved = JSON.parse(readFileSync(stateFileOf(file), 'utf8')) as { next: number; finished: boolean };
+    expect(saved.finished).toBe(false);
+    const out = await new Promise<string>((resolve, reject) => {
+      const again = spawn(process.execPath, [cli, '--url', stack.workerUrl, '--file', file, '--no-progress'], { env: environment });
+      let text = '';
+      again.stdout.on('data', (d) => (text += d));
+      again.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`exit ${code}: ${text}`))));
+    });
+    const [, accepted, duplicate, refused] = /accepted (\d+), duplicate (\d+), refused (\d+)/.exec(out)!.map(Number);
+    expect(refused).toBe(0);
+    expect(accepted! + duplicate!).toBe(2500);
+    expect(duplicate).toBeLessThanOrEqual(500);
   }, 120_000);
 });
