@@ -209,6 +209,13 @@ export function readConfig(env: Env): Config {
   // 30 s, as the official SDK (`Helper/ConnectionClients/cURLClient.php:16`): a shorter timeout turns
   // slow-but-stored calls into retries, i.e. duplicates.
   const timeoutMs = Number(text(env.SALESMANAGO_TIMEOUT_MS)) || 30_000;
+  // In the order the fields are listed below, so that problems keep their order.
+  const retention = readRetention(env, problems);
+  const workerUrl = readWorkerUrl(env.WORKER_URL, problems);
+  const cartRecovery = readCartRecovery(env, problems);
+  // A recovery link needs an address: the worker's (WORKER_URL), or the shop's under PUBLIC_PATH_PREFIX.
+  if (cartRecovery.template && !workerUrl && !publicPrefix(env.PUBLIC_PATH_PREFIX) && !problems.some((p) => p.name === 'WORKER_URL'))
+    problems.push({ name: 'WORKER_URL', problem: 'is needed for cart-recovery links (CART_RECOVERY_URL), unless PUBLIC_PATH_PREFIX is set' });
   const retryBaseS = Math.max(1, Math.round(Number(text(env.DELIVERY_RETRY_BASE_S)) || 30));
   return {
     salesmanago:
@@ -233,14 +240,14 @@ export function readConfig(env: Env): Config {
       ...(doiLanguage ? { language: doiLanguage } : {}),
     },
     browserSignupOptIn: text(env.BROWSER_SIGNUP_OPT_IN).toLowerCase() === 'true',
-    retention: readRetention(env, problems),
-    workerUrl: readWorkerUrl(env.WORKER_URL, problems),
+    retention,
+    workerUrl,
     shopWebhookUrl,
     retryBaseS,
     platforms,
     snippetConsent: snippetConsentValue === 'none' ? 'none' : 'required',
     publicPathPrefix: publicPrefix(env.PUBLIC_PATH_PREFIX),
-    cartRecovery: readCartRecovery(env, problems),
+    cartRecovery,
     problems,
   };
 }

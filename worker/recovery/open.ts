@@ -32,14 +32,17 @@ export async function openRecoveryLink(
   return { kind: 'redirect', location: cartRebuildUrl(template, lines), cookie };
 }
 
-/** The language of the bad-link page: Polish when the browser prefers it over English, else English. */
-export function pageLanguage(acceptLanguage: string | undefined): 'pl' | 'en' {
+/**
+ * The language of the bad-link page: Polish or English, whichever the browser prefers first; when it
+ * names neither, the shop's: Polish for a shop under .pl, else English.
+ */
+export function pageLanguage(acceptLanguage: string | undefined, home: string | null): 'pl' | 'en' {
   for (const part of (acceptLanguage ?? '').split(',')) {
     const tag = part.split(';')[0]!.trim().toLowerCase();
     if (tag.startsWith('pl')) return 'pl';
     if (tag.startsWith('en')) return 'en';
   }
-  return 'en';
+  return home && /\.pl(:\d+)?\/?$/i.test(new URL(home).host + '/') ? 'pl' : 'en';
 }
 
 const TEXT = {

@@ -9,6 +9,7 @@ import { hmacHex } from '../identity/hmac.ts';
 import { mintRecoveryToken, verifyRecoveryToken } from '../identity/recovery-token.ts';
 import { cartRebuildUrl, cartTemplateProblem } from '../shop/cart-url.ts';
 import { recoveryLink } from './link.ts';
+import { pageLanguage } from './open.ts';
 import { asEvent, browserEvent, consume, email, env, recordAccepted, simContact, simEventsOf } from '../test/delivery-fixtures.ts';
 
 const SECRET = env.SHOP_API_SECRET!;
@@ -130,6 +131,19 @@ describe('GET /r/<token>', () => {
     expect(page).not.toMatch(/expired|forged|signature|podpis|wygas/i);
     const en = await (await open(`${WORKER}/r/garbage`, { 'Accept-Language': 'en-GB' })).text();
     expect(en).toContain('Go to the shop');
+  });
+
+  it('speaks the browser\'s language, else the shop\'s (.pl: Polish)', () => {
+    expect(pageLanguage('de-DE,en;q=0.5', 'https://sklep.example.pl/')).toBe('en');
+    expect(pageLanguage('de-DE', 'https://sklep.example.pl/')).toBe('pl');
+    expect(pageLanguage(undefined, 'https://shop.example.com/')).toBe('en');
+  });
+
+  it('names WORKER_URL on /health when links have no address (neither it nor PUBLIC_PATH_PREFIX)', () => {
+    const problems = (b: Partial<Env>) => readConfig({ ...env, ...b } as Env).problems.filter((p) => p.name === 'WORKER_URL');
+    expect(problems({ CART_RECOVERY_URL: SHOPIFY, WORKER_URL: '' })).toEqual([{ name: 'WORKER_URL', problem: expect.stringMatching(/cart-recovery/) }]);
+    expect(problems({ CART_RECOVERY_URL: SHOPIFY, WORKER_URL: '', PUBLIC_PATH_PREFIX: '/_e' })).toEqual([]);
+    expect(problems({ CART_RECOVERY_URL: '', WORKER_URL: '' })).toEqual([]);
   });
 
   it('is served under PUBLIC_PATH_PREFIX on the shop\'s origin (the cookie is then the shop\'s)', async () => {

@@ -16,5 +16,5 @@ export const recovery = new Hono<AppEnv>().use(withConfig).get('/:token', async 
     if (opened.cookie) c.header('Set-Cookie', opened.cookie);
     return c.redirect(opened.location, 302);
   }
-  return c.html(badLinkPage(pageLanguage(c.req.header('Accept-Language')), opened.home), 200);
+  return c.html(badLinkPage(pageLanguage(c.req.header('Accept-Language'), opened.home), opened.home), 200);
 });
