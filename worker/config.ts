@@ -7,6 +7,7 @@ import type { SalesmanagoConfig } from './salesmanago/types.ts';
 import { publicPathProblem, publicPrefix } from './shop/public-path.ts';
 import { shopDomains } from './shop/origin.ts';
 import { isPublicSuffix } from './shop/public-suffix.ts';
+import { cartTemplateProblem } from './shop/cart-url.ts';
 
 export interface ConfigProblem {
   name: string;
@@ -81,8 +82,18 @@ export interface Config {
   snippetConsent: 'required' | 'none';
   /** PUBLIC_PATH_PREFIX when usable, else '' (off, or invalid: named in problems). */
   publicPathPrefix: string;
+  /** Cart-recovery links: CART_RECOVERY_URL when usable (else null: no links), CART_RECOVERY_DAYS. */
+  cartRecovery: CartRecoveryConfig;
   problems: ConfigProblem[];
 }
+
+export interface CartRecoveryConfig {
+  template: string | null;
+  days: number;
+}
+
+/** CART_RECOVERY_DAYS: default, and the bounds a value is clamped to. */
+export const CART_RECOVERY_DAYS = { default: 30, min: 1, max: 365 } as const;
 
 export interface PlatformsConfig {
   woocommerce: { secret: string | null; purchaseOnHold: boolean; newsletterMetaKey: string | null };
@@ -207,6 +218,13 @@ export function readConfig(env: Env): Config {
   // 30 s, as the official SDK (`Helper/ConnectionClients/cURLClient.php:16`): a shorter timeout turns
   // slow-but-stored calls into retries, i.e. duplicates.
   const timeoutMs = Number(text(env.SALESMANAGO_TIMEOUT_MS)) || 30_000;
+  // In the order the fields are listed below, so that problems keep their order.
+  const retention = readRetention(env, problems);
+  const workerUrl = readWorkerUrl(env.WORKER_URL, problems);
+  const cartRecovery = readCartRecovery(env, problems);
+  // A recovery link needs an address: the worker's (WORKER_URL), or the shop's under PUBLIC_PATH_PREFIX.
+  if (cartRecovery.template && !workerUrl && !publicPrefix(env.PUBLIC_PATH_PREFIX) && !problems.some((p) => p.name === 'WORKER_URL'))
+    problems.push({ name: 'WORKER_URL', problem: 'is needed for cart-recovery links (CART_RECOVERY_URL), unless PUBLIC_PATH_PREFIX is set' });
   const retryBaseS = Math.max(1, Math.round(Number(text(env.DELIVERY_RETRY_BASE_S)) || 30));
   return {
     salesmanago:
@@ -231,13 +249,14 @@ export function readConfig(env: Env): Config {
       ...(doiLanguage ? { language: doiLanguage } : {}),
     },
     browserSignupOptIn: text(env.BROWSER_SIGNUP_OPT_IN).toLowerCase() === 'true',
-    retention: readRetention(env, problems),
-    workerUrl: readWorkerUrl(env.WORKER_URL, problems),
+    retention,
+    workerUrl,
     shopWebhookUrl,
     retryBaseS,
     platforms,
     snippetConsent: snippetConsentValue === 'none' ? 'none' : 'required',
     publicPathPrefix: publicPrefix(env.PUBLIC_PATH_PREFIX),
+    cartRecovery,
     problems,
   };
 }
@@ -263,6 +282,24 @@ function readPlatforms(env: Env, problems: ConfigProblem[]): PlatformsConfig {
     },
     shopify: { secret: shopifySecret, shopDomain, purchaseOnCreate: flag(env.SHOPIFY_PURCHASE_ON_CREATE, true) },
   };
+}
+
+function readCartRecovery(env: Env, problems: ConfigProblem[]): CartRecoveryConfig {
+  const template = text(env.CART_RECOVERY_URL);
+  const problem = cartTemplateProblem(template);
+  if (problem) problems.push({ name: 'CART_RECOVERY_URL', problem });
+  const daysText = text(env.CART_RECOVERY_DAYS);
+  let days: number = CART_RECOVERY_DAYS.default;
+  if (daysText) {
+    const n = Number(daysText);
+    const { min, max } = CART_RECOVERY_DAYS;
+    if (!Number.isInteger(n)) problems.push({ name: 'CART_RECOVERY_DAYS', problem: `must be a whole number of days (${min} to ${max}); using ${days}` });
+    else if (n < min || n > max) {
+      days = Math.min(max, Math.max(min, n));
+      problems.push({ name: 'CART_RECOVERY_DAYS', problem: `must be from ${min} to ${max} days; using ${days}` });
+    } else days = n;
+  }
+  return { template: template && !problem ? template : null, days };
 }
 
 /** The worker's public origin (https, or http on localhost), or null when unset or malformed (named as a problem). */

@@ -53,6 +53,10 @@ export interface Env {
   SHOPIFY_WEBHOOK_SECRET?: string;
   SHOPIFY_SHOP_DOMAIN?: string;
   SHOPIFY_PURCHASE_ON_CREATE?: string;
+  /** Optional: cart-recovery links (docs/import-and-recovery.md): the shop's cart-rebuild URL template. */
+  CART_RECOVERY_URL?: string;
+  /** Optional: days a cart-recovery link stays valid (default 30, 1 to 365). */
+  CART_RECOVERY_DAYS?: string;
   /** Optional: first-party mode, the path (e.g. "/_e") under which /s.js and /e are served too. */
   PUBLIC_PATH_PREFIX?: string;
   /** Optional: the snippet's consent mode shown on the setup page, "required" or "none". */

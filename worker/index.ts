@@ -13,6 +13,7 @@ import { setup } from './routes/setup.tsx';
 import { admin } from './routes/admin.ts';
 import { hooks } from './routes/hooks.ts';
 import { openapi } from './routes/openapi.ts';
+import { recovery } from './routes/recovery.ts';
 import { publicPath } from './routes/public-path.ts';
 import { monitoring } from './routes/monitoring.ts';
 import { handleQueue } from './delivery/consumer.ts';
@@ -53,6 +54,7 @@ app.route('/setup', setup);
 app.route('/admin', admin);
 app.route('/hooks', hooks);
 app.route('/openapi.json', openapi);
+app.route('/r', recovery);
 
 app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 // Last line of defence: a bug must not turn into an unexplained 5xx without a log line.

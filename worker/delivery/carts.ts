@@ -8,6 +8,7 @@ import { closeCarts, openCart, openCarts, touchCart } from '../ledger/carts.ts';
 import { supersededCarts } from '../ledger/deliveries.ts';
 import { emailsOfContactIds, knownContacts } from '../ledger/visitors.ts';
 import { toContactEvent } from './mapping.ts';
+import { recoveryBase, recoveryLink } from '../recovery/link.ts';
 import { inParallel, isTimeout, type DeliveryRun } from './run.ts';
 import type { Outcome, ReadyEvent, WorkItem } from './work.ts';
 export { CART_OPEN_FOR_MS } from '../ledger/carts.ts';
@@ -121,12 +122,34 @@ export async function planCarts(run: DeliveryRun, carts: readonly ReadyEvent[], 
 /** One call per contact; `updateOpen`: the contact's open CART (if any) is updated, not a new one opened. */
 export async function sendCarts(run: DeliveryRun, groups: Map<string, ReadyEvent[]>, updateOpen: boolean): Promise<void> {
   const open = updateOpen ? await openCarts(run.db, [...groups.keys()], run.now()) : new Map<string, string>();
-  await inParallel([...groups], CART_PARALLEL, ([key, group]) => sendCart(run, key, group, open.get(key)));
+  const contactIds = await cartContactIds(run, groups);
+  await inParallel([...groups], CART_PARALLEL, ([key, group]) => sendCart(run, key, group, open.get(key), contactIds.get(key)));
+}
+
+/**
+ * The contactId each cart's recovery link carries (the smclient cookie it sets): the one the cart came
+ * with, else the one SALESmanago gave for the e-mail earlier. Looked up only when links are on.
+ */
+async function cartContactIds(run: DeliveryRun, groups: Map<string, ReadyEvent[]>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!recoveryBase(run.deps.config)) return out;
+  const emails = new Map<string, string>();
+  for (const [key, group] of groups) {
+    const ref = latestKnownCart(group)?.ref;
+    if (!ref) continue;
+    if ('contactId' in ref) out.set(key, ref.contactId);
+    else emails.set(ref.email, key);
+  }
+  if (emails.size > 0) {
+    for (const [email, id] of await knownContacts(run.db, [...emails.keys()])) out.set(emails.get(email)!, id);
+  }
+  return out;
 }
 
 /** A delivered purchase closes its contact's open CART (by e-mail and by the contactId SALESmanago gave it). */
 export async function closePurchasedCarts(run: DeliveryRun, plan: CartPlan, purchases: readonly ReadyEvent[]): Promise<void> {
-  const closing = purchases.filter((p) => p.outcome?.status === 'delivered');
+  // An imported (history) purchase is no answer to today's cart.
+  const closing = purchases.filter((p) => p.outcome?.status === 'delivered' && !p.event.history);
   if (closing.length === 0) return;
   const emails = closing.flatMap((p) => ('email' in p.ref ? [p.ref.email] : []));
   const idsOfEmails = await knownContacts(run.db, emails);
@@ -136,7 +159,7 @@ export async function closePurchasedCarts(run: DeliveryRun, plan: CartPlan, purc
 }
 
 /** Several cart changes of one contact in one batch become one call carrying the latest cart. */
-async function sendCart(run: DeliveryRun, key: string, group: ReadyEvent[], openId: string | undefined) {
+async function sendCart(run: DeliveryRun, key: string, group: ReadyEvent[], openId: string | undefined, contactId: string | undefined) {
   const latest = latestKnownCart(group);
   // A cart-page visit (contents unknown) never overwrites known contents; an emptied cart is not sent (carts.ts).
   if (!latest || isEmptiedCart(latest.event)) {
@@ -144,6 +167,9 @@ async function sendCart(run: DeliveryRun, key: string, group: ReadyEvent[], open
     return;
   }
   const event = toContactEvent(latest.event, run.ctx);
+  // The plugin's description is its cart-recovery URL (recovery/link.ts); with links off, the cart page.
+  const link = await recoveryLink(run.deps.config, latest.event.products ?? [], contactId, run.now());
+  if (link) event.description = link;
   const settleAll = (outcomeOf: (item: WorkItem) => Outcome) => {
     for (const item of group) item.outcome = outcomeOf(item);
   };

@@ -63,7 +63,9 @@ export function contactNeedOfEvent(event: AcceptedEvent, config: ContactSettings
   const at = event.receivedAt;
   switch (event.type) {
     case 'purchase': {
-      const tags = event.order?.loggedIn ? config.tags.purchaseLoggedIn : config.tags.purchaseGuest;
+      // History carries no tags: a tag can start an automation, and an old order must start none
+      // (the plugin's export sends only the tags chosen for it, `Admin/Model/ExportModel.php:262`).
+      const tags = event.history ? [] : event.order?.loggedIn ? config.tags.purchaseLoggedIn : config.tags.purchaseGuest;
       return { upsert: withTags(base, tags), always: true, at };
     }
     case 'newsletter':
@@ -99,7 +101,7 @@ export function contactNeedOfShopContact(contact: AcceptedContact, config: Conta
     // (plugin 3.11.1 `WcContactModel::parseContact`, docs/salesmanago-api.md §2.2).
     upsert = { ...upsert, email: normaliseEmail(contact.previousEmail), newEmail: upsert.email };
   }
-  const tags = [
+  const tags = contact.history ? [] : [
     ...(contact.trigger === 'registration' ? config.tags.registration : []),
     ...(contact.trigger === 'login' ? config.tags.login : []),
     // A newsletter trigger or an explicit subscribe both mean "signed up for the newsletter"; an

@@ -59,7 +59,9 @@ export interface DeliveryDeps {
    * Defaults to `client`.
    */
   patientClient?: DeliveryClient;
-  config: Pick<Config, 'tags' | 'doubleOptIn' | 'location' | 'shopDomains'> & { retryBaseS?: number };
+  config: Pick<Config, 'tags' | 'doubleOptIn' | 'location' | 'shopDomains'> & { retryBaseS?: number } & Partial<
+      Pick<Config, 'cartRecovery' | 'shopApiSecret' | 'workerUrl' | 'publicPathPrefix'>
+    >;
   /** Puts released held events whose delivery must be retried back on the queue. */
   requeue: (messages: { body: QueueMessage; delaySeconds: number }[]) => Promise<void>;
   now?: () => number;

@@ -178,6 +178,11 @@ export const shopBatchSchema = v.object({
     v.minLength(1, 'must contain at least one item'),
     v.maxLength(MAX_BATCH_ITEMS, `must contain at most ${MAX_BATCH_ITEMS} items per batch`),
   ),
+  /**
+   * History (npm run import, docs/import-and-recovery.md): old orders and contacts, sent as the official
+   * plugin's export sends them: no tags, no consent change, no double opt-in, the orders' own dates.
+   */
+  history: v.nullish(v.boolean('must be true or false')),
 });
 
 export type ShopEventInput = v.InferOutput<typeof shopEventSchema>;

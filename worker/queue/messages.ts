@@ -49,6 +49,8 @@ export interface AcceptedEvent {
     paymentMethod?: string;
     shippingMethod?: string;
   };
+  /** History (a batch with history: true, npm run import): no tags, and it closes no open cart. */
+  history?: true;
   /** Shop order events: the buyer's contact data, upserted with the order. */
   buyer?: Pick<AcceptedContact, 'externalId' | 'address' | 'birthday' | 'properties'>;
 }
@@ -76,6 +78,8 @@ export interface AcceptedContact {
   /** The address before an e-mail change (`email` is the new one). */
   previousEmail?: string;
   consents?: { name: string; accepted: boolean; at: number }[];
+  /** History (npm run import): no tags; consent fields were dropped on arrival. */
+  history?: true;
 }
 
 /** A consent change to push to SHOP_WEBHOOK_URL. */

@@ -121,7 +121,9 @@ function shopPaths() {
         summary: `Up to ${MAX_BATCH_ITEMS} events and contacts at once (history export)`,
         description:
           'Every item is checked first: one bad item is a 400 naming it (`items[7].email: …`) and nothing is recorded. ' +
-          'Each event item is idempotent as in POST /api/v1/events; the answer lists each item\'s outcome in order.',
+          'Each event item is idempotent as in POST /api/v1/events; the answer lists each item\'s outcome in order. ' +
+          '`history: true` (npm run import) marks the items as history: no tags, no consent fields (newsletter, sms, consents, trigger are ignored), ' +
+          'no double opt-in, and a contact identical to one imported before is answered `duplicate`.',
         security: signed,
         requestBody: { required: true, content: json('ShopBatch') },
         responses: {
@@ -257,6 +259,7 @@ export function openApiDocument() {
         ShopBatch: {
           ...jsonSchemaOf(shopBatchSchema),
           properties: {
+            history: { type: 'boolean', description: 'The items are history (an import): no tags, no consent change, contacts deduplicated by content.' },
             items: {
               type: 'array', minItems: 1, maxItems: MAX_BATCH_ITEMS,
               items: {

@@ -17,7 +17,7 @@ export const publicPath = (app: Hono<AppEnv>) =>
     const path = unprefixedPath(url.pathname, c.var.config.publicPathPrefix);
     if (!path) return next();
     url.pathname = path;
-    if (path === '/e' || path === '/m.js') return app.fetch(new Request(url, c.req.raw), c.env, executionContext(c));
+    if (path === '/e' || path === '/m.js' || path.startsWith('/r/')) return app.fetch(new Request(url, c.req.raw), c.env, executionContext(c));
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return c.json({ error: `${c.req.method} is not allowed on ${url.pathname}; use GET` }, 405);
     // Static assets answer conditional requests (ETag) themselves.
     const asset = await c.env.ASSETS.fetch(new Request(url, c.req.raw));

@@ -14,7 +14,7 @@ import { MAX_MESSAGE_BYTES, messageBytes } from '../queue/send.ts';
 import { describeIssues } from '../ingest/problems.ts';
 import { ledgerUnavailable } from '../ingest/request.ts';
 import { orderConflicts, recordConflicts } from '../ingest/order-conflict.ts';
-import { acceptShopContact, acceptShopEvent } from '../ingest/shop.ts';
+import { acceptHistoryContact, acceptShopContact, acceptShopEvent } from '../ingest/shop.ts';
 import { recordShopConsent, recordShopConsents } from '../ingest/shop-consent.ts';
 import { shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 
@@ -86,16 +86,19 @@ shopApi.post('/batch', limitWithLedger(MAX_BATCH_BODY_BYTES), async (c) => {
   if (!envelope.ok) return envelope.response;
   // Every item is checked before anything is recorded: a batch is accepted whole or refused whole.
   const messages: ItemMessage[] = [];
+  const history = envelope.value.history === true;
   for (const [index, item] of envelope.value.items.entries()) {
     let message: ItemMessage;
     if (item.kind === 'event') {
       const parsed = v.safeParse(shopEventSchema, item);
       if (!parsed.success) return c.json({ error: describeIssues(parsed.issues, `items[${index}]`) }, 400);
-      message = { kind: 'event', event: acceptShopEvent(parsed.output, receivedAt) };
+      const event = acceptShopEvent(parsed.output, receivedAt);
+      message = { kind: 'event', event: history ? { ...event, history: true } : event };
     } else {
       const parsed = v.safeParse(shopContactSchema, item);
       if (!parsed.success) return c.json({ error: describeIssues(parsed.issues, `items[${index}]`) }, 400);
-      message = { kind: 'contact', contact: acceptShopContact(parsed.output, receivedAt) };
+      const contact = history ? await acceptHistoryContact(parsed.output, receivedAt) : acceptShopContact(parsed.output, receivedAt);
+      message = { kind: 'contact', contact };
     }
     const bytes = messageBytes(message);
     // 413, as /events answers the same item.

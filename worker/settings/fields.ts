@@ -1,7 +1,7 @@
 // Everything a merchant sets on the setup page, one entry per setting. Adding a setting is one entry
 // here (plus its rule in worker/config.ts when it needs one): the form, the merge with wrangler's vars
 // and secrets, the encryption of secrets and the "last changed" record all follow from this table.
-import { RETENTION_SETTINGS } from '../config.ts';
+import { CART_RECOVERY_DAYS, RETENTION_SETTINGS } from '../config.ts';
 import type { Env } from '../env.ts';
 
 export type SettingKind =
@@ -174,6 +174,23 @@ export const SETTINGS: readonly SettingField[] = [
     name: 'WORKER_URL', kind: 'text', section: 'shop', maxLength: 2000, placeholder: 'https://sm-edge.example.workers.dev',
     label: { pl: 'Publiczny adres workera', en: "The worker's public address" },
     hint: { pl: 'Na ten adres wskazują adresy callback i kod sklepu.', en: 'The callback URLs and the snippet point here.' },
+  },
+  // Cart-recovery links (docs/import-and-recovery.md): the template's forms in worker/shop/cart-url.ts.
+  {
+    name: 'CART_RECOVERY_URL', kind: 'text', section: 'shop', placeholder: 'https://sklep.example.pl/cart/{items}',
+    label: { pl: 'Adres odtworzenia koszyka (linki w porzuconych koszykach)', en: 'Cart-rebuild URL (links for abandoned carts)' },
+    hint: {
+      pl: '{items} = id:ilość,id:ilość (Shopify: /cart/{items}); albo {id} i {quantity} w parametrach. Puste: bez linków.',
+      en: '{items} = id:quantity,id:quantity (Shopify: /cart/{items}); or {id} and {quantity} in query parameters. Empty: no links.',
+    },
+  },
+  {
+    name: 'CART_RECOVERY_DAYS', kind: 'text', section: 'shop', placeholder: String(CART_RECOVERY_DAYS.default),
+    label: { pl: 'Dni ważności linku do koszyka', en: 'Days a cart link stays valid' },
+    hint: {
+      pl: `Od ${CART_RECOVERY_DAYS.min} do ${CART_RECOVERY_DAYS.max}; puste: ${CART_RECOVERY_DAYS.default}.`,
+      en: `${CART_RECOVERY_DAYS.min} to ${CART_RECOVERY_DAYS.max}; empty: ${CART_RECOVERY_DAYS.default}.`,
+    },
   },
   {
     name: 'SHOP_WEBHOOK_URL', kind: 'text', section: 'consent', maxLength: 2000, placeholder: 'https://sklep.example.pl/sm-edge/consents',

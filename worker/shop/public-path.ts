@@ -10,9 +10,10 @@ const PREFIX = /^(\/[A-Za-z0-9_.-]+)+$/;
 /** Words that ad-blocking filter lists match in paths; a prefix holding one gets blocked. */
 export const FILTERED_WORDS = /track|analytic|collect|pixel|beacon/i;
 
-/** The tracker files (tracker variants, rollup.config.mjs), the beacon endpoint and the monitoring
- *  code's loader (shop/monitoring.ts). */
-const PUBLIC_PATH = /^\/(s(?:\.[a-z]+)?\.js|e|m\.js)$/;
+/** The tracker files (tracker variants, rollup.config.mjs), the beacon endpoint, the monitoring code's
+ *  loader (shop/monitoring.ts) and cart-recovery links (on the shop's own origin, the smclient cookie a
+ *  link sets is the shop's). */
+const PUBLIC_PATH = /^\/(s(?:\.[a-z]+)?\.js|e|m\.js|r\/[A-Za-z0-9_.-]+)$/;
 
 /**
  * First path segments the worker answers itself (worker/index.ts, its static assets in dist/, and
@@ -39,7 +40,7 @@ export function publicPrefix(value: string | undefined): string {
   return publicPathProblem(value) === null ? (value ?? '').trim() : '';
 }
 
-/** For a path under the prefix that is public there, the path it stands for (/s.js, /e);
+/** For a path under the prefix that is public there, the path it stands for (/s.js, /e, /r/<token>);
  *  otherwise null. */
 export function unprefixedPath(pathname: string, prefix: string): string | null {
   if (!prefix || !pathname.startsWith(prefix + '/')) return null;

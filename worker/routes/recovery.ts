@@ -1,0 +1,20 @@
+// GET /r/<token>: a cart-recovery link from SALESmanago's abandoned-cart e-mail (worker/recovery/).
+// Good link: 302 to the shop's cart-rebuild URL, with the smclient cookie of the contact. Any bad link
+// (forged, altered, expired): 200 with a plain page linking to the shop, no cookie.
+import { Hono } from 'hono';
+import type { AppEnv } from '../env.ts';
+import { withConfig } from '../http/config.ts';
+import { badLinkPage, openRecoveryLink, pageLanguage } from '../recovery/open.ts';
+
+export const recovery = new Hono<AppEnv>().use(withConfig).get('/:token', async (c) => {
+  const secure = new URL(c.req.url).protocol === 'https:';
+  const opened = await openRecoveryLink(c.var.config, c.req.param('token'), Date.now(), secure);
+  // The token is in the URL: no caching, and no Referer carrying it to the shop or elsewhere.
+  c.header('Cache-Control', 'no-store');
+  c.header('Referrer-Policy', 'no-referrer');
+  if (opened.kind === 'redirect') {
+    if (opened.cookie) c.header('Set-Cookie', opened.cookie);
+    return c.redirect(opened.location, 302);
+  }
+  return c.html(badLinkPage(pageLanguage(c.req.header('Accept-Language'), opened.home), opened.home), 200);
+});
