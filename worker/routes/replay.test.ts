@@ -78,7 +78,7 @@ async function shopify(topic: string, raw: string, webhookId: string) {
 /** WooCommerce's *_gmt form (UTC without a zone) of a time. */
 const wooGmt = (ms: number) => new Date(ms).toISOString().slice(0, 19);
 
-describe('WooCommerce: a replayed subscribe after an opt-out in SALESmanago', () => {
+describe('WooCommerce: a replayed subscribe after an opt-out in SALESmanago', { timeout: 30_000 }, () => {
   for (const topic of ['order.created', 'customer.created'] as const) {
     it(`${topic}: the same bytes under another delivery id, or none, are a duplicate; a re-sent older choice is dropped`, async () => {
       const q = queue();
@@ -148,7 +148,7 @@ describe('WooCommerce: a replayed subscribe after an opt-out in SALESmanago', ()
   });
 });
 
-describe('Shopify: a replayed subscribe after an opt-out in SALESmanago', () => {
+describe('Shopify: a replayed subscribe after an opt-out in SALESmanago', { timeout: 30_000 }, () => {
   it('customers/create re-sent under another webhook id is a duplicate; customers/update re-carrying the old state changes nothing', async () => {
     const q = queue();
     const customer = shopifyCustomer({
@@ -175,7 +175,7 @@ describe('Shopify: a replayed subscribe after an opt-out in SALESmanago', () => 
   });
 });
 
-describe('shop API: a replayed subscribe after an opt-out in SALESmanago', () => {
+describe('shop API: a replayed subscribe after an opt-out in SALESmanago', { timeout: 30_000 }, () => {
   const signed = async (path: string, raw: string, header?: string) => {
     const signature = header ?? (await sign(env.SHOP_API_SECRET!, Math.floor(Date.now() / 1000), 'POST', path, raw));
     return { signature, answer: await request(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': signature }, body: raw }) };
