@@ -1,17 +1,17 @@
 // npm run attack: the full attack suite (about 10,000 requests) against a fresh local stack on free
 // ports; prints the table for the README and exits non-zero when a goal is missed.
 import { startStack } from '../stack/stack.ts';
-import { reportTable, runAttack } from './attack.ts';
+import { ATTACK_VARS, reportTable, runAttack } from './attack.ts';
 
 const scale = Number(process.argv.find((a) => a.startsWith('--scale='))?.slice(8) ?? 1);
-const stack = await startStack();
+const stack = await startStack({ vars: ATTACK_VARS });
 let failed = true;
 try {
   const report = await runAttack(stack, scale);
   console.log(reportTable(report));
   for (const line of [...report.serverErrorSamples, ...report.unexpected]) console.log(`  ${line}`);
   console.log('\nstatuses per class:', JSON.stringify(report.classes));
-  failed = report.serverErrors > 0 || report.consentChanges > 0 || report.legitimateFailed > 0 || report.unexpected.length > 0;
+  failed = report.serverErrors > 0 || report.consentChanges > 0 || report.profileChanges > 0 || report.legitimateFailed > 0 || report.unexpected.length > 0;
 } finally {
   await stack.stop();
 }
