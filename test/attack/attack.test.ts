@@ -11,12 +11,13 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-it('hostile traffic: no 5xx, no consent changed, no legitimate purchase failed', async () => {
+it('hostile traffic: no 5xx, no consent or signed profile changed, no legitimate purchase failed', async () => {
   const report = await runAttack(stack, 0.05, { parallel: 8, deliveryTimeoutMs: 30_000, rounds: 2 });
   console.log(reportTable(report));
   expect(report.serverErrorSamples).toEqual([]);
   expect(report.serverErrors).toBe(0);
   expect(report.consentChanges).toBe(0);
+  expect(report.profileChanges).toBe(0);
   expect(report.legitimate).toBeGreaterThan(0);
   expect(report.legitimateFailed).toBe(0);
   expect(report.unexpected).toEqual([]);

@@ -2,8 +2,9 @@
 // startStack() stack: wrangler dev, the simulator as SALESmanago), bounded and local-only, and
 // reports what the table of docs/security.md shows. `scale` 1 is the full run (about 10,000 requests, `npm run
 // attack`); `npm test` runs a small fraction of it (test/attack/attack.test.ts).
+import { createHmac } from 'node:crypto';
 import { signature } from '../shop-examples/sm-edge.mjs';
-import { LOCAL_SECRETS } from '../stack/local-values.ts';
+import { LOCAL_SECRETS, LOCAL_SHOPIFY_DOMAIN } from '../stack/local-values.ts';
 import { createHash } from 'node:crypto';
 import type { Stack } from '../stack/stack.ts';
 
@@ -14,8 +15,13 @@ export interface AttackReport {
   serverErrors: number;
   /** Sample of 5xx answers, for the report. */
   serverErrorSamples: string[];
-  /** Contacts whose consent changed (SALESmanago or the consent store) because of unauthenticated input. */
+  /**
+   * Contacts whose consent changed (SALESmanago or the consent store) because of unauthenticated input,
+   * a replayed signed webhook among them.
+   */
   consentChanges: number;
+  /** Signed contacts whose name, phone or company a stranger's beacon changed at SALESmanago. */
+  profileChanges: number;
   /** Legitimate (signed, valid) purchases not answered 2xx or not delivered to SALESmanago. */
   legitimateFailed: number;
   legitimate: number;
@@ -35,7 +41,11 @@ const SHOP = 'http://localhost:8788';
  * suffixes besides the shop's own domains. The worker must ignore those entries (issue 20 item 4), so
  * the "public-suffix domain" class below expects beacons from sites under them to be refused.
  */
-export const ATTACK_VARS = { SHOP_DOMAINS: 'localhost,127.0.0.1,com,co.uk,github.io' } as const;
+export const ATTACK_VARS = {
+  SHOP_DOMAINS: 'localhost,127.0.0.1,com,co.uk,github.io',
+  // A WooCommerce newsletter meta key, so that a replayed webhook has a choice to replay (issue 20 item 2).
+  WOOCOMMERCE_NEWSLETTER_META_KEY: '_newsletter_optin',
+} as const;
 
 /**
  * A forged signed upload that trickles in: a well-formed header with a wrong HMAC, then `chunk` bytes
@@ -150,7 +160,7 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
   const started = Date.now();
   const base = stack.workerUrl;
   const report: AttackReport = {
-    requests: {}, total: 0, serverErrors: 0, serverErrorSamples: [], consentChanges: 0, legitimateFailed: 0, legitimate: 0,
+    requests: {}, total: 0, serverErrors: 0, serverErrorSamples: [], consentChanges: 0, profileChanges: 0, legitimateFailed: 0, legitimate: 0,
     unexpected: [], heapMb: [], classes: {}, seconds: 0,
   };
 
@@ -184,6 +194,78 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
   });
   const refused = (s: number) => s >= 400 && s < 500;
   const parallel = options.parallel ?? 16;
+
+  /** Waits (up to 30 s) until the simulator's contact of `email` satisfies `ok`; false when it never does. */
+  const contactBecomes = async (email: string, ok: (c: { optIn?: string; name?: string }) => boolean) => {
+    for (const until = Date.now() + 30_000; Date.now() < until; await sleep(250)) {
+      const contact = stack.simulator.simulation.store.contact(email);
+      if (contact && ok(contact)) return true;
+    }
+    return false;
+  };
+  const hook = (klass: string, platform: 'woocommerce' | 'shopify', topic: string, raw: string, deliveryId: string | null) => {
+    const secret = platform === 'woocommerce' ? LOCAL_SECRETS.WOOCOMMERCE_WEBHOOK_SECRET : LOCAL_SECRETS.SHOPIFY_WEBHOOK_SECRET;
+    const hmac = createHmac('sha256', secret).update(raw).digest('base64');
+    const headers: Record<string, string> = platform === 'woocommerce'
+      ? { 'X-WC-Webhook-Topic': topic, 'X-WC-Webhook-Signature': hmac, ...(deliveryId ? { 'X-WC-Webhook-Delivery-ID': deliveryId } : {}) }
+      : { 'X-Shopify-Topic': topic, 'X-Shopify-Hmac-Sha256': hmac, 'X-Shopify-Shop-Domain': LOCAL_SHOPIFY_DOMAIN, ...(deliveryId ? { 'X-Shopify-Webhook-Id': deliveryId } : {}) };
+    return send(klass, 'POST', `/hooks/${platform}`, { headers: { 'Content-Type': 'application/json', ...headers }, body: raw }, (s) => s === 200);
+  };
+  const wooGmt = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+  let platformIds = Date.now() * 100;
+
+  /**
+   * A signed subscribe through a platform webhook, the person's unsubscribe in SALESmanago (the
+   * simulator's opt-out and its callback), then the same signed bytes re-sent under a new delivery id
+   * and under none. The person must stay opted out (checked with the victims at the end).
+   */
+  async function replayAfterOptOut(kind: number): Promise<string | null> {
+    const email = `${uid('replayed')}@example.com`;
+    const stated = wooGmt(Date.now() - 60_000);
+    const [platform, topic, payload] = [
+      ['woocommerce', 'order.created', {
+        id: (platformIds += 1), status: 'processing', currency: 'PLN', total: '49.90', customer_id: 0,
+        billing: { email, first_name: 'Ala', last_name: 'Replay' }, line_items: [{ product_id: 1, name: 'Kubek', quantity: 1, price: 49.9 }],
+        date_created_gmt: stated, date_modified_gmt: stated, date_paid_gmt: stated, meta_data: [{ key: ATTACK_VARS.WOOCOMMERCE_NEWSLETTER_META_KEY, value: 'yes' }],
+      }],
+      ['woocommerce', 'customer.created', {
+        id: (platformIds += 1), email, first_name: 'Ala', date_created_gmt: stated, date_modified_gmt: stated,
+        meta_data: [{ key: ATTACK_VARS.WOOCOMMERCE_NEWSLETTER_META_KEY, value: 'yes' }],
+      }],
+      ['shopify', 'customers/create', {
+        id: (platformIds += 1), email, first_name: 'Ala', email_marketing_consent: { state: 'subscribed', consent_updated_at: new Date(Date.now() - 60_000).toISOString() },
+      }],
+    ][kind % 3] as ['woocommerce' | 'shopify', string, unknown];
+    const raw = JSON.stringify(payload);
+    const first = await hook('signed platform subscribe', platform, topic, raw, crypto.randomUUID());
+    if (first.status !== 200 || !(await contactBecomes(email, (c) => c.optIn === 'opt-in'))) {
+      report.unexpected.push(`replay set-up: ${platform} ${topic} subscribe not delivered`);
+      return null;
+    }
+    const change = await stack.simulator.unsubscribe(email);
+    if (change.status !== 200) report.unexpected.push(`replay set-up: opt-out callback answered ${change.status}`);
+    await hook('replayed platform webhook', platform, topic, raw, crypto.randomUUID());
+    await hook('replayed platform webhook', platform, topic, raw, null);
+    return email;
+  }
+
+  /**
+   * The shop posts a signed contact; once SALESmanago has it, a stranger's offer and newsletter beacons
+   * carry the same e-mail with other name, phone and company. SALESmanago's fields must not change.
+   */
+  const REAL = { name: 'Anna Nowak', phone: '+48600100200', company: 'Nowak Sp. z o.o.' };
+  const profileVictims: string[] = [];
+  async function strangerAfterSignedContact(): Promise<void> {
+    const email = `${uid('profile')}@example.com`;
+    const res = await signed('signed contact', '/api/v1/contacts', { email, ...REAL, newsletter: 'subscribe', trigger: 'registration' }, (s) => s === 202);
+    if (res.status !== 202 || !(await contactBecomes(email, (c) => c.name === REAL.name))) {
+      report.unexpected.push('profile set-up: the signed contact was not delivered');
+      return;
+    }
+    const stranger = { email, name: 'Mallory', phone: '+48999999999', company: 'Evil Inc.' };
+    await beacon('stranger beacon after a signed contact', [ev('offer', stranger), ev('newsletter', stranger), ev('survey', stranger)], {}, (s) => s === 202);
+    profileVictims.push(email);
+  }
 
   const legitimateOrders: string[] = [];
   const victimsAll: string[] = [];
@@ -273,7 +355,18 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
       jobs.push(() => send('forged opt-in callback', 'GET', `/callbacks/opt-in?email=${encodeURIComponent(email)}&key=${'0'.repeat(40)}`, {}, (s) => s === 403));
     }
 
-    // 6. Floods: bots, wrong-key callbacks, password guessing, one IP's beacons. They run after the
+    // 6. Replayed signed webhooks with a later opt-out in between; a stranger's beacon after a signed
+    // contact (issue 20, items 2 and 3).
+    // At least one replay of each platform subscribe per round, also in the bounded run.
+    for (let i = 0; i < Math.max(3, n(30)); i += 1) {
+      jobs.push(async () => {
+        const email = await replayAfterOptOut(i);
+        if (email) victims.push(email);
+      });
+      if (i < n(30)) jobs.push(() => strangerAfterSignedContact());
+    }
+
+    // 7. Floods: bots, wrong-key callbacks, password guessing, one IP's beacons. They run after the
     // rest: under wrangler dev every request comes from one IP, so a flood would otherwise answer the
     // classes above 429 before they reach the code they attack.
     const floods: (() => Promise<unknown>)[] = [];
@@ -363,6 +456,11 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
     if (inSalesmanago === 'opt-in' || inSalesmanago === 'pending' || stored !== expectedStored) report.consentChanges += 1;
   }
 
+  for (const email of profileVictims) {
+    const contact = stack.simulator.simulation.store.contact(email);
+    if (contact?.name !== REAL.name || contact.phone !== REAL.phone || contact.company !== REAL.company) report.profileChanges += 1;
+  }
+
   report.seconds = Math.round((Date.now() - started) / 100) / 10;
   return report;
 }
@@ -379,7 +477,8 @@ export function reportTable(r: AttackReport): string {
     '| outcome | goal | result |',
     '| --- | --- | ---: |',
     `| answers 5xx | 0 | ${r.serverErrors} |`,
-    `| consent changes caused by unauthenticated input | 0 | ${r.consentChanges} |`,
+    `| consent changes caused by unauthenticated input (replayed webhooks included) | 0 | ${r.consentChanges} |`,
+    `| signed contacts' fields changed by a stranger's beacon | 0 | ${r.profileChanges} |`,
     `| legitimate purchases failed (of ${r.legitimate}) | 0 | ${r.legitimateFailed} |`,
     `| answers other than the class expects | 0 | ${r.unexpected.length} |`,
     `| worker heap after GC, after each round (the first warms up) | flat | ${growth} |`,

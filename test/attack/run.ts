@@ -11,7 +11,7 @@ try {
   console.log(reportTable(report));
   for (const line of [...report.serverErrorSamples, ...report.unexpected]) console.log(`  ${line}`);
   console.log('\nstatuses per class:', JSON.stringify(report.classes));
-  failed = report.serverErrors > 0 || report.consentChanges > 0 || report.legitimateFailed > 0 || report.unexpected.length > 0;
+  failed = report.serverErrors > 0 || report.consentChanges > 0 || report.profileChanges > 0 || report.legitimateFailed > 0 || report.unexpected.length > 0;
 } finally {
   await stack.stop();
 }

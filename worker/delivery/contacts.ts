@@ -22,6 +22,12 @@ export interface ContactNeed {
   at: number;
   /** Ledger ids of the items whose subscribe this upsert carries (the keys of their one DOI request). */
   subscribeIds?: string[];
+  /**
+   * Who stated the contact's fields: the shop (signed API, platform webhook) or a browser (POST /e,
+   * unverified). A browser's fields never change a contact whose data came from the shop, a platform
+   * or SALESmanago (delivery/profile.ts). Absent: the need carries no fields of its own.
+   */
+  origin?: 'shop' | 'browser';
 }
 
 type ContactSettings = Pick<Config, 'tags' | 'doubleOptIn'>;
@@ -60,6 +66,12 @@ export function contactNeedOfEvent(event: AcceptedEvent, config: ContactSettings
   if (buyer?.address) base.address = { ...buyer.address };
   if (buyer?.birthday) base.birthday = buyer.birthday;
   if (buyer?.properties && Object.keys(buyer.properties).length > 0) base.properties = { ...buyer.properties };
+  const need = eventNeed(event, base, config);
+  return { ...need, origin: event.source === 'browser' ? 'browser' : 'shop' };
+}
+
+function eventNeed(event: AcceptedEvent, base: ContactUpsert, config: ContactSettings): ContactNeed {
+  const buyer = event.buyer;
   const at = event.receivedAt;
   switch (event.type) {
     case 'purchase': {
@@ -110,7 +122,7 @@ export function contactNeedOfShopContact(contact: AcceptedContact, config: Conta
       ? config.tags.newsletter
       : []),
   ];
-  const need: ContactNeed = { upsert: withTags(upsert, tags), always: true, at: contact.receivedAt };
+  const need: ContactNeed = { upsert: withTags(upsert, tags), always: true, at: contact.receivedAt, origin: 'shop' };
   if (contact.newsletter === 'subscribe') need.subscribeIds = [contact.id];
   return need;
 }
@@ -157,6 +169,8 @@ export function mergeContactNeeds(needs: ContactNeed[]): ContactNeed {
   const last = sorted[sorted.length - 1] ?? first;
   const out: ContactNeed = { upsert: merged, always: sorted.some((n) => n.always), at: last.at };
   if (subscribeIds.size > 0) out.subscribeIds = [...subscribeIds];
+  const origin = sorted.some((n) => n.origin === 'shop') ? 'shop' : sorted.some((n) => n.origin === 'browser') ? 'browser' : undefined;
+  if (origin) out.origin = origin;
   return out;
 }
 

@@ -4,12 +4,13 @@
 import { CHUNK_SIZE } from '../salesmanago/limits.ts';
 import { readConsent } from '../consent/store.ts';
 import { markContactDone } from '../ledger/deliveries.ts';
-import { knownContacts } from '../ledger/visitors.ts';
+import { knownContacts, markTrustedContacts } from '../ledger/visitors.ts';
 import { logWarn } from '../log.ts';
 import {
   claimDoubleOptIns, contactNeedOfEvent, contactNeedOfShopContact, mergeContactNeeds, plainContactNeed, releaseDoubleOptIns,
   withoutConsent, withoutDoubleOptIn, type ContactNeed,
 } from './contacts.ts';
+import { guardProfiles } from './profile.ts';
 import type { DeliveryRun } from './run.ts';
 import { rememberContacts } from './visitors.ts';
 import type { WorkItem } from './work.ts';
@@ -35,6 +36,8 @@ export async function upsertContacts(run: DeliveryRun, all: WorkItem[]): Promise
     }
   }
   if (needs.size === 0) return;
+  // A browser's profile fields never change a contact whose data came from the shop or SALESmanago.
+  await guardProfiles(run.db, run.deps.consents, needs);
 
   const known = await knownContacts(run.db, [...needs.keys()]);
   const wanted = [...needs.entries()]
@@ -62,6 +65,7 @@ export async function upsertContacts(run: DeliveryRun, all: WorkItem[]): Promise
         const items = xs.flatMap((x) => dependents.get(x.email) ?? []);
         await run.delivered(items.filter((i) => i.contact).map((item) => ({ item })));
         await rememberContacts(run.db, value.contactIds, run.now());
+        await markTrustedContacts(run.db, xs.filter((x) => x.need.origin === 'shop').map((x) => x.email));
         const events = items.filter((i) => i.event);
         for (const item of events) item.contactDone = true;
         await markContactDone(run.db, events.map((i) => i.id), run.now());

@@ -15,6 +15,8 @@ export interface PlatformDelivery<P extends string = string> {
   reason: string | null;
   items: string[];
   receivedAt: number;
+  /** SHA-256 (hex) of the raw body; null when not computed (an unauthenticated delivery, a ping). */
+  bodyDigest?: string | null;
 }
 
 /** The stored outcome of a delivery, or null when it was never received. */
@@ -26,16 +28,38 @@ export async function deliveryOutcome(db: D1Database, platform: string, delivery
   return row?.outcome ?? null;
 }
 
+/**
+ * Whether a delivery with this id, or with the same topic and raw body under any id, ended in one of
+ * `outcomes` (platforms/deliveries.ts says which outcomes are settled).
+ */
+export async function anyDeliveryWith(
+  db: D1Database,
+  platform: string,
+  match: { deliveryId: string; topic: string; bodyDigest: string },
+  outcomes: readonly DeliveryOutcome[],
+): Promise<boolean> {
+  const row = await db
+    .prepare(
+      `SELECT 1 AS found FROM platform_deliveries
+       WHERE platform = ?1 AND (delivery_id = ?2 OR (body_digest = ?3 AND topic = ?4))
+         AND outcome IN (SELECT value FROM json_each(?5)) LIMIT 1`,
+    )
+    .bind(platform, match.deliveryId, match.bodyDigest, match.topic, JSON.stringify(outcomes))
+    .first<{ found: number }>();
+  return row !== null;
+}
+
 /** Records (or overwrites: a retried refusal, a later ping) the delivery's row; a statement, for the receiver's batch. */
 export function recordDelivery(db: D1Database, d: PlatformDelivery): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO platform_deliveries (platform, delivery_id, topic, outcome, http_status, reason, items, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO platform_deliveries (platform, delivery_id, topic, outcome, http_status, reason, items, received_at, body_digest)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (platform, delivery_id) DO UPDATE SET topic = excluded.topic, outcome = excluded.outcome,
-         http_status = excluded.http_status, reason = excluded.reason, items = excluded.items, received_at = excluded.received_at`,
+         http_status = excluded.http_status, reason = excluded.reason, items = excluded.items, received_at = excluded.received_at,
+         body_digest = excluded.body_digest`,
     )
-    .bind(d.platform, d.deliveryId, d.topic, d.outcome, d.httpStatus, d.reason?.slice(0, 1000) ?? null, JSON.stringify(d.items), d.receivedAt);
+    .bind(d.platform, d.deliveryId, d.topic, d.outcome, d.httpStatus, d.reason?.slice(0, 1000) ?? null, JSON.stringify(d.items), d.receivedAt, d.bodyDigest ?? null);
 }
 
 interface Row {

@@ -2,7 +2,7 @@
 // and 0004_delivery.sql): the claims events make about their visitors, and the contactIds SALESmanago
 // answered for e-mails. The rules deciding which claim wins are here in SQL because they must hold
 // against concurrent batches; delivery/visitors.ts says which claims an event makes.
-import { deleteOlderThan } from './parts.ts';
+import { deleteOlderThan, runParts } from './parts.ts';
 
 export interface VisitorLink {
   visitorId: string;
@@ -125,6 +125,21 @@ export async function storeContactIds(db: D1Database, rows: readonly { email: st
       )
       .bind(json, now),
   ]);
+}
+
+/** Of these (normalised) e-mails, those whose data came from the shop (known_contacts.trusted). */
+export async function trustedContacts(db: D1Database, emails: readonly string[]): Promise<string[]> {
+  const parts = await runParts<{ email: string }>(db, emails, (json) =>
+    db.prepare('SELECT email FROM known_contacts WHERE trusted = 1 AND email IN (SELECT value FROM json_each(?1))').bind(json),
+  );
+  return parts.flatMap((p) => p.results.map((r) => r.email));
+}
+
+/** Marks known contacts as holding the shop's data (after storeContactIds has written them). */
+export async function markTrustedContacts(db: D1Database, emails: readonly string[]): Promise<void> {
+  await runParts(db, emails, (json) =>
+    db.prepare('UPDATE known_contacts SET trusted = 1 WHERE trusted = 0 AND email IN (SELECT value FROM json_each(?1))').bind(json),
+  );
 }
 
 /** Retention: at most `limit` links last updated before `before`. */

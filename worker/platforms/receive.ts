@@ -96,9 +96,11 @@ export async function receiveWebhook(
   const text = new TextDecoder().decode(bytes);
   const topic = headers.get(platform.topicHeader)?.trim().slice(0, 100) || null;
 
+  // Known once the signature holds; kept with the delivery's row so a re-send of the bytes is a repeat.
+  let digest: string | null = null;
   const note = async (deliveryId: string, outcome: DeliveryOutcome, status: number, reason: string | null, items: string[] = []) => {
     try {
-      await recordDelivery(env.LEDGER, { platform: platform.name, deliveryId, topic, outcome, httpStatus: status, reason, items, receivedAt }).run();
+      await recordDelivery(env.LEDGER, { platform: platform.name, deliveryId, topic, outcome, httpStatus: status, reason, items, receivedAt, bodyDigest: digest }).run();
     } catch (err) {
       logError('platform delivery not recorded', { platform: platform.name }, err);
     }
@@ -122,8 +124,9 @@ export async function receiveWebhook(
 
   // Authenticated from here on: each delivery gets its own row. Without a delivery id, the body's
   // digest stands for it (the same bytes twice are the same delivery).
+  digest = await bodyDigest(bytes);
   const given = headers.get(platform.deliveryIdHeader)?.trim() ?? '';
-  const deliveryId = given ? given.slice(0, MAX_DELIVERY_ID) : `sha256:${await bodyDigest(bytes)}`;
+  const deliveryId = given ? given.slice(0, MAX_DELIVERY_ID) : `sha256:${digest}`;
   if (given.length > MAX_DELIVERY_ID) {
     return refuse(400, `${platform.deliveryIdHeader} is longer than ${MAX_DELIVERY_ID} characters`, deliveryId);
   }
@@ -132,7 +135,9 @@ export async function receiveWebhook(
   if (!topic) return refuse(400, `missing ${platform.topicHeader} header`, deliveryId);
 
   try {
-    if (await wasSettled(env.LEDGER, platform.name, deliveryId)) {
+    // The same topic and bytes settled under another delivery id (or none) are a repeat too: the
+    // delivery id is not signed (docs/trust.md, "Who may change what").
+    if (await wasSettled(env.LEDGER, platform.name, { deliveryId, topic, bodyDigest: digest })) {
       return { status: 200, body: { status: 'duplicate', deliveryId } };
     }
   } catch (err) {
@@ -203,7 +208,7 @@ export async function receiveWebhook(
   try {
     const row = recordDelivery(env.LEDGER, {
       platform: platform.name, deliveryId, topic, outcome: 'accepted', httpStatus: 200,
-      reason: mapped.notes.join('; ') || null, items: ids, receivedAt,
+      reason: mapped.notes.join('; ') || null, items: ids, receivedAt, bodyDigest: digest,
     });
     const { outcomes } = await enqueue(env, messages, { now: receivedAt, alongside: [row] });
     for (const m of messages) if (m.kind === 'contact') await recordShopConsent(env.CONSENTS, m.contact);

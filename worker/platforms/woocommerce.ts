@@ -53,6 +53,8 @@ export const wooCustomerSchema = v.looseObject({
   first_name: optionalText,
   last_name: optionalText,
   billing: v.nullish(address),
+  date_created_gmt: optionalDate,
+  date_modified_gmt: optionalDate,
   meta_data: metaData,
 });
 
@@ -92,6 +94,19 @@ export function newsletterFromMeta(meta: WooOrder['meta_data'], key: string | nu
   if (value === true || value === 1 || ['1', 'yes', 'on', 'true', 'subscribed', 'subscribe'].includes(value as string)) return 'subscribe';
   if (value === false || value === 0 || ['0', 'no', 'off', 'false', 'unsubscribed', 'unsubscribe', ''].includes(value as string)) return 'unsubscribe';
   return undefined;
+}
+
+/**
+ * A WooCommerce newsletter choice as a statement with a time (platform.ts ContactDraft): the meta has
+ * no time of its own, so the box counts as ticked when the order or account was created (falling back
+ * to its last change). receive.ts keeps the choice only when that time is later than the consent
+ * store's last change for the address, so a replayed or re-sent delivery never overrides a later
+ * unsubscribe. Without either date the choice yields to any stored change (time 0).
+ */
+function wooStatement(kind: 'order' | 'customer', id: string, created: string | null | undefined, modified: string | null | undefined): Pick<ContactDraft, 'statedAt' | 'statement'> {
+  const at = Date.parse(gmt(created) ?? gmt(modified) ?? '');
+  const time = Number.isFinite(at) ? at : 0;
+  return { statedAt: { newsletter: time }, statement: `${kind}:${id}:${time}` };
 }
 
 /** Order statuses that are a confirmed purchase; on-hold (awaiting an offline payment) by configuration. */
@@ -144,7 +159,12 @@ export function mapWooOrder(order: WooOrder, config: WooConfig, receivedAt: numb
   // subscribe, and only on order.created (where the checkout box is ticked): order.updated re-carries
   // the stored meta, which may be older than a later unsubscribe (docs/platforms.md).
   const newsletter = topic === 'order.created' ? newsletterFromMeta(order.meta_data, config.newsletterMetaKey) : undefined;
-  if (newsletter === 'subscribe') contacts.push({ contact: { email, ...(common.name ? { name: common.name } : {}), newsletter, trigger: 'newsletter' } });
+  if (newsletter === 'subscribe') {
+    contacts.push({
+      contact: { email, ...(common.name ? { name: common.name } : {}), newsletter, trigger: 'newsletter' },
+      ...wooStatement('order', orderId, order.date_created_gmt, order.date_modified_gmt),
+    });
+  }
 
   if (events.length === 0 && contacts.length === 0) return ignored(`order ${orderId}: ${notes.join('; ')}`);
   return { kind: 'items', events, refunds: [], contacts, notes };
@@ -174,6 +194,7 @@ export function mapWooCustomer(customer: WooCustomer, topic: string, config: Woo
         ...(newsletter ? { newsletter } : {}),
         trigger: topic === 'customer.created' ? 'registration' : 'update',
       },
+      ...(newsletter ? wooStatement('customer', String(customer.id), customer.date_created_gmt, customer.date_modified_gmt) : {}),
     }],
     notes: [],
   };
