@@ -157,6 +157,27 @@ describe('npm run import against the local stack', () => {
     }
   }, 120_000);
 
+  it('Ctrl-C (SIGINT) finishes the batch in flight, saves the state and exits 130; the same command finishes the rest', async () => {
+    const file = join(dir, 'ctrl-c.csv');
+    writeFileSync(file, generateOrders(2500, { seed: `c${Date.now()}` }).csv);
+    const cli = join(ROOT, 'cli/import.mjs');
+    const environment = { ...process.env, SHOP_API_SECRET: SECRET };
+    const child = spawn(process.execPath, [cli, '--url', stack.workerUrl, '--file', file, '--no-progress'], { env: environment });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    while (!existsSync(stateFileOf(file))) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/stopping after this batch[\s\S]*Run the same command again/);
+    const saved = JSON.parse(readFileSync(stateFileOf(file), 'utf8')) as { next: number; accepted: number; finished: boolean };
+    expect(saved).toMatchObject({ finished: false });
+    expect(saved.accepted).toBe(saved.next);
+    const rest = await runImport({ url: stack.workerUrl, file, secret: SECRET, log: quiet });
+    // Nothing was in flight unanswered: no duplicate.
+    expect(rest).toMatchObject({ resumedAt: saved.next, accepted: 2500, duplicate: 0, finished: true });
+  }, 120_000);
+
   it('killed (SIGKILL) mid-import, the same command continues; at most the batch in flight is answered duplicate', async () => {
     const file = join(dir, 'killed.csv');
     writeFileSync(file, generateOrders(2500, { seed: `k${Date.now()}` }).csv);
