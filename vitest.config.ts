@@ -39,6 +39,8 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
+          // The real WooCommerce shop (PHP, MariaDB) runs on its own: npm run test:woocommerce.
+          exclude: ['test/woocommerce/**', '**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
