@@ -38,9 +38,15 @@ describe('with the ledger unwritable', () => {
     const email = uniqueEmail('d1down');
     const order = wooOrder({ status: 'processing', email, date_paid_gmt: '2026-11-20T13:04:00' });
     const sent: QueueMessage[] = [];
-    vi.spyOn(env.EVENTS, 'send').mockImplementation(async (body) => void sent.push(body));
+    vi.spyOn(env.EVENTS, 'send').mockImplementation(async (body) => {
+      sent.push(body);
+      return {} as QueueSendResponse;
+    });
     const batches: QueueMessage[] = [];
-    vi.spyOn(env.EVENTS, 'sendBatch').mockImplementation(async (msgs) => void batches.push(...[...msgs].map((m) => m.body)));
+    vi.spyOn(env.EVENTS, 'sendBatch').mockImplementation(async (msgs) => {
+      batches.push(...[...msgs].map((m) => m.body));
+      return {} as QueueSendBatchResponse;
+    });
 
     const res = await sendWoo('order.created', order, { bindings: broken(), deliveryId: `down-${order.id}` });
     expect(res).toMatchObject({ status: 200, body: { status: 'queued', deliveryId: `down-${order.id}` } });
