@@ -164,6 +164,12 @@ describe.skipIf(missing.length > 0)('a real WooCommerce shop', () => {
     expect(event('RETURN', orders.loggedIn)).toMatchObject({ email: registered.email, value: 49.9 + 3 * 25 + 10 });
     expect(event('CANCELLATION', orders.cancelled)).toMatchObject({ email: canceller.email });
 
+    // Completion and refunds re-send the paid order unchanged: no order is reported as changed.
+    const setup = await (await fetch(`${stack.workerUrl}/setup?lang=en`, { headers: { Authorization: `Basic ${btoa(`x:${LOCAL_SECRETS.ADMIN_PASSWORD}`)}` } })).text();
+    expect(setup).not.toContain('Orders re-posted with other content');
+    expect(setup).toContain('nothing kept');
+    expect(setup).toMatch(/matched: the last signed delivery/);
+
     const webhooks = await shop.cli<Webhook[]>('webhooks');
     expect(webhooks).toHaveLength(TOPICS.length);
     for (const w of webhooks) expect(w, w.topic).toMatchObject({ status: 'active', failures: 0 });

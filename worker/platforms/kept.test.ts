@@ -153,3 +153,23 @@ describe('whether the shop signs with the worker\'s secret', () => {
     expect(healthy.platformSignatures.woocommerce).toBe('matched');
   });
 });
+
+describe('an order changed after its purchase was accepted', () => {
+  it('is recorded as a conflict and shown on /setup; an unchanged re-delivery is not', async () => {
+    const order = wooOrder({ status: 'processing', date_paid_gmt: '2026-11-20T13:04:00' });
+    expect((await sendWoo('order.created', order)).body.status).toBe('accepted');
+    // The same content again (another delivery: completion) is no conflict.
+    const same = await sendWoo('order.updated', { ...order, status: 'completed', date_modified_gmt: '2026-11-21T10:00:00' });
+    expect(same.body.conflicts).toBeUndefined();
+    // The merchant edits the paid order: one line fewer, another total.
+    const edited = { ...order, status: 'completed', total: '79.80', line_items: order.line_items.slice(0, 1) };
+    const res = await sendWoo('order.updated', edited);
+    const purchaseId = shopEventId('purchase', String(order.id));
+    expect(res).toMatchObject({ status: 200, body: { status: 'accepted', conflicts: [{ id: purchaseId, fields: ['value', 'products'] }] } });
+    const conflict = await env.LEDGER.prepare('SELECT fields, reposts FROM order_conflicts WHERE id = ?').bind(purchaseId).first<{ fields: string; reposts: number }>();
+    expect(conflict).toEqual({ fields: '["value","products"]', reposts: 1 });
+    const page = await get('/setup?lang=en');
+    expect(page.text).toContain('Orders re-posted with other content');
+    expect(page.text).toContain(`<code>${purchaseId}</code>`);
+  });
+});

@@ -17,6 +17,7 @@ import { readConfig, type Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import type { AcceptedEvent, ItemMessage } from '../queue/messages.ts';
 import { enqueue } from '../ingest/enqueue.ts';
+import { orderConflicts, recordConflicts } from '../ingest/order-conflict.ts';
 import { MAX_MESSAGE_BYTES, messageBytes } from '../queue/send.ts';
 import { describeIssues } from '../ingest/problems.ts';
 import { acceptShopContact, acceptShopEvent, shopEventId } from '../ingest/shop.ts';
@@ -182,7 +183,8 @@ export async function processDelivery(
     });
     const { outcomes } = await enqueue(env, messages, { now: receivedAt, alongside: [row] });
     for (const m of messages) if (m.kind === 'contact') await recordShopConsent(env.CONSENTS, m.contact);
-    return { status: 200, body: { status: 'accepted', deliveryId, items: outcomes } };
+    const conflicts = await changedPurchases(env.LEDGER, messages, outcomes, receivedAt);
+    return { status: 200, body: { status: 'accepted', deliveryId, items: outcomes, ...(conflicts.length > 0 ? { conflicts } : {}) } };
   } catch (err) {
     try {
       if (err instanceof Unprocessable) return await keep(env, platform, delivery, err.reason);
@@ -194,6 +196,27 @@ export async function processDelivery(
       return { status: 200, body: { status: 'queued', deliveryId } };
     }
     return unavailable();
+  }
+}
+
+/**
+ * A purchase already accepted whose content now differs (the merchant edited the order's lines, value
+ * or buyer after it was paid): the first version stands in SALESmanago, as with the shop API's 409, and
+ * the change is recorded (order_conflicts) and shown on /setup instead of being a silent duplicate.
+ * Only purchases: a cancellation's or a return's time is the order's last change, which every later
+ * edit moves. Never fails the delivery.
+ */
+async function changedPurchases(db: D1Database, messages: ItemMessage[], outcomes: { status: string }[], now: number): Promise<{ id: string; fields: string[] }[]> {
+  const repeated = messages.flatMap((m, i) => (m.kind === 'event' && m.event.type === 'purchase' && outcomes[i]?.status === 'duplicate' ? [m.event] : []));
+  if (repeated.length === 0) return [];
+  try {
+    const fields = await orderConflicts(db, repeated);
+    const conflicts = repeated.flatMap((e, i) => (fields[i]?.length ? [{ id: e.id, fields: fields[i]! }] : []));
+    await recordConflicts(db, conflicts, now);
+    return conflicts;
+  } catch (err) {
+    logError('platform order conflicts not checked', {}, err);
+    return [];
   }
 }
 
