@@ -9,6 +9,22 @@ $_SERVER['REQUEST_METHOD'] = 'GET';
 define('WP_INSTALLING', $command === 'install');
 require $site . '/wp-load.php';
 
+/** What WP-Cron would do (DISABLE_WP_CRON is set): run the due actions, webhook deliveries among them, until none is pending. */
+function run_queue() {
+    // Deliveries are queued at shutdown (wc_webhook_execute_queue); a command that changed an order
+    // schedules its own at once, so the same process can deliver them.
+    if (function_exists('wc_webhook_execute_queue')) {
+        wc_webhook_execute_queue();
+        $GLOBALS['wc_queued_webhooks'] = [];
+    }
+    $runs = 0;
+    do {
+        ActionScheduler_QueueRunner::instance()->run('WP CLI');
+        $pending = as_get_scheduled_actions(['status' => ActionScheduler_Store::STATUS_PENDING, 'date' => gmdate('Y-m-d H:i:s', time() + 1), 'date_compare' => '<=', 'per_page' => 1], 'ids');
+    } while ($pending && ++$runs < 20);
+    return count($pending);
+}
+
 function answer($value) {
     echo "\n@@JSON@@" . json_encode($value);
     exit(0);
@@ -51,22 +67,16 @@ switch ($command) {
         answer(['products' => $ids, 'myAccount' => get_permalink(wc_get_page_id('myaccount'))]);
 
     case 'run-queue':
-        // What WP-Cron would do (DISABLE_WP_CRON is set): run the due actions, webhook deliveries among
-        // them, until none is pending.
-        $runs = 0;
-        do {
-            ActionScheduler_QueueRunner::instance()->run('WP CLI');
-            $pending = as_get_scheduled_actions(['status' => ActionScheduler_Store::STATUS_PENDING, 'date' => gmdate('Y-m-d H:i:s', time() + 1), 'date_compare' => '<=', 'per_page' => 1], 'ids');
-        } while ($pending && ++$runs < 20);
-        answer(['pending' => count($pending)]);
+        answer(['pending' => run_queue()]);
 
+    // The merchant's order actions; each then delivers its webhooks (run_queue) as the next cron run would.
     case 'complete':
         wc_get_order($args['order'])->update_status('completed');
-        answer(['ok' => true]);
+        answer(['pending' => run_queue()]);
 
     case 'cancel':
         wc_get_order($args['order'])->update_status('cancelled');
-        answer(['ok' => true]);
+        answer(['pending' => run_queue()]);
 
     case 'refund':
         // What the order screen's "Refund" button does (wc_create_refund with the lines and amount).
@@ -88,7 +98,8 @@ switch ($command) {
         }
         $refund = wc_create_refund(['order_id' => $order->get_id(), 'amount' => wc_format_decimal($amount), 'reason' => $args['reason'] ?? '', 'line_items' => $lines]);
         if (is_wp_error($refund)) { fwrite(STDERR, $refund->get_error_message()); exit(1); }
-        answer(['refund' => $refund->get_id(), 'amount' => (float) $refund->get_amount(), 'status' => wc_get_order($order->get_id())->get_status()]);
+        $status = wc_get_order($order->get_id())->get_status();
+        answer(['refund' => $refund->get_id(), 'amount' => (float) $refund->get_amount(), 'status' => $status, 'pending' => run_queue()]);
 
     case 'webhooks':
         $out = [];
