@@ -115,6 +115,14 @@ describe('a signed delivery that cannot become events', () => {
     expect(await ledger(purchaseId)).toMatchObject({ type: 'purchase' });
   });
 
+  it('a mapper that throws (a bug of ours) keeps the delivery instead of retrying it as an outage', async () => {
+    vi.spyOn(woocommerce, 'map').mockImplementation(() => {
+      throw new TypeError('boom');
+    });
+    const res = await sendWoo('order.updated', wooOrder({ status: 'processing' }));
+    expect(res).toMatchObject({ status: 200, body: { status: 'kept', reason: 'order.updated: the WooCommerce mapper failed (boom)' } });
+  });
+
   it('a Shopify refund that came before its purchase is kept and replays once the purchase is in', async () => {
     const order = shopifyOrder();
     const refund = shopifyRefund(order.id);
