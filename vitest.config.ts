@@ -54,7 +54,8 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...(quick ? slowNodeSuites : [])],
+          // The real WooCommerce shop (PHP, MariaDB) runs on its own: npm run test:woocommerce.
+          exclude: [...configDefaults.exclude, 'test/woocommerce/**', ...(quick ? slowNodeSuites : [])],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -1,10 +1,10 @@
-// `npm run replay [-- <worker URL>] [--status failed|dead]`: puts failed and dead deliveries back on
-// the queue (POST /admin/replay). Without a URL it talks to the local worker; the password comes
+// `npm run replay [-- <worker URL>] [--status failed|dead|kept]`: puts failed and dead deliveries back on
+// the queue (POST /admin/replay); `--status kept` replays the kept shop-platform deliveries. Without a URL it talks to the local worker; the password comes
 // from the ADMIN_PASSWORD environment variable, else the local development value.
 import { LOCAL_PORTS, LOCAL_SECRETS } from './local-values.ts';
 
 function usage(problem: string): never {
-  console.error(`${problem}\nusage: npm run replay -- [<worker URL>] [--status failed|dead] [--limit n]`);
+  console.error(`${problem}\nusage: npm run replay -- [<worker URL>] [--status failed|dead|queued|kept] [--limit n]`);
   process.exit(2);
 }
 
@@ -37,6 +37,11 @@ const text = await res.text();
 if (!res.ok) {
   console.error(`${url} answered HTTP ${res.status}: ${text}`);
   process.exit(1);
+}
+if (query.get('status') === 'kept') {
+  const kept = JSON.parse(text) as { replayed: number; accepted: number; ignored: number; stillKept: number };
+  console.log(`kept platform deliveries replayed ${kept.replayed}: accepted ${kept.accepted}, ignored ${kept.ignored}, still kept ${kept.stillKept}`);
+  process.exit(0);
 }
 const result = JSON.parse(text) as { requeued: number; byStatus: Record<string, number>; unreadable: number; remaining: number };
 console.log(

@@ -18,7 +18,8 @@ import { deliver } from './deliver.ts';
 import { UNCONFIRMED_PREFIX, type WorkItem } from './work.ts';
 import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, wholeFlush, windowSeconds } from './accumulator.ts';
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from '../ledger/deliveries.ts';
-import { readItems, type ConsentWebhook, type QueueMessage } from '../queue/messages.ts';
+import { isPlatformDelivery, readItems, type ConsentWebhook, type PlatformDeliveryMessage, type QueueMessage } from '../queue/messages.ts';
+import { keepDead, processQueued, QUEUED_RETRY_S } from '../platforms/kept.ts';
 import { isDeadLetterQueue } from '../queue/names.ts';
 import { errorText, logError } from '../log.ts';
 
@@ -29,12 +30,21 @@ interface Entry {
 }
 
 export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _ctx: ExecutionContext): Promise<void> {
-  if (isDeadLetterQueue(batch.queue)) return recordDeadLetters(batch, env);
+  if (isDeadLetterQueue(batch.queue)) {
+    for (const msg of batch.messages) if (isPlatformDelivery(msg.body)) await keepDead(env, msg.body);
+    return recordDeadLetters(batch, env);
+  }
   const now = Date.now();
   const entries: Entry[] = [];
   const rows: LedgerRow[] = [];
+  const platformDeliveries: Message<PlatformDeliveryMessage>[] = [];
   let flush = false;
   for (const msg of batch.messages) {
+    if (isPlatformDelivery(msg.body)) {
+      // A signed platform delivery that met an unwritable ledger (platforms/kept.ts).
+      platformDeliveries.push(msg as Message<PlatformDeliveryMessage>);
+      continue;
+    }
     if (isFlush(msg.body)) {
       // The accumulator's tick (accumulator.ts): deliver what is parked.
       flush = true;
@@ -60,6 +70,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     }
     entries.push(entry);
   }
+  if (platformDeliveries.length > 0) await processPlatformDeliveries(platformDeliveries, env);
   if (entries.length === 0 && !flush) return;
 
   const config = readConfig(env);
@@ -84,6 +95,17 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     }
   }
   settleMessages(entries, config.retryBaseS);
+}
+
+async function processPlatformDeliveries(messages: Message<PlatformDeliveryMessage>[], env: Env): Promise<void> {
+  let retry: boolean[];
+  try {
+    retry = await processQueued(env, readConfig(env), messages.map((m) => m.body));
+  } catch (err) {
+    logError('queued platform deliveries failed', {}, err);
+    retry = messages.map(() => true);
+  }
+  messages.forEach((m, i) => (retry[i] ? m.retry({ delaySeconds: QUEUED_RETRY_S }) : m.ack()));
 }
 
 /**

@@ -13,6 +13,8 @@ import { pruneRetained } from './retention.ts';
 import { pruneSeenSignatures } from '../ledger/seen-signatures.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 import { replay } from './replay.ts';
+import { readConfig } from '../config.ts';
+import { replayKept } from '../platforms/kept.ts';
 import { pruneChanges } from '../consent/changes.ts';
 
 /**
@@ -39,6 +41,8 @@ export async function handleScheduled(_controller: ScheduledController, env: Env
   const done = await cleanUp(env, Date.now());
   console.log({ msg: 'scheduled clean-up', ...done });
   console.log({ msg: 'retention', ...(await pruneRetained(env, Date.now())) });
+  // Kept platform deliveries (platforms/kept.ts): a refund that came before its purchase succeeds now.
+  console.log({ msg: 'kept platform deliveries replayed', ...(await replayKept(env, readConfig(env), { limit: 50 })) });
 }
 
 export async function cleanUp(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number): Promise<CleanUp> {

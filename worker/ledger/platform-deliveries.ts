@@ -4,7 +4,9 @@
 // platforms/deliveries.ts; the platform's name is a type parameter so this module needs none of it.
 import { deleteOlderThan } from './parts.ts';
 
-export type DeliveryOutcome = 'accepted' | 'ignored' | 'ping' | 'refused';
+// 'kept': signed, but it could not become events yet (migrations/0090_platform_kept.sql): the body is
+// stored with the reason, for a replay after the fix.
+export type DeliveryOutcome = 'accepted' | 'ignored' | 'ping' | 'refused' | 'kept';
 
 export interface PlatformDelivery<P extends string = string> {
   platform: P;
@@ -17,6 +19,8 @@ export interface PlatformDelivery<P extends string = string> {
   receivedAt: number;
   /** SHA-256 (hex) of the raw body; null when not computed (an unauthenticated delivery, a ping). */
   bodyDigest?: string | null;
+  /** The raw body, kept only with outcome 'kept' (cleared when a later outcome overwrites the row). */
+  body?: string | null;
 }
 
 /** The stored outcome of a delivery, or null when it was never received. */
@@ -53,13 +57,13 @@ export async function anyDeliveryWith(
 export function recordDelivery(db: D1Database, d: PlatformDelivery): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO platform_deliveries (platform, delivery_id, topic, outcome, http_status, reason, items, received_at, body_digest)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO platform_deliveries (platform, delivery_id, topic, outcome, http_status, reason, items, received_at, body_digest, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (platform, delivery_id) DO UPDATE SET topic = excluded.topic, outcome = excluded.outcome,
          http_status = excluded.http_status, reason = excluded.reason, items = excluded.items, received_at = excluded.received_at,
-         body_digest = excluded.body_digest`,
+         body_digest = excluded.body_digest, body = excluded.body`,
     )
-    .bind(d.platform, d.deliveryId, d.topic, d.outcome, d.httpStatus, d.reason?.slice(0, 1000) ?? null, JSON.stringify(d.items), d.receivedAt, d.bodyDigest ?? null);
+    .bind(d.platform, d.deliveryId, d.topic, d.outcome, d.httpStatus, d.reason?.slice(0, 1000) ?? null, JSON.stringify(d.items), d.receivedAt, d.bodyDigest ?? null, d.body ?? null);
 }
 
 interface Row {
@@ -71,6 +75,7 @@ interface Row {
   reason: string | null;
   items: string | null;
   received_at: number;
+  body?: string | null;
 }
 
 const fromRow = <P extends string>(r: Row): PlatformDelivery<P> => ({
@@ -82,6 +87,7 @@ const fromRow = <P extends string>(r: Row): PlatformDelivery<P> => ({
   reason: r.reason,
   items: r.items ? (JSON.parse(r.items) as string[]) : [],
   receivedAt: r.received_at,
+  ...(r.body ? { body: r.body } : {}),
 });
 
 export async function lastDelivery<P extends string>(db: D1Database, platform: P): Promise<PlatformDelivery<P> | null> {
@@ -90,6 +96,36 @@ export async function lastDelivery<P extends string>(db: D1Database, platform: P
     .bind(platform)
     .first<Row>();
   return row ? fromRow<P>(row) : null;
+}
+
+/** The latest delivery other than the rows named in `except` (e.g. the ping and the unauthenticated row). */
+export async function lastDeliveryExcept<P extends string>(db: D1Database, platform: P, except: readonly string[]): Promise<PlatformDelivery<P> | null> {
+  const row = await db
+    .prepare(`SELECT * FROM platform_deliveries WHERE platform = ? AND delivery_id NOT IN (${except.map(() => '?').join(', ') || "''"}) ORDER BY received_at DESC LIMIT 1`)
+    .bind(platform, ...except)
+    .first<Row>();
+  return row ? fromRow<P>(row) : null;
+}
+
+/** Kept deliveries (outcome 'kept'), oldest first, with their bodies; `platform` null = every platform. */
+export async function keptDeliveries(db: D1Database, platform: string | null, limit: number): Promise<PlatformDelivery[]> {
+  const { results } = await db
+    .prepare(`SELECT * FROM platform_deliveries WHERE outcome = 'kept' AND (?1 IS NULL OR platform = ?1) ORDER BY received_at LIMIT ?2`)
+    .bind(platform, limit)
+    .all<Row>();
+  return results.map((r) => fromRow(r));
+}
+
+/** How many deliveries of the platform are kept, and the latest reasons. */
+export async function keptSummary(db: D1Database, platform: string, reasons = 3): Promise<{ count: number; latest: { topic: string | null; reason: string | null; receivedAt: number }[] }> {
+  const [count, latest] = await db.batch<{ n?: number; topic?: string | null; reason?: string | null; received_at?: number }>([
+    db.prepare(`SELECT COUNT(*) AS n FROM platform_deliveries WHERE platform = ? AND outcome = 'kept'`).bind(platform),
+    db.prepare(`SELECT topic, reason, received_at FROM platform_deliveries WHERE platform = ? AND outcome = 'kept' ORDER BY received_at DESC LIMIT ?`).bind(platform, reasons),
+  ]);
+  return {
+    count: count?.results[0]?.n ?? 0,
+    latest: (latest?.results ?? []).map((r) => ({ topic: r.topic ?? null, reason: r.reason ?? null, receivedAt: r.received_at ?? 0 })),
+  };
 }
 
 export async function deliveryById<P extends string>(db: D1Database, platform: P, deliveryId: string): Promise<PlatformDelivery<P> | null> {

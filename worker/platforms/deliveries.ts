@@ -11,6 +11,9 @@ export type PlatformDelivery = StoredDelivery<PlatformName>;
 /** The row kept for the latest delivery that failed authentication (bad or missing signature). */
 export const UNAUTHENTICATED_ID = '-unauthenticated';
 
+/** The one row of a platform's unsigned ping (WooCommerce's, sent when a webhook is saved). */
+export const PING_ID = '-ping';
+
 /** Outcomes after which a repeat of the same delivery id changes nothing. */
 const SETTLED: readonly DeliveryOutcome[] = ['accepted', 'ignored'];
 

@@ -74,33 +74,34 @@ describe('WooCommerce ping and topics', () => {
     expect(await lastDelivery(env.LEDGER, 'woocommerce')).toMatchObject({ outcome: 'ping' });
   });
 
-  it('refuses an unknown topic with 400 naming it, and records the refusal', async () => {
+  // Signed means kept (receive.ts): WooCommerce never retries and disables a webhook after 5 failures.
+  it('keeps a signed delivery of an unknown topic (200, kept with the reason and body)', async () => {
     const deliveryId = crypto.randomUUID();
     const res = await sendWoo('product.updated', { id: 1 }, { deliveryId });
-    expect(res.status).toBe(400);
-    expect(res.body.error).toContain('"product.updated" is not handled');
-    expect(await deliveryById(env.LEDGER, 'woocommerce', deliveryId)).toMatchObject({ outcome: 'refused', httpStatus: 400, reason: res.body.error });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'kept', reason: expect.stringContaining('"product.updated" is not handled') });
+    expect(await deliveryById(env.LEDGER, 'woocommerce', deliveryId)).toMatchObject({ outcome: 'kept', httpStatus: 200, reason: res.body.reason, body: '{"id":1}' });
   });
 
-  it('refuses topics named like Object members (found by fuzzing: "valueOf" was a 500)', async () => {
+  it('keeps topics named like Object members (found by fuzzing: "valueOf" was a 500)', async () => {
     for (const topic of ['valueOf', '__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       const res = await sendWoo(topic, wooCustomer());
-      expect(res.status, topic).toBe(400);
-      expect(res.body.error).toContain('is not handled here');
+      expect(res.status, topic).toBe(200);
+      expect(res.body.reason).toContain('is not handled here');
     }
   });
 
-  it('refuses a malformed order with 400 naming the field', async () => {
+  it('keeps a malformed order, naming the field', async () => {
     const res = await sendWoo('order.updated', { ...wooOrder({ status: 'processing' }), line_items: 'none' });
-    expect(res).toMatchObject({ status: 400, body: { error: expect.stringContaining('line_items: must be an array of line items') } });
+    expect(res).toMatchObject({ status: 200, body: { status: 'kept', reason: expect.stringContaining('line_items: must be an array of line items') } });
     const bad = await sendWoo('order.updated', { ...wooOrder({ status: 'processing' }), total: 'dużo' });
-    expect(bad.body.error).toContain('total: must be a number or a decimal string');
+    expect(bad.body.reason).toContain('total: must be a number or a decimal string');
   });
 
-  it('refuses an order whose billing e-mail is not an address with 422 naming it', async () => {
+  it('keeps an order whose billing e-mail is not an address, naming it', async () => {
     const res = await sendWoo('order.updated', wooOrder({ status: 'processing', email: 'not-an-address' }));
-    expect(res.status).toBe(422);
-    expect(res.body.error).toMatch(/^order \d+ → purchase: email: must be a valid e-mail address/);
+    expect(res.status).toBe(200);
+    expect(res.body.reason).toMatch(/^order \d+ → purchase: email: must be a valid e-mail address/);
   });
 });
 
@@ -308,8 +309,8 @@ describe('Shopify', () => {
     const q = queued();
     const order = shopifyOrder();
     const early = await sendShopify('refunds/create', shopifyRefund(order.id));
-    expect(early.status).toBe(422);
-    expect(early.body.error).toContain('no purchase of this order was received yet');
+    expect(early).toMatchObject({ status: 200, body: { status: 'kept' } });
+    expect(early.body.reason).toContain('no purchase of this order was received yet');
     await sendShopify('orders/paid', order);
     const refund = shopifyRefund(order.id);
     expect((await sendShopify('refunds/create', refund)).body.status).toBe('accepted');
@@ -406,7 +407,7 @@ describe('Shopify', () => {
     });
   });
 
-  it('a repeated X-Shopify-Webhook-Id changes nothing; a malformed payload is a 400 naming the field', async () => {
+  it('a repeated X-Shopify-Webhook-Id changes nothing; a malformed payload is kept, naming the field', async () => {
     const q = queued();
     const webhookId = crypto.randomUUID();
     const customer = shopifyCustomer();
@@ -414,10 +415,10 @@ describe('Shopify', () => {
     expect((await sendShopify('customers/update', customer, { webhookId })).body.status).toBe('duplicate');
     expect(q.contacts()).toHaveLength(1);
     const bad = await sendShopify('orders/paid', { ...shopifyOrder(), line_items: [{ quantity: 'one' }] });
-    expect(bad).toMatchObject({ status: 400, body: { error: expect.stringContaining('line_items[0].quantity: must be a number') } });
+    expect(bad).toMatchObject({ status: 200, body: { status: 'kept', reason: expect.stringContaining('line_items[0].quantity: must be a number') } });
     const unknown = await sendShopify('products/update', { id: 1 });
-    expect(unknown.status).toBe(400);
-    expect(unknown.body.error).toContain('subscribe only to: orders/create, orders/paid, orders/cancelled, refunds/create, customers/create, customers/update');
+    expect(unknown.status).toBe(200);
+    expect(unknown.body.reason).toContain('subscribe only to: orders/create, orders/paid, orders/cancelled, refunds/create, customers/create, customers/update');
   });
 
   it('a guest with a phone-only customer record still buys by the order e-mail', async () => {

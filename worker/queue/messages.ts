@@ -102,6 +102,21 @@ export type ItemMessage =
   | { kind: 'consent-webhook'; change: ConsentWebhook };
 
 /**
+ * A signed shop-platform delivery that met an unwritable ledger, as it came (queue/platform-delivery.ts);
+ * the consumer hands it to platforms/kept.ts. It carries no ledger row of its own yet.
+ */
+export interface PlatformDeliveryMessage {
+  kind: 'platform-delivery';
+  platform: string;
+  delivery: { deliveryId: string; topic: string | null; body: string; receivedAt: number };
+}
+
+export function isPlatformDelivery(body: unknown): body is PlatformDeliveryMessage {
+  return isObject(body) && body.kind === 'platform-delivery' && typeof body.platform === 'string' && isObject(body.delivery)
+    && typeof body.delivery.body === 'string' && typeof body.delivery.deliveryId === 'string';
+}
+
+/**
  * What travels on the queue. One message carries up to MAX_ITEMS_PER_MESSAGE events (a whole beacon,
  * or a slice of a shop batch): a consumer batch is at most 100 messages, and packing is what lets one
  * batch fill SALESmanago's 400-item batch calls.
@@ -111,7 +126,8 @@ export type QueueMessage =
   | { kind: 'events'; events: AcceptedEvent[] }
   | { kind: 'contacts'; contacts: AcceptedContact[] }
   /** The accumulator's tick (delivery/accumulator.ts): flush what waits in the ledger. Carries no item. */
-  | { kind: 'flush' };
+  | { kind: 'flush' }
+  | PlatformDeliveryMessage;
 
 /** Items per queue message: a beacon holds at most 50 events, and shop batches are packed alike. */
 export const MAX_ITEMS_PER_MESSAGE = 50;
@@ -128,6 +144,7 @@ export function itemsOf(message: QueueMessage): ItemMessage[] {
     case 'consent-webhook':
       return [message];
     case 'flush':
+    case 'platform-delivery':
       return [];
   }
 }

@@ -3,16 +3,19 @@
 // and no cross-site browser request (http/same-origin.ts).
 // POST /admin/replay[?status=failed|dead|queued&limit=n] puts up to `limit` (default 5,000, at most
 // 10,000) failed, dead and overdue queued deliveries back on the queue and answers how many, by status, and how many remain.
+// ?status=kept replays the kept shop-platform deliveries instead (platforms/kept.ts), up to `limit` (default 500).
 import { Hono } from 'hono';
 import { validator } from 'hono/validator';
 import * as v from 'valibot';
 import { REPLAYABLE, replay } from '../delivery/replay.ts';
+import { replayKept } from '../platforms/kept.ts';
+import { withConfig } from '../http/config.ts';
 import type { AppEnv } from '../env.ts';
 import { adminPassword } from '../http/admin-password.ts';
 import { sameOriginWrites } from '../http/same-origin.ts';
 
 const ReplayQuery = v.object({
-  status: v.optional(v.picklist(REPLAYABLE, 'status must be "failed", "dead" or "queued"')),
+  status: v.optional(v.picklist([...REPLAYABLE, 'kept'], 'status must be "failed", "dead", "queued" or "kept"')),
   limit: v.optional(
     v.pipe(
       v.string(),
@@ -38,6 +41,7 @@ admin.use(
 
 admin.post(
   '/replay',
+  withConfig,
   validator('query', (value, c) => {
     const parsed = v.safeParse(ReplayQuery, { status: one(value.status), limit: one(value.limit) });
     if (!parsed.success) return c.json({ error: parsed.issues[0]?.message ?? 'invalid query' }, 400);
@@ -45,6 +49,7 @@ admin.post(
   }),
   async (c) => {
     const { status, limit } = c.req.valid('query');
+    if (status === 'kept') return c.json(await replayKept(c.env, c.var.config, { limit: limit ?? 500 }));
     const result = await replay(c.env, { ...(status ? { statuses: [status] } : {}), ...(limit ? { limit } : {}) });
     return c.json(result);
   },

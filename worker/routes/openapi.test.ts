@@ -46,7 +46,7 @@ describe('GET /openapi.json', () => {
     const events = doc.paths['/api/v1/events']!.post!;
     expect(Object.keys(events.responses).sort()).toEqual(['200', '202', '400', '401', '409', '413', '503']);
     expect(events.description).toContain('duplicate');
-    expect(Object.keys(doc.paths['/hooks/shopify']!.post!.responses).sort()).toEqual(['200', '400', '401', '403', '413', '422', '503']);
+    expect(Object.keys(doc.paths['/hooks/shopify']!.post!.responses).sort()).toEqual(['200', '401', '403', '413', '503']);
     expect(doc.components.securitySchemes.SmEdgeSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'Sm-Edge-Signature' });
     expect(doc.components.securitySchemes.shopifySignature).toMatchObject({ name: 'X-Shopify-Hmac-Sha256' });
     const purchase = (doc.components.schemas.ShopEvent as { oneOf: { properties: Record<string, unknown> }[] }).oneOf[0]!;

@@ -196,7 +196,7 @@ function hookPaths() {
           `Sent by ${p.label} itself, signed with ${p.secretName}: \`${p.signatureHeader}\` is the base64 HMAC-SHA256 of the raw body. ` +
           `Idempotent by \`${p.deliveryIdHeader}\` (the body's SHA-256 when absent): a repeat of an accepted or ignored delivery is \`200 {"status":"duplicate"}\` and changes nothing. ` +
           'Orders are also idempotent by (type, orderId[, returnId]) as in POST /api/v1/events, so a status that moves back and forth sends one purchase. ' +
-          'Every refusal is recorded with its reason and shown on the setup page.',
+          'Every refusal is recorded with its reason and shown on the setup page. Signed means kept (docs/platforms.md): a signed delivery is answered 2xx unless both the ledger and the queue are unavailable.',
         security: [{ [`${p.name}Signature`]: [] }],
         parameters: [
           { name: p.topicHeader, in: 'header', required: true, schema: { type: 'string', enum: topics } },
@@ -209,12 +209,15 @@ function hookPaths() {
           content: { 'application/json': { schema: { oneOf: topics.map((t) => ({ $ref: `#/components/schemas/${schemaName(p.name, t)}` })) } } },
         },
         responses: {
-          '200': { description: '`accepted` (with the queued items), `duplicate`, `ignored` (with the reason, e.g. a status that is not a purchase), or `ping`.', content: json('HookOutcome') },
-          '400': error('Unknown topic, missing topic header, invalid JSON, or a payload field that breaks its rule (named).'),
+          '200': {
+            description: '`accepted` (with the queued items, and `conflicts` when a paid order changed), `duplicate`, `ignored` (with the reason, e.g. a status that is not a purchase), `ping`; ' +
+              '`kept` (with the reason) when a signed delivery cannot become events (unknown topic, missing topic header, invalid JSON, a payload field that breaks its rule, an invalid buyer e-mail, a refund before its purchase): stored, shown on the setup page, replayed by POST /admin/replay?status=kept; ' +
+              '`queued` when the ledger is unavailable: the delivery is queued as it came and processed once it is back.',
+            content: json('HookOutcome'),
+          },
           '401': error(`${p.signatureHeader} missing or wrong (a hex digest instead of base64 is named), or ${p.secretName} not configured.`),
           '403': error('The delivery comes from another shop than the configured one.'),
           '413': error(`The body is larger than ${MAX_HOOK_BODY_BYTES / 1024} KB.`),
-          '422': error('The payload is well-formed but cannot become an event: e.g. the buyer\'s e-mail is invalid, or a refund arrives before its order\'s purchase (retry later).'),
           '503': shopErrors(0)['503'],
         },
       },
@@ -285,10 +288,11 @@ export function openApiDocument() {
         HookOutcome: {
           type: 'object',
           properties: {
-            status: { enum: ['accepted', 'duplicate', 'ignored', 'ping'] },
+            status: { enum: ['accepted', 'duplicate', 'ignored', 'ping', 'kept', 'queued'] },
             deliveryId: { type: 'string' },
             reason: { type: 'string' },
             items: { type: 'array', items: outcome },
+            conflicts: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, fields: { type: 'array', items: { type: 'string' } } } }, description: 'a paid order whose content changed: the first version stands' },
           },
           required: ['status'],
         },

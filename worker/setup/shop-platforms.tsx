@@ -7,6 +7,8 @@ import type { Platform } from '../platforms/platform.ts';
 import type { Child } from 'hono/jsx';
 import type { SetupView } from './view.ts';
 import { errorText } from '../log.ts';
+import { signatureReport, type SignatureReport } from '../platforms/signature-state.ts';
+import { keptSummary } from '../ledger/platform-deliveries.ts';
 
 const TEXT = {
   en: {
@@ -14,6 +16,14 @@ const TEXT = {
     intro: 'WooCommerce or Shopify: paste the URL into the shop\'s webhook settings, one webhook per topic, signed with the secret named here (docs/platforms.md "Shop platforms").',
     url: 'Webhook URL', topics: 'Topics to tick', secret: 'Secret', set: 'set', notSet: 'not set', shop: 'Shop',
     last: 'Last delivery', never: 'none received yet', unreadable: 'cannot be read:',
+    signature: 'Signature',
+    matched: (at: string, topic: string) => `matched: the last signed delivery (${topic}, ${at} UTC) used this secret`,
+    mismatch: (label: string) => `${label} is sending with a different secret: copy this one (the secret saved here, field "${label} webhook secret") into each webhook's Secret field, or save the shop's secret here`,
+    unsigned: (reason: string) => `the last delivery was refused: ${reason}`,
+    unknown: 'not known yet: no order or customer delivery received',
+    pingNote: 'WooCommerce\'s ping (sent when a webhook is saved) carries no signature: "ping (200)" proves the URL, not the secret. The first order or customer delivery does.',
+    kept: 'Needs attention', keptNone: 'nothing kept',
+    keptCount: (n: number) => `${n} signed ${n === 1 ? 'delivery' : 'deliveries'} kept: answered 200 so the shop does not disable its webhook, but not processed yet. Fix what the reason names, then replay: npm run replay -- --status kept (or POST /admin/replay?status=kept); they are also retried hourly.`,
     where: { woocommerce: 'WooCommerce → Settings → Advanced → Webhooks → Add webhook (API version: WP REST API Integration v3)', shopify: 'Shopify admin → Settings → Notifications → Webhooks → Create webhook (format JSON)' },
   },
   pl: {
@@ -21,21 +31,60 @@ const TEXT = {
     intro: 'WooCommerce lub Shopify: wklej adres w ustawieniach webhooków sklepu, jeden webhook na temat, podpisany sekretem podanym tutaj (docs/platforms.md "Shop platforms").',
     url: 'Adres webhooka', topics: 'Tematy do zaznaczenia', secret: 'Sekret', set: 'ustawiony', notSet: 'nieustawiony', shop: 'Sklep',
     last: 'Ostatnia dostawa', never: 'jeszcze żadnej', unreadable: 'nie można odczytać:',
+    signature: 'Podpis',
+    matched: (at: string, topic: string) => `zgodny: ostatnia podpisana dostawa (${topic}, ${at} UTC) użyła tego sekretu`,
+    mismatch: (label: string) => `${label} wysyła z innym sekretem: skopiuj ten (sekret zapisany tutaj, pole "Sekret webhooków ${label}") do pola Secret każdego webhooka albo zapisz tutaj sekret sklepu`,
+    unsigned: (reason: string) => `ostatnia dostawa została odrzucona: ${reason}`,
+    unknown: 'jeszcze nieznany: nie przyszło żadne zamówienie ani klient',
+    pingNote: 'Ping WooCommerce (wysyłany przy zapisie webhooka) nie ma podpisu: "ping (200)" potwierdza adres, nie sekret. Potwierdza go dopiero pierwsze zamówienie lub klient.',
+    kept: 'Wymaga uwagi', keptNone: 'nic nie czeka',
+    keptCount: (n: number) => `podpisane dostawy zachowane (${n}): odpowiedź 200, więc sklep nie wyłącza webhooka, ale jeszcze nieprzetworzone. Napraw to, co podaje powód, i odtwórz: npm run replay -- --status kept (lub POST /admin/replay?status=kept); co godzinę są też ponawiane.`,
     where: { woocommerce: 'WooCommerce → Ustawienia → Zaawansowane → Webhooki → Dodaj webhook (wersja API: WP REST API Integration v3)', shopify: 'Panel Shopify → Ustawienia → Powiadomienia → Webhooki → Utwórz webhook (format JSON)' },
   },
 } as const;
 
-function Last(props: { last: PlatformDelivery | null | { error: string }; text: (typeof TEXT)['en' | 'pl'] }) {
+type Text = (typeof TEXT)['en' | 'pl'];
+
+function Last(props: { last: PlatformDelivery | null | { error: string }; text: Text }) {
   const { last, text } = props;
   if (last === null) return <span class="muted">{text.never}</span>;
   if ('error' in last) return <span class="warn">{text.unreadable} {last.error}</span>;
-  const ok = last.outcome !== 'refused';
+  const ok = last.outcome !== 'refused' && last.outcome !== 'kept';
   return (
     <span>
       {new Date(last.receivedAt).toISOString().slice(0, 19).replace('T', ' ')} UTC · <code>{last.topic ?? '—'}</code>{' '}
       <span class={`badge ${ok ? 'ok' : 'bad'}`}>{`${last.outcome} (${last.httpStatus})`}</span>
       {last.reason ? <> {last.reason}</> : null}
     </span>
+  );
+}
+
+const when = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+
+function Signature(props: { report: SignatureReport | { error: string }; label: string; text: Text }) {
+  const { report, label, text } = props;
+  if ('error' in report) return <span class="warn">{text.unreadable} {report.error}</span>;
+  switch (report.state) {
+    case 'matched':
+      return <span class="badge ok">{text.matched(when(report.lastSigned!.receivedAt), report.lastSigned!.topic ?? '—')}</span>;
+    case 'mismatch':
+      return <strong class="badge bad">{text.mismatch(label)}</strong>;
+    case 'unsigned':
+      return <span class="badge bad">{text.unsigned(report.lastRefused?.reason ?? '')}</span>;
+    default:
+      return <span class="muted">{text.unknown}</span>;
+  }
+}
+
+function Kept(props: { kept: Awaited<ReturnType<typeof keptSummary>> | { error: string }; text: Text }) {
+  const { kept, text } = props;
+  if ('error' in kept) return <span class="warn">{text.unreadable} {kept.error}</span>;
+  if (kept.count === 0) return <span class="muted">{text.keptNone}</span>;
+  return (
+    <>
+      <span class="badge bad">{text.keptCount(kept.count)}</span>
+      <ul>{kept.latest.map((k) => <li>{when(k.receivedAt)} UTC · <code>{k.topic ?? '—'}</code> {k.reason}</li>)}</ul>
+    </>
   );
 }
 
@@ -48,6 +97,12 @@ export async function ShopPlatformSection({ view, children }: { view: SetupView;
   const text = TEXT[view.lang === 'pl' ? 'pl' : 'en'];
   const lasts = await Promise.all(
     PLATFORMS.map((p) => lastDelivery(view.env.LEDGER, p.name).catch((err: unknown) => ({ error: errorText(err) }))),
+  );
+  const signatures = await Promise.all(
+    PLATFORMS.map((p) => signatureReport(view.env.LEDGER, p.name).catch((err: unknown) => ({ error: errorText(err) }))),
+  );
+  const kept = await Promise.all(
+    PLATFORMS.map((p) => keptSummary(view.env.LEDGER, p.name).catch((err: unknown) => ({ error: errorText(err) }))),
   );
   return (
     <section id="shop-platform">
@@ -74,6 +129,13 @@ export async function ShopPlatformSection({ view, children }: { view: SetupView;
             ) : null}
             <dt>{text.last}</dt>
             <dd class="last-delivery"><Last last={lasts[i] ?? null} text={text} /></dd>
+            <dt>{text.signature}</dt>
+            <dd class="signature-state">
+              <Signature report={signatures[i]!} label={p.label} text={text} />
+              {p.name === 'woocommerce' ? <p class="muted">{text.pingNote}</p> : null}
+            </dd>
+            <dt>{text.kept}</dt>
+            <dd class="kept-deliveries"><Kept kept={kept[i]!} text={text} /></dd>
           </dl>
         </div>
       ))}
