@@ -20,6 +20,7 @@ import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from '../ledger/deliveries.ts';
 import { readItems, type ConsentWebhook, type QueueMessage } from '../queue/messages.ts';
 import { isDeadLetterQueue } from '../queue/names.ts';
+import { deliverProducts, isProductsMessage } from './products.ts';
 import { errorText, logError } from '../log.ts';
 
 interface Entry {
@@ -34,7 +35,11 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
   const entries: Entry[] = [];
   const rows: LedgerRow[] = [];
   let flush = false;
+  // Catalog products have their own ledger table and API (delivery/products.ts).
+  const products = batch.messages.filter((m) => isProductsMessage(m.body));
+  const catalogDone = products.length > 0 ? deliverProductMessages(products, env) : Promise.resolve();
   for (const msg of batch.messages) {
+    if (isProductsMessage(msg.body)) continue;
     if (isFlush(msg.body)) {
       // The accumulator's tick (accumulator.ts): deliver what is parked.
       flush = true;
@@ -60,7 +65,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     }
     entries.push(entry);
   }
-  if (entries.length === 0 && !flush) return;
+  if (entries.length === 0 && !flush) return catalogDone;
 
   const config = readConfig(env);
   try {
@@ -84,6 +89,12 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     }
   }
   settleMessages(entries, config.retryBaseS);
+  await catalogDone;
+}
+
+async function deliverProductMessages(messages: Message<QueueMessage>[], env: Env): Promise<void> {
+  const config = readConfig(env);
+  await deliverProducts(messages, { db: env.LEDGER, catalog: config.catalog, retryBaseS: config.retryBaseS });
 }
 
 /**
