@@ -57,21 +57,40 @@ export async function acceptProducts(
   const unchangedIds = new Set([...latest.keys()].filter((id) => !changed.some((c) => c.product.id === id)));
   if (changed.length > 0) {
     await recordAccepted(env.LEDGER, changed.map((c) => ({ id: c.product.id, hash: c.hash, payload: JSON.stringify(c.product) })), now);
-    await queueProducts(env.EVENTS, changed);
+    await queueProducts(env, changed);
   }
   return { accepted: products.length, unchanged: products.filter((p) => unchangedIds.has(p.id)).length };
 }
 
-/** Sends products in messages of up to 100 (and the queue's byte limit); a refused send is left to resendStale. */
-async function queueProducts(queue: Queue<QueueMessage>, items: { product: CatalogProduct; hash: string }[]): Promise<void> {
+/**
+ * Sends products in messages of up to 100 (and the queue's byte limit). The rows of a refused send are
+ * dated 0, so the next hourly resendStale takes them at once. Answers how many were refused.
+ */
+async function queueProducts(env: { LEDGER: D1Database; EVENTS: Queue<QueueMessage> }, items: { product: CatalogProduct; hash: string }[]): Promise<number> {
   const parts = chunk(items, (i) => utf8Bytes(JSON.stringify(i)) + 1, PRODUCTS_PER_MESSAGE, MAX_MESSAGE_BYTES - 64);
-  await sendMessages(queue, parts.map((part) => ({ message: { kind: 'products', items: part } as QueueMessage })), {
-    refused: (part, err) => logError('queue send failed; catalog products wait for the hourly re-send', { messages: part.length }, err),
+  const refused: string[] = [];
+  await sendMessages(env.EVENTS, parts.map((part) => ({ message: { kind: 'products', items: part } as QueueMessage, ids: part.map((i) => i.product.id) })), {
+    refused: (part, err) => {
+      logError('queue send failed; catalog products wait for the hourly re-send', { messages: part.length }, err);
+      refused.push(...part.flatMap((p) => p.ids));
+    },
   });
+  if (refused.length > 0) {
+    try {
+      await touchQueued(env.LEDGER, refused, 0);
+    } catch (err) {
+      logError('could not date catalog rows after a queue failure', { count: refused.length }, err);
+    }
+  }
+  return refused.length;
 }
 
-/** Versions queued more than `olderThanMs` ago and never settled: queued again (the hourly job). */
-export async function resendStale(env: { LEDGER: D1Database; EVENTS: Queue<QueueMessage> }, now = Date.now(), olderThanMs = 15 * 60_000): Promise<number> {
+/**
+ * Versions still queued whose last try (or acceptance) is older than any retry delay (the queue's
+ * longest is 12 h, delivery/backoff.ts MAX_DELAY_S): no message carries them any more, so they are
+ * queued again. Rows whose send was refused are dated 0 and go at the next hourly run.
+ */
+export async function resendStale(env: { LEDGER: D1Database; EVENTS: Queue<QueueMessage> }, now = Date.now(), olderThanMs = 13 * 3_600_000): Promise<number> {
   const rows = await staleQueued(env.LEDGER, now - olderThanMs, 1000);
   if (rows.length === 0) return 0;
   const items = await Promise.all(
@@ -80,7 +99,7 @@ export async function resendStale(env: { LEDGER: D1Database; EVENTS: Queue<Queue
       return { product, hash: await productHash(product) };
     }),
   );
-  await queueProducts(env.EVENTS, items);
   await touchQueued(env.LEDGER, rows.map((r) => r.id), now);
+  await queueProducts(env, items);
   return rows.length;
 }

@@ -100,13 +100,17 @@ describe('acceptProducts', () => {
   it('a version the queue refused is kept queued and re-sent by the hourly sweep', async () => {
     const refusing = recordingQueue(true);
     const p = normaliseProduct(parseOne(product()));
-    const t0 = Date.now() - 3_600_000;
-    await acceptProducts({ LEDGER: env.LEDGER, EVENTS: refusing.queue }, [p], 'cat-1', t0);
+    await acceptProducts({ LEDGER: env.LEDGER, EVENTS: refusing.queue }, [p], 'cat-1');
     expect((await loadCatalogRows(env.LEDGER, [p.id])).get(p.id)?.status).toBe('queued');
     const { sent, queue } = recordingQueue();
+    // The next hourly run, although the row was accepted just now (a live one waits 13 h).
+    const fresh = normaliseProduct(parseOne(product()));
+    await acceptProducts({ LEDGER: env.LEDGER, EVENTS: queue }, [fresh], 'cat-1');
+    sent.length = 0;
     await resendStale({ LEDGER: env.LEDGER, EVENTS: queue });
     const ids = sent.flatMap((m) => (m.kind === 'products' ? m.items.map((i) => i.product.id) : []));
     expect(ids).toContain(p.id);
+    expect(ids).not.toContain(fresh.id);
   });
 });
 
