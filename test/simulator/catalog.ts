@@ -71,7 +71,10 @@ export class CatalogStore {
   private catalogs = new Map<string, Catalog>();
   private products = new Map<string, Map<string, StoredProduct>>();
 
-  constructor(private readonly seeds: readonly CatalogSeed[] = []) {
+  private readonly seeds: readonly CatalogSeed[];
+
+  constructor(seeds: readonly CatalogSeed[] = []) {
+    this.seeds = seeds;
     this.reset();
   }
 
@@ -161,7 +164,8 @@ export class CatalogStore {
         return;
       }
       const fields = kind === 'upsert' ? readProduct(raw, at, before, problems, warnings) : kind === 'quantity' ? readQuantity(raw, at, problems) : readPrice(raw, at, problems);
-      if (fields) next.push({ ...(before ?? { productId, name: '', productUrl: '', updates: -1 }), ...fields, productId, updates: (before?.updates ?? -1) + 1 });
+      // A field given as undefined (a price update without discountPrice, setAsNull) is cleared.
+      if (fields) next.push(defined({ ...(before ?? { productId, name: '', productUrl: '', updates: -1 }), ...fields, productId, updates: (before?.updates ?? -1) + 1 }) as StoredProduct);
     });
     if (problems.length > 0) return refuse(problems);
     for (const p of next) stored.set(p.productId, p);
@@ -286,7 +290,7 @@ function readProduct(raw: JsonObject, at: string, before: StoredProduct | undefi
     customDetails,
   });
   // setAsNull: the fields to clear (SDK `Entity/Api/V3/Product/ProductEntity.php:449-468`).
-  if (Array.isArray(raw.setAsNull)) for (const f of raw.setAsNull) if (f === 'discountPrice') fields.discountPrice = undefined;
+  if (Array.isArray(raw.setAsNull)) for (const f of raw.setAsNull) if (f === 'discountPrice' && fields.discountPrice === undefined) fields.discountPrice = undefined;
   return problems.length > start ? null : fields;
 }
 
