@@ -17,12 +17,12 @@ const PRODUCTS_PER_MESSAGE = 100;
 export type ParsedProducts = { ok: true; products: CatalogProduct[] } | { ok: false; error: string };
 
 /** Validates a whole request: one invalid product refuses all of it, naming `products[i].field`. */
-export function parseProducts(body: unknown): ParsedProducts {
+export function parseProducts(body: unknown, options: { currencyOptional?: boolean } = {}): ParsedProducts {
   const envelope = v.safeParse(productsBody, body);
   if (!envelope.success) return { ok: false, error: describeIssues(envelope.issues) };
   const out: CatalogProduct[] = [];
   for (const [i, item] of envelope.output.products.entries()) {
-    const parsed = v.safeParse(productSchema(item), item);
+    const parsed = v.safeParse(productSchema(item, options), item);
     if (!parsed.success) return { ok: false, error: describeIssues(parsed.issues, `products[${i}]`) };
     out.push(normaliseProduct(parsed.output));
   }

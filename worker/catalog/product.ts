@@ -50,9 +50,13 @@ const fullProduct = v.object(
 
 const deletedProduct = v.object({ id: identifier(PRODUCT_LIMITS.id), deleted: v.literal(true) }, 'must be an object');
 
+// Platform webhooks carry no currency with a product (platforms/products.ts): the catalog's applies.
+const platformProduct = v.object({ ...fullProduct.entries, currency: v.optional(fullProduct.entries.currency) }, 'must be an object');
+
 /** The schema of one item: `deleted: true` needs only `id` (the rest is ignored). */
-export function productSchema(item: unknown): typeof fullProduct | typeof deletedProduct {
-  return typeof item === 'object' && item !== null && (item as { deleted?: unknown }).deleted === true ? deletedProduct : fullProduct;
+export function productSchema(item: unknown, options: { currencyOptional?: boolean } = {}): typeof fullProduct | typeof deletedProduct | typeof platformProduct {
+  if (typeof item === 'object' && item !== null && (item as { deleted?: unknown }).deleted === true) return deletedProduct;
+  return options.currencyOptional ? platformProduct : fullProduct;
 }
 
 export const productsBody = v.object(
@@ -66,7 +70,7 @@ export const productsBody = v.object(
   'must be a JSON object',
 );
 
-type Parsed = v.InferOutput<typeof fullProduct> | v.InferOutput<typeof deletedProduct>;
+type Parsed = v.InferOutput<typeof platformProduct> | v.InferOutput<typeof deletedProduct>;
 
 /** The accepted form: a deleted product is its id alone; empty optional lists are left out. */
 export function normaliseProduct(p: Parsed): CatalogProduct {
@@ -75,7 +79,7 @@ export function normaliseProduct(p: Parsed): CatalogProduct {
   if (p.imageUrls?.length) out.imageUrls = p.imageUrls;
   out.price = round2(p.price);
   if (p.discountPrice !== undefined) out.discountPrice = round2(p.discountPrice);
-  out.currency = p.currency;
+  if (p.currency !== undefined) out.currency = p.currency;
   out.available = p.available;
   if (p.quantity !== undefined) out.quantity = p.quantity;
   if (p.categories?.length) out.categories = p.categories;

@@ -76,9 +76,9 @@ describe('WooCommerce ping and topics', () => {
 
   it('refuses an unknown topic with 400 naming it, and records the refusal', async () => {
     const deliveryId = crypto.randomUUID();
-    const res = await sendWoo('product.updated', { id: 1 }, { deliveryId });
+    const res = await sendWoo('coupon.updated', { id: 1 }, { deliveryId });
     expect(res.status).toBe(400);
-    expect(res.body.error).toContain('"product.updated" is not handled');
+    expect(res.body.error).toContain('"coupon.updated" is not handled');
     expect(await deliveryById(env.LEDGER, 'woocommerce', deliveryId)).toMatchObject({ outcome: 'refused', httpStatus: 400, reason: res.body.error });
   });
 
@@ -415,7 +415,7 @@ describe('Shopify', () => {
     expect(q.contacts()).toHaveLength(1);
     const bad = await sendShopify('orders/paid', { ...shopifyOrder(), line_items: [{ quantity: 'one' }] });
     expect(bad).toMatchObject({ status: 400, body: { error: expect.stringContaining('line_items[0].quantity: must be a number') } });
-    const unknown = await sendShopify('products/update', { id: 1 });
+    const unknown = await sendShopify('collections/update', { id: 1 });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error).toContain('subscribe only to: orders/create, orders/paid, orders/cancelled, refunds/create, customers/create, customers/update');
   });

@@ -24,6 +24,7 @@ import type { ContactDraft, EventDraft, Platform, RefundDraft, WebhookHeaders } 
 import { readConsent } from '../consent/store.ts';
 import { checkWebhookSignature } from './signature.ts';
 import { logError } from '../log.ts';
+import { acceptProducts, parseProducts } from '../catalog/accept.ts';
 
 export type WebhookStatus = 200 | 400 | 401 | 403 | 413 | 422 | 503;
 
@@ -161,6 +162,8 @@ export async function receiveWebhook(
     return { status: 200, body: { status: 'ignored', reason: mapped.reason } };
   }
 
+  if (mapped.kind === 'products') return receiveProducts(env, mapped.products, configured, { deliveryId, topic, receivedAt, note, refuse });
+
   const messages: ItemMessage[] = [];
   try {
     for (const draft of mapped.events) messages.push({ kind: 'event', event: acceptDraft(draft, receivedAt) });
@@ -236,6 +239,30 @@ async function newStatementsOnly(env: Env, draft: ContactDraft): Promise<Contact
 function withoutChoices(draft: ContactDraft): ContactDraft {
   const { newsletter: _n, sms: _s, ...rest } = draft.contact;
   return { contact: { ...rest, ...(rest.trigger === 'newsletter' ? { trigger: 'update' as const } : {}) } };
+}
+
+/** Catalog products of a delivery: checked as POST /api/v1/products items (currency aside), then accepted. */
+async function receiveProducts(
+  env: Env,
+  products: Record<string, unknown>[],
+  config: Config,
+  d: {
+    deliveryId: string;
+    topic: string;
+    receivedAt: number;
+    note: (deliveryId: string, outcome: DeliveryOutcome, status: number, reason: string | null, items?: string[]) => Promise<void>;
+    refuse: (status: 422, error: string, deliveryId: string) => Promise<WebhookAnswer>;
+  },
+): Promise<WebhookAnswer> {
+  const parsed = parseProducts({ products }, { currencyOptional: true });
+  if (!parsed.ok) return d.refuse(422, `${d.topic}: ${parsed.error}`, d.deliveryId);
+  try {
+    const counts = await acceptProducts(env, parsed.products, config.catalog.catalogId, d.receivedAt);
+    await d.note(d.deliveryId, 'accepted', 200, counts.unchanged > 0 ? 'product unchanged: nothing sent' : null, parsed.products.map((p) => `product:${p.id}`));
+    return { status: 200, body: { status: 'accepted', deliveryId: d.deliveryId, ...counts } };
+  } catch (err) {
+    return unavailable(err);
+  }
 }
 
 function unavailable(err: unknown): WebhookAnswer {
