@@ -138,3 +138,11 @@ export async function catalogFigures(db: D1Database): Promise<CatalogFigures> {
     recentFailures: failures!.results as CatalogFigures['recentFailures'],
   };
 }
+
+/** The currency of the latest accepted product that has one (a new catalog's suggestion on /setup). */
+export async function latestCurrency(db: D1Database): Promise<string | null> {
+  const row = await db
+    .prepare(`SELECT payload ->> '$.currency' AS currency FROM catalog_products WHERE payload ->> '$.currency' IS NOT NULL ORDER BY accepted_at DESC LIMIT 1`)
+    .first<{ currency: string }>();
+  return row?.currency ?? null;
+}
