@@ -151,6 +151,17 @@ describe('catalog delivery', () => {
     expect(results[0]?.error).toContain('reasonCode 11');
   });
 
+  it('a narrow call refused (the product is gone in SALESmanago) falls back to a full upsert', async () => {
+    const [p] = products(1);
+    const { calls, client } = countingClient((path) => (path === '/v3/product/updateQuantity' ? new Response(JSON.stringify({ problems: [{ reasonCode: 13, message: 'products[0].productId not in the catalog' }] }), { status: 400 }) : null));
+    await acceptAndDeliver([p!], client);
+    const run = await acceptAndDeliver([{ ...p!, quantity: 0 }], client);
+    expect(run).toMatchObject({ acked: 1, retried: [] });
+    expect(calls.map((c) => c.path)).toEqual(['/v3/product/upsert', '/v3/product/updateQuantity', '/v3/product/upsert']);
+    expect((await simProducts([p!.id])).get(p!.id)).toMatchObject({ quantity: 0 });
+    expect((await loadCatalogRows(env.LEDGER, [p!.id])).get(p!.id)?.status).toBe('sent');
+  });
+
   it('reason 12 (data trimmed) is not a failure', async () => {
     const [p] = products(1, { description: 'x'.repeat(2500) });
     const { client } = countingClient();
@@ -177,5 +188,7 @@ describe('catalog delivery', () => {
     expect(calls.length).toBe(0);
     expect(run.retried.length).toBe(1);
     expect(run.retried[0]).toBeGreaterThanOrEqual(600);
+    // Waiting is not an attempt of its own.
+    expect((await loadCatalogRows(env.LEDGER, [list[0]!.id])).get(list[0]!.id)?.attempts).toBe(0);
   });
 });

@@ -70,7 +70,8 @@ export async function deliverProducts(messages: readonly Message<QueueMessage>[]
       // Not lost, not failed: kept on the queue until the catalog is configured on /setup.
       const reason = `the product catalog is not configured: ${!catalog.apiKey ? 'SALESMANAGO_API_V3_KEY' : 'SALESMANAGO_CATALOG_ID'} is not set`;
       for (const w of work) w.outcome = { retry: unconfiguredDelay(w.msg.attempts) };
-      await markOutcome(deps.db, work.map((w) => ({ id: w.row.id, hash: w.hash, status: 'queued', reasonCode: null, error: reason })), now());
+      // Not an attempt: the 30-attempt budget is for SALESmanago's answers, not for the wait.
+      await markOutcome(deps.db, work.map((w) => ({ id: w.row.id, hash: w.hash, status: 'queued', reasonCode: null, error: reason })), now(), { counted: false });
     } else if (work.length > 0) {
       const client = deps.client ?? new SalesmanagoV3Client({ endpoint: catalog.endpoint, apiKey: catalog.apiKey!, timeoutMs: catalog.timeoutMs });
       await send(work, client, catalog.catalogId!, deps, now);
@@ -124,6 +125,12 @@ async function sendChunk(chunk: Work[], kind: ChangeKind, client: SalesmanagoV3C
   } catch (err) {
     const e = err instanceof SalesmanagoError ? err : new SalesmanagoV3Error('permanent', [{ reasonCode: 0, message: `unexpected error: ${errorText(err)}` }]);
     const reasonCode = e instanceof SalesmanagoV3Error ? (e.reasonCodes[0] ?? null) : null;
+    if (e.kind === 'permanent' && kind !== 'upsert') {
+      // A narrow call refused (e.g. the product was removed in SALESmanago meanwhile): the full upsert
+      // carries everything and recreates it.
+      await sendChunk(chunk, 'upsert', client, catalogId, deps, now, isolate);
+      return;
+    }
     if (e.kind === 'permanent' && isolate && chunk.length > 1) {
       // Which product was refused? Each alone: the others still go.
       for (const w of chunk) await sendChunk([w], kind, client, catalogId, deps, now, false);

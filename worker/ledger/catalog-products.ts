@@ -89,15 +89,17 @@ export async function markOutcome(
   db: D1Database,
   rows: readonly { id: string; hash: string; status: 'queued' | 'failed'; reasonCode: number | null; error: string }[],
   now: number,
+  options: { counted?: boolean } = {},
 ): Promise<void> {
+  const step = options.counted === false ? 0 : 1;
   await runParts(db, rows.map((r) => [r.id, r.hash, r.status, r.reasonCode, r.error.slice(0, 1000)]), (json) =>
     db
       .prepare(
         `UPDATE catalog_products SET status = j.value ->> 2, reason_code = j.value ->> 3, error = j.value ->> 4,
-           attempts = catalog_products.attempts + 1, updated_at = ?2
+           attempts = catalog_products.attempts + ?3, updated_at = ?2
          FROM json_each(?1) AS j WHERE catalog_products.product_id = j.value ->> 0 AND catalog_products.hash = j.value ->> 1`,
       )
-      .bind(json, now),
+      .bind(json, now, step),
   );
 }
 
