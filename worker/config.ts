@@ -52,8 +52,22 @@ export function readRetention(env: Partial<Record<RetentionSetting, string>>, pr
   return out;
 }
 
+/** SALESmanago API v3, the product catalog (docs/catalog.md). */
+export interface CatalogConfig {
+  /** Base URL of API v3, no trailing slash (default https://api.salesmanago.com). */
+  endpoint: string;
+  /** The API-KEY header; null when SALESMANAGO_API_V3_KEY is not set. */
+  apiKey: string | null;
+  /** SALESMANAGO_CATALOG_ID; null until a catalog is chosen (or created) on /setup. */
+  catalogId: string | null;
+  timeoutMs: number;
+}
+
+export const DEFAULT_API_V3_ENDPOINT = 'https://api.salesmanago.com';
+
 export interface Config {
   salesmanago: SalesmanagoConfig | null;
+  catalog: CatalogConfig;
   location: string;
   shopDomains: string[];
   shopApiSecret: string | null;
@@ -226,7 +240,9 @@ export function readConfig(env: Env): Config {
   if (cartRecovery.template && !workerUrl && !publicPrefix(env.PUBLIC_PATH_PREFIX) && !problems.some((p) => p.name === 'WORKER_URL'))
     problems.push({ name: 'WORKER_URL', problem: 'is needed for cart-recovery links (CART_RECOVERY_URL), unless PUBLIC_PATH_PREFIX is set' });
   const retryBaseS = Math.max(1, Math.round(Number(text(env.DELIVERY_RETRY_BASE_S)) || 30));
+  const catalog = readCatalog(env, timeoutMs, problems);
   return {
+    catalog,
     salesmanago:
       endpoint && clientId && apiSecret && owner
         ? { endpoint: endpoint.replace(/\/$/, ''), clientId, apiSecret, owner, timeoutMs }
@@ -259,6 +275,30 @@ export function readConfig(env: Env): Config {
     cartRecovery,
     problems,
   };
+}
+
+/**
+ * The catalog's three values. All optional until products arrive: a key without a catalog (or the
+ * reverse) is named, so /setup says what is missing; the endpoint falls back to v3's public host.
+ */
+function readCatalog(env: Env, timeoutMs: number, problems: ConfigProblem[]): CatalogConfig {
+  let endpoint = text(env.SALESMANAGO_API_V3_ENDPOINT) || DEFAULT_API_V3_ENDPOINT;
+  const endpointIssue = endpointProblem(endpoint);
+  if (endpointIssue) {
+    problems.push({ name: 'SALESMANAGO_API_V3_ENDPOINT', problem: endpointIssue.replace('https://app3.salesmanago.com', DEFAULT_API_V3_ENDPOINT) });
+    endpoint = DEFAULT_API_V3_ENDPOINT;
+  }
+  const apiKey = text(env.SALESMANAGO_API_V3_KEY) || null;
+  let catalogId = text(env.SALESMANAGO_CATALOG_ID) || null;
+  if (catalogId && !/^[A-Za-z0-9-]{1,64}$/.test(catalogId)) {
+    problems.push({ name: 'SALESMANAGO_CATALOG_ID', problem: 'must be the catalog id SALESmanago gave (letters, digits and "-")' });
+    catalogId = null;
+  }
+  if (apiKey && !catalogId && !problems.some((p) => p.name === 'SALESMANAGO_CATALOG_ID')) {
+    problems.push({ name: 'SALESMANAGO_CATALOG_ID', problem: 'is not set (choose or create a catalog on /setup)' });
+  }
+  if (catalogId && !apiKey) problems.push({ name: 'SALESMANAGO_API_V3_KEY', problem: 'is not set (Integration Center → API → API v3 in SALESmanago)' });
+  return { endpoint: endpoint.replace(/\/$/, ''), apiKey, catalogId, timeoutMs };
 }
 
 function readPlatforms(env: Env, problems: ConfigProblem[]): PlatformsConfig {

@@ -16,6 +16,10 @@ export interface Env {
   SALESMANAGO_API_SECRET?: string;
   SALESMANAGO_OWNER?: string;
   SALESMANAGO_LOCATION?: string;
+  /** Product catalog (API v3, docs/catalog.md): the key, the catalog, and v3's own host. */
+  SALESMANAGO_API_V3_KEY?: string;
+  SALESMANAGO_CATALOG_ID?: string;
+  SALESMANAGO_API_V3_ENDPOINT?: string;
   SHOP_DOMAINS?: string;
   SHOP_API_SECRET?: string;
   CALLBACK_SECRET?: string;

@@ -3,6 +3,7 @@
 // Messages never contain the sha or the secret.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isMillis, type JsonObject } from './validation.ts';
+import type { CatalogSeed } from './catalog.ts';
 
 export interface SimulatorAccount {
   clientId: string;
@@ -11,6 +12,10 @@ export interface SimulatorAccount {
   owner: string;
   /** More owners (users) of the same account, if any. */
   owners?: string[];
+  /** API v3 key (the `API-KEY` header of /v3/… calls); without one the account has no v3 access. */
+  apiV3Key?: string;
+  /** Product catalogs the account starts with (and gets back on reset). */
+  catalogs?: readonly CatalogSeed[];
 }
 
 export function sha1Hex(text: string): string {

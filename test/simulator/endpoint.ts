@@ -74,3 +74,45 @@ export async function handleApi(sim: Simulation, req: IncomingMessage, res: Serv
   if (!res.destroyed && !res.writableEnded) sendJson(res, 200, answer);
   log(200, body.success === true, { messages: body.message as string[], ...(answerDelayMs > 0 ? { fault: 'late' } : {}) });
 }
+
+/**
+ * One API v3 request (test/simulator/catalog.ts): faults as for the legacy API, then the `API-KEY`
+ * header (reason 10, as `{messages, reasonCode}`), then the method. GET is allowed where v3 reads
+ * (catalogList, as the SDK calls it: `Services/Api/V3/Product/CatalogService.php:46-49`).
+ */
+export async function handleV3Api(sim: Simulation, req: IncomingMessage, res: ServerResponse, path: string, pending: Pending): Promise<void> {
+  const at = Date.now();
+  const text = await readBody(req);
+  const parsed = text.trim() === '' ? { ok: true as const, value: {} } : parseJson(text);
+  const items = parsed.ok && isObject(parsed.value) && Array.isArray(parsed.value.products) ? parsed.value.products.length : 1;
+  const log = (status: number, ok: boolean, extra: { fault?: string; messages?: string[] } = {}) =>
+    sim.calls.record({ at, path, status, ok, items, ...extra });
+  const { latencyMs, answerDelayMs, fault } = sim.faults.decide(path);
+  if (latencyMs > 0 && !(await pending.sleep(latencyMs))) return;
+  if (fault?.kind === 'hang') {
+    log(0, false, { fault: 'hang' });
+    return;
+  }
+  if (fault) {
+    log(answerFault(res, fault), false, { fault: fault.kind });
+    return;
+  }
+  const key = req.headers['api-key'];
+  if (typeof key !== 'string' || !sim.accounts.some((a) => a.apiV3Key !== undefined && a.apiV3Key === key)) {
+    const messages = ['Authentication failed: missing or unknown API-KEY'];
+    sendJson(res, 400, { messages, reasonCode: 10 });
+    log(400, false, { messages });
+    return;
+  }
+  if (!parsed.ok || !isObject(parsed.value)) {
+    const messages = ['Request body must be a JSON object'];
+    sendJson(res, 400, { problems: [{ reasonCode: 14, message: 'body:object' }] });
+    log(400, false, { messages });
+    return;
+  }
+  const reply = sim.catalog.call(path, req.method ?? 'GET', parsed.value);
+  if (answerDelayMs > 0 && !(await pending.sleep(answerDelayMs))) return;
+  if (!res.destroyed && !res.writableEnded) sendJson(res, reply.status, reply.body);
+  const problems = Array.isArray(reply.body.problems) ? (reply.body.problems as { reasonCode: number; message: string }[]) : [];
+  log(reply.status, reply.status === 200, { messages: problems.map((p) => `${p.reasonCode}: ${p.message}`) });
+}

@@ -1,11 +1,11 @@
-// startSimulator (contract C): SALESmanago's legacy JSON API plus the /__sim control surface on one port.
+// startSimulator (contract C): SALESmanago's legacy JSON API, API v3's product catalog (/v3/…), plus the /__sim control surface on one port.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SimulatorAccount } from './auth.ts';
 import type { CallRecord } from './calls.ts';
 import type { CallbackTemplates } from './callbacks.ts';
 import { handleControl } from './control.ts';
-import { handleApi, type Pending } from './endpoint.ts';
+import { handleApi, handleV3Api, type Pending } from './endpoint.ts';
 import { BodyTooLarge, sendJson } from './http.ts';
 import { Simulation, type ConsentChange, type SimulationState } from './simulation.ts';
 
@@ -80,7 +80,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const url = new URL(req.url ?? '/', 'http://simulator.local');
     const handled = url.pathname === '/__sim' || url.pathname.startsWith('/__sim/')
       ? handleControl(simulation, req, res, url)
-      : handleApi(simulation, req, res, url.pathname, pending);
+      : url.pathname.startsWith('/v3/')
+        ? handleV3Api(simulation, req, res, url.pathname, pending)
+        : handleApi(simulation, req, res, url.pathname, pending);
     handled.catch((error: unknown) => {
       if (error instanceof BodyTooLarge) sendJson(res, 413, { success: false, message: [error.message], error: error.message });
       else if (!res.headersSent) sendJson(res, 500, { success: false, message: ['Simulator error'], error: String(error) });

@@ -6,6 +6,7 @@ import { renderCallbackUrl, sendCallback, templateProblems, type CallbackTemplat
 import { FaultInjector, type FaultConfig } from './faults.ts';
 import type { OptInStatus } from './optin.ts';
 import { AccountStore, type Contact, type StoredEvent } from './store.ts';
+import { CatalogStore, type Catalog, type StoredProduct } from './catalog.ts';
 import { emailProblems, normalizeEmail } from './validation.ts';
 
 export interface SimulationOptions {
@@ -31,6 +32,8 @@ export interface SimulationCounts extends CallCounts {
   /** Keys (as in eventsByExternalId) stored more than once: what an exactly-once check looks for. */
   duplicateExternalIds: ExternalIdCount[];
   eventUpdates: number;
+  /** Products in all catalogs (API v3). */
+  products: number;
 }
 
 export interface SentCallback {
@@ -44,6 +47,8 @@ export interface SentCallback {
 export interface SimulationState {
   contacts: Contact[];
   events: StoredEvent[];
+  /** API v3 product catalogs, each with its products. */
+  catalogs: (Catalog & { products: StoredProduct[] })[];
   faults: FaultConfig;
   callbacks: CallbackTemplates;
   callbacksSent: SentCallback[];
@@ -72,6 +77,7 @@ const SENT_CALLBACKS_KEPT = 200;
 
 export class Simulation {
   readonly store = new AccountStore();
+  readonly catalog: CatalogStore;
   readonly calls: CallLog;
   readonly faults: FaultInjector;
   readonly accounts: readonly SimulatorAccount[];
@@ -80,14 +86,16 @@ export class Simulation {
 
   constructor(options: SimulationOptions) {
     this.accounts = options.accounts;
+    this.catalog = new CatalogStore(options.accounts.flatMap((a) => a.catalogs ?? []));
     this.calls = new CallLog(options.callLogLimit);
     this.faults = new FaultInjector(options.seed ?? 1);
     this.templates = { ...options.callbacks };
   }
 
-  /** Clears contacts, events, calls and faults. Callback templates are configuration and stay. */
+  /** Clears contacts, events, products (catalogs go back to the accounts' own), calls and faults. Callback templates are configuration and stay. */
   reset(): void {
     this.store.reset();
+    this.catalog.reset();
     this.calls.reset();
     this.faults.reset();
     this.sent = [];
@@ -146,6 +154,7 @@ export class Simulation {
     return {
       contacts,
       events,
+      catalogs: this.catalog.state(),
       faults: this.faults.config(),
       callbacks: this.callbacks(),
       callbacksSent: [...this.sent],
@@ -159,6 +168,7 @@ export class Simulation {
           .filter(([, ids]) => ids.length > 1)
           .map(([externalId, eventIds]) => ({ externalId, count: eventIds.length, eventIds })),
         eventUpdates,
+        products: this.catalog.productCount(),
       },
     };
   }

@@ -8,6 +8,9 @@ export const LOCAL_ACCOUNT = {
   clientId: 'localclient01',
   apiSecret: 'local-only-api-secret',
   owner: 'owner@shop.localhost',
+  apiV3Key: 'local-only-api-v3-key',
+  // One catalog to start with, so that products go somewhere with zero set-up (docs/catalog.md).
+  catalogs: [{ catalogId: '00000000-0000-4000-8000-00000000ca7a', name: 'sm-edge demo', currency: 'PLN', location: 'sm_edge_demo' }],
 } as const;
 
 export const LOCAL_SECRETS = {
@@ -29,6 +32,10 @@ export function localWorkerVars(simulatorUrl: string): Record<string, string> {
     SALESMANAGO_API_SECRET: LOCAL_ACCOUNT.apiSecret,
     SALESMANAGO_OWNER: LOCAL_ACCOUNT.owner,
     SALESMANAGO_LOCATION: 'sm_edge_demo',
+    // API v3 (product catalog) lives on its own host in production; locally the simulator serves it.
+    SALESMANAGO_API_V3_ENDPOINT: simulatorUrl,
+    SALESMANAGO_API_V3_KEY: LOCAL_ACCOUNT.apiV3Key,
+    SALESMANAGO_CATALOG_ID: LOCAL_ACCOUNT.catalogs[0].catalogId,
     SHOP_DOMAINS: 'localhost,127.0.0.1',
     TAGS_REGISTRATION: 'REGISTRATION',
     TAGS_NEWSLETTER: 'NEWSLETTER',

@@ -29,6 +29,8 @@ entered on the setup page where nothing was saved there yet; what you save there
   ADMIN_PASSWORD         ${LOCAL_SECRETS.ADMIN_PASSWORD}
   SALESmanago account    Client ID ${LOCAL_ACCOUNT.clientId}, API Secret ${LOCAL_ACCOUNT.apiSecret}, Owner ${LOCAL_ACCOUNT.owner}
                          (the simulator's; Endpoint ${stack.simulatorUrl})
+  Product catalog        API v3 key ${LOCAL_ACCOUNT.apiV3Key}, catalog ${LOCAL_ACCOUNT.catalogs[0].catalogId}
+                         (the simulator's, also on ${stack.simulatorUrl}; docs/catalog.md)
   WOOCOMMERCE_WEBHOOK_SECRET  ${LOCAL_SECRETS.WOOCOMMERCE_WEBHOOK_SECRET}   (signs test deliveries to /hooks/woocommerce)
   SHOPIFY_WEBHOOK_SECRET      ${LOCAL_SECRETS.SHOPIFY_WEBHOOK_SECRET}   (signs test deliveries to /hooks/shopify)
   SHOPIFY_SHOP_DOMAIN         ${LOCAL_SHOPIFY_DOMAIN}   (X-Shopify-Shop-Domain)

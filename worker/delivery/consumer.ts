@@ -21,6 +21,7 @@ import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt,
 import { isPlatformDelivery, readItems, type ConsentWebhook, type PlatformDeliveryMessage, type QueueMessage } from '../queue/messages.ts';
 import { keepDead, processQueued, QUEUED_RETRY_S } from '../platforms/kept.ts';
 import { isDeadLetterQueue } from '../queue/names.ts';
+import { deliverProducts, isProductsMessage } from './products.ts';
 import { errorText, logError } from '../log.ts';
 
 interface Entry {
@@ -39,12 +40,16 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
   const rows: LedgerRow[] = [];
   const platformDeliveries: Message<PlatformDeliveryMessage>[] = [];
   let flush = false;
+  // Catalog products have their own ledger table and API (delivery/products.ts).
+  const products = batch.messages.filter((m) => isProductsMessage(m.body));
+  const catalogDone = products.length > 0 ? deliverProductMessages(products, env) : Promise.resolve();
   for (const msg of batch.messages) {
     if (isPlatformDelivery(msg.body)) {
       // A signed platform delivery that met an unwritable ledger (platforms/kept.ts).
       platformDeliveries.push(msg as Message<PlatformDeliveryMessage>);
       continue;
     }
+    if (isProductsMessage(msg.body)) continue;
     if (isFlush(msg.body)) {
       // The accumulator's tick (accumulator.ts): deliver what is parked.
       flush = true;
@@ -71,7 +76,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     entries.push(entry);
   }
   if (platformDeliveries.length > 0) await processPlatformDeliveries(platformDeliveries, env);
-  if (entries.length === 0 && !flush) return;
+  if (entries.length === 0 && !flush) return catalogDone;
 
   const config = readConfig(env);
   try {
@@ -95,6 +100,12 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     }
   }
   settleMessages(entries, config.retryBaseS);
+  await catalogDone;
+}
+
+async function deliverProductMessages(messages: Message<QueueMessage>[], env: Env): Promise<void> {
+  const config = readConfig(env);
+  await deliverProducts(messages, { db: env.LEDGER, catalog: config.catalog, retryBaseS: config.retryBaseS });
 }
 
 async function processPlatformDeliveries(messages: Message<PlatformDeliveryMessage>[], env: Env): Promise<void> {

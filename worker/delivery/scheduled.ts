@@ -16,6 +16,7 @@ import { replay } from './replay.ts';
 import { readConfig } from '../config.ts';
 import { replayKept } from '../platforms/kept.ts';
 import { pruneChanges } from '../consent/changes.ts';
+import { resendStale } from '../catalog/accept.ts';
 
 /**
  * A queued row this late is taken as lost from the queue. Longer than the time a healthy backlog
@@ -35,6 +36,8 @@ export interface CleanUp {
   reconciled: number;
   /** Consent changes older than 90 days forgotten. */
   prunedChanges: number;
+  /** Catalog products queued again (catalog/accept.ts resendStale). */
+  catalogResent: number;
 }
 
 export async function handleScheduled(_controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
@@ -52,7 +55,9 @@ export async function cleanUp(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number):
   const released = await releaseIdentified(env, now);
   const reconciled = (await replay(env, { statuses: ['queued'], now, overdueMs: RECONCILE_OVERDUE_MS })).requeued;
   const prunedChanges = await pruneChanges(env.LEDGER, now);
-  return { signatures, expiredHeld, prunedCarts, released, reconciled, prunedChanges };
+  // Catalog products whose queue message was refused or lost (catalog/accept.ts).
+  const catalogResent = await resendStale(env, now);
+  return { signatures, expiredHeld, prunedCarts, released, reconciled, prunedChanges, catalogResent };
 }
 
 async function releaseIdentified(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number): Promise<number> {

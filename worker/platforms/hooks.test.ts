@@ -77,9 +77,9 @@ describe('WooCommerce ping and topics', () => {
   // Signed means kept (receive.ts): WooCommerce never retries and disables a webhook after 5 failures.
   it('keeps a signed delivery of an unknown topic (200, kept with the reason and body)', async () => {
     const deliveryId = crypto.randomUUID();
-    const res = await sendWoo('product.updated', { id: 1 }, { deliveryId });
+    const res = await sendWoo('coupon.updated', { id: 1 }, { deliveryId });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'kept', reason: expect.stringContaining('"product.updated" is not handled') });
+    expect(res.body).toMatchObject({ status: 'kept', reason: expect.stringContaining('"coupon.updated" is not handled') });
     expect(await deliveryById(env.LEDGER, 'woocommerce', deliveryId)).toMatchObject({ outcome: 'kept', httpStatus: 200, reason: res.body.reason, body: '{"id":1}' });
   });
 
@@ -416,7 +416,7 @@ describe('Shopify', () => {
     expect(q.contacts()).toHaveLength(1);
     const bad = await sendShopify('orders/paid', { ...shopifyOrder(), line_items: [{ quantity: 'one' }] });
     expect(bad).toMatchObject({ status: 200, body: { status: 'kept', reason: expect.stringContaining('line_items[0].quantity: must be a number') } });
-    const unknown = await sendShopify('products/update', { id: 1 });
+    const unknown = await sendShopify('collections/update', { id: 1 });
     expect(unknown.status).toBe(200);
     expect(unknown.body.reason).toContain('subscribe only to: orders/create, orders/paid, orders/cancelled, refunds/create, customers/create, customers/update');
   });

@@ -45,7 +45,9 @@ export interface ContactDraft {
 
 export type Mapped =
   | { kind: 'items'; events: EventDraft[]; refunds: RefundDraft[]; contacts: ContactDraft[]; notes: string[] }
-  | { kind: 'ignored'; reason: string };
+  | { kind: 'ignored'; reason: string }
+  /** Catalog products (platforms/products.ts): items of POST /api/v1/products, without a currency. */
+  | { kind: 'products'; products: Record<string, unknown>[] };
 
 export interface WebhookHeaders {
   get(name: string): string | undefined;

@@ -29,6 +29,7 @@ import type { ContactDraft, EventDraft, Mapped, Platform, RefundDraft, WebhookHe
 import { readConsent } from '../consent/store.ts';
 import { checkWebhookSignature } from './signature.ts';
 import { queueDelivery } from '../queue/platform-delivery.ts';
+import { acceptProducts, parseProducts } from '../catalog/accept.ts';
 import { errorText, logError } from '../log.ts';
 
 export type WebhookStatus = 200 | 400 | 401 | 403 | 413 | 503;
@@ -186,6 +187,18 @@ export async function processDelivery(
     if (mapped.kind === 'ignored') {
       await recordDelivery(env.LEDGER, { platform: platform.name, deliveryId, topic, outcome: 'ignored', httpStatus: 200, reason: mapped.reason, items: [], receivedAt, bodyDigest: digest }).run();
       return { status: 200, body: { status: 'ignored', reason: mapped.reason } };
+    }
+    if (mapped.kind === 'products') {
+      // Catalog products, checked as POST /api/v1/products items (currency aside); a bad one is kept.
+      const parsed = parseProducts({ products: mapped.products }, { currencyOptional: true });
+      if (!parsed.ok) throw new Unprocessable(`${topic}: ${parsed.error}`);
+      const counts = await acceptProducts(env, parsed.products, configured.catalog.catalogId, receivedAt);
+      await recordDelivery(env.LEDGER, {
+        platform: platform.name, deliveryId, topic, outcome: 'accepted', httpStatus: 200,
+        reason: counts.unchanged > 0 ? 'product unchanged: nothing sent' : null,
+        items: parsed.products.map((p) => `product:${p.id}`), receivedAt, bodyDigest: digest,
+      }).run();
+      return { status: 200, body: { status: 'accepted', deliveryId, ...counts } };
     }
     const messages = await itemsOf(env, platform, mapped, deliveryId, receivedAt);
     const ids = messages.map((m) => (m.kind === 'event' ? m.event.id : m.kind === 'contact' ? m.contact.id : m.change.id));

@@ -4,6 +4,7 @@
 import * as v from 'valibot';
 import { clip, fullName, ignored, type ContactDraft, type EventDraft, type Mapped, type Platform, type RefundDraft, type ConsentChoice } from './platform.ts';
 import { money, optionalText, platformId } from './payload-fields.ts';
+import { mapShopifyProduct, shopifyProductDeletedSchema, shopifyProductSchema } from './products.ts';
 
 const consent = v.nullish(v.looseObject({ state: v.nullish(v.string('must be a string')), consent_updated_at: optionalText }));
 
@@ -220,6 +221,9 @@ export const shopify: Platform = {
     'refunds/create': shopifyRefundSchema,
     'customers/create': shopifyCustomerSchema,
     'customers/update': shopifyCustomerSchema,
+    'products/create': shopifyProductSchema,
+    'products/update': shopifyProductSchema,
+    'products/delete': shopifyProductDeletedSchema,
   },
   secret: (config) => config.shopify.secret,
   checkSender(headers, config) {
@@ -230,6 +234,7 @@ export const shopify: Platform = {
     return given === expected ? null : `X-Shopify-Shop-Domain "${given.slice(0, 100)}" is not the configured shop`;
   },
   map(topic, payload, config, receivedAt) {
+    if (topic.startsWith('products/')) return mapShopifyProduct(topic, payload, config.shopify.shopDomain);
     if (topic === 'refunds/create') return mapShopifyRefund(payload as ShopifyRefund, receivedAt);
     if (topic.startsWith('customers/')) return mapShopifyCustomer(payload as ShopifyCustomer, topic);
     return mapShopifyOrder(payload as ShopifyOrder, topic, config.shopify, receivedAt);

@@ -5,6 +5,7 @@
 import * as v from 'valibot';
 import { clip, fullName, ignored, type ContactDraft, type EventDraft, type Mapped, type Platform } from './platform.ts';
 import { money, optionalDate, optionalText, platformId } from './payload-fields.ts';
+import { mapWooProduct, wooProductDeletedSchema, wooProductSchema } from './products.ts';
 
 const address = v.looseObject({
   first_name: optionalText,
@@ -230,6 +231,9 @@ export const woocommerce: Platform = {
     'order.deleted': wooDeletedSchema,
     'customer.created': wooCustomerSchema,
     'customer.updated': wooCustomerSchema,
+    'product.created': wooProductSchema,
+    'product.updated': wooProductSchema,
+    'product.deleted': wooProductDeletedSchema,
   },
   secret: (config) => config.woocommerce.secret,
   ping: wooPing,
@@ -239,6 +243,7 @@ export const woocommerce: Platform = {
       // A deleted (trashed) order is not a cancellation to the buyer; what was sent stays.
       return ignored(`order ${String((payload as { id: unknown }).id)} was deleted in WooCommerce; a deletion is not sent to SALESmanago`);
     }
+    if (topic.startsWith('product.')) return mapWooProduct(topic, payload);
     if (topic.startsWith('order.')) return mapWooOrder(payload as WooOrder, woo, receivedAt, topic);
     return mapWooCustomer(payload as WooCustomer, topic, woo);
   },

@@ -91,6 +91,23 @@ export interface ConsentWebhook {
   source: string;
 }
 
+/** A product of the catalog, as accepted (worker/catalog/product.ts; docs/catalog.md). */
+export interface CatalogProduct {
+  id: string;
+  deleted?: true;
+  name?: string;
+  url?: string;
+  imageUrls?: string[];
+  price?: number;
+  discountPrice?: number;
+  currency?: string;
+  available?: boolean;
+  quantity?: number;
+  categories?: string[];
+  description?: string;
+  details?: string[];
+}
+
 /**
  * The message of ONE ledger row: what the ledger stores as the row's payload, and what replay and the
  * held-event release read back. 'event' and 'contact' were also the queue's only shapes before
@@ -127,6 +144,8 @@ export type QueueMessage =
   | { kind: 'contacts'; contacts: AcceptedContact[] }
   /** The accumulator's tick (delivery/accumulator.ts): flush what waits in the ledger. Carries no item. */
   | { kind: 'flush' }
+  /** Catalog products (worker/catalog/): their state is in catalog_products, keyed by id and hash. */
+  | { kind: 'products'; items: { hash: string; product: CatalogProduct }[] }
   | PlatformDeliveryMessage;
 
 /** Items per queue message: a beacon holds at most 50 events, and shop batches are packed alike. */
@@ -145,6 +164,7 @@ export function itemsOf(message: QueueMessage): ItemMessage[] {
       return [message];
     case 'flush':
     case 'platform-delivery':
+    case 'products':
       return [];
   }
 }

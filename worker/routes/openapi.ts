@@ -14,6 +14,7 @@ import { SIGNATURE_HEADER, SIGNATURE_WINDOW_S } from '../identity/signature.ts';
 import { email } from '../ingest/fields.ts';
 import { MAX_BATCH_ITEMS, shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 import { PLATFORMS } from '../platforms/index.ts';
+import { MAX_PRODUCTS_PER_REQUEST, productSchema } from '../catalog/product.ts';
 import { MAX_HOOK_BODY_BYTES } from './hooks.ts';
 import { MAX_BATCH_BODY_BYTES, MAX_SHOP_BODY_BYTES } from './shop-api.ts';
 
@@ -129,6 +130,23 @@ function shopPaths() {
         responses: {
           '202': { description: 'At least one item was new and is queued.', content: json('BatchOutcome') },
           '200': { description: 'Every item was a duplicate (or a conflict, with `fields`).', content: json('BatchOutcome') },
+          ...shopErrors(MAX_BATCH_BODY_BYTES),
+        },
+      },
+    },
+    '/api/v1/products': {
+      post: {
+        operationId: 'postProducts',
+        summary: `Up to ${MAX_PRODUCTS_PER_REQUEST} products for SALESmanago's product catalog (API v3)`,
+        description:
+          'Every product is checked first: one invalid product is a 400 naming it (`products[3].price: must not be negative`) and nothing is recorded. ' +
+          'A product identical to its last accepted version (same id and content) is counted in `unchanged` and not sent again; ' +
+          'a changed one replaces it. `deleted: true` needs only `id` and marks the product unavailable in the catalog. ' +
+          'Delivery: docs/catalog.md (100 products a SALESmanago call; quantity-only and price-only changes use the narrower calls).',
+        security: signed,
+        requestBody: { required: true, content: json('Products') },
+        responses: {
+          '202': { description: '`accepted`: the valid products received; `unchanged`: those of them identical to what was last accepted (nothing is sent for them).', content: json('ProductsOutcome') },
           ...shopErrors(MAX_BATCH_BODY_BYTES),
         },
       },
@@ -274,6 +292,17 @@ export function openApiDocument() {
             },
           },
         },
+        Products: {
+          type: 'object',
+          properties: {
+            products: {
+              type: 'array', minItems: 1, maxItems: MAX_PRODUCTS_PER_REQUEST,
+              items: { oneOf: [jsonSchemaOf(productSchema({})), jsonSchemaOf(productSchema({ deleted: true }))] },
+            },
+          },
+          required: ['products'],
+        },
+        ProductsOutcome: { type: 'object', properties: { accepted: { type: 'integer' }, unchanged: { type: 'integer' } }, required: ['accepted', 'unchanged'] },
         Outcome: outcome,
         BatchOutcome: { type: 'object', properties: { items: { type: 'array', items: outcome } }, required: ['items'] },
         Consent: { type: 'object', properties: { email: { type: 'string' }, status: { enum: ['opt-in', 'opt-out', 'unknown'] }, changedAt: { type: 'integer', description: 'unix ms' } }, required: ['email', 'status'] },
@@ -290,6 +319,8 @@ export function openApiDocument() {
           properties: {
             status: { enum: ['accepted', 'duplicate', 'ignored', 'ping', 'kept', 'queued'] },
             deliveryId: { type: 'string' },
+            accepted: { type: 'integer', description: 'product topics: products received' },
+            unchanged: { type: 'integer', description: 'product topics: identical to the last accepted version, not sent again' },
             reason: { type: 'string' },
             items: { type: 'array', items: outcome },
             conflicts: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, fields: { type: 'array', items: { type: 'string' } } } }, description: 'a paid order whose content changed: the first version stands' },

@@ -25,6 +25,9 @@ import { contactView, hourlyFigures, readFilter } from '../setup/events.ts';
 import { ContactPage, EventsPage } from '../setup/events-pages.tsx';
 import { loadSettings, settingsState } from '../settings/merge.ts';
 import { errorText } from '../log.ts';
+import { createCatalog, listCatalogs, suggestedCurrency } from '../catalog/catalogs.ts';
+import { catalogFigures } from '../ledger/catalog-products.ts';
+import type { CatalogView } from '../setup/catalog.tsx';
 
 type SetupEnv = { Bindings: Env; Variables: { language: string; secureHeadersNonce?: string; config: Config } };
 type C = Context<SetupEnv>;
@@ -44,24 +47,40 @@ function render(c: C, body: Child, status: 200 | 400 | 403 = 200) {
   return c.html(html`<!doctype html>${page}`, status);
 }
 
-type Extra = Partial<Pick<SetupView, 'connection' | 'callbackTest' | 'saved' | 'posted' | 'formErrors'>>;
+type Extra = Partial<Pick<SetupView, 'connection' | 'callbackTest' | 'saved' | 'posted' | 'formErrors'>> & { catalogResult?: { ok: boolean; text: string } };
 
 async function view(c: C, extra: Extra = {}): Promise<SetupView> {
   const { lang, t } = messagesFor(c.get('language'));
   const config = c.get('config');
-  const [figures, activity, settings, hourly] = await Promise.all([
+  const [figures, activity, settings, hourly, catalog] = await Promise.all([
     deliveryFigures(c.env.LEDGER, Date.now()).catch((err: unknown) => ({
       error: errorText(err),
     })),
     readCallbackActivity(c.env.CONSENTS),
     settingsState(c.env) ?? loadSettings(c.env),
     hourlyFigures(c.env.LEDGER, Date.now()).catch(() => undefined),
+    catalogView(c, extra.catalogResult),
   ]);
+  const { catalogResult: _shown, ...rest } = extra;
   return {
     lang, t, origin: publicOrigin(c), env: c.env, config, figures, activity, settings,
     ...(hourly ? { hourly } : {}),
-    ...extra,
+    catalog,
+    ...rest,
   };
+}
+
+/** The catalog section: the account's catalogs (a live API v3 call, with its own short timeout) and the ledger's figures. */
+async function catalogView(c: C, result?: { ok: boolean; text: string }): Promise<CatalogView> {
+  const config = c.get('config');
+  const [list, figures, currency] = await Promise.all([
+    listCatalogs(config),
+    catalogFigures(c.env.LEDGER).catch(() => null),
+    suggestedCurrency(c.env.LEDGER),
+  ]);
+  // Set among wrangler's own values: the page cannot change it (settings/merge.ts sourceOf).
+  const raw = settingsState(c.env)?.raw ?? c.env;
+  return { list, figures, currency, locked: Boolean(raw.SALESMANAGO_CATALOG_ID?.trim()), ...(result ? { result } : {}) };
 }
 
 /** Where the callback URLs and the snippet point: WORKER_URL (configuration), not the request's Host
@@ -130,7 +149,7 @@ setup.get('/contact', async (c) => {
 
 // The buttons' POST targets, reloaded or reopened as a GET (a restored browser session, a bookmark of the
 // page a save left in the address bar), lead back to the page instead of a 404.
-for (const path of ['/settings', '/test-connection', '/test-callbacks']) {
+for (const path of ['/settings', '/test-connection', '/test-callbacks', '/catalog/create', '/catalog/link']) {
   setup.get(path, (c) => c.redirect(`/setup${new URL(c.req.url).search}`, 303));
 }
 
@@ -164,6 +183,31 @@ setup.post('/settings', async (c) => {
   const connection = test ? await testConnection(outcome.config) : undefined;
   return render(c, <SetupPage view={await view(c, { saved: outcome.saved, ...(connection ? { connection } : {}) })} />);
 });
+
+// The product catalog: create one (with the shop's currency and the events' location), link one.
+setup.post('/catalog/create', async (c) => {
+  const form = await c.req.parseBody();
+  const created = await createCatalog(c.get('config'), { name: String(form.name ?? ''), currency: String(form.currency ?? '') });
+  if (!created.ok) return render(c, <SetupPage view={await view(c, { catalogResult: { ok: false, text: created.error } })} />, 400);
+  return linkCatalog(c, created.catalogId);
+});
+
+setup.post('/catalog/link', async (c) => {
+  const form = await c.req.parseBody();
+  return linkCatalog(c, String(form.catalogId ?? ''));
+});
+
+async function linkCatalog(c: C, catalogId: string) {
+  const outcome = await saveSettings(c.env, { SALESMANAGO_CATALOG_ID: catalogId });
+  if (!outcome.ok) {
+    const text = outcome.errors.map((e) => `${e.name} ${e.problem}`).join('; ');
+    return render(c, <SetupPage view={await view(c, { catalogResult: { ok: false, text } })} />, 400);
+  }
+  c.env = outcome.env;
+  c.set('config', outcome.config);
+  const linked = outcome.config.catalog.catalogId === catalogId;
+  return render(c, <SetupPage view={await view(c, { saved: outcome.saved, catalogResult: { ok: linked, text: linked ? `SALESMANAGO_CATALOG_ID = ${catalogId}` : 'SALESMANAGO_CATALOG_ID is set in wrangler.toml: change it there' } })} />);
+}
 
 setup.post('/test-callbacks', async (c) => {
   const callbackTest = await testCallbacks(c.env, c.get('config'), publicOrigin(c));

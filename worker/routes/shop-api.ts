@@ -17,6 +17,7 @@ import { orderConflicts, recordConflicts } from '../ingest/order-conflict.ts';
 import { acceptHistoryContact, acceptShopContact, acceptShopEvent } from '../ingest/shop.ts';
 import { recordShopConsent, recordShopConsents } from '../ingest/shop-consent.ts';
 import { shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
+import { acceptProducts, parseProducts } from '../catalog/accept.ts';
 
 export const MAX_SHOP_BODY_BYTES = 256 * 1024;
 // 500 items of a few KB each; a larger export is sent in smaller batches (http/shop-signature.ts reads
@@ -118,6 +119,21 @@ shopApi.post('/batch', limitWithLedger(MAX_BATCH_BODY_BYTES), async (c) => {
     });
     await recordConflicts(c.env.LEDGER, items.flatMap((i) => (i.fields ? [{ id: i.id, fields: i.fields }] : [])), receivedAt);
     return c.json({ items }, outcomes.some((o) => o.status === 'queued') ? 202 : 200);
+  } catch (err) {
+    ledgerUnavailable(err);
+  }
+});
+
+// The product catalog (docs/catalog.md): up to 500 products, refused whole when one is invalid;
+// unchanged ones (same content as last accepted) are counted and not sent again.
+shopApi.post('/products', limit(MAX_BATCH_BODY_BYTES), async (c) => {
+  const receivedAt = Date.now();
+  const json = await readJson(c);
+  if (!json.ok) return c.json({ error: json.error }, 400);
+  const parsed = parseProducts(json.value);
+  if (!parsed.ok) return c.json({ error: parsed.error }, 400);
+  try {
+    return c.json(await acceptProducts(c.env, parsed.products, c.var.config.catalog.catalogId, receivedAt), 202);
   } catch (err) {
     ledgerUnavailable(err);
   }

@@ -94,6 +94,21 @@ export const SETTINGS: readonly SettingField[] = [
     hint: { pl: 'Puste: wyliczona z pierwszej domeny sklepu.', en: 'Empty: derived from the first shop domain.' },
   },
   {
+    name: 'SALESMANAGO_API_V3_KEY', kind: 'secret', section: 'salesmanago',
+    label: { pl: 'Klucz API v3 (katalog produktów)', en: 'API v3 key (product catalog)' },
+    hint: { pl: 'Centrum Integracji → API → API v3. Puste: katalog wyłączony.', en: 'Integration Center → API → API v3. Empty: no product catalog.' },
+  },
+  {
+    name: 'SALESMANAGO_CATALOG_ID', kind: 'text', section: 'salesmanago',
+    label: { pl: 'Katalog produktów (catalogId)', en: 'Product catalog (catalogId)' },
+    hint: { pl: 'Wybierz lub utwórz katalog poniżej, w sekcji "Katalog produktów".', en: 'Choose or create one below, under "Product catalog".' },
+  },
+  {
+    name: 'SALESMANAGO_API_V3_ENDPOINT', kind: 'text', section: 'salesmanago', placeholder: 'https://api.salesmanago.com',
+    label: { pl: 'Adres API v3', en: 'API v3 address' },
+    hint: { pl: 'Puste: https://api.salesmanago.com.', en: 'Empty: https://api.salesmanago.com.' },
+  },
+  {
     name: 'CALLBACK_SECRET', kind: 'secret', section: 'secrets', generate: true,
     label: { pl: 'Sekret callbacków (CALLBACK_SECRET)', en: 'Callback secret (CALLBACK_SECRET)' },
     hint: { pl: 'Co najmniej 8 znaków; wchodzi do adresów callback.', en: 'At least 8 characters; part of the callback URLs.' },

@@ -10,6 +10,7 @@ import { SETTINGS_FORM, SaveButtons, SettingRows } from './settings-form.tsx';
 import { HourlyChart, PageNav } from './events-pages.tsx';
 
 import { formatTime, SETUP_PATH } from './format.ts';
+import { CatalogSection } from './catalog.tsx';
 
 export { formatTime, SETUP_PATH };
 export type { SetupView };
@@ -374,6 +375,7 @@ export function SetupPage({ view }: { view: SetupView }) {
       )}
       <SettingsStatus view={view} />
       <ConnectionSection view={view} />
+      {view.catalog ? <CatalogSection lang={view.lang} catalog={view.catalog} catalogId={config.catalog.catalogId} location={config.location} action={(path) => action(view, path)} /> : null}
       <SecretsSection view={view} />
       <CallbackUrlsSection view={view} />
       <TestCallbacksSection view={view} />

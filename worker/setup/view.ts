@@ -8,6 +8,7 @@ import type { CallbackTest, ConnectionTest } from './checks.ts';
 import type { HourlyFigures } from './events.ts';
 import type { DeliveryFigures } from './figures.ts';
 import type { Lang, Messages } from './i18n.ts';
+import type { CatalogView } from './catalog.tsx';
 
 export interface SetupView {
   lang: Lang;
@@ -26,4 +27,6 @@ export interface SetupView {
   posted?: FormValues;
   formErrors?: { name: string; problem: string }[];
   hourly?: HourlyFigures;
+  /** The product catalog section (setup/catalog.tsx). */
+  catalog?: CatalogView;
 }
