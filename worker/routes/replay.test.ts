@@ -175,6 +175,15 @@ describe('Shopify: a replayed subscribe after an opt-out in SALESmanago', { time
   });
 });
 
+describe('platform repeats are keyed by topic and body', { timeout: 30_000 }, () => {
+  it('the same bytes under another topic are no repeat (Shopify sends one order as orders/create and orders/paid)', async () => {
+    const raw = JSON.stringify(shopifyCustomer());
+    expect((await shopify('customers/create', raw, crypto.randomUUID())).body.status).toBe('accepted');
+    expect((await shopify('customers/update', raw, crypto.randomUUID())).body.status).toBe('accepted');
+    expect((await shopify('customers/update', raw, crypto.randomUUID())).body.status).toBe('duplicate');
+  });
+});
+
 describe('shop API: a replayed subscribe after an opt-out in SALESmanago', { timeout: 30_000 }, () => {
   const signed = async (path: string, raw: string, header?: string) => {
     const signature = header ?? (await sign(env.SHOP_API_SECRET!, Math.floor(Date.now() / 1000), 'POST', path, raw));
