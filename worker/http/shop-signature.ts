@@ -29,7 +29,7 @@ declare module 'hono' {
  * - each client (CF-Connecting-IP) may hold at most UNVERIFIED_CLIENT_BYTES of unverified body, so
  *   one source cannot take the instance's budget; past it, its own request is cut off (429);
  * - an unverified body must have arrived within UNVERIFIED_BODY_DEADLINE_MS (408), so a slow upload
- *   cannot hold its bytes or its slot indefinitely (a shop server sends 4 MB in well under a second);
+ *   cannot hold its bytes or its slot indefinitely (a 4 MB batch needs only ~140 KB/s to make it);
  * - the instance-wide UNVERIFIED_BODY_BUDGET_BYTES stays as the memory bound (an isolate has 128 MB);
  *   it is reached only by many sources sending fast at once, and then the request whose bytes cross it
  *   is cut off (503 with Retry-After).

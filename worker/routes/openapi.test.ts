@@ -44,7 +44,7 @@ describe('GET /openapi.json', () => {
   it('documents the signature, limits, errors and idempotency', async () => {
     const doc = await served();
     const events = doc.paths['/api/v1/events']!.post!;
-    expect(Object.keys(events.responses).sort()).toEqual(['200', '202', '400', '401', '409', '413', '503']);
+    expect(Object.keys(events.responses).sort()).toEqual(['200', '202', '400', '401', '408', '409', '413', '429', '503']);
     expect(events.description).toContain('duplicate');
     expect(Object.keys(doc.paths['/hooks/shopify']!.post!.responses).sort()).toEqual(['200', '401', '403', '413', '503']);
     expect(doc.components.securitySchemes.SmEdgeSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'Sm-Edge-Signature' });
