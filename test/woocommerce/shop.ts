@@ -1,5 +1,5 @@
-// A real WordPress + WooCommerce shop for tests, from the fixtures in /work/shared/fixtures/woocommerce
-// (or $WOOCOMMERCE_FIXTURES): MariaDB on a socket in a temporary datadir (no root set-up, no TCP port),
+// A real WordPress + WooCommerce shop for tests, from the fixtures in ../shared/fixtures/woocommerce beside
+// the repository (as on every machine of this project and in CI; or $WOOCOMMERCE_FIXTURES): MariaDB on a socket in a temporary datadir (no root set-up, no TCP port),
 // PHP's built-in server, WordPress installed without a browser. Everything lives in one temporary
 // folder that stop() removes. Facts it rests on: the fixtures' README.
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -7,9 +7,9 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { freePort, run, start, waitFor, type Child } from '../stack/processes.ts';
+import { ROOT, freePort, run, start, waitFor, type Child } from '../stack/processes.ts';
 
-export const FIXTURES = process.env.WOOCOMMERCE_FIXTURES ?? '/work/shared/fixtures/woocommerce';
+export const FIXTURES = process.env.WOOCOMMERCE_FIXTURES ?? join(ROOT, '..', 'shared', 'fixtures', 'woocommerce');
 const PHP_DIR = new URL('./php/', import.meta.url).pathname;
 export const ADMIN = { user: 'admin', password: 'test-admin-password-1' };
 
