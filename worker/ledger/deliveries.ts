@@ -167,6 +167,19 @@ export async function startAttempt(db: D1Database, idList: readonly string[], no
   await runParts(db, idList, (json) => update.bind(json, now));
 }
 
+/**
+ * Written just before an event add is sent (delivery/events.ts): the reason an unanswered add leaves.
+ * The add's outcome overwrites it; a worker that dies before that leaves it, so that the rows of an
+ * add in flight are re-sent as unanswered ones after a restart, not as untried ones.
+ */
+export async function markInFlight(db: D1Database, idList: readonly string[], reason: string, now: number): Promise<void> {
+  if (idList.length === 0) return;
+  const update = db.prepare(
+    `UPDATE deliveries SET last_error = ?2, updated_at = ?3 WHERE id IN (SELECT value FROM json_each(?1)) AND status NOT IN ('delivered', 'expired')`,
+  );
+  await runParts(db, idList, (json) => update.bind(json, reason, now));
+}
+
 /** Written right after SALESmanago confirmed a chunk, before anything else can fail. */
 export async function markDelivered(db: D1Database, rows: readonly DeliveredRow[], now: number): Promise<void> {
   if (rows.length === 0) return;
