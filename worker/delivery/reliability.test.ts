@@ -178,7 +178,7 @@ describe('refused items are isolated (issue 10): one never fails another', () =>
     await expectAllPurchasesOnce(purchases, bad);
   });
 
-  it('SALESmanago refuses a whole batch for one bad item: halving isolates the 30, all 60 purchases arrive once', async () => {
+  it('SALESmanago refuses a whole batch for one bad item: halving isolates the 30, all 60 purchases arrive once', { timeout: 20_000 }, async () => {
     const { purchases, bad, messages } = poisoned(() => browserEvent('visit', { email: email('poison'), url: 'http://localhost/poison' }));
     await recordAccepted(messages);
     const realFetch = globalThis.fetch;
@@ -243,7 +243,7 @@ describe('an event add without an answer (issue 9 item 3): no duplicate', () => 
     expect(events.filter((e) => stored.get(externalId(e)) !== 1)).toEqual([]);
   });
 
-  it('past the consumer\'s patience (3 x the timeout) the add is unconfirmed: re-sent later in chunks of 20 (the residual risk, counted)', async () => {
+  it('past the consumer\'s patience (3 x the timeout) the add is unconfirmed: re-sent later in chunks of 20 (the residual risk, counted)', { timeout: 20_000 }, async () => {
     const { events, run } = await slowBatch(3500);
     expect(run.retried.size).toBe(1);
     const rows = await ledgerMany(events.map((e) => e.id));
