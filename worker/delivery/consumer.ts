@@ -12,7 +12,7 @@ import type { Env } from '../env.ts';
 import { sendMessages } from '../queue/send.ts';
 import { ledgerRow, type LedgerRow } from '../ledger/deliveries.ts';
 import { SalesmanagoClient } from '../salesmanago/client.ts';
-import { retryDelay, unconfiguredDelay } from './backoff.ts';
+import { MAX_DELAY_S, retryDelay, unconfiguredDelay } from './backoff.ts';
 import { recordDeadLetters } from './dead-letters.ts';
 import { deliver } from './deliver.ts';
 import { unansweredOf, type WorkItem } from './work.ts';
@@ -110,8 +110,13 @@ async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: 
       if (unanswered === 2) item.resentUnanswered = true;
       if (state?.contactDone) item.contactDone = true;
       const settled = status === 'delivered' || status === 'expired' || ((status === 'failed' || status === 'dead') && e.msg.attempts > 1);
+      // Its add and re-send both unanswered: not sent again before its recorded time, however its
+      // message came back (a redelivery after a crash, a message-mate's shorter retry).
+      const waitMs = unanswered === 2 && status === 'queued' ? (state?.nextAttemptAt ?? 0) - now : 0;
       if (seen.has(item.id) || settled) item.outcome = { status: 'skipped' };
-      else active.push(item.id);
+      else if (waitMs > 1_000) {
+        item.outcome = { status: 'retry', reason: state?.lastError ?? '', delaySeconds: Math.min(MAX_DELAY_S, Math.ceil(waitMs / 1000)) };
+      } else active.push(item.id);
       seen.add(item.id);
     }
   }

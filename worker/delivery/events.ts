@@ -6,7 +6,7 @@ import { CHUNK_SIZE } from '../salesmanago/limits.ts';
 import type { EventItem } from '../salesmanago/types.ts';
 import { toContactEvent } from './mapping.ts';
 import { markInFlight } from '../ledger/deliveries.ts';
-import { inParallel, UNCONFIRMED_RETRY_S, type DeliveryRun } from './run.ts';
+import { inParallel, UNANSWERED_TWICE_WAIT_S, UNCONFIRMED_RETRY_S, type DeliveryRun } from './run.ts';
 import { IN_FLIGHT, refName, REFUSED_PREFIX, UNCONFIRMED_CHUNK, withUnanswered, type ReadyEvent, type WorkItem } from './work.ts';
 
 /**
@@ -42,11 +42,13 @@ export async function sendEventBatches(run: DeliveryRun, items: ReadyEvent[]): P
     }
     const client = resend ? run.resend : run.patient;
     const marker = withUnanswered(IN_FLIGHT, resend ? 2 : 1);
+    // A re-send that a dying worker leaves unanswered: its next send is due an hour after the wait.
+    const dueIfDied = resend ? run.now() + (run.deps.resendTimeoutMs ?? 0) + UNANSWERED_TWICE_WAIT_S * 1000 : null;
     await run.settle(
       part,
       async (xs) => {
         // Recorded before it goes: a worker that dies waiting leaves these rows marked unanswered.
-        await markInFlight(run.db, xs.map((x) => x.w.id), marker, run.now());
+        await markInFlight(run.db, xs.map((x) => x.w.id), marker, run.now(), dueIfDied);
         return client.batchAddEvents(xs.map((x) => x.item));
       },
       async (xs, value) => {

@@ -13,6 +13,7 @@ import { toContactEvent } from './mapping.ts';
 import { externalId } from './mapping.ts';
 import type { AcceptedEvent, QueueMessage } from '../queue/messages.ts';
 import { replay } from './replay.ts';
+import { UNANSWERED_TWICE_WAIT_S } from './run.ts';
 import { cleanUp, RECONCILE_OVERDUE_MS } from './scheduled.ts';
 import {
   asEvent, asEvents, browserEvent, consume, email, env, ledger, ledgerMany, orderEvent, recordAccepted, sim, simState, uid,
@@ -340,6 +341,21 @@ describe('an add in flight when the worker died (issue 20: kill mid-backlog)', (
     expect(events.map((e) => counts.get(externalId(e)) ?? 0).filter((n) => n < 1 || n > 2)).toEqual([]);
     const rows = await ledgerMany(ids);
     expect([...rows.values()].filter((r) => r.status !== 'delivered')).toEqual([]);
+  });
+
+  it('a re-send in flight when the worker died counts as unanswered: its message coming back early sends nothing before the hour is up', async () => {
+    const visit = orderEvent('purchase');
+    await recordAccepted([asEvent(visit)]);
+    // What events.ts writes before a re-send goes (the worker died waiting for it).
+    const due = Date.now() + UNANSWERED_TWICE_WAIT_S * 1000;
+    await markInFlight(env.LEDGER, [visit.id], withUnanswered(IN_FLIGHT, 2), Date.now(), due);
+    const calls = watchCalls();
+    const run = await consume([asEvent(visit)], { attempts: 2 });
+    expect(calls.bodies(BATCH_PATH)).toEqual([]);
+    const delay = run.retried.get(run.ids[0]!) ?? 0;
+    expect(delay).toBeGreaterThan(UNANSWERED_TWICE_WAIT_S - 60);
+    expect(delay).toBeLessThanOrEqual(UNANSWERED_TWICE_WAIT_S);
+    expect(await ledger(visit.id)).toMatchObject({ status: 'queued', attempts: 0 });
   });
 });
 
