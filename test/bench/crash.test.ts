@@ -53,6 +53,18 @@ async function restart(): Promise<void> {
 }
 
 function statuses(tag: string): Record<string, number> {
+  // workerd may hold the file's lock for a moment: try again a few times.
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return readStatuses(tag);
+    } catch (err) {
+      if (tries >= 50 || !String(err).includes('locked')) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+}
+
+function readStatuses(tag: string): Record<string, number> {
   const file = ledgerFile(persistTo);
   if (!file) return {};
   const db = new (sqlite().DatabaseSync)(file, { readOnly: true });
