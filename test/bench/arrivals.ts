@@ -9,6 +9,8 @@ export interface Arrivals {
   delivered: number;
   /** Extra copies of expected events (stored n times counts n - 1; a second CART event of one contact too). */
   duplicates: number;
+  /** The most copies of one expected event stored (1 = no duplicate). */
+  mostCopies: number;
   /** Expected events not stored (yet). */
   missing: number;
   /** A few missing keys, to say what was lost. */
@@ -42,13 +44,17 @@ export function countArrivals(simulator: Simulator, expected: ReadonlyMap<string
     if (expected.has(key)) seen.set(key, (seen.get(key) ?? 0) + 1);
   }
   let duplicates = 0;
-  for (const n of seen.values()) duplicates += n - 1;
+  let mostCopies = 0;
+  for (const n of seen.values()) {
+    duplicates += n - 1;
+    mostCopies = Math.max(mostCopies, n);
+  }
   const missingSample: string[] = [];
   for (const key of expected.keys()) {
     if (missingSample.length >= 5) break;
     if (!seen.has(key)) missingSample.push(key);
   }
-  return { expected: expected.size, delivered: seen.size, duplicates, missing: expected.size - seen.size, missingSample };
+  return { expected: expected.size, delivered: seen.size, duplicates, mostCopies, missing: expected.size - seen.size, missingSample };
 }
 
 export interface WaitOptions {

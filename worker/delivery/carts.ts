@@ -193,7 +193,8 @@ async function sendCart(run: DeliveryRun, key: string, group: ReadyEvent[], open
   }
   let eventId: string;
   try {
-    ({ eventId } = await run.patient.addEvent({ contact: latest.ref, event }));
+    // A CART add that went unanswered before gets the re-send's longer wait too (events.ts).
+    ({ eventId } = await (group.some((item) => item.unconfirmed) ? run.resend : run.patient).addEvent({ contact: latest.ref, event }));
   } catch (err) {
     const ambiguous = err instanceof SalesmanagoError && isTimeout(err);
     settleAll((item) => run.failure(err, item, 'CART', ambiguous));

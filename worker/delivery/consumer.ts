@@ -12,10 +12,10 @@ import type { Env } from '../env.ts';
 import { sendMessages } from '../queue/send.ts';
 import { ledgerRow, type LedgerRow } from '../ledger/deliveries.ts';
 import { SalesmanagoClient } from '../salesmanago/client.ts';
-import { retryDelay, unconfiguredDelay } from './backoff.ts';
+import { MAX_DELAY_S, retryDelay, unconfiguredDelay } from './backoff.ts';
 import { recordDeadLetters } from './dead-letters.ts';
 import { deliver } from './deliver.ts';
-import { UNCONFIRMED_PREFIX, type WorkItem } from './work.ts';
+import { unansweredOf, type WorkItem } from './work.ts';
 import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, wholeFlush, windowSeconds } from './accumulator.ts';
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from '../ledger/deliveries.ts';
 import { isPlatformDelivery, readItems, type ConsentWebhook, type PlatformDeliveryMessage, type QueueMessage } from '../queue/messages.ts';
@@ -137,11 +137,19 @@ async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: 
       const status = state?.status;
       // (Never below the message's own count: a message delivered again counts for its items too.)
       item.attempt = Math.max(e.msg.attempts, (state?.attempts ?? 0) + 1);
-      if (state?.lastError?.startsWith(UNCONFIRMED_PREFIX)) item.unconfirmed = true;
+      // An add of it went unanswered, or was in flight when a worker died (delivery/events.ts).
+      const unanswered = unansweredOf(state?.lastError);
+      if (unanswered >= 1) item.unconfirmed = true;
+      if (unanswered === 2) item.resentUnanswered = true;
       if (state?.contactDone) item.contactDone = true;
       const settled = status === 'delivered' || status === 'expired' || ((status === 'failed' || status === 'dead') && e.msg.attempts > 1);
+      // Its add and re-send both unanswered: not sent again before its recorded time, however its
+      // message came back (a redelivery after a crash, a message-mate's shorter retry).
+      const waitMs = unanswered === 2 && status === 'queued' ? (state?.nextAttemptAt ?? 0) - now : 0;
       if (seen.has(item.id) || settled) item.outcome = { status: 'skipped' };
-      else active.push(item.id);
+      else if (waitMs > 1_000) {
+        item.outcome = { status: 'retry', reason: state?.lastError ?? '', delaySeconds: Math.min(MAX_DELAY_S, Math.ceil(waitMs / 1000)) };
+      } else active.push(item.id);
       seen.add(item.id);
     }
   }
@@ -192,6 +200,8 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
     db: env.LEDGER,
     client: new SalesmanagoClient(config.salesmanago),
     patientClient: new SalesmanagoClient({ ...config.salesmanago, timeoutMs: patientTimeoutMs(config.salesmanago.timeoutMs) }),
+    resendClient: new SalesmanagoClient({ ...config.salesmanago, timeoutMs: resendTimeoutMs(config.salesmanago.timeoutMs) }),
+    resendTimeoutMs: resendTimeoutMs(config.salesmanago.timeoutMs),
     config,
     requeue: (messages) => sendMessages(env.EVENTS, messages.map((m) => ({ message: m.body, delaySeconds: m.delaySeconds }))),
     consents: env.CONSENTS,
@@ -206,6 +216,17 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
  */
 export function patientTimeoutMs(timeoutMs: number): number {
   return timeoutMs * 3;
+}
+
+/**
+ * How long the one re-send of an unanswered add waits for its answer: six times the client's timeout
+ * (3 minutes by default). A SALESmanago that stores at once and answers late (a local 2 s timeout and
+ * answers after 8 s once made 400 events 1,040 duplicates) answers it, and that answer settles the
+ * events with one duplicate each at most (docs/delivery.md "The bound"). Waiting costs wall time only;
+ * a run starts no re-send it could not wait out (run.ts RUN_BUDGET_MS).
+ */
+export function resendTimeoutMs(timeoutMs: number): number {
+  return timeoutMs * 6;
 }
 
 async function deliverWebhooks(entries: Entry[], env: Env, retryBaseS: number): Promise<void> {

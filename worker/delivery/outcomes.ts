@@ -6,7 +6,7 @@ import { packMessages } from '../queue/send.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 import { logError } from '../log.ts';
 import type { DeliveryRun } from './run.ts';
-import { MAX_ATTEMPTS, refName, UNCONFIRMED_PREFIX, type WorkItem } from './work.ts';
+import { MAX_ATTEMPTS, refName, unansweredLevel, unansweredOf, withUnanswered, type Unanswered, type WorkItem } from './work.ts';
 
 /** Held, failed and retried outcomes; released events to retry go back on the queue. */
 export async function recordRest(run: DeliveryRun, all: WorkItem[]): Promise<void> {
@@ -18,8 +18,9 @@ export async function recordRest(run: DeliveryRun, all: WorkItem[]): Promise<voi
     let o = item.outcome;
     if (!o) continue;
     if (o.status === 'retry' && o.reason) {
-      // Once unconfirmed, always: SALESmanago may still hold that first add.
-      const reason = item.unconfirmed && !o.reason.startsWith(UNCONFIRMED_PREFIX) ? UNCONFIRMED_PREFIX + o.reason : o.reason;
+      // Once unconfirmed, always (SALESmanago may still hold that first add), and never less so.
+      const level = Math.max(unansweredOf(o.reason), unansweredLevel(item)) as Unanswered;
+      const reason = withUnanswered(o.reason, level);
       o = item.attempt >= MAX_ATTEMPTS
         ? { status: 'dead', reason: `retries exhausted after ${item.attempt} attempts: ${reason}` }
         : { ...o, reason };

@@ -5,10 +5,15 @@
 // The simulator is shared by every test file: fault windows are short and always cleared.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../env.ts';
-import { MAX_ATTEMPTS, UNCONFIRMED_CHUNK } from './work.ts';
+import { IN_FLIGHT, MAX_ATTEMPTS, UNCONFIRMED_CHUNK, withUnanswered } from './work.ts';
+import { markInFlight } from '../ledger/deliveries.ts';
+import { readConfig } from '../config.ts';
+import { SalesmanagoClient } from '../salesmanago/client.ts';
+import { toContactEvent } from './mapping.ts';
 import { externalId } from './mapping.ts';
 import type { AcceptedEvent, QueueMessage } from '../queue/messages.ts';
 import { replay } from './replay.ts';
+import { UNANSWERED_TWICE_WAIT_S } from './run.ts';
 import { cleanUp, RECONCILE_OVERDUE_MS } from './scheduled.ts';
 import {
   asEvent, asEvents, browserEvent, consume, email, env, ledger, ledgerMany, orderEvent, recordAccepted, sim, simState, uid,
@@ -174,7 +179,7 @@ describe('refused items are isolated (issue 10): one never fails another', () =>
     await expectAllPurchasesOnce(purchases, bad);
   });
 
-  it('SALESmanago refuses a whole batch for one bad item: halving isolates the 30, all 60 purchases arrive once', async () => {
+  it('SALESmanago refuses a whole batch for one bad item: halving isolates the 30, all 60 purchases arrive once', { timeout: 20_000 }, async () => {
     const { purchases, bad, messages } = poisoned(() => browserEvent('visit', { email: email('poison'), url: 'http://localhost/poison' }));
     await recordAccepted(messages);
     const realFetch = globalThis.fetch;
@@ -239,7 +244,7 @@ describe('an event add without an answer (issue 9 item 3): no duplicate', () => 
     expect(events.filter((e) => stored.get(externalId(e)) !== 1)).toEqual([]);
   });
 
-  it('past the consumer\'s patience (3 x the timeout) the add is unconfirmed: re-sent later in chunks of 20 (the residual risk, counted)', async () => {
+  it('past the consumer\'s patience (3 x the timeout) the add is unconfirmed: re-sent later in chunks of 20 (the residual risk, counted)', { timeout: 20_000 }, async () => {
     const { events, run } = await slowBatch(3500);
     expect(run.retried.size).toBe(1);
     const rows = await ledgerMany(events.map((e) => e.id));
@@ -254,6 +259,103 @@ describe('an event add without an answer (issue 9 item 3): no duplicate', () => 
     const stored = await storedCounts(events.map((e) => externalId(e)));
     expect(events.filter((e) => (stored.get(externalId(e)) ?? 0) < 1)).toEqual([]);
     console.log(`unconfirmed add past the patience: ${events.filter((e) => (stored.get(externalId(e)) ?? 0) > 1).length} of ${events.length} events stored twice`);
+  });
+});
+
+describe('an add stored at once but answered late, every time (issue 20: "2 s timeout, answers after 8 s")', () => {
+  // Scaled: the client times out after 1 s (an event add waits 3 s), SALESmanago stores each add at
+  // once and answers after 4 s: every add, and every re-send, is stored. The queue's delays are
+  // followed in simulated time for 10 minutes: a retry due later than that is not run here.
+  const slowEnv: Env = { ...env, SALESMANAGO_TIMEOUT_MS: '1000' };
+  const WINDOW_S = 600;
+
+  afterEach(async () => {
+    await faults({});
+  });
+
+  it('400 events: each stored at most twice (at most one duplicate), none lost', { timeout: 180_000 }, async () => {
+    const events = Array.from({ length: 400 }, () => orderEvent('purchase'));
+    const prep = events.map((e) => browserEvent('login', { email: e.email, emailVerified: true }));
+    await recordAccepted([asEvents(prep)]);
+    await consume([asEvents(prep)]);
+    await recordAccepted([asEvents(events)]);
+    await faults({ [BATCH_PATH]: { answerDelayMs: 4_000 } });
+    let pending: QueueMessage[] = [asEvents(events)];
+    let clock = 0;
+    let rounds = 0;
+    try {
+      while (pending.length > 0 && rounds < 6) {
+        rounds += 1;
+        const run = await consume(pending, { env: slowEnv, attempts: rounds });
+        const delay = Math.max(0, ...[...run.retried.values()].map((d) => d ?? 0));
+        pending = pending.filter((_, k) => run.retried.has(run.ids[k]!));
+        clock += delay;
+        if (clock > WINDOW_S) break;
+      }
+    } finally {
+      await faults({});
+    }
+    const stored = await storedCounts(events.map((e) => externalId(e)));
+    const counts = events.map((e) => stored.get(externalId(e)) ?? 0);
+    const duplicates = counts.reduce((n, c) => n + Math.max(0, c - 1), 0);
+    console.log(`late answers (stored at once, answered after 4 x the timeout): 400 events, ${rounds} consumer runs, ${duplicates} duplicates, most copies of one event ${Math.max(...counts)}, lost ${counts.filter((c) => c === 0).length}`);
+    expect(counts.filter((c) => c === 0).length).toBe(0);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(2);
+    // And the ledger knows: delivered, nothing left waiting on a late answer.
+    const rows = await ledgerMany(events.map((e) => e.id));
+    expect([...rows.values()].filter((r) => r.status !== 'delivered')).toEqual([]);
+  });
+});
+
+describe('an add in flight when the worker died (issue 20: kill mid-backlog)', () => {
+  // Scaled as above: timeout 1 s, SALESmanago answers every add 4 s after storing it.
+  const slowEnv: Env = { ...env, SALESMANAGO_TIMEOUT_MS: '1000' };
+
+  afterEach(async () => {
+    await faults({});
+    vi.restoreAllMocks();
+  });
+
+  it('its rows are re-sent once, as an unanswered add: in chunks of 20, waiting for the late answer; one duplicate each at most, none lost', { timeout: 60_000 }, async () => {
+    const events = Array.from({ length: 30 }, () => orderEvent('purchase'));
+    const prep = events.map((e) => browserEvent('login', { email: e.email, emailVerified: true }));
+    await recordAccepted([asEvents(prep)]);
+    await consume([asEvents(prep)]);
+    await recordAccepted([asEvents(events)]);
+    // What a worker killed mid-add leaves: the rows marked just before the add went (events.ts), the
+    // add stored by SALESmanago, no outcome recorded.
+    const ids = events.map((e) => e.id);
+    await markInFlight(env.LEDGER, ids, withUnanswered(IN_FLIGHT, 1), Date.now());
+    const config = readConfig(env).salesmanago!;
+    const stored = await new SalesmanagoClient(config).batchAddEvents(events.map((e) => ({ contact: { email: e.email! }, event: toContactEvent(e, { location: readConfig(env).location, shopDomains: readConfig(env).shopDomains }) })));
+    expect(stored.every((r) => r.ok)).toBe(true);
+    // After the restart the replayed message is a new one (attempt 1); SALESmanago is still slow.
+    await faults({ [BATCH_PATH]: { answerDelayMs: 4_000 } });
+    const calls = watchCalls();
+    const run = await consume([asEvents(events)], { env: slowEnv });
+    await faults({});
+    expect(run.acked.size).toBe(1);
+    const sizes = calls.bodies(BATCH_PATH).map((b) => (JSON.parse(b) as { events: unknown[] }).events.length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(UNCONFIRMED_CHUNK);
+    const counts = await storedCounts(events.map((e) => externalId(e)));
+    expect(events.map((e) => counts.get(externalId(e)) ?? 0).filter((n) => n < 1 || n > 2)).toEqual([]);
+    const rows = await ledgerMany(ids);
+    expect([...rows.values()].filter((r) => r.status !== 'delivered')).toEqual([]);
+  });
+
+  it('a re-send in flight when the worker died counts as unanswered: its message coming back early sends nothing before the hour is up', async () => {
+    const visit = orderEvent('purchase');
+    await recordAccepted([asEvent(visit)]);
+    // What events.ts writes before a re-send goes (the worker died waiting for it).
+    const due = Date.now() + UNANSWERED_TWICE_WAIT_S * 1000;
+    await markInFlight(env.LEDGER, [visit.id], withUnanswered(IN_FLIGHT, 2), Date.now(), due);
+    const calls = watchCalls();
+    const run = await consume([asEvent(visit)], { attempts: 2 });
+    expect(calls.bodies(BATCH_PATH)).toEqual([]);
+    const delay = run.retried.get(run.ids[0]!) ?? 0;
+    expect(delay).toBeGreaterThan(UNANSWERED_TWICE_WAIT_S - 60);
+    expect(delay).toBeLessThanOrEqual(UNANSWERED_TWICE_WAIT_S);
+    expect(await ledger(visit.id)).toMatchObject({ status: 'queued', attempts: 0 });
   });
 });
 

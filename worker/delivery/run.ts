@@ -8,7 +8,7 @@ import { markDelivered, type DeliveredRow } from '../ledger/deliveries.ts';
 import { retryDelay } from './backoff.ts';
 import { normaliseEmail } from './contacts.ts';
 import type { MappingContext } from './mapping.ts';
-import { refName, REFUSED_PREFIX, UNCONFIRMED_PREFIX, type DeliveryClient, type DeliveryDeps, type Outcome, type WorkItem } from './work.ts';
+import { refName, REFUSED_PREFIX, unansweredLevel, withUnanswered, type DeliveryClient, type DeliveryDeps, type Outcome, type Unanswered, type WorkItem } from './work.ts';
 
 /**
  * Quick retries inside one run, before a failure goes back to the queue with the long delay: waits of
@@ -23,15 +23,28 @@ const QUICK_RETRY_AFTER_MAX_S = 2;
 /** Delay before a refused chunk whose bad item was not isolated in this run is tried again. */
 const ISOLATE_DELAY_S = 2;
 /**
- * Delay before the events of an add that got no answer are sent again (in chunks of UNCONFIRMED_CHUNK),
- * the first UNCONFIRMED_QUICK_RESENDS times: the run already waited 3 x the timeout for that answer,
- * which is the pause a backoff step would give; after that the usual backoff starts from its first
- * step. Without it, one hung add of a 300-order flush kept all 300 waiting 15 s plus a 15-30 s
- * backoff, and a re-sent chunk that hung too kept its 20 orders another 15-30 s (docs/performance.md "Performance",
- * 5b). A re-send duplicates at most its chunk either way, now or after a backoff.
+ * Delay before the events of an add that got no answer are sent again (in chunks of UNCONFIRMED_CHUNK):
+ * the run already waited 3 x the timeout for that answer, which is the pause a backoff step would give.
+ * Without it, one hung add of a 300-order flush kept all 300 waiting 15 s plus a 15-30 s backoff
+ * (docs/performance.md "Performance", 5b). That re-send is the only one made before an answer shows whether
+ * SALESmanago holds the events: it waits longer still for its answer (consumer.ts resendTimeoutMs).
  */
 export const UNCONFIRMED_RETRY_S = 2;
-export const UNCONFIRMED_QUICK_RESENDS = 2;
+export const UNCONFIRMED_QUICK_RESENDS = 1;
+/**
+ * When the re-send goes unanswered too, SALESmanago may hold the events twice already; the next send
+ * waits this long (then the backoff from its cap), so that a third copy takes an hour of SALESmanago
+ * storing adds without answering them (docs/delivery.md "The bound"). SALESmanago offers no read of a
+ * contact's external events (the SDK calls only adds, `/api/contact/basic` answers no events), so
+ * waiting is the only way left.
+ */
+export const UNANSWERED_TWICE_WAIT_S = 3_600;
+/**
+ * A run starts no re-send it could not wait out within this much of its wall time (a queue consumer
+ * may run 15 minutes): the chunk is left for the next run, unsent, so a worker stopped mid-wait
+ * does not turn an answer still coming into a second unanswered re-send.
+ */
+export const RUN_BUDGET_MS = 12 * 60_000;
 /**
  * Extra calls allowed per run to isolate the bad items of chunks SALESmanago refused. Past it, the
  * items not yet isolated are not failed: they are retried shortly (and isolation goes on), so a
@@ -95,6 +108,11 @@ export class DeliveryRun {
     return this.deps.patientClient ?? this.deps.client;
   }
 
+  /** The client for the one re-send of an add that went unanswered (DeliveryDeps.resendClient). */
+  get resend(): DeliveryClient {
+    return this.deps.resendClient ?? this.patient;
+  }
+
   now(): number {
     return (this.deps.now ?? Date.now)();
   }
@@ -109,18 +127,27 @@ export class DeliveryRun {
   /** The outcome of a failed call for one item: failed (refused), or a retry after the backoff. */
   failure(err: unknown, item: WorkItem, what: string, ambiguous = false): Outcome {
     if (!(err instanceof SalesmanagoError)) throw err;
-    const reason = `${ambiguous ? UNCONFIRMED_PREFIX : ''}${what}: ${err.message}`;
+    // How many sends of it went unanswered, this one included (at most 2 are told apart).
+    const before = unansweredLevel(item);
+    const level: Unanswered = ambiguous ? (before === 0 ? 1 : 2) : before;
+    const bare = `${what}: ${err.message}`;
+    const reason = withUnanswered(bare, ambiguous ? level : 0);
     // Refused for what it carries (not the account's set-up): a replay would be refused again.
     if (err.kind === 'permanent') return { status: 'failed', reason: accountWide(err) ? reason : REFUSED_PREFIX + reason };
     if (this.#soon.has(err)) return { status: 'retry', reason, delaySeconds: ISOLATE_DELAY_S };
-    // Quick: an item's first timeout, and a second one right on its re-send (unconfirmed on attempt 2
-    // means attempt 1 timed out). A timeout on a later attempt follows the backoff.
-    if (ambiguous && (!item.unconfirmed || item.attempt <= UNCONFIRMED_QUICK_RESENDS)) {
-      return { status: 'retry', reason, delaySeconds: Math.max(UNCONFIRMED_RETRY_S, Math.ceil(err.retryAfterS ?? 0)) };
-    }
-    // Those quick re-sends were no backoff steps: the steps of an unconfirmed item start after them.
+    const backoff = (steps: number) => retryDelay(steps, err.retryAfterS, this.deps.random, this.deps.config.retryBaseS);
+    // Its add and the one re-send both unanswered: SALESmanago may hold it twice; wait an hour.
+    if (level === 2) return { status: 'retry', reason, delaySeconds: Math.max(UNANSWERED_TWICE_WAIT_S, backoff(item.attempt)) };
+    // Quick: an item's first timeout. Its one re-send goes 2 s later.
+    if (ambiguous) return { status: 'retry', reason, delaySeconds: Math.max(UNCONFIRMED_RETRY_S, Math.ceil(err.retryAfterS ?? 0)) };
+    // That quick re-send was no backoff step: the steps of an unconfirmed item start after it.
     const steps = item.unconfirmed ? Math.max(1, item.attempt - UNCONFIRMED_QUICK_RESENDS) : item.attempt;
-    return { status: 'retry', reason, delaySeconds: retryDelay(steps, err.retryAfterS, this.deps.random, this.deps.config.retryBaseS) };
+    return { status: 'retry', reason, delaySeconds: backoff(steps) };
+  }
+
+  /** Whether a call that may wait `ms` for its answer still fits in the run's wall time. */
+  hasTimeFor(ms: number): boolean {
+    return this.now() - this.#started + ms <= RUN_BUDGET_MS;
   }
 
   /** Jittered wait before quick retry number `step` (0-based), or null when it must go to the queue. */

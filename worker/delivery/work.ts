@@ -17,7 +17,33 @@ export type DeliveryClient = Pick<SalesmanagoClient, 'batchUpsertContacts' | 'ad
 export const MAX_ATTEMPTS = 30;
 /** An event add that timed out is unconfirmed; its events are sent again in chunks this small. */
 export const UNCONFIRMED_CHUNK = 20;
+/**
+ * Reason prefixes of a row whose event add got no answer (SALESmanago may hold it): `unconfirmed: `
+ * after one unanswered add, `unconfirmed: re-sent: ` once the one re-send it gets went unanswered as
+ * well (docs/delivery.md "The bound"). An add is written as one of them just before it is sent, so a
+ * worker that dies waiting leaves its rows marked (`IN_FLIGHT`), not looking untried.
+ */
 export const UNCONFIRMED_PREFIX = 'unconfirmed: ';
+export const RESENT_PREFIX = `${UNCONFIRMED_PREFIX}re-sent: `;
+export const IN_FLIGHT = 'in flight: sent, no answer recorded (the worker stopped waiting or died)';
+
+/** 0: no add of it went unanswered; 1: one did (one re-send allowed); 2: that re-send did too. */
+export type Unanswered = 0 | 1 | 2;
+
+export function unansweredOf(reason: string | null | undefined): Unanswered {
+  if (reason?.startsWith(RESENT_PREFIX)) return 2;
+  return reason?.startsWith(UNCONFIRMED_PREFIX) ? 1 : 0;
+}
+
+/** The reason with the prefix of `level` (any earlier prefix replaced). */
+export function withUnanswered(reason: string, level: Unanswered): string {
+  const bare = reason.startsWith(RESENT_PREFIX) ? reason.slice(RESENT_PREFIX.length) : reason.startsWith(UNCONFIRMED_PREFIX) ? reason.slice(UNCONFIRMED_PREFIX.length) : reason;
+  return level === 2 ? RESENT_PREFIX + bare : level === 1 ? UNCONFIRMED_PREFIX + bare : bare;
+}
+
+export function unansweredLevel(item: Pick<WorkItem, 'unconfirmed' | 'resentUnanswered'>): Unanswered {
+  return item.resentUnanswered ? 2 : item.unconfirmed ? 1 : 0;
+}
 /** Reason prefix of an item SALESmanago refused for its content: replay leaves it (replay.ts). */
 export { REFUSED_PREFIX };
 
@@ -39,6 +65,8 @@ export interface WorkItem {
   attempt: number;
   /** An earlier event add of this item timed out: SALESmanago may or may not hold it. */
   unconfirmed?: boolean;
+  /** Its one re-send after that went unanswered too: a further send waits UNANSWERED_TWICE_WAIT_S (run.ts). */
+  resentUnanswered?: boolean;
   /** Its contact upsert was confirmed on an earlier attempt: not repeated. */
   contactDone?: boolean;
   ref?: ContactRef;
@@ -59,6 +87,14 @@ export interface DeliveryDeps {
    * Defaults to `client`.
    */
   patientClient?: DeliveryClient;
+  /**
+   * For the one re-send of events whose add went unanswered: waits longer still (consumer.ts
+   * resendTimeoutMs), so that a SALESmanago that stores at once and answers late answers it. Defaults
+   * to `patientClient`.
+   */
+  resendClient?: DeliveryClient;
+  /** The resend client's timeout: a run starts no re-send it could not wait out (run.ts RUN_BUDGET_MS). */
+  resendTimeoutMs?: number;
   config: Pick<Config, 'tags' | 'doubleOptIn' | 'location' | 'shopDomains'> & { retryBaseS?: number } & Partial<
       Pick<Config, 'cartRecovery' | 'shopApiSecret' | 'workerUrl' | 'publicPathPrefix'>
     >;

@@ -109,6 +109,8 @@ export interface RowState {
   lastError: string | null;
   /** The event's contact upsert was confirmed on an earlier attempt. */
   contactDone: boolean;
+  /** Unix ms before which its next attempt is not due (a retry's delay), if recorded. */
+  nextAttemptAt: number | null;
 }
 
 /** A final or interim outcome written back to a row (delivered rows are written by markDelivered). */
@@ -137,12 +139,14 @@ export async function loadStates(db: D1Database, idList: readonly string[]): Pro
   const out = new Map<string, RowState>();
   if (idList.length === 0) return out;
   const select = db.prepare(
-    'SELECT id, status, attempts, last_error, contact_done_at FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))',
+    'SELECT id, status, attempts, last_error, contact_done_at, next_attempt_at FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))',
   );
-  type Row = { id: string; status: LedgerStatus; attempts: number; last_error: string | null; contact_done_at: number | null };
+  type Row = { id: string; status: LedgerStatus; attempts: number; last_error: string | null; contact_done_at: number | null; next_attempt_at: number | null };
   const results = await runParts<Row>(db, idList, (json) => select.bind(json));
   for (const { results: rows } of results) {
-    for (const r of rows) out.set(r.id, { status: r.status, attempts: r.attempts, lastError: r.last_error, contactDone: r.contact_done_at !== null });
+    for (const r of rows) {
+      out.set(r.id, { status: r.status, attempts: r.attempts, lastError: r.last_error, contactDone: r.contact_done_at !== null, nextAttemptAt: r.next_attempt_at });
+    }
   }
   return out;
 }
@@ -165,6 +169,20 @@ export async function startAttempt(db: D1Database, idList: readonly string[], no
   if (idList.length === 0) return;
   const update = db.prepare('UPDATE deliveries SET attempts = attempts + 1, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))');
   await runParts(db, idList, (json) => update.bind(json, now));
+}
+
+/**
+ * Written just before an event add is sent (delivery/events.ts): the reason an unanswered add leaves.
+ * The add's outcome overwrites it; a worker that dies before that leaves it, so that the rows of an
+ * add in flight are re-sent as unanswered ones after a restart, not as untried ones.
+ */
+export async function markInFlight(db: D1Database, idList: readonly string[], reason: string, now: number, nextAttemptAt: number | null = null): Promise<void> {
+  if (idList.length === 0) return;
+  const update = db.prepare(
+    `UPDATE deliveries SET last_error = ?2, updated_at = ?3, next_attempt_at = COALESCE(?4, next_attempt_at)
+     WHERE id IN (SELECT value FROM json_each(?1)) AND status NOT IN ('delivered', 'expired')`,
+  );
+  await runParts(db, idList, (json) => update.bind(json, reason, now, nextAttemptAt));
 }
 
 /** Written right after SALESmanago confirmed a chunk, before anything else can fail. */
