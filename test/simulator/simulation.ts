@@ -47,6 +47,8 @@ export interface SimulationState {
   faults: FaultConfig;
   callbacks: CallbackTemplates;
   callbacksSent: SentCallback[];
+  /** Contacts deleted (/api/contact/delete), oldest first. */
+  deletions: { email: string; contactId: string; at: number }[];
   counts: SimulationCounts;
 }
 
@@ -149,6 +151,7 @@ export class Simulation {
       faults: this.faults.config(),
       callbacks: this.callbacks(),
       callbacksSent: [...this.sent],
+      deletions: [...this.store.deletions],
       counts: {
         ...this.calls.counts(),
         contacts: contacts.length,

@@ -2,6 +2,8 @@
 // the consent store (KV) with source 'shop', so GET /api/v1/consents reflects it at once.
 import type { AcceptedContact } from '../queue/messages.ts';
 import { recordConsent } from '../consent/store.ts';
+import { contactStatements, recordStatements, type RequestProof } from '../consent/proof.ts';
+import { erasedAmong } from '../consent/suppression.ts';
 import { logError } from '../log.ts';
 
 export async function recordShopConsent(kv: KVNamespace, contact: AcceptedContact): Promise<void> {
@@ -34,4 +36,24 @@ export async function recordShopConsents(kv: KVNamespace, contacts: readonly Acc
     last.set(email, contact);
   }
   await Promise.all([...last.values()].map((contact) => recordShopConsent(kv, contact)));
+}
+
+/**
+ * Everything a shop request states about consents: the newsletter choices into the consent store (as
+ * above) and every statement with its proof (consent/proof.ts, source "shop", or "imported" for the
+ * history batch). An erased person's statements are neither (consent/suppression.ts): a re-run import
+ * must not bring them back; the consumer refuses their queued items.
+ */
+export async function recordShopStatements(
+  env: { CONSENTS: KVNamespace; LEDGER: D1Database },
+  secret: string | null,
+  contacts: readonly AcceptedContact[],
+  source: 'shop' | 'imported',
+  proof: RequestProof,
+): Promise<void> {
+  if (contacts.length === 0) return;
+  const erased = secret ? await erasedAmong(env.LEDGER, secret, contacts.map((c) => ({ kind: 'email' as const, value: c.email }))) : new Set<number>();
+  const kept = contacts.filter((_, i) => !erased.has(i));
+  await recordStatements(env.LEDGER, kept.flatMap((c) => contactStatements(c, source, proof)));
+  await recordShopConsents(env.CONSENTS, kept);
 }
