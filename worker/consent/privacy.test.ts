@@ -242,3 +242,48 @@ describe('erasure (art. 17)', () => {
     expect(ms).toBeLessThan(10_000);
   });
 });
+
+describe('the setup contact view', () => {
+  const ORIGIN = 'http://localhost';
+  const admin = { Authorization: `Basic ${btoa(`m:${env.ADMIN_PASSWORD}`)}` };
+  async function setupRequest(path: string, form?: Record<string, string>) {
+    const ctx = createExecutionContext();
+    const init: RequestInit = form
+      ? { method: 'POST', headers: { ...admin, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() }
+      : { headers: admin };
+    const res = await app.request(`${ORIGIN}${path}`, init, env, ctx);
+    await waitOnExecutionContext(ctx);
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  }
+
+  it('shows the proof timeline with each version, downloads the export, erases only after confirmation (pl and en)', async () => {
+    const given = person();
+    const { lower } = await seed(given);
+    const en = await setupRequest(`/setup/contact?lang=en&email=${encodeURIComponent(lower)}`);
+    expect(en.status).toBe(200);
+    expect(en.text).toContain('Consent proof (timeline)');
+    expect(en.text).toContain('nl-2026-01');
+    expect(en.text).toContain('p-3');
+    expect(en.text).toContain('id="erase-form"');
+    const pl = await setupRequest(`/setup/contact?lang=pl&email=${encodeURIComponent(lower)}`);
+    expect(pl.text).toContain('Zgody: dowód (oś czasu)');
+    expect(pl.text).toContain('Usuń tę osobę');
+
+    const download = await setupRequest('/setup/contact/export?lang=en', { email: given });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('Content-Disposition')).toContain('attachment');
+    expect(JSON.parse(download.text)).toMatchObject({ email: lower, consents: expect.any(Array), events: expect.any(Array) });
+
+    const unconfirmed = await setupRequest('/setup/contact/erase?lang=en', { email: given });
+    expect(unconfirmed.status).toBe(400);
+    expect(unconfirmed.text).toContain('Tick the confirmation');
+    expect((await signedPost('/api/v1/consents/proof', { email: given })).body.items).toHaveLength(5);
+
+    const erased = await setupRequest('/setup/contact/erase?lang=en', { email: given, confirm: 'yes' });
+    expect(erased.status).toBe(200);
+    expect(erased.text).toContain('Erased.');
+    expect(erased.text).not.toContain(lower);
+    expect((await signedPost('/api/v1/consents/proof', { email: given })).body.items).toEqual([]);
+    expect(queue.take().at(-1)).toMatchObject({ kind: 'erase', email: lower });
+  });
+});
