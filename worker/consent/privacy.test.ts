@@ -277,13 +277,34 @@ describe('the setup contact view', () => {
     const unconfirmed = await setupRequest('/setup/contact/erase?lang=en', { email: given });
     expect(unconfirmed.status).toBe(400);
     expect(unconfirmed.text).toContain('Tick the confirmation');
-    expect((await signedPost('/api/v1/consents/proof', { email: given })).body.items).toHaveLength(5);
+    // (Each signature is used once: the two reads differ by a field the API ignores.)
+    expect((await signedPost('/api/v1/consents/proof', { email: given, n: 1 })).body.items).toHaveLength(5);
 
     const erased = await setupRequest('/setup/contact/erase?lang=en', { email: given, confirm: 'yes' });
     expect(erased.status).toBe(200);
     expect(erased.text).toContain('Erased.');
     expect(erased.text).not.toContain(lower);
-    expect((await signedPost('/api/v1/consents/proof', { email: given })).body.items).toEqual([]);
+    expect((await signedPost('/api/v1/consents/proof', { email: given, n: 2 })).body.items).toEqual([]);
     expect(queue.take().at(-1)).toMatchObject({ kind: 'erase', email: lower });
+  });
+});
+
+describe('retention of the proof', () => {
+  it('keeps the proof while the consent stands, and forgets it the set period after a withdrawal', async () => {
+    const { appendProofs } = await import('../ledger/consent-proofs.ts');
+    const { pruneProofs } = await import('./proof.ts');
+    const DAY = 24 * 3600 * 1000;
+    const now = Date.now();
+    const [gone, again, recent] = [person(), person(), person()].map((e) => e.toLowerCase());
+    const row = (email: string, accepted: boolean, daysAgo: number) => ({ email, name: 'newsletter', accepted, statedAt: now - daysAgo * DAY, receivedAt: now - daysAgo * DAY, source: 'shop' });
+    await appendProofs(env.LEDGER, [
+      row(gone!, true, 900), row(gone!, false, 800),
+      row(again!, true, 900), row(again!, false, 800), row(again!, true, 700),
+      row(recent!, true, 900), row(recent!, false, 10),
+    ]);
+    const count = async (email: string) => (await env.LEDGER.prepare('SELECT COUNT(*) AS n FROM consent_proofs WHERE email = ?1').bind(email).first<{ n: number }>())!.n;
+    expect(await pruneProofs(env.LEDGER, now, 1095)).toBe(0);
+    expect(await pruneProofs(env.LEDGER, now, 365)).toBeGreaterThanOrEqual(2);
+    expect([await count(gone!), await count(again!), await count(recent!)]).toEqual([0, 3, 2]);
   });
 });

@@ -169,7 +169,7 @@ function shopPaths() {
         description:
           'One item per statement, in the order stated: `name` (`newsletter`, `sms`, or the shop\'s consent name), `accepted`, `at` (when stated, ISO 8601), ' +
           '`receivedAt`, `source` (`browser`, `shop`, `imported`, `salesmanago`), and where known `version` (of the consent text), `ip`, `userAgent`, ' +
-          '`pageUrl` (the page without query), `formId`, `orderId`, `deliveryId` (the ledger id of the item that carried it). A read: the signature may be repeated within its window.',
+          '`pageUrl` (the page without query), `formId`, `orderId`, `deliveryId` (the ledger id of the item that carried it). Personal data: like a write, each signature is accepted once (a captured request cannot be replayed).',
         security: signed,
         requestBody: { required: true, content: json('EmailBody') },
         responses: {
