@@ -48,7 +48,7 @@ export async function recordShopStatements(
   env: { CONSENTS: KVNamespace; LEDGER: D1Database },
   secret: string | null,
   contacts: readonly AcceptedContact[],
-  source: 'shop' | 'imported',
+  source: 'shop' | 'imported' | 'platform',
   proof: RequestProof,
 ): Promise<void> {
   if (contacts.length === 0) return;

@@ -16,7 +16,7 @@ import { enqueue } from '../ingest/enqueue.ts';
 import { MAX_MESSAGE_BYTES, messageBytes } from '../queue/send.ts';
 import { describeIssues } from '../ingest/problems.ts';
 import { acceptShopContact, acceptShopEvent, shopEventId } from '../ingest/shop.ts';
-import { recordShopConsent } from '../ingest/shop-consent.ts';
+import { recordShopStatements } from '../ingest/shop-consent.ts';
 import { shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 import { toHex } from '../identity/hmac.ts';
 import { recordDelivery, UNAUTHENTICATED_ID, wasSettled, type DeliveryOutcome } from './deliveries.ts';
@@ -206,7 +206,8 @@ export async function receiveWebhook(
       reason: mapped.notes.join('; ') || null, items: ids, receivedAt,
     });
     const { outcomes } = await enqueue(env, messages, { now: receivedAt, alongside: [row] });
-    for (const m of messages) if (m.kind === 'contact') await recordShopConsent(env.CONSENTS, m.contact);
+    // The consent store and the proof of each statement (source "platform"; consent/proof.ts).
+    await recordShopStatements(env, configured.shopApiSecret, messages.flatMap((m) => (m.kind === 'contact' ? [m.contact] : [])), 'platform', {});
     return { status: 200, body: { status: 'accepted', deliveryId, items: outcomes } };
   } catch (err) {
     return unavailable(err);
