@@ -308,3 +308,26 @@ describe('retention of the proof', () => {
     expect([await count(gone!), await count(again!), await count(recent!)]).toEqual([0, 3, 2]);
   });
 });
+
+describe('erasure from a shop platform', () => {
+  it('Shopify customers/redact starts one erasure (a repeat of the delivery changes nothing); the proof of a platform consent is recorded', async () => {
+    const { sendShopify, shopifyCustomer } = await import('../test/platform-fixtures.ts');
+    const lower = person().toLowerCase();
+    const created = await sendShopify('customers/create', shopifyCustomer({ email: lower, email_marketing_consent: { state: 'subscribed', consent_updated_at: new Date().toISOString() } }));
+    expect(created.status).toBe(200);
+    queue.take();
+    const proof = (await signedPost('/api/v1/consents/proof', { email: lower })).body.items as Record<string, unknown>[];
+    expect(proof).toEqual([expect.objectContaining({ name: 'newsletter', accepted: true, source: 'platform' })]);
+
+    const webhookId = `redact-${crypto.randomUUID()}`;
+    const redact = await sendShopify('customers/redact', { shop_id: 1, shop_domain: env.SHOPIFY_SHOP_DOMAIN, customer: { id: 7, email: lower, phone: null }, orders_to_redact: [] }, { webhookId });
+    expect(redact.status).toBe(200);
+    const again = await sendShopify('customers/redact', { shop_id: 1, shop_domain: env.SHOPIFY_SHOP_DOMAIN, customer: { id: 7, email: lower, phone: null }, orders_to_redact: [] }, { webhookId });
+    expect(again.status).toBe(200);
+    const erasures = queue.take().filter((m) => m.kind === 'erase');
+    expect(erasures).toHaveLength(1);
+    const record = await env.LEDGER.prepare('SELECT source FROM erasures WHERE id = ?1').bind((erasures[0] as { erasureId: string }).erasureId).first();
+    expect(record).toEqual({ source: 'shopify' });
+    expect(await traces([lower])).toEqual([]);
+  });
+});

@@ -45,7 +45,9 @@ export interface ContactDraft {
 
 export type Mapped =
   | { kind: 'items'; events: EventDraft[]; refunds: RefundDraft[]; contacts: ContactDraft[]; notes: string[] }
-  | { kind: 'ignored'; reason: string };
+  | { kind: 'ignored'; reason: string }
+  /** The platform asks to erase a customer (Shopify customers/redact): consent/erasure.ts. */
+  | { kind: 'erase'; email: string };
 
 export interface WebhookHeaders {
   get(name: string): string | undefined;

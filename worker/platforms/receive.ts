@@ -22,6 +22,8 @@ import { toHex } from '../identity/hmac.ts';
 import { recordDelivery, UNAUTHENTICATED_ID, wasSettled, type DeliveryOutcome } from './deliveries.ts';
 import type { ContactDraft, EventDraft, Platform, RefundDraft, WebhookHeaders } from './platform.ts';
 import { readConsent } from '../consent/store.ts';
+import { readEmail } from '../consent/email.ts';
+import { eraseContact } from '../consent/erasure.ts';
 import { checkWebhookSignature } from './signature.ts';
 import { logError } from '../log.ts';
 
@@ -159,6 +161,20 @@ export async function receiveWebhook(
   if (mapped.kind === 'ignored') {
     await note(deliveryId, 'ignored', 200, mapped.reason);
     return { status: 200, body: { status: 'ignored', reason: mapped.reason } };
+  }
+  if (mapped.kind === 'erase') {
+    // One erasure per delivery (a repeat is answered "duplicate" above); recorded without the e-mail.
+    const read = readEmail(mapped.email);
+    const secret = configured.shopApiSecret;
+    if (!read.ok) return refuse(422, `${topic}: customer.email ${read.error}`, deliveryId);
+    if (!secret) return unavailable(new Error('SHOP_API_SECRET is not configured: the erasure cannot mark the person'));
+    try {
+      const { id } = await eraseContact(env, secret, read.email, { source: platform.name });
+      await note(deliveryId, 'accepted', 200, `erasure ${id}`);
+      return { status: 200, body: { status: 'accepted', deliveryId, reason: `erasure ${id}` } };
+    } catch (err) {
+      return unavailable(err);
+    }
   }
 
   const messages: ItemMessage[] = [];
