@@ -331,3 +331,32 @@ describe('erasure from a shop platform', () => {
     expect(await traces([lower])).toEqual([]);
   });
 });
+
+describe('consent texts and versions', () => {
+  const ORIGIN = 'http://localhost';
+  const admin = { Authorization: `Basic ${btoa(`m:${env.ADMIN_PASSWORD}`)}` };
+  async function setupPost(form: Record<string, string>, lang = 'en') {
+    const ctx = createExecutionContext();
+    const res = await app.request(`${ORIGIN}/setup/consents?lang=${lang}`, { method: 'POST', headers: { ...admin, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() }, env, ctx);
+    await waitOnExecutionContext(ctx);
+    return { status: res.status, text: await res.text() };
+  }
+
+  it('a changed text is a new version, old versions stay readable, and a statement without a version gets the current one with its text', async () => {
+    const name = `terms-${crypto.randomUUID().slice(0, 6)}`;
+    expect((await setupPost({ name, text: 'I agree to A.' })).text).toContain('Saved as a new version.');
+    expect((await setupPost({ name, text: 'I agree to A.' })).text).toContain('No change');
+    const email = person();
+    await signedPost('/api/v1/contacts', { email, consents: [{ name, accepted: true, at: new Date(Date.now() - 1000).toISOString() }] });
+    const second = await setupPost({ name, text: 'I agree to A and B.', smId: '42' }, 'pl');
+    expect(second.text).toContain('Zapisano nową wersję.');
+    expect(second.text).toContain('I agree to A.'); // version 1 still shown
+    expect((await setupPost({ name, text: 'x', smId: 'abc' })).status).toBe(400);
+    await signedPost('/api/v1/contacts', { email, consents: [{ name, accepted: false, at: new Date().toISOString() }] });
+    const items = (await signedPost('/api/v1/consents/proof', { email })).body.items as Record<string, unknown>[];
+    expect(items.map((i) => [i.version, i.text, i.accepted])).toEqual([
+      ['1', 'I agree to A.', true],
+      ['2', 'I agree to A and B.', false],
+    ]);
+  });
+});

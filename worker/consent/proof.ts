@@ -103,6 +103,7 @@ export async function proofOf(db: D1Database, email: string): Promise<ProofItem[
       receivedAt: new Date(r.receivedAt).toISOString(),
       source: r.source,
       version: r.version,
+      text: r.text,
       ip: r.ip,
       userAgent: r.userAgent,
       pageUrl: r.pageUrl,

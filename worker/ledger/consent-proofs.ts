@@ -17,6 +17,8 @@ export interface ProofRow {
   version?: string;
   ip?: string;
   userAgent?: string;
+  /** On read: the text of that version, when it was defined on /setup. */
+  text?: string;
 }
 
 /** Appends the rows (several statements when the list is long; see parts.ts). */
@@ -28,7 +30,10 @@ export async function appendProofs(db: D1Database, rows: readonly ProofRow[]): P
         `INSERT INTO consent_proofs (email, contact_id, name, accepted, stated_at, received_at, source, page_url, form_id, order_id, delivery_id, version, ip, user_agent)
          SELECT j.value ->> 'email', j.value ->> 'contactId', j.value ->> 'name', CASE WHEN j.value ->> 'accepted' THEN 1 ELSE 0 END,
                 j.value ->> 'statedAt', j.value ->> 'receivedAt', j.value ->> 'source', j.value ->> 'pageUrl', j.value ->> 'formId',
-                j.value ->> 'orderId', j.value ->> 'deliveryId', j.value ->> 'version', j.value ->> 'ip', j.value ->> 'userAgent'
+                j.value ->> 'orderId', j.value ->> 'deliveryId',
+                -- Without a version, the version of the consent's text current at receipt (/setup, consent_texts).
+                COALESCE(j.value ->> 'version', (SELECT t.version FROM consent_texts t WHERE t.name = j.value ->> 'name' ORDER BY t.seq DESC LIMIT 1)),
+                j.value ->> 'ip', j.value ->> 'userAgent'
          FROM json_each(?1) AS j ORDER BY j.key`,
       )
       .bind(json),
@@ -39,8 +44,10 @@ export async function appendProofs(db: D1Database, rows: readonly ProofRow[]): P
 export async function proofsOf(db: D1Database, email: string): Promise<(ProofRow & { id: number })[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, email, contact_id, name, accepted, stated_at, received_at, source, page_url, form_id, order_id, delivery_id, version, ip, user_agent
-       FROM consent_proofs WHERE email = ?1 ORDER BY stated_at, id`,
+      `SELECT p.id, p.email, p.contact_id, p.name, p.accepted, p.stated_at, p.received_at, p.source, p.page_url, p.form_id, p.order_id,
+              p.delivery_id, p.version, p.ip, p.user_agent, t.text
+       FROM consent_proofs p LEFT JOIN consent_texts t ON t.name = p.name AND t.version = p.version
+       WHERE p.email = ?1 ORDER BY p.stated_at, p.id`,
     )
     .bind(email)
     .all<Record<string, string | number | null>>();
@@ -55,7 +62,7 @@ export async function proofsOf(db: D1Database, email: string): Promise<(ProofRow
     };
     const optional: [keyof ProofRow, string][] = [
       ['email', 'email'], ['contactId', 'contact_id'], ['pageUrl', 'page_url'], ['formId', 'form_id'], ['orderId', 'order_id'],
-      ['deliveryId', 'delivery_id'], ['version', 'version'], ['ip', 'ip'], ['userAgent', 'user_agent'],
+      ['deliveryId', 'delivery_id'], ['version', 'version'], ['ip', 'ip'], ['userAgent', 'user_agent'], ['text', 'text'],
     ];
     for (const [key, column] of optional) if (r[column] !== null && r[column] !== undefined) (row as unknown as Record<string, unknown>)[key] = String(r[column]);
     return row;

@@ -22,7 +22,8 @@ import { listRefused } from '../ledger/refused-requests.ts';
 import { listEvents } from '../ledger/reports.ts';
 import { contactView, hourlyFigures, readFilter } from '../setup/events.ts';
 import { ContactPage, EventsPage } from '../setup/events-pages.tsx';
-import { ErasureList, PersonRights, ProofTimeline } from '../setup/privacy-pages.tsx';
+import { ConsentTextsPage, ErasureList, PersonRights, ProofTimeline } from '../setup/privacy-pages.tsx';
+import { listTexts, saveText } from '../consent/texts.ts';
 import { exportContact } from '../consent/access.ts';
 import { readEmail } from '../consent/email.ts';
 import { eraseContact } from '../consent/erasure.ts';
@@ -151,6 +152,22 @@ async function postedEmail(c: C): Promise<string | null> {
   const read = readEmail(typeof form.email === 'string' ? form.email : null);
   return read.ok ? read.email : null;
 }
+
+// Consent texts and their versions (issue 23 item 4).
+setup.get('/consents', async (c) => {
+  const { lang } = messagesFor(c.get('language'));
+  return render(c, <ConsentTextsPage lang={lang} texts={await listTexts(c.env.LEDGER)} />);
+});
+
+setup.post('/consents', async (c) => {
+  const { lang } = messagesFor(c.get('language'));
+  const form = await c.req.parseBody();
+  const posted = Object.fromEntries(Object.entries(form).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : []))) as Record<string, string>;
+  const saved = await saveText(c.env.LEDGER, posted);
+  const texts = await listTexts(c.env.LEDGER);
+  if (!saved.ok) return render(c, <ConsentTextsPage lang={lang} texts={texts} outcome={{ error: saved.error }} posted={posted} />, 400);
+  return render(c, <ConsentTextsPage lang={lang} texts={texts} outcome={{ added: saved.added }} />);
+});
 
 // Right of access: the whole document as a download (a POST: the e-mail stays out of the URL).
 setup.post('/contact/export', async (c) => {

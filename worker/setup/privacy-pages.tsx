@@ -9,6 +9,7 @@ import { formatTime, SETUP_PATH } from './format.ts';
 const pl = {
   proofTitle: 'Zgody: dowód (oś czasu)',
   proofNone: 'Brak zapisanych oświadczeń o zgodzie.',
+  textsLink: 'Treści zgód i ich wersje',
   colWhen: 'Złożono',
   colConsent: 'Zgoda',
   colChoice: 'Wybór',
@@ -36,6 +37,7 @@ type PrivacyMessages = typeof pl;
 const en: PrivacyMessages = {
   proofTitle: 'Consent proof (timeline)',
   proofNone: 'No consent statement recorded.',
+  textsLink: 'Consent texts and their versions',
   colWhen: 'Stated',
   colConsent: 'Consent',
   colChoice: 'Choice',
@@ -65,6 +67,7 @@ export function ProofTimeline({ lang, items }: { lang: Lang; items: ProofItem[] 
   return (
     <section id="consent-proof">
       <h3>{t.proofTitle}</h3>
+      <p><a href={`${SETUP_PATH}/consents?lang=${lang}`} id="consent-texts-link">{t.textsLink}</a></p>
       {items.length === 0 ? (
         <p class="muted">{t.proofNone}</p>
       ) : (
@@ -75,7 +78,10 @@ export function ProofTimeline({ lang, items }: { lang: Lang; items: ProofItem[] 
               <td>{formatTime(Date.parse(p.at))}</td>
               <td><code>{p.name}</code></td>
               <td><span class={`badge ${p.accepted ? 'ok' : 'bad'}`}>{p.accepted ? t.accepted : t.withdrawn}</span></td>
-              <td>{p.version ? <code>{p.version}</code> : <span class="muted">—</span>}</td>
+              <td>
+                {p.version ? <code>{p.version}</code> : <span class="muted">—</span>}
+                {p.text ? <div class="muted">{p.text}</div> : null}
+              </td>
               <td><code>{p.source}</code></td>
               <td class="muted">{[p.pageUrl, p.formId && `form ${p.formId}`, p.ip, p.userAgent].filter(Boolean).join(' · ') || '—'}</td>
             </tr>
@@ -126,6 +132,77 @@ export function ErasureList({ lang, erasures }: { lang: Lang; erasures: ErasureR
           </tr>
         ))}
       </table>
+    </section>
+  );
+}
+
+const textsPl = {
+  textsTitle: 'Treści zgód i ich wersje',
+  textsIntro: 'Zmiana treści tworzy nową wersję; starsze wersje pozostają do odczytu. Oświadczenie bez podanej wersji otrzymuje wersję aktualną w chwili przyjęcia.',
+  textName: 'Nazwa zgody',
+  textBody: 'Treść',
+  textSmName: 'Nazwa zgody w SALESmanago',
+  textSmId: 'ID opisu zgody w SALESmanago',
+  textSave: 'Zapisz (nowa wersja)',
+  textSaved: 'Zapisano nową wersję.',
+  textUnchanged: 'Bez zmian: treść jest taka sama jak w bieżącej wersji.',
+  textVersion: 'Wersja',
+  textNone: 'Nie zdefiniowano jeszcze treści zgód.',
+};
+const textsEn: typeof textsPl = {
+  textsTitle: 'Consent texts and their versions',
+  textsIntro: 'Changing a text makes a new version; older versions stay readable. A statement given without a version gets the version current when it was received.',
+  textName: 'Consent name',
+  textBody: 'Text',
+  textSmName: 'SALESmanago consent name',
+  textSmId: 'SALESmanago consent description id',
+  textSave: 'Save (new version)',
+  textSaved: 'Saved as a new version.',
+  textUnchanged: 'No change: the text equals the current version.',
+  textVersion: 'Version',
+  textNone: 'No consent text defined yet.',
+};
+
+export function ConsentTextsPage(props: {
+  lang: Lang;
+  texts: Map<string, import('../consent/texts.ts').ConsentText[]>;
+  outcome?: { error?: string; added?: boolean };
+  posted?: Record<string, string>;
+}) {
+  const t = props.lang === 'pl' ? textsPl : textsEn;
+  const p = props.posted ?? {};
+  return (
+    <section id="consent-texts">
+      <h2>{t.textsTitle}</h2>
+      <p class="intro">{t.textsIntro}</p>
+      {props.outcome?.error ? <p class="badge bad" id="text-error">{props.outcome.error}</p> : null}
+      {props.outcome?.added === true ? <p class="badge ok" id="text-saved">{t.textSaved}</p> : null}
+      {props.outcome?.added === false ? <p class="badge" id="text-unchanged">{t.textUnchanged}</p> : null}
+      <form method="post" action={`${SETUP_PATH}/consents?lang=${props.lang}`} id="text-form">
+        <label>{t.textName} <input name="name" required maxlength={255} value={p.name ?? ''} /></label><br />
+        <label>{t.textBody} <textarea name="text" required maxlength={10000} rows={4} cols={80}>{p.text ?? ''}</textarea></label><br />
+        <label>{t.textSmName} <input name="smName" maxlength={255} value={p.smName ?? ''} /></label>{' '}
+        <label>{t.textSmId} <input name="smId" maxlength={18} value={p.smId ?? ''} /></label>{' '}
+        <button type="submit">{t.textSave}</button>
+      </form>
+      {props.texts.size === 0 ? <p class="muted">{t.textNone}</p> : null}
+      {[...props.texts].map(([name, versions]) => (
+        <>
+          <h3><code>{name}</code></h3>
+          <table>
+            <tr><th>{t.textVersion}</th><th>{t.textBody}</th><th>{t.textSmName}</th><th>{t.textSmId}</th><th></th></tr>
+            {versions.map((v) => (
+              <tr>
+                <td><code>{v.version}</code></td>
+                <td>{v.text}</td>
+                <td>{v.smName ?? '—'}</td>
+                <td>{v.smId ?? '—'}</td>
+                <td class="muted">{formatTime(v.createdAt)}</td>
+              </tr>
+            ))}
+          </table>
+        </>
+      ))}
     </section>
   );
 }
