@@ -360,3 +360,21 @@ describe('consent texts and versions', () => {
     ]);
   });
 });
+
+describe('erasure touches no one else', () => {
+  it('erasing a@… leaves xa@… and a@….pl alone (whole addresses only)', async () => {
+    const local = `w${crypto.randomUUID().slice(0, 8)}`;
+    const target = `${local}@example.com`;
+    const others = [`x${target}`, `${target}.pl`];
+    for (const email of [target, ...others]) {
+      expect((await signedPost('/api/v1/contacts', { email, newsletter: 'subscribe', consents: [{ name: 'GDPR', accepted: true, at: new Date().toISOString() }] })).status).toBe(202);
+    }
+    await consume(queue.take());
+    await eraseContact(env, env.SHOP_API_SECRET!, target, { source: 'api' });
+    for (const email of others) {
+      expect((await signedPost('/api/v1/consents/proof', { email })).body.items).toHaveLength(2);
+      expect(await env.CONSENTS.get(`consent:${email}`)).not.toBeNull();
+    }
+    expect((await signedPost('/api/v1/consents/proof', { email: target })).body.items).toEqual([]);
+  });
+});

@@ -29,7 +29,7 @@ export async function personOf(db: D1Database, email: string): Promise<Person> {
     db
       .prepare(
         `SELECT visitor_id AS id FROM visitor_links WHERE email = ?1
-         UNION SELECT visitor_id FROM deliveries WHERE visitor_id IS NOT NULL AND (contact = ?1 OR instr(lower(payload), ?1) > 0)`,
+         UNION SELECT visitor_id FROM deliveries WHERE visitor_id IS NOT NULL AND (contact = ?1 OR instr(lower(payload), '"' || ?1 || '"') > 0)`,
       )
       .bind(email),
   ]);
@@ -59,7 +59,7 @@ function ids(result: D1Result<{ id: string | null }> | undefined): string[] {
 /**
  * Anonymises the person's rows of `deliveries` and deletes their rows everywhere else. Answers, per
  * table, how many rows were changed. Identifiers are matched inside any text column (a JSON payload,
- * an "email:<address>" key), the e-mail case-insensitively.
+ * an "email:<address>" key), the e-mail case-insensitively and only as a whole value.
  */
 export async function eraseRows(db: D1Database, person: Person, now: number): Promise<Record<string, number>> {
   const others = JSON.stringify([...person.contactIds, ...person.visitorIds]);
@@ -73,7 +73,7 @@ export async function eraseRows(db: D1Database, person: Person, now: number): Pr
                    THEN 'erased:' || lower(hex(randomblob(16))) ELSE id END,
          status = CASE WHEN status IN ('delivered', 'expired') THEN status ELSE 'failed' END,
          last_error = CASE WHEN status IN ('delivered', 'expired') THEN NULL ELSE ?4 END
-       WHERE contact = ?1 OR instr(lower(payload), ?1) > 0
+       WHERE contact = ?1 OR instr(lower(payload), '"' || ?1 || '"') > 0
           OR contact IN (SELECT value FROM json_each(?2)) OR visitor_id IN (SELECT value FROM json_each(?2))
           OR EXISTS (SELECT 1 FROM json_each(?2) AS j WHERE instr(payload, j.value) > 0)`,
     )
@@ -84,7 +84,10 @@ export async function eraseRows(db: D1Database, person: Person, now: number): Pr
   for (const table of await sweptTables(db)) {
     if (table.name === 'deliveries' || table.columns.length === 0) continue;
     const matches = table.columns
-      .map((c) => `(${c} IS NOT NULL AND (instr(lower(${c}), ?1) > 0 OR EXISTS (SELECT 1 FROM json_each(?2) AS j WHERE instr(${c}, j.value) > 0)))`)
+      // The e-mail as a whole value only: the column itself, a JSON string ("…"), or the end of a key
+      // ("email:…"); never inside another address (erasing a@x.pl must not touch aa@x.pl).
+      .map((c) => `(${c} IS NOT NULL AND (lower(${c}) = ?1 OR instr(lower(${c}), '"' || ?1 || '"') > 0 OR substr(lower(${c}), -length(?1) - 1) = ':' || ?1
+        OR EXISTS (SELECT 1 FROM json_each(?2) AS j WHERE instr(${c}, j.value) > 0)))`)
       .join(' OR ');
     const res = await db.prepare(`DELETE FROM ${quote(table.name)} WHERE ${matches}`).bind(person.email, others).run();
     const n = res.meta.changes ?? 0;
@@ -249,7 +252,7 @@ export async function deliveriesOf(db: D1Database, person: Person): Promise<Pers
   const { results } = await db
     .prepare(
       `SELECT id, type, source, status, attempts, last_error, sm_event_id, accepted_at, updated_at, payload FROM deliveries
-       WHERE contact = ?1 OR instr(lower(payload), ?1) > 0
+       WHERE contact = ?1 OR instr(lower(payload), '"' || ?1 || '"') > 0
           OR contact IN (SELECT value FROM json_each(?2)) OR visitor_id IN (SELECT value FROM json_each(?2))
        ORDER BY accepted_at, id LIMIT 10000`,
     )
