@@ -4,7 +4,8 @@
 // IP and user agent where a browser made it or the shop sent them. The shop reads them back with
 // POST /api/v1/consents/proof; the setup page's contact view shows them as a timeline.
 import type { AcceptedContact, AcceptedEvent } from '../queue/messages.ts';
-import { appendProofs, proofsOf, pruneWithdrawnProofs, type ProofRow } from '../ledger/consent-proofs.ts';
+import { consentKey } from './store.ts';
+import { appendProofs, deleteProofsOf, proofsOf, pruneWithdrawnProofs, type ProofRow } from '../ledger/consent-proofs.ts';
 
 export type { ProofRow } from '../ledger/consent-proofs.ts';
 
@@ -120,4 +121,12 @@ export const PROOF_AFTER_WITHDRAWAL_DAYS = 3 * 365;
 /** Hourly: forgets the proof of consents withdrawn longer ago than the retention. Answers how many rows. */
 export async function pruneProofs(db: D1Database, now: number, days = PROOF_AFTER_WITHDRAWAL_DAYS, limit = 1000): Promise<number> {
   return pruneWithdrawnProofs(db, now - days * 24 * 3600 * 1000, limit);
+}
+
+/** Removes the statements and the consent entry of erased addresses (the consumer, for a late item). */
+export async function forgetStatements(db: D1Database, kv: KVNamespace, emails: readonly string[]): Promise<void> {
+  const unique = [...new Set(emails.map((e) => e.trim().toLowerCase()))];
+  if (unique.length === 0) return;
+  await deleteProofsOf(db, unique);
+  await Promise.all(unique.map((e) => kv.delete(consentKey(e))));
 }

@@ -41,21 +41,42 @@ export async function markOf(secret: string, kind: MarkKind, value: string): Pro
 export async function suppress(db: D1Database, secret: string, ids: { kind: MarkKind; value: string }[], now: number): Promise<void> {
   const hashes = await Promise.all(ids.map((i) => markOf(secret, i.kind, i.value)));
   await addMarks(db, hashes, now);
+  noMarksUntil = 0;
+}
+
+// Request paths ask "was anyone ever erased?" at most once a minute per isolate (the answer "no" is
+// cached; an erasure in this isolate clears it). The consumer asks on every batch (`fresh`) and is
+// the gate that counts: an item of an erased person that slips through a stale "no" is refused there,
+// and what the request path wrote for it (consent entry, proof) is removed there (delivery/consumer.ts).
+let noMarksUntil = 0;
+const NO_MARKS_CACHE_MS = 60_000;
+
+async function marksExist(db: D1Database, fresh: boolean): Promise<boolean> {
+  const now = Date.now();
+  if (!fresh && now < noMarksUntil) return false;
+  const any = await anyMarks(db);
+  noMarksUntil = any ? 0 : now + NO_MARKS_CACHE_MS;
+  return any;
 }
 
 /**
  * Which of the identifiers are erased: answers the indexes of `ids` that carry a mark. One cheap
  * query when nobody was ever erased (no hashing then).
  */
-export async function erasedAmong(db: D1Database, secret: string, ids: readonly { kind: MarkKind; value: string }[]): Promise<Set<number>> {
-  if (ids.length === 0 || !(await anyMarks(db))) return new Set();
+export async function erasedAmong(
+  db: D1Database,
+  secret: string,
+  ids: readonly { kind: MarkKind; value: string }[],
+  options: { fresh?: boolean } = {},
+): Promise<Set<number>> {
+  if (ids.length === 0 || !(await marksExist(db, options.fresh ?? false))) return new Set();
   const hashes = await Promise.all(ids.map((i) => markOf(secret, i.kind, i.value)));
   const marked = await markedAmong(db, [...new Set(hashes)]);
   return new Set(hashes.flatMap((h, i) => (marked.has(h) ? [i] : [])));
 }
 
 export async function isErased(db: D1Database, secret: string, email: string): Promise<boolean> {
-  return (await erasedAmong(db, secret, [{ kind: 'email', value: email }])).size > 0;
+  return (await erasedAmong(db, secret, [{ kind: 'email', value: email }], { fresh: true })).size > 0;
 }
 
 /** The identifiers an item names: its e-mail(s), contact id and visitor id. */
@@ -88,7 +109,7 @@ export async function erasedItems(db: D1Database, secret: string | null, items: 
       owner.push(itemId(item));
     }
   }
-  const hit = await erasedAmong(db, secret, ids);
+  const hit = await erasedAmong(db, secret, ids, { fresh: true });
   return new Set([...hit].map((i) => owner[i]!));
 }
 

@@ -9,7 +9,7 @@
 import { readConfig, type Config } from '../config.ts';
 import { deliverConsentWebhook } from '../consent/webhook.ts';
 import { deliverErasure } from '../consent/erasure.ts';
-import { recordBeaconStatements } from '../consent/proof.ts';
+import { forgetStatements, recordBeaconStatements } from '../consent/proof.ts';
 import { erasedItems, erasedRowId } from '../consent/suppression.ts';
 import { refuseErased } from '../ledger/erasure.ts';
 import type { Env } from '../env.ts';
@@ -90,6 +90,8 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     if (erased.size > 0) {
       const refused = all.map((i) => ledgerRow(i, '')).filter((r) => erased.has(r.id));
       await refuseErased(env.LEDGER, await Promise.all(refused.map(async ({ id, type, source, visitorId }) => ({ id: await erasedRowId(id, visitorId), type, source }))), now);
+      // What a request path wrote for them on a stale "nobody erased" (consent/suppression.ts).
+      await forgetStatements(env.LEDGER, env.CONSENTS, all.filter((i) => erased.has(ledgerRow(i, '').id)).flatMap((i) => (i.kind === 'contact' ? [i.contact.email] : [])));
     }
     // From here on an item's attempt number is its own (ledger), not its message's.
     await Promise.all([

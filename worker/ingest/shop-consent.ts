@@ -4,6 +4,7 @@ import type { AcceptedContact } from '../queue/messages.ts';
 import { recordConsent } from '../consent/store.ts';
 import { contactStatements, recordStatements, type RequestProof } from '../consent/proof.ts';
 import { erasedAmong } from '../consent/suppression.ts';
+import { proofsStatement } from '../ledger/consent-proofs.ts';
 import { logError } from '../log.ts';
 
 export async function recordShopConsent(kv: KVNamespace, contact: AcceptedContact): Promise<void> {
@@ -56,4 +57,19 @@ export async function recordShopStatements(
   const kept = contacts.filter((_, i) => !erased.has(i));
   await recordStatements(env.LEDGER, kept.flatMap((c) => contactStatements(c, source, proof)));
   await recordShopConsents(env.CONSENTS, kept);
+}
+
+/**
+ * One contact's statements as a statement to run with its ledger row (one D1 round trip instead of
+ * two: POST /api/v1/contacts), and whether the person was erased (then nothing is recorded).
+ */
+export async function contactStatementsAlongside(
+  db: D1Database,
+  secret: string | null,
+  contact: AcceptedContact,
+  proof: RequestProof,
+): Promise<{ statements: D1PreparedStatement[]; erased: boolean }> {
+  const erased = secret ? (await erasedAmong(db, secret, [{ kind: 'email', value: contact.email }])).size > 0 : false;
+  const rows = erased ? [] : contactStatements(contact, 'shop', proof);
+  return { statements: rows.length > 0 ? [proofsStatement(db, rows)] : [], erased };
 }

@@ -21,23 +21,24 @@ export interface ProofRow {
   text?: string;
 }
 
-/** Appends the rows (several statements when the list is long; see parts.ts). */
-export async function appendProofs(db: D1Database, rows: readonly ProofRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await runParts(db, rows, (json) =>
-    db
-      .prepare(
-        `INSERT INTO consent_proofs (email, contact_id, name, accepted, stated_at, received_at, source, page_url, form_id, order_id, delivery_id, version, ip, user_agent)
+const INSERT_PROOFS = `INSERT INTO consent_proofs (email, contact_id, name, accepted, stated_at, received_at, source, page_url, form_id, order_id, delivery_id, version, ip, user_agent)
          SELECT j.value ->> 'email', j.value ->> 'contactId', j.value ->> 'name', CASE WHEN j.value ->> 'accepted' THEN 1 ELSE 0 END,
                 j.value ->> 'statedAt', j.value ->> 'receivedAt', j.value ->> 'source', j.value ->> 'pageUrl', j.value ->> 'formId',
                 j.value ->> 'orderId', j.value ->> 'deliveryId',
                 -- Without a version, the version of the consent's text current at receipt (/setup, consent_texts).
                 COALESCE(j.value ->> 'version', (SELECT t.version FROM consent_texts t WHERE t.name = j.value ->> 'name' ORDER BY t.seq DESC LIMIT 1)),
                 j.value ->> 'ip', j.value ->> 'userAgent'
-         FROM json_each(?1) AS j ORDER BY j.key`,
-      )
-      .bind(json),
-  );
+         FROM json_each(?1) AS j ORDER BY j.key`;
+
+/** Appends the rows (several statements when the list is long; see parts.ts). */
+export async function appendProofs(db: D1Database, rows: readonly ProofRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await runParts(db, rows, (json) => db.prepare(INSERT_PROOFS).bind(json));
+}
+
+/** One statement appending a few rows, to run in the same D1 batch as the ledger rows (ingest/enqueue.ts `alongside`). */
+export function proofsStatement(db: D1Database, rows: readonly ProofRow[]): D1PreparedStatement {
+  return db.prepare(INSERT_PROOFS).bind(JSON.stringify(rows));
 }
 
 /** Every statement recorded for a (lower-case) e-mail, oldest first (by receipt, then by record order). */
@@ -89,4 +90,9 @@ export async function pruneWithdrawnProofs(db: D1Database, before: number, limit
     .bind(before, limit)
     .run();
   return res.meta.changes ?? 0;
+}
+
+/** Deletes every statement of the (lower-case) addresses. */
+export async function deleteProofsOf(db: D1Database, emails: readonly string[]): Promise<void> {
+  await db.prepare('DELETE FROM consent_proofs WHERE email IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(emails)).run();
 }

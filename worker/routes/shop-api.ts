@@ -16,7 +16,7 @@ import { describeIssues } from '../ingest/problems.ts';
 import { ledgerUnavailable } from '../ingest/request.ts';
 import { orderConflicts, recordConflicts } from '../ingest/order-conflict.ts';
 import { acceptShopContact, acceptShopEvent } from '../ingest/shop.ts';
-import { recordShopStatements } from '../ingest/shop-consent.ts';
+import { contactStatementsAlongside, recordShopConsent, recordShopStatements } from '../ingest/shop-consent.ts';
 import { shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 
 export const MAX_SHOP_BODY_BYTES = 256 * 1024;
@@ -92,8 +92,10 @@ shopApi.post('/contacts', limit(MAX_SHOP_BODY_BYTES), async (c) => {
   if (!body.ok) return body.response;
   const contact = acceptShopContact(body.value, receivedAt);
   try {
-    const [outcome] = (await enqueue(c.env, [{ kind: 'contact', contact }], { now: receivedAt })).outcomes;
-    await recordShopStatements(c.env, c.var.config.shopApiSecret, [contact], 'shop', proofOf(body.value));
+    // The statements' proof is written in the same D1 batch as the ledger row.
+    const proof = await contactStatementsAlongside(c.env.LEDGER, c.var.config.shopApiSecret, contact, proofOf(body.value));
+    const [outcome] = (await enqueue(c.env, [{ kind: 'contact', contact }], { now: receivedAt, alongside: proof.statements })).outcomes;
+    if (!proof.erased) await recordShopConsent(c.env.CONSENTS, contact);
     return c.json(outcome, 202);
   } catch (err) {
     return ledgerUnavailable(c, err);
