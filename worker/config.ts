@@ -20,6 +20,8 @@ export interface RetentionDays {
   held: number;
   links: number;
   counters: number;
+  /** Proof of a withdrawn consent, after the withdrawal (consent/proof.ts, docs/privacy.md). */
+  consentProof: number;
 }
 
 /** Each retention setting: its default and the safe bounds a value is clamped to. */
@@ -29,6 +31,9 @@ export const RETENTION_SETTINGS = {
   RETENTION_HELD_DAYS: { key: 'held', default: 30, min: 1, max: 30 },
   RETENTION_LINKS_DAYS: { key: 'links', default: 30, min: 1, max: 365 },
   RETENTION_COUNTERS_DAYS: { key: 'counters', default: 400, min: 31, max: 1000 },
+  // Three years: the limitation period of claims between a shop and a consumer (Polish Civil Code
+  // art. 118), during which the shop may have to prove a consent (docs/privacy.md "Retention").
+  RETENTION_CONSENT_PROOF_DAYS: { key: 'consentProof', default: 1095, min: 30, max: 3650 },
 } as const;
 
 export type RetentionSetting = keyof typeof RETENTION_SETTINGS;

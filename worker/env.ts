@@ -39,6 +39,7 @@ export interface Env {
   RETENTION_HELD_DAYS?: string;
   RETENTION_LINKS_DAYS?: string;
   RETENTION_COUNTERS_DAYS?: string;
+  RETENTION_CONSENT_PROOF_DAYS?: string;
   /** Optional: the worker's public base URL; the setup page builds the callback URLs from it, not from the Host header. */
   WORKER_URL?: string;
   SHOP_WEBHOOK_URL?: string;

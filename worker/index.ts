@@ -8,6 +8,7 @@ import { health } from './routes/health.ts';
 import { ingest } from './routes/ingest.ts';
 import { shopApi } from './routes/shop-api.ts';
 import { consentsApi } from './routes/consents.ts';
+import { privacyApi } from './routes/privacy.ts';
 import { callbacks } from './routes/callbacks.ts';
 import { setup } from './routes/setup.tsx';
 import { admin } from './routes/admin.ts';
@@ -47,6 +48,8 @@ app.route('/health', health);
 app.route('/floor', floor);
 app.route('/e', ingest);
 app.route('/m.js', monitoring);
+// Before the consents API: POST /api/v1/consents/proof is answered here (that router reads with GET).
+app.route('/api/v1', privacyApi);
 app.route('/api/v1/consents', consentsApi);
 app.route('/api/v1', shopApi);
 app.route('/callbacks', callbacks);

@@ -28,7 +28,7 @@ function headingsOf(file: string): string[] {
   return readFileSync(join(ROOT, file), 'utf8')
     .split('\n')
     .filter((l) => /^#{1,6}\s/.test(l))
-    .map((l) => l.replace(/^#+\s+/, '').replace(/`/g, '').trim().toLowerCase());
+    .map((l) => l.replace(/^#+\s+/, '').replace(/^\d+\.\s+/, '').replace(/`/g, '').trim().toLowerCase());
 }
 
 function filesUnder(dir: string, pattern: RegExp): string[] {

@@ -240,6 +240,13 @@ const hasContact: Method = (body, ctx) => {
   return ok({ result: ctx.store.contact(normalizeEmail(body.email as string)) !== undefined });
 };
 
+/** Deletes the contact of an e-mail (body {owner, email}, as pixers/salesmanago-api's ContactService::delete sends). */
+const deleteContact: Method = (body, ctx) => {
+  const problems = emailProblems(body.email);
+  if (problems.length > 0) return fail(problems);
+  return ctx.store.deleteContact(normalizeEmail(body.email as string)) ? ok({}) : fail(['Contact not found']);
+};
+
 /** Paths → methods. The /api/contact/... v1 spellings of the event methods are aliases. */
 export const API_METHODS: Readonly<Record<string, Method>> = {
   '/api/contact/upsert': upsert,
@@ -252,6 +259,7 @@ export const API_METHODS: Readonly<Record<string, Method>> = {
   '/api/contact/batchAddContactExtEvent': batchAddEvents,
   '/api/contact/addBatchContactExtEvent': batchAddEvents,
   '/api/contact/hasContact': hasContact,
+  '/api/contact/delete': deleteContact,
 };
 
 /** How many items a request carries (1, or the length of a batch), for the calls log. */

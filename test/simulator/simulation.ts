@@ -52,6 +52,8 @@ export interface SimulationState {
   faults: FaultConfig;
   callbacks: CallbackTemplates;
   callbacksSent: SentCallback[];
+  /** Contacts deleted (/api/contact/delete), oldest first. */
+  deletions: { email: string; contactId: string; at: number }[];
   counts: SimulationCounts;
 }
 
@@ -158,6 +160,7 @@ export class Simulation {
       faults: this.faults.config(),
       callbacks: this.callbacks(),
       callbacksSent: [...this.sent],
+      deletions: [...this.store.deletions],
       counts: {
         ...this.calls.counts(),
         contacts: contacts.length,

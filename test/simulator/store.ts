@@ -86,11 +86,25 @@ export class AccountStore {
   private readonly contactsByEmail = new Map<string, Contact>();
   private readonly contactsById = new Map<string, Contact>();
   private readonly events = new Map<string, StoredEvent>();
+  /** Contacts deleted through /api/contact/delete, in order (the erasure tests count them). */
+  readonly deletions: { email: string; contactId: string; at: number }[] = [];
 
   reset(): void {
     this.contactsByEmail.clear();
     this.contactsById.clear();
     this.events.clear();
+    this.deletions.length = 0;
+  }
+
+  /** Deletes a contact and its events; false when there is none for the e-mail. */
+  deleteContact(email: string): boolean {
+    const contact = this.contactsByEmail.get(email);
+    if (!contact) return false;
+    this.contactsByEmail.delete(email);
+    this.contactsById.delete(contact.contactId);
+    for (const [id, event] of this.events) if (event.contactId === contact.contactId) this.events.delete(id);
+    this.deletions.push({ email, contactId: contact.contactId, at: Date.now() });
+    return true;
   }
 
   contact(email: string): Contact | undefined {

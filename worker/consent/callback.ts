@@ -7,6 +7,8 @@ import { keyMatches } from './callback-key.ts';
 import type { ConsentStatus } from './changes.ts';
 import { readEmail } from './email.ts';
 import { recordConsent, TEST_EMAIL } from './store.ts';
+import { NEWSLETTER, recordStatements } from './proof.ts';
+import { isErased } from './suppression.ts';
 import { enqueueConsentWebhook } from './webhook.ts';
 import { logError } from '../log.ts';
 
@@ -48,6 +50,11 @@ export async function acceptCallback(
   const source = test ? 'test' : 'salesmanago';
   let result;
   try {
+    // A late callback of an erased person stores nothing (suppression.ts); answered as done, so that
+    // SALESmanago does not retry it.
+    if (config.shopApiSecret && (await isErased(env.LEDGER, config.shopApiSecret, read.email))) {
+      return { status: 200, body: { success: true }, later: [noteCallback(env.CONSENTS, LAST_CALLBACK_KEY, { at: now, kind, outcome: 'refused: erased' })] };
+    }
     // SALESmanago sends no time: the change happened when we received it.
     result = await recordConsent(env.CONSENTS, { email: read.email, status: kind, changedAt: now, source }, { log: env.LEDGER });
   } catch (err) {
@@ -57,6 +64,14 @@ export async function acceptCallback(
 
   const later: Promise<unknown>[] = [];
   if (!test) later.push(noteCallback(env.CONSENTS, LAST_CALLBACK_KEY, { at: now, kind, outcome: result.outcome }));
+  // Every statement SALESmanago reports is proof, a repeated one too (newsletter: the e-mail pair).
+  if (!test) {
+    later.push(
+      recordStatements(env.LEDGER, [{ email: read.email, name: NEWSLETTER, accepted: kind === 'opt-in', statedAt: now, receivedAt: now, source: 'salesmanago' }]).catch(
+        (err: unknown) => logError('consent proof not recorded', {}, err),
+      ),
+    );
+  }
   if (result.id) {
     const change = { id: result.id, email: read.email, status: kind, changedAt: now, source };
     later.push(

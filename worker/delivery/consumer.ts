@@ -8,6 +8,10 @@
 // Dead-letter queue: record every item of what ran out of retries as 'dead'.
 import { readConfig, type Config } from '../config.ts';
 import { deliverConsentWebhook } from '../consent/webhook.ts';
+import { deliverErasure } from '../consent/erasure.ts';
+import { forgetStatements, recordBeaconStatements } from '../consent/proof.ts';
+import { erasedItems, erasedRowId } from '../consent/suppression.ts';
+import { refuseErased } from '../ledger/erasure.ts';
 import type { Env } from '../env.ts';
 import { sendMessages } from '../queue/send.ts';
 import { ledgerRow, type LedgerRow } from '../ledger/deliveries.ts';
@@ -18,7 +22,7 @@ import { deliver } from './deliver.ts';
 import { unansweredOf, type WorkItem } from './work.ts';
 import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, wholeFlush, windowSeconds } from './accumulator.ts';
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from '../ledger/deliveries.ts';
-import { isPlatformDelivery, readItems, type ConsentWebhook, type PlatformDeliveryMessage, type QueueMessage } from '../queue/messages.ts';
+import { isPlatformDelivery, readItems, type ConsentWebhook, type EraseMessage, type ItemMessage, type PlatformDeliveryMessage, type QueueMessage } from '../queue/messages.ts';
 import { keepDead, processQueued, QUEUED_RETRY_S } from '../platforms/kept.ts';
 import { isDeadLetterQueue } from '../queue/names.ts';
 import { deliverProducts, isProductsMessage } from './products.ts';
@@ -37,7 +41,9 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
   }
   const now = Date.now();
   const entries: Entry[] = [];
-  const rows: LedgerRow[] = [];
+  let rows: LedgerRow[] = [];
+  const all: ItemMessage[] = [];
+  const erasures: Message<QueueMessage>[] = [];
   const platformDeliveries: Message<PlatformDeliveryMessage>[] = [];
   let flush = false;
   // Catalog products have their own ledger table and API (delivery/products.ts).
@@ -50,6 +56,11 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
       continue;
     }
     if (isProductsMessage(msg.body)) continue;
+    if (msg.body.kind === 'erase') {
+      // An erasure's SALESmanago delete (consent/erasure.ts), retried on its own.
+      erasures.push(msg);
+      continue;
+    }
     if (isFlush(msg.body)) {
       // The accumulator's tick (accumulator.ts): deliver what is parked.
       flush = true;
@@ -65,6 +76,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     }
     const entry: Entry = { msg, items: [] };
     for (const item of items) {
+      all.push(item);
       rows.push(ledgerRow(item, JSON.stringify(item)));
       if (item.kind === 'event') entry.items.push({ id: item.event.id, event: item.event, attempt: msg.attempts });
       else if (item.kind === 'contact') entry.items.push({ id: item.contact.id, contact: item.contact, attempt: msg.attempts });
@@ -76,11 +88,27 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     entries.push(entry);
   }
   if (platformDeliveries.length > 0) await processPlatformDeliveries(platformDeliveries, env);
+  const config = readConfig(env);
+  if (erasures.length > 0) await deliverErasures(erasures, env, config);
   if (entries.length === 0 && !flush) return catalogDone;
 
-  const config = readConfig(env);
   try {
-    await dedupe(entries, rows, env.LEDGER, now);
+    // Items naming an erased person (a stale beacon, a queued event, a re-run import) are refused
+    // with reason "erased" and never stored with what they carry (consent/suppression.ts).
+    const erased = await erasedItems(env.LEDGER, config.shopApiSecret, all);
+    if (erased.size > 0) {
+      rows = rows.filter((r) => !erased.has(r.id));
+      for (const e of entries) for (const item of e.items) if (erased.has(item.id)) item.outcome = { status: 'skipped' };
+    }
+    const fresh = await dedupe(entries, rows, env.LEDGER, now);
+    // Browser newsletter signups seen for the first time: their consent statements, with proof.
+    await recordBeaconStatements(env.LEDGER, all.flatMap((i) => (i.kind === 'event' && i.event.source === 'browser' && fresh.has(i.event.id) ? [i.event] : [])));
+    if (erased.size > 0) {
+      const refused = all.map((i) => ledgerRow(i, '')).filter((r) => erased.has(r.id));
+      await refuseErased(env.LEDGER, await Promise.all(refused.map(async ({ id, type, source, visitorId }) => ({ id: await erasedRowId(id, visitorId), type, source }))), now);
+      // What a request path wrote for them on a stale "nobody erased" (consent/suppression.ts).
+      await forgetStatements(env.LEDGER, env.CONSENTS, all.filter((i) => erased.has(ledgerRow(i, '').id)).flatMap((i) => (i.kind === 'contact' ? [i.contact.email] : [])));
+    }
     // From here on an item's attempt number is its own (ledger), not its message's.
     await Promise.all([
       deliverWebhooks(entries.filter((e) => e.webhook), env, config.retryBaseS),
@@ -119,6 +147,23 @@ async function processPlatformDeliveries(messages: Message<PlatformDeliveryMessa
   messages.forEach((m, i) => (retry[i] ? m.retry({ delaySeconds: QUEUED_RETRY_S }) : m.ack()));
 }
 
+async function deliverErasures(messages: Message<QueueMessage>[], env: Env, config: Config): Promise<void> {
+  await Promise.all(
+    messages.map(async (msg) => {
+      try {
+        const outcome = await deliverErasure(msg.body as EraseMessage, msg.attempts, env.LEDGER, config, (attempt, retryAfterS) =>
+          config.salesmanago ? retryDelay(attempt, retryAfterS, Math.random, config.retryBaseS) : unconfiguredDelay(attempt),
+        );
+        if (outcome.done) msg.ack();
+        else msg.retry({ delaySeconds: outcome.delaySeconds });
+      } catch (err) {
+        logError('erasure delete failed', {}, err);
+        msg.retry({ delaySeconds: retryDelay(msg.attempts, undefined, Math.random, config.retryBaseS) });
+      }
+    }),
+  );
+}
+
 /**
  * Creates the ledger rows of items that arrive without one (every POST /e beacon: queue-first), dated
  * by the item's receive time. Rows already delivered (or expired) are skipped; a second copy of an id
@@ -126,9 +171,10 @@ async function processPlatformDeliveries(messages: Message<PlatformDeliveryMessa
  * redelivery (attempt > 1) a row that failed permanently (or spent its own budget: dead) is skipped as well: its message came back
  * for another of its items. A replayed message is a new message (attempt 1), so it is tried again.
  */
-async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: number): Promise<void> {
+async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: number): Promise<Set<string>> {
   const states = await loadStates(db, rows.map((r) => r.id));
-  await insertMissing(db, rows.filter((r) => !states.has(r.id)), now);
+  const missing = rows.filter((r) => !states.has(r.id));
+  await insertMissing(db, missing, now);
   const seen = new Set<string>();
   const active: string[] = [];
   for (const e of entries) {
@@ -154,6 +200,7 @@ async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: 
     }
   }
   await startAttempt(db, active, now);
+  return new Set(missing.map((r) => r.id));
 }
 
 async function deliverWork(entries: Entry[], env: Env, config: Config, flush: boolean): Promise<void> {

@@ -13,7 +13,7 @@ import { browserEvent, uid } from '../test/delivery-fixtures.ts';
 
 const env: Env = workerEnv;
 const db = env.LEDGER;
-const days = { delivered: 30, held: 30, links: 30, counters: 400 };
+const days = { delivered: 30, held: 30, links: 30, counters: 400, consentProof: 1095 };
 
 async function put(events: AcceptedEvent[], status: string, at: number): Promise<void> {
   const rows = events.flatMap((event) => ledgerRows({ kind: 'event', event } as QueueMessage));
@@ -112,7 +112,7 @@ describe('retention (issue 10 item 4)', () => {
 
   it('settings are clamped to safe bounds and named as problems', () => {
     const config = readConfig({ ...env, RETENTION_DELIVERED_DAYS: '5000', RETENTION_HELD_DAYS: '0', RETENTION_LINKS_DAYS: 'soon' });
-    expect(config.retention).toEqual({ delivered: 365, held: 1, links: 30, counters: 400 });
+    expect(config.retention).toEqual({ delivered: 365, held: 1, links: 30, counters: 400, consentProof: 1095 });
     expect(config.problems.map((p) => p.name)).toEqual(expect.arrayContaining(['RETENTION_DELIVERED_DAYS', 'RETENTION_HELD_DAYS', 'RETENTION_LINKS_DAYS']));
   });
 

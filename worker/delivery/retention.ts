@@ -20,6 +20,8 @@
 //   double_opt_ins,          last reposted, but never before REPEAT_DAYS: a platform's retried
 //   order_conflicts          webhook, a retried subscribe or a colliding repost must still be
 //                            recognised while it can still come
+//   consent_proofs           kept while the consent stands; a withdrawn consent's statements are
+//                            deleted RETENTION_CONSENT_PROOF_DAYS after the withdrawal
 //   seen_signatures, open_carts: pruned hourly by scheduled.ts (their own expiry).
 // The statements are the tables' own modules in worker/ledger/; this module decides the cutoffs.
 import { readConfig, type RetentionDays } from '../config.ts';
@@ -33,6 +35,7 @@ import { pruneIngestCounters } from '../ledger/ingest-counters.ts';
 import { pruneOrderConflicts } from '../ledger/order-conflicts.ts';
 import { prunePlatformDeliveries } from '../ledger/platform-deliveries.ts';
 import { pruneKnownContacts, pruneVisitorLinks } from '../ledger/visitors.ts';
+import { pruneProofs } from '../consent/proof.ts';
 
 export const DAY_MS = 24 * 3600 * 1000;
 export const BATCH_ROWS = 1_000;
@@ -55,6 +58,8 @@ export interface Pruned {
   counters: number;
   /** platform_deliveries, double_opt_ins and order_conflicts rows deleted. */
   repeatRecords: number;
+  /** consent_proofs rows of consents withdrawn longer ago than RETENTION_CONSENT_PROOF_DAYS. */
+  consentProofs: number;
 }
 
 /** Runs `step` (which changes at most `rows` rows) until it changes fewer, at most `batches` times. */
@@ -103,7 +108,9 @@ export async function pruneLedger(
     (await bounded((n) => prunePlatformDeliveries(db, repeatCutoff, n))) +
     (await bounded((n) => pruneDoubleOptIns(db, repeatCutoff, n))) +
     (await bounded((n) => pruneOrderConflicts(db, repeatCutoff, n)));
-  return { deliveries, strippedOrders, expiredHeld, strippedExpired, visitorLinks, knownContacts, counters, repeatRecords };
+  // Proof is kept while the consent stands, and RETENTION_CONSENT_PROOF_DAYS after its withdrawal.
+  const consentProofs = await bounded((n) => pruneProofs(db, now, days.consentProof, n));
+  return { deliveries, strippedOrders, expiredHeld, strippedExpired, visitorLinks, knownContacts, counters, repeatRecords, consentProofs };
 }
 
 /** The hourly job's entry point (called from scheduled.ts), with the configured retention. */

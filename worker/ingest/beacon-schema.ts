@@ -112,7 +112,9 @@ export const beaconEventSchema = v.variant(
       token: v.pipe(v.string('must be a string'), v.trim(), v.minLength(1, 'is required'), v.maxLength(1024, 'is not a login token')),
     }),
     v.object({ k: v.literal('offer'), ...page, ...basket, ...person, email: given(email), message }),
-    v.object({ k: v.literal('newsletter'), ...page, ...person, email }),
+    // consentVersion: the version of the consent text shown at the form (data-sm-consent-version), and
+    // formId the form's id: both proof only (consent/proof.ts).
+    v.object({ k: v.literal('newsletter'), ...page, ...person, email, consentVersion: given(text(64)), formId: given(text(128)) }),
     v.object({ k: v.literal('survey'), ...page, ...person, email, message }),
   ],
   'must be one of visit, cart, login, offer, newsletter, survey, view',

@@ -106,6 +106,11 @@ export async function acceptBeacon(
         if (phone) event.phone = phone;
         if (company) event.company = company;
       }
+      if (e.k === 'newsletter') {
+        const version = present(e.consentVersion), formId = present(e.formId);
+        if (version) event.consentVersion = version;
+        if (formId) event.formId = formId;
+      }
       if (e.k === 'offer' || e.k === 'survey') {
         const message = present(e.message);
         if (message) event.message = message;

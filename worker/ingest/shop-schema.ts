@@ -132,7 +132,19 @@ export const shopEventSchema = v.variant(
   'must be one of purchase, return, cancellation',
 );
 
+/**
+ * Proof of where the consent statements of a request were made (consent/proof.ts): the person's IP and
+ * browser user agent as the shop saw them, and the version of the consent text for newsletter/sms.
+ * Once per request, top level; recorded with the proof only, never sent to SALESmanago.
+ */
+export const statementProof = {
+  ip: v.nullish(v.pipe(text(64), v.regex(/^[0-9A-Fa-f:.]+$/, 'must be an IPv4 or IPv6 address'))),
+  userAgent: v.nullish(text(512)),
+  version: v.nullish(text(64)),
+};
+
 export const shopContactSchema = v.object({
+  ...statementProof,
   email,
   name: v.nullish(text(200)),
   phone: v.nullish(text(50)),
@@ -158,10 +170,12 @@ export const shopContactSchema = v.object({
             name: v.pipe(text(255), v.minLength(1, 'must not be empty')),
             accepted: v.boolean('must be true or false'),
             at: occurredAt,
+            /** The version of the consent text the person saw (proof, consent/proof.ts). */
+            version: v.nullish(text(64)),
           },
-          'must be an object {name, accepted, at}',
+          'must be an object {name, accepted, at, version?}',
         ),
-        'must be an array of {name, accepted, at}',
+        'must be an array of {name, accepted, at, version?}',
       ),
       v.maxLength(CONTACT_LIMITS.consents, `must contain at most ${CONTACT_LIMITS.consents} consents`),
     ),

@@ -47,7 +47,10 @@ export type Mapped =
   | { kind: 'items'; events: EventDraft[]; refunds: RefundDraft[]; contacts: ContactDraft[]; notes: string[] }
   | { kind: 'ignored'; reason: string }
   /** Catalog products (platforms/products.ts): items of POST /api/v1/products, without a currency. */
-  | { kind: 'products'; products: Record<string, unknown>[] };
+  | { kind: 'products'; products: Record<string, unknown>[] }
+
+  /** The platform asks to erase a customer (Shopify customers/redact): consent/erasure.ts. */
+  | { kind: 'erase'; email: string };
 
 export interface WebhookHeaders {
   get(name: string): string | undefined;

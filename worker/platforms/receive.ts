@@ -21,12 +21,14 @@ import { orderConflicts, recordConflicts } from '../ingest/order-conflict.ts';
 import { MAX_MESSAGE_BYTES, messageBytes } from '../queue/send.ts';
 import { describeIssues } from '../ingest/problems.ts';
 import { acceptShopContact, acceptShopEvent, shopEventId } from '../ingest/shop.ts';
-import { recordShopConsent } from '../ingest/shop-consent.ts';
+import { recordShopStatements } from '../ingest/shop-consent.ts';
 import { shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 import { toHex } from '../identity/hmac.ts';
 import { PING_ID, recordDelivery, UNAUTHENTICATED_ID, wasSettled, type DeliveryOutcome } from './deliveries.ts';
 import type { ContactDraft, EventDraft, Mapped, Platform, RefundDraft, WebhookHeaders } from './platform.ts';
 import { readConsent } from '../consent/store.ts';
+import { readEmail } from '../consent/email.ts';
+import { eraseContact } from '../consent/erasure.ts';
 import { checkWebhookSignature } from './signature.ts';
 import { queueDelivery } from '../queue/platform-delivery.ts';
 import { acceptProducts, parseProducts } from '../catalog/accept.ts';
@@ -200,6 +202,18 @@ export async function processDelivery(
       }).run();
       return { status: 200, body: { status: 'accepted', deliveryId, ...counts } };
     }
+    if (mapped.kind === 'erase') {
+      // One erasure per delivery (a repeat is answered "duplicate" above); recorded without the e-mail.
+      const read = readEmail(mapped.email);
+      if (!read.ok) throw new Unprocessable(`${topic}: customer.email ${read.error}`);
+      const secret = configured.shopApiSecret;
+      if (!secret) throw new Error('SHOP_API_SECRET is not configured: the erasure cannot mark the person');
+      const { id } = await eraseContact(env, secret, read.email, { source: platform.name });
+      await recordDelivery(env.LEDGER, {
+        platform: platform.name, deliveryId, topic, outcome: 'accepted', httpStatus: 200, reason: `erasure ${id}`, items: [], receivedAt, bodyDigest: digest,
+      }).run();
+      return { status: 200, body: { status: 'accepted', deliveryId, reason: `erasure ${id}` } };
+    }
     const messages = await itemsOf(env, platform, mapped, deliveryId, receivedAt);
     const ids = messages.map((m) => (m.kind === 'event' ? m.event.id : m.kind === 'contact' ? m.contact.id : m.change.id));
     const row = recordDelivery(env.LEDGER, {
@@ -207,7 +221,8 @@ export async function processDelivery(
       reason: mapped.notes.join('; ') || null, items: ids, receivedAt, bodyDigest: digest,
     });
     const { outcomes } = await enqueue(env, messages, { now: receivedAt, alongside: [row] });
-    for (const m of messages) if (m.kind === 'contact') await recordShopConsent(env.CONSENTS, m.contact);
+    // The consent store and the proof of each statement (source "platform"; consent/proof.ts).
+    await recordShopStatements(env, configured.shopApiSecret, messages.flatMap((m) => (m.kind === 'contact' ? [m.contact] : [])), 'platform', {});
     const conflicts = await changedPurchases(env.LEDGER, messages, outcomes, receivedAt);
     return { status: 200, body: { status: 'accepted', deliveryId, items: outcomes, ...(conflicts.length > 0 ? { conflicts } : {}) } };
   } catch (err) {

@@ -206,6 +206,10 @@ export function mapShopifyCustomer(c: ShopifyCustomer, topic: string): Mapped {
   return { kind: 'items', events: [], refunds: [], contacts: [contact], notes: [] };
 }
 
+export const shopifyRedactSchema = v.looseObject({
+  customer: v.looseObject({ email: v.nullish(v.pipe(v.string('must be a string'), v.trim(), v.toLowerCase())) }, 'must be an object'),
+});
+
 export const shopify: Platform = {
   name: 'shopify',
   label: 'Shopify',
@@ -224,6 +228,9 @@ export const shopify: Platform = {
     'products/create': shopifyProductSchema,
     'products/update': shopifyProductSchema,
     'products/delete': shopifyProductDeletedSchema,
+    // GDPR mandatory webhook: the shop owner asked to erase a customer (shopify.dev "Privacy law
+    // compliance", customers/redact: {shop_domain, customer: {id, email, phone}, orders_to_redact}).
+    'customers/redact': shopifyRedactSchema,
   },
   secret: (config) => config.shopify.secret,
   checkSender(headers, config) {
@@ -235,6 +242,10 @@ export const shopify: Platform = {
   },
   map(topic, payload, config, receivedAt) {
     if (topic.startsWith('products/')) return mapShopifyProduct(topic, payload, config.shopify.shopDomain);
+    if (topic === 'customers/redact') {
+      const email = (payload as v.InferOutput<typeof shopifyRedactSchema>).customer.email;
+      return email ? { kind: 'erase', email } : ignored('customers/redact without an e-mail: nothing here is keyed by it');
+    }
     if (topic === 'refunds/create') return mapShopifyRefund(payload as ShopifyRefund, receivedAt);
     if (topic.startsWith('customers/')) return mapShopifyCustomer(payload as ShopifyCustomer, topic);
     return mapShopifyOrder(payload as ShopifyOrder, topic, config.shopify, receivedAt);

@@ -31,6 +31,12 @@ export interface AcceptedEvent {
   emailVerified?: boolean;
   /** Browser newsletter signups: the consent store held an opt-out for the e-mail when it was accepted. */
   knownOptOut?: boolean;
+  /** Browser newsletter signups: the version of the consent text at the form, and the form's id (proof). */
+  consentVersion?: string;
+  formId?: string;
+  /** Browser newsletter signups: the browser's IP and user agent, as proof of the statement. */
+  ip?: string;
+  userAgent?: string;
   url?: string;
   title?: string;
   referrer?: string;
@@ -146,7 +152,16 @@ export type QueueMessage =
   | { kind: 'flush' }
   /** Catalog products (worker/catalog/): their state is in catalog_products, keyed by id and hash. */
   | { kind: 'products'; items: { hash: string; product: CatalogProduct }[] }
-  | PlatformDeliveryMessage;
+  | PlatformDeliveryMessage
+
+  /** An erasure's SALESmanago contact delete (consent/erasure.ts). The e-mail lives only on the queue. */
+  | EraseMessage;
+
+export interface EraseMessage {
+  kind: 'erase';
+  erasureId: string;
+  email: string;
+}
 
 /** Items per queue message: a beacon holds at most 50 events, and shop batches are packed alike. */
 export const MAX_ITEMS_PER_MESSAGE = 50;
@@ -165,6 +180,7 @@ export function itemsOf(message: QueueMessage): ItemMessage[] {
     case 'flush':
     case 'platform-delivery':
     case 'products':
+    case 'erase':
       return [];
   }
 }

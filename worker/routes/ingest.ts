@@ -59,6 +59,14 @@ ingest.post(
     if (!(await withinLimit(c.env.RATE_LIMIT_VISITOR, `visitor:${beacon.visitor}`))) return tooMany(c, 'visitor');
 
     const events = await acceptBeacon(beacon, { receivedAt, shopApiSecret: c.var.config.shopApiSecret });
+    // A newsletter signup carries its proof (the consumer records it: consent/proof.ts): the IP and
+    // user agent of the browser that made it.
+    const userAgent = c.req.header('User-Agent');
+    for (const e of events) {
+      if (e.type !== 'newsletter') continue;
+      if (ip) e.ip = ip;
+      if (userAgent) e.userAgent = userAgent.slice(0, 512);
+    }
     await markKnownOptOuts(c.env.CONSENTS, events);
     const packed = packMessages(events.map((event) => ({ kind: 'event' as const, event })));
     // A visitor who already has the smclient cookie needs no lookup; otherwise it runs alongside the send.

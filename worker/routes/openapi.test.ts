@@ -12,6 +12,7 @@ import { consentsApi } from './consents.ts';
 import { hooks } from './hooks.ts';
 import { jsonSchemaOf, openApiDocument } from './openapi.ts';
 import { shopApi } from './shop-api.ts';
+import { privacyApi } from './privacy.ts';
 
 const env: Env = workerEnv;
 
@@ -33,6 +34,7 @@ describe('GET /openapi.json', () => {
     const routes = [
       ...shopApi.routes.map((r) => ({ method: r.method, path: `/api/v1${r.path}` })),
       ...consentsApi.routes.map((r) => ({ method: r.method, path: `/api/v1/consents${r.path}` })),
+      ...privacyApi.routes.map((r) => ({ method: r.method, path: `/api/v1${r.path}` })),
       ...hooks.routes.map((r) => ({ method: r.method, path: `/hooks${r.path}` })),
     ].filter((r) => r.method !== 'ALL');
     expect(routes.length).toBeGreaterThanOrEqual(7);

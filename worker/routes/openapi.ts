@@ -110,7 +110,12 @@ function shopPaths() {
       post: {
         operationId: 'postContact',
         summary: 'Upsert a contact, optionally with a newsletter choice',
-        description: 'Not deduplicated: each post is a new upsert and the latest data wins. A newsletter choice is also stored as the contact\'s consent (source "shop").',
+        description:
+          'Not deduplicated: each post is a new upsert and the latest data wins. A newsletter choice is also stored as the contact\'s consent (source "shop"). ' +
+          'Every consent statement (`newsletter`, `sms`, each of `consents`) is recorded with its proof (POST /api/v1/consents/proof): ' +
+          '`ip` and `userAgent` (top level, once per request) are the person\'s IP address and browser user agent as the shop saw them when the statement was made; ' +
+          '`version` (top level) is the version of the consent text shown for `newsletter` and `sms`; `consents[].version` that of each named consent. ' +
+          'These three are kept as proof only and never sent to SALESmanago. In POST /api/v1/batch they are read per contact item, and the statements are recorded with source "imported".',
         security: signed,
         requestBody: { required: true, content: json('ShopContact') },
         responses: { '202': { description: 'Recorded and queued.', content: json('Outcome') }, ...shopErrors(MAX_SHOP_BODY_BYTES) },
@@ -180,6 +185,65 @@ function shopPaths() {
           '400': error('The body is not JSON, or `email` is not an e-mail address.'),
           '401': shopErrors(0)['401'],
           '413': error('The body is over 1 KB.'),
+        },
+      },
+    },
+    '/api/v1/consents/proof': {
+      post: {
+        operationId: 'consentProof',
+        summary: 'Every consent statement recorded for one e-mail, with its proof, oldest first',
+        description:
+          'One item per statement, in the order stated: `name` (`newsletter`, `sms`, or the shop\'s consent name), `accepted`, `at` (when stated, ISO 8601), ' +
+          '`receivedAt`, `source` (`browser`, `shop`, `imported`, `salesmanago`), and where known `version` (of the consent text), `ip`, `userAgent`, ' +
+          '`pageUrl` (the page without query), `formId`, `orderId`, `deliveryId` (the ledger id of the item that carried it). Personal data: like a write, each signature is accepted once (a captured request cannot be replayed).',
+        security: signed,
+        requestBody: { required: true, content: json('EmailBody') },
+        responses: {
+          '200': { description: 'The statements (an empty list when none).', content: json('ConsentProof') },
+          '400': error('The body is not JSON, or `email` is not an e-mail address.'),
+          '401': shopErrors(0)['401'],
+          '413': error('The body is over 1 KB.'),
+          '503': shopErrors(0)['503'],
+        },
+      },
+    },
+    '/api/v1/contacts/erase': {
+      post: {
+        operationId: 'eraseContact',
+        summary: 'Erase a person (GDPR art. 17)',
+        description:
+          'Deletes every row, stored payload, visitor link, consent entry and proof record holding the e-mail, its SALESmanago contact id or the visitor ids linked to it ' +
+          '(order rows are kept anonymised for the figures), and queues SALESmanago\'s contact delete (retried; its outcome is on /setup). Only a keyed hash of the e-mail, ' +
+          'its contact ids and visitor ids is kept, so that a stale beacon, a late callback, a queued event or a re-run import naming the person is refused (recorded as refused, reason `erased`, without the e-mail). ' +
+          'The erasure itself is recorded without the e-mail, under the answered `id`. Repeating it is harmless.',
+        security: signed,
+        requestBody: { required: true, content: json('EmailBody') },
+        responses: {
+          '202': { description: 'Erased here; SALESmanago\'s delete is queued.', content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, status: { const: 'queued' } }, required: ['id', 'status'] } } } },
+          '400': error('The body is not JSON, or `email` is not an e-mail address.'),
+          '401': shopErrors(0)['401'],
+          '413': error('The body is over 1 KB.'),
+          '503': { ...shopErrors(0)['503'], description: 'The queue or the ledger could not be reached; retry (the person is already suppressed if the marks were written).' },
+        },
+      },
+    },
+    '/api/v1/contacts/export': {
+      post: {
+        operationId: 'exportContact',
+        summary: 'Everything held about a person (GDPR art. 15)',
+        description:
+          'One JSON document: `email`; `exportedAt`; `newsletter` (the stored status, when, from where); `consentChanges` (the changes SALESmanago reported); ' +
+          '`consents` (every statement with its proof, as POST /api/v1/consents/proof); `contact` (the latest contact fields the shop sent: name, phone, company, lang, externalId, address, birthday, properties); ' +
+          '`contactIds` (SALESmanago contact ids); `visitors` (the browser visitor ids linked, with the contact id and whether the link was verified); ' +
+          '`events` (each event and contact item: id, type, source, delivery `status`, `attempts`, `lastError`, times, `salesmanagoEventId`, and `data`, the item as stored). Field by field: docs/privacy.md.',
+        security: signed,
+        requestBody: { required: true, content: json('EmailBody') },
+        responses: {
+          '200': { description: 'The document.', content: { 'application/json': { schema: { type: 'object', required: ['email', 'exportedAt', 'consents', 'events'] } } } },
+          '400': error('The body is not JSON, or `email` is not an e-mail address.'),
+          '401': shopErrors(0)['401'],
+          '413': error('The body is over 1 KB.'),
+          '503': shopErrors(0)['503'],
         },
       },
     },
@@ -326,6 +390,25 @@ export function openApiDocument() {
             conflicts: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, fields: { type: 'array', items: { type: 'string' } } } }, description: 'a paid order whose content changed: the first version stands' },
           },
           required: ['status'],
+        },
+        EmailBody: { type: 'object', required: ['email'], properties: { email: { type: 'string', format: 'email', maxLength: 254 } } },
+        ConsentProof: {
+          type: 'object',
+          required: ['items'],
+          properties: {
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['name', 'accepted', 'at', 'receivedAt', 'source'],
+                properties: {
+                  name: { type: 'string' }, accepted: { type: 'boolean' }, at: { type: 'string', format: 'date-time' }, receivedAt: { type: 'string', format: 'date-time' },
+                  source: { enum: ['browser', 'shop', 'imported', 'salesmanago', 'platform', 'setup'] }, version: { type: 'string' }, text: { type: 'string' },
+                  ip: { type: 'string' }, userAgent: { type: 'string' }, pageUrl: { type: 'string' }, formId: { type: 'string' }, orderId: { type: 'string' }, deliveryId: { type: 'string' },
+                },
+              },
+            },
+          },
         },
         Error: { type: 'object', properties: { error: { type: 'string', description: 'what is wrong, naming the field or header' } }, required: ['error'] },
         ...platformSchemas,

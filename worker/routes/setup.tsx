@@ -23,6 +23,13 @@ import { listRefused } from '../ledger/refused-requests.ts';
 import { listEvents } from '../ledger/reports.ts';
 import { contactView, hourlyFigures, readFilter } from '../setup/events.ts';
 import { ContactPage, EventsPage } from '../setup/events-pages.tsx';
+import { ConsentTextsPage, ErasureList, PersonRights, ProofTimeline } from '../setup/privacy-pages.tsx';
+import { listTexts, saveText } from '../consent/texts.ts';
+import { exportContact } from '../consent/access.ts';
+import { readEmail } from '../consent/email.ts';
+import { eraseContact } from '../consent/erasure.ts';
+import { proofOf } from '../consent/proof.ts';
+import { recentErasures } from '../ledger/erasure.ts';
 import { loadSettings, settingsState } from '../settings/merge.ts';
 import { errorText } from '../log.ts';
 import { createCatalog, listCatalogs, suggestedCurrency } from '../catalog/catalogs.ts';
@@ -144,7 +151,67 @@ setup.get('/contact', async (c) => {
   const { lang, t } = messagesFor(c.get('language'));
   const email = readFilter(c.req.query()).email ?? '';
   const found = email ? await contactView(c.env.LEDGER, c.env.CONSENTS, email) : null;
-  return render(c, <ContactPage t={t} lang={lang} email={email} view={found} />);
+  return render(c, <ContactPage t={t} lang={lang} email={email} view={found} privacy={await privacyPart(c, lang, email)} />);
+});
+
+// The contact view's privacy part: proof timeline, download, erasure button, recent erasures.
+async function privacyPart(c: C, lang: 'pl' | 'en', email: string, extra: { erasedId?: string; needsConfirm?: boolean } = {}) {
+  const [proof, erasures] = await Promise.all([email ? proofOf(c.env.LEDGER, email) : [], recentErasures(c.env.LEDGER, 10)]);
+  return (
+    <>
+      {email && !extra.erasedId ? <ProofTimeline lang={lang} items={proof} /> : null}
+      {email && !extra.erasedId ? <PersonRights lang={lang} email={email} needsConfirm={extra.needsConfirm ?? false} /> : null}
+      {extra.erasedId ? <PersonRights lang={lang} email="" erasedId={extra.erasedId} /> : null}
+      <ErasureList lang={lang} erasures={erasures} />
+    </>
+  );
+}
+
+async function postedEmail(c: C): Promise<string | null> {
+  const form = await c.req.parseBody();
+  const read = readEmail(typeof form.email === 'string' ? form.email : null);
+  return read.ok ? read.email : null;
+}
+
+// Consent texts and their versions (issue 23 item 4).
+setup.get('/consents', async (c) => {
+  const { lang } = messagesFor(c.get('language'));
+  return render(c, <ConsentTextsPage lang={lang} texts={await listTexts(c.env.LEDGER)} />);
+});
+
+setup.post('/consents', async (c) => {
+  const { lang } = messagesFor(c.get('language'));
+  const form = await c.req.parseBody();
+  const posted = Object.fromEntries(Object.entries(form).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : []))) as Record<string, string>;
+  const saved = await saveText(c.env.LEDGER, posted);
+  const texts = await listTexts(c.env.LEDGER);
+  if (!saved.ok) return render(c, <ConsentTextsPage lang={lang} texts={texts} outcome={{ error: saved.error }} posted={posted} />, 400);
+  return render(c, <ConsentTextsPage lang={lang} texts={texts} outcome={{ added: saved.added }} />);
+});
+
+// Right of access: the whole document as a download (a POST: the e-mail stays out of the URL).
+setup.post('/contact/export', async (c) => {
+  const email = await postedEmail(c);
+  if (!email) return c.text('email: not an e-mail address', 400);
+  const doc = await exportContact(c.env.LEDGER, c.env.CONSENTS, email);
+  c.header('Content-Disposition', 'attachment; filename="personal-data.json"');
+  c.header('Cache-Control', 'no-store');
+  return c.json(doc);
+});
+
+// Right to erasure, after the confirmation box is ticked.
+setup.post('/contact/erase', async (c) => {
+  const { lang, t } = messagesFor(c.get('language'));
+  const form = await c.req.parseBody();
+  const read = readEmail(typeof form.email === 'string' ? form.email : null);
+  if (!read.ok) return render(c, <ContactPage t={t} lang={lang} email="" view={null} />, 400);
+  const secret = c.get('config').shopApiSecret;
+  if (form.confirm !== 'yes' || !secret) {
+    const view = await contactView(c.env.LEDGER, c.env.CONSENTS, read.email);
+    return render(c, <ContactPage t={t} lang={lang} email={read.email} view={view} privacy={await privacyPart(c, lang, read.email, { needsConfirm: true })} />, 400);
+  }
+  const { id } = await eraseContact(c.env, secret, read.email, { source: 'setup' });
+  return render(c, <ContactPage t={t} lang={lang} email="" view={null} privacy={await privacyPart(c, lang, '', { erasedId: id })} />);
 });
 
 // The buttons' POST targets, reloaded or reopened as a GET (a restored browser session, a bookmark of the

@@ -5,7 +5,8 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import type { AppEnv } from '../env.ts';
-import type { ItemMessage } from '../queue/messages.ts';
+import type { AcceptedContact, ItemMessage } from '../queue/messages.ts';
+import type { RequestProof } from '../consent/proof.ts';
 import { withConfig } from '../http/config.ts';
 import { readJson } from '../http/json.ts';
 import { shopSignature } from '../http/shop-signature.ts';
@@ -15,7 +16,7 @@ import { describeIssues } from '../ingest/problems.ts';
 import { ledgerUnavailable } from '../ingest/request.ts';
 import { orderConflicts, recordConflicts } from '../ingest/order-conflict.ts';
 import { acceptHistoryContact, acceptShopContact, acceptShopEvent } from '../ingest/shop.ts';
-import { recordShopConsent, recordShopConsents } from '../ingest/shop-consent.ts';
+import { contactStatementsAlongside, recordShopConsent, recordShopStatements } from '../ingest/shop-consent.ts';
 import { shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 import { acceptProducts, parseProducts } from '../catalog/accept.ts';
 
@@ -38,6 +39,28 @@ async function parseBody<T>(c: Context<AppEnv>, schema: v.GenericSchema<unknown,
   const parsed = v.safeParse(schema, json.value);
   if (!parsed.success) return { ok: false, response: c.json({ error: describeIssues(parsed.issues) }, 400) };
   return { ok: true, value: parsed.output };
+}
+
+/** The proof fields of a request (or of a batch item): ip, userAgent, version. */
+function proofOf(input: { ip?: string | null; userAgent?: string | null; version?: string | null }): RequestProof {
+  return {
+    ...(input.ip ? { ip: input.ip } : {}),
+    ...(input.userAgent ? { userAgent: input.userAgent } : {}),
+    ...(input.version ? { version: input.version } : {}),
+  };
+}
+
+/** Contacts grouped by identical proof, so a batch records its statements in few writes. */
+function groupByProof(contacts: AcceptedContact[], proofs: Map<string, RequestProof>): [RequestProof, AcceptedContact[]][] {
+  const groups = new Map<string, [RequestProof, AcceptedContact[]]>();
+  for (const contact of contacts) {
+    const proof = proofs.get(contact.id) ?? {};
+    const key = JSON.stringify(proof);
+    const group = groups.get(key) ?? [proof, []];
+    group[1].push(contact);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }
 
 export const shopApi = new Hono<AppEnv>();
@@ -73,8 +96,10 @@ shopApi.post('/contacts', limitWithLedger(MAX_SHOP_BODY_BYTES), async (c) => {
   if (!body.ok) return body.response;
   const contact = acceptShopContact(body.value, receivedAt);
   try {
-    const [outcome] = (await enqueue(c.env, [{ kind: 'contact', contact }], { now: receivedAt, claim: c.get('signatureClaim') })).outcomes;
-    await recordShopConsent(c.env.CONSENTS, contact);
+    // The statements' proof is written in the same D1 batch as the ledger row.
+    const proof = await contactStatementsAlongside(c.env.LEDGER, c.var.config.shopApiSecret, contact, proofOf(body.value));
+    const [outcome] = (await enqueue(c.env, [{ kind: 'contact', contact }], { now: receivedAt, alongside: proof.statements, claim: c.get('signatureClaim') })).outcomes;
+    if (!proof.erased) await recordShopConsent(c.env.CONSENTS, contact);
     return c.json(outcome, 202);
   } catch (err) {
     ledgerUnavailable(err);
@@ -88,6 +113,7 @@ shopApi.post('/batch', limitWithLedger(MAX_BATCH_BODY_BYTES), async (c) => {
   // Every item is checked before anything is recorded: a batch is accepted whole or refused whole.
   const messages: ItemMessage[] = [];
   const history = envelope.value.history === true;
+  const proofs = new Map<string, RequestProof>();
   for (const [index, item] of envelope.value.items.entries()) {
     let message: ItemMessage;
     if (item.kind === 'event') {
@@ -99,6 +125,7 @@ shopApi.post('/batch', limitWithLedger(MAX_BATCH_BODY_BYTES), async (c) => {
       const parsed = v.safeParse(shopContactSchema, item);
       if (!parsed.success) return c.json({ error: describeIssues(parsed.issues, `items[${index}]`) }, 400);
       const contact = history ? await acceptHistoryContact(parsed.output, receivedAt) : acceptShopContact(parsed.output, receivedAt);
+      proofs.set(contact.id, proofOf(parsed.output));
       message = { kind: 'contact', contact };
     }
     const bytes = messageBytes(message);
@@ -108,7 +135,10 @@ shopApi.post('/batch', limitWithLedger(MAX_BATCH_BODY_BYTES), async (c) => {
   }
   try {
     const { outcomes } = await enqueue(c.env, messages, { now: receivedAt, claim: c.get('signatureClaim') });
-    await recordShopConsents(c.env.CONSENTS, messages.flatMap((m) => (m.kind === 'contact' ? [m.contact] : [])));
+    // Each contact's statements with its own ip/userAgent/version when it has them; a history batch's
+    // (npm run import) are recorded as "imported".
+    const contacts = messages.flatMap((m) => (m.kind === 'contact' ? [m.contact] : []));
+    await Promise.all(groupByProof(contacts, proofs).map(([proof, group]) => recordShopStatements(c.env, c.var.config.shopApiSecret, group, history ? 'imported' : 'shop', proof)));
     // Same order, other content: the first version stands and the item says what differs.
     const reposted = messages.flatMap((m, i) => (m.kind === 'event' && outcomes[i]?.status === 'duplicate' ? [{ i, event: m.event }] : []));
     const conflicts = await orderConflicts(c.env.LEDGER, reposted.map((r) => r.event));

@@ -28,6 +28,7 @@ export const PATHS = {
   updateEvent: '/api/v2/contact/updateContactExtEvent',
   batchAddEvents: '/api/v2/contact/addBatchContactExtEvent',
   hasContact: '/api/contact/hasContact',
+  deleteContact: '/api/contact/delete',
 } as const;
 
 type Reply = Record<string, unknown>;
@@ -162,6 +163,16 @@ export class SalesmanagoClient {
     return this.#call(PATHS.hasContact, { email: normaliseEmail(email) }, 'result', (r) =>
       typeof r.result === 'boolean' ? r.result : nonEmpty(r.contactId) !== undefined,
     );
+  }
+
+  /**
+   * Deletes the contact of an e-mail (an erasure, consent/erasure.ts). Body {owner, email} besides the
+   * auth fields, as pixers/salesmanago-api's `ContactService::delete` posts to `contact/delete`
+   * (`src/Pixers/SalesManagoAPI/Service/ContactService.php`); SALESmanago's own SDK has no delete
+   * method (docs/salesmanago-api.md §2.1). success:true is the proof; `message` is read only on failure.
+   */
+  async deleteContact(email: string): Promise<void> {
+    await this.#call(PATHS.deleteContact, { email: normaliseEmail(email) }, 'success', () => undefined);
   }
 
   // Splits into chunks and runs them one after another (no burst against an undocumented rate

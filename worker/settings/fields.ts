@@ -218,6 +218,7 @@ export const SETTINGS: readonly SettingField[] = [
       ['RETENTION_HELD_DAYS', 'Dni przechowywania zdarzeń anonimowych', 'Days events of anonymous visitors are held'],
       ['RETENTION_LINKS_DAYS', 'Dni przechowywania powiązań przeglądarek', 'Days browser links are kept'],
       ['RETENTION_COUNTERS_DAYS', 'Dni przechowywania liczników', 'Days counters are kept'],
+      ['RETENTION_CONSENT_PROOF_DAYS', 'Dni przechowywania dowodu zgody po jej wycofaniu', 'Days the proof of a consent is kept after its withdrawal'],
     ] as const
   ).map(([name, pl, en]): SettingField => {
     const bounds = RETENTION_SETTINGS[name];

@@ -3,6 +3,7 @@
 import { EVENT_STATUSES, EVENT_TYPES, type ContactView, type EventFilter, type EventRow, type HourlyFigures, type RefusedRequest } from './events.ts';
 import type { Lang, Messages } from './i18n.ts';
 import { formatTime, SETUP_PATH } from './format.ts';
+import type { Child } from 'hono/jsx';
 
 const COLORS: Record<string, string> = {
   delivered: '#137a3f', queued: '#0b5cad', held: '#c98a04', failed: '#b3261e', dead: '#6d1a14', expired: '#9aa3b2',
@@ -173,7 +174,7 @@ export function EventsPage(props: {
   );
 }
 
-export function ContactPage(props: { t: Messages; lang: Lang; email: string; view: ContactView | null }) {
+export function ContactPage(props: { t: Messages; lang: Lang; email: string; view: ContactView | null; privacy?: Child }) {
   const { t, lang, view } = props;
   return (
     <>
@@ -209,6 +210,7 @@ export function ContactPage(props: { t: Messages; lang: Lang; email: string; vie
             <EventsTable t={t} lang={lang} events={view.events} />
           </>
         ) : null}
+        {props.privacy}
       </section>
     </>
   );

@@ -1,0 +1,208 @@
+// The contact view's privacy part (issue 23): the consent proof timeline (each statement with the
+// text version the person agreed to), the download of everything held (art. 15) and the erasure
+// button (art. 17), which asks for a confirmation first. No script: the confirmation is a checkbox.
+import type { ProofItem } from '../consent/proof.ts';
+import type { ErasureRecord } from '../ledger/erasure.ts';
+import type { Lang } from './i18n.ts';
+import { formatTime, SETUP_PATH } from './format.ts';
+
+const pl = {
+  proofTitle: 'Zgody: dowód (oś czasu)',
+  proofNone: 'Brak zapisanych oświadczeń o zgodzie.',
+  textsLink: 'Treści zgód i ich wersje',
+  colWhen: 'Złożono',
+  colConsent: 'Zgoda',
+  colChoice: 'Wybór',
+  colVersion: 'Wersja treści',
+  colSource: 'Źródło',
+  colProof: 'Dowód',
+  accepted: 'wyrażona',
+  withdrawn: 'wycofana',
+  rightsTitle: 'Prawa osoby',
+  download: 'Pobierz wszystkie dane (JSON)',
+  downloadHint: 'Prawo dostępu (art. 15 RODO): zgody z dowodem, zdarzenia i ich dostarczenie, dane kontaktu, powiązani odwiedzający.',
+  erase: 'Usuń tę osobę',
+  eraseHint: 'Prawo do usunięcia (art. 17 RODO): usuwa wszystko, co dotyczy tego adresu, tutaj i w SALESmanago. Nie można tego cofnąć.',
+  eraseConfirm: 'Potwierdzam usunięcie wszystkich danych tej osoby',
+  eraseNeedsConfirm: 'Zaznacz potwierdzenie, aby usunąć dane.',
+  erased: 'Dane usunięte. Usunięcie kontaktu w SALESmanago jest w kolejce. Identyfikator usunięcia:',
+  erasuresTitle: 'Ostatnie usunięcia',
+  colRequested: 'Zlecono',
+  colRemoved: 'Usunięto wierszy',
+  colSalesmanago: 'SALESmanago',
+};
+
+type PrivacyMessages = typeof pl;
+
+const en: PrivacyMessages = {
+  proofTitle: 'Consent proof (timeline)',
+  proofNone: 'No consent statement recorded.',
+  textsLink: 'Consent texts and their versions',
+  colWhen: 'Stated',
+  colConsent: 'Consent',
+  colChoice: 'Choice',
+  colVersion: 'Text version',
+  colSource: 'Source',
+  colProof: 'Proof',
+  accepted: 'accepted',
+  withdrawn: 'withdrawn',
+  rightsTitle: "The person's rights",
+  download: 'Download everything held (JSON)',
+  downloadHint: 'Right of access (GDPR art. 15): consents with proof, events and their delivery, contact fields, linked visitors.',
+  erase: 'Erase this person',
+  eraseHint: 'Right to erasure (GDPR art. 17): removes everything about this address, here and in SALESmanago. This cannot be undone.',
+  eraseConfirm: "I confirm erasing all of this person's data",
+  eraseNeedsConfirm: 'Tick the confirmation to erase.',
+  erased: "Erased. SALESmanago's contact delete is queued. Erasure id:",
+  erasuresTitle: 'Recent erasures',
+  colRequested: 'Requested',
+  colRemoved: 'Rows removed',
+  colSalesmanago: 'SALESmanago',
+};
+
+export const PRIVACY_MESSAGES: Record<Lang, PrivacyMessages> = { pl, en };
+
+export function ProofTimeline({ lang, items }: { lang: Lang; items: ProofItem[] }) {
+  const t = PRIVACY_MESSAGES[lang];
+  return (
+    <section id="consent-proof">
+      <h3>{t.proofTitle}</h3>
+      <p><a href={`${SETUP_PATH}/consents?lang=${lang}`} id="consent-texts-link">{t.textsLink}</a></p>
+      {items.length === 0 ? (
+        <p class="muted">{t.proofNone}</p>
+      ) : (
+        <table>
+          <tr><th>{t.colWhen}</th><th>{t.colConsent}</th><th>{t.colChoice}</th><th>{t.colVersion}</th><th>{t.colSource}</th><th>{t.colProof}</th></tr>
+          {items.map((p) => (
+            <tr>
+              <td>{formatTime(Date.parse(p.at))}</td>
+              <td><code>{p.name}</code></td>
+              <td><span class={`badge ${p.accepted ? 'ok' : 'bad'}`}>{p.accepted ? t.accepted : t.withdrawn}</span></td>
+              <td>
+                {p.version ? <code>{p.version}</code> : <span class="muted">—</span>}
+                {p.text ? <div class="muted">{p.text}</div> : null}
+              </td>
+              <td><code>{p.source}</code></td>
+              <td class="muted">{[p.pageUrl, p.formId && `form ${p.formId}`, p.ip, p.userAgent].filter(Boolean).join(' · ') || '—'}</td>
+            </tr>
+          ))}
+        </table>
+      )}
+    </section>
+  );
+}
+
+export function PersonRights({ lang, email, erasedId, needsConfirm }: { lang: Lang; email: string; erasedId?: string; needsConfirm?: boolean }) {
+  const t = PRIVACY_MESSAGES[lang];
+  return (
+    <section id="person-rights">
+      <h3>{t.rightsTitle}</h3>
+      {erasedId ? <p class="badge ok" id="erased">{t.erased} <code>{erasedId}</code></p> : null}
+      <form method="post" action={`${SETUP_PATH}/contact/export?lang=${lang}`} id="export-form">
+        <input type="hidden" name="email" value={email} />
+        <button type="submit">{t.download}</button> <span class="muted">{t.downloadHint}</span>
+      </form>
+      <form method="post" action={`${SETUP_PATH}/contact/erase?lang=${lang}`} id="erase-form">
+        <input type="hidden" name="email" value={email} />
+        {needsConfirm ? <p class="badge bad">{t.eraseNeedsConfirm}</p> : null}
+        <label><input type="checkbox" name="confirm" value="yes" required /> {t.eraseConfirm}</label>{' '}
+        <button type="submit">{t.erase}</button> <span class="muted">{t.eraseHint}</span>
+      </form>
+    </section>
+  );
+}
+
+export function ErasureList({ lang, erasures }: { lang: Lang; erasures: ErasureRecord[] }) {
+  const t = PRIVACY_MESSAGES[lang];
+  if (erasures.length === 0) return null;
+  return (
+    <section id="erasures">
+      <h3>{t.erasuresTitle}</h3>
+      <table>
+        <tr><th>{t.colRequested}</th><th>id</th><th>{t.colSource}</th><th>{t.colRemoved}</th><th>{t.colSalesmanago}</th></tr>
+        {erasures.map((e) => (
+          <tr>
+            <td>{formatTime(e.requestedAt)}</td>
+            <td><code>{e.id}</code></td>
+            <td><code>{e.source}</code></td>
+            <td>{Object.values(e.removed).reduce((a, b) => a + b, 0)}</td>
+            <td>
+              <code>{e.smStatus}</code> ({e.smAttempts}){e.smError ? <span class="muted"> {e.smError}</span> : null}
+            </td>
+          </tr>
+        ))}
+      </table>
+    </section>
+  );
+}
+
+const textsPl = {
+  textsTitle: 'Treści zgód i ich wersje',
+  textsIntro: 'Zmiana treści tworzy nową wersję; starsze wersje pozostają do odczytu. Oświadczenie bez podanej wersji otrzymuje wersję aktualną w chwili przyjęcia.',
+  textName: 'Nazwa zgody',
+  textBody: 'Treść',
+  textSmName: 'Nazwa zgody w SALESmanago',
+  textSmId: 'ID opisu zgody w SALESmanago',
+  textSave: 'Zapisz (nowa wersja)',
+  textSaved: 'Zapisano nową wersję.',
+  textUnchanged: 'Bez zmian: treść jest taka sama jak w bieżącej wersji.',
+  textVersion: 'Wersja',
+  textNone: 'Nie zdefiniowano jeszcze treści zgód.',
+};
+const textsEn: typeof textsPl = {
+  textsTitle: 'Consent texts and their versions',
+  textsIntro: 'Changing a text makes a new version; older versions stay readable. A statement given without a version gets the version current when it was received.',
+  textName: 'Consent name',
+  textBody: 'Text',
+  textSmName: 'SALESmanago consent name',
+  textSmId: 'SALESmanago consent description id',
+  textSave: 'Save (new version)',
+  textSaved: 'Saved as a new version.',
+  textUnchanged: 'No change: the text equals the current version.',
+  textVersion: 'Version',
+  textNone: 'No consent text defined yet.',
+};
+
+export function ConsentTextsPage(props: {
+  lang: Lang;
+  texts: Map<string, import('../consent/texts.ts').ConsentText[]>;
+  outcome?: { error?: string; added?: boolean };
+  posted?: Record<string, string>;
+}) {
+  const t = props.lang === 'pl' ? textsPl : textsEn;
+  const p = props.posted ?? {};
+  return (
+    <section id="consent-texts">
+      <h2>{t.textsTitle}</h2>
+      <p class="intro">{t.textsIntro}</p>
+      {props.outcome?.error ? <p class="badge bad" id="text-error">{props.outcome.error}</p> : null}
+      {props.outcome?.added === true ? <p class="badge ok" id="text-saved">{t.textSaved}</p> : null}
+      {props.outcome?.added === false ? <p class="badge" id="text-unchanged">{t.textUnchanged}</p> : null}
+      <form method="post" action={`${SETUP_PATH}/consents?lang=${props.lang}`} id="text-form">
+        <label>{t.textName} <input name="name" required maxlength={255} value={p.name ?? ''} /></label><br />
+        <label>{t.textBody} <textarea name="text" required maxlength={10000} rows={4} cols={80}>{p.text ?? ''}</textarea></label><br />
+        <label>{t.textSmName} <input name="smName" maxlength={255} value={p.smName ?? ''} /></label>{' '}
+        <label>{t.textSmId} <input name="smId" maxlength={18} value={p.smId ?? ''} /></label>{' '}
+        <button type="submit">{t.textSave}</button>
+      </form>
+      {props.texts.size === 0 ? <p class="muted">{t.textNone}</p> : null}
+      {[...props.texts].map(([name, versions]) => (
+        <>
+          <h3><code>{name}</code></h3>
+          <table>
+            <tr><th>{t.textVersion}</th><th>{t.textBody}</th><th>{t.textSmName}</th><th>{t.textSmId}</th><th></th></tr>
+            {versions.map((v) => (
+              <tr>
+                <td><code>{v.version}</code></td>
+                <td>{v.text}</td>
+                <td>{v.smName ?? '—'}</td>
+                <td>{v.smId ?? '—'}</td>
+                <td class="muted">{formatTime(v.createdAt)}</td>
+              </tr>
+            ))}
+          </table>
+        </>
+      ))}
+    </section>
+  );
+}
