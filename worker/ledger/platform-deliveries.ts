@@ -76,6 +76,7 @@ interface Row {
   items: string | null;
   received_at: number;
   body?: string | null;
+  body_digest?: string | null;
 }
 
 const fromRow = <P extends string>(r: Row): PlatformDelivery<P> => ({
@@ -88,6 +89,7 @@ const fromRow = <P extends string>(r: Row): PlatformDelivery<P> => ({
   items: r.items ? (JSON.parse(r.items) as string[]) : [],
   receivedAt: r.received_at,
   ...(r.body ? { body: r.body } : {}),
+  ...(r.body_digest ? { bodyDigest: r.body_digest } : {}),
 });
 
 export async function lastDelivery<P extends string>(db: D1Database, platform: P): Promise<PlatformDelivery<P> | null> {

@@ -151,6 +151,23 @@ describe('WooCommerce orders', () => {
     expect(q.events()).toHaveLength(1);
   });
 
+  it('two orders delivered by one webhook in the same second share WooCommerce\'s delivery id: both are purchases', async () => {
+    // WooCommerce's delivery id is a hash of the webhook id and the current second (found by the real
+    // shop: the second of two orders placed together was answered "duplicate" and lost).
+    const q = queued();
+    const deliveryId = crypto.randomUUID();
+    const first = wooOrder({ status: 'processing' });
+    const second = wooOrder({ status: 'processing' });
+    expect((await sendWoo('order.created', first, { deliveryId })).body.status).toBe('accepted');
+    const other = await sendWoo('order.created', second, { deliveryId });
+    expect(other.body.status).toBe('accepted');
+    expect(other.body.deliveryId).not.toBe(deliveryId);
+    expect(q.events().map((e) => e.id).sort()).toEqual([`s:purchase:${first.id}`, `s:purchase:${second.id}`].sort());
+    // Each is still recognised when repeated, and the first delivery's row was not overwritten.
+    expect((await sendWoo('order.created', second, { deliveryId })).body.status).toBe('duplicate');
+    expect(await deliveryById(env.LEDGER, 'woocommerce', deliveryId)).toMatchObject({ items: [`s:purchase:${first.id}`] });
+  });
+
   it('a deleted order is acknowledged and recorded as ignored', async () => {
     const deliveryId = crypto.randomUUID();
     const res = await sendWoo('order.deleted', { id: nextId() }, { deliveryId });

@@ -24,7 +24,7 @@ import { acceptShopContact, acceptShopEvent, shopEventId } from '../ingest/shop.
 import { recordShopStatements } from '../ingest/shop-consent.ts';
 import { shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 import { toHex } from '../identity/hmac.ts';
-import { PING_ID, recordDelivery, UNAUTHENTICATED_ID, wasSettled, type DeliveryOutcome } from './deliveries.ts';
+import { deliveryById, PING_ID, recordDelivery, UNAUTHENTICATED_ID, wasSettled, type DeliveryOutcome } from './deliveries.ts';
 import type { ContactDraft, EventDraft, Mapped, Platform, RefundDraft, WebhookHeaders } from './platform.ts';
 import { readConsent } from '../consent/store.ts';
 import { readEmail } from '../consent/email.ts';
@@ -134,7 +134,14 @@ export async function receiveWebhook(
   // digest stands for it (the same bytes twice are the same delivery).
   const digest = await bodyDigest(bytes);
   const given = headers.get(platform.deliveryIdHeader)?.trim() ?? '';
-  const deliveryId = given ? given.slice(0, MAX_DELIVERY_ID) : `sha256:${digest}`;
+  let deliveryId = given ? given.slice(0, MAX_DELIVERY_ID) : `sha256:${digest}`;
+  // WooCommerce's delivery id is a hash of the webhook id and the current second
+  // (includes/class-wc-webhook.php get_new_delivery_id), so two orders delivered by one webhook within
+  // a second share it: another body under a known id is another delivery, and gets an id of its own.
+  if (given) {
+    const known = await deliveryById(env.LEDGER, platform.name, deliveryId).catch(() => null);
+    if (known?.bodyDigest && known.bodyDigest !== digest) deliveryId = `${deliveryId.slice(0, MAX_DELIVERY_ID - 17)}~${digest.slice(0, 16)}`;
+  }
   const sender = platform.checkSender?.(headers, config) ?? null;
   if (sender) return refuse(403, sender, deliveryId);
   const delivery: SignedDelivery = { deliveryId, topic, body: text, receivedAt, bodyDigest: digest };
