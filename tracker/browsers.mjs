@@ -15,7 +15,7 @@ const esCheck = require('es-check');
 const acorn = createRequire(require.resolve('es-check'))('acorn');
 
 export const BROWSERS = 'chrome >= 85, edge >= 85, firefox >= 79, safari >= 14, ios_saf >= 14, samsung >= 14, opera >= 71';
-export const ES_VERSION = 'es2021';
+const ES_VERSION = 'es2021';
 
 /** Features of an older ES version than ES_VERSION that these browsers still lack, which neither a
  *  parse at ES_VERSION nor es-check's feature list catches: RegExp lookbehind is ES2018 but Safari
@@ -30,7 +30,7 @@ const REGEX_FLAGS = /[dv]/;
 /** Web APIs outside the supported browsers (newer than their versions, or never in Safari/Firefox).
  *  The tracker may call one only behind a guard: as an optional call, `x?.()`. (ES built-ins are
  *  es-check's: --checkFeatures with the browser list.) */
-export const GUARDED_APIS = [
+const GUARDED_APIS = [
   'structuredClone', // Safari 15.4
   'randomUUID', // Safari 15.4
   'requestIdleCallback', // not in Safari 14-17

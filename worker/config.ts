@@ -36,10 +36,10 @@ export const RETENTION_SETTINGS = {
   RETENTION_CONSENT_PROOF_DAYS: { key: 'consentProof', default: 1095, min: 30, max: 3650 },
 } as const;
 
-export type RetentionSetting = keyof typeof RETENTION_SETTINGS;
+type RetentionSetting = keyof typeof RETENTION_SETTINGS;
 
 /** Reads the retention settings; a value outside its bounds is clamped, and named as a problem. */
-export function readRetention(env: Partial<Record<RetentionSetting, string>>, problems: ConfigProblem[] = []): RetentionDays {
+function readRetention(env: Partial<Record<RetentionSetting, string>>, problems: ConfigProblem[] = []): RetentionDays {
   const out = {} as RetentionDays;
   for (const [name, s] of Object.entries(RETENTION_SETTINGS) as [RetentionSetting, (typeof RETENTION_SETTINGS)[RetentionSetting]][]) {
     const value = text(env[name]);
@@ -68,7 +68,7 @@ export interface CatalogConfig {
   timeoutMs: number;
 }
 
-export const DEFAULT_API_V3_ENDPOINT = 'https://api.salesmanago.com';
+const DEFAULT_API_V3_ENDPOINT = 'https://api.salesmanago.com';
 
 export interface Config {
   salesmanago: SalesmanagoConfig | null;
@@ -106,7 +106,7 @@ export interface Config {
   problems: ConfigProblem[];
 }
 
-export interface CartRecoveryConfig {
+interface CartRecoveryConfig {
   template: string | null;
   days: number;
 }
@@ -123,14 +123,14 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // SALESmanago location: the official plugin's rule, mixed case allowed, 3 to 36 characters
 // (plugin 3.11.1 `salesmanago/src/Admin/Model/AdminModel.php:1031`), so a merchant moving from the
 // plugin keeps its location (the plugin's default is "sm_" + md5 of the shop URL).
-export const LOCATION = LOCATION_RULE;
+const LOCATION = LOCATION_RULE;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 function text(value: string | undefined): string {
   return (value ?? '').trim();
 }
 
-export function tagList(value: string | undefined): string[] {
+function tagList(value: string | undefined): string[] {
   // Tags are upper-cased with spaces as "_", as SALESmanago's own library normalises them.
   return text(value)
     .split(',')
@@ -368,7 +368,7 @@ function safeUrl(value: string): URL | null {
 }
 
 /** The location used when SALESMANAGO_LOCATION is empty: derived from the first shop domain. */
-export function defaultLocation(domain: string): string {
+function defaultLocation(domain: string): string {
   const slug = domain.replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
   const base = /^[a-z_]/.test(slug) ? slug : `_${slug}`;
   return (base.length >= 3 ? base : `${base}___`).slice(0, 36);

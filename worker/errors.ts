@@ -5,7 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /** A refusal with its status and the one-line `error` the contracts promise (docs/contracts.md). */
-export class RequestRefused extends HTTPException {
+class RequestRefused extends HTTPException {
   constructor(status: ContentfulStatusCode, readonly error: string, headers: Record<string, string> = {}) {
     super(status, { res: Response.json({ error }, { status, headers }), message: error });
   }

@@ -26,7 +26,7 @@ export async function readRecords(file, format, options = {}) {
 }
 
 /** Shopify's and WooCommerce's export headers are recognisable; anything else is the generic form. */
-export function detectFormat(header) {
+function detectFormat(header) {
   const has = (name) => header.some((h) => h.toLowerCase() === name.toLowerCase());
   if (has('Lineitem quantity') || has('Accepts Email Marketing') || has('Accepts Marketing') || has('Default Address City')) return 'shopify';
   if (has('line_item_1') || has('order_total') || has('Date registered') || has('user_email') || has('billing_email')) return 'woocommerce';
@@ -75,7 +75,7 @@ function num(value) {
 }
 
 /** "2024-01-15 10:23:45 +0100", "2024-01-15 10:23:45" (in `tz`), or ISO 8601 → ISO 8601 with a zone. */
-export function isoDate(value, tz) {
+function isoDate(value, tz) {
   if (!value) return undefined;
   const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(:\d{2})?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(value.trim());
   if (!m) return value;

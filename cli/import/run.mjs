@@ -7,7 +7,7 @@ import cliProgress from 'cli-progress';
 import { readRecords } from './formats.mjs';
 
 /** The worker's limits (README "Shop server API"): 500 items and 4 MB a batch; we stay below the size. */
-export const BATCH_ITEMS = 500;
+const BATCH_ITEMS = 500;
 const BATCH_BYTES = 3_500_000;
 const STATE_VERSION = 1;
 
@@ -15,7 +15,7 @@ export const stateFileOf = (file) => `${file}.import-state.json`;
 export const refusedFileOf = (file) => `${file}.refused.csv`;
 
 /** Sm-Edge-Signature for a request (README "Shop server API"; test/shop-examples/sm-edge.mjs). */
-export function signature(secret, method, pathWithQuery, rawBody, t) {
+function signature(secret, method, pathWithQuery, rawBody, t) {
   const v1 = createHmac('sha256', secret).update(`${t}.${method.toUpperCase()}.${pathWithQuery}.${rawBody}`).digest('hex');
   return `t=${t},v1=${v1}`;
 }

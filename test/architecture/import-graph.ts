@@ -24,11 +24,6 @@ export function importGraph(root: string, folders: string[]): Map<string, string
   return graph;
 }
 
-/** The folder of a file below its top folder: `worker/delivery/consumer.ts` → `worker/delivery`. */
-export function folderOf(file: string): string {
-  return dirname(file);
-}
-
 /** Every strongly connected set of more than one node (Tarjan), each sorted, for a readable failure. */
 export function circles(graph: Map<string, string[]>): string[][] {
   const index = new Map<string, number>(), low = new Map<string, number>(), onStack = new Set<string>();
@@ -51,16 +46,4 @@ export function circles(graph: Map<string, string[]>): string[][] {
   };
   for (const node of graph.keys()) if (!index.has(node)) visit(node);
   return found;
-}
-
-/** The graph of folders: an edge for every import that crosses from one folder into another. */
-export function folderGraph(graph: Map<string, string[]>): Map<string, string[]> {
-  const folders = new Map<string, Set<string>>();
-  for (const [file, targets] of graph) {
-    const from = folderOf(file);
-    const set = folders.get(from) ?? new Set<string>();
-    folders.set(from, set);
-    for (const target of targets) if (graph.has(target) && folderOf(target) !== from) set.add(folderOf(target));
-  }
-  return new Map([...folders].map(([folder, set]) => [folder, [...set]]));
 }

@@ -52,7 +52,7 @@ export const ATTACK_VARS = {
  * every `everyMs` until `stop()` (issue 20 item 1). Without a declared length (the worker must not
  * reserve room for it); the answer is 401 once it ends, or 408 past the worker's read deadline.
  */
-export function slowForgedUpload(base: string, path: string, options: { chunk?: number; everyMs?: number } = {}) {
+function slowForgedUpload(base: string, path: string, options: { chunk?: number; everyMs?: number } = {}) {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const stream = new ReadableStream<Uint8Array>({
@@ -91,7 +91,7 @@ const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like
  * Runtime.getHeapUsage). workerd's process RSS is no measure here: under `wrangler dev` it grows by
  * about 90 MB per 1,000 requests even for GET /health (local simulation and dev-time bookkeeping).
  */
-export async function isolateHeapMb(stack: Stack): Promise<number | null> {
+async function isolateHeapMb(stack: Stack): Promise<number | null> {
   const args = stack.worker.process.spawnargs;
   const at = args.indexOf('--inspector-port');
   if (at < 0) return null;
@@ -313,7 +313,7 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
       jobs.push(async () => {
         const res = await send('CORS preflight', 'OPTIONS', '/e', { headers: { Origin: 'http://evil.com@localhost:8788', 'Access-Control-Request-Method': 'POST' } });
         const allowed = res.headers.get('Access-Control-Allow-Origin');
-        if (allowed && allowed.includes('evil')) report.unexpected.push(`CORS echoed ${allowed}`);
+        if (allowed?.includes('evil')) report.unexpected.push(`CORS echoed ${allowed}`);
       });
     }
 

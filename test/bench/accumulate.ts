@@ -11,7 +11,7 @@ import { callsSince, lastCallSeq } from './sim-control.ts';
 import { formatNumber, type BenchOutcome, type Row } from './table.ts';
 import { runTag } from './traffic.ts';
 
-export const ACCUMULATE_GOAL_CALLS_PER_1000 = 5;
+const ACCUMULATE_GOAL_CALLS_PER_1000 = 5;
 
 export interface AccumulateOptions {
   workerUrl: string;

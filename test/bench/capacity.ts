@@ -6,7 +6,7 @@
 import { formatNumber, type BenchOutcome, type Row } from './table.ts';
 
 /** Cloudflare's published limits (developers.cloudflare.com: queues/platform/limits, d1/platform/limits, kv, workers/platform/limits). */
-export const LIMITS = {
+const LIMITS = {
   /** Messages per second per queue. */
   queueMessagesPerS: 5_000,
   /** Messages per consumer batch. */

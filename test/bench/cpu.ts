@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { summarize } from './stats.ts';
 import { formatNumber, type BenchOutcome, type Row } from './table.ts';
 
-export const CPU_CAP_US = 10_000;
-export const CPU_GOAL_US = 1_000;
+const CPU_CAP_US = 10_000;
+const CPU_GOAL_US = 1_000;
 const CHILD = fileURLToPath(new URL('./cpu-child.ts', import.meta.url));
 type ChildResult = { perRound: Record<string, number[]>; hmacUs: { node: number; inThread: number } };
 

@@ -16,9 +16,9 @@ import { formatNumber, type BenchOutcome, type Row } from './table.ts';
 import { customerEmail, orderEvent, runTag, type ExpectedEvent } from './traffic.ts';
 import { ledgerPatterns, volume } from './workloads.ts';
 
-export const FAULTS = { '*': { errorRate: 0.3, rate429: 0.1, retryAfterS: 1, hangRate: 0.05 } };
+const FAULTS = { '*': { errorRate: 0.3, rate429: 0.1, retryAfterS: 1, hangRate: 0.05 } };
 /** The milder mix of 5b (the simulator's 5xx are 500/502/503 alike). */
-export const LATE_FAULTS = { '*': { errorRate: 0.2, rate429: 0.1, retryAfterS: 1, hangRate: 0.03 } };
+const LATE_FAULTS = { '*': { errorRate: 0.2, rate429: 0.1, retryAfterS: 1, hangRate: 0.03 } };
 
 export interface FaultsOptions {
   workerUrl: string;
@@ -239,7 +239,7 @@ function summary(d: number[]) {
   return d.length ? { n: d.length, p50: quantile(d, 0.5), p99: quantile(d, 0.99), max: d.at(-1) } : { n: 0 };
 }
 
-export const LATE_ORDERS = 300;
+const LATE_ORDERS = 300;
 
 /** 5b: 300 orders posted at once under LATE_FAULTS with the production retry schedule. */
 export async function benchLate(options: FaultsOptions): Promise<BenchOutcome> {

@@ -4,6 +4,7 @@
 //    bundle's top level, after a warm-up import so that the module loader's own start-up is excluded);
 //  - workerd: `wrangler check startup`, which profiles the startup phase in the local workerd and
 //    reports its active CPU time (sampled, so coarse; fewer rounds because each takes seconds).
+import { stripVTControlCharacters } from 'node:util';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,8 +16,8 @@ import { summarize, type Summary } from './stats.ts';
 import { formatNumber, formatSummary, type BenchOutcome, type Row } from './table.ts';
 
 /** Cloudflare's limits (developers.cloudflare.com/workers/platform/limits): startup 1 s; size 3 MB gzip on the free plan. */
-export const STARTUP_LIMIT_MS = 1_000;
-export const FREE_PLAN_GZIP_BYTES = 3 * 1024 * 1024;
+const STARTUP_LIMIT_MS = 1_000;
+const FREE_PLAN_GZIP_BYTES = 3 * 1024 * 1024;
 
 export interface FootprintOptions {
   /** The worker bundled by `wrangler deploy --dry-run --outdir` (bench-stack.ts buildWorker). */
@@ -59,7 +60,7 @@ async function nodeImportMs(emptyModule: string, bundle: string): Promise<number
 async function workerdStartupMs(workerBundle: string, profile: string): Promise<number> {
   const out = await output(process.execPath, [WRANGLER, 'check', 'startup', '--worker', workerBundle, '--outfile', profile]);
   // eslint-disable-next-line no-control-regex
-  const active = /Active:\s*([\d.]+)\s*ms/.exec(out.replace(/\u001b\[[0-9;]*m/g, ''));
+  const active = /Active:\s*([\d.]+)\s*ms/.exec(stripVTControlCharacters(out));
   if (!active?.[1]) throw new Error(`wrangler check startup printed no "Active" time: ${out.slice(-300)}`);
   return Number(active[1]);
 }

@@ -9,7 +9,7 @@ import { balancedOrder, medianInterval, pairedRatios, pooledQuantileRatio, quant
 import { formatNumber, formatSummary, type BenchOutcome } from './table.ts';
 import { runTag } from './traffic.ts';
 
-export const INDEPENDENCE_GOAL_RATIO = 1.1;
+const INDEPENDENCE_GOAL_RATIO = 1.1;
 export const SLOW_MS = 2_000;
 /** A pause after each run, SALESmanago answering at once: calls still in flight finish, a backlog drains. */
 const SETTLE_MS = 2 * SLOW_MS;

@@ -5,7 +5,7 @@ import { interleave, pairedRatios, summarize, type Summary } from './stats.ts';
 import { formatNumber, formatSummary, type BenchOutcome, type Row } from './table.ts';
 import { runTag } from './traffic.ts';
 
-export const INGEST_GOAL_RATIO = 0.8;
+const INGEST_GOAL_RATIO = 0.8;
 
 export interface IngestOptions {
   workerUrl: string;

@@ -34,7 +34,7 @@ export interface LoadResult {
 }
 
 /** The status each target answers when it accepts a request. */
-export const ACCEPTED_STATUS: Record<LoadTarget, string> = { floor: '204', 'bindings-floor': '202', 'signed-floor': '202', beacon: '202', 'shop-event': '202' };
+const ACCEPTED_STATUS: Record<LoadTarget, string> = { floor: '204', 'bindings-floor': '202', 'signed-floor': '202', beacon: '202', 'shop-event': '202' };
 
 /** Accepted requests per second: refusals (e.g. 429) do not count as throughput. */
 export function acceptedPerSecond(result: LoadResult): number {

@@ -6,8 +6,8 @@ import { gzipSync } from 'node:zlib';
 import { ROOT } from '../stack/processes.ts';
 import { formatNumber, type BenchOutcome } from './table.ts';
 
-export const TRACKER_BUDGET_BYTES = 1_500;
-export const TRACKER_GOAL_BYTES = 1_200;
+const TRACKER_BUDGET_BYTES = 1_500;
+const TRACKER_GOAL_BYTES = 1_200;
 
 export function measureTrackerSize(file = join(ROOT, 'dist', 's.js')): BenchOutcome {
   const code = readFileSync(file);

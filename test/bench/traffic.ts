@@ -6,8 +6,8 @@ import { LOCAL_SECRETS } from '../stack/local-values.ts';
 import { mintLoginToken, signRequest } from '../demo-shop/shop-server-api.ts';
 
 /** The demo shop's origin: a registered domain (localhost) in the local configuration. */
-export const SHOP_ORIGIN = 'http://localhost:8788';
-export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
+const SHOP_ORIGIN = 'http://localhost:8788';
+const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
 export const SHOP_EVENTS_PATH = '/api/v1/events';
 
 /** A short random tag that makes every id of one benchmark run unique across runs and stacks. */
@@ -26,7 +26,7 @@ export interface Beacon {
 }
 
 /** SALESmanago event types of the tracker's event kinds (worker/delivery/mapping.ts). */
-export const BROWSER_TYPES: Record<string, string> = {
+const BROWSER_TYPES: Record<string, string> = {
   visit: 'VISIT',
   cart: 'CART',
   login: 'LOGIN',

@@ -8,7 +8,7 @@ import { formatNumber, type BenchOutcome } from './table.ts';
 import { runTag } from './traffic.ts';
 import { ledgerPatterns, mixedDay } from './workloads.ts';
 
-export const UPSTREAM_GOAL_CALLS_PER_1000 = 5;
+const UPSTREAM_GOAL_CALLS_PER_1000 = 5;
 
 export interface UpstreamOptions {
   workerUrl: string;

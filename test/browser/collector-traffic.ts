@@ -2,7 +2,7 @@
 import type { BrowserContext, Request } from 'playwright-core';
 
 /** An event of beacon format 2 (docs/contracts.md "Beacon format"): i id, k type, t time, u url, h title, r referrer, and the command's fields. */
-export interface SentEvent {
+interface SentEvent {
   i: string;
   k: string;
   u?: string;
@@ -10,7 +10,7 @@ export interface SentEvent {
 }
 
 /** Beacon format 2: u visitor, c smclient, p data-cart-path, e events. */
-export interface Beacon {
+interface Beacon {
   request: Request;
   body: { v?: number; u?: string; c?: string; p?: string; e?: SentEvent[] };
 }

@@ -55,7 +55,7 @@ export async function startFirstPartyShop(options: { workerUrl: string; prefix: 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://shop');
     try {
-      if (url.pathname.startsWith(prefix + '/')) {
+      if (url.pathname.startsWith(`${prefix}/`)) {
         const answer = await forward(req, workerUrl + url.pathname + url.search);
         const headers: Record<string, string> = {};
         answer.headers.forEach((v, k) => {

@@ -7,7 +7,7 @@ import {
 } from './validation.ts';
 
 /** SALESmanago's own batch size is undocumented; 400 is what the official plugin sends (§2.3, §3.5). */
-export const MAX_BATCH = 400;
+const MAX_BATCH = 400;
 
 export interface ApiReply {
   body: JsonObject;

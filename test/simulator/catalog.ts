@@ -40,7 +40,7 @@ export interface StoredProduct {
   updates: number;
 }
 
-export const V3_LIMITS = {
+const V3_LIMITS = {
   /** Products per upsert / updateQuantity / updatePrice: the plugin's package size (ExportModel::PRODUCT_PACKAGE_SIZE). */
   products: 100,
   productId: 255,
@@ -57,7 +57,7 @@ export const V3_LIMITS = {
 
 const LOCATION = /^[a-zA-Z_][a-zA-Z0-9_]{2,35}$/;
 
-export interface Problem {
+interface Problem {
   reasonCode: number;
   message: string;
 }
@@ -174,13 +174,11 @@ export class CatalogStore {
   }
 }
 
-export const V3_PATHS = ['/v3/product/catalogList', '/v3/product/catalogUpsert', '/v3/product/upsert', '/v3/product/updateQuantity', '/v3/product/updatePrice'] as const;
-
 function onlyPost(): V3Reply {
   return refuse([{ reasonCode: 14, message: 'method:POST' }], 405);
 }
 
-export function refuse(problems: Problem[], status = 400): V3Reply {
+function refuse(problems: Problem[], status = 400): V3Reply {
   return { status, body: { problems } };
 }
 

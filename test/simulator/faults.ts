@@ -52,7 +52,7 @@ const MALFORMED_BODIES = [
   '',
 ];
 
-export function faultRuleProblems(key: string, rule: unknown): string[] {
+function faultRuleProblems(key: string, rule: unknown): string[] {
   if (key !== '*' && !key.startsWith('/')) return [`faults key "${key}" must be "*" or a path starting with "/"`];
   if (!isObject(rule)) return [`faults["${key}"] must be an object`];
   const problems: string[] = [];

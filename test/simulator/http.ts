@@ -1,7 +1,7 @@
 // Reading requests and writing answers on node:http.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export class BodyTooLarge extends Error {}
 

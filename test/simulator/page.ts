@@ -4,14 +4,14 @@ import type { SimulationState } from './simulation.ts';
 
 const SHOWN = 50;
 
-function escape(value: unknown): string {
+function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function table(headers: string[], rows: unknown[][]): string {
   if (rows.length === 0) return '<p class="empty">none</p>';
-  const head = headers.map((h) => `<th>${escape(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`).join('');
+  const head = headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('');
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
@@ -32,7 +32,7 @@ th{background:#f3f3f3}.empty{color:#888}code,pre{background:#f6f6f6;padding:2px 
 <h1>SALESmanago simulator</h1>
 <p>Calls ${counts.calls} (ok ${counts.ok}, failed ${counts.failed}) · contacts ${counts.contacts} · events ${counts.events}
  · duplicate externalIds ${counts.duplicateExternalIds.length} · JSON: <a href="/__sim/state">state</a>, <a href="/__sim/calls">calls</a></p>
-<h2>Faults</h2><pre>${escape(JSON.stringify(state.faults, null, 1))}</pre>
+<h2>Faults</h2><pre>${escapeHtml(JSON.stringify(state.faults, null, 1))}</pre>
 <h2>Callbacks</h2>${table(['kind', 'template'], Object.entries(state.callbacks))}
 <h2>Recent calls</h2>${table(['seq', 'time', 'path', 'status', 'ok', 'fault', 'items', 'messages'],
     recentCalls.map((c) => [c.seq, time(c.at), c.path, c.status, c.ok, c.fault, c.items, c.messages?.join(' | ')]))}

@@ -9,10 +9,10 @@ import { handleApi, handleV3Api, type Pending } from './endpoint.ts';
 import { BodyTooLarge, sendJson } from './http.ts';
 import { Simulation, type ConsentChange, type SimulationState } from './simulation.ts';
 
-export type { SimulatorAccount } from './auth.ts';
+;
 export type { CallRecord } from './calls.ts';
-export type { FaultConfig, FaultRule } from './faults.ts';
-export type { ConsentChange, SimulationState } from './simulation.ts';
+export type { FaultConfig,  } from './faults.ts';
+export type {  SimulationState } from './simulation.ts';
 
 export interface SimulatorOptions {
   port?: number;

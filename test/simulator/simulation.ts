@@ -17,13 +17,13 @@ export interface SimulationOptions {
   callLogLimit?: number;
 }
 
-export interface ExternalIdCount {
+interface ExternalIdCount {
   externalId: string;
   count: number;
   eventIds: string[];
 }
 
-export interface SimulationCounts extends CallCounts {
+interface SimulationCounts extends CallCounts {
   contacts: number;
   events: number;
   eventsByType: Record<string, number>;

@@ -2,7 +2,7 @@
 // Pure functions: each returns the problems found, in SALESmanago's style (one message string each).
 
 /** Copied from the documented list (docs/salesmanago-api.md §3.4); the simulator must not depend on worker code. */
-export const EVENT_TYPES: readonly string[] = [
+const EVENT_TYPES: readonly string[] = [
   'PURCHASE', 'CART', 'VISIT', 'PHONE_CALL', 'OTHER', 'RESERVATION', 'CANCELLED', 'ACTIVATION',
   'MEETING', 'OFFER', 'DOWNLOAD', 'LOGIN', 'TRANSACTION', 'CANCELLATION', 'RETURN', 'SURVEY',
   'APP_STATUS', 'APP_TYPE_WEB', 'APP_TYPE_MANUAL', 'APP_TYPE_RETENTION', 'APP_TYPE_UPSALE',
@@ -10,7 +10,7 @@ export const EVENT_TYPES: readonly string[] = [
 ];
 
 /** Field limits of contactEvent. Lengths are UTF-16 code units, as Java's String.length() counts them. */
-export const EVENT_LIMITS = {
+const EVENT_LIMITS = {
   description: 2048,
   products: 512,
   externalId: 255,
@@ -22,14 +22,14 @@ export const EVENT_LIMITS = {
 } as const;
 
 /** The official plugin's location rule, mixed case (plugin 3.11.1 `Admin/Model/AdminModel.php:1031`). */
-export const LOCATION_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]{2,35}$/;
+const LOCATION_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]{2,35}$/;
 
 /**
  * Event types the official code never sends without products or a value (SDK 3.8
  * `Entity/Event/Event.php` isEmpty(), checked by `Services/ContactAndEventTransferService.php:90`):
  * the simulator refuses them. Other types (VISIT, LOGIN, ...) carry neither by nature.
  */
-export const NEEDS_CONTENT: readonly string[] = ['CART', 'PURCHASE'];
+const NEEDS_CONTENT: readonly string[] = ['CART', 'PURCHASE'];
 
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$|^"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"$/;
 const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { startDemoShop } from '../demo-shop/server.ts';
-import { LOCAL_ACCOUNT, LOCAL_PORTS, LOCAL_SECRETS, localWorkerVars } from './local-values.ts';
+import { LOCAL_ACCOUNT, LOCAL_SECRETS, localWorkerVars } from './local-values.ts';
 import { ROOT, WRANGLER, freePort, run, start, waitFor, type Child } from './processes.ts';
 
 export interface StackOptions {
@@ -139,4 +139,4 @@ export async function saveOnSetupPage(workerUrl: string, values: Record<string, 
   if (res.status !== 200) throw new Error(`saving the local settings on /setup failed: HTTP ${res.status}`);
 }
 
-export { LOCAL_PORTS, ROOT };
+export {  ROOT };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT, freePort, run, start, waitFor, type Child } from '../stack/processes.ts';
 
-export const FIXTURES = process.env.WOOCOMMERCE_FIXTURES ?? join(ROOT, '..', 'shared', 'fixtures', 'woocommerce');
+const FIXTURES = process.env.WOOCOMMERCE_FIXTURES ?? join(ROOT, '..', 'shared', 'fixtures', 'woocommerce');
 const PHP_DIR = new URL('./php/', import.meta.url).pathname;
 export const ADMIN = { user: 'admin', password: 'test-admin-password-1' };
 

@@ -31,7 +31,7 @@ async function page(
   for (const s of scripts) {
     const script = win.document.createElement('script');
     script.src = s.src;
-    for (const [k, v] of Object.entries(s.attrs ?? {})) script.setAttribute('data-' + k, v);
+    for (const [k, v] of Object.entries(s.attrs ?? {})) script.setAttribute(`data-${k}`, v);
     Object.defineProperty(win.document, 'currentScript', { value: script, configurable: true });
     win.eval(s.code);
   }

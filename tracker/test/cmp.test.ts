@@ -12,8 +12,9 @@ const nothingStored = (p: { win: any }) => {
 /** gtag.js as Google documents it: gtag() pushes its arguments onto dataLayer. */
 const gtag = (w: any) => {
   w.dataLayer = w.dataLayer || [];
-  w.gtag = function () {
-    // eslint-disable-next-line prefer-rest-params
+  // gtag pushes its arguments object itself, not an array (what the tracker reads from dataLayer).
+  w.gtag = function (..._: unknown[]) {
+    // biome-ignore lint/complexity/noArguments: gtag's real stub pushes `arguments`, which the tracker must accept
     w.dataLayer.push(arguments);
   };
 };
@@ -110,7 +111,9 @@ const tcf = (initial: Record<string, unknown> | null) => {
         if (initial) cb(initial, true);
       };
     },
-    emit: (tc: Record<string, unknown>) => listeners.forEach((cb) => cb(tc, true)),
+    emit: (tc: Record<string, unknown>) => {
+      for (const cb of listeners) cb(tc, true);
+    },
   };
   return cmp;
 };

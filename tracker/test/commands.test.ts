@@ -4,7 +4,7 @@ import { load, useHarness } from './harness';
 useHarness();
 
 const stub = (calls: unknown[][]) => (w: any) => {
-  w.smEdge = function (...a: unknown[]) {
+  w.smEdge = (...a: unknown[]) => {
     (w.smEdge.q = w.smEdge.q || []).push(a);
   };
   for (const c of calls) w.smEdge(...c);

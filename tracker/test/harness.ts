@@ -9,7 +9,7 @@ export const COLLECTOR = 'https://collector.example/e';
 
 /** Beacon format 2 (docs/contracts.md "Beacon format"): {v: 2, u: visitor, c?: smclient, p?: cart path, e: events}; an event is
  *  {i: id, k: type, t: time, u: url, h: title, r: referrer, ...the command's argument as given}. */
-export interface Payload {
+interface Payload {
   v: number;
   u: string;
   c?: string;
@@ -88,12 +88,12 @@ export async function load(o: Options = {}): Promise<Page> {
   doc.title = 'Shop';
   Object.defineProperty(win.navigator, 'webdriver', { value: o.webdriver ?? false, configurable: true });
   for (const [k, v] of Object.entries(o.storage ?? {})) win.localStorage.setItem(k, v);
-  if (o.cookie) for (const c of o.cookie.split('; ')) doc.cookie = c + ';path=/';
+  if (o.cookie) for (const c of o.cookie.split('; ')) doc.cookie = `${c};path=/`;
   const posts: Payload[] = [];
   const inits: RequestInit[] = [];
   const beacons: Payload[] = [];
   win.fetch = vi.fn(async (url: string | URL, init: RequestInit) => {
-    if (String(url) !== COLLECTOR) throw new Error('unexpected URL ' + url);
+    if (String(url) !== COLLECTOR) throw new Error(`unexpected URL ${url}`);
     const body = JSON.parse(init.body as string) as Payload;
     posts.push(body);
     inits.push(init);
@@ -102,14 +102,14 @@ export async function load(o: Options = {}): Promise<Page> {
   if (o.beacon === null) Object.defineProperty(win.navigator, 'sendBeacon', { value: undefined });
   else
     win.navigator.sendBeacon = vi.fn((url: string | URL, body: string) => {
-      if (String(url) !== COLLECTOR) throw new Error('unexpected URL ' + url);
+      if (String(url) !== COLLECTOR) throw new Error(`unexpected URL ${url}`);
       if (o.beacon === false) return false;
       beacons.push(JSON.parse(body));
       return true;
     });
   const script = doc.createElement('script');
   script.src = 'https://collector.example/s.js';
-  for (const [k, v] of Object.entries(o.attrs ?? {})) script.setAttribute('data-' + k, v);
+  for (const [k, v] of Object.entries(o.attrs ?? {})) script.setAttribute(`data-${k}`, v);
   Object.defineProperty(doc, 'currentScript', { value: script, configurable: true });
   o.before?.(win);
   point(win);

@@ -44,8 +44,8 @@ describe('identity', () => {
     const a = await load({ before: block });
     await a.settle();
     const id = a.posts[0]!.u;
-    expect(a.doc.cookie).toContain('sm_v=' + id);
-    const b = await load({ before: block, cookie: 'sm_v=' + id });
+    expect(a.doc.cookie).toContain(`sm_v=${id}`);
+    const b = await load({ before: block, cookie: `sm_v=${id}` });
     await b.settle();
     expect(b.posts[0]!.u).toBe(id);
   });
@@ -55,7 +55,7 @@ describe('identity', () => {
     const p = await load({ answer: answerWithContact, before: (w) => ((w.isSecureContext = true), recordCookies(writes)(w)) });
     await p.settle();
     expect(writes).toContain(`smclient=${CONTACT};path=/;max-age=315360000;SameSite=Lax;Secure`);
-    expect(p.doc.cookie).toContain('smclient=' + CONTACT);
+    expect(p.doc.cookie).toContain(`smclient=${CONTACT}`);
   });
 
   it('sets the smclient cookie without Secure on plain http', async () => {
@@ -79,7 +79,7 @@ describe('identity', () => {
   });
 
   it('sends the smclient cookie SALESmanago (or an earlier answer) set', async () => {
-    const p = await load({ cookie: 'smclient=' + CONTACT });
+    const p = await load({ cookie: `smclient=${CONTACT}` });
     await p.settle();
     expect(p.posts[0]!.c).toBe(CONTACT);
     const q = await load({ cookie: 'smclient=' });

@@ -75,7 +75,7 @@ describe('outbox', () => {
 
   it('keeps at most 100 events, none older than 7 days', async () => {
     const old = { i: 'old-event-1', k: 'visit', t: Date.now() - 8 * 864e5 };
-    const recent = Array.from({ length: 120 }, (_, i) => ({ i: 'recent-' + i, k: 'visit', t: Date.now() - 1000 }));
+    const recent = Array.from({ length: 120 }, (_, i) => ({ i: `recent-${i}`, k: 'visit', t: Date.now() - 1000 }));
     const p = await load({ answer: down, storage: { sm_o: JSON.stringify([0, old, ...recent]) } });
     await p.settle();
     const ids = box(p)[0].map((e) => e.i);

@@ -63,7 +63,7 @@ describe('Visit', () => {
     const p = await load({
       before: (w) => {
         Object.defineProperty(w.document, 'prerendering', { value: true, configurable: true });
-        w.smEdge = function (...a: unknown[]) {
+        w.smEdge = (...a: unknown[]) => {
           (w.smEdge.q = w.smEdge.q || []).push(a);
         };
         w.smEdge('cart', { products: [{ id: 'A', quantity: 1 }] });

@@ -9,14 +9,14 @@ import type { V3Product } from '../salesmanago/v3.ts';
 import type { CatalogProduct } from '../queue/messages.ts';
 
 export const MAX_PRODUCTS_PER_REQUEST = 500;
-export const PRODUCT_LIMITS = {
+const PRODUCT_LIMITS = {
   id: 255, name: 255, url: 2048, imageUrls: 10, categories: 10, category: 255, details: 5, detail: 255,
   /** SALESmanago trims longer descriptions (reason 12, not a failure); above this we refuse. */
   description: 10_000,
   quantity: 1_000_000_000,
 } as const;
 /** The SDK's main category when a product has none (`Entity/Api/V3/Product/ProductEntity.php:11, 417`). */
-export const DEFAULT_CATEGORY = 'Uncategorized';
+const DEFAULT_CATEGORY = 'Uncategorized';
 
 /** One product as accepted (queue/messages.ts): normalised, keys in a fixed order (the hash depends on it). */
 export type { CatalogProduct };

@@ -21,7 +21,7 @@ export interface CallbackSeen {
  * once (a merchant testing a mistyped URL sees it) and then at most one note per interval, carrying
  * the latest refusal and how many were refused since the previous note.
  */
-export const REFUSED_NOTE_INTERVAL_MS = 10 * 60 * 1000;
+const REFUSED_NOTE_INTERVAL_MS = 10 * 60 * 1000;
 let refusedSince = 0;
 let lastRefusedNote = Number.NEGATIVE_INFINITY;
 

@@ -15,11 +15,11 @@
 import type { Config } from '../config.ts';
 import type { ContactUpsert } from '../salesmanago/types.ts';
 
-export type BrowserSignup = 'no-change' | 'confirm' | 'opt-in';
+type BrowserSignup = 'no-change' | 'confirm' | 'opt-in';
 
 export type SignupSettings = Pick<Config, 'tags' | 'doubleOptIn'> & Partial<Pick<Config, 'browserSignupOptIn'>>;
 
-export function browserSignup(config: SignupSettings, knownOptOut: boolean): BrowserSignup {
+function browserSignup(config: SignupSettings, knownOptOut: boolean): BrowserSignup {
   if (knownOptOut) return 'no-change';
   if (config.doubleOptIn.enabled) return 'confirm';
   return config.browserSignupOptIn === true ? 'opt-in' : 'no-change';

@@ -4,7 +4,7 @@ import { constantTimeEqual, toHex } from '../identity/hmac.ts';
 
 const encoder = new TextEncoder();
 
-export async function sha1Hex(text: string): Promise<string> {
+async function sha1Hex(text: string): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest('SHA-1', encoder.encode(text))));
 }
 

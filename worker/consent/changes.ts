@@ -24,9 +24,9 @@ import {
   type LoggedChange,
 } from '../ledger/consent-changes.ts';
 
-export type { ConsentChange, ConsentStatus, LoggedChange } from '../ledger/consent-changes.ts';
+export type { ConsentChange, ConsentStatus,  } from '../ledger/consent-changes.ts';
 
-export const CHANGE_TTL_S = 90 * 24 * 3600;
+const CHANGE_TTL_S = 90 * 24 * 3600;
 const SEQ_CURSOR = /^\d{1,12}$/;
 const TIME_CURSOR = /^(\d{13})(:[0-9a-f]{16})?$/;
 

@@ -61,7 +61,7 @@ export async function eraseContact(
 }
 
 /** How many times the consumer asks SALESmanago before the erasure's delete is recorded as failed. */
-export const MAX_DELETE_ATTEMPTS = 20;
+const MAX_DELETE_ATTEMPTS = 20;
 
 export type DeleteOutcome = { done: true } | { done: false; delaySeconds: number };
 

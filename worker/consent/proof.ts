@@ -11,7 +11,7 @@ export type { ProofRow } from '../ledger/consent-proofs.ts';
 
 /** The consent names of the two built-in pairs; a named consent keeps the shop's own name. */
 export const NEWSLETTER = 'newsletter';
-export const SMS = 'sms';
+const SMS = 'sms';
 
 /** Proof that came with a request: the shop's top-level `ip`, `userAgent`, `version`. */
 export interface RequestProof {
@@ -21,7 +21,7 @@ export interface RequestProof {
 }
 
 /** A page URL without query and fragment: a query may hold the e-mail or a token (proof keeps the page only). */
-export function pageOnly(url: string | undefined): string | undefined {
+function pageOnly(url: string | undefined): string | undefined {
   if (!url) return undefined;
   try {
     const u = new URL(url);
@@ -46,7 +46,7 @@ export function contactStatements(contact: AcceptedContact, source: string, proo
 }
 
 /** A browser newsletter signup: a statement of the e-mail typed into the shop's form. */
-export function beaconStatement(event: AcceptedEvent): ProofRow | null {
+function beaconStatement(event: AcceptedEvent): ProofRow | null {
   if (event.type !== 'newsletter' || !event.email) return null;
   return defined({
     email: event.email.toLowerCase(),
@@ -116,7 +116,7 @@ export async function proofOf(db: D1Database, email: string): Promise<ProofItem[
 }
 
 /** Days a withdrawn consent's proof is kept after the withdrawal (docs/privacy.md "Retention"). */
-export const PROOF_AFTER_WITHDRAWAL_DAYS = 3 * 365;
+const PROOF_AFTER_WITHDRAWAL_DAYS = 3 * 365;
 
 /** Hourly: forgets the proof of consents withdrawn longer ago than the retention. Answers how many rows. */
 export async function pruneProofs(db: D1Database, now: number, days = PROOF_AFTER_WITHDRAWAL_DAYS, limit = 1000): Promise<number> {

@@ -6,7 +6,7 @@ import { addTextVersion, allTexts, type ConsentText } from '../ledger/consent-te
 
 export type { ConsentText } from '../ledger/consent-texts.ts';
 
-export const TEXT_LIMITS = { name: 255, text: 10_000, smName: 255, smId: 64 } as const;
+const TEXT_LIMITS = { name: 255, text: 10_000, smName: 255, smId: 64 } as const;
 
 export type TextInput = { name?: string; text?: string; smName?: string; smId?: string };
 

@@ -14,7 +14,7 @@ const QUOTED = /^"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"$/;
 /** An LDH label of at most 63 characters (xn-- labels included). */
 const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
-export const EMAIL_LIMITS = { local: 64, whole: 254 } as const;
+const EMAIL_LIMITS = { local: 64, whole: 254 } as const;
 
 /**
  * Null when `address` (already trimmed) is an e-mail address SALESmanago takes; otherwise why not:
@@ -54,8 +54,4 @@ export function normaliseEmail(address: string): string {
 /** The problem as one message, e.g. "must be a valid e-mail address: at most 254 characters". */
 export function emailMessage(problem: string, prefix = 'must be a valid e-mail address'): string {
   return problem ? `${prefix}: ${problem}` : prefix;
-}
-
-export function isEmail(address: string): boolean {
-  return emailProblem(address.trim()) === null;
 }

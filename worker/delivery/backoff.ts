@@ -4,7 +4,7 @@
 /** Cloudflare Queues accept delays up to 12 h. */
 export const MAX_DELAY_S = 43_200;
 /** Default first step (DELIVERY_RETRY_BASE_S); the steps stop growing at 120 × the first, at most 1 h. */
-export const RETRY_BASE_S = 30;
+const RETRY_BASE_S = 30;
 const CAP_S = 3_600;
 /** While SALESmanago is not configured: 10 min, doubling, up to 12 h (~2.3 days over 10 retries). */
 const UNCONFIGURED_BASE_S = 600;

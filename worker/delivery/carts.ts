@@ -11,15 +11,15 @@ import { toContactEvent } from './mapping.ts';
 import { recoveryBase, recoveryLink } from '../recovery/link.ts';
 import { inParallel, isTimeout, type DeliveryRun } from './run.ts';
 import type { Outcome, ReadyEvent, WorkItem } from './work.ts';
-export { CART_OPEN_FOR_MS } from '../ledger/carts.ts';
+;
 
 /**
  * A cart change waits this long on the queue before it is sent: changes that follow within the
  * window supersede it, so an active shopper costs one call per window instead of one per change.
  */
-export const CART_SETTLE_S = 60;
+const CART_SETTLE_S = 60;
 
-export function cartKey(ref: ContactRef): string {
+function cartKey(ref: ContactRef): string {
   return 'email' in ref ? `email:${ref.email}` : `contact:${ref.contactId}`;
 }
 
@@ -27,7 +27,7 @@ export function cartKey(ref: ContactRef): string {
  * Whether a cart change says what is in the cart. A Cart made from a visit to the cart page
  * (data-cart-path) does not: it must never overwrite known contents. `products: []` does: emptied.
  */
-export function contentsKnown(event: AcceptedEvent): boolean {
+function contentsKnown(event: AcceptedEvent): boolean {
   return Array.isArray(event.products);
 }
 
@@ -36,7 +36,7 @@ export function contentsKnown(event: AcceptedEvent): boolean {
  * beacon (two changes of one beacon often share a millisecond), then arrival. Never the event id
  * (it starts with random digits). Same order in supersededCarts' SQL (ledger/deliveries.ts).
  */
-export function cartOrder(a: AcceptedEvent, b: AcceptedEvent): number {
+function cartOrder(a: AcceptedEvent, b: AcceptedEvent): number {
   return a.occurredAt - b.occurredAt || (a.seq ?? 0) - (b.seq ?? 0) || a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
@@ -54,7 +54,7 @@ export function latestKnownCart<T extends { event: AcceptedEvent }>(group: reado
  * (SDK 3.8 `Entity/Event/Event.php:346-349`, checked by `Services/ContactAndEventTransferService.php:90`),
  * and keeps the open CART eventId, so the next change updates the same event. We do the same.
  */
-export function isEmptiedCart(event: AcceptedEvent): boolean {
+function isEmptiedCart(event: AcceptedEvent): boolean {
   return Array.isArray(event.products) && event.products.length === 0;
 }
 

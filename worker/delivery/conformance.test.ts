@@ -78,7 +78,7 @@ describe('consent decided in the order it reached us', () => {
     await recordConsent(env.CONSENTS, { email: address, status: 'opt-out', changedAt: Date.now(), source: 'salesmanago' }, { log: env.LEDGER });
     const { sent, outcome } = await run(c, { consents: env.CONSENTS });
     expect(outcome?.status).toBe('delivered');
-    const [detail] = sent[0]?.body.upsertDetails as Record<string, unknown>[];
+    const [detail] = sent[0]!.body.upsertDetails as Record<string, unknown>[];
     expect(detail).toMatchObject({ forceOptIn: false, forceOptOut: false });
     expect(await simContactOf(address)).not.toMatchObject({ optIn: 'opt-in' });
   });
@@ -89,7 +89,7 @@ describe('consent decided in the order it reached us', () => {
     await recordAccepted([asContact(c)]);
     await recordConsent(env.CONSENTS, { email: address, status: 'opt-in', changedAt: Date.now(), source: 'salesmanago' }, { log: env.LEDGER });
     const { sent } = await run(c, { consents: env.CONSENTS });
-    const [detail] = sent[0]?.body.upsertDetails as Record<string, unknown>[];
+    const [detail] = sent[0]!.body.upsertDetails as Record<string, unknown>[];
     expect(detail).toMatchObject({ forceOptIn: true, forceOptOut: false });
   });
 
@@ -144,8 +144,8 @@ describe('double opt-in', () => {
     await recordAccepted([asContact(c)]);
     const { sent } = await run(c, { doi: DOI_OFF });
     expect(sent.map((s) => s.path)).toEqual([PATHS.batchUpsert]);
-    expect(sent[0]?.body.useApiDoubleOptIn).toBe(false);
-    const [detail] = sent[0]?.body.upsertDetails as Record<string, unknown>[];
+    expect(sent[0]!.body.useApiDoubleOptIn).toBe(false);
+    const [detail] = sent[0]!.body.upsertDetails as Record<string, unknown>[];
     expect(doiKeys(detail!)).toEqual([]);
     expect(detail).toMatchObject({ forceOptIn: true, forceOptOut: false, forcePhoneOptIn: false, forcePhoneOptOut: false });
     expect(await simContactOf(c.email)).toMatchObject({ optIn: 'opt-in', phoneOptIn: 'unknown', doubleOptInMails: 0 });
@@ -160,7 +160,7 @@ describe('double opt-in', () => {
     const second = await run(c, { doi: DOI_ON, attempt: 2 });
     expect(second.outcome?.status).toBe('delivered');
     expect(second.sent.map((s) => s.path)).toEqual([PATHS.batchUpsert]);
-    const [detail] = second.sent[0]?.body.upsertDetails as Record<string, unknown>[];
+    const [detail] = second.sent[0]!.body.upsertDetails as Record<string, unknown>[];
     expect(detail).toMatchObject({ forceOptIn: false, forceOptOut: false });
     expect(await simContactOf(c.email)).toMatchObject({ optIn: 'pending', doubleOptInMails: 1 });
     expect(await ledger(c.id)).toMatchObject({ status: 'delivered' });
@@ -185,14 +185,14 @@ describe('e-mail and phone consent apart', () => {
     const sms = shopContact({ email: address, sms: 'subscribe', phone: '+48600100200' });
     await recordAccepted([asContact(sms)]);
     const a = await run(sms);
-    const [d1] = a.sent[0]?.body.upsertDetails as Record<string, unknown>[];
+    const [d1] = a.sent[0]!.body.upsertDetails as Record<string, unknown>[];
     expect(d1).toMatchObject({ forceOptIn: false, forceOptOut: false, forcePhoneOptIn: true, forcePhoneOptOut: false });
     expect(await simContactOf(address)).toMatchObject({ optIn: 'unknown', phoneOptIn: 'opt-in' });
 
     const unsub = shopContact({ email: address, newsletter: 'unsubscribe' });
     await recordAccepted([asContact(unsub)]);
     const b = await run(unsub);
-    const [d2] = b.sent[0]?.body.upsertDetails as Record<string, unknown>[];
+    const [d2] = b.sent[0]!.body.upsertDetails as Record<string, unknown>[];
     expect(d2).toMatchObject({ forceOptIn: false, forceOptOut: true, forcePhoneOptIn: false, forcePhoneOptOut: false });
     expect(await simContactOf(address)).toMatchObject({ optIn: 'opt-out', phoneOptIn: 'opt-in' });
 
@@ -226,7 +226,7 @@ describe('the complete contact', () => {
     await recordAccepted([asContact(change)]);
     const { sent, outcome } = await run(change);
     expect(outcome?.status).toBe('delivered');
-    const [detail] = sent[0]?.body.upsertDetails as Record<string, unknown>[];
+    const [detail] = sent[0]!.body.upsertDetails as Record<string, unknown>[];
     expect(detail).toMatchObject({
       contact: { email: oldAddress, externalId: 'cust-42' },
       newEmail: newAddress,

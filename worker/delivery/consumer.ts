@@ -144,7 +144,10 @@ async function processPlatformDeliveries(messages: Message<PlatformDeliveryMessa
     logError('queued platform deliveries failed', {}, err);
     retry = messages.map(() => true);
   }
-  messages.forEach((m, i) => (retry[i] ? m.retry({ delaySeconds: QUEUED_RETRY_S }) : m.ack()));
+  for (const [i, m] of messages.entries()) {
+    if (retry[i]) m.retry({ delaySeconds: QUEUED_RETRY_S });
+    else m.ack();
+  }
 }
 
 async function deliverErasures(messages: Message<QueueMessage>[], env: Env, config: Config): Promise<void> {
@@ -261,7 +264,7 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
  * docs/delivery.md "Delivery guarantees"), and waiting costs the consumer wall time, not CPU; idempotent calls
  * (contact upserts, CART updates) keep the short timeout and are retried at once instead.
  */
-export function patientTimeoutMs(timeoutMs: number): number {
+function patientTimeoutMs(timeoutMs: number): number {
   return timeoutMs * 3;
 }
 
@@ -272,7 +275,7 @@ export function patientTimeoutMs(timeoutMs: number): number {
  * events with one duplicate each at most (docs/delivery.md "The bound"). Waiting costs wall time only;
  * a run starts no re-send it could not wait out (run.ts RUN_BUDGET_MS).
  */
-export function resendTimeoutMs(timeoutMs: number): number {
+function resendTimeoutMs(timeoutMs: number): number {
   return timeoutMs * 6;
 }
 

@@ -262,7 +262,7 @@ describe('delivery under SALESmanago faults (tests run one after another: none i
     const mix = mixedEvents(1000, 11);
     // Arrival order as in a shop: a visitor's login comes in among its other events.
     const arrival = [...mix.rest];
-    mix.identifying.forEach((m, i) => arrival.splice(Math.floor((i * arrival.length) / mix.identifying.length), 0, m));
+    for (const [i, m] of mix.identifying.entries()) arrival.splice(Math.floor((i * arrival.length) / mix.identifying.length), 0, m);
     await recordAccepted(arrival);
     const messages = packLikeEndpoints(arrival, 3);
     expect(itemCount(messages)).toBe(1000);

@@ -48,7 +48,7 @@ export interface MappingContext {
   shopDomains: string[];
 }
 
-export const ORDER_KINDS: ReadonlySet<EventKind> = new Set(['purchase', 'return', 'cancellation']);
+const ORDER_KINDS: ReadonlySet<EventKind> = new Set(['purchase', 'return', 'cancellation']);
 
 export function toContactEvent(original: AcceptedEvent, ctx: MappingContext): ContactEvent {
   // Form text in query strings never reaches SALESmanago (urls.ts).
@@ -108,7 +108,7 @@ export function externalId(event: AcceptedEvent): string {
   return order.orderId;
 }
 
-export function describe(event: AcceptedEvent): string {
+function describe(event: AcceptedEvent): string {
   const order = event.order;
   const page = pageOf(event);
   switch (event.type) {
@@ -148,7 +148,7 @@ function pageOf(event: AcceptedEvent): string | undefined {
 }
 
 /** The event URL's host when it has one, else the first configured shop domain. */
-export function shopDomain(url: string | undefined, shopDomains: string[]): string | undefined {
+function shopDomain(url: string | undefined, shopDomains: string[]): string | undefined {
   if (url) {
     try {
       const host = new URL(url).hostname;

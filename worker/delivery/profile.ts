@@ -59,7 +59,11 @@ export async function guardProfiles(db: D1Database, kv: KVNamespace | undefined,
   let dropped = 0;
   for (const email of trusted) {
     const list = needs.get(email) ?? [];
-    needs.set(email, list.map((n) => (n.origin === 'browser' && hasProfile(n.upsert) ? (dropped++, withoutProfile(n)) : n)));
+    needs.set(email, list.map((n) => {
+      if (n.origin !== 'browser' || !hasProfile(n.upsert)) return n;
+      dropped++;
+      return withoutProfile(n);
+    }));
   }
   // Counts only: the e-mails are personal data.
   logWarn('browser profile fields not sent: the contact holds data from the shop or SALESmanago', { needs: dropped });

@@ -21,7 +21,7 @@ export type Replayable = (typeof REPLAYABLE)[number];
 const DEFAULT_STATUSES: readonly Replayable[] = ['failed', 'dead'];
 
 /** POST /admin/replay?status=queued: every queued row whose next attempt is due (an operator asks; a row still on the queue is deduped). */
-export const OVERDUE_MS = 0;
+const OVERDUE_MS = 0;
 
 export interface ReplayResult {
   requeued: number;

@@ -38,13 +38,13 @@ import { pruneKnownContacts, pruneVisitorLinks } from '../ledger/visitors.ts';
 import { pruneProofs } from '../consent/proof.ts';
 
 export const DAY_MS = 24 * 3600 * 1000;
-export const BATCH_ROWS = 1_000;
-export const MAX_BATCHES = 20;
+const BATCH_ROWS = 1_000;
+const MAX_BATCHES = 20;
 /** Order ids of delivered order events answer "duplicate" for this long (covers a year of reposts). */
-export const ORDER_ID_DAYS = 400;
-export const FAILED_DAYS = 90;
+const ORDER_ID_DAYS = 400;
+const FAILED_DAYS = 90;
 /** Platforms retry a webhook for up to 48 hours, and a queued retry can wait days: ids that recognise a repeat are kept at least this long. */
-export const REPEAT_DAYS = 7;
+const REPEAT_DAYS = 7;
 
 export interface Pruned {
   /** Rows deleted. */

@@ -30,7 +30,7 @@ const ISOLATE_DELAY_S = 2;
  * SALESmanago holds the events: it waits longer still for its answer (consumer.ts resendTimeoutMs).
  */
 export const UNCONFIRMED_RETRY_S = 2;
-export const UNCONFIRMED_QUICK_RESENDS = 1;
+const UNCONFIRMED_QUICK_RESENDS = 1;
 /**
  * When the re-send goes unanswered too, SALESmanago may hold the events twice already; the next send
  * waits this long (then the backoff from its cap), so that a third copy takes an hour of SALESmanago
@@ -44,7 +44,7 @@ export const UNANSWERED_TWICE_WAIT_S = 3_600;
  * may run 15 minutes): the chunk is left for the next run, unsent, so a worker stopped mid-wait
  * does not turn an answer still coming into a second unanswered re-send.
  */
-export const RUN_BUDGET_MS = 12 * 60_000;
+const RUN_BUDGET_MS = 12 * 60_000;
 /**
  * Extra calls allowed per run to isolate the bad items of chunks SALESmanago refused. Past it, the
  * items not yet isolated are not failed: they are retried shortly (and isolation goes on), so a

@@ -46,7 +46,7 @@ export async function upsertContacts(run: DeliveryRun, all: WorkItem[]): Promise
   if (run.deps.consents) await dropOvertakenConsents(run.deps.consents, wanted);
   // At most one double opt-in mail per subscribe, also on retry (contacts.ts).
   const claimed = await claimDoubleOptIns(run.db, wanted.map((x) => x.need), run.now());
-  wanted.forEach((x, i) => (x.need = claimed[i] ?? x.need));
+  for (const [i, x] of wanted.entries()) x.need = claimed[i] ?? x.need;
   const releases: Promise<void>[] = [];
   // A quick retry after an answer that may hide a stored call (a timeout, a 5xx) must not ask for the
   // double opt-in mail again, and its claim is then never given back (contacts.ts).

@@ -4,7 +4,7 @@
 // campaign or what was viewed (docs/salesmanago.md "Mapping to SALESmanago"). The fragment goes too. Pure functions.
 
 /** Kept as they are: campaign tags and the ids of what was viewed. Matched case-insensitively. */
-export const KEPT_PARAMETERS: readonly string[] = [
+const KEPT_PARAMETERS: readonly string[] = [
   'id', 'product', 'product_id', 'productid', 'sku', 'variant', 'category', 'category_id', 'categoryid', 'cat', 'page',
 ];
 const UTM = /^utm_[a-z0-9_]+$/;

@@ -14,7 +14,7 @@ import type { WorkItem } from './work.ts';
  * Records what this batch's events say about their visitors. Per visitor only the latest claim of
  * each strength is written, weakest first, so that the strongest claim is the one that stays.
  */
-export async function applyLinks(db: D1Database, events: readonly AcceptedEvent[], now: number): Promise<void> {
+async function applyLinks(db: D1Database, events: readonly AcceptedEvent[], now: number): Promise<void> {
   const verified = new Map<string, LinkOp>();
   const typed = new Map<string, LinkOp>();
   const byContactId = new Map<string, LinkOp>();
@@ -35,7 +35,7 @@ export async function applyLinks(db: D1Database, events: readonly AcceptedEvent[
  * the smclient contactId it carries; else the visitor's typed e-mail or known contactId; else no one
  * yet (the event is held until the visitor is identified).
  */
-export function resolveContact(event: AcceptedEvent, link: VisitorLink | undefined): ContactRef | null {
+function resolveContact(event: AcceptedEvent, link: VisitorLink | undefined): ContactRef | null {
   if (event.email) return { email: normaliseEmail(event.email) };
   if (link?.verified && link.email) return { email: link.email };
   if (event.contactId) return { contactId: event.contactId };
@@ -44,7 +44,7 @@ export function resolveContact(event: AcceptedEvent, link: VisitorLink | undefin
   return null;
 }
 
-export function isIdentified(link: VisitorLink | undefined): boolean {
+function isIdentified(link: VisitorLink | undefined): boolean {
   return Boolean(link && (link.email || link.contactId));
 }
 

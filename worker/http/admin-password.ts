@@ -8,9 +8,6 @@ import type { AppEnv } from '../env.ts';
 import { passwordMatches } from '../identity/hmac.ts';
 import { withinLimit } from './rate-limit.ts';
 
-/** Requests with credentials per IP and minute (RATE_LIMIT_AUTH in wrangler.toml). */
-export const AUTH_ATTEMPTS_PER_MINUTE = 30;
-
 export interface AdminPasswordOptions<E extends AppEnv> {
   realm: string;
   /** The answer while ADMIN_PASSWORD is unset or too short: the page or action stays locked, never open. */

@@ -22,7 +22,9 @@ export const withConfig = createMiddleware<AppEnv>(async (c, next) => {
 // snapshot is unchanged (settings/merge.ts withSettings): parse it once per Env, not per request.
 const parsed = new WeakMap<AppEnv['Bindings'], Config>();
 function configOf(env: AppEnv['Bindings']): Config {
-  let config = parsed.get(env);
-  if (!config) parsed.set(env, (config = readConfig(env)));
+  const known = parsed.get(env);
+  if (known) return known;
+  const config = readConfig(env);
+  parsed.set(env, config);
   return config;
 }

@@ -9,7 +9,7 @@ import { inBackground } from './background.ts';
 const KEEP_REFUSED_MS = 7 * 24 * 3600 * 1000;
 
 /** Records a refused shop-API or platform request (after the answer; never throws). */
-export async function recordRefused(db: D1Database, request: Omit<RefusedRequest, 'at'>, now = Date.now()): Promise<void> {
+async function recordRefused(db: D1Database, request: Omit<RefusedRequest, 'at'>, now = Date.now()): Promise<void> {
   try {
     // Kept a week; pruned now and then rather than by a job of its own.
     await insertRefused(db, { at: now, ...request }, Math.random() < 0.05 ? now - KEEP_REFUSED_MS : null);

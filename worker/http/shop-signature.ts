@@ -35,9 +35,9 @@ declare module 'hono' {
  *   is cut off (503 with Retry-After).
  * A lone request is always read whole: the limits apply only on top of bytes others hold.
  */
-export const UNVERIFIED_BODY_BUDGET_BYTES = 32 * 1024 * 1024;
-export const UNVERIFIED_CLIENT_BYTES = 8 * 1024 * 1024;
-export const UNVERIFIED_BODY_DEADLINE_MS = 30_000;
+const UNVERIFIED_BODY_BUDGET_BYTES = 32 * 1024 * 1024;
+const UNVERIFIED_CLIENT_BYTES = 8 * 1024 * 1024;
+const UNVERIFIED_BODY_DEADLINE_MS = 30_000;
 let unverifiedBytes = 0;
 const unverifiedByClient = new Map<string, number>();
 

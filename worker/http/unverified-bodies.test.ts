@@ -22,7 +22,7 @@ async function request(path: string, init: RequestInit): Promise<Response> {
 
 /** A body that sends `first` bytes at once, then nothing until `release()`. */
 function heldBody(first: number) {
-  let release = () => undefined as void;
+  let release: () => void = () => {};
   let sent = false;
   const stream = new ReadableStream<Uint8Array>({
     pull: (controller) =>
@@ -78,7 +78,7 @@ describe('unverified bodies: counted as they arrive, per client, against a deadl
     const answers = await Promise.all([signedBatch({ 'CF-Connecting-IP': '203.0.113.20' }), signedBatch({ 'CF-Connecting-IP': '198.51.100.7' }), signedBatch()]);
     expect(answers.map((r) => r.status)).toEqual([202, 202, 202]);
     expect(Date.now() - started).toBeLessThan(5_000);
-    slow.forEach((s) => s.body.release());
+    for (const s of slow) s.body.release();
     expect((await Promise.all(slow.map((s) => s.answer))).map((r) => r.status)).toEqual(Array(8).fill(401));
     expect(unverifiedHeld()).toBe(0);
   });
@@ -94,7 +94,7 @@ describe('unverified bodies: counted as they arrive, per client, against a deadl
     expect(cut.headers.get('Retry-After')).toBe('5');
     expect(((await cut.json()) as { error: string }).error).toMatch(/unverified request bodies from this client/);
     expect((await signedBatch({ 'CF-Connecting-IP': '203.0.113.21' })).status).toBe(202);
-    held.forEach((b) => b.release());
+    for (const b of held) b.release();
     expect((await Promise.all(answers)).map((r) => r.status)).toEqual([401, 401]);
     expect(unverifiedHeld()).toBe(0);
   });

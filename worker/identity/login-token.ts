@@ -11,11 +11,11 @@ export type LoginTokenCheck =
 const TOKEN = /^([A-Za-z0-9_-]{1,700})\.(\d{1,12})\.([0-9a-f]{64})$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export function loginSignedString(b64: string, exp: number | string): string {
+function loginSignedString(b64: string, exp: number | string): string {
   return `login.${b64}.${exp}`;
 }
 
-export function base64UrlEncode(text: string): string {
+function base64UrlEncode(text: string): string {
   const bytes = new TextEncoder().encode(text);
   let binary = '';
   for (const b of bytes) binary += String.fromCharCode(b);

@@ -27,7 +27,7 @@ const encoder = new TextEncoder();
 const INFO = encoder.encode('sm-edge cart-recovery v1');
 const SIG_BYTES = 16;
 /** A 10-line cart is ~250 characters; anything much longer did not come from us. */
-export const MAX_TOKEN_LENGTH = 4000;
+const MAX_TOKEN_LENGTH = 4000;
 const TOKEN = /^([A-Za-z0-9_-]{4,4000})\.([A-Za-z0-9_-]{22})$/;
 const MAX_LINES = 200;
 

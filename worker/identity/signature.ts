@@ -13,7 +13,7 @@ export type SignatureCheck =
   | { ok: true; t: number; v1: string }
   | { ok: false; error: string };
 
-export function signedString(t: number | string, method: string, pathWithQuery: string, body: string): string {
+function signedString(t: number | string, method: string, pathWithQuery: string, body: string): string {
   return `${t}.${method.toUpperCase()}.${pathWithQuery}.${body}`;
 }
 

@@ -12,8 +12,8 @@ import { describeIssues } from './problems.ts';
 // local part over 64 characters) is refused here by the one e-mail rule (worker/contact/email.ts),
 // before it can sit in a batch with real events.
 
-export const MAX_EVENTS = 50;
-export const MAX_PRODUCTS = 200;
+const MAX_EVENTS = 50;
+const MAX_PRODUCTS = 200;
 
 /** The shape of a SALESmanago contactId: the only smclient values read, and the only contactIds answered (they go into a cookie). */
 export const CONTACT_ID = /^[A-Za-z0-9-]{1,64}$/;
@@ -120,7 +120,7 @@ export const beaconEventSchema = v.variant(
   'must be one of visit, cart, login, offer, newsletter, survey, view',
 );
 
-export const envelopeSchema = v.object({
+const envelopeSchema = v.object({
   v: v.literal(2, 'must be 2 (the beacon format version)'),
   u: v.pipe(v.string('must be a string'), v.regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be 16-64 characters of A-Z, a-z, 0-9, "_" or "-"')),
   // The smclient cookie is the visitor's to tamper with, and the cart path a script attribute:
@@ -146,7 +146,7 @@ export interface Beacon {
   events: BeaconEvent[];
 }
 
-export interface RejectedEvent {
+interface RejectedEvent {
   index: number;
   error: string;
 }

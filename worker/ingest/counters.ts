@@ -9,11 +9,11 @@ export { readCounter } from '../ledger/ingest-counters.ts';
 
 export const BOT_BEACONS = 'bot-beacons';
 
-export function utcDay(ms: number): string {
+function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-export async function countDropped(db: D1Database, name: string, n: number, now: number): Promise<void> {
+async function countDropped(db: D1Database, name: string, n: number, now: number): Promise<void> {
   await addToCounter(db, name, utcDay(now), n, now);
 }
 
@@ -23,7 +23,7 @@ export async function countDropped(db: D1Database, name: string, n: number, now:
  * still pending when the instance is evicted is lost: the figure is a lower bound, which is what a
  * counter of dropped bot traffic needs to be.
  */
-export const FLUSH_INTERVAL_MS = 60_000;
+const FLUSH_INTERVAL_MS = 60_000;
 const pending = new Map<string, number>();
 let lastFlush = Number.NEGATIVE_INFINITY;
 

@@ -11,7 +11,7 @@ const CODES =
   'SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES ' +
   'VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL';
 
-export const CURRENCY_CODES: ReadonlySet<string> = new Set(CODES.split(' '));
+const CURRENCY_CODES: ReadonlySet<string> = new Set(CODES.split(' '));
 
 export function isCurrencyCode(code: string): boolean {
   return CURRENCY_CODES.has(code);

@@ -25,8 +25,8 @@ import { logError } from '../log.ts';
 const LEDGER_BATCH_STATEMENTS = 100;
 const LEDGER_BATCH_BYTES = 4_000_000;
 
-export type EnqueueStatus = 'queued' | 'duplicate';
-export interface EnqueueOutcome {
+type EnqueueStatus = 'queued' | 'duplicate';
+interface EnqueueOutcome {
   id: string;
   status: EnqueueStatus;
 }

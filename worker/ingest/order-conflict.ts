@@ -24,7 +24,7 @@ function content(e: AcceptedEvent): Record<string, unknown> {
 }
 
 /** The fields whose values differ between the stored and the re-posted version, in a fixed order. */
-export function differingFields(stored: AcceptedEvent, posted: AcceptedEvent): string[] {
+function differingFields(stored: AcceptedEvent, posted: AcceptedEvent): string[] {
   const a = content(stored);
   const b = content(posted);
   return Object.keys(a).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));

@@ -4,7 +4,7 @@ import type { BaseIssue } from 'valibot';
 
 const SHOWN = 3;
 
-export function fieldPath(issue: BaseIssue<unknown>, prefix = ''): string {
+function fieldPath(issue: BaseIssue<unknown>, prefix = ''): string {
   let path = prefix;
   for (const item of issue.path ?? []) {
     const key = item.key;

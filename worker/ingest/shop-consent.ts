@@ -29,7 +29,7 @@ export async function recordShopConsent(kv: KVNamespace, contact: AcceptedContac
  * receivedAt, so written one by one the last would have won as well, and two concurrent writes of
  * one address could land in either order.
  */
-export async function recordShopConsents(kv: KVNamespace, contacts: readonly AcceptedContact[]): Promise<void> {
+async function recordShopConsents(kv: KVNamespace, contacts: readonly AcceptedContact[]): Promise<void> {
   const last = new Map<string, AcceptedContact>();
   for (const contact of contacts) {
     if (!contact.newsletter) continue;

@@ -6,17 +6,17 @@ import { isCurrencyCode } from './currencies.ts';
 
 // Limits of the shop API (docs/shop-server.md "Shop server API", limits table).
 export const MAX_BATCH_ITEMS = 500;
-export const MAX_PRODUCTS_PER_EVENT = 1000;
-export const MAX_QUANTITY = 1_000_000;
+const MAX_PRODUCTS_PER_EVENT = 1000;
+const MAX_QUANTITY = 1_000_000;
 /**
  * The oldest order date accepted, and how far ahead of the worker's clock. SALESmanago takes event
  * dates as Unix milliseconds of 13 digits (official SDK `src/Entity/Event/Event.php:53`, "unixtimestamp
  * - 13 numbers"; the simulator's `test/simulator/validation.ts` refuses others for good), so the first
  * date it takes is 10^12 ms, 2001-09-09T01:46:40Z: an earlier one would be accepted and then fail.
  */
-export const OCCURRED_AT_EARLIEST = 1e12;
-export const OCCURRED_AT_EARLIEST_TEXT = '2001-09-09T01:46:40Z';
-export const OCCURRED_AT_FUTURE_MS = 24 * 3600 * 1000;
+const OCCURRED_AT_EARLIEST = 1e12;
+const OCCURRED_AT_EARLIEST_TEXT = '2001-09-09T01:46:40Z';
+const OCCURRED_AT_FUTURE_MS = 24 * 3600 * 1000;
 
 
 /** A money amount of an order: a number, never negative. */
@@ -137,7 +137,7 @@ export const shopEventSchema = v.variant(
  * browser user agent as the shop saw them, and the version of the consent text for newsletter/sms.
  * Once per request, top level; recorded with the proof only, never sent to SALESmanago.
  */
-export const statementProof = {
+const statementProof = {
   ip: v.nullish(v.pipe(text(64), v.regex(/^[0-9A-Fa-f:.]+$/, 'must be an IPv4 or IPv6 address'))),
   userAgent: v.nullish(text(512)),
   version: v.nullish(text(64)),

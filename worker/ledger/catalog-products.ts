@@ -4,7 +4,7 @@
 // overwrites the state of a newer one accepted meanwhile.
 import { runParts } from './parts.ts';
 
-export type CatalogStatus = 'queued' | 'sent' | 'failed';
+type CatalogStatus = 'queued' | 'sent' | 'failed';
 
 export interface CatalogRow {
   id: string;

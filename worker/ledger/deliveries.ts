@@ -5,7 +5,7 @@
 import { itemsOf, type ItemMessage, type QueueMessage } from '../queue/messages.ts';
 import { runParts } from './parts.ts';
 
-export const QUEUE_UNAVAILABLE = 'queue unavailable';
+const QUEUE_UNAVAILABLE = 'queue unavailable';
 
 export interface LedgerRow {
   id: string;
@@ -101,7 +101,7 @@ export async function markQueueFailure(db: D1Database, ids: readonly string[], n
     .run();
 }
 
-export type LedgerStatus = 'queued' | 'delivered' | 'held' | 'failed' | 'dead' | 'expired';
+type LedgerStatus = 'queued' | 'delivered' | 'held' | 'failed' | 'dead' | 'expired';
 
 export interface RowState {
   status: LedgerStatus;
@@ -233,8 +233,8 @@ export async function markDead(db: D1Database, idList: readonly string[], now: n
   await runParts(db, idList, (json) => update.bind(json, now));
 }
 
-export const HELD_PER_VISITOR = 200;
-export const HELD_FOR_MS = 30 * 24 * 3600 * 1000;
+const HELD_PER_VISITOR = 200;
+const HELD_FOR_MS = 30 * 24 * 3600 * 1000;
 
 /** Keeps the newest 200 held events of each visitor; older ones expire with the reason. */
 export async function expireOverflow(db: D1Database, visitorIds: readonly string[], now: number): Promise<void> {

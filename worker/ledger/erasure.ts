@@ -5,7 +5,7 @@
 // sqlite_master: a table added later by another feature is covered without a change here.
 import { REFUSED_PREFIX } from './deliveries.ts';
 
-export const ERASED_REASON = `${REFUSED_PREFIX}erased`;
+const ERASED_REASON = `${REFUSED_PREFIX}erased`;
 
 /** Tables the sweep never touches: the erasure's own records, the settings, D1's and SQLite's own. */
 const KEPT_TABLES = new Set(['erased_marks', 'erasures', 'settings', 'settings_changes', 'd1_migrations']);
@@ -205,11 +205,6 @@ export async function recordSmAttempt(db: D1Database, id: string, status: string
     )
     .bind(id, status, error, now)
     .run();
-}
-
-export async function erasureById(db: D1Database, id: string): Promise<ErasureRecord | null> {
-  const r = await db.prepare('SELECT * FROM erasures WHERE id = ?1').bind(id).first<Record<string, string | number | null>>();
-  return r ? toRecord(r) : null;
 }
 
 export async function recentErasures(db: D1Database, limit: number): Promise<ErasureRecord[]> {

@@ -23,15 +23,6 @@ export interface PlatformDelivery<P extends string = string> {
   body?: string | null;
 }
 
-/** The stored outcome of a delivery, or null when it was never received. */
-export async function deliveryOutcome(db: D1Database, platform: string, deliveryId: string): Promise<DeliveryOutcome | null> {
-  const row = await db
-    .prepare('SELECT outcome FROM platform_deliveries WHERE platform = ? AND delivery_id = ?')
-    .bind(platform, deliveryId)
-    .first<{ outcome: DeliveryOutcome }>();
-  return row?.outcome ?? null;
-}
-
 /**
  * Whether a delivery with this id, or with the same topic and raw body under any id, ended in one of
  * `outcomes` (platforms/deliveries.ts says which outcomes are settled).

@@ -53,7 +53,7 @@ type ShopifyProduct = v.InferOutput<typeof shopifyProductSchema>;
 const amountOf = (x: number | '' | null | undefined): number | undefined => (typeof x === 'number' ? x : undefined);
 const srcs = (list: { src?: string | null }[] | null | undefined) => (list ?? []).flatMap((i) => (i.src && /^https?:\/\//i.test(i.src) ? [i.src] : [])).slice(0, 10);
 /** Product descriptions are HTML on both platforms; the plugin sends the text (`wp_strip_all_tags`, ProductBuilder.php:323). */
-export function plainText(html: string | null | undefined): string | undefined {
+function plainText(html: string | null | undefined): string | undefined {
   const text = (html ?? '').replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim();
   return text ? text.slice(0, 10_000) : undefined;
 }

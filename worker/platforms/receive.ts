@@ -34,7 +34,7 @@ import { queueDelivery } from '../queue/platform-delivery.ts';
 import { acceptProducts, parseProducts } from '../catalog/accept.ts';
 import { errorText, logError } from '../log.ts';
 
-export type WebhookStatus = 200 | 400 | 401 | 403 | 413 | 503;
+type WebhookStatus = 200 | 400 | 401 | 403 | 413 | 503;
 
 export interface WebhookAnswer {
   status: WebhookStatus;

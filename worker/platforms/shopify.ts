@@ -206,7 +206,7 @@ export function mapShopifyCustomer(c: ShopifyCustomer, topic: string): Mapped {
   return { kind: 'items', events: [], refunds: [], contacts: [contact], notes: [] };
 }
 
-export const shopifyRedactSchema = v.looseObject({
+const shopifyRedactSchema = v.looseObject({
   customer: v.looseObject({ email: v.nullish(v.pipe(v.string('must be a string'), v.trim(), v.toLowerCase())) }, 'must be an object'),
 });
 

@@ -46,9 +46,9 @@ export const wooOrderSchema = v.looseObject({
 });
 
 /** order.deleted carries only the id (the order is gone). */
-export const wooDeletedSchema = v.looseObject({ id: platformId });
+const wooDeletedSchema = v.looseObject({ id: platformId });
 
-export const wooCustomerSchema = v.looseObject({
+const wooCustomerSchema = v.looseObject({
   id: platformId,
   email: v.pipe(v.string('must be a string'), v.maxLength(254, 'must be at most 254 characters')),
   first_name: optionalText,
@@ -60,7 +60,7 @@ export const wooCustomerSchema = v.looseObject({
 });
 
 export type WooOrder = v.InferOutput<typeof wooOrderSchema>;
-export type WooCustomer = v.InferOutput<typeof wooCustomerSchema>;
+type WooCustomer = v.InferOutput<typeof wooCustomerSchema>;
 
 type WooConfig = { purchaseOnHold: boolean; newsletterMetaKey: string | null };
 
@@ -171,7 +171,7 @@ export function mapWooOrder(order: WooOrder, config: WooConfig, receivedAt: numb
   return { kind: 'items', events, refunds: [], contacts, notes };
 }
 
-export function mapWooCustomer(customer: WooCustomer, topic: string, config: WooConfig): Mapped {
+function mapWooCustomer(customer: WooCustomer, topic: string, config: WooConfig): Mapped {
   const email = customer.email.trim();
   if (!email) return ignored(`customer ${String(customer.id)} has no e-mail`);
   const name = fullName(customer.first_name ?? customer.billing?.first_name, customer.last_name ?? customer.billing?.last_name);

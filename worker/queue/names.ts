@@ -1,7 +1,7 @@
 // Which queue a consumer batch comes from. The queues are named in wrangler.toml only; a dead-letter
 // queue is the live queue's name with "-dlq" (test/architecture/queues.test.ts checks wrangler.toml),
 // so renaming the queues there can never make dead letters look live, nor live messages dead.
-export const DEAD_LETTER_SUFFIX = '-dlq';
+const DEAD_LETTER_SUFFIX = '-dlq';
 
 export function isDeadLetterQueue(name: string): boolean {
   return name.endsWith(DEAD_LETTER_SUFFIX);

@@ -7,7 +7,7 @@ import { mintRecoveryToken, type RecoveryLine } from '../identity/recovery-token
 import { LIMITS } from '../salesmanago/limits.ts';
 
 /** Path of the recovery route (docs/contracts.md "Cart-recovery links and history import"). */
-export const RECOVERY_PATH = '/r/';
+const RECOVERY_PATH = '/r/';
 
 /** Partial: a delivery run's configuration may leave them out (links off). */
 type LinkConfig = Partial<Pick<Config, 'cartRecovery' | 'shopApiSecret' | 'workerUrl' | 'publicPathPrefix'>>;

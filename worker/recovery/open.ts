@@ -42,7 +42,7 @@ export function pageLanguage(acceptLanguage: string | undefined, home: string | 
     if (tag.startsWith('pl')) return 'pl';
     if (tag.startsWith('en')) return 'en';
   }
-  return home && /\.pl(:\d+)?\/?$/i.test(new URL(home).host + '/') ? 'pl' : 'en';
+  return home && /\.pl(:\d+)?\/?$/i.test(`${new URL(home).host}/`) ? 'pl' : 'en';
 }
 
 const TEXT = {

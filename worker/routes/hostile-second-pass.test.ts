@@ -96,7 +96,7 @@ describe('order dates: the window SALESmanago takes (13-digit milliseconds)', ()
 describe('shop domains: a public suffix is refused', () => {
   it.each(['com', 'pl', 'co.uk', 'github.io'])('SHOP_DOMAINS "%s" admits no beacon from https://evil.com, and is named', async (suffix) => {
     const bindings = { ...env, SHOP_DOMAINS: `localhost, ${suffix}` } as Env;
-    const evil = 'https://evil.' + suffix;
+    const evil = `https://evil.${suffix}`;
     expect((await beacon([{ i: id('ev-'), k: 'visit', t: Date.now() }], { Origin: evil }, bindings)).status).toBe(403);
     // The registered shop keeps working.
     expect((await beacon([{ i: id('ev-'), k: 'visit', t: Date.now() }], {}, bindings)).status).toBe(202);

@@ -19,7 +19,7 @@ import { packMessages, sendPacked } from '../queue/send.ts';
 import { withinLimit } from '../http/rate-limit.ts';
 import { logError } from '../log.ts';
 
-export const MAX_BEACON_BYTES = 32 * 1024;
+const MAX_BEACON_BYTES = 32 * 1024;
 
 function tooMany(c: Context<AppEnv>, what: string) {
   c.header('Retry-After', '60');

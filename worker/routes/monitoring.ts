@@ -6,7 +6,7 @@ import type { AppEnv } from '../env.ts';
 import { monitoringScript } from '../shop/monitoring.ts';
 
 /** Short: a changed client id or endpoint reaches the shop's pages within minutes. */
-export const MONITORING_CACHE_CONTROL = 'public, max-age=300';
+const MONITORING_CACHE_CONTROL = 'public, max-age=300';
 
 export const monitoring = new Hono<AppEnv>().get('/', (c) =>
   c.body(monitoringScript(c.var.config.salesmanago), 200, {

@@ -9,7 +9,7 @@ import { executionContext } from '../http/background.ts';
 import { unprefixedPath } from '../shop/public-path.ts';
 
 /** The same Cache-Control as dist/_headers gives the unprefixed files (rollup.config.mjs). */
-export const TRACKER_CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400';
+const TRACKER_CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400';
 
 export const publicPath = (app: Hono<AppEnv>) =>
   createMiddleware<AppEnv>(async (c, next) => {

@@ -227,7 +227,7 @@ setup.post('/test-connection', async (c) => {
 
 // The whole settings form is a few KB and each field is bounded (settings/fields.ts MAX_SETTING_LENGTH),
 // so 64 KB is ample: a 100 MB post is refused as it arrives instead of being parsed whole.
-export const MAX_SETTINGS_FORM_BYTES = 64 * 1024;
+const MAX_SETTINGS_FORM_BYTES = 64 * 1024;
 setup.use('/settings', bodyLimit({
   maxSize: MAX_SETTINGS_FORM_BYTES,
   onError: (c) => c.json({ error: `the settings form is larger than ${MAX_SETTINGS_FORM_BYTES / 1024} KB` }, 413),

@@ -86,7 +86,7 @@ describe('requests', () => {
     const { sent, client } = fake((s) =>
       s.url.endsWith(PATHS.upsert)
         ? json({ success: true, contactId: 'c-doi' })
-        : json({ success: true, contactIds: Object.fromEntries((s.body.upsertDetails as { contact: { email: string } }[]).map((d) => [d.contact.email, 'c-' + d.contact.email])) }),
+        : json({ success: true, contactIds: Object.fromEntries((s.body.upsertDetails as { contact: { email: string } }[]).map((d) => [d.contact.email, `c-${d.contact.email}`])) }),
     );
     const doi = { emailId: 'tpl-1', language: 'PL' };
     const results = await client.batchUpsertContacts([
@@ -109,7 +109,7 @@ describe('requests', () => {
     });
     for (const b of [batch1, batch2]) {
       expect(b?.body.useApiDoubleOptIn).toBe(false);
-      for (const item of b?.body.upsertDetails as Record<string, unknown>[]) {
+      for (const item of b!.body.upsertDetails as Record<string, unknown>[]) {
         expect(Object.keys(item).filter((k) => /doubleoptin/i.test(k))).toEqual([]);
       }
     }

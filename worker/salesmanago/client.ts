@@ -134,7 +134,7 @@ export class SalesmanagoClient {
       const events: (ContactRefFields & { contactEvent: ContactEventBody })[] = [];
       const truncations: Truncation[] = [];
       chunk.forEach((item, i) => {
-        let fitted;
+        let fitted: ReturnType<typeof contactEventBody>;
         try {
           fitted = contactEventBody(item.event);
         } catch (err) {

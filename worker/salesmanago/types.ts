@@ -21,10 +21,10 @@ export interface SalesmanagoConfig {
 }
 
 /** Newsletter (e-mail pair) intent. "no-change" sends the pair false/false: it never opts anyone out. */
-export type ConsentIntent = 'subscribe' | 'unsubscribe' | 'no-change';
+type ConsentIntent = 'subscribe' | 'unsubscribe' | 'no-change';
 
 /** A postal address (SDK `Entity/Contact/Address.php`: streetAddress, zipCode, city, country). */
-export interface ContactAddress {
+interface ContactAddress {
   street?: string;
   zipCode?: string;
   city?: string;
@@ -32,7 +32,7 @@ export interface ContactAddress {
 }
 
 /** A named (GDPR) consent, sent as one `consentDetails` entry (SDK `Entity/Consent.php`). */
-export interface NamedConsent {
+interface NamedConsent {
   name: string;
   accepted: boolean;
   /** Unix ms of the agreement. */

@@ -16,7 +16,7 @@ export interface V3Config {
   timeoutMs: number;
 }
 
-export const V3_PATHS = {
+const V3_PATHS = {
   catalogList: '/v3/product/catalogList',
   catalogUpsert: '/v3/product/catalogUpsert',
   upsert: '/v3/product/upsert',
@@ -28,9 +28,9 @@ export const V3_PATHS = {
 export const PRODUCTS_PER_CALL = 100;
 
 /** "Data trimmed": a warning on a stored request (SDK RequestService.php:40, 60; plugin CHANGELOG 3.1.8). */
-export const REASON_TRIMMED = 12;
+const REASON_TRIMMED = 12;
 /** Authentication error (reference §1.2): a set-up problem, retried until the key is fixed. */
-export const REASON_AUTH = 10;
+const REASON_AUTH = 10;
 
 export interface V3Catalog {
   catalogId: string;
@@ -86,7 +86,7 @@ export interface V3Reply {
  * Reads a v3 answer as the SDK does: the failures (every reason but 12) and the warnings. Exported for
  * tests; the two shapes are `{messages, reasonCode}` and `{problems: [...]}`.
  */
-export function readProblems(body: Record<string, unknown>): { failures: V3Problem[]; warnings: V3Problem[] } {
+function readProblems(body: Record<string, unknown>): { failures: V3Problem[]; warnings: V3Problem[] } {
   const failures: V3Problem[] = [];
   const warnings: V3Problem[] = [];
   const code = Number(body.reasonCode);

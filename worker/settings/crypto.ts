@@ -19,7 +19,7 @@ function material(env: Env, source: KeySource): string | null {
 }
 
 /** The key new values are sealed under: SETTINGS_KEY if set (at least 16 characters), else ADMIN_PASSWORD. */
-export function sealingSource(env: Env): KeySource | null {
+function sealingSource(env: Env): KeySource | null {
   if (material(env, 'k')) return 'k';
   if (material(env, 'p')) return 'p';
   return null;

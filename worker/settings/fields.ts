@@ -4,7 +4,7 @@
 import { CART_RECOVERY_DAYS, RETENTION_SETTINGS } from '../config.ts';
 import type { Env } from '../env.ts';
 
-export type SettingKind =
+type SettingKind =
   /** one line of text; empty = back to the default */
   | 'text'
   /** stored encrypted, never shown again after saving (only "set", its last 4 characters, "replace") */
@@ -46,7 +46,7 @@ export interface SettingField {
  * room to spare, and nothing the size of a document is stored, copied into KV and parsed on each
  * request. A field that needs more (a long domain list) says so with its own maxLength.
  */
-export const MAX_SETTING_LENGTH: Record<SettingKind, number> = { text: 256, secret: 512, flag: 5, tags: 1000, choice: 32 };
+const MAX_SETTING_LENGTH: Record<SettingKind, number> = { text: 256, secret: 512, flag: 5, tags: 1000, choice: 32 };
 
 /** The longest value `field` may have. */
 export function maxLengthOf(field: SettingField): number {
@@ -255,7 +255,3 @@ export const SETTINGS: readonly SettingField[] = [
     label: { pl: 'Shopify: opłacone orders/create to zakup', en: 'Shopify: a paid orders/create is a purchase' },
   },
 ];
-
-export function settingField(name: string): SettingField | undefined {
-  return SETTINGS.find((f) => f.name === name);
-}

@@ -10,7 +10,7 @@ import { packMessages, sendPacked } from '../queue/send.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 
 /** The reason the consumer records while SALESmanago is not configured (delivery/consumer.ts). */
-export const UNCONFIGURED_REASON = 'SALESmanago is not configured';
+const UNCONFIGURED_REASON = 'SALESmanago is not configured';
 const LIMIT = 5_000;
 
 export async function releaseWaitingEvents(env: Pick<Env, 'LEDGER' | 'EVENTS'>): Promise<number> {

@@ -93,7 +93,7 @@ export function CatalogSection(props: { lang: Lang; catalog: CatalogView; catalo
         <form id="catalog-create" method="post" action={props.action('catalog/create')}>
           <label>{t.name} <input name="name" required maxlength={255} value="sm-edge" /></label>{' '}
           <label>{t.currency} <input name="currency" required pattern="[A-Za-z]{3}" size={4} value={props.catalog.currency} /></label>{' '}
-          <label>{t.location} <code>{props.location}</code></label>{' '}
+          <span>{t.location} <code>{props.location}</code></span>{' '}
           <button type="submit">{t.create}</button>
         </form>
       ) : null}

@@ -10,14 +10,14 @@ import { SalesmanagoClient, SalesmanagoError } from '../salesmanago/client.ts';
 import { errorText } from '../log.ts';
 
 /** Why a connection test failed, in the merchant's terms (the page words each one, in its language). */
-export type ConnectionFailure = 'not-configured' | 'auth' | 'owner' | 'unreachable' | 'not-api' | 'busy' | 'refused';
+type ConnectionFailure = 'not-configured' | 'auth' | 'owner' | 'unreachable' | 'not-api' | 'busy' | 'refused';
 
 export type ConnectionTest =
   | { ok: true; owner: string; ownerIsContact: boolean }
   | { ok: false; error: string; reason?: ConnectionFailure; problems?: { name: string; problem: string }[] };
 
 /** Reads SALESmanago's answer (or the lack of one) as one of the merchant's reasons. */
-export function connectionFailure(err: SalesmanagoError): ConnectionFailure {
+function connectionFailure(err: SalesmanagoError): ConnectionFailure {
   const said = err.messages.join(' ');
   if (/owner/i.test(said) && /not found|unknown|invalid|not exist/i.test(said)) return 'owner';
   if (/authenticat|clientid|client id|apikey|api key|api secret|sha|unauthori[sz]ed|forbidden/i.test(said) || err.status === 401 || err.status === 403)
@@ -45,7 +45,7 @@ export async function testConnection(config: Config, fetcher?: typeof fetch): Pr
   }
 }
 
-export interface CallbackStep {
+interface CallbackStep {
   kind: ConsentStatus;
   /** The URL as SALESmanago would call it (the key shortened for display). */
   url: string;

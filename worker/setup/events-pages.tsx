@@ -90,7 +90,7 @@ function Products({ t, ids }: { t: Messages; ids: string[] }) {
   return <div class="small products" data-products={ids.join(',')}>{t.eventProducts}: {shown}{ids.length > 5 ? ` (+${ids.length - 5})` : ''}</div>;
 }
 
-export function EventsTable({ t, lang, events }: { t: Messages; lang: Lang; events: EventRow[] }) {
+function EventsTable({ t, lang, events }: { t: Messages; lang: Lang; events: EventRow[] }) {
   if (events.length === 0) return <p class="muted" id="no-events">{t.noEvents}</p>;
   return (
     <table id="events-table">

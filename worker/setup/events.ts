@@ -9,7 +9,7 @@ export type { RefusedRequest } from '../ledger/refused-requests.ts';
 export type { EventFilter, EventRow } from '../ledger/reports.ts';
 
 export const EVENT_STATUSES = ['queued', 'held', 'delivered', 'failed', 'dead', 'expired'] as const;
-export type EventStatus = (typeof EVENT_STATUSES)[number];
+type EventStatus = (typeof EVENT_STATUSES)[number];
 export const EVENT_TYPES = [
   'visit', 'cart', 'login', 'offer', 'newsletter', 'survey', 'purchase', 'return', 'cancellation', 'contact',
 ] as const;

@@ -4,8 +4,8 @@ import { latestConflicts, type ConflictSeen } from '../ledger/order-conflicts.ts
 import { countRefusedSince } from '../ledger/refused-requests.ts';
 import { deliveryTallies, type DeliveryError } from '../ledger/reports.ts';
 
-export const FIGURE_STATUSES = ['delivered', 'queued', 'held', 'failed', 'dead', 'expired'] as const;
-export type FigureStatus = (typeof FIGURE_STATUSES)[number];
+const FIGURE_STATUSES = ['delivered', 'queued', 'held', 'failed', 'dead', 'expired'] as const;
+type FigureStatus = (typeof FIGURE_STATUSES)[number];
 
 export interface DeliveryFigures {
   /** Rows accepted in the window, whatever their status now. */

@@ -1,6 +1,6 @@
 // The setup page's words, in Polish (the seed's language) and English. Section titles name the
 // steps of the seed (Comarch e-Sklep's SALESmanago guide, steps 1 to 8) they correspond to.
-export const LANGS = ['pl', 'en'] as const;
+const LANGS = ['pl', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 
 const pl = {
@@ -362,7 +362,7 @@ const en: Messages = {
   lockedLocal: 'Locally: add ADMIN_PASSWORD=… to .dev.vars.',
 };
 
-export const MESSAGES: Record<Lang, Messages> = { pl, en };
+const MESSAGES: Record<Lang, Messages> = { pl, en };
 
 export function messagesFor(lang: string | undefined): { lang: Lang; t: Messages } {
   const chosen: Lang = lang === 'pl' ? 'pl' : 'en';

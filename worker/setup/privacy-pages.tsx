@@ -60,7 +60,7 @@ const en: PrivacyMessages = {
   colSalesmanago: 'SALESmanago',
 };
 
-export const PRIVACY_MESSAGES: Record<Lang, PrivacyMessages> = { pl, en };
+const PRIVACY_MESSAGES: Record<Lang, PrivacyMessages> = { pl, en };
 
 export function ProofTimeline({ lang, items }: { lang: Lang; items: ProofItem[] }) {
   const t = PRIVACY_MESSAGES[lang];

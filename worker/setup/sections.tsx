@@ -12,7 +12,7 @@ import { HourlyChart, PageNav } from './events-pages.tsx';
 import { formatTime, SETUP_PATH } from './format.ts';
 import { CatalogSection } from './catalog.tsx';
 
-export { formatTime, SETUP_PATH };
+export {  SETUP_PATH };
 export type { SetupView };
 
 
@@ -37,7 +37,7 @@ function action(view: SetupView, path: string): string {
 }
 
 /** A copy button for the text of the element with this id (the page's one nonce'd script). */
-export function CopyButton({ target, t }: { target: string; t: Messages }) {
+function CopyButton({ target, t }: { target: string; t: Messages }) {
   return (
     <button type="button" class="copy-btn" data-copy={target} data-done={t.copied}>{t.copy}</button>
   );
@@ -57,7 +57,7 @@ function connectionMessage(t: Messages, lang: Lang, result: ConnectionTest): str
   }
 }
 
-export function ConnectionSection({ view }: { view: SetupView }) {
+function ConnectionSection({ view }: { view: SetupView }) {
   const { t, config, lang } = view;
   const others = config.problems.filter(
     (p) => !p.name.startsWith('SALESMANAGO_') && !SETTINGS_NAMES.has(p.name),
@@ -94,7 +94,7 @@ export function ConnectionSection({ view }: { view: SetupView }) {
   );
 }
 
-export function settingsView(view: SetupView) {
+function settingsView(view: SetupView) {
   return {
     lang: view.lang,
     t: view.t,
@@ -109,7 +109,7 @@ export function settingsView(view: SetupView) {
 const SETTINGS_NAMES = new Set(SETTINGS.map((f) => f.name as string));
 
 /** The settings form (its inputs live in the sections, form="settings"), the save's outcome, "last changed". */
-export function SettingsStatus({ view }: { view: SetupView }) {
+function SettingsStatus({ view }: { view: SetupView }) {
   const { t, lang, settings, saved } = view;
   const last = settings.lastChange;
   return (
@@ -143,7 +143,7 @@ export function SettingsStatus({ view }: { view: SetupView }) {
   );
 }
 
-export function SecretsSection({ view }: { view: SetupView }) {
+function SecretsSection({ view }: { view: SetupView }) {
   const { t } = view;
   return (
     <section id="secrets">
@@ -155,7 +155,7 @@ export function SecretsSection({ view }: { view: SetupView }) {
   );
 }
 
-export function ConsentSection({ view }: { view: SetupView }) {
+function ConsentSection({ view }: { view: SetupView }) {
   const { t, config } = view;
   return (
     <section id="consent-settings">
@@ -168,12 +168,12 @@ export function ConsentSection({ view }: { view: SetupView }) {
   );
 }
 
-export function callbackTemplates(origin: string, secret: string): { optIn: string; optOut: string } {
+function callbackTemplates(origin: string, secret: string): { optIn: string; optOut: string } {
   const template = (kind: string) => `${origin}/callbacks/${kind}?email=$email$&key=sha1($email$${secret})`;
   return { optIn: template('opt-in'), optOut: template('opt-out') };
 }
 
-export function CallbackUrlsSection({ view }: { view: SetupView }) {
+function CallbackUrlsSection({ view }: { view: SetupView }) {
   const { t, config } = view;
   const secret = config.callbackSecret;
   const urls = secret ? callbackTemplates(view.origin, secret) : null;
@@ -199,7 +199,7 @@ export function CallbackUrlsSection({ view }: { view: SetupView }) {
   );
 }
 
-export function TestCallbacksSection({ view }: { view: SetupView }) {
+function TestCallbacksSection({ view }: { view: SetupView }) {
   const { t } = view;
   const result = view.callbackTest;
   return (
@@ -225,7 +225,7 @@ export function TestCallbacksSection({ view }: { view: SetupView }) {
   );
 }
 
-export function TagsSection({ view }: { view: SetupView }) {
+function TagsSection({ view }: { view: SetupView }) {
   const { t } = view;
   return (
     <section id="tags">
@@ -237,7 +237,7 @@ export function TagsSection({ view }: { view: SetupView }) {
   );
 }
 
-export function snippet(origin: string, consent: 'required' | 'none' = 'none'): string {
+function snippet(origin: string, consent: 'required' | 'none' = 'none'): string {
   const mode = consent === 'required' ? ' data-consent="required"' : '';
   return (
     `<script async src="${origin}/s.js" data-cart-path="/koszyk"${mode}></script>\n` +
@@ -245,7 +245,7 @@ export function snippet(origin: string, consent: 'required' | 'none' = 'none'): 
   );
 }
 
-export function SnippetSection({ view }: { view: SetupView }) {
+function SnippetSection({ view }: { view: SetupView }) {
   const { t, config } = view;
   return (
     <section id="snippet">
@@ -283,7 +283,7 @@ function Seen(props: { seen: CallbackSeen | null; t: Messages }) {
   );
 }
 
-export function DeliverySection({ view }: { view: SetupView }) {
+function DeliverySection({ view }: { view: SetupView }) {
   const { t, figures, config } = view;
   const cards = (f: DeliveryFigures) => [
     { id: 'accepted', label: t.accepted, n: f.accepted },

@@ -63,7 +63,7 @@ export function shopHome(template: string | undefined, shopDomains: readonly str
   const t = (template ?? '').trim();
   if (t) {
     try {
-      return new URL(t.replace(/\{(items|id|quantity)\}/g, 'x')).origin + '/';
+      return `${new URL(t.replace(/\{(items|id|quantity)\}/g, 'x')).origin}/`;
     } catch {
       // fall through to the shop's domain
     }

@@ -8,7 +8,7 @@
 const PREFIX = /^(\/[A-Za-z0-9_.-]+)+$/;
 
 /** Words that ad-blocking filter lists match in paths; a prefix holding one gets blocked. */
-export const FILTERED_WORDS = /track|analytic|collect|pixel|beacon/i;
+const FILTERED_WORDS = /track|analytic|collect|pixel|beacon/i;
 
 /** The tracker files (tracker variants, rollup.config.mjs), the beacon endpoint, the monitoring code's
  *  loader (shop/monitoring.ts) and cart-recovery links (on the shop's own origin, the smclient cookie a
@@ -19,7 +19,7 @@ const PUBLIC_PATH = /^\/(s(?:\.[a-z]+)?\.js|e|m\.js|r\/[A-Za-z0-9_.-]+)$/;
  * First path segments the worker answers itself (worker/index.ts, its static assets in dist/, and
  * /r, the recovery links): a prefix under one of them would shadow that route or be shadowed by it.
  */
-export const OWN_PATHS = ['setup', 'admin', 'api', 'hooks', 'callbacks', 'r', 'health', 'e', 'floor', 'openapi.json'] as const;
+const OWN_PATHS = ['setup', 'admin', 'api', 'hooks', 'callbacks', 'r', 'health', 'e', 'floor', 'openapi.json'] as const;
 const OWN_ASSET = /^s(?:\.[a-z]+)?\.js$/;
 
 /** Why a PUBLIC_PATH_PREFIX value cannot be used, or null when it can (empty = off). */
@@ -43,7 +43,7 @@ export function publicPrefix(value: string | undefined): string {
 /** For a path under the prefix that is public there, the path it stands for (/s.js, /e, /r/<token>);
  *  otherwise null. */
 export function unprefixedPath(pathname: string, prefix: string): string | null {
-  if (!prefix || !pathname.startsWith(prefix + '/')) return null;
+  if (!prefix || !pathname.startsWith(`${prefix}/`)) return null;
   const rest = pathname.slice(prefix.length);
   return PUBLIC_PATH.test(rest) ? rest : null;
 }

@@ -10,7 +10,7 @@ import { shopEventId } from '../ingest/shop.ts';
 import type { AcceptedContact, AcceptedEvent, ItemMessage, QueueMessage } from '../queue/messages.ts';
 
 export const env: Env = workerEnv;
-export const QUEUE = 'sm-edge-events';
+const QUEUE = 'sm-edge-events';
 
 let counter = 0;
 /** Unique across test files sharing one simulator. */
