@@ -42,20 +42,62 @@ export type RetentionSetting = keyof typeof RETENTION_SETTINGS;
 export function readRetention(env: Partial<Record<RetentionSetting, string>>, problems: ConfigProblem[] = []): RetentionDays {
   const out = {} as RetentionDays;
   for (const [name, s] of Object.entries(RETENTION_SETTINGS) as [RetentionSetting, (typeof RETENTION_SETTINGS)[RetentionSetting]][]) {
-    const value = text(env[name]);
-    let days: number = s.default;
-    if (value !== '') {
-      const n = Number(value);
-      if (!Number.isInteger(n)) problems.push({ name, problem: `must be a whole number of days (${s.min} to ${s.max}); using ${s.default}` });
-      else if (n < s.min || n > s.max) {
-        days = Math.min(s.max, Math.max(s.min, n));
-        problems.push({ name, problem: `must be from ${s.min} to ${s.max} days; using ${days}` });
-      } else days = n;
-    }
-    out[s.key] = days;
+    out[s.key] = readWhole(name, env[name], { ...s, unit: 'days' }, problems);
   }
   return out;
 }
+
+/** A whole number setting: its default, the bounds a value is clamped to, and the unit its messages name. */
+export interface WholeRule {
+  default: number;
+  min: number;
+  max: number;
+  unit: 'days' | 'seconds' | 'milliseconds';
+}
+
+/**
+ * The one parser of every whole-number setting: empty is the default; a value that is not a whole
+ * number is named and replaced by the default; one outside the bounds is named and clamped.
+ */
+export function readWhole(name: string, value: string | undefined, rule: WholeRule, problems: ConfigProblem[]): number {
+  const raw = text(value);
+  if (raw === '') return rule.default;
+  const n = Number(raw);
+  const { min, max, unit } = rule;
+  if (!Number.isInteger(n)) {
+    problems.push({ name, problem: `must be a whole number of ${unit} (${min} to ${max}); using ${rule.default}` });
+    return rule.default;
+  }
+  if (n < min || n > max) {
+    const used = Math.min(max, Math.max(min, n));
+    problems.push({ name, problem: `must be from ${min} to ${max} ${unit}; using ${used}` });
+    return used;
+  }
+  return n;
+}
+
+/**
+ * The configuration names that only wrangler sets (vars; never on /setup): operators' and benchmarks'
+ * knobs. Each one's rule is here, so a wrong value is named on /health and in deploy:check like any
+ * other, instead of being clamped silently where it is used.
+ */
+export const WRANGLER_ONLY = {
+  // 30 s, as the official SDK (`Helper/ConnectionClients/cURLClient.php:16`): a shorter timeout turns
+  // slow-but-stored calls into retries, i.e. duplicates. Event adds wait 3 × this and their one re-send
+  // 6 × this (delivery/consumer.ts), so 2 min keeps that inside a consumer run's 15 min.
+  SALESMANAGO_TIMEOUT_MS: { default: 30_000, min: 100, max: 120_000, unit: 'milliseconds' },
+  // The first retry delay; it doubles up to 120 × this, at most 1 h (delivery/backoff.ts).
+  DELIVERY_RETRY_BASE_S: { default: 30, min: 1, max: 3600, unit: 'seconds' },
+  // The accumulator's window (delivery/accumulator.ts): 0 turns it off; at most 5 min of waiting.
+  DELIVERY_WINDOW_S: { default: 10, min: 0, max: 300, unit: 'seconds' },
+} as const satisfies Record<string, WholeRule>;
+
+/**
+ * On by default since the delay benchmark under faults (5b) meets its goal with it (docs/performance.md
+ * "Performance"): its 76 % within 60 s was one unanswered add of the whole 300-order flush, whose
+ * events then waited the 15-30 s backoff (run.ts UNCONFIRMED_RETRY_S).
+ */
+export const DEFAULT_WINDOW_S = WRANGLER_ONLY.DELIVERY_WINDOW_S.default;
 
 /** SALESmanago API v3, the product catalog (docs/catalog.md). */
 export interface CatalogConfig {
@@ -93,8 +135,12 @@ export interface Config {
   /** WORKER_URL: the worker's public base URL, from which the setup page builds the callback URLs. */
   workerUrl: string | null;
   shopWebhookUrl: string | null;
-  /** First retry delay of a transient delivery failure, in seconds. */
+  /** First retry delay of a transient delivery failure, in seconds (DELIVERY_RETRY_BASE_S). */
   retryBaseS: number;
+  /** Seconds a small batch may wait in the ledger for more (DELIVERY_WINDOW_S; 0 = off). */
+  deliveryWindowS: number;
+  /** BENCH_FLOOR: the benchmarks' floor routes exist (routes/floor.ts). Never in production. */
+  benchFloor: boolean;
   /** Shop platform webhooks (worker/platforms); a platform whose secret is unset refuses its deliveries. */
   platforms: PlatformsConfig;
   /** The consent mode the setup page puts into the snippet (SNIPPET_CONSENT). */
@@ -234,9 +280,6 @@ export function readConfig(env: Env): Config {
   if (snippetConsentValue && snippetConsentValue !== 'required' && snippetConsentValue !== 'none')
     problems.push({ name: 'SNIPPET_CONSENT', problem: 'must be "required" or "none"' });
 
-  // 30 s, as the official SDK (`Helper/ConnectionClients/cURLClient.php:16`): a shorter timeout turns
-  // slow-but-stored calls into retries, i.e. duplicates.
-  const timeoutMs = Number(text(env.SALESMANAGO_TIMEOUT_MS)) || 30_000;
   // In the order the fields are listed below, so that problems keep their order.
   const retention = readRetention(env, problems);
   const workerUrl = readWorkerUrl(env.WORKER_URL, problems);
@@ -244,8 +287,13 @@ export function readConfig(env: Env): Config {
   // A recovery link needs an address: the worker's (WORKER_URL), or the shop's under PUBLIC_PATH_PREFIX.
   if (cartRecovery.template && !workerUrl && !publicPrefix(env.PUBLIC_PATH_PREFIX) && !problems.some((p) => p.name === 'WORKER_URL'))
     problems.push({ name: 'WORKER_URL', problem: 'is needed for cart-recovery links (CART_RECOVERY_URL), unless PUBLIC_PATH_PREFIX is set' });
-  const retryBaseS = Math.max(1, Math.round(Number(text(env.DELIVERY_RETRY_BASE_S)) || 30));
+  // The wrangler-only knobs are named after everything /setup shows, so that the page's problems keep their order.
+  const knobs: ConfigProblem[] = [];
+  const timeoutMs = readWhole('SALESMANAGO_TIMEOUT_MS', env.SALESMANAGO_TIMEOUT_MS, WRANGLER_ONLY.SALESMANAGO_TIMEOUT_MS, knobs);
+  const retryBaseS = readWhole('DELIVERY_RETRY_BASE_S', env.DELIVERY_RETRY_BASE_S, WRANGLER_ONLY.DELIVERY_RETRY_BASE_S, knobs);
+  const deliveryWindowS = readWhole('DELIVERY_WINDOW_S', env.DELIVERY_WINDOW_S, WRANGLER_ONLY.DELIVERY_WINDOW_S, knobs);
   const catalog = readCatalog(env, timeoutMs, problems);
+  problems.push(...knobs);
   return {
     catalog,
     salesmanago:
@@ -274,6 +322,8 @@ export function readConfig(env: Env): Config {
     workerUrl,
     shopWebhookUrl,
     retryBaseS,
+    deliveryWindowS,
+    benchFloor: text(env.BENCH_FLOOR) === 'true',
     platforms,
     snippetConsent: snippetConsentValue === 'none' ? 'none' : 'required',
     publicPathPrefix: publicPrefix(env.PUBLIC_PATH_PREFIX),
@@ -333,17 +383,7 @@ function readCartRecovery(env: Env, problems: ConfigProblem[]): CartRecoveryConf
   const template = text(env.CART_RECOVERY_URL);
   const problem = cartTemplateProblem(template);
   if (problem) problems.push({ name: 'CART_RECOVERY_URL', problem });
-  const daysText = text(env.CART_RECOVERY_DAYS);
-  let days: number = CART_RECOVERY_DAYS.default;
-  if (daysText) {
-    const n = Number(daysText);
-    const { min, max } = CART_RECOVERY_DAYS;
-    if (!Number.isInteger(n)) problems.push({ name: 'CART_RECOVERY_DAYS', problem: `must be a whole number of days (${min} to ${max}); using ${days}` });
-    else if (n < min || n > max) {
-      days = Math.min(max, Math.max(min, n));
-      problems.push({ name: 'CART_RECOVERY_DAYS', problem: `must be from ${min} to ${max} days; using ${days}` });
-    } else days = n;
-  }
+  const days = readWhole('CART_RECOVERY_DAYS', env.CART_RECOVERY_DAYS, { ...CART_RECOVERY_DAYS, unit: 'days' }, problems);
   return { template: template && !problem ? template : null, days };
 }
 

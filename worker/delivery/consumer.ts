@@ -20,7 +20,7 @@ import { MAX_DELAY_S, retryDelay, unconfiguredDelay } from './backoff.ts';
 import { recordDeadLetters } from './dead-letters.ts';
 import { deliver } from './deliver.ts';
 import { unansweredOf, type WorkItem } from './work.ts';
-import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, wholeFlush, windowSeconds } from './accumulator.ts';
+import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, wholeFlush } from './accumulator.ts';
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from '../ledger/deliveries.ts';
 import { isPlatformDelivery, readItems, type ConsentWebhook, type EraseMessage, type ItemMessage, type PlatformDeliveryMessage, type QueueMessage } from '../queue/messages.ts';
 import { keepDead, processQueued, QUEUED_RETRY_S } from '../platforms/kept.ts';
@@ -205,7 +205,7 @@ async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: 
 
 async function deliverWork(entries: Entry[], env: Env, config: Config, flush: boolean): Promise<void> {
   let items = entries.flatMap((e) => e.items).filter((i) => !i.outcome);
-  const windowS = windowSeconds(env);
+  const windowS = config.deliveryWindowS;
   if (config.salesmanago && (windowS > 0 || flush)) {
     // The accumulator: a small batch waits (parked in the ledger) for more, up to the window. A tick
     // flushes only when the oldest parked row's time is up (each parking sends one tick).
