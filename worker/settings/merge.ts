@@ -147,6 +147,12 @@ export async function withSettings(raw: Env, options: { fresh?: boolean } = {}):
   return merged;
 }
 
+/** Whether wrangler's own vars or secrets set `name` (then the page cannot change it; sourceOf). */
+export function setByWrangler(env: Env, name: SettingName): boolean {
+  const raw = states.get(env)?.raw ?? env;
+  return text(raw[name]) !== '';
+}
+
 /** What the merge was made of (for the setup page), when this Env came from withSettings. */
 export function settingsState(env: Env): SettingsState | undefined {
   return states.get(env);
