@@ -1,13 +1,79 @@
 // Reads the worker's configuration and names every problem in it. Nothing here throws: a
 // misconfigured worker keeps accepting and queueing events (docs/contracts.md), and /health and /setup
 // show what to fix.
-import type { Env } from './env.ts';
 import { LOCATION_RULE } from './salesmanago/limits.ts';
 import type { SalesmanagoConfig } from './salesmanago/types.ts';
 import { publicPathProblem, publicPrefix } from './shop/public-path.ts';
 import { shopDomains } from './shop/origin.ts';
 import { isPublicSuffix } from './shop/public-suffix.ts';
 import { cartTemplateProblem } from './shop/cart-url.ts';
+
+/**
+ * Every configuration name the worker reads: wrangler's vars and secrets, merged with the settings
+ * saved on /setup (settings/merge.ts). Env carries them as raw text (ConfigVars, below); only this
+ * module and settings/ read them (test/architecture/config.test.ts), everything else reads Config.
+ */
+export const CONFIG_NAMES = [
+  // SALESmanago API v1 (the account), and API v3 for the product catalog (docs/catalog.md).
+  'SALESMANAGO_ENDPOINT',
+  'SALESMANAGO_CLIENT_ID',
+  'SALESMANAGO_API_SECRET',
+  'SALESMANAGO_OWNER',
+  'SALESMANAGO_LOCATION',
+  'SALESMANAGO_API_V3_KEY',
+  'SALESMANAGO_CATALOG_ID',
+  'SALESMANAGO_API_V3_ENDPOINT',
+  'SHOP_DOMAINS',
+  'SHOP_API_SECRET',
+  'CALLBACK_SECRET',
+  'ADMIN_PASSWORD',
+  'TAGS_REGISTRATION',
+  'TAGS_NEWSLETTER',
+  'TAGS_PURCHASE_LOGGED_IN',
+  'TAGS_PURCHASE_GUEST',
+  'TAGS_LOGIN',
+  'DOUBLE_OPT_IN',
+  'DOUBLE_OPT_IN_EMAIL_ID',
+  'DOUBLE_OPT_IN_LANGUAGE',
+  // "true" lets an unverified browser newsletter signup force an opt-in without double opt-in.
+  'BROWSER_SIGNUP_OPT_IN',
+  // Retention in days (docs/operations.md "Retention"; bounds in RETENTION_SETTINGS).
+  'RETENTION_DELIVERED_DAYS',
+  'RETENTION_HELD_DAYS',
+  'RETENTION_LINKS_DAYS',
+  'RETENTION_COUNTERS_DAYS',
+  'RETENTION_CONSENT_PROOF_DAYS',
+  // The worker's public base URL: the setup page builds the callback URLs from it, not from the Host header.
+  'WORKER_URL',
+  'SHOP_WEBHOOK_URL',
+  // Shop platforms (worker/platforms, docs/platforms.md "Shop platforms").
+  'WOOCOMMERCE_WEBHOOK_SECRET',
+  'WOOCOMMERCE_PURCHASE_ON_HOLD',
+  'WOOCOMMERCE_NEWSLETTER_META_KEY',
+  'SHOPIFY_WEBHOOK_SECRET',
+  'SHOPIFY_SHOP_DOMAIN',
+  'SHOPIFY_PURCHASE_ON_CREATE',
+  // Cart-recovery links (docs/import-and-recovery.md).
+  'CART_RECOVERY_URL',
+  'CART_RECOVERY_DAYS',
+  // First-party mode: the path (e.g. "/_e") under which /s.js and /e are served too.
+  'PUBLIC_PATH_PREFIX',
+  // The snippet's consent mode shown on the setup page, "required" or "none".
+  'SNIPPET_CONSENT',
+  // Wrangler only (never on /setup): the rules of the first three are WRANGLER_ONLY below.
+  'SALESMANAGO_TIMEOUT_MS',
+  'DELIVERY_RETRY_BASE_S',
+  'DELIVERY_WINDOW_S',
+  // Benchmarks only: "true" enables the floor routes (routes/floor.ts).
+  'BENCH_FLOOR',
+  // Secret: the key that encrypts secrets saved on the setup page, else ADMIN_PASSWORD (settings/crypto.ts).
+  'SETTINGS_KEY',
+] as const;
+
+export type ConfigName = (typeof CONFIG_NAMES)[number];
+
+/** The raw text of each configuration name, as Env carries it (env.ts): what readConfig parses. */
+export type ConfigVars = { [Name in ConfigName]?: string };
 
 export interface ConfigProblem {
   name: string;
@@ -201,9 +267,9 @@ function endpointProblem(value: string): string | null {
   return null;
 }
 
-export function readConfig(env: Env): Config {
+export function readConfig(env: ConfigVars): Config {
   const problems: ConfigProblem[] = [];
-  const need = (name: keyof Env, check?: (v: string) => string | null): string | null => {
+  const need = (name: ConfigName, check?: (v: string) => string | null): string | null => {
     const value = text(env[name] as string | undefined);
     if (!value) {
       problems.push({ name, problem: 'is not set' });
@@ -336,7 +402,7 @@ export function readConfig(env: Env): Config {
  * The catalog's three values. All optional until products arrive: a key without a catalog (or the
  * reverse) is named, so /setup says what is missing; the endpoint falls back to v3's public host.
  */
-function readCatalog(env: Env, timeoutMs: number, problems: ConfigProblem[]): CatalogConfig {
+function readCatalog(env: ConfigVars, timeoutMs: number, problems: ConfigProblem[]): CatalogConfig {
   let endpoint = text(env.SALESMANAGO_API_V3_ENDPOINT) || DEFAULT_API_V3_ENDPOINT;
   const endpointIssue = endpointProblem(endpoint);
   if (endpointIssue) {
@@ -356,7 +422,7 @@ function readCatalog(env: Env, timeoutMs: number, problems: ConfigProblem[]): Ca
   return { endpoint: endpoint.replace(/\/$/, ''), apiKey, catalogId, timeoutMs };
 }
 
-function readPlatforms(env: Env, problems: ConfigProblem[]): PlatformsConfig {
+function readPlatforms(env: ConfigVars, problems: ConfigProblem[]): PlatformsConfig {
   const flag = (value: string | undefined, fallback: boolean) => {
     const t = text(value).toLowerCase();
     return t === '' ? fallback : t === 'true';
@@ -379,7 +445,7 @@ function readPlatforms(env: Env, problems: ConfigProblem[]): PlatformsConfig {
   };
 }
 
-function readCartRecovery(env: Env, problems: ConfigProblem[]): CartRecoveryConfig {
+function readCartRecovery(env: ConfigVars, problems: ConfigProblem[]): CartRecoveryConfig {
   const template = text(env.CART_RECOVERY_URL);
   const problem = cartTemplateProblem(template);
   if (problem) problems.push({ name: 'CART_RECOVERY_URL', problem });

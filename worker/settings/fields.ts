@@ -1,8 +1,7 @@
 // Everything a merchant sets on the setup page, one entry per setting. Adding a setting is one entry
 // here (plus its rule in worker/config.ts when it needs one): the form, the merge with wrangler's vars
 // and secrets, the encryption of secrets and the "last changed" record all follow from this table.
-import { CART_RECOVERY_DAYS, RETENTION_SETTINGS } from '../config.ts';
-import type { Env } from '../env.ts';
+import { CART_RECOVERY_DAYS, RETENTION_SETTINGS, type ConfigName } from '../config.ts';
 
 export type SettingKind =
   /** one line of text; empty = back to the default */
@@ -23,7 +22,7 @@ export type SettingKind =
  */
 export type SettingSection = 'salesmanago' | 'secrets' | 'tags' | 'shop' | 'consent' | 'platform';
 
-export type SettingName = Extract<keyof Env, string>;
+export type SettingName = ConfigName;
 
 export interface SettingField {
   name: SettingName;
