@@ -267,15 +267,38 @@ function endpointProblem(value: string): string | null {
   return null;
 }
 
+/** The shortest secret each secret name accepts: a weaker one authenticates nothing, so it counts as unset. */
+export const SECRET_MIN_LENGTH = { SHOP_API_SECRET: 16, CALLBACK_SECRET: 8, ADMIN_PASSWORD: 8 } as const;
+
+const atLeast = (min: number) => (v: string) => (v.length >= min ? null : `must be at least ${min} characters long`);
+
+/**
+ * The names without which the worker cannot deliver or authenticate, each with its format rule and
+ * message: unset is named "is not set", a value its rule refuses is named with the rule's message,
+ * and either way the value counts as unset.
+ */
+const REQUIRED = {
+  SALESMANAGO_ENDPOINT: endpointProblem,
+  SALESMANAGO_CLIENT_ID: (v: string) =>
+    /^[a-z0-9]{4,40}$/i.test(v) ? null : 'must be the short client ID from SALESmanago (letters and digits)',
+  SALESMANAGO_API_SECRET: (v: string) => (v.length >= 8 ? null : 'is too short to be an API secret'),
+  SALESMANAGO_OWNER: (v: string) => (EMAIL.test(v) ? null : 'must be an e-mail address'),
+  SHOP_API_SECRET: atLeast(SECRET_MIN_LENGTH.SHOP_API_SECRET),
+  CALLBACK_SECRET: atLeast(SECRET_MIN_LENGTH.CALLBACK_SECRET),
+  ADMIN_PASSWORD: atLeast(SECRET_MIN_LENGTH.ADMIN_PASSWORD),
+} as const satisfies Partial<Record<ConfigName, (value: string) => string | null>>;
+
+type RequiredName = keyof typeof REQUIRED;
+
 export function readConfig(env: ConfigVars): Config {
   const problems: ConfigProblem[] = [];
-  const need = (name: ConfigName, check?: (v: string) => string | null): string | null => {
-    const value = text(env[name] as string | undefined);
+  const need = (name: RequiredName): string | null => {
+    const value = text(env[name]);
     if (!value) {
       problems.push({ name, problem: 'is not set' });
       return null;
     }
-    const problem = check?.(value) ?? null;
+    const problem = REQUIRED[name](value);
     if (problem) {
       problems.push({ name, problem });
       return null;
@@ -283,14 +306,10 @@ export function readConfig(env: ConfigVars): Config {
     return value;
   };
 
-  const endpoint = need('SALESMANAGO_ENDPOINT', endpointProblem);
-  const clientId = need('SALESMANAGO_CLIENT_ID', (v) =>
-    /^[a-z0-9]{4,40}$/i.test(v) ? null : 'must be the short client ID from SALESmanago (letters and digits)',
-  );
-  const apiSecret = need('SALESMANAGO_API_SECRET', (v) =>
-    v.length >= 8 ? null : 'is too short to be an API secret',
-  );
-  const owner = need('SALESMANAGO_OWNER', (v) => (EMAIL.test(v) ? null : 'must be an e-mail address'));
+  const endpoint = need('SALESMANAGO_ENDPOINT');
+  const clientId = need('SALESMANAGO_CLIENT_ID');
+  const apiSecret = need('SALESMANAGO_API_SECRET');
+  const owner = need('SALESMANAGO_OWNER');
 
   const locationValue = text(env.SALESMANAGO_LOCATION);
   let location = '';
@@ -319,11 +338,9 @@ export function readConfig(env: ConfigVars): Config {
   }
   if (!location && domains[0]) location = defaultLocation(domains[0]);
 
-  const secret = (name: 'SHOP_API_SECRET' | 'CALLBACK_SECRET' | 'ADMIN_PASSWORD', min: number) =>
-    need(name, (v) => (v.length >= min ? null : `must be at least ${min} characters long`));
-  const shopApiSecret = secret('SHOP_API_SECRET', 16);
-  const callbackSecret = secret('CALLBACK_SECRET', 8);
-  const adminPassword = secret('ADMIN_PASSWORD', 8);
+  const shopApiSecret = need('SHOP_API_SECRET');
+  const callbackSecret = need('CALLBACK_SECRET');
+  const adminPassword = need('ADMIN_PASSWORD');
 
   const doubleOptIn = text(env.DOUBLE_OPT_IN).toLowerCase() === 'true';
   const doiEmailId = text(env.DOUBLE_OPT_IN_EMAIL_ID);
