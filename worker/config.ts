@@ -1,13 +1,79 @@
 // Reads the worker's configuration and names every problem in it. Nothing here throws: a
 // misconfigured worker keeps accepting and queueing events (docs/contracts.md), and /health and /setup
 // show what to fix.
-import type { Env } from './env.ts';
 import { LOCATION_RULE } from './salesmanago/limits.ts';
 import type { SalesmanagoConfig } from './salesmanago/types.ts';
 import { publicPathProblem, publicPrefix } from './shop/public-path.ts';
 import { shopDomains } from './shop/origin.ts';
 import { isPublicSuffix } from './shop/public-suffix.ts';
 import { cartTemplateProblem } from './shop/cart-url.ts';
+
+/**
+ * Every configuration name the worker reads: wrangler's vars and secrets, merged with the settings
+ * saved on /setup (settings/merge.ts). Env carries them as raw text (ConfigVars, below); only this
+ * module and settings/ read them (test/architecture/config.test.ts), everything else reads Config.
+ */
+export const CONFIG_NAMES = [
+  // SALESmanago API v1 (the account), and API v3 for the product catalog (docs/catalog.md).
+  'SALESMANAGO_ENDPOINT',
+  'SALESMANAGO_CLIENT_ID',
+  'SALESMANAGO_API_SECRET',
+  'SALESMANAGO_OWNER',
+  'SALESMANAGO_LOCATION',
+  'SALESMANAGO_API_V3_KEY',
+  'SALESMANAGO_CATALOG_ID',
+  'SALESMANAGO_API_V3_ENDPOINT',
+  'SHOP_DOMAINS',
+  'SHOP_API_SECRET',
+  'CALLBACK_SECRET',
+  'ADMIN_PASSWORD',
+  'TAGS_REGISTRATION',
+  'TAGS_NEWSLETTER',
+  'TAGS_PURCHASE_LOGGED_IN',
+  'TAGS_PURCHASE_GUEST',
+  'TAGS_LOGIN',
+  'DOUBLE_OPT_IN',
+  'DOUBLE_OPT_IN_EMAIL_ID',
+  'DOUBLE_OPT_IN_LANGUAGE',
+  // "true" lets an unverified browser newsletter signup force an opt-in without double opt-in.
+  'BROWSER_SIGNUP_OPT_IN',
+  // Retention in days (docs/operations.md "Retention"; bounds in RETENTION_SETTINGS).
+  'RETENTION_DELIVERED_DAYS',
+  'RETENTION_HELD_DAYS',
+  'RETENTION_LINKS_DAYS',
+  'RETENTION_COUNTERS_DAYS',
+  'RETENTION_CONSENT_PROOF_DAYS',
+  // The worker's public base URL: the setup page builds the callback URLs from it, not from the Host header.
+  'WORKER_URL',
+  'SHOP_WEBHOOK_URL',
+  // Shop platforms (worker/platforms, docs/platforms.md "Shop platforms").
+  'WOOCOMMERCE_WEBHOOK_SECRET',
+  'WOOCOMMERCE_PURCHASE_ON_HOLD',
+  'WOOCOMMERCE_NEWSLETTER_META_KEY',
+  'SHOPIFY_WEBHOOK_SECRET',
+  'SHOPIFY_SHOP_DOMAIN',
+  'SHOPIFY_PURCHASE_ON_CREATE',
+  // Cart-recovery links (docs/import-and-recovery.md).
+  'CART_RECOVERY_URL',
+  'CART_RECOVERY_DAYS',
+  // First-party mode: the path (e.g. "/_e") under which /s.js and /e are served too.
+  'PUBLIC_PATH_PREFIX',
+  // The snippet's consent mode shown on the setup page, "required" or "none".
+  'SNIPPET_CONSENT',
+  // Wrangler only (never on /setup): the rules of the first three are WRANGLER_ONLY below.
+  'SALESMANAGO_TIMEOUT_MS',
+  'DELIVERY_RETRY_BASE_S',
+  'DELIVERY_WINDOW_S',
+  // Benchmarks only: "true" enables the floor routes (routes/floor.ts).
+  'BENCH_FLOOR',
+  // Secret: the key that encrypts secrets saved on the setup page, else ADMIN_PASSWORD (settings/crypto.ts).
+  'SETTINGS_KEY',
+] as const;
+
+export type ConfigName = (typeof CONFIG_NAMES)[number];
+
+/** The raw text of each configuration name, as Env carries it (env.ts): what readConfig parses. */
+export type ConfigVars = { [Name in ConfigName]?: string };
 
 export interface ConfigProblem {
   name: string;
@@ -42,20 +108,62 @@ type RetentionSetting = keyof typeof RETENTION_SETTINGS;
 function readRetention(env: Partial<Record<RetentionSetting, string>>, problems: ConfigProblem[] = []): RetentionDays {
   const out = {} as RetentionDays;
   for (const [name, s] of Object.entries(RETENTION_SETTINGS) as [RetentionSetting, (typeof RETENTION_SETTINGS)[RetentionSetting]][]) {
-    const value = text(env[name]);
-    let days: number = s.default;
-    if (value !== '') {
-      const n = Number(value);
-      if (!Number.isInteger(n)) problems.push({ name, problem: `must be a whole number of days (${s.min} to ${s.max}); using ${s.default}` });
-      else if (n < s.min || n > s.max) {
-        days = Math.min(s.max, Math.max(s.min, n));
-        problems.push({ name, problem: `must be from ${s.min} to ${s.max} days; using ${days}` });
-      } else days = n;
-    }
-    out[s.key] = days;
+    out[s.key] = readWhole(name, env[name], { ...s, unit: 'days' }, problems);
   }
   return out;
 }
+
+/** A whole number setting: its default, the bounds a value is clamped to, and the unit its messages name. */
+export interface WholeRule {
+  default: number;
+  min: number;
+  max: number;
+  unit: 'days' | 'seconds' | 'milliseconds';
+}
+
+/**
+ * The one parser of every whole-number setting: empty is the default; a value that is not a whole
+ * number is named and replaced by the default; one outside the bounds is named and clamped.
+ */
+export function readWhole(name: string, value: string | undefined, rule: WholeRule, problems: ConfigProblem[]): number {
+  const raw = text(value);
+  if (raw === '') return rule.default;
+  const n = Number(raw);
+  const { min, max, unit } = rule;
+  if (!Number.isInteger(n)) {
+    problems.push({ name, problem: `must be a whole number of ${unit} (${min} to ${max}); using ${rule.default}` });
+    return rule.default;
+  }
+  if (n < min || n > max) {
+    const used = Math.min(max, Math.max(min, n));
+    problems.push({ name, problem: `must be from ${min} to ${max} ${unit}; using ${used}` });
+    return used;
+  }
+  return n;
+}
+
+/**
+ * The configuration names that only wrangler sets (vars; never on /setup): operators' and benchmarks'
+ * knobs. Each one's rule is here, so a wrong value is named on /health and in deploy:check like any
+ * other, instead of being clamped silently where it is used.
+ */
+export const WRANGLER_ONLY = {
+  // 30 s, as the official SDK (`Helper/ConnectionClients/cURLClient.php:16`): a shorter timeout turns
+  // slow-but-stored calls into retries, i.e. duplicates. Event adds wait 3 × this and their one re-send
+  // 6 × this (delivery/consumer.ts), so 2 min keeps that inside a consumer run's 15 min.
+  SALESMANAGO_TIMEOUT_MS: { default: 30_000, min: 100, max: 120_000, unit: 'milliseconds' },
+  // The first retry delay; it doubles up to 120 × this, at most 1 h (delivery/backoff.ts).
+  DELIVERY_RETRY_BASE_S: { default: 30, min: 1, max: 3600, unit: 'seconds' },
+  // The accumulator's window (delivery/accumulator.ts): 0 turns it off; at most 5 min of waiting.
+  DELIVERY_WINDOW_S: { default: 10, min: 0, max: 300, unit: 'seconds' },
+} as const satisfies Record<string, WholeRule>;
+
+/**
+ * On by default since the delay benchmark under faults (5b) meets its goal with it (docs/performance.md
+ * "Performance"): its 76 % within 60 s was one unanswered add of the whole 300-order flush, whose
+ * events then waited the 15-30 s backoff (run.ts UNCONFIRMED_RETRY_S).
+ */
+export const DEFAULT_WINDOW_S = WRANGLER_ONLY.DELIVERY_WINDOW_S.default;
 
 /** SALESmanago API v3, the product catalog (docs/catalog.md). */
 export interface CatalogConfig {
@@ -93,8 +201,12 @@ export interface Config {
   /** WORKER_URL: the worker's public base URL, from which the setup page builds the callback URLs. */
   workerUrl: string | null;
   shopWebhookUrl: string | null;
-  /** First retry delay of a transient delivery failure, in seconds. */
+  /** First retry delay of a transient delivery failure, in seconds (DELIVERY_RETRY_BASE_S). */
   retryBaseS: number;
+  /** Seconds a small batch may wait in the ledger for more (DELIVERY_WINDOW_S; 0 = off). */
+  deliveryWindowS: number;
+  /** BENCH_FLOOR: the benchmarks' floor routes exist (routes/floor.ts). Never in production. */
+  benchFloor: boolean;
   /** Shop platform webhooks (worker/platforms); a platform whose secret is unset refuses its deliveries. */
   platforms: PlatformsConfig;
   /** The consent mode the setup page puts into the snippet (SNIPPET_CONSENT). */
@@ -155,15 +267,38 @@ function endpointProblem(value: string): string | null {
   return null;
 }
 
-export function readConfig(env: Env): Config {
+/** The shortest secret each secret name accepts: a weaker one authenticates nothing, so it counts as unset. */
+export const SECRET_MIN_LENGTH = { SHOP_API_SECRET: 16, CALLBACK_SECRET: 8, ADMIN_PASSWORD: 8 } as const;
+
+const atLeast = (min: number) => (v: string) => (v.length >= min ? null : `must be at least ${min} characters long`);
+
+/**
+ * The names without which the worker cannot deliver or authenticate, each with its format rule and
+ * message: unset is named "is not set", a value its rule refuses is named with the rule's message,
+ * and either way the value counts as unset.
+ */
+const REQUIRED = {
+  SALESMANAGO_ENDPOINT: endpointProblem,
+  SALESMANAGO_CLIENT_ID: (v: string) =>
+    /^[a-z0-9]{4,40}$/i.test(v) ? null : 'must be the short client ID from SALESmanago (letters and digits)',
+  SALESMANAGO_API_SECRET: (v: string) => (v.length >= 8 ? null : 'is too short to be an API secret'),
+  SALESMANAGO_OWNER: (v: string) => (EMAIL.test(v) ? null : 'must be an e-mail address'),
+  SHOP_API_SECRET: atLeast(SECRET_MIN_LENGTH.SHOP_API_SECRET),
+  CALLBACK_SECRET: atLeast(SECRET_MIN_LENGTH.CALLBACK_SECRET),
+  ADMIN_PASSWORD: atLeast(SECRET_MIN_LENGTH.ADMIN_PASSWORD),
+} as const satisfies Partial<Record<ConfigName, (value: string) => string | null>>;
+
+type RequiredName = keyof typeof REQUIRED;
+
+export function readConfig(env: ConfigVars): Config {
   const problems: ConfigProblem[] = [];
-  const need = (name: keyof Env, check?: (v: string) => string | null): string | null => {
-    const value = text(env[name] as string | undefined);
+  const need = (name: RequiredName): string | null => {
+    const value = text(env[name]);
     if (!value) {
       problems.push({ name, problem: 'is not set' });
       return null;
     }
-    const problem = check?.(value) ?? null;
+    const problem = REQUIRED[name](value);
     if (problem) {
       problems.push({ name, problem });
       return null;
@@ -171,14 +306,10 @@ export function readConfig(env: Env): Config {
     return value;
   };
 
-  const endpoint = need('SALESMANAGO_ENDPOINT', endpointProblem);
-  const clientId = need('SALESMANAGO_CLIENT_ID', (v) =>
-    /^[a-z0-9]{4,40}$/i.test(v) ? null : 'must be the short client ID from SALESmanago (letters and digits)',
-  );
-  const apiSecret = need('SALESMANAGO_API_SECRET', (v) =>
-    v.length >= 8 ? null : 'is too short to be an API secret',
-  );
-  const owner = need('SALESMANAGO_OWNER', (v) => (EMAIL.test(v) ? null : 'must be an e-mail address'));
+  const endpoint = need('SALESMANAGO_ENDPOINT');
+  const clientId = need('SALESMANAGO_CLIENT_ID');
+  const apiSecret = need('SALESMANAGO_API_SECRET');
+  const owner = need('SALESMANAGO_OWNER');
 
   const locationValue = text(env.SALESMANAGO_LOCATION);
   let location = '';
@@ -207,11 +338,9 @@ export function readConfig(env: Env): Config {
   }
   if (!location && domains[0]) location = defaultLocation(domains[0]);
 
-  const secret = (name: 'SHOP_API_SECRET' | 'CALLBACK_SECRET' | 'ADMIN_PASSWORD', min: number) =>
-    need(name, (v) => (v.length >= min ? null : `must be at least ${min} characters long`));
-  const shopApiSecret = secret('SHOP_API_SECRET', 16);
-  const callbackSecret = secret('CALLBACK_SECRET', 8);
-  const adminPassword = secret('ADMIN_PASSWORD', 8);
+  const shopApiSecret = need('SHOP_API_SECRET');
+  const callbackSecret = need('CALLBACK_SECRET');
+  const adminPassword = need('ADMIN_PASSWORD');
 
   const doubleOptIn = text(env.DOUBLE_OPT_IN).toLowerCase() === 'true';
   const doiEmailId = text(env.DOUBLE_OPT_IN_EMAIL_ID);
@@ -234,9 +363,6 @@ export function readConfig(env: Env): Config {
   if (snippetConsentValue && snippetConsentValue !== 'required' && snippetConsentValue !== 'none')
     problems.push({ name: 'SNIPPET_CONSENT', problem: 'must be "required" or "none"' });
 
-  // 30 s, as the official SDK (`Helper/ConnectionClients/cURLClient.php:16`): a shorter timeout turns
-  // slow-but-stored calls into retries, i.e. duplicates.
-  const timeoutMs = Number(text(env.SALESMANAGO_TIMEOUT_MS)) || 30_000;
   // In the order the fields are listed below, so that problems keep their order.
   const retention = readRetention(env, problems);
   const workerUrl = readWorkerUrl(env.WORKER_URL, problems);
@@ -244,8 +370,13 @@ export function readConfig(env: Env): Config {
   // A recovery link needs an address: the worker's (WORKER_URL), or the shop's under PUBLIC_PATH_PREFIX.
   if (cartRecovery.template && !workerUrl && !publicPrefix(env.PUBLIC_PATH_PREFIX) && !problems.some((p) => p.name === 'WORKER_URL'))
     problems.push({ name: 'WORKER_URL', problem: 'is needed for cart-recovery links (CART_RECOVERY_URL), unless PUBLIC_PATH_PREFIX is set' });
-  const retryBaseS = Math.max(1, Math.round(Number(text(env.DELIVERY_RETRY_BASE_S)) || 30));
+  // The wrangler-only knobs are named after everything /setup shows, so that the page's problems keep their order.
+  const knobs: ConfigProblem[] = [];
+  const timeoutMs = readWhole('SALESMANAGO_TIMEOUT_MS', env.SALESMANAGO_TIMEOUT_MS, WRANGLER_ONLY.SALESMANAGO_TIMEOUT_MS, knobs);
+  const retryBaseS = readWhole('DELIVERY_RETRY_BASE_S', env.DELIVERY_RETRY_BASE_S, WRANGLER_ONLY.DELIVERY_RETRY_BASE_S, knobs);
+  const deliveryWindowS = readWhole('DELIVERY_WINDOW_S', env.DELIVERY_WINDOW_S, WRANGLER_ONLY.DELIVERY_WINDOW_S, knobs);
   const catalog = readCatalog(env, timeoutMs, problems);
+  problems.push(...knobs);
   return {
     catalog,
     salesmanago:
@@ -274,6 +405,8 @@ export function readConfig(env: Env): Config {
     workerUrl,
     shopWebhookUrl,
     retryBaseS,
+    deliveryWindowS,
+    benchFloor: text(env.BENCH_FLOOR) === 'true',
     platforms,
     snippetConsent: snippetConsentValue === 'none' ? 'none' : 'required',
     publicPathPrefix: publicPrefix(env.PUBLIC_PATH_PREFIX),
@@ -286,7 +419,7 @@ export function readConfig(env: Env): Config {
  * The catalog's three values. All optional until products arrive: a key without a catalog (or the
  * reverse) is named, so /setup says what is missing; the endpoint falls back to v3's public host.
  */
-function readCatalog(env: Env, timeoutMs: number, problems: ConfigProblem[]): CatalogConfig {
+function readCatalog(env: ConfigVars, timeoutMs: number, problems: ConfigProblem[]): CatalogConfig {
   let endpoint = text(env.SALESMANAGO_API_V3_ENDPOINT) || DEFAULT_API_V3_ENDPOINT;
   const endpointIssue = endpointProblem(endpoint);
   if (endpointIssue) {
@@ -306,7 +439,7 @@ function readCatalog(env: Env, timeoutMs: number, problems: ConfigProblem[]): Ca
   return { endpoint: endpoint.replace(/\/$/, ''), apiKey, catalogId, timeoutMs };
 }
 
-function readPlatforms(env: Env, problems: ConfigProblem[]): PlatformsConfig {
+function readPlatforms(env: ConfigVars, problems: ConfigProblem[]): PlatformsConfig {
   const flag = (value: string | undefined, fallback: boolean) => {
     const t = text(value).toLowerCase();
     return t === '' ? fallback : t === 'true';
@@ -329,21 +462,11 @@ function readPlatforms(env: Env, problems: ConfigProblem[]): PlatformsConfig {
   };
 }
 
-function readCartRecovery(env: Env, problems: ConfigProblem[]): CartRecoveryConfig {
+function readCartRecovery(env: ConfigVars, problems: ConfigProblem[]): CartRecoveryConfig {
   const template = text(env.CART_RECOVERY_URL);
   const problem = cartTemplateProblem(template);
   if (problem) problems.push({ name: 'CART_RECOVERY_URL', problem });
-  const daysText = text(env.CART_RECOVERY_DAYS);
-  let days: number = CART_RECOVERY_DAYS.default;
-  if (daysText) {
-    const n = Number(daysText);
-    const { min, max } = CART_RECOVERY_DAYS;
-    if (!Number.isInteger(n)) problems.push({ name: 'CART_RECOVERY_DAYS', problem: `must be a whole number of days (${min} to ${max}); using ${days}` });
-    else if (n < min || n > max) {
-      days = Math.min(max, Math.max(min, n));
-      problems.push({ name: 'CART_RECOVERY_DAYS', problem: `must be from ${min} to ${max} days; using ${days}` });
-    } else days = n;
-  }
+  const days = readWhole('CART_RECOVERY_DAYS', env.CART_RECOVERY_DAYS, { ...CART_RECOVERY_DAYS, unit: 'days' }, problems);
   return { template: template && !problem ? template : null, days };
 }
 

@@ -59,6 +59,20 @@ describe('npm run deploy:check', () => {
     expect(out).toMatch(/SALESMANAGO_CLIENT_ID +set in wrangler.toml/);
   });
 
+  it("names an operator's knob it cannot use (they are parsed with the same rules as every setting)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sm-edge-check-'));
+    const config = join(dir, 'wrangler.toml');
+    writeFileSync(
+      config,
+      `name = "x"\nmain = "${join(ROOT, 'worker/index.ts')}"\ncompatibility_date = "2026-11-01"\n` +
+        `[vars]\nDELIVERY_WINDOW_S = "soon"\nSALESMANAGO_TIMEOUT_MS = "2000"\n`,
+    );
+    const { code, out } = await check(['--config', config]);
+    expect(code, out).toBe(1);
+    expect(out).toContain('DELIVERY_WINDOW_S (in wrangler.toml [vars]) must be a whole number of seconds (0 to 300); using 10');
+    expect(out).not.toContain('SALESMANAGO_TIMEOUT_MS (in wrangler.toml [vars])');
+  });
+
   it('with --url, names the problems the deployed worker reports', async () => {
     const server = createServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });

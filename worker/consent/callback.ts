@@ -1,6 +1,6 @@
 // One opt-in/opt-out callback from SALESmanago: check the address and the key, store the status.
 // Plain function; the route only extracts email/key and schedules `later` with waitUntil.
-import { readConfig, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { LAST_CALLBACK_KEY, noteCallback, noteRefusedCallback } from './activity.ts';
 import { keyMatches } from './callback-key.ts';
@@ -25,7 +25,7 @@ export async function acceptCallback(
   input: { email?: string | null; key?: string | null },
   now: number = Date.now(),
   // The route passes the request's parsed configuration (c.var.config).
-  config: Config = readConfig(env),
+  config: Config,
 ): Promise<CallbackAnswer> {
   const refuse = (status: 400 | 403 | 503, error: string, reason: string): CallbackAnswer => ({
     status,

@@ -1,3 +1,4 @@
+import { readConfig } from '../config.ts';
 import { env as workerEnv } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ConsentWebhook, QueueMessage } from '../queue/messages.ts';
@@ -28,12 +29,12 @@ describe('consent webhook', () => {
     const email = `hook-${Date.now()}@example.com`;
     const key = await callbackKey(email, env.CALLBACK_SECRET!);
     const on = withQueue({ SHOP_WEBHOOK_URL: HOOK });
-    const answer = await acceptCallback(on.bindings, 'opt-in', { email, key });
+    const answer = await acceptCallback(on.bindings, 'opt-in', { email, key }, Date.now(), readConfig(on.bindings));
     await Promise.all(answer.later);
     expect(on.sent).toEqual([{ kind: 'consent-webhook', change: expect.objectContaining({ email, status: 'opt-in', source: 'salesmanago' }) }]);
 
     const off = withQueue({ SHOP_WEBHOOK_URL: '' });
-    await Promise.all((await acceptCallback(off.bindings, 'opt-out', { email, key })).later);
+    await Promise.all((await acceptCallback(off.bindings, 'opt-out', { email, key }, Date.now(), readConfig(off.bindings))).later);
     expect(off.sent).toEqual([]);
   });
 
@@ -43,7 +44,7 @@ describe('consent webhook', () => {
       calls.push(new Request(input, init));
       return new Response('ok');
     });
-    await deliverConsentWebhook(change, { ...env, SHOP_WEBHOOK_URL: HOOK });
+    await deliverConsentWebhook(change, readConfig({ ...env, SHOP_WEBHOOK_URL: HOOK }));
     expect(calls).toHaveLength(1);
     const req = calls[0]!;
     expect(req.method).toBe('POST');
@@ -58,16 +59,16 @@ describe('consent webhook', () => {
 
   it('throws when the shop fails, so that the queue retries', async () => {
     vi.spyOn(globalThis, 'fetch').mockImplementation(async () => new Response('down', { status: 502 }));
-    await expect(deliverConsentWebhook(change, { ...env, SHOP_WEBHOOK_URL: HOOK })).rejects.toThrow(/HTTP 502/);
+    await expect(deliverConsentWebhook(change, readConfig({ ...env, SHOP_WEBHOOK_URL: HOOK }))).rejects.toThrow(/HTTP 502/);
     vi.spyOn(globalThis, 'fetch').mockImplementation(async () => {
       throw new TypeError('connection refused');
     });
-    await expect(deliverConsentWebhook(change, { ...env, SHOP_WEBHOOK_URL: HOOK })).rejects.toThrow(/unreachable/);
+    await expect(deliverConsentWebhook(change, readConfig({ ...env, SHOP_WEBHOOK_URL: HOOK }))).rejects.toThrow(/unreachable/);
   });
 
   it('does nothing once SHOP_WEBHOOK_URL is removed', async () => {
     const spy = vi.spyOn(globalThis, 'fetch');
-    await deliverConsentWebhook(change, { ...env, SHOP_WEBHOOK_URL: '' });
+    await deliverConsentWebhook(change, readConfig({ ...env, SHOP_WEBHOOK_URL: '' }));
     expect(spy).not.toHaveBeenCalled();
   });
 });

@@ -1,7 +1,7 @@
 // Optional push of consent changes to the shop (SHOP_WEBHOOK_URL). Changes are put on the events
 // queue, and the queue consumer calls deliverConsentWebhook, so a failing shop gets the queue's
 // retries and, in the end, the dead-letter queue.
-import { readConfig, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import type { ConsentWebhook } from '../queue/messages.ts';
 import { sendMessages } from '../queue/send.ts';
 import type { Env } from '../env.ts';
@@ -11,7 +11,7 @@ import { errorText } from '../log.ts';
 const WEBHOOK_TIMEOUT_MS = 10_000;
 
 /** Queues a change for the shop when SHOP_WEBHOOK_URL is set; false when there is nothing to do. */
-export async function enqueueConsentWebhook(env: Env, change: ConsentWebhook, config: Pick<Config, 'shopWebhookUrl'> = readConfig(env)): Promise<boolean> {
+export async function enqueueConsentWebhook(env: Pick<Env, 'EVENTS'>, change: ConsentWebhook, config: Pick<Config, 'shopWebhookUrl'>): Promise<boolean> {
   if (!config.shopWebhookUrl) return false;
   await sendMessages(env.EVENTS, [{ message: { kind: 'consent-webhook', change } }]);
   return true;
@@ -22,8 +22,11 @@ export async function enqueueConsentWebhook(env: Env, change: ConsentWebhook, co
  * `<t>.POST.<path with query>.<body>` with SHOP_API_SECRET). Throws on any failure so that the
  * queue retries it.
  */
-export async function deliverConsentWebhook(change: ConsentWebhook, env: Env, fetcher: typeof fetch = fetch): Promise<void> {
-  const config = readConfig(env);
+export async function deliverConsentWebhook(
+  change: ConsentWebhook,
+  config: Pick<Config, 'shopWebhookUrl' | 'shopApiSecret'>,
+  fetcher: typeof fetch = fetch,
+): Promise<void> {
   // The URL was removed since the change was queued: the shop no longer wants pushes.
   if (!config.shopWebhookUrl) return;
   if (!config.shopApiSecret) throw new Error('consent webhook: SHOP_API_SECRET is not set, cannot sign');

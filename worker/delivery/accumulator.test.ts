@@ -2,7 +2,7 @@
 // window's tick sends them all together; nothing waits twice, nothing is sent twice.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../env.ts';
-import { DEFAULT_WINDOW_S, FLUSH_AT, PARKED, wholeFlush, windowSeconds } from './accumulator.ts';
+import { DEFAULT_WINDOW_S, FLUSH_AT, PARKED, wholeFlush } from './accumulator.ts';
 import { readConfig } from '../config.ts';
 import { deliver } from './deliver.ts';
 import { UNANSWERED_TWICE_WAIT_S, UNCONFIRMED_RETRY_S } from './run.ts';
@@ -114,10 +114,21 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
 
   it('is on unless DELIVERY_WINDOW_S says otherwise: 10 s by default, 0 turns it off', () => {
     expect(DEFAULT_WINDOW_S).toBe(10);
-    expect(windowSeconds({})).toBe(10);
-    expect(windowSeconds({ DELIVERY_WINDOW_S: ' ' })).toBe(10);
-    expect(windowSeconds({ DELIVERY_WINDOW_S: '0' })).toBe(0);
-    expect(windowSeconds({ DELIVERY_WINDOW_S: '25' })).toBe(25);
+    const window = (value?: string) => readConfig({ DELIVERY_WINDOW_S: value } as Env);
+    expect(window().deliveryWindowS).toBe(10);
+    expect(window(' ').deliveryWindowS).toBe(10);
+    expect(window('0').deliveryWindowS).toBe(0);
+    expect(window('25').deliveryWindowS).toBe(25);
+  });
+
+  it('names a window it cannot use, instead of clamping it silently', () => {
+    const window = (value: string) => readConfig({ DELIVERY_WINDOW_S: value } as Env);
+    expect(window('900')).toMatchObject({ deliveryWindowS: 300 });
+    expect(window('900').problems).toContainEqual({ name: 'DELIVERY_WINDOW_S', problem: 'must be from 0 to 300 seconds; using 300' });
+    expect(window('-5').deliveryWindowS).toBe(0);
+    expect(window('soon')).toMatchObject({ deliveryWindowS: 10 });
+    expect(window('soon').problems).toContainEqual({ name: 'DELIVERY_WINDOW_S', problem: 'must be a whole number of seconds (0 to 300); using 10' });
+    expect(window('25').problems.some((p) => p.name === 'DELIVERY_WINDOW_S')).toBe(false);
   });
 
   it('does not park a retry: it is sent at once', async () => {

@@ -19,23 +19,12 @@ import type { WorkItem } from './work.ts';
 import { logError } from '../log.ts';
 
 export { PARKED, parkedCount, parkedDueAt };
+// The window's rule (default, bounds, message) is in config.ts with every other setting.
+export { DEFAULT_WINDOW_S } from '../config.ts';
 /** Items that make a flush: one full batch call. */
 export const FLUSH_AT = 400;
 /** Parked rows taken by one flush (a consumer run delivers them with its own items). */
 const FLUSH_LIMIT = 4_000;
-/**
- * On by default since the delay benchmark under faults (5b) meets its goal with it (docs/performance.md
- * "Performance"): its 76 % within 60 s was one unanswered add of the whole 300-order flush, whose
- * events then waited the 15-30 s backoff (run.ts UNCONFIRMED_RETRY_S).
- */
-export const DEFAULT_WINDOW_S = 10;
-
-export function windowSeconds(env: Pick<Env, 'DELIVERY_WINDOW_S'>): number {
-  const text = (env.DELIVERY_WINDOW_S ?? '').trim();
-  if (text === '') return DEFAULT_WINDOW_S;
-  const n = Number(text);
-  return Number.isFinite(n) && n >= 0 ? Math.min(Math.round(n), 300) : DEFAULT_WINDOW_S;
-}
 
 export function isFlush(body: unknown): boolean {
   return typeof body === 'object' && body !== null && (body as { kind?: unknown }).kind === 'flush';

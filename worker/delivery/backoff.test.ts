@@ -29,6 +29,14 @@ describe('retryDelay', () => {
     expect(readConfig({} as Env).retryBaseS).toBe(30);
   });
 
+  it('names a retry base or a timeout it cannot use, instead of using it silently', () => {
+    const config = readConfig({ DELIVERY_RETRY_BASE_S: '0', SALESMANAGO_TIMEOUT_MS: 'slow' } as Env);
+    expect(config.retryBaseS).toBe(1);
+    expect(config.catalog.timeoutMs).toBe(30_000);
+    expect(config.problems).toContainEqual({ name: 'DELIVERY_RETRY_BASE_S', problem: 'must be from 1 to 3600 seconds; using 1' });
+    expect(config.problems).toContainEqual({ name: 'SALESMANAGO_TIMEOUT_MS', problem: 'must be a whole number of milliseconds (100 to 120000); using 30000' });
+  });
+
   it('waits long while SALESmanago is not configured', () => {
     expect(unconfiguredDelay(1)).toBe(600);
     expect(unconfiguredDelay(30)).toBe(MAX_DELAY_S);

@@ -20,7 +20,7 @@ import { MAX_DELAY_S, retryDelay, unconfiguredDelay } from './backoff.ts';
 import { recordDeadLetters } from './dead-letters.ts';
 import { deliver } from './deliver.ts';
 import { unansweredOf, type WorkItem } from './work.ts';
-import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, wholeFlush, windowSeconds } from './accumulator.ts';
+import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, wholeFlush } from './accumulator.ts';
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from '../ledger/deliveries.ts';
 import { isPlatformDelivery, readItems, type ConsentWebhook, type EraseMessage, type ItemMessage, type PlatformDeliveryMessage, type QueueMessage } from '../queue/messages.ts';
 import { keepDead, processQueued, QUEUED_RETRY_S } from '../platforms/kept.ts';
@@ -39,6 +39,8 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     for (const msg of batch.messages) if (isPlatformDelivery(msg.body)) await keepDead(env, msg.body);
     return recordDeadLetters(batch, env);
   }
+  // Parsed once per batch: every part of the batch works with the same configuration.
+  const config = readConfig(env);
   const now = Date.now();
   const entries: Entry[] = [];
   let rows: LedgerRow[] = [];
@@ -48,7 +50,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
   let flush = false;
   // Catalog products have their own ledger table and API (delivery/products.ts).
   const products = batch.messages.filter((m) => isProductsMessage(m.body));
-  const catalogDone = products.length > 0 ? deliverProductMessages(products, env) : Promise.resolve();
+  const catalogDone = products.length > 0 ? deliverProductMessages(products, env, config) : Promise.resolve();
   for (const msg of batch.messages) {
     if (isPlatformDelivery(msg.body)) {
       // A signed platform delivery that met an unwritable ledger (platforms/kept.ts).
@@ -87,8 +89,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     }
     entries.push(entry);
   }
-  if (platformDeliveries.length > 0) await processPlatformDeliveries(platformDeliveries, env);
-  const config = readConfig(env);
+  if (platformDeliveries.length > 0) await processPlatformDeliveries(platformDeliveries, env, config);
   if (erasures.length > 0) await deliverErasures(erasures, env, config);
   if (entries.length === 0 && !flush) return catalogDone;
 
@@ -111,7 +112,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     }
     // From here on an item's attempt number is its own (ledger), not its message's.
     await Promise.all([
-      deliverWebhooks(entries.filter((e) => e.webhook), env, config.retryBaseS),
+      deliverWebhooks(entries.filter((e) => e.webhook), env, config),
       deliverWork(entries.filter((e) => !e.webhook), env, config, flush),
     ]);
   } catch (err) {
@@ -131,15 +132,14 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
   await catalogDone;
 }
 
-async function deliverProductMessages(messages: Message<QueueMessage>[], env: Env): Promise<void> {
-  const config = readConfig(env);
+async function deliverProductMessages(messages: Message<QueueMessage>[], env: Env, config: Config): Promise<void> {
   await deliverProducts(messages, { db: env.LEDGER, catalog: config.catalog, retryBaseS: config.retryBaseS });
 }
 
-async function processPlatformDeliveries(messages: Message<PlatformDeliveryMessage>[], env: Env): Promise<void> {
+async function processPlatformDeliveries(messages: Message<PlatformDeliveryMessage>[], env: Env, config: Config): Promise<void> {
   let retry: boolean[];
   try {
-    retry = await processQueued(env, readConfig(env), messages.map((m) => m.body));
+    retry = await processQueued(env, config, messages.map((m) => m.body));
   } catch (err) {
     logError('queued platform deliveries failed', {}, err);
     retry = messages.map(() => true);
@@ -208,7 +208,7 @@ async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: 
 
 async function deliverWork(entries: Entry[], env: Env, config: Config, flush: boolean): Promise<void> {
   let items = entries.flatMap((e) => e.items).filter((i) => !i.outcome);
-  const windowS = windowSeconds(env);
+  const windowS = config.deliveryWindowS;
   if (config.salesmanago && (windowS > 0 || flush)) {
     // The accumulator: a small batch waits (parked in the ledger) for more, up to the window. A tick
     // flushes only when the oldest parked row's time is up (each parking sends one tick).
@@ -279,7 +279,7 @@ function resendTimeoutMs(timeoutMs: number): number {
   return timeoutMs * 6;
 }
 
-async function deliverWebhooks(entries: Entry[], env: Env, retryBaseS: number): Promise<void> {
+async function deliverWebhooks(entries: Entry[], env: Env, config: Config): Promise<void> {
   const done: WorkItem[] = [];
   const rows: RowOutcome[] = [];
   await Promise.all(
@@ -287,12 +287,12 @@ async function deliverWebhooks(entries: Entry[], env: Env, retryBaseS: number): 
       const item = e.items[0];
       if (!item || item.outcome || !e.webhook) return;
       try {
-        await deliverConsentWebhook(e.webhook, env);
+        await deliverConsentWebhook(e.webhook, config);
         item.outcome = { status: 'delivered', contact: e.webhook.email };
         done.push(item);
       } catch (err) {
         const reason = errorText(err);
-        const delaySeconds = retryDelay(e.msg.attempts, undefined, Math.random, retryBaseS);
+        const delaySeconds = retryDelay(e.msg.attempts, undefined, Math.random, config.retryBaseS);
         item.outcome = { status: 'retry', reason, delaySeconds };
         rows.push({ id: item.id, status: 'queued', error: reason, nextAttemptAt: Date.now() + delaySeconds * 1000 });
       }

@@ -120,7 +120,7 @@ describe('retention (issue 10 item 4)', () => {
     const gone = browserEvent('visit', { visitorId: uid('h') });
     await put([gone], 'delivered', Date.now() - 31 * DAY_MS);
     await cleanUp(env, Date.now());
-    await pruneRetained(env, Date.now());
+    await pruneRetained(env, Date.now(), readConfig(env).retention);
     expect(await statusOf(gone.id)).toBeNull();
   });
 

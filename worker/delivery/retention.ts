@@ -24,7 +24,7 @@
 //                            deleted RETENTION_CONSENT_PROOF_DAYS after the withdrawal
 //   seen_signatures, open_carts: pruned hourly by scheduled.ts (their own expiry).
 // The statements are the tables' own modules in worker/ledger/; this module decides the cutoffs.
-import { readConfig, type RetentionDays } from '../config.ts';
+import type { RetentionDays } from '../config.ts';
 import type { Env } from '../env.ts';
 import {
   deleteDeliveredBefore, deleteExpiredBefore, deleteNeverDeliveredBefore, deleteOrderIdsBefore, expireHeldBefore, stripExpired,
@@ -114,6 +114,6 @@ export async function pruneLedger(
 }
 
 /** The hourly job's entry point (called from scheduled.ts), with the configured retention. */
-export async function pruneRetained(env: Env, now: number): Promise<Pruned> {
-  return pruneLedger(env.LEDGER, now, readConfig(env).retention);
+export async function pruneRetained(env: Pick<Env, 'LEDGER'>, now: number, retention: RetentionDays): Promise<Pruned> {
+  return pruneLedger(env.LEDGER, now, retention);
 }

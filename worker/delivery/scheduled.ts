@@ -41,11 +41,13 @@ export interface CleanUp {
 }
 
 export async function handleScheduled(_controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+  // Parsed once per run.
+  const config = readConfig(env);
   const done = await cleanUp(env, Date.now());
   console.log({ msg: 'scheduled clean-up', ...done });
-  console.log({ msg: 'retention', ...(await pruneRetained(env, Date.now())) });
+  console.log({ msg: 'retention', ...(await pruneRetained(env, Date.now(), config.retention)) });
   // Kept platform deliveries (platforms/kept.ts): a refund that came before its purchase succeeds now.
-  console.log({ msg: 'kept platform deliveries replayed', ...(await replayKept(env, readConfig(env), { limit: 50 })) });
+  console.log({ msg: 'kept platform deliveries replayed', ...(await replayKept(env, config, { limit: 50 })) });
 }
 
 export async function cleanUp(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number): Promise<CleanUp> {

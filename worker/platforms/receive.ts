@@ -13,7 +13,7 @@
 import { storedEvent } from '../ledger/payloads.ts';
 import { hasRow, storedRows } from '../ledger/deliveries.ts';
 import * as v from 'valibot';
-import { readConfig, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import type { AcceptedEvent, ItemMessage } from '../queue/messages.ts';
 import { enqueue } from '../ingest/enqueue.ts';
@@ -107,7 +107,7 @@ export async function receiveWebhook(
   headers: WebhookHeaders,
   receivedAt = Date.now(),
   // The route passes the request's parsed configuration (c.var.config).
-  configured: Config = readConfig(env),
+  configured: Config,
 ): Promise<WebhookAnswer> {
   const config = configured.platforms;
   const text = new TextDecoder().decode(bytes);

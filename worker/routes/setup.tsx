@@ -30,7 +30,7 @@ import { readEmail } from '../consent/email.ts';
 import { eraseContact } from '../consent/erasure.ts';
 import { proofOf } from '../consent/proof.ts';
 import { recentErasures } from '../ledger/erasure.ts';
-import { loadSettings, settingsState } from '../settings/merge.ts';
+import { loadSettings, setByWrangler, settingsState } from '../settings/merge.ts';
 import { errorText } from '../log.ts';
 import { createCatalog, listCatalogs, suggestedCurrency } from '../catalog/catalogs.ts';
 import { catalogFigures } from '../ledger/catalog-products.ts';
@@ -85,9 +85,7 @@ async function catalogView(c: C, result?: { ok: boolean; text: string }): Promis
     catalogFigures(c.env.LEDGER).catch(() => null),
     suggestedCurrency(c.env.LEDGER),
   ]);
-  // Set among wrangler's own values: the page cannot change it (settings/merge.ts sourceOf).
-  const raw = settingsState(c.env)?.raw ?? c.env;
-  return { list, figures, currency, locked: Boolean(raw.SALESMANAGO_CATALOG_ID?.trim()), ...(result ? { result } : {}) };
+  return { list, figures, currency, locked: setByWrangler(c.env, 'SALESMANAGO_CATALOG_ID'), ...(result ? { result } : {}) };
 }
 
 /** Where the callback URLs and the snippet point: WORKER_URL (configuration), not the request's Host

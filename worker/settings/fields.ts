@@ -1,8 +1,8 @@
 // Everything a merchant sets on the setup page, one entry per setting. Adding a setting is one entry
-// here (plus its rule in worker/config.ts when it needs one): the form, the merge with wrangler's vars
-// and secrets, the encryption of secrets and the "last changed" record all follow from this table.
-import { CART_RECOVERY_DAYS, RETENTION_SETTINGS } from '../config.ts';
-import type { Env } from '../env.ts';
+// here, plus its name in CONFIG_NAMES and its rule in worker/config.ts (whose bounds the hints quote):
+// the form, the merge with wrangler's vars and secrets, the encryption of secrets and the "last
+// changed" record all follow from this table.
+import { CART_RECOVERY_DAYS, RETENTION_SETTINGS, SECRET_MIN_LENGTH, type ConfigName } from '../config.ts';
 
 type SettingKind =
   /** one line of text; empty = back to the default */
@@ -23,7 +23,7 @@ type SettingKind =
  */
 export type SettingSection = 'salesmanago' | 'secrets' | 'tags' | 'shop' | 'consent' | 'platform';
 
-export type SettingName = Extract<keyof Env, string>;
+export type SettingName = ConfigName;
 
 export interface SettingField {
   name: SettingName;
@@ -111,14 +111,17 @@ export const SETTINGS: readonly SettingField[] = [
   {
     name: 'CALLBACK_SECRET', kind: 'secret', section: 'secrets', generate: true,
     label: { pl: 'Sekret callbacków (CALLBACK_SECRET)', en: 'Callback secret (CALLBACK_SECRET)' },
-    hint: { pl: 'Co najmniej 8 znaków; wchodzi do adresów callback.', en: 'At least 8 characters; part of the callback URLs.' },
+    hint: {
+      pl: `Co najmniej ${SECRET_MIN_LENGTH.CALLBACK_SECRET} znaków; wchodzi do adresów callback.`,
+      en: `At least ${SECRET_MIN_LENGTH.CALLBACK_SECRET} characters; part of the callback URLs.`,
+    },
   },
   {
     name: 'SHOP_API_SECRET', kind: 'secret', section: 'secrets', generate: true,
     label: { pl: 'Klucz API sklepu (SHOP_API_SECRET)', en: 'Shop API key (SHOP_API_SECRET)' },
     hint: {
-      pl: 'Co najmniej 16 znaków; serwer sklepu podpisuje nim zamówienia i tokeny logowania.',
-      en: "At least 16 characters; the shop server signs orders and login tokens with it.",
+      pl: `Co najmniej ${SECRET_MIN_LENGTH.SHOP_API_SECRET} znaków; serwer sklepu podpisuje nim zamówienia i tokeny logowania.`,
+      en: `At least ${SECRET_MIN_LENGTH.SHOP_API_SECRET} characters; the shop server signs orders and login tokens with it.`,
     },
   },
   {

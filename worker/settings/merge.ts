@@ -1,8 +1,8 @@
 // The ONE place the configuration comes from: wrangler's vars and secrets merged with the settings
 // saved on the setup page. Precedence, per setting: a non-empty wrangler var or secret wins (and
 // locks the field on the page); otherwise the stored value; otherwise the default of the settings
-// table (fields.ts). index.ts applies it to every request and to the queue consumer, so every route
-// and readConfig() see the same merged values through the Env they already read.
+// table (fields.ts). index.ts applies it to every request, the queue consumer and the hourly job;
+// readConfig (config.ts) parses the merged values, and everything else reads that Config.
 import type { Env } from '../env.ts';
 import { isSealed, open } from './crypto.ts';
 import { SETTINGS, type SettingField, type SettingName } from './fields.ts';
@@ -145,6 +145,12 @@ export async function withSettings(raw: Env, options: { fresh?: boolean } = {}):
   states.set(merged, state);
   if (!fresh && !state.error) lastMerge = { raw, snapshot, merged };
   return merged;
+}
+
+/** Whether wrangler's own vars or secrets set `name` (then the page cannot change it; sourceOf). */
+export function setByWrangler(env: Env, name: SettingName): boolean {
+  const raw = states.get(env)?.raw ?? env;
+  return text(raw[name]) !== '';
 }
 
 /** What the merge was made of (for the setup page), when this Env came from withSettings. */

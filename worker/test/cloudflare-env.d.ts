@@ -1,14 +1,12 @@
-// Types of `env` and `exports` from 'cloudflare:workers' in the worker tests.
+// Types of `env` and `exports` from 'cloudflare:workers' in the worker tests: the bindings come from
+// worker-configuration.d.ts (wrangler types); the configuration names and the migrations are the tests' own.
 import type { D1Migration } from 'cloudflare:test';
-import type { Env as WorkerEnv } from '../env.ts';
+import type { ConfigVars } from '../config.ts';
 
 declare global {
   namespace Cloudflare {
-    interface Env extends WorkerEnv {
+    interface Env extends ConfigVars {
       TEST_MIGRATIONS: D1Migration[];
-    }
-    interface GlobalProps {
-      mainModule: typeof import('../index.ts');
     }
   }
 }

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_NAMES, readConfig, SECRET_MIN_LENGTH, type ConfigVars } from './config.ts';
+import { SETTINGS } from './settings/fields.ts';
+
+const good: ConfigVars = {
+  SALESMANAGO_ENDPOINT: 'https://app3.salesmanago.com',
+  SALESMANAGO_CLIENT_ID: 'abc123',
+  SALESMANAGO_API_SECRET: 'secret-secret',
+  SALESMANAGO_OWNER: 'owner@example.com',
+  SHOP_DOMAINS: 'shop.example.pl',
+  SHOP_API_SECRET: 'x'.repeat(SECRET_MIN_LENGTH.SHOP_API_SECRET),
+  CALLBACK_SECRET: 'y'.repeat(SECRET_MIN_LENGTH.CALLBACK_SECRET),
+  ADMIN_PASSWORD: 'z'.repeat(SECRET_MIN_LENGTH.ADMIN_PASSWORD),
+};
+
+describe('readConfig', () => {
+  it('a complete configuration has no problems', () => {
+    const config = readConfig(good);
+    expect(config.problems).toEqual([]);
+    expect(config.salesmanago).toMatchObject({ clientId: 'abc123', timeoutMs: 30_000 });
+  });
+
+  it('names each required value its rule refuses, in the order of the page, and treats it as unset', () => {
+    const config = readConfig({
+      ...good,
+      SALESMANAGO_CLIENT_ID: 'a-b',
+      SALESMANAGO_API_SECRET: 'short',
+      SALESMANAGO_OWNER: 'nobody',
+      SHOP_API_SECRET: 'x'.repeat(SECRET_MIN_LENGTH.SHOP_API_SECRET - 1),
+      CALLBACK_SECRET: '',
+    });
+    expect(config.problems).toEqual([
+      { name: 'SALESMANAGO_CLIENT_ID', problem: 'must be the short client ID from SALESmanago (letters and digits)' },
+      { name: 'SALESMANAGO_API_SECRET', problem: 'is too short to be an API secret' },
+      { name: 'SALESMANAGO_OWNER', problem: 'must be an e-mail address' },
+      { name: 'SHOP_API_SECRET', problem: 'must be at least 16 characters long' },
+      { name: 'CALLBACK_SECRET', problem: 'is not set' },
+    ]);
+    expect(config).toMatchObject({ salesmanago: null, shopApiSecret: null, callbackSecret: null });
+  });
+
+  it("names the wrangler-only knobs after the page's settings, each with its bounds", () => {
+    const config = readConfig({ ...good, RETENTION_HELD_DAYS: '99', SALESMANAGO_TIMEOUT_MS: '10', DELIVERY_WINDOW_S: '1.5', BENCH_FLOOR: 'true' });
+    expect(config.problems).toEqual([
+      { name: 'RETENTION_HELD_DAYS', problem: 'must be from 1 to 30 days; using 30' },
+      { name: 'SALESMANAGO_TIMEOUT_MS', problem: 'must be from 100 to 120000 milliseconds; using 100' },
+      { name: 'DELIVERY_WINDOW_S', problem: 'must be a whole number of seconds (0 to 300); using 10' },
+    ]);
+    expect(config).toMatchObject({ deliveryWindowS: 10, benchFloor: true, salesmanago: { timeoutMs: 100 }, catalog: { timeoutMs: 100 } });
+  });
+
+  it('every setting of the page is a configuration name', () => {
+    for (const field of SETTINGS) expect(CONFIG_NAMES).toContain(field.name);
+  });
+});
