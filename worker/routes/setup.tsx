@@ -71,7 +71,7 @@ async function view(c: C, extra: Extra = {}): Promise<SetupView> {
   ]);
   const { catalogResult: _shown, ...rest } = extra;
   return {
-    lang, t, origin: publicOrigin(c), env: c.env, config, figures, activity, settings,
+    lang, t, origin: publicOrigin(c), env: c.env, reads: c.var.reads, config, figures, activity, settings,
     ...(hourly ? { hourly } : {}),
     catalog,
     ...rest,

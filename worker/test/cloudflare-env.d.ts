@@ -6,6 +6,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
+      /** A second database standing in for a lagging read replica (worker/test/replica.ts). */
+      LEDGER_REPLICA: D1Database;
     }
     interface GlobalProps {
       mainModule: typeof import('../index.ts');
