@@ -31,6 +31,8 @@ export default defineConfig({
                 ...localWorkerVars(inject<string>('simulatorUrl')),
                 TEST_MIGRATIONS: await readD1Migrations('./worker/migrations'),
               },
+              // Stands in for a D1 read replica that lags the primary (worker/test/replica.ts).
+              d1Databases: ['LEDGER_REPLICA'],
             },
           })),
         ],

@@ -5,6 +5,7 @@
 import type { Config } from '../config.ts';
 import { latestCurrency } from '../ledger/catalog-products.ts';
 import { SalesmanagoV3Client, type V3Catalog } from '../salesmanago/v3.ts';
+import type { D1Reader } from '../ledger/sessions.ts';
 
 /** The page must not hang on SALESmanago: a short timeout of its own. */
 const SETUP_TIMEOUT_MS = 8_000;
@@ -47,6 +48,6 @@ export async function createCatalog(config: Config, input: { name: string; curre
 }
 
 /** The currency to suggest for a new catalog: the one of the products accepted last, else PLN. */
-export async function suggestedCurrency(db: D1Database): Promise<string> {
+export async function suggestedCurrency(db: D1Reader): Promise<string> {
   return (await latestCurrency(db).catch(() => null)) ?? 'PLN';
 }

@@ -6,6 +6,7 @@
 import type { AcceptedContact, AcceptedEvent } from '../queue/messages.ts';
 import { consentKey } from './store.ts';
 import { appendProofs, deleteProofsOf, proofsOf, pruneWithdrawnProofs, type ProofRow } from '../ledger/consent-proofs.ts';
+import type { D1Reader } from '../ledger/sessions.ts';
 
 export type { ProofRow } from '../ledger/consent-proofs.ts';
 
@@ -94,7 +95,7 @@ export interface ProofItem {
   deliveryId?: string;
 }
 
-export async function proofOf(db: D1Database, email: string): Promise<ProofItem[]> {
+export async function proofOf(db: D1Reader, email: string): Promise<ProofItem[]> {
   const rows = await proofsOf(db, email.trim().toLowerCase());
   return rows.map((r) =>
     defined({

@@ -3,6 +3,7 @@
 // without a version gets the version current at receipt (ledger/consent-proofs.ts), and the proof
 // shows the text of its version.
 import { addTextVersion, allTexts, type ConsentText } from '../ledger/consent-texts.ts';
+import type { D1Reader } from '../ledger/sessions.ts';
 
 export type { ConsentText } from '../ledger/consent-texts.ts';
 
@@ -26,7 +27,7 @@ export async function saveText(db: D1Database, input: TextInput, now = Date.now(
 }
 
 /** Every text with all its versions, newest version first. */
-export async function listTexts(db: D1Database): Promise<Map<string, ConsentText[]>> {
+export async function listTexts(db: D1Reader): Promise<Map<string, ConsentText[]>> {
   const byName = new Map<string, ConsentText[]>();
   for (const t of await allTexts(db)) byName.set(t.name, [...(byName.get(t.name) ?? []), t]);
   return byName;

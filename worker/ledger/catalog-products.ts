@@ -3,6 +3,7 @@
 // Every write after acceptance names the hash it is about: a result for an older version never
 // overwrites the state of a newer one accepted meanwhile.
 import { runParts } from './parts.ts';
+import type { D1Reader } from './sessions.ts';
 
 type CatalogStatus = 'queued' | 'sent' | 'failed';
 
@@ -127,7 +128,7 @@ export interface CatalogFigures {
 }
 
 /** For /setup: counts by status and the latest permanent failures. */
-export async function catalogFigures(db: D1Database): Promise<CatalogFigures> {
+export async function catalogFigures(db: D1Reader): Promise<CatalogFigures> {
   const [counts, failures] = await db.batch([
     db.prepare(`SELECT status, COUNT(*) AS n FROM catalog_products GROUP BY status`),
     db.prepare(`SELECT product_id AS id, reason_code AS reasonCode, error, updated_at AS at FROM catalog_products WHERE status = 'failed' ORDER BY updated_at DESC LIMIT 10`),
@@ -142,7 +143,7 @@ export async function catalogFigures(db: D1Database): Promise<CatalogFigures> {
 }
 
 /** The currency of the latest accepted product that has one (a new catalog's suggestion on /setup). */
-export async function latestCurrency(db: D1Database): Promise<string | null> {
+export async function latestCurrency(db: D1Reader): Promise<string | null> {
   const row = await db
     .prepare(`SELECT payload ->> '$.currency' AS currency FROM catalog_products WHERE payload ->> '$.currency' IS NOT NULL ORDER BY accepted_at DESC LIMIT 1`)
     .first<{ currency: string }>();

@@ -1,6 +1,7 @@
 // Table consent_proofs (migrations/0085_privacy.sql): one row per consent statement, append-only.
 // The domain (consent/proof.ts) decides what a statement is; this module only writes and reads rows.
 import { runParts } from './parts.ts';
+import type { D1Reader } from './sessions.ts';
 
 export interface ProofRow {
   email?: string;
@@ -42,7 +43,7 @@ export function proofsStatement(db: D1Database, rows: readonly ProofRow[]): D1Pr
 }
 
 /** Every statement recorded for a (lower-case) e-mail, oldest first (by receipt, then by record order). */
-export async function proofsOf(db: D1Database, email: string): Promise<(ProofRow & { id: number })[]> {
+export async function proofsOf(db: D1Reader, email: string): Promise<(ProofRow & { id: number })[]> {
   const { results } = await db
     .prepare(
       `SELECT p.id, p.email, p.contact_id, p.name, p.accepted, p.stated_at, p.received_at, p.source, p.page_url, p.form_id, p.order_id,

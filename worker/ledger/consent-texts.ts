@@ -1,5 +1,6 @@
 // Table consent_texts (migrations/0086_consent_texts.sql): the consent texts of /setup, one row per
 // version. A save that changes nothing adds no version (consent/texts.ts decides; this is the SQL).
+import type { D1Reader } from './sessions.ts';
 
 export interface ConsentText {
   name: string;
@@ -27,7 +28,7 @@ export async function addTextVersion(db: D1Database, t: { name: string; text: st
 }
 
 /** Every version of every text, newest first per name. */
-export async function allTexts(db: D1Database): Promise<ConsentText[]> {
+export async function allTexts(db: D1Reader): Promise<ConsentText[]> {
   const { results } = await db
     .prepare('SELECT name, version, seq, text, sm_name, sm_id, created_at FROM consent_texts ORDER BY name, seq DESC')
     .all<{ name: string; version: string; seq: number; text: string; sm_name: string | null; sm_id: string | null; created_at: number }>();

@@ -4,6 +4,7 @@
 // the person's e-mail, a contact id or a visitor id of theirs is deleted, in EVERY table found in
 // sqlite_master: a table added later by another feature is covered without a change here.
 import { REFUSED_PREFIX } from './deliveries.ts';
+import type { D1Reader } from './sessions.ts';
 
 const ERASED_REASON = `${REFUSED_PREFIX}erased`;
 
@@ -207,7 +208,7 @@ export async function recordSmAttempt(db: D1Database, id: string, status: string
     .run();
 }
 
-export async function recentErasures(db: D1Database, limit: number): Promise<ErasureRecord[]> {
+export async function recentErasures(db: D1Reader, limit: number): Promise<ErasureRecord[]> {
   const { results } = await db.prepare('SELECT * FROM erasures ORDER BY requested_at DESC LIMIT ?1').bind(limit).all<Record<string, string | number | null>>();
   return results.map(toRecord);
 }

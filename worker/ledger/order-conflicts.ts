@@ -6,6 +6,7 @@
 import { deleteOlderThan } from './parts.ts';
 import { storedEvent } from './payloads.ts';
 import type { AcceptedEvent } from '../queue/messages.ts';
+import type { D1Reader } from './sessions.ts';
 
 /** The stored (first accepted) event of each of these ledger ids that has a readable payload. */
 export async function firstVersions(db: D1Database, ids: readonly string[]): Promise<Map<string, AcceptedEvent>> {
@@ -45,7 +46,7 @@ export interface ConflictSeen {
 }
 
 /** The latest conflicts, newest first. */
-export async function latestConflicts(db: D1Database, limit = 5): Promise<ConflictSeen[]> {
+export async function latestConflicts(db: D1Reader, limit = 5): Promise<ConflictSeen[]> {
   const { results } = await db
     .prepare('SELECT id, fields, reposts, last_at FROM order_conflicts ORDER BY last_at DESC LIMIT ?1')
     .bind(limit)

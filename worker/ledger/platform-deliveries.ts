@@ -3,6 +3,7 @@
 // What counts as settled, and the one shared row for unauthenticated refusals, are decided in
 // platforms/deliveries.ts; the platform's name is a type parameter so this module needs none of it.
 import { deleteOlderThan } from './parts.ts';
+import type { D1Reader } from './sessions.ts';
 
 // 'kept': signed, but it could not become events yet (migrations/0090_platform_kept.sql): the body is
 // stored with the reason, for a replay after the fix.
@@ -83,7 +84,7 @@ const fromRow = <P extends string>(r: Row): PlatformDelivery<P> => ({
   ...(r.body_digest ? { bodyDigest: r.body_digest } : {}),
 });
 
-export async function lastDelivery<P extends string>(db: D1Database, platform: P): Promise<PlatformDelivery<P> | null> {
+export async function lastDelivery<P extends string>(db: D1Reader, platform: P): Promise<PlatformDelivery<P> | null> {
   const row = await db
     .prepare('SELECT * FROM platform_deliveries WHERE platform = ? ORDER BY received_at DESC LIMIT 1')
     .bind(platform)
@@ -92,7 +93,7 @@ export async function lastDelivery<P extends string>(db: D1Database, platform: P
 }
 
 /** The latest delivery other than the rows named in `except` (e.g. the ping and the unauthenticated row). */
-export async function lastDeliveryExcept<P extends string>(db: D1Database, platform: P, except: readonly string[]): Promise<PlatformDelivery<P> | null> {
+export async function lastDeliveryExcept<P extends string>(db: D1Reader, platform: P, except: readonly string[]): Promise<PlatformDelivery<P> | null> {
   const row = await db
     .prepare(`SELECT * FROM platform_deliveries WHERE platform = ? AND delivery_id NOT IN (${except.map(() => '?').join(', ') || "''"}) ORDER BY received_at DESC LIMIT 1`)
     .bind(platform, ...except)
@@ -110,7 +111,7 @@ export async function keptDeliveries(db: D1Database, platform: string | null, li
 }
 
 /** How many deliveries of the platform are kept, and the latest reasons. */
-export async function keptSummary(db: D1Database, platform: string, reasons = 3): Promise<{ count: number; latest: { topic: string | null; reason: string | null; receivedAt: number }[] }> {
+export async function keptSummary(db: D1Reader, platform: string, reasons = 3): Promise<{ count: number; latest: { topic: string | null; reason: string | null; receivedAt: number }[] }> {
   const [count, latest] = await db.batch<{ n?: number; topic?: string | null; reason?: string | null; received_at?: number }>([
     db.prepare(`SELECT COUNT(*) AS n FROM platform_deliveries WHERE platform = ? AND outcome = 'kept'`).bind(platform),
     db.prepare(`SELECT topic, reason, received_at FROM platform_deliveries WHERE platform = ? AND outcome = 'kept' ORDER BY received_at DESC LIMIT ?`).bind(platform, reasons),
@@ -121,7 +122,7 @@ export async function keptSummary(db: D1Database, platform: string, reasons = 3)
   };
 }
 
-export async function deliveryById<P extends string>(db: D1Database, platform: P, deliveryId: string): Promise<PlatformDelivery<P> | null> {
+export async function deliveryById<P extends string>(db: D1Reader, platform: P, deliveryId: string): Promise<PlatformDelivery<P> | null> {
   const row = await db
     .prepare('SELECT * FROM platform_deliveries WHERE platform = ? AND delivery_id = ?')
     .bind(platform, deliveryId)

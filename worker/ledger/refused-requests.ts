@@ -2,6 +2,7 @@
 // refused (4xx), so the setup page shows them. Written after the answer, kept a week; when to record
 // one and when to prune are setup/events.ts's decisions, the column limits (path 200, error 500
 // characters) are kept here.
+import type { D1Reader } from './sessions.ts';
 
 export interface RefusedRequest {
   at: number;
@@ -23,7 +24,7 @@ export async function insertRefused(db: D1Database, request: RefusedRequest, pru
 }
 
 /** The latest refused requests, newest first. */
-export async function listRefused(db: D1Database, limit = 50): Promise<RefusedRequest[]> {
+export async function listRefused(db: D1Reader, limit = 50): Promise<RefusedRequest[]> {
   const { results } = await db
     .prepare('SELECT at, method, path, status, error FROM refused_requests ORDER BY at DESC, id DESC LIMIT ?')
     .bind(limit)
@@ -38,7 +39,7 @@ export async function listRefused(db: D1Database, limit = 50): Promise<RefusedRe
 }
 
 /** How many requests were refused from `since` (unix ms) on. */
-export async function countRefusedSince(db: D1Database, since: number): Promise<number> {
+export async function countRefusedSince(db: D1Reader, since: number): Promise<number> {
   const row = await db.prepare('SELECT COUNT(*) AS n FROM refused_requests WHERE at >= ?').bind(since).first<{ n: number }>();
   return Number(row?.n ?? 0);
 }

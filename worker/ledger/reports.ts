@@ -5,6 +5,7 @@
 // "who reads deliveries for a page" has one answer. Shaping for the page stays in setup/.
 // Shop webhook pushes (type 'consent-webhook') share the deliveries table but are not deliveries to
 // SALESmanago: the events list and the counts leave them out.
+import type { D1Reader } from './sessions.ts';
 
 export interface EventFilter {
   type?: string;
@@ -30,7 +31,7 @@ export interface EventRow {
 }
 
 /** Events newest first, filtered (values already checked by the caller), at most 500. */
-export async function listEvents(db: D1Database, filter: EventFilter): Promise<EventRow[]> {
+export async function listEvents(db: D1Reader, filter: EventFilter): Promise<EventRow[]> {
   const where = ["type <> 'consent-webhook'"];
   const binds: unknown[] = [];
   if (filter.type) {
@@ -91,7 +92,7 @@ export interface ContactLinks {
 }
 
 /** What the ledger knows of a (lower-case) e-mail's SALESmanago contact and visitors. */
-export async function contactLinks(db: D1Database, email: string): Promise<ContactLinks> {
+export async function contactLinks(db: D1Reader, email: string): Promise<ContactLinks> {
   const [known, visitors] = await Promise.all([
     db.prepare('SELECT contact_id FROM known_contacts WHERE email = ?').bind(email).first<{ contact_id: string }>(),
     db.prepare('SELECT COUNT(*) AS n, MAX(contact_id) AS contact_id FROM visitor_links WHERE email = ?').bind(email).first<{ n: number; contact_id: string | null }>(),
@@ -102,7 +103,7 @@ export async function contactLinks(db: D1Database, email: string): Promise<Conta
 export const HOUR_MS = 3600 * 1000;
 
 /** Events accepted from `since` (unix ms) on, counted per hour (`hour` = accepted_at / HOUR_MS) and status. */
-export async function countsByHour(db: D1Database, since: number): Promise<{ hour: number; status: string; n: number }[]> {
+export async function countsByHour(db: D1Reader, since: number): Promise<{ hour: number; status: string; n: number }[]> {
   const { results } = await db
     .prepare(
       `SELECT (accepted_at / ${HOUR_MS}) AS h, status, COUNT(*) AS n FROM deliveries
@@ -122,7 +123,7 @@ export interface DeliveryError {
 }
 
 /** Events accepted from `since` on, counted by status now; and the five latest failed or dead with their error. */
-export async function deliveryTallies(db: D1Database, since: number): Promise<{ byStatus: { status: string; n: number }[]; lastErrors: DeliveryError[] }> {
+export async function deliveryTallies(db: D1Reader, since: number): Promise<{ byStatus: { status: string; n: number }[]; lastErrors: DeliveryError[] }> {
   const [counts, errors] = await db.batch<Record<string, unknown>>([
     db
       .prepare("SELECT status, COUNT(*) AS n FROM deliveries WHERE accepted_at >= ? AND type <> 'consent-webhook' GROUP BY status")

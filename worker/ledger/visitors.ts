@@ -3,6 +3,7 @@
 // answered for e-mails. The rules deciding which claim wins are here in SQL because they must hold
 // against concurrent batches; delivery/visitors.ts says which claims an event makes.
 import { deleteOlderThan, runParts } from './parts.ts';
+import { laggingReads } from './sessions.ts';
 
 export interface VisitorLink {
   visitorId: string;
@@ -77,9 +78,14 @@ export async function loadLinks(db: D1Database, visitorIds: readonly string[]): 
   return out;
 }
 
-/** The SALESmanago contactId linked to this visitor, if any (answered to the tracker by POST /e). */
+/**
+ * The SALESmanago contactId linked to this visitor, if any (answered to the tracker by POST /e). Read
+ * off the writer, on a replica that may lag: the answer is only a courtesy for the tracker's cookie, and
+ * a link written moments ago is answered to a later beacon. After an erasure a lagging replica may still
+ * answer the erased id: the consumer refuses every item naming it (consent/suppression.ts).
+ */
 export async function contactIdOfVisitor(db: D1Database, visitor: string): Promise<string | undefined> {
-  const row = await db
+  const row = await laggingReads(db)
     .prepare('SELECT contact_id FROM visitor_links WHERE visitor_id = ? AND contact_id IS NOT NULL')
     .bind(visitor)
     .first<{ contact_id: string }>();

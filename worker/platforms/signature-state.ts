@@ -5,6 +5,7 @@
 import { deliveryById, lastDeliveryExcept, type PlatformDelivery } from '../ledger/platform-deliveries.ts';
 import { PING_ID, UNAUTHENTICATED_ID } from './deliveries.ts';
 import type { PlatformName } from './platform.ts';
+import type { D1Reader } from '../ledger/sessions.ts';
 
 export type SignatureState =
   /** The latest delivery that tried was signed with our secret. */
@@ -22,7 +23,7 @@ export interface SignatureReport {
   lastRefused: PlatformDelivery<PlatformName> | null;
 }
 
-export async function signatureReport(db: D1Database, platform: PlatformName): Promise<SignatureReport> {
+export async function signatureReport(db: D1Reader, platform: PlatformName): Promise<SignatureReport> {
   const [lastSigned, lastRefused] = await Promise.all([
     lastDeliveryExcept<PlatformName>(db, platform, [PING_ID, UNAUTHENTICATED_ID]),
     deliveryById<PlatformName>(db, platform, UNAUTHENTICATED_ID),

@@ -13,6 +13,7 @@ import type { Env } from '../env.ts';
 import { readCallbackActivity } from '../consent/activity.ts';
 import { adminPassword } from '../http/admin-password.ts';
 import { withConfig } from '../http/config.ts';
+import { pageReads, type ReadsVariables } from '../http/reads.ts';
 import { testCallbacks, testConnection } from '../setup/checks.ts';
 import { deliveryFigures } from '../setup/figures.ts';
 import { messagesFor } from '../setup/i18n.ts';
@@ -36,7 +37,7 @@ import { createCatalog, listCatalogs, suggestedCurrency } from '../catalog/catal
 import { catalogFigures } from '../ledger/catalog-products.ts';
 import type { CatalogView } from '../setup/catalog.tsx';
 
-type SetupEnv = { Bindings: Env; Variables: { language: string; secureHeadersNonce?: string; config: Config } };
+type SetupEnv = { Bindings: Env; Variables: { language: string; secureHeadersNonce?: string; config: Config } & ReadsVariables };
 type C = Context<SetupEnv>;
 
 function render(c: C, body: Child, status: 200 | 400 | 403 = 200) {
@@ -60,17 +61,17 @@ async function view(c: C, extra: Extra = {}): Promise<SetupView> {
   const { lang, t } = messagesFor(c.get('language'));
   const config = c.get('config');
   const [figures, activity, settings, hourly, catalog] = await Promise.all([
-    deliveryFigures(c.env.LEDGER, Date.now()).catch((err: unknown) => ({
+    deliveryFigures(c.var.reads, Date.now()).catch((err: unknown) => ({
       error: errorText(err),
     })),
     readCallbackActivity(c.env.CONSENTS),
     settingsState(c.env) ?? loadSettings(c.env),
-    hourlyFigures(c.env.LEDGER, Date.now()).catch(() => undefined),
+    hourlyFigures(c.var.reads, Date.now()).catch(() => undefined),
     catalogView(c, extra.catalogResult),
   ]);
   const { catalogResult: _shown, ...rest } = extra;
   return {
-    lang, t, origin: publicOrigin(c), env: c.env, config, figures, activity, settings,
+    lang, t, origin: publicOrigin(c), env: c.env, reads: c.var.reads, config, figures, activity, settings,
     ...(hourly ? { hourly } : {}),
     catalog,
     ...rest,
@@ -82,8 +83,8 @@ async function catalogView(c: C, result?: { ok: boolean; text: string }): Promis
   const config = c.get('config');
   const [list, figures, currency] = await Promise.all([
     listCatalogs(config),
-    catalogFigures(c.env.LEDGER).catch(() => null),
-    suggestedCurrency(c.env.LEDGER),
+    catalogFigures(c.var.reads).catch(() => null),
+    suggestedCurrency(c.var.reads),
   ]);
   return { list, figures, currency, locked: setByWrangler(c.env, 'SALESMANAGO_CATALOG_ID'), ...(result ? { result } : {}) };
 }
@@ -128,6 +129,8 @@ setup.use(
     locked: (c) => render(c, <LockedPage t={messagesFor(c.get('language')).t} />, 403),
   }),
   csrf(),
+  // The reports below read through one D1 session per request (http/reads.ts), off the writer.
+  pageReads(SETUP_PATH),
 );
 
 setup.get('/', async (c) => render(c, <SetupPage view={await view(c)} />));
@@ -137,9 +140,9 @@ setup.get('/events', async (c) => {
   const { lang, t } = messagesFor(c.get('language'));
   const filter = readFilter(c.req.query());
   const [events, refused, hourly] = await Promise.all([
-    listEvents(c.env.LEDGER, filter),
-    listRefused(c.env.LEDGER),
-    hourlyFigures(c.env.LEDGER, Date.now()),
+    listEvents(c.var.reads, filter),
+    listRefused(c.var.reads),
+    hourlyFigures(c.var.reads, Date.now()),
   ]);
   return render(c, <EventsPage t={t} lang={lang} filter={filter} events={events} refused={refused} hourly={hourly} />);
 });
@@ -148,13 +151,13 @@ setup.get('/events', async (c) => {
 setup.get('/contact', async (c) => {
   const { lang, t } = messagesFor(c.get('language'));
   const email = readFilter(c.req.query()).email ?? '';
-  const found = email ? await contactView(c.env.LEDGER, c.env.CONSENTS, email) : null;
+  const found = email ? await contactView(c.var.reads, c.env.CONSENTS, email) : null;
   return render(c, <ContactPage t={t} lang={lang} email={email} view={found} privacy={await privacyPart(c, lang, email)} />);
 });
 
 // The contact view's privacy part: proof timeline, download, erasure button, recent erasures.
 async function privacyPart(c: C, lang: 'pl' | 'en', email: string, extra: { erasedId?: string; needsConfirm?: boolean } = {}) {
-  const [proof, erasures] = await Promise.all([email ? proofOf(c.env.LEDGER, email) : [], recentErasures(c.env.LEDGER, 10)]);
+  const [proof, erasures] = await Promise.all([email ? proofOf(c.var.reads, email) : [], recentErasures(c.var.reads, 10)]);
   return (
     <>
       {email && !extra.erasedId ? <ProofTimeline lang={lang} items={proof} /> : null}
@@ -174,7 +177,7 @@ async function postedEmail(c: C): Promise<string | null> {
 // Consent texts and their versions (issue 23 item 4).
 setup.get('/consents', async (c) => {
   const { lang } = messagesFor(c.get('language'));
-  return render(c, <ConsentTextsPage lang={lang} texts={await listTexts(c.env.LEDGER)} />);
+  return render(c, <ConsentTextsPage lang={lang} texts={await listTexts(c.var.reads)} />);
 });
 
 setup.post('/consents', async (c) => {
@@ -182,7 +185,7 @@ setup.post('/consents', async (c) => {
   const form = await c.req.parseBody();
   const posted = Object.fromEntries(Object.entries(form).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : []))) as Record<string, string>;
   const saved = await saveText(c.env.LEDGER, posted);
-  const texts = await listTexts(c.env.LEDGER);
+  const texts = await listTexts(c.var.reads);
   if (!saved.ok) return render(c, <ConsentTextsPage lang={lang} texts={texts} outcome={{ error: saved.error }} posted={posted} />, 400);
   return render(c, <ConsentTextsPage lang={lang} texts={texts} outcome={{ added: saved.added }} />);
 });
@@ -205,7 +208,7 @@ setup.post('/contact/erase', async (c) => {
   if (!read.ok) return render(c, <ContactPage t={t} lang={lang} email="" view={null} />, 400);
   const secret = c.get('config').shopApiSecret;
   if (form.confirm !== 'yes' || !secret) {
-    const view = await contactView(c.env.LEDGER, c.env.CONSENTS, read.email);
+    const view = await contactView(c.var.reads, c.env.CONSENTS, read.email);
     return render(c, <ContactPage t={t} lang={lang} email={read.email} view={view} privacy={await privacyPart(c, lang, read.email, { needsConfirm: true })} />, 400);
   }
   const { id } = await eraseContact(c.env, secret, read.email, { source: 'setup' });

@@ -4,6 +4,7 @@
 // the statements are ledger/reports.ts (the reads); the refusals are recorded by http/refusals.ts.
 import { readConsent, type StoredConsent } from '../consent/store.ts';
 import { contactLinks, countsByHour, HOUR_MS, listEvents, type EventFilter, type EventRow } from '../ledger/reports.ts';
+import type { D1Reader } from '../ledger/sessions.ts';
 
 export type { RefusedRequest } from '../ledger/refused-requests.ts';
 export type { EventFilter, EventRow } from '../ledger/reports.ts';
@@ -30,7 +31,7 @@ export interface ContactView {
   events: EventRow[];
 }
 
-export async function contactView(db: D1Database, kv: KVNamespace, email: string): Promise<ContactView> {
+export async function contactView(db: D1Reader, kv: KVNamespace, email: string): Promise<ContactView> {
   const [consent, links, events] = await Promise.all([
     readConsent(kv, email),
     contactLinks(db, email),
@@ -52,7 +53,7 @@ export interface HourlyFigures {
   counts: Record<EventStatus, number[]>;
 }
 
-export async function hourlyFigures(db: D1Database, now: number): Promise<HourlyFigures> {
+export async function hourlyFigures(db: D1Reader, now: number): Promise<HourlyFigures> {
   const first = Math.floor(now / HOUR_MS) * HOUR_MS - 23 * HOUR_MS;
   const results = await countsByHour(db, first);
   const hours = Array.from({ length: 24 }, (_, i) => first + i * HOUR_MS);

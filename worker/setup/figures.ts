@@ -3,6 +3,7 @@
 import { latestConflicts, type ConflictSeen } from '../ledger/order-conflicts.ts';
 import { countRefusedSince } from '../ledger/refused-requests.ts';
 import { deliveryTallies, type DeliveryError } from '../ledger/reports.ts';
+import type { D1Reader } from '../ledger/sessions.ts';
 
 const FIGURE_STATUSES = ['delivered', 'queued', 'held', 'failed', 'dead', 'expired'] as const;
 type FigureStatus = (typeof FIGURE_STATUSES)[number];
@@ -20,7 +21,7 @@ export interface DeliveryFigures {
 
 const DAY_MS = 24 * 3600 * 1000;
 
-export async function deliveryFigures(db: D1Database, now: number, windowMs = DAY_MS): Promise<DeliveryFigures> {
+export async function deliveryFigures(db: D1Reader, now: number, windowMs = DAY_MS): Promise<DeliveryFigures> {
   const [tallies, refused, conflicts] = await Promise.all([
     deliveryTallies(db, now - windowMs),
     countRefusedSince(db, now - windowMs),

@@ -95,14 +95,15 @@ function secretSet(view: SetupView, p: Platform): boolean {
 /** `children`: the platform settings' form rows, which the page passes in. */
 export async function ShopPlatformSection({ view, children }: { view: SetupView; children?: Child }) {
   const text = TEXT[view.lang === 'pl' ? 'pl' : 'en'];
+  const reads = view.reads ?? view.env.LEDGER;
   const lasts = await Promise.all(
-    PLATFORMS.map((p) => lastDelivery(view.env.LEDGER, p.name).catch((err: unknown) => ({ error: errorText(err) }))),
+    PLATFORMS.map((p) => lastDelivery(reads, p.name).catch((err: unknown) => ({ error: errorText(err) }))),
   );
   const signatures = await Promise.all(
-    PLATFORMS.map((p) => signatureReport(view.env.LEDGER, p.name).catch((err: unknown) => ({ error: errorText(err) }))),
+    PLATFORMS.map((p) => signatureReport(reads, p.name).catch((err: unknown) => ({ error: errorText(err) }))),
   );
   const kept = await Promise.all(
-    PLATFORMS.map((p) => keptSummary(view.env.LEDGER, p.name).catch((err: unknown) => ({ error: errorText(err) }))),
+    PLATFORMS.map((p) => keptSummary(reads, p.name).catch((err: unknown) => ({ error: errorText(err) }))),
   );
   return (
     <section id="shop-platform">

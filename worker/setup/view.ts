@@ -9,12 +9,15 @@ import type { HourlyFigures } from './events.ts';
 import type { DeliveryFigures } from './figures.ts';
 import type { Lang, Messages } from './i18n.ts';
 import type { CatalogView } from './catalog.tsx';
+import type { D1Reader } from '../ledger/sessions.ts';
 
 export interface SetupView {
   lang: Lang;
   t: Messages;
   origin: string;
   env: Env;
+  /** The D1 session the page's reports read through (http/reads.ts); the primary when absent. */
+  reads?: D1Reader;
   config: Config;
   connection?: ConnectionTest;
   callbackTest?: CallbackTest;

@@ -7,6 +7,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends ConfigVars {
       TEST_MIGRATIONS: D1Migration[];
+      /** A second database standing in for a lagging read replica (worker/test/replica.ts). */
+      LEDGER_REPLICA: D1Database;
     }
   }
 }
