@@ -25,6 +25,7 @@ import { contactView, hourlyFigures, readFilter } from '../setup/events.ts';
 import { ContactPage, EventsPage } from '../setup/events-pages.tsx';
 import { ConsentTextsPage, ErasureList, PersonRights, ProofTimeline } from '../setup/privacy-pages.tsx';
 import { listTexts, saveText } from '../consent/texts.ts';
+import { consentRefusals } from '../consent/account-consents.ts';
 import { exportContact } from '../consent/access.ts';
 import { readEmail } from '../consent/email.ts';
 import { eraseContact } from '../consent/erasure.ts';
@@ -176,7 +177,7 @@ async function postedEmail(c: C): Promise<string | null> {
 // Consent texts and their versions (issue 23 item 4).
 setup.get('/consents', async (c) => {
   const { lang } = messagesFor(c.get('language'));
-  return render(c, <ConsentTextsPage lang={lang} texts={await listTexts(c.env.LEDGER)} />);
+  return render(c, <ConsentTextsPage lang={lang} texts={await listTexts(c.env.LEDGER)} refusals={await consentRefusals(c.env.LEDGER)} />);
 });
 
 setup.post('/consents', async (c) => {
@@ -185,8 +186,9 @@ setup.post('/consents', async (c) => {
   const posted = Object.fromEntries(Object.entries(form).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : []))) as Record<string, string>;
   const saved = await saveText(c.env.LEDGER, posted);
   const texts = await listTexts(c.env.LEDGER);
-  if (!saved.ok) return render(c, <ConsentTextsPage lang={lang} texts={texts} outcome={{ error: saved.error }} posted={posted} />, 400);
-  return render(c, <ConsentTextsPage lang={lang} texts={texts} outcome={{ added: saved.added }} />);
+  const refusals = await consentRefusals(c.env.LEDGER);
+  if (!saved.ok) return render(c, <ConsentTextsPage lang={lang} texts={texts} outcome={{ error: saved.error }} posted={posted} refusals={refusals} />, 400);
+  return render(c, <ConsentTextsPage lang={lang} texts={texts} outcome={{ added: saved.added }} refusals={refusals} />);
 });
 
 // Right of access: the whole document as a download (a POST: the e-mail stays out of the URL).

@@ -33,10 +33,15 @@ export interface ContactAddress {
 
 /** A named (GDPR) consent, sent as one `consentDetails` entry (SDK `Entity/Consent.php`). */
 export interface NamedConsent {
+  /** The consent's name in the SALESmanago account (consentName). */
   name: string;
   accepted: boolean;
   /** Unix ms of the agreement. */
   at: number;
+  /** The IP address the statement came from (proof), when known. */
+  ip?: string;
+  /** SALESmanago's consent description id (the text version's), when the merchant gave it on /setup. */
+  descriptionId?: number;
 }
 
 export interface ContactUpsert {

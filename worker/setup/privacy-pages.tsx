@@ -148,6 +148,9 @@ const textsPl = {
   textUnchanged: 'Bez zmian: treść jest taka sama jak w bieżącej wersji.',
   textVersion: 'Wersja',
   textNone: 'Nie zdefiniowano jeszcze treści zgód.',
+  textSent: 'Zgody z nazwą lub ID w SALESmanago trafiają do SALESmanago jako consentDetails (nazwa, akceptacja, data, IP, ID opisu wersji); pozostałe są tylko dowodem tutaj. Zgoda musi istnieć na koncie SALESmanago (Ustawienia > Zgody).',
+  textRefused: (smName: string, when: string, message: string) =>
+    `SALESmanago odrzuciło zgodę „${smName}” (${when}): ${message}. Nie jest wysyłana; utwórz ją w SALESmanago albo popraw nazwę i zapisz ponownie.`,
 };
 const textsEn: typeof textsPl = {
   textsTitle: 'Consent texts and their versions',
@@ -161,6 +164,9 @@ const textsEn: typeof textsPl = {
   textUnchanged: 'No change: the text equals the current version.',
   textVersion: 'Version',
   textNone: 'No consent text defined yet.',
+  textSent: 'Consents with a SALESmanago name or id reach SALESmanago as consentDetails (name, accepted, date, IP, the version\'s description id); the others are proof here only. The consent must exist in the SALESmanago account (Settings > Consents).',
+  textRefused: (smName: string, when: string, message: string) =>
+    `SALESmanago refused the consent "${smName}" (${when}): ${message}. It is not sent; create it in SALESmanago or correct the name, then save again.`,
 };
 
 export function ConsentTextsPage(props: {
@@ -168,6 +174,7 @@ export function ConsentTextsPage(props: {
   texts: Map<string, import('../consent/texts.ts').ConsentText[]>;
   outcome?: { error?: string; added?: boolean };
   posted?: Record<string, string>;
+  refusals?: import('../consent/account-consents.ts').ConsentRefusal[];
 }) {
   const t = props.lang === 'pl' ? textsPl : textsEn;
   const p = props.posted ?? {};
@@ -175,6 +182,10 @@ export function ConsentTextsPage(props: {
     <section id="consent-texts">
       <h2>{t.textsTitle}</h2>
       <p class="intro">{t.textsIntro}</p>
+      <p class="intro">{t.textSent}</p>
+      {(props.refusals ?? []).map((r) => (
+        <p class="badge bad consent-refused">{t.textRefused(r.smName, formatTime(r.refusedAt), r.message)}</p>
+      ))}
       {props.outcome?.error ? <p class="badge bad" id="text-error">{props.outcome.error}</p> : null}
       {props.outcome?.added === true ? <p class="badge ok" id="text-saved">{t.textSaved}</p> : null}
       {props.outcome?.added === false ? <p class="badge" id="text-unchanged">{t.textUnchanged}</p> : null}
