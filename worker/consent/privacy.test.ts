@@ -300,6 +300,42 @@ describe('the setup contact view', () => {
   });
 });
 
+describe('a consent change made on /setup', () => {
+  const ORIGIN = 'http://localhost';
+  const admin = { Authorization: `Basic ${btoa(`m:${env.ADMIN_PASSWORD}`)}` };
+  async function withdraw(form: Record<string, string>, lang = 'en') {
+    const ctx = createExecutionContext();
+    const res = await app.request(`${ORIGIN}/setup/contact/withdraw?lang=${lang}`, { method: 'POST', headers: { ...admin, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() }, env, ctx);
+    await waitOnExecutionContext(ctx);
+    return { status: res.status, text: await res.text() };
+  }
+
+  it('withdrawing a person\'s newsletter consent on the contact view records proof with source "setup", reaches SALESmanago and the change log', async () => {
+    const lower = person().toLowerCase();
+    expect((await signedPost('/api/v1/contacts', { email: lower, phone: '+48 600 000 001', newsletter: 'subscribe', sms: 'subscribe' })).status).toBe(202);
+    await consume(queue.take());
+    expect(await simContact(lower)).toMatchObject({ optIn: 'opt-in' });
+
+    const page = await withdraw({ email: lower, consent: 'newsletter' });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Consent withdrawn; the change is queued to SALESmanago.');
+    expect(page.text).toContain('id="withdraw-form"');
+    const sent = queue.take();
+    expect(sent.flatMap(itemsOf).map((i) => (i.kind === 'contact' ? [i.contact.email, i.contact.newsletter] : null))).toEqual([[lower, 'unsubscribe']]);
+    await consume(sent);
+    expect(await simContact(lower)).toMatchObject({ optIn: 'opt-out' });
+    expect(JSON.parse((await env.CONSENTS.get(`consent:${lower}`))!)).toMatchObject({ status: 'opt-out', source: 'setup' });
+    expect(await env.LEDGER.prepare('SELECT status, source FROM consent_changes WHERE email = ?1 ORDER BY seq DESC LIMIT 1').bind(lower).first()).toEqual({ status: 'opt-out', source: 'setup' });
+
+    const pl = await withdraw({ email: lower, consent: 'sms' }, 'pl');
+    expect(pl.text).toContain('Zgoda wycofana');
+    queue.take();
+    const items = (await signedPost('/api/v1/consents/proof', { email: lower })).body.items as Record<string, unknown>[];
+    expect(items.slice(-2).map((i) => `${i.source}:${i.name}:${i.accepted}`)).toEqual(['setup:newsletter:false', 'setup:sms:false']);
+    expect(await withdraw({ email: lower, consent: 'everything' })).toMatchObject({ status: 400 });
+  });
+});
+
 describe('retention of the proof', () => {
   it('keeps the proof while the consent stands, and forgets it the set period after a withdrawal', async () => {
     const { appendProofs } = await import('../ledger/consent-proofs.ts');

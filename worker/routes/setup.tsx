@@ -26,6 +26,7 @@ import { ContactPage, EventsPage } from '../setup/events-pages.tsx';
 import { ConsentTextsPage, ErasureList, PersonRights, ProofTimeline } from '../setup/privacy-pages.tsx';
 import { listTexts, saveText } from '../consent/texts.ts';
 import { consentRefusals } from '../consent/account-consents.ts';
+import { withdrawOnSetup } from '../ingest/setup-consent.ts';
 import { exportContact } from '../consent/access.ts';
 import { readEmail } from '../consent/email.ts';
 import { eraseContact } from '../consent/erasure.ts';
@@ -156,12 +157,12 @@ setup.get('/contact', async (c) => {
 });
 
 // The contact view's privacy part: proof timeline, download, erasure button, recent erasures.
-async function privacyPart(c: C, lang: 'pl' | 'en', email: string, extra: { erasedId?: string; needsConfirm?: boolean } = {}) {
+async function privacyPart(c: C, lang: 'pl' | 'en', email: string, extra: { erasedId?: string; needsConfirm?: boolean; withdrawn?: 'queued' | 'erased' } = {}) {
   const [proof, erasures] = await Promise.all([email ? proofOf(c.env.LEDGER, email) : [], recentErasures(c.env.LEDGER, 10)]);
   return (
     <>
       {email && !extra.erasedId ? <ProofTimeline lang={lang} items={proof} /> : null}
-      {email && !extra.erasedId ? <PersonRights lang={lang} email={email} needsConfirm={extra.needsConfirm ?? false} /> : null}
+      {email && !extra.erasedId ? <PersonRights lang={lang} email={email} needsConfirm={extra.needsConfirm ?? false} {...(extra.withdrawn ? { withdrawn: extra.withdrawn } : {})} /> : null}
       {extra.erasedId ? <PersonRights lang={lang} email="" erasedId={extra.erasedId} /> : null}
       <ErasureList lang={lang} erasures={erasures} />
     </>
@@ -199,6 +200,17 @@ setup.post('/contact/export', async (c) => {
   c.header('Content-Disposition', 'attachment; filename="personal-data.json"');
   c.header('Cache-Control', 'no-store');
   return c.json(doc);
+});
+
+// A consent withdrawn on the person's behalf: a statement with source "setup" (ingest/setup-consent.ts).
+setup.post('/contact/withdraw', async (c) => {
+  const { lang, t } = messagesFor(c.get('language'));
+  const form = await c.req.parseBody();
+  const read = readEmail(typeof form.email === 'string' ? form.email : null);
+  if (!read.ok || (form.consent !== 'newsletter' && form.consent !== 'sms')) return render(c, <ContactPage t={t} lang={lang} email="" view={null} />, 400);
+  const withdrawn = await withdrawOnSetup(c.env, c.get('config').shopApiSecret, read.email, form.consent);
+  const view = await contactView(c.env.LEDGER, c.env.CONSENTS, read.email);
+  return render(c, <ContactPage t={t} lang={lang} email={read.email} view={view} privacy={await privacyPart(c, lang, read.email, { withdrawn })} />);
 });
 
 // Right to erasure, after the confirmation box is ticked.

@@ -26,6 +26,12 @@ const pl = {
   eraseConfirm: 'Potwierdzam usunięcie wszystkich danych tej osoby',
   eraseNeedsConfirm: 'Zaznacz potwierdzenie, aby usunąć dane.',
   erased: 'Dane usunięte. Usunięcie kontaktu w SALESmanago jest w kolejce. Identyfikator usunięcia:',
+  withdraw: 'Wycofaj zgodę w imieniu tej osoby',
+  withdrawNewsletter: 'newsletter (e-mail)',
+  withdrawSms: 'SMS',
+  withdrawHint: 'Gdy osoba wycofała zgodę inną drogą (telefon, list): trafia do SALESmanago jak wypisanie ze sklepu i jest zapisywana jako dowód ze źródłem „setup”.',
+  withdrawDone: 'Zgoda wycofana; zmiana jest w kolejce do SALESmanago.',
+  withdrawErased: 'Ta osoba została usunięta: nic nie zapisano.',
   erasuresTitle: 'Ostatnie usunięcia',
   colRequested: 'Zlecono',
   colRemoved: 'Usunięto wierszy',
@@ -54,6 +60,12 @@ const en: PrivacyMessages = {
   eraseConfirm: "I confirm erasing all of this person's data",
   eraseNeedsConfirm: 'Tick the confirmation to erase.',
   erased: "Erased. SALESmanago's contact delete is queued. Erasure id:",
+  withdraw: "Withdraw a consent on this person's behalf",
+  withdrawNewsletter: 'newsletter (e-mail)',
+  withdrawSms: 'SMS',
+  withdrawHint: 'When the person withdrew another way (phone, letter): it reaches SALESmanago like the shop\'s unsubscribe and is recorded as proof with source "setup".',
+  withdrawDone: 'Consent withdrawn; the change is queued to SALESmanago.',
+  withdrawErased: 'This person was erased: nothing was recorded.',
   erasuresTitle: 'Recent erasures',
   colRequested: 'Requested',
   colRemoved: 'Rows removed',
@@ -92,12 +104,21 @@ export function ProofTimeline({ lang, items }: { lang: Lang; items: ProofItem[] 
   );
 }
 
-export function PersonRights({ lang, email, erasedId, needsConfirm }: { lang: Lang; email: string; erasedId?: string; needsConfirm?: boolean }) {
+export function PersonRights({ lang, email, erasedId, needsConfirm, withdrawn }: { lang: Lang; email: string; erasedId?: string; needsConfirm?: boolean; withdrawn?: 'queued' | 'erased' }) {
   const t = PRIVACY_MESSAGES[lang];
   return (
     <section id="person-rights">
       <h3>{t.rightsTitle}</h3>
       {erasedId ? <p class="badge ok" id="erased">{t.erased} <code>{erasedId}</code></p> : null}
+      {withdrawn ? <p class={withdrawn === 'queued' ? 'badge ok' : 'badge bad'} id="withdrawn">{withdrawn === 'queued' ? t.withdrawDone : t.withdrawErased}</p> : null}
+      {email ? (
+        <form method="post" action={`${SETUP_PATH}/contact/withdraw?lang=${lang}`} id="withdraw-form">
+          <input type="hidden" name="email" value={email} />
+          {t.withdraw}:{' '}
+          <button type="submit" name="consent" value="newsletter">{t.withdrawNewsletter}</button>{' '}
+          <button type="submit" name="consent" value="sms">{t.withdrawSms}</button> <span class="muted">{t.withdrawHint}</span>
+        </form>
+      ) : null}
       <form method="post" action={`${SETUP_PATH}/contact/export?lang=${lang}`} id="export-form">
         <input type="hidden" name="email" value={email} />
         <button type="submit">{t.download}</button> <span class="muted">{t.downloadHint}</span>
