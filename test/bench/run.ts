@@ -4,6 +4,7 @@
 //   npm run bench -- --quick            smoke run (about 2 minutes)
 //   npm run bench -- --only=ingest,faults
 //   npm run bench -- --faults-events=5000   scale delivery-under-faults down (reported as such)
+//   npm run bench -- --only=import --import-orders=100000   the import bench on 100,000 orders
 //   npm run bench -- --only=faults --faults-wait=1800   wait up to 30 min for the retries to drain
 //                                       (instead of 6 minutes)
 import { writeFileSync } from 'node:fs';
@@ -19,12 +20,13 @@ import { benchCpu } from './cpu.ts';
 import { benchCapacity } from './capacity.ts';
 import { benchAccumulate } from './accumulate.ts';
 import { benchIndependence, SLOW_MS } from './independence.ts';
+import { benchImport } from './import.ts';
 import { benchIngest } from './ingest.ts';
 import { failedRow, formatNumber, renderTable, type BenchOutcome, type Row } from './table.ts';
 import { measureTrackerSize } from './tracker-size.ts';
 import { benchUpstream } from './upstream.ts';
 
-const BENCHES = ['size', 'ingest', 'independence', 'upstream', 'drain', 'faults', 'late', 'footprint', 'cpu', 'capacity', 'accumulate'] as const;
+const BENCHES = ['size', 'ingest', 'independence', 'upstream', 'drain', 'faults', 'late', 'footprint', 'cpu', 'capacity', 'accumulate', 'import'] as const;
 type BenchName = (typeof BENCHES)[number];
 const TITLES: Record<BenchName, string> = {
   size: '1 Tracker size',
@@ -38,6 +40,7 @@ const TITLES: Record<BenchName, string> = {
   cpu: '8 CPU per request',
   capacity: '9 Capacity plan',
   accumulate: '4b Calls under sustained load',
+  import: '10 History import',
 };
 
 const { values: flags } = parseArgs({
@@ -46,6 +49,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     'faults-events': { type: 'string' },
     'faults-wait': { type: 'string' },
+    'import-orders': { type: 'string' },
   },
 });
 const quick = flags.quick ?? false;
@@ -62,6 +66,7 @@ const settings = quick
       drain: [{ events: 500, rounds: 1 }],
       faultsEvents: 500,
       footprint: { nodeRounds: 3, workerdRounds: 0 },
+      importOrders: 1_000,
     }
   : {
       ingest: { rounds: 4, durationS: 4, connections: 8 },
@@ -72,11 +77,20 @@ const settings = quick
       drain: [{ events: 1_000, rounds: 3 }, { events: 10_000, rounds: 1 }],
       faultsEvents: FULL_FAULT_EVENTS,
       footprint: { nodeRounds: 7, workerdRounds: 3 },
+      // 10,000 orders keep the full run within minutes of its old length; --import-orders=100000 is the
+      // scale run of docs/import-and-recovery.md "Figures".
+      importOrders: 10_000,
     };
 if (flags['faults-events']) {
   const n = Number(flags['faults-events']);
   if (!Number.isInteger(n) || n < 100) throw new Error('--faults-events must be an integer >= 100');
   settings.faultsEvents = n;
+}
+
+if (flags['import-orders']) {
+  const n = Number(flags['import-orders']);
+  if (!Number.isInteger(n) || n < 100) throw new Error('--import-orders must be an integer >= 100');
+  settings.importOrders = n;
 }
 
 const faultsWaitS = flags['faults-wait'] === undefined ? null : Number(flags['faults-wait']);
@@ -223,6 +237,11 @@ await withStack(['late'], 'delivery delay', { rateLimit: 1_000_000, consumers: t
       ledgerRows: bench.ledgerRows,
     }),
   );
+});
+
+// The history import (`npm run import`'s loop) through the signed batch API, then its delivery.
+await withStack(['import'], 'import', { rateLimit: 10_000_000, consumers: true }, async (bench) => {
+  await measure('import', () => benchImport({ bench, orders: settings.importOrders, drainTimeoutMs: 30 * 60_000 }));
 });
 
 (build as WorkerBuild | null)?.remove();

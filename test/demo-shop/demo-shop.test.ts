@@ -158,3 +158,26 @@ describe('demo order ids', () => {
     }
   });
 });
+
+describe.skipIf(!chromiumPath)('the demo shop rebuilds a recovered cart (npm start sets CART_RECOVERY_URL to it)', () => {
+  it('a cart-rebuild URL built from the npm start template fills the cart page in Chromium', async () => {
+    const { cartRebuildUrl, cartTemplateProblem } = await import('../../worker/shop/cart-url.ts');
+    const { demoRecoveryVars } = await import('../stack/stack.ts');
+    const shop = await startDemoShop({ port: 0, collectorUrl: 'http://127.0.0.1:9' });
+    const browser = await launchChromium();
+    try {
+      const { CART_RECOVERY_URL: template } = demoRecoveryVars('http://localhost:1', shop.url);
+      expect(cartTemplateProblem(template)).toBeNull();
+      const url = cartRebuildUrl(template!, [{ id: 'KUB-001', quantity: 2 }, { id: 'NOT-THERE', quantity: 1 }, { id: 'HER-002', quantity: 1 }]);
+      const page = await browser.newPage();
+      await page.goto(url);
+      await page.waitForSelector('#cart tbody tr td:nth-child(2)');
+      const rows = await page.$$eval('#cart tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 2).map((td) => td.textContent)));
+      expect(rows).toEqual([['Kubek ceramiczny', '2'], ['Herbata liściasta', '1']]);
+      expect(new URL(page.url()).search).toBe('');
+    } finally {
+      await browser.close();
+      await shop.close();
+    }
+  }, 60_000);
+});

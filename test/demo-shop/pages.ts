@@ -92,7 +92,25 @@ export function product(ctx: PageContext, id: string): string | null {
   );
 }
 
-export function cart(ctx: PageContext): string {
+/**
+ * The lines of a cart-recovery link (`?sm-edge-cart=<id>:<quantity>,…`, CART_RECOVERY_URL's `{items}`,
+ * worker/shop/cart-url.ts), with the demo catalog's names and prices; unknown ids are skipped.
+ */
+export function recoveredCart(param: string | null): { id: string; name: string; quantity: number; price: number }[] {
+  if (!param) return [];
+  return param.split(',').flatMap((line) => {
+    const [rawId = '', rawQuantity = '1'] = line.split(':');
+    const p = findProduct(decodeURIComponent(rawId));
+    const quantity = Math.max(1, Math.min(999, Number.parseInt(rawQuantity, 10) || 1));
+    return p ? [{ id: p.id, name: p.name, quantity, price: p.price }] : [];
+  });
+}
+
+export function cart(ctx: PageContext, recovered: ReturnType<typeof recoveredCart> = []): string {
+  // A recovery link's cart replaces the stored one (then the address loses its query).
+  const restore = recovered.length > 0
+    ? `demoCart.write(${JSON.stringify(recovered).replace(/</g, '\\u003c')});history.replaceState(null,'','/koszyk');\n`
+    : '';
   return layout(
     ctx,
     'Koszyk',
@@ -104,7 +122,7 @@ function render(){const items=demoCart.read();document.getElementById('cart-fiel
 document.querySelector('#cart tbody').innerHTML=items.map((i,n)=>'<tr><td>'+i.name+'</td><td>'+i.quantity+'</td><td>'+demoPrice(i.price*i.quantity)+'</td><td><button data-remove="'+n+'">Usuń</button></td></tr>').join('')||'<tr><td colspan=4>Koszyk jest pusty</td></tr>';
 document.getElementById('cart-total').textContent=demoPrice(demoCart.total(items));}
 document.addEventListener('click',e=>{const n=e.target.getAttribute&&e.target.getAttribute('data-remove');if(n!==null&&n!==undefined){const items=demoCart.read();items.splice(+n,1);demoCart.write(items);render();}});
-render();
+${restore}render();
 </script>`,
   );
 }

@@ -77,7 +77,7 @@ export async function startDemoShop(options: { port: number; collectorUrl: strin
       const page =
         url.pathname === '/' ? pages.home(ctx)
         : url.pathname.startsWith('/produkt/') ? pages.product(ctx, decodeURIComponent(url.pathname.slice(9)))
-        : url.pathname === '/koszyk' ? pages.cart(ctx)
+        : url.pathname === '/koszyk' ? pages.cart(ctx, pages.recoveredCart(url.searchParams.get('sm-edge-cart')))
         : url.pathname === '/logowanie' ? pages.login(ctx)
         : url.pathname === '/kontakt' ? pages.contact(ctx)
         : url.pathname === '/zapytanie' ? pages.quote(ctx)

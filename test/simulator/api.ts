@@ -16,6 +16,8 @@ export interface ApiReply {
 interface CallContext {
   store: AccountStore;
   owner: string;
+  /** The account's named consents, when the account defines them (auth.ts SimulatorAccount). */
+  consents?: readonly string[];
 }
 
 type Method = (body: JsonObject, ctx: CallContext) => ApiReply;
@@ -54,7 +56,7 @@ const DOI_KEYS = ['useApiDoubleOptIn', 'doubleOptInEmailId', 'doubleOptInLanguag
  * 3.8 `Model/ContactModel.php:256-264`). Inside a batch item they are refused; a batch's own top-level
  * `useApiDoubleOptIn` decides for all its items (`batchDoubleOptIn`).
  */
-function readUpsert(detail: unknown, owner: string, batchDoubleOptIn?: boolean): { input?: ContactInput; problems: string[] } {
+function readUpsert(detail: unknown, owner: string, batchDoubleOptIn?: boolean, accountConsents?: readonly string[]): { input?: ContactInput; problems: string[] } {
   if (!isObject(detail)) return { problems: ['upsert details must be an object'] };
   const contact = detail.contact;
   if (!isObject(contact)) return { problems: ['contact is required'] };
@@ -104,9 +106,19 @@ function readUpsert(detail: unknown, owner: string, batchDoubleOptIn?: boolean):
   }
   if (detail.consentDetails !== undefined && detail.consentDetails !== null) {
     const list = detail.consentDetails;
-    const valid = Array.isArray(list) && list.every((c) => isObject(c) && typeof c.consentName === 'string' && c.consentName !== '' && typeof c.consentAccept === 'boolean');
-    if (!valid) problems.push('consentDetails must be an array of {consentName, consentAccept, agreementDate}');
-    else input.consentDetails = list as NonNullable<ContactInput['consentDetails']>;
+    // SDK src/Entity/Consent.php:7-12: ip a string, consentDescriptionId an int.
+    const valid = Array.isArray(list) && list.every((c) => isObject(c) && typeof c.consentName === 'string' && c.consentName !== '' && typeof c.consentAccept === 'boolean'
+      && (c.ip === undefined || typeof c.ip === 'string') && (c.consentDescriptionId === undefined || c.consentDescriptionId === null || Number.isInteger(c.consentDescriptionId)));
+    if (!valid) problems.push('consentDetails must be an array of {consentName, consentAccept, agreementDate, ip?, optOut?, consentDescriptionId? (an integer)}');
+    else {
+      input.consentDetails = list as NonNullable<ContactInput['consentDetails']>;
+      // ASSUMPTION (docs/privacy.md "Sent to SALESmanago"): a consent must exist in the account before an
+      // upsert names it (SDK `ConsentDetail` doc comments); one that does not is refused as a whole,
+      // like any other invalid field, with a message naming the consent.
+      for (const c of input.consentDetails) {
+        if (accountConsents && !accountConsents.includes(c.consentName)) problems.push(`Consent with name '${c.consentName.slice(0, 255)}' does not exist`);
+      }
+    }
   }
   if (input.forceOptIn && input.forceOptOut) problems.push('forceOptIn and forceOptOut cannot both be true');
   if (input.forcePhoneOptIn && input.forcePhoneOptOut) problems.push('forcePhoneOptIn and forcePhoneOptOut cannot both be true');
@@ -164,7 +176,7 @@ function storeEvent(item: JsonObject, ctx: CallContext): { event?: StoredEvent; 
 }
 
 const upsert: Method = (body, ctx) => {
-  const { input, problems } = readUpsert(body, ctx.owner);
+  const { input, problems } = readUpsert(body, ctx.owner, undefined, ctx.consents);
   if (!input) return fail(problems);
   return ok({ contactId: ctx.store.upsertContact(input).contactId });
 };
@@ -182,7 +194,7 @@ const batchUpsert: Method = (body, ctx) => {
   // without a top-level `useApiDoubleOptIn: false` sends DOI mails to the contacts it opts in.
   const batchDoubleOptIn = top !== false;
   details.forEach((detail, index) => {
-    const read = readUpsert(detail, ctx.owner, batchDoubleOptIn);
+    const read = readUpsert(detail, ctx.owner, batchDoubleOptIn, ctx.consents);
     if (read.input) inputs.push(read.input);
     else problems.push(...read.problems.map((p) => `upsertDetails[${index}]: ${p}`));
   });
@@ -274,5 +286,5 @@ export function itemCount(body: unknown): number {
 export function callApi(method: Method, body: JsonObject, store: AccountStore, accounts: readonly SimulatorAccount[]): ApiReply {
   const auth = authenticate(body, accounts);
   if (!auth.ok) return fail(auth.messages);
-  return method(body, { store, owner: auth.owner });
+  return method(body, { store, owner: auth.owner, ...(auth.account.consents ? { consents: auth.account.consents } : {}) });
 }

@@ -16,6 +16,12 @@ export interface SimulatorAccount {
   apiV3Key?: string;
   /** Product catalogs the account starts with (and gets back on reset). */
   catalogs?: readonly CatalogSeed[];
+  /**
+   * The named (GDPR) consents defined in the account (SALESmanago: Settings > Consents). When given, an
+   * upsert whose consentDetails names another one is refused (docs/privacy.md "Sent to SALESmanago");
+   * without it every name is taken.
+   */
+  consents?: readonly string[];
 }
 
 export function sha1Hex(text: string): string {

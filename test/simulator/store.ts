@@ -21,7 +21,7 @@ export interface Contact {
   address?: { streetAddress?: string; zipCode?: string; city?: string; country?: string };
   birthday?: string;
   properties?: Record<string, string>;
-  consentDetails?: { consentName: string; consentAccept: boolean; agreementDate?: unknown }[];
+  consentDetails?: { consentName: string; consentAccept: boolean; agreementDate?: unknown; ip?: string; optOut?: unknown; consentDescriptionId?: number }[];
   /** Addresses this contact had before a newEmail change. */
   previousEmails?: string[];
   /** The last API double opt-in request (emailId / language), when one started a 'pending' status. */
@@ -47,7 +47,7 @@ export interface ContactInput extends ConsentFlags {
   birthday?: string;
   properties?: Record<string, string>;
   newEmail?: string;
-  consentDetails?: { consentName: string; consentAccept: boolean; agreementDate?: unknown }[];
+  consentDetails?: { consentName: string; consentAccept: boolean; agreementDate?: unknown; ip?: string; optOut?: unknown; consentDescriptionId?: number }[];
 }
 
 export interface EventFields {

@@ -11,6 +11,8 @@ export const LOCAL_ACCOUNT = {
   apiV3Key: 'local-only-api-v3-key',
   // One catalog to start with, so that products go somewhere with zero set-up (docs/catalog.md).
   catalogs: [{ catalogId: '00000000-0000-4000-8000-00000000ca7a', name: 'sm-edge demo', currency: 'PLN', location: 'sm_edge_demo' }],
+  // The account's named consents: an upsert naming another one is refused (test/simulator/auth.ts).
+  consents: ['GDPR_MARKETING', 'GDPR_PROFILING'],
 } as const;
 
 export const LOCAL_SECRETS = {

@@ -25,6 +25,11 @@ export interface StackOptions {
    * instead of passing them as wrangler vars (which lock their fields). `npm start` does this.
    */
   settingsOnPage?: boolean;
+  /**
+   * Cart-recovery links that work locally (`npm start`): WORKER_URL is the local worker and
+   * CART_RECOVERY_URL the demo shop's cart, which rebuilds itself from `?sm-edge-cart={items}`.
+   */
+  cartRecovery?: boolean;
 }
 
 export interface Stack {
@@ -64,7 +69,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await run(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'sm-edge-ledger', '--local', '--persist-to', persistTo, ...config], {
       CI: 'true', // no interactive confirmation
     });
-    const all = { ...localWorkerVars(simulator.url), ...options.vars };
+    const recovery = options.cartRecovery ? demoRecoveryVars(workerUrl, `http://localhost:${ports.shop}`) : {};
+    const all = { ...localWorkerVars(simulator.url), ...recovery, ...options.vars };
     const onPageNames = Object.keys(all).filter((k) => !WRANGLER_ONLY.has(k) && !(options.vars && k in options.vars));
     // A kept state folder (npm start) may hold what the merchant saved on /setup: that stays.
     const kept = options.settingsOnPage && !temporary ? await savedSettingNames(persistTo, config) : new Set<string>();
@@ -108,6 +114,11 @@ async function savedSettingNames(persistTo: string, config: string[]): Promise<S
   );
   const answer = JSON.parse(out.slice(out.indexOf('['))) as { results: { name: string }[] }[];
   return new Set(answer.flatMap((a) => a.results.map((r) => r.name)));
+}
+
+/** The recovery-link settings of the local demo (docs/import-and-recovery.md "Cart-recovery links"). */
+export function demoRecoveryVars(workerUrl: string, shopUrl: string): Record<string, string> {
+  return { WORKER_URL: workerUrl, CART_RECOVERY_URL: `${shopUrl}/koszyk?sm-edge-cart={items}` };
 }
 
 /** Local values that are not on the setup page's form: they stay wrangler vars. */

@@ -7,7 +7,7 @@ import { LOCAL_ACCOUNT, LOCAL_PORTS, LOCAL_SECRETS, LOCAL_SHOPIFY_DOMAIN } from 
 import { ROOT, startStack } from './stack.ts';
 
 const { values: args } = parseArgs({ options: { verbose: { type: 'boolean' }, state: { type: 'string' } } });
-const stack = await startStack({ ports: LOCAL_PORTS, persistTo: resolve(ROOT, args.state ?? '.wrangler/state'), echo: args.verbose ?? false, settingsOnPage: true });
+const stack = await startStack({ ports: LOCAL_PORTS, persistTo: resolve(ROOT, args.state ?? '.wrangler/state'), echo: args.verbose ?? false, settingsOnPage: true, cartRecovery: true });
 const kept = stack.keptSettings.length
   ? `\nKept as saved on the setup page (not reset to the local values): ${stack.keptSettings.join(', ')}.
 Delete .wrangler/state to start afresh.\n`
@@ -34,6 +34,7 @@ entered on the setup page where nothing was saved there yet; what you save there
   WOOCOMMERCE_WEBHOOK_SECRET  ${LOCAL_SECRETS.WOOCOMMERCE_WEBHOOK_SECRET}   (signs test deliveries to /hooks/woocommerce)
   SHOPIFY_WEBHOOK_SECRET      ${LOCAL_SECRETS.SHOPIFY_WEBHOOK_SECRET}   (signs test deliveries to /hooks/shopify)
   SHOPIFY_SHOP_DOMAIN         ${LOCAL_SHOPIFY_DOMAIN}   (X-Shopify-Shop-Domain)
+  CART_RECOVERY_URL           ${stack.shopUrl}/koszyk?sm-edge-cart={items}   (recovery links via WORKER_URL ${stack.workerUrl})
 
 ${kept}
 \`npm start -- --verbose\` shows the worker's own output. Ctrl-C stops everything.`);

@@ -63,6 +63,14 @@ const hexOf = async (algorithm: string, text: string) =>
 async function seed(given: string) {
   const lower = given.toLowerCase();
   const visitor = visitorId();
+  // 0. A shop platform: a WooCommerce order of theirs (a platform delivery, its customer id remembered),
+  //    and a signed delivery that could not be mapped, kept with its raw body (platform_deliveries.body).
+  const { sendWoo, wooOrder } = await import('../test/platform-fixtures.ts');
+  const wooCustomerId = Math.floor(Math.random() * 1e9) + 1;
+  const woo = await sendWoo('order.created', wooOrder({ status: 'processing', email: given, customer_id: wooCustomerId }));
+  expect(woo).toMatchObject({ status: 200, body: { status: 'accepted' } });
+  const unmappable = { ...wooOrder({ status: 'processing', email: given }), line_items: [{ id: 1, name: 'Kubek', product_id: 93, variation_id: 0, quantity: 'two', price: 10, total: '20.00' }] };
+  expect(await sendWoo('order.updated', unmappable)).toMatchObject({ status: 200, body: { status: 'kept' } });
   // 1. The browser: a newsletter signup on a page with a query, then a visit (same visitor).
   const signup = await beacon(visitor, [
     { i: uid('nl').slice(0, 20), k: 'newsletter', t: Date.now() - 5000, u: `${SHOP}/newsletter?email=${lower}&utm=x`, email: given, consentVersion: 'nl-2026-01', formId: 'footer' },
@@ -95,7 +103,7 @@ async function seed(given: string) {
   // 5. SALESmanago's callback.
   const key = await callbackKey(lower, env.CALLBACK_SECRET!);
   expect((await request(`/callbacks/opt-out?email=${encodeURIComponent(lower)}&key=${key}`, {})).status).toBe(200);
-  return { lower, visitor, contactId };
+  return { lower, visitor, contactId, wooCustomerId };
 }
 
 /** Every place an identifier of the person is found: D1 (all tables, all text columns) and KV (keys and values). */
@@ -175,7 +183,10 @@ describe('erasure (art. 17)', () => {
     const given = person();
     const { lower, visitor, contactId } = await seed(given);
     const needles = [given, lower, await hexOf('SHA-1', lower), await hexOf('SHA-256', lower), contactId, visitor];
-    expect((await traces([lower, contactId, visitor])).length).toBeGreaterThan(5);
+    const before = await traces([lower, contactId, visitor]);
+    expect(before.length).toBeGreaterThan(5);
+    // The platform's kept raw body and its customer id → e-mail row hold the address too, before.
+    expect(before).toEqual(expect.arrayContaining([`platform_deliveries.body holds ${lower}`, `platform_customers.email holds ${lower}`]));
 
     const res = await signedPost('/api/v1/contacts/erase', { email: given });
     expect(res.status).toBe(202);
@@ -185,15 +196,15 @@ describe('erasure (art. 17)', () => {
     expect(await traces(needles)).toEqual([]);
 
     // SALESmanago's delete: exactly one, recorded on the erasure (which holds no e-mail).
-    const before = (await sim<{ deletions: { email: string }[] }>('/__sim/state')).deletions.filter((d) => d.email === lower).length;
+    const deletesBefore = (await sim<{ deletions: { email: string }[] }>('/__sim/state')).deletions.filter((d) => d.email === lower).length;
     const run = await consume(erase);
     expect(run.acked.size).toBe(1);
     const after = (await sim<{ deletions: { email: string }[] }>('/__sim/state')).deletions.filter((d) => d.email === lower).length;
-    expect(after - before).toBe(1);
+    expect(after - deletesBefore).toBe(1);
     expect(await simContact(lower)).toBeUndefined();
     const record = await env.LEDGER.prepare('SELECT * FROM erasures WHERE id = ?1').bind(res.body.id).first<Record<string, unknown>>();
     expect(record).toMatchObject({ sm_status: 'deleted', sm_attempts: 1, source: 'api' });
-    expect(JSON.parse(String(record!.removed))).toMatchObject({ deliveries: expect.any(Number), consent_proofs: 5, kv: 1 });
+    expect(JSON.parse(String(record!.removed))).toMatchObject({ deliveries: expect.any(Number), consent_proofs: 5, kv: 1, platform_deliveries: 1, platform_customers: 1 });
 
     // Later: a stale beacon (signup and visit), a late callback, a re-run import of the contact.
     expect((await beacon(visitor, [{ i: uid('nl').slice(0, 20), k: 'newsletter', t: Date.now(), u: `${SHOP}/`, email: given }, { i: uid('vi').slice(0, 20), k: 'visit', t: Date.now(), u: `${SHOP}/p/2` }])).status).toBe(202);
@@ -289,6 +300,42 @@ describe('the setup contact view', () => {
   });
 });
 
+describe('a consent change made on /setup', () => {
+  const ORIGIN = 'http://localhost';
+  const admin = { Authorization: `Basic ${btoa(`m:${env.ADMIN_PASSWORD}`)}` };
+  async function withdraw(form: Record<string, string>, lang = 'en') {
+    const ctx = createExecutionContext();
+    const res = await app.request(`${ORIGIN}/setup/contact/withdraw?lang=${lang}`, { method: 'POST', headers: { ...admin, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() }, env, ctx);
+    await waitOnExecutionContext(ctx);
+    return { status: res.status, text: await res.text() };
+  }
+
+  it('withdrawing a person\'s newsletter consent on the contact view records proof with source "setup", reaches SALESmanago and the change log', async () => {
+    const lower = person().toLowerCase();
+    expect((await signedPost('/api/v1/contacts', { email: lower, phone: '+48 600 000 001', newsletter: 'subscribe', sms: 'subscribe' })).status).toBe(202);
+    await consume(queue.take());
+    expect(await simContact(lower)).toMatchObject({ optIn: 'opt-in' });
+
+    const page = await withdraw({ email: lower, consent: 'newsletter' });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Consent withdrawn; the change is queued to SALESmanago.');
+    expect(page.text).toContain('id="withdraw-form"');
+    const sent = queue.take();
+    expect(sent.flatMap(itemsOf).map((i) => (i.kind === 'contact' ? [i.contact.email, i.contact.newsletter] : null))).toEqual([[lower, 'unsubscribe']]);
+    await consume(sent);
+    expect(await simContact(lower)).toMatchObject({ optIn: 'opt-out' });
+    expect(JSON.parse((await env.CONSENTS.get(`consent:${lower}`))!)).toMatchObject({ status: 'opt-out', source: 'setup' });
+    expect(await env.LEDGER.prepare('SELECT status, source FROM consent_changes WHERE email = ?1 ORDER BY seq DESC LIMIT 1').bind(lower).first()).toEqual({ status: 'opt-out', source: 'setup' });
+
+    const pl = await withdraw({ email: lower, consent: 'sms' }, 'pl');
+    expect(pl.text).toContain('Zgoda wycofana');
+    queue.take();
+    const items = (await signedPost('/api/v1/consents/proof', { email: lower })).body.items as Record<string, unknown>[];
+    expect(items.slice(-2).map((i) => `${i.source}:${i.name}:${i.accepted}`)).toEqual(['setup:newsletter:false', 'setup:sms:false']);
+    expect(await withdraw({ email: lower, consent: 'everything' })).toMatchObject({ status: 400 });
+  });
+});
+
 describe('retention of the proof', () => {
   it('keeps the proof while the consent stands, and forgets it the set period after a withdrawal', async () => {
     const { appendProofs } = await import('../ledger/consent-proofs.ts');
@@ -329,6 +376,40 @@ describe('erasure from a shop platform', () => {
     const record = await env.LEDGER.prepare('SELECT source FROM erasures WHERE id = ?1').bind((erasures[0] as { erasureId: string }).erasureId).first();
     expect(record).toEqual({ source: 'shopify' });
     expect(await traces([lower])).toEqual([]);
+  });
+});
+
+describe('erasure from WooCommerce', () => {
+  it('customer.deleted ({id} only) erases every e-mail our deliveries gave that customer id; a repeat changes nothing; an unknown id is ignored', async () => {
+    const { sendWoo, wooCustomer, wooOrder } = await import('../test/platform-fixtures.ts');
+    const account = person().toLowerCase();
+    const billing = person().toLowerCase();
+    const customer = wooCustomer({ email: account });
+    expect((await sendWoo('customer.created', customer)).body.status).toBe('accepted');
+    // An order of that customer under another billing e-mail, and an unmappable one kept with its body.
+    expect((await sendWoo('order.created', wooOrder({ status: 'processing', email: billing, customer_id: customer.id }))).body.status).toBe('accepted');
+    const unmappable = { ...wooOrder({ status: 'processing', email: billing, customer_id: customer.id }), line_items: [{ id: 1, name: 'K', product_id: 9, variation_id: 0, quantity: 'x', price: 1, total: '1.00' }] };
+    expect((await sendWoo('order.updated', unmappable)).body.status).toBe('kept');
+    await consume(queue.take());
+    expect((await traces([account, billing])).length).toBeGreaterThan(3);
+
+    const deliveryId = `deleted-${crypto.randomUUID()}`;
+    const deleted = await sendWoo('customer.deleted', { id: customer.id }, { deliveryId });
+    expect(deleted).toMatchObject({ status: 200, body: { status: 'accepted', reason: expect.stringMatching(/^erasure erasure-.*, erasure-/) } });
+    expect(await sendWoo('customer.deleted', { id: customer.id }, { deliveryId })).toMatchObject({ status: 200, body: { status: 'duplicate' } });
+    const erasures = queue.take().filter((m) => m.kind === 'erase') as { erasureId: string; email: string }[];
+    expect(erasures.map((e) => e.email).sort()).toEqual([account, billing].sort());
+    for (const e of erasures) {
+      expect(await env.LEDGER.prepare('SELECT source FROM erasures WHERE id = ?1').bind(e.erasureId).first()).toEqual({ source: 'woocommerce' });
+    }
+    expect(await traces([account, billing])).toEqual([]);
+    // The delivery's own record names the erasures, never the e-mails.
+    const row = await env.LEDGER.prepare('SELECT reason, body FROM platform_deliveries WHERE delivery_id = ?1').bind(deliveryId).first<{ reason: string; body: string | null }>();
+    expect(row).toEqual({ reason: expect.stringMatching(/^erasure /), body: null });
+
+    const unknown = await sendWoo('customer.deleted', { id: 987_654_321_987 });
+    expect(unknown).toMatchObject({ status: 200, body: { status: 'ignored', reason: expect.stringContaining('no delivery of ours named this customer') } });
+    expect(queue.take().filter((m) => m.kind === 'erase')).toEqual([]);
   });
 });
 

@@ -4,6 +4,7 @@
 // shows the text of its version.
 import { addTextVersion, allTexts, type ConsentText } from '../ledger/consent-texts.ts';
 import type { D1Reader } from '../ledger/sessions.ts';
+import { clearRefusal } from '../ledger/consent-refusals.ts';
 
 export type { ConsentText } from '../ledger/consent-texts.ts';
 
@@ -23,7 +24,10 @@ export async function saveText(db: D1Database, input: TextInput, now = Date.now(
   if (text.length > TEXT_LIMITS.text) return { ok: false, error: `text: at most ${TEXT_LIMITS.text} characters` };
   if (smName && smName.length > TEXT_LIMITS.smName) return { ok: false, error: `smName: at most ${TEXT_LIMITS.smName} characters` };
   if (smId && !/^\d{1,18}$/.test(smId)) return { ok: false, error: 'smId: must be SALESmanago\'s numeric consent description id' };
-  return { ok: true, added: await addTextVersion(db, { name, text, smName, smId }, now) };
+  const added = await addTextVersion(db, { name, text, smName, smId }, now);
+  // A new version may follow the consent's creation in SALESmanago: its name is tried again.
+  if (added && (smName || smId)) await clearRefusal(db, smName ?? name);
+  return { ok: true, added };
 }
 
 /** Every text with all its versions, newest version first. */

@@ -207,6 +207,9 @@ describe('the complete contact', () => {
   it('sends address, birthday, externalId, properties, removeTags, login tags, named consents; an e-mail change keeps the contact', async () => {
     const oldAddress = email('old');
     const newAddress = email('new');
+    // A named consent goes only once linked to a consent of the account on /setup (consent/account-consents.ts).
+    const { saveText } = await import('../consent/texts.ts');
+    await saveText(env.LEDGER, { name: 'GDPR_MARKETING', text: 'I agree to marketing e-mails.', smName: 'GDPR_MARKETING' });
     const first = shopContact({ email: oldAddress, trigger: 'registration' });
     await recordAccepted([asContact(first)]);
     await run(first);

@@ -41,6 +41,18 @@ function purchase(at: number): AcceptedEvent {
 }
 
 describe('retention (issue 10 item 4)', () => {
+  it('forgets a platform customer id\'s e-mails ORDER_ID_DAYS after the last delivery named them', async () => {
+    const { rememberCustomers, emailsOfCustomer } = await import('../ledger/platform-customers.ts');
+    const { ORDER_ID_DAYS } = await import('./retention.ts');
+    const now = Date.now();
+    const [old, recent] = [uid('c-old'), uid('c-recent')];
+    await rememberCustomers(db, 'woocommerce', [{ id: old, email: 'old@example.com' }], now - (ORDER_ID_DAYS + 1) * DAY_MS);
+    await rememberCustomers(db, 'woocommerce', [{ id: recent, email: 'recent@example.com' }], now - (ORDER_ID_DAYS - 1) * DAY_MS);
+    expect((await pruneLedger(db, now, days)).platformCustomers).toBeGreaterThanOrEqual(1);
+    expect(await emailsOfCustomer(db, 'woocommerce', old)).toEqual([]);
+    expect(await emailsOfCustomer(db, 'woocommerce', recent)).toEqual(['recent@example.com']);
+  });
+
   it('forgets platform deliveries, double opt-in claims and order conflicts once no repeat can come', async () => {
     const now = Date.now();
     const old = now - 31 * DAY_MS, recent = now - 3 * DAY_MS;

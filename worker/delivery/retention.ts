@@ -20,6 +20,9 @@
 //   double_opt_ins,          last reposted, but never before REPEAT_DAYS: a platform's retried
 //   order_conflicts          webhook, a retried subscribe or a colliding repost must still be
 //                            recognised while it can still come
+//   platform_customers       a platform customer id's e-mails (for WooCommerce's customer.deleted):
+//                            deleted ORDER_ID_DAYS after the last delivery naming them, as long as
+//                            the order ids that customer's orders may still repeat
 //   consent_proofs           kept while the consent stands; a withdrawn consent's statements are
 //                            deleted RETENTION_CONSENT_PROOF_DAYS after the withdrawal
 //   seen_signatures, open_carts: pruned hourly by scheduled.ts (their own expiry).
@@ -34,6 +37,7 @@ import { pruneDoubleOptIns } from '../ledger/double-opt-ins.ts';
 import { pruneIngestCounters } from '../ledger/ingest-counters.ts';
 import { pruneOrderConflicts } from '../ledger/order-conflicts.ts';
 import { prunePlatformDeliveries } from '../ledger/platform-deliveries.ts';
+import { prunePlatformCustomers } from '../ledger/platform-customers.ts';
 import { pruneKnownContacts, pruneVisitorLinks } from '../ledger/visitors.ts';
 import { pruneProofs } from '../consent/proof.ts';
 
@@ -41,7 +45,7 @@ export const DAY_MS = 24 * 3600 * 1000;
 const BATCH_ROWS = 1_000;
 const MAX_BATCHES = 20;
 /** Order ids of delivered order events answer "duplicate" for this long (covers a year of reposts). */
-const ORDER_ID_DAYS = 400;
+export const ORDER_ID_DAYS = 400;
 const FAILED_DAYS = 90;
 /** Platforms retry a webhook for up to 48 hours, and a queued retry can wait days: ids that recognise a repeat are kept at least this long. */
 const REPEAT_DAYS = 7;
@@ -60,6 +64,8 @@ export interface Pruned {
   repeatRecords: number;
   /** consent_proofs rows of consents withdrawn longer ago than RETENTION_CONSENT_PROOF_DAYS. */
   consentProofs: number;
+  /** platform_customers rows no delivery named for ORDER_ID_DAYS. */
+  platformCustomers: number;
 }
 
 /** Runs `step` (which changes at most `rows` rows) until it changes fewer, at most `batches` times. */
@@ -110,7 +116,8 @@ export async function pruneLedger(
     (await bounded((n) => pruneOrderConflicts(db, repeatCutoff, n)));
   // Proof is kept while the consent stands, and RETENTION_CONSENT_PROOF_DAYS after its withdrawal.
   const consentProofs = await bounded((n) => pruneProofs(db, now, days.consentProof, n));
-  return { deliveries, strippedOrders, expiredHeld, strippedExpired, visitorLinks, knownContacts, counters, repeatRecords, consentProofs };
+  const platformCustomers = await bounded((n) => prunePlatformCustomers(db, before(ORDER_ID_DAYS), n));
+  return { deliveries, strippedOrders, expiredHeld, strippedExpired, visitorLinks, knownContacts, counters, repeatRecords, consentProofs, platformCustomers };
 }
 
 /** The hourly job's entry point (called from scheduled.ts), with the configured retention. */

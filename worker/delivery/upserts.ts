@@ -3,6 +3,8 @@
 // SALESmanago does not know the contact yet or there is something new to say.
 import { CHUNK_SIZE } from '../salesmanago/limits.ts';
 import { readConsent } from '../consent/store.ts';
+import { forAccount, recordRefused, refusedNames, withoutRefused } from '../consent/account-consents.ts';
+import type { ChunkResult, ContactUpsert } from '../salesmanago/types.ts';
 import { markContactDone } from '../ledger/deliveries.ts';
 import { knownContacts, markTrustedContacts } from '../ledger/visitors.ts';
 import { logWarn } from '../log.ts';
@@ -47,6 +49,9 @@ export async function upsertContacts(run: DeliveryRun, all: WorkItem[]): Promise
   // At most one double opt-in mail per subscribe, also on retry (contacts.ts).
   const claimed = await claimDoubleOptIns(run.db, wanted.map((x) => x.need), run.now());
   for (const [i, x] of wanted.entries()) x.need = claimed[i] ?? x.need;
+  // Named consents go as the SALESmanago account knows them, or not at all (consent/account-consents.ts).
+  const linked = await forAccount(run.db, wanted.map((x) => x.need.upsert), wanted.map((x) => (dependents.get(x.email) ?? []).flatMap((i) => (i.contact ? [i.contact.id] : []))));
+  for (const [i, x] of wanted.entries()) x.need = { ...x.need, upsert: linked[i] ?? x.need.upsert };
   const releases: Promise<void>[] = [];
   // A quick retry after an answer that may hide a stored call (a timeout, a 5xx) must not ask for the
   // double opt-in mail again, and its claim is then never given back (contacts.ts).
@@ -57,9 +62,7 @@ export async function upsertContacts(run: DeliveryRun, all: WorkItem[]): Promise
       wanted.slice(start, start + CHUNK_SIZE),
       (xs, after) => {
         if (after?.maybeStored) for (const x of xs) mayHaveAsked.add(x.email);
-        return run.deps.client.batchUpsertContacts(
-          xs.map((x) => (mayHaveAsked.has(x.email) ? withoutDoubleOptIn(x.need) : x.need).upsert),
-        );
+        return upsertRefusingConsents(run, xs.map((x) => (mayHaveAsked.has(x.email) ? withoutDoubleOptIn(x.need) : x.need).upsert));
       },
       async (xs, value) => {
         const items = xs.flatMap((x) => dependents.get(x.email) ?? []);
@@ -98,4 +101,29 @@ async function dropOvertakenConsents(kv: KVNamespace, wanted: { email: string; n
       x.need = withoutConsent(x.need);
     }),
   );
+}
+
+type UpsertResult = ChunkResult<{ contactIds: Record<string, string> }>;
+
+/**
+ * The batch upsert; a chunk SALESmanago refuses because it names a consent the account does not have
+ * is recorded (shown on /setup, not sent again) and sent once more without that consent, so the
+ * contacts' other data still arrives.
+ */
+async function upsertRefusingConsents(run: DeliveryRun, upserts: ContactUpsert[]): Promise<UpsertResult[]> {
+  const out: UpsertResult[] = [];
+  for (const r of await run.deps.client.batchUpsertContacts(upserts)) {
+    const names = r.ok || r.error.kind !== 'permanent' ? [] : refusedNames(r.error.messages, upserts.slice(r.start, r.end));
+    if (r.ok || names.length === 0) {
+      out.push(r);
+      continue;
+    }
+    await recordRefused(run.db, names, r.error.messages, run.now());
+    logWarn('SALESmanago refused a consent name: recorded, sent without it', { consents: names });
+    const again = await run.deps.client.batchUpsertContacts(upserts.slice(r.start, r.end).map((u) => withoutRefused(u, names)));
+    for (const a of again) {
+      out.push({ ...a, start: a.start + r.start, end: a.end + r.start, truncations: a.truncations.map((t) => (t.item === undefined ? t : { ...t, item: t.item + r.start })) });
+    }
+  }
+  return out;
 }

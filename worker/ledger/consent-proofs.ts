@@ -97,3 +97,16 @@ export async function pruneWithdrawnProofs(db: D1Database, before: number, limit
 export async function deleteProofsOf(db: D1Database, emails: readonly string[]): Promise<void> {
   await db.prepare('DELETE FROM consent_proofs WHERE email IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(emails)).run();
 }
+
+/** The IP and text version of the statements carried by these ledger items (a shop contact's named consents). */
+export async function proofsOfItems(db: D1Database, deliveryIds: readonly string[]): Promise<{ deliveryId: string; name: string; statedAt: number; ip: string | null; version: string | null }[]> {
+  if (deliveryIds.length === 0) return [];
+  const { results } = await db
+    .prepare(
+      `SELECT delivery_id, name, stated_at, ip, version FROM consent_proofs
+       WHERE delivery_id IN (SELECT value FROM json_each(?1)) ORDER BY id`,
+    )
+    .bind(JSON.stringify([...new Set(deliveryIds)]))
+    .all<{ delivery_id: string; name: string; stated_at: number; ip: string | null; version: string | null }>();
+  return results.map((r) => ({ deliveryId: r.delivery_id, name: r.name, statedAt: Number(r.stated_at), ip: r.ip, version: r.version }));
+}

@@ -44,13 +44,19 @@ export interface ContactDraft {
 }
 
 export type Mapped =
-  | { kind: 'items'; events: EventDraft[]; refunds: RefundDraft[]; contacts: ContactDraft[]; notes: string[] }
+  | {
+      kind: 'items'; events: EventDraft[]; refunds: RefundDraft[]; contacts: ContactDraft[]; notes: string[];
+      /** The platform's customer ids and their e-mails, for a later deletion that names only the id (customers.ts). */
+      customers?: { id: string; email: string }[];
+    }
   | { kind: 'ignored'; reason: string }
   /** Catalog products (platforms/products.ts): items of POST /api/v1/products, without a currency. */
   | { kind: 'products'; products: Record<string, unknown>[] }
 
   /** The platform asks to erase a customer (Shopify customers/redact): consent/erasure.ts. */
-  | { kind: 'erase'; email: string };
+  | { kind: 'erase'; email: string }
+  /** The platform deleted a customer known by id only (WooCommerce customer.deleted): the e-mail is looked up (customers.ts). */
+  | { kind: 'erase-customer'; customerId: string };
 
 export interface WebhookHeaders {
   get(name: string): string | undefined;

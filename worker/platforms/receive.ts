@@ -29,6 +29,7 @@ import type { ContactDraft, EventDraft, Mapped, Platform, RefundDraft, WebhookHe
 import { readConsent } from '../consent/store.ts';
 import { readEmail } from '../consent/email.ts';
 import { eraseContact } from '../consent/erasure.ts';
+import { customerEmails, rememberPlatformCustomers } from './customers.ts';
 import { checkWebhookSignature } from './signature.ts';
 import { queueDelivery } from '../queue/platform-delivery.ts';
 import { acceptProducts, parseProducts } from '../catalog/accept.ts';
@@ -209,17 +210,30 @@ export async function processDelivery(
       }).run();
       return { status: 200, body: { status: 'accepted', deliveryId, ...counts } };
     }
-    if (mapped.kind === 'erase') {
-      // One erasure per delivery (a repeat is answered "duplicate" above); recorded without the e-mail.
-      const read = readEmail(mapped.email);
-      if (!read.ok) throw new Unprocessable(`${topic}: customer.email ${read.error}`);
+    if (mapped.kind === 'erase' || mapped.kind === 'erase-customer') {
+      // One erasure per e-mail and delivery (a repeat is answered "duplicate" above); recorded without the e-mail.
+      let emails: string[];
+      if (mapped.kind === 'erase') {
+        const read = readEmail(mapped.email);
+        if (!read.ok) throw new Unprocessable(`${topic}: customer.email ${read.error}`);
+        emails = [read.email];
+      } else {
+        emails = await customerEmails(env.LEDGER, platform.name, mapped.customerId);
+        if (emails.length === 0) {
+          const reason = `customer ${mapped.customerId}: no delivery of ours named this customer, so nothing here is keyed by it`;
+          await recordDelivery(env.LEDGER, { platform: platform.name, deliveryId, topic, outcome: 'ignored', httpStatus: 200, reason, items: [], receivedAt, bodyDigest: digest }).run();
+          return { status: 200, body: { status: 'ignored', reason } };
+        }
+      }
       const secret = configured.shopApiSecret;
       if (!secret) throw new Error('SHOP_API_SECRET is not configured: the erasure cannot mark the person');
-      const { id } = await eraseContact(env, secret, read.email, { source: platform.name });
+      const ids: string[] = [];
+      for (const email of emails) ids.push((await eraseContact(env, secret, email, { source: platform.name })).id);
+      const reason = `erasure ${ids.join(', ')}`;
       await recordDelivery(env.LEDGER, {
-        platform: platform.name, deliveryId, topic, outcome: 'accepted', httpStatus: 200, reason: `erasure ${id}`, items: [], receivedAt, bodyDigest: digest,
+        platform: platform.name, deliveryId, topic, outcome: 'accepted', httpStatus: 200, reason, items: [], receivedAt, bodyDigest: digest,
       }).run();
-      return { status: 200, body: { status: 'accepted', deliveryId, reason: `erasure ${id}` } };
+      return { status: 200, body: { status: 'accepted', deliveryId, reason } };
     }
     const messages = await itemsOf(env, platform, mapped, deliveryId, receivedAt);
     const ids = messages.map((m) => (m.kind === 'event' ? m.event.id : m.kind === 'contact' ? m.contact.id : m.change.id));
@@ -230,6 +244,7 @@ export async function processDelivery(
     const { outcomes } = await enqueue(env, messages, { now: receivedAt, alongside: [row] });
     // The consent store and the proof of each statement (source "platform"; consent/proof.ts).
     await recordShopStatements(env, configured.shopApiSecret, messages.flatMap((m) => (m.kind === 'contact' ? [m.contact] : [])), 'platform', {});
+    await rememberPlatformCustomers(env.LEDGER, configured.shopApiSecret, platform.name, mapped.customers ?? [], receivedAt);
     const conflicts = await changedPurchases(env.LEDGER, messages, outcomes, receivedAt);
     return { status: 200, body: { status: 'accepted', deliveryId, items: outcomes, ...(conflicts.length > 0 ? { conflicts } : {}) } };
   } catch (err) {

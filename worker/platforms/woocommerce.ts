@@ -168,7 +168,9 @@ export function mapWooOrder(order: WooOrder, config: WooConfig, receivedAt: numb
   }
 
   if (events.length === 0 && contacts.length === 0) return ignored(`order ${orderId}: ${notes.join('; ')}`);
-  return { kind: 'items', events, refunds: [], contacts, notes };
+  // A registered buyer's id and billing e-mail: customer.deleted names only the id (customers.ts).
+  const customerId = order.customer_id ?? 0;
+  return { kind: 'items', events, refunds: [], contacts, notes, ...(customerId > 0 ? { customers: [{ id: String(customerId), email }] } : {}) };
 }
 
 function mapWooCustomer(customer: WooCustomer, topic: string, config: WooConfig): Mapped {
@@ -198,6 +200,7 @@ function mapWooCustomer(customer: WooCustomer, topic: string, config: WooConfig)
       ...(newsletter ? wooStatement('customer', String(customer.id), customer.date_created_gmt, customer.date_modified_gmt) : {}),
     }],
     notes: [],
+    customers: [{ id: String(customer.id), email }],
   };
 }
 
@@ -231,6 +234,7 @@ export const woocommerce: Platform = {
     'order.deleted': wooDeletedSchema,
     'customer.created': wooCustomerSchema,
     'customer.updated': wooCustomerSchema,
+    'customer.deleted': wooDeletedSchema,
     'product.created': wooProductSchema,
     'product.updated': wooProductSchema,
     'product.deleted': wooProductDeletedSchema,
@@ -242,6 +246,10 @@ export const woocommerce: Platform = {
     if (topic === 'order.deleted') {
       // A deleted (trashed) order is not a cancellation to the buyer; what was sent stays.
       return ignored(`order ${String((payload as { id: unknown }).id)} was deleted in WooCommerce; a deletion is not sent to SALESmanago`);
+    }
+    if (topic === 'customer.deleted') {
+      // The payload is {id} only (includes/class-wc-webhook.php:433-438): the e-mail is looked up (customers.ts).
+      return { kind: 'erase-customer', customerId: String((payload as { id: unknown }).id) };
     }
     if (topic.startsWith('product.')) return mapWooProduct(topic, payload);
     if (topic.startsWith('order.')) return mapWooOrder(payload as WooOrder, woo, receivedAt, topic);

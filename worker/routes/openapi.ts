@@ -115,7 +115,7 @@ function shopPaths() {
           'Every consent statement (`newsletter`, `sms`, each of `consents`) is recorded with its proof (POST /api/v1/consents/proof): ' +
           '`ip` and `userAgent` (top level, once per request) are the person\'s IP address and browser user agent as the shop saw them when the statement was made; ' +
           '`version` (top level) is the version of the consent text shown for `newsletter` and `sms`; `consents[].version` that of each named consent. ' +
-          'These three are kept as proof only and never sent to SALESmanago. In POST /api/v1/batch they are read per contact item, and the statements are recorded with source "imported".',
+          'The user agent is kept as proof only; the IP and `consents[].version` reach SALESmanago only in `consentDetails`, for the named consents linked on /setup to a consent of the account (docs/privacy.md "Sent to SALESmanago"). In POST /api/v1/batch they are read per contact item, and the statements are recorded with source "imported".',
         security: signed,
         requestBody: { required: true, content: json('ShopContact') },
         responses: { '202': { description: 'Recorded and queued.', content: json('Outcome') }, ...shopErrors(MAX_SHOP_BODY_BYTES) },
@@ -194,7 +194,7 @@ function shopPaths() {
         summary: 'Every consent statement recorded for one e-mail, with its proof, oldest first',
         description:
           'One item per statement, in the order stated: `name` (`newsletter`, `sms`, or the shop\'s consent name), `accepted`, `at` (when stated, ISO 8601), ' +
-          '`receivedAt`, `source` (`browser`, `shop`, `imported`, `salesmanago`), and where known `version` (of the consent text), `ip`, `userAgent`, ' +
+          '`receivedAt`, `source` (`browser`, `shop`, `imported`, `platform`, `salesmanago`, `setup`), and where known `version` (of the consent text), `ip`, `userAgent`, ' +
           '`pageUrl` (the page without query), `formId`, `orderId`, `deliveryId` (the ledger id of the item that carried it). Personal data: like a write, each signature is accepted once (a captured request cannot be replayed).',
         security: signed,
         requestBody: { required: true, content: json('EmailBody') },

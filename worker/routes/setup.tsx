@@ -26,6 +26,8 @@ import { contactView, hourlyFigures, readFilter } from '../setup/events.ts';
 import { ContactPage, EventsPage } from '../setup/events-pages.tsx';
 import { ConsentTextsPage, ErasureList, PersonRights, ProofTimeline } from '../setup/privacy-pages.tsx';
 import { listTexts, saveText } from '../consent/texts.ts';
+import { consentRefusals } from '../consent/account-consents.ts';
+import { withdrawOnSetup } from '../ingest/setup-consent.ts';
 import { exportContact } from '../consent/access.ts';
 import { readEmail } from '../consent/email.ts';
 import { eraseContact } from '../consent/erasure.ts';
@@ -156,12 +158,12 @@ setup.get('/contact', async (c) => {
 });
 
 // The contact view's privacy part: proof timeline, download, erasure button, recent erasures.
-async function privacyPart(c: C, lang: 'pl' | 'en', email: string, extra: { erasedId?: string; needsConfirm?: boolean } = {}) {
+async function privacyPart(c: C, lang: 'pl' | 'en', email: string, extra: { erasedId?: string; needsConfirm?: boolean; withdrawn?: 'queued' | 'erased' } = {}) {
   const [proof, erasures] = await Promise.all([email ? proofOf(c.var.reads, email) : [], recentErasures(c.var.reads, 10)]);
   return (
     <>
       {email && !extra.erasedId ? <ProofTimeline lang={lang} items={proof} /> : null}
-      {email && !extra.erasedId ? <PersonRights lang={lang} email={email} needsConfirm={extra.needsConfirm ?? false} /> : null}
+      {email && !extra.erasedId ? <PersonRights lang={lang} email={email} needsConfirm={extra.needsConfirm ?? false} {...(extra.withdrawn ? { withdrawn: extra.withdrawn } : {})} /> : null}
       {extra.erasedId ? <PersonRights lang={lang} email="" erasedId={extra.erasedId} /> : null}
       <ErasureList lang={lang} erasures={erasures} />
     </>
@@ -177,7 +179,7 @@ async function postedEmail(c: C): Promise<string | null> {
 // Consent texts and their versions (issue 23 item 4).
 setup.get('/consents', async (c) => {
   const { lang } = messagesFor(c.get('language'));
-  return render(c, <ConsentTextsPage lang={lang} texts={await listTexts(c.var.reads)} />);
+  return render(c, <ConsentTextsPage lang={lang} texts={await listTexts(c.var.reads)} refusals={await consentRefusals(c.env.LEDGER)} />);
 });
 
 setup.post('/consents', async (c) => {
@@ -186,8 +188,9 @@ setup.post('/consents', async (c) => {
   const posted = Object.fromEntries(Object.entries(form).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : []))) as Record<string, string>;
   const saved = await saveText(c.env.LEDGER, posted);
   const texts = await listTexts(c.var.reads);
-  if (!saved.ok) return render(c, <ConsentTextsPage lang={lang} texts={texts} outcome={{ error: saved.error }} posted={posted} />, 400);
-  return render(c, <ConsentTextsPage lang={lang} texts={texts} outcome={{ added: saved.added }} />);
+  const refusals = await consentRefusals(c.env.LEDGER);
+  if (!saved.ok) return render(c, <ConsentTextsPage lang={lang} texts={texts} outcome={{ error: saved.error }} posted={posted} refusals={refusals} />, 400);
+  return render(c, <ConsentTextsPage lang={lang} texts={texts} outcome={{ added: saved.added }} refusals={refusals} />);
 });
 
 // Right of access: the whole document as a download (a POST: the e-mail stays out of the URL).
@@ -198,6 +201,17 @@ setup.post('/contact/export', async (c) => {
   c.header('Content-Disposition', 'attachment; filename="personal-data.json"');
   c.header('Cache-Control', 'no-store');
   return c.json(doc);
+});
+
+// A consent withdrawn on the person's behalf: a statement with source "setup" (ingest/setup-consent.ts).
+setup.post('/contact/withdraw', async (c) => {
+  const { lang, t } = messagesFor(c.get('language'));
+  const form = await c.req.parseBody();
+  const read = readEmail(typeof form.email === 'string' ? form.email : null);
+  if (!read.ok || (form.consent !== 'newsletter' && form.consent !== 'sms')) return render(c, <ContactPage t={t} lang={lang} email="" view={null} />, 400);
+  const withdrawn = await withdrawOnSetup(c.env, c.get('config').shopApiSecret, read.email, form.consent);
+  const view = await contactView(c.env.LEDGER, c.env.CONSENTS, read.email);
+  return render(c, <ContactPage t={t} lang={lang} email={read.email} view={view} privacy={await privacyPart(c, lang, read.email, { withdrawn })} />);
 });
 
 // Right to erasure, after the confirmation box is ticked.

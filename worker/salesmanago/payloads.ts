@@ -25,7 +25,21 @@ export interface UpsertDetail {
   birthday?: string;
   properties?: Record<string, string>;
   newEmail?: string;
-  consentDetails?: { consentName: string; consentAccept: boolean; agreementDate: number; optOut: boolean }[];
+  consentDetails?: ConsentDetail[];
+}
+
+/**
+ * One named consent as the SDK serialises it: `src/Entity/Consent.php:7-12` (consentName, consentAccept,
+ * agreementDate, ip, optOut, consentDescriptionId), listed under `consentDetails`
+ * (`src/Model/Collections/ConsentsCollection.php:11`, `src/Model/ContactModel.php:207`).
+ */
+export interface ConsentDetail {
+  consentName: string;
+  consentAccept: boolean;
+  agreementDate: number;
+  ip?: string;
+  optOut: boolean;
+  consentDescriptionId?: number;
 }
 
 /** The API double opt-in fields: only ever at the top level of a single /api/contact/upsert. */
@@ -126,12 +140,15 @@ export function upsertDetail(c: ContactUpsert, owner: string): Fitted<UpsertDeta
   const newEmail = present(c.newEmail);
   if (newEmail && normaliseEmail(newEmail) !== contact.email) body.newEmail = normaliseEmail(newEmail);
   if (c.consents && c.consents.length > 0) {
-    // SDK `Entity/Consent.php`: consentName, consentAccept, agreementDate, optOut.
+    // SDK `src/Entity/Consent.php:7-12`; ip and consentDescriptionId only when known (the SDK's
+    // defaults, '' and null, say nothing).
     body.consentDetails = c.consents.map((x) => ({
       consentName: x.name,
       consentAccept: x.accepted,
       agreementDate: x.at,
+      ...(x.ip ? { ip: x.ip } : {}),
       optOut: !x.accepted,
+      ...(x.descriptionId !== undefined ? { consentDescriptionId: x.descriptionId } : {}),
     }));
   }
   return { body, truncations };

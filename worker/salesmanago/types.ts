@@ -32,11 +32,16 @@ interface ContactAddress {
 }
 
 /** A named (GDPR) consent, sent as one `consentDetails` entry (SDK `Entity/Consent.php`). */
-interface NamedConsent {
+export interface NamedConsent {
+  /** The consent's name in the SALESmanago account (consentName). */
   name: string;
   accepted: boolean;
   /** Unix ms of the agreement. */
   at: number;
+  /** The IP address the statement came from (proof), when known. */
+  ip?: string;
+  /** SALESmanago's consent description id (the text version's), when the merchant gave it on /setup. */
+  descriptionId?: number;
 }
 
 export interface ContactUpsert {

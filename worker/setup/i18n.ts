@@ -80,6 +80,10 @@ const pl = {
   snippetFromWorker: 'Skrypt z adresu workera:',
   snippetFirstParty: (prefix: string, set: boolean) =>
     `Albo z własnej domeny sklepu (tryb first-party, odporny na blokery reklam): ścieżka ${prefix} sklepu kierowana do workera (docs/theme.md „First-party mode”)${set ? '' : '; ustaw PUBLIC_PATH_PREFIX'}:`,
+  snippetVariants: 'Warianty (ten sam tag, inny plik; docs/theme.md „Variants”):',
+  snippetVariantDefault: 'domyślny: wizyty, koszyk, logowanie, formularze i newsletter, smEdge(\'view\', …); najmniejszy (budżet 1 500 B gzip).',
+  snippetVariantFull: 'to, co s.js, plus oglądane produkty odczytane z danych Product JSON-LD strony (większość motywów WooCommerce, Shopify i PrestaShop je drukuje) oraz obsługa data-sm-monitoring.',
+  snippetVariantMonitoring: 'atrybut tagu s.full.js: po zgodzie wczytuje kod monitorujący SALESmanago (sm.js: pop-upy, web push, czat) dla skonfigurowanego Client ID; jeden tag zamiast dwóch.',
   domains: 'Zarejestrowane domeny (SHOP_DOMAINS)',
   noDomains: 'Brak: ustaw SHOP_DOMAINS.',
 
@@ -261,6 +265,10 @@ const en: Messages = {
   snippetFromWorker: "The script from the worker's address:",
   snippetFirstParty: (prefix: string, set: boolean) =>
     `Or from the shop's own domain (first-party mode, not blocked by ad blockers): the shop's path ${prefix} routed to the worker (docs/theme.md "First-party mode")${set ? '' : '; set PUBLIC_PATH_PREFIX'}:`,
+  snippetVariants: 'Variants (the same tag, another file; docs/theme.md "Variants"):',
+  snippetVariantDefault: "the default: visits, cart, login, forms and newsletter, smEdge('view', …); the smallest (budget 1,500 B gzip).",
+  snippetVariantFull: "what s.js does, plus product views read from the page's Product JSON-LD (most WooCommerce, Shopify and PrestaShop themes print it) and data-sm-monitoring.",
+  snippetVariantMonitoring: "an attribute of the s.full.js tag: after consent it loads SALESmanago's own monitoring code (sm.js: pop-ups, web push, chat) for the configured Client ID; one tag instead of two.",
   domains: 'Registered domains (SHOP_DOMAINS)',
   noDomains: 'None: set SHOP_DOMAINS.',
 

@@ -26,6 +26,12 @@ const pl = {
   eraseConfirm: 'Potwierdzam usunięcie wszystkich danych tej osoby',
   eraseNeedsConfirm: 'Zaznacz potwierdzenie, aby usunąć dane.',
   erased: 'Dane usunięte. Usunięcie kontaktu w SALESmanago jest w kolejce. Identyfikator usunięcia:',
+  withdraw: 'Wycofaj zgodę w imieniu tej osoby',
+  withdrawNewsletter: 'newsletter (e-mail)',
+  withdrawSms: 'SMS',
+  withdrawHint: 'Gdy osoba wycofała zgodę inną drogą (telefon, list): trafia do SALESmanago jak wypisanie ze sklepu i jest zapisywana jako dowód ze źródłem „setup”.',
+  withdrawDone: 'Zgoda wycofana; zmiana jest w kolejce do SALESmanago.',
+  withdrawErased: 'Ta osoba została usunięta: nic nie zapisano.',
   erasuresTitle: 'Ostatnie usunięcia',
   colRequested: 'Zlecono',
   colRemoved: 'Usunięto wierszy',
@@ -54,6 +60,12 @@ const en: PrivacyMessages = {
   eraseConfirm: "I confirm erasing all of this person's data",
   eraseNeedsConfirm: 'Tick the confirmation to erase.',
   erased: "Erased. SALESmanago's contact delete is queued. Erasure id:",
+  withdraw: "Withdraw a consent on this person's behalf",
+  withdrawNewsletter: 'newsletter (e-mail)',
+  withdrawSms: 'SMS',
+  withdrawHint: 'When the person withdrew another way (phone, letter): it reaches SALESmanago like the shop\'s unsubscribe and is recorded as proof with source "setup".',
+  withdrawDone: 'Consent withdrawn; the change is queued to SALESmanago.',
+  withdrawErased: 'This person was erased: nothing was recorded.',
   erasuresTitle: 'Recent erasures',
   colRequested: 'Requested',
   colRemoved: 'Rows removed',
@@ -92,12 +104,21 @@ export function ProofTimeline({ lang, items }: { lang: Lang; items: ProofItem[] 
   );
 }
 
-export function PersonRights({ lang, email, erasedId, needsConfirm }: { lang: Lang; email: string; erasedId?: string; needsConfirm?: boolean }) {
+export function PersonRights({ lang, email, erasedId, needsConfirm, withdrawn }: { lang: Lang; email: string; erasedId?: string; needsConfirm?: boolean; withdrawn?: 'queued' | 'erased' }) {
   const t = PRIVACY_MESSAGES[lang];
   return (
     <section id="person-rights">
       <h3>{t.rightsTitle}</h3>
       {erasedId ? <p class="badge ok" id="erased">{t.erased} <code>{erasedId}</code></p> : null}
+      {withdrawn ? <p class={withdrawn === 'queued' ? 'badge ok' : 'badge bad'} id="withdrawn">{withdrawn === 'queued' ? t.withdrawDone : t.withdrawErased}</p> : null}
+      {email ? (
+        <form method="post" action={`${SETUP_PATH}/contact/withdraw?lang=${lang}`} id="withdraw-form">
+          <input type="hidden" name="email" value={email} />
+          {t.withdraw}:{' '}
+          <button type="submit" name="consent" value="newsletter">{t.withdrawNewsletter}</button>{' '}
+          <button type="submit" name="consent" value="sms">{t.withdrawSms}</button> <span class="muted">{t.withdrawHint}</span>
+        </form>
+      ) : null}
       <form method="post" action={`${SETUP_PATH}/contact/export?lang=${lang}`} id="export-form">
         <input type="hidden" name="email" value={email} />
         <button type="submit">{t.download}</button> <span class="muted">{t.downloadHint}</span>
@@ -148,6 +169,9 @@ const textsPl = {
   textUnchanged: 'Bez zmian: treść jest taka sama jak w bieżącej wersji.',
   textVersion: 'Wersja',
   textNone: 'Nie zdefiniowano jeszcze treści zgód.',
+  textSent: 'Zgody z nazwą lub ID w SALESmanago trafiają do SALESmanago jako consentDetails (nazwa, akceptacja, data, IP, ID opisu wersji); pozostałe są tylko dowodem tutaj. Zgoda musi istnieć na koncie SALESmanago (Ustawienia > Zgody).',
+  textRefused: (smName: string, when: string, message: string) =>
+    `SALESmanago odrzuciło zgodę „${smName}” (${when}): ${message}. Nie jest wysyłana; utwórz ją w SALESmanago albo popraw nazwę i zapisz ponownie.`,
 };
 const textsEn: typeof textsPl = {
   textsTitle: 'Consent texts and their versions',
@@ -161,6 +185,9 @@ const textsEn: typeof textsPl = {
   textUnchanged: 'No change: the text equals the current version.',
   textVersion: 'Version',
   textNone: 'No consent text defined yet.',
+  textSent: 'Consents with a SALESmanago name or id reach SALESmanago as consentDetails (name, accepted, date, IP, the version\'s description id); the others are proof here only. The consent must exist in the SALESmanago account (Settings > Consents).',
+  textRefused: (smName: string, when: string, message: string) =>
+    `SALESmanago refused the consent "${smName}" (${when}): ${message}. It is not sent; create it in SALESmanago or correct the name, then save again.`,
 };
 
 export function ConsentTextsPage(props: {
@@ -168,6 +195,7 @@ export function ConsentTextsPage(props: {
   texts: Map<string, import('../consent/texts.ts').ConsentText[]>;
   outcome?: { error?: string; added?: boolean };
   posted?: Record<string, string>;
+  refusals?: import('../consent/account-consents.ts').ConsentRefusal[];
 }) {
   const t = props.lang === 'pl' ? textsPl : textsEn;
   const p = props.posted ?? {};
@@ -175,6 +203,10 @@ export function ConsentTextsPage(props: {
     <section id="consent-texts">
       <h2>{t.textsTitle}</h2>
       <p class="intro">{t.textsIntro}</p>
+      <p class="intro">{t.textSent}</p>
+      {(props.refusals ?? []).map((r) => (
+        <p class="badge bad consent-refused">{t.textRefused(r.smName, formatTime(r.refusedAt), r.message)}</p>
+      ))}
       {props.outcome?.error ? <p class="badge bad" id="text-error">{props.outcome.error}</p> : null}
       {props.outcome?.added === true ? <p class="badge ok" id="text-saved">{t.textSaved}</p> : null}
       {props.outcome?.added === false ? <p class="badge" id="text-unchanged">{t.textUnchanged}</p> : null}

@@ -258,6 +258,12 @@ function SnippetSection({ view }: { view: SetupView }) {
       <pre class="copy" id="snippet-first-party">{snippet(config.publicPathPrefix || '/_e', config.snippetConsent)}</pre>
       <CopyButton target="snippet-first-party" t={t} />
       <p id="snippet-consent-note" class="muted">{config.snippetConsent === 'required' ? t.snippetConsentNote : t.snippetConsentOff}</p>
+      <p>{t.snippetVariants}</p>
+      <ul id="snippet-variants">
+        <li><code>s.js</code>: {t.snippetVariantDefault}</li>
+        <li><code>s.full.js</code>: {t.snippetVariantFull}</li>
+        <li><code>data-sm-monitoring</code>: {t.snippetVariantMonitoring}</li>
+      </ul>
       <SettingRows view={settingsView(view)} section="shop" />
       <p><b>{t.domains}</b></p>
       {config.shopDomains.length ? (

@@ -135,6 +135,9 @@ describe('/setup page', () => {
     expect(res.html).toMatch(/data-name="TAGS_NEWSLETTER".*?name="TAGS_NEWSLETTER"[^>]*value="NEWSLETTER"/s);
     expect(res.html).toContain(`src=&quot;${ORIGIN}/s.js&quot;`);
     expect(res.html).toMatch(/id="domains".*?<code>localhost<\/code>/s);
+    // The variants, each with its sentence, in both languages.
+    expect(res.html).toMatch(/id="snippet-variants".*?<code>s\.js<\/code>: the default.*?<code>s\.full\.js<\/code>: .*?Product JSON-LD.*?<code>data-sm-monitoring<\/code>: .*?sm\.js/s);
+    expect((await page('/setup?lang=pl')).html).toMatch(/id="snippet-variants".*?<code>s\.js<\/code>: domyślny.*?<code>s\.full\.js<\/code>: .*?oglądane produkty.*?<code>data-sm-monitoring<\/code>: .*?kod monitorujący/s);
     const off = await page('/setup?lang=en', { bindings: { ...env, TAGS_PURCHASE_GUEST: '' } as Env });
     expect(off.html).toMatch(/data-name="TAGS_PURCHASE_GUEST".*?badge off/s);
   });
