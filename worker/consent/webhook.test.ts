@@ -28,12 +28,15 @@ describe('consent webhook', () => {
     const email = `hook-${Date.now()}@example.com`;
     const key = await callbackKey(email, env.CALLBACK_SECRET!);
     const on = withQueue({ SHOP_WEBHOOK_URL: HOOK });
-    const answer = await acceptCallback(on.bindings, 'opt-in', { email, key });
-    await Promise.all(answer.later);
+    const later: Promise<unknown>[] = [];
+    await acceptCallback(on.bindings, 'opt-in', { email, key }, { later });
+    await Promise.all(later);
     expect(on.sent).toEqual([{ kind: 'consent-webhook', change: expect.objectContaining({ email, status: 'opt-in', source: 'salesmanago' }) }]);
 
     const off = withQueue({ SHOP_WEBHOOK_URL: '' });
-    await Promise.all((await acceptCallback(off.bindings, 'opt-out', { email, key })).later);
+    const offLater: Promise<unknown>[] = [];
+    await acceptCallback(off.bindings, 'opt-out', { email, key }, { later: offLater });
+    await Promise.all(offLater);
     expect(off.sent).toEqual([]);
   });
 

@@ -11,6 +11,7 @@ import { REPLAYABLE, replay } from '../delivery/replay.ts';
 import { replayKept } from '../platforms/kept.ts';
 import { withConfig } from '../http/config.ts';
 import type { AppEnv } from '../env.ts';
+import { InvalidRequest, Unavailable } from '../errors.ts';
 import { adminPassword } from '../http/admin-password.ts';
 import { sameOriginWrites } from '../http/same-origin.ts';
 
@@ -34,7 +35,9 @@ admin.use(
   sameOriginWrites,
   adminPassword({
     realm: 'salesmanago-edge',
-    locked: (c) => c.json({ error: 'ADMIN_PASSWORD is not set: the admin actions are disabled' }, 503),
+    locked: () => {
+      throw new Unavailable('ADMIN_PASSWORD is not set: the admin actions are disabled');
+    },
     invalidUserMessage: { error: 'authentication required: HTTP Basic with the ADMIN_PASSWORD' },
   }),
 );
@@ -42,9 +45,9 @@ admin.use(
 admin.post(
   '/replay',
   withConfig,
-  validator('query', (value, c) => {
+  validator('query', (value) => {
     const parsed = v.safeParse(ReplayQuery, { status: one(value.status), limit: one(value.limit) });
-    if (!parsed.success) return c.json({ error: parsed.issues[0]?.message ?? 'invalid query' }, 400);
+    if (!parsed.success) throw new InvalidRequest(parsed.issues[0]?.message ?? 'invalid query');
     return parsed.output;
   }),
   async (c) => {

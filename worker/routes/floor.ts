@@ -10,11 +10,12 @@ import { hmacHex } from '../identity/hmac.ts';
 import { rememberSignature } from '../ledger/seen-signatures.ts';
 import { contactIdOfVisitor } from '../ledger/visitors.ts';
 import type { AppEnv } from '../env.ts';
+import { NotFound } from '../errors.ts';
 
 export const floor = new Hono<AppEnv>();
 
 floor.post('/signed', async (c) => {
-  if (c.env.BENCH_FLOOR !== 'true') return c.json({ error: 'no route for POST /floor/signed' }, 404);
+  if (c.env.BENCH_FLOOR !== 'true') throw new NotFound('no route for POST /floor/signed');
   const body = await c.req.text();
   const mac = await hmacHex('floor', body); // the key's value does not change the cost
   await rememberSignature(c.env.LEDGER, `${mac}.${crypto.randomUUID()}`, Date.now() + 300_000);
@@ -23,7 +24,7 @@ floor.post('/signed', async (c) => {
 });
 
 floor.post('/bindings', async (c) => {
-  if (c.env.BENCH_FLOOR !== 'true') return c.json({ error: 'no route for POST /floor/bindings' }, 404);
+  if (c.env.BENCH_FLOOR !== 'true') throw new NotFound('no route for POST /floor/bindings');
   const visitor = c.req.query('v') ?? 'floor';
   const ip = c.req.header('CF-Connecting-IP');
   if (ip) await c.env.RATE_LIMIT_IP.limit({ key: `ip:${ip}` });

@@ -15,8 +15,7 @@ import { email } from '../ingest/fields.ts';
 import { MAX_BATCH_ITEMS, shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 import { PLATFORMS } from '../platforms/index.ts';
 import { MAX_PRODUCTS_PER_REQUEST, productSchema } from '../catalog/product.ts';
-import { MAX_HOOK_BODY_BYTES } from './hooks.ts';
-import { MAX_BATCH_BODY_BYTES, MAX_SHOP_BODY_BYTES } from './shop-api.ts';
+import { MAX_BATCH_BODY_BYTES, MAX_HOOK_BODY_BYTES, MAX_SHOP_BODY_BYTES } from '../http/body-limits.ts';
 
 type Schema = v.GenericSchema;
 

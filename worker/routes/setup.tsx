@@ -2,7 +2,6 @@
 // buttons POST /setup/test-connection and POST /setup/test-callbacks, which render the page again
 // with the result. Server-rendered, no script, no external asset, strict CSP (style by nonce only).
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { html } from 'hono/html';
 import { languageDetector } from 'hono/language';
@@ -12,6 +11,7 @@ import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { readCallbackActivity } from '../consent/activity.ts';
 import { adminPassword } from '../http/admin-password.ts';
+import { limitBody, MAX_SETTINGS_FORM_BYTES } from '../http/body-limits.ts';
 import { withConfig } from '../http/config.ts';
 import { testCallbacks, testConnection } from '../setup/checks.ts';
 import { deliveryFigures } from '../setup/figures.ts';
@@ -225,13 +225,8 @@ setup.post('/test-connection', async (c) => {
   return render(c, <SetupPage view={await view(c, { connection })} />);
 });
 
-// The whole settings form is a few KB and each field is bounded (settings/fields.ts MAX_SETTING_LENGTH),
-// so 64 KB is ample: a 100 MB post is refused as it arrives instead of being parsed whole.
-export const MAX_SETTINGS_FORM_BYTES = 64 * 1024;
-setup.use('/settings', bodyLimit({
-  maxSize: MAX_SETTINGS_FORM_BYTES,
-  onError: (c) => c.json({ error: `the settings form is larger than ${MAX_SETTINGS_FORM_BYTES / 1024} KB` }, 413),
-}));
+// A 100 MB post is refused as it arrives instead of being parsed whole (http/body-limits.ts).
+setup.use('/settings', limitBody(MAX_SETTINGS_FORM_BYTES, `the settings form is larger than ${MAX_SETTINGS_FORM_BYTES / 1024} KB`));
 
 // The settings form: validated like readConfig, saved (secrets encrypted), recorded; "Save and test"
 // runs the connection test on the saved values at once.
