@@ -7,8 +7,7 @@
 import { Hono } from 'hono';
 import { validator } from 'hono/validator';
 import * as v from 'valibot';
-import { REPLAYABLE, replay } from '../delivery/replay.ts';
-import { replayKept } from '../platforms/kept.ts';
+import { REPLAYABLE, replayRequest } from '../delivery/replay.ts';
 import { withConfig } from '../http/config.ts';
 import type { AppEnv } from '../env.ts';
 import { InvalidRequest, Unavailable } from '../errors.ts';
@@ -51,10 +50,7 @@ admin.post(
     return parsed.output;
   }),
   async (c) => {
-    const { status, limit } = c.req.valid('query');
-    if (status === 'kept') return c.json(await replayKept(c.env, c.var.config, { limit: limit ?? 500 }));
-    const result = await replay(c.env, { ...(status ? { statuses: [status] } : {}), ...(limit ? { limit } : {}) });
-    return c.json(result);
+    return c.json(await replayRequest(c.env, c.var.config, c.req.valid('query')));
   },
 );
 
