@@ -44,6 +44,12 @@ describe('routes only route', () => {
     expect(direct).toEqual([]);
   });
 
+  it('the configuration is parsed in one place: worker/index.ts registers withConfig, no router again', async () => {
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(`${ROOT}worker/index.ts`, 'utf8')).toMatch(/app\.use\('\*', withConfig\)/);
+    expect(ROUTES.filter((f) => /\bwithConfig\b/.test(readFileSync(`${ROOT}worker/routes/${f}`, 'utf8')))).toEqual([]);
+  });
+
   it('no route builds an error answer: refusals are thrown (worker/errors.ts) and answered by app.onError', async () => {
     const { readFileSync } = await import('node:fs');
     const inline = ROUTES.flatMap((f) =>

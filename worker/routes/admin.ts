@@ -8,7 +8,6 @@ import { Hono } from 'hono';
 import { validator } from 'hono/validator';
 import * as v from 'valibot';
 import { REPLAYABLE, replayRequest } from '../delivery/replay.ts';
-import { withConfig } from '../http/config.ts';
 import type { AppEnv } from '../env.ts';
 import { InvalidRequest, Unavailable } from '../errors.ts';
 import { adminPassword } from '../http/admin-password.ts';
@@ -43,7 +42,6 @@ admin.use(
 
 admin.post(
   '/replay',
-  withConfig,
   validator('query', (value) => {
     const parsed = v.safeParse(ReplayQuery, { status: one(value.status), limit: one(value.limit) });
     if (!parsed.success) throw new InvalidRequest(parsed.issues[0]?.message ?? 'invalid query');

@@ -6,7 +6,6 @@ import type { AppEnv } from '../env.ts';
 import { InvalidRequest } from '../errors.ts';
 import { inBackground } from '../http/background.ts';
 import { limitBody, MAX_CALLBACK_BYTES } from '../http/body-limits.ts';
-import { withConfig } from '../http/config.ts';
 import { acceptCallback } from '../consent/callback.ts';
 import type { ConsentStatus } from '../consent/changes.ts';
 
@@ -60,7 +59,6 @@ function handler(kind: ConsentStatus) {
 }
 
 export const callbacks = new Hono<AppEnv>()
-  .use(withConfig)
   .use(limitBody(MAX_CALLBACK_BYTES))
   .on(['GET', 'POST'], '/opt-in', handler('opt-in'))
   .on(['GET', 'POST'], '/opt-out', handler('opt-out'));

@@ -8,7 +8,6 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { InvalidRequest, MethodNotAllowed } from '../errors.ts';
 import { MAX_EMAIL_BODY_BYTES } from '../http/body-limits.ts';
-import { withConfig } from '../http/config.ts';
 import { shopSignature } from '../http/shop-signature.ts';
 import { changesRequest, lookupConsent, lookupConsentOfBody } from '../consent/requests.ts';
 
@@ -21,7 +20,7 @@ export const consentsApi = new Hono<AppEnv>()
     }
     await next();
   })
-  .use(withConfig, shopSignature(MAX_EMAIL_BODY_BYTES))
+  .use(shopSignature(MAX_EMAIL_BODY_BYTES))
   .post('/lookup', async (c) => {
     // Any JSON is read (a body without a string e-mail is answered as a missing e-mail).
     const body: unknown = await c.req.json().catch(() => {

@@ -4,13 +4,10 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { limitBody, MAX_HOOK_BODY_BYTES } from '../http/body-limits.ts';
-import { withConfig } from '../http/config.ts';
 import { PLATFORMS } from '../platforms/index.ts';
 import { receiveWebhook } from '../platforms/receive.ts';
 
 export const hooks = new Hono<AppEnv>();
-
-hooks.use(withConfig);
 
 for (const platform of PLATFORMS) {
   hooks.post(platform.path.replace(/^\/hooks/, ''), limitBody(MAX_HOOK_BODY_BYTES), async (c) => {

@@ -6,7 +6,6 @@ import type { AppEnv } from '../env.ts';
 import { RateLimited } from '../errors.ts';
 import { inBackground } from '../http/background.ts';
 import { limitBody, MAX_BEACON_BYTES } from '../http/body-limits.ts';
-import { withConfig } from '../http/config.ts';
 import { readJson } from '../http/json.ts';
 import { withinLimit } from '../http/rate-limit.ts';
 import { shopCors, shopOriginOnly } from '../http/shop-origin.ts';
@@ -14,7 +13,6 @@ import { collectBeacon } from '../ingest/collect.ts';
 
 export const ingest = new Hono<AppEnv>();
 
-ingest.use(withConfig);
 // CORS answers (preflight included) only for registered origins; others get no Access-Control headers.
 ingest.use('*', shopCors({ allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type'], maxAge: 86400 }));
 

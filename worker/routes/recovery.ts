@@ -3,10 +3,9 @@
 // (forged, altered, expired): 200 with a plain page linking to the shop, no cookie.
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
-import { withConfig } from '../http/config.ts';
 import { answerRecoveryLink } from '../recovery/open.ts';
 
-export const recovery = new Hono<AppEnv>().use(withConfig).get('/:token', async (c) => {
+export const recovery = new Hono<AppEnv>().get('/:token', async (c) => {
   const secure = new URL(c.req.url).protocol === 'https:';
   const opened = await answerRecoveryLink(c.var.config, c.req.param('token'), { nowMs: Date.now(), secure, acceptLanguage: c.req.header('Accept-Language') });
   // The token is in the URL: no caching, and no Referer carrying it to the shop or elsewhere.

@@ -12,7 +12,6 @@ import type { Env } from '../env.ts';
 import { readCallbackActivity } from '../consent/activity.ts';
 import { adminPassword } from '../http/admin-password.ts';
 import { limitBody, MAX_SETTINGS_FORM_BYTES } from '../http/body-limits.ts';
-import { withConfig } from '../http/config.ts';
 import { testCallbacks, testConnection } from '../setup/checks.ts';
 import { deliveryFigures } from '../setup/figures.ts';
 import { messagesFor } from '../setup/i18n.ts';
@@ -123,7 +122,6 @@ setup.use(
     c.header('Cache-Control', 'no-store');
     await next();
   },
-  withConfig,
   adminPassword<SetupEnv>({
     realm: 'sm-edge setup',
     // No admin password (or too short a one): the page stays locked rather than open.

@@ -6,7 +6,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { MAX_BATCH_BODY_BYTES, MAX_SHOP_BODY_BYTES } from '../http/body-limits.ts';
-import { withConfig } from '../http/config.ts';
 import { readJson } from '../http/json.ts';
 import { shopSignature } from '../http/shop-signature.ts';
 import { acceptBatchRequest, acceptContactRequest, acceptEventRequest } from '../ingest/shop.ts';
@@ -19,8 +18,6 @@ const limit = (maxSize: number) => shopSignature(maxSize);
 const limitWithLedger = (maxSize: number) => shopSignature(maxSize, { replayGuard: 'with-ledger' });
 
 export const shopApi = new Hono<AppEnv>();
-
-shopApi.use(withConfig);
 
 shopApi.post('/events', limitWithLedger(MAX_SHOP_BODY_BYTES), async (c) => {
   const outcome = await acceptEventRequest(c.env, await readJson(c), { receivedAt: Date.now(), claim: c.get('signatureClaim') });
