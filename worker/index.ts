@@ -61,9 +61,14 @@ app.route('/r', recovery);
 
 app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 // Last line of defence: a bug must not turn into an unexplained 5xx without a log line.
+// The one place a refusal becomes an answer: every HTTPException (worker/errors.ts, thrown by routes,
+// middleware and domain functions; hono's basicAuth) is answered with its own response, plus the
+// headers already set on the context (CORS): as hono's default handler does for a router on its own.
 app.onError((err, c) => {
-  // Middleware (basicAuth, bodyLimit, …) signals 4xx answers by throwing an HTTPException.
-  if (err instanceof HTTPException) return err.getResponse();
+  if (err instanceof HTTPException) {
+    const res = err.getResponse();
+    return c.newResponse(res.body, res);
+  }
   // The path without e-mails (GET /api/v1/consents/<email>): logs must not hold personal data.
   const path = new URL(c.req.url).pathname.replace(/[^/]*(@|%40)[^/]*/gi, '<email>');
   logError('unhandled error', { method: c.req.method, path }, err);

@@ -9,6 +9,7 @@ import { loadCatalogRows, recordAccepted, staleQueued, touchQueued } from '../le
 import type { CatalogProduct, QueueMessage } from '../queue/messages.ts';
 import { chunk, MAX_MESSAGE_BYTES, sendMessages, utf8Bytes } from '../queue/send.ts';
 import { logError } from '../log.ts';
+import { InvalidRequest, ledgerUnavailable } from '../errors.ts';
 import { normaliseProduct, productHash, productsBody, productSchema } from './product.ts';
 
 /** Products per queue message: one v3 call's worth (salesmanago/v3.ts PRODUCTS_PER_CALL). */
@@ -32,6 +33,23 @@ export function parseProducts(body: unknown, options: { currencyOptional?: boole
 export interface AcceptedProducts {
   accepted: number;
   unchanged: number;
+}
+
+/** POST /api/v1/products (the one function the route calls): InvalidRequest for a bad list (400),
+ *  LedgerUnavailable when nothing could be recorded (503); else what was accepted. */
+export async function acceptProductsRequest(
+  env: { LEDGER: D1Database; EVENTS: Queue<QueueMessage> },
+  body: unknown,
+  currentCatalog: string | null,
+  now = Date.now(),
+): Promise<AcceptedProducts> {
+  const parsed = parseProducts(body);
+  if (!parsed.ok) throw new InvalidRequest(parsed.error);
+  try {
+    return await acceptProducts(env, parsed.products, currentCatalog, now);
+  } catch (err) {
+    ledgerUnavailable(err);
+  }
 }
 
 /**

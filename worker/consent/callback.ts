@@ -1,5 +1,6 @@
 // One opt-in/opt-out callback from SALESmanago: check the address and the key, store the status.
-// Plain function; the route only extracts email/key and schedules `later` with waitUntil.
+// Plain function; the route only extracts email/key, answers {"success": true} when it returns and
+// schedules `later` with waitUntil. A refusal is thrown (worker/errors.ts), its note left in `later`.
 import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { LAST_CALLBACK_KEY, noteCallback, noteRefusedCallback } from './activity.ts';
@@ -11,11 +12,13 @@ import { NEWSLETTER, recordStatements } from './proof.ts';
 import { isErased } from './suppression.ts';
 import { enqueueConsentWebhook } from './webhook.ts';
 import { logError } from '../log.ts';
+import { Forbidden, InvalidRequest, RequestRefused, Unavailable } from '../errors.ts';
 
-export interface CallbackAnswer {
-  status: 200 | 400 | 403 | 503;
-  body: { success: true } | { error: string };
-  /** Work that must not delay the answer (activity notes, webhook enqueue). */
+export interface CallbackOptions {
+  now?: number;
+  /** The request's parsed configuration (c.var.config). */
+  config: Config;
+  /** Receives the work that must not delay the answer (activity notes, webhook enqueue), refused or not. */
   later: Promise<unknown>[];
 }
 
@@ -23,27 +26,26 @@ export async function acceptCallback(
   env: Env,
   kind: ConsentStatus,
   input: { email?: string | null; key?: string | null },
-  now: number = Date.now(),
-  // The route passes the request's parsed configuration (c.var.config).
-  config: Config,
-): Promise<CallbackAnswer> {
-  const refuse = (status: 400 | 403 | 503, error: string, reason: string): CallbackAnswer => ({
-    status,
-    body: { error },
-    later: [noteRefusedCallback(env.CONSENTS, { at: now, kind, outcome: reason })],
-  });
+  options: CallbackOptions,
+): Promise<void> {
+  const { now = Date.now(), config, later } = options;
+  // The refusal, its note left for after the answer.
+  const refused = (refusal: RequestRefused, reason: string): RequestRefused => {
+    later.push(noteRefusedCallback(env.CONSENTS, { at: now, kind, outcome: reason }));
+    return refusal;
+  };
 
   const read = readEmail(input.email);
-  if (!read.ok) return refuse(400, read.error, read.error);
+  if (!read.ok) throw refused(new InvalidRequest(read.error), read.error);
   const secret = config.callbackSecret;
   // Fail closed: readConfig refuses a secret below its minimum length as if it were not set.
-  if (!secret) return refuse(503, 'callbacks are disabled: CALLBACK_SECRET is not set or too short on the worker', 'CALLBACK_SECRET not set or too short');
+  if (!secret) throw refused(new Unavailable('callbacks are disabled: CALLBACK_SECRET is not set or too short on the worker'), 'CALLBACK_SECRET not set or too short');
   const key = (input.key ?? '').trim();
-  if (!key) return refuse(403, 'key is missing', 'key missing');
+  if (!key) throw refused(new Forbidden('key is missing'), 'key missing');
   if (!(await keyMatches(key, read.email, read.asReceived, secret))) {
     // A literal "sha1(" means the template was pasted where SALESmanago does not evaluate it.
     const hint = /^sha1\(/i.test(key) ? ' (it still reads sha1(...): SALESmanago did not evaluate it)' : '';
-    return refuse(403, `key does not match the e-mail${hint}`, `wrong key${hint}`);
+    throw refused(new Forbidden(`key does not match the e-mail${hint}`), `wrong key${hint}`);
   }
 
   const test = read.email === TEST_EMAIL;
@@ -53,16 +55,16 @@ export async function acceptCallback(
     // A late callback of an erased person stores nothing (suppression.ts); answered as done, so that
     // SALESmanago does not retry it.
     if (config.shopApiSecret && (await isErased(env.LEDGER, config.shopApiSecret, read.email))) {
-      return { status: 200, body: { success: true }, later: [noteCallback(env.CONSENTS, LAST_CALLBACK_KEY, { at: now, kind, outcome: 'refused: erased' })] };
+      later.push(noteCallback(env.CONSENTS, LAST_CALLBACK_KEY, { at: now, kind, outcome: 'refused: erased' }));
+      return;
     }
     // SALESmanago sends no time: the change happened when we received it.
     result = await recordConsent(env.CONSENTS, { email: read.email, status: kind, changedAt: now, source }, { log: env.LEDGER });
   } catch (err) {
     logError('consent not stored', { kind }, err);
-    return { status: 503, body: { error: 'the consent could not be stored, try again' }, later: [] };
+    throw new Unavailable('the consent could not be stored, try again');
   }
 
-  const later: Promise<unknown>[] = [];
   if (!test) later.push(noteCallback(env.CONSENTS, LAST_CALLBACK_KEY, { at: now, kind, outcome: result.outcome }));
   // Every statement SALESmanago reports is proof, a repeated one too (newsletter: the e-mail pair).
   if (!test) {
@@ -80,5 +82,4 @@ export async function acceptCallback(
       ),
     );
   }
-  return { status: 200, body: { success: true }, later };
 }

@@ -29,12 +29,15 @@ describe('consent webhook', () => {
     const email = `hook-${Date.now()}@example.com`;
     const key = await callbackKey(email, env.CALLBACK_SECRET!);
     const on = withQueue({ SHOP_WEBHOOK_URL: HOOK });
-    const answer = await acceptCallback(on.bindings, 'opt-in', { email, key }, Date.now(), readConfig(on.bindings));
-    await Promise.all(answer.later);
+    const later: Promise<unknown>[] = [];
+    await acceptCallback(on.bindings, 'opt-in', { email, key }, { later, config: readConfig(on.bindings) });
+    await Promise.all(later);
     expect(on.sent).toEqual([{ kind: 'consent-webhook', change: expect.objectContaining({ email, status: 'opt-in', source: 'salesmanago' }) }]);
 
     const off = withQueue({ SHOP_WEBHOOK_URL: '' });
-    await Promise.all((await acceptCallback(off.bindings, 'opt-out', { email, key }, Date.now(), readConfig(off.bindings))).later);
+    const offLater: Promise<unknown>[] = [];
+    await acceptCallback(off.bindings, 'opt-out', { email, key }, { later: offLater, config: readConfig(off.bindings) });
+    await Promise.all(offLater);
     expect(off.sent).toEqual([]);
   });
 

@@ -10,7 +10,9 @@
 // lost: a crash of the local queue, a failed send): the reconciliation (scheduled.ts) does the same
 // every hour. A replayed row that is still on the queue is harmless: the consumer dedupes by id.
 import { storedItem } from '../ledger/payloads.ts';
+import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
+import { replayKept } from '../platforms/kept.ts';
 import { packMessages, sendMessages } from '../queue/send.ts';
 import { countRefused, countReplayable, markReplayed, replayableRows } from '../ledger/deliveries.ts';
 import type { ItemMessage } from '../queue/messages.ts';
@@ -32,6 +34,14 @@ export interface ReplayResult {
   refused: number;
   /** Replayable rows left for another call (at most `limit` rows are replayed per call). */
   remaining: number;
+}
+
+/** POST /admin/replay (the one function the route calls): the kept platform deliveries
+ *  (platforms/kept.ts, default 500), or the failed, dead and overdue queued deliveries. */
+export async function replayRequest(env: Env, config: Config, query: { status?: Replayable | 'kept' | undefined; limit?: number | undefined }) {
+  const { status, limit } = query;
+  if (status === 'kept') return replayKept(env, config, { limit: limit ?? 500 });
+  return replay(env, { ...(status ? { statuses: [status] } : {}), ...(limit ? { limit } : {}) });
 }
 
 export async function replay(

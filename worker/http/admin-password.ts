@@ -3,14 +3,14 @@
 import type { Context } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { createMiddleware } from 'hono/factory';
-import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../env.ts';
+import { RateLimited } from '../errors.ts';
 import { passwordMatches } from '../identity/hmac.ts';
 import { withinLimit } from './rate-limit.ts';
 
 export interface AdminPasswordOptions<E extends AppEnv> {
   realm: string;
-  /** The answer while ADMIN_PASSWORD is unset or too short: the page or action stays locked, never open. */
+  /** The answer while ADMIN_PASSWORD is unset or too short (or a refusal it throws): the page or action stays locked, never open. */
   locked: (c: Context<E>) => Response | Promise<Response>;
   /** The 401 body; hono's plain-text "Unauthorized" when absent. */
   invalidUserMessage?: string | object;
@@ -26,19 +26,13 @@ export const adminPassword = <E extends AppEnv = AppEnv>(options: AdminPasswordO
     // by Cloudflare on every request; absent only in local development, where it is not limited.
     const ip = c.req.header('CF-Connecting-IP');
     if (ip && c.req.header('Authorization') !== undefined && !(await withinLimit(c.env.RATE_LIMIT_AUTH, `auth:${ip}`))) {
-      c.header('Retry-After', '60');
-      return c.json({ error: 'too many password attempts from this IP address; retry in a minute' }, 429);
+      throw new RateLimited('too many password attempts from this IP address; retry in a minute', 60);
     }
     const guard = basicAuth({
       realm: options.realm,
       verifyUser: (_user, given) => passwordMatches(given, expected),
       ...(options.invalidUserMessage === undefined ? {} : { invalidUserMessage: options.invalidUserMessage }),
     });
-    try {
-      return await guard(c, next);
-    } catch (err) {
-      // basicAuth throws its 401 answer; answered here so that a router used on its own answers it too.
-      if (err instanceof HTTPException) return err.getResponse();
-      throw err;
-    }
+    // basicAuth throws its 401 (an HTTPException), answered by app.onError like every refusal.
+    return guard(c, next);
   });

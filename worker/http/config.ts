@@ -11,8 +11,8 @@ declare module 'hono' {
   }
 }
 
-/** Sets c.var.config unless an outer app already did: a router mounted in the app parses nothing
- *  again, and the same router called on its own (setup/checks.ts, unit tests) still has it. */
+/** Sets c.var.config unless an outer app already did (a test's). Registered once, in worker/index.ts,
+ *  for every route: the routers do not register it again. */
 export const withConfig = createMiddleware<AppEnv>(async (c, next) => {
   if (c.get('config') === undefined) c.set('config', configOf(c.env));
   await next();

@@ -1,25 +1,24 @@
 // JSON request bodies: every body the API takes is one JSON object.
 import type { Context } from 'hono';
-
-export type JsonRead = { ok: true; value: unknown } | { ok: false; error: string };
+import { InvalidRequest } from '../errors.ts';
 
 // One decoder for every request: decode() without { stream } keeps no state between calls.
 const decoder = new TextDecoder();
 
-export async function readJson(c: Context): Promise<JsonRead> {
+export async function readJson(c: Context): Promise<Record<string, unknown>> {
   // Decoded here rather than with .text(): beacons arrive as text/plain, shop bodies as JSON, and a
   // client's odd Content-Type must not change how the bytes are read.
   const text = decoder.decode(await c.req.arrayBuffer());
-  if (text.trim() === '') return { ok: false, error: 'body: is empty (expected a JSON object)' };
+  if (text.trim() === '') throw new InvalidRequest('body: is empty (expected a JSON object)');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return { ok: false, error: 'body: is not valid JSON' };
+    throw new InvalidRequest('body: is not valid JSON');
   }
   // valibot's object() would take an array for an object; every body here is a JSON object.
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, error: 'body: must be a JSON object' };
+    throw new InvalidRequest('body: must be a JSON object');
   }
-  return { ok: true, value };
+  return value as Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 // Cross-site guard of the password-protected JSON actions (/admin; /setup's forms use hono's csrf()).
 import type { MiddlewareHandler } from 'hono';
+import { Forbidden } from '../errors.ts';
 
 /**
  * Refuses a state-changing request that a browser sent from another site (issue 10 item 9): an
@@ -13,7 +14,7 @@ export const sameOriginWrites: MiddlewareHandler = async (c, next) => {
     const site = c.req.header('Sec-Fetch-Site');
     const own = new URL(c.req.url).origin;
     if ((origin !== undefined && origin !== own) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
-      return c.json({ error: 'cross-site request refused: use the setup page or call this from a script' }, 403);
+      throw new Forbidden('cross-site request refused: use the setup page or call this from a script');
     }
   }
   await next();

@@ -3,14 +3,15 @@
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.ts';
+import { Forbidden } from '../errors.ts';
 import { isShopOrigin, requestOrigin } from '../shop/origin.ts';
 
 /** 403 unless the Origin (else Referer) header is a page of one of the shop's domains. */
 export const shopOriginOnly = createMiddleware<AppEnv>(async (c, next) => {
   const origin = requestOrigin(c.req.header('Origin'), c.req.header('Referer'));
-  if (!origin) return c.json({ error: 'Origin (or Referer) header is missing: beacons are accepted only from the shop\'s pages' }, 403);
+  if (!origin) throw new Forbidden('Origin (or Referer) header is missing: beacons are accepted only from the shop\'s pages');
   if (!isShopOrigin(origin, c.var.config.shopDomains)) {
-    return c.json({ error: `origin ${origin} is not one of the registered shop domains (SHOP_DOMAINS)` }, 403);
+    throw new Forbidden(`origin ${origin} is not one of the registered shop domains (SHOP_DOMAINS)`);
   }
   await next();
 });

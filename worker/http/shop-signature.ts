@@ -3,6 +3,7 @@
 // from making the worker read large bodies.
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.ts';
+import { RequestRefused, Unauthenticated, Unavailable } from '../errors.ts';
 import { checkSignature, readSignatureHeader, replayWindowEnd, SIGNATURE_HEADER, SIGNATURE_REPLAYED } from '../identity/signature.ts';
 import { claimSignature, rememberSignature } from '../ledger/seen-signatures.ts';
 
@@ -134,20 +135,15 @@ export const shopSignature = (maxBodyBytes: number, options: { replayGuard: 'now
   createMiddleware<AppEnv>(async (c, next) => {
     // readConfig refuses a secret below its minimum length: a weak one authenticates nothing.
     const secret = c.var.config.shopApiSecret;
-    if (!secret) {
-      return c.json({ error: 'SHOP_API_SECRET is not set or too short: the shop API is disabled until it is fixed (see the setup page)' }, 503);
-    }
+    if (!secret) throw new Unavailable('SHOP_API_SECRET is not set or too short: the shop API is disabled until it is fixed (see the setup page)');
     const nowS = Math.floor(Date.now() / 1000);
     const header = readSignatureHeader(c.req.header(SIGNATURE_HEADER), nowS);
-    if (!header.ok) return c.json({ error: header.error }, 401);
+    if (!header.ok) throw new Unauthenticated(header.error);
     const isRead = c.req.method === 'GET' || c.req.method === 'HEAD';
     let body = '';
     if (!isRead) {
       const read = await readCapped(c.req.raw, maxBodyBytes, c.req.header('CF-Connecting-IP') ?? '');
-      if (!read.ok) {
-        if (read.status === 503 || read.status === 429) c.header('Retry-After', '5');
-        return c.json({ error: read.error }, read.status);
-      }
+      if (!read.ok) throw new RequestRefused(read.status, read.error, read.status === 503 || read.status === 429 ? { 'Retry-After': '5' } : {});
       // The route reads the same bytes again through hono's body cache.
       // (hono keeps promises there, though its type says ArrayBuffer.)
       (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(read.bytes.buffer as ArrayBuffer);
@@ -155,11 +151,11 @@ export const shopSignature = (maxBodyBytes: number, options: { replayGuard: 'now
     }
     const url = new URL(c.req.url);
     const check = await checkSignature(c.req.header(SIGNATURE_HEADER), secret, c.req.method, url.pathname + url.search, body, nowS);
-    if (!check.ok) return c.json({ error: check.error }, 401);
+    if (!check.ok) throw new Unauthenticated(check.error);
     if (!isRead && options.replayGuard === 'with-ledger') {
       c.set('signatureClaim', claimSignature(c.env.LEDGER, check.v1, replayWindowEnd(check.t)));
     } else if (!isRead && !(await rememberSignature(c.env.LEDGER, check.v1, replayWindowEnd(check.t)))) {
-      return c.json({ error: SIGNATURE_REPLAYED }, 401);
+      throw new Unauthenticated(SIGNATURE_REPLAYED);
     }
     await next();
   });

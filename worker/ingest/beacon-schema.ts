@@ -146,7 +146,7 @@ export interface Beacon {
   events: BeaconEvent[];
 }
 
-interface RejectedEvent {
+export interface RejectedEvent {
   index: number;
   error: string;
 }

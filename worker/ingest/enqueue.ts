@@ -26,7 +26,7 @@ const LEDGER_BATCH_STATEMENTS = 100;
 const LEDGER_BATCH_BYTES = 4_000_000;
 
 type EnqueueStatus = 'queued' | 'duplicate';
-interface EnqueueOutcome {
+export interface EnqueueOutcome {
   id: string;
   status: EnqueueStatus;
 }

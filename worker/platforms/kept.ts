@@ -28,8 +28,8 @@ export async function processQueued(env: Env, config: Config, messages: readonly
       retry.push(false);
       continue;
     }
-    const answer = await processDelivery(env, platform, m.delivery, config, { onUnavailable: 'fail' });
-    retry.push(answer.status === 503);
+    // Unavailable (the ledger and the queue down) or any other failure: the queue tries it again.
+    retry.push(await processDelivery(env, platform, m.delivery, config, { onUnavailable: 'fail' }).then(() => false, () => true));
   }
   return retry;
 }
@@ -61,7 +61,7 @@ export async function replayKept(env: Env, config: Config, options: { platform?:
     }
     try {
       const answer = await processDelivery(env, platform, { deliveryId: row.deliveryId, topic: row.topic, body: row.body, receivedAt: row.receivedAt }, config, { onUnavailable: 'fail' });
-      const status = answer.body.status;
+      const status = answer.status;
       if (status === 'accepted' || status === 'duplicate') result.accepted++;
       else if (status === 'ignored') result.ignored++;
       else result.stillKept++;

@@ -34,14 +34,11 @@ import { checkWebhookSignature } from './signature.ts';
 import { queueDelivery } from '../queue/platform-delivery.ts';
 import { acceptProducts, parseProducts } from '../catalog/accept.ts';
 import { errorText, logError } from '../log.ts';
+import { Forbidden, Unauthenticated, Unavailable } from '../errors.ts';
 
-type WebhookStatus = 200 | 400 | 401 | 403 | 413 | 503;
-
-export interface WebhookAnswer {
-  status: WebhookStatus;
-  body: Record<string, unknown>;
-  headers?: Record<string, string>;
-}
+/** What a delivery became (`status`: ping, accepted, duplicate, ignored, kept, queued, and its details):
+ *  the webhook's 200 answer. A refusal is thrown instead (worker/errors.ts): 401/403, or 503 to retry. */
+export type WebhookReply = Record<string, unknown> & { status: string };
 
 const MAX_DELIVERY_ID = 200;
 
@@ -109,27 +106,28 @@ export async function receiveWebhook(
   receivedAt = Date.now(),
   // The route passes the request's parsed configuration (c.var.config).
   configured: Config,
-): Promise<WebhookAnswer> {
+): Promise<WebhookReply> {
   const config = configured.platforms;
   const text = new TextDecoder().decode(bytes);
   const topic = headers.get(platform.topicHeader)?.trim().slice(0, 100) || null;
 
-  const refuse = async (status: 401 | 403, error: string, deliveryId: string): Promise<WebhookAnswer> => {
-    await note(env, platform, { deliveryId, topic, body: text, receivedAt }, 'refused', status, error);
-    return { status, body: { error } };
+  // Recorded for the setup page's deliveries list before the refusal is thrown.
+  const refuse = async (refusal: Unauthenticated | Forbidden, deliveryId: string): Promise<never> => {
+    await note(env, platform, { deliveryId, topic, body: text, receivedAt }, 'refused', refusal.status, refusal.error);
+    throw refusal;
   };
 
   const ping = platform.ping?.(text, headers) ?? null;
   if (ping !== null) {
     // Unsigned, so one row per platform (overwritten): anyone can send a ping, no one can grow the table.
     await note(env, platform, { deliveryId: PING_ID, topic, body: text, receivedAt }, 'ping', 200, `webhook ${ping}`);
-    return { status: 200, body: { status: 'ping', webhookId: ping } };
+    return { status: 'ping', webhookId: ping };
   }
 
   const secret = platform.secret(config);
-  if (!secret) return refuse(401, `${platform.secretName} is not configured on the worker`, UNAUTHENTICATED_ID);
+  if (!secret) return refuse(new Unauthenticated(`${platform.secretName} is not configured on the worker`), UNAUTHENTICATED_ID);
   const signature = await checkWebhookSignature(platform.signatureHeader, headers.get(platform.signatureHeader), secret, bytes);
-  if (!signature.ok) return refuse(401, signature.error, UNAUTHENTICATED_ID);
+  if (!signature.ok) return refuse(new Unauthenticated(signature.error), UNAUTHENTICATED_ID);
 
   // Authenticated from here on: each delivery gets its own row. Without a delivery id, the body's
   // digest stands for it (the same bytes twice are the same delivery).
@@ -144,12 +142,12 @@ export async function receiveWebhook(
     if (known?.bodyDigest && known.bodyDigest !== digest) deliveryId = `${deliveryId.slice(0, MAX_DELIVERY_ID - 17)}~${digest.slice(0, 16)}`;
   }
   const sender = platform.checkSender?.(headers, config) ?? null;
-  if (sender) return refuse(403, sender, deliveryId);
+  if (sender) return refuse(new Forbidden(sender), deliveryId);
   const delivery: SignedDelivery = { deliveryId, topic, body: text, receivedAt, bodyDigest: digest };
   if (given.length > MAX_DELIVERY_ID) {
     return keep(env, platform, delivery, `${platform.deliveryIdHeader} is longer than ${MAX_DELIVERY_ID} characters`).catch((err: unknown) => {
       logError('ledger unavailable for a platform delivery', { platform: platform.name }, err);
-      return unavailable();
+      throw unavailable();
     });
   }
   return processDelivery(env, platform, delivery, configured, { onUnavailable: 'queue' });
@@ -164,18 +162,18 @@ async function note(env: Env, platform: Platform, d: SignedDelivery, outcome: De
 }
 
 /** Keeps a signed delivery that cannot become events yet: its body and reason, answered 200 (kept.ts replays it). */
-async function keep(env: Env, platform: Platform, d: SignedDelivery, reason: string): Promise<WebhookAnswer> {
+async function keep(env: Env, platform: Platform, d: SignedDelivery, reason: string): Promise<WebhookReply> {
   await recordDelivery(env.LEDGER, {
     platform: platform.name, deliveryId: d.deliveryId, topic: d.topic, outcome: 'kept', httpStatus: 200, reason, items: [], receivedAt: d.receivedAt, body: d.body,
     bodyDigest: d.bodyDigest ?? null,
   }).run();
-  return { status: 200, body: { status: 'kept', deliveryId: d.deliveryId, reason } };
+  return { status: 'kept', deliveryId: d.deliveryId, reason };
 }
 
 /**
  * A signed delivery from its topic on. `onUnavailable`: what an unwritable ledger does. The route hands
- * the delivery to the queue as it came ('queue'); the queue's consumer and a replay answer 503 ('fail')
- * and try again later.
+ * the delivery to the queue as it came ('queue'); the queue's consumer and a replay get the Unavailable
+ * thrown ('fail') and try again later.
  */
 export async function processDelivery(
   env: Env,
@@ -183,7 +181,7 @@ export async function processDelivery(
   delivery: SignedDelivery,
   configured: Config,
   options: { onUnavailable: 'queue' | 'fail' },
-): Promise<WebhookAnswer> {
+): Promise<WebhookReply> {
   const { deliveryId, topic, body: text, receivedAt } = delivery;
   const config = configured.platforms;
   const digest = delivery.bodyDigest ?? (await bodyDigest(new TextEncoder().encode(text)));
@@ -191,12 +189,12 @@ export async function processDelivery(
     // The same topic and bytes settled under another delivery id (or none) are a repeat too: the
     // delivery id is not signed (docs/trust.md, "Who may change what").
     if (await wasSettled(env.LEDGER, platform.name, { deliveryId, topic: topic ?? '', bodyDigest: digest })) {
-      return { status: 200, body: { status: 'duplicate', deliveryId } };
+      return { status: 'duplicate', deliveryId };
     }
     const mapped = mapDelivery(platform, topic, text, config, receivedAt);
     if (mapped.kind === 'ignored') {
       await recordDelivery(env.LEDGER, { platform: platform.name, deliveryId, topic, outcome: 'ignored', httpStatus: 200, reason: mapped.reason, items: [], receivedAt, bodyDigest: digest }).run();
-      return { status: 200, body: { status: 'ignored', reason: mapped.reason } };
+      return { status: 'ignored', reason: mapped.reason };
     }
     if (mapped.kind === 'products') {
       // Catalog products, checked as POST /api/v1/products items (currency aside); a bad one is kept.
@@ -208,7 +206,7 @@ export async function processDelivery(
         reason: counts.unchanged > 0 ? 'product unchanged: nothing sent' : null,
         items: parsed.products.map((p) => `product:${p.id}`), receivedAt, bodyDigest: digest,
       }).run();
-      return { status: 200, body: { status: 'accepted', deliveryId, ...counts } };
+      return { status: 'accepted', deliveryId, ...counts };
     }
     if (mapped.kind === 'erase' || mapped.kind === 'erase-customer') {
       // One erasure per e-mail and delivery (a repeat is answered "duplicate" above); recorded without the e-mail.
@@ -222,7 +220,7 @@ export async function processDelivery(
         if (emails.length === 0) {
           const reason = `customer ${mapped.customerId}: no delivery of ours named this customer, so nothing here is keyed by it`;
           await recordDelivery(env.LEDGER, { platform: platform.name, deliveryId, topic, outcome: 'ignored', httpStatus: 200, reason, items: [], receivedAt, bodyDigest: digest }).run();
-          return { status: 200, body: { status: 'ignored', reason } };
+          return { status: 'ignored', reason };
         }
       }
       const secret = configured.shopApiSecret;
@@ -233,7 +231,7 @@ export async function processDelivery(
       await recordDelivery(env.LEDGER, {
         platform: platform.name, deliveryId, topic, outcome: 'accepted', httpStatus: 200, reason, items: [], receivedAt, bodyDigest: digest,
       }).run();
-      return { status: 200, body: { status: 'accepted', deliveryId, reason } };
+      return { status: 'accepted', deliveryId, reason };
     }
     const messages = await itemsOf(env, platform, mapped, deliveryId, receivedAt);
     const ids = messages.map((m) => (m.kind === 'event' ? m.event.id : m.kind === 'contact' ? m.contact.id : m.change.id));
@@ -246,8 +244,9 @@ export async function processDelivery(
     await recordShopStatements(env, configured.shopApiSecret, messages.flatMap((m) => (m.kind === 'contact' ? [m.contact] : [])), 'platform', {});
     await rememberPlatformCustomers(env.LEDGER, configured.shopApiSecret, platform.name, mapped.customers ?? [], receivedAt);
     const conflicts = await changedPurchases(env.LEDGER, messages, outcomes, receivedAt);
-    return { status: 200, body: { status: 'accepted', deliveryId, items: outcomes, ...(conflicts.length > 0 ? { conflicts } : {}) } };
-  } catch (err) {
+    return { status: 'accepted', deliveryId, items: outcomes, ...(conflicts.length > 0 ? { conflicts } : {}) };
+  } catch (caught) {
+    let err = caught;
     try {
       if (err instanceof Unprocessable) return await keep(env, platform, delivery, err.reason);
     } catch (keepErr) {
@@ -255,9 +254,9 @@ export async function processDelivery(
     }
     logError('ledger unavailable for a platform delivery', { platform: platform.name }, err);
     if (options.onUnavailable === 'queue' && (await queueDelivery(env, platform.name, delivery))) {
-      return { status: 200, body: { status: 'queued', deliveryId } };
+      return { status: 'queued', deliveryId };
     }
-    return unavailable();
+    throw unavailable();
   }
 }
 
@@ -372,12 +371,8 @@ function withoutChoices(draft: ContactDraft): ContactDraft {
   return { contact: { ...rest, ...(rest.trigger === 'newsletter' ? { trigger: 'update' as const } : {}) } };
 }
 
-function unavailable(): WebhookAnswer {
-  return {
-    status: 503,
-    headers: { 'Retry-After': '30' },
-    body: { error: 'the event ledger and the queue are temporarily unavailable; nothing was recorded, retry later' },
-  };
+function unavailable(): Unavailable {
+  return new Unavailable('the event ledger and the queue are temporarily unavailable; nothing was recorded, retry later', 30);
 }
 
 /**

@@ -32,6 +32,18 @@ export async function openRecoveryLink(
   return { kind: 'redirect', location: cartRebuildUrl(template, lines), cookie };
 }
 
+/** GET /r/<token>'s answer (the one function the route calls): the redirect, or the bad-link page in
+ *  the browser's language. */
+export async function answerRecoveryLink(
+  config: Pick<Config, 'cartRecovery' | 'shopApiSecret' | 'shopDomains'>,
+  token: string,
+  request: { nowMs: number; secure: boolean; acceptLanguage: string | undefined },
+): Promise<{ kind: 'redirect'; location: string; cookie: string | null } | { kind: 'page'; html: string }> {
+  const opened = await openRecoveryLink(config, token, request.nowMs, request.secure);
+  if (opened.kind === 'redirect') return opened;
+  return { kind: 'page', html: badLinkPage(pageLanguage(request.acceptLanguage, opened.home), opened.home) };
+}
+
 /**
  * The language of the bad-link page: Polish or English, whichever the browser prefers first; when it
  * names neither, the shop's: Polish for a shop under .pl, else English.

@@ -7,10 +7,9 @@
 import { Hono } from 'hono';
 import { validator } from 'hono/validator';
 import * as v from 'valibot';
-import { REPLAYABLE, replay } from '../delivery/replay.ts';
-import { replayKept } from '../platforms/kept.ts';
-import { withConfig } from '../http/config.ts';
+import { REPLAYABLE, replayRequest } from '../delivery/replay.ts';
 import type { AppEnv } from '../env.ts';
+import { InvalidRequest, Unavailable } from '../errors.ts';
 import { adminPassword } from '../http/admin-password.ts';
 import { sameOriginWrites } from '../http/same-origin.ts';
 
@@ -34,24 +33,22 @@ admin.use(
   sameOriginWrites,
   adminPassword({
     realm: 'salesmanago-edge',
-    locked: (c) => c.json({ error: 'ADMIN_PASSWORD is not set: the admin actions are disabled' }, 503),
+    locked: () => {
+      throw new Unavailable('ADMIN_PASSWORD is not set: the admin actions are disabled');
+    },
     invalidUserMessage: { error: 'authentication required: HTTP Basic with the ADMIN_PASSWORD' },
   }),
 );
 
 admin.post(
   '/replay',
-  withConfig,
-  validator('query', (value, c) => {
+  validator('query', (value) => {
     const parsed = v.safeParse(ReplayQuery, { status: one(value.status), limit: one(value.limit) });
-    if (!parsed.success) return c.json({ error: parsed.issues[0]?.message ?? 'invalid query' }, 400);
+    if (!parsed.success) throw new InvalidRequest(parsed.issues[0]?.message ?? 'invalid query');
     return parsed.output;
   }),
   async (c) => {
-    const { status, limit } = c.req.valid('query');
-    if (status === 'kept') return c.json(await replayKept(c.env, c.var.config, { limit: limit ?? 500 }));
-    const result = await replay(c.env, { ...(status ? { statuses: [status] } : {}), ...(limit ? { limit } : {}) });
-    return c.json(result);
+    return c.json(await replayRequest(c.env, c.var.config, c.req.valid('query')));
   },
 );
 

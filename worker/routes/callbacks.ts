@@ -2,10 +2,10 @@
 //   GET|POST /callbacks/opt-in?email=<e-mail>&key=<hex sha1(email + CALLBACK_SECRET)>, and /opt-out.
 // A POST may carry email/key in the query, a form body or a JSON body.
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../env.ts';
+import { InvalidRequest } from '../errors.ts';
 import { inBackground } from '../http/background.ts';
-import { withConfig } from '../http/config.ts';
+import { limitBody, MAX_CALLBACK_BYTES } from '../http/body-limits.ts';
 import { acceptCallback } from '../consent/callback.ts';
 import type { ConsentStatus } from '../consent/changes.ts';
 
@@ -15,7 +15,7 @@ function field(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-async function readFields(c: Context<AppEnv>): Promise<Fields | { error: string }> {
+async function readFields(c: Context<AppEnv>): Promise<Fields> {
   const query = new URL(c.req.url).searchParams;
   const fields: Fields = { email: query.get('email'), key: query.get('key') };
   if (c.req.method !== 'POST' || (fields.email !== null && fields.key !== null)) return fields;
@@ -27,14 +27,14 @@ async function readFields(c: Context<AppEnv>): Promise<Fields | { error: string 
       body = await c.req.parseBody();
     } catch {
       // A malformed multipart body (no boundary, cut off) is the sender's fault: 400, not 500.
-      return { error: 'body is not valid multipart/form-data' };
+      throw new InvalidRequest('body is not valid multipart/form-data');
     }
   } else if (/json/i.test(type)) {
     try {
       const parsed: unknown = await c.req.json();
       body = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
     } catch {
-      return { error: 'body is not valid JSON' };
+      throw new InvalidRequest('body is not valid JSON');
     }
   } else {
     // application/x-www-form-urlencoded, or anything else shaped like it.
@@ -46,17 +46,19 @@ async function readFields(c: Context<AppEnv>): Promise<Fields | { error: string 
 function handler(kind: ConsentStatus) {
   return async (c: Context<AppEnv>) => {
     const fields = await readFields(c);
-    if ('error' in fields) return c.json({ error: fields.error }, 400);
-    const answer = await acceptCallback(c.env, kind, fields, Date.now(), c.var.config);
-    // Called in-process without an execution context (the setup page's test, a unit test), the
-    // bookkeeping is awaited before the answer.
-    await inBackground(c, answer.later);
-    return c.json(answer.body, answer.status);
+    const later: Promise<unknown>[] = [];
+    try {
+      await acceptCallback(c.env, kind, fields, { config: c.var.config, later });
+    } finally {
+      // Refused or not. Called in-process without an execution context (a unit test), the bookkeeping
+      // is awaited before the answer.
+      await inBackground(c, later);
+    }
+    return c.json({ success: true });
   };
 }
 
 export const callbacks = new Hono<AppEnv>()
-  .use(withConfig)
-  .use(bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json({ error: 'body is larger than 16 KB' }, 413) }))
+  .use(limitBody(MAX_CALLBACK_BYTES))
   .on(['GET', 'POST'], '/opt-in', handler('opt-in'))
   .on(['GET', 'POST'], '/opt-out', handler('opt-out'));

@@ -11,12 +11,13 @@ import { rememberSignature } from '../ledger/seen-signatures.ts';
 import { contactIdOfVisitor } from '../ledger/visitors.ts';
 import type { AppEnv } from '../env.ts';
 import { withConfig } from '../http/config.ts';
+import { NotFound } from '../errors.ts';
 
 export const floor = new Hono<AppEnv>();
 floor.use(withConfig);
 
 floor.post('/signed', async (c) => {
-  if (!c.var.config.benchFloor) return c.json({ error: 'no route for POST /floor/signed' }, 404);
+  if (!c.var.config.benchFloor) throw new NotFound('no route for POST /floor/signed');
   const body = await c.req.text();
   const mac = await hmacHex('floor', body); // the key's value does not change the cost
   await rememberSignature(c.env.LEDGER, `${mac}.${crypto.randomUUID()}`, Date.now() + 300_000);
@@ -25,7 +26,7 @@ floor.post('/signed', async (c) => {
 });
 
 floor.post('/bindings', async (c) => {
-  if (!c.var.config.benchFloor) return c.json({ error: 'no route for POST /floor/bindings' }, 404);
+  if (!c.var.config.benchFloor) throw new NotFound('no route for POST /floor/bindings');
   const visitor = c.req.query('v') ?? 'floor';
   const ip = c.req.header('CF-Connecting-IP');
   if (ip) await c.env.RATE_LIMIT_IP.limit({ key: `ip:${ip}` });

@@ -4,11 +4,10 @@
 // setup page.
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
-import { withConfig } from '../http/config.ts';
 import { PLATFORMS } from '../platforms/index.ts';
 import { signatureReport, type SignatureState } from '../platforms/signature-state.ts';
 
-export const health = new Hono<AppEnv>().use(withConfig).get('/', async (c) => {
+export const health = new Hono<AppEnv>().get('/', async (c) => {
   const config = c.var.config;
   // Per platform whose secret is set: does the shop sign with it (platforms/signature-state.ts)? A
   // mismatch names the secret as a problem: the shop's deliveries are all being refused.

@@ -2,8 +2,8 @@
 // body schemas are generated (@valibot/to-json-schema) from the very valibot schemas the routes
 // validate with, so the document cannot drift from what is enforced; the prose around them (status
 // codes, signature, idempotency) is written here next to the limits it quotes.
-// Why @valibot/to-json-schema alone rather than hono-openapi: the routes validate with their own
-// parseBody (one-line "<field>: <problem>" errors, the signature middleware first) and need no
+// Why @valibot/to-json-schema alone rather than hono-openapi: the shop API validates in ingest/shop.ts
+// (one-line "<field>: <problem>" errors, the signature middleware first) and needs no
 // validator middleware; hono-openapi would add a second validation layer and three more packages for
 // what one conversion call gives.
 import { toJsonSchema, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema';
@@ -15,8 +15,7 @@ import { email } from '../ingest/fields.ts';
 import { MAX_BATCH_ITEMS, shopBatchSchema, shopContactSchema, shopEventSchema } from '../ingest/shop-schema.ts';
 import { PLATFORMS } from '../platforms/index.ts';
 import { MAX_PRODUCTS_PER_REQUEST, productSchema } from '../catalog/product.ts';
-import { MAX_HOOK_BODY_BYTES } from './hooks.ts';
-import { MAX_BATCH_BODY_BYTES, MAX_SHOP_BODY_BYTES } from './shop-api.ts';
+import { MAX_BATCH_BODY_BYTES, MAX_HOOK_BODY_BYTES, MAX_SHOP_BODY_BYTES } from '../http/body-limits.ts';
 
 type Schema = v.GenericSchema;
 

@@ -5,6 +5,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
+import { MethodNotAllowed, NotFound } from '../errors.ts';
 import { executionContext } from '../http/background.ts';
 import { unprefixedPath } from '../shop/public-path.ts';
 
@@ -18,10 +19,10 @@ export const publicPath = (app: Hono<AppEnv>) =>
     if (!path) return next();
     url.pathname = path;
     if (path === '/e' || path === '/m.js' || path.startsWith('/r/')) return app.fetch(new Request(url, c.req.raw), c.env, executionContext(c));
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return c.json({ error: `${c.req.method} is not allowed on ${url.pathname}; use GET` }, 405);
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') throw new MethodNotAllowed(`${c.req.method} is not allowed on ${url.pathname}; use GET`);
     // Static assets answer conditional requests (ETag) themselves.
     const asset = await c.env.ASSETS.fetch(new Request(url, c.req.raw));
-    if (asset.status === 404) return c.json({ error: `no tracker file ${path} (npm run build writes them into dist/)` }, 404);
+    if (asset.status === 404) throw new NotFound(`no tracker file ${path} (npm run build writes them into dist/)`);
     const res = new Response(asset.body, asset);
     if (asset.ok) res.headers.set('Cache-Control', TRACKER_CACHE_CONTROL);
     return res;

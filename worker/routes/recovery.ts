@@ -3,12 +3,11 @@
 // (forged, altered, expired): 200 with a plain page linking to the shop, no cookie.
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
-import { withConfig } from '../http/config.ts';
-import { badLinkPage, openRecoveryLink, pageLanguage } from '../recovery/open.ts';
+import { answerRecoveryLink } from '../recovery/open.ts';
 
-export const recovery = new Hono<AppEnv>().use(withConfig).get('/:token', async (c) => {
+export const recovery = new Hono<AppEnv>().get('/:token', async (c) => {
   const secure = new URL(c.req.url).protocol === 'https:';
-  const opened = await openRecoveryLink(c.var.config, c.req.param('token'), Date.now(), secure);
+  const opened = await answerRecoveryLink(c.var.config, c.req.param('token'), { nowMs: Date.now(), secure, acceptLanguage: c.req.header('Accept-Language') });
   // The token is in the URL: no caching, and no Referer carrying it to the shop or elsewhere.
   c.header('Cache-Control', 'no-store');
   c.header('Referrer-Policy', 'no-referrer');
@@ -16,5 +15,5 @@ export const recovery = new Hono<AppEnv>().use(withConfig).get('/:token', async 
     if (opened.cookie) c.header('Set-Cookie', opened.cookie);
     return c.redirect(opened.location, 302);
   }
-  return c.html(badLinkPage(pageLanguage(c.req.header('Accept-Language'), opened.home), opened.home), 200);
+  return c.html(opened.html, 200);
 });

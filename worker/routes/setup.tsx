@@ -2,7 +2,6 @@
 // buttons POST /setup/test-connection and POST /setup/test-callbacks, which render the page again
 // with the result. Server-rendered, no script, no external asset, strict CSP (style by nonce only).
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { html } from 'hono/html';
 import { languageDetector } from 'hono/language';
@@ -12,8 +11,8 @@ import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { readCallbackActivity } from '../consent/activity.ts';
 import { adminPassword } from '../http/admin-password.ts';
-import { withConfig } from '../http/config.ts';
 import { pageReads, type ReadsVariables } from '../http/reads.ts';
+import { limitBody, MAX_SETTINGS_FORM_BYTES } from '../http/body-limits.ts';
 import { testCallbacks, testConnection } from '../setup/checks.ts';
 import { deliveryFigures } from '../setup/figures.ts';
 import { messagesFor } from '../setup/i18n.ts';
@@ -124,7 +123,6 @@ setup.use(
     c.header('Cache-Control', 'no-store');
     await next();
   },
-  withConfig,
   adminPassword<SetupEnv>({
     realm: 'sm-edge setup',
     // No admin password (or too short a one): the page stays locked rather than open.
@@ -240,13 +238,8 @@ setup.post('/test-connection', async (c) => {
   return render(c, <SetupPage view={await view(c, { connection })} />);
 });
 
-// The whole settings form is a few KB and each field is bounded (settings/fields.ts MAX_SETTING_LENGTH),
-// so 64 KB is ample: a 100 MB post is refused as it arrives instead of being parsed whole.
-const MAX_SETTINGS_FORM_BYTES = 64 * 1024;
-setup.use('/settings', bodyLimit({
-  maxSize: MAX_SETTINGS_FORM_BYTES,
-  onError: (c) => c.json({ error: `the settings form is larger than ${MAX_SETTINGS_FORM_BYTES / 1024} KB` }, 413),
-}));
+// A 100 MB post is refused as it arrives instead of being parsed whole (http/body-limits.ts).
+setup.use('/settings', limitBody(MAX_SETTINGS_FORM_BYTES, `the settings form is larger than ${MAX_SETTINGS_FORM_BYTES / 1024} KB`));
 
 // The settings form: validated like readConfig, saved (secrets encrypted), recorded; "Save and test"
 // runs the connection test on the saved values at once.
