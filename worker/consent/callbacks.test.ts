@@ -3,7 +3,6 @@ import { env as workerEnv } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../env.ts';
 import { app } from '../index.ts';
-import { callbacks } from '../routes/callbacks.ts';
 import { LAST_CALLBACK_KEY, LAST_REFUSED_CALLBACK_KEY, type CallbackSeen } from './activity.ts';
 import { callbackKey } from './callback-key.ts';
 import { readConsent, TEST_EMAIL } from './store.ts';
@@ -158,10 +157,10 @@ describe('callback ordering and bookkeeping', () => {
     const email = address();
     const key = await callbackKey(email, SECRET);
     // In-process, without an execution context: the bookkeeping is awaited before the answer.
-    await callbacks.request(`/opt-out?email=${email}&key=${key}`, {}, env);
+    await app.request(`/callbacks/opt-out?email=${email}&key=${key}`, {}, env);
     const accepted = await env.CONSENTS.get<CallbackSeen>(LAST_CALLBACK_KEY, 'json');
     expect(accepted).toMatchObject({ kind: 'opt-out', outcome: 'changed' });
-    await callbacks.request(`/opt-in?email=${email}&key=bad`, {}, env);
+    await app.request(`/callbacks/opt-in?email=${email}&key=bad`, {}, env);
     const refused = await env.CONSENTS.get<CallbackSeen>(LAST_REFUSED_CALLBACK_KEY, 'json');
     expect(refused).toMatchObject({ kind: 'opt-in', outcome: 'wrong key' });
   });

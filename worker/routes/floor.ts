@@ -10,11 +10,9 @@ import { hmacHex } from '../identity/hmac.ts';
 import { rememberSignature } from '../ledger/seen-signatures.ts';
 import { contactIdOfVisitor } from '../ledger/visitors.ts';
 import type { AppEnv } from '../env.ts';
-import { withConfig } from '../http/config.ts';
 import { NotFound } from '../errors.ts';
 
 export const floor = new Hono<AppEnv>();
-floor.use(withConfig);
 
 floor.post('/signed', async (c) => {
   if (!c.var.config.benchFloor) throw new NotFound('no route for POST /floor/signed');
