@@ -92,7 +92,7 @@ export const REQUIRED_TOGETHER = ['SALESMANAGO_ENDPOINT', 'SALESMANAGO_CLIENT_ID
 export const REQUIRED_PROBLEM = 'is required';
 
 /** The connection values left empty while another of them is set (none when all or none are set). */
-export function missingRequired(values: Partial<Record<string, unknown>>): string[] {
+export function missingRequired(values: Partial<Record<(typeof REQUIRED_TOGETHER)[number], unknown>>): string[] {
   const empty = REQUIRED_TOGETHER.filter((name) => String(values[name] ?? '').trim() === '');
   return empty.length === REQUIRED_TOGETHER.length ? [] : empty;
 }

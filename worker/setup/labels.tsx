@@ -1,0 +1,26 @@
+// A setting named the merchant's way: its label in the page's language (worker/settings/fields.ts),
+// with the variable name in small print for whoever reads wrangler.toml. Messages and the "last
+// changed" line use it instead of the bare variable name (issue 26 item 2).
+import { settingField } from '../settings/fields.ts';
+import type { Lang } from './i18n.ts';
+
+/** The label of a setting in `lang`; the name itself for a value the form does not show. */
+export function fieldLabel(lang: Lang, name: string): string {
+  return settingField(name)?.label[lang] ?? name;
+}
+
+/** The labels of several settings, as one line of text. */
+export function fieldLabels(lang: Lang, names: readonly string[]): string {
+  return names.map((n) => fieldLabel(lang, n)).join(', ');
+}
+
+/** Label, then the variable name in small print (only the name when there is no label). */
+export function FieldName({ lang, name }: { lang: Lang; name: string }) {
+  const label = fieldLabel(lang, name);
+  if (label === name) return <code>{name}</code>;
+  return (
+    <>
+      <b>{label}</b> <code class="small env">{name}</code>
+    </>
+  );
+}
