@@ -126,6 +126,8 @@ setup.use(
   withConfig,
   adminPassword<SetupEnv>({
     realm: 'sm-edge setup',
+    // The browser shows this body when the password dialog is cancelled: in the page's language.
+    invalidUserMessage: (c) => messagesFor(c.get('language')).t.unauthorized,
     // No admin password (or too short a one): the page stays locked rather than open.
     locked: (c) => render(c, <LockedPage t={messagesFor(c.get('language')).t} />, 403),
   }),

@@ -185,6 +185,7 @@ const pl = {
   lockedBody:
     'Ustaw hasło administratora (co najmniej 8 znaków), a strona się odblokuje. Logowanie: dowolny użytkownik, to hasło.',
   lockedLocal: 'Lokalnie: dopisz ADMIN_PASSWORD=… do pliku .dev.vars.',
+  unauthorized: 'Wymagane logowanie: dowolna nazwa użytkownika i hasło administratora (ADMIN_PASSWORD).',
 };
 
 export type Messages = typeof pl;
@@ -370,6 +371,7 @@ const en: Messages = {
   lockedTitle: 'The setup page is locked',
   lockedBody: 'Set an admin password (at least 8 characters) to unlock it. Sign in with any user name and that password.',
   lockedLocal: 'Locally: add ADMIN_PASSWORD=… to .dev.vars.',
+  unauthorized: 'Sign-in required: any user name and the admin password (ADMIN_PASSWORD).',
 };
 
 export const MESSAGES: Record<Lang, Messages> = { pl, en };

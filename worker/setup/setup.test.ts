@@ -50,6 +50,14 @@ describe('/setup authentication', () => {
     expect((await page('/setup/test-callbacks', { method: 'POST', auth: null })).status).toBe(401);
   });
 
+  it('answers the 401 in the page\'s language', async () => {
+    const pl = await page('/setup', { auth: null, lang: 'pl-PL,pl;q=0.9' });
+    expect(pl.status).toBe(401);
+    expect(pl.html).toBe('Wymagane logowanie: dowolna nazwa użytkownika i hasło administratora (ADMIN_PASSWORD).');
+    expect((await page('/setup/events?lang=pl', { auth: basic('wrong-password') })).html).toMatch(/^Wymagane logowanie/);
+    expect((await page('/setup?lang=en', { auth: null })).html).toMatch(/^Sign-in required/);
+  });
+
   it('accepts the password with any user name', async () => {
     for (const user of ['admin', 'anyone', '']) expect((await page('/setup', { auth: basic(PASSWORD, user) })).status).toBe(200);
   });
