@@ -178,6 +178,15 @@ const pl = {
   contactIdUnknown: 'jeszcze nieznane',
   visitorsLinked: 'Powiązani odwiedzający (przeglądarki)',
   recentEvents: 'Ostatnie zdarzenia',
+  emailUnknown: 'e-mail nieznany',
+  eventTypeNames: {
+    visit: 'odwiedziny', cart: 'koszyk', login: 'logowanie', offer: 'oferta', newsletter: 'zapis do newslettera', survey: 'ankieta',
+    purchase: 'zakup', return: 'zwrot', cancellation: 'anulowanie', contact: 'kontakt', erasure: 'usunięcie danych',
+  } as Record<string, string>,
+  sourceNames: {
+    browser: 'przeglądarka', shop: 'serwer sklepu', api: 'API sklepu', setup: 'strona konfiguracji', platform: 'platforma sklepu',
+    imported: 'import', pos: 'sklep stacjonarny', woocommerce: 'WooCommerce', shopify: 'Shopify',
+  } as Record<string, string>,
   statusNames: {
     queued: 'w kolejce', held: 'wstrzymane', delivered: 'dostarczone', failed: 'odrzucone', dead: 'porzucone', expired: 'wygasłe',
   } as Record<string, string>,
@@ -365,6 +374,15 @@ const en: Messages = {
   contactIdUnknown: 'not known yet',
   visitorsLinked: 'Linked visitors (browsers)',
   recentEvents: 'Recent events',
+  emailUnknown: 'e-mail not known',
+  eventTypeNames: {
+    visit: 'visit', cart: 'cart', login: 'login', offer: 'offer', newsletter: 'newsletter signup', survey: 'survey',
+    purchase: 'purchase', return: 'return', cancellation: 'cancellation', contact: 'contact', erasure: 'erasure',
+  },
+  sourceNames: {
+    browser: 'browser', shop: 'shop server', api: 'shop API', setup: 'setup page', platform: 'shop platform',
+    imported: 'import', pos: 'point of sale', woocommerce: 'WooCommerce', shopify: 'Shopify',
+  },
   statusNames: {
     queued: 'queued', held: 'held', delivered: 'delivered', failed: 'refused', dead: 'given up', expired: 'expired',
   },
