@@ -326,7 +326,7 @@ export function DeliverySection({ view }: { view: SetupView }) {
           </div>
           <p><b>{t.lastErrors}</b></p>
           {figures.lastErrors.length ? (
-            <table id="last-errors">
+            <div class="scroll"><table id="last-errors">
               <tbody>
                 {figures.lastErrors.map((e) => (
                   <tr>
@@ -336,7 +336,7 @@ export function DeliverySection({ view }: { view: SetupView }) {
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </table></div>
           ) : (
             <p class="muted">{t.noErrors}</p>
           )}
@@ -347,17 +347,17 @@ export function DeliverySection({ view }: { view: SetupView }) {
           {figures.conflicts.length > 0 && (
             <>
               <p class="warn"><b>{t.orderConflicts}</b></p>
-              <table id="order-conflicts">
+              <div class="scroll"><table id="order-conflicts">
                 <tbody>
                   {figures.conflicts.map((x) => (
                     <tr>
                       <td>{formatTime(x.at)}</td>
                       <td><code>{x.id}</code></td>
-                      <td>{x.fields.join(', ')} ({x.reposts}×)</td>
+                      <td class="conflict-fields">{x.fields.map((f) => `${f} (${x.counts[f] ?? 1}×)`).join(', ')}</td>
                     </tr>
                   ))}
                 </tbody>
-              </table>
+              </table></div>
             </>
           )}
         </>
