@@ -9,9 +9,12 @@ export function fieldLabel(lang: Lang, name: string): string {
   return settingField(name)?.label[lang] ?? name;
 }
 
-/** The labels of several settings, as one line of text. */
-export function fieldLabels(lang: Lang, names: readonly string[]): string {
-  return names.map((n) => fieldLabel(lang, n)).join(', ');
+/** The labels of several settings, as one line of text; past `max` of them, how many more. */
+export function fieldLabels(lang: Lang, names: readonly string[], max = Infinity): string {
+  const shown = names.length > max ? names.slice(0, max - 1) : names;
+  const rest = names.length - shown.length;
+  const more = rest > 0 ? (lang === 'pl' ? ` i ${rest} innych` : ` and ${rest} more`) : '';
+  return shown.map((n) => fieldLabel(lang, n)).join(', ') + more;
 }
 
 /** Label, then the variable name in small print (only the name when there is no label). */

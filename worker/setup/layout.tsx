@@ -95,6 +95,8 @@ table.settings tr{border-top:1px solid var(--line);padding:6px 0}
 .tags{flex-wrap:wrap}
 .filters input[type=email]{width:100%}
 dl{grid-template-columns:1fr}
+.scroll table{min-width:620px}
+.scroll td{overflow-wrap:break-word}
 nav.pages{flex-wrap:wrap}
 }
 `;

@@ -151,7 +151,7 @@ export function SettingsStatus({ view }: { view: SetupView }) {
         </div>
       ) : null}
       {settings.error ? <p class="warn">{t.settingsUnreadable} {settings.error}</p> : null}
-      {last ? <p id="last-changed" class="muted">{t.settingsLastChanged(formatTime(last.at), fieldLabels(lang, last.fields))}</p> : null}
+      {last ? <p id="last-changed" class="muted">{t.settingsLastChanged(formatTime(last.at), fieldLabels(lang, last.fields, 5))}</p> : null}
     </div>
   );
 }
