@@ -70,7 +70,7 @@ describe.skipIf(!chromiumPath)('setup pages in Polish at 1280 px and 390 px', ()
         products: [{ id: 'kubek-ceramiczny-z-bardzo-dluga-nazwa-produktu', quantity: 1, price: value }], occurredAt: new Date().toISOString(),
       });
     }
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();

@@ -13,7 +13,7 @@ describe.skipIf(!chromiumPath)('setup page in Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
     [stack, browser] = await Promise.all([startStack({ settingsOnPage: true }), launchChromium()]);
-  }, 90_000);
+  }, 240_000);
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
