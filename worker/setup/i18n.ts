@@ -194,6 +194,7 @@ const pl = {
   lockedBody:
     'Ustaw hasło administratora (co najmniej 8 znaków), a strona się odblokuje. Logowanie: dowolny użytkownik, to hasło.',
   lockedLocal: 'Lokalnie: dopisz ADMIN_PASSWORD=… do pliku .dev.vars.',
+  catalogLocked: 'Katalog produktów (SALESMANAGO_CATALOG_ID) jest ustawiony w wrangler.toml: zmień go tam.',
   unauthorized: 'Wymagane logowanie: dowolna nazwa użytkownika i hasło administratora (ADMIN_PASSWORD).',
 };
 
@@ -389,6 +390,7 @@ const en: Messages = {
   lockedTitle: 'The setup page is locked',
   lockedBody: 'Set an admin password (at least 8 characters) to unlock it. Sign in with any user name and that password.',
   lockedLocal: 'Locally: add ADMIN_PASSWORD=… to .dev.vars.',
+  catalogLocked: 'The product catalog (SALESMANAGO_CATALOG_ID) is set in wrangler.toml: change it there.',
   unauthorized: 'Sign-in required: any user name and the admin password (ADMIN_PASSWORD).',
 };
 
