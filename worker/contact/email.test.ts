@@ -64,6 +64,9 @@ describe('the e-mail rule', () => {
   it('names the precise reason where there is one', () => {
     expect(emailProblem(`${local64}a@example.com`)).toBe('at most 64 characters before the @');
     expect(emailProblem('jan..k@example.com')).toMatch(/two dots in a row/);
+    // A non-ASCII local part is named as such (the domain's xn-- advice would not help: issue 26 item 2).
+    expect(emailProblem('żaneta@example.pl')).toMatch(/^the part before the @ must be ASCII/);
+    expect(emailProblem('jan@żabka.pl')).toMatch(/international domain in its xn-- form/);
   });
 });
 

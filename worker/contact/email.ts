@@ -24,8 +24,12 @@ export function emailProblem(address: string): string | null {
   if (address.length === 0) return '';
   if (address.length > EMAIL_LIMITS.whole) return `at most ${EMAIL_LIMITS.whole} characters`;
   // eslint-disable-next-line no-control-regex
-  if (/[^\x20-\x7e]/.test(address)) return 'ASCII only (give an international domain in its xn-- form)';
   const at = address.lastIndexOf('@');
+  // Which part is not ASCII decides the advice: a domain has an ASCII (xn--) form, a local part has none.
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x20-\x7e]/.test(address.slice(0, Math.max(at, 0)))) return 'the part before the @ must be ASCII letters, digits or symbols (SALESmanago cannot mail addresses with other letters there)';
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x20-\x7e]/.test(address)) return 'ASCII only (give an international domain in its xn-- form)';
   if (at <= 0 || at === address.length - 1) return '';
   const local = address.slice(0, at);
   const domain = address.slice(at + 1);

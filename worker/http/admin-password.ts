@@ -12,8 +12,8 @@ export interface AdminPasswordOptions<E extends AppEnv> {
   realm: string;
   /** The answer while ADMIN_PASSWORD is unset or too short (or a refusal it throws): the page or action stays locked, never open. */
   locked: (c: Context<E>) => Response | Promise<Response>;
-  /** The 401 body; hono's plain-text "Unauthorized" when absent. */
-  invalidUserMessage?: string | object;
+  /** The 401 body (or a function of the request giving it, e.g. in the page's language); hono's plain-text "Unauthorized" when absent. */
+  invalidUserMessage?: string | object | ((c: Context<E>) => string | object);
 }
 
 export const adminPassword = <E extends AppEnv = AppEnv>(options: AdminPasswordOptions<E>) =>
@@ -31,7 +31,7 @@ export const adminPassword = <E extends AppEnv = AppEnv>(options: AdminPasswordO
     const guard = basicAuth({
       realm: options.realm,
       verifyUser: (_user, given) => passwordMatches(given, expected),
-      ...(options.invalidUserMessage === undefined ? {} : { invalidUserMessage: options.invalidUserMessage }),
+      ...(options.invalidUserMessage === undefined ? {} : { invalidUserMessage: typeof options.invalidUserMessage === 'function' ? () => (options.invalidUserMessage as (c: Context<E>) => string | object)(c) : options.invalidUserMessage }),
     });
     // basicAuth throws its 401 (an HTTPException), answered by app.onError like every refusal.
     return guard(c, next);

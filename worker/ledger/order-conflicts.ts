@@ -23,7 +23,11 @@ export async function firstVersions(db: D1Database, ids: readonly string[]): Pro
   return stored;
 }
 
-/** Upserts one row per conflict (the last repost's fields, one more repost), in one batch. */
+/**
+ * Upserts one row per conflict, in one batch: one more repost, and each differing field counted once
+ * more (column fields: a JSON object field → reposts that differed in it; a row written before the
+ * counts holds a JSON array, read as one each). Summed in the statement, so two reposts at once both count.
+ */
 export async function upsertConflicts(db: D1Database, conflicts: { id: string; fields: string[] }[], now: number): Promise<void> {
   if (conflicts.length === 0) return;
   await db.batch(
@@ -31,9 +35,15 @@ export async function upsertConflicts(db: D1Database, conflicts: { id: string; f
       db
         .prepare(
           `INSERT INTO order_conflicts (id, fields, reposts, last_at) VALUES (?1, ?2, 1, ?3)
-           ON CONFLICT (id) DO UPDATE SET fields = excluded.fields, reposts = reposts + 1, last_at = excluded.last_at`,
+           ON CONFLICT (id) DO UPDATE SET
+             fields = (SELECT json_group_object(k, n) FROM (SELECT k, SUM(n) AS n FROM (
+                         SELECT CASE WHEN json_type(order_conflicts.fields) = 'array' THEN value ELSE key END AS k,
+                                CASE WHEN json_type(order_conflicts.fields) = 'array' THEN 1 ELSE value END AS n
+                           FROM json_each(order_conflicts.fields)
+                         UNION ALL SELECT key, value FROM json_each(excluded.fields)) GROUP BY k)),
+             reposts = reposts + 1, last_at = excluded.last_at`,
         )
-        .bind(c.id, JSON.stringify(c.fields), now),
+        .bind(c.id, JSON.stringify(Object.fromEntries(c.fields.map((f) => [f, 1]))), now),
     ),
   );
 }
@@ -41,6 +51,8 @@ export async function upsertConflicts(db: D1Database, conflicts: { id: string; f
 export interface ConflictSeen {
   id: string;
   fields: string[];
+  /** How many reposts differed in each field. */
+  counts: Record<string, number>;
   reposts: number;
   at: number;
 }
@@ -51,7 +63,11 @@ export async function latestConflicts(db: D1Reader, limit = 5): Promise<Conflict
     .prepare('SELECT id, fields, reposts, last_at FROM order_conflicts ORDER BY last_at DESC LIMIT ?1')
     .bind(limit)
     .all<{ id: string; fields: string; reposts: number; last_at: number }>();
-  return results.map((r) => ({ id: r.id, fields: JSON.parse(r.fields) as string[], reposts: r.reposts, at: r.last_at }));
+  return results.map((r) => {
+    const stored = JSON.parse(r.fields) as string[] | Record<string, number>;
+    const counts = Array.isArray(stored) ? Object.fromEntries(stored.map((f) => [f, 1])) : stored;
+    return { id: r.id, fields: Object.keys(counts), counts, reposts: r.reposts, at: r.last_at };
+  });
 }
 
 /**

@@ -19,6 +19,10 @@ export interface EventRow {
   type: string;
   source: string;
   contact: string | null;
+  /** The contact's e-mail when known: the contact itself, or known_contacts / the visitor's link. */
+  email: string | null;
+  /** The contact's SALESmanago id when known. */
+  contactId: string | null;
   status: string;
   attempts: number;
   /** SALESmanago's answer: its error, or the event id it gave. */
@@ -53,8 +57,13 @@ export async function listEvents(db: D1Reader, filter: EventFilter): Promise<Eve
   const { results } = await db
     .prepare(
       `SELECT id, type, source, contact, status, attempts, last_error, sm_event_id, accepted_at, updated_at,
-              CASE WHEN json_valid(payload) THEN json_extract(payload, '$.event.products') END AS products
-       FROM deliveries WHERE ${where.join(' AND ')} ORDER BY accepted_at DESC, id LIMIT ?${binds.length}`,
+              CASE WHEN json_valid(payload) THEN json_extract(payload, '$.event.products') END AS products,
+              CASE WHEN instr(contact, '@') > 0 THEN contact
+                   ELSE COALESCE((SELECT email FROM known_contacts k WHERE k.contact_id = d.contact LIMIT 1),
+                                 (SELECT email FROM visitor_links v WHERE v.visitor_id = d.visitor_id)) END AS email,
+              CASE WHEN instr(contact, '@') > 0 THEN (SELECT contact_id FROM known_contacts k WHERE k.email = d.contact)
+                   ELSE COALESCE(contact, (SELECT contact_id FROM visitor_links v WHERE v.visitor_id = d.visitor_id)) END AS contact_id
+       FROM deliveries d WHERE ${where.join(' AND ')} ORDER BY accepted_at DESC, id LIMIT ?${binds.length}`,
     )
     .bind(...binds)
     .all<Record<string, unknown>>();
@@ -63,6 +72,8 @@ export async function listEvents(db: D1Reader, filter: EventFilter): Promise<Eve
     type: String(r.type),
     source: String(r.source),
     contact: r.contact === null ? null : String(r.contact),
+    email: r.email === null || r.email === undefined ? null : String(r.email),
+    contactId: r.contact_id === null || r.contact_id === undefined ? null : String(r.contact_id),
     status: String(r.status),
     attempts: Number(r.attempts),
     error: r.last_error === null ? null : String(r.last_error),

@@ -48,7 +48,14 @@ describe('conflicting reposts', () => {
     const html = await page.text();
     expect(html).toContain('id="order-conflicts"');
     expect(html).toContain(String(first.body.id));
-    expect(html).toMatch(/email, value \(1×\)/);
+    expect(html).toMatch(/email \(1×\), value \(1×\)/);
+    // Each field is counted over the reposts: products, then value, then value again.
+    await new Promise((r) => setTimeout(r, 1100)); // a new signature time: not a replay
+    expect((await signedPost('/api/v1/events', purchase(orderId, { products: [{ id: 'sku-9', quantity: 1, price: 129.9 }] }))).status).toBe(409);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await signedPost('/api/v1/events', purchase(orderId, { value: 11 }))).status).toBe(409);
+    const again = await (await app.request('/setup?lang=en', { headers: { Authorization: `Basic ${btoa(`admin:${env.ADMIN_PASSWORD}`)}` } }, env)).text();
+    expect(again).toMatch(/<td class="conflict-fields">email \(1×\), products \(1×\), value \(2×\)<\/td>/);
   });
 
   it('answers conflict per item in a batch', async () => {

@@ -15,7 +15,8 @@ import { pageReads, type ReadsVariables } from '../http/reads.ts';
 import { limitBody, MAX_SETTINGS_FORM_BYTES } from '../http/body-limits.ts';
 import { testCallbacks, testConnection } from '../setup/checks.ts';
 import { deliveryFigures } from '../setup/figures.ts';
-import { messagesFor } from '../setup/i18n.ts';
+import { messagesFor, problemText } from '../setup/i18n.ts';
+import { fieldLabel } from '../setup/labels.tsx';
 import { Layout } from '../setup/layout.tsx';
 import { LockedPage, SETUP_PATH, SetupPage, type SetupView } from '../setup/sections.tsx';
 import { saveSettings } from '../setup/save.ts';
@@ -125,6 +126,8 @@ setup.use(
   },
   adminPassword<SetupEnv>({
     realm: 'sm-edge setup',
+    // The browser shows this body when the password dialog is cancelled: in the page's language.
+    invalidUserMessage: (c) => messagesFor(c.get('language')).t.unauthorized,
     // No admin password (or too short a one): the page stays locked rather than open.
     locked: (c) => render(c, <LockedPage t={messagesFor(c.get('language')).t} />, 403),
   }),
@@ -273,15 +276,16 @@ setup.post('/catalog/link', async (c) => {
 });
 
 async function linkCatalog(c: C, catalogId: string) {
+  const { lang } = messagesFor(c.get('language'));
   const outcome = await saveSettings(c.env, { SALESMANAGO_CATALOG_ID: catalogId });
   if (!outcome.ok) {
-    const text = outcome.errors.map((e) => `${e.name} ${e.problem}`).join('; ');
+    const text = outcome.errors.map((e) => `${fieldLabel(lang, e.name)}: ${problemText(lang, e.problem)}`).join('; ');
     return render(c, <SetupPage view={await view(c, { catalogResult: { ok: false, text } })} />, 400);
   }
   c.env = outcome.env;
   c.set('config', outcome.config);
   const linked = outcome.config.catalog.catalogId === catalogId;
-  return render(c, <SetupPage view={await view(c, { saved: outcome.saved, catalogResult: { ok: linked, text: linked ? `SALESMANAGO_CATALOG_ID = ${catalogId}` : 'SALESMANAGO_CATALOG_ID is set in wrangler.toml: change it there' } })} />);
+  return render(c, <SetupPage view={await view(c, { saved: outcome.saved, catalogResult: { ok: linked, text: linked ? `${fieldLabel(lang, 'SALESMANAGO_CATALOG_ID')}: ${catalogId}` : messagesFor(lang).t.catalogLocked } })} />);
 }
 
 setup.post('/test-callbacks', async (c) => {

@@ -258,3 +258,7 @@ export const SETTINGS: readonly SettingField[] = [
     label: { pl: 'Shopify: opłacone orders/create to zakup', en: 'Shopify: a paid orders/create is a purchase' },
   },
 ];
+
+export function settingField(name: string): SettingField | undefined {
+  return SETTINGS.find((f) => f.name === name);
+}

@@ -76,9 +76,25 @@ export function applySettingsForm(raw: Env, current: Map<string, StoredSetting>,
   }
   const problems = readConfig(mergeSettings(raw, next)).problems;
   const editable = new Set(SETTINGS.filter((f) => sourceOf(f, raw, next) !== 'wrangler').map((f) => f.name as string));
-  // "is not set" is not a reason to refuse a save: a merchant may fill the page in several visits.
-  const errors = [...tooLong, ...problems.filter((p) => editable.has(p.name) && p.problem !== 'is not set')];
+  // "is not set" alone is not a reason to refuse a save: a merchant may fill the page in several visits.
+  // But the connection is its four values or none: a save that leaves some of them set and another
+  // empty (a cleared API Secret, an emptied Client ID) would break the integration, so it is refused.
+  const errors = [
+    ...tooLong,
+    ...problems.filter((p) => editable.has(p.name) && p.problem !== 'is not set'),
+    ...missingRequired(mergeSettings(raw, next)).filter((name) => editable.has(name)).map((name) => ({ name, problem: REQUIRED_PROBLEM })),
+  ];
   return { next, changes, errors, generated };
+}
+
+/** The four values of the SALESmanago connection (docs/seed.md steps 1-3): all of them, or none. */
+export const REQUIRED_TOGETHER = ['SALESMANAGO_ENDPOINT', 'SALESMANAGO_CLIENT_ID', 'SALESMANAGO_API_SECRET', 'SALESMANAGO_OWNER'] as const;
+export const REQUIRED_PROBLEM = 'is required';
+
+/** The connection values left empty while another of them is set (none when all or none are set). */
+export function missingRequired(values: Partial<Record<(typeof REQUIRED_TOGETHER)[number], unknown>>): string[] {
+  const empty = REQUIRED_TOGETHER.filter((name) => String(values[name] ?? '').trim() === '');
+  return empty.length === REQUIRED_TOGETHER.length ? [] : empty;
 }
 
 /** The tag list and switch of a tags field as the form shows them. */

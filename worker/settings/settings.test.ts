@@ -83,17 +83,26 @@ describe('a save from the form', () => {
   const raw = { ADMIN_PASSWORD: 'local-only-admin', SHOP_DOMAINS: 'shop.example.pl' } as Env;
 
   it('stores what changed, ignores locked fields and empty secrets, and refuses invalid values by name', () => {
-    const ok = applySettingsForm(raw, new Map(), {
+    const secret = stored({ SALESMANAGO_API_SECRET: 'a-saved-api-secret' });
+    const ok = applySettingsForm(raw, secret, {
+      SALESMANAGO_ENDPOINT: 'https://app3.salesmanago.com',
       SALESMANAGO_CLIENT_ID: 'client01',
       SALESMANAGO_OWNER: 'owner@shop.example.pl',
       SALESMANAGO_API_SECRET: '',
       SHOP_DOMAINS: 'evil.example',
     });
     expect(ok.errors).toEqual([]);
-    expect(ok.changes.map((c) => c.field.name).sort()).toEqual(['SALESMANAGO_CLIENT_ID', 'SALESMANAGO_OWNER']);
+    expect(ok.changes.map((c) => c.field.name).sort()).toEqual(['SALESMANAGO_CLIENT_ID', 'SALESMANAGO_ENDPOINT', 'SALESMANAGO_OWNER']);
 
-    const bad = applySettingsForm(raw, new Map(), { SALESMANAGO_OWNER: 'not-an-email', SALESMANAGO_ENDPOINT: 'http://app3.salesmanago.com/api' });
+    const bad = applySettingsForm(raw, secret, { SALESMANAGO_CLIENT_ID: 'client01', SALESMANAGO_OWNER: 'not-an-email', SALESMANAGO_ENDPOINT: 'http://app3.salesmanago.com/api' });
     expect(bad.errors.map((e) => e.name).sort()).toEqual(['SALESMANAGO_ENDPOINT', 'SALESMANAGO_OWNER']);
+    // The connection is four values or none: one left empty while another is set is refused by name.
+    expect(applySettingsForm(raw, new Map(), { SALESMANAGO_CLIENT_ID: 'client01' }).errors).toEqual([
+      { name: 'SALESMANAGO_ENDPOINT', problem: 'is required' },
+      { name: 'SALESMANAGO_API_SECRET', problem: 'is required' },
+      { name: 'SALESMANAGO_OWNER', problem: 'is required' },
+    ]);
+    expect(applySettingsForm(raw, new Map(), { SALESMANAGO_CLIENT_ID: '', SALESMANAGO_OWNER: '' }).errors).toEqual([]);
     expect(applySettingsForm(raw, new Map(), { 'DOUBLE_OPT_IN.shown': '1', DOUBLE_OPT_IN: 'true' }).errors.map((e) => e.name)).toEqual([
       'DOUBLE_OPT_IN_EMAIL_ID',
     ]);

@@ -61,7 +61,10 @@ describe('/setup product catalog', () => {
     const created = (await simCatalogs()).find((c) => c.name === name);
     expect(created).toMatchObject({ currency: 'EUR', location: env.SALESMANAGO_LOCATION });
     expect(html).toMatch(/id="catalog-result"[^>]*data-ok="true"/);
-    expect(html).toContain(`SALESMANAGO_CATALOG_ID = ${created!.catalogId}`);
+    expect(html).toContain(`Product catalog (catalogId): ${created!.catalogId}`);
+    // The result is at the top too, and its (folded) section is open.
+    expect(html).toMatch(/id="action-result" class="banner ok" data-action="catalog" data-ok="true"><a href="#catalog-result">/);
+    expect(html).toMatch(/<details class="fold" id="fold-catalog" data-fold="catalog" open="" data-force="open">/);
     const bad = await page('/setup/catalog/create', { form: { name: 'x', currency: 'euro' }, bindings: unlinked });
     expect(bad.status).toBe(400);
     expect(bad.html).toContain('currency: must be a 3-letter currency code');

@@ -64,7 +64,7 @@ export function CatalogSection(props: { lang: Lang; catalog: CatalogView; catalo
       {list?.ok && props.catalogId && !list.linked ? <p id="catalog-missing" class="banner bad">{t.notFound(props.catalogId)}</p> : null}
       {list?.ok && list.catalogs.length === 0 ? <p id="catalog-none">{t.none}</p> : null}
       {list?.ok && list.catalogs.length > 0 ? (
-        <table id="catalogs">
+        <div class="scroll"><table id="catalogs">
           <thead><tr><th>{t.name}</th><th>catalogId</th><th>{t.currency}</th><th>{t.location}</th><th></th></tr></thead>
           <tbody>
             {list.catalogs.map((c) => (
@@ -86,7 +86,7 @@ export function CatalogSection(props: { lang: Lang; catalog: CatalogView; catalo
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       ) : null}
       {props.catalog.locked ? <p class="muted">{t.locked}</p> : null}
       {list?.ok && (list.max === null || list.catalogs.length < list.max) ? (

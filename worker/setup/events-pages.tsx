@@ -1,7 +1,7 @@
 // /setup/events (every event, filterable, with the refused requests), /setup/contact (one e-mail),
 // and the hourly chart, drawn server-side as SVG (no script, no external asset).
 import { EVENT_STATUSES, EVENT_TYPES, type ContactView, type EventFilter, type EventRow, type HourlyFigures, type RefusedRequest } from './events.ts';
-import type { Lang, Messages } from './i18n.ts';
+import { problemText, type Lang, type Messages } from './i18n.ts';
 import { formatTime, SETUP_PATH } from './format.ts';
 import type { Child } from 'hono/jsx';
 
@@ -78,10 +78,27 @@ function StatusBadge({ t, status }: { t: Messages; status: string }) {
   return <span class={`badge ${kind}`} data-status={status}>{t.statusNames[status] ?? status}</span>;
 }
 
-function contactLink(lang: Lang, contact: string | null) {
-  if (!contact) return <span class="muted">—</span>;
-  if (!contact.includes('@')) return <code>{contact}</code>;
-  return <a href={`${SETUP_PATH}/contact?lang=${lang}&email=${encodeURIComponent(contact)}`}>{contact}</a>;
+/** A contact, the same way on every row: the e-mail when known (a link to its view), the SALESmanago id in small print. */
+function ContactCell({ t, lang, row }: { t: Messages; lang: Lang; row: EventRow }) {
+  if (!row.email && !row.contactId) return <span class="muted">—</span>;
+  return (
+    <span class="contact">
+      {row.email ? (
+        <a href={`${SETUP_PATH}/contact?lang=${lang}&email=${encodeURIComponent(row.email)}`}>{row.email}</a>
+      ) : (
+        <span class="muted">{t.emailUnknown}</span>
+      )}
+      {row.contactId ? <span class="small muted contact-id"><br />ID <code>{row.contactId}</code></span> : null}
+    </span>
+  );
+}
+
+/** A refusal reason as the page's language has it ("field: problem" is translated where known). */
+export function reasonText(lang: Lang, error: string): string {
+  const whole = problemText(lang, error);
+  if (whole !== error) return whole;
+  const m = /^([\w.[\]-]+): (.+)$/.exec(error);
+  return m ? `${m[1]}: ${problemText(lang, m[2]!)}` : error;
 }
 
 /** An event's product ids (a Visit's: the products viewed), the first few. */
@@ -90,10 +107,14 @@ function Products({ t, ids }: { t: Messages; ids: string[] }) {
   return <div class="small products" data-products={ids.join(',')}>{t.eventProducts}: {shown}{ids.length > 5 ? ` (+${ids.length - 5})` : ''}</div>;
 }
 
+function typeName(t: Messages, type: string): string {
+  return t.eventTypeNames[type] ?? type;
+}
+
 function EventsTable({ t, lang, events }: { t: Messages; lang: Lang; events: EventRow[] }) {
   if (events.length === 0) return <p class="muted" id="no-events">{t.noEvents}</p>;
   return (
-    <table id="events-table">
+    <div class="scroll"><table id="events-table">
       <thead>
         <tr><th>{t.colTime}</th><th>{t.colEvent}</th><th>{t.colContact}</th><th>{t.colStatus}</th><th>{t.colAnswer}</th><th>{t.colLastStep}</th></tr>
       </thead>
@@ -102,10 +123,10 @@ function EventsTable({ t, lang, events }: { t: Messages; lang: Lang; events: Eve
           <tr data-id={e.id} data-type={e.type} data-status={e.status}>
             <td class="nowrap">{formatTime(e.acceptedAt)}</td>
             <td>
-              <code>{e.type}</code> <span class="muted small">{e.source}</span>
+              <b class="event-type">{typeName(t, e.type)}</b> <span class="muted small source">{t.sourceNames[e.source] ?? e.source}</span>
               {e.products.length > 0 ? <Products t={t} ids={e.products} /> : null}
             </td>
-            <td>{contactLink(lang, e.contact)}</td>
+            <td><ContactCell t={t} lang={lang} row={e} /></td>
             <td><StatusBadge t={t} status={e.status} /></td>
             <td class="answer">
               {e.error ? <span class={e.status === 'failed' || e.status === 'dead' ? 'warn' : ''}>{e.error}</span> : null}
@@ -116,7 +137,7 @@ function EventsTable({ t, lang, events }: { t: Messages; lang: Lang; events: Eve
           </tr>
         ))}
       </tbody>
-    </table>
+    </table></div>
   );
 }
 
@@ -136,7 +157,7 @@ export function EventsPage(props: {
           <label>{t.filterType}{' '}
             <select name="type">
               <option value="">{t.filterAll}</option>
-              {EVENT_TYPES.map((v) => <option value={v} selected={filter.type === v}>{v}</option>)}
+              {EVENT_TYPES.map((v) => <option value={v} selected={filter.type === v}>{typeName(t, v)}</option>)}
             </select>
           </label>{' '}
           <label>{t.filterStatus}{' '}
@@ -156,18 +177,18 @@ export function EventsPage(props: {
         {props.refused.length === 0 ? (
           <p class="muted">{t.noRefused}</p>
         ) : (
-          <table id="refused-table">
+          <div class="scroll"><table id="refused-table">
             <tbody>
               {props.refused.map((r) => (
                 <tr data-status={r.status}>
                   <td class="nowrap">{formatTime(r.at)}</td>
                   <td><code>{r.method} {r.path}</code></td>
                   <td><span class="badge bad">HTTP {r.status}</span></td>
-                  <td class="warn">{r.error ?? ''}</td>
+                  <td class="warn">{reasonText(lang, r.error ?? '')}</td>
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table></div>
         )}
       </section>
     </>

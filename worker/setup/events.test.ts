@@ -72,6 +72,25 @@ describe('/setup/events and /setup/contact', () => {
     expect(page.html).toMatch(/id="refused-table".*?HTTP 409.*?conflict: accepted before with another value/s);
   });
 
+  it('shows a contact the same way on every row: the e-mail when known, the SALESmanago id in small print', async () => {
+    // An order makes the contact known (its SALESmanago id recorded); a later Visit carries only that id.
+    const known = email('known');
+    const byEmail = orderEvent('purchase', { email: known });
+    await consume([asEvents([byEmail])]);
+    const contactId = (await env.LEDGER.prepare('SELECT contact_id FROM known_contacts WHERE email = ?1').bind(known).first<{ contact_id: string }>())!.contact_id;
+    const byId = browserEvent('visit', { contactId });
+    await consume([asEvents([byId])]);
+    const page = await get('/setup/events?lang=pl');
+    const row = (id: string) => { const from = page.html.slice(page.html.indexOf(`data-id="${id}"`)); return from.slice(0, from.indexOf('</tr>')); };
+    const shown = `<a href="/setup/contact?lang=pl&amp;email=${encodeURIComponent(known).replace(/&/g, '&amp;')}">${known}</a><span class="small muted contact-id"><br/>ID <code>${contactId}</code></span>`;
+    expect(row(byId.id)).toContain(shown);
+    expect(row(byEmail.id)).toContain(shown);
+    // Types and sources in Polish, in the rows and in the filter.
+    expect(row(byId.id)).toContain('<b class="event-type">odwiedziny</b> <span class="muted small source">przeglądarka</span>');
+    expect(row(byEmail.id)).toContain('<b class="event-type">zakup</b> <span class="muted small source">serwer sklepu</span>');
+    expect(page.html).toContain('<option value="cancellation">anulowanie</option>');
+  });
+
   it('filters by type, status and e-mail, in Polish too', async () => {
     const other = orderEvent('cancellation');
     await consume([asEvents([other])]);

@@ -11,6 +11,11 @@ const pl = {
   allSet: 'Gotowe! Integracja działa (krok 8).',
   toFix: (n: number) => `Do poprawienia: ${n}. Szczegóły poniżej.`,
   connectionBanner: 'Test połączenia z SALESmanago się nie powiódł: wynik w sekcji 1.',
+  bannerRefused: (labels: string) => `Nie zapisano. Popraw: ${labels}.`,
+  callbacksSeeSteps: 'szczegóły w sekcji 4.',
+  foldsNote: 'Pozostałe ustawienia: kliknij nagłówek, aby rozwinąć lub zwinąć (strona zapamiętuje wybór).',
+  catalogFold: 'Katalog produktów (API v3)',
+  platformFold: 'Platforma sklepu (WooCommerce, Shopify)',
   stepsOfSeed: (s: string) => `krok ${s} instrukcji`,
   set: 'ustawione',
   valid: 'poprawne',
@@ -50,10 +55,10 @@ const pl = {
   secretCharsWarning: 'CALLBACK_SECRET zawiera znaki inne niż litery, cyfry, „-” i „_”; mogą zepsuć adres w SALESmanago.',
   secretNote: 'Adresy zawierają CALLBACK_SECRET: tak działa zabezpieczenie callbacków SALESmanago. Nie publikuj ich.',
 
-  testCallbacksTitle: 'Test callback URL',
+  testCallbacksTitle: 'Test adresów callback',
   testCallbacksIntro: (email: string) =>
     `Wywołuje oba callbacki tego workera tak, jak zrobi to SALESmanago, z adresem testowym ${email}, i sprawdza zapisany status. Adres testowy nie trafia do listy zmian widocznej dla sklepu.`,
-  testCallbacks: 'Testuj callback URL',
+  testCallbacks: 'Testuj adresy callback',
   callbacksOk: 'Callbacki działają: status opt-in i opt-out został zapisany.',
   callbacksFailed: 'Callbacki nie działają:',
   callbacksNoSecretShort: 'sekret callbacków (CALLBACK_SECRET) nie jest ustawiony.',
@@ -177,6 +182,15 @@ const pl = {
   contactIdUnknown: 'jeszcze nieznane',
   visitorsLinked: 'Powiązani odwiedzający (przeglądarki)',
   recentEvents: 'Ostatnie zdarzenia',
+  emailUnknown: 'e-mail nieznany',
+  eventTypeNames: {
+    visit: 'odwiedziny', cart: 'koszyk', login: 'logowanie', offer: 'oferta', newsletter: 'zapis do newslettera', survey: 'ankieta',
+    purchase: 'zakup', return: 'zwrot', cancellation: 'anulowanie', contact: 'kontakt', erasure: 'usunięcie danych',
+  } as Record<string, string>,
+  sourceNames: {
+    browser: 'przeglądarka', shop: 'serwer sklepu', api: 'API sklepu', setup: 'strona konfiguracji', platform: 'platforma sklepu',
+    imported: 'import', pos: 'sklep stacjonarny', woocommerce: 'WooCommerce', shopify: 'Shopify',
+  } as Record<string, string>,
   statusNames: {
     queued: 'w kolejce', held: 'wstrzymane', delivered: 'dostarczone', failed: 'odrzucone', dead: 'porzucone', expired: 'wygasłe',
   } as Record<string, string>,
@@ -184,6 +198,8 @@ const pl = {
   lockedBody:
     'Ustaw hasło administratora (co najmniej 8 znaków), a strona się odblokuje. Logowanie: dowolny użytkownik, to hasło.',
   lockedLocal: 'Lokalnie: dopisz ADMIN_PASSWORD=… do pliku .dev.vars.',
+  catalogLocked: 'Katalog produktów (SALESMANAGO_CATALOG_ID) jest ustawiony w wrangler.toml: zmień go tam.',
+  unauthorized: 'Wymagane logowanie: dowolna nazwa użytkownika i hasło administratora (ADMIN_PASSWORD).',
 };
 
 export type Messages = typeof pl;
@@ -196,6 +212,11 @@ const en: Messages = {
   allSet: 'Done! The integration works (step 8).',
   toFix: (n) => `${n} thing${n === 1 ? '' : 's'} to fix. Details below.`,
   connectionBanner: 'The connection test with SALESmanago failed: see its result in section 1.',
+  bannerRefused: (labels) => `Not saved. Fix: ${labels}.`,
+  callbacksSeeSteps: 'details in section 4.',
+  foldsNote: 'The other settings: click a heading to open or close it (the page remembers your choice).',
+  catalogFold: 'Product catalog (API v3)',
+  platformFold: 'Shop platform (WooCommerce, Shopify)',
   stepsOfSeed: (s) => `guide step ${s}`,
   set: 'set',
   valid: 'valid',
@@ -362,12 +383,23 @@ const en: Messages = {
   contactIdUnknown: 'not known yet',
   visitorsLinked: 'Linked visitors (browsers)',
   recentEvents: 'Recent events',
+  emailUnknown: 'e-mail not known',
+  eventTypeNames: {
+    visit: 'visit', cart: 'cart', login: 'login', offer: 'offer', newsletter: 'newsletter signup', survey: 'survey',
+    purchase: 'purchase', return: 'return', cancellation: 'cancellation', contact: 'contact', erasure: 'erasure',
+  },
+  sourceNames: {
+    browser: 'browser', shop: 'shop server', api: 'shop API', setup: 'setup page', platform: 'shop platform',
+    imported: 'import', pos: 'point of sale', woocommerce: 'WooCommerce', shopify: 'Shopify',
+  },
   statusNames: {
     queued: 'queued', held: 'held', delivered: 'delivered', failed: 'refused', dead: 'given up', expired: 'expired',
   },
   lockedTitle: 'The setup page is locked',
   lockedBody: 'Set an admin password (at least 8 characters) to unlock it. Sign in with any user name and that password.',
   lockedLocal: 'Locally: add ADMIN_PASSWORD=… to .dev.vars.',
+  catalogLocked: 'The product catalog (SALESMANAGO_CATALOG_ID) is set in wrangler.toml: change it there.',
+  unauthorized: 'Sign-in required: any user name and the admin password (ADMIN_PASSWORD).',
 };
 
 const MESSAGES: Record<Lang, Messages> = { pl, en };
@@ -388,12 +420,40 @@ const PROBLEMS_PL: [RegExp, (m: RegExpExecArray) => string][] = [
   [/^is too short to be an API secret$/, () => 'jest za krótkie jak na API Secret'],
   [/^must be an e-mail address$/, () => 'musi być adresem e-mail'],
   [/^must start with a letter/, () => 'musi zaczynać się literą lub „_”, dalej a-z, 0-9 lub „_”, od 3 do 36 znaków'],
-  [/^"(.*)" is not a domain name$/, (m) => `„${m[1]}” nie jest nazwą domeny`],
+  [/^"(.*)" is not a domain name/, (m) => `„${m[1]}” nie jest nazwą domeny`],
+  [/^"(.*)" is a public suffix/, (m) => `„${m[1]}” to sufiks publiczny, nie domena sklepu (wpuściłby każdą stronę pod nim): pominięte`],
+  [/^is required$/, () => 'jest wymagane: połączenie z SALESmanago potrzebuje wszystkich czterech wartości'],
+  [/^must be at most (\d+) characters$/, (m) => `może mieć najwyżej ${m[1]} znaków`],
+  [/^is required when SHOPIFY_WEBHOOK_SECRET is set/, () => 'jest wymagane, gdy ustawiony jest sekret webhooków Shopify (domena my-shop.myshopify.com)'],
+  [/^is not set \(choose or create a catalog/, () => 'nie jest ustawione (wybierz lub utwórz katalog na tej stronie)'],
+  [/^is not set \(Integration Center/, () => 'nie jest ustawione (SALESmanago: Integration Center → API → API v3)'],
+  [/^must be the catalog id/, () => 'musi być identyfikatorem katalogu z SALESmanago (litery, cyfry i „-”)'],
+  [/^must be a whole number of days \((\d+) to (\d+)\); using (\d+)$/, (m) => `musi być liczbą całkowitą dni (od ${m[1]} do ${m[2]}); używane: ${m[3]}`],
+  [/^must be from (\d+) to (\d+) days; using (\d+)$/, (m) => `musi być od ${m[1]} do ${m[2]} dni; używane: ${m[3]}`],
+  [/^is needed for cart-recovery links/, () => 'jest potrzebne do linków odtworzenia koszyka (CART_RECOVERY_URL), chyba że ustawiono ścieżkę first-party (PUBLIC_PATH_PREFIX)'],
+  [/^must contain \{items\}/, () => 'musi zawierać {items} albo {id} (i {quantity}) w parametrach adresu'],
+  [/^\{id\} and \{quantity\} may only stand in query parameters/, () => '{id} i {quantity} mogą stać tylko w parametrach adresu (…?add={id}&qty={quantity}); albo użyj {items}'],
+  [/^must be a path such as/, () => 'musi być ścieżką, np. „/_e”: zaczyna się od „/”, bez „/” na końcu, tylko litery, cyfry, „_”, „-”, „.”'],
+  [/^must not start with "(.*)", a path of the worker itself/, (m) => `nie może zaczynać się od „${m[1]}”, ścieżki samego workera: wybierz inną nazwę, np. „/_e”`],
+  [/^contains "(.*)", which ad blockers/, (m) => `zawiera „${m[1]}”, które blokery reklam mają na listach: wybierz neutralną nazwę`],
+  // The e-mail rule (worker/contact/email.ts), where a page shows it.
+  [/^(?:(.+?) is not an e-mail address|must be a valid e-mail address)(?:: (.*))?$/, (m) => `${m[1] ? `${m[1]}: ` : ''}to nie jest adres e-mail${m[2] ? `: ${emailPl(m[2])}` : ''}`],
   [/^must be at least (\d+) characters long$/, (m) => `musi mieć co najmniej ${m[1]} znaków`],
   [/^is required when DOUBLE_OPT_IN is true$/, () => 'jest wymagane, gdy double opt-in jest włączone'],
   [/^is not an http\(s\) URL$/, () => 'nie jest adresem http(s)'],
   [/^must be "required" or "none"$/, () => 'musi być „required” albo „none”'],
 ];
+
+/** The e-mail rule's precise reasons (worker/contact/email.ts emailProblem), in Polish. */
+function emailPl(reason: string): string {
+  const m = /^at most (\d+) characters( before the @)?$/.exec(reason);
+  if (m) return m[2] ? `najwyżej ${m[1]} znaków przed @` : `najwyżej ${m[1]} znaków`;
+  if (reason.startsWith('the part before the @ must be ASCII')) return 'część przed @ może zawierać tylko litery łacińskie bez znaków diakrytycznych, cyfry i symbole (SALESmanago nie wyśle e-maila na adres z innymi literami)';
+  if (reason.startsWith('ASCII only')) return 'tylko znaki ASCII (domenę międzynarodową podaj w formie xn--)';
+  if (reason.startsWith('no dot at the start')) return 'bez kropki na początku i końcu części przed @ i bez dwóch kropek z rzędu';
+  if (reason.startsWith('the part before the @ has characters')) return 'część przed @ ma znaki, które wymagają cudzysłowu';
+  return reason;
+}
 
 export function problemText(lang: Lang, problem: string): string {
   if (lang !== 'pl') return problem;

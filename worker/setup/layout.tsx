@@ -74,15 +74,50 @@ nav.pages a{color:var(--accent)}
 .legend{display:flex;flex-wrap:wrap;gap:12px;font-size:13px}
 .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;vertical-align:middle}
 td.answer{max-width:300px;word-break:break-word;font-size:13px}
+.banner .detail{font-weight:400;margin-top:4px}
+details.fold{background:var(--card);border:1px solid var(--line);border-radius:12px;margin:0 0 16px}
+details.fold>summary{padding:14px 20px;cursor:pointer;font-size:18px;font-weight:700;display:flex;align-items:center;gap:10px;flex-wrap:wrap}
+details.fold>section{border:0;margin:0;padding-top:0;background:none}
+details.fold>section>h2{display:none}
+td,dd,li{overflow-wrap:anywhere}
+.scroll{overflow-x:auto;max-width:100%}
+code.env{color:var(--muted);font-weight:400}
+@media (max-width:640px){
+.wrap{padding:0 10px}
+header .wrap{padding:12px 10px;flex-wrap:wrap}
+section{padding:14px 12px}
+details.fold>summary{padding:12px}
+table.settings,table.settings tbody,table.settings tr,table.settings td{display:block;width:auto}
+.settings td:first-child{width:auto}
+table.settings thead{display:none}
+table.settings td{border-top:0;padding:4px 0}
+table.settings tr{border-top:1px solid var(--line);padding:6px 0}
+.tags{flex-wrap:wrap}
+.filters input[type=email]{width:100%}
+dl{grid-template-columns:1fr}
+.scroll table{min-width:620px}
+.scroll td{overflow-wrap:break-word}
+nav.pages{flex-wrap:wrap}
+}
 `;
 
-// The page's one script: copy buttons (data-copy = the id of the element whose text is copied).
+// The page's one script: copy buttons (data-copy = the id of the element whose text is copied), and the
+// remembered state of the collapsible sections.
 // Allowed by the CSP nonce; the page works without it (the texts are selectable).
 const SCRIPT = `document.addEventListener('click',function(e){var b=e.target.closest&&e.target.closest('[data-copy]');if(!b)return;
 var el=document.getElementById(b.getAttribute('data-copy'));if(!el)return;var text=el.textContent||'';
 var done=function(){b.textContent=b.getAttribute('data-done')||'OK';b.setAttribute('data-copied','true')};
 if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(text).then(done,function(){})}
-else{var r=document.createRange();r.selectNodeContents(el);var s=getSelection();s.removeAllRanges();s.addRange(r);document.execCommand('copy');done()}});`;
+else{var r=document.createRange();r.selectNodeContents(el);var s=getSelection();s.removeAllRanges();s.addRange(r);document.execCommand('copy');done()}});
+// Collapsible sections remember their state (open/closed) in this browser; a section the server opened
+// (a refused field, an action's result) stays open; a link into a closed section opens it.
+(function(){var K='sm-edge-setup-folds',m={};try{m=JSON.parse(localStorage.getItem(K)||'{}')||{}}catch(e){}
+var all=document.querySelectorAll('details[data-fold]');
+for(var i=0;i<all.length;i++){var d=all[i],id=d.getAttribute('data-fold');if(!d.hasAttribute('data-force')&&typeof m[id]==='boolean')d.open=m[id];
+d.addEventListener('toggle',function(e){var f=e.target;m[f.getAttribute('data-fold')]=f.open;try{localStorage.setItem(K,JSON.stringify(m))}catch(x){}})}
+function reveal(h){if(!h||h.length<2)return;var t=document.getElementById(decodeURIComponent(h.slice(1)));var p=t&&t.closest&&t.closest('details[data-fold]');if(p&&!p.open)p.open=true}
+reveal(location.hash);addEventListener('hashchange',function(){reveal(location.hash)});
+document.addEventListener('click',function(e){var a=e.target.closest&&e.target.closest('a[href^="#"]');if(a)reveal(a.getAttribute('href'))})})();`;
 
 export function Layout(props: { lang: Lang; t: Messages; nonce: string; switchHref: string; children: Child }) {
   // (the language switch keeps the page: /setup/events?lang=en ↔ ?lang=pl)

@@ -83,7 +83,7 @@ export function ProofTimeline({ lang, items }: { lang: Lang; items: ProofItem[] 
       {items.length === 0 ? (
         <p class="muted">{t.proofNone}</p>
       ) : (
-        <table>
+        <div class="scroll"><table>
           <tr><th>{t.colWhen}</th><th>{t.colConsent}</th><th>{t.colChoice}</th><th>{t.colVersion}</th><th>{t.colSource}</th><th>{t.colProof}</th></tr>
           {items.map((p) => (
             <tr>
@@ -98,7 +98,7 @@ export function ProofTimeline({ lang, items }: { lang: Lang; items: ProofItem[] 
               <td class="muted">{[p.pageUrl, p.formId && `form ${p.formId}`, p.ip, p.userAgent].filter(Boolean).join(' · ') || '—'}</td>
             </tr>
           ))}
-        </table>
+        </table></div>
       )}
     </section>
   );
@@ -139,7 +139,7 @@ export function ErasureList({ lang, erasures }: { lang: Lang; erasures: ErasureR
   return (
     <section id="erasures">
       <h3>{t.erasuresTitle}</h3>
-      <table>
+      <div class="scroll"><table>
         <tr><th>{t.colRequested}</th><th>id</th><th>{t.colSource}</th><th>{t.colRemoved}</th><th>{t.colSalesmanago}</th></tr>
         {erasures.map((e) => (
           <tr>
@@ -152,7 +152,7 @@ export function ErasureList({ lang, erasures }: { lang: Lang; erasures: ErasureR
             </td>
           </tr>
         ))}
-      </table>
+      </table></div>
     </section>
   );
 }
@@ -221,7 +221,7 @@ export function ConsentTextsPage(props: {
       {[...props.texts].map(([name, versions]) => (
         <>
           <h3><code>{name}</code></h3>
-          <table>
+          <div class="scroll"><table>
             <tr><th>{t.textVersion}</th><th>{t.textBody}</th><th>{t.textSmName}</th><th>{t.textSmId}</th><th></th></tr>
             {versions.map((v) => (
               <tr>
@@ -232,7 +232,7 @@ export function ConsentTextsPage(props: {
                 <td class="muted">{formatTime(v.createdAt)}</td>
               </tr>
             ))}
-          </table>
+          </table></div>
         </>
       ))}
     </section>

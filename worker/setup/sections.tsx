@@ -11,6 +11,9 @@ import { HourlyChart, PageNav } from './events-pages.tsx';
 
 import { formatTime, SETUP_PATH } from './format.ts';
 import { CatalogSection } from './catalog.tsx';
+import { FieldName, fieldLabel, fieldLabels } from './labels.tsx';
+import type { SettingSection } from '../settings/fields.ts';
+import type { Child } from 'hono/jsx';
 
 export {  SETUP_PATH };
 export type { SetupView };
@@ -47,7 +50,7 @@ function connectionMessage(t: Messages, lang: Lang, result: ConnectionTest): str
   if (result.ok) return t.connectionOk(result.owner, result.ownerIsContact);
   switch (result.reason) {
     case 'not-configured':
-      return `${t.connNotConfigured} ${(result.problems ?? []).map((p) => `${p.name} ${problemText(lang, p.problem)}`).join('; ')}`;
+      return `${t.connNotConfigured} ${(result.problems ?? []).map((p) => `${fieldLabel(lang, p.name)}: ${problemText(lang, p.problem)}`).join('; ')}`;
     case 'auth': return t.connAuth;
     case 'owner': return t.connOwner;
     case 'unreachable': return t.connUnreachable;
@@ -65,7 +68,7 @@ function ConnectionSection({ view }: { view: SetupView }) {
   const result = view.connection;
   return (
     <section id="connection">
-      <Heading n={1} title={t.connectionTitle} seed="1–3" t={t} ok={config.salesmanago !== null && result?.ok !== false} />
+      <Heading n={1} title={t.connectionTitle} seed="1–3" t={t} ok={config.salesmanago !== null && result?.ok !== false && !refusedIn(view, 'salesmanago')} />
       <p class="intro">{t.connectionIntro}</p>
       <SettingRows view={settingsView(view)} section="salesmanago" />
       {others.length > 0 ? (
@@ -73,7 +76,7 @@ function ConnectionSection({ view }: { view: SetupView }) {
           <p><b>{t.otherProblems}</b></p>
           <ul>
             {others.map((p) => (
-              <li><code>{p.name}</code> {problemText(lang, p.problem)}</li>
+              <li><FieldName lang={lang} name={p.name} />: {problemText(lang, p.problem)}</li>
             ))}
           </ul>
         </div>
@@ -108,6 +111,16 @@ function settingsView(view: SetupView) {
 
 const SETTINGS_NAMES = new Set(SETTINGS.map((f) => f.name as string));
 
+/** Whether the refused save named a field of this section (its badge then never says OK). */
+export function refusedIn(view: SetupView, section: SettingSection): boolean {
+  return (view.formErrors ?? []).some((p) => SETTINGS.some((f) => f.name === p.name && f.section === section));
+}
+
+/** Where each section of the settings table is on the page (its element id). */
+const SECTION_IDS: Record<SettingSection, string> = {
+  salesmanago: 'connection', secrets: 'secrets', tags: 'tags', shop: 'snippet', consent: 'consent-settings', platform: 'shop-platform',
+};
+
 /** The settings form (its inputs live in the sections, form="settings"), the save's outcome, "last changed". */
 function SettingsStatus({ view }: { view: SetupView }) {
   const { t, lang, settings, saved } = view;
@@ -120,17 +133,17 @@ function SettingsStatus({ view }: { view: SetupView }) {
           {t.settingsRefused}
           <ul>
             {view.formErrors.map((p) => (
-              <li data-name={p.name}><code>{p.name}</code> {problemText(lang, p.problem)}</li>
+              <li data-name={p.name}><FieldName lang={lang} name={p.name} />: {problemText(lang, p.problem)}</li>
             ))}
           </ul>
         </div>
       ) : saved ? (
         <div id="settings-result" class="result" data-ok="true">
-          {saved.changed.length ? t.settingsSaved(saved.changed.join(', ')) : t.settingsNothing}
+          {saved.changed.length ? t.settingsSaved(fieldLabels(lang, saved.changed)) : t.settingsNothing}
           {saved.released > 0 ? <div id="released">{t.settingsReleased(saved.released)}</div> : null}
           {saved.generated.map((g) => (
             <div class="generated">
-              {t.generatedOnce} <code>{g.name}</code>
+              {t.generatedOnce} <FieldName lang={lang} name={g.name} />
               <code class="copy" id={`generated-${g.name}`}>{g.value}</code>
               <CopyButton target={`generated-${g.name}`} t={t} />
             </div>
@@ -138,7 +151,7 @@ function SettingsStatus({ view }: { view: SetupView }) {
         </div>
       ) : null}
       {settings.error ? <p class="warn">{t.settingsUnreadable} {settings.error}</p> : null}
-      {last ? <p id="last-changed" class="muted">{t.settingsLastChanged(formatTime(last.at), last.fields.join(', '))}</p> : null}
+      {last ? <p id="last-changed" class="muted">{t.settingsLastChanged(formatTime(last.at), fieldLabels(lang, last.fields, 5))}</p> : null}
     </div>
   );
 }
@@ -147,7 +160,7 @@ function SecretsSection({ view }: { view: SetupView }) {
   const { t } = view;
   return (
     <section id="secrets">
-      <Heading n={2} title={t.secretsTitle} seed="4" t={t} ok={view.config.callbackSecret !== null && view.config.shopApiSecret !== null} />
+      <Heading n={2} title={t.secretsTitle} seed="4" t={t} ok={view.config.callbackSecret !== null && view.config.shopApiSecret !== null && !refusedIn(view, 'secrets')} />
       <p class="intro">{t.secretsIntro}</p>
       <SettingRows view={settingsView(view)} section="secrets" />
       <SaveButtons t={t} />
@@ -319,7 +332,7 @@ function DeliverySection({ view }: { view: SetupView }) {
           </div>
           <p><b>{t.lastErrors}</b></p>
           {figures.lastErrors.length ? (
-            <table id="last-errors">
+            <div class="scroll"><table id="last-errors">
               <tbody>
                 {figures.lastErrors.map((e) => (
                   <tr>
@@ -329,7 +342,7 @@ function DeliverySection({ view }: { view: SetupView }) {
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </table></div>
           ) : (
             <p class="muted">{t.noErrors}</p>
           )}
@@ -340,17 +353,17 @@ function DeliverySection({ view }: { view: SetupView }) {
           {figures.conflicts.length > 0 && (
             <>
               <p class="warn"><b>{t.orderConflicts}</b></p>
-              <table id="order-conflicts">
+              <div class="scroll"><table id="order-conflicts">
                 <tbody>
                   {figures.conflicts.map((x) => (
                     <tr>
                       <td>{formatTime(x.at)}</td>
                       <td><code>{x.id}</code></td>
-                      <td>{x.fields.join(', ')} ({x.reposts}×)</td>
+                      <td class="conflict-fields">{x.fields.map((f) => `${f} (${x.counts[f] ?? 1}×)`).join(', ')}</td>
                     </tr>
                   ))}
                 </tbody>
-              </table>
+              </table></div>
             </>
           )}
         </>
@@ -367,32 +380,105 @@ function DeliverySection({ view }: { view: SetupView }) {
   );
 }
 
+/** What the action just done (a save, a refused save, a test) came to, for the banner at the top. */
+interface Outcome { action: string; ok: boolean; href: string; text: string; detail?: string }
+
+function outcomeOf(view: SetupView): Outcome | null {
+  const { t, lang } = view;
+  if (view.formErrors?.length) {
+    const names = [...new Set(view.formErrors.map((p) => p.name))];
+    const field = SETTINGS.find((f) => f.name === names[0]);
+    return { action: 'refused', ok: false, href: `#${field ? SECTION_IDS[field.section] : 'settings-result'}`, text: t.bannerRefused(fieldLabels(lang, names)) };
+  }
+  const catalog = view.catalog?.result;
+  if (catalog) return { action: 'catalog', ok: catalog.ok, href: '#catalog-result', text: catalog.text };
+  const cb = view.callbackTest;
+  if (cb) {
+    return {
+      action: 'test-callbacks', ok: cb.ok, href: '#test-callbacks-result',
+      text: cb.ok ? t.callbacksOk : `${t.callbacksFailed} ${cb.reason === 'no-secret' ? t.callbacksNoSecretShort : cb.error ?? t.callbacksSeeSteps}`,
+    };
+  }
+  const saved = view.saved ? `${view.saved.changed.length ? t.settingsSaved(fieldLabels(lang, view.saved.changed)) : t.settingsNothing} ` : '';
+  const conn = view.connection;
+  if (conn) {
+    return {
+      action: view.saved ? 'save-test' : 'test-connection', ok: conn.ok, href: '#test-connection-result',
+      text: conn.ok ? `${saved}${connectionMessage(t, lang, conn)}` : `${saved}${t.connectionBanner}`,
+      ...(conn.ok ? {} : { detail: connectionMessage(t, lang, conn) }),
+    };
+  }
+  if (view.saved) return { action: 'save', ok: true, href: '#settings-result', text: saved.trim() };
+  return null;
+}
+
+/** A collapsible part of the page; its open/closed state is remembered in the browser (layout.tsx's script). */
+function Fold(props: { id: string; title: string; n?: number; badge?: { kind: 'ok' | 'bad' | 'off'; text: string } | null; open?: boolean; children: Child }) {
+  return (
+    <details class="fold" id={`fold-${props.id}`} data-fold={props.id} open={props.open ?? false} data-force={props.open ? 'open' : undefined}>
+      <summary>
+        {props.n ? <span class="num">{props.n}</span> : null}
+        <span class="fold-title">{props.title}</span>
+        {props.badge ? <Badge kind={props.badge.kind} text={props.badge.text} /> : null}
+      </summary>
+      {props.children}
+    </details>
+  );
+}
+
 export function SetupPage({ view }: { view: SetupView }) {
-  const { t, config } = view;
+  const { t, config, lang } = view;
   const toFix = config.problems.length;
+  const outcome = outcomeOf(view);
+  // A section's problems (as saved, or as just refused) open it and mark it.
+  const badge = (section: SettingSection) => {
+    const names = new Set(SETTINGS.filter((f) => f.section === section).map((f) => f.name as string));
+    return refusedIn(view, section) || config.problems.some((p) => names.has(p.name)) ? { kind: 'bad' as const, text: t.failed } : null;
+  };
+  const open = (section: SettingSection) => refusedIn(view, section);
   return (
     <>
       <PageNav t={t} lang={view.lang} current="setup" />
-      {/* A failed connection test is never under a green "Done!" banner: the result itself is below the fold. */}
-      {view.connection?.ok === false ? (
-        <p id="overall" class="banner bad"><a href="#test-connection-result">{t.connectionBanner}</a></p>
-      ) : (
+      {/* The result of what was just done comes first, linking to its section: never only two screens down. */}
+      {outcome ? (
+        <div id="action-result" class={`banner ${outcome.ok ? 'ok' : 'bad'}`} data-action={outcome.action} data-ok={String(outcome.ok)}>
+          <a href={outcome.href}>{outcome.text}</a>
+          {outcome.detail ? <div class="detail">{outcome.detail}</div> : null}
+        </div>
+      ) : null}
+      {/* Never a green "Done!" next to a refused save or a failed test. */}
+      {outcome && !outcome.ok ? null : (
         <p id="overall" class={`banner ${toFix === 0 ? 'ok' : 'bad'}`}>{toFix === 0 ? t.allSet : t.toFix(toFix)}</p>
       )}
       <SettingsStatus view={view} />
       <ConnectionSection view={view} />
-      {view.catalog ? <CatalogSection lang={view.lang} catalog={view.catalog} catalogId={config.catalog.catalogId} location={config.location} action={(path) => action(view, path)} /> : null}
       <SecretsSection view={view} />
       <CallbackUrlsSection view={view} />
       <TestCallbacksSection view={view} />
-      <TagsSection view={view} />
-      <SnippetSection view={view} />
-      <ConsentSection view={view} />
-      <DeliverySection view={view} />
-      <ShopPlatformSection view={view}>
-        <SettingRows view={settingsView(view)} section="platform" />
-        <SaveButtons t={view.t} />
-      </ShopPlatformSection>
+      <p class="muted small" id="folds-note">{t.foldsNote}</p>
+      <Fold id="tags" n={5} title={t.tagsTitle} badge={badge('tags')} open={open('tags')}>
+        <TagsSection view={view} />
+      </Fold>
+      <Fold id="snippet" n={6} title={t.snippetTitle} badge={badge('shop') ?? (config.shopDomains.length ? null : { kind: 'bad', text: t.failed })} open={open('shop')}>
+        <SnippetSection view={view} />
+      </Fold>
+      <Fold id="consent-settings" n={7} title={t.consentTitle} badge={badge('consent')} open={open('consent')}>
+        <ConsentSection view={view} />
+      </Fold>
+      <Fold id="delivery" n={8} title={t.deliveryTitle}>
+        <DeliverySection view={view} />
+      </Fold>
+      {view.catalog ? (
+        <Fold id="catalog" title={t.catalogFold} open={Boolean(view.catalog.result)}>
+          <CatalogSection lang={lang} catalog={view.catalog} catalogId={config.catalog.catalogId} location={config.location} action={(path) => action(view, path)} />
+        </Fold>
+      ) : null}
+      <Fold id="shop-platform" title={t.platformFold} badge={badge('platform')} open={open('platform')}>
+        <ShopPlatformSection view={view}>
+          <SettingRows view={settingsView(view)} section="platform" />
+          <SaveButtons t={view.t} />
+        </ShopPlatformSection>
+      </Fold>
     </>
   );
 }

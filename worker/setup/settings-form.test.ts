@@ -69,7 +69,8 @@ describe('the settings form', () => {
     const res = await request('/setup/settings?lang=en', bindings, { ...SEED, action: 'save-test' });
     expect(res.status).toBe(200);
     expect(res.html).toMatch(/id="settings-result" class="result" data-ok="true"/);
-    expect(res.html).toContain('SALESMANAGO_ENDPOINT, SALESMANAGO_CLIENT_ID, SALESMANAGO_API_SECRET, SALESMANAGO_OWNER');
+    // Named by their labels, in the page's language, not by their variable names.
+    expect(res.html).toContain('Saved: Address (EndPoint), Application identifier (Client ID), Application secret (API Secret), SALESmanago user&#39;s account e-mail (Owner).');
     expect(res.html).toMatch(/id="test-connection-result" class="result" data-ok="true"/);
     expect(res.html).toContain('SALESmanago accepted the credentials');
     // The secret: encrypted at rest, never shown again, only its last 4 characters.
@@ -80,7 +81,7 @@ describe('the settings form', () => {
     expect(page.html).not.toContain(SEED.SALESMANAGO_API_SECRET);
     expect(page.html).toContain(`ends in …${SEED.SALESMANAGO_API_SECRET.slice(-4)}`);
     expect(page.html).toMatch(/data-name="SALESMANAGO_CLIENT_ID".*?set, valid.*?data-source="stored"/s);
-    expect(page.html).toMatch(/id="last-changed"[^>]*>Settings last changed .* UTC \(SALESMANAGO_ENDPOINT, /);
+    expect(page.html).toMatch(/id="last-changed"[^>]*>Settings last changed .* UTC \(Address \(EndPoint\), /);
     // /health reads the same merged settings (through the KV snapshot the save wrote).
     expect(await env.CONSENTS.get(SNAPSHOT_KEY)).not.toContain(SEED.SALESMANAGO_API_SECRET);
     const health = await app.request('/health', {}, bindings);
@@ -106,7 +107,7 @@ describe('the settings form', () => {
 
   it('a plain "Save" of a SALESmanago value tests the connection too; other saves do not', async () => {
     const bindings = bare();
-    const owner = await request('/setup/settings?lang=en', bindings, { SALESMANAGO_OWNER: SEED.SALESMANAGO_OWNER, action: 'save' });
+    const owner = await request('/setup/settings?lang=en', bindings, { ...SEED, action: 'save' });
     expect(owner.html).toContain('id="test-connection-result"');
     const tags = await request('/setup/settings?lang=en', bindings, { 'TAGS_NEWSLETTER.shown': '1', TAGS_NEWSLETTER: 'NL', action: 'save' });
     expect(tags.html).toMatch(/id="settings-result" class="result" data-ok="true"/);
@@ -127,12 +128,43 @@ describe('the settings form', () => {
     const pl = await request('/setup/settings?lang=pl', bindings, { SALESMANAGO_OWNER: 'nie-email', SHOP_DOMAINS: 'sklep.pl, zła domena' });
     expect(pl.status).toBe(400);
     expect(pl.html).toContain('Nie zapisano');
-    expect(pl.html).toMatch(/<li data-name="SALESMANAGO_OWNER"><code>SALESMANAGO_OWNER<\/code> musi być adresem e-mail<\/li>/);
+    expect(pl.html).toMatch(/<li data-name="SALESMANAGO_OWNER"><b>E-mail konta użytkownika SALESmanago \(Owner\)<\/b> <code class="small env">SALESMANAGO_OWNER<\/code>: musi być adresem e-mail<\/li>/);
+    // The banner at the top names the refused fields, and no green "Gotowe!" stands next to it.
+    expect(pl.html).toMatch(/id="action-result" class="banner bad" data-action="refused" data-ok="false"><a href="#connection">Nie zapisano. Popraw: /);
+    expect(pl.html).not.toContain('id="overall"');
     expect(pl.html).toContain('„zła domena” nie jest nazwą domeny');
     expect(pl.html).toContain('value="nie-email"'); // what was typed stays in the form
     const en = await request('/setup/settings?lang=en', bindings, { SALESMANAGO_OWNER: 'not-an-email' });
     expect(en.html).toContain('must be an e-mail address');
     expect((await env.LEDGER.prepare('SELECT COUNT(*) AS n FROM settings').first<{ n: number }>())?.n).toBe(0);
+  });
+
+  it.each([
+    ['SALESMANAGO_CLIENT_ID', { SALESMANAGO_CLIENT_ID: '' }, 'Unikatowy identyfikator aplikacji (Client ID)'],
+    ['SALESMANAGO_API_SECRET', { 'SALESMANAGO_API_SECRET.clear': '1' }, 'Ukryty kod aplikacji (API Secret)'],
+    ['SALESMANAGO_ENDPOINT', { SALESMANAGO_ENDPOINT: ' ' }, 'Adres (EndPoint)'],
+    ['SALESMANAGO_OWNER', { SALESMANAGO_OWNER: '' }, 'E-mail konta użytkownika SALESmanago (Owner)'],
+  ] as const)('refuses an empty %s once the connection is set, naming the field by its label', async (name, form, label) => {
+    const bindings = bare();
+    expect((await request('/setup/settings?lang=en', bindings, { ...SEED, action: 'save' })).status).toBe(200);
+    const before = await env.LEDGER.prepare('SELECT name, value FROM settings ORDER BY name').all();
+    const res = await request('/setup/settings?lang=pl', bindings, { ...SEED, ...form, action: 'save-test' });
+    expect(res.status).toBe(400);
+    expect(res.html).toContain(`<li data-name="${name}"><b>${label}</b> <code class="small env">${name}</code>: jest wymagane`);
+    expect(res.html).toMatch(/id="action-result" class="banner bad" data-action="refused"/);
+    expect(res.html).not.toContain('id="test-connection-result"');
+    // The section's badge follows the refused field, not the configuration saved before.
+    expect(res.html).toMatch(/<section id="connection"><h2>.*?<span class="badge bad">/s);
+    expect((await env.LEDGER.prepare('SELECT name, value FROM settings ORDER BY name').all()).results).toEqual(before.results);
+  });
+
+  it('a first visit may save other sections while the whole connection is still empty', async () => {
+    const res = await request('/setup/settings?lang=en', bare(), {
+      SALESMANAGO_ENDPOINT: '', SALESMANAGO_CLIENT_ID: '', SALESMANAGO_OWNER: '', 'TAGS_NEWSLETTER.shown': '1', TAGS_NEWSLETTER: 'NL', action: 'save',
+    });
+    expect(res.status).toBe(200);
+    expect(res.html).toMatch(/id="action-result" class="banner ok" data-action="save" data-ok="true"><a href="#settings-result">Saved: Newsletter signup\.</);
+    expect(res.html).toMatch(/id="last-changed" class="muted">Settings last changed [^<]*\(Newsletter signup\)/);
   });
 
   it('is CSRF-protected and behind the admin password', async () => {
@@ -149,7 +181,7 @@ describe('the settings form', () => {
     expect(res.html).toContain('SALESmanago nie przyjęło Client ID i API Secret');
     expect(res.html).toContain('Odpowiedź SALESmanago:');
     // The banner at the top says so too, never "Gotowe!" above a failed test.
-    expect(res.html).toMatch(/id="overall" class="banner bad"><a href="#test-connection-result">Test połączenia z SALESmanago się nie powiódł/);
+    expect(res.html).toMatch(/id="action-result" class="banner bad" data-action="save-test" data-ok="false"><a href="#test-connection-result">Zapisano: [^<]*Test połączenia z SALESmanago się nie powiódł/);
     expect(res.html).not.toContain('Gotowe!');
     expect(res.html).not.toContain('a-wrong-api-secret');
     const owner = await request('/setup/settings?lang=en', bindings, { ...SEED, SALESMANAGO_OWNER: 'nobody@shop.localhost', action: 'save-test' });

@@ -50,6 +50,14 @@ describe('/setup authentication', () => {
     expect((await page('/setup/test-callbacks', { method: 'POST', auth: null })).status).toBe(401);
   });
 
+  it('answers the 401 in the page\'s language', async () => {
+    const pl = await page('/setup', { auth: null, lang: 'pl-PL,pl;q=0.9' });
+    expect(pl.status).toBe(401);
+    expect(pl.html).toBe('Wymagane logowanie: dowolna nazwa użytkownika i hasło administratora (ADMIN_PASSWORD).');
+    expect((await page('/setup/events?lang=pl', { auth: basic('wrong-password') })).html).toMatch(/^Wymagane logowanie/);
+    expect((await page('/setup?lang=en', { auth: null })).html).toMatch(/^Sign-in required/);
+  });
+
   it('accepts the password with any user name', async () => {
     for (const user of ['admin', 'anyone', '']) expect((await page('/setup', { auth: basic(PASSWORD, user) })).status).toBe(200);
   });
@@ -79,7 +87,7 @@ describe('/setup page', () => {
   const sections = ['connection', 'callback-urls', 'test-callbacks-section', 'tags', 'snippet', 'delivery'];
 
   it.each([
-    ['pl', { lang: 'pl-PL,pl;q=0.9,en;q=0.5' }, ['Połączenie z SALESmanago', 'Adresy callback', 'Testuj callback URL', 'Tagi zdarzeń', 'Kod do szablonu', 'Dostarczanie do SALESmanago', 'Zapis do newslettera']],
+    ['pl', { lang: 'pl-PL,pl;q=0.9,en;q=0.5' }, ['Połączenie z SALESmanago', 'Adresy callback', 'Testuj adresy callback', 'Test adresów callback', 'Tagi zdarzeń', 'Kod do szablonu', 'Dostarczanie do SALESmanago', 'Zapis do newslettera']],
     ['en', { lang: 'en-US,en;q=0.9' }, ['SALESmanago connection', 'callback URLs', 'Test callback URL', 'Event tags', 'Snippet for the shop theme', 'Delivery to SALESmanago', 'Newsletter signup']],
   ] as const)('has every section in %s', async (lang, options, words) => {
     const res = await page('/setup', options);
@@ -202,7 +210,7 @@ describe('/setup buttons', () => {
     expect(res.html).toMatch(/data-name="SHOP_API_SECRET".*?musi mieć co najmniej 16 znaków/s);
     expect(res.html).not.toContain('must be an e-mail address');
     const test = await page('/setup/test-connection?lang=pl', { method: 'POST', bindings });
-    expect(test.html).toContain('Nie udało się połączyć: Brakuje wartości połączenia: SALESMANAGO_OWNER musi być adresem e-mail');
+    expect(test.html).toContain('Nie udało się połączyć: Brakuje wartości połączenia: E-mail konta użytkownika SALESmanago (Owner): musi być adresem e-mail');
     const wrong = await page('/setup/test-connection?lang=pl', { method: 'POST', bindings: { ...env, SALESMANAGO_API_SECRET: 'a-wrong-api-secret' } as Env });
     expect(wrong.html).toContain('SALESmanago nie przyjęło Client ID i API Secret');
   });
