@@ -55,9 +55,15 @@ export interface Env {
   WOOCOMMERCE_WEBHOOK_SECRET?: string;
   WOOCOMMERCE_PURCHASE_ON_HOLD?: string;
   WOOCOMMERCE_NEWSLETTER_META_KEY?: string;
+  /** Optional: reconciliation pulls and refund lines (platforms/): the shop's base URL and a read-only REST key. */
+  WOOCOMMERCE_URL?: string;
+  WOOCOMMERCE_CONSUMER_KEY?: string;
+  WOOCOMMERCE_CONSUMER_SECRET?: string;
   SHOPIFY_WEBHOOK_SECRET?: string;
   SHOPIFY_SHOP_DOMAIN?: string;
   SHOPIFY_PURCHASE_ON_CREATE?: string;
+  /** Optional secret: a Shopify Admin API token with read_orders, read_customers (reconciliation pulls). */
+  SHOPIFY_ADMIN_TOKEN?: string;
   /** Optional: cart-recovery links (docs/import-and-recovery.md): the shop's cart-rebuild URL template. */
   CART_RECOVERY_URL?: string;
   /** Optional: days a cart-recovery link stays valid (default 30, 1 to 365). */

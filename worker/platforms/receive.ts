@@ -33,6 +33,8 @@ import { checkWebhookSignature } from './signature.ts';
 import { queueDelivery } from '../queue/platform-delivery.ts';
 import { acceptProducts, parseProducts } from '../catalog/accept.ts';
 import { errorText, logError } from '../log.ts';
+import { withRefundLines } from './refund-lines.ts';
+import type { Fetcher } from './woocommerce-api.ts';
 
 export type WebhookStatus = 200 | 400 | 401 | 403 | 413 | 503;
 
@@ -181,7 +183,7 @@ export async function processDelivery(
   platform: Platform,
   delivery: SignedDelivery,
   configured: Config,
-  options: { onUnavailable: 'queue' | 'fail' },
+  options: { onUnavailable: 'queue' | 'fail'; fetcher?: Fetcher },
 ): Promise<WebhookAnswer> {
   const { deliveryId, topic, body: text, receivedAt } = delivery;
   const config = configured.platforms;
@@ -221,11 +223,14 @@ export async function processDelivery(
       }).run();
       return { status: 200, body: { status: 'accepted', deliveryId, reason: `erasure ${id}` } };
     }
-    const messages = await itemsOf(env, platform, mapped, deliveryId, receivedAt);
+    // A WooCommerce refund's own lines, with the REST API key (refund-lines.ts).
+    const api = platform.name === 'woocommerce' ? config.woocommerce.api : null;
+    const items = api && mapped.events.some((e) => e.type === 'return') ? await withRefundLines(mapped, api, options.fetcher) : mapped;
+    const messages = await itemsOf(env, platform, items, deliveryId, receivedAt);
     const ids = messages.map((m) => (m.kind === 'event' ? m.event.id : m.kind === 'contact' ? m.contact.id : m.change.id));
     const row = recordDelivery(env.LEDGER, {
       platform: platform.name, deliveryId, topic, outcome: 'accepted', httpStatus: 200,
-      reason: mapped.notes.join('; ') || null, items: ids, receivedAt, bodyDigest: digest,
+      reason: items.notes.join('; ') || null, items: ids, receivedAt, bodyDigest: digest,
     });
     const { outcomes } = await enqueue(env, messages, { now: receivedAt, alongside: [row] });
     // The consent store and the proof of each statement (source "platform"; consent/proof.ts).

@@ -4,6 +4,8 @@
 // POST /admin/replay[?status=failed|dead|queued&limit=n] puts up to `limit` (default 5,000, at most
 // 10,000) failed, dead and overdue queued deliveries back on the queue and answers how many, by status, and how many remain.
 // ?status=kept replays the kept shop-platform deliveries instead (platforms/kept.ts), up to `limit` (default 500).
+// POST /admin/reconcile?platform=woocommerce|shopify runs one bounded reconciliation pull
+// (platforms/reconcile.ts) and answers its figures; an operator's request, never a shop's.
 import { Hono } from 'hono';
 import { validator } from 'hono/validator';
 import * as v from 'valibot';
@@ -13,6 +15,7 @@ import { withConfig } from '../http/config.ts';
 import type { AppEnv } from '../env.ts';
 import { adminPassword } from '../http/admin-password.ts';
 import { sameOriginWrites } from '../http/same-origin.ts';
+import { PULL_SETTINGS, pullConfigured, reconcile } from '../platforms/reconcile.ts';
 
 const ReplayQuery = v.object({
   status: v.optional(v.picklist([...REPLAYABLE, 'kept'], 'status must be "failed", "dead", "queued" or "kept"')),
@@ -52,6 +55,27 @@ admin.post(
     if (status === 'kept') return c.json(await replayKept(c.env, c.var.config, { limit: limit ?? 500 }));
     const result = await replay(c.env, { ...(status ? { statuses: [status] } : {}), ...(limit ? { limit } : {}) });
     return c.json(result);
+  },
+);
+
+const ReconcileQuery = v.object({
+  platform: v.picklist(['woocommerce', 'shopify'], 'platform must be "woocommerce" or "shopify"'),
+});
+
+admin.post(
+  '/reconcile',
+  withConfig,
+  validator('query', (value, c) => {
+    const parsed = v.safeParse(ReconcileQuery, { platform: one(value.platform) });
+    if (!parsed.success) return c.json({ error: parsed.issues[0]?.message ?? 'invalid query' }, 400);
+    return parsed.output;
+  }),
+  async (c) => {
+    const { platform } = c.req.valid('query');
+    if (!pullConfigured(c.var.config, platform)) {
+      return c.json({ error: `${PULL_SETTINGS[platform]} are not configured: the pull needs the platform's read-only API credentials (docs/platforms.md)` }, 400);
+    }
+    return c.json(await reconcile(c.env, c.var.config, platform));
   },
 );
 
