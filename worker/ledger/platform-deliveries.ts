@@ -94,7 +94,8 @@ const fromRow = <P extends string>(r: Row): PlatformDelivery<P> => ({
 
 export async function lastDelivery<P extends string>(db: D1Database, platform: P): Promise<PlatformDelivery<P> | null> {
   const row = await db
-    .prepare('SELECT * FROM platform_deliveries WHERE platform = ? ORDER BY received_at DESC LIMIT 1')
+    // What the platform sent: rows of items pulled by reconciliation (ids "pull:…") are not deliveries.
+    .prepare("SELECT * FROM platform_deliveries WHERE platform = ? AND delivery_id NOT LIKE 'pull:%' ORDER BY received_at DESC LIMIT 1")
     .bind(platform)
     .first<Row>();
   return row ? fromRow<P>(row) : null;

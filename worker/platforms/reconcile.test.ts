@@ -8,6 +8,8 @@ import { pullState } from '../ledger/platform-pulls.ts';
 import { itemsOf, type AcceptedEvent, type QueueMessage } from '../queue/messages.ts';
 import { env, postHook, sendShopify, sendWoo, shopifyCustomer, shopifyOrder, shopifyRefund, SHOPIFY_DOMAIN, wooCustomer, wooOrder } from '../test/platform-fixtures.ts';
 import { apiDouble, resetPulls } from '../test/pull-fixtures.ts';
+import { deliveryById, lastDelivery } from './deliveries.ts';
+import { signatureReport } from './signature-state.ts';
 import { FIRST_PULL_LOOKBACK_MS, PAGE_SIZE, reconcile } from './reconcile.ts';
 import { bucketWait, nextLink } from './shopify-api.ts';
 import { signedGet } from './woocommerce-api.ts';
@@ -45,6 +47,7 @@ describe('WooCommerce pull', () => {
     const first = await reconcile(wooEnv, config, 'woocommerce', { now: NOW, fetcher: api.fetcher });
     expect(first).toMatchObject({ status: 'done', found: 3, missing: 1, pages: 2 });
     expect(events().map((e) => `${e.type}:${e.order?.orderId}`)).toEqual([`purchase:${missed.id}`]);
+    expect(await deliveryById(env.LEDGER, 'woocommerce', `pull:order:${missed.id}:${missed.date_modified_gmt}`)).toMatchObject({ outcome: 'accepted' });
 
     const again = await reconcile(wooEnv, config, 'woocommerce', { now: NOW + 3_600_000, fetcher: api.fetcher });
     expect(again).toMatchObject({ status: 'done', missing: 0, contacts: 0 });
@@ -55,6 +58,18 @@ describe('WooCommerce pull', () => {
     expect(orderCalls[0]!.url.searchParams.get('modified_after')).toBe(new Date(NOW - FIRST_PULL_LOOKBACK_MS - 1000).toISOString().slice(0, 19));
     expect(orderCalls[1]!.url.searchParams.get('modified_after')).toBe(new Date(NOW - 1000).toISOString().slice(0, 19));
     expect(await pullState(env.LEDGER, 'woocommerce')).toMatchObject({ pulledUntil: NOW + 3_600_000, lastSuccessAt: NOW + 3_600_000, lastFound: 2, lastMissing: 0, cursor: null, runningSince: null });
+  });
+
+  it('pulled items are not what the shop sent: /setup\'s last delivery and signature state still show the webhook', async () => {
+    const delivered = paid();
+    await sendWoo('order.created', delivered);
+    const missed = paid();
+    const api = apiDouble((url) => (url.pathname.endsWith('/orders') ? [missed] : []));
+    // The pull after the webhook.
+    expect(await reconcile(wooEnv, readConfig(wooEnv), 'woocommerce', { now: Date.now() + 60_000, fetcher: api.fetcher })).toMatchObject({ missing: 1 });
+    expect((await lastDelivery(env.LEDGER, 'woocommerce'))?.topic).toBe('order.created');
+    expect((await lastDelivery(env.LEDGER, 'woocommerce'))?.deliveryId).not.toMatch(/^pull:/);
+    expect((await signatureReport(env.LEDGER, 'woocommerce')).lastSigned?.deliveryId).not.toMatch(/^pull:/);
   });
 
   it('signs each call with OAuth 1.0a over http (no secret in the URL) and with Basic over https', async () => {
