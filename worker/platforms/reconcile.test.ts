@@ -130,6 +130,13 @@ describe('WooCommerce pull', () => {
     expect(await pullState(env.LEDGER, 'woocommerce')).toMatchObject({ lastSuccessAt: null, runningSince: null, lastError: run.error });
   });
 
+  it('an unreachable shop is named without the URL (over http it carries the consumer key)', async () => {
+    const run = await reconcile(wooEnv, readConfig(wooEnv), 'woocommerce', {
+      now: NOW, fetcher: async (input) => { throw new TypeError(`fetch failed: ${input}`); },
+    });
+    expect(run).toMatchObject({ status: 'failed', error: 'WooCommerce could not be reached for /orders (check WOOCOMMERCE_URL)' });
+  });
+
   it('one run at a time: a second run within the lease is "busy"', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));

@@ -55,7 +55,9 @@ export async function shopifyPage(domain: string, token: string, url: string, ke
   // Only the configured shop, whatever a Link header says.
   if (!url.startsWith(`https://${domain}/admin/api/`)) throw new PullError('Shopify gave a next page on another host');
   for (let attempt = 0; ; attempt++) {
-    const res = await fetcher(url, { headers: { 'X-Shopify-Access-Token': token, Accept: 'application/json' } });
+    const res = await fetcher(url, { headers: { 'X-Shopify-Access-Token': token, Accept: 'application/json' } }).catch(() => {
+      throw new PullError(`Shopify could not be reached for ${key} (check SHOPIFY_SHOP_DOMAIN)`);
+    });
     if (res.status === 429) {
       await res.body?.cancel();
       const after = Number(res.headers.get('Retry-After'));

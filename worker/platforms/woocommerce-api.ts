@@ -59,7 +59,10 @@ export interface WooPage {
 /** One GET of a collection or an object; a non-2xx is a PullError naming the status (never the key). */
 export async function wooGet(api: WooApiConfig, path: string, params: Record<string, string>, fetcher: Fetcher): Promise<{ json: unknown; totalPages: number | null }> {
   const { url, headers } = await signedGet(api, path, params);
-  const res = await fetcher(url, { headers: { Accept: 'application/json', ...headers } });
+  // A network error is named without the URL: over http it carries the consumer key.
+  const res = await fetcher(url, { headers: { Accept: 'application/json', ...headers } }).catch(() => {
+    throw new PullError(`WooCommerce could not be reached for ${path} (check WOOCOMMERCE_URL)`);
+  });
   if (!res.ok) {
     await res.body?.cancel();
     const retry = Number(res.headers.get('Retry-After'));
