@@ -53,6 +53,11 @@ export const CONFIG_NAMES = [
   'SHOPIFY_WEBHOOK_SECRET',
   'SHOPIFY_SHOP_DOMAIN',
   'SHOPIFY_PURCHASE_ON_CREATE',
+  // Reconciliation pulls and refund lines (platforms/reconcile.ts, platforms/refund-lines.ts).
+  'WOOCOMMERCE_URL',
+  'WOOCOMMERCE_CONSUMER_KEY',
+  'WOOCOMMERCE_CONSUMER_SECRET',
+  'SHOPIFY_ADMIN_TOKEN',
   // Cart-recovery links (docs/import-and-recovery.md).
   'CART_RECOVERY_URL',
   'CART_RECOVERY_DAYS',
@@ -227,8 +232,16 @@ interface CartRecoveryConfig {
 export const CART_RECOVERY_DAYS = { default: 30, min: 1, max: 365 } as const;
 
 export interface PlatformsConfig {
-  woocommerce: { secret: string | null; purchaseOnHold: boolean; newsletterMetaKey: string | null };
-  shopify: { secret: string | null; shopDomain: string | null; purchaseOnCreate: boolean };
+  woocommerce: { secret: string | null; purchaseOnHold: boolean; newsletterMetaKey: string | null; api: WooApiConfig | null };
+  shopify: { secret: string | null; shopDomain: string | null; purchaseOnCreate: boolean; adminToken: string | null };
+}
+
+/** WooCommerce's REST API with a read-only key: reconciliation pulls and refund lines (platforms/). */
+export interface WooApiConfig {
+  /** The shop's base URL, without a trailing slash (the API is under `<url>/wp-json/wc/v3/`). */
+  url: string;
+  key: string;
+  secret: string;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -452,14 +465,39 @@ function readPlatforms(env: ConfigVars, problems: ConfigProblem[]): PlatformsCon
   } else if (shopifySecret && !shopDomain) {
     problems.push({ name: 'SHOPIFY_SHOP_DOMAIN', problem: 'is required when SHOPIFY_WEBHOOK_SECRET is set (the shop\'s my-shop.myshopify.com domain)' });
   }
+  const adminToken = text(env.SHOPIFY_ADMIN_TOKEN) || null;
+  if (adminToken && !shopDomain && !problems.some((p) => p.name === 'SHOPIFY_SHOP_DOMAIN')) {
+    problems.push({ name: 'SHOPIFY_SHOP_DOMAIN', problem: 'is required when SHOPIFY_ADMIN_TOKEN is set (the shop\'s my-shop.myshopify.com domain)' });
+  }
   return {
     woocommerce: {
       secret: text(env.WOOCOMMERCE_WEBHOOK_SECRET) || null,
       purchaseOnHold: flag(env.WOOCOMMERCE_PURCHASE_ON_HOLD, false),
       newsletterMetaKey: text(env.WOOCOMMERCE_NEWSLETTER_META_KEY) || null,
+      api: readWooApi(env, problems),
     },
-    shopify: { secret: shopifySecret, shopDomain, purchaseOnCreate: flag(env.SHOPIFY_PURCHASE_ON_CREATE, true) },
+    shopify: { secret: shopifySecret, shopDomain, purchaseOnCreate: flag(env.SHOPIFY_PURCHASE_ON_CREATE, true), adminToken },
   };
+}
+
+/** All three WooCommerce REST settings, or none: one alone is named as a problem. */
+function readWooApi(env: ConfigVars, problems: ConfigProblem[]): WooApiConfig | null {
+  const url = text(env.WOOCOMMERCE_URL).replace(/\/+$/, '');
+  const key = text(env.WOOCOMMERCE_CONSUMER_KEY);
+  const secret = text(env.WOOCOMMERCE_CONSUMER_SECRET);
+  if (!url && !key && !secret) return null;
+  let ok = true;
+  if (url && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i.test(url)) {
+    problems.push({ name: 'WOOCOMMERCE_URL', problem: 'must be the shop\'s address, e.g. https://shop.example.com' });
+    ok = false;
+  }
+  for (const [name, value] of [['WOOCOMMERCE_URL', url], ['WOOCOMMERCE_CONSUMER_KEY', key], ['WOOCOMMERCE_CONSUMER_SECRET', secret]] as const) {
+    if (!value) {
+      problems.push({ name, problem: 'is required with the other WooCommerce REST API settings (reconciliation and refund lines)' });
+      ok = false;
+    }
+  }
+  return ok ? { url, key, secret } : null;
 }
 
 function readCartRecovery(env: ConfigVars, problems: ConfigProblem[]): CartRecoveryConfig {

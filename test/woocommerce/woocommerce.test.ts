@@ -55,8 +55,14 @@ describe.skipIf(missing.length > 0)('a real WooCommerce shop', () => {
     console.log(`stopped in ${((Date.now() - t) / 1000).toFixed(1)} s; real WooCommerce test: ${((Date.now() - started) / 1000).toFixed(1)} s wall time`);
   }, 240_000);
 
-  it('the merchant connects the shop as docs/platforms.md says: secret on /setup, one webhook per topic in WooCommerce', async () => {
-    await saveOnSetupPage(stack.workerUrl, { WOOCOMMERCE_WEBHOOK_SECRET: SECRET, WOOCOMMERCE_NEWSLETTER_META_KEY: META_KEY });
+  it('the merchant connects the shop as docs/platforms.md says: secret and a read-only REST key on /setup, one webhook per topic in WooCommerce', async () => {
+    // A read-only key, as WooCommerce → Settings → Advanced → REST API → Add key makes it: the
+    // reconciliation pull and the refunds' own lines (docs/platforms.md "Read-only credentials").
+    const key = await shop.cli<{ key: string; secret: string }>('api-key');
+    await saveOnSetupPage(stack.workerUrl, {
+      WOOCOMMERCE_WEBHOOK_SECRET: SECRET, WOOCOMMERCE_NEWSLETTER_META_KEY: META_KEY,
+      WOOCOMMERCE_URL: shop.url, WOOCOMMERCE_CONSUMER_KEY: key.key, WOOCOMMERCE_CONSUMER_SECRET: key.secret,
+    });
     const admin = new Browser(shop.url);
     await admin.login(ADMIN.user, ADMIN.password);
     const form = '/wp-admin/admin.php?page=wc-settings&tab=advanced&section=webhooks&edit-webhook=0';
@@ -157,8 +163,13 @@ describe.skipIf(missing.length > 0)('a real WooCommerce shop', () => {
     const event = (type: string, order: number) => state.events.find((e) => e.contactExtEventType === type && e.externalId === String(order))!;
     expect(event('PURCHASE', orders.guest)).toMatchObject({ email: guest.email, value: 2 * 49.9 + 10 });
     expect(event('PURCHASE', orders.loggedIn)).toMatchObject({ email: registered.email, value: 49.9 + 3 * 25 + 10 });
-    expect(event('RETURN', orders.guest)).toMatchObject({ email: guest.email, value: 49.9 });
-    expect(event('RETURN', orders.loggedIn)).toMatchObject({ email: registered.email, value: 49.9 + 3 * 25 + 10 });
+    // With the REST key the partial refund's RETURN names only the refunded line (one of the two mugs);
+    // the full refund's both lines (the order's webhook lists every line either way).
+    expect(event('RETURN', orders.guest)).toMatchObject({ email: guest.email, value: 49.9, products: String(products[0]) });
+    expect(event('RETURN', orders.guest).details?.detail3).toBe('1');
+    expect(event('PURCHASE', orders.guest).details?.detail3).toBe('2');
+    expect(event('RETURN', orders.loggedIn)).toMatchObject({ email: registered.email, value: 49.9 + 3 * 25 + 10, products: `${products[0]},${products[1]}` });
+    expect(event('RETURN', orders.loggedIn).details?.detail3).toBe('1/3');
     expect(event('CANCELLATION', orders.cancelled)).toMatchObject({ email: canceller.email });
 
     // Completion and refunds re-send the paid order unchanged: no order is reported as changed.
@@ -170,6 +181,57 @@ describe.skipIf(missing.length > 0)('a real WooCommerce shop', () => {
     const webhooks = await shop.cli<Webhook[]>('webhooks');
     expect(webhooks).toHaveLength(TOPICS.length);
     for (const w of webhooks) expect(w, w.topic).toMatchObject({ status: 'active', failures: 0 });
+  }, 180_000);
+
+  it('orders whose webhooks were lost (the worker unreachable) are pulled once by reconciliation; a second pull adds nothing', async () => {
+    const admin = { Authorization: `Basic ${btoa(`x:${LOCAL_SECRETS.ADMIN_PASSWORD}`)}` };
+    const reconcile = async () => {
+      const res = await fetch(`${stack.workerUrl}/admin/reconcile?platform=woocommerce`, { method: 'POST', headers: admin });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { status: string; found: number; missing: number; contacts: number; error?: string };
+    };
+    // A first pull catches up with everything so far: all of it was delivered, nothing is missing.
+    const t0 = Date.now();
+    const catchUp = await reconcile();
+    expect(catchUp, catchUp.error).toMatchObject({ status: 'done', missing: 0 });
+    expect(catchUp.found).toBeGreaterThanOrEqual(3);
+    const eventsBefore = stack.simulator.state().events.length;
+
+    // The worker unreachable: every webhook points at a closed port, so both orders' deliveries fail
+    // and WooCommerce never sends them again.
+    const deadUrl = `http://127.0.0.1:${await freePort()}/hooks/woocommerce`;
+    const deliveryUrl = `${stack.workerUrl.replace('localhost', '127.0.0.1')}/hooks/woocommerce`;
+    await shop.cli('webhooks-url', { url: deadUrl });
+    const lost = [
+      await checkout(new Browser(shop.url), { email: 'lost.one@example.com', first: 'Ola', last: 'Zgubiona' }, [[products[0]!, 1]]),
+      await checkout(new Browser(shop.url), { email: 'lost.two@example.com', first: 'Piotr', last: 'Zagubiony' }, [[products[1]!, 2]]),
+    ];
+    await shop.cli('run-queue');
+    const failed = await shop.cli<Webhook[]>('webhooks');
+    expect(failed.reduce((n, w) => n + w.failures, 0)).toBeGreaterThan(0);
+    await shop.cli('webhooks-url', { url: deliveryUrl });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(stack.simulator.state().events).toHaveLength(eventsBefore);
+
+    // The worker back: the pull finds both orders and delivers each PURCHASE exactly once.
+    const pulled = await reconcile();
+    expect(pulled, pulled.error).toMatchObject({ status: 'done', missing: 2 });
+    const deadline = Date.now() + 30_000;
+    const purchased = () => lost.filter((id) => stack.simulator.state().counts.eventsByExternalId[`PURCHASE:${id}`] === 1);
+    while (purchased().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(purchased()).toEqual(lost);
+
+    const again = await reconcile();
+    expect(again).toMatchObject({ status: 'done', missing: 0, contacts: 0 });
+    await new Promise((r) => setTimeout(r, 1000));
+    const state = stack.simulator.state();
+    expect(state.events).toHaveLength(eventsBefore + 2);
+    expect(state.counts.duplicateExternalIds).toEqual([]);
+    console.log(`reconciliation: catch-up found ${catchUp.found} (missing ${catchUp.missing}), after the outage found ${pulled.found}, missing ${pulled.missing}, again missing ${again.missing}; ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    // The setup page shows the pull; the key never appears.
+    const setup = await (await fetch(`${stack.workerUrl}/setup?lang=en`, { headers: admin })).text();
+    expect(setup).toMatch(/last pull [\d-]+ [\d:]+ UTC: \d+ found, 0 missing/);
   }, 180_000);
 });
 

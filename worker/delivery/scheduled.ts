@@ -17,6 +17,7 @@ import { readConfig } from '../config.ts';
 import { replayKept } from '../platforms/kept.ts';
 import { pruneChanges } from '../consent/changes.ts';
 import { resendStale } from '../catalog/accept.ts';
+import { reconcileAll } from '../platforms/reconcile.ts';
 
 /**
  * A queued row this late is taken as lost from the queue. Longer than the time a healthy backlog
@@ -48,6 +49,8 @@ export async function handleScheduled(_controller: ScheduledController, env: Env
   console.log({ msg: 'retention', ...(await pruneRetained(env, Date.now(), config.retention)) });
   // Kept platform deliveries (platforms/kept.ts): a refund that came before its purchase succeeds now.
   console.log({ msg: 'kept platform deliveries replayed', ...(await replayKept(env, config, { limit: 50 })) });
+  // What the platforms' webhooks missed, pulled with their API credentials (platforms/reconcile.ts).
+  for (const run of await reconcileAll(env, config)) console.log({ msg: 'reconciliation pull', ...run });
 }
 
 export async function cleanUp(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number): Promise<CleanUp> {

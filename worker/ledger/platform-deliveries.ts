@@ -86,7 +86,8 @@ const fromRow = <P extends string>(r: Row): PlatformDelivery<P> => ({
 
 export async function lastDelivery<P extends string>(db: D1Reader, platform: P): Promise<PlatformDelivery<P> | null> {
   const row = await db
-    .prepare('SELECT * FROM platform_deliveries WHERE platform = ? ORDER BY received_at DESC LIMIT 1')
+    // What the platform sent: rows of items pulled by reconciliation (ids "pull:…") are not deliveries.
+    .prepare("SELECT * FROM platform_deliveries WHERE platform = ? AND delivery_id NOT LIKE 'pull:%' ORDER BY received_at DESC LIMIT 1")
     .bind(platform)
     .first<Row>();
   return row ? fromRow<P>(row) : null;
@@ -95,7 +96,8 @@ export async function lastDelivery<P extends string>(db: D1Reader, platform: P):
 /** The latest delivery other than the rows named in `except` (e.g. the ping and the unauthenticated row). */
 export async function lastDeliveryExcept<P extends string>(db: D1Reader, platform: P, except: readonly string[]): Promise<PlatformDelivery<P> | null> {
   const row = await db
-    .prepare(`SELECT * FROM platform_deliveries WHERE platform = ? AND delivery_id NOT IN (${except.map(() => '?').join(', ') || "''"}) ORDER BY received_at DESC LIMIT 1`)
+    // Pulled items (platforms/reconcile.ts, ids "pull:…") are no delivery the platform signed.
+    .prepare(`SELECT * FROM platform_deliveries WHERE platform = ? AND delivery_id NOT IN (${except.map(() => '?').join(', ') || "''"}) AND delivery_id NOT LIKE 'pull:%' ORDER BY received_at DESC LIMIT 1`)
     .bind(platform, ...except)
     .first<Row>();
   return row ? fromRow<P>(row) : null;

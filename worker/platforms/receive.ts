@@ -35,6 +35,8 @@ import { queueDelivery } from '../queue/platform-delivery.ts';
 import { acceptProducts, parseProducts } from '../catalog/accept.ts';
 import { errorText, logError } from '../log.ts';
 import { Forbidden, Unauthenticated, Unavailable } from '../errors.ts';
+import { withRefundLines } from './refund-lines.ts';
+import type { Fetcher } from './woocommerce-api.ts';
 
 /** What a delivery became (`status`: ping, accepted, duplicate, ignored, kept, queued, and its details):
  *  the webhook's 200 answer. A refusal is thrown instead (worker/errors.ts): 401/403, or 503 to retry. */
@@ -180,7 +182,7 @@ export async function processDelivery(
   platform: Platform,
   delivery: SignedDelivery,
   configured: Config,
-  options: { onUnavailable: 'queue' | 'fail' },
+  options: { onUnavailable: 'queue' | 'fail'; fetcher?: Fetcher },
 ): Promise<WebhookReply> {
   const { deliveryId, topic, body: text, receivedAt } = delivery;
   const config = configured.platforms;
@@ -233,11 +235,14 @@ export async function processDelivery(
       }).run();
       return { status: 'accepted', deliveryId, reason };
     }
-    const messages = await itemsOf(env, platform, mapped, deliveryId, receivedAt);
+    // A WooCommerce refund's own lines, with the REST API key (refund-lines.ts).
+    const api = platform.name === 'woocommerce' ? config.woocommerce.api : null;
+    const items = api && mapped.events.some((e) => e.type === 'return') ? await withRefundLines(mapped, api, options.fetcher) : mapped;
+    const messages = await itemsOf(env, platform, items, deliveryId, receivedAt);
     const ids = messages.map((m) => (m.kind === 'event' ? m.event.id : m.kind === 'contact' ? m.contact.id : m.change.id));
     const row = recordDelivery(env.LEDGER, {
       platform: platform.name, deliveryId, topic, outcome: 'accepted', httpStatus: 200,
-      reason: mapped.notes.join('; ') || null, items: ids, receivedAt, bodyDigest: digest,
+      reason: items.notes.join('; ') || null, items: ids, receivedAt, bodyDigest: digest,
     });
     const { outcomes } = await enqueue(env, messages, { now: receivedAt, alongside: [row] });
     // The consent store and the proof of each statement (source "platform"; consent/proof.ts).

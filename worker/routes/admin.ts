@@ -4,6 +4,8 @@
 // POST /admin/replay[?status=failed|dead|queued&limit=n] puts up to `limit` (default 5,000, at most
 // 10,000) failed, dead and overdue queued deliveries back on the queue and answers how many, by status, and how many remain.
 // ?status=kept replays the kept shop-platform deliveries instead (platforms/kept.ts), up to `limit` (default 500).
+// POST /admin/reconcile?platform=woocommerce|shopify runs one bounded reconciliation pull
+// (platforms/reconcile.ts) and answers its figures; an operator's request, never a shop's.
 import { Hono } from 'hono';
 import { validator } from 'hono/validator';
 import * as v from 'valibot';
@@ -12,6 +14,7 @@ import type { AppEnv } from '../env.ts';
 import { InvalidRequest, Unavailable } from '../errors.ts';
 import { adminPassword } from '../http/admin-password.ts';
 import { sameOriginWrites } from '../http/same-origin.ts';
+import { reconcileRequest } from '../platforms/reconcile.ts';
 
 const ReplayQuery = v.object({
   status: v.optional(v.picklist([...REPLAYABLE, 'kept'], 'status must be "failed", "dead", "queued" or "kept"')),
@@ -50,6 +53,20 @@ admin.post(
   async (c) => {
     return c.json(await replayRequest(c.env, c.var.config, c.req.valid('query')));
   },
+);
+
+const ReconcileQuery = v.object({
+  platform: v.picklist(['woocommerce', 'shopify'], 'platform must be "woocommerce" or "shopify"'),
+});
+
+admin.post(
+  '/reconcile',
+  validator('query', (value) => {
+    const parsed = v.safeParse(ReconcileQuery, { platform: one(value.platform) });
+    if (!parsed.success) throw new InvalidRequest(parsed.issues[0]?.message ?? 'invalid query');
+    return parsed.output;
+  }),
+  async (c) => c.json(await reconcileRequest(c.env, c.var.config, c.req.valid('query').platform)),
 );
 
 function one(value: string | string[] | undefined): string | undefined {

@@ -38,6 +38,8 @@ import { errorText } from '../log.ts';
 import { createCatalog, listCatalogs, suggestedCurrency } from '../catalog/catalogs.ts';
 import { catalogFigures } from '../ledger/catalog-products.ts';
 import type { CatalogView } from '../setup/catalog.tsx';
+import { inBackground } from '../http/background.ts';
+import { PULL_SETTINGS, pullConfigured, reconcile } from '../platforms/reconcile.ts';
 
 type SetupEnv = { Bindings: Env; Variables: { language: string; secureHeadersNonce?: string; config: Config } & ReadsVariables };
 type C = Context<SetupEnv>;
@@ -232,7 +234,7 @@ setup.post('/contact/erase', async (c) => {
 
 // The buttons' POST targets, reloaded or reopened as a GET (a restored browser session, a bookmark of the
 // page a save left in the address bar), lead back to the page instead of a 404.
-for (const path of ['/settings', '/test-connection', '/test-callbacks', '/catalog/create', '/catalog/link']) {
+for (const path of ['/settings', '/test-connection', '/test-callbacks', '/catalog/create', '/catalog/link', '/reconcile']) {
   setup.get(path, (c) => c.redirect(`/setup${new URL(c.req.url).search}`, 303));
 }
 
@@ -287,6 +289,16 @@ async function linkCatalog(c: C, catalogId: string) {
   const linked = outcome.config.catalog.catalogId === catalogId;
   return render(c, <SetupPage view={await view(c, { saved: outcome.saved, catalogResult: { ok: linked, text: linked ? `${fieldLabel(lang, 'SALESMANAGO_CATALOG_ID')}: ${catalogId}` : messagesFor(lang).t.catalogLocked } })} />);
 }
+
+// The reconciliation button (platforms/reconcile.ts): the pull runs after the answer (waitUntil), and the
+// page, reloaded, shows it running and then its figures.
+setup.post('/reconcile', async (c) => {
+  const platform = c.req.query('platform');
+  if (platform !== 'woocommerce' && platform !== 'shopify') return c.json({ error: 'platform must be "woocommerce" or "shopify"' }, 400);
+  if (!pullConfigured(c.get('config'), platform)) return c.json({ error: `${PULL_SETTINGS[platform]} are not configured` }, 400);
+  await inBackground(c, reconcile(c.env, c.get('config'), platform));
+  return c.redirect(`${SETUP_PATH}?lang=${c.get('language')}#platform-${platform}`, 303);
+});
 
 setup.post('/test-callbacks', async (c) => {
   const callbackTest = await testCallbacks(c.env, c.get('config'), publicOrigin(c));

@@ -246,6 +246,19 @@ export const SETTINGS: readonly SettingField[] = [
     hint: { pl: 'Puste: WooCommerce nie zmienia zgód.', en: 'Empty: WooCommerce changes no consent.' },
   },
   {
+    name: 'WOOCOMMERCE_URL', kind: 'text', section: 'platform', placeholder: 'https://shop.example.com',
+    label: { pl: 'WooCommerce: adres sklepu (pobieranie zaległych zamówień)', en: 'WooCommerce: shop address (pulling missed orders)' },
+  },
+  {
+    name: 'WOOCOMMERCE_CONSUMER_KEY', kind: 'secret', section: 'platform',
+    label: { pl: 'WooCommerce: klucz REST API (Consumer key, tylko odczyt)', en: 'WooCommerce: REST API consumer key (read only)' },
+    hint: { pl: 'WooCommerce → Ustawienia → Zaawansowane → REST API → Dodaj klucz, uprawnienia "Odczyt".', en: 'WooCommerce → Settings → Advanced → REST API → Add key, permissions "Read".' },
+  },
+  {
+    name: 'WOOCOMMERCE_CONSUMER_SECRET', kind: 'secret', section: 'platform',
+    label: { pl: 'WooCommerce: sekret REST API (Consumer secret)', en: 'WooCommerce: REST API consumer secret' },
+  },
+  {
     name: 'SHOPIFY_WEBHOOK_SECRET', kind: 'secret', section: 'platform',
     label: { pl: 'Klucz podpisu webhooków Shopify', en: 'Shopify webhook signing key' },
   },
@@ -256,6 +269,11 @@ export const SETTINGS: readonly SettingField[] = [
   {
     name: 'SHOPIFY_PURCHASE_ON_CREATE', kind: 'flag', section: 'platform', fallback: 'true',
     label: { pl: 'Shopify: opłacone orders/create to zakup', en: 'Shopify: a paid orders/create is a purchase' },
+  },
+  {
+    name: 'SHOPIFY_ADMIN_TOKEN', kind: 'secret', section: 'platform',
+    label: { pl: 'Shopify: token Admin API (read_orders, read_customers)', en: 'Shopify: Admin API access token (read_orders, read_customers)' },
+    hint: { pl: 'Do pobierania zamówień i klientów, których webhooki nie dotarły.', en: 'To pull the orders and customers whose webhooks did not arrive.' },
   },
 ];
 

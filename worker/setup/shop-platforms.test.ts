@@ -1,9 +1,10 @@
 // The setup page's "Shop platform" section: URL, topics, secret state and the last delivery received.
 import { env as workerEnv } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Env } from '../env.ts';
 import { app } from '../index.ts';
 import { sendShopify, sendWoo, wooOrder } from '../test/platform-fixtures.ts';
+import { resetPulls } from '../test/pull-fixtures.ts';
 
 const env: Env = workerEnv;
 const ORIGIN = 'http://sm-edge.test';
@@ -41,5 +42,38 @@ describe('setup page: Shop platform', () => {
     const html = await setupPage({ ...env, SHOPIFY_WEBHOOK_SECRET: '' }, 'pl');
     expect(html).toContain('Platforma sklepu');
     expect(section(html, 'platform-shopify')).toMatch(/SHOPIFY_WEBHOOK_SECRET<\/code><\/dt><dd class="secret-state"><span class="badge off">nieustawiony/);
+  });
+});
+
+describe('setup page: reconciliation', () => {
+  const woo: Env = { ...env, WOOCOMMERCE_URL: 'http://woo.example.com', WOOCOMMERCE_CONSUMER_KEY: 'ck_setup_key', WOOCOMMERCE_CONSUMER_SECRET: 'cs_setup_secret' };
+  const auth = { Authorization: `Basic ${btoa(`m:${env.ADMIN_PASSWORD}`)}` };
+
+  it('names the missing settings while the pull is off', async () => {
+    const html = await setupPage();
+    expect(section(html, 'platform-shopify')).toMatch(/class="reconciliation"><span class="badge off">off: SHOPIFY_ADMIN_TOKEN and SHOPIFY_SHOP_DOMAIN not set/);
+  });
+
+  it('the button runs a pull after the answer; the page then shows the last pull, found and missing, never the key', async () => {
+    await resetPulls(env);
+    const missed = wooOrder({ status: 'processing', date_paid_gmt: '2026-11-20T13:04:00' });
+    const original = globalThis.fetch;
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (!url.startsWith('http://woo.example.com/')) return original(input, init);
+      return Response.json(new URL(url).pathname.endsWith('/orders') ? [missed] : []);
+    });
+    const before = section(await setupPage(woo), 'platform-woocommerce');
+    expect(before).toContain('no pull yet');
+    expect(before).toContain('action="/setup/reconcile?platform=woocommerce#platform-woocommerce"');
+    const res = await app.request(`${ORIGIN}/setup/reconcile?platform=woocommerce`, {
+      method: 'POST', headers: { ...auth, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: '',
+    }, woo);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/setup?lang=en#platform-woocommerce');
+    const after = await setupPage(woo);
+    expect(section(after, 'platform-woocommerce')).toMatch(/last pull [\d-]+ [\d:]+ UTC: 1 found, 1 missing \(newly accepted\)/);
+    expect(after).not.toContain('cs_setup_secret');
+    vi.restoreAllMocks();
   });
 });

@@ -9,6 +9,8 @@ import type { SetupView } from './view.ts';
 import { errorText } from '../log.ts';
 import { signatureReport, type SignatureReport } from '../platforms/signature-state.ts';
 import { keptSummary } from '../ledger/platform-deliveries.ts';
+import { pullState, type PullState } from '../ledger/platform-pulls.ts';
+import { PULL_SETTINGS, pullConfigured } from '../platforms/reconcile.ts';
 
 const TEXT = {
   en: {
@@ -24,6 +26,13 @@ const TEXT = {
     pingNote: 'WooCommerce\'s ping (sent when a webhook is saved) carries no signature: "ping (200)" proves the URL, not the secret. The first order or customer delivery does.',
     kept: 'Needs attention', keptNone: 'nothing kept',
     keptCount: (n: number) => `${n} signed ${n === 1 ? 'delivery' : 'deliveries'} kept: answered 200 so the shop does not disable its webhook, but not processed yet. Fix what the reason names, then replay: npm run replay -- --status kept (or POST /admin/replay?status=kept); they are also retried hourly.`,
+    pull: 'Missed orders (reconciliation)', pullButton: 'Pull missed orders now',
+    pullOff: (names: string) => `off: ${names} not set (a read-only API key; docs/platforms.md "Reconciliation")`,
+    pullNever: 'no pull yet: the first runs within the hour, or press the button',
+    pullLast: (at: string, found: number, missing: number) => `last pull ${at} UTC: ${found} found, ${missing} missing (newly accepted)`,
+    pullSuccess: (at: string) => `last complete pull: ${at} UTC`,
+    pullError: 'last error:',
+    pullRunning: (at: string) => `a pull is running (started ${at} UTC): reload the page in a moment for its figures`,
     where: { woocommerce: 'WooCommerce → Settings → Advanced → Webhooks → Add webhook (API version: WP REST API Integration v3)', shopify: 'Shopify admin → Settings → Notifications → Webhooks → Create webhook (format JSON)' },
   },
   pl: {
@@ -39,6 +48,13 @@ const TEXT = {
     pingNote: 'Ping WooCommerce (wysyłany przy zapisie webhooka) nie ma podpisu: "ping (200)" potwierdza adres, nie sekret. Potwierdza go dopiero pierwsze zamówienie lub klient.',
     kept: 'Wymaga uwagi', keptNone: 'nic nie czeka',
     keptCount: (n: number) => `podpisane dostawy zachowane (${n}): odpowiedź 200, więc sklep nie wyłącza webhooka, ale jeszcze nieprzetworzone. Napraw to, co podaje powód, i odtwórz: npm run replay -- --status kept (lub POST /admin/replay?status=kept); co godzinę są też ponawiane.`,
+    pull: 'Brakujące zamówienia (uzgadnianie)', pullButton: 'Pobierz brakujące zamówienia teraz',
+    pullOff: (names: string) => `wyłączone: brak ${names} (klucz API tylko do odczytu; docs/platforms.md "Reconciliation")`,
+    pullNever: 'jeszcze nie pobierano: pierwsze pobranie w ciągu godziny albo przyciskiem',
+    pullLast: (at: string, found: number, missing: number) => `ostatnie pobranie ${at} UTC: znaleziono ${found}, brakowało ${missing} (przyjęte teraz)`,
+    pullSuccess: (at: string) => `ostatnie pełne pobranie: ${at} UTC`,
+    pullError: 'ostatni błąd:',
+    pullRunning: (at: string) => `trwa pobieranie (od ${at} UTC): odśwież stronę za chwilę, by zobaczyć wynik`,
     where: { woocommerce: 'WooCommerce → Ustawienia → Zaawansowane → Webhooki → Dodaj webhook (wersja API: WP REST API Integration v3)', shopify: 'Panel Shopify → Ustawienia → Powiadomienia → Webhooki → Utwórz webhook (format JSON)' },
   },
 } as const;
@@ -88,6 +104,29 @@ function Kept(props: { kept: Awaited<ReturnType<typeof keptSummary>> | { error: 
   );
 }
 
+function Pull(props: { platform: 'woocommerce' | 'shopify'; configured: boolean; state: PullState | null | { error: string }; text: Text }) {
+  const { platform, configured, state, text } = props;
+  if (!configured) return <span class="badge off">{text.pullOff(PULL_SETTINGS[platform])}</span>;
+  return (
+    <>
+      {state !== null && 'error' in state ? <span class="warn">{text.unreadable} {state.error}</span> : null}
+      {state === null || 'error' in state || state.lastRunAt === null ? (
+        state === null || !('error' in state) ? <span class="muted">{text.pullNever}</span> : null
+      ) : (
+        <>
+          <span>{text.pullLast(when(state.lastRunAt), state.lastFound, state.lastMissing)}</span>
+          {state.lastSuccessAt !== null ? <span class="muted"> · {text.pullSuccess(when(state.lastSuccessAt))}</span> : null}
+          {state.lastError ? <span class="badge bad">{text.pullError} {state.lastError}</span> : null}
+        </>
+      )}
+      {state !== null && !('error' in state) && state.runningSince !== null ? <p class="badge ok">{text.pullRunning(when(state.runningSince))}</p> : null}
+      <form method="post" action={`/setup/reconcile?platform=${platform}#platform-${platform}`}>
+        <button type="submit">{text.pullButton}</button>
+      </form>
+    </>
+  );
+}
+
 function secretSet(view: SetupView, p: Platform): boolean {
   return p.secret(view.config.platforms) !== null;
 }
@@ -104,6 +143,9 @@ export async function ShopPlatformSection({ view, children }: { view: SetupView;
   );
   const kept = await Promise.all(
     PLATFORMS.map((p) => keptSummary(reads, p.name).catch((err: unknown) => ({ error: errorText(err) }))),
+  );
+  const pulls = await Promise.all(
+    PLATFORMS.map((p) => pullState(view.env.LEDGER, p.name).catch((err: unknown) => ({ error: errorText(err) }))),
   );
   return (
     <section id="shop-platform">
@@ -137,6 +179,10 @@ export async function ShopPlatformSection({ view, children }: { view: SetupView;
             </dd>
             <dt>{text.kept}</dt>
             <dd class="kept-deliveries"><Kept kept={kept[i]!} text={text} /></dd>
+            <dt>{text.pull}</dt>
+            <dd class="reconciliation">
+              <Pull platform={p.name} configured={pullConfigured(view.config, p.name)} state={pulls[i] ?? null} text={text} />
+            </dd>
           </dl>
         </div>
       ))}

@@ -101,6 +101,27 @@ switch ($command) {
         $status = wc_get_order($order->get_id())->get_status();
         answer(['refund' => $refund->get_id(), 'amount' => (float) $refund->get_amount(), 'status' => $status, 'pending' => run_queue()]);
 
+    // A read-only REST API key, as WooCommerce's own "Add key" makes it (class-wc-auth.php create_keys):
+    // ck_/cs_ + wc_rand_hash(), the key stored as wc_api_hash(ck), the secret as is.
+    case 'api-key':
+        global $wpdb;
+        $ck = 'ck_' . wc_rand_hash();
+        $cs = 'cs_' . wc_rand_hash();
+        $wpdb->insert($wpdb->prefix . 'woocommerce_api_keys', [
+            'user_id' => 1, 'description' => 'SALESmanago (read)', 'permissions' => 'read',
+            'consumer_key' => wc_api_hash($ck), 'consumer_secret' => $cs, 'truncated_key' => substr($ck, -7),
+        ]);
+        answer(['key' => $ck, 'secret' => $cs]);
+
+    // Every webhook's delivery URL (the worker unreachable, then back); statuses and failure counts are left as they are.
+    case 'webhooks-url':
+        foreach ((new WC_Webhook_Data_Store())->search_webhooks(['limit' => -1]) as $id) {
+            $w = wc_get_webhook($id);
+            $w->set_delivery_url($args['url']);
+            $w->save();
+        }
+        answer(['ok' => true]);
+
     case 'webhooks':
         $out = [];
         foreach ((new WC_Webhook_Data_Store())->search_webhooks(['limit' => -1]) as $id) {
