@@ -240,7 +240,7 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
     const reason = `SALESmanago is not configured: ${missing.join('; ')}`;
     for (const item of items) item.outcome = { status: 'retry', reason, delaySeconds: unconfiguredDelay(item.attempt) };
     // next_attempt_at: the hourly reconciliation must not take these long waits for lost messages.
-    await recordOutcomes(env.LEDGER, items.map((i) => ({ id: i.id, status: 'queued', error: reason, nextAttemptAt: now + unconfiguredDelay(i.attempt) * 1000 })), now);
+    await recordOutcomes(env.LEDGER, items.map((i) => ({ id: i.id, status: 'queued', error: reason, kind: 'unconfigured', nextAttemptAt: now + unconfiguredDelay(i.attempt) * 1000 })), now);
     return;
   }
   await deliver(items, {

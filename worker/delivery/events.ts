@@ -57,7 +57,7 @@ export async function sendEventBatches(run: DeliveryRun, items: ReadyEvent[]): P
         for (const { w } of xs) {
           const name = refName(w.ref);
           if (refused.has(name.toLowerCase())) {
-            w.outcome = { status: 'failed', reason: `${REFUSED_PREFIX}SALESmanago did not create the event: ${name} is in failedContacts` };
+            w.outcome = { status: 'failed', reason: `${REFUSED_PREFIX}SALESmanago did not create the event: ${name} is in failedContacts`, refused: true };
           } else delivered.push({ item: w });
         }
         await run.delivered(delivered);

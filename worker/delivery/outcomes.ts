@@ -30,9 +30,9 @@ export async function recordRest(run: DeliveryRun, all: WorkItem[]): Promise<voi
       rows.push({ id: item.id, status: 'held', error: null, visitorId: item.event?.visitorId ?? null });
       if (item.event?.visitorId) heldVisitors.add(item.event.visitorId);
     } else if (o.status === 'failed') {
-      rows.push({ id: item.id, status: 'failed', error: o.reason, contact: item.ref ? refName(item.ref) : null });
+      rows.push({ id: item.id, status: 'failed', error: o.reason, kind: o.refused ? 'refused' : null, contact: item.ref ? refName(item.ref) : null });
     } else if (o.status === 'dead') {
-      rows.push({ id: item.id, status: 'dead', error: o.reason });
+      rows.push({ id: item.id, status: 'dead', error: o.reason, kind: 'exhausted' });
     } else if (o.status === 'retry') {
       if (item.released) requeue.push({ item, body: item.released.payload, delaySeconds: o.delaySeconds, reason: o.reason });
       else rows.push({ id: item.id, status: 'queued', error: o.reason || null, nextAttemptAt: now + o.delaySeconds * 1000 });

@@ -50,7 +50,8 @@ export { REFUSED_PREFIX };
 export type Outcome =
   | { status: 'delivered'; contact: string; smEventId?: string }
   | { status: 'held' }
-  | { status: 'failed'; reason: string }
+  /** refused: SALESmanago refused the item's own content (REFUSED_PREFIX), replay leaves it. */
+  | { status: 'failed'; reason: string; refused?: boolean }
   | { status: 'retry'; reason: string; delaySeconds: number }
   /** Its own budget of attempts is spent (MAX_ATTEMPTS). */
   | { status: 'dead'; reason: string }

@@ -7,6 +7,13 @@ import { runParts } from './parts.ts';
 
 export const QUEUE_UNAVAILABLE = 'queue unavailable';
 
+/**
+ * The kind of a row's reason (column reason_kind, migrations/0160_delivery_reason_kind.sql): the
+ * sub-state the code selects by, written with last_error (the human-readable reason) in the same
+ * statement. null: no reason, or an ordinary retry's.
+ */
+export type ReasonKind = 'refused' | 'queue-unavailable' | 'exhausted' | 'parked' | 'unconfigured' | 'held';
+
 export interface LedgerRow {
   id: string;
   type: string;
@@ -94,10 +101,10 @@ export async function markQueueFailure(db: D1Database, ids: readonly string[], n
   // The ids travel as one JSON parameter: D1 bounds the parameters of a statement (100).
   await db
     .prepare(
-      `UPDATE deliveries SET status = 'failed', last_error = ?1, updated_at = ?2
+      `UPDATE deliveries SET status = 'failed', last_error = ?1, reason_kind = ?4, updated_at = ?2
        WHERE id IN (SELECT value FROM json_each(?3)) AND status = 'queued'`,
     )
-    .bind(QUEUE_UNAVAILABLE, now, JSON.stringify(ids))
+    .bind(QUEUE_UNAVAILABLE, now, JSON.stringify(ids), 'queue-unavailable' satisfies ReasonKind)
     .run();
 }
 
@@ -118,6 +125,8 @@ export interface RowOutcome {
   id: string;
   status: Exclude<LedgerStatus, 'delivered'>;
   error?: string | null;
+  /** The kind of `error` (null or absent: none, or an ordinary retry's). */
+  kind?: ReasonKind | null;
   contact?: string | null;
   visitorId?: string | null;
   /** Unix ms of the next attempt of a row left 'queued' (a retry). */
@@ -179,7 +188,7 @@ export async function startAttempt(db: D1Database, idList: readonly string[], no
 export async function markInFlight(db: D1Database, idList: readonly string[], reason: string, now: number, nextAttemptAt: number | null = null): Promise<void> {
   if (idList.length === 0) return;
   const update = db.prepare(
-    `UPDATE deliveries SET last_error = ?2, updated_at = ?3, next_attempt_at = COALESCE(?4, next_attempt_at)
+    `UPDATE deliveries SET last_error = ?2, reason_kind = NULL, updated_at = ?3, next_attempt_at = COALESCE(?4, next_attempt_at)
      WHERE id IN (SELECT value FROM json_each(?1)) AND status NOT IN ('delivered', 'expired')`,
   );
   await runParts(db, idList, (json) => update.bind(json, reason, now, nextAttemptAt));
@@ -189,7 +198,7 @@ export async function markInFlight(db: D1Database, idList: readonly string[], re
 export async function markDelivered(db: D1Database, rows: readonly DeliveredRow[], now: number): Promise<void> {
   if (rows.length === 0) return;
   const update = db.prepare(
-      `UPDATE deliveries SET status = 'delivered', last_error = NULL, next_attempt_at = NULL,
+      `UPDATE deliveries SET status = 'delivered', last_error = NULL, reason_kind = NULL, next_attempt_at = NULL,
               contact = json_extract(j.value, '$.contact'),
               sm_event_id = COALESCE(json_extract(j.value, '$.smEventId'), deliveries.sm_event_id),
               updated_at = ?2
@@ -204,6 +213,7 @@ export async function recordOutcomes(db: D1Database, rows: readonly RowOutcome[]
   const update = db.prepare(
       `UPDATE deliveries SET status = json_extract(j.value, '$.status'),
               last_error = json_extract(j.value, '$.error'),
+              reason_kind = json_extract(j.value, '$.kind'),
               contact = COALESCE(json_extract(j.value, '$.contact'), deliveries.contact),
               visitor_id = COALESCE(json_extract(j.value, '$.visitorId'), deliveries.visitor_id),
               next_attempt_at = json_extract(j.value, '$.nextAttemptAt'),
@@ -225,12 +235,12 @@ export async function markContactDone(db: D1Database, idList: readonly string[],
 export async function markDead(db: D1Database, idList: readonly string[], now: number): Promise<void> {
   if (idList.length === 0) return;
   const update = db.prepare(
-    `UPDATE deliveries SET status = 'dead', updated_at = ?2,
-            last_error = CASE WHEN last_error LIKE 'retries exhausted%' THEN last_error
+    `UPDATE deliveries SET status = 'dead', updated_at = ?2, reason_kind = ?3,
+            last_error = CASE WHEN reason_kind IS ?3 THEN last_error
                               ELSE 'retries exhausted' || COALESCE(': ' || last_error, '') END
      WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`,
   );
-  await runParts(db, idList, (json) => update.bind(json, now));
+  await runParts(db, idList, (json) => update.bind(json, now, 'exhausted' satisfies ReasonKind));
 }
 
 export const HELD_PER_VISITOR = 200;
@@ -241,7 +251,7 @@ export async function expireOverflow(db: D1Database, visitorIds: readonly string
   if (visitorIds.length === 0) return;
   await db
     .prepare(
-      `UPDATE deliveries SET status = 'expired', updated_at = ?2,
+      `UPDATE deliveries SET status = 'expired', updated_at = ?2, reason_kind = 'held',
               last_error = 'held: more than ${HELD_PER_VISITOR} events of this anonymous visitor, oldest dropped'
        WHERE id IN (
          SELECT id FROM (
@@ -259,7 +269,7 @@ export async function expireOverflow(db: D1Database, visitorIds: readonly string
 export async function expireOldHeld(db: D1Database, now: number): Promise<number> {
   const res = await db
     .prepare(
-      `UPDATE deliveries SET status = 'expired', updated_at = ?1,
+      `UPDATE deliveries SET status = 'expired', updated_at = ?1, reason_kind = 'held',
               last_error = 'held: the visitor was not identified within 30 days'
        WHERE status = 'held' AND accepted_at < ?2`,
     )
@@ -326,7 +336,7 @@ export const REFUSED_PREFIX = 'refused: ';
 
 /** Rows of these statuses that a replay would send: not refused, and queued only when overdue. */
 const REPLAYABLE_WHERE = `status IN (SELECT value FROM json_each(?1))
-  AND NOT (status = 'failed' AND last_error LIKE '${REFUSED_PREFIX}%')
+  AND NOT (status = 'failed' AND reason_kind IS 'refused')
   AND NOT (status = 'queued' AND COALESCE(next_attempt_at, updated_at) > ?2)`;
 
 export async function replayableRows<S extends string>(
@@ -349,7 +359,7 @@ export async function countReplayable(db: D1Database, statuses: readonly string[
 
 export async function countRefused(db: D1Database): Promise<number> {
   const row = await db
-    .prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'failed' AND last_error LIKE '${REFUSED_PREFIX}%'`)
+    .prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'failed' AND reason_kind = 'refused'`)
     .first<{ n: number }>();
   return row?.n ?? 0;
 }
@@ -388,11 +398,11 @@ export async function markReleased(db: D1Database, idList: readonly string[], no
   await runParts(db, idList, (json) => update.bind(json, now));
 }
 
-/** Queued rows waiting with a reason that starts with `prefix` (e.g. SALESmanago not configured), oldest first. */
-export async function queuedWithReason(db: D1Database, prefix: string, limit: number): Promise<PayloadRow[]> {
+/** Queued rows waiting with a reason of this kind (e.g. SALESmanago not configured), oldest first. */
+export async function queuedOfKind(db: D1Database, kind: ReasonKind, limit: number): Promise<PayloadRow[]> {
   const { results } = await db
-    .prepare(`SELECT id, payload FROM deliveries WHERE status = 'queued' AND last_error LIKE ?1 ORDER BY accepted_at LIMIT ?2`)
-    .bind(`${prefix}%`, limit)
+    .prepare(`SELECT id, payload FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 ORDER BY accepted_at LIMIT ?2`)
+    .bind(kind, limit)
     .all<PayloadRow>();
   return results;
 }
@@ -400,7 +410,7 @@ export async function queuedWithReason(db: D1Database, prefix: string, limit: nu
 /** Queued rows sent again: their waiting reason is cleared. */
 export async function clearReason(db: D1Database, idList: readonly string[], now: number): Promise<void> {
   if (idList.length === 0) return;
-  const update = db.prepare(`UPDATE deliveries SET last_error = NULL, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`);
+  const update = db.prepare(`UPDATE deliveries SET last_error = NULL, reason_kind = NULL, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`);
   await runParts(db, idList, (json) => update.bind(json, now));
 }
 
@@ -418,17 +428,18 @@ export async function hasRow(db: D1Database, id: string): Promise<boolean> {
 // The accumulator (delivery/accumulator.ts): parked rows are queued rows waiting with this reason.
 
 export const PARKED = 'parked: waiting to be sent together with more events';
+const PARKED_KIND: ReasonKind = 'parked';
 
 export async function parkedCount(db: D1Database): Promise<number> {
-  const row = await db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'queued' AND last_error = ?1").bind(PARKED).first<{ n: number }>();
+  const row = await db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'queued' AND reason_kind = ?1").bind(PARKED_KIND).first<{ n: number }>();
   return row?.n ?? 0;
 }
 
 /** When the oldest parked row's window is over (unix ms), or null when nothing is parked. */
 export async function parkedDueAt(db: D1Database): Promise<number | null> {
   const row = await db
-    .prepare("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'queued' AND last_error = ?1")
-    .bind(PARKED)
+    .prepare("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'queued' AND reason_kind = ?1")
+    .bind(PARKED_KIND)
     .first<{ due: number | null }>();
   return row?.due ?? null;
 }
@@ -436,16 +447,16 @@ export async function parkedDueAt(db: D1Database): Promise<number | null> {
 export async function markParked(db: D1Database, idList: readonly string[], dueAt: number, now: number): Promise<void> {
   if (idList.length === 0) return;
   const update = db.prepare(
-    `UPDATE deliveries SET last_error = ?2, next_attempt_at = ?3, updated_at = ?4
+    `UPDATE deliveries SET last_error = ?2, reason_kind = ?5, next_attempt_at = ?3, updated_at = ?4
      WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`,
   );
-  await runParts(db, idList, (json) => update.bind(json, PARKED, dueAt, now));
+  await runParts(db, idList, (json) => update.bind(json, PARKED, dueAt, now, PARKED_KIND));
 }
 
 export async function parkedRows(db: D1Database, limit: number): Promise<(PayloadRow & { attempts: number })[]> {
   const { results } = await db
-    .prepare("SELECT id, attempts, payload FROM deliveries WHERE status = 'queued' AND last_error = ?1 ORDER BY accepted_at LIMIT ?2")
-    .bind(PARKED, limit)
+    .prepare("SELECT id, attempts, payload FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 ORDER BY accepted_at LIMIT ?2")
+    .bind(PARKED_KIND, limit)
     .all<PayloadRow & { attempts: number }>();
   return results;
 }
@@ -482,7 +493,7 @@ export const deleteOrderIdsBefore = (db: D1Database, before: number, limit: numb
 export const expireHeldBefore = (db: D1Database, before: number, reason: string, now: number, limit: number) =>
   changeAtMost(
     db,
-    (n) => `UPDATE deliveries SET status = 'expired', updated_at = ?1, last_error = ?2
+    (n) => `UPDATE deliveries SET status = 'expired', updated_at = ?1, last_error = ?2, reason_kind = 'held'
             WHERE rowid IN (SELECT rowid FROM deliveries WHERE status = 'held' AND accepted_at < ?3 LIMIT ${n})`,
     limit, now, reason, before,
   );
@@ -500,7 +511,7 @@ export const stripExpired = (db: D1Database, limit: number) =>
 export const stripOrdersBefore = (db: D1Database, before: number, limit: number) =>
   changeAtMost(
     db,
-    (n) => `UPDATE deliveries SET payload = NULL, contact = NULL, visitor_id = NULL, last_error = NULL
+    (n) => `UPDATE deliveries SET payload = NULL, contact = NULL, visitor_id = NULL, last_error = NULL, reason_kind = NULL
             WHERE rowid IN (SELECT rowid FROM deliveries WHERE type IN ${ORDER_TYPES} AND payload IS NOT NULL
                             AND status = 'delivered' AND updated_at < ?1 LIMIT ${n})`,
     limit, before,

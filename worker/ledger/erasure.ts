@@ -72,7 +72,8 @@ export async function eraseRows(db: D1Database, person: Person, now: number): Pr
          id = CASE WHEN EXISTS (SELECT 1 FROM json_each(?5) AS v WHERE instr(deliveries.id, v.value) > 0)
                    THEN 'erased:' || lower(hex(randomblob(16))) ELSE id END,
          status = CASE WHEN status IN ('delivered', 'expired') THEN status ELSE 'failed' END,
-         last_error = CASE WHEN status IN ('delivered', 'expired') THEN NULL ELSE ?4 END
+         last_error = CASE WHEN status IN ('delivered', 'expired') THEN NULL ELSE ?4 END,
+         reason_kind = CASE WHEN status IN ('delivered', 'expired') THEN NULL ELSE 'refused' END
        WHERE contact = ?1 OR instr(lower(payload), '"' || ?1 || '"') > 0
           OR contact IN (SELECT value FROM json_each(?2)) OR visitor_id IN (SELECT value FROM json_each(?2))
           OR EXISTS (SELECT 1 FROM json_each(?2) AS j WHERE instr(payload, j.value) > 0)`,
@@ -165,9 +166,9 @@ export async function refuseErased(db: D1Database, rows: readonly { id: string; 
   if (rows.length === 0) return;
   await db
     .prepare(
-      `INSERT INTO deliveries (id, type, source, status, attempts, last_error, accepted_at, updated_at)
-       SELECT j.value ->> 'id', j.value ->> 'type', j.value ->> 'source', 'failed', 0, ?2, ?3, ?3 FROM json_each(?1) AS j WHERE true
-       ON CONFLICT (id) DO UPDATE SET status = 'failed', last_error = ?2, contact = NULL, visitor_id = NULL, payload = NULL, updated_at = ?3`,
+      `INSERT INTO deliveries (id, type, source, status, attempts, last_error, reason_kind, accepted_at, updated_at)
+       SELECT j.value ->> 'id', j.value ->> 'type', j.value ->> 'source', 'failed', 0, ?2, 'refused', ?3, ?3 FROM json_each(?1) AS j WHERE true
+       ON CONFLICT (id) DO UPDATE SET status = 'failed', last_error = ?2, reason_kind = 'refused', contact = NULL, visitor_id = NULL, payload = NULL, updated_at = ?3`,
     )
     .bind(JSON.stringify(rows), ERASED_REASON, now)
     .run();

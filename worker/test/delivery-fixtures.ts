@@ -137,6 +137,8 @@ export interface LedgerEntry {
   visitor_id: string | null;
   attempts: number;
   last_error: string | null;
+  /** The kind of last_error (migrations/0160_delivery_reason_kind.sql). */
+  reason_kind: string | null;
   sm_event_id: string | null;
   accepted_at: number;
 }
