@@ -36,6 +36,7 @@ import { pruneOrderConflicts } from '../ledger/order-conflicts.ts';
 import { prunePlatformDeliveries } from '../ledger/platform-deliveries.ts';
 import { pruneKnownContacts, pruneVisitorLinks } from '../ledger/visitors.ts';
 import { pruneProofs } from '../consent/proof.ts';
+import { heldTooLongReason } from './state.ts';
 
 export const DAY_MS = 24 * 3600 * 1000;
 export const BATCH_ROWS = 1_000;
@@ -92,7 +93,7 @@ export async function pruneLedger(
   // expired row keeps no payload, visitor or contact: only its id, status and reason, for the
   // figures, until it goes as a delivered row would.
   const expiredHeld = await bounded((n) =>
-    expireHeldBefore(db, before(days.held), `held: the visitor was not identified within ${days.held} days`, now, n),
+    expireHeldBefore(db, before(days.held), heldTooLongReason(days.held), now, n),
   );
   const strippedExpired = await bounded((n) => stripExpired(db, n));
   deliveries += await bounded((n) => deleteExpiredBefore(db, before(days.delivered), n));

@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import type { SalesmanagoClient } from '../salesmanago/client.ts';
 import type { ContactRef } from '../salesmanago/types.ts';
 import type { AcceptedContact, AcceptedEvent, ItemMessage, QueueMessage } from '../queue/messages.ts';
-import { REFUSED_PREFIX } from '../ledger/deliveries.ts';
+import { REFUSED_PREFIX } from './state.ts';
 
 export type DeliveryClient = Pick<SalesmanagoClient, 'batchUpsertContacts' | 'addEvent' | 'updateEvent' | 'batchAddEvents'>;
 

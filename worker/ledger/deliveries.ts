@@ -5,14 +5,14 @@
 import { itemsOf, type ItemMessage, type QueueMessage } from '../queue/messages.ts';
 import { runParts } from './parts.ts';
 
-export const QUEUE_UNAVAILABLE = 'queue unavailable';
-
 /**
- * The kind of a row's reason (column reason_kind, migrations/0160_delivery_reason_kind.sql): the
- * sub-state the code selects by, written with last_error (the human-readable reason) in the same
- * statement. null: no reason, or an ordinary retry's.
+ * A reason as stored: last_error (words) and reason_kind (what the code selects by, named by
+ * delivery/state.ts), always written together. The ledger stores what it is given.
  */
-export type ReasonKind = 'refused' | 'queue-unavailable' | 'exhausted' | 'parked' | 'unconfigured' | 'held';
+export interface Reason {
+  text: string;
+  kind: string;
+}
 
 export interface LedgerRow {
   id: string;
@@ -97,17 +97,18 @@ export async function insertRows(
 }
 
 /** Rows whose queue send failed: 'failed' with the reason, so POST /admin/replay sends them again. */
-export async function markQueueFailure(db: D1Database, ids: readonly string[], now: number): Promise<void> {
+export async function markQueueFailure(db: D1Database, ids: readonly string[], reason: Reason, now: number): Promise<void> {
   // The ids travel as one JSON parameter: D1 bounds the parameters of a statement (100).
   await db
     .prepare(
       `UPDATE deliveries SET status = 'failed', last_error = ?1, reason_kind = ?4, updated_at = ?2
        WHERE id IN (SELECT value FROM json_each(?3)) AND status = 'queued'`,
     )
-    .bind(QUEUE_UNAVAILABLE, now, JSON.stringify(ids), 'queue-unavailable' satisfies ReasonKind)
+    .bind(reason.text, now, JSON.stringify(ids), reason.kind)
     .run();
 }
 
+/** The column's values (delivery/state.ts DeliveryStatus names them). */
 export type LedgerStatus = 'queued' | 'delivered' | 'held' | 'failed' | 'dead' | 'expired';
 
 export interface RowState {
@@ -126,7 +127,7 @@ export interface RowOutcome {
   status: Exclude<LedgerStatus, 'delivered'>;
   error?: string | null;
   /** The kind of `error` (null or absent: none, or an ordinary retry's). */
-  kind?: ReasonKind | null;
+  kind?: string | null;
   contact?: string | null;
   visitorId?: string | null;
   /** Unix ms of the next attempt of a row left 'queued' (a retry). */
@@ -231,49 +232,47 @@ export async function markContactDone(db: D1Database, idList: readonly string[],
   await runParts(db, idList, (json) => update.bind(json, now));
 }
 
-/** Rows still queued when their message ran out of retries (the dead-letter consumer). */
-export async function markDead(db: D1Database, idList: readonly string[], now: number): Promise<void> {
+/**
+ * Rows still queued when their message ran out of retries (the dead-letter consumer): `exhausted`, in
+ * front of the row's last reason unless that is of the same kind already.
+ */
+export async function markDead(db: D1Database, idList: readonly string[], exhausted: Reason, now: number): Promise<void> {
   if (idList.length === 0) return;
   const update = db.prepare(
     `UPDATE deliveries SET status = 'dead', updated_at = ?2, reason_kind = ?3,
             last_error = CASE WHEN reason_kind IS ?3 THEN last_error
-                              ELSE 'retries exhausted' || COALESCE(': ' || last_error, '') END
+                              ELSE ?4 || COALESCE(': ' || last_error, '') END
      WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`,
   );
-  await runParts(db, idList, (json) => update.bind(json, now, 'exhausted' satisfies ReasonKind));
+  await runParts(db, idList, (json) => update.bind(json, now, exhausted.kind, exhausted.text));
 }
 
-export const HELD_PER_VISITOR = 200;
-export const HELD_FOR_MS = 30 * 24 * 3600 * 1000;
-
-/** Keeps the newest 200 held events of each visitor; older ones expire with the reason. */
-export async function expireOverflow(db: D1Database, visitorIds: readonly string[], now: number): Promise<void> {
+/** Keeps the newest `keep` held events of each visitor; older ones expire with the reason. */
+export async function expireOverflow(db: D1Database, visitorIds: readonly string[], keep: number, reason: Reason, now: number): Promise<void> {
   if (visitorIds.length === 0) return;
   await db
     .prepare(
-      `UPDATE deliveries SET status = 'expired', updated_at = ?2, reason_kind = 'held',
-              last_error = 'held: more than ${HELD_PER_VISITOR} events of this anonymous visitor, oldest dropped'
+      `UPDATE deliveries SET status = 'expired', updated_at = ?2, reason_kind = ?4, last_error = ?3
        WHERE id IN (
          SELECT id FROM (
            SELECT id, ROW_NUMBER() OVER (PARTITION BY visitor_id ORDER BY accepted_at DESC, id DESC) AS n
            FROM deliveries
            WHERE status = 'held' AND visitor_id IN (SELECT value FROM json_each(?1))
-         ) WHERE n > ${HELD_PER_VISITOR}
+         ) WHERE n > ?5
        )`,
     )
-    .bind(ids(visitorIds), now)
+    .bind(ids(visitorIds), now, reason.text, reason.kind, keep)
     .run();
 }
 
-/** Held events older than 30 days expire (scheduled). Answers how many. */
-export async function expireOldHeld(db: D1Database, now: number): Promise<number> {
+/** Held events accepted before `before` expire with the reason (scheduled). Answers how many. */
+export async function expireOldHeld(db: D1Database, before: number, reason: Reason, now: number): Promise<number> {
   const res = await db
     .prepare(
-      `UPDATE deliveries SET status = 'expired', updated_at = ?1, reason_kind = 'held',
-              last_error = 'held: the visitor was not identified within 30 days'
+      `UPDATE deliveries SET status = 'expired', updated_at = ?1, reason_kind = ?4, last_error = ?3
        WHERE status = 'held' AND accepted_at < ?2`,
     )
-    .bind(now, now - HELD_FOR_MS)
+    .bind(now, before, reason.text, reason.kind)
     .run();
   return res.meta.changes ?? 0;
 }
@@ -331,12 +330,9 @@ export interface PayloadRow {
   payload: string | null;
 }
 
-/** Failed rows SALESmanago refused for their own content carry this reason prefix (delivery/run.ts). */
-export const REFUSED_PREFIX = 'refused: ';
-
-/** Rows of these statuses that a replay would send: not refused, and queued only when overdue. */
+/** Rows of these statuses that a replay would send: failed ones not of kind ?4, and queued ones only when overdue. */
 const REPLAYABLE_WHERE = `status IN (SELECT value FROM json_each(?1))
-  AND NOT (status = 'failed' AND reason_kind IS 'refused')
+  AND NOT (status = 'failed' AND reason_kind IS ?4)
   AND NOT (status = 'queued' AND COALESCE(next_attempt_at, updated_at) > ?2)`;
 
 export async function replayableRows<S extends string>(
@@ -344,22 +340,29 @@ export async function replayableRows<S extends string>(
   statuses: readonly S[],
   dueBefore: number,
   limit: number,
+  leaveFailedOfKind: string,
 ): Promise<(PayloadRow & { status: S })[]> {
   const { results } = await db
     .prepare(`SELECT id, status, payload FROM deliveries WHERE ${REPLAYABLE_WHERE} ORDER BY updated_at, id LIMIT ?3`)
-    .bind(JSON.stringify(statuses), dueBefore, limit)
+    .bind(JSON.stringify(statuses), dueBefore, limit, leaveFailedOfKind)
     .all<PayloadRow & { status: S }>();
   return results;
 }
 
-export async function countReplayable(db: D1Database, statuses: readonly string[], dueBefore: number): Promise<number> {
-  const row = await db.prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE ${REPLAYABLE_WHERE}`).bind(JSON.stringify(statuses), dueBefore).first<{ n: number }>();
+export async function countReplayable(db: D1Database, statuses: readonly string[], dueBefore: number, leaveFailedOfKind: string): Promise<number> {
+  // ?3 is the LIMIT of replayableRows, unused here.
+  const row = await db
+    .prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE ${REPLAYABLE_WHERE}`)
+    .bind(JSON.stringify(statuses), dueBefore, null, leaveFailedOfKind)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
-export async function countRefused(db: D1Database): Promise<number> {
+/** Rows of this status whose reason is of this kind. */
+export async function countOfKind(db: D1Database, status: LedgerStatus, kind: string): Promise<number> {
   const row = await db
-    .prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'failed' AND reason_kind = 'refused'`)
+    .prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = ?1 AND reason_kind = ?2`)
+    .bind(status, kind)
     .first<{ n: number }>();
   return row?.n ?? 0;
 }
@@ -399,7 +402,7 @@ export async function markReleased(db: D1Database, idList: readonly string[], no
 }
 
 /** Queued rows waiting with a reason of this kind (e.g. SALESmanago not configured), oldest first. */
-export async function queuedOfKind(db: D1Database, kind: ReasonKind, limit: number): Promise<PayloadRow[]> {
+export async function queuedOfKind(db: D1Database, kind: string, limit: number): Promise<PayloadRow[]> {
   const { results } = await db
     .prepare(`SELECT id, payload FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 ORDER BY accepted_at LIMIT ?2`)
     .bind(kind, limit)
@@ -425,38 +428,32 @@ export async function hasRow(db: D1Database, id: string): Promise<boolean> {
   return (await db.prepare('SELECT 1 FROM deliveries WHERE id = ?').bind(id).first()) !== null;
 }
 
-// The accumulator (delivery/accumulator.ts): parked rows are queued rows waiting with this reason.
+// The accumulator (delivery/accumulator.ts): parked rows are queued rows waiting with a reason of their kind.
 
-export const PARKED = 'parked: waiting to be sent together with more events';
-const PARKED_KIND: ReasonKind = 'parked';
-
-export async function parkedCount(db: D1Database): Promise<number> {
-  const row = await db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'queued' AND reason_kind = ?1").bind(PARKED_KIND).first<{ n: number }>();
-  return row?.n ?? 0;
-}
-
-/** When the oldest parked row's window is over (unix ms), or null when nothing is parked. */
-export async function parkedDueAt(db: D1Database): Promise<number | null> {
+/** When the earliest queued row of this kind is due (unix ms), or null when there is none. */
+export async function queuedDueAt(db: D1Database, kind: string): Promise<number | null> {
   const row = await db
     .prepare("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'queued' AND reason_kind = ?1")
-    .bind(PARKED_KIND)
+    .bind(kind)
     .first<{ due: number | null }>();
   return row?.due ?? null;
 }
 
-export async function markParked(db: D1Database, idList: readonly string[], dueAt: number, now: number): Promise<void> {
+/** Queued rows wait with this reason until `dueAt`. */
+export async function markWaiting(db: D1Database, idList: readonly string[], reason: Reason, dueAt: number, now: number): Promise<void> {
   if (idList.length === 0) return;
   const update = db.prepare(
     `UPDATE deliveries SET last_error = ?2, reason_kind = ?5, next_attempt_at = ?3, updated_at = ?4
      WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`,
   );
-  await runParts(db, idList, (json) => update.bind(json, PARKED, dueAt, now, PARKED_KIND));
+  await runParts(db, idList, (json) => update.bind(json, reason.text, dueAt, now, reason.kind));
 }
 
-export async function parkedRows(db: D1Database, limit: number): Promise<(PayloadRow & { attempts: number })[]> {
+/** Queued rows of this kind with their attempts, oldest first. */
+export async function queuedRowsOfKind(db: D1Database, kind: string, limit: number): Promise<(PayloadRow & { attempts: number })[]> {
   const { results } = await db
     .prepare("SELECT id, attempts, payload FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 ORDER BY accepted_at LIMIT ?2")
-    .bind(PARKED_KIND, limit)
+    .bind(kind, limit)
     .all<PayloadRow & { attempts: number }>();
   return results;
 }
@@ -490,12 +487,12 @@ export const deleteOrderIdsBefore = (db: D1Database, before: number, limit: numb
   deleteWhere(db, `type IN ${ORDER_TYPES} AND payload IS NULL AND accepted_at < ?1`, limit, before);
 
 /** Held rows accepted before `before` expire with `reason`. */
-export const expireHeldBefore = (db: D1Database, before: number, reason: string, now: number, limit: number) =>
+export const expireHeldBefore = (db: D1Database, before: number, reason: Reason, now: number, limit: number) =>
   changeAtMost(
     db,
-    (n) => `UPDATE deliveries SET status = 'expired', updated_at = ?1, last_error = ?2, reason_kind = 'held'
+    (n) => `UPDATE deliveries SET status = 'expired', updated_at = ?1, last_error = ?2, reason_kind = ?4
             WHERE rowid IN (SELECT rowid FROM deliveries WHERE status = 'held' AND accepted_at < ?3 LIMIT ${n})`,
-    limit, now, reason, before,
+    limit, now, reason.text, before, reason.kind,
   );
 
 /** An expired row keeps no payload, visitor or contact. */

@@ -4,7 +4,7 @@
 import { applyD1Migrations, type D1Migration } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { countRefused, parkedCount, queuedOfKind, replayableRows } from './deliveries.ts';
+import { countOfKind, queuedOfKind, replayableRows } from './deliveries.ts';
 
 const db = env.LEDGER;
 const migrations = (env as unknown as { TEST_MIGRATIONS: D1Migration[] }).TEST_MIGRATIONS;
@@ -60,10 +60,10 @@ describe('migration 0160: reason_kind backfilled from the last_error prefixes', 
     expect(results.find((r) => r.id === 'refused')?.last_error).toBe(OLD_ROWS[0]![2]);
 
     // The selections that used to match the prefixes find the old rows by their kind.
-    expect(await countRefused(db)).toBe(2);
-    expect(await parkedCount(db)).toBe(1);
+    expect(await countOfKind(db, 'failed', 'refused')).toBe(2);
+    expect(await countOfKind(db, 'queued', 'parked')).toBe(1);
     expect((await queuedOfKind(db, 'unconfigured', 10)).map((r) => r.id)).toEqual(['unconfigured']);
-    const replayable = await replayableRows(db, ['failed', 'dead'], Date.now(), 100);
+    const replayable = await replayableRows(db, ['failed', 'dead'], Date.now(), 100, 'refused');
     expect(replayable.map((r) => r.id).sort()).toEqual(['account-wide', 'dead', 'dead-letter', 'inner', 'queue']);
   });
 });

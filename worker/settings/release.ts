@@ -10,9 +10,11 @@ import { packMessages, sendPacked } from '../queue/send.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 
 const LIMIT = 5_000;
+/** The kind of the reason the consumer records while SALESmanago is not configured (delivery/state.ts 'unconfigured'; settings/ may not import delivery/). */
+const UNCONFIGURED_KIND = 'unconfigured';
 
 export async function releaseWaitingEvents(env: Pick<Env, 'LEDGER' | 'EVENTS'>): Promise<number> {
-  const results = await queuedOfKind(env.LEDGER, 'unconfigured', LIMIT);
+  const results = await queuedOfKind(env.LEDGER, UNCONFIGURED_KIND, LIMIT);
   const items: ItemMessage[] = [];
   for (const row of results) {
     // An unreadable payload stays as it is; its own message still carries it.
