@@ -12,7 +12,8 @@
 // so no other coordination is needed, and a lost tick is covered by the hourly reconciliation (a
 // parked row has its next attempt recorded). Carts are not parked: they have their own 60 s settle.
 import { storedItem } from '../ledger/payloads.ts';
-import { countOfKind, markWaiting, queuedDueAt, queuedRowsOfKind } from '../ledger/deliveries.ts';
+import { countOfKind } from '../ledger/deliveries/rows.ts';
+import { markWaiting, queuedDueAt, queuedRowsOfKind } from '../ledger/deliveries/held.ts';
 import { PARKED, PARKED_REASON } from './state.ts';
 import type { Env } from '../env.ts';
 import { sendMessages } from '../queue/send.ts';

@@ -3,9 +3,9 @@
 // message that were settled before (delivered, failed, held, expired) keep their status: only rows
 // still 'queued' died. POST /admin/replay sends them again.
 import type { Env } from '../env.ts';
-import { ledgerRow, type LedgerRow } from '../ledger/deliveries.ts';
+import { ledgerRow, type LedgerRow } from '../ledger/deliveries/rows.ts';
 import { readItems, type QueueMessage } from '../queue/messages.ts';
-import { insertMissing, markDead } from '../ledger/deliveries.ts';
+import { insertMissing, markDead } from '../ledger/deliveries/rows.ts';
 import { EXHAUSTED_REASON } from './state.ts';
 
 export async function recordDeadLetters(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {

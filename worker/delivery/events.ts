@@ -5,7 +5,7 @@
 import { CHUNK_SIZE } from '../salesmanago/limits.ts';
 import type { EventItem } from '../salesmanago/types.ts';
 import { toContactEvent } from './mapping.ts';
-import { markInFlight } from '../ledger/deliveries.ts';
+import { markInFlight } from '../ledger/deliveries/rows.ts';
 import { inParallel, UNANSWERED_TWICE_WAIT_S, UNCONFIRMED_RETRY_S, type DeliveryRun } from './run.ts';
 import { IN_FLIGHT, refName, REFUSED_PREFIX, UNCONFIRMED_CHUNK, withUnanswered, type ReadyEvent, type WorkItem } from './work.ts';
 

@@ -1,7 +1,8 @@
 // The last stage of a delivery run (delivery/deliver.ts): every outcome that is not "delivered" (those
 // are written as each call is confirmed) goes to the ledger in one go; a retry past the item's budget
 // becomes dead; released held events to retry go back on the queue, packed by delay.
-import { expireOverflow, recordOutcomes, type RowOutcome } from '../ledger/deliveries.ts';
+import { recordOutcomes, type RowOutcome } from '../ledger/deliveries/rows.ts';
+import { expireOverflow } from '../ledger/deliveries/held.ts';
 import { packMessages } from '../queue/send.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 import { logError } from '../log.ts';

@@ -12,7 +12,8 @@
 import { storedItem } from '../ledger/payloads.ts';
 import type { Env } from '../env.ts';
 import { packMessages, sendMessages } from '../queue/send.ts';
-import { countOfKind, countReplayable, markReplayed, replayableRows } from '../ledger/deliveries.ts';
+import { countOfKind } from '../ledger/deliveries/rows.ts';
+import { countReplayable, markReplayed, replayableRows } from '../ledger/deliveries/replay.ts';
 import type { ReasonKind } from './state.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 

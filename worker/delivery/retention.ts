@@ -26,10 +26,7 @@
 // The statements are the tables' own modules in worker/ledger/; this module decides the cutoffs.
 import { readConfig, type RetentionDays } from '../config.ts';
 import type { Env } from '../env.ts';
-import {
-  deleteDeliveredBefore, deleteExpiredBefore, deleteNeverDeliveredBefore, deleteOrderIdsBefore, expireHeldBefore, stripExpired,
-  stripOrdersBefore,
-} from '../ledger/deliveries.ts';
+import { deleteDeliveredBefore, deleteExpiredBefore, deleteNeverDeliveredBefore, deleteOrderIdsBefore, expireHeldBefore, stripExpired, stripOrdersBefore } from '../ledger/deliveries/retention.ts';
 import { pruneDoubleOptIns } from '../ledger/double-opt-ins.ts';
 import { pruneIngestCounters } from '../ledger/ingest-counters.ts';
 import { pruneOrderConflicts } from '../ledger/order-conflicts.ts';

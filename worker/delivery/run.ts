@@ -4,7 +4,7 @@
 // events, outcomes) take a run; delivery/deliver.ts runs them in order.
 import { SalesmanagoError } from '../salesmanago/errors.ts';
 import type { ChunkResult } from '../salesmanago/types.ts';
-import { markDelivered, type DeliveredRow } from '../ledger/deliveries.ts';
+import { markDelivered, type DeliveredRow } from '../ledger/deliveries/rows.ts';
 import { retryDelay } from './backoff.ts';
 import { normaliseEmail } from './contacts.ts';
 import type { MappingContext } from './mapping.ts';

@@ -1,4 +1,4 @@
-// A delivery row's state (table deliveries, stored by ledger/deliveries.ts): its status, and for some
+// A delivery row's state (table deliveries, stored by ledger/deliveries/): its status, and for some
 // statuses the kind of its reason (column reason_kind, migrations/0160_delivery_reason_kind.sql), which
 // the code selects by; last_error keeps the reason in words. ARCHITECTURE.md "A delivery row's states"
 // draws the transitions and names the module that makes each. The ledger stores and selects what it is

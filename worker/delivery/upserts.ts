@@ -3,7 +3,7 @@
 // SALESmanago does not know the contact yet or there is something new to say.
 import { CHUNK_SIZE } from '../salesmanago/limits.ts';
 import { readConsent } from '../consent/store.ts';
-import { markContactDone } from '../ledger/deliveries.ts';
+import { markContactDone } from '../ledger/deliveries/rows.ts';
 import { knownContacts, markTrustedContacts } from '../ledger/visitors.ts';
 import { logWarn } from '../log.ts';
 import {

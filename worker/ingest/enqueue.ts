@@ -14,7 +14,7 @@
 import type { Env } from '../env.ts';
 import { itemId, type ItemMessage } from '../queue/messages.ts';
 import { chunk, packMessages, sendPacked, utf8Bytes } from '../queue/send.ts';
-import { insertRows, ledgerRow, markQueueFailure } from '../ledger/deliveries.ts';
+import { insertRows, ledgerRow, markQueueFailure } from '../ledger/deliveries/rows.ts';
 import { isSignatureReplay } from '../ledger/seen-signatures.ts';
 import { SIGNATURE_REPLAYED } from '../identity/signature.ts';
 import { LedgerUnavailable, Unauthenticated } from '../errors.ts';

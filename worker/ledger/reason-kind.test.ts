@@ -4,7 +4,9 @@
 import { applyD1Migrations, type D1Migration } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { countOfKind, queuedOfKind, replayableRows } from './deliveries.ts';
+import { countOfKind } from './deliveries/rows.ts';
+import { queuedOfKind } from './deliveries/held.ts';
+import { replayableRows } from './deliveries/replay.ts';
 
 const db = env.LEDGER;
 const migrations = (env as unknown as { TEST_MIGRATIONS: D1Migration[] }).TEST_MIGRATIONS;

@@ -4,7 +4,7 @@
 // dedupes by ledger id, so the original message, when it comes back, finds its items delivered and
 // skips them (the same argument as delivery/replay.ts).
 import { storedItem } from '../ledger/payloads.ts';
-import { clearReason, queuedOfKind } from '../ledger/deliveries.ts';
+import { clearReason, queuedOfKind } from '../ledger/deliveries/held.ts';
 import type { Env } from '../env.ts';
 import { packMessages, sendPacked } from '../queue/send.ts';
 import type { ItemMessage } from '../queue/messages.ts';

@@ -3,7 +3,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, type QueueResult } from 'cloudflare:test';
 import { env as workerEnv } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
-import { insertRow, ledgerRows } from '../ledger/deliveries.ts';
+import { insertRow, ledgerRows } from '../ledger/deliveries/rows.ts';
 import { handleQueue } from '../delivery/consumer.ts';
 import { beaconEventId } from '../ingest/beacon.ts';
 import { shopEventId } from '../ingest/shop.ts';

@@ -1,9 +1,9 @@
-// The delivery ledger (table `deliveries`, migrations/0001_ledger.sql): one row per accepted event
-// or contact, written by the request side as it accepts (insertRow), by the consumer for a message
-// that reached the queue without one (insertMissing), and updated with every outcome. Every
-// statement on this table is here (ARCHITECTURE.md "Who writes each table").
-import { itemsOf, type ItemMessage, type QueueMessage } from '../queue/messages.ts';
-import { runParts } from './parts.ts';
+// Table deliveries (migrations/0001_ledger.sql and later): the rows themselves. A row is written by the
+// request side as it accepts (insertRow), by the consumer for a message that reached the queue without
+// one (insertMissing), and updated with every outcome; the selections other parts of the folder share.
+// delivery/state.ts names the statuses and reason kinds stored here (ARCHITECTURE.md "A delivery row's states").
+import { itemsOf, type ItemMessage, type QueueMessage } from '../../queue/messages.ts';
+import { runParts } from '../parts.ts';
 
 /**
  * A reason as stored: last_error (words) and reason_kind (what the code selects by, named by
@@ -140,11 +140,6 @@ export interface DeliveredRow {
   smEventId?: string;
 }
 
-/** Ids joined the way the SQL below expects them. */
-function ids(list: readonly string[]): string {
-  return JSON.stringify(list);
-}
-
 export async function loadStates(db: D1Database, idList: readonly string[]): Promise<Map<string, RowState>> {
   const out = new Map<string, RowState>();
   if (idList.length === 0) return out;
@@ -247,57 +242,6 @@ export async function markDead(db: D1Database, idList: readonly string[], exhaus
   await runParts(db, idList, (json) => update.bind(json, now, exhausted.kind, exhausted.text));
 }
 
-/** Keeps the newest `keep` held events of each visitor; older ones expire with the reason. */
-export async function expireOverflow(db: D1Database, visitorIds: readonly string[], keep: number, reason: Reason, now: number): Promise<void> {
-  if (visitorIds.length === 0) return;
-  await db
-    .prepare(
-      `UPDATE deliveries SET status = 'expired', updated_at = ?2, reason_kind = ?4, last_error = ?3
-       WHERE id IN (
-         SELECT id FROM (
-           SELECT id, ROW_NUMBER() OVER (PARTITION BY visitor_id ORDER BY accepted_at DESC, id DESC) AS n
-           FROM deliveries
-           WHERE status = 'held' AND visitor_id IN (SELECT value FROM json_each(?1))
-         ) WHERE n > ?5
-       )`,
-    )
-    .bind(ids(visitorIds), now, reason.text, reason.kind, keep)
-    .run();
-}
-
-/** Held events accepted before `before` expire with the reason (scheduled). Answers how many. */
-export async function expireOldHeld(db: D1Database, before: number, reason: Reason, now: number): Promise<number> {
-  const res = await db
-    .prepare(
-      `UPDATE deliveries SET status = 'expired', updated_at = ?1, reason_kind = ?4, last_error = ?3
-       WHERE status = 'held' AND accepted_at < ?2`,
-    )
-    .bind(now, before, reason.text, reason.kind)
-    .run();
-  return res.meta.changes ?? 0;
-}
-
-export interface HeldRow {
-  id: string;
-  visitorId: string;
-  attempts: number;
-  payload: string;
-}
-
-/** Held events of these visitors, oldest first. */
-export async function heldOf(db: D1Database, visitorIds: readonly string[], limit = 1000): Promise<HeldRow[]> {
-  if (visitorIds.length === 0) return [];
-  const { results } = await db
-    .prepare(
-      `SELECT id, visitor_id AS visitorId, attempts, payload FROM deliveries
-       WHERE status = 'held' AND visitor_id IN (SELECT value FROM json_each(?1))
-       ORDER BY accepted_at, id LIMIT ?2`,
-    )
-    .bind(ids(visitorIds), limit)
-    .all<HeldRow>();
-  return results;
-}
-
 /**
  * Carts for which the ledger already holds a newer cart change with known contents of the same
  * visitor (queued, held or delivered): sending them would cost a call, or worse, overwrite the newer
@@ -321,41 +265,9 @@ export async function supersededCarts(db: D1Database, ids: readonly string[]): P
   return new Set(results.map((r) => r.id));
 }
 
-// Selections for the paths that put stored rows back on the queue (replay, reconciliation, the hourly
-// sweep, a settings save) and the accumulator. Each reads the payload; the caller parses it
-// (payloads.ts) and sends, then marks the rows it sent.
-
 export interface PayloadRow {
   id: string;
   payload: string | null;
-}
-
-/** Rows of these statuses that a replay would send: failed ones not of kind ?4, and queued ones only when overdue. */
-const REPLAYABLE_WHERE = `status IN (SELECT value FROM json_each(?1))
-  AND NOT (status = 'failed' AND reason_kind IS ?4)
-  AND NOT (status = 'queued' AND COALESCE(next_attempt_at, updated_at) > ?2)`;
-
-export async function replayableRows<S extends string>(
-  db: D1Database,
-  statuses: readonly S[],
-  dueBefore: number,
-  limit: number,
-  leaveFailedOfKind: string,
-): Promise<(PayloadRow & { status: S })[]> {
-  const { results } = await db
-    .prepare(`SELECT id, status, payload FROM deliveries WHERE ${REPLAYABLE_WHERE} ORDER BY updated_at, id LIMIT ?3`)
-    .bind(JSON.stringify(statuses), dueBefore, limit, leaveFailedOfKind)
-    .all<PayloadRow & { status: S }>();
-  return results;
-}
-
-export async function countReplayable(db: D1Database, statuses: readonly string[], dueBefore: number, leaveFailedOfKind: string): Promise<number> {
-  // ?3 is the LIMIT of replayableRows, unused here.
-  const row = await db
-    .prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE ${REPLAYABLE_WHERE}`)
-    .bind(JSON.stringify(statuses), dueBefore, null, leaveFailedOfKind)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
 }
 
 /** Rows of this status whose reason is of this kind. */
@@ -365,56 +277,6 @@ export async function countOfKind(db: D1Database, status: LedgerStatus, kind: st
     .bind(status, kind)
     .first<{ n: number }>();
   return row?.n ?? 0;
-}
-
-/**
- * Replayed rows are queued again: failed and dead ones with a fresh budget of attempts; next_attempt_at
- * = now keeps the hourly reconciliation from sending a queued one again while its new message waits.
- */
-export async function markReplayed(db: D1Database, idList: readonly string[], now: number): Promise<void> {
-  if (idList.length === 0) return;
-  const update = db.prepare(
-    `UPDATE deliveries SET status = 'queued', next_attempt_at = ?2, updated_at = ?2,
-            attempts = CASE WHEN status = 'queued' THEN attempts ELSE 0 END
-     WHERE id IN (SELECT value FROM json_each(?1)) AND status IN ('failed', 'dead', 'queued')`,
-  );
-  await runParts(db, idList, (json) => update.bind(json, now));
-}
-
-/** Held rows whose visitor is identified by now (the hourly sweep), oldest first. */
-export async function heldOfIdentified(db: D1Database, limit: number): Promise<PayloadRow[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT d.id, d.payload FROM deliveries AS d JOIN visitor_links AS l ON l.visitor_id = d.visitor_id
-       WHERE d.status = 'held' AND (l.email IS NOT NULL OR l.contact_id IS NOT NULL)
-       ORDER BY d.accepted_at LIMIT ?1`,
-    )
-    .bind(limit)
-    .all<PayloadRow>();
-  return results;
-}
-
-/** Held rows put back on the queue. */
-export async function markReleased(db: D1Database, idList: readonly string[], now: number): Promise<void> {
-  if (idList.length === 0) return;
-  const update = db.prepare(`UPDATE deliveries SET status = 'queued', updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'held'`);
-  await runParts(db, idList, (json) => update.bind(json, now));
-}
-
-/** Queued rows waiting with a reason of this kind (e.g. SALESmanago not configured), oldest first. */
-export async function queuedOfKind(db: D1Database, kind: string, limit: number): Promise<PayloadRow[]> {
-  const { results } = await db
-    .prepare(`SELECT id, payload FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 ORDER BY accepted_at LIMIT ?2`)
-    .bind(kind, limit)
-    .all<PayloadRow>();
-  return results;
-}
-
-/** Queued rows sent again: their waiting reason is cleared. */
-export async function clearReason(db: D1Database, idList: readonly string[], now: number): Promise<void> {
-  if (idList.length === 0) return;
-  const update = db.prepare(`UPDATE deliveries SET last_error = NULL, reason_kind = NULL, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`);
-  await runParts(db, idList, (json) => update.bind(json, now));
 }
 
 /** The stored rows of these ids (any status). */
@@ -427,89 +289,3 @@ export async function storedRows(db: D1Database, idList: readonly string[]): Pro
 export async function hasRow(db: D1Database, id: string): Promise<boolean> {
   return (await db.prepare('SELECT 1 FROM deliveries WHERE id = ?').bind(id).first()) !== null;
 }
-
-// The accumulator (delivery/accumulator.ts): parked rows are queued rows waiting with a reason of their kind.
-
-/** When the earliest queued row of this kind is due (unix ms), or null when there is none. */
-export async function queuedDueAt(db: D1Database, kind: string): Promise<number | null> {
-  const row = await db
-    .prepare("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'queued' AND reason_kind = ?1")
-    .bind(kind)
-    .first<{ due: number | null }>();
-  return row?.due ?? null;
-}
-
-/** Queued rows wait with this reason until `dueAt`. */
-export async function markWaiting(db: D1Database, idList: readonly string[], reason: Reason, dueAt: number, now: number): Promise<void> {
-  if (idList.length === 0) return;
-  const update = db.prepare(
-    `UPDATE deliveries SET last_error = ?2, reason_kind = ?5, next_attempt_at = ?3, updated_at = ?4
-     WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`,
-  );
-  await runParts(db, idList, (json) => update.bind(json, reason.text, dueAt, now, reason.kind));
-}
-
-/** Queued rows of this kind with their attempts, oldest first. */
-export async function queuedRowsOfKind(db: D1Database, kind: string, limit: number): Promise<(PayloadRow & { attempts: number })[]> {
-  const { results } = await db
-    .prepare("SELECT id, attempts, payload FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 ORDER BY accepted_at LIMIT ?2")
-    .bind(kind, limit)
-    .all<PayloadRow & { attempts: number }>();
-  return results;
-}
-
-// Retention (delivery/retention.ts decides the cutoffs): each statement changes at most `limit` rows,
-// and answers how many it changed, so the caller can run it again until a backlog is worked off.
-
-const ORDER_TYPES = "('purchase', 'return', 'cancellation')";
-
-async function changeAtMost(db: D1Database, sql: (limit: number) => string, limit: number, ...bind: unknown[]): Promise<number> {
-  return (await db.prepare(sql(limit)).bind(...bind).run()).meta.changes ?? 0;
-}
-
-const deleteWhere = (db: D1Database, where: string, limit: number, ...bind: unknown[]) =>
-  changeAtMost(db, (n) => `DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE ${where} LIMIT ${n})`, limit, ...bind);
-
-/** Delivered (and consent-webhook) rows that are not order events, last updated before `before`. */
-export const deleteDeliveredBefore = (db: D1Database, before: number, limit: number) =>
-  deleteWhere(db, `status = 'delivered' AND updated_at < ?1 AND type NOT IN ${ORDER_TYPES}`, limit, before);
-
-/** Failed and dead rows last updated before `before`. */
-export const deleteNeverDeliveredBefore = (db: D1Database, before: number, limit: number) =>
-  deleteWhere(db, `status IN ('failed', 'dead') AND updated_at < ?1`, limit, before);
-
-/** Expired rows last updated before `before`. */
-export const deleteExpiredBefore = (db: D1Database, before: number, limit: number) =>
-  deleteWhere(db, `status = 'expired' AND updated_at < ?1`, limit, before);
-
-/** Order rows already stripped of their data, accepted before `before`. */
-export const deleteOrderIdsBefore = (db: D1Database, before: number, limit: number) =>
-  deleteWhere(db, `type IN ${ORDER_TYPES} AND payload IS NULL AND accepted_at < ?1`, limit, before);
-
-/** Held rows accepted before `before` expire with `reason`. */
-export const expireHeldBefore = (db: D1Database, before: number, reason: Reason, now: number, limit: number) =>
-  changeAtMost(
-    db,
-    (n) => `UPDATE deliveries SET status = 'expired', updated_at = ?1, last_error = ?2, reason_kind = ?4
-            WHERE rowid IN (SELECT rowid FROM deliveries WHERE status = 'held' AND accepted_at < ?3 LIMIT ${n})`,
-    limit, now, reason.text, before, reason.kind,
-  );
-
-/** An expired row keeps no payload, visitor or contact. */
-export const stripExpired = (db: D1Database, limit: number) =>
-  changeAtMost(
-    db,
-    (n) => `UPDATE deliveries SET payload = NULL, contact = NULL, visitor_id = NULL
-            WHERE rowid IN (SELECT rowid FROM deliveries WHERE status = 'expired' AND payload IS NOT NULL LIMIT ${n})`,
-    limit,
-  );
-
-/** Delivered order rows last updated before `before` keep only their id, type, status and dates. */
-export const stripOrdersBefore = (db: D1Database, before: number, limit: number) =>
-  changeAtMost(
-    db,
-    (n) => `UPDATE deliveries SET payload = NULL, contact = NULL, visitor_id = NULL, last_error = NULL, reason_kind = NULL
-            WHERE rowid IN (SELECT rowid FROM deliveries WHERE type IN ${ORDER_TYPES} AND payload IS NOT NULL
-                            AND status = 'delivered' AND updated_at < ?1 LIMIT ${n})`,
-    limit, before,
-  );
