@@ -4,8 +4,6 @@
 // draws the transitions and names the module that makes each. The ledger stores and selects what it is
 // given; the names and values below are the delivery domain's.
 
-export type DeliveryStatus = 'queued' | 'delivered' | 'held' | 'failed' | 'dead' | 'expired';
-
 /**
  * The kind of a row's reason (null: none, or an ordinary retry's). Two kinds are written outside
  * delivery/, by modules that may not import it: 'queue-unavailable' (ingest/enqueue.ts) and
@@ -32,7 +30,7 @@ export const REFUSED_PREFIX = 'refused: ';
 export const PARKED = 'parked: waiting to be sent together with more events';
 
 /** The reason of rows whose budget is spent (outcomes.ts, dead-letters.ts), followed by the last error. */
-export const EXHAUSTED = 'retries exhausted';
+const EXHAUSTED = 'retries exhausted';
 
 /** The reason of rows waiting for the SALESmanago configuration (consumer.ts), followed by what is missing. */
 export const UNCONFIGURED = 'SALESmanago is not configured';
@@ -42,9 +40,9 @@ export const HELD_PER_VISITOR = 200;
 /** How long a held event waits for its visitor to be identified (scheduled.ts). */
 export const HELD_FOR_MS = 30 * 24 * 3600 * 1000;
 
-export const HELD_OVERFLOW = `held: more than ${HELD_PER_VISITOR} events of this anonymous visitor, oldest dropped`;
+const HELD_OVERFLOW = `held: more than ${HELD_PER_VISITOR} events of this anonymous visitor, oldest dropped`;
 /** The reason of a held event that waited `days` for its visitor. */
-export const heldTooLong = (days: number) => `held: the visitor was not identified within ${days} days`;
+const heldTooLong = (days: number) => `held: the visitor was not identified within ${days} days`;
 
 /** A reason as the ledger stores it: the words (last_error) and their kind (reason_kind). */
 export interface Reason {

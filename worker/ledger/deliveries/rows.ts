@@ -108,7 +108,7 @@ export async function markQueueFailure(db: D1Database, ids: readonly string[], r
     .run();
 }
 
-/** The column's values (delivery/state.ts DeliveryStatus names them). */
+/** The column's values (ARCHITECTURE.md "A delivery row's states"). */
 export type LedgerStatus = 'queued' | 'delivered' | 'held' | 'failed' | 'dead' | 'expired';
 
 export interface RowState {
