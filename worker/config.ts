@@ -98,7 +98,7 @@ export interface RetentionDays {
 /** Each retention setting: its default and the safe bounds a value is clamped to. */
 export const RETENTION_SETTINGS = {
   RETENTION_DELIVERED_DAYS: { key: 'delivered', default: 30, min: 1, max: 365 },
-  // Held events wait at most 30 days for their visitor to be identified (ledger/deliveries.ts expireOldHeld).
+  // Held events wait at most 30 days for their visitor to be identified (delivery/state.ts HELD_FOR_MS).
   RETENTION_HELD_DAYS: { key: 'held', default: 30, min: 1, max: 30 },
   RETENTION_LINKS_DAYS: { key: 'links', default: 30, min: 1, max: 365 },
   RETENTION_COUNTERS_DAYS: { key: 'counters', default: 400, min: 31, max: 1000 },

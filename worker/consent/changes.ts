@@ -19,12 +19,13 @@ import {
   lastSeqBefore,
   latestChange,
   pruneConsentChanges,
-  type ConsentChange,
-  type ConsentStatus,
-  type LoggedChange,
+  type StoredChange,
+  type StoredLoggedChange,
 } from '../ledger/consent-changes.ts';
 
-export type { ConsentChange, ConsentStatus,  } from '../ledger/consent-changes.ts';
+export type ConsentStatus = 'opt-in' | 'opt-out';
+export type ConsentChange = StoredChange<ConsentStatus>;
+export type LoggedChange = StoredLoggedChange<ConsentStatus>;
 
 const CHANGE_TTL_S = 90 * 24 * 3600;
 const SEQ_CURSOR = /^\d{1,12}$/;
@@ -49,7 +50,7 @@ export async function appendChange(db: D1Database, change: ConsentChange, now: n
 
 /** The status the log last decided on for an address (store.ts keeps KV in line with it). */
 export async function latestLogged(db: D1Database, email: string): Promise<{ status: ConsentStatus; changedAt: number } | null> {
-  return latestChange(db, email.trim().toLowerCase());
+  return latestChange<ConsentStatus>(db, email.trim().toLowerCase());
 }
 
 export interface ChangesPage {
@@ -70,7 +71,7 @@ async function afterSeq(db: D1Database, since: string): Promise<number> {
 /** Changes after the cursor `since` (all when empty), oldest first, at most `limit`. */
 export async function listChanges(db: D1Database, options: { since?: string; limit: number }): Promise<ChangesPage> {
   const after = await afterSeq(db, options.since ?? '');
-  const items = await changesAfter(db, after, options.limit);
+  const items = await changesAfter<ConsentStatus>(db, after, options.limit);
   return { items, next: items.at(-1)?.id ?? String(after) };
 }
 

@@ -12,7 +12,7 @@
 import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { consentKey } from './store.ts';
-import { suppress, type MarkKind } from './suppression.ts';
+import { ERASED_REASON, suppress, type MarkKind } from './suppression.ts';
 import { eraseRows, insertErasure, markLocalDone, personOf, recordSmAttempt } from '../ledger/erasure.ts';
 import type { EraseMessage } from '../queue/messages.ts';
 import { sendMessages } from '../queue/send.ts';
@@ -50,7 +50,7 @@ export async function eraseContact(
   let refused: unknown;
   await sendMessages(env.EVENTS, [{ message }], { refused: (_part, err) => (refused = err ?? 'refused') });
   if (refused !== undefined) throw new ErasureQueueError(`the queue refused the SALESmanago delete: ${errorText(refused)}`);
-  const removed = await eraseRows(env.LEDGER, person, now);
+  const removed = await eraseRows(env.LEDGER, person, ERASED_REASON, now);
   const kv = await env.CONSENTS.get(consentKey(address));
   if (kv !== null) {
     await env.CONSENTS.delete(consentKey(address));

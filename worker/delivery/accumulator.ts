@@ -12,13 +12,20 @@
 // so no other coordination is needed, and a lost tick is covered by the hourly reconciliation (a
 // parked row has its next attempt recorded). Carts are not parked: they have their own 60 s settle.
 import { storedItem } from '../ledger/payloads.ts';
-import { markParked, PARKED, parkedCount, parkedDueAt, parkedRows } from '../ledger/deliveries.ts';
+import { countOfKind } from '../ledger/deliveries/rows.ts';
+import { markWaiting, queuedDueAt, queuedRowsOfKind } from '../ledger/deliveries/held.ts';
+import { PARKED, PARKED_REASON } from './state.ts';
 import type { Env } from '../env.ts';
 import { sendMessages } from '../queue/send.ts';
 import type { WorkItem } from './work.ts';
 import { logError } from '../log.ts';
 
-export { PARKED, parkedCount, parkedDueAt };
+export { PARKED };
+
+/** How many rows are parked. */
+export const parkedCount = (db: D1Database): Promise<number> => countOfKind(db, 'queued', PARKED_REASON.kind);
+/** When the oldest parked row's window is over (unix ms), or null when nothing is parked. */
+export const parkedDueAt = (db: D1Database): Promise<number | null> => queuedDueAt(db, PARKED_REASON.kind);
 // The window's rule (default, bounds, message) is in config.ts with every other setting.
 export { DEFAULT_WINDOW_S } from '../config.ts';
 /** Items that make a flush: one full batch call. */
@@ -64,7 +71,7 @@ export function wholeFlush(waiting: number, candidates: readonly WorkItem[]): { 
 /** Parks the items (their rows already exist) and sends the tick that flushes them within the window. */
 export async function park(env: Pick<Env, 'LEDGER' | 'EVENTS'>, items: WorkItem[], windowS: number, now: number): Promise<void> {
   if (items.length === 0) return;
-  await markParked(env.LEDGER, items.map((i) => i.id), now + windowS * 1000, now);
+  await markWaiting(env.LEDGER, items.map((i) => i.id), PARKED_REASON, now + windowS * 1000, now);
   for (const item of items) item.outcome = { status: 'skipped' };
   try {
     await sendMessages(env.EVENTS, [{ message: { kind: 'flush' }, delaySeconds: windowS }]);
@@ -77,7 +84,7 @@ export async function park(env: Pick<Env, 'LEDGER' | 'EVENTS'>, items: WorkItem[
 /** The parked rows as work items without a message of their own (their retries are requeued). */
 export async function takeParked(db: D1Database, exclude: ReadonlySet<string>, limit = FLUSH_LIMIT): Promise<WorkItem[]> {
   const out: WorkItem[] = [];
-  for (const row of await parkedRows(db, Math.min(limit, FLUSH_LIMIT))) {
+  for (const row of await queuedRowsOfKind(db, PARKED_REASON.kind, Math.min(limit, FLUSH_LIMIT))) {
     if (exclude.has(row.id)) continue;
     const item = storedItem(row.payload, row.id);
     // The run that parked it counted this attempt already (it sent nothing).

@@ -5,7 +5,7 @@ import { SalesmanagoError } from '../salesmanago/errors.ts';
 import type { ContactRef } from '../salesmanago/types.ts';
 import type { AcceptedEvent } from '../queue/messages.ts';
 import { closeCarts, openCart, openCarts, touchCart } from '../ledger/carts.ts';
-import { supersededCarts } from '../ledger/deliveries.ts';
+import { supersededCarts } from '../ledger/deliveries/rows.ts';
 import { emailsOfContactIds, knownContacts } from '../ledger/visitors.ts';
 import { toContactEvent } from './mapping.ts';
 import { recoveryBase, recoveryLink } from '../recovery/link.ts';
@@ -34,7 +34,7 @@ function contentsKnown(event: AcceptedEvent): boolean {
 /**
  * Which of two cart changes of one visitor is newer: the shopper's clock, then the position in its
  * beacon (two changes of one beacon often share a millisecond), then arrival. Never the event id
- * (it starts with random digits). Same order in supersededCarts' SQL (ledger/deliveries.ts).
+ * (it starts with random digits). Same order in supersededCarts' SQL (ledger/deliveries/rows.ts).
  */
 function cartOrder(a: AcceptedEvent, b: AcceptedEvent): number {
   return a.occurredAt - b.occurredAt || (a.seq ?? 0) - (b.seq ?? 0) || a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

@@ -10,18 +10,19 @@ import { readConfig, type Config } from '../config.ts';
 import { deliverConsentWebhook } from '../consent/webhook.ts';
 import { deliverErasure } from '../consent/erasure.ts';
 import { forgetStatements, recordBeaconStatements } from '../consent/proof.ts';
-import { erasedItems, erasedRowId } from '../consent/suppression.ts';
+import { ERASED_REASON, erasedItems, erasedRowId } from '../consent/suppression.ts';
+import { UNCONFIGURED, type ReasonKind } from './state.ts';
 import { refuseErased } from '../ledger/erasure.ts';
 import type { Env } from '../env.ts';
 import { sendMessages } from '../queue/send.ts';
-import { ledgerRow, type LedgerRow } from '../ledger/deliveries.ts';
+import { ledgerRow, type LedgerRow } from '../ledger/deliveries/rows.ts';
 import { SalesmanagoClient } from '../salesmanago/client.ts';
 import { MAX_DELAY_S, retryDelay, unconfiguredDelay } from './backoff.ts';
 import { recordDeadLetters } from './dead-letters.ts';
 import { deliver } from './deliver.ts';
 import { unansweredOf, type WorkItem } from './work.ts';
 import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, wholeFlush } from './accumulator.ts';
-import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from '../ledger/deliveries.ts';
+import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from '../ledger/deliveries/rows.ts';
 import { isPlatformDelivery, readItems, type ConsentWebhook, type EraseMessage, type ItemMessage, type PlatformDeliveryMessage, type QueueMessage } from '../queue/messages.ts';
 import { keepDead, processQueued, QUEUED_RETRY_S } from '../platforms/kept.ts';
 import { isDeadLetterQueue } from '../queue/names.ts';
@@ -106,7 +107,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     await recordBeaconStatements(env.LEDGER, all.flatMap((i) => (i.kind === 'event' && i.event.source === 'browser' && fresh.has(i.event.id) ? [i.event] : [])));
     if (erased.size > 0) {
       const refused = all.map((i) => ledgerRow(i, '')).filter((r) => erased.has(r.id));
-      await refuseErased(env.LEDGER, await Promise.all(refused.map(async ({ id, type, source, visitorId }) => ({ id: await erasedRowId(id, visitorId), type, source }))), now);
+      await refuseErased(env.LEDGER, await Promise.all(refused.map(async ({ id, type, source, visitorId }) => ({ id: await erasedRowId(id, visitorId), type, source }))), ERASED_REASON, now);
       // What a request path wrote for them on a stale "nobody erased" (consent/suppression.ts).
       await forgetStatements(env.LEDGER, env.CONSENTS, all.filter((i) => erased.has(ledgerRow(i, '').id)).flatMap((i) => (i.kind === 'contact' ? [i.contact.email] : [])));
     }
@@ -240,10 +241,10 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
   if (!config.salesmanago) {
     // Not lost, not failed: kept on the queue until SALESmanago is configured.
     const missing = config.problems.filter((p) => p.name.startsWith('SALESMANAGO_')).map((p) => `${p.name} ${p.problem}`);
-    const reason = `SALESmanago is not configured: ${missing.join('; ')}`;
+    const reason = `${UNCONFIGURED}: ${missing.join('; ')}`;
     for (const item of items) item.outcome = { status: 'retry', reason, delaySeconds: unconfiguredDelay(item.attempt) };
     // next_attempt_at: the hourly reconciliation must not take these long waits for lost messages.
-    await recordOutcomes(env.LEDGER, items.map((i) => ({ id: i.id, status: 'queued', error: reason, nextAttemptAt: now + unconfiguredDelay(i.attempt) * 1000 })), now);
+    await recordOutcomes(env.LEDGER, items.map((i) => ({ id: i.id, status: 'queued', error: reason, kind: 'unconfigured' satisfies ReasonKind, nextAttemptAt: now + unconfiguredDelay(i.attempt) * 1000 })), now);
     return;
   }
   await deliver(items, {

@@ -3,9 +3,10 @@
 // message that were settled before (delivered, failed, held, expired) keep their status: only rows
 // still 'queued' died. POST /admin/replay sends them again.
 import type { Env } from '../env.ts';
-import { ledgerRow, type LedgerRow } from '../ledger/deliveries.ts';
+import { ledgerRow, type LedgerRow } from '../ledger/deliveries/rows.ts';
 import { readItems, type QueueMessage } from '../queue/messages.ts';
-import { insertMissing, markDead } from '../ledger/deliveries.ts';
+import { insertMissing, markDead } from '../ledger/deliveries/rows.ts';
+import { EXHAUSTED_REASON } from './state.ts';
 
 export async function recordDeadLetters(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
   const rows: LedgerRow[] = batch.messages.flatMap((m) => {
@@ -16,6 +17,6 @@ export async function recordDeadLetters(batch: MessageBatch<QueueMessage>, env: 
   const now = Date.now();
   // If D1 fails here the handler throws and the dead-letter queue retries the batch.
   await insertMissing(env.LEDGER, rows, now);
-  await markDead(env.LEDGER, rows.map((r) => r.id), now);
+  await markDead(env.LEDGER, rows.map((r) => r.id), EXHAUSTED_REASON, now);
   batch.ackAll();
 }

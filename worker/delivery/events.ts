@@ -5,7 +5,7 @@
 import { CHUNK_SIZE } from '../salesmanago/limits.ts';
 import type { EventItem } from '../salesmanago/types.ts';
 import { toContactEvent } from './mapping.ts';
-import { markInFlight } from '../ledger/deliveries.ts';
+import { markInFlight } from '../ledger/deliveries/rows.ts';
 import { inParallel, UNANSWERED_TWICE_WAIT_S, UNCONFIRMED_RETRY_S, type DeliveryRun } from './run.ts';
 import { IN_FLIGHT, refName, REFUSED_PREFIX, UNCONFIRMED_CHUNK, withUnanswered, type ReadyEvent, type WorkItem } from './work.ts';
 
@@ -57,7 +57,7 @@ export async function sendEventBatches(run: DeliveryRun, items: ReadyEvent[]): P
         for (const { w } of xs) {
           const name = refName(w.ref);
           if (refused.has(name.toLowerCase())) {
-            w.outcome = { status: 'failed', reason: `${REFUSED_PREFIX}SALESmanago did not create the event: ${name} is in failedContacts` };
+            w.outcome = { status: 'failed', reason: `${REFUSED_PREFIX}SALESmanago did not create the event: ${name} is in failedContacts`, refused: true };
           } else delivered.push({ item: w });
         }
         await run.delivered(delivered);

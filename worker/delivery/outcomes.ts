@@ -1,11 +1,13 @@
 // The last stage of a delivery run (delivery/deliver.ts): every outcome that is not "delivered" (those
 // are written as each call is confirmed) goes to the ledger in one go; a retry past the item's budget
 // becomes dead; released held events to retry go back on the queue, packed by delay.
-import { expireOverflow, recordOutcomes, type RowOutcome } from '../ledger/deliveries.ts';
+import { recordOutcomes, type RowOutcome } from '../ledger/deliveries/rows.ts';
+import { expireOverflow } from '../ledger/deliveries/held.ts';
 import { packMessages } from '../queue/send.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 import { logError } from '../log.ts';
 import type { DeliveryRun } from './run.ts';
+import { EXHAUSTED_REASON, HELD_OVERFLOW_REASON, HELD_PER_VISITOR, type ReasonKind } from './state.ts';
 import { MAX_ATTEMPTS, refName, unansweredLevel, unansweredOf, withUnanswered, type Unanswered, type WorkItem } from './work.ts';
 
 /** Held, failed and retried outcomes; released events to retry go back on the queue. */
@@ -22,7 +24,7 @@ export async function recordRest(run: DeliveryRun, all: WorkItem[]): Promise<voi
       const level = Math.max(unansweredOf(o.reason), unansweredLevel(item)) as Unanswered;
       const reason = withUnanswered(o.reason, level);
       o = item.attempt >= MAX_ATTEMPTS
-        ? { status: 'dead', reason: `retries exhausted after ${item.attempt} attempts: ${reason}` }
+        ? { status: 'dead', reason: `${EXHAUSTED_REASON.text} after ${item.attempt} attempts: ${reason}` }
         : { ...o, reason };
       item.outcome = o;
     }
@@ -30,9 +32,9 @@ export async function recordRest(run: DeliveryRun, all: WorkItem[]): Promise<voi
       rows.push({ id: item.id, status: 'held', error: null, visitorId: item.event?.visitorId ?? null });
       if (item.event?.visitorId) heldVisitors.add(item.event.visitorId);
     } else if (o.status === 'failed') {
-      rows.push({ id: item.id, status: 'failed', error: o.reason, contact: item.ref ? refName(item.ref) : null });
+      rows.push({ id: item.id, status: 'failed', error: o.reason, kind: o.refused ? ('refused' satisfies ReasonKind) : null, contact: item.ref ? refName(item.ref) : null });
     } else if (o.status === 'dead') {
-      rows.push({ id: item.id, status: 'dead', error: o.reason });
+      rows.push({ id: item.id, status: 'dead', error: o.reason, kind: EXHAUSTED_REASON.kind });
     } else if (o.status === 'retry') {
       if (item.released) requeue.push({ item, body: item.released.payload, delaySeconds: o.delaySeconds, reason: o.reason });
       else rows.push({ id: item.id, status: 'queued', error: o.reason || null, nextAttemptAt: now + o.delaySeconds * 1000 });
@@ -63,5 +65,5 @@ export async function recordRest(run: DeliveryRun, all: WorkItem[]): Promise<voi
     }
   }
   await recordOutcomes(run.db, rows, now);
-  await expireOverflow(run.db, [...heldVisitors], now);
+  await expireOverflow(run.db, [...heldVisitors], HELD_PER_VISITOR, HELD_OVERFLOW_REASON, now);
 }

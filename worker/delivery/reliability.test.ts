@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../env.ts';
 import { IN_FLIGHT, MAX_ATTEMPTS, UNCONFIRMED_CHUNK, withUnanswered } from './work.ts';
-import { markInFlight } from '../ledger/deliveries.ts';
+import { markInFlight } from '../ledger/deliveries/rows.ts';
 import { readConfig } from '../config.ts';
 import { SalesmanagoClient } from '../salesmanago/client.ts';
 import { toContactEvent } from './mapping.ts';

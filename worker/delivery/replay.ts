@@ -4,7 +4,7 @@
 // once anyway: the consumer dedupes by id, and tries a failed row again on a message's first attempt).
 //
 // Only what can now succeed is replayed: a row SALESmanago refused for its own content (reason
-// "refused: ...", run.ts) would be refused again and stays failed (counted in `refused`); failed
+// "refused: ...", kind 'refused', run.ts) would be refused again and stays failed (counted in `refused`); failed
 // rows of an account-wide cause (credentials, owner) and dead rows are replayed with a fresh budget of
 // attempts. A queued row is replayed only when its next attempt is overdue (its queue message was
 // lost: a crash of the local queue, a failed send): the reconciliation (scheduled.ts) does the same
@@ -14,8 +14,13 @@ import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { replayKept } from '../platforms/kept.ts';
 import { packMessages, sendMessages } from '../queue/send.ts';
-import { countRefused, countReplayable, markReplayed, replayableRows } from '../ledger/deliveries.ts';
+import { countOfKind } from '../ledger/deliveries/rows.ts';
+import { countReplayable, markReplayed, replayableRows } from '../ledger/deliveries/replay.ts';
+import type { ReasonKind } from './state.ts';
 import type { ItemMessage } from '../queue/messages.ts';
+
+/** Failed rows of this kind would be refused again: replay leaves them. */
+const REFUSED: ReasonKind = 'refused';
 
 export const REPLAYABLE = ['failed', 'dead', 'queued'] as const;
 export type Replayable = (typeof REPLAYABLE)[number];
@@ -52,7 +57,7 @@ export async function replay(
   const limit = Math.max(1, Math.min(options.limit ?? 5_000, 10_000));
   const now = options.now ?? Date.now();
   const dueBefore = now - (options.overdueMs ?? OVERDUE_MS);
-  const results = await replayableRows(env.LEDGER, statuses, dueBefore, limit);
+  const results = await replayableRows(env.LEDGER, statuses, dueBefore, limit, REFUSED);
 
   const result: ReplayResult = { requeued: 0, byStatus: { failed: 0, dead: 0, queued: 0 }, unreadable: 0, refused: 0, remaining: 0 };
   const statusOf = new Map<string, Replayable>();
@@ -72,8 +77,8 @@ export async function replay(
       result.requeued += ids.length;
     },
   });
-  result.remaining = Math.max(0, (await countReplayable(env.LEDGER, statuses, dueBefore)) - result.unreadable);
-  if (statuses.includes('failed')) result.refused = await countRefused(env.LEDGER);
+  result.remaining = Math.max(0, (await countReplayable(env.LEDGER, statuses, dueBefore, REFUSED)) - result.unreadable);
+  if (statuses.includes('failed')) result.refused = await countOfKind(env.LEDGER, 'failed', REFUSED);
   return result;
 }
 

@@ -4,7 +4,7 @@ import { env as workerEnv } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../config.ts';
 import type { Env } from '../env.ts';
-import { insertRow, ledgerRows } from '../ledger/deliveries.ts';
+import { insertRow, ledgerRows } from '../ledger/deliveries/rows.ts';
 import { acceptShopEvent } from '../ingest/shop.ts';
 import type { AcceptedEvent, QueueMessage } from '../queue/messages.ts';
 import { cleanUp } from './scheduled.ts';

@@ -29,10 +29,7 @@
 // The statements are the tables' own modules in worker/ledger/; this module decides the cutoffs.
 import type { RetentionDays } from '../config.ts';
 import type { Env } from '../env.ts';
-import {
-  deleteDeliveredBefore, deleteExpiredBefore, deleteNeverDeliveredBefore, deleteOrderIdsBefore, expireHeldBefore, stripExpired,
-  stripOrdersBefore,
-} from '../ledger/deliveries.ts';
+import { deleteDeliveredBefore, deleteExpiredBefore, deleteNeverDeliveredBefore, deleteOrderIdsBefore, expireHeldBefore, stripExpired, stripOrdersBefore } from '../ledger/deliveries/retention.ts';
 import { pruneDoubleOptIns } from '../ledger/double-opt-ins.ts';
 import { pruneIngestCounters } from '../ledger/ingest-counters.ts';
 import { pruneOrderConflicts } from '../ledger/order-conflicts.ts';
@@ -40,6 +37,7 @@ import { prunePlatformDeliveries } from '../ledger/platform-deliveries.ts';
 import { prunePlatformCustomers } from '../ledger/platform-customers.ts';
 import { pruneKnownContacts, pruneVisitorLinks } from '../ledger/visitors.ts';
 import { pruneProofs } from '../consent/proof.ts';
+import { heldTooLongReason } from './state.ts';
 
 export const DAY_MS = 24 * 3600 * 1000;
 const BATCH_ROWS = 1_000;
@@ -98,7 +96,7 @@ export async function pruneLedger(
   // expired row keeps no payload, visitor or contact: only its id, status and reason, for the
   // figures, until it goes as a delivered row would.
   const expiredHeld = await bounded((n) =>
-    expireHeldBefore(db, before(days.held), `held: the visitor was not identified within ${days.held} days`, now, n),
+    expireHeldBefore(db, before(days.held), heldTooLongReason(days.held), now, n),
   );
   const strippedExpired = await bounded((n) => stripExpired(db, n));
   deliveries += await bounded((n) => deleteExpiredBefore(db, before(days.delivered), n));

@@ -4,7 +4,7 @@
 // events, outcomes) take a run; delivery/deliver.ts runs them in order.
 import { SalesmanagoError } from '../salesmanago/errors.ts';
 import type { ChunkResult } from '../salesmanago/types.ts';
-import { markDelivered, type DeliveredRow } from '../ledger/deliveries.ts';
+import { markDelivered, type DeliveredRow } from '../ledger/deliveries/rows.ts';
 import { retryDelay } from './backoff.ts';
 import { normaliseEmail } from './contacts.ts';
 import type { MappingContext } from './mapping.ts';
@@ -133,7 +133,7 @@ export class DeliveryRun {
     const bare = `${what}: ${err.message}`;
     const reason = withUnanswered(bare, ambiguous ? level : 0);
     // Refused for what it carries (not the account's set-up): a replay would be refused again.
-    if (err.kind === 'permanent') return { status: 'failed', reason: accountWide(err) ? reason : REFUSED_PREFIX + reason };
+    if (err.kind === 'permanent') return accountWide(err) ? { status: 'failed', reason } : { status: 'failed', reason: REFUSED_PREFIX + reason, refused: true };
     if (this.#soon.has(err)) return { status: 'retry', reason, delaySeconds: ISOLATE_DELAY_S };
     const backoff = (steps: number) => retryDelay(steps, err.retryAfterS, this.deps.random, this.deps.config.retryBaseS);
     // Its add and the one re-send both unanswered: SALESmanago may hold it twice; wait an hour.

@@ -8,8 +8,10 @@ import { storedItem } from '../ledger/payloads.ts';
 import type { Env } from '../env.ts';
 import { packMessages, sendMessages } from '../queue/send.ts';
 import { pruneCarts } from '../ledger/carts.ts';
-import { expireOldHeld, heldOfIdentified, markReleased } from '../ledger/deliveries.ts';
-import { pruneRetained } from './retention.ts';
+import { expireOldHeld } from '../ledger/deliveries/held.ts';
+import { heldOfIdentified, markReleased } from '../ledger/deliveries/replay.ts';
+import { DAY_MS, pruneRetained } from './retention.ts';
+import { HELD_FOR_MS, heldTooLongReason } from './state.ts';
 import { pruneSeenSignatures } from '../ledger/seen-signatures.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 import { replay } from './replay.ts';
@@ -55,7 +57,7 @@ export async function handleScheduled(_controller: ScheduledController, env: Env
 
 export async function cleanUp(env: Pick<Env, 'LEDGER' | 'EVENTS'>, now: number): Promise<CleanUp> {
   const signatures = await pruneSeenSignatures(env.LEDGER, now);
-  const expiredHeld = await expireOldHeld(env.LEDGER, now);
+  const expiredHeld = await expireOldHeld(env.LEDGER, now - HELD_FOR_MS, heldTooLongReason(HELD_FOR_MS / DAY_MS), now);
   const prunedCarts = await pruneCarts(env.LEDGER, now);
   const released = await releaseIdentified(env, now);
   const reconciled = (await replay(env, { statuses: ['queued'], now, overdueMs: RECONCILE_OVERDUE_MS })).requeued;

@@ -5,7 +5,7 @@ import { CHUNK_SIZE } from '../salesmanago/limits.ts';
 import { readConsent } from '../consent/store.ts';
 import { forAccount, recordRefused, refusedNames, withoutRefused } from '../consent/account-consents.ts';
 import type { ChunkResult, ContactUpsert } from '../salesmanago/types.ts';
-import { markContactDone } from '../ledger/deliveries.ts';
+import { markContactDone } from '../ledger/deliveries/rows.ts';
 import { knownContacts, markTrustedContacts } from '../ledger/visitors.ts';
 import { logWarn } from '../log.ts';
 import {

@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import type { SalesmanagoClient } from '../salesmanago/client.ts';
 import type { ContactRef } from '../salesmanago/types.ts';
 import type { AcceptedContact, AcceptedEvent, ItemMessage, QueueMessage } from '../queue/messages.ts';
-import { REFUSED_PREFIX } from '../ledger/deliveries.ts';
+import { REFUSED_PREFIX } from './state.ts';
 
 export type DeliveryClient = Pick<SalesmanagoClient, 'batchUpsertContacts' | 'addEvent' | 'updateEvent' | 'batchAddEvents'>;
 
@@ -50,7 +50,8 @@ export { REFUSED_PREFIX };
 export type Outcome =
   | { status: 'delivered'; contact: string; smEventId?: string }
   | { status: 'held' }
-  | { status: 'failed'; reason: string }
+  /** refused: SALESmanago refused the item's own content (REFUSED_PREFIX), replay leaves it. */
+  | { status: 'failed'; reason: string; refused?: boolean }
   | { status: 'retry'; reason: string; delaySeconds: number }
   /** Its own budget of attempts is spent (MAX_ATTEMPTS). */
   | { status: 'dead'; reason: string }

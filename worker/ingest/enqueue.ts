@@ -14,11 +14,17 @@
 import type { Env } from '../env.ts';
 import { itemId, type ItemMessage } from '../queue/messages.ts';
 import { chunk, packMessages, sendPacked, utf8Bytes } from '../queue/send.ts';
-import { insertRows, ledgerRow, markQueueFailure } from '../ledger/deliveries.ts';
+import { insertRows, ledgerRow, markQueueFailure } from '../ledger/deliveries/rows.ts';
 import { isSignatureReplay } from '../ledger/seen-signatures.ts';
 import { SIGNATURE_REPLAYED } from '../identity/signature.ts';
 import { LedgerUnavailable, Unauthenticated } from '../errors.ts';
 import { logError } from '../log.ts';
+
+/**
+ * The reason of rows recorded but not queued: kind 'queue-unavailable' of delivery/state.ts (which
+ * ingest/ may not import), so POST /admin/replay sends them.
+ */
+const QUEUE_UNAVAILABLE = { text: 'queue unavailable', kind: 'queue-unavailable' };
 
 
 // D1 statements per batch call, kept moderate so one call stays well inside D1's request limits.
@@ -80,7 +86,7 @@ export async function enqueue(
   // 3. Recorded but not queued: make them replayable. If even this fails they stay 'queued' with their payload.
   if (queueFailed.length > 0) {
     try {
-      await markQueueFailure(env.LEDGER, queueFailed, now);
+      await markQueueFailure(env.LEDGER, queueFailed, QUEUE_UNAVAILABLE, now);
     } catch (err) {
       logError('could not mark rows after a queue failure', { count: queueFailed.length }, err);
     }

@@ -4,16 +4,17 @@
 // are decided against consent_latest in the same transaction as the append to consent_changes.
 // E-mails arrive here lower-cased (consent/changes.ts); cursors are read there too.
 
-export type ConsentStatus = 'opt-in' | 'opt-out';
+// The statuses are consent/changes.ts's (ConsentStatus); stored here as the text they are given, and
+// read back typed as the caller says (S).
 
-export interface ConsentChange {
+export interface StoredChange<S extends string = string> {
   email: string;
-  status: ConsentStatus;
+  status: S;
   changedAt: number;
   source: string;
 }
 
-export interface LoggedChange extends ConsentChange {
+export interface StoredLoggedChange<S extends string = string> extends StoredChange<S> {
   id: string;
 }
 
@@ -24,7 +25,7 @@ export interface LoggedChange extends ConsentChange {
  */
 export async function appendIfNewer(
   db: D1Database,
-  change: ConsentChange,
+  change: StoredChange,
   now: number,
 ): Promise<{ seq: number | undefined; latest: { status?: string; changed_at?: number } | undefined }> {
   const [, appended, latest] = await db.batch<{ seq?: number; status?: string; changed_at?: number }>([
@@ -48,11 +49,11 @@ export async function appendIfNewer(
 }
 
 /** The latest change consent_latest holds for a (lower-case) address. */
-export async function latestChange(db: D1Database, email: string): Promise<{ status: ConsentStatus; changedAt: number } | null> {
+export async function latestChange<S extends string>(db: D1Database, email: string): Promise<{ status: S; changedAt: number } | null> {
   const row = await db
     .prepare('SELECT status, changed_at FROM consent_latest WHERE email = ?1')
     .bind(email)
-    .first<{ status: ConsentStatus; changed_at: number }>();
+    .first<{ status: S; changed_at: number }>();
   return row ? { status: row.status, changedAt: row.changed_at } : null;
 }
 
@@ -66,13 +67,13 @@ export async function lastSeqBefore(db: D1Database, recordedBefore: number): Pro
 }
 
 /** Changes after seq `after`, oldest first, at most `limit`. */
-export async function changesAfter(db: D1Database, after: number, limit: number): Promise<LoggedChange[]> {
+export async function changesAfter<S extends string>(db: D1Database, after: number, limit: number): Promise<StoredLoggedChange<S>[]> {
   const { results } = await db
     .prepare(
       `SELECT seq, email, status, changed_at, source FROM consent_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2`,
     )
     .bind(after, limit)
-    .all<{ seq: number; email: string; status: ConsentStatus; changed_at: number; source: string }>();
+    .all<{ seq: number; email: string; status: S; changed_at: number; source: string }>();
   return results.map((r) => ({ id: String(r.seq), email: r.email, status: r.status, changedAt: r.changed_at, source: r.source }));
 }
 

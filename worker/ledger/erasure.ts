@@ -3,10 +3,13 @@
 // Rows of `deliveries` are anonymised (their figures stay: type, status, times); every other row holding
 // the person's e-mail, a contact id or a visitor id of theirs is deleted, in EVERY table found in
 // sqlite_master: a table added later by another feature is covered without a change here.
-import { REFUSED_PREFIX } from './deliveries.ts';
 import type { D1Reader } from './sessions.ts';
 
-const ERASED_REASON = `${REFUSED_PREFIX}erased`;
+/** The reason the person's rows of deliveries take: words and kind (as ledger/deliveries/rows.ts stores a reason). */
+interface Reason {
+  text: string;
+  kind: string;
+}
 
 /** Tables the sweep never touches: the erasure's own records, the settings, D1's and SQLite's own. */
 const KEPT_TABLES = new Set(['erased_marks', 'erasures', 'settings', 'settings_changes', 'd1_migrations']);
@@ -62,7 +65,7 @@ function ids(result: D1Result<{ id: string | null }> | undefined): string[] {
  * table, how many rows were changed. Identifiers are matched inside any text column (a JSON payload,
  * an "email:<address>" key), the e-mail case-insensitively and only as a whole value.
  */
-export async function eraseRows(db: D1Database, person: Person, now: number): Promise<Record<string, number>> {
+export async function eraseRows(db: D1Database, person: Person, erased: Reason, now: number): Promise<Record<string, number>> {
   const others = JSON.stringify([...person.contactIds, ...person.visitorIds]);
   const removed: Record<string, number> = {};
   const anonymised = await db
@@ -73,12 +76,13 @@ export async function eraseRows(db: D1Database, person: Person, now: number): Pr
          id = CASE WHEN EXISTS (SELECT 1 FROM json_each(?5) AS v WHERE instr(deliveries.id, v.value) > 0)
                    THEN 'erased:' || lower(hex(randomblob(16))) ELSE id END,
          status = CASE WHEN status IN ('delivered', 'expired') THEN status ELSE 'failed' END,
-         last_error = CASE WHEN status IN ('delivered', 'expired') THEN NULL ELSE ?4 END
+         last_error = CASE WHEN status IN ('delivered', 'expired') THEN NULL ELSE ?4 END,
+         reason_kind = CASE WHEN status IN ('delivered', 'expired') THEN NULL ELSE ?6 END
        WHERE contact = ?1 OR instr(lower(payload), '"' || ?1 || '"') > 0
           OR contact IN (SELECT value FROM json_each(?2)) OR visitor_id IN (SELECT value FROM json_each(?2))
           OR EXISTS (SELECT 1 FROM json_each(?2) AS j WHERE instr(payload, j.value) > 0)`,
     )
-    .bind(person.email, others, now, ERASED_REASON, JSON.stringify(person.visitorIds))
+    .bind(person.email, others, now, erased.text, JSON.stringify(person.visitorIds), erased.kind)
     .run();
   removed.deliveries = anonymised.meta.changes ?? 0;
 
@@ -162,15 +166,15 @@ export async function markedAmong(db: D1Database, hashes: readonly string[]): Pr
  * ledger rows (a shop item has one already) keep id, type and times only. The caller gives a browser
  * event, whose id holds the visitor id, an id of its own ("erased:…").
  */
-export async function refuseErased(db: D1Database, rows: readonly { id: string; type: string; source: string }[], now: number): Promise<void> {
+export async function refuseErased(db: D1Database, rows: readonly { id: string; type: string; source: string }[], erased: Reason, now: number): Promise<void> {
   if (rows.length === 0) return;
   await db
     .prepare(
-      `INSERT INTO deliveries (id, type, source, status, attempts, last_error, accepted_at, updated_at)
-       SELECT j.value ->> 'id', j.value ->> 'type', j.value ->> 'source', 'failed', 0, ?2, ?3, ?3 FROM json_each(?1) AS j WHERE true
-       ON CONFLICT (id) DO UPDATE SET status = 'failed', last_error = ?2, contact = NULL, visitor_id = NULL, payload = NULL, updated_at = ?3`,
+      `INSERT INTO deliveries (id, type, source, status, attempts, last_error, reason_kind, accepted_at, updated_at)
+       SELECT j.value ->> 'id', j.value ->> 'type', j.value ->> 'source', 'failed', 0, ?2, ?4, ?3, ?3 FROM json_each(?1) AS j WHERE true
+       ON CONFLICT (id) DO UPDATE SET status = 'failed', last_error = ?2, reason_kind = ?4, contact = NULL, visitor_id = NULL, payload = NULL, updated_at = ?3`,
     )
-    .bind(JSON.stringify(rows), ERASED_REASON, now)
+    .bind(JSON.stringify(rows), erased.text, now, erased.kind)
     .run();
 }
 

@@ -1,5 +1,5 @@
 // The one reader of a ledger row's stored payload. A row's payload is its own item's queue message
-// (deliveries.ts ledgerRow); rows written before items were stored one by one hold the whole
+// (deliveries/rows.ts ledgerRow); rows written before items were stored one by one hold the whole
 // message, so the row's item is found by id. Anything unreadable answers null: each caller records
 // or reports that with its own reason, and never throws on a damaged row.
 import { itemId, readItems, type AcceptedEvent, type ItemMessage } from '../queue/messages.ts';

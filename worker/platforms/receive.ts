@@ -11,7 +11,7 @@
 // kept.ts after a fix; one that meets an unwritable ledger goes to the queue as it came (kept.ts) and
 // is processed once D1 is back; only when the queue refuses it too is the answer 503.
 import { storedEvent } from '../ledger/payloads.ts';
-import { hasRow, storedRows } from '../ledger/deliveries.ts';
+import { hasRow, storedRows } from '../ledger/deliveries/rows.ts';
 import * as v from 'valibot';
 import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';

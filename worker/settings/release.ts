@@ -4,17 +4,17 @@
 // dedupes by ledger id, so the original message, when it comes back, finds its items delivered and
 // skips them (the same argument as delivery/replay.ts).
 import { storedItem } from '../ledger/payloads.ts';
-import { clearReason, queuedWithReason } from '../ledger/deliveries.ts';
+import { clearReason, queuedOfKind } from '../ledger/deliveries/held.ts';
 import type { Env } from '../env.ts';
 import { packMessages, sendPacked } from '../queue/send.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 
-/** The reason the consumer records while SALESmanago is not configured (delivery/consumer.ts). */
-const UNCONFIGURED_REASON = 'SALESmanago is not configured';
 const LIMIT = 5_000;
+/** The kind of the reason the consumer records while SALESmanago is not configured (delivery/state.ts 'unconfigured'; settings/ may not import delivery/). */
+const UNCONFIGURED_KIND = 'unconfigured';
 
 export async function releaseWaitingEvents(env: Pick<Env, 'LEDGER' | 'EVENTS'>): Promise<number> {
-  const results = await queuedWithReason(env.LEDGER, UNCONFIGURED_REASON, LIMIT);
+  const results = await queuedOfKind(env.LEDGER, UNCONFIGURED_KIND, LIMIT);
   const items: ItemMessage[] = [];
   for (const row of results) {
     // An unreadable payload stays as it is; its own message still carries it.

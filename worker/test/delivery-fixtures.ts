@@ -3,7 +3,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, type QueueResult } from 'cloudflare:test';
 import { env as workerEnv } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
-import { insertRow, ledgerRows } from '../ledger/deliveries.ts';
+import { insertRow, ledgerRows } from '../ledger/deliveries/rows.ts';
 import { handleQueue } from '../delivery/consumer.ts';
 import { beaconEventId } from '../ingest/beacon.ts';
 import { shopEventId } from '../ingest/shop.ts';
@@ -137,6 +137,8 @@ export interface LedgerEntry {
   visitor_id: string | null;
   attempts: number;
   last_error: string | null;
+  /** The kind of last_error (migrations/0160_delivery_reason_kind.sql). */
+  reason_kind: string | null;
   sm_event_id: string | null;
   accepted_at: number;
 }

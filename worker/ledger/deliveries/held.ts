@@ -1,0 +1,107 @@
+// Table deliveries: held rows (anonymous visitors' events, delivery/visitors.ts) and queued rows waiting
+// with a reason of a kind: parked by the accumulator (delivery/accumulator.ts), or waiting for the
+// SALESmanago configuration (settings/release.ts).
+import type { PayloadRow, Reason } from './rows.ts';
+import { runParts } from '../parts.ts';
+
+/** Ids joined the way the SQL below expects them. */
+function ids(list: readonly string[]): string {
+  return JSON.stringify(list);
+}
+
+/** Keeps the newest `keep` held events of each visitor; older ones expire with the reason. */
+export async function expireOverflow(db: D1Database, visitorIds: readonly string[], keep: number, reason: Reason, now: number): Promise<void> {
+  if (visitorIds.length === 0) return;
+  await db
+    .prepare(
+      `UPDATE deliveries SET status = 'expired', updated_at = ?2, reason_kind = ?4, last_error = ?3
+       WHERE id IN (
+         SELECT id FROM (
+           SELECT id, ROW_NUMBER() OVER (PARTITION BY visitor_id ORDER BY accepted_at DESC, id DESC) AS n
+           FROM deliveries
+           WHERE status = 'held' AND visitor_id IN (SELECT value FROM json_each(?1))
+         ) WHERE n > ?5
+       )`,
+    )
+    .bind(ids(visitorIds), now, reason.text, reason.kind, keep)
+    .run();
+}
+
+/** Held events accepted before `before` expire with the reason (scheduled). Answers how many. */
+export async function expireOldHeld(db: D1Database, before: number, reason: Reason, now: number): Promise<number> {
+  const res = await db
+    .prepare(
+      `UPDATE deliveries SET status = 'expired', updated_at = ?1, reason_kind = ?4, last_error = ?3
+       WHERE status = 'held' AND accepted_at < ?2`,
+    )
+    .bind(now, before, reason.text, reason.kind)
+    .run();
+  return res.meta.changes ?? 0;
+}
+
+export interface HeldRow {
+  id: string;
+  visitorId: string;
+  attempts: number;
+  payload: string;
+}
+
+/** Held events of these visitors, oldest first. */
+export async function heldOf(db: D1Database, visitorIds: readonly string[], limit = 1000): Promise<HeldRow[]> {
+  if (visitorIds.length === 0) return [];
+  const { results } = await db
+    .prepare(
+      `SELECT id, visitor_id AS visitorId, attempts, payload FROM deliveries
+       WHERE status = 'held' AND visitor_id IN (SELECT value FROM json_each(?1))
+       ORDER BY accepted_at, id LIMIT ?2`,
+    )
+    .bind(ids(visitorIds), limit)
+    .all<HeldRow>();
+  return results;
+}
+
+/** Queued rows waiting with a reason of this kind (e.g. SALESmanago not configured), oldest first. */
+export async function queuedOfKind(db: D1Database, kind: string, limit: number): Promise<PayloadRow[]> {
+  const { results } = await db
+    .prepare(`SELECT id, payload FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 ORDER BY accepted_at LIMIT ?2`)
+    .bind(kind, limit)
+    .all<PayloadRow>();
+  return results;
+}
+
+/** Queued rows sent again: their waiting reason is cleared. */
+export async function clearReason(db: D1Database, idList: readonly string[], now: number): Promise<void> {
+  if (idList.length === 0) return;
+  const update = db.prepare(`UPDATE deliveries SET last_error = NULL, reason_kind = NULL, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`);
+  await runParts(db, idList, (json) => update.bind(json, now));
+}
+
+// The accumulator (delivery/accumulator.ts): parked rows are queued rows waiting with a reason of their kind.
+
+/** When the earliest queued row of this kind is due (unix ms), or null when there is none. */
+export async function queuedDueAt(db: D1Database, kind: string): Promise<number | null> {
+  const row = await db
+    .prepare("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'queued' AND reason_kind = ?1")
+    .bind(kind)
+    .first<{ due: number | null }>();
+  return row?.due ?? null;
+}
+
+/** Queued rows wait with this reason until `dueAt`. */
+export async function markWaiting(db: D1Database, idList: readonly string[], reason: Reason, dueAt: number, now: number): Promise<void> {
+  if (idList.length === 0) return;
+  const update = db.prepare(
+    `UPDATE deliveries SET last_error = ?2, reason_kind = ?5, next_attempt_at = ?3, updated_at = ?4
+     WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`,
+  );
+  await runParts(db, idList, (json) => update.bind(json, reason.text, dueAt, now, reason.kind));
+}
+
+/** Queued rows of this kind with their attempts, oldest first. */
+export async function queuedRowsOfKind(db: D1Database, kind: string, limit: number): Promise<(PayloadRow & { attempts: number })[]> {
+  const { results } = await db
+    .prepare("SELECT id, attempts, payload FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 ORDER BY accepted_at LIMIT ?2")
+    .bind(kind, limit)
+    .all<PayloadRow & { attempts: number }>();
+  return results;
+}
