@@ -151,12 +151,18 @@ async function shopifyPageOut(config: Config, c: Cursor, fetcher: Fetcher, wait?
 
 const PLATFORM: Record<ReconcilePlatform, Platform> = { woocommerce, shopify };
 
-/** POST /admin/reconcile: one run, refused (400) while the platform's read-only credentials are not set. */
-export async function reconcileRequest(env: Env, config: Config, name: ReconcilePlatform): Promise<PullRun> {
-  if (!pullConfigured(config, name)) {
-    throw new InvalidRequest(`${PULL_SETTINGS[name]} are not configured: the pull needs the platform's read-only API credentials (docs/platforms.md)`);
+/** The platform a request names, refused (400) unless we pull it and its read-only credentials are set. */
+export function reconcilable(config: Config, platform: string | undefined): ReconcilePlatform {
+  if (platform !== 'woocommerce' && platform !== 'shopify') throw new InvalidRequest('platform must be "woocommerce" or "shopify"');
+  if (!pullConfigured(config, platform)) {
+    throw new InvalidRequest(`${PULL_SETTINGS[platform]} are not configured: the pull needs the platform's read-only API credentials (docs/platforms.md)`);
   }
-  return reconcile(env, config, name);
+  return platform;
+}
+
+/** POST /admin/reconcile: one run, in the request (an operator's, never a shop's). */
+export async function reconcileRequest(env: Env, config: Config, platform: string | undefined): Promise<PullRun> {
+  return reconcile(env, config, reconcilable(config, platform));
 }
 
 /**

@@ -39,7 +39,7 @@ import { createCatalog, listCatalogs, suggestedCurrency } from '../catalog/catal
 import { catalogFigures } from '../ledger/catalog-products.ts';
 import type { CatalogView } from '../setup/catalog.tsx';
 import { inBackground } from '../http/background.ts';
-import { PULL_SETTINGS, pullConfigured, reconcile } from '../platforms/reconcile.ts';
+import { reconcilable, reconcile } from '../platforms/reconcile.ts';
 
 type SetupEnv = { Bindings: Env; Variables: { language: string; secureHeadersNonce?: string; config: Config } & ReadsVariables };
 type C = Context<SetupEnv>;
@@ -293,9 +293,7 @@ async function linkCatalog(c: C, catalogId: string) {
 // The reconciliation button (platforms/reconcile.ts): the pull runs after the answer (waitUntil), and the
 // page, reloaded, shows it running and then its figures.
 setup.post('/reconcile', async (c) => {
-  const platform = c.req.query('platform');
-  if (platform !== 'woocommerce' && platform !== 'shopify') return c.json({ error: 'platform must be "woocommerce" or "shopify"' }, 400);
-  if (!pullConfigured(c.get('config'), platform)) return c.json({ error: `${PULL_SETTINGS[platform]} are not configured` }, 400);
+  const platform = reconcilable(c.get('config'), c.req.query('platform'));
   await inBackground(c, reconcile(c.env, c.get('config'), platform));
   return c.redirect(`${SETUP_PATH}?lang=${c.get('language')}#platform-${platform}`, 303);
 });
