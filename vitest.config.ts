@@ -42,6 +42,10 @@ export default defineConfig({
           // Tests that send hundreds of requests (rate limits, fuzzing) took over 5 s on a loaded 2-core machine.
           testTimeout: 20_000,
           setupFiles: ['./worker/test/apply-migrations.ts'],
+          // Starting a fresh workerd environment costs seconds per file, most of the quick loop.
+          // Without isolation the files share storage, so each test must not depend on other
+          // files' rows; `npm test` and CI keep the isolated default.
+          isolate: !quick,
         },
       },
       {
