@@ -5,7 +5,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 import { localWorkerVars } from './test/stack/local-values.ts';
 
 // `npm run test:quick` (TEST_QUICK=1) leaves out the suites that start `wrangler dev` or Chromium
-// (end-to-end, browser, attack, examples, crash); `npm test` and CI run everything.
+// (end-to-end, browser, attack, examples, crash, import); `npm test` and CI run everything.
 const quick = process.env.TEST_QUICK === '1';
 const slowNodeSuites = [
   'test/browser/**',
@@ -14,6 +14,7 @@ const slowNodeSuites = [
   'test/shop-examples/**',
   'test/demo-shop/**',
   'test/bench/crash.test.ts',
+  'test/import/import.test.ts',
   'test/stack/start.test.ts',
 ];
 

@@ -119,7 +119,7 @@ function readRetention(env: Partial<Record<RetentionSetting, string>>, problems:
 }
 
 /** A whole number setting: its default, the bounds a value is clamped to, and the unit its messages name. */
-export interface WholeRule {
+interface WholeRule {
   default: number;
   min: number;
   max: number;
@@ -130,7 +130,7 @@ export interface WholeRule {
  * The one parser of every whole-number setting: empty is the default; a value that is not a whole
  * number is named and replaced by the default; one outside the bounds is named and clamped.
  */
-export function readWhole(name: string, value: string | undefined, rule: WholeRule, problems: ConfigProblem[]): number {
+function readWhole(name: string, value: string | undefined, rule: WholeRule, problems: ConfigProblem[]): number {
   const raw = text(value);
   if (raw === '') return rule.default;
   const n = Number(raw);
@@ -152,7 +152,7 @@ export function readWhole(name: string, value: string | undefined, rule: WholeRu
  * knobs. Each one's rule is here, so a wrong value is named on /health and in deploy:check like any
  * other, instead of being clamped silently where it is used.
  */
-export const WRANGLER_ONLY = {
+const WRANGLER_ONLY = {
   // 30 s, as the official SDK (`Helper/ConnectionClients/cURLClient.php:16`): a shorter timeout turns
   // slow-but-stored calls into retries, i.e. duplicates. Event adds wait 3 × this and their one re-send
   // 6 × this (delivery/consumer.ts), so 2 min keeps that inside a consumer run's 15 min.

@@ -5,7 +5,7 @@ import type { ConfigVars } from './config.ts';
 import type { QueueMessage } from './queue/messages.ts';
 
 /** The bindings; the queue typed with the messages only our code sends (queue/messages.ts). */
-export type Bindings = Omit<WorkerBindings, 'EVENTS'> & { EVENTS: Queue<QueueMessage> };
+type Bindings = Omit<WorkerBindings, 'EVENTS'> & { EVENTS: Queue<QueueMessage> };
 
 /**
  * With wrangler's vars and secrets, then merged with the settings saved on /setup (settings/merge.ts):

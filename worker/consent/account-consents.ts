@@ -21,7 +21,7 @@ interface Link {
 }
 
 /** Shop consent name → its SALESmanago consent, for the texts whose current version is linked and not refused. */
-export function accountLinks(texts: readonly ConsentText[], refused: ReadonlySet<string>): Map<string, Link> {
+function accountLinks(texts: readonly ConsentText[], refused: ReadonlySet<string>): Map<string, Link> {
   const byName = new Map<string, ConsentText[]>();
   for (const t of texts) byName.set(t.name, [...(byName.get(t.name) ?? []), t]);
   const out = new Map<string, Link>();

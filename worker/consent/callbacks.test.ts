@@ -3,7 +3,7 @@ import { env as workerEnv } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../env.ts';
 import { app } from '../index.ts';
-import { LAST_CALLBACK_KEY, LAST_REFUSED_CALLBACK_KEY, type CallbackSeen } from './activity.ts';
+import { LAST_CALLBACK_KEY, LAST_REFUSED_CALLBACK_KEY, resetRefusedNotes, type CallbackSeen } from './activity.ts';
 import { callbackKey } from './callback-key.ts';
 import { readConsent, TEST_EMAIL } from './store.ts';
 
@@ -154,6 +154,8 @@ describe('callback ordering and bookkeeping', () => {
   });
 
   it('records the last accepted and the last refused callback for the setup page', async () => {
+    // Another file may have refused a callback in this instance within the note interval (activity.ts).
+    resetRefusedNotes();
     const email = address();
     const key = await callbackKey(email, SECRET);
     // In-process, without an execution context: the bookkeeping is awaited before the answer.

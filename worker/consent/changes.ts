@@ -25,7 +25,7 @@ import {
 
 export type ConsentStatus = 'opt-in' | 'opt-out';
 export type ConsentChange = StoredChange<ConsentStatus>;
-export type LoggedChange = StoredLoggedChange<ConsentStatus>;
+type LoggedChange = StoredLoggedChange<ConsentStatus>;
 
 const CHANGE_TTL_S = 90 * 24 * 3600;
 const SEQ_CURSOR = /^\d{1,12}$/;

@@ -24,6 +24,12 @@ const RECORD_PER_MINUTE = 60;
 let windowStart = 0;
 let recorded = 0;
 
+/** Tests only: forget this isolate's count, so a test sees its own refusals recorded. */
+export function resetRefusalWindow(): void {
+  windowStart = 0;
+  recorded = 0;
+}
+
 /** hono middleware for the shop API and platform routes: records each 4xx answer after it is sent. */
 export const recordRefusals = createMiddleware<AppEnv>(async (c, next) => {
   await next();

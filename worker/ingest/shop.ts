@@ -109,7 +109,7 @@ function definedOnly<T extends Record<string, unknown>>(o: T): { [K in keyof T]?
  * neither is the trigger kept (its tags). Its ledger id is a hash of what is left, so importing the same
  * contact again is answered "duplicate" and sends nothing; changed data is a new upsert.
  */
-export async function acceptHistoryContact(input: ShopContactInput, receivedAt: number): Promise<AcceptedContact> {
+async function acceptHistoryContact(input: ShopContactInput, receivedAt: number): Promise<AcceptedContact> {
   const { newsletter: _n, sms: _s, consents: _c, trigger: _t, ...kept } = input;
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(kept)));
   const hex = [...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');

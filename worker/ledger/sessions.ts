@@ -25,7 +25,7 @@ export function readsAfterWrites(db: D1Database): D1DatabaseSession {
 /** A D1 bookmark as D1 writes them (`getBookmark()`): four hex groups. Anything else is not passed to D1. */
 const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
 
-export function isBookmark(value: string | null | undefined): value is string {
+function isBookmark(value: string | null | undefined): value is string {
   return typeof value === 'string' && BOOKMARK.test(value);
 }
 

@@ -85,6 +85,9 @@ describe('with the ledger unwritable', () => {
 describe('a signed delivery that cannot become events', () => {
   it('is kept with its reason, shown on /setup, and replays after the mapping is fixed', async () => {
     const email = uniqueEmail('kept');
+    // Counted against what other files sharing this storage left kept (the quick loop runs without isolation).
+    const keptCount = (text: string) => Number(/(\d+) signed deliver(?:y|ies) kept/.exec(text)?.[1] ?? 0);
+    const keptBefore = keptCount((await get('/setup?lang=en')).text);
     // A line quantity sent as a string: the schema (before the "fix") wants a number.
     const order = { ...wooOrder({ status: 'processing', email }), line_items: [{ id: 1, name: 'Kubek', product_id: 93, variation_id: 0, quantity: '2', price: 10, total: '20.00' }] };
     const deliveryId = `kept-${order.id}`;
@@ -93,7 +96,7 @@ describe('a signed delivery that cannot become events', () => {
     expect(await deliveryById(env.LEDGER, 'woocommerce', deliveryId)).toMatchObject({ outcome: 'kept', body: JSON.stringify(order) });
 
     const page = await get('/setup?lang=en');
-    expect(page.text).toMatch(/1 signed delivery kept/);
+    expect(keptCount(page.text)).toBeGreaterThanOrEqual(keptBefore + 1);
     expect(page.text).toContain('line_items[0].quantity: must be a number');
 
     // Replaying before the fix keeps it (with its reason).

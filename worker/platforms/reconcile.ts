@@ -25,9 +25,9 @@ import { shopifyPage, shopifyUrl } from './shopify-api.ts';
 import { PullError, wooGet, type Fetcher } from './woocommerce-api.ts';
 
 export const FIRST_PULL_LOOKBACK_MS = 7 * 24 * 3_600_000;
-export const MAX_PAGES_PER_RUN = 10;
+const MAX_PAGES_PER_RUN = 10;
 export const PAGE_SIZE = 50;
-export const LEASE_MS = 10 * 60_000;
+const LEASE_MS = 10 * 60_000;
 
 export type ReconcilePlatform = Extract<PlatformName, 'woocommerce' | 'shopify'>;
 

@@ -30,7 +30,7 @@ const refundSchema = v.looseObject({
 type Products = EventDraft['products'];
 
 /** The refunded lines of one refund: quantities and prices positive, as the order's lines are. */
-export function refundProducts(refund: v.InferOutput<typeof refundSchema>): NonNullable<Products> {
+function refundProducts(refund: v.InferOutput<typeof refundSchema>): NonNullable<Products> {
   return refund.line_items
     .filter((l) => l.quantity !== 0)
     .map((l) => {

@@ -6,14 +6,14 @@
 // Retry-After. The token never appears in a log line or an answer.
 import { PullError, type Fetcher } from './woocommerce-api.ts';
 
-export const SHOPIFY_API_VERSION = '2025-01';
+const SHOPIFY_API_VERSION = '2025-01';
 
 /** Above this share of the bucket, the next call waits for it to drain a little. */
 const BUCKET_HIGH = 0.8;
 /** Shopify's leak rate on standard plans: calls per second. */
 const LEAK_PER_S = 2;
 /** A 429's Retry-After up to this is waited for in the run; a longer one ends the run (it resumes later). */
-export const MAX_WAIT_S = 10;
+const MAX_WAIT_S = 10;
 
 export interface ShopifyPage {
   items: unknown[];

@@ -22,7 +22,7 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 /** RFC 3986 percent-encoding, as PHP's rawurlencode (OAuth 1.0a §3.6). */
-export function rfc3986(s: string): string {
+function rfc3986(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
@@ -51,7 +51,7 @@ export async function signedGet(api: WooApiConfig, path: string, params: Record<
   return { url: `${base}?${sorted.join('&')}&oauth_signature=${rfc3986(signature)}`, headers: {} };
 }
 
-export interface WooPage {
+interface WooPage {
   items: unknown[];
   totalPages: number | null;
 }

@@ -10,11 +10,11 @@ const CONTACT_ID = /^[A-Za-z0-9-]{1,64}$/;
 /** The smclient cookie as the tracker sets it (tracker/src/identity.ts): path /, 10 years, SameSite=Lax. */
 const COOKIE_MAX_AGE_S = 315_360_000;
 
-export type Opened =
+type Opened =
   | { kind: 'redirect'; location: string; cookie: string | null }
   | { kind: 'bad-link'; home: string | null };
 
-export async function openRecoveryLink(
+async function openRecoveryLink(
   config: Pick<Config, 'cartRecovery' | 'shopApiSecret' | 'shopDomains'>,
   token: string,
   nowMs: number,
@@ -67,7 +67,7 @@ function escapeHtml(s: string): string {
 }
 
 /** A plain page linking to the shop: no script, no style sheet from elsewhere, nothing about the token. */
-export function badLinkPage(lang: 'pl' | 'en', home: string | null): string {
+function badLinkPage(lang: 'pl' | 'en', home: string | null): string {
   const t = TEXT[lang];
   const link = home ? `<p><a href="${escapeHtml(home)}">${t.go}</a></p>` : '';
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${t.title}</title></head><body style="font-family:sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem"><h1>${t.title}</h1><p>${t.body}</p>${link}</body></html>`;

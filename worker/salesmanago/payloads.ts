@@ -33,7 +33,7 @@ export interface UpsertDetail {
  * agreementDate, ip, optOut, consentDescriptionId), listed under `consentDetails`
  * (`src/Model/Collections/ConsentsCollection.php:11`, `src/Model/ContactModel.php:207`).
  */
-export interface ConsentDetail {
+interface ConsentDetail {
   consentName: string;
   consentAccept: boolean;
   agreementDate: number;

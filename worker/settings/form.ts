@@ -88,11 +88,11 @@ export function applySettingsForm(raw: Env, current: Map<string, StoredSetting>,
 }
 
 /** The four values of the SALESmanago connection (docs/seed.md steps 1-3): all of them, or none. */
-export const REQUIRED_TOGETHER = ['SALESMANAGO_ENDPOINT', 'SALESMANAGO_CLIENT_ID', 'SALESMANAGO_API_SECRET', 'SALESMANAGO_OWNER'] as const;
-export const REQUIRED_PROBLEM = 'is required';
+const REQUIRED_TOGETHER = ['SALESMANAGO_ENDPOINT', 'SALESMANAGO_CLIENT_ID', 'SALESMANAGO_API_SECRET', 'SALESMANAGO_OWNER'] as const;
+const REQUIRED_PROBLEM = 'is required';
 
 /** The connection values left empty while another of them is set (none when all or none are set). */
-export function missingRequired(values: Partial<Record<(typeof REQUIRED_TOGETHER)[number], unknown>>): string[] {
+function missingRequired(values: Partial<Record<(typeof REQUIRED_TOGETHER)[number], unknown>>): string[] {
   const empty = REQUIRED_TOGETHER.filter((name) => String(values[name] ?? '').trim() === '');
   return empty.length === REQUIRED_TOGETHER.length ? [] : empty;
 }

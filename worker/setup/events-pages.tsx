@@ -94,7 +94,7 @@ function ContactCell({ t, lang, row }: { t: Messages; lang: Lang; row: EventRow 
 }
 
 /** A refusal reason as the page's language has it ("field: problem" is translated where known). */
-export function reasonText(lang: Lang, error: string): string {
+function reasonText(lang: Lang, error: string): string {
   const whole = problemText(lang, error);
   if (whole !== error) return whole;
   const m = /^([\w.[\]-]+): (.+)$/.exec(error);

@@ -1,8 +1,9 @@
 // /setup/events and /setup/contact in workerd: events delivered through the simulator, one refused by
 // SALESmanago, one refused shop-API request; filters; the contact view; the hourly SVG chart.
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { recordConsent } from '../consent/store.ts';
+import { resetRefusalWindow } from '../http/refusals.ts';
 import { asEvents, browserEvent, consume, email, env, orderEvent } from '../test/delivery-fixtures.ts';
 import { sign } from '../identity/signature.ts';
 import { app } from '../index.ts';
@@ -20,6 +21,8 @@ async function get(path: string, auth = true) {
 describe('/setup/events and /setup/contact', () => {
   const buyer = email('buyer');
   const purchase = orderEvent('purchase', { email: buyer });
+  // Other files may have used up this isolate's refusals per minute (http/refusals.ts) when they share it.
+  beforeEach(() => resetRefusalWindow());
 
   it('lists every event newest first, with SALESmanago\'s answer; refused shop-API requests too', async () => {
     await consume([asEvents([purchase])]);

@@ -112,7 +112,7 @@ function settingsView(view: SetupView) {
 const SETTINGS_NAMES = new Set(SETTINGS.map((f) => f.name as string));
 
 /** Whether the refused save named a field of this section (its badge then never says OK). */
-export function refusedIn(view: SetupView, section: SettingSection): boolean {
+function refusedIn(view: SetupView, section: SettingSection): boolean {
   return (view.formErrors ?? []).some((p) => SETTINGS.some((f) => f.name === p.name && f.section === section));
 }
 

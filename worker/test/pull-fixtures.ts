@@ -6,7 +6,7 @@ export async function resetPulls(env: Env): Promise<void> {
   await env.LEDGER.prepare('DELETE FROM platform_pulls').run();
 }
 
-export interface Call {
+interface Call {
   url: URL;
   headers: Headers;
 }
