@@ -54,7 +54,9 @@ async function inView(page: Page, selector: string): Promise<boolean> {
 }
 
 async function openFolds(page: Page): Promise<void> {
-  await page.evaluate(() => document.querySelectorAll('details.fold').forEach((d) => ((d as HTMLDetailsElement).open = true)));
+  await page.evaluate(() => {
+    for (const d of Array.from(document.querySelectorAll('details.fold'))) (d as HTMLDetailsElement).open = true;
+  });
 }
 
 describe.skipIf(!chromiumPath)('setup pages in Polish at 1280 px and 390 px', () => {

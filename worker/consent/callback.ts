@@ -12,7 +12,7 @@ import { NEWSLETTER, recordStatements } from './proof.ts';
 import { isErased } from './suppression.ts';
 import { enqueueConsentWebhook } from './webhook.ts';
 import { logError } from '../log.ts';
-import { Forbidden, InvalidRequest, RequestRefused, Unavailable } from '../errors.ts';
+import { Forbidden, InvalidRequest, type RequestRefused, Unavailable } from '../errors.ts';
 
 export interface CallbackOptions {
   now?: number;
@@ -50,7 +50,7 @@ export async function acceptCallback(
 
   const test = read.email === TEST_EMAIL;
   const source = test ? 'test' : 'salesmanago';
-  let result;
+  let result: Awaited<ReturnType<typeof recordConsent>>;
   try {
     // A late callback of an erased person stores nothing (suppression.ts); answered as done, so that
     // SALESmanago does not retry it.

@@ -51,11 +51,6 @@ export async function signedGet(api: WooApiConfig, path: string, params: Record<
   return { url: `${base}?${sorted.join('&')}&oauth_signature=${rfc3986(signature)}`, headers: {} };
 }
 
-interface WooPage {
-  items: unknown[];
-  totalPages: number | null;
-}
-
 /** One GET of a collection or an object; a non-2xx is a PullError naming the status (never the key). */
 export async function wooGet(api: WooApiConfig, path: string, params: Record<string, string>, fetcher: Fetcher): Promise<{ json: unknown; totalPages: number | null }> {
   const { url, headers } = await signedGet(api, path, params);

@@ -30,6 +30,7 @@ ingest.post('/', shopOriginOnly, limitBody(MAX_BEACON_BYTES), async (c) => {
     visitorWithinLimit: (visitor) => withinLimit(c.env.RATE_LIMIT_VISITOR, `visitor:${visitor}`),
     later,
   });
-  if (later.length > 0) inBackground(c, later);
+  // Handed to waitUntil; awaited only in-process, where there is no execution context (http/background.ts).
+  if (later.length > 0) await inBackground(c, later);
   return c.json(reply, 202);
 });

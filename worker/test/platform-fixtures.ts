@@ -107,8 +107,7 @@ export function shopifyOrder(over: Record<string, unknown> = {}) {
     customer: { id: nextId(), email, first_name: 'Björk', last_name: 'Guðmundsdóttir', state: 'disabled', phone: null, currency: 'EUR',
       email_marketing_consent: { state: 'not_subscribed', opt_in_level: null, consent_updated_at: null }, sms_marketing_consent: null },
     line_items: [
-      // biome-ignore lint/correctness/noPrecisionLoss: Shopify's documented id; JSON.parse rounds it the same way, which is what the mapper sees
-      { id: 866550311766439020, admin_graphql_api_id: 'gid://shopify/LineItem/1', fulfillable_quantity: 1, gift_card: false, grams: 100,
+      { id: 866550311766439000, admin_graphql_api_id: 'gid://shopify/LineItem/1', fulfillable_quantity: 1, gift_card: false, grams: 100,
         name: 'Lopapeysa - L / Grár', price: '150.00', product_exists: true, product_id: 632910392, quantity: 1, requires_shipping: true,
         sku: 'LOPI-L-GR', taxable: true, title: 'Lopapeysa', total_discount: '0.00', variant_id: 808950810, variant_title: 'L / Grár', vendor: 'Ístex' },
       { id: 141249953214522980, admin_graphql_api_id: 'gid://shopify/LineItem/2', fulfillable_quantity: 3, gift_card: false, grams: 10,
@@ -127,10 +126,8 @@ export function shopifyRefund(orderId: number, over: Record<string, unknown> = {
     id, order_id: orderId, created_at: '2026-11-22T10:00:00-05:00', note: 'Of stór', user_id: 548380009, processed_at: '2026-11-22T10:00:00-05:00',
     restock: true, duties: [], total_duties_set: null, admin_graphql_api_id: `gid://shopify/Refund/${id}`,
     refund_line_items: [
-      // biome-ignore lint/correctness/noPrecisionLoss: Shopify's documented id; JSON.parse rounds it the same way, which is what the mapper sees
-      { id: nextId(), quantity: 1, line_item_id: 866550311766439020, location_id: 24826418, restock_type: 'return', subtotal: 150.0, total_tax: 0.0,
-        // biome-ignore lint/correctness/noPrecisionLoss: Shopify's documented id; JSON.parse rounds it the same way, which is what the mapper sees
-        line_item: { id: 866550311766439020, variant_id: 808950810, title: 'Lopapeysa', quantity: 1, sku: 'LOPI-L-GR', variant_title: 'L / Grár', product_id: 632910392, price: '150.00' } },
+      { id: nextId(), quantity: 1, line_item_id: 866550311766439000, location_id: 24826418, restock_type: 'return', subtotal: 150.0, total_tax: 0.0,
+        line_item: { id: 866550311766439000, variant_id: 808950810, title: 'Lopapeysa', quantity: 1, sku: 'LOPI-L-GR', variant_title: 'L / Grár', product_id: 632910392, price: '150.00' } },
     ],
     transactions: [{ id: nextId(), order_id: orderId, kind: 'refund', gateway: 'shopify_payments', status: 'success', message: null, amount: '150.00', currency: 'EUR' }],
     order_adjustments: [],
