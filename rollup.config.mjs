@@ -54,7 +54,9 @@ const flags = (values) => ({
   name: 'flags',
   load: (id) =>
     /tracker[\\/]src[\\/]flags\.ts$/.test(id)
-      ? Object.entries(values).map(([k, v]) => `export const ${k} = ${JSON.stringify(v)};`).join('\n')
+      ? Object.entries(values)
+          .map(([k, v]) => `export const ${k} = ${JSON.stringify(v)};`)
+          .join('\n')
       : null,
 });
 

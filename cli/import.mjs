@@ -30,12 +30,12 @@ if (args.help) {
   process.exit(0);
 }
 const problems = [];
-if (!args.url || !/^https?:\/\/[^/]+/.test(args.url)) problems.push('--url: the worker\'s address, e.g. https://sm-edge.example.workers.dev');
+if (!args.url || !/^https?:\/\/[^/]+/.test(args.url)) problems.push("--url: the worker's address, e.g. https://sm-edge.example.workers.dev");
 if (!args.file) problems.push('--file: the file to import');
 if (args.format && !FORMATS.includes(args.format)) problems.push(`--format: one of ${FORMATS.join(', ')}`);
 if (args.timezone && !/^[+-]\d{2}:\d{2}$/.test(args.timezone)) problems.push('--timezone: an offset such as +01:00 (for dates without a zone)');
 const secret = process.env.SHOP_API_SECRET ?? '';
-if (secret.length < 16) problems.push('SHOP_API_SECRET: set it in the environment (the worker\'s secret, at least 16 characters)');
+if (secret.length < 16) problems.push("SHOP_API_SECRET: set it in the environment (the worker's secret, at least 16 characters)");
 if (problems.length > 0) {
   console.error(`${problems.join('\n')}\n${USAGE}`);
   process.exit(2);
@@ -63,7 +63,10 @@ try {
   const lines = [
     `${s.file ?? args.file}: ${s.total} ${s.kind === 'orders' ? 'orders' : s.kind === 'contacts' ? 'contacts' : 'records'} (${s.format})`,
     `  accepted ${s.accepted}, duplicate ${s.duplicate}, refused ${s.refused}`,
-    ...Object.entries(s.reasons).sort((a, b) => b[1] - a[1]).slice(0, 10).map(([reason, n]) => `    ${n} × ${reason}`),
+    ...Object.entries(s.reasons)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([reason, n]) => `    ${n} × ${reason}`),
   ];
   if (s.refused > 0) lines.push(`  refused rows (line, reason): ${s.refusedFile}`);
   if (s.seconds > 0 && s.requests > 0) lines.push(`  ${s.requests} requests in ${s.seconds.toFixed(1)} s`);

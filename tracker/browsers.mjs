@@ -22,9 +22,7 @@ const ES_VERSION = 'es2021';
  *  only has it from 16.4, and a file holding one does not even parse there. The d (ES2022) and v
  *  (ES2024) flags are newer than the target; they are listed so a regex built from a string is
  *  caught too. */
-const REGEX_FEATURES = [
-  { name: 'RegExp lookbehind (?<= / (?<! (Safari < 16.4)', test: (source) => /\(\?<[=!]/.test(source) },
-];
+const REGEX_FEATURES = [{ name: 'RegExp lookbehind (?<= / (?<! (Safari < 16.4)', test: (source) => /\(\?<[=!]/.test(source) }];
 const REGEX_FLAGS = /[dv]/;
 
 /** Web APIs outside the supported browsers (newer than their versions, or never in Safari/Firefox).
@@ -64,8 +62,7 @@ export function featureProblems(code) {
   walk(ast, (node) => {
     // A regex literal, or a string that may become one (new RegExp(s), s.match(s)).
     const source = node.regex ? node.regex.pattern : typeof node.value === 'string' ? node.value : node.type === 'TemplateElement' ? node.value.cooked : null;
-    if (source != null)
-      for (const f of REGEX_FEATURES) if (f.test(source)) problems.push(`${f.name} at ${node.start}: ${String(source).slice(0, 40)}`);
+    if (source != null) for (const f of REGEX_FEATURES) if (f.test(source)) problems.push(`${f.name} at ${node.start}: ${String(source).slice(0, 40)}`);
     if (node.regex && REGEX_FLAGS.test(node.regex.flags)) problems.push(`RegExp flag ${node.regex.flags} at ${node.start}`);
     if (node.type === 'CallExpression' || node.type === 'NewExpression') {
       const name = calleeName(node.callee);

@@ -292,8 +292,7 @@ const atLeast = (min: number) => (v: string) => (v.length >= min ? null : `must 
  */
 const REQUIRED = {
   SALESMANAGO_ENDPOINT: endpointProblem,
-  SALESMANAGO_CLIENT_ID: (v: string) =>
-    /^[a-z0-9]{4,40}$/i.test(v) ? null : 'must be the short client ID from SALESmanago (letters and digits)',
+  SALESMANAGO_CLIENT_ID: (v: string) => (/^[a-z0-9]{4,40}$/i.test(v) ? null : 'must be the short client ID from SALESmanago (letters and digits)'),
   SALESMANAGO_API_SECRET: (v: string) => (v.length >= 8 ? null : 'is too short to be an API secret'),
   SALESMANAGO_OWNER: (v: string) => (EMAIL.test(v) ? null : 'must be an e-mail address'),
   SHOP_API_SECRET: atLeast(SECRET_MIN_LENGTH.SHOP_API_SECRET),
@@ -358,8 +357,7 @@ export function readConfig(env: ConfigVars): Config {
   const doubleOptIn = text(env.DOUBLE_OPT_IN).toLowerCase() === 'true';
   const doiEmailId = text(env.DOUBLE_OPT_IN_EMAIL_ID);
   const doiLanguage = text(env.DOUBLE_OPT_IN_LANGUAGE);
-  if (doubleOptIn && !doiEmailId)
-    problems.push({ name: 'DOUBLE_OPT_IN_EMAIL_ID', problem: 'is required when DOUBLE_OPT_IN is true' });
+  if (doubleOptIn && !doiEmailId) problems.push({ name: 'DOUBLE_OPT_IN_EMAIL_ID', problem: 'is required when DOUBLE_OPT_IN is true' });
 
   let shopWebhookUrl: string | null = text(env.SHOP_WEBHOOK_URL) || null;
   if (shopWebhookUrl && !/^https?:$/.test(safeUrl(shopWebhookUrl)?.protocol ?? '')) {
@@ -392,10 +390,7 @@ export function readConfig(env: ConfigVars): Config {
   problems.push(...knobs);
   return {
     catalog,
-    salesmanago:
-      endpoint && clientId && apiSecret && owner
-        ? { endpoint: endpoint.replace(/\/$/, ''), clientId, apiSecret, owner, timeoutMs }
-        : null,
+    salesmanago: endpoint && clientId && apiSecret && owner ? { endpoint: endpoint.replace(/\/$/, ''), clientId, apiSecret, owner, timeoutMs } : null,
     location,
     shopDomains: domains,
     shopApiSecret,
@@ -458,16 +453,20 @@ function readPlatforms(env: ConfigVars, problems: ConfigProblem[]): PlatformsCon
     return t === '' ? fallback : t === 'true';
   };
   const shopifySecret = text(env.SHOPIFY_WEBHOOK_SECRET) || null;
-  let shopDomain: string | null = text(env.SHOPIFY_SHOP_DOMAIN).toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, '') || null;
+  let shopDomain: string | null =
+    text(env.SHOPIFY_SHOP_DOMAIN)
+      .toLowerCase()
+      .replace(/^https?:\/\//, '')
+      .replace(/\/+$/, '') || null;
   if (shopDomain && !DOMAIN.test(shopDomain)) {
     problems.push({ name: 'SHOPIFY_SHOP_DOMAIN', problem: `"${shopDomain}" is not a domain name (expected e.g. my-shop.myshopify.com)` });
     shopDomain = null;
   } else if (shopifySecret && !shopDomain) {
-    problems.push({ name: 'SHOPIFY_SHOP_DOMAIN', problem: 'is required when SHOPIFY_WEBHOOK_SECRET is set (the shop\'s my-shop.myshopify.com domain)' });
+    problems.push({ name: 'SHOPIFY_SHOP_DOMAIN', problem: "is required when SHOPIFY_WEBHOOK_SECRET is set (the shop's my-shop.myshopify.com domain)" });
   }
   const adminToken = text(env.SHOPIFY_ADMIN_TOKEN) || null;
   if (adminToken && !shopDomain && !problems.some((p) => p.name === 'SHOPIFY_SHOP_DOMAIN')) {
-    problems.push({ name: 'SHOPIFY_SHOP_DOMAIN', problem: 'is required when SHOPIFY_ADMIN_TOKEN is set (the shop\'s my-shop.myshopify.com domain)' });
+    problems.push({ name: 'SHOPIFY_SHOP_DOMAIN', problem: "is required when SHOPIFY_ADMIN_TOKEN is set (the shop's my-shop.myshopify.com domain)" });
   }
   return {
     woocommerce: {
@@ -488,10 +487,14 @@ function readWooApi(env: ConfigVars, problems: ConfigProblem[]): WooApiConfig | 
   if (!url && !key && !secret) return null;
   let ok = true;
   if (url && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i.test(url)) {
-    problems.push({ name: 'WOOCOMMERCE_URL', problem: 'must be the shop\'s address, e.g. https://shop.example.com' });
+    problems.push({ name: 'WOOCOMMERCE_URL', problem: "must be the shop's address, e.g. https://shop.example.com" });
     ok = false;
   }
-  for (const [name, value] of [['WOOCOMMERCE_URL', url], ['WOOCOMMERCE_CONSUMER_KEY', key], ['WOOCOMMERCE_CONSUMER_SECRET', secret]] as const) {
+  for (const [name, value] of [
+    ['WOOCOMMERCE_URL', url],
+    ['WOOCOMMERCE_CONSUMER_KEY', key],
+    ['WOOCOMMERCE_CONSUMER_SECRET', secret],
+  ] as const) {
     if (!value) {
       problems.push({ name, problem: 'is required with the other WooCommerce REST API settings (reconciliation and refund lines)' });
       ok = false;

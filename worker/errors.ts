@@ -8,7 +8,11 @@ import { logError } from './log.ts';
 
 /** A refusal with its status and the one-line `error` the contracts promise (docs/contracts.md). */
 export class RequestRefused extends HTTPException {
-  constructor(status: ContentfulStatusCode, readonly error: string, headers: Record<string, string> = {}) {
+  constructor(
+    status: ContentfulStatusCode,
+    readonly error: string,
+    headers: Record<string, string> = {},
+  ) {
     super(status, { res: Response.json({ error }, { status, headers }), message: error });
   }
 }
@@ -79,7 +83,10 @@ export class LedgerUnavailable extends Unavailable {
 /** 409: an order re-posted with other content; the first version stands (docs/shop-server.md). The
  *  answer names the fields that differ and has no `error` (http/refusals.ts records it as a conflict). */
 export class OrderConflict extends HTTPException {
-  constructor(readonly id: string, readonly fields: string[]) {
+  constructor(
+    readonly id: string,
+    readonly fields: string[],
+  ) {
     super(409, { res: Response.json({ id, status: 'conflict', fields }, { status: 409 }), message: 'conflict' });
   }
 }

@@ -79,8 +79,6 @@ export default {
   fetch: app.fetch,
   // The consumer reads the saved settings afresh for each batch: events that waited for a configuration
   // go out as soon as one is saved.
-  queue: async (batch: MessageBatch<QueueMessage>, env: Env, ctx: ExecutionContext) =>
-    handleQueue(batch, await withSettings(env, { fresh: true }), ctx),
-  scheduled: async (controller: ScheduledController, env: Env, ctx: ExecutionContext) =>
-    handleScheduled(controller, await withSettings(env), ctx),
+  queue: async (batch: MessageBatch<QueueMessage>, env: Env, ctx: ExecutionContext) => handleQueue(batch, await withSettings(env, { fresh: true }), ctx),
+  scheduled: async (controller: ScheduledController, env: Env, ctx: ExecutionContext) => handleScheduled(controller, await withSettings(env), ctx),
 } satisfies ExportedHandler<Env, QueueMessage>;

@@ -50,7 +50,8 @@ function ndjsonRecords(text) {
       out.push({ line, error: 'not valid JSON' });
       return;
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) out.push({ line, error: 'must be a JSON object (a POST /api/v1/events or /api/v1/contacts body)' });
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      out.push({ line, error: 'must be a JSON object (a POST /api/v1/events or /api/v1/contacts body)' });
     else out.push({ line, item: { ...value, kind: 'type' in value ? 'event' : 'contact' } });
   });
   return out;
@@ -127,9 +128,12 @@ const WOO_PURCHASED = new Set(['completed', 'processing', 'refunded']);
 function wooOrder(line, row, tz) {
   const orderId = col(row, 'order_id', 'order_number');
   const status = (col(row, 'status', 'order_status') ?? '').replace(/^wc-/, '').toLowerCase();
-  if (status && !WOO_PURCHASED.has(status)) return { line, error: `status "${status}" is not a purchase (completed, processing and refunded orders are imported)` };
+  if (status && !WOO_PURCHASED.has(status))
+    return { line, error: `status "${status}" is not a purchase (completed, processing and refunded orders are imported)` };
   const products = [];
-  for (const key of Object.keys(row).filter((k) => /^line_item_\d+$/i.test(k)).sort((a, b) => Number(a.slice(10)) - Number(b.slice(10)))) {
+  for (const key of Object.keys(row)
+    .filter((k) => /^line_item_\d+$/i.test(k))
+    .sort((a, b) => Number(a.slice(10)) - Number(b.slice(10)))) {
     const value = String(row[key]).trim();
     if (!value) continue;
     const f = Object.fromEntries(value.split('|').map((p) => [p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 1)]));
@@ -170,12 +174,14 @@ function shopifyOrder(group, tz) {
   const financial = (col(row, 'Financial Status') ?? '').toLowerCase();
   if (col(row, 'Cancelled at')) return { line, error: 'order was cancelled' };
   if (financial && !SHOPIFY_PAID.has(financial)) return { line, error: `financial status "${financial}" is not paid` };
-  const products = group.map(({ row: r }) => defined({
-    id: col(r, 'Lineitem sku') ?? col(r, 'Lineitem name'),
-    name: col(r, 'Lineitem name'),
-    quantity: num(col(r, 'Lineitem quantity')),
-    price: num(col(r, 'Lineitem price')),
-  }));
+  const products = group.map(({ row: r }) =>
+    defined({
+      id: col(r, 'Lineitem sku') ?? col(r, 'Lineitem name'),
+      name: col(r, 'Lineitem name'),
+      quantity: num(col(r, 'Lineitem quantity')),
+      price: num(col(r, 'Lineitem price')),
+    }),
+  );
   return orderItem(line, {
     type: 'purchase',
     // The order's id, as Shopify's webhooks name it (worker/platforms/shopify.ts): a webhook and an
@@ -211,12 +217,14 @@ function genericOrder(group, tz) {
     paymentMethod: col(row, 'payment_method', 'paymentMethod'),
     shippingMethod: col(row, 'shipping_method', 'shippingMethod'),
     customerId: col(row, 'customer_id', 'customerId'),
-    products: group.map(({ row: r }) => defined({
-      id: col(r, 'product_id', 'productId'),
-      name: col(r, 'product_name', 'productName'),
-      quantity: num(col(r, 'quantity')) ?? 1,
-      price: num(col(r, 'price')),
-    })),
+    products: group.map(({ row: r }) =>
+      defined({
+        id: col(r, 'product_id', 'productId'),
+        name: col(r, 'product_name', 'productName'),
+        quantity: num(col(r, 'quantity')) ?? 1,
+        price: num(col(r, 'price')),
+      }),
+    ),
   });
 }
 
@@ -225,7 +233,10 @@ function orderItem(line, fields) {
   const event = defined(fields);
   if (!event.orderId) return { line, error: 'the order id is missing' };
   if (!event.email) return { line, error: 'the e-mail is missing' };
-  for (const [name, value] of Object.entries({ value: event.value, ...Object.fromEntries(event.products.map((p, i) => [`products[${i}].quantity`, p.quantity])) })) {
+  for (const [name, value] of Object.entries({
+    value: event.value,
+    ...Object.fromEntries(event.products.map((p, i) => [`products[${i}].quantity`, p.quantity])),
+  })) {
     if (Number.isNaN(value)) return { line, error: `${name}: is not a number` };
   }
   if (event.products.some((p) => Number.isNaN(p.price))) return { line, error: 'a product price is not a number' };

@@ -23,7 +23,14 @@ function signature(secret, method, pathWithQuery, rawBody, t) {
 const sleep = (ms, signal) =>
   new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 /** An error that ends the import (the state is kept: a re-run continues). */
@@ -66,10 +73,13 @@ async function postBatch(ctx, items) {
     // again with a later t (the next attempt's t is at least lastT + 1).
     if (res?.status === 401 && /replay/i.test(error) && attempt < ctx.maxAttempts) continue;
     if (res && (res.status === 401 || res.status === 403 || res.status === 404)) {
-      throw new ImportStopped(`HTTP ${res.status}: ${error}${res.status === 401 ? ' (is SHOP_API_SECRET the worker\'s, and this computer\'s clock right?)' : ''}`);
+      throw new ImportStopped(
+        `HTTP ${res.status}: ${error}${res.status === 401 ? " (is SHOP_API_SECRET the worker's, and this computer's clock right?)" : ''}`,
+      );
     }
     // 429, 503 (ledger busy), other 5xx, network: wait and try again, then give up resumably.
-    if (attempt >= ctx.maxAttempts || ctx.signal?.aborted) throw new ImportStopped(`the worker did not accept a batch after ${attempt} attempts: ${res ? `HTTP ${res.status} ` : ''}${error}`);
+    if (attempt >= ctx.maxAttempts || ctx.signal?.aborted)
+      throw new ImportStopped(`the worker did not accept a batch after ${attempt} attempts: ${res ? `HTTP ${res.status} ` : ''}${error}`);
     const retryAfter = Number(res?.headers.get('Retry-After'));
     await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : Math.min(30_000, 1000 * 2 ** (attempt - 1)), ctx.signal);
     if (ctx.signal?.aborted) throw new ImportStopped('interrupted');
@@ -147,12 +157,24 @@ export async function runImport(options) {
   const started = Date.now();
   const startAt = state.next;
   const summary = () => ({
-    kind, format, total: records.length, accepted: state.accepted, duplicate: state.duplicate, refused: state.refused,
-    reasons: state.reasons, finished: state.finished, resumedAt: resumed ? startAt : null, requests: ctx.calls,
-    seconds: (Date.now() - started) / 1000, refusedFile: refusedFileOf(options.file), stateFile: stateFileOf(options.file),
+    kind,
+    format,
+    total: records.length,
+    accepted: state.accepted,
+    duplicate: state.duplicate,
+    refused: state.refused,
+    reasons: state.reasons,
+    finished: state.finished,
+    resumedAt: resumed ? startAt : null,
+    requests: ctx.calls,
+    seconds: (Date.now() - started) / 1000,
+    refusedFile: refusedFileOf(options.file),
+    stateFile: stateFileOf(options.file),
   });
   if (state.finished) {
-    log(`${options.file}: this import finished before (${stateFileOf(options.file)}); nothing sent. Delete the state file to send it again (the worker answers "duplicate" for what it has).`);
+    log(
+      `${options.file}: this import finished before (${stateFileOf(options.file)}); nothing sent. Delete the state file to send it again (the worker answers "duplicate" for what it has).`,
+    );
     return summary();
   }
   if (resumed) log(`continuing at record ${state.next + 1} of ${records.length} (${stateFileOf(options.file)})`);
@@ -160,7 +182,8 @@ export async function runImport(options) {
   const bar = options.progress
     ? new cliProgress.SingleBar(
         {
-          format: 'import |{bar}| {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted} | accepted {accepted}, duplicate {duplicate}, refused {refused}',
+          format:
+            'import |{bar}| {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted} | accepted {accepted}, duplicate {duplicate}, refused {refused}',
           etaBuffer: 50,
           hideCursor: true,
         },
@@ -193,7 +216,10 @@ export async function runImport(options) {
       let limit = pending.length;
       while (pending.length > 0) {
         const part = pending.slice(0, limit);
-        const answer = await postBatch(ctx, part.map((r) => r.item));
+        const answer = await postBatch(
+          ctx,
+          part.map((r) => r.item),
+        );
         if (answer.tooLarge) {
           if (limit === 1) {
             refuse(refusedLines, part[0], 'is too large for one request');

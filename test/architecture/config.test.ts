@@ -16,7 +16,9 @@ const configModule = '../../worker/config.ts';
 const { CONFIG_NAMES } = (await import(configModule)) as { CONFIG_NAMES: readonly string[] };
 
 /** Test support builds envs for the tests; it reads no configuration for the worker. */
-const files = sourceFiles(`${ROOT}worker`).map((f) => relative(ROOT, f)).filter((f) => !f.startsWith('worker/test/'));
+const files = sourceFiles(`${ROOT}worker`)
+  .map((f) => relative(ROOT, f))
+  .filter((f) => !f.startsWith('worker/test/'));
 const allowed = (f: string) => f === 'worker/config.ts' || f.startsWith('worker/settings/');
 
 function withoutComments(text: string): string {

@@ -5,7 +5,14 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../stack/processes.ts';
 
-const PAGES = ['README.md', 'ARCHITECTURE.md', 'CONTRIBUTING.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const PAGES = [
+  'README.md',
+  'ARCHITECTURE.md',
+  'CONTRIBUTING.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
 export function anchorsOf(markdown: string): Set<string> {
@@ -16,7 +23,11 @@ export function anchorsOf(markdown: string): Set<string> {
     if (line.startsWith('```')) fenced = !fenced;
     const heading = !fenced && /^#{1,6}\s+(.*)$/.exec(line);
     if (!heading) continue;
-    const base = heading[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const base = heading[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const n = counts.get(base) ?? 0;
     counts.set(base, n + 1);
     anchors.add(n === 0 ? base : `${base}-${n}`);
@@ -28,7 +39,14 @@ function headingsOf(file: string): string[] {
   return readFileSync(join(ROOT, file), 'utf8')
     .split('\n')
     .filter((l) => /^#{1,6}\s/.test(l))
-    .map((l) => l.replace(/^#+\s+/, '').replace(/^\d+\.\s+/, '').replace(/`/g, '').trim().toLowerCase());
+    .map((l) =>
+      l
+        .replace(/^#+\s+/, '')
+        .replace(/^\d+\.\s+/, '')
+        .replace(/`/g, '')
+        .trim()
+        .toLowerCase(),
+    );
 }
 
 function filesUnder(dir: string, pattern: RegExp): string[] {
@@ -95,7 +113,13 @@ describe('citations in code comments', () => {
         if (!existsSync(join(ROOT, path!))) stale.push(`${file}: ${path}`);
       }
       for (const [, path] of text.matchAll(short)) {
-        const candidates = [join(ROOT, path!), join(ROOT, 'worker', path!), join(ROOT, 'tracker/src', path!), join(ROOT, 'test', path!), join(ROOT, dirname(file), path!)];
+        const candidates = [
+          join(ROOT, path!),
+          join(ROOT, 'worker', path!),
+          join(ROOT, 'tracker/src', path!),
+          join(ROOT, 'test', path!),
+          join(ROOT, dirname(file), path!),
+        ];
         if (!candidates.some((c) => existsSync(c))) stale.push(`${file}: ${path}`);
       }
     }

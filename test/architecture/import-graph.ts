@@ -26,21 +26,33 @@ export function importGraph(root: string, folders: string[]): Map<string, string
 
 /** Every strongly connected set of more than one node (Tarjan), each sorted, for a readable failure. */
 export function circles(graph: Map<string, string[]>): string[][] {
-  const index = new Map<string, number>(), low = new Map<string, number>(), onStack = new Set<string>();
-  const stack: string[] = [], found: string[][] = [];
+  const index = new Map<string, number>(),
+    low = new Map<string, number>(),
+    onStack = new Set<string>();
+  const stack: string[] = [],
+    found: string[][] = [];
   let next = 0;
   const visit = (node: string) => {
-    index.set(node, next); low.set(node, next); next++;
-    stack.push(node); onStack.add(node);
+    index.set(node, next);
+    low.set(node, next);
+    next++;
+    stack.push(node);
+    onStack.add(node);
     for (const to of graph.get(node) ?? []) {
       if (!graph.has(to)) continue;
-      if (!index.has(to)) { visit(to); low.set(node, Math.min(low.get(node)!, low.get(to)!)); }
-      else if (onStack.has(to)) low.set(node, Math.min(low.get(node)!, index.get(to)!));
+      if (!index.has(to)) {
+        visit(to);
+        low.set(node, Math.min(low.get(node)!, low.get(to)!));
+      } else if (onStack.has(to)) low.set(node, Math.min(low.get(node)!, index.get(to)!));
     }
     if (low.get(node) === index.get(node)) {
       const group: string[] = [];
       let member: string;
-      do { member = stack.pop()!; onStack.delete(member); group.push(member); } while (member !== node);
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        group.push(member);
+      } while (member !== node);
       if (group.length > 1) found.push(group.sort());
     }
   };

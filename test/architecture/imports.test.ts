@@ -8,9 +8,7 @@ import { circles, importGraph } from './import-graph.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Test support (fixtures) may import the whole worker; only source modules count. */
-const graph = new Map(
-  [...importGraph(ROOT, ['worker', 'tracker/src'])].filter(([file]) => !file.startsWith('worker/test/')),
-);
+const graph = new Map([...importGraph(ROOT, ['worker', 'tracker/src'])].filter(([file]) => !file.startsWith('worker/test/')));
 
 /** A module's folder; a module at the worker's top (index.ts, config.ts, env.ts, log.ts) stands on its own. */
 function folderOf(file: string): string {
@@ -45,17 +43,13 @@ describe('imports', () => {
     const edges = folderEdges();
     const found = circles(new Map([...edges].map(([folder, out]) => [folder, [...out.keys()]])));
     // Name the imports that close each circle, so the failure says what to move.
-    const explained = found.map((group) =>
-      group.flatMap((from) => group.flatMap((to) => edges.get(from)?.get(to) ?? [])),
-    );
+    const explained = found.map((group) => group.flatMap((from) => group.flatMap((to) => edges.get(from)?.get(to) ?? [])));
     expect(explained).toEqual([]);
   });
 
   it('only the entry point imports routes/', () => {
     const upward = [...graph].flatMap(([file, targets]) =>
-      file === 'worker/index.ts' || file.startsWith('worker/routes/')
-        ? []
-        : targets.filter((t) => t.startsWith('worker/routes/')).map((t) => `${file} → ${t}`),
+      file === 'worker/index.ts' || file.startsWith('worker/routes/') ? [] : targets.filter((t) => t.startsWith('worker/routes/')).map((t) => `${file} → ${t}`),
     );
     expect(upward).toEqual([]);
   });

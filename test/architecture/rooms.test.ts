@@ -9,7 +9,9 @@ import { importGraph, sourceFiles } from './import-graph.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Test support may query D1 to check what a test did. */
-const files = sourceFiles(`${ROOT}worker`).map((f) => relative(ROOT, f)).filter((f) => !f.startsWith('worker/test/'));
+const files = sourceFiles(`${ROOT}worker`)
+  .map((f) => relative(ROOT, f))
+  .filter((f) => !f.startsWith('worker/test/'));
 const D1_CALL = /\.prepare\(|\b(db|LEDGER)\.(batch|exec)\(/;
 
 function statementsOutsideLedger(): string[] {
@@ -35,9 +37,7 @@ describe('shared rooms', () => {
 
   it('ledger/ imports only other shared rooms', () => {
     const domain = /^worker\/(routes|http|ingest|platforms|delivery|consent|settings|setup|identity|contact)\//;
-    const upward = [...importGraph(ROOT, ['worker/ledger'])].flatMap(([file, targets]) =>
-      targets.filter((t) => domain.test(t)).map((t) => `${file} → ${t}`),
-    );
+    const upward = [...importGraph(ROOT, ['worker/ledger'])].flatMap(([file, targets]) => targets.filter((t) => domain.test(t)).map((t) => `${file} → ${t}`));
     expect(upward).toEqual([]);
   });
 });

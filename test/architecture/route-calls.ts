@@ -42,7 +42,8 @@ export function routeHandlerCalls(root: string, file: string): HandlerCalls[] {
       local.set(statement.name.text, statement);
     } else if (ts.isVariableStatement(statement)) {
       for (const d of statement.declarationList.declarations) {
-        if (ts.isIdentifier(d.name) && d.initializer && (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer))) local.set(d.name.text, d.initializer);
+        if (ts.isIdentifier(d.name) && d.initializer && (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer)))
+          local.set(d.name.text, d.initializer);
       }
     }
   }
@@ -80,13 +81,26 @@ export function routeHandlerCalls(root: string, file: string): HandlerCalls[] {
   const handlers: HandlerCalls[] = [];
   const visit = (n: ts.Node) => {
     // A router's method (Promise.all is not one).
-    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && METHODS.has(n.expression.name.text) && n.expression.expression.getText(source) !== 'Promise') {
+    if (
+      ts.isCallExpression(n) &&
+      ts.isPropertyAccessExpression(n.expression) &&
+      METHODS.has(n.expression.name.text) &&
+      n.expression.expression.getText(source) !== 'Promise'
+    ) {
       const last = n.arguments.at(-1);
       if (last && (ts.isArrowFunction(last) || ts.isFunctionExpression(last) || (ts.isIdentifier(last) && local.has(last.text)) || ts.isCallExpression(last))) {
-        const path = n.arguments[0] && (ts.isStringLiteral(n.arguments[0]) || ts.isNoSubstitutionTemplateLiteral(n.arguments[0])) ? n.arguments[0].text : n.arguments[0]?.getText(source);
+        const path =
+          n.arguments[0] && (ts.isStringLiteral(n.arguments[0]) || ts.isNoSubstitutionTemplateLiteral(n.arguments[0]))
+            ? n.arguments[0].text
+            : n.arguments[0]?.getText(source);
         const found = new Set<string>();
         // The handler itself: its body, or the body of the local function that builds it (handler('opt-in')).
-        const target = ts.isCallExpression(last) && ts.isIdentifier(last.expression) ? local.get(last.expression.text) ?? last : ts.isIdentifier(last) ? local.get(last.text)! : last;
+        const target =
+          ts.isCallExpression(last) && ts.isIdentifier(last.expression)
+            ? (local.get(last.expression.text) ?? last)
+            : ts.isIdentifier(last)
+              ? local.get(last.text)!
+              : last;
         callsIn(target, found, new Set());
         handlers.push({ handler: `${n.expression.name.text} ${path}`, calls: [...found].sort() });
       }

@@ -52,9 +52,7 @@ describe('routes only route', () => {
 
   it('no route builds an error answer: refusals are thrown (worker/errors.ts) and answered by app.onError', async () => {
     const { readFileSync } = await import('node:fs');
-    const inline = ROUTES.flatMap((f) =>
-      [...readFileSync(`${ROOT}worker/routes/${f}`, 'utf8').matchAll(/\bjson\(\s*\{\s*error\b/g)].map(() => f),
-    );
+    const inline = ROUTES.flatMap((f) => [...readFileSync(`${ROOT}worker/routes/${f}`, 'utf8').matchAll(/\bjson\(\s*\{\s*error\b/g)].map(() => f));
     expect(inline).toEqual([]);
   });
 });

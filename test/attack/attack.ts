@@ -75,13 +75,23 @@ function slowForgedUpload(base: string, path: string, options: { chunk?: number;
     },
   });
   const header = `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}`;
-  const answer = fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header }, body: stream, duplex: 'half' } as RequestInit)
+  const answer = fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header },
+    body: stream,
+    duplex: 'half',
+  } as RequestInit)
     .then(async (res) => {
       await res.arrayBuffer().catch(() => undefined);
       return res.status;
     })
     .catch(() => 0);
-  return { answer, stop: () => { stopped = true; } };
+  return {
+    answer,
+    stop: () => {
+      stopped = true;
+    },
+  };
 }
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0 Safari/537.36';
 
@@ -137,7 +147,7 @@ async function isolateHeapMb(stack: Stack): Promise<number | null> {
 const sha1Hex = async (text: string) => createHash('sha1').update(text).digest('hex');
 
 let seq = 0;
-const uid = (prefix: string) => `${prefix}${Date.now().toString(36)}${(seq += 1).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+const uid = (prefix: string) => `${prefix}${Date.now().toString(36)}${((seq += 1)).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 const visitor = () => uid('v').padEnd(24, 'x').slice(0, 40);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -156,16 +166,36 @@ async function pool<T>(jobs: (() => Promise<T>)[], parallel: number): Promise<T[
   return out;
 }
 
-export async function runAttack(stack: Stack, scale = 1, options: { parallel?: number; deliveryTimeoutMs?: number; settleMs?: number; rounds?: number } = {}): Promise<AttackReport> {
+export async function runAttack(
+  stack: Stack,
+  scale = 1,
+  options: { parallel?: number; deliveryTimeoutMs?: number; settleMs?: number; rounds?: number } = {},
+): Promise<AttackReport> {
   const started = Date.now();
   const base = stack.workerUrl;
   const report: AttackReport = {
-    requests: {}, total: 0, serverErrors: 0, serverErrorSamples: [], consentChanges: 0, profileChanges: 0, legitimateFailed: 0, legitimate: 0,
-    unexpected: [], heapMb: [], classes: {}, seconds: 0,
+    requests: {},
+    total: 0,
+    serverErrors: 0,
+    serverErrorSamples: [],
+    consentChanges: 0,
+    profileChanges: 0,
+    legitimateFailed: 0,
+    legitimate: 0,
+    unexpected: [],
+    heapMb: [],
+    classes: {},
+    seconds: 0,
   };
 
   /** Sends one request and books it; `expect` names the statuses this class must get. */
-  async function send(klass: string, method: string, path: string, init: { headers?: Record<string, string>; body?: BodyInit } = {}, expect?: (status: number) => boolean): Promise<Response> {
+  async function send(
+    klass: string,
+    method: string,
+    path: string,
+    init: { headers?: Record<string, string>; body?: BodyInit } = {},
+    expect?: (status: number) => boolean,
+  ): Promise<Response> {
     const res = await fetch(`${base}${path}`, { method, ...init, ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
     const endpoint = `${method} ${path.split('?')[0]!.replace(/\/callbacks\/.*/, '/callbacks/*')}`;
     report.requests[endpoint] = (report.requests[endpoint] ?? 0) + 1;
@@ -174,7 +204,8 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
     byStatus[res.status] = (byStatus[res.status] ?? 0) + 1;
     if (res.status >= 500) {
       report.serverErrors += 1;
-      if (report.serverErrorSamples.length < 5) report.serverErrorSamples.push(`${klass} ${endpoint} → ${res.status} ${(await res.clone().text()).slice(0, 120)}`);
+      if (report.serverErrorSamples.length < 5)
+        report.serverErrorSamples.push(`${klass} ${endpoint} → ${res.status} ${(await res.clone().text()).slice(0, 120)}`);
     }
     if (expect && !expect(res.status) && report.unexpected.length < 20) report.unexpected.push(`${klass}: ${endpoint} answered ${res.status}`);
     await res.arrayBuffer().catch(() => undefined);
@@ -183,14 +214,32 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
 
   const signed = (klass: string, path: string, body: unknown, expect?: (s: number) => boolean) => {
     const raw = JSON.stringify(body);
-    return send(klass, 'POST', path, { headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': signature(LOCAL_SECRETS.SHOP_API_SECRET, 'POST', path, raw) }, body: raw }, expect);
+    return send(
+      klass,
+      'POST',
+      path,
+      { headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': signature(LOCAL_SECRETS.SHOP_API_SECRET, 'POST', path, raw) }, body: raw },
+      expect,
+    );
   };
   const beacon = (klass: string, events: Record<string, unknown>[], headers: Record<string, string> = {}, expect?: (s: number) => boolean) =>
-    send(klass, 'POST', '/e', { headers: { 'Content-Type': 'text/plain', Origin: SHOP, 'User-Agent': BROWSER, ...headers }, body: JSON.stringify({ v: 2, u: visitor(), e: events }) }, expect);
+    send(
+      klass,
+      'POST',
+      '/e',
+      { headers: { 'Content-Type': 'text/plain', Origin: SHOP, 'User-Agent': BROWSER, ...headers }, body: JSON.stringify({ v: 2, u: visitor(), e: events }) },
+      expect,
+    );
   const ev = (k: string, extra: Record<string, unknown> = {}) => ({ i: uid('ev-'), k, t: Date.now(), u: `${SHOP}/p`, ...extra });
   const purchase = (orderId: string, extra: Record<string, unknown> = {}) => ({
-    type: 'purchase', orderId, email: `${uid('buyer')}@example.com`, value: 49.9, currency: 'PLN',
-    products: [{ id: 'sku-1', quantity: 1, price: 49.9 }], occurredAt: new Date().toISOString(), ...extra,
+    type: 'purchase',
+    orderId,
+    email: `${uid('buyer')}@example.com`,
+    value: 49.9,
+    currency: 'PLN',
+    products: [{ id: 'sku-1', quantity: 1, price: 49.9 }],
+    occurredAt: new Date().toISOString(),
+    ...extra,
   });
   const refused = (s: number) => s >= 400 && s < 500;
   const parallel = options.parallel ?? 16;
@@ -206,9 +255,15 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
   const hook = (klass: string, platform: 'woocommerce' | 'shopify', topic: string, raw: string, deliveryId: string | null) => {
     const secret = platform === 'woocommerce' ? LOCAL_SECRETS.WOOCOMMERCE_WEBHOOK_SECRET : LOCAL_SECRETS.SHOPIFY_WEBHOOK_SECRET;
     const hmac = createHmac('sha256', secret).update(raw).digest('base64');
-    const headers: Record<string, string> = platform === 'woocommerce'
-      ? { 'X-WC-Webhook-Topic': topic, 'X-WC-Webhook-Signature': hmac, ...(deliveryId ? { 'X-WC-Webhook-Delivery-ID': deliveryId } : {}) }
-      : { 'X-Shopify-Topic': topic, 'X-Shopify-Hmac-Sha256': hmac, 'X-Shopify-Shop-Domain': LOCAL_SHOPIFY_DOMAIN, ...(deliveryId ? { 'X-Shopify-Webhook-Id': deliveryId } : {}) };
+    const headers: Record<string, string> =
+      platform === 'woocommerce'
+        ? { 'X-WC-Webhook-Topic': topic, 'X-WC-Webhook-Signature': hmac, ...(deliveryId ? { 'X-WC-Webhook-Delivery-ID': deliveryId } : {}) }
+        : {
+            'X-Shopify-Topic': topic,
+            'X-Shopify-Hmac-Sha256': hmac,
+            'X-Shopify-Shop-Domain': LOCAL_SHOPIFY_DOMAIN,
+            ...(deliveryId ? { 'X-Shopify-Webhook-Id': deliveryId } : {}),
+          };
     return send(klass, 'POST', `/hooks/${platform}`, { headers: { 'Content-Type': 'application/json', ...headers }, body: raw }, (s) => s === 200);
   };
   const wooGmt = (ms: number) => new Date(ms).toISOString().slice(0, 19);
@@ -223,18 +278,45 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
     const email = `${uid('replayed')}@example.com`;
     const stated = wooGmt(Date.now() - 60_000);
     const [platform, topic, payload] = [
-      ['woocommerce', 'order.created', {
-        id: (platformIds += 1), status: 'processing', currency: 'PLN', total: '49.90', customer_id: 0,
-        billing: { email, first_name: 'Ala', last_name: 'Replay' }, line_items: [{ product_id: 1, name: 'Kubek', quantity: 1, price: 49.9 }],
-        date_created_gmt: stated, date_modified_gmt: stated, date_paid_gmt: stated, meta_data: [{ key: ATTACK_VARS.WOOCOMMERCE_NEWSLETTER_META_KEY, value: 'yes' }],
-      }],
-      ['woocommerce', 'customer.created', {
-        id: (platformIds += 1), email, first_name: 'Ala', date_created_gmt: stated, date_modified_gmt: stated,
-        meta_data: [{ key: ATTACK_VARS.WOOCOMMERCE_NEWSLETTER_META_KEY, value: 'yes' }],
-      }],
-      ['shopify', 'customers/create', {
-        id: (platformIds += 1), email, first_name: 'Ala', email_marketing_consent: { state: 'subscribed', consent_updated_at: new Date(Date.now() - 60_000).toISOString() },
-      }],
+      [
+        'woocommerce',
+        'order.created',
+        {
+          id: (platformIds += 1),
+          status: 'processing',
+          currency: 'PLN',
+          total: '49.90',
+          customer_id: 0,
+          billing: { email, first_name: 'Ala', last_name: 'Replay' },
+          line_items: [{ product_id: 1, name: 'Kubek', quantity: 1, price: 49.9 }],
+          date_created_gmt: stated,
+          date_modified_gmt: stated,
+          date_paid_gmt: stated,
+          meta_data: [{ key: ATTACK_VARS.WOOCOMMERCE_NEWSLETTER_META_KEY, value: 'yes' }],
+        },
+      ],
+      [
+        'woocommerce',
+        'customer.created',
+        {
+          id: (platformIds += 1),
+          email,
+          first_name: 'Ala',
+          date_created_gmt: stated,
+          date_modified_gmt: stated,
+          meta_data: [{ key: ATTACK_VARS.WOOCOMMERCE_NEWSLETTER_META_KEY, value: 'yes' }],
+        },
+      ],
+      [
+        'shopify',
+        'customers/create',
+        {
+          id: (platformIds += 1),
+          email,
+          first_name: 'Ala',
+          email_marketing_consent: { state: 'subscribed', consent_updated_at: new Date(Date.now() - 60_000).toISOString() },
+        },
+      ],
     ][kind % 3] as ['woocommerce' | 'shopify', string, unknown];
     const raw = JSON.stringify(payload);
     const first = await hook('signed platform subscribe', platform, topic, raw, crypto.randomUUID());
@@ -271,13 +353,19 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
   const victimsAll: string[] = [];
   const strangersAll: string[] = [];
   const shuffle = (list: (() => Promise<unknown>)[]) =>
-    list.map((job, i) => ({ job, key: (i * 2654435761) % 4294967296 })).sort((a, b) => a.key - b.key).map((x) => x.job);
+    list
+      .map((job, i) => ({ job, key: (i * 2654435761) % 4294967296 }))
+      .sort((a, b) => a.key - b.key)
+      .map((x) => x.job);
 
   /** One round of every class; the requests of a round are split evenly over `rounds`. */
   async function round(n: (full: number) => number): Promise<void> {
     // --- Consent override set-up (legitimate): the shop unsubscribes the victims.
     const victims = Array.from({ length: n(20) }, () => `${uid('victim')}@example.com`);
-    await pool(victims.map((email) => () => signed('setup: shop unsubscribes', '/api/v1/contacts', { email, newsletter: 'unsubscribe' }, (s) => s === 202)), parallel);
+    await pool(
+      victims.map((email) => () => signed('setup: shop unsubscribes', '/api/v1/contacts', { email, newsletter: 'unsubscribe' }, (s) => s === 202)),
+      parallel,
+    );
     const strangers = Array.from({ length: n(20) }, () => `${uid('stranger')}@example.com`);
 
     const jobs: (() => Promise<unknown>)[] = [];
@@ -286,8 +374,22 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
     for (let i = 0; i < n(500); i += 1) {
       const raw = JSON.stringify(purchase(uid('FORGED-')));
       const t = Math.floor(Date.now() / 1000);
-      const header = [`t=${t},v1=${'0'.repeat(64)}`, `t=${t - 3600},v1=${'a'.repeat(64)}`, 'v1=zz', `t=${t}`, signature('guessed-secret-123456', 'POST', '/api/v1/events', raw)][i % 5]!;
-      jobs.push(() => send('forged signature', 'POST', '/api/v1/events', { headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header }, body: raw }, (s) => s === 401));
+      const header = [
+        `t=${t},v1=${'0'.repeat(64)}`,
+        `t=${t - 3600},v1=${'a'.repeat(64)}`,
+        'v1=zz',
+        `t=${t}`,
+        signature('guessed-secret-123456', 'POST', '/api/v1/events', raw),
+      ][i % 5]!;
+      jobs.push(() =>
+        send(
+          'forged signature',
+          'POST',
+          '/api/v1/events',
+          { headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header }, body: raw },
+          (s) => s === 401,
+        ),
+      );
     }
     for (let i = 0; i < n(100); i += 1) {
       jobs.push(async () => {
@@ -311,7 +413,9 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
     }
     for (let i = 0; i < n(50); i += 1) {
       jobs.push(async () => {
-        const res = await send('CORS preflight', 'OPTIONS', '/e', { headers: { Origin: 'http://evil.com@localhost:8788', 'Access-Control-Request-Method': 'POST' } });
+        const res = await send('CORS preflight', 'OPTIONS', '/e', {
+          headers: { Origin: 'http://evil.com@localhost:8788', 'Access-Control-Request-Method': 'POST' },
+        });
         const allowed = res.headers.get('Access-Control-Allow-Origin');
         if (allowed?.includes('evil')) report.unexpected.push(`CORS echoed ${allowed}`);
       });
@@ -324,7 +428,12 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
       ['oversize unsigned shop body', '/api/v1/events', { headers: { 'Content-Type': 'application/json' }, body: 'x'.repeat(300 * 1024) }, (s) => s === 401],
       ['oversize unsigned batch', '/api/v1/batch', { headers: { 'Content-Type': 'application/json' }, body: 'x'.repeat(2 * 1024 * 1024) }, (s) => s === 401],
       ['large POST to consents', '/api/v1/consents', { body: 'x'.repeat(4 * 1024 * 1024) }, (s) => s === 405],
-      ['malformed multipart callback', '/callbacks/opt-in', { headers: { 'Content-Type': 'multipart/form-data; boundary=zz' }, body: '--zz\r\nContent-Disposition: form-data; name="email"\r\n\r\nx' }, (s) => s === 400],
+      [
+        'malformed multipart callback',
+        '/callbacks/opt-in',
+        { headers: { 'Content-Type': 'multipart/form-data; boundary=zz' }, body: '--zz\r\nContent-Disposition: form-data; name="email"\r\n\r\nx' },
+        (s) => s === 400,
+      ],
       ['malformed JSON callback', '/callbacks/opt-out', { headers: { 'Content-Type': 'application/json' }, body: '{"email":' }, (s) => s === 400],
     ];
     for (let i = 0; i < n(140); i += 1) {
@@ -338,7 +447,14 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
       if (i % 2 === 0) {
         const address = poisonedEmails[(i / 2) % poisonedEmails.length]!;
         jobs.push(() => beacon('poisoned beacon', [ev('newsletter', { email: address }), ev('survey', { email: address, t: 253402214400000 })], {}, refused));
-        jobs.push(() => signed('poisoned shop event', '/api/v1/events', purchase(uid('BAD-'), { occurredAt: ['0000-01-01T00:00:00Z', '9999-12-31T00:00:00Z'][i % 2 === 0 ? (i / 2) % 2 : 0] }), refused));
+        jobs.push(() =>
+          signed(
+            'poisoned shop event',
+            '/api/v1/events',
+            purchase(uid('BAD-'), { occurredAt: ['0000-01-01T00:00:00Z', '9999-12-31T00:00:00Z'][i % 2 === 0 ? (i / 2) % 2 : 0] }),
+            refused,
+          ),
+        );
       }
       jobs.push(async () => {
         const orderId = uid('ORDER-');
@@ -352,7 +468,9 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
     // 5. Consent override: newsletter beacons for the victims (and strangers), forged callbacks.
     for (const email of [...victims, ...strangers]) {
       jobs.push(() => beacon('consent override beacon', [ev('newsletter', { email })], {}, (s) => s === 202));
-      jobs.push(() => send('forged opt-in callback', 'GET', `/callbacks/opt-in?email=${encodeURIComponent(email)}&key=${'0'.repeat(40)}`, {}, (s) => s === 403));
+      jobs.push(() =>
+        send('forged opt-in callback', 'GET', `/callbacks/opt-in?email=${encodeURIComponent(email)}&key=${'0'.repeat(40)}`, {}, (s) => s === 403),
+      );
     }
 
     // 6. Replayed signed webhooks with a later opt-out in between; a stranger's beacon after a signed
@@ -370,12 +488,23 @@ export async function runAttack(stack: Stack, scale = 1, options: { parallel?: n
     // rest: under wrangler dev every request comes from one IP, so a flood would otherwise answer the
     // classes above 429 before they reach the code they attack.
     const floods: (() => Promise<unknown>)[] = [];
-    for (let i = 0; i < n(3000); i += 1) floods.push(() => beacon('bot flood', [ev('visit')], { 'User-Agent': 'Googlebot/2.1 (+http://www.google.com/bot.html)' }, (s) => s === 202 || s === 429));
-    for (let i = 0; i < n(2000); i += 1) floods.push(() => send('callback flood', 'GET', `/callbacks/opt-out?email=${uid('f')}@example.com&key=${'1'.repeat(40)}`, {}, (s) => s === 403));
+    for (let i = 0; i < n(3000); i += 1)
+      floods.push(() => beacon('bot flood', [ev('visit')], { 'User-Agent': 'Googlebot/2.1 (+http://www.google.com/bot.html)' }, (s) => s === 202 || s === 429));
+    for (let i = 0; i < n(2000); i += 1)
+      floods.push(() => send('callback flood', 'GET', `/callbacks/opt-out?email=${uid('f')}@example.com&key=${'1'.repeat(40)}`, {}, (s) => s === 403));
     for (let i = 0; i < n(500); i += 1) {
-      floods.push(() => send('password guessing', 'POST', '/admin/replay', { headers: { Authorization: `Basic ${btoa(`admin:guess${i}`)}`, 'CF-Connecting-IP': '203.0.113.7' } }, (s) => s === 401 || s === 429));
+      floods.push(() =>
+        send(
+          'password guessing',
+          'POST',
+          '/admin/replay',
+          { headers: { Authorization: `Basic ${btoa(`admin:guess${i}`)}`, 'CF-Connecting-IP': '203.0.113.7' } },
+          (s) => s === 401 || s === 429,
+        ),
+      );
     }
-    for (let i = 0; i < n(2000); i += 1) floods.push(() => beacon('beacon flood', [ev('visit')], { 'CF-Connecting-IP': '203.0.113.9' }, (s) => s === 202 || s === 429));
+    for (let i = 0; i < n(2000); i += 1)
+      floods.push(() => beacon('beacon flood', [ev('visit')], { 'CF-Connecting-IP': '203.0.113.9' }, (s) => s === 202 || s === 429));
 
     // 7. Issue 20: slow forged uploads held open while the classes above run (their legitimate
     // purchases must not fail), public-suffix shop domains, dates SALESmanago cannot take, the Kelvin sign.
@@ -471,7 +600,9 @@ export function reportTable(r: AttackReport): string {
   const lines = [
     '| endpoint | requests |',
     '| --- | ---: |',
-    ...Object.entries(r.requests).sort((a, b) => b[1] - a[1]).map(([endpoint, count]) => `| \`${endpoint}\` | ${count} |`),
+    ...Object.entries(r.requests)
+      .sort((a, b) => b[1] - a[1])
+      .map(([endpoint, count]) => `| \`${endpoint}\` | ${count} |`),
     `| **total** | **${r.total}** (${r.seconds} s) |`,
     '',
     '| outcome | goal | result |',

@@ -55,7 +55,16 @@ function slowUploads(base: URL, count: number) {
   };
 }
 
-interface Phase { attackers: number; sent: number; failed: number; failures: Record<string, number>; latencies: number[]; p50: number; p99: number; slow: Record<string, number> }
+interface Phase {
+  attackers: number;
+  sent: number;
+  failed: number;
+  failures: Record<string, number>;
+  latencies: number[];
+  p50: number;
+  p99: number;
+  slow: Record<string, number>;
+}
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
 
@@ -70,8 +79,13 @@ async function phase(workerUrl: string, attackers: number): Promise<Phase> {
     const due = started + i * 100;
     if (due > Date.now()) await sleep(due - Date.now());
     const body = JSON.stringify({
-      type: 'purchase', orderId: `SLOW-${attackers}-${Date.now().toString(36)}-${i}`, email: `buyer${i}@example.com`, value: 10, currency: 'PLN',
-      products: [{ id: 'sku-1', quantity: 1, price: 10 }], occurredAt: new Date().toISOString(),
+      type: 'purchase',
+      orderId: `SLOW-${attackers}-${Date.now().toString(36)}-${i}`,
+      email: `buyer${i}@example.com`,
+      value: 10,
+      currency: 'PLN',
+      products: [{ id: 'sku-1', quantity: 1, price: 10 }],
+      occurredAt: new Date().toISOString(),
     });
     const sentAt = performance.now();
     inFlight.push(
@@ -94,7 +108,16 @@ async function phase(workerUrl: string, attackers: number): Promise<Phase> {
   slow?.stop();
   const sorted = latencies.sort((a, b) => a - b);
   const failed = Object.values(failures).reduce((a, b) => a + b, 0);
-  return { attackers, sent: PHASE_S * 10, failed, failures, latencies: sorted, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), slow: slow?.answers ?? {} };
+  return {
+    attackers,
+    sent: PHASE_S * 10,
+    failed,
+    failures,
+    latencies: sorted,
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    slow: slow?.answers ?? {},
+  };
 }
 
 const stack = await startStack();
@@ -112,17 +135,23 @@ try {
   }
   const f = (x: number) => x.toFixed(1);
   console.log(`\n${PHASE_S} s phases, 10 signed purchases/s, ${ROUNDS} round(s); p99 ratio = attacked ÷ the alone phase just before\n`);
-  console.log('| slow forged uploads | purchases failed | p50 alone / attacked (ms) | p99 alone / attacked (ms) | p99 ratio per round | pooled p99 ratio | slow uploads answered |');
+  console.log(
+    '| slow forged uploads | purchases failed | p50 alone / attacked (ms) | p99 alone / attacked (ms) | p99 ratio per round | pooled p99 ratio | slow uploads answered |',
+  );
   console.log('| ---: | ---: | ---: | ---: | --- | ---: | --- |');
   for (const level of LEVELS) {
     const mine = rows.filter((r) => r.attacked.attackers === level);
     const pool = (which: 'alone' | 'attacked') => mine.flatMap((r) => r[which].latencies).sort((a, b) => a - b);
-    const alone = pool('alone'), attacked = pool('attacked');
-    const failed = mine.reduce((n, r) => n + r.attacked.failed, 0), aloneFailed = mine.reduce((n, r) => n + r.alone.failed, 0);
+    const alone = pool('alone'),
+      attacked = pool('attacked');
+    const failed = mine.reduce((n, r) => n + r.attacked.failed, 0),
+      aloneFailed = mine.reduce((n, r) => n + r.alone.failed, 0);
     const answered: Record<string, number> = {};
     for (const r of mine) for (const [k, v] of Object.entries(r.attacked.slow)) answered[k] = (answered[k] ?? 0) + v;
     const ratios = mine.map((r) => (r.attacked.p99 / r.alone.p99).toFixed(2)).join(', ');
-    console.log(`| ${level} | ${failed} of ${mine.length * PHASE_S * 10} (alone: ${aloneFailed}) | ${f(quantile(alone, 0.5))} / ${f(quantile(attacked, 0.5))} | ${f(quantile(alone, 0.99))} / ${f(quantile(attacked, 0.99))} | ${ratios} | ${(quantile(attacked, 0.99) / quantile(alone, 0.99)).toFixed(2)} | ${JSON.stringify(answered)} |`);
+    console.log(
+      `| ${level} | ${failed} of ${mine.length * PHASE_S * 10} (alone: ${aloneFailed}) | ${f(quantile(alone, 0.5))} / ${f(quantile(attacked, 0.5))} | ${f(quantile(alone, 0.99))} / ${f(quantile(attacked, 0.99))} | ${ratios} | ${(quantile(attacked, 0.99) / quantile(alone, 0.99)).toFixed(2)} | ${JSON.stringify(answered)} |`,
+    );
     for (const r of mine) if (r.attacked.failed > 0) console.log(`  failures: ${JSON.stringify(r.attacked.failures)}`);
   }
 } finally {

@@ -26,10 +26,7 @@ describe('accountFor', () => {
     const a = accountFor(expected, stored, rows);
     expect(a).toMatchObject({ delivered: 1, queued: 2, failed: 1, dead: 1, held: 1, unaccounted: 2 });
     expect(a.nextAttemptLatest).toBe('2026-01-01T00:00:00.000Z');
-    expect(a.samples.unaccounted).toEqual([
-      'VISIT f: ledger delivered (1 attempts, no error) but not at SALESmanago',
-      'VISIT g: no ledger row',
-    ]);
+    expect(a.samples.unaccounted).toEqual(['VISIT f: ledger delivered (1 attempts, no error) but not at SALESmanago', 'VISIT g: no ledger row']);
     expect(a.samples.dead?.[0]).toMatch(/retries exhausted/);
   });
 });

@@ -29,7 +29,8 @@ export async function benchAccumulate(options: AccumulateOptions): Promise<Bench
   const load = await runLoad({ url: options.workerUrl, target: 'shop-event', durationS: options.durationS, connections: 8, rate: options.rate, tag });
   const accepted = load.statuses['202'] ?? 0;
   const pattern = `s:purchase:B${tag}-%`;
-  const count = () => options.ledgerSelect<{ status: string; n: number }>('SELECT status, COUNT(*) AS n FROM deliveries WHERE id LIKE ? GROUP BY status', pattern) ?? [];
+  const count = () =>
+    options.ledgerSelect<{ status: string; n: number }>('SELECT status, COUNT(*) AS n FROM deliveries WHERE id LIKE ? GROUP BY status', pattern) ?? [];
   const deadline = performance.now() + 120_000;
   for (;;) {
     const delivered = count().find((r) => r.status === 'delivered')?.n ?? 0;
@@ -39,7 +40,10 @@ export async function benchAccumulate(options: AccumulateOptions): Promise<Bench
   await new Promise((r) => setTimeout(r, 1_500));
   const calls = (await callsSince(options.simulatorUrl, firstSeq)).filter((c) => c.path.startsWith('/api/'));
   const statuses = Object.fromEntries(count().map((r) => [r.status, Number(r.n)]));
-  const delays = (options.ledgerSelect<{ d: number }>("SELECT updated_at - accepted_at AS d FROM deliveries WHERE id LIKE ? AND status = 'delivered' ORDER BY d", pattern) ?? []).map((r) => Number(r.d));
+  const delays = (
+    options.ledgerSelect<{ d: number }>("SELECT updated_at - accepted_at AS d FROM deliveries WHERE id LIKE ? AND status = 'delivered' ORDER BY d", pattern) ??
+    []
+  ).map((r) => Number(r.d));
   const delivered = statuses.delivered ?? 0;
   const perThousand = delivered > 0 ? (calls.length / delivered) * 1000 : NaN;
   // The fewest calls these purchases can take at 400 items a call: an upsert and an event call each.
@@ -52,7 +56,11 @@ export async function benchAccumulate(options: AccumulateOptions): Promise<Bench
     {
       bench,
       figure: `SALESmanago calls per 1,000 purchases at ${options.rate} orders/s (one message each)`,
-      result: `${formatNumber(perThousand, 1)} (${calls.length} calls for ${formatNumber(delivered)} delivered of ${formatNumber(accepted)} accepted: ${Object.entries(byPath).map(([p, n]) => `${p.split('/').pop()} ${n}`).join(', ')}; the fewest possible for ${formatNumber(delivered)}: ${formatNumber(floor, 2)})`,
+      result: `${formatNumber(perThousand, 1)} (${calls.length} calls for ${formatNumber(delivered)} delivered of ${formatNumber(accepted)} accepted: ${Object.entries(
+        byPath,
+      )
+        .map(([p, n]) => `${p.split('/').pop()} ${n}`)
+        .join(', ')}; the fewest possible for ${formatNumber(delivered)}: ${formatNumber(floor, 2)})`,
       goal: `<= ${ACCUMULATE_GOAL_CALLS_PER_1000}`,
       met: delivered >= accepted && perThousand <= ACCUMULATE_GOAL_CALLS_PER_1000,
     },
@@ -74,14 +82,29 @@ export async function benchAccumulate(options: AccumulateOptions): Promise<Bench
   for (const c of mixedCalls) mixedByPath[c.path] = (mixedByPath[c.path] ?? 0) + 1;
   rows.push({
     bench,
-    figure: 'SALESmanago calls per 1,000 mixed events (bench 4\'s mix), with the accumulator',
-    result: `${formatNumber((mixedCalls.length / Math.max(1, report.acceptedEvents)) * 1000, 1)} (${mixedCalls.length} calls for ${formatNumber(report.acceptedEvents)} events, ${wait.arrivals.missing} missing: ${Object.entries(mixedByPath).map(([p, n]) => `${p.split('/').pop()} ${n}`).join(', ')})`,
+    figure: "SALESmanago calls per 1,000 mixed events (bench 4's mix), with the accumulator",
+    result: `${formatNumber((mixedCalls.length / Math.max(1, report.acceptedEvents)) * 1000, 1)} (${mixedCalls.length} calls for ${formatNumber(report.acceptedEvents)} events, ${wait.arrivals.missing} missing: ${Object.entries(
+      mixedByPath,
+    )
+      .map(([p, n]) => `${p.split('/').pop()} ${n}`)
+      .join(', ')})`,
     goal: '',
     met: null,
   });
   return {
     rows,
-    notes: [`Accumulator: ${options.rate} signed purchases/s for ${options.durationS} s, DELIVERY_WINDOW_S=${options.windowS}; ledger after: ${JSON.stringify(statuses)}.`],
-    data: { accepted, statuses, callCount: calls.length, byPath, perThousand, floor, delays: { n: delays.length, max }, calls: calls.map((c) => ({ at: c.at, path: c.path.split('/').pop(), items: c.items })) },
+    notes: [
+      `Accumulator: ${options.rate} signed purchases/s for ${options.durationS} s, DELIVERY_WINDOW_S=${options.windowS}; ledger after: ${JSON.stringify(statuses)}.`,
+    ],
+    data: {
+      accepted,
+      statuses,
+      callCount: calls.length,
+      byPath,
+      perThousand,
+      floor,
+      delays: { n: delays.length, max },
+      calls: calls.map((c) => ({ at: c.at, path: c.path.split('/').pop(), items: c.items })),
+    },
   };
 }

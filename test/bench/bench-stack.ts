@@ -82,10 +82,7 @@ export async function buildWorker(): Promise<WorkerBuild> {
  * Throws if wrangler.toml no longer has the lines this relies on, rather than benchmarking a
  * different set-up silently.
  */
-export function benchConfig(
-  toml: string,
-  options: { root: string; bundle: string; assets: string; rateLimit: number; consumers: boolean },
-): string {
+export function benchConfig(toml: string, options: { root: string; bundle: string; assets: string; rateLimit: number; consumers: boolean }): string {
   const root = options.root.replace(/\/$/, '');
   const seen = { main: 0, directory: 0, migrations: 0, limits: 0, consumers: 0 };
   let section = '';
@@ -122,7 +119,9 @@ export function benchConfig(
     }
     out.push(next);
   }
-  const missing = Object.entries(seen).filter(([, n]) => n === 0).map(([k]) => k);
+  const missing = Object.entries(seen)
+    .filter(([, n]) => n === 0)
+    .map(([k]) => k);
   if (missing.length > 0) throw new Error(`wrangler.toml no longer has what the benchmark config rewrites: ${missing.join(', ')}`);
   return out.join('\n');
 }
@@ -131,7 +130,8 @@ export function benchConfig(
 export function sqlite(): typeof import('node:sqlite') {
   const emitWarning = process.emitWarning;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (!String(warning instanceof Error ? warning.message : warning).includes('SQLite')) (emitWarning as (...a: unknown[]) => void).call(process, warning, ...rest);
+    if (!String(warning instanceof Error ? warning.message : warning).includes('SQLite'))
+      (emitWarning as (...a: unknown[]) => void).call(process, warning, ...rest);
   }) as typeof process.emitWarning;
   try {
     return createRequire(import.meta.url)('node:sqlite') as typeof import('node:sqlite');
@@ -155,7 +155,10 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   const config = join(dir, 'wrangler.toml');
   const persistTo = join(dir, 'state');
   const { build, rateLimit, consumers } = options;
-  writeFileSync(config, benchConfig(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'), { root: ROOT, bundle: build.bundle, assets: build.assets, rateLimit, consumers }));
+  writeFileSync(
+    config,
+    benchConfig(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'), { root: ROOT, bundle: build.bundle, assets: build.assets, rateLimit, consumers }),
+  );
   let stack: Stack;
   try {
     stack = await startStack({ config, persistTo, vars: options.vars ?? {} });
@@ -189,20 +192,30 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       try {
         const handle = open();
         if (!handle) return null;
-        const select = handle.prepare(
-          'SELECT id, status, last_error, next_attempt_at, attempts FROM deliveries WHERE id IN (SELECT value FROM json_each(?))',
-        );
+        const select = handle.prepare('SELECT id, status, last_error, next_attempt_at, attempts FROM deliveries WHERE id IN (SELECT value FROM json_each(?))');
         const out = new Map<string, LedgerRowState>();
         for (let i = 0; i < ids.length; i += 5_000) {
-          const rows = select.all(JSON.stringify(ids.slice(i, i + 5_000))) as { id: string; status: string; last_error: string | null; next_attempt_at: number | null; attempts: number }[];
-          for (const r of rows) out.set(r.id, { status: r.status, lastError: r.last_error, nextAttemptAt: r.next_attempt_at === null ? null : Number(r.next_attempt_at), attempts: Number(r.attempts) });
+          const rows = select.all(JSON.stringify(ids.slice(i, i + 5_000))) as {
+            id: string;
+            status: string;
+            last_error: string | null;
+            next_attempt_at: number | null;
+            attempts: number;
+          }[];
+          for (const r of rows)
+            out.set(r.id, {
+              status: r.status,
+              lastError: r.last_error,
+              nextAttemptAt: r.next_attempt_at === null ? null : Number(r.next_attempt_at),
+              attempts: Number(r.attempts),
+            });
         }
         return out;
       } catch {
         return null;
       }
     },
-    ledgerSelect: <T,>(sql: string, ...params: (string | number)[]) => {
+    ledgerSelect: <T>(sql: string, ...params: (string | number)[]) => {
       try {
         const handle = open();
         return handle ? (handle.prepare(sql).all(...params) as T[]) : null;

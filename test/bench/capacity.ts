@@ -102,9 +102,10 @@ export function capacityAt(scale: number, a: Assumptions = DEFAULTS): Step {
         ? 'the per-beacon D1 read (the smclient contactId courtesy) moved to KV or D1 read replicas, then one ledger database per contact shard (one writer per database)'
         : 'more queues, sharded by contact (5,000 messages/s each)';
   const over = limits.filter(([, load]) => load >= 0.7).sort((x, y) => y[1] - x[1]);
-  const first = over.length === 0
-    ? `none: the highest is ${limits.reduce((x, y) => (y[1] > x[1] ? y : x))[0]} at ${formatNumber(Math.max(...limits.map(([, l]) => l)) * 100)} %`
-    : over.map(([name, load]) => `${name} at ${formatNumber(load * 100)} % -> ${adviceFor(name)}`).join('; then ');
+  const first =
+    over.length === 0
+      ? `none: the highest is ${limits.reduce((x, y) => (y[1] > x[1] ? y : x))[0]} at ${formatNumber(Math.max(...limits.map(([, l]) => l)) * 100)} %`
+      : over.map(([name, load]) => `${name} at ${formatNumber(load * 100)} % -> ${adviceFor(name)}`).join('; then ');
   return {
     scale,
     messagesPerS,

@@ -33,11 +33,15 @@ const HMAC_RAW = Symbol('hmac key');
 const isHmac = (algorithm: unknown) => (typeof algorithm === 'string' ? algorithm : (algorithm as { name?: string } | null)?.name) === 'HMAC';
 const bytesOf = (x: ArrayBufferView | ArrayBuffer) => (x instanceof ArrayBuffer ? new Uint8Array(x) : new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
 subtle.importKey = async (format, keyData, algorithm, ...rest) =>
-  format === 'raw' && isHmac(algorithm) ? { type: 'secret', algorithm: { name: 'HMAC' }, [HMAC_RAW]: Buffer.from(bytesOf(keyData as ArrayBuffer)) } : nodeImportKey(format, keyData, algorithm, ...rest);
+  format === 'raw' && isHmac(algorithm)
+    ? { type: 'secret', algorithm: { name: 'HMAC' }, [HMAC_RAW]: Buffer.from(bytesOf(keyData as ArrayBuffer)) }
+    : nodeImportKey(format, keyData, algorithm, ...rest);
 subtle.sign = async (algorithm, key, data) => {
   const raw = (key as { [HMAC_RAW]?: Buffer })[HMAC_RAW];
   if (!raw || !isHmac(algorithm)) return nodeSign(algorithm, key, data);
-  const mac = createHmac('sha256', raw).update(bytesOf(data as ArrayBuffer)).digest();
+  const mac = createHmac('sha256', raw)
+    .update(bytesOf(data as ArrayBuffer))
+    .digest();
   return mac.buffer.slice(mac.byteOffset, mac.byteOffset + mac.byteLength);
 };
 
@@ -123,7 +127,10 @@ const hmacUs = { node: 0, inThread: 0 };
     const k = await importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
     await sign('HMAC', k, new TextEncoder().encode(`login.${i}`));
   };
-  for (const [name, importKey, sign] of [['node', nodeImportKey, nodeSign], ['inThread', subtle.importKey, subtle.sign]] as const) {
+  for (const [name, importKey, sign] of [
+    ['node', nodeImportKey, nodeSign],
+    ['inThread', subtle.importKey, subtle.sign],
+  ] as const) {
     for (let i = 0; i < 500; i++) await once(importKey, sign, i);
     const start = process.cpuUsage();
     for (let i = 0; i < 2_000; i++) await once(importKey, sign, i);
@@ -134,13 +141,19 @@ const hmacUs = { node: 0, inThread: 0 };
 for (const [size, beacon] of beacons) {
   const body = JSON.stringify(beacon);
   out[`beacon${size}`] = await cpuPer(async () => {
-    const res = await worker.fetch(new Request('http://w.local/e', { method: 'POST', headers: { ...beaconHeaders(), 'content-length': String(Buffer.byteLength(body)) }, body }), env, ctx);
+    const res = await worker.fetch(
+      new Request('http://w.local/e', { method: 'POST', headers: { ...beaconHeaders(), 'content-length': String(Buffer.byteLength(body)) }, body }),
+      env,
+      ctx,
+    );
     if (res.status !== 202) throw new Error(`POST /e answered ${res.status}: ${await res.text()}`);
   });
 }
 
 // Signed shop requests, each with a fresh signature made before the measured loop.
-const signed = Array.from({ length: iterations + 50 }, (_, i) => signedShopRequest(SHOP_EVENTS_PATH, orderEvent('purchase', `CPU-${tag}-${i}`, `cpu-${i}@bench.example`, i)));
+const signed = Array.from({ length: iterations + 50 }, (_, i) =>
+  signedShopRequest(SHOP_EVENTS_PATH, orderEvent('purchase', `CPU-${tag}-${i}`, `cpu-${i}@bench.example`, i)),
+);
 let next = 0;
 out.shopEvent = await cpuPer(async () => {
   const req = signed[next++ % signed.length]!;
@@ -161,11 +174,21 @@ const batchOf = (r: number) => ({
     attempts: 1,
     body: {
       kind: 'events',
-      events: [{
-        id: `s:purchase:CPU-${r}-${i}`, type: 'purchase', source: 'shop', occurredAt: now, receivedAt: now,
-        email: `buyer-${i}@bench.example`, emailVerified: true, value: 99.5, currency: 'PLN',
-        products: [{ id: 'sku-1', name: 'Kubek', quantity: 2, price: 49.75 }], order: { orderId: `CPU-${r}-${i}`, loggedIn: false },
-      }],
+      events: [
+        {
+          id: `s:purchase:CPU-${r}-${i}`,
+          type: 'purchase',
+          source: 'shop',
+          occurredAt: now,
+          receivedAt: now,
+          email: `buyer-${i}@bench.example`,
+          emailVerified: true,
+          value: 99.5,
+          currency: 'PLN',
+          products: [{ id: 'sku-1', name: 'Kubek', quantity: 2, price: 49.75 }],
+          order: { orderId: `CPU-${r}-${i}`, loggedIn: false },
+        },
+      ],
     },
     ack: () => undefined,
     retry: () => undefined,

@@ -44,11 +44,26 @@ function kill9(child: Child): Promise<void> {
 /** wrangler dev again on the same state and port (the simulator's callbacks point at it). */
 async function restart(): Promise<void> {
   const vars = { ...localWorkerVars(stack.simulatorUrl), ...VARS };
-  worker = start(process.execPath, [
-    WRANGLER, 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
-    '--persist-to', persistTo, '--show-interactive-dev-session=false', '--log-level', 'warn',
-    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-  ], { env: { WRANGLER_SEND_METRICS: 'false', CI: 'true' } });
+  worker = start(
+    process.execPath,
+    [
+      WRANGLER,
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(await freePort()),
+      '--persist-to',
+      persistTo,
+      '--show-interactive-dev-session=false',
+      '--log-level',
+      'warn',
+      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+    ],
+    { env: { WRANGLER_SEND_METRICS: 'false', CI: 'true' } },
+  );
   await waitFor(`${stack.workerUrl}/health`, 60_000, worker);
 }
 
@@ -70,7 +85,9 @@ function readStatuses(tag: string): Record<string, number> {
   const db = new (sqlite().DatabaseSync)(file, { readOnly: true });
   try {
     const patterns = ledgerPatterns(tag);
-    const rows = db.prepare(`SELECT status, COUNT(*) AS n FROM deliveries WHERE ${patterns.map(() => 'id LIKE ?').join(' OR ')} GROUP BY status`).all(...patterns) as { status: string; n: number }[];
+    const rows = db
+      .prepare(`SELECT status, COUNT(*) AS n FROM deliveries WHERE ${patterns.map(() => 'id LIKE ?').join(' OR ')} GROUP BY status`)
+      .all(...patterns) as { status: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   } finally {
     db.close();
@@ -109,49 +126,59 @@ afterAll(async () => {
 describe('a crash of workerd mid-delivery', () => {
   for (const mode of ['slow', 'down', 'late'] as const) {
     const what =
-      mode === 'down' ? 'every accepted event exactly once'
-      : mode === 'slow' ? 'every accepted event delivered, duplicates only of the chunk in flight'
-      : 'every accepted event delivered, at most one duplicate each';
-    it(`kill -9 with a backlog (SALESmanago ${mode}), restart on the same state: ${what}`, async () => {
-      const tag = runTag();
-      // 600 events: beacons of 20 (queue-first: no ledger row until consumed) and 30 % shop events
-      // (ledger row written by the request).
-      const items = volume(tag, 600, { perBeacon: 20, shopShare: 0.3 });
-      const faults = ({
-        slow: { '*': { latencyMs: 400 } },
-        down: { '*': { errorRate: 1 } },
-        late: { [PATHS.batchAddEvents]: { answerDelayMs: 4 * Number(VARS.SALESMANAGO_TIMEOUT_MS) } },
-      } as Record<typeof mode, FaultConfig>)[mode];
-      // Late: no event add before everything is accepted (the contact upserts fail meanwhile), so that
-      // the kill comes right after the first add is stored, while it waits for its answer.
-      await setFaults(stack.simulatorUrl, mode === 'late' ? { [PATHS.batchUpsert]: { errorRate: 1 } } : faults);
-      const report = await sendAll(stack.workerUrl, items);
-      expect(report.refused).toBe(0);
-      if (mode === 'late') await setFaults(stack.simulatorUrl, faults);
-      // Mid-backlog: some delivered (slow), an add stored but not answered yet (late), or all still waiting (down).
-      if (mode === 'slow') await until(() => countArrivals(stack.simulator, report.expected).delivered > 50, 20_000);
-      else if (mode === 'late') await until(() => countArrivals(stack.simulator, report.expected).delivered > 0, 20_000, 25);
-      else await new Promise((r) => setTimeout(r, 1_500));
-      const before = countArrivals(stack.simulator, report.expected);
-      await kill9(worker);
-      if (mode !== 'late') await setFaults(stack.simulatorUrl, {});
-      await restart();
-      const answer = await reconcile();
-      // Late: delivered means recorded delivered too (the answers come, 4 s after each add).
-      const done = await until(
-        () => countArrivals(stack.simulator, report.expected).missing === 0 && (mode !== 'late' || (statuses(tag).queued ?? 0) === 0),
-        mode === 'late' ? 150_000 : 60_000,
-      );
-      await new Promise((r) => setTimeout(r, mode === 'late' ? 5_000 : 2_000));
-      const after = countArrivals(stack.simulator, report.expected);
-      await setFaults(stack.simulatorUrl, {});
-      console.log(`crash (${mode}): ${before.delivered} of ${report.expected.size} delivered before the kill; after the restart ${after.delivered}, duplicates ${after.duplicates} (most copies of one event ${after.mostCopies}); ledger ${JSON.stringify(statuses(tag))}; reconcile ${JSON.stringify(answer)}`);
-      expect(done, JSON.stringify(after.missingSample)).toBe(true);
-      expect(after.missing).toBe(0);
-      if (mode === 'down') expect(after.duplicates).toBe(0);
-      else if (mode === 'slow') expect(after.duplicates).toBeLessThanOrEqual(CHUNK_SIZE);
-      else expect(after.mostCopies).toBeLessThanOrEqual(2);
-      expect(statuses(tag).queued ?? 0).toBe(0);
-    }, mode === 'late' ? 240_000 : 150_000);
+      mode === 'down'
+        ? 'every accepted event exactly once'
+        : mode === 'slow'
+          ? 'every accepted event delivered, duplicates only of the chunk in flight'
+          : 'every accepted event delivered, at most one duplicate each';
+    it(
+      `kill -9 with a backlog (SALESmanago ${mode}), restart on the same state: ${what}`,
+      async () => {
+        const tag = runTag();
+        // 600 events: beacons of 20 (queue-first: no ledger row until consumed) and 30 % shop events
+        // (ledger row written by the request).
+        const items = volume(tag, 600, { perBeacon: 20, shopShare: 0.3 });
+        const faults = (
+          {
+            slow: { '*': { latencyMs: 400 } },
+            down: { '*': { errorRate: 1 } },
+            late: { [PATHS.batchAddEvents]: { answerDelayMs: 4 * Number(VARS.SALESMANAGO_TIMEOUT_MS) } },
+          } as Record<typeof mode, FaultConfig>
+        )[mode];
+        // Late: no event add before everything is accepted (the contact upserts fail meanwhile), so that
+        // the kill comes right after the first add is stored, while it waits for its answer.
+        await setFaults(stack.simulatorUrl, mode === 'late' ? { [PATHS.batchUpsert]: { errorRate: 1 } } : faults);
+        const report = await sendAll(stack.workerUrl, items);
+        expect(report.refused).toBe(0);
+        if (mode === 'late') await setFaults(stack.simulatorUrl, faults);
+        // Mid-backlog: some delivered (slow), an add stored but not answered yet (late), or all still waiting (down).
+        if (mode === 'slow') await until(() => countArrivals(stack.simulator, report.expected).delivered > 50, 20_000);
+        else if (mode === 'late') await until(() => countArrivals(stack.simulator, report.expected).delivered > 0, 20_000, 25);
+        else await new Promise((r) => setTimeout(r, 1_500));
+        const before = countArrivals(stack.simulator, report.expected);
+        await kill9(worker);
+        if (mode !== 'late') await setFaults(stack.simulatorUrl, {});
+        await restart();
+        const answer = await reconcile();
+        // Late: delivered means recorded delivered too (the answers come, 4 s after each add).
+        const done = await until(
+          () => countArrivals(stack.simulator, report.expected).missing === 0 && (mode !== 'late' || (statuses(tag).queued ?? 0) === 0),
+          mode === 'late' ? 150_000 : 60_000,
+        );
+        await new Promise((r) => setTimeout(r, mode === 'late' ? 5_000 : 2_000));
+        const after = countArrivals(stack.simulator, report.expected);
+        await setFaults(stack.simulatorUrl, {});
+        console.log(
+          `crash (${mode}): ${before.delivered} of ${report.expected.size} delivered before the kill; after the restart ${after.delivered}, duplicates ${after.duplicates} (most copies of one event ${after.mostCopies}); ledger ${JSON.stringify(statuses(tag))}; reconcile ${JSON.stringify(answer)}`,
+        );
+        expect(done, JSON.stringify(after.missingSample)).toBe(true);
+        expect(after.missing).toBe(0);
+        if (mode === 'down') expect(after.duplicates).toBe(0);
+        else if (mode === 'slow') expect(after.duplicates).toBeLessThanOrEqual(CHUNK_SIZE);
+        else expect(after.mostCopies).toBeLessThanOrEqual(2);
+        expect(statuses(tag).queued ?? 0).toBe(0);
+      },
+      mode === 'late' ? 240_000 : 150_000,
+    );
   }
 });

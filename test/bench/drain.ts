@@ -56,7 +56,13 @@ export async function benchDrain(options: DrainOptions): Promise<BenchOutcome> {
     const label = `${formatNumber(backlog.events / 1000)}k backlog: events/s to SALESmanago`;
     if (done.length === 0) {
       const last = mine.at(-1);
-      rows.push({ bench, figure: label, result: `not drained within ${formatNumber(options.timeoutMs / 1000)} s (${formatNumber(last?.delivered ?? 0)} delivered)`, goal: '', met: null });
+      rows.push({
+        bench,
+        figure: label,
+        result: `not drained within ${formatNumber(options.timeoutMs / 1000)} s (${formatNumber(last?.delivered ?? 0)} delivered)`,
+        goal: '',
+        met: null,
+      });
       continue;
     }
     const rates = summarize(done.map((r) => r.events / ((r.drainMs as number) / 1000)));

@@ -78,10 +78,16 @@ export function accountFor(
     if (state && (status === 'queued' || status === 'failed' || status === 'dead' || status === 'held')) {
       out[status] += 1;
       if (status === 'queued' && state.nextAttemptAt !== null) latest = Math.max(latest, state.nextAttemptAt);
-      sample(status, `${key}: ${state.lastError ?? '(no reason)'}${status === 'queued' && state.nextAttemptAt !== null ? ` (next attempt ${new Date(state.nextAttemptAt).toISOString()})` : ''}`);
+      sample(
+        status,
+        `${key}: ${state.lastError ?? '(no reason)'}${status === 'queued' && state.nextAttemptAt !== null ? ` (next attempt ${new Date(state.nextAttemptAt).toISOString()})` : ''}`,
+      );
     } else {
       out.unaccounted += 1;
-      sample('unaccounted', `${key}: ${state ? `ledger ${state.status} (${state.attempts} attempts, ${state.lastError ?? 'no error'}) but not at SALESmanago` : 'no ledger row'}`);
+      sample(
+        'unaccounted',
+        `${key}: ${state ? `ledger ${state.status} (${state.attempts} attempts, ${state.lastError ?? 'no error'}) but not at SALESmanago` : 'no ledger row'}`,
+      );
     }
   }
   out.nextAttemptLatest = latest > 0 ? new Date(latest).toISOString() : null;
@@ -172,12 +178,16 @@ async function runUnderFaults(options: FaultsOptions, items: Outgoing[], tag: st
   }
   const waitedMs = performance.now() - started;
   // A late retry would show up as a duplicate: count again a moment later.
-  const arrivals = wait.ended === 'all delivered' ? await recountAfter(options.simulator, report.expected, 3_000) : countArrivals(options.simulator, report.expected);
+  const arrivals =
+    wait.ended === 'all delivered' ? await recountAfter(options.simulator, report.expected, 3_000) : countArrivals(options.simulator, report.expected);
   const ids = [...report.expected.values()].flatMap((e) => e.ids);
   const rows = options.ledgerRows(ids);
   const accounting = accountFor(report.expected, storedKeys(options.simulator, report.expected), rows);
   // Where the time went: each hang (when, how big a call), and how many attempts the late events took.
-  const hangs = options.simulator.calls(firstCall).filter((c) => c.fault === 'hang').map((c) => `${((c.at - startedAt) / 1000).toFixed(1)} s (${c.path.split('/').pop()}, ${c.items})`);
+  const hangs = options.simulator
+    .calls(firstCall)
+    .filter((c) => c.fault === 'hang')
+    .map((c) => `${((c.at - startedAt) / 1000).toFixed(1)} s (${c.path.split('/').pop()}, ${c.items})`);
   const at = firstStored(options.simulator, report.expected);
   const lateAttempts: Record<number, number> = {};
   for (const [key, e] of report.expected) {
@@ -186,7 +196,18 @@ async function runUnderFaults(options: FaultsOptions, items: Outgoing[], tag: st
     const attempts = Math.max(0, ...e.ids.map((id) => rows?.get(id)?.attempts ?? 0));
     lateAttempts[attempts] = (lateAttempts[attempts] ?? 0) + 1;
   }
-  return { report, arrivals, drainedMs: wait.drainedMs, waitedMs, ended: wait.ended, injected, accounting, delays: delays(options.simulator, report.expected), hangs, lateAttempts };
+  return {
+    report,
+    arrivals,
+    drainedMs: wait.drainedMs,
+    waitedMs,
+    ended: wait.ended,
+    injected,
+    accounting,
+    delays: delays(options.simulator, report.expected),
+    hangs,
+    lateAttempts,
+  };
 }
 
 export async function benchFaults(options: FaultsOptions): Promise<BenchOutcome> {
@@ -212,16 +233,15 @@ export async function benchFaults(options: FaultsOptions): Promise<BenchOutcome>
     {
       bench,
       figure: 'time to drain (first request to last stored)',
-      result:
-        run.drainedMs === null
-          ? `not drained after ${formatNumber(run.waitedMs / 1000)} s (${run.ended})`
-          : `${formatNumber(run.drainedMs / 1000, 1)} s`,
+      result: run.drainedMs === null ? `not drained after ${formatNumber(run.waitedMs / 1000)} s (${run.ended})` : `${formatNumber(run.drainedMs / 1000, 1)} s`,
       goal: 'within the run',
       met: run.drainedMs !== null,
     },
     delayRow(bench, run.delays, report.expected.size, null),
   ];
-  const faultText = Object.entries(run.injected).map(([k, n]) => `${k} ${formatNumber(n)}`).join(', ');
+  const faultText = Object.entries(run.injected)
+    .map(([k, n]) => `${k} ${formatNumber(n)}`)
+    .join(', ');
   return {
     rows,
     notes: [
@@ -231,7 +251,21 @@ export async function benchFaults(options: FaultsOptions): Promise<BenchOutcome>
         (arrivals.missing > 0 ? ` Missing e.g. ${arrivals.missingSample.join('; ')}.` : '') +
         (report.refused > 0 ? ` ${report.refused} events refused by the worker, e.g. ${report.rejectedSample ?? JSON.stringify(report.statuses)}.` : ''),
     ],
-    data: { sent, fullEvents: options.fullEvents, accepted: report.expected.size, refused: report.refused, statuses: report.statuses, faults: FAULTS, injected: run.injected, arrivals, accounting, drainedMs: run.drainedMs, waitedMs: run.waitedMs, ended: run.ended, delays: summary(run.delays) },
+    data: {
+      sent,
+      fullEvents: options.fullEvents,
+      accepted: report.expected.size,
+      refused: report.refused,
+      statuses: report.statuses,
+      faults: FAULTS,
+      injected: run.injected,
+      arrivals,
+      accounting,
+      drainedMs: run.drainedMs,
+      waitedMs: run.waitedMs,
+      ended: run.ended,
+      delays: summary(run.delays),
+    },
   };
 }
 
@@ -269,14 +303,31 @@ export async function benchLate(options: FaultsOptions): Promise<BenchOutcome> {
     delayRow(bench, run.delays, total, { p99S: 60, maxS: 240 }),
     ...accountingRows(bench, run.accounting, total),
   ];
-  const faultText = Object.entries(run.injected).map(([k, n]) => `${k} ${formatNumber(n)}`).join(', ');
+  const faultText = Object.entries(run.injected)
+    .map(([k, n]) => `${k} ${formatNumber(n)}`)
+    .join(', ');
   return {
     rows,
     notes: [
       `Delay: ${LATE_ORDERS} purchases of distinct customers posted at once, simulator faults ${JSON.stringify(LATE_FAULTS['*'])} (injected: ${faultText || 'none'}), ` +
         `SALESMANAGO_TIMEOUT_MS=${options.hangTimeoutMs} (event adds wait 3x that: a hung event add costs ${formatNumber((options.hangTimeoutMs * 3) / 1000)} s), DELIVERY_RETRY_BASE_S=${options.retryBaseS}.`,
-      `Delay: hangs at ${run.hangs.join(', ') || 'none'}; later than 60 s: ${Object.entries(run.lateAttempts).map(([a, n]) => `${n} after ${a} attempts`).join(', ') || 'none'}.`,
+      `Delay: hangs at ${run.hangs.join(', ') || 'none'}; later than 60 s: ${
+        Object.entries(run.lateAttempts)
+          .map(([a, n]) => `${n} after ${a} attempts`)
+          .join(', ') || 'none'
+      }.`,
     ],
-    data: { accepted: total, faults: LATE_FAULTS, injected: run.injected, hangs: run.hangs, lateAttempts: run.lateAttempts, arrivals: run.arrivals, accounting: run.accounting, delays: summary(run.delays), drainedMs: run.drainedMs, ended: run.ended },
+    data: {
+      accepted: total,
+      faults: LATE_FAULTS,
+      injected: run.injected,
+      hangs: run.hangs,
+      lateAttempts: run.lateAttempts,
+      arrivals: run.arrivals,
+      accounting: run.accounting,
+      delays: summary(run.delays),
+      drainedMs: run.drainedMs,
+      ended: run.ended,
+    },
   };
 }

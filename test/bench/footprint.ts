@@ -51,7 +51,14 @@ function output(command: string, args: string[]): Promise<string> {
 }
 
 async function nodeImportMs(emptyModule: string, bundle: string): Promise<number> {
-  const out = await output(process.execPath, ['--no-warnings', '--input-type=module', '-e', IMPORT_TIMER, pathToFileURL(emptyModule).href, pathToFileURL(bundle).href]);
+  const out = await output(process.execPath, [
+    '--no-warnings',
+    '--input-type=module',
+    '-e',
+    IMPORT_TIMER,
+    pathToFileURL(emptyModule).href,
+    pathToFileURL(bundle).href,
+  ]);
   const ms = Number(out.trim());
   if (!Number.isFinite(ms)) throw new Error(`import timer printed ${out.slice(0, 200)}`);
   return ms;
@@ -120,14 +127,22 @@ export async function benchFootprint(options: FootprintOptions): Promise<BenchOu
         met: workerd.median < STARTUP_LIMIT_MS,
       });
     } else if (workerdError) {
-      rows.push({ bench, figure: 'startup: workerd (wrangler check startup)', result: `failed: ${workerdError.split('\n')[0]?.slice(0, 100)}`, goal: '', met: null });
+      rows.push({
+        bench,
+        figure: 'startup: workerd (wrangler check startup)',
+        result: `failed: ${workerdError.split('\n')[0]?.slice(0, 100)}`,
+        goal: '',
+        met: null,
+      });
     }
     return {
       rows,
       notes: [
         `Footprint: Node figure = median over ${options.nodeRounds} fresh Node ${process.versions.node} processes of the time to import the dry-run bundle ` +
           '(compile + top-level evaluation; module loader warmed up first). ' +
-          (workerd ? `workerd figure = "Active" CPU time of the startup profile from \`wrangler check startup\` (${options.workerdRounds} runs; sampled, coarse).` : 'workerd startup profile not run (--quick).'),
+          (workerd
+            ? `workerd figure = "Active" CPU time of the startup profile from \`wrangler check startup\` (${options.workerdRounds} runs; sampled, coarse).`
+            : 'workerd startup profile not run (--quick).'),
       ],
       data: { rawBytes: raw, gzipBytes: gzip, nodeImportMs: nodeMs, nodeImport: node, workerdActiveMs: workerdMs, workerd, workerdError },
     };

@@ -49,7 +49,9 @@ export async function benchImport(options: ImportBenchOptions): Promise<BenchOut
     let drained = false;
     while (Date.now() < deadline) {
       statuses = bench.ledgerStatuses(pattern);
-      const open = Object.entries(statuses ?? {}).filter(([s]) => !['delivered', 'dead', 'failed'].includes(s)).reduce((n, [, c]) => n + c, 0);
+      const open = Object.entries(statuses ?? {})
+        .filter(([s]) => !['delivered', 'dead', 'failed'].includes(s))
+        .reduce((n, [, c]) => n + c, 0);
       if (statuses && open === 0 && (statuses.delivered ?? 0) > 0) {
         drained = true;
         break;
@@ -63,11 +65,27 @@ export async function benchImport(options: ImportBenchOptions): Promise<BenchOut
     for (const c of calls) byPath[c.path] = (byPath[c.path] ?? 0) + 1;
     const per1000Rows = (calls.length / Math.max(rows, 1)) * 1000;
     const per1000Orders = (calls.length / Math.max(summary.accepted, 1)) * 1000;
-    const paths = Object.entries(byPath).map(([p, n]) => `${p} ${n}`).join(', ');
+    const paths = Object.entries(byPath)
+      .map(([p, n]) => `${p} ${n}`)
+      .join(', ');
     return {
       rows: [
-        { bench: TITLE, figure: `import throughput (${formatNumber(orders)} orders, ${formatNumber(rows)} CSV rows, signed batches of 500)`, result: `${formatNumber(rowsPerS)} rows/s (${formatNumber(ordersPerS)} orders/s, ${formatNumber(importS, 1)} s)`, goal: '', met: null },
-        { bench: TITLE, figure: 'SALESmanago calls per 1,000 rows (per 1,000 orders)', result: drained ? `${formatNumber(per1000Rows, 1)} (${formatNumber(per1000Orders, 1)})` : `not drained in ${formatNumber(drainS)} s: ${JSON.stringify(statuses)}`, goal: '', met: drained ? null : false },
+        {
+          bench: TITLE,
+          figure: `import throughput (${formatNumber(orders)} orders, ${formatNumber(rows)} CSV rows, signed batches of 500)`,
+          result: `${formatNumber(rowsPerS)} rows/s (${formatNumber(ordersPerS)} orders/s, ${formatNumber(importS, 1)} s)`,
+          goal: '',
+          met: null,
+        },
+        {
+          bench: TITLE,
+          figure: 'SALESmanago calls per 1,000 rows (per 1,000 orders)',
+          result: drained
+            ? `${formatNumber(per1000Rows, 1)} (${formatNumber(per1000Orders, 1)})`
+            : `not drained in ${formatNumber(drainS)} s: ${JSON.stringify(statuses)}`,
+          goal: '',
+          met: drained ? null : false,
+        },
       ],
       notes: [
         `History import: ${summary.accepted} accepted, ${summary.duplicate} duplicate, ${summary.refused} refused in ${summary.requests} requests; every order delivered ${formatNumber(drainS)} s after the start; calls by path: ${paths || 'none'}.`,
@@ -85,7 +103,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const build = await buildWorker();
   const bench = await startBenchStack({ build, rateLimit: 10_000_000, consumers: true });
   try {
-    const outcome = await benchImport({ bench, orders: Number(values.orders), drainTimeoutMs: Number(values['drain-timeout']) * 1000, log: (l) => console.log(l) });
+    const outcome = await benchImport({
+      bench,
+      orders: Number(values.orders),
+      drainTimeoutMs: Number(values['drain-timeout']) * 1000,
+      log: (l) => console.log(l),
+    });
     for (const r of outcome.rows) console.log(`${r.figure}: ${r.result}`);
     for (const n of outcome.notes) console.log(`- ${n}`);
   } finally {

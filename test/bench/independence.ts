@@ -33,7 +33,15 @@ export async function benchIndependence(options: IndependenceOptions): Promise<B
   ] as const;
   const results = new Map<string, LoadResult[]>(conditions.map((c) => [c.name, []]));
   const run = (name: string, durationS: number, round: string) =>
-    runLoad({ url: options.workerUrl, target: 'shop-event', durationS, connections: options.connections, rate: options.rate, tag: `${tag}${round}${name}`, samples: true });
+    runLoad({
+      url: options.workerUrl,
+      target: 'shop-event',
+      durationS,
+      connections: options.connections,
+      rate: options.rate,
+      tag: `${tag}${round}${name}`,
+      samples: true,
+    });
 
   try {
     await run('warm', 1, 'w');
@@ -73,11 +81,18 @@ export async function benchIndependence(options: IndependenceOptions): Promise<B
   const samplesOf = (rs: LoadResult[]) => rs.map((r) => r.samplesMs ?? []);
   const pooled = pooledQuantileRatio(samplesOf(slow), samplesOf(fast), 0.99);
   const pooledP99 = (rs: LoadResult[]) => quantile(samplesOf(rs).flat(), 0.99);
-  const p50Ratio = summarize(pairedRatios(slow.map((r) => r.latencyMs.p50), fast.map((r) => r.latencyMs.p50)));
+  const p50Ratio = summarize(
+    pairedRatios(
+      slow.map((r) => r.latencyMs.p50),
+      fast.map((r) => r.latencyMs.p50),
+    ),
+  );
   const answers = (rs: LoadResult[]) => {
     const total: Record<string, number> = {};
     for (const r of rs) for (const [code, n] of Object.entries(r.statuses)) total[code] = (total[code] ?? 0) + n;
-    return Object.entries(total).map(([code, n]) => `${code}: ${formatNumber(n)}`).join(', ');
+    return Object.entries(total)
+      .map(([code, n]) => `${code}: ${formatNumber(n)}`)
+      .join(', ');
   };
   const bench = '3 Independence';
   return {

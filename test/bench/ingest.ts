@@ -42,7 +42,9 @@ function add(series: Series, result: LoadResult): void {
 }
 
 function statusText(statuses: Record<string, number>, errors: number): string {
-  const parts = Object.entries(statuses).sort(([a], [b]) => a.localeCompare(b)).map(([code, n]) => `${code}: ${formatNumber(n)}`);
+  const parts = Object.entries(statuses)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, n]) => `${code}: ${formatNumber(n)}`);
   if (errors > 0) parts.push(`errors: ${formatNumber(errors)}`);
   return parts.join(', ');
 }

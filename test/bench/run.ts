@@ -53,8 +53,14 @@ const { values: flags } = parseArgs({
   },
 });
 const quick = flags.quick ?? false;
-const only = new Set((flags.only ?? BENCHES.join(',')).split(',').map((s) => s.trim()).filter(Boolean));
-for (const name of only) if (!(BENCHES as readonly string[]).includes(name)) throw new Error(`--only: unknown benchmark "${name}" (known: ${BENCHES.join(', ')})`);
+const only = new Set(
+  (flags.only ?? BENCHES.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+for (const name of only)
+  if (!(BENCHES as readonly string[]).includes(name)) throw new Error(`--only: unknown benchmark "${name}" (known: ${BENCHES.join(', ')})`);
 const wanted = (name: BenchName) => only.has(name);
 
 const FULL_FAULT_EVENTS = 10_000;
@@ -74,7 +80,10 @@ const settings = quick
       // about half of what the local stack accepts here for signed requests (bench 2: ~90/s).
       independence: { rounds: 12, durationS: 8, rate: 50, connections: 8 },
       upstreamEvents: 1_000,
-      drain: [{ events: 1_000, rounds: 3 }, { events: 10_000, rounds: 1 }],
+      drain: [
+        { events: 1_000, rounds: 3 },
+        { events: 10_000, rounds: 1 },
+      ],
       faultsEvents: FULL_FAULT_EVENTS,
       footprint: { nodeRounds: 7, workerdRounds: 3 },
       // 10,000 orders keep the full run within minutes of its old length; --import-orders=100000 is the
@@ -131,7 +140,12 @@ async function measure(name: BenchName, work: () => Promise<BenchOutcome> | Benc
 }
 
 /** Starts a stack for a group of benchmarks, runs them, stops it; a failed start fails the group's rows. */
-async function withStack(names: BenchName[], label: string, options: Omit<BenchStackOptions, 'build'>, work: (stack: BenchStack) => Promise<void>): Promise<void> {
+async function withStack(
+  names: BenchName[],
+  label: string,
+  options: Omit<BenchStackOptions, 'build'>,
+  work: (stack: BenchStack) => Promise<void>,
+): Promise<void> {
   if (!names.some(wanted)) return;
   log(`starting ${label} stack…`);
   let stack: BenchStack | null = null;
@@ -175,11 +189,14 @@ await withStack(['ingest'], 'ingest', { rateLimit: 1_000_000, consumers: false, 
 });
 
 // SALESmanago slow but answering: the client timeout is above the added latency.
-await withStack(['independence'], 'independence', { rateLimit: 1_000_000, consumers: true, vars: { SALESMANAGO_TIMEOUT_MS: String(SLOW_MS * 3) } }, async ({ stack }) => {
-  await measure('independence', () =>
-    benchIndependence({ workerUrl: stack.workerUrl, simulatorUrl: stack.simulatorUrl, ...settings.independence }),
-  );
-});
+await withStack(
+  ['independence'],
+  'independence',
+  { rateLimit: 1_000_000, consumers: true, vars: { SALESMANAGO_TIMEOUT_MS: String(SLOW_MS * 3) } },
+  async ({ stack }) => {
+    await measure('independence', () => benchIndependence({ workerUrl: stack.workerUrl, simulatorUrl: stack.simulatorUrl, ...settings.independence }));
+  },
+);
 
 // Delivery: a small client timeout so that hung calls are given up quickly, and a 1 s first retry
 // delay (production: 30 s) so that the retries of the fault run drain within the 10-minute budget.
@@ -189,9 +206,7 @@ const deliveryVars = { SALESMANAGO_TIMEOUT_MS: String(HANG_TIMEOUT_MS), DELIVERY
 await withStack(['upstream', 'drain', 'faults'], 'delivery', { rateLimit: 1_000_000, consumers: true, vars: deliveryVars }, async (bench) => {
   const { stack } = bench;
   const common = { workerUrl: stack.workerUrl, simulatorUrl: stack.simulatorUrl, simulator: stack.simulator };
-  await measure('upstream', () =>
-    benchUpstream({ ...common, events: settings.upstreamEvents, timeoutMs: 100_000, ledgerStatuses: bench.ledgerStatuses }),
-  );
+  await measure('upstream', () => benchUpstream({ ...common, events: settings.upstreamEvents, timeoutMs: 100_000, ledgerStatuses: bench.ledgerStatuses }));
   await measure('drain', () => benchDrain({ ...common, backlogs: settings.drain, timeoutMs: 60_000 }));
   await measure('faults', () => {
     const deadline = faultsWaitS !== null ? performance.now() + faultsWaitS * 1000 : quick ? performance.now() + 45_000 : performance.now() + FAULTS_WAIT_MS;
@@ -211,7 +226,15 @@ await withStack(['upstream', 'drain', 'faults'], 'delivery', { rateLimit: 1_000_
 // Fewer calls under sustained load: the accumulator's window on (production default 10 s).
 await withStack(['accumulate'], 'accumulator', { rateLimit: 1_000_000, consumers: true, vars: { DELIVERY_WINDOW_S: '10' } }, async (bench) => {
   await measure('accumulate', () =>
-    benchAccumulate({ workerUrl: bench.stack.workerUrl, simulatorUrl: bench.stack.simulatorUrl, rate: 100, durationS: 60, windowS: 10, simulator: bench.stack.simulator, ledgerSelect: bench.ledgerSelect }),
+    benchAccumulate({
+      workerUrl: bench.stack.workerUrl,
+      simulatorUrl: bench.stack.simulatorUrl,
+      rate: 100,
+      durationS: 60,
+      windowS: 10,
+      simulator: bench.stack.simulator,
+      ledgerSelect: bench.ledgerSelect,
+    }),
   );
 });
 
@@ -221,23 +244,36 @@ await withStack(['accumulate'], 'accumulator', { rateLimit: 1_000_000, consumers
 const { DEFAULT_WINDOW_S } = (await import(new URL('../../worker/delivery/accumulator.ts', import.meta.url).href)) as { DEFAULT_WINDOW_S: number };
 const LATE_TIMEOUT_MS = 5_000;
 const LATE_RETRY_BASE_S = 30;
-await withStack(['late'], 'delivery delay', { rateLimit: 1_000_000, consumers: true, vars: { SALESMANAGO_TIMEOUT_MS: String(LATE_TIMEOUT_MS), DELIVERY_RETRY_BASE_S: String(LATE_RETRY_BASE_S), DELIVERY_WINDOW_S: process.env.LATE_WINDOW_S ?? String(DEFAULT_WINDOW_S) } }, async (bench) => {
-  const { stack } = bench;
-  await measure('late', () =>
-    benchLate({
-      workerUrl: stack.workerUrl,
-      simulatorUrl: stack.simulatorUrl,
-      simulator: stack.simulator,
-      events: 300,
-      fullEvents: 300,
-      deadline: performance.now() + 300_000,
-      hangTimeoutMs: LATE_TIMEOUT_MS,
-      retryBaseS: LATE_RETRY_BASE_S,
-      ledgerStatuses: bench.ledgerStatuses,
-      ledgerRows: bench.ledgerRows,
-    }),
-  );
-});
+await withStack(
+  ['late'],
+  'delivery delay',
+  {
+    rateLimit: 1_000_000,
+    consumers: true,
+    vars: {
+      SALESMANAGO_TIMEOUT_MS: String(LATE_TIMEOUT_MS),
+      DELIVERY_RETRY_BASE_S: String(LATE_RETRY_BASE_S),
+      DELIVERY_WINDOW_S: process.env.LATE_WINDOW_S ?? String(DEFAULT_WINDOW_S),
+    },
+  },
+  async (bench) => {
+    const { stack } = bench;
+    await measure('late', () =>
+      benchLate({
+        workerUrl: stack.workerUrl,
+        simulatorUrl: stack.simulatorUrl,
+        simulator: stack.simulator,
+        events: 300,
+        fullEvents: 300,
+        deadline: performance.now() + 300_000,
+        hangTimeoutMs: LATE_TIMEOUT_MS,
+        retryBaseS: LATE_RETRY_BASE_S,
+        ledgerStatuses: bench.ledgerStatuses,
+        ledgerRows: bench.ledgerRows,
+      }),
+    );
+  },
+);
 
 // The history import (`npm run import`'s loop) through the signed batch API, then its delivery.
 await withStack(['import'], 'import', { rateLimit: 10_000_000, consumers: true }, async (bench) => {

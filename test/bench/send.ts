@@ -29,7 +29,11 @@ export interface SendReport {
 
 const ATTEMPTS = 5;
 
-async function post(url: string, init: () => { headers: Record<string, string>; body: string }, statuses: Record<string, number>): Promise<{ status: number; answer: unknown }> {
+async function post(
+  url: string,
+  init: () => { headers: Record<string, string>; body: string },
+  statuses: Record<string, number>,
+): Promise<{ status: number; answer: unknown }> {
   for (let attempt = 1; ; attempt++) {
     let status = 0;
     let answer: unknown = null;

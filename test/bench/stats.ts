@@ -101,7 +101,15 @@ export function pooledQuantileRatio(
   seed = 1,
 ): { ratio: number; low: number; high: number } {
   if (a.length !== b.length || a.length === 0) throw new RangeError('pooledQuantileRatio: the same number of rounds, at least one');
-  const ratioOf = (rounds: readonly number[]) => quantile(rounds.flatMap((r) => a[r]!), q) / quantile(rounds.flatMap((r) => b[r]!), q);
+  const ratioOf = (rounds: readonly number[]) =>
+    quantile(
+      rounds.flatMap((r) => a[r]!),
+      q,
+    ) /
+    quantile(
+      rounds.flatMap((r) => b[r]!),
+      q,
+    );
   const all = a.map((_, r) => r);
   const random = createRandom(seed);
   const ratios: number[] = [];

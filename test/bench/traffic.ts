@@ -83,14 +83,31 @@ export const browserEvent = {
     return { i, k: 'cart', t: Date.now(), ...page(4), products, value: total(products), currency: 'PLN' };
   },
   login: (i: string, n: number, email: string): BeaconEvent => ({
-    i, k: 'login', t: Date.now(), ...page(n), token: mintLoginToken(LOCAL_SECRETS.SHOP_API_SECRET, email),
+    i,
+    k: 'login',
+    t: Date.now(),
+    ...page(n),
+    token: mintLoginToken(LOCAL_SECRETS.SHOP_API_SECRET, email),
   }),
   newsletter: (i: string, n: number, email: string): BeaconEvent => ({ i, k: 'newsletter', t: Date.now(), ...page(n), email }),
   survey: (i: string, n: number, email: string): BeaconEvent => ({
-    i, k: 'survey', t: Date.now(), ...page(n), email, name: 'Jan Kowalski', message: 'Czy sencha jest z tegorocznych zbiorów?',
+    i,
+    k: 'survey',
+    t: Date.now(),
+    ...page(n),
+    email,
+    name: 'Jan Kowalski',
+    message: 'Czy sencha jest z tegorocznych zbiorów?',
   }),
   offer: (i: string, n: number, email: string): BeaconEvent => ({
-    i, k: 'offer', t: Date.now(), ...page(n), email, company: 'Herbaciarnia Sp. z o.o.', products: lines(n), message: 'Proszę o ofertę na 20 sztuk.',
+    i,
+    k: 'offer',
+    t: Date.now(),
+    ...page(n),
+    email,
+    company: 'Herbaciarnia Sp. z o.o.',
+    products: lines(n),
+    message: 'Proszę o ofertę na 20 sztuk.',
   }),
 };
 

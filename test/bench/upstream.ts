@@ -71,7 +71,7 @@ export async function benchUpstream(options: UpstreamOptions): Promise<BenchOutc
       },
       {
         bench,
-        figure: 'all mixed events delivered (a shopper\'s cart = 1 CART event)',
+        figure: "all mixed events delivered (a shopper's cart = 1 CART event)",
         result: `${formatNumber(wait.arrivals.delivered)} / ${formatNumber(report.expected.size)} in ${formatNumber((performance.now() - started) / 1000, 1)} s (${wait.ended}); duplicates ${wait.arrivals.duplicates}`,
         goal: 'all, 0 dup.',
         met: allDelivered && report.refused === 0 && wait.arrivals.duplicates === 0,

@@ -36,9 +36,7 @@ export function mixedDay(tag: string, total: number): Outgoing[] {
     const email = customerEmail(tag, v);
     const id = (k: string) => `e${tag}${v}${k}`;
     const loggedIn = v % 5 < 3;
-    const events: BeaconEvent[] = [
-      loggedIn ? browserEvent.login(id('l'), v, email) : browserEvent[FORMS[v % 3] ?? 'newsletter'](id('f'), v, email),
-    ];
+    const events: BeaconEvent[] = [loggedIn ? browserEvent.login(id('l'), v, email) : browserEvent[FORMS[v % 3] ?? 'newsletter'](id('f'), v, email)];
     for (let k = 0; k < 6; k++) events.push(browserEvent.visit(id(`v${k}`), v + k));
     if (v % 4 === 0) for (let k = 0; k < 4; k++) events.push(browserEvent.cart(id(`c${k}`), v + k));
     if (loggedIn && formsLeft-- > 0) events.push(browserEvent[FORMS[(v + 1) % 3] ?? 'survey'](id('g'), v, email));

@@ -40,7 +40,7 @@ describe.skipIf(!chromiumPath)('first-party mode and consent tools in Chromium',
 
   const storedKeys = (page: Page) => page.evaluate(() => Object.keys(localStorage));
 
-  it('first-party: the snippet from the shop\'s own origin under the prefix delivers its events, and nothing goes to another origin', async () => {
+  it("first-party: the snippet from the shop's own origin under the prefix delivers its events, and nothing goes to another origin", async () => {
     const { page, requests } = await open(shop.url);
     // Same-origin: the browser needs no CORS answer for these.
     const beacons: { url: string; status: number }[] = [];

@@ -66,7 +66,10 @@ export async function startFirstPartyShop(options: { workerUrl: string; prefix: 
       }
       const html =
         url.pathname === '/first-party'
-          ? page(`<script async src="${prefix}/s.js" data-allow-automation></script>${queueStub}`, `<script>smEdge('newsletter', {email: ${JSON.stringify(url.searchParams.get('email') ?? '')}})</script>`)
+          ? page(
+              `<script async src="${prefix}/s.js" data-allow-automation></script>${queueStub}`,
+              `<script>smEdge('newsletter', {email: ${JSON.stringify(url.searchParams.get('email') ?? '')}})</script>`,
+            )
           : url.pathname === '/gcm' || url.pathname === '/tcf'
             ? page(
                 `${url.pathname === '/gcm' ? gcmTool : tcfTool}<script async src="${workerUrl}/s.cmp.js" data-consent="${url.pathname.slice(1)}" data-allow-automation></script>${queueStub}`,

@@ -30,7 +30,9 @@ function overflows(page: Page): Promise<string[]> {
         const r = el.getBoundingClientRect();
         if (r.width === 0 && r.height === 0) continue;
         if (r.right > box.right + 1 || r.left < box.left - 1) {
-          bad.push(`${card.id || card.tagName} > ${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className} (${Math.round(r.left)}–${Math.round(r.right)} of ${Math.round(box.left)}–${Math.round(box.right)})`);
+          bad.push(
+            `${card.id || card.tagName} > ${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className} (${Math.round(r.left)}–${Math.round(r.right)} of ${Math.round(box.left)}–${Math.round(box.right)})`,
+          );
         }
       }
     }
@@ -68,8 +70,13 @@ describe.skipIf(!chromiumPath)('setup pages in Polish at 1280 px and 390 px', ()
     // A few rows for the events list and the delivery figures.
     for (const [i, value] of [19.9, 42].entries()) {
       await postSigned(stack.workerUrl, LOCAL_SECRETS.SHOP_API_SECRET, '/api/v1/events', {
-        type: 'purchase', orderId: `L${Date.now().toString(36)}${i}`, email: `uklad-${i}@example.com`, value, currency: 'PLN',
-        products: [{ id: 'kubek-ceramiczny-z-bardzo-dluga-nazwa-produktu', quantity: 1, price: value }], occurredAt: new Date().toISOString(),
+        type: 'purchase',
+        orderId: `L${Date.now().toString(36)}${i}`,
+        email: `uklad-${i}@example.com`,
+        value,
+        currency: 'PLN',
+        products: [{ id: 'kubek-ceramiczny-z-bardzo-dluga-nazwa-produktu', quantity: 1, price: value }],
+        occurredAt: new Date().toISOString(),
       });
     }
   }, 240_000);
@@ -134,7 +141,9 @@ describe.skipIf(!chromiumPath)('setup pages in Polish at 1280 px and 390 px', ()
       await shot('05-test-callbacks');
       // The banner's link brings the detailed result into view (the scroll may land a frame after the click).
       await page.click('#action-result a');
-      await page.waitForFunction(() => (document.querySelector('#test-callbacks-result')?.getBoundingClientRect().top ?? -1) >= 0, null, { timeout: 5000 }).catch(() => undefined);
+      await page
+        .waitForFunction(() => (document.querySelector('#test-callbacks-result')?.getBoundingClientRect().top ?? -1) >= 0, null, { timeout: 5000 })
+        .catch(() => undefined);
       expect(await inView(page, '#test-callbacks-result')).toBe(true);
 
       // A refused save (an emptied Client ID): named by its label at the top, no green "Gotowe!", badge red.

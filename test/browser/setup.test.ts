@@ -96,8 +96,13 @@ describe.skipIf(!chromiumPath)('setup page in Chromium', () => {
     const buyer = `waiting-${Date.now().toString(36)}@example.com`;
     const orderId = `W${Date.now().toString(36)}`;
     const order = await postSigned(stack.workerUrl, LOCAL_SECRETS.SHOP_API_SECRET, '/api/v1/events', {
-      type: 'purchase', orderId, email: buyer, value: 10, currency: 'PLN',
-      products: [{ id: 'kubek', quantity: 1, price: 10 }], occurredAt: new Date().toISOString(),
+      type: 'purchase',
+      orderId,
+      email: buyer,
+      value: 10,
+      currency: 'PLN',
+      products: [{ id: 'kubek', quantity: 1, price: 10 }],
+      occurredAt: new Date().toISOString(),
     });
     expect(order.status).toBe(202);
     // The consumer keeps it queued, with the reason, on the events page.
@@ -105,7 +110,12 @@ describe.skipIf(!chromiumPath)('setup page in Chromium', () => {
     let row = '';
     while (Date.now() < deadline) {
       await page.goto(`${stack.workerUrl}/setup/events?lang=en&email=${encodeURIComponent(buyer)}`);
-      row = (await page.locator('#events-table tbody tr').first().textContent().catch(() => null)) ?? '';
+      row =
+        (await page
+          .locator('#events-table tbody tr')
+          .first()
+          .textContent()
+          .catch(() => null)) ?? '';
       if (row.includes('SALESmanago is not configured')) break;
       await new Promise((r) => setTimeout(r, 300));
     }

@@ -62,7 +62,8 @@ describe.skipIf(!chromiumPath)('storefront tracker in Chromium', () => {
     expect(withContents).toMatchObject({ products: [{ id: 'KUB-001', quantity: 1 }], currency: 'PLN' });
     // The visit of the cart page goes with data-cart-path: the collector records it as a Cart too.
     await page.goto(`${stack.shopUrl}/koszyk`);
-    const onCartPage = () => traffic.beacons.find((b) => b.body.p === '/koszyk' && (b.body.e ?? []).some((e) => e.k === 'visit' && String(e.u).endsWith('/koszyk')));
+    const onCartPage = () =>
+      traffic.beacons.find((b) => b.body.p === '/koszyk' && (b.body.e ?? []).some((e) => e.k === 'visit' && String(e.u).endsWith('/koszyk')));
     await traffic.until(() => Boolean(onCartPage()));
     // (worker/routes/ingest.test.ts checks the Cart the collector records for it.)
     const response = await onCartPage()!.request.response();
@@ -78,9 +79,7 @@ describe.skipIf(!chromiumPath)('storefront tracker in Chromium', () => {
     await page.click('#login button');
     await traffic.until(() => traffic.eventsOfType('login').length === 1);
     expect(String(traffic.eventsOfType('login')[0]!.token)).toMatch(/^[\w-]+\.\d+\.[0-9a-f]{64}$/);
-    await simulatorEventsUntil(stack.simulatorUrl, (events) =>
-      events.some((e) => e.email === email && e.contactExtEventType === 'LOGIN'),
-    );
+    await simulatorEventsUntil(stack.simulatorUrl, (events) => events.some((e) => e.email === email && e.contactExtEventType === 'LOGIN'));
     // The next answer carries the contactId, and the tracker sets SALESmanago's smclient cookie.
     const deadline = Date.now() + 20_000;
     let smclient: string | undefined;
@@ -98,9 +97,7 @@ describe.skipIf(!chromiumPath)('storefront tracker in Chromium', () => {
     await page.goto(`${stack.shopUrl}/`);
     await page.fill('#newsletter input[name=email]', email);
     await Promise.all([page.waitForURL('**/dziekujemy**'), page.click('#newsletter button')]);
-    const events = await simulatorEventsUntil(stack.simulatorUrl, (all) =>
-      all.some((e) => e.email === email && e.contactExtEventType === 'OTHER'),
-    );
+    const events = await simulatorEventsUntil(stack.simulatorUrl, (all) => all.some((e) => e.email === email && e.contactExtEventType === 'OTHER'));
     expect(events.filter((e) => e.email === email && e.contactExtEventType === 'OTHER')).toHaveLength(1);
   });
 
@@ -123,9 +120,7 @@ describe.skipIf(!chromiumPath)('storefront tracker in Chromium', () => {
       const state = (await (await fetch(`${stack.simulatorUrl}/__sim/state`)).json()) as { events: { email?: string; contactExtEventType: string }[] };
       delivered = state.events.some((e) => e.email === email && e.contactExtEventType === 'SURVEY');
     }
-    const events = await simulatorEventsUntil(stack.simulatorUrl, (all) =>
-      all.some((e) => e.email === email && e.contactExtEventType === 'SURVEY'),
-    );
+    const events = await simulatorEventsUntil(stack.simulatorUrl, (all) => all.some((e) => e.email === email && e.contactExtEventType === 'SURVEY'));
     // More browsing after delivery must not send it again.
     await page.goto(`${stack.shopUrl}/`);
     await page.waitForTimeout(3000);

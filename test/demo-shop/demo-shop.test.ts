@@ -99,7 +99,7 @@ describe.skipIf(!chromiumPath)('demo shop in Chromium', () => {
 });
 
 describe('demo order ids', () => {
-  it('are unique across restarts and never the README examples\' 1001-1003', async () => {
+  it("are unique across restarts and never the README examples' 1001-1003", async () => {
     const orderIds: string[] = [];
     const collector = createServer((req, res) => {
       let body = '';
@@ -168,12 +168,25 @@ describe.skipIf(!chromiumPath)('the demo shop rebuilds a recovered cart (npm sta
     try {
       const { CART_RECOVERY_URL: template } = demoRecoveryVars('http://localhost:1', shop.url);
       expect(cartTemplateProblem(template)).toBeNull();
-      const url = cartRebuildUrl(template!, [{ id: 'KUB-001', quantity: 2 }, { id: 'NOT-THERE', quantity: 1 }, { id: 'HER-002', quantity: 1 }]);
+      const url = cartRebuildUrl(template!, [
+        { id: 'KUB-001', quantity: 2 },
+        { id: 'NOT-THERE', quantity: 1 },
+        { id: 'HER-002', quantity: 1 },
+      ]);
       const page = await browser.newPage();
       await page.goto(url);
       await page.waitForSelector('#cart tbody tr td:nth-child(2)');
-      const rows = await page.$$eval('#cart tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).slice(0, 2).map((td) => td.textContent)));
-      expect(rows).toEqual([['Kubek ceramiczny', '2'], ['Herbata liściasta', '1']]);
+      const rows = await page.$$eval('#cart tbody tr', (trs) =>
+        trs.map((tr) =>
+          Array.from(tr.querySelectorAll('td'))
+            .slice(0, 2)
+            .map((td) => td.textContent),
+        ),
+      );
+      expect(rows).toEqual([
+        ['Kubek ceramiczny', '2'],
+        ['Herbata liściasta', '1'],
+      ]);
       expect(new URL(page.url()).search).toBe('');
     } finally {
       await browser.close();

@@ -108,9 +108,8 @@ export function recoveredCart(param: string | null): { id: string; name: string;
 
 export function cart(ctx: PageContext, recovered: ReturnType<typeof recoveredCart> = []): string {
   // A recovery link's cart replaces the stored one (then the address loses its query).
-  const restore = recovered.length > 0
-    ? `demoCart.write(${JSON.stringify(recovered).replace(/</g, '\\u003c')});history.replaceState(null,'','/koszyk');\n`
-    : '';
+  const restore =
+    recovered.length > 0 ? `demoCart.write(${JSON.stringify(recovered).replace(/</g, '\\u003c')});history.replaceState(null,'','/koszyk');\n` : '';
   return layout(
     ctx,
     'Koszyk',
@@ -170,7 +169,11 @@ export function consentBanner(ctx: PageContext): string {
 }
 
 export function orderFailed(ctx: PageContext, problem: string): string {
-  return layout(ctx, 'Zamówienie', `<h1>Zamówienie nie zostało złożone</h1><p class="error" id="order-error" role="alert">${esc(problem)}</p><p><a href="/koszyk">Wróć do koszyka</a></p>`);
+  return layout(
+    ctx,
+    'Zamówienie',
+    `<h1>Zamówienie nie zostało złożone</h1><p class="error" id="order-error" role="alert">${esc(problem)}</p><p><a href="/koszyk">Wróć do koszyka</a></p>`,
+  );
 }
 
 export function thanks(ctx: PageContext): string {
@@ -188,7 +191,12 @@ export interface PlacedOrder {
 
 /** The order confirmation, and what salesmanago-edge answered, in the shop's words. */
 export function orderPlaced(ctx: PageContext, order: PlacedOrder): string {
-  const status = order.status === 'queued' ? 'przyjęte; zakup trafi do SALESmanago w ciągu kilku sekund' : order.status === 'duplicate' ? 'już wcześniej przyjęte (powtórzone wysłanie niczego nie zmienia)' : order.status;
+  const status =
+    order.status === 'queued'
+      ? 'przyjęte; zakup trafi do SALESmanago w ciągu kilku sekund'
+      : order.status === 'duplicate'
+        ? 'już wcześniej przyjęte (powtórzone wysłanie niczego nie zmienia)'
+        : order.status;
   const lines = order.items.map((i) => `<tr><td>${esc(i.name)}</td><td>${i.quantity}</td><td>${price(i.price * i.quantity)}</td></tr>`).join('');
   return layout(
     { ...ctx, notice: `Zamówienie ${order.orderId} zostało złożone.` },

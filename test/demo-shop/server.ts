@@ -21,7 +21,10 @@ function readBody(req: IncomingMessage): Promise<URLSearchParams> {
 
 function cookies(req: IncomingMessage): Record<string, string> {
   return Object.fromEntries(
-    (req.headers.cookie ?? '').split(';').map((c) => c.trim().split('=').map(decodeURIComponent) as [string, string]).filter(([k]) => k),
+    (req.headers.cookie ?? '')
+      .split(';')
+      .map((c) => c.trim().split('=').map(decodeURIComponent) as [string, string])
+      .filter(([k]) => k),
   );
 }
 
@@ -75,15 +78,23 @@ export async function startDemoShop(options: { port: number; collectorUrl: strin
         return send(res, 200, pages.orderPlaced(ctx, { orderId, email, items, value, status }));
       }
       const page =
-        url.pathname === '/' ? pages.home(ctx)
-        : url.pathname.startsWith('/produkt/') ? pages.product(ctx, decodeURIComponent(url.pathname.slice(9)))
-        : url.pathname === '/koszyk' ? pages.cart(ctx, pages.recoveredCart(url.searchParams.get('sm-edge-cart')))
-        : url.pathname === '/logowanie' ? pages.login(ctx)
-        : url.pathname === '/kontakt' ? pages.contact(ctx)
-        : url.pathname === '/zapytanie' ? pages.quote(ctx)
-        : url.pathname === '/dziekujemy' ? pages.thanks(ctx)
-        : url.pathname === '/zgoda' ? pages.consentBanner(ctx)
-        : null;
+        url.pathname === '/'
+          ? pages.home(ctx)
+          : url.pathname.startsWith('/produkt/')
+            ? pages.product(ctx, decodeURIComponent(url.pathname.slice(9)))
+            : url.pathname === '/koszyk'
+              ? pages.cart(ctx, pages.recoveredCart(url.searchParams.get('sm-edge-cart')))
+              : url.pathname === '/logowanie'
+                ? pages.login(ctx)
+                : url.pathname === '/kontakt'
+                  ? pages.contact(ctx)
+                  : url.pathname === '/zapytanie'
+                    ? pages.quote(ctx)
+                    : url.pathname === '/dziekujemy'
+                      ? pages.thanks(ctx)
+                      : url.pathname === '/zgoda'
+                        ? pages.consentBanner(ctx)
+                        : null;
       if (page) return send(res, 200, page);
       return send(res, 404, pages.layout(ctx, 'Nie znaleziono', '<h1>404</h1>'));
     } catch (err) {

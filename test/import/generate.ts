@@ -13,7 +13,11 @@ export function generateOrders(count: number, options: { badEvery?: number; seed
     const email = isBad ? `buyer${i}.example.com` : `buyer${i % 5000}@example.com`;
     const at = new Date(base + Math.floor(random() * 3 * 365 * 86_400_000)).toISOString().replace('.000Z', 'Z');
     const n = 1 + Math.floor(random() * 3);
-    const products = Array.from({ length: n }, () => ({ id: `P${1 + Math.floor(random() * 500)}`, quantity: 1 + Math.floor(random() * 3), price: Math.round(random() * 10_000) / 100 }));
+    const products = Array.from({ length: n }, () => ({
+      id: `P${1 + Math.floor(random() * 500)}`,
+      quantity: 1 + Math.floor(random() * 3),
+      price: Math.round(random() * 10_000) / 100,
+    }));
     const value = Math.round(products.reduce((s, p) => s + p.quantity * p.price, 0) * 100) / 100;
     if (isBad) bad.push(lines.length + 1);
     for (const p of products) lines.push(`${orderId},purchase,${email},${at},${value},PLN,${p.id},Product ${p.id},${p.quantity},${p.price}`);

@@ -18,15 +18,24 @@ const SECRET = LOCAL_SECRETS.SHOP_API_SECRET;
 const FIXTURES = join(ROOT, 'test/import/fixtures');
 const quiet = () => undefined;
 
-describe('import formats (fixtures shaped like the shops\' exports)', () => {
+describe("import formats (fixtures shaped like the shops' exports)", () => {
   it('Shopify orders: rows of one order grouped, the order Id, paid orders only', async () => {
     const { kind, format, records } = await readRecords(join(FIXTURES, 'shopify-orders.csv'));
     expect({ kind, format }).toEqual({ kind: 'orders', format: 'shopify' });
     expect(records.map((r) => r.line)).toEqual([2, 4, 5]);
     expect(records[0]!.item).toMatchObject({
-      kind: 'event', type: 'purchase', orderId: '5550001001', email: 'ala@example.com', value: 135, currency: 'PLN',
-      occurredAt: '2024-01-15T10:23:45+01:00', paymentMethod: 'Przelewy24',
-      products: [{ id: 'MUG-RED', quantity: 2, price: 30 }, { id: 'PLATE-W', name: 'Talerz, biały', quantity: 3, price: 20 }],
+      kind: 'event',
+      type: 'purchase',
+      orderId: '5550001001',
+      email: 'ala@example.com',
+      value: 135,
+      currency: 'PLN',
+      occurredAt: '2024-01-15T10:23:45+01:00',
+      paymentMethod: 'Przelewy24',
+      products: [
+        { id: 'MUG-RED', quantity: 2, price: 30 },
+        { id: 'PLATE-W', name: 'Talerz, biały', quantity: 3, price: 20 },
+      ],
     });
     expect(records[1]!.error).toMatch(/pending/);
   });
@@ -35,8 +44,14 @@ describe('import formats (fixtures shaped like the shops\' exports)', () => {
     const { format, records } = await readRecords(join(FIXTURES, 'woocommerce-orders.csv'), undefined, { timezone: '+02:00' });
     expect(format).toBe('woocommerce');
     expect(records[0]!.item).toMatchObject({
-      orderId: '101', occurredAt: '2023-05-02T14:03:10+02:00', customerId: '12', loggedIn: true,
-      products: [{ id: '21', quantity: 2, price: 20 }, { id: '31', quantity: 1, name: 'Koszulka - M' }],
+      orderId: '101',
+      occurredAt: '2023-05-02T14:03:10+02:00',
+      customerId: '12',
+      loggedIn: true,
+      products: [
+        { id: '21', quantity: 2, price: 20 },
+        { id: '31', quantity: 1, name: 'Koszulka - M' },
+      ],
     });
     expect(records.slice(1).map((r) => r.error)).toEqual([expect.stringMatching(/pending/), 'value: is not a number']);
   });
@@ -45,7 +60,12 @@ describe('import formats (fixtures shaped like the shops\' exports)', () => {
     const shopify = await readRecords(join(FIXTURES, 'shopify-customers.csv'));
     expect(shopify.kind).toBe('contacts');
     expect(shopify.records[0]!.item).toEqual({
-      kind: 'contact', email: 'ala@example.com', name: 'Ala Kowalska', phone: '+48600100200', company: 'ACME', externalId: '7001',
+      kind: 'contact',
+      email: 'ala@example.com',
+      name: 'Ala Kowalska',
+      phone: '+48600100200',
+      company: 'ACME',
+      externalId: '7001',
       address: { street: 'Prosta 1 m. 2', zipCode: '00-001', city: 'Warszawa', country: 'PL' },
     });
     expect(shopify.records[1]).toEqual({ line: 3, error: 'the e-mail is missing' });
@@ -58,7 +78,11 @@ describe('import formats (fixtures shaped like the shops\' exports)', () => {
     expect(orders.records[0]!.item).toMatchObject({ orderId: 'A-1', products: [{ id: 'P1' }, { id: 'P2' }] });
     expect(orders.records[1]).toEqual({ line: 4, error: 'the e-mail is missing' });
     const nd = await readRecords(join(FIXTURES, 'orders.ndjson'));
-    expect(nd.records.map((r) => [r.line, r.item?.kind ?? r.error])).toEqual([[1, 'event'], [3, 'not valid JSON'], [4, 'contact']]);
+    expect(nd.records.map((r) => [r.line, r.item?.kind ?? r.error])).toEqual([
+      [1, 'event'],
+      [3, 'not valid JSON'],
+      [4, 'contact'],
+    ]);
   });
 });
 
@@ -102,7 +126,10 @@ describe('npm run import against the local stack', () => {
     const lines: string[] = [];
     // Stop as a Ctrl-C would, after the first batch's state is saved.
     const stopped = runImport({
-      url: stack.workerUrl, file, secret: SECRET, signal: controller.signal,
+      url: stack.workerUrl,
+      file,
+      secret: SECRET,
+      signal: controller.signal,
       log: (l) => lines.push(l),
     });
     const watch = setInterval(() => {

@@ -25,7 +25,12 @@ const VECTORS = {
 
 /** Code blocks of the README and docs/ captioned with a file of this folder: "… — `test/shop-examples/<file>`:". */
 function readmeBlocks(): { file: string; code: string }[] {
-  const pages = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const pages = [
+    'README.md',
+    ...readdirSync(join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
   const lines = pages.flatMap((page) => readFileSync(join(ROOT, page), 'utf8').split('\n'));
   const blocks: { file: string; code: string }[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -76,7 +81,11 @@ describe('Node example matches the documented construction', () => {
 describe('PHP example matches the documented construction', () => {
   phpIt('signs a request like the worker does', () => {
     needPhp();
-    const out = execFileSync('php', ['-r', `require '${join(DIR, 'SmEdge.php')}'; $s = new SmEdge('http://x', '${SECRET}'); echo $s->signature('post', '/api/v1/contacts?x=1', $argv[1], 1800000000);`, VECTORS.body]).toString();
+    const out = execFileSync('php', [
+      '-r',
+      `require '${join(DIR, 'SmEdge.php')}'; $s = new SmEdge('http://x', '${SECRET}'); echo $s->signature('post', '/api/v1/contacts?x=1', $argv[1], 1800000000);`,
+      VECTORS.body,
+    ]).toString();
     expect(out).toBe(VECTORS.signature);
   });
 });
@@ -142,11 +151,17 @@ describe('examples against the running worker (wrangler dev)', () => {
   it('Node helpers: a signed purchase is queued, its repost is a duplicate, a bad signature is 401', async () => {
     const orderId = `node-example-${Date.now()}`;
     const purchase = {
-      type: 'purchase', orderId, email: 'jan@example.com', value: 129.9, currency: 'PLN',
-      products: [{ id: 'sku-1', quantity: 2, price: 64.95 }], occurredAt: '2026-11-20T14:03:00+01:00',
+      type: 'purchase',
+      orderId,
+      email: 'jan@example.com',
+      value: 129.9,
+      currency: 'PLN',
+      products: [{ id: 'sku-1', quantity: 2, price: 64.95 }],
+      occurredAt: '2026-11-20T14:03:00+01:00',
     };
     expect(await postSigned(stack.workerUrl, '/api/v1/events', purchase, SECRET)).toEqual({
-      status: 202, body: { id: `s:purchase:${orderId}`, status: 'queued' },
+      status: 202,
+      body: { id: `s:purchase:${orderId}`, status: 'queued' },
     });
     const again = await postSigned(stack.workerUrl, '/api/v1/events', { ...purchase, resent: true }, SECRET);
     expect(again).toEqual({ status: 200, body: { id: `s:purchase:${orderId}`, status: 'duplicate' } });
@@ -159,13 +174,19 @@ describe('examples against the running worker (wrangler dev)', () => {
     const orderId = `node-script-${Date.now()}`;
     const [line, token] = execFileSync(process.execPath, [join(DIR, 'post-purchase.mjs'), stack.workerUrl], {
       env: { ...process.env, SHOP_API_SECRET: SECRET, ORDER_ID: orderId },
-    }).toString().trim().split('\n');
+    })
+      .toString()
+      .trim()
+      .split('\n');
     expect(line).toBe(`202 {"id":"s:purchase:${orderId}","status":"queued"}`);
     // Run again, as a reader would: the same order is a duplicate, as the comment in the file says.
     await new Promise((r) => setTimeout(r, 1100)); // a new signature time (the first one is spent)
     const [again] = execFileSync(process.execPath, [join(DIR, 'post-purchase.mjs'), stack.workerUrl], {
       env: { ...process.env, SHOP_API_SECRET: SECRET, ORDER_ID: orderId },
-    }).toString().trim().split('\n');
+    })
+      .toString()
+      .trim()
+      .split('\n');
     expect(again).toBe(`200 {"id":"s:purchase:${orderId}","status":"duplicate"}`);
     const res = await beacon(token!);
     expect(res.status).toBe(202);
@@ -178,19 +199,28 @@ describe('examples against the running worker (wrangler dev)', () => {
     const orderId = `php-script-${Date.now()}`;
     const [line, token] = execFileSync('php', [join(DIR, 'post-purchase.php'), stack.workerUrl], {
       env: { ...process.env, SHOP_API_SECRET: SECRET, ORDER_ID: orderId },
-    }).toString().trim().split('\n');
+    })
+      .toString()
+      .trim()
+      .split('\n');
     expect(line).toBe(`202 {"id":"s:purchase:${orderId}","status":"queued"}`);
     await new Promise((r) => setTimeout(r, 1100));
     const [again] = execFileSync('php', [join(DIR, 'post-purchase.php'), stack.workerUrl], {
       env: { ...process.env, SHOP_API_SECRET: SECRET, ORDER_ID: orderId },
-    }).toString().trim().split('\n');
+    })
+      .toString()
+      .trim()
+      .split('\n');
     expect(again).toBe(`200 {"id":"s:purchase:${orderId}","status":"duplicate"}`);
     expect(await (await beacon(token!)).json()).toMatchObject({ accepted: 1 });
   });
 
   it('each script stops with a one-line message, and prints no token, when SHOP_API_SECRET is missing', () => {
     const { SHOP_API_SECRET: _unset, ...env } = process.env;
-    const scripts: [string, string[]][] = [[process.execPath, [join(DIR, 'post-purchase.mjs'), stack.workerUrl]], [join(DIR, 'post-purchase.sh'), [stack.workerUrl]]];
+    const scripts: [string, string[]][] = [
+      [process.execPath, [join(DIR, 'post-purchase.mjs'), stack.workerUrl]],
+      [join(DIR, 'post-purchase.sh'), [stack.workerUrl]],
+    ];
     if (!PHP_PROBLEM) scripts.push(['php', [join(DIR, 'post-purchase.php'), stack.workerUrl]]);
     for (const [command, args] of scripts) {
       const run = spawnSync(command, args, { env, encoding: 'utf8' });
@@ -203,16 +233,23 @@ describe('examples against the running worker (wrangler dev)', () => {
   it('curl + openssl: the shell example posts a signed purchase', () => {
     const out = execFileSync(join(DIR, 'post-purchase.sh'), [stack.workerUrl], {
       env: { ...process.env, SHOP_API_SECRET: SECRET, ORDER_ID: `curl-${Date.now()}` },
-    }).toString().trim().split('\n');
+    })
+      .toString()
+      .trim()
+      .split('\n');
     expect(out.at(-1)).toBe('202');
     expect(JSON.parse(out[0]!)).toMatchObject({ status: 'queued' });
   });
 
   it('WooCommerce test delivery (curl): accepted, and reaches the simulator as exactly one PURCHASE', async () => {
     const orderId = String(Date.now());
-    const run = () => execFileSync(join(DIR, 'woocommerce-test-delivery.sh'), [stack.workerUrl], {
-      env: { ...process.env, WOOCOMMERCE_WEBHOOK_SECRET: LOCAL_SECRETS.WOOCOMMERCE_WEBHOOK_SECRET, ORDER_ID: orderId },
-    }).toString().trim().split('\n');
+    const run = () =>
+      execFileSync(join(DIR, 'woocommerce-test-delivery.sh'), [stack.workerUrl], {
+        env: { ...process.env, WOOCOMMERCE_WEBHOOK_SECRET: LOCAL_SECRETS.WOOCOMMERCE_WEBHOOK_SECRET, ORDER_ID: orderId },
+      })
+        .toString()
+        .trim()
+        .split('\n');
     const first = run();
     expect(first.at(-1)).toBe('200');
     expect(JSON.parse(first[0]!)).toMatchObject({ status: 'accepted', items: [{ id: `s:purchase:${orderId}`, status: 'queued' }] });

@@ -29,7 +29,12 @@ describe('happy paths', () => {
     expect(reply.json.success).toBe(true);
     const ids = reply.json.contactIds as Record<string, string>;
     expect(Object.keys(ids).sort()).toEqual(['a@example.com', 'b@example.com']);
-    expect(sim.state().contacts.map((c) => c.contactId).sort()).toEqual(Object.values(ids).sort());
+    expect(
+      sim
+        .state()
+        .contacts.map((c) => c.contactId)
+        .sort(),
+    ).toEqual(Object.values(ids).sort());
   });
 
   it('addContactExtEvent stores the event (creating the contact) on v2 and v1 paths', async () => {
@@ -39,9 +44,17 @@ describe('happy paths', () => {
       expect(reply.json).toMatchObject({ success: true, message: [] });
       const stored = sim.state().events.find((e) => e.eventId === reply.json.eventId);
       expect(stored).toMatchObject({
-        email: 'new@example.com', contactExtEventType: 'PURCHASE', externalId: event.externalId, date: event.date,
-        value: 99.5, products: 'p1,p2', location: 'sm_edge_demo', description: 'd', shopDomain: 'shop.example',
-        details: { detail1: 'x', detail20: 'y' }, updates: 0,
+        email: 'new@example.com',
+        contactExtEventType: 'PURCHASE',
+        externalId: event.externalId,
+        date: event.date,
+        value: 99.5,
+        products: 'p1,p2',
+        location: 'sm_edge_demo',
+        description: 'd',
+        shopDomain: 'shop.example',
+        details: { detail1: 'x', detail20: 'y' },
+        updates: 0,
       });
     }
     const state = sim.state();
@@ -57,7 +70,10 @@ describe('happy paths', () => {
   });
 
   it('updateContactExtEvent changes the fields given and counts updates', async () => {
-    const added = await post(sim.url, '/api/v2/contact/addContactExtEvent', { email: 'c@example.com', contactEvent: contactEvent({ contactExtEventType: 'CART', value: 1 }) });
+    const added = await post(sim.url, '/api/v2/contact/addContactExtEvent', {
+      email: 'c@example.com',
+      contactEvent: contactEvent({ contactExtEventType: 'CART', value: 1 }),
+    });
     for (const path of ['/api/v2/contact/updateContactExtEvent', '/api/contact/updateContactExtEvent']) {
       const reply = await post(sim.url, path, { contactEvent: { eventId: added.json.eventId, value: 5, products: 'p9', detail2: 'z' } });
       expect(reply.json).toMatchObject({ success: true, eventId: added.json.eventId });
@@ -76,7 +92,12 @@ describe('happy paths', () => {
         { email: 'b@example.com', contactEvent: contactEvent({ contactExtEventType: 'VISIT' }) },
       ],
     });
-    expect(reply.json).toMatchObject({ success: true, createdAmount: 2, failedAmount: 3, failedContacts: ['not-an-email', 'no-such-contact', 'b@example.com'] });
+    expect(reply.json).toMatchObject({
+      success: true,
+      createdAmount: 2,
+      failedAmount: 3,
+      failedContacts: ['not-an-email', 'no-such-contact', 'b@example.com'],
+    });
     expect(sim.state().events.map((e) => e.email)).toEqual(['a@example.com', 'b@example.com']);
     expect((reply.json.message as string[]).some((m) => m.startsWith('events[3]: ') && m.includes('NOPE'))).toBe(true);
   });
@@ -161,7 +182,12 @@ describe('rejections (HTTP 200, success:false, nothing stored)', () => {
   });
 
   it.each([
-    'plain', 'a@b', '@example.com', 'a..b@example.com', 'a b@example.com', `${'x'.repeat(65)}@example.com`,
+    'plain',
+    'a@b',
+    '@example.com',
+    'a..b@example.com',
+    'a b@example.com',
+    `${'x'.repeat(65)}@example.com`,
     `a@${['d', 'e', 'f', 'g'].map((c) => c.repeat(62)).join('.')}.com`, // 257 characters
   ])('invalid e-mail %s', async (email) => {
     await expectRejected({ email, contactEvent: contactEvent() }, /email is not a valid e-mail/);
@@ -186,7 +212,9 @@ describe('rejections (HTTP 200, success:false, nothing stored)', () => {
 
   it('update with an invalid field leaves the event untouched', async () => {
     const added = await post(sim.url, path, eventBody({ value: 1 }));
-    const reply = await post(sim.url, '/api/v2/contact/updateContactExtEvent', { contactEvent: { eventId: added.json.eventId, value: 2, detail3: 'x'.repeat(256) } });
+    const reply = await post(sim.url, '/api/v2/contact/updateContactExtEvent', {
+      contactEvent: { eventId: added.json.eventId, value: 2, detail3: 'x'.repeat(256) },
+    });
     expect(reply.json.success).toBe(false);
     expect(sim.state().events[0]).toMatchObject({ value: 1, updates: 0 });
   });

@@ -2,9 +2,7 @@
 // does: HTTP 200 with {success, message[], ...}. Requests that fail validation change nothing.
 import { authenticate, type SimulatorAccount } from './auth.ts';
 import type { AccountStore, Contact, ContactInput, EventFields, StoredEvent } from './store.ts';
-import {
-  contactEventProblems, emailProblems, isObject, normalizeEmail, pickDetails, type JsonObject,
-} from './validation.ts';
+import { contactEventProblems, emailProblems, isObject, normalizeEmail, pickDetails, type JsonObject } from './validation.ts';
 
 /** SALESmanago's own batch size is undocumented; 400 is what the official plugin sends (§2.3, §3.5). */
 const MAX_BATCH = 400;
@@ -56,7 +54,12 @@ const DOI_KEYS = ['useApiDoubleOptIn', 'doubleOptInEmailId', 'doubleOptInLanguag
  * 3.8 `Model/ContactModel.php:256-264`). Inside a batch item they are refused; a batch's own top-level
  * `useApiDoubleOptIn` decides for all its items (`batchDoubleOptIn`).
  */
-function readUpsert(detail: unknown, owner: string, batchDoubleOptIn?: boolean, accountConsents?: readonly string[]): { input?: ContactInput; problems: string[] } {
+function readUpsert(
+  detail: unknown,
+  owner: string,
+  batchDoubleOptIn?: boolean,
+  accountConsents?: readonly string[],
+): { input?: ContactInput; problems: string[] } {
   if (!isObject(detail)) return { problems: ['upsert details must be an object'] };
   const contact = detail.contact;
   if (!isObject(contact)) return { problems: ['contact is required'] };
@@ -107,9 +110,19 @@ function readUpsert(detail: unknown, owner: string, batchDoubleOptIn?: boolean, 
   if (detail.consentDetails !== undefined && detail.consentDetails !== null) {
     const list = detail.consentDetails;
     // SDK src/Entity/Consent.php:7-12: ip a string, consentDescriptionId an int.
-    const valid = Array.isArray(list) && list.every((c) => isObject(c) && typeof c.consentName === 'string' && c.consentName !== '' && typeof c.consentAccept === 'boolean'
-      && (c.ip === undefined || typeof c.ip === 'string') && (c.consentDescriptionId === undefined || c.consentDescriptionId === null || Number.isInteger(c.consentDescriptionId)));
-    if (!valid) problems.push('consentDetails must be an array of {consentName, consentAccept, agreementDate, ip?, optOut?, consentDescriptionId? (an integer)}');
+    const valid =
+      Array.isArray(list) &&
+      list.every(
+        (c) =>
+          isObject(c) &&
+          typeof c.consentName === 'string' &&
+          c.consentName !== '' &&
+          typeof c.consentAccept === 'boolean' &&
+          (c.ip === undefined || typeof c.ip === 'string') &&
+          (c.consentDescriptionId === undefined || c.consentDescriptionId === null || Number.isInteger(c.consentDescriptionId)),
+      );
+    if (!valid)
+      problems.push('consentDetails must be an array of {consentName, consentAccept, agreementDate, ip?, optOut?, consentDescriptionId? (an integer)}');
     else {
       input.consentDetails = list as NonNullable<ContactInput['consentDetails']>;
       // ASSUMPTION (docs/privacy.md "Sent to SALESmanago"): a consent must exist in the account before an

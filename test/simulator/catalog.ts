@@ -163,9 +163,22 @@ export class CatalogStore {
         problems.push({ reasonCode: 13, message: `${at}.productId ${productId} not in the catalog` });
         return;
       }
-      const fields = kind === 'upsert' ? readProduct(raw, at, before, problems, warnings) : kind === 'quantity' ? readQuantity(raw, at, problems) : readPrice(raw, at, problems);
+      const fields =
+        kind === 'upsert'
+          ? readProduct(raw, at, before, problems, warnings)
+          : kind === 'quantity'
+            ? readQuantity(raw, at, problems)
+            : readPrice(raw, at, problems);
       // A field given as undefined (a price update without discountPrice, setAsNull) is cleared.
-      if (fields) next.push(defined({ ...(before ?? { productId, name: '', productUrl: '', updates: -1 }), ...fields, productId, updates: (before?.updates ?? -1) + 1 }) as StoredProduct);
+      if (fields)
+        next.push(
+          defined({
+            ...(before ?? { productId, name: '', productUrl: '', updates: -1 }),
+            ...fields,
+            productId,
+            updates: (before?.updates ?? -1) + 1,
+          }) as StoredProduct,
+        );
     });
     if (problems.length > 0) return refuse(problems);
     for (const p of next) stored.set(p.productId, p);
@@ -274,7 +287,8 @@ function readProduct(raw: JsonObject, at: string, before: StoredProduct | undefi
     }
   }
   const fields = defined({
-    name, productUrl,
+    name,
+    productUrl,
     mainCategory: text(raw, 'mainCategory', at, V3_LIMITS.category, problems),
     categories: texts(raw, 'categories', at, V3_LIMITS.categories, V3_LIMITS.category, problems),
     description: description as string | undefined,
@@ -288,7 +302,8 @@ function readProduct(raw: JsonObject, at: string, before: StoredProduct | undefi
     customDetails,
   });
   // setAsNull: the fields to clear (SDK `Entity/Api/V3/Product/ProductEntity.php:449-468`).
-  if (Array.isArray(raw.setAsNull)) for (const f of raw.setAsNull) if (f === 'discountPrice' && fields.discountPrice === undefined) fields.discountPrice = undefined;
+  if (Array.isArray(raw.setAsNull))
+    for (const f of raw.setAsNull) if (f === 'discountPrice' && fields.discountPrice === undefined) fields.discountPrice = undefined;
   return problems.length > start ? null : fields;
 }
 

@@ -20,7 +20,12 @@ describe('inspection', () => {
 
   it('GET /__sim/calls lists calls with seq, status, ok, items, messages; ?since filters', async () => {
     await post(sim.url, '/api/contact/upsert', { contact: { email: 'a@example.com' } });
-    await post(sim.url, '/api/v2/contact/addBatchContactExtEvent', { events: [{ email: 'a@example.com', contactEvent: contactEvent() }, { email: 'x', contactEvent: contactEvent() }] });
+    await post(sim.url, '/api/v2/contact/addBatchContactExtEvent', {
+      events: [
+        { email: 'a@example.com', contactEvent: contactEvent() },
+        { email: 'x', contactEvent: contactEvent() },
+      ],
+    });
     await post(sim.url, ADD, { email: 'a@example.com', contactEvent: contactEvent({ contactExtEventType: 'NOPE' }) });
     const calls = await getJson<CallRecord[]>(sim.url, '/__sim/calls');
     const first = calls[0]?.seq as number;
@@ -39,13 +44,20 @@ describe('inspection', () => {
     const event = contactEvent({ externalId: 'order-1' });
     await post(sim.url, ADD, { email: 'a@example.com', contactEvent: event });
     await post(sim.url, ADD, { email: 'a@example.com', contactEvent: event });
-    await post(sim.url, '/api/contact/addContactExtEvent', { email: 'b@example.com', contactEvent: contactEvent({ externalId: 'order-2', contactExtEventType: 'CART' }) });
+    await post(sim.url, '/api/contact/addContactExtEvent', {
+      email: 'b@example.com',
+      contactEvent: contactEvent({ externalId: 'order-2', contactExtEventType: 'CART' }),
+    });
     await post(sim.url, ADD, { email: 'b@example.com', contactEvent: contactEvent({ externalId: undefined }) });
     const state = await getJson<SimulationState>(sim.url, '/__sim/state');
     expect(state.events).toHaveLength(4);
     expect(state.contacts.map((c) => c.email)).toEqual(['a@example.com', 'b@example.com']);
     expect(state.counts).toMatchObject({
-      calls: 4, ok: 4, failed: 0, events: 4, contacts: 2,
+      calls: 4,
+      ok: 4,
+      failed: 0,
+      events: 4,
+      contacts: 2,
       byPath: { [ADD]: 3, '/api/contact/addContactExtEvent': 1 },
       eventsByType: { PURCHASE: 3, CART: 1 },
       eventsByExternalId: { 'PURCHASE:order-1': 2, 'CART:order-2': 1 },

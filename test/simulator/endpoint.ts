@@ -35,8 +35,7 @@ export async function handleApi(sim: Simulation, req: IncomingMessage, res: Serv
   const text = await readBody(req);
   const parsed = parseJson(text);
   const items = parsed.ok ? itemCount(parsed.value) : 0;
-  const log = (status: number, ok: boolean, extra: { fault?: string; messages?: string[] } = {}) =>
-    sim.calls.record({ at, path, status, ok, items, ...extra });
+  const log = (status: number, ok: boolean, extra: { fault?: string; messages?: string[] } = {}) => sim.calls.record({ at, path, status, ok, items, ...extra });
 
   if (req.method !== 'POST') {
     sendJson(res, 405, { success: false, message: ['Only POST is supported'] }, { Allow: 'POST' });
@@ -85,8 +84,7 @@ export async function handleV3Api(sim: Simulation, req: IncomingMessage, res: Se
   const text = await readBody(req);
   const parsed = text.trim() === '' ? { ok: true as const, value: {} } : parseJson(text);
   const items = parsed.ok && isObject(parsed.value) && Array.isArray(parsed.value.products) ? parsed.value.products.length : 1;
-  const log = (status: number, ok: boolean, extra: { fault?: string; messages?: string[] } = {}) =>
-    sim.calls.record({ at, path, status, ok, items, ...extra });
+  const log = (status: number, ok: boolean, extra: { fault?: string; messages?: string[] } = {}) => sim.calls.record({ at, path, status, ok, items, ...extra });
   const { latencyMs, answerDelayMs, fault } = sim.faults.decide(path);
   if (latencyMs > 0 && !(await pending.sleep(latencyMs))) return;
   if (fault?.kind === 'hang') {

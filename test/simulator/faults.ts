@@ -46,11 +46,7 @@ const RATES = ['errorRate', 'rate429', 'hangRate', 'malformedRate'] as const;
 const MAX_LATENCY_MS = 120_000;
 
 /** Bodies a broken proxy or a crashed upstream might send with HTTP 200. */
-const MALFORMED_BODIES = [
-  '{"success":true,"message":[],"eventI',
-  '<html><body><h1>Service temporarily unavailable</h1></body></html>',
-  '',
-];
+const MALFORMED_BODIES = ['{"success":true,"message":[],"eventI', '<html><body><h1>Service temporarily unavailable</h1></body></html>', ''];
 
 function faultRuleProblems(key: string, rule: unknown): string[] {
   if (key !== '*' && !key.startsWith('/')) return [`faults key "${key}" must be "*" or a path starting with "/"`];

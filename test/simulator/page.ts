@@ -34,11 +34,17 @@ th{background:#f3f3f3}.empty{color:#888}code,pre{background:#f6f6f6;padding:2px 
  · duplicate externalIds ${counts.duplicateExternalIds.length} · JSON: <a href="/__sim/state">state</a>, <a href="/__sim/calls">calls</a></p>
 <h2>Faults</h2><pre>${escapeHtml(JSON.stringify(state.faults, null, 1))}</pre>
 <h2>Callbacks</h2>${table(['kind', 'template'], Object.entries(state.callbacks))}
-<h2>Recent calls</h2>${table(['seq', 'time', 'path', 'status', 'ok', 'fault', 'items', 'messages'],
-    recentCalls.map((c) => [c.seq, time(c.at), c.path, c.status, c.ok, c.fault, c.items, c.messages?.join(' | ')]))}
-<h2>Contacts (${state.contacts.length})</h2>${table(['email', 'contactId', 'opt-in', 'phone opt-in', 'DOI mails', 'tags', 'name'],
-    state.contacts.slice(0, SHOWN * 2).map((c) => [c.email, c.contactId, c.optIn, c.phoneOptIn, c.doubleOptInMails, c.tags.join(', '), c.name]))}
-<h2>Recent events</h2>${table(['type', 'email', 'externalId', 'date', 'value', 'products', 'updates'],
-    recentEvents.map((e) => [e.contactExtEventType, e.email, e.externalId, new Date(e.date).toISOString(), e.value, e.products, e.updates]))}
+<h2>Recent calls</h2>${table(
+    ['seq', 'time', 'path', 'status', 'ok', 'fault', 'items', 'messages'],
+    recentCalls.map((c) => [c.seq, time(c.at), c.path, c.status, c.ok, c.fault, c.items, c.messages?.join(' | ')]),
+  )}
+<h2>Contacts (${state.contacts.length})</h2>${table(
+    ['email', 'contactId', 'opt-in', 'phone opt-in', 'DOI mails', 'tags', 'name'],
+    state.contacts.slice(0, SHOWN * 2).map((c) => [c.email, c.contactId, c.optIn, c.phoneOptIn, c.doubleOptInMails, c.tags.join(', '), c.name]),
+  )}
+<h2>Recent events</h2>${table(
+    ['type', 'email', 'externalId', 'date', 'value', 'products', 'updates'],
+    recentEvents.map((e) => [e.contactExtEventType, e.email, e.externalId, new Date(e.date).toISOString(), e.value, e.products, e.updates]),
+  )}
 </body></html>`;
 }

@@ -8,11 +8,9 @@ import { handleControl } from './control.ts';
 import { handleApi, handleV3Api, type Pending } from './endpoint.ts';
 import { BodyTooLarge, sendJson } from './http.ts';
 import { Simulation, type ConsentChange, type SimulationState } from './simulation.ts';
-
-;
 export type { CallRecord } from './calls.ts';
-export type { FaultConfig,  } from './faults.ts';
-export type {  SimulationState } from './simulation.ts';
+export type { FaultConfig } from './faults.ts';
+export type { SimulationState } from './simulation.ts';
 
 export interface SimulatorOptions {
   port?: number;
@@ -78,11 +76,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const pending = pendingDelays();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://simulator.local');
-    const handled = url.pathname === '/__sim' || url.pathname.startsWith('/__sim/')
-      ? handleControl(simulation, req, res, url)
-      : url.pathname.startsWith('/v3/')
-        ? handleV3Api(simulation, req, res, url.pathname, pending)
-        : handleApi(simulation, req, res, url.pathname, pending);
+    const handled =
+      url.pathname === '/__sim' || url.pathname.startsWith('/__sim/')
+        ? handleControl(simulation, req, res, url)
+        : url.pathname.startsWith('/v3/')
+          ? handleV3Api(simulation, req, res, url.pathname, pending)
+          : handleApi(simulation, req, res, url.pathname, pending);
     handled.catch((error: unknown) => {
       if (error instanceof BodyTooLarge) sendJson(res, 413, { success: false, message: [error.message], error: error.message });
       else if (!res.headersSent) sendJson(res, 500, { success: false, message: ['Simulator error'], error: String(error) });

@@ -10,7 +10,9 @@ export const TEST_ACCOUNT: SimulatorAccount = {
 
 export function authFields(account: SimulatorAccount = TEST_ACCOUNT): Record<string, unknown> {
   const apiKey = randomUUID();
-  const sha = createHash('sha1').update(apiKey + account.clientId + account.apiSecret).digest('hex');
+  const sha = createHash('sha1')
+    .update(apiKey + account.clientId + account.apiSecret)
+    .digest('hex');
   return { clientId: account.clientId, apiKey, sha, requestTime: Date.now(), owner: account.owner };
 }
 
@@ -47,5 +49,13 @@ export async function getJson<T>(baseUrl: string, path: string): Promise<T> {
 
 /** A valid contactEvent, overridable field by field. */
 export function contactEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { contactExtEventType: 'PURCHASE', date: 1_760_000_000_000, externalId: `order-${randomUUID()}`, value: 99.5, products: 'p1,p2', location: 'sm_edge_demo', ...overrides };
+  return {
+    contactExtEventType: 'PURCHASE',
+    date: 1_760_000_000_000,
+    externalId: `order-${randomUUID()}`,
+    value: 99.5,
+    products: 'p1,p2',
+    location: 'sm_edge_demo',
+    ...overrides,
+  };
 }

@@ -203,7 +203,15 @@ export class AccountStore {
 
   private create(email: string, owner: string, now: number): Contact {
     const contact: Contact = {
-      contactId: randomUUID(), email, owner, tags: [], optIn: 'unknown', phoneOptIn: 'unknown', doubleOptInMails: 0, createdAt: now, updatedAt: now,
+      contactId: randomUUID(),
+      email,
+      owner,
+      tags: [],
+      optIn: 'unknown',
+      phoneOptIn: 'unknown',
+      doubleOptInMails: 0,
+      createdAt: now,
+      updatedAt: now,
     };
     this.contactsByEmail.set(email, contact);
     this.contactsById.set(contact.contactId, contact);

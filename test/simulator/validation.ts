@@ -3,10 +3,31 @@
 
 /** Copied from the documented list (docs/salesmanago-api.md §3.4); the simulator must not depend on worker code. */
 const EVENT_TYPES: readonly string[] = [
-  'PURCHASE', 'CART', 'VISIT', 'PHONE_CALL', 'OTHER', 'RESERVATION', 'CANCELLED', 'ACTIVATION',
-  'MEETING', 'OFFER', 'DOWNLOAD', 'LOGIN', 'TRANSACTION', 'CANCELLATION', 'RETURN', 'SURVEY',
-  'APP_STATUS', 'APP_TYPE_WEB', 'APP_TYPE_MANUAL', 'APP_TYPE_RETENTION', 'APP_TYPE_UPSALE',
-  'LOAN_STATUS', 'LOAN_ORDER', 'FIRST_LOAN', 'REPEATED_LOAN',
+  'PURCHASE',
+  'CART',
+  'VISIT',
+  'PHONE_CALL',
+  'OTHER',
+  'RESERVATION',
+  'CANCELLED',
+  'ACTIVATION',
+  'MEETING',
+  'OFFER',
+  'DOWNLOAD',
+  'LOGIN',
+  'TRANSACTION',
+  'CANCELLATION',
+  'RETURN',
+  'SURVEY',
+  'APP_STATUS',
+  'APP_TYPE_WEB',
+  'APP_TYPE_MANUAL',
+  'APP_TYPE_RETENTION',
+  'APP_TYPE_UPSALE',
+  'LOAN_STATUS',
+  'LOAN_ORDER',
+  'FIRST_LOAN',
+  'REPEATED_LOAN',
 ];
 
 /** Field limits of contactEvent. Lengths are UTF-16 code units, as Java's String.length() counts them. */

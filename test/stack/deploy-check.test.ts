@@ -18,7 +18,7 @@ function check(args: string[]): Promise<{ code: number; out: string }> {
 }
 
 describe('npm run deploy:check', () => {
-  it('passes the repository\'s wrangler.toml and lists, by name, what is still to be set', async () => {
+  it("passes the repository's wrangler.toml and lists, by name, what is still to be set", async () => {
     const { code, out } = await check([]);
     expect(code, out).toBe(0);
     expect(out).toMatch(/SALESMANAGO_API_SECRET +not in wrangler.toml: enter it on \/setup/);
@@ -30,7 +30,15 @@ describe('npm run deploy:check', () => {
   it('refuses every secret in plain text under [vars], naming each', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sm-edge-check-'));
     const config = join(dir, 'wrangler.toml');
-    const secrets = ['SALESMANAGO_API_SECRET', 'SHOP_API_SECRET', 'CALLBACK_SECRET', 'ADMIN_PASSWORD', 'SETTINGS_KEY', 'WOOCOMMERCE_WEBHOOK_SECRET', 'SHOPIFY_WEBHOOK_SECRET'];
+    const secrets = [
+      'SALESMANAGO_API_SECRET',
+      'SHOP_API_SECRET',
+      'CALLBACK_SECRET',
+      'ADMIN_PASSWORD',
+      'SETTINGS_KEY',
+      'WOOCOMMERCE_WEBHOOK_SECRET',
+      'SHOPIFY_WEBHOOK_SECRET',
+    ];
     writeFileSync(
       config,
       `name = "x"\nmain = "${join(ROOT, 'worker/index.ts')}"\ncompatibility_date = "2026-11-01"\n` +

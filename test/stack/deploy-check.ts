@@ -25,15 +25,28 @@ const { readConfig } = (await import(configModule)) as {
 };
 
 const PRODUCTION = [
-  'SALESMANAGO_ENDPOINT', 'SALESMANAGO_CLIENT_ID', 'SALESMANAGO_API_SECRET', 'SALESMANAGO_OWNER',
-  'SHOP_DOMAINS', 'SHOP_API_SECRET', 'CALLBACK_SECRET',
+  'SALESMANAGO_ENDPOINT',
+  'SALESMANAGO_CLIENT_ID',
+  'SALESMANAGO_API_SECRET',
+  'SALESMANAGO_OWNER',
+  'SHOP_DOMAINS',
+  'SHOP_API_SECRET',
+  'CALLBACK_SECRET',
 ];
 
 /** Values that must never stand in plain text in wrangler.toml (design.md: the secrets). */
 const SECRETS = [
-  'SALESMANAGO_API_SECRET', 'SHOP_API_SECRET', 'CALLBACK_SECRET', 'ADMIN_PASSWORD', 'SETTINGS_KEY',
-  'WOOCOMMERCE_WEBHOOK_SECRET', 'SHOPIFY_WEBHOOK_SECRET', 'SALESMANAGO_API_V3_KEY',
-  'WOOCOMMERCE_CONSUMER_KEY', 'WOOCOMMERCE_CONSUMER_SECRET', 'SHOPIFY_ADMIN_TOKEN',
+  'SALESMANAGO_API_SECRET',
+  'SHOP_API_SECRET',
+  'CALLBACK_SECRET',
+  'ADMIN_PASSWORD',
+  'SETTINGS_KEY',
+  'WOOCOMMERCE_WEBHOOK_SECRET',
+  'SHOPIFY_WEBHOOK_SECRET',
+  'SALESMANAGO_API_V3_KEY',
+  'WOOCOMMERCE_CONSUMER_KEY',
+  'WOOCOMMERCE_CONSUMER_SECRET',
+  'SHOPIFY_ADMIN_TOKEN',
 ];
 
 const errors: string[] = [];
@@ -45,24 +58,29 @@ for (const kv of config.kv_namespaces ?? []) {
 for (const d1 of config.d1_databases ?? []) {
   if (placeholder(d1.database_id)) errors.push(`d1_databases ${d1.binding}: database_id is a placeholder; remove it or put the real id`);
 }
-const vars = Object.fromEntries(
-  Object.entries(config.vars ?? {}).filter(([, v]) => typeof v === 'string' && v.trim() !== '') as [string, string][],
-);
+const vars = Object.fromEntries(Object.entries(config.vars ?? {}).filter(([, v]) => typeof v === 'string' && v.trim() !== '') as [string, string][]);
 for (const p of readConfig(vars).problems) {
   if (p.name in vars) errors.push(`${p.name} (in wrangler.toml [vars]) ${p.problem}`);
 }
 for (const name of SECRETS) {
-  if (name in vars) errors.push(`${name} is in plain text in wrangler.toml [vars]: remove it there and make it a secret (npx wrangler secret put ${name}) or enter it on /setup`);
+  if (name in vars)
+    errors.push(
+      `${name} is in plain text in wrangler.toml [vars]: remove it there and make it a secret (npx wrangler secret put ${name}) or enter it on /setup`,
+    );
 }
 
 console.log(`deploy check of ${configPath}`);
 for (const name of PRODUCTION) {
-  console.log(`  ${name.padEnd(24)} ${name in vars ? 'set in wrangler.toml (locks its field on /setup)' : 'not in wrangler.toml: enter it on /setup after the deploy'}`);
+  console.log(
+    `  ${name.padEnd(24)} ${name in vars ? 'set in wrangler.toml (locks its field on /setup)' : 'not in wrangler.toml: enter it on /setup after the deploy'}`,
+  );
 }
 console.log(`  ${'ADMIN_PASSWORD'.padEnd(24)} must be a wrangler secret: npx wrangler secret put ADMIN_PASSWORD`);
 console.log(`  ${'SETTINGS_KEY'.padEnd(24)} recommended as a wrangler secret (encrypts the secrets saved on /setup): npx wrangler secret put SETTINGS_KEY`);
 if (!('WORKER_URL' in vars)) {
-  console.log(`  ${'WORKER_URL'.padEnd(24)} not in wrangler.toml: the callback URLs and the snippet on /setup then use the address /setup is opened at; set it to the worker's public https address`);
+  console.log(
+    `  ${'WORKER_URL'.padEnd(24)} not in wrangler.toml: the callback URLs and the snippet on /setup then use the address /setup is opened at; set it to the worker's public https address`,
+  );
 }
 
 if (url) {

@@ -79,14 +79,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const worker = start(
       process.execPath,
       [
-        WRANGLER, 'dev',
+        WRANGLER,
+        'dev',
         ...config,
-        '--ip', '127.0.0.1',
-        '--port', String(ports.worker),
-        '--inspector-port', String(await freePort()),
-        '--persist-to', persistTo,
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(ports.worker),
+        '--inspector-port',
+        String(await freePort()),
+        '--persist-to',
+        persistTo,
         '--show-interactive-dev-session=false',
-        '--log-level', 'warn',
+        '--log-level',
+        'warn',
         ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
       ],
       { echo: options.echo ?? false, env: { WRANGLER_SEND_METRICS: 'false', CI: 'true' } },
@@ -150,4 +156,4 @@ export async function saveOnSetupPage(workerUrl: string, values: Record<string, 
   if (res.status !== 200) throw new Error(`saving the local settings on /setup failed: HTTP ${res.status}`);
 }
 
-export {  ROOT };
+export { ROOT };

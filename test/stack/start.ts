@@ -7,7 +7,13 @@ import { LOCAL_ACCOUNT, LOCAL_PORTS, LOCAL_SECRETS, LOCAL_SHOPIFY_DOMAIN } from 
 import { ROOT, startStack } from './stack.ts';
 
 const { values: args } = parseArgs({ options: { verbose: { type: 'boolean' }, state: { type: 'string' } } });
-const stack = await startStack({ ports: LOCAL_PORTS, persistTo: resolve(ROOT, args.state ?? '.wrangler/state'), echo: args.verbose ?? false, settingsOnPage: true, cartRecovery: true });
+const stack = await startStack({
+  ports: LOCAL_PORTS,
+  persistTo: resolve(ROOT, args.state ?? '.wrangler/state'),
+  echo: args.verbose ?? false,
+  settingsOnPage: true,
+  cartRecovery: true,
+});
 const kept = stack.keptSettings.length
   ? `\nKept as saved on the setup page (not reset to the local values): ${stack.keptSettings.join(', ')}.
 Delete .wrangler/state to start afresh.\n`
@@ -55,7 +61,9 @@ stack.worker.process.once('exit', async (code, signal) => {
   if (stopping) return;
   stopping = true;
   const last = stack.worker.output().trimEnd().split('\n').slice(-20).join('\n');
-  console.error(`\nThe worker (wrangler dev) exited by itself: ${signal ? `signal ${signal}` : `exit code ${code}`}. Its last output:\n${last || '(none)'}\n\nStopping everything; run \`npm start -- --verbose\` to see all of the worker's output.`);
+  console.error(
+    `\nThe worker (wrangler dev) exited by itself: ${signal ? `signal ${signal}` : `exit code ${code}`}. Its last output:\n${last || '(none)'}\n\nStopping everything; run \`npm start -- --verbose\` to see all of the worker's output.`,
+  );
   await stack.stop();
   process.exit(1);
 });

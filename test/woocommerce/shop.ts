@@ -15,8 +15,9 @@ export const ADMIN = { user: 'admin', password: 'test-admin-password-1' };
 
 /** What the machine lacks to run the shop (empty: it can run). */
 export function missingTools(): string[] {
-  const missing = ['php', 'mariadbd', 'mariadb-install-db', 'mariadb', 'tar', 'xz']
-    .filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+  const missing = ['php', 'mariadbd', 'mariadb-install-db', 'mariadb', 'tar', 'xz'].filter(
+    (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
+  );
   if (!existsSync(join(FIXTURES, 'wordpress-6.9.1.tar.xz'))) missing.push(`${FIXTURES}/wordpress-6.9.1.tar.xz`);
   return missing;
 }
@@ -56,7 +57,14 @@ export async function startWooShop(options: { workerPort: number }): Promise<Woo
       })(),
       run('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db']),
     ]);
-    const db = start('mariadbd', ['--no-defaults', `--datadir=${data}`, `--socket=${socket}`, '--skip-networking', '--user=root', `--pid-file=${join(data, 'pid')}`]);
+    const db = start('mariadbd', [
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--socket=${socket}`,
+      '--skip-networking',
+      '--user=root',
+      `--pid-file=${join(data, 'pid')}`,
+    ]);
     children.push(db);
     for (let i = 0; ; i++) {
       try {
@@ -75,7 +83,7 @@ export async function startWooShop(options: { workerPort: number }): Promise<Woo
     copyFileSync(join(PHP_DIR, 'mu-test-shop.php'), join(site, 'wp-content', 'mu-plugins', 'mu-test-shop.php'));
 
     const env = { SM_EDGE_TEST_SHOP_URL: url };
-    const cli = async <T,>(command: string, args: Record<string, unknown> = {}): Promise<T> => {
+    const cli = async <T>(command: string, args: Record<string, unknown> = {}): Promise<T> => {
       const out = await run('php', [join(PHP_DIR, 'cli.php'), site, command, JSON.stringify(args)], env);
       const at = out.lastIndexOf('@@JSON@@');
       if (at < 0) throw new Error(`cli.php ${command} gave no answer:\n${out}`);

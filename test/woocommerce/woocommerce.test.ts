@@ -12,7 +12,10 @@ import { ADMIN, Browser, inputValue, missingTools, startWooShop, type WooShop } 
 
 const missing = missingTools();
 if (missing.length > 0 && process.env.CI === 'true') throw new Error(`the WooCommerce test cannot run under CI without: ${missing.join(', ')}`);
-if (missing.length > 0) console.warn(`SKIPPED the real WooCommerce test: missing ${missing.join(', ')} (install php8.2-cli php8.2-mysql php8.2-xml php8.2-mbstring php8.2-curl php8.2-intl mariadb-server)`);
+if (missing.length > 0)
+  console.warn(
+    `SKIPPED the real WooCommerce test: missing ${missing.join(', ')} (install php8.2-cli php8.2-mysql php8.2-xml php8.2-mbstring php8.2-curl php8.2-intl mariadb-server)`,
+  );
 
 const SECRET = 'woo-test-secret-Zq8r1';
 const META_KEY = 'sm_newsletter';
@@ -21,7 +24,14 @@ const registered = { email: 'anna.registered@example.com', password: 'Anna-pass-
 const guest = { email: 'jan.guest@example.com', first: 'Jan', last: 'Kowalski' };
 const canceller = { email: 'ewa.cancels@example.com', first: 'Ewa', last: 'Wiśniewska' };
 
-interface Webhook { id: number; topic: string; status: string; failures: number; url: string; apiVersion: string }
+interface Webhook {
+  id: number;
+  topic: string;
+  status: string;
+  failures: number;
+  url: string;
+  apiVersion: string;
+}
 
 describe.skipIf(missing.length > 0)('a real WooCommerce shop', () => {
   let stack: Stack;
@@ -34,10 +44,7 @@ describe.skipIf(missing.length > 0)('a real WooCommerce shop', () => {
   beforeAll(async () => {
     const ports = { worker: await freePort(), shop: await freePort(), simulator: await freePort() };
     // The secret is not a wrangler var here: the merchant enters it on the setup page (step 1).
-    starting = Promise.allSettled([
-      startStack({ ports, vars: { WOOCOMMERCE_WEBHOOK_SECRET: '' } }),
-      startWooShop({ workerPort: ports.worker }),
-    ]);
+    starting = Promise.allSettled([startStack({ ports, vars: { WOOCOMMERCE_WEBHOOK_SECRET: '' } }), startWooShop({ workerPort: ports.worker })]);
     const [s, w] = await starting;
     if (s.status === 'fulfilled') stack = s.value;
     if (w.status === 'fulfilled') shop = w.value;
@@ -60,8 +67,11 @@ describe.skipIf(missing.length > 0)('a real WooCommerce shop', () => {
     // reconciliation pull and the refunds' own lines (docs/platforms.md "Read-only credentials").
     const key = await shop.cli<{ key: string; secret: string }>('api-key');
     await saveOnSetupPage(stack.workerUrl, {
-      WOOCOMMERCE_WEBHOOK_SECRET: SECRET, WOOCOMMERCE_NEWSLETTER_META_KEY: META_KEY,
-      WOOCOMMERCE_URL: shop.url, WOOCOMMERCE_CONSUMER_KEY: key.key, WOOCOMMERCE_CONSUMER_SECRET: key.secret,
+      WOOCOMMERCE_WEBHOOK_SECRET: SECRET,
+      WOOCOMMERCE_NEWSLETTER_META_KEY: META_KEY,
+      WOOCOMMERCE_URL: shop.url,
+      WOOCOMMERCE_CONSUMER_KEY: key.key,
+      WOOCOMMERCE_CONSUMER_SECRET: key.secret,
     });
     const admin = new Browser(shop.url);
     await admin.login(ADMIN.user, ADMIN.password);
@@ -115,7 +125,15 @@ describe.skipIf(missing.length > 0)('a real WooCommerce shop', () => {
     orders.guest = await checkout(new Browser(shop.url), guest, [[products[0]!, 2]]);
     // Cookie authentication on the REST API needs WordPress's REST nonce, as the block checkout has it.
     const restNonce = await (await customer.fetch('/wp-admin/admin-ajax.php?action=rest-nonce')).text();
-    orders.loggedIn = await checkout(customer, registered, [[products[0]!, 1], [products[1]!, 3]], restNonce);
+    orders.loggedIn = await checkout(
+      customer,
+      registered,
+      [
+        [products[0]!, 1],
+        [products[1]!, 3],
+      ],
+      restNonce,
+    );
     orders.cancelled = await checkout(new Browser(shop.url), canceller, [[products[1]!, 1]]);
     await shop.cli('run-queue');
   }, 180_000);
@@ -124,7 +142,11 @@ describe.skipIf(missing.length > 0)('a real WooCommerce shop', () => {
   it('the merchant completes, refunds part of, refunds whole, and cancels orders', async () => {
     // Each command delivers its webhooks before it answers, as the next WP-Cron run would.
     await shop.cli('complete', { order: orders.guest });
-    const partial = await shop.cli<{ refund: number; amount: number; status: string }>('refund', { order: orders.guest, full: false, reason: 'one mug broken' });
+    const partial = await shop.cli<{ refund: number; amount: number; status: string }>('refund', {
+      order: orders.guest,
+      full: false,
+      reason: 'one mug broken',
+    });
     expect(partial.status).toBe('completed');
     const full = await shop.cli<{ refund: number; amount: number; status: string }>('refund', { order: orders.loggedIn, full: true, reason: 'changed mind' });
     expect(full.status).toBe('refunded');
@@ -134,9 +156,12 @@ describe.skipIf(missing.length > 0)('a real WooCommerce shop', () => {
 
   it('SALESmanago gets exactly the events, contacts, tags and consent; WooCommerce counts no failed delivery', async () => {
     const expected = [
-      `PURCHASE:${orders.guest}`, `RETURN:${orders.guest}:${refunds.partial}`,
-      `PURCHASE:${orders.loggedIn}`, `RETURN:${orders.loggedIn}:${refunds.full}`,
-      `PURCHASE:${orders.cancelled}`, `CANCELLATION:${orders.cancelled}`,
+      `PURCHASE:${orders.guest}`,
+      `RETURN:${orders.guest}:${refunds.partial}`,
+      `PURCHASE:${orders.loggedIn}`,
+      `RETURN:${orders.loggedIn}:${refunds.full}`,
+      `PURCHASE:${orders.cancelled}`,
+      `CANCELLATION:${orders.cancelled}`,
     ].sort();
     const deadline = Date.now() + 30_000;
     let state = stack.simulator.state();
@@ -173,7 +198,9 @@ describe.skipIf(missing.length > 0)('a real WooCommerce shop', () => {
     expect(event('CANCELLATION', orders.cancelled)).toMatchObject({ email: canceller.email });
 
     // Completion and refunds re-send the paid order unchanged: no order is reported as changed.
-    const setup = await (await fetch(`${stack.workerUrl}/setup?lang=en`, { headers: { Authorization: `Basic ${btoa(`x:${LOCAL_SECRETS.ADMIN_PASSWORD}`)}` } })).text();
+    const setup = await (
+      await fetch(`${stack.workerUrl}/setup?lang=en`, { headers: { Authorization: `Basic ${btoa(`x:${LOCAL_SECRETS.ADMIN_PASSWORD}`)}` } })
+    ).text();
     expect(setup).not.toContain('Orders re-posted with other content');
     expect(setup).toContain('nothing kept');
     expect(setup).toMatch(/matched: the last signed delivery/);
@@ -227,7 +254,9 @@ describe.skipIf(missing.length > 0)('a real WooCommerce shop', () => {
     const state = stack.simulator.state();
     expect(state.events).toHaveLength(eventsBefore + 2);
     expect(state.counts.duplicateExternalIds).toEqual([]);
-    console.log(`reconciliation: catch-up found ${catchUp.found} (missing ${catchUp.missing}), after the outage found ${pulled.found}, missing ${pulled.missing}, again missing ${again.missing}; ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `reconciliation: catch-up found ${catchUp.found} (missing ${catchUp.missing}), after the outage found ${pulled.found}, missing ${pulled.missing}, again missing ${again.missing}; ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
 
     // The setup page shows the pull; the key never appears.
     const setup = await (await fetch(`${stack.workerUrl}/setup?lang=en`, { headers: admin })).text();

@@ -17,5 +17,4 @@ export const safe =
     } catch {}
   };
 
-export const on = (t: EventTarget, type: string, f: (e: any) => unknown, capture?: boolean) =>
-  t.addEventListener(type, safe(f), capture);
+export const on = (t: EventTarget, type: string, f: (e: any) => unknown, capture?: boolean) => t.addEventListener(type, safe(f), capture);

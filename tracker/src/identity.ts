@@ -11,8 +11,7 @@ export const rid = () => ('' + Math.random()).slice(2) + Date.now();
 export const cookie = (n: string) => d.cookie.match('(^|; )' + n + '=([^;]*)')?.[2];
 
 /** Values are ids (ours, or a checked contactId): nothing to encode. Secure wherever the browser allows it. */
-export const setCookie = (n: string, v: string) =>
-  (d.cookie = n + '=' + v + ';path=/;max-age=315360000;SameSite=Lax' + (isSecureContext ? ';Secure' : ''));
+export const setCookie = (n: string, v: string) => (d.cookie = n + '=' + v + ';path=/;max-age=315360000;SameSite=Lax' + (isSecureContext ? ';Secure' : ''));
 
 /** localStorage get (one argument), set (a value: truthy when stored) or remove (''); undefined
  *  where storage is blocked. */

@@ -10,9 +10,7 @@ export const viewed = () => {
   const add = (o: any): unknown =>
     o['@graph']
       ? [o['@graph']].flat().map(add)
-      : /Product/.test(o['@type']) &&
-        (o.sku || o.productID) &&
-        p.push({ id: o.sku || o.productID, name: o.name, price: [o.offers].flat()[0]?.price });
+      : /Product/.test(o['@type']) && (o.sku || o.productID) && p.push({ id: o.sku || o.productID, name: o.name, price: [o.offers].flat()[0]?.price });
   for (const s of d.querySelectorAll('script[type="application/ld+json"]'))
     try {
       [JSON.parse(s.text)].flat().map(add);

@@ -36,9 +36,7 @@ const send = (events: Ev[], beacon: unknown) => {
       // Other 4xx: the collector refused these events, and sending them again would not help.
       // The collector answers only contactIds it checked to be id-shaped: safe in a cookie.
       (r): unknown =>
-        /^5|429/.test(r.status as any)
-          ? keep(events)
-          : r.json().then((j) => (log(j), j.contactId && can() && setCookie(SMCLIENT, j.contactId))),
+        /^5|429/.test(r.status as any) ? keep(events) : r.json().then((j) => (log(j), j.contactId && can() && setCookie(SMCLIENT, j.contactId))),
       () => keep(events),
     )
     .finally(() => inflight--)

@@ -20,5 +20,4 @@ const generate = async () => {
 };
 
 /** The minified code of one variant. */
-export const codeOf = async (file: string) =>
-  (await buildAll()).get(file)!.find((o): o is OutputChunk => o.type === 'chunk')!.code;
+export const codeOf = async (file: string) => (await buildAll()).get(file)!.find((o): o is OutputChunk => o.type === 'chunk')!.code;

@@ -45,22 +45,34 @@ describe('dist/s.js and its variants', () => {
     expect(gz).toBeLessThanOrEqual(BUDGET);
   });
 
-  it('each variant is built, and only s.cmp.js and s.full.js carry the consent tools\' signals, only s.full.js the product markup and monitoring code', { timeout: 60_000 }, async () => {
+  it("each variant is built, and only s.cmp.js and s.full.js carry the consent tools' signals, only s.full.js the product markup and monitoring code", {
+    timeout: 60_000,
+  }, async () => {
     expect(VARIANTS.map((v: { file: string }) => v.file)).toEqual(['s.js', 's.cmp.js', 's.full.js']);
-    for (const [file, cmp, full] of [['s.js', false, false], ['s.cmp.js', true, false], ['s.full.js', true, true]] as const) {
+    for (const [file, cmp, full] of [
+      ['s.js', false, false],
+      ['s.cmp.js', true, false],
+      ['s.full.js', true, true],
+    ] as const) {
       const js = await code(file);
       for (const word of ['__tcfapi', 'dataLayer']) expect(js.includes(word), `${file} ${word}`).toBe(cmp);
       for (const word of ['ld+json', 'smMonitoring', 'DOMContentLoaded']) expect(js.includes(word), `${file} ${word}`).toBe(full);
     }
   });
 
-  it('s.full.js: the Visit of a page with Product JSON-LD carries it, and data-sm-monitoring adds m.js once the batch is answered', { timeout: 60_000 }, async () => {
-    const p = await page([{ code: await code('s.full.js'), src: 'https://collector.example/_x/s.full.js', attrs: { 'sm-monitoring': '' } }], 'https://shop.example/p/1', (win) => {
-      const ld = win.document.createElement('script');
-      ld.type = 'application/ld+json';
-      ld.textContent = JSON.stringify({ '@type': 'Product', sku: 'K-1', name: 'Kubek', offers: { price: 9 } });
-      win.document.body.append(ld);
-    });
+  it('s.full.js: the Visit of a page with Product JSON-LD carries it, and data-sm-monitoring adds m.js once the batch is answered', {
+    timeout: 60_000,
+  }, async () => {
+    const p = await page(
+      [{ code: await code('s.full.js'), src: 'https://collector.example/_x/s.full.js', attrs: { 'sm-monitoring': '' } }],
+      'https://shop.example/p/1',
+      (win) => {
+        const ld = win.document.createElement('script');
+        ld.type = 'application/ld+json';
+        ld.textContent = JSON.stringify({ '@type': 'Product', sku: 'K-1', name: 'Kubek', offers: { price: 9 } });
+        win.document.body.append(ld);
+      },
+    );
     await new Promise((r) => setTimeout(r, 1300));
     expect(p.events()).toMatchObject([{ k: 'visit', products: [{ id: 'K-1', name: 'Kubek', price: 9 }] }]);
     expect([...p.win.document.querySelectorAll('script[src]')].map((s: any) => s.src)).toContain('https://collector.example/_x/m.js');
@@ -85,7 +97,7 @@ describe('dist/s.js and its variants', () => {
     await p.win.happyDOM.close();
   });
 
-  it('first-party: loaded from the shop\'s own origin under a prefix, it posts beside itself', { timeout: 60_000 }, async () => {
+  it("first-party: loaded from the shop's own origin under a prefix, it posts beside itself", { timeout: 60_000 }, async () => {
     for (const file of ['s.js', 's.cmp.js', 's.full.js']) {
       const p = await page([{ code: await code(file), src: `https://shop.example/_e/${file}?v=3` }]);
       await new Promise((r) => setTimeout(r, 800));

@@ -155,7 +155,7 @@ describe('IAB TCF v2.2 (data-consent="tcf")', () => {
     nothingStored(p);
   });
 
-  it('a stored TC string (tcloaded) decides at once; the publisher\'s own consents count too', async () => {
+  it("a stored TC string (tcloaded) decides at once; the publisher's own consents count too", async () => {
     const granted = tcf(tcData('tcloaded', {}, { publisher: { consents: { 1: true, 3: true, 4: true } } }));
     const p = await load({ attrs, before: granted.install });
     await p.settle();

@@ -40,9 +40,20 @@ describe('smEdge commands', () => {
     cart.value = 30;
     p.smEdge('cart', cart);
     await p.settle();
-    expect(p.events().slice(1).map((e) => [e.products, e.value])).toEqual([
+    expect(
+      p
+        .events()
+        .slice(1)
+        .map((e) => [e.products, e.value]),
+    ).toEqual([
       [[{ id: 'A', quantity: 1 }], 10],
-      [[{ id: 'A', quantity: 5 }, { id: 'B', quantity: 1 }], 30],
+      [
+        [
+          { id: 'A', quantity: 5 },
+          { id: 'B', quantity: 1 },
+        ],
+        30,
+      ],
     ]);
   });
 
@@ -59,7 +70,12 @@ describe('smEdge commands', () => {
   });
 
   it('replays calls queued in smEdge.q before the script loaded, in order, then takes calls directly', async () => {
-    const p = await load({ before: stub([['login', { token: 't1' }], ['cart', { products: [{ id: 'A', quantity: 1 }] }]]) });
+    const p = await load({
+      before: stub([
+        ['login', { token: 't1' }],
+        ['cart', { products: [{ id: 'A', quantity: 1 }] }],
+      ]),
+    });
     p.smEdge('newsletter', { email: 'a@b.pl' });
     await p.settle();
     expect(p.events().map((e) => e.k)).toEqual(['visit', 'login', 'cart', 'newsletter']);
@@ -71,8 +87,18 @@ describe('smEdge commands', () => {
     const answer = { accepted: 1, rejected: [{ index: 1, error: 'e[1].k: must be one of visit, cart, login, offer, newsletter, survey' }] };
     const p = await load({ attrs: { debug: '' }, answer: () => new Response(JSON.stringify(answer), { status: 202 }) });
     const bad: unknown[][] = [
-      [], ['nope'], ['login'], ['login', { token: '' }], ['newsletter', {}], ['survey', null], [42], [{}],
-      ['cart', { products: [null] }], ['cart', { products: [{ id: Symbol('x') }] }], ['offer', { products: 'A' }], ['offer', 'text'],
+      [],
+      ['nope'],
+      ['login'],
+      ['login', { token: '' }],
+      ['newsletter', {}],
+      ['survey', null],
+      [42],
+      [{}],
+      ['cart', { products: [null] }],
+      ['cart', { products: [{ id: Symbol('x') }] }],
+      ['offer', { products: 'A' }],
+      ['offer', 'text'],
     ];
     for (const c of bad) expect(() => p.smEdge(...c)).not.toThrow();
     await p.settle();

@@ -120,7 +120,10 @@ describe('remembered consent (data-consent="required")', () => {
     const next = await load({ url: 'https://shop.example/b', attrs: required, storage });
     next.smEdge('login', { token: 't' });
     await next.settle();
-    expect(next.events().map((e) => [e.k, e.u])).toEqual([['visit', 'https://shop.example/b'], ['login', 'https://shop.example/b']]);
+    expect(next.events().map((e) => [e.k, e.u])).toEqual([
+      ['visit', 'https://shop.example/b'],
+      ['login', 'https://shop.example/b'],
+    ]);
   });
 
   it('smEdge("consent", false) withdraws it: forgotten, and the next page holds again', async () => {
@@ -144,7 +147,12 @@ describe('remembered consent (data-consent="required")', () => {
   it('where storage is blocked, consent still works for the page', async () => {
     const p = await load({
       attrs: required,
-      before: (w) => Object.defineProperty(w, 'localStorage', { get: () => { throw new Error('SecurityError'); } }),
+      before: (w) =>
+        Object.defineProperty(w, 'localStorage', {
+          get: () => {
+            throw new Error('SecurityError');
+          },
+        }),
     });
     p.smEdge('consent', true);
     await p.settle();
@@ -166,4 +174,3 @@ describe('remembered consent (data-consent="required")', () => {
     expect(next.events()).toEqual([]);
   });
 });
-

@@ -63,7 +63,11 @@ describe('marked forms', () => {
   it('captures survey forms; never reads unmarked forms, nor consent, login or cart marks', async () => {
     const p = await load({ attrs: { consent: 'required' } });
     for (const mark of [null, 'consent', 'login', 'cart', 'visit', 'survey']) {
-      fire(form(p, mark, '<input type="email" name="e" value="s@b.pl"><textarea name="message">Hello</textarea><input name="token" value="t">'), p.win, 'submit');
+      fire(
+        form(p, mark, '<input type="email" name="e" value="s@b.pl"><textarea name="message">Hello</textarea><input name="token" value="t">'),
+        p.win,
+        'submit',
+      );
     }
     // A form marked "consent" gave no consent: nothing has left yet.
     expect(p.win.fetch).not.toHaveBeenCalled();

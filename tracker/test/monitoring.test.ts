@@ -64,7 +64,10 @@ describe('monitoring code', () => {
   });
 
   it('never after smEdge("consent", false), nor without data-sm-monitoring', async () => {
-    const refused = await load({ attrs: { 'sm-monitoring': '' }, before: (w) => (noFetch(w), (w.smEdge = Object.assign(() => {}, { q: [['consent', false]] }))) });
+    const refused = await load({
+      attrs: { 'sm-monitoring': '' },
+      before: (w) => (noFetch(w), (w.smEdge = Object.assign(() => {}, { q: [['consent', false]] }))),
+    });
     for (let i = 0; i < 3; i++) await refused.settle();
     expect(added(refused)).toEqual([]);
     const off = await load({ before: noFetch });

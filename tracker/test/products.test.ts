@@ -6,16 +6,25 @@ import { fire, load, useHarness } from './harness';
 
 useHarness();
 
-const ld = (...json: unknown[]) => (w: any) => {
-  for (const j of json) {
-    const s = w.document.createElement('script');
-    s.type = 'application/ld+json';
-    s.textContent = typeof j === 'string' ? j : JSON.stringify(j);
-    w.document.head.append(s);
-  }
-};
+const ld =
+  (...json: unknown[]) =>
+  (w: any) => {
+    for (const j of json) {
+      const s = w.document.createElement('script');
+      s.type = 'application/ld+json';
+      s.textContent = typeof j === 'string' ? j : JSON.stringify(j);
+      w.document.head.append(s);
+    }
+  };
 
-const kubek = { '@context': 'https://schema.org', '@type': 'Product', name: 'Kubek', sku: 'KUB-1', productID: '17', offers: { '@type': 'Offer', price: '39.90', priceCurrency: 'PLN' } };
+const kubek = {
+  '@context': 'https://schema.org',
+  '@type': 'Product',
+  name: 'Kubek',
+  sku: 'KUB-1',
+  productID: '17',
+  offers: { '@type': 'Offer', price: '39.90', priceCurrency: 'PLN' },
+};
 
 describe('product views', () => {
   it("a product page's Visit carries its Product: sku (else productID), name, the offer's price", async () => {
@@ -29,7 +38,13 @@ describe('product views', () => {
     const p = await load({
       before: ld(
         '{ not json',
-        { '@context': 'https://schema.org', '@graph': [{ '@type': 'WebPage', name: 'page' }, { '@type': ['Product', 'Thing'], productID: 17, name: 'Talerz', offers: [{ price: 25 }, { price: 30 }] }] },
+        {
+          '@context': 'https://schema.org',
+          '@graph': [
+            { '@type': 'WebPage', name: 'page' },
+            { '@type': ['Product', 'Thing'], productID: 17, name: 'Talerz', offers: [{ price: 25 }, { price: 30 }] },
+          ],
+        },
         [{ '@type': 'BreadcrumbList' }, { '@type': 'Product', name: 'no id' }, { '@type': 'Product', sku: 'MIS-2' }],
         { '@type': 'ItemList', itemListElement: [{ '@type': 'Product', sku: 'LIST-1' }] },
       ),

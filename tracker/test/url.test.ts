@@ -6,15 +6,36 @@ import { clean } from '../src/url';
 // separators"), so the expectations below are the raw text the browser sends.
 describe('clean (personal data out of URLs)', () => {
   it.each([
-    'email', 'E-Mail', 'mail', 'customer_email', 'phone', 'Tel', 'telephone', 'token', 'access_token',
-    'password', 'PASS', 'passwd', 'pwd', 'key', 'api_key', 'auth', 'authorization', 'session', 'sessionid',
-    'client_secret', 'card', 'card_number', 'name', 'first_name',
+    'email',
+    'E-Mail',
+    'mail',
+    'customer_email',
+    'phone',
+    'Tel',
+    'telephone',
+    'token',
+    'access_token',
+    'password',
+    'PASS',
+    'passwd',
+    'pwd',
+    'key',
+    'api_key',
+    'auth',
+    'authorization',
+    'session',
+    'sessionid',
+    'client_secret',
+    'card',
+    'card_number',
+    'name',
+    'first_name',
   ])('removes the parameter %s', (k) => {
     expect(clean(`https://shop.example/p?id=7&${k}=x&lang=pl`)).toBe('https://shop.example/p?id=7&lang=pl');
     expect(clean(`https://shop.example/p?${k}=x&lang=pl`)).toBe('https://shop.example/p?lang=pl');
     expect(clean(`https://shop.example/p?id=7&${k}=x`)).toBe('https://shop.example/p?id=7&');
     expect(clean(`https://shop.example/p?${k}=x#top`)).toBe('https://shop.example/p?#top');
-    expect(clean(`https://shop.example/p?${k}=s3cr3t`)).toBe("https://shop.example/p?");
+    expect(clean(`https://shop.example/p?${k}=s3cr3t`)).toBe('https://shop.example/p?');
   });
 
   it('removes several personal parameters in a row', () => {

@@ -7,7 +7,10 @@ const visits = (p: { events(): any[] }) => p.events().filter((e) => e.k === 'vis
 
 describe('Visit', () => {
   it('sends one Visit on page load with url, title and referrer', async () => {
-    const p = await load({ url: 'https://shop.example/p/1?utm_source=news', before: (w) => Object.defineProperty(w.document, 'referrer', { value: 'https://google.com/' }) });
+    const p = await load({
+      url: 'https://shop.example/p/1?utm_source=news',
+      before: (w) => Object.defineProperty(w.document, 'referrer', { value: 'https://google.com/' }),
+    });
     await p.settle();
     expect(p.posts).toHaveLength(1);
     const [e] = p.posts[0]!.e;

@@ -74,7 +74,11 @@ export async function acceptProducts(
   });
   const unchangedIds = new Set([...latest.keys()].filter((id) => !changed.some((c) => c.product.id === id)));
   if (changed.length > 0) {
-    await recordAccepted(env.LEDGER, changed.map((c) => ({ id: c.product.id, hash: c.hash, payload: JSON.stringify(c.product) })), now);
+    await recordAccepted(
+      env.LEDGER,
+      changed.map((c) => ({ id: c.product.id, hash: c.hash, payload: JSON.stringify(c.product) })),
+      now,
+    );
     await queueProducts(env, changed);
   }
   return { accepted: products.length, unchanged: products.filter((p) => unchangedIds.has(p.id)).length };
@@ -87,12 +91,16 @@ export async function acceptProducts(
 async function queueProducts(env: { LEDGER: D1Database; EVENTS: Queue<QueueMessage> }, items: { product: CatalogProduct; hash: string }[]): Promise<number> {
   const parts = chunk(items, (i) => utf8Bytes(JSON.stringify(i)) + 1, PRODUCTS_PER_MESSAGE, MAX_MESSAGE_BYTES - 64);
   const refused: string[] = [];
-  await sendMessages(env.EVENTS, parts.map((part) => ({ message: { kind: 'products', items: part } as QueueMessage, ids: part.map((i) => i.product.id) })), {
-    refused: (part, err) => {
-      logError('queue send failed; catalog products wait for the hourly re-send', { messages: part.length }, err);
-      refused.push(...part.flatMap((p) => p.ids));
+  await sendMessages(
+    env.EVENTS,
+    parts.map((part) => ({ message: { kind: 'products', items: part } as QueueMessage, ids: part.map((i) => i.product.id) })),
+    {
+      refused: (part, err) => {
+        logError('queue send failed; catalog products wait for the hourly re-send', { messages: part.length }, err);
+        refused.push(...part.flatMap((p) => p.ids));
+      },
     },
-  });
+  );
   if (refused.length > 0) {
     try {
       await touchQueued(env.LEDGER, refused, 0);
@@ -117,7 +125,11 @@ export async function resendStale(env: { LEDGER: D1Database; EVENTS: Queue<Queue
       return { product, hash: await productHash(product) };
     }),
   );
-  await touchQueued(env.LEDGER, rows.map((r) => r.id), now);
+  await touchQueued(
+    env.LEDGER,
+    rows.map((r) => r.id),
+    now,
+  );
   await queueProducts(env, items);
   return rows.length;
 }

@@ -18,7 +18,12 @@ async function post(body: unknown, bindings: Env = env): Promise<{ status: numbe
   const t = Math.floor(Date.now() / 1000);
   const header = await sign(env.SHOP_API_SECRET!, t, 'POST', '/api/v1/products', raw);
   const ctx = createExecutionContext();
-  const res = await app.request('/api/v1/products', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header }, body: raw }, bindings, ctx);
+  const res = await app.request(
+    '/api/v1/products',
+    { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header }, body: raw },
+    bindings,
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return { status: res.status, body: await res.json() };
 }
@@ -125,7 +130,19 @@ describe('product mapping', () => {
 
   it('maps to the SDK product entity', () => {
     const v3 = toV3Product(base);
-    expect(v3).toMatchObject({ productId: base.id, name: 'Kubek', productUrl: base.url, mainImageUrl: 'https://shop.example.com/a.jpg', mainCategory: 'A', categories: ['A', 'B'], available: true, active: true, quantity: 5, price: 39.9, discountPrice: 30 });
+    expect(v3).toMatchObject({
+      productId: base.id,
+      name: 'Kubek',
+      productUrl: base.url,
+      mainImageUrl: 'https://shop.example.com/a.jpg',
+      mainCategory: 'A',
+      categories: ['A', 'B'],
+      available: true,
+      active: true,
+      quantity: 5,
+      price: 39.9,
+      discountPrice: 30,
+    });
     expect(v3.setAsNull).toEqual(['detail1', 'detail2', 'detail3', 'detail4', 'detail5']);
     expect(toV3Product(base, { deleted: true })).toMatchObject({ available: false, active: false });
   });

@@ -32,14 +32,18 @@ export async function listCatalogs(config: Config, fetcher?: typeof fetch): Prom
 }
 
 /** Creates a catalog with the shop's currency and the events' location; answers its id. */
-export async function createCatalog(config: Config, input: { name: string; currency: string }, fetcher?: typeof fetch): Promise<{ ok: true; catalogId: string } | { ok: false; error: string }> {
+export async function createCatalog(
+  config: Config,
+  input: { name: string; currency: string },
+  fetcher?: typeof fetch,
+): Promise<{ ok: true; catalogId: string } | { ok: false; error: string }> {
   const v3 = client(config, fetcher);
   if (!v3) return { ok: false, error: 'SALESMANAGO_API_V3_KEY is not set' };
   const name = input.name.trim().slice(0, 255);
   const currency = input.currency.trim().toUpperCase();
   if (!name) return { ok: false, error: 'name: is required' };
   if (!/^[A-Z]{3}$/.test(currency)) return { ok: false, error: 'currency: must be a 3-letter currency code, e.g. PLN' };
-  if (!config.location) return { ok: false, error: 'SALESMANAGO_LOCATION: is not set (the catalog takes the events\' location)' };
+  if (!config.location) return { ok: false, error: "SALESMANAGO_LOCATION: is not set (the catalog takes the events' location)" };
   try {
     return { ok: true, catalogId: await v3.createCatalog({ name, currency, location: config.location }) };
   } catch (err) {

@@ -10,7 +10,14 @@ import type { CatalogProduct } from '../queue/messages.ts';
 
 export const MAX_PRODUCTS_PER_REQUEST = 500;
 const PRODUCT_LIMITS = {
-  id: 255, name: 255, url: 2048, imageUrls: 10, categories: 10, category: 255, details: 5, detail: 255,
+  id: 255,
+  name: 255,
+  url: 2048,
+  imageUrls: 10,
+  categories: 10,
+  category: 255,
+  details: 5,
+  detail: 255,
   /** SALESmanago trims longer descriptions (reason 12, not a failure); above this we refuse. */
   description: 10_000,
   quantity: 1_000_000_000,
@@ -34,15 +41,34 @@ const fullProduct = v.object(
     id: identifier(PRODUCT_LIMITS.id),
     name: nonEmpty(PRODUCT_LIMITS.name),
     url: httpUrl(''),
-    imageUrls: v.optional(v.pipe(v.array(httpUrl(''), 'must be an array of URLs'), v.maxLength(PRODUCT_LIMITS.imageUrls, `must hold at most ${PRODUCT_LIMITS.imageUrls} URLs`))),
+    imageUrls: v.optional(
+      v.pipe(v.array(httpUrl(''), 'must be an array of URLs'), v.maxLength(PRODUCT_LIMITS.imageUrls, `must hold at most ${PRODUCT_LIMITS.imageUrls} URLs`)),
+    ),
     price: money,
     discountPrice: v.optional(money),
     currency: v.pipe(currency, v.check(isCurrencyCode, 'must be an ISO 4217 currency code, e.g. PLN or EUR')),
     available: v.boolean('must be true or false'),
-    quantity: v.optional(v.pipe(v.number('must be a number'), v.integer('must be a whole number'), v.minValue(0, 'must not be negative'), v.maxValue(PRODUCT_LIMITS.quantity, `must be at most ${PRODUCT_LIMITS.quantity}`))),
-    categories: v.optional(v.pipe(v.array(nonEmpty(PRODUCT_LIMITS.category), 'must be an array of strings'), v.maxLength(PRODUCT_LIMITS.categories, `must hold at most ${PRODUCT_LIMITS.categories} categories`))),
+    quantity: v.optional(
+      v.pipe(
+        v.number('must be a number'),
+        v.integer('must be a whole number'),
+        v.minValue(0, 'must not be negative'),
+        v.maxValue(PRODUCT_LIMITS.quantity, `must be at most ${PRODUCT_LIMITS.quantity}`),
+      ),
+    ),
+    categories: v.optional(
+      v.pipe(
+        v.array(nonEmpty(PRODUCT_LIMITS.category), 'must be an array of strings'),
+        v.maxLength(PRODUCT_LIMITS.categories, `must hold at most ${PRODUCT_LIMITS.categories} categories`),
+      ),
+    ),
     description: v.optional(text(PRODUCT_LIMITS.description)),
-    details: v.optional(v.pipe(v.array(text(PRODUCT_LIMITS.detail), 'must be an array of strings'), v.maxLength(PRODUCT_LIMITS.details, `must hold at most ${PRODUCT_LIMITS.details} details (detail1 to detail5)`))),
+    details: v.optional(
+      v.pipe(
+        v.array(text(PRODUCT_LIMITS.detail), 'must be an array of strings'),
+        v.maxLength(PRODUCT_LIMITS.details, `must hold at most ${PRODUCT_LIMITS.details} details (detail1 to detail5)`),
+      ),
+    ),
     deleted: v.optional(v.literal(false, 'must be true or false')),
   },
   'must be an object',
@@ -54,7 +80,10 @@ const deletedProduct = v.object({ id: identifier(PRODUCT_LIMITS.id), deleted: v.
 const platformProduct = v.object({ ...fullProduct.entries, currency: v.optional(fullProduct.entries.currency) }, 'must be an object');
 
 /** The schema of one item: `deleted: true` needs only `id` (the rest is ignored). */
-export function productSchema(item: unknown, options: { currencyOptional?: boolean } = {}): typeof fullProduct | typeof deletedProduct | typeof platformProduct {
+export function productSchema(
+  item: unknown,
+  options: { currencyOptional?: boolean } = {},
+): typeof fullProduct | typeof deletedProduct | typeof platformProduct {
   if (typeof item === 'object' && item !== null && (item as { deleted?: unknown }).deleted === true) return deletedProduct;
   return options.currencyOptional ? platformProduct : fullProduct;
 }
@@ -116,7 +145,7 @@ export function toV3Product(p: CatalogProduct, options: { deleted?: boolean } = 
     out.mainImageUrl = p.imageUrls[0];
     out.imageUrls = p.imageUrls;
   }
-  out.available = options.deleted ? false : p.available ?? false;
+  out.available = options.deleted ? false : (p.available ?? false);
   out.active = !options.deleted;
   if (p.quantity !== undefined) out.quantity = p.quantity;
   if (p.price !== undefined) out.price = p.price;
@@ -147,6 +176,11 @@ export function changeKind(before: CatalogProduct | null, after: CatalogProduct)
   const changed = [...keys].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
   if (changed.length === 0) return 'upsert';
   if (changed.every((k) => k === 'quantity') && after.quantity !== undefined) return 'quantity';
-  if (changed.every((k) => k === 'price' || k === 'discountPrice') && after.price !== undefined && (after.discountPrice !== undefined || before.discountPrice === undefined)) return 'price';
+  if (
+    changed.every((k) => k === 'price' || k === 'discountPrice') &&
+    after.price !== undefined &&
+    (after.discountPrice !== undefined || before.discountPrice === undefined)
+  )
+    return 'price';
   return 'upsert';
 }

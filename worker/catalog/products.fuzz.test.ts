@@ -10,7 +10,12 @@ import { app } from '../index.ts';
 
 const env: Env = workerEnv;
 
-const junk = fc.oneof(fc.constantFrom(null, true, false, 0, -1, 1e308, 'x', '', '\ud800', '\u0000', [], {}, [1], 'https://'), fc.string({ maxLength: 30, unit: 'binary' }), fc.double(), fc.integer());
+const junk = fc.oneof(
+  fc.constantFrom(null, true, false, 0, -1, 1e308, 'x', '', '\ud800', '\u0000', [], {}, [1], 'https://'),
+  fc.string({ maxLength: 30, unit: 'binary' }),
+  fc.double(),
+  fc.integer(),
+);
 const maybe = <T>(good: fc.Arbitrary<T>) => fc.oneof({ weight: 10, arbitrary: good }, { weight: 1, arbitrary: junk });
 
 const product = fc.record(
@@ -32,11 +37,10 @@ const product = fc.record(
   { requiredKeys: ['id', 'name', 'url', 'price', 'currency', 'available'] },
 );
 
-const body = fc.oneof(
-  fc.json({ maxDepth: 3 }),
-  fc.string({ maxLength: 100, unit: 'binary' }),
-  { weight: 4, arbitrary: fc.record({ products: fc.array(product, { minLength: 0, maxLength: 5 }) }).map((b) => JSON.stringify(b)) },
-);
+const body = fc.oneof(fc.json({ maxDepth: 3 }), fc.string({ maxLength: 100, unit: 'binary' }), {
+  weight: 4,
+  arbitrary: fc.record({ products: fc.array(product, { minLength: 0, maxLength: 5 }) }).map((b) => JSON.stringify(b)),
+});
 
 describe('fuzzing POST /api/v1/products', () => {
   it('never answers 5xx', async () => {
@@ -44,7 +48,11 @@ describe('fuzzing POST /api/v1/products', () => {
     await fc.assert(
       fc.asyncProperty(body, async (raw) => {
         const header = await sign(env.SHOP_API_SECRET!, Math.floor(Date.now() / 1000), 'POST', '/api/v1/products', raw);
-        const res = await app.request('/api/v1/products', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header }, body: raw }, env);
+        const res = await app.request(
+          '/api/v1/products',
+          { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header }, body: raw },
+          env,
+        );
         const text = await res.text();
         seen.add(res.status);
         expect(res.status, text).toBeLessThan(500);

@@ -49,10 +49,16 @@ const simContactOf = async (address: string) =>
 const person = (tag: string) => `${tag}-${crypto.randomUUID().slice(0, 8)}@example.com`;
 
 describe('consentDetails to SALESmanago', () => {
-  it('sends only linked consents, under the account\'s name, with the IP and the agreed version\'s description id', async () => {
+  it("sends only linked consents, under the account's name, with the IP and the agreed version's description id", async () => {
     const shopName = `marketing-${crypto.randomUUID().slice(0, 6)}`;
-    expect(await saveText(env.LEDGER, { name: shopName, text: 'I agree to offers by e-mail.', smName: 'GDPR_MARKETING', smId: '71' })).toEqual({ ok: true, added: true });
-    expect(await saveText(env.LEDGER, { name: shopName, text: 'I agree to offers by e-mail and SMS.', smName: 'GDPR_MARKETING', smId: '72' })).toEqual({ ok: true, added: true });
+    expect(await saveText(env.LEDGER, { name: shopName, text: 'I agree to offers by e-mail.', smName: 'GDPR_MARKETING', smId: '71' })).toEqual({
+      ok: true,
+      added: true,
+    });
+    expect(await saveText(env.LEDGER, { name: shopName, text: 'I agree to offers by e-mail and SMS.', smName: 'GDPR_MARKETING', smId: '72' })).toEqual({
+      ok: true,
+      added: true,
+    });
     const email = person('linked');
     const at = Date.now() - 60_000;
     const res = await signedPost('/api/v1/contacts', {
@@ -73,7 +79,7 @@ describe('consentDetails to SALESmanago', () => {
     ]);
   });
 
-  it('a withdrawal goes with optOut, and without a version the current version\'s id', async () => {
+  it("a withdrawal goes with optOut, and without a version the current version's id", async () => {
     const shopName = `profiling-${crypto.randomUUID().slice(0, 6)}`;
     await saveText(env.LEDGER, { name: shopName, text: 'Profiling v1.', smName: 'GDPR_PROFILING', smId: '5' });
     await saveText(env.LEDGER, { name: shopName, text: 'Profiling v2.', smName: 'GDPR_PROFILING', smId: '6' });
@@ -91,7 +97,10 @@ describe('consentDetails to SALESmanago', () => {
     const smName = `PARTNERS_${crypto.randomUUID().slice(0, 6).toUpperCase()}`;
     await saveText(env.LEDGER, { name: shopName, text: 'I agree to partner offers.', smName });
     const email = person('refused');
-    expect((await signedPost('/api/v1/contacts', { email, name: 'Still Here', consents: [{ name: shopName, accepted: true, at: new Date().toISOString() }] })).status).toBe(202);
+    expect(
+      (await signedPost('/api/v1/contacts', { email, name: 'Still Here', consents: [{ name: shopName, accepted: true, at: new Date().toISOString() }] }))
+        .status,
+    ).toBe(202);
     const { seq } = (await sim<{ seq: number }[]>('/__sim/calls')).at(-1) ?? { seq: 0 };
     const run = await consume(take());
     expect(run.acked.size).toBe(1);
@@ -99,7 +108,9 @@ describe('consentDetails to SALESmanago', () => {
     expect(contact).toMatchObject({ name: 'Still Here' });
     expect(contact?.consentDetails).toBeUndefined();
     // SALESmanago was asked twice: with the consent (refused), then without it.
-    const calls = (await sim<{ path: string; ok: boolean; messages?: string[] }[]>(`/__sim/calls?since=${seq}`)).filter((c) => c.path === '/api/contact/batchupsert');
+    const calls = (await sim<{ path: string; ok: boolean; messages?: string[] }[]>(`/__sim/calls?since=${seq}`)).filter(
+      (c) => c.path === '/api/contact/batchupsert',
+    );
     expect(calls.map((c) => c.ok)).toEqual([false, true]);
     expect(calls[0]?.messages?.join(' ')).toContain(smName);
 

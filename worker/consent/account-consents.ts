@@ -55,7 +55,15 @@ export async function forAccount(db: D1Database, upserts: readonly ContactUpsert
       if (!link) return [];
       const proof = proofOf.get(`${c.name}\u0000${c.at}`);
       const descriptionId = (proof?.version ? link.idOf.get(proof.version) : undefined) ?? link.currentId;
-      return [{ name: link.smName, accepted: c.accepted, at: c.at, ...(proof?.ip ? { ip: proof.ip } : {}), ...(descriptionId !== undefined ? { descriptionId } : {}) }];
+      return [
+        {
+          name: link.smName,
+          accepted: c.accepted,
+          at: c.at,
+          ...(proof?.ip ? { ip: proof.ip } : {}),
+          ...(descriptionId !== undefined ? { descriptionId } : {}),
+        },
+      ];
     });
     const out: ContactUpsert = { ...u, consents };
     if (consents.length === 0) delete out.consents;

@@ -48,12 +48,7 @@ export async function noteCallback(kv: KVNamespace, key: string, seen: CallbackS
   }
 }
 
-export async function readCallbackActivity(
-  kv: KVNamespace,
-): Promise<{ accepted: CallbackSeen | null; refused: CallbackSeen | null }> {
-  const [accepted, refused] = await Promise.all([
-    kv.get<CallbackSeen>(LAST_CALLBACK_KEY, 'json'),
-    kv.get<CallbackSeen>(LAST_REFUSED_CALLBACK_KEY, 'json'),
-  ]);
+export async function readCallbackActivity(kv: KVNamespace): Promise<{ accepted: CallbackSeen | null; refused: CallbackSeen | null }> {
+  const [accepted, refused] = await Promise.all([kv.get<CallbackSeen>(LAST_CALLBACK_KEY, 'json'), kv.get<CallbackSeen>(LAST_REFUSED_CALLBACK_KEY, 'json')]);
   return { accepted, refused };
 }

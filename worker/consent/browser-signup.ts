@@ -26,11 +26,7 @@ function browserSignup(config: SignupSettings, knownOptOut: boolean): BrowserSig
 }
 
 /** The contact upsert of a browser newsletter signup; `always` false means "only make sure it exists". */
-export function browserSignupUpsert(
-  base: ContactUpsert,
-  config: SignupSettings,
-  knownOptOut: boolean,
-): { upsert: ContactUpsert; always: boolean } {
+export function browserSignupUpsert(base: ContactUpsert, config: SignupSettings, knownOptOut: boolean): { upsert: ContactUpsert; always: boolean } {
   switch (browserSignup(config, knownOptOut)) {
     case 'confirm': {
       const doubleOptIn: NonNullable<ContactUpsert['doubleOptIn']> = {};

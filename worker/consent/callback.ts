@@ -39,7 +39,8 @@ export async function acceptCallback(
   if (!read.ok) throw refused(new InvalidRequest(read.error), read.error);
   const secret = config.callbackSecret;
   // Fail closed: readConfig refuses a secret below its minimum length as if it were not set.
-  if (!secret) throw refused(new Unavailable('callbacks are disabled: CALLBACK_SECRET is not set or too short on the worker'), 'CALLBACK_SECRET not set or too short');
+  if (!secret)
+    throw refused(new Unavailable('callbacks are disabled: CALLBACK_SECRET is not set or too short on the worker'), 'CALLBACK_SECRET not set or too short');
   const key = (input.key ?? '').trim();
   if (!key) throw refused(new Forbidden('key is missing'), 'key missing');
   if (!(await keyMatches(key, read.email, read.asReceived, secret))) {
@@ -69,17 +70,13 @@ export async function acceptCallback(
   // Every statement SALESmanago reports is proof, a repeated one too (newsletter: the e-mail pair).
   if (!test) {
     later.push(
-      recordStatements(env.LEDGER, [{ email: read.email, name: NEWSLETTER, accepted: kind === 'opt-in', statedAt: now, receivedAt: now, source: 'salesmanago' }]).catch(
-        (err: unknown) => logError('consent proof not recorded', {}, err),
-      ),
+      recordStatements(env.LEDGER, [
+        { email: read.email, name: NEWSLETTER, accepted: kind === 'opt-in', statedAt: now, receivedAt: now, source: 'salesmanago' },
+      ]).catch((err: unknown) => logError('consent proof not recorded', {}, err)),
     );
   }
   if (result.id) {
     const change = { id: result.id, email: read.email, status: kind, changedAt: now, source };
-    later.push(
-      enqueueConsentWebhook(env, change, config).catch((err: unknown) =>
-        logError('consent webhook not queued', {}, err),
-      ),
-    );
+    later.push(enqueueConsentWebhook(env, change, config).catch((err: unknown) => logError('consent webhook not queued', {}, err)));
   }
 }

@@ -4,9 +4,7 @@
 // (even double-encoded). We undo both, trim and lower-case.
 import { emailMessage, emailProblem } from '../contact/email.ts';
 
-export type ReadEmail =
-  | { ok: true; email: string; asReceived: string }
-  | { ok: false; error: string };
+export type ReadEmail = { ok: true; email: string; asReceived: string } | { ok: false; error: string };
 
 export function readEmail(raw: string | null | undefined, field = 'email'): ReadEmail {
   if (raw === null || raw === undefined || raw.trim() === '') return { ok: false, error: `${field} is missing` };

@@ -69,11 +69,22 @@ async function seed(given: string) {
   const wooCustomerId = Math.floor(Math.random() * 1e9) + 1;
   const woo = await sendWoo('order.created', wooOrder({ status: 'processing', email: given, customer_id: wooCustomerId }));
   expect(woo).toMatchObject({ status: 200, body: { status: 'accepted' } });
-  const unmappable = { ...wooOrder({ status: 'processing', email: given }), line_items: [{ id: 1, name: 'Kubek', product_id: 93, variation_id: 0, quantity: 'two', price: 10, total: '20.00' }] };
+  const unmappable = {
+    ...wooOrder({ status: 'processing', email: given }),
+    line_items: [{ id: 1, name: 'Kubek', product_id: 93, variation_id: 0, quantity: 'two', price: 10, total: '20.00' }],
+  };
   expect(await sendWoo('order.updated', unmappable)).toMatchObject({ status: 200, body: { status: 'kept' } });
   // 1. The browser: a newsletter signup on a page with a query, then a visit (same visitor).
   const signup = await beacon(visitor, [
-    { i: uid('nl').slice(0, 20), k: 'newsletter', t: Date.now() - 5000, u: `${SHOP}/newsletter?email=${lower}&utm=x`, email: given, consentVersion: 'nl-2026-01', formId: 'footer' },
+    {
+      i: uid('nl').slice(0, 20),
+      k: 'newsletter',
+      t: Date.now() - 5000,
+      u: `${SHOP}/newsletter?email=${lower}&utm=x`,
+      email: given,
+      consentVersion: 'nl-2026-01',
+      formId: 'footer',
+    },
     { i: uid('vi').slice(0, 20), k: 'visit', t: Date.now() - 4000, u: `${SHOP}/p/1`, h: 'Page' },
   ]);
   expect(signup.status).toBe(202);
@@ -92,7 +103,13 @@ async function seed(given: string) {
   expect(contact.status).toBe(202);
   // 3. An order of theirs.
   const order = await signedPost('/api/v1/events', {
-    type: 'purchase', orderId: uid('o'), email: given, value: 10, currency: 'PLN', products: [{ id: 'p1', quantity: 1 }], occurredAt: new Date().toISOString(),
+    type: 'purchase',
+    orderId: uid('o'),
+    email: given,
+    value: 10,
+    currency: 'PLN',
+    products: [{ id: 'p1', quantity: 1 }],
+    occurredAt: new Date().toISOString(),
   });
   expect(order.status).toBe(202);
   // 4. Delivery: the contact and events reach SALESmanago (known_contacts, visitor_links).
@@ -204,10 +221,23 @@ describe('erasure (art. 17)', () => {
     expect(await simContact(lower)).toBeUndefined();
     const record = await env.LEDGER.prepare('SELECT * FROM erasures WHERE id = ?1').bind(res.body.id).first<Record<string, unknown>>();
     expect(record).toMatchObject({ sm_status: 'deleted', sm_attempts: 1, source: 'api' });
-    expect(JSON.parse(String(record!.removed))).toMatchObject({ deliveries: expect.any(Number), consent_proofs: 5, kv: 1, platform_deliveries: 1, platform_customers: 1 });
+    expect(JSON.parse(String(record!.removed))).toMatchObject({
+      deliveries: expect.any(Number),
+      consent_proofs: 5,
+      kv: 1,
+      platform_deliveries: 1,
+      platform_customers: 1,
+    });
 
     // Later: a stale beacon (signup and visit), a late callback, a re-run import of the contact.
-    expect((await beacon(visitor, [{ i: uid('nl').slice(0, 20), k: 'newsletter', t: Date.now(), u: `${SHOP}/`, email: given }, { i: uid('vi').slice(0, 20), k: 'visit', t: Date.now(), u: `${SHOP}/p/2` }])).status).toBe(202);
+    expect(
+      (
+        await beacon(visitor, [
+          { i: uid('nl').slice(0, 20), k: 'newsletter', t: Date.now(), u: `${SHOP}/`, email: given },
+          { i: uid('vi').slice(0, 20), k: 'visit', t: Date.now(), u: `${SHOP}/p/2` },
+        ])
+      ).status,
+    ).toBe(202);
     const key = await callbackKey(lower, env.CALLBACK_SECRET!);
     expect((await request(`/callbacks/opt-in?email=${encodeURIComponent(lower)}&key=${key}`, {})).status).toBe(200);
     expect((await signedPost('/api/v1/batch', { items: [{ kind: 'contact', email: given, newsletter: 'subscribe' }] })).status).toBe(202);
@@ -217,7 +247,9 @@ describe('erasure (art. 17)', () => {
       late.flatMap(itemsOf).map((i) => (i.kind === 'event' ? erasedRowId(i.event.id, i.event.visitorId) : i.kind === 'contact' ? i.contact.id : i.change.id)),
     );
     await consume(late);
-    const rows = await env.LEDGER.prepare('SELECT status, last_error, contact, payload FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(lateIds)).all();
+    const rows = await env.LEDGER.prepare('SELECT status, last_error, contact, payload FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))')
+      .bind(JSON.stringify(lateIds))
+      .all();
     expect(rows.results).toHaveLength(3);
     for (const r of rows.results) expect(r).toEqual({ status: 'failed', last_error: 'refused: erased', contact: null, payload: null });
     expect(await simContact(lower)).toBeUndefined();
@@ -260,7 +292,11 @@ describe('the setup contact view', () => {
   async function setupRequest(path: string, form?: Record<string, string>) {
     const ctx = createExecutionContext();
     const init: RequestInit = form
-      ? { method: 'POST', headers: { ...admin, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() }
+      ? {
+          method: 'POST',
+          headers: { ...admin, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(form).toString(),
+        }
       : { headers: admin };
     const res = await app.request(`${ORIGIN}${path}`, init, env, ctx);
     await waitOnExecutionContext(ctx);
@@ -305,7 +341,16 @@ describe('a consent change made on /setup', () => {
   const admin = { Authorization: `Basic ${btoa(`m:${env.ADMIN_PASSWORD}`)}` };
   async function withdraw(form: Record<string, string>, lang = 'en') {
     const ctx = createExecutionContext();
-    const res = await app.request(`${ORIGIN}/setup/contact/withdraw?lang=${lang}`, { method: 'POST', headers: { ...admin, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() }, env, ctx);
+    const res = await app.request(
+      `${ORIGIN}/setup/contact/withdraw?lang=${lang}`,
+      {
+        method: 'POST',
+        headers: { ...admin, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+      },
+      env,
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     return { status: res.status, text: await res.text() };
   }
@@ -325,7 +370,10 @@ describe('a consent change made on /setup', () => {
     await consume(sent);
     expect(await simContact(lower)).toMatchObject({ optIn: 'opt-out' });
     expect(JSON.parse((await env.CONSENTS.get(`consent:${lower}`))!)).toMatchObject({ status: 'opt-out', source: 'setup' });
-    expect(await env.LEDGER.prepare('SELECT status, source FROM consent_changes WHERE email = ?1 ORDER BY seq DESC LIMIT 1').bind(lower).first()).toEqual({ status: 'opt-out', source: 'setup' });
+    expect(await env.LEDGER.prepare('SELECT status, source FROM consent_changes WHERE email = ?1 ORDER BY seq DESC LIMIT 1').bind(lower).first()).toEqual({
+      status: 'opt-out',
+      source: 'setup',
+    });
 
     const pl = await withdraw({ email: lower, consent: 'sms' }, 'pl');
     expect(pl.text).toContain('Zgoda wycofana');
@@ -343,13 +391,25 @@ describe('retention of the proof', () => {
     const DAY = 24 * 3600 * 1000;
     const now = Date.now();
     const [gone, again, recent] = [person(), person(), person()].map((e) => e.toLowerCase());
-    const row = (email: string, accepted: boolean, daysAgo: number) => ({ email, name: 'newsletter', accepted, statedAt: now - daysAgo * DAY, receivedAt: now - daysAgo * DAY, source: 'shop' });
+    const row = (email: string, accepted: boolean, daysAgo: number) => ({
+      email,
+      name: 'newsletter',
+      accepted,
+      statedAt: now - daysAgo * DAY,
+      receivedAt: now - daysAgo * DAY,
+      source: 'shop',
+    });
     await appendProofs(env.LEDGER, [
-      row(gone!, true, 900), row(gone!, false, 800),
-      row(again!, true, 900), row(again!, false, 800), row(again!, true, 700),
-      row(recent!, true, 900), row(recent!, false, 10),
+      row(gone!, true, 900),
+      row(gone!, false, 800),
+      row(again!, true, 900),
+      row(again!, false, 800),
+      row(again!, true, 700),
+      row(recent!, true, 900),
+      row(recent!, false, 10),
     ]);
-    const count = async (email: string) => (await env.LEDGER.prepare('SELECT COUNT(*) AS n FROM consent_proofs WHERE email = ?1').bind(email).first<{ n: number }>())!.n;
+    const count = async (email: string) =>
+      (await env.LEDGER.prepare('SELECT COUNT(*) AS n FROM consent_proofs WHERE email = ?1').bind(email).first<{ n: number }>())!.n;
     expect(await pruneProofs(env.LEDGER, now, 1095)).toBe(0);
     expect(await pruneProofs(env.LEDGER, now, 365)).toBeGreaterThanOrEqual(2);
     expect([await count(gone!), await count(again!), await count(recent!)]).toEqual([0, 3, 2]);
@@ -360,20 +420,33 @@ describe('erasure from a shop platform', () => {
   it('Shopify customers/redact starts one erasure (a repeat of the delivery changes nothing); the proof of a platform consent is recorded', async () => {
     const { sendShopify, shopifyCustomer } = await import('../test/platform-fixtures.ts');
     const lower = person().toLowerCase();
-    const created = await sendShopify('customers/create', shopifyCustomer({ email: lower, email_marketing_consent: { state: 'subscribed', consent_updated_at: new Date().toISOString() } }));
+    const created = await sendShopify(
+      'customers/create',
+      shopifyCustomer({ email: lower, email_marketing_consent: { state: 'subscribed', consent_updated_at: new Date().toISOString() } }),
+    );
     expect(created.status).toBe(200);
     queue.take();
     const proof = (await signedPost('/api/v1/consents/proof', { email: lower })).body.items as Record<string, unknown>[];
     expect(proof).toEqual([expect.objectContaining({ name: 'newsletter', accepted: true, source: 'platform' })]);
 
     const webhookId = `redact-${crypto.randomUUID()}`;
-    const redact = await sendShopify('customers/redact', { shop_id: 1, shop_domain: env.SHOPIFY_SHOP_DOMAIN, customer: { id: 7, email: lower, phone: null }, orders_to_redact: [] }, { webhookId });
+    const redact = await sendShopify(
+      'customers/redact',
+      { shop_id: 1, shop_domain: env.SHOPIFY_SHOP_DOMAIN, customer: { id: 7, email: lower, phone: null }, orders_to_redact: [] },
+      { webhookId },
+    );
     expect(redact.status).toBe(200);
-    const again = await sendShopify('customers/redact', { shop_id: 1, shop_domain: env.SHOPIFY_SHOP_DOMAIN, customer: { id: 7, email: lower, phone: null }, orders_to_redact: [] }, { webhookId });
+    const again = await sendShopify(
+      'customers/redact',
+      { shop_id: 1, shop_domain: env.SHOPIFY_SHOP_DOMAIN, customer: { id: 7, email: lower, phone: null }, orders_to_redact: [] },
+      { webhookId },
+    );
     expect(again.status).toBe(200);
     const erasures = queue.take().filter((m) => m.kind === 'erase');
     expect(erasures).toHaveLength(1);
-    const record = await env.LEDGER.prepare('SELECT source FROM erasures WHERE id = ?1').bind((erasures[0] as { erasureId: string }).erasureId).first();
+    const record = await env.LEDGER.prepare('SELECT source FROM erasures WHERE id = ?1')
+      .bind((erasures[0] as { erasureId: string }).erasureId)
+      .first();
     expect(record).toEqual({ source: 'shopify' });
     expect(await traces([lower])).toEqual([]);
   });
@@ -388,7 +461,10 @@ describe('erasure from WooCommerce', () => {
     expect((await sendWoo('customer.created', customer)).body.status).toBe('accepted');
     // An order of that customer under another billing e-mail, and an unmappable one kept with its body.
     expect((await sendWoo('order.created', wooOrder({ status: 'processing', email: billing, customer_id: customer.id }))).body.status).toBe('accepted');
-    const unmappable = { ...wooOrder({ status: 'processing', email: billing, customer_id: customer.id }), line_items: [{ id: 1, name: 'K', product_id: 9, variation_id: 0, quantity: 'x', price: 1, total: '1.00' }] };
+    const unmappable = {
+      ...wooOrder({ status: 'processing', email: billing, customer_id: customer.id }),
+      line_items: [{ id: 1, name: 'K', product_id: 9, variation_id: 0, quantity: 'x', price: 1, total: '1.00' }],
+    };
     expect((await sendWoo('order.updated', unmappable)).body.status).toBe('kept');
     await consume(queue.take());
     expect((await traces([account, billing])).length).toBeGreaterThan(3);
@@ -404,7 +480,9 @@ describe('erasure from WooCommerce', () => {
     }
     expect(await traces([account, billing])).toEqual([]);
     // The delivery's own record names the erasures, never the e-mails.
-    const row = await env.LEDGER.prepare('SELECT reason, body FROM platform_deliveries WHERE delivery_id = ?1').bind(deliveryId).first<{ reason: string; body: string | null }>();
+    const row = await env.LEDGER.prepare('SELECT reason, body FROM platform_deliveries WHERE delivery_id = ?1')
+      .bind(deliveryId)
+      .first<{ reason: string; body: string | null }>();
     expect(row).toEqual({ reason: expect.stringMatching(/^erasure /), body: null });
 
     const unknown = await sendWoo('customer.deleted', { id: 987_654_321_987 });
@@ -418,7 +496,16 @@ describe('consent texts and versions', () => {
   const admin = { Authorization: `Basic ${btoa(`m:${env.ADMIN_PASSWORD}`)}` };
   async function setupPost(form: Record<string, string>, lang = 'en') {
     const ctx = createExecutionContext();
-    const res = await app.request(`${ORIGIN}/setup/consents?lang=${lang}`, { method: 'POST', headers: { ...admin, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() }, env, ctx);
+    const res = await app.request(
+      `${ORIGIN}/setup/consents?lang=${lang}`,
+      {
+        method: 'POST',
+        headers: { ...admin, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+      },
+      env,
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     return { status: res.status, text: await res.text() };
   }
@@ -448,7 +535,10 @@ describe('erasure touches no one else', () => {
     const target = `${local}@example.com`;
     const others = [`x${target}`, `${target}.pl`];
     for (const email of [target, ...others]) {
-      expect((await signedPost('/api/v1/contacts', { email, newsletter: 'subscribe', consents: [{ name: 'GDPR', accepted: true, at: new Date().toISOString() }] })).status).toBe(202);
+      expect(
+        (await signedPost('/api/v1/contacts', { email, newsletter: 'subscribe', consents: [{ name: 'GDPR', accepted: true, at: new Date().toISOString() }] }))
+          .status,
+      ).toBe(202);
     }
     await consume(queue.take());
     await eraseContact(env, env.SHOP_API_SECRET!, target, { source: 'api' });

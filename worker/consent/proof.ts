@@ -38,7 +38,8 @@ const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries
 export function contactStatements(contact: AcceptedContact, source: string, proof: RequestProof): ProofRow[] {
   const base = { email: contact.email.toLowerCase(), receivedAt: contact.receivedAt, source, deliveryId: contact.id, ip: proof.ip, userAgent: proof.userAgent };
   const rows: ProofRow[] = [];
-  if (contact.newsletter) rows.push(defined({ ...base, name: NEWSLETTER, accepted: contact.newsletter === 'subscribe', statedAt: contact.receivedAt, version: proof.version }));
+  if (contact.newsletter)
+    rows.push(defined({ ...base, name: NEWSLETTER, accepted: contact.newsletter === 'subscribe', statedAt: contact.receivedAt, version: proof.version }));
   if (contact.sms) rows.push(defined({ ...base, name: SMS, accepted: contact.sms === 'subscribe', statedAt: contact.receivedAt, version: proof.version }));
   for (const c of contact.consents ?? []) {
     rows.push(defined({ ...base, name: c.name, accepted: c.accepted, statedAt: c.at, version: (c as { version?: string }).version ?? proof.version }));
@@ -71,7 +72,10 @@ function beaconStatement(event: AcceptedEvent): ProofRow | null {
  * user agent the request carried. The consumer has refused an erased person's already.
  */
 export async function recordBeaconStatements(db: D1Database, events: readonly AcceptedEvent[]): Promise<void> {
-  await appendProofs(db, events.flatMap((e) => beaconStatement(e) ?? []));
+  await appendProofs(
+    db,
+    events.flatMap((e) => beaconStatement(e) ?? []),
+  );
 }
 
 export async function recordStatements(db: D1Database, rows: readonly ProofRow[]): Promise<void> {

@@ -132,13 +132,18 @@ describe('listChanges (D1: strongly consistent, immediate)', () => {
     const b = await record({ email, status: 'opt-out', changedAt: base + 9_000, source: 'salesmanago' });
     expect(older).toMatchObject({ changed: false, outcome: 'stale' });
     const page = await listChanges(db, { limit: 10 });
-    expect(page.items.map((i) => [i.id, i.status])).toEqual([[a.id, 'opt-in'], [b.id, 'opt-out']]);
+    expect(page.items.map((i) => [i.id, i.status])).toEqual([
+      [a.id, 'opt-in'],
+      [b.id, 'opt-out'],
+    ]);
     expect((await readConsent(kv, email))?.status).toBe('opt-out');
   });
 
   it('concurrent callbacks: each change logged once, seq strictly increasing, no gap; one address ends in its latest status', async () => {
     const emails = Array.from({ length: 40 }, (_, i) => `conc-${++n}-${i}@example.com`);
-    const results = await Promise.all(emails.map((email, i) => record({ email, status: i % 2 ? 'opt-out' : 'opt-in', changedAt: Date.now(), source: 'salesmanago' })));
+    const results = await Promise.all(
+      emails.map((email, i) => record({ email, status: i % 2 ? 'opt-out' : 'opt-in', changedAt: Date.now(), source: 'salesmanago' })),
+    );
     const ids = results.map((r) => Number(r.id));
     expect(new Set(ids).size).toBe(40);
     const read = await all('', 7);

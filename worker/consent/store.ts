@@ -14,7 +14,7 @@
 // again if another change of the same address overtook this one, so KV ends where the log ends.
 import { appendChange, latestLogged, type ConsentChange, type ConsentStatus } from './changes.ts';
 
-export type { ConsentChange,  } from './changes.ts';
+export type { ConsentChange } from './changes.ts';
 
 export interface StoredConsent {
   status: ConsentStatus;

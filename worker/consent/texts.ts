@@ -23,7 +23,7 @@ export async function saveText(db: D1Database, input: TextInput, now = Date.now(
   if (!text) return { ok: false, error: 'text: is required' };
   if (text.length > TEXT_LIMITS.text) return { ok: false, error: `text: at most ${TEXT_LIMITS.text} characters` };
   if (smName && smName.length > TEXT_LIMITS.smName) return { ok: false, error: `smName: at most ${TEXT_LIMITS.smName} characters` };
-  if (smId && !/^\d{1,18}$/.test(smId)) return { ok: false, error: 'smId: must be SALESmanago\'s numeric consent description id' };
+  if (smId && !/^\d{1,18}$/.test(smId)) return { ok: false, error: "smId: must be SALESmanago's numeric consent description id" };
   const added = await addTextVersion(db, { name, text, smName, smId }, now);
   // A new version may follow the consent's creation in SALESmanago: its name is tried again.
   if (added && (smName || smId)) await clearRefusal(db, smName ?? name);

@@ -22,7 +22,13 @@ function withQueue(extra: Partial<Env> = {}) {
   return { bindings: { ...env, EVENTS: queue, ...extra } as Env, sent };
 }
 
-const change: ConsentWebhook = { id: '1767225600000:0123456789abcdef', email: 'hook@example.com', status: 'opt-out', changedAt: 1767225600000, source: 'salesmanago' };
+const change: ConsentWebhook = {
+  id: '1767225600000:0123456789abcdef',
+  email: 'hook@example.com',
+  status: 'opt-out',
+  changedAt: 1767225600000,
+  source: 'salesmanago',
+};
 
 describe('consent webhook', () => {
   it('queues a SALESmanago change when SHOP_WEBHOOK_URL is set, and nothing otherwise', async () => {
@@ -55,7 +61,12 @@ describe('consent webhook', () => {
     const body = await req.text();
     expect(JSON.parse(body)).toEqual(change);
     const check = await checkSignature(
-      req.headers.get('Sm-Edge-Signature'), env.SHOP_API_SECRET!, 'POST', '/hooks/consent?src=sm', body, Math.floor(Date.now() / 1000),
+      req.headers.get('Sm-Edge-Signature'),
+      env.SHOP_API_SECRET!,
+      'POST',
+      '/hooks/consent?src=sm',
+      body,
+      Math.floor(Date.now() / 1000),
     );
     expect(check.ok).toBe(true);
   });

@@ -27,7 +27,8 @@ export function emailProblem(address: string): string | null {
   const at = address.lastIndexOf('@');
   // Which part is not ASCII decides the advice: a domain has an ASCII (xn--) form, a local part has none.
   // eslint-disable-next-line no-control-regex
-  if (/[^\x20-\x7e]/.test(address.slice(0, Math.max(at, 0)))) return 'the part before the @ must be ASCII letters, digits or symbols (SALESmanago cannot mail addresses with other letters there)';
+  if (/[^\x20-\x7e]/.test(address.slice(0, Math.max(at, 0))))
+    return 'the part before the @ must be ASCII letters, digits or symbols (SALESmanago cannot mail addresses with other letters there)';
   // eslint-disable-next-line no-control-regex
   if (/[^\x20-\x7e]/.test(address)) return 'ASCII only (give an international domain in its xn-- form)';
   if (at <= 0 || at === address.length - 1) return '';

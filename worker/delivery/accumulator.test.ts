@@ -67,7 +67,8 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
     expect(calls()[BATCH_PATH]).toBe(1);
     // The window is over (10 s later, here by moving the rows' due time back).
     await env.LEDGER.prepare('UPDATE deliveries SET next_attempt_at = next_attempt_at - 10000 WHERE id IN (SELECT value FROM json_each(?1))')
-      .bind(JSON.stringify(orders.slice(400).map((o) => o.id))).run();
+      .bind(JSON.stringify(orders.slice(400).map((o) => o.id)))
+      .run();
     const tick = await consume([{ kind: 'flush' } as unknown as QueueMessage], { env: windowed });
     expect(tick.acked.size).toBe(1);
     expect(calls()[BATCH_PATH]).toBe(2);
@@ -98,7 +99,8 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
     expect(orders.slice(400).every((o) => rows.get(o.id)?.status === 'queued' && rows.get(o.id)?.last_error === PARKED)).toBe(true);
     // Their window over, the tick sends the 60 in one call: 2 event calls for 460 orders, not 3.
     await env.LEDGER.prepare('UPDATE deliveries SET next_attempt_at = next_attempt_at - 10000 WHERE id IN (SELECT value FROM json_each(?1))')
-      .bind(JSON.stringify(orders.slice(400).map((o) => o.id))).run();
+      .bind(JSON.stringify(orders.slice(400).map((o) => o.id)))
+      .run();
     await consume([{ kind: 'flush' } as unknown as QueueMessage], { env: windowed });
     expect(calls()[BATCH_PATH]).toBe(2);
     expect(await storedOnce(orders.map((o) => externalId(o)))).toEqual([]);
@@ -147,10 +149,19 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
     const orders = Array.from({ length: 30 }, () => orderEvent('purchase'));
     const ids = orders.map((o) => o.id);
     await recordAccepted(orders.map((o) => asEvent(o)));
-    expect((await consume(orders.map((o) => asEvent(o)), { env: slow })).acked.size).toBe(30);
+    expect(
+      (
+        await consume(
+          orders.map((o) => asEvent(o)),
+          { env: slow },
+        )
+      ).acked.size,
+    ).toBe(30);
     expect(sent.map((m) => m.body)).toEqual([{ kind: 'flush' }]);
     sent.length = 0;
-    await env.LEDGER.prepare('UPDATE deliveries SET next_attempt_at = next_attempt_at - 10000 WHERE id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids)).run();
+    await env.LEDGER.prepare('UPDATE deliveries SET next_attempt_at = next_attempt_at - 10000 WHERE id IN (SELECT value FROM json_each(?1))')
+      .bind(JSON.stringify(ids))
+      .run();
 
     const noAnswer = async <T>(work: () => Promise<T>, latencyMs = 3_500): Promise<T> => {
       await sim('/__sim/faults', { [BATCH_PATH]: { latencyMs } });
@@ -166,14 +177,25 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
     expect(sent.flatMap((m) => itemsOf(m.body).map(itemId)).sort()).toEqual([...ids].sort());
     expect(Math.max(...sent.map((m) => m.delaySeconds ?? 0))).toBeLessThanOrEqual(UNCONFIRMED_RETRY_S);
     const rows = await ledgerMany(ids);
-    expect([...rows.values()].every((r) => r.status === 'queued' && r.last_error?.startsWith(UNCONFIRMED_PREFIX) && !r.last_error.startsWith(RESENT_PREFIX))).toBe(true);
-    const due = await env.LEDGER.prepare('SELECT MAX(next_attempt_at) AS due FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(ids)).first<{ due: number }>();
+    expect(
+      [...rows.values()].every((r) => r.status === 'queued' && r.last_error?.startsWith(UNCONFIRMED_PREFIX) && !r.last_error.startsWith(RESENT_PREFIX)),
+    ).toBe(true);
+    const due = await env.LEDGER.prepare('SELECT MAX(next_attempt_at) AS due FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))')
+      .bind(JSON.stringify(ids))
+      .first<{ due: number }>();
     expect(due!.due).toBeLessThanOrEqual(Date.now() + UNCONFIRMED_RETRY_S * 1000);
     expect(due!.due).toBeGreaterThanOrEqual(before);
 
     // Sent again (chunks of 20): this re-send waits 6 x the timeout for its answer, so an answer after
     // 3.5 s would settle it; none within 6 s: now SALESmanago may hold them twice, and they wait an hour.
-    const again = await noAnswer(() => consume(sent.map((m) => m.body), { env: slow }), 6_500);
+    const again = await noAnswer(
+      () =>
+        consume(
+          sent.map((m) => m.body),
+          { env: slow },
+        ),
+      6_500,
+    );
     expect(again.retried.size).toBe(sent.length);
     expect(Math.min(...[...again.retried.values()].map((d) => d ?? 0))).toBeGreaterThanOrEqual(UNANSWERED_TWICE_WAIT_S);
     const rows2 = await ledgerMany(ids);
@@ -192,9 +214,15 @@ describe('the accumulator (DELIVERY_WINDOW_S)', () => {
       db: env.LEDGER,
       config: readConfig(env),
       client: {
-        batchUpsertContacts: async () => { throw new Error('no upsert expected'); },
-        addEvent: async () => { throw new Error('no single add expected'); },
-        updateEvent: async () => { throw new Error('no update expected'); },
+        batchUpsertContacts: async () => {
+          throw new Error('no upsert expected');
+        },
+        addEvent: async () => {
+          throw new Error('no single add expected');
+        },
+        updateEvent: async () => {
+          throw new Error('no update expected');
+        },
         batchAddEvents: async (xs) => {
           sizes.push(xs.length);
           most = Math.max(most, ++inFlight);

@@ -71,7 +71,13 @@ export function wholeFlush(waiting: number, candidates: readonly WorkItem[]): { 
 /** Parks the items (their rows already exist) and sends the tick that flushes them within the window. */
 export async function park(env: Pick<Env, 'LEDGER' | 'EVENTS'>, items: WorkItem[], windowS: number, now: number): Promise<void> {
   if (items.length === 0) return;
-  await markWaiting(env.LEDGER, items.map((i) => i.id), PARKED_REASON, now + windowS * 1000, now);
+  await markWaiting(
+    env.LEDGER,
+    items.map((i) => i.id),
+    PARKED_REASON,
+    now + windowS * 1000,
+    now,
+  );
   for (const item of items) item.outcome = { status: 'skipped' };
   try {
     await sendMessages(env.EVENTS, [{ message: { kind: 'flush' }, delaySeconds: windowS }]);

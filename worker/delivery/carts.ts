@@ -11,7 +11,6 @@ import { toContactEvent } from './mapping.ts';
 import { recoveryBase, recoveryLink } from '../recovery/link.ts';
 import { inParallel, isTimeout, type DeliveryRun } from './run.ts';
 import type { Outcome, ReadyEvent, WorkItem } from './work.ts';
-;
 
 /**
  * A cart change waits this long on the queue before it is sent: changes that follow within the
@@ -73,7 +72,10 @@ const CART_PARALLEL = 8;
  */
 export async function settleCarts<T extends WorkItem & { ref: ContactRef }>(run: DeliveryRun, carts: T[]): Promise<T[]> {
   if (carts.length === 0) return carts;
-  const superseded = await supersededCarts(run.db, carts.map((c) => c.id));
+  const superseded = await supersededCarts(
+    run.db,
+    carts.map((c) => c.id),
+  );
   await run.delivered(carts.filter((c) => superseded.has(c.id)).map((item) => ({ item })));
   const send: T[] = [];
   for (const c of carts) {
@@ -83,7 +85,6 @@ export async function settleCarts<T extends WorkItem & { ref: ContactRef }>(run:
   }
   return send;
 }
-
 
 /** A batch's cart changes by contact key: those before a purchase of the batch, and those after it. */
 export interface CartPlan {
@@ -203,4 +204,3 @@ async function sendCart(run: DeliveryRun, key: string, group: ReadyEvent[], open
   await run.delivered(group.map((item) => ({ item, smEventId: eventId })));
   await openCart(run.db, key, eventId, run.now());
 }
-

@@ -15,7 +15,18 @@ import { toContactEvent } from './mapping.ts';
 import { shareableUrl } from './urls.ts';
 import type { AcceptedContact, AcceptedEvent } from '../queue/messages.ts';
 import {
-  asContact, asEvent, browserEvent, consume, email, env, ledger, orderEvent, recordAccepted, shopContact, simEventsOf, simState,
+  asContact,
+  asEvent,
+  browserEvent,
+  consume,
+  email,
+  env,
+  ledger,
+  orderEvent,
+  recordAccepted,
+  shopContact,
+  simEventsOf,
+  simState,
 } from '../test/delivery-fixtures.ts';
 
 interface Sent {
@@ -285,8 +296,22 @@ describe('carts that say what happened', () => {
   it('two changes in one beacon (same millisecond): the later position wins, whatever the ids', async () => {
     const { visitor, who } = await loggedInVisitor();
     const t = Date.now();
-    const first = browserEvent('cart', { id: `b:${visitor}:9999`, visitorId: visitor, occurredAt: t, receivedAt: t, seq: 0, products: [{ id: 'old', quantity: 1, price: 1 }] });
-    const second = browserEvent('cart', { id: `b:${visitor}:0000`, visitorId: visitor, occurredAt: t, receivedAt: t, seq: 1, products: [{ id: 'new', quantity: 1, price: 2 }] });
+    const first = browserEvent('cart', {
+      id: `b:${visitor}:9999`,
+      visitorId: visitor,
+      occurredAt: t,
+      receivedAt: t,
+      seq: 0,
+      products: [{ id: 'old', quantity: 1, price: 1 }],
+    });
+    const second = browserEvent('cart', {
+      id: `b:${visitor}:0000`,
+      visitorId: visitor,
+      occurredAt: t,
+      receivedAt: t,
+      seq: 1,
+      products: [{ id: 'new', quantity: 1, price: 2 }],
+    });
     await deliverCarts(first, second);
     expect(await carts(who)).toMatchObject([{ products: 'new', value: 2 }]);
     // Delivered again in the other order (a retry): still the newer one.
@@ -378,7 +403,10 @@ describe('replies as SALESmanago may give them', () => {
     const c = shopContact({ email: email('min'), newsletter: 'subscribe' });
     const purchase = { ...browserEvent('visit'), email: c.email, emailVerified: true };
     await recordAccepted([asContact(c), asEvent(purchase)]);
-    const items: WorkItem[] = [{ id: c.id, contact: c, attempt: 1 }, { id: purchase.id, event: purchase, attempt: 1 }];
+    const items: WorkItem[] = [
+      { id: c.id, contact: c, attempt: 1 },
+      { id: purchase.id, event: purchase, attempt: 1 },
+    ];
     const out = await deliver(items, { db: env.LEDGER, client, config: configWith(DOI_OFF), requeue: async () => {} });
     expect(out.map((i) => i.outcome?.status)).toEqual(['delivered', 'delivered']);
     expect(calls).toBe(2);
@@ -390,8 +418,10 @@ describe('replies as SALESmanago may give them', () => {
     const config = readConfig(env);
     const ok = await testConnection(config, (async () => new Response('{"success":true}')) as typeof fetch);
     expect(ok).toMatchObject({ ok: true, ownerIsContact: false });
-    const moved = await testConnection(config, (async () =>
-      new Response('', { status: 301, headers: { Location: 'https://app5.salesmanago.pl/api/contact/hasContact' } })) as typeof fetch);
+    const moved = await testConnection(
+      config,
+      (async () => new Response('', { status: 301, headers: { Location: 'https://app5.salesmanago.pl/api/contact/hasContact' } })) as typeof fetch,
+    );
     expect(moved).toMatchObject({ ok: false, error: expect.stringMatching(/redirects to https:\/\/app5\.salesmanago\.pl.*SALESMANAGO_ENDPOINT/) });
   });
 });

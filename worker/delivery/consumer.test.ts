@@ -9,8 +9,21 @@ import { deliver } from './deliver.ts';
 import type { WorkItem } from './work.ts';
 import { cleanUp, handleScheduled } from './scheduled.ts';
 import {
-  asContact, asEvent, browserEvent, consume, email, env, ledger, ledgerMany, orderEvent, recordAccepted, shopContact,
-  simContact, simEventsOf, simState, uid,
+  asContact,
+  asEvent,
+  browserEvent,
+  consume,
+  email,
+  env,
+  ledger,
+  ledgerMany,
+  orderEvent,
+  recordAccepted,
+  shopContact,
+  simContact,
+  simEventsOf,
+  simState,
+  uid,
 } from '../test/delivery-fixtures.ts';
 import { itemId, itemsOf, type QueueMessage } from '../queue/messages.ts';
 
@@ -158,7 +171,9 @@ describe('identity', () => {
     const events = await simEventsOf([who]);
     expect(events.map((e) => e.externalId).sort()).toEqual([...visits, login].map((e) => e.id).sort());
 
-    const link = await env.LEDGER.prepare('SELECT * FROM visitor_links WHERE visitor_id = ?').bind(visitor).first<{ email: string; contact_id: string; verified: number }>();
+    const link = await env.LEDGER.prepare('SELECT * FROM visitor_links WHERE visitor_id = ?')
+      .bind(visitor)
+      .first<{ email: string; contact_id: string; verified: number }>();
     const contact = await simContact(who);
     expect(link).toMatchObject({ email: who, verified: 1, contact_id: contact?.contactId });
 
@@ -209,8 +224,7 @@ describe('identity', () => {
     const base = Date.now() - 1000;
     const visits = Array.from({ length: 205 }, (_, n) => browserEvent('visit', { visitorId: visitor, receivedAt: base + n, occurredAt: base + n }));
     for (let i = 0; i < visits.length; i += 100) await accept(...visits.slice(i, i + 100).map(asEvent));
-    const counts = await env.LEDGER
-      .prepare('SELECT status, COUNT(*) AS n FROM deliveries WHERE visitor_id = ? GROUP BY status')
+    const counts = await env.LEDGER.prepare('SELECT status, COUNT(*) AS n FROM deliveries WHERE visitor_id = ? GROUP BY status')
       .bind(visitor)
       .all<{ status: string; n: number }>();
     expect(Object.fromEntries(counts.results.map((r) => [r.status, r.n]))).toEqual({ held: 200, expired: 5 });
@@ -222,8 +236,7 @@ describe('identity', () => {
     const old = uid('vis');
     const stale = browserEvent('visit', { visitorId: old });
     await recordAccepted([asEvent(stale)], Date.now());
-    await env.LEDGER
-      .prepare("UPDATE deliveries SET status = 'held', accepted_at = ? WHERE id = ?")
+    await env.LEDGER.prepare("UPDATE deliveries SET status = 'held', accepted_at = ? WHERE id = ?")
       .bind(Date.now() - 31 * 24 * 3600 * 1000, stale.id)
       .run();
     const ctx = createExecutionContext();
@@ -261,7 +274,10 @@ describe('held events: retries and the hourly clean-up', () => {
       // The quick in-run retries without their real waits (run.ts QUICK_WAITS_MS).
       sleep: async () => {},
     });
-    expect(all.map((i) => [i.id, i.outcome?.status])).toEqual([[login.id, 'retry'], [held.id, 'retry']]);
+    expect(all.map((i) => [i.id, i.outcome?.status])).toEqual([
+      [login.id, 'retry'],
+      [held.id, 'retry'],
+    ]);
     // Requeued packed (one message for the released events of one delay), carrying only the held one.
     expect(requeued).toHaveLength(1);
     expect(requeued[0]?.body.kind).toBe('events');
@@ -324,11 +340,7 @@ describe('CART in place', () => {
     await recordAccepted([asEvent(c3), asEvent(c4)]);
     const both = await redeliver(c3, c4);
     expect(both.acked.size).toBe(2);
-    expect(calls()).toEqual([
-      '/api/v2/contact/addContactExtEvent',
-      '/api/v2/contact/updateContactExtEvent',
-      '/api/v2/contact/updateContactExtEvent',
-    ]);
+    expect(calls()).toEqual(['/api/v2/contact/addContactExtEvent', '/api/v2/contact/updateContactExtEvent', '/api/v2/contact/updateContactExtEvent']);
     let carts = (await simEventsOf([who])).filter((e) => e.contactExtEventType === 'CART');
     expect(carts).toHaveLength(1);
     expect(carts[0]).toMatchObject({ updates: 2, products: 'b', value: 10 });

@@ -23,7 +23,15 @@ import { deliver } from './deliver.ts';
 import { unansweredOf, type WorkItem } from './work.ts';
 import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, wholeFlush } from './accumulator.ts';
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from '../ledger/deliveries/rows.ts';
-import { isPlatformDelivery, readItems, type ConsentWebhook, type EraseMessage, type ItemMessage, type PlatformDeliveryMessage, type QueueMessage } from '../queue/messages.ts';
+import {
+  isPlatformDelivery,
+  readItems,
+  type ConsentWebhook,
+  type EraseMessage,
+  type ItemMessage,
+  type PlatformDeliveryMessage,
+  type QueueMessage,
+} from '../queue/messages.ts';
 import { keepDead, processQueued, QUEUED_RETRY_S } from '../platforms/kept.ts';
 import { isDeadLetterQueue } from '../queue/names.ts';
 import { deliverProducts, isProductsMessage } from './products.ts';
@@ -104,17 +112,38 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
     }
     const fresh = await dedupe(entries, rows, env.LEDGER, now);
     // Browser newsletter signups seen for the first time: their consent statements, with proof.
-    await recordBeaconStatements(env.LEDGER, all.flatMap((i) => (i.kind === 'event' && i.event.source === 'browser' && fresh.has(i.event.id) ? [i.event] : [])));
+    await recordBeaconStatements(
+      env.LEDGER,
+      all.flatMap((i) => (i.kind === 'event' && i.event.source === 'browser' && fresh.has(i.event.id) ? [i.event] : [])),
+    );
     if (erased.size > 0) {
       const refused = all.map((i) => ledgerRow(i, '')).filter((r) => erased.has(r.id));
-      await refuseErased(env.LEDGER, await Promise.all(refused.map(async ({ id, type, source, visitorId }) => ({ id: await erasedRowId(id, visitorId), type, source }))), ERASED_REASON, now);
+      await refuseErased(
+        env.LEDGER,
+        await Promise.all(refused.map(async ({ id, type, source, visitorId }) => ({ id: await erasedRowId(id, visitorId), type, source }))),
+        ERASED_REASON,
+        now,
+      );
       // What a request path wrote for them on a stale "nobody erased" (consent/suppression.ts).
-      await forgetStatements(env.LEDGER, env.CONSENTS, all.filter((i) => erased.has(ledgerRow(i, '').id)).flatMap((i) => (i.kind === 'contact' ? [i.contact.email] : [])));
+      await forgetStatements(
+        env.LEDGER,
+        env.CONSENTS,
+        all.filter((i) => erased.has(ledgerRow(i, '').id)).flatMap((i) => (i.kind === 'contact' ? [i.contact.email] : [])),
+      );
     }
     // From here on an item's attempt number is its own (ledger), not its message's.
     await Promise.all([
-      deliverWebhooks(entries.filter((e) => e.webhook), env, config),
-      deliverWork(entries.filter((e) => !e.webhook), env, config, flush),
+      deliverWebhooks(
+        entries.filter((e) => e.webhook),
+        env,
+        config,
+      ),
+      deliverWork(
+        entries.filter((e) => !e.webhook),
+        env,
+        config,
+        flush,
+      ),
     ]);
   } catch (err) {
     // A bug or a D1 outage: whatever is not settled yet is retried. Chunks SALESmanago confirmed are
@@ -124,7 +153,11 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
       for (const item of e.items) {
         const o = item.outcome;
         if (!o || (o.status !== 'delivered' && o.status !== 'skipped')) {
-          item.outcome = { status: 'retry', reason: `internal error: ${errorText(err)}`, delaySeconds: retryDelay(e.msg.attempts, undefined, Math.random, config.retryBaseS) };
+          item.outcome = {
+            status: 'retry',
+            reason: `internal error: ${errorText(err)}`,
+            delaySeconds: retryDelay(e.msg.attempts, undefined, Math.random, config.retryBaseS),
+          };
         }
       }
     }
@@ -140,7 +173,11 @@ async function deliverProductMessages(messages: Message<QueueMessage>[], env: En
 async function processPlatformDeliveries(messages: Message<PlatformDeliveryMessage>[], env: Env, config: Config): Promise<void> {
   let retry: boolean[];
   try {
-    retry = await processQueued(env, config, messages.map((m) => m.body));
+    retry = await processQueued(
+      env,
+      config,
+      messages.map((m) => m.body),
+    );
   } catch (err) {
     logError('queued platform deliveries failed', {}, err);
     retry = messages.map(() => true);
@@ -176,7 +213,10 @@ async function deliverErasures(messages: Message<QueueMessage>[], env: Env, conf
  * for another of its items. A replayed message is a new message (attempt 1), so it is tried again.
  */
 async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: number): Promise<Set<string>> {
-  const states = await loadStates(db, rows.map((r) => r.id));
+  const states = await loadStates(
+    db,
+    rows.map((r) => r.id),
+  );
   const missing = rows.filter((r) => !states.has(r.id));
   await insertMissing(db, missing, now);
   const seen = new Set<string>();
@@ -244,7 +284,17 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
     const reason = `${UNCONFIGURED}: ${missing.join('; ')}`;
     for (const item of items) item.outcome = { status: 'retry', reason, delaySeconds: unconfiguredDelay(item.attempt) };
     // next_attempt_at: the hourly reconciliation must not take these long waits for lost messages.
-    await recordOutcomes(env.LEDGER, items.map((i) => ({ id: i.id, status: 'queued', error: reason, kind: 'unconfigured' satisfies ReasonKind, nextAttemptAt: now + unconfiguredDelay(i.attempt) * 1000 })), now);
+    await recordOutcomes(
+      env.LEDGER,
+      items.map((i) => ({
+        id: i.id,
+        status: 'queued',
+        error: reason,
+        kind: 'unconfigured' satisfies ReasonKind,
+        nextAttemptAt: now + unconfiguredDelay(i.attempt) * 1000,
+      })),
+      now,
+    );
     return;
   }
   await deliver(items, {
@@ -254,7 +304,11 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
     resendClient: new SalesmanagoClient({ ...config.salesmanago, timeoutMs: resendTimeoutMs(config.salesmanago.timeoutMs) }),
     resendTimeoutMs: resendTimeoutMs(config.salesmanago.timeoutMs),
     config,
-    requeue: (messages) => sendMessages(env.EVENTS, messages.map((m) => ({ message: m.body, delaySeconds: m.delaySeconds }))),
+    requeue: (messages) =>
+      sendMessages(
+        env.EVENTS,
+        messages.map((m) => ({ message: m.body, delaySeconds: m.delaySeconds })),
+      ),
     consents: env.CONSENTS,
   });
 }
@@ -300,7 +354,11 @@ async function deliverWebhooks(entries: Entry[], env: Env, config: Config): Prom
     }),
   );
   const now = Date.now();
-  await markDelivered(env.LEDGER, done.map((i) => ({ id: i.id, contact: i.outcome?.status === 'delivered' ? i.outcome.contact : '' })), now);
+  await markDelivered(
+    env.LEDGER,
+    done.map((i) => ({ id: i.id, contact: i.outcome?.status === 'delivered' ? i.outcome.contact : '' })),
+    now,
+  );
   await recordOutcomes(env.LEDGER, rows, now);
 }
 

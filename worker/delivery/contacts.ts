@@ -113,15 +113,15 @@ export function contactNeedOfShopContact(contact: AcceptedContact, config: Conta
     // (plugin 3.11.1 `WcContactModel::parseContact`, docs/salesmanago-api.md §2.2).
     upsert = { ...upsert, email: normaliseEmail(contact.previousEmail), newEmail: upsert.email };
   }
-  const tags = contact.history ? [] : [
-    ...(contact.trigger === 'registration' ? config.tags.registration : []),
-    ...(contact.trigger === 'login' ? config.tags.login : []),
-    // A newsletter trigger or an explicit subscribe both mean "signed up for the newsletter"; an
-    // unsubscribe never carries the signup tag.
-    ...((contact.trigger === 'newsletter' || contact.newsletter === 'subscribe') && contact.newsletter !== 'unsubscribe'
-      ? config.tags.newsletter
-      : []),
-  ];
+  const tags = contact.history
+    ? []
+    : [
+        ...(contact.trigger === 'registration' ? config.tags.registration : []),
+        ...(contact.trigger === 'login' ? config.tags.login : []),
+        // A newsletter trigger or an explicit subscribe both mean "signed up for the newsletter"; an
+        // unsubscribe never carries the signup tag.
+        ...((contact.trigger === 'newsletter' || contact.newsletter === 'subscribe') && contact.newsletter !== 'unsubscribe' ? config.tags.newsletter : []),
+      ];
   const need: ContactNeed = { upsert: withTags(upsert, tags), always: true, at: contact.receivedAt, origin: 'shop' };
   if (contact.newsletter === 'subscribe') need.subscribeIds = [contact.id];
   return need;
@@ -152,9 +152,7 @@ export function mergeContactNeeds(needs: ContactNeed[]): ContactNeed {
       ...merged,
       ...details(upsert),
       ...extras(upsert),
-      ...(upsert.consent !== 'no-change'
-        ? { consent: upsert.consent, doubleOptIn: upsert.doubleOptIn }
-        : {}),
+      ...(upsert.consent !== 'no-change' ? { consent: upsert.consent, doubleOptIn: upsert.doubleOptIn } : {}),
       ...(upsert.phoneConsent ? { phoneConsent: upsert.phoneConsent } : {}),
     };
     for (const id of ids ?? []) subscribeIds.add(id);
@@ -194,7 +192,11 @@ export async function claimDoubleOptIns(db: D1Database, needs: ContactNeed[], no
   const asking = needs.filter((n) => n.subscribeIds?.length && wantsDoubleOptIn(n.upsert));
   if (asking.length === 0) return needs;
   const claims = asking.flatMap((n) => (n.subscribeIds ?? []).map((id) => ({ n, id })));
-  const fresh = await claimSubscribes(db, claims.map(({ n, id }) => ({ id, email: n.upsert.email })), now);
+  const fresh = await claimSubscribes(
+    db,
+    claims.map(({ n, id }) => ({ id, email: n.upsert.email })),
+    now,
+  );
   // One subscribe of the merge already claimed: its request may have reached SALESmanago.
   const again = new Set(claims.filter((_, i) => !fresh[i]).map((c) => c.n));
   return needs.map((n) => {

@@ -17,6 +17,11 @@ export async function recordDeadLetters(batch: MessageBatch<QueueMessage>, env: 
   const now = Date.now();
   // If D1 fails here the handler throws and the dead-letter queue retries the batch.
   await insertMissing(env.LEDGER, rows, now);
-  await markDead(env.LEDGER, rows.map((r) => r.id), EXHAUSTED_REASON, now);
+  await markDead(
+    env.LEDGER,
+    rows.map((r) => r.id),
+    EXHAUSTED_REASON,
+    now,
+  );
   batch.ackAll();
 }

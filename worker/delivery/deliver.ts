@@ -28,7 +28,14 @@ export async function deliver(items: WorkItem[], deps: DeliveryDeps): Promise<Wo
   const ready = all.filter(isReady);
   const others = ready.filter((i) => i.event.type !== 'cart');
   const purchases = others.filter((i) => i.event.type === 'purchase');
-  const carts = await planCarts(run, await settleCarts(run, ready.filter((i) => i.event.type === 'cart')), purchases);
+  const carts = await planCarts(
+    run,
+    await settleCarts(
+      run,
+      ready.filter((i) => i.event.type === 'cart'),
+    ),
+    purchases,
+  );
   await sendCarts(run, carts.before, true);
   await sendEventBatches(run, others);
   await closePurchasedCarts(run, carts, purchases);

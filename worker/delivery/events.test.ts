@@ -57,9 +57,11 @@ describe('event batches', () => {
   });
 
   it('sends chunks side by side: a slow first chunk does not hold back the next', async () => {
-    const items: WorkItem[] = Array.from({ length: CHUNK_SIZE * 2 + 1 }, () => browserEvent('visit', { email: email('side') })).map(
-      (event) => ({ id: event.id, event, attempt: 1 }),
-    );
+    const items: WorkItem[] = Array.from({ length: CHUNK_SIZE * 2 + 1 }, () => browserEvent('visit', { email: email('side') })).map((event) => ({
+      id: event.id,
+      event,
+      attempt: 1,
+    }));
     const { client, adds, maxInFlight } = recordingClient(200);
     await deliver(items, deps(client));
     expect(adds).toHaveLength(3);

@@ -37,7 +37,8 @@ export async function sendEventBatches(run: DeliveryRun, items: ReadyEvent[]): P
     // holds the events, so it waits longest for that answer, and is not started without time for it.
     const resend = part[0]!.w.unconfirmed === true;
     if (resend && !run.hasTimeFor(run.deps.resendTimeoutMs ?? 0)) {
-      for (const { w } of part) w.outcome = { status: 'retry', reason: 'events: not re-sent, too little of the run left to wait for the answer', delaySeconds: UNCONFIRMED_RETRY_S };
+      for (const { w } of part)
+        w.outcome = { status: 'retry', reason: 'events: not re-sent, too little of the run left to wait for the answer', delaySeconds: UNCONFIRMED_RETRY_S };
       return;
     }
     const client = resend ? run.resend : run.patient;
@@ -48,7 +49,13 @@ export async function sendEventBatches(run: DeliveryRun, items: ReadyEvent[]): P
       part,
       async (xs) => {
         // Recorded before it goes: a worker that dies waiting leaves these rows marked unanswered.
-        await markInFlight(run.db, xs.map((x) => x.w.id), marker, run.now(), dueIfDied);
+        await markInFlight(
+          run.db,
+          xs.map((x) => x.w.id),
+          marker,
+          run.now(),
+          dueIfDied,
+        );
         return client.batchAddEvents(xs.map((x) => x.item));
       },
       async (xs, value) => {

@@ -8,8 +8,20 @@ import { packMessages } from '../queue/send.ts';
 import { itemId, itemsOf, type AcceptedEvent, type ItemMessage, type QueueMessage } from '../queue/messages.ts';
 import { externalId } from './mapping.ts';
 import {
-  asContact, asEvent, browserEvent, consume, email, env, ledger, ledgerMany, orderEvent, recordAccepted, shopContact,
-  sim, simEventsOf, uid,
+  asContact,
+  asEvent,
+  browserEvent,
+  consume,
+  email,
+  env,
+  ledger,
+  ledgerMany,
+  orderEvent,
+  recordAccepted,
+  shopContact,
+  sim,
+  simEventsOf,
+  uid,
 } from '../test/delivery-fixtures.ts';
 
 const BATCH_PATH = '/api/v2/contact/addBatchContactExtEvent';
@@ -56,15 +68,13 @@ interface Mix {
  */
 function mixedEvents(n: number, seed: number): Mix {
   const rnd = createRandom(seed);
-  const pick = <T,>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const people: Person[] = Array.from({ length: Math.round(n * 0.075) }, () => ({ visitor: uid('v'), email: email('p') }));
   const cartPeople = people.slice(0, Math.round(people.length / 3));
   const buyers = people.slice(cartPeople.length);
   let t = Date.now() - n;
   const at = () => ({ occurredAt: ++t, receivedAt: t });
-  const identifying: ItemMessage[] = people.map((p) =>
-    asEvent(browserEvent('login', { visitorId: p.visitor, email: p.email, emailVerified: true, ...at() })),
-  );
+  const identifying: ItemMessage[] = people.map((p) => asEvent(browserEvent('login', { visitorId: p.visitor, email: p.email, emailVerified: true, ...at() })));
   const rest: ItemMessage[] = [];
   const refused: AcceptedEvent[] = [];
   const counts = { contacts: 0.025, carts: 0.1, forms: 0.075, purchases: 0.12, after: 0.03, refused: 0.025 };
@@ -241,10 +251,21 @@ describe('delivery under SALESmanago faults (tests run one after another: none i
     const stored = await simEventsOf(emails);
     const seen = new Map<string, number>();
     for (const e of stored) {
-      if (e.contactExtEventType !== 'CART') seen.set(`${e.contactExtEventType}:${e.externalId}`, (seen.get(`${e.contactExtEventType}:${e.externalId}`) ?? 0) + 1);
+      if (e.contactExtEventType !== 'CART')
+        seen.set(`${e.contactExtEventType}:${e.externalId}`, (seen.get(`${e.contactExtEventType}:${e.externalId}`) ?? 0) + 1);
     }
     const expected = events.filter((e) => e.type !== 'cart' && !refused.has(e.id));
-    const typeOf = { visit: 'VISIT', login: 'LOGIN', offer: 'OFFER', newsletter: 'OTHER', survey: 'SURVEY', purchase: 'PURCHASE', return: 'RETURN', cancellation: 'CANCELLATION', cart: 'CART' };
+    const typeOf = {
+      visit: 'VISIT',
+      login: 'LOGIN',
+      offer: 'OFFER',
+      newsletter: 'OTHER',
+      survey: 'SURVEY',
+      purchase: 'PURCHASE',
+      return: 'RETURN',
+      cancellation: 'CANCELLATION',
+      cart: 'CART',
+    };
     const missing = expected.filter((e) => !seen.has(`${typeOf[e.type]}:${externalId(e)}`));
     const duplicates = [...seen.entries()].filter(([, n]) => n > 1);
     expect(missing).toEqual([]);
@@ -255,7 +276,10 @@ describe('delivery under SALESmanago faults (tests run one after another: none i
     expect(carts.map((c) => c.email).sort()).toEqual([...shoppers].sort());
 
     const byPath = calls();
-    console.log(`chaos: ${first.length + then.length} queue messages, ${rounds} rounds, ${total(byPath)} SALESmanago calls for 2,000 events`, JSON.stringify(byPath));
+    console.log(
+      `chaos: ${first.length + then.length} queue messages, ${rounds} rounds, ${total(byPath)} SALESmanago calls for 2,000 events`,
+      JSON.stringify(byPath),
+    );
   }, 300_000);
 
   it('measures SALESmanago calls per 1,000 mixed events, packed as the endpoints queue them', async () => {
@@ -271,10 +295,7 @@ describe('delivery under SALESmanago faults (tests run one after another: none i
     const byPath = calls();
     const perThousand = total(byPath);
     const batchCalls = (byPath[BATCH_PATH] ?? 0) + (byPath['/api/contact/batchupsert'] ?? 0);
-    console.log(
-      `calls per 1,000 mixed events: ${perThousand} (${batchCalls} batch calls; ${messages.length} queue messages)`,
-      JSON.stringify(byPath),
-    );
+    console.log(`calls per 1,000 mixed events: ${perThousand} (${batchCalls} batch calls; ${messages.length} queue messages)`, JSON.stringify(byPath));
     const rows = await ledgerMany(arrival.map(idOf));
     const statuses: Record<string, number> = {};
     for (const r of rows.values()) statuses[r.status] = (statuses[r.status] ?? 0) + 1;

@@ -33,7 +33,10 @@ const order = (type: 'purchase' | 'return' | 'cancellation', extra: Partial<Acce
 
 describe('mapping table', () => {
   it('a Visit with viewed products: their ids in products and names in detail1, location set, no quantities or value', () => {
-    const products = [{ id: 'KUB-1', name: 'Kubek', quantity: 1, price: 39.9 }, { id: '77', quantity: 1 }];
+    const products = [
+      { id: 'KUB-1', name: 'Kubek', quantity: 1, price: 39.9 },
+      { id: '77', quantity: 1 },
+    ];
     const visit = toContactEvent(event('visit', { url: 'https://sklep.example.pl/p/kubek', title: 'Kubek', products }), ctx);
     expect(visit).toMatchObject({ contactExtEventType: 'VISIT', products: 'KUB-1,77', location: 'sm_edge_demo' });
     expect(visit.details?.[0]).toBe('Kubek,');
@@ -52,8 +55,15 @@ describe('mapping table', () => {
 
   it('maps each of the nine kinds to its contactExtEventType', () => {
     expect(EVENT_TYPE_OF).toEqual({
-      visit: 'VISIT', cart: 'CART', login: 'LOGIN', offer: 'OFFER', newsletter: 'OTHER', survey: 'SURVEY',
-      purchase: 'PURCHASE', return: 'RETURN', cancellation: 'CANCELLATION',
+      visit: 'VISIT',
+      cart: 'CART',
+      login: 'LOGIN',
+      offer: 'OFFER',
+      newsletter: 'OTHER',
+      survey: 'SURVEY',
+      purchase: 'PURCHASE',
+      return: 'RETURN',
+      cancellation: 'CANCELLATION',
     });
     for (const kind of EVENT_KINDS) {
       const mapped = toContactEvent(event(kind, kind === 'purchase' || kind === 'return' || kind === 'cancellation' ? order(kind) : {}), ctx);
@@ -76,7 +86,19 @@ describe('mapping table', () => {
       shopDomain: 'sklep.example.pl',
     });
     expect(purchase.details).toEqual([
-      'Kubek,Talerz', '123', '2/1', undefined, 'courier', undefined, undefined, 'pl', 'PLN', undefined, undefined, undefined, 'guest',
+      'Kubek,Talerz',
+      '123',
+      '2/1',
+      undefined,
+      'courier',
+      undefined,
+      undefined,
+      'pl',
+      'PLN',
+      undefined,
+      undefined,
+      undefined,
+      'guest',
     ]);
     expect(DETAILS[0]).toMatch(/names/);
     expect(DETAILS[1]).toMatch(/order/);
@@ -113,7 +135,15 @@ describe('mapping table', () => {
     expect(newsletter.description).toBe('Newsletter signup');
     expect(newsletter.shopDomain).toBe('sklep.example.pl'); // no URL: the first shop domain
 
-    const cart = toContactEvent(event('cart', { products: [{ id: 'a', quantity: 2, price: 10 }, { id: 'b', quantity: 1, price: 5.5 }] }), ctx);
+    const cart = toContactEvent(
+      event('cart', {
+        products: [
+          { id: 'a', quantity: 2, price: 10 },
+          { id: 'b', quantity: 1, price: 5.5 },
+        ],
+      }),
+      ctx,
+    );
     expect(cart).toMatchObject({ contactExtEventType: 'CART', products: 'a,b', value: 25.5, description: 'Cart: 3 items' });
     expect(cart.details?.[2]).toBe('2/1');
     // The plugin's CART description is the cart's URL.
@@ -153,23 +183,35 @@ describe('contact upserts by trigger and consent', () => {
     expect(doi?.upsert).toEqual({ email: 'a@example.com', consent: 'subscribe', doubleOptIn: { emailId: 'doi-1', language: 'PL' } });
     // A known opt-out is never overridden, whatever the settings.
     for (const c of [riskyConfig, doiConfig]) {
-      expect(contactNeedOfEvent(event('newsletter', { email: 'a@example.com', knownOptOut: true }), c)?.upsert).toEqual({ email: 'a@example.com', consent: 'no-change' });
+      expect(contactNeedOfEvent(event('newsletter', { email: 'a@example.com', knownOptOut: true }), c)?.upsert).toEqual({
+        email: 'a@example.com',
+        consent: 'no-change',
+      });
     }
     // Other forms say nothing about the newsletter.
-    expect(contactNeedOfEvent(event('survey', { email: 'a@example.com', name: 'Ala' }), doiConfig)?.upsert).toMatchObject({ consent: 'no-change', name: 'Ala' });
+    expect(contactNeedOfEvent(event('survey', { email: 'a@example.com', name: 'Ala' }), doiConfig)?.upsert).toMatchObject({
+      consent: 'no-change',
+      name: 'Ala',
+    });
     expect(contactNeedOfEvent(event('visit'), config)).toBeNull();
   });
 
   it('shop contacts: registration and newsletter tags, explicit subscribe/unsubscribe only', () => {
     const base = { id: 'c1', receivedAt: at, email: 'Ala@Example.com' };
     expect(contactNeedOfShopContact({ ...base, trigger: 'registration' }, config).upsert).toEqual({
-      email: 'ala@example.com', consent: 'no-change', tags: config.tags.registration,
+      email: 'ala@example.com',
+      consent: 'no-change',
+      tags: config.tags.registration,
     });
     expect(contactNeedOfShopContact({ ...base, trigger: 'newsletter', newsletter: 'subscribe' }, doiConfig).upsert).toEqual({
-      email: 'ala@example.com', consent: 'subscribe', tags: config.tags.newsletter, doubleOptIn: { emailId: 'doi-1', language: 'PL' },
+      email: 'ala@example.com',
+      consent: 'subscribe',
+      tags: config.tags.newsletter,
+      doubleOptIn: { emailId: 'doi-1', language: 'PL' },
     });
     expect(contactNeedOfShopContact({ ...base, newsletter: 'unsubscribe', trigger: 'update' }, config).upsert).toEqual({
-      email: 'ala@example.com', consent: 'unsubscribe',
+      email: 'ala@example.com',
+      consent: 'unsubscribe',
     });
     expect(contactNeedOfShopContact({ ...base, trigger: 'login' }, config).upsert.consent).toBe('no-change');
   });

@@ -71,7 +71,7 @@ export function toContactEvent(original: AcceptedEvent, ctx: MappingContext): Co
   // A Visit's products are the ones viewed on its page (the tracker's product views): their ids and
   // names, as SALESmanago takes them on any event, but no quantities and no value, which a view has not.
   const viewed = event.type === 'visit';
-  const value = viewed ? undefined : event.value ?? productsValue(products);
+  const value = viewed ? undefined : (event.value ?? productsValue(products));
   if (value !== undefined) out.value = value;
   if (ctx.location) out.location = ctx.location;
   const domain = shopDomain(event.url, ctx.shopDomains);
@@ -80,7 +80,12 @@ export function toContactEvent(original: AcceptedEvent, ctx: MappingContext): Co
   const details: (string | undefined)[] = [
     joined(products.map((p) => p.name ?? '')),
     present(order?.orderId),
-    viewed ? undefined : joined(products.map((p) => String(p.quantity)), '/'),
+    viewed
+      ? undefined
+      : joined(
+          products.map((p) => String(p.quantity)),
+          '/',
+        ),
     undefined,
     present(order?.shippingMethod),
     undefined,

@@ -23,16 +23,20 @@ export async function recordRest(run: DeliveryRun, all: WorkItem[]): Promise<voi
       // Once unconfirmed, always (SALESmanago may still hold that first add), and never less so.
       const level = Math.max(unansweredOf(o.reason), unansweredLevel(item)) as Unanswered;
       const reason = withUnanswered(o.reason, level);
-      o = item.attempt >= MAX_ATTEMPTS
-        ? { status: 'dead', reason: `${EXHAUSTED_REASON.text} after ${item.attempt} attempts: ${reason}` }
-        : { ...o, reason };
+      o = item.attempt >= MAX_ATTEMPTS ? { status: 'dead', reason: `${EXHAUSTED_REASON.text} after ${item.attempt} attempts: ${reason}` } : { ...o, reason };
       item.outcome = o;
     }
     if (o.status === 'held') {
       rows.push({ id: item.id, status: 'held', error: null, visitorId: item.event?.visitorId ?? null });
       if (item.event?.visitorId) heldVisitors.add(item.event.visitorId);
     } else if (o.status === 'failed') {
-      rows.push({ id: item.id, status: 'failed', error: o.reason, kind: o.refused ? ('refused' satisfies ReasonKind) : null, contact: item.ref ? refName(item.ref) : null });
+      rows.push({
+        id: item.id,
+        status: 'failed',
+        error: o.reason,
+        kind: o.refused ? ('refused' satisfies ReasonKind) : null,
+        contact: item.ref ? refName(item.ref) : null,
+      });
     } else if (o.status === 'dead') {
       rows.push({ id: item.id, status: 'dead', error: o.reason, kind: EXHAUSTED_REASON.kind });
     } else if (o.status === 'retry') {
@@ -50,18 +54,18 @@ export async function recordRest(run: DeliveryRun, all: WorkItem[]): Promise<voi
         if (list) list.push(r.body);
         else byDelay.set(r.delaySeconds, [r.body]);
       }
-      await run.deps.requeue(
-        [...byDelay].flatMap(([delaySeconds, bodies]) => packMessages(bodies).map((p) => ({ body: p.message, delaySeconds }))),
-      );
+      await run.deps.requeue([...byDelay].flatMap(([delaySeconds, bodies]) => packMessages(bodies).map((p) => ({ body: p.message, delaySeconds }))));
     } catch (err) {
       // Still held: the next event of the visitor or the hourly sweep releases them again.
       logError('could not requeue released held events', { count: requeue.length }, err);
       requeued = false;
     }
     for (const r of requeue) {
-      rows.push(requeued
-        ? { id: r.item.id, status: 'queued', error: r.reason, nextAttemptAt: now + r.delaySeconds * 1000 }
-        : { id: r.item.id, status: 'held', error: r.reason });
+      rows.push(
+        requeued
+          ? { id: r.item.id, status: 'queued', error: r.reason, nextAttemptAt: now + r.delaySeconds * 1000 }
+          : { id: r.item.id, status: 'held', error: r.reason },
+      );
     }
   }
   await recordOutcomes(run.db, rows, now);

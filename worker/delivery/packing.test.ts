@@ -6,8 +6,19 @@ import { CHUNK_SIZE } from '../salesmanago/limits.ts';
 import { CART_CALLS_PER_BATCH } from './run.ts';
 import type { AcceptedEvent } from '../queue/messages.ts';
 import {
-  asContacts, asEvent, asEvents, browserEvent, consume, email, env, ledgerMany, orderEvent, recordAccepted, shopContact,
-  simEventsOf, uid,
+  asContacts,
+  asEvent,
+  asEvents,
+  browserEvent,
+  consume,
+  email,
+  env,
+  ledgerMany,
+  orderEvent,
+  recordAccepted,
+  shopContact,
+  simEventsOf,
+  uid,
 } from '../test/delivery-fixtures.ts';
 
 const BATCH_ADD = '/api/v2/contact/addBatchContactExtEvent';
@@ -82,7 +93,10 @@ describe('multi-event queue messages', () => {
     const rows = await ledgerMany(events.map((e) => e.id));
     expect([...rows.values()].filter((r) => r.status !== 'delivered')).toEqual([]);
     expect(rows.size).toBe(events.length);
-    await storedOnce(people.map((p) => p.email), nonCart.map((e) => (e.order ? e.order.orderId : e.id)));
+    await storedOnce(
+      people.map((p) => p.email),
+      nonCart.map((e) => (e.order ? e.order.orderId : e.id)),
+    );
   });
 
   it('retries a message whose events partly need a retry; on redelivery its delivered events are not sent again', async () => {
@@ -119,7 +133,10 @@ describe('multi-event queue messages', () => {
     expect([...rows.values()].every((r) => r.status === 'delivered')).toBe(true);
     expect(rows.get(cart.id)?.attempts).toBe(2);
     expect(rows.get(visits[0]!.id)?.attempts).toBe(1);
-    await storedOnce([who.email, other.email], [...visits, ...otherVisits].map((e) => e.id));
+    await storedOnce(
+      [who.email, other.email],
+      [...visits, ...otherVisits].map((e) => e.id),
+    );
     expect((await simEventsOf([who.email])).filter((e) => e.contactExtEventType === 'CART')).toHaveLength(1);
   });
 
@@ -185,14 +202,23 @@ describe('multi-event queue messages', () => {
     const rows = await ledgerMany(events.map((e) => e.id));
     expect([...rows.values()].filter((r) => r.status !== 'delivered' || r.attempts !== 1)).toEqual([]);
     expect(rows.size).toBe(3000);
-    await storedOnce(contacts, events.map((e) => e.id));
+    await storedOnce(
+      contacts,
+      events.map((e) => e.id),
+    );
   }, 60_000);
 
   it('sends at most CART_CALLS_PER_BATCH single CART calls per batch; the other carts come back shortly', async () => {
     const n = CART_CALLS_PER_BATCH + 3;
     const t0 = Date.now() - 10_000;
     const carts = Array.from({ length: n }, (_, i) =>
-      browserEvent('cart', { visitorId: uid('v'), email: email('cap'), products: [{ id: `sku-${i}`, quantity: 1, price: 1 }], occurredAt: t0 + i, receivedAt: t0 + i }),
+      browserEvent('cart', {
+        visitorId: uid('v'),
+        email: email('cap'),
+        products: [{ id: `sku-${i}`, quantity: 1, price: 1 }],
+        occurredAt: t0 + i,
+        receivedAt: t0 + i,
+      }),
     );
     const messages = [asEvents(carts.slice(0, 50)), asEvents(carts.slice(50, 100)), asEvents(carts.slice(100))];
     await recordAccepted(messages);

@@ -20,7 +20,15 @@ function fresh(count: number): CatalogProduct[] {
   const run = `pc-${Date.now().toString(36)}-${++n}`;
   const out: CatalogProduct[] = [];
   for (let start = 0; start < count; start += 500) {
-    const raw = Array.from({ length: Math.min(500, count - start) }, (_, k) => start + k).map((i) => ({ id: `${run}-${i}`, name: `Produkt ${i}`, url: `https://shop.example.com/p/${i}`, price: 10 + (i % 50), currency: 'PLN', available: true, quantity: 10 }));
+    const raw = Array.from({ length: Math.min(500, count - start) }, (_, k) => start + k).map((i) => ({
+      id: `${run}-${i}`,
+      name: `Produkt ${i}`,
+      url: `https://shop.example.com/p/${i}`,
+      price: 10 + (i % 50),
+      currency: 'PLN',
+      available: true,
+      quantity: 10,
+    }));
     const parsed = parseProducts({ products: raw });
     if (!parsed.ok) throw new Error(parsed.error);
     out.push(...parsed.products);
@@ -31,9 +39,14 @@ function fresh(count: number): CatalogProduct[] {
 /** Accepts `list` in requests of `perRequest` products, then delivers the queued messages in consumer batches; answers the calls by path. */
 async function run(list: CatalogProduct[], perRequest: number): Promise<{ calls: Record<string, number>; total: number; unchanged: number }> {
   const sent: QueueMessage[] = [];
-  const queue = { sendBatch: async (msgs: Iterable<MessageSendRequest<QueueMessage>>) => { for (const m of msgs) sent.push(m.body); } } as unknown as Queue<QueueMessage>;
+  const queue = {
+    sendBatch: async (msgs: Iterable<MessageSendRequest<QueueMessage>>) => {
+      for (const m of msgs) sent.push(m.body);
+    },
+  } as unknown as Queue<QueueMessage>;
   let unchanged = 0;
-  for (let i = 0; i < list.length; i += perRequest) unchanged += (await acceptProducts({ LEDGER: env.LEDGER, EVENTS: queue }, list.slice(i, i + perRequest), catalog.catalogId)).unchanged;
+  for (let i = 0; i < list.length; i += perRequest)
+    unchanged += (await acceptProducts({ LEDGER: env.LEDGER, EVENTS: queue }, list.slice(i, i + perRequest), catalog.catalogId)).unchanged;
   const calls: Record<string, number> = {};
   const fetcher = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const path = new URL(String(input)).pathname;
@@ -42,7 +55,9 @@ async function run(list: CatalogProduct[], perRequest: number): Promise<{ calls:
   }) as typeof fetch;
   const client = new SalesmanagoV3Client({ endpoint: catalog.endpoint, apiKey: catalog.apiKey!, timeoutMs: 5000 }, fetcher);
   for (let i = 0; i < sent.length; i += BATCH_MESSAGES) {
-    const messages = sent.slice(i, i + BATCH_MESSAGES).map((body, k) => ({ id: `m${i + k}`, timestamp: new Date(), body, attempts: 1, ack: () => {}, retry: () => {} })) as Message<QueueMessage>[];
+    const messages = sent
+      .slice(i, i + BATCH_MESSAGES)
+      .map((body, k) => ({ id: `m${i + k}`, timestamp: new Date(), body, attempts: 1, ack: () => {}, retry: () => {} })) as Message<QueueMessage>[];
     await deliverProducts(messages, { db: env.LEDGER, catalog, retryBaseS: 30, client });
   }
   return { calls, total: Object.values(calls).reduce((a, b) => a + b, 0), unchanged };
@@ -53,12 +68,21 @@ describe('SALESmanago calls per 1,000 product changes', () => {
     const base = fresh(1000);
     const created = await run(base, 100);
     // Half unchanged, half quantity only (stock moves): the narrow call.
-    const stock = await run(base.map((p, i) => (i % 2 ? p : { ...p, quantity: 3 })), 100);
+    const stock = await run(
+      base.map((p, i) => (i % 2 ? p : { ...p, quantity: 3 })),
+      100,
+    );
     // Half unchanged; of the changed half a third stock, a third price, a third name.
     const afterStock = base.map((p, i) => (i % 2 ? p : { ...p, quantity: 3 }));
-    const mixed = await run(afterStock.map((p, i) => (i % 2 ? p : i % 6 === 0 ? { ...p, quantity: 7 } : i % 6 === 2 ? { ...p, price: 99 } : { ...p, name: `${p.name} v2` })), 100);
+    const mixed = await run(
+      afterStock.map((p, i) => (i % 2 ? p : i % 6 === 0 ? { ...p, quantity: 7 } : i % 6 === 2 ? { ...p, price: 99 } : { ...p, name: `${p.name} v2` })),
+      100,
+    );
     // The same 1,000 again: all no-ops.
-    const noop = await run(afterStock.map((p, i) => (i % 2 ? p : i % 6 === 0 ? { ...p, quantity: 7 } : i % 6 === 2 ? { ...p, price: 99 } : { ...p, name: `${p.name} v2` })), 100);
+    const noop = await run(
+      afterStock.map((p, i) => (i % 2 ? p : i % 6 === 0 ? { ...p, quantity: 7 } : i % 6 === 2 ? { ...p, price: 99 } : { ...p, name: `${p.name} v2` })),
+      100,
+    );
     // One product a request (a webhook per product), the queue batching 100 messages.
     // (300 here to keep the test short; the figure scales: 100 a call.)
     const single = await run(fresh(SINGLE), 1);

@@ -51,7 +51,10 @@ export async function deliverProducts(messages: readonly Message<QueueMessage>[]
       if (!isProductsMessage(msg.body)) continue;
       for (const item of msg.body.items) if (item && typeof item.hash === 'string' && typeof item.product?.id === 'string') items.push({ ...item, msg });
     }
-    const rows = await loadCatalogRows(deps.db, items.map((i) => i.product.id));
+    const rows = await loadCatalogRows(
+      deps.db,
+      items.map((i) => i.product.id),
+    );
     const work: Work[] = [];
     const taken = new Set<string>();
     for (const item of items) {
@@ -71,7 +74,12 @@ export async function deliverProducts(messages: readonly Message<QueueMessage>[]
       const reason = `the product catalog is not configured: ${!catalog.apiKey ? 'SALESMANAGO_API_V3_KEY' : 'SALESMANAGO_CATALOG_ID'} is not set`;
       for (const w of work) w.outcome = { retry: unconfiguredDelay(w.msg.attempts) };
       // Not an attempt: the 30-attempt budget is for SALESmanago's answers, not for the wait.
-      await markOutcome(deps.db, work.map((w) => ({ id: w.row.id, hash: w.hash, status: 'queued', reasonCode: null, error: reason })), now(), { counted: false });
+      await markOutcome(
+        deps.db,
+        work.map((w) => ({ id: w.row.id, hash: w.hash, status: 'queued', reasonCode: null, error: reason })),
+        now(),
+        { counted: false },
+      );
     } else if (work.length > 0) {
       const client = deps.client ?? new SalesmanagoV3Client({ endpoint: catalog.endpoint, apiKey: catalog.apiKey!, timeoutMs: catalog.timeoutMs });
       await send(work, client, catalog.catalogId!, deps, now);
@@ -92,7 +100,12 @@ function needsNoCall(w: Work): boolean {
 async function send(work: Work[], client: SalesmanagoV3Client, catalogId: string, deps: ProductDeps, now: () => number): Promise<void> {
   const nothing = work.filter(needsNoCall);
   if (nothing.length > 0) {
-    await markSent(deps.db, nothing.map((w) => ({ id: w.row.id, hash: w.hash, payload: JSON.stringify(w.product) })), catalogId, now());
+    await markSent(
+      deps.db,
+      nothing.map((w) => ({ id: w.row.id, hash: w.hash, payload: JSON.stringify(w.product) })),
+      catalogId,
+      now(),
+    );
     for (const w of nothing) w.outcome = { done: true };
   }
   const rest = work.filter((w) => !w.outcome);
@@ -107,20 +120,52 @@ async function send(work: Work[], client: SalesmanagoV3Client, catalogId: string
 function call(kind: ChangeKind, chunk: Work[], client: SalesmanagoV3Client, catalogId: string): Promise<V3Reply> {
   switch (kind) {
     case 'quantity':
-      return client.updateQuantities(catalogId, chunk.map((w) => ({ productId: w.product.id, quantity: w.product.quantity! })));
+      return client.updateQuantities(
+        catalogId,
+        chunk.map((w) => ({ productId: w.product.id, quantity: w.product.quantity! })),
+      );
     case 'price':
-      return client.updatePrices(catalogId, chunk.map((w) => ({ productId: w.product.id, price: w.product.price!, ...(w.product.discountPrice !== undefined ? { discountPrice: w.product.discountPrice } : {}) })));
+      return client.updatePrices(
+        catalogId,
+        chunk.map((w) => ({
+          productId: w.product.id,
+          price: w.product.price!,
+          ...(w.product.discountPrice !== undefined ? { discountPrice: w.product.discountPrice } : {}),
+        })),
+      );
     case 'upsert':
       // A deletion sends the last version SALESmanago has, unavailable and inactive.
-      return client.upsertProducts(catalogId, chunk.map((w) => (w.product.deleted ? toV3Product(w.before!, { deleted: true }) : toV3Product(w.product))));
+      return client.upsertProducts(
+        catalogId,
+        chunk.map((w) => (w.product.deleted ? toV3Product(w.before!, { deleted: true }) : toV3Product(w.product))),
+      );
   }
 }
 
-async function sendChunk(chunk: Work[], kind: ChangeKind, client: SalesmanagoV3Client, catalogId: string, deps: ProductDeps, now: () => number, isolate: boolean): Promise<void> {
+async function sendChunk(
+  chunk: Work[],
+  kind: ChangeKind,
+  client: SalesmanagoV3Client,
+  catalogId: string,
+  deps: ProductDeps,
+  now: () => number,
+  isolate: boolean,
+): Promise<void> {
   try {
     const reply = await call(kind, chunk, client, catalogId);
-    const warning = reply.warnings.length > 0 ? reply.warnings.map((w) => `reasonCode ${w.reasonCode}: ${w.message}`).join('; ').slice(0, 1000) : undefined;
-    await markSent(deps.db, chunk.map((w) => ({ id: w.row.id, hash: w.hash, payload: JSON.stringify(w.product), ...(warning ? { warning } : {}) })), catalogId, now());
+    const warning =
+      reply.warnings.length > 0
+        ? reply.warnings
+            .map((w) => `reasonCode ${w.reasonCode}: ${w.message}`)
+            .join('; ')
+            .slice(0, 1000)
+        : undefined;
+    await markSent(
+      deps.db,
+      chunk.map((w) => ({ id: w.row.id, hash: w.hash, payload: JSON.stringify(w.product), ...(warning ? { warning } : {}) })),
+      catalogId,
+      now(),
+    );
     for (const w of chunk) w.outcome = { done: true };
   } catch (err) {
     const e = err instanceof SalesmanagoError ? err : new SalesmanagoV3Error('permanent', [{ reasonCode: 0, message: `unexpected error: ${errorText(err)}` }]);
@@ -140,7 +185,13 @@ async function sendChunk(chunk: Work[], kind: ChangeKind, client: SalesmanagoV3C
       const spent = w.row.attempts + 1 >= MAX_ATTEMPTS;
       const final = e.kind === 'permanent' || spent;
       w.outcome = final ? { done: true } : { retry: retryDelay(w.msg.attempts, e.retryAfterS, Math.random, deps.retryBaseS) };
-      return { id: w.row.id, hash: w.hash, status: final ? ('failed' as const) : ('queued' as const), reasonCode, error: spent && e.kind !== 'permanent' ? `gave up after ${MAX_ATTEMPTS} attempts: ${e.message}` : e.message };
+      return {
+        id: w.row.id,
+        hash: w.hash,
+        status: final ? ('failed' as const) : ('queued' as const),
+        reasonCode,
+        error: spent && e.kind !== 'permanent' ? `gave up after ${MAX_ATTEMPTS} attempts: ${e.message}` : e.message,
+      };
     });
     await markOutcome(deps.db, rows, now());
   }

@@ -5,7 +5,19 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { callbackKey } from '../consent/callback-key.ts';
 import { app } from '../index.ts';
 import type { QueueMessage } from '../queue/messages.ts';
-import { asContact, asEvent, browserEvent, consume, email, env, orderEvent, recordAccepted, shopContact, simEventsOf, simState } from '../test/delivery-fixtures.ts';
+import {
+  asContact,
+  asEvent,
+  browserEvent,
+  consume,
+  email,
+  env,
+  orderEvent,
+  recordAccepted,
+  shopContact,
+  simEventsOf,
+  simState,
+} from '../test/delivery-fixtures.ts';
 import type { ContactNeed } from './contacts.ts';
 import { withoutProfile } from './profile.ts';
 
@@ -36,7 +48,7 @@ const strangerForms = (address: string) => [
 ];
 
 describe('browser profile fields and trusted contacts', { timeout: 30_000 }, () => {
-  it('after a signed contact, a stranger\'s offer, newsletter and survey beacons change no field (their events still arrive)', async () => {
+  it("after a signed contact, a stranger's offer, newsletter and survey beacons change no field (their events still arrive)", async () => {
     const address = email('real');
     await deliver([asContact(shopContact({ email: address, ...REAL, newsletter: 'subscribe', trigger: 'registration' }))]);
     expect(await profile(address)).toMatchObject({ ...REAL, optIn: 'opt-in' });
@@ -54,7 +66,7 @@ describe('browser profile fields and trusted contacts', { timeout: 30_000 }, () 
     expect(await profile(address)).toMatchObject(REAL);
   });
 
-  it('after an order from the shop (a platform\'s or the API\'s buyer), a beacon changes nothing', async () => {
+  it("after an order from the shop (a platform's or the API's buyer), a beacon changes nothing", async () => {
     const address = email('buyer');
     await deliver([asEvent(orderEvent('purchase', { email: address, ...REAL }))]);
     expect(await profile(address)).toMatchObject(REAL);
@@ -77,7 +89,7 @@ describe('browser profile fields and trusted contacts', { timeout: 30_000 }, () 
     expect(contact).not.toHaveProperty('company');
   });
 
-  it('a contact only browsers ever spoke for is created with, and updated by, the browser\'s fields', async () => {
+  it("a contact only browsers ever spoke for is created with, and updated by, the browser's fields", async () => {
     const address = email('browser-only');
     await deliver([asEvent(browserEvent('offer', { email: address, emailVerified: false, ...REAL }))]);
     expect(await profile(address)).toMatchObject(REAL);

@@ -48,10 +48,12 @@ export async function guardProfiles(db: D1Database, kv: KVNamespace | undefined,
     for (const email of await trustedContacts(db, unsure)) trusted.add(email);
     if (kv) {
       await Promise.all(
-        unsure.filter((email) => !trusted.has(email)).map(async (email) => {
-          const stored = await readConsent(kv, email).catch(() => 'unreadable' as const);
-          if (stored) trusted.add(email);
-        }),
+        unsure
+          .filter((email) => !trusted.has(email))
+          .map(async (email) => {
+            const stored = await readConsent(kv, email).catch(() => 'unreadable' as const);
+            if (stored) trusted.add(email);
+          }),
       );
     }
   }
@@ -59,11 +61,14 @@ export async function guardProfiles(db: D1Database, kv: KVNamespace | undefined,
   let dropped = 0;
   for (const email of trusted) {
     const list = needs.get(email) ?? [];
-    needs.set(email, list.map((n) => {
-      if (n.origin !== 'browser' || !hasProfile(n.upsert)) return n;
-      dropped++;
-      return withoutProfile(n);
-    }));
+    needs.set(
+      email,
+      list.map((n) => {
+        if (n.origin !== 'browser' || !hasProfile(n.upsert)) return n;
+        dropped++;
+        return withoutProfile(n);
+      }),
+    );
   }
   // Counts only: the e-mails are personal data.
   logWarn('browser profile fields not sent: the contact holds data from the shop or SALESmanago', { needs: dropped });

@@ -16,7 +16,19 @@ import { replay } from './replay.ts';
 import { UNANSWERED_TWICE_WAIT_S } from './run.ts';
 import { cleanUp, RECONCILE_OVERDUE_MS } from './scheduled.ts';
 import {
-  asEvent, asEvents, browserEvent, consume, email, env, ledger, ledgerMany, orderEvent, recordAccepted, sim, simState, uid,
+  asEvent,
+  asEvents,
+  browserEvent,
+  consume,
+  email,
+  env,
+  ledger,
+  ledgerMany,
+  orderEvent,
+  recordAccepted,
+  sim,
+  simState,
+  uid,
 } from '../test/delivery-fixtures.ts';
 
 const BATCH_PATH = '/api/v2/contact/addBatchContactExtEvent';
@@ -41,7 +53,10 @@ function watchCalls(): { byPath: () => Record<string, number>; bodies: (path: st
       for (const c of calls()) out[c.path] = (out[c.path] ?? 0) + 1;
       return out;
     },
-    bodies: (path) => calls().filter((c) => c.path === path).map((c) => c.body),
+    bodies: (path) =>
+      calls()
+        .filter((c) => c.path === path)
+        .map((c) => c.body),
   };
 }
 
@@ -82,7 +97,9 @@ describe('every event accounted for', () => {
     const fresh = browserEvent('visit', { email: email('fresh') });
     const message = asEvents([tired, fresh]);
     await recordAccepted([message]);
-    await env.LEDGER.prepare('UPDATE deliveries SET attempts = ?2 WHERE id = ?1').bind(tired.id, MAX_ATTEMPTS - 1).run();
+    await env.LEDGER.prepare('UPDATE deliveries SET attempts = ?2 WHERE id = ?1')
+      .bind(tired.id, MAX_ATTEMPTS - 1)
+      .run();
     await faults({ [BATCH_PATH]: { errorRate: 1 } });
     const run = await consume([message]);
     await faults({});
@@ -199,7 +216,13 @@ describe('refused items are isolated (issue 10): one never fails another', () =>
     await recordAccepted([asEvent(failedByConfig)]);
     await env.LEDGER.prepare("UPDATE deliveries SET status = 'failed', last_error = 'events: API key not valid' WHERE id = ?").bind(failedByConfig.id).run();
     const sent: string[] = [];
-    const result = await replay({ LEDGER: env.LEDGER, EVENTS: { sendBatch: async (msgs: { body: QueueMessage }[]) => void sent.push(...msgs.map((m) => JSON.stringify(m.body))) } as unknown as Queue }, { statuses: ['failed'] });
+    const result = await replay(
+      {
+        LEDGER: env.LEDGER,
+        EVENTS: { sendBatch: async (msgs: { body: QueueMessage }[]) => void sent.push(...msgs.map((m) => JSON.stringify(m.body))) } as unknown as Queue,
+      },
+      { statuses: ['failed'] },
+    );
     expect(sent.join()).toContain(failedByConfig.id);
     for (const b of bad) expect(sent.join()).not.toContain(b.id);
     expect(result.refused).toBeGreaterThanOrEqual(30);
@@ -244,7 +267,9 @@ describe('an event add without an answer (issue 9 item 3): no duplicate', () => 
     expect(events.filter((e) => stored.get(externalId(e)) !== 1)).toEqual([]);
   });
 
-  it('past the consumer\'s patience (3 x the timeout) the add is unconfirmed: re-sent later in chunks of 20 (the residual risk, counted)', { timeout: 20_000 }, async () => {
+  it("past the consumer's patience (3 x the timeout) the add is unconfirmed: re-sent later in chunks of 20 (the residual risk, counted)", {
+    timeout: 20_000,
+  }, async () => {
     const { events, run } = await slowBatch(3500);
     expect(run.retried.size).toBe(1);
     const rows = await ledgerMany(events.map((e) => e.id));
@@ -258,7 +283,9 @@ describe('an event add without an answer (issue 9 item 3): no duplicate', () => 
     // SALESmanago has no idempotency key: the late add and the re-send are both stored.
     const stored = await storedCounts(events.map((e) => externalId(e)));
     expect(events.filter((e) => (stored.get(externalId(e)) ?? 0) < 1)).toEqual([]);
-    console.log(`unconfirmed add past the patience: ${events.filter((e) => (stored.get(externalId(e)) ?? 0) > 1).length} of ${events.length} events stored twice`);
+    console.log(
+      `unconfirmed add past the patience: ${events.filter((e) => (stored.get(externalId(e)) ?? 0) > 1).length} of ${events.length} events stored twice`,
+    );
   });
 });
 
@@ -298,7 +325,9 @@ describe('an add stored at once but answered late, every time (issue 20: "2 s ti
     const stored = await storedCounts(events.map((e) => externalId(e)));
     const counts = events.map((e) => stored.get(externalId(e)) ?? 0);
     const duplicates = counts.reduce((n, c) => n + Math.max(0, c - 1), 0);
-    console.log(`late answers (stored at once, answered after 4 x the timeout): 400 events, ${rounds} consumer runs, ${duplicates} duplicates, most copies of one event ${Math.max(...counts)}, lost ${counts.filter((c) => c === 0).length}`);
+    console.log(
+      `late answers (stored at once, answered after 4 x the timeout): 400 events, ${rounds} consumer runs, ${duplicates} duplicates, most copies of one event ${Math.max(...counts)}, lost ${counts.filter((c) => c === 0).length}`,
+    );
     expect(counts.filter((c) => c === 0).length).toBe(0);
     expect(Math.max(...counts)).toBeLessThanOrEqual(2);
     // And the ledger knows: delivered, nothing left waiting on a late answer.
@@ -316,7 +345,9 @@ describe('an add in flight when the worker died (issue 20: kill mid-backlog)', (
     vi.restoreAllMocks();
   });
 
-  it('its rows are re-sent once, as an unanswered add: in chunks of 20, waiting for the late answer; one duplicate each at most, none lost', { timeout: 60_000 }, async () => {
+  it('its rows are re-sent once, as an unanswered add: in chunks of 20, waiting for the late answer; one duplicate each at most, none lost', {
+    timeout: 60_000,
+  }, async () => {
     const events = Array.from({ length: 30 }, () => orderEvent('purchase'));
     const prep = events.map((e) => browserEvent('login', { email: e.email, emailVerified: true }));
     await recordAccepted([asEvents(prep)]);
@@ -327,7 +358,12 @@ describe('an add in flight when the worker died (issue 20: kill mid-backlog)', (
     const ids = events.map((e) => e.id);
     await markInFlight(env.LEDGER, ids, withUnanswered(IN_FLIGHT, 1), Date.now());
     const config = readConfig(env).salesmanago!;
-    const stored = await new SalesmanagoClient(config).batchAddEvents(events.map((e) => ({ contact: { email: e.email! }, event: toContactEvent(e, { location: readConfig(env).location, shopDomains: readConfig(env).shopDomains }) })));
+    const stored = await new SalesmanagoClient(config).batchAddEvents(
+      events.map((e) => ({
+        contact: { email: e.email! },
+        event: toContactEvent(e, { location: readConfig(env).location, shopDomains: readConfig(env).shopDomains }),
+      })),
+    );
     expect(stored.every((r) => r.ok)).toBe(true);
     // After the restart the replayed message is a new one (attempt 1); SALESmanago is still slow.
     await faults({ [BATCH_PATH]: { answerDelayMs: 4_000 } });
@@ -367,7 +403,9 @@ describe('reconciliation of rows stuck queued', () => {
     await recordAccepted([asEvent(lost)], now - RECONCILE_OVERDUE_MS - 60_000);
     await recordAccepted([asEvent(waiting)], now - RECONCILE_OVERDUE_MS - 60_000);
     // `waiting` has a retry due in the future: its message is on the queue, not lost.
-    await env.LEDGER.prepare('UPDATE deliveries SET next_attempt_at = ?2 WHERE id = ?1').bind(waiting.id, now + 600_000).run();
+    await env.LEDGER.prepare('UPDATE deliveries SET next_attempt_at = ?2 WHERE id = ?1')
+      .bind(waiting.id, now + 600_000)
+      .run();
     const done = await cleanUp(env, now);
     expect(done.reconciled).toBeGreaterThanOrEqual(1);
     await vi.waitFor(async () => expect((await ledger(lost.id))?.status).toBe('delivered'), { timeout: 20_000, interval: 250 });
@@ -386,15 +424,23 @@ describe('reconciliation leaves rows that are merely waiting', () => {
     const unconfigured: Env = { ...env, SALESMANAGO_CLIENT_ID: '' };
     const run = await consume([asEvent(visit)], { env: unconfigured });
     expect(run.retried.get(run.ids[0]!)).toBe(600);
-    const row = await env.LEDGER.prepare('SELECT status, next_attempt_at FROM deliveries WHERE id = ?').bind(visit.id).first<{ status: string; next_attempt_at: number }>();
+    const row = await env.LEDGER.prepare('SELECT status, next_attempt_at FROM deliveries WHERE id = ?')
+      .bind(visit.id)
+      .first<{ status: string; next_attempt_at: number }>();
     expect(row?.status).toBe('queued');
     expect(row!.next_attempt_at).toBeGreaterThan(Date.now() + 590_000);
     // 20 minutes on, it is 10 minutes past due, within the 15-minute grace: left; 30 minutes on, taken.
     const sent: string[] = [];
     const events = { sendBatch: async (msgs: { body: QueueMessage }[]) => void sent.push(...msgs.map((m) => JSON.stringify(m.body))) } as unknown as Queue;
-    await replay({ LEDGER: env.LEDGER, EVENTS: events }, { statuses: ['queued'], now: Date.now() + 20 * 60_000, overdueMs: RECONCILE_OVERDUE_MS, limit: 10_000 });
+    await replay(
+      { LEDGER: env.LEDGER, EVENTS: events },
+      { statuses: ['queued'], now: Date.now() + 20 * 60_000, overdueMs: RECONCILE_OVERDUE_MS, limit: 10_000 },
+    );
     expect(sent.join()).not.toContain(visit.id);
-    await replay({ LEDGER: env.LEDGER, EVENTS: events }, { statuses: ['queued'], now: Date.now() + 30 * 60_000, overdueMs: RECONCILE_OVERDUE_MS, limit: 10_000 });
+    await replay(
+      { LEDGER: env.LEDGER, EVENTS: events },
+      { statuses: ['queued'], now: Date.now() + 30 * 60_000, overdueMs: RECONCILE_OVERDUE_MS, limit: 10_000 },
+    );
     expect(sent.join()).toContain(visit.id);
   });
 });

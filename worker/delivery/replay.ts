@@ -81,5 +81,3 @@ export async function replay(
   if (statuses.includes('failed')) result.refused = await countOfKind(env.LEDGER, 'failed', REFUSED);
   return result;
 }
-
-

@@ -27,21 +27,38 @@ async function put(events: AcceptedEvent[], status: string, at: number): Promise
 }
 
 const statusOf = async (id: string) =>
-  db.prepare('SELECT status, payload IS NOT NULL AS has_payload, contact FROM deliveries WHERE id = ?').bind(id).first<{ status: string; has_payload: number; contact: string | null }>();
+  db
+    .prepare('SELECT status, payload IS NOT NULL AS has_payload, contact FROM deliveries WHERE id = ?')
+    .bind(id)
+    .first<{ status: string; has_payload: number; contact: string | null }>();
 
 function purchase(at: number): AcceptedEvent {
   return acceptShopEvent(
     {
-      type: 'purchase', orderId: uid('ORD'), email: 'buyer@example.com', value: 129.9, currency: 'PLN',
-      products: [{ id: 'sku-1', name: 'Kubek', quantity: 2, price: 39.95 }, { id: 'sku-2', name: 'Talerz', quantity: 1, price: 50 }],
-      occurredAt: at, loggedIn: false, returnId: null, name: 'Jan Kowalski', phone: null, lang: 'pl', paymentMethod: 'blik', shippingMethod: 'courier',
+      type: 'purchase',
+      orderId: uid('ORD'),
+      email: 'buyer@example.com',
+      value: 129.9,
+      currency: 'PLN',
+      products: [
+        { id: 'sku-1', name: 'Kubek', quantity: 2, price: 39.95 },
+        { id: 'sku-2', name: 'Talerz', quantity: 1, price: 50 },
+      ],
+      occurredAt: at,
+      loggedIn: false,
+      returnId: null,
+      name: 'Jan Kowalski',
+      phone: null,
+      lang: 'pl',
+      paymentMethod: 'blik',
+      shippingMethod: 'courier',
     },
     at,
   );
 }
 
 describe('retention (issue 10 item 4)', () => {
-  it('forgets a platform customer id\'s e-mails ORDER_ID_DAYS after the last delivery named them', async () => {
+  it("forgets a platform customer id's e-mails ORDER_ID_DAYS after the last delivery named them", async () => {
     const { rememberCustomers, emailsOfCustomer } = await import('../ledger/platform-customers.ts');
     const { ORDER_ID_DAYS } = await import('./retention.ts');
     const now = Date.now();
@@ -55,19 +72,29 @@ describe('retention (issue 10 item 4)', () => {
 
   it('forgets platform deliveries, double opt-in claims and order conflicts once no repeat can come', async () => {
     const now = Date.now();
-    const old = now - 31 * DAY_MS, recent = now - 3 * DAY_MS;
+    const old = now - 31 * DAY_MS,
+      recent = now - 3 * DAY_MS;
     const ids = { old: uid('old'), recent: uid('recent') };
     await db.batch([
-      ...[['old', old], ['recent', recent]].flatMap(([key, at]) => [
-        db.prepare("INSERT INTO platform_deliveries (platform, delivery_id, outcome, http_status, received_at) VALUES ('shopify', ?, 'accepted', 200, ?)").bind(ids[key as 'old' | 'recent'], at),
+      ...[
+        ['old', old],
+        ['recent', recent],
+      ].flatMap(([key, at]) => [
+        db
+          .prepare("INSERT INTO platform_deliveries (platform, delivery_id, outcome, http_status, received_at) VALUES ('shopify', ?, 'accepted', 200, ?)")
+          .bind(ids[key as 'old' | 'recent'], at),
         db.prepare('INSERT INTO double_opt_ins (subscribe_id, email, requested_at) VALUES (?, ?, ?)').bind(ids[key as 'old' | 'recent'], 'a@example.com', at),
-        db.prepare("INSERT INTO order_conflicts (id, fields, reposts, last_at) VALUES (?, '[\"value\"]', 1, ?)").bind(ids[key as 'old' | 'recent'], at),
+        db.prepare('INSERT INTO order_conflicts (id, fields, reposts, last_at) VALUES (?, \'["value"]\', 1, ?)').bind(ids[key as 'old' | 'recent'], at),
       ]),
     ]);
     // A one-day setting still keeps what a retried webhook or subscribe may need (REPEAT_DAYS).
     const pruned = await pruneLedger(db, now, { ...days, delivered: 1 });
     expect(pruned.repeatRecords).toBeGreaterThanOrEqual(3);
-    for (const [table, column] of [['platform_deliveries', 'delivery_id'], ['double_opt_ins', 'subscribe_id'], ['order_conflicts', 'id']] as const) {
+    for (const [table, column] of [
+      ['platform_deliveries', 'delivery_id'],
+      ['double_opt_ins', 'subscribe_id'],
+      ['order_conflicts', 'id'],
+    ] as const) {
       const left = await db.prepare(`SELECT ${column} AS id FROM ${table} WHERE ${column} IN (?, ?)`).bind(ids.old, ids.recent).all<{ id: string }>();
       expect(left.results.map((r) => r.id)).toEqual([ids.recent]);
     }
@@ -115,7 +142,11 @@ describe('retention (issue 10 item 4)', () => {
 
   it('works in bounded batches: a backlog is worked off over several runs', async () => {
     const old = Date.now() - 40 * DAY_MS;
-    await put(Array.from({ length: 250 }, () => browserEvent('visit', { visitorId: uid('b') })), 'delivered', old);
+    await put(
+      Array.from({ length: 250 }, () => browserEvent('visit', { visitorId: uid('b') })),
+      'delivered',
+      old,
+    );
     const first = await pruneLedger(db, Date.now(), days, { rows: 50, batches: 2 });
     expect(first.deliveries).toBe(100);
     const second = await pruneLedger(db, Date.now(), days, { rows: 50, batches: 10 });
@@ -145,7 +176,16 @@ describe('retention (issue 10 item 4)', () => {
       const url = `https://sklep.example.pl/kategoria/produkt-${i}?utm_source=newsletter`;
       const r = i % 20;
       if (r < 12) sample.push(browserEvent('visit', { visitorId, url, title: 'Kubek ceramiczny 300 ml | Sklep', referrer: 'https://www.google.com/' }));
-      else if (r < 16) sample.push(browserEvent('cart', { visitorId, url, products: [1, 2, 3].map((p) => ({ id: `sku-${p}`, name: `Produkt ${p}`, quantity: 1, price: 19.9 })), value: 59.7, currency: 'PLN' }));
+      else if (r < 16)
+        sample.push(
+          browserEvent('cart', {
+            visitorId,
+            url,
+            products: [1, 2, 3].map((p) => ({ id: `sku-${p}`, name: `Produkt ${p}`, quantity: 1, price: 19.9 })),
+            value: 59.7,
+            currency: 'PLN',
+          }),
+        );
       else if (r < 18) sample.push(browserEvent('login', { visitorId, url, email: `klient${i}@example.com`, emailVerified: true }));
       else if (r < 19) sample.push(browserEvent('newsletter', { visitorId, url, email: `klient${i}@example.com`, emailVerified: false }));
       else sample.push(purchase(now));
@@ -158,7 +198,9 @@ describe('retention (issue 10 item 4)', () => {
     const stubRows = Array.from({ length: 1000 }, () => purchase(now)).flatMap((event) => ledgerRows({ kind: 'event', event }));
     const beforeStubs = await size();
     for (let i = 0; i < stubRows.length; i += 100) {
-      await db.batch(stubRows.slice(i, i + 100).map((row) => insertRow(db, { ...row, contact: null, visitorId: null, payload: null as unknown as string }, now)));
+      await db.batch(
+        stubRows.slice(i, i + 100).map((row) => insertRow(db, { ...row, contact: null, visitorId: null, payload: null as unknown as string }, now)),
+      );
     }
     const perOrderStub = ((await size()) - beforeStubs) / stubRows.length;
     const perEvent = (full - empty) / sample.length;

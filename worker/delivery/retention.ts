@@ -29,7 +29,15 @@
 // The statements are the tables' own modules in worker/ledger/; this module decides the cutoffs.
 import type { RetentionDays } from '../config.ts';
 import type { Env } from '../env.ts';
-import { deleteDeliveredBefore, deleteExpiredBefore, deleteNeverDeliveredBefore, deleteOrderIdsBefore, expireHeldBefore, stripExpired, stripOrdersBefore } from '../ledger/deliveries/retention.ts';
+import {
+  deleteDeliveredBefore,
+  deleteExpiredBefore,
+  deleteNeverDeliveredBefore,
+  deleteOrderIdsBefore,
+  expireHeldBefore,
+  stripExpired,
+  stripOrdersBefore,
+} from '../ledger/deliveries/retention.ts';
 import { pruneDoubleOptIns } from '../ledger/double-opt-ins.ts';
 import { pruneIngestCounters } from '../ledger/ingest-counters.ts';
 import { pruneOrderConflicts } from '../ledger/order-conflicts.ts';
@@ -77,12 +85,7 @@ async function inBatches(step: () => Promise<number>, rows: number, batches: num
   return total;
 }
 
-export async function pruneLedger(
-  db: D1Database,
-  now: number,
-  days: RetentionDays,
-  bounds: { rows?: number; batches?: number } = {},
-): Promise<Pruned> {
+export async function pruneLedger(db: D1Database, now: number, days: RetentionDays, bounds: { rows?: number; batches?: number } = {}): Promise<Pruned> {
   const rows = bounds.rows ?? BATCH_ROWS;
   const batches = bounds.batches ?? MAX_BATCHES;
   const before = (d: number) => now - d * DAY_MS;
@@ -95,9 +98,7 @@ export async function pruneLedger(
   // Held anonymous events: expired after RETENTION_HELD_DAYS (the consumer does so at 30), and an
   // expired row keeps no payload, visitor or contact: only its id, status and reason, for the
   // figures, until it goes as a delivered row would.
-  const expiredHeld = await bounded((n) =>
-    expireHeldBefore(db, before(days.held), heldTooLongReason(days.held), now, n),
-  );
+  const expiredHeld = await bounded((n) => expireHeldBefore(db, before(days.held), heldTooLongReason(days.held), now, n));
   const strippedExpired = await bounded((n) => stripExpired(db, n));
   deliveries += await bounded((n) => deleteExpiredBefore(db, before(days.delivered), n));
   // Order events: the personal part goes, the id stays for deduplication, then it goes too.

@@ -8,7 +8,17 @@ import { markDelivered, type DeliveredRow } from '../ledger/deliveries/rows.ts';
 import { retryDelay } from './backoff.ts';
 import { normaliseEmail } from './contacts.ts';
 import type { MappingContext } from './mapping.ts';
-import { refName, REFUSED_PREFIX, unansweredLevel, withUnanswered, type DeliveryClient, type DeliveryDeps, type Outcome, type Unanswered, type WorkItem } from './work.ts';
+import {
+  refName,
+  REFUSED_PREFIX,
+  unansweredLevel,
+  withUnanswered,
+  type DeliveryClient,
+  type DeliveryDeps,
+  type Outcome,
+  type Unanswered,
+  type WorkItem,
+} from './work.ts';
 
 /**
  * Quick retries inside one run, before a failure goes back to the queue with the long delay: waits of

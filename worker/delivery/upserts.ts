@@ -9,8 +9,15 @@ import { markContactDone } from '../ledger/deliveries/rows.ts';
 import { knownContacts, markTrustedContacts } from '../ledger/visitors.ts';
 import { logWarn } from '../log.ts';
 import {
-  claimDoubleOptIns, contactNeedOfEvent, contactNeedOfShopContact, mergeContactNeeds, plainContactNeed, releaseDoubleOptIns,
-  withoutConsent, withoutDoubleOptIn, type ContactNeed,
+  claimDoubleOptIns,
+  contactNeedOfEvent,
+  contactNeedOfShopContact,
+  mergeContactNeeds,
+  plainContactNeed,
+  releaseDoubleOptIns,
+  withoutConsent,
+  withoutDoubleOptIn,
+  type ContactNeed,
 } from './contacts.ts';
 import { guardProfiles } from './profile.ts';
 import type { DeliveryRun } from './run.ts';
@@ -42,15 +49,21 @@ export async function upsertContacts(run: DeliveryRun, all: WorkItem[]): Promise
   await guardProfiles(run.db, run.deps.consents, needs);
 
   const known = await knownContacts(run.db, [...needs.keys()]);
-  const wanted = [...needs.entries()]
-    .map(([email, list]) => ({ email, need: mergeContactNeeds(list) }))
-    .filter((x) => x.need.always || !known.has(x.email));
+  const wanted = [...needs.entries()].map(([email, list]) => ({ email, need: mergeContactNeeds(list) })).filter((x) => x.need.always || !known.has(x.email));
   if (run.deps.consents) await dropOvertakenConsents(run.deps.consents, wanted);
   // At most one double opt-in mail per subscribe, also on retry (contacts.ts).
-  const claimed = await claimDoubleOptIns(run.db, wanted.map((x) => x.need), run.now());
+  const claimed = await claimDoubleOptIns(
+    run.db,
+    wanted.map((x) => x.need),
+    run.now(),
+  );
   for (const [i, x] of wanted.entries()) x.need = claimed[i] ?? x.need;
   // Named consents go as the SALESmanago account knows them, or not at all (consent/account-consents.ts).
-  const linked = await forAccount(run.db, wanted.map((x) => x.need.upsert), wanted.map((x) => (dependents.get(x.email) ?? []).flatMap((i) => (i.contact ? [i.contact.id] : []))));
+  const linked = await forAccount(
+    run.db,
+    wanted.map((x) => x.need.upsert),
+    wanted.map((x) => (dependents.get(x.email) ?? []).flatMap((i) => (i.contact ? [i.contact.id] : []))),
+  );
   for (const [i, x] of wanted.entries()) x.need = { ...x.need, upsert: linked[i] ?? x.need.upsert };
   const releases: Promise<void>[] = [];
   // A quick retry after an answer that may hide a stored call (a timeout, a 5xx) must not ask for the
@@ -62,19 +75,35 @@ export async function upsertContacts(run: DeliveryRun, all: WorkItem[]): Promise
       wanted.slice(start, start + CHUNK_SIZE),
       (xs, after) => {
         if (after?.maybeStored) for (const x of xs) mayHaveAsked.add(x.email);
-        return upsertRefusingConsents(run, xs.map((x) => (mayHaveAsked.has(x.email) ? withoutDoubleOptIn(x.need) : x.need).upsert));
+        return upsertRefusingConsents(
+          run,
+          xs.map((x) => (mayHaveAsked.has(x.email) ? withoutDoubleOptIn(x.need) : x.need).upsert),
+        );
       },
       async (xs, value) => {
         const items = xs.flatMap((x) => dependents.get(x.email) ?? []);
         await run.delivered(items.filter((i) => i.contact).map((item) => ({ item })));
         await rememberContacts(run.db, value.contactIds, run.now());
-        await markTrustedContacts(run.db, xs.filter((x) => x.need.origin === 'shop').map((x) => x.email));
+        await markTrustedContacts(
+          run.db,
+          xs.filter((x) => x.need.origin === 'shop').map((x) => x.email),
+        );
         const events = items.filter((i) => i.event);
         for (const item of events) item.contactDone = true;
-        await markContactDone(run.db, events.map((i) => i.id), run.now());
+        await markContactDone(
+          run.db,
+          events.map((i) => i.id),
+          run.now(),
+        );
       },
       (xs, err) => {
-        releases.push(releaseDoubleOptIns(run.db, xs.filter((x) => !mayHaveAsked.has(x.email)).map((x) => x.need), err));
+        releases.push(
+          releaseDoubleOptIns(
+            run.db,
+            xs.filter((x) => !mayHaveAsked.has(x.email)).map((x) => x.need),
+            err,
+          ),
+        );
         for (const x of xs) {
           for (const item of dependents.get(x.email) ?? []) item.outcome = run.failure(err, item, 'contact upsert');
         }
@@ -122,7 +151,12 @@ async function upsertRefusingConsents(run: DeliveryRun, upserts: ContactUpsert[]
     logWarn('SALESmanago refused a consent name: recorded, sent without it', { consents: names });
     const again = await run.deps.client.batchUpsertContacts(upserts.slice(r.start, r.end).map((u) => withoutRefused(u, names)));
     for (const a of again) {
-      out.push({ ...a, start: a.start + r.start, end: a.end + r.start, truncations: a.truncations.map((t) => (t.item === undefined ? t : { ...t, item: t.item + r.start })) });
+      out.push({
+        ...a,
+        start: a.start + r.start,
+        end: a.end + r.start,
+        truncations: a.truncations.map((t) => (t.item === undefined ? t : { ...t, item: t.item + r.start })),
+      });
     }
   }
   return out;

@@ -5,7 +5,17 @@
 
 /** Kept as they are: campaign tags and the ids of what was viewed. Matched case-insensitively. */
 const KEPT_PARAMETERS: readonly string[] = [
-  'id', 'product', 'product_id', 'productid', 'sku', 'variant', 'category', 'category_id', 'categoryid', 'cat', 'page',
+  'id',
+  'product',
+  'product_id',
+  'productid',
+  'sku',
+  'variant',
+  'category',
+  'category_id',
+  'categoryid',
+  'cat',
+  'page',
 ];
 const UTM = /^utm_[a-z0-9_]+$/;
 

@@ -51,7 +51,11 @@ function isIdentified(link: VisitorLink | undefined): boolean {
 
 /** Stores the contactIds of an upsert answer, and on the visitors linked to those e-mails. */
 export async function rememberContacts(db: D1Database, contactIds: Record<string, string>, now: number): Promise<void> {
-  await storeContactIds(db, Object.entries(contactIds).map(([email, id]) => ({ email: normaliseEmail(email), id })), now);
+  await storeContactIds(
+    db,
+    Object.entries(contactIds).map(([email, id]) => ({ email: normaliseEmail(email), id })),
+    now,
+  );
 }
 
 // The identity stage of a delivery run (delivery/deliver.ts).
@@ -60,7 +64,11 @@ export async function rememberContacts(db: D1Database, contactIds: Record<string
 export async function resolveIdentities(run: DeliveryRun, items: WorkItem[]): Promise<WorkItem[]> {
   const events = items.filter((i): i is WorkItem & { event: AcceptedEvent } => Boolean(i.event && !i.outcome));
   if (events.length === 0) return [];
-  await applyLinks(run.db, events.map((i) => i.event), run.now());
+  await applyLinks(
+    run.db,
+    events.map((i) => i.event),
+    run.now(),
+  );
   const visitors = [...new Set(events.map((i) => i.event.visitorId).filter((v): v is string => Boolean(v)))];
   const links = await loadLinks(run.db, visitors);
   for (const item of events) {
@@ -84,6 +92,10 @@ export async function resolveIdentities(run: DeliveryRun, items: WorkItem[]): Pr
     if (!ref) continue;
     released.push({ id: row.id, event, ref, attempt: row.attempts + 1, released: { payload: { kind: 'event', event } } });
   }
-  await startAttempt(run.db, released.map((r) => r.id), run.now());
+  await startAttempt(
+    run.db,
+    released.map((r) => r.id),
+    run.now(),
+  );
   return released;
 }

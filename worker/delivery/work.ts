@@ -37,7 +37,11 @@ export function unansweredOf(reason: string | null | undefined): Unanswered {
 
 /** The reason with the prefix of `level` (any earlier prefix replaced). */
 export function withUnanswered(reason: string, level: Unanswered): string {
-  const bare = reason.startsWith(RESENT_PREFIX) ? reason.slice(RESENT_PREFIX.length) : reason.startsWith(UNCONFIRMED_PREFIX) ? reason.slice(UNCONFIRMED_PREFIX.length) : reason;
+  const bare = reason.startsWith(RESENT_PREFIX)
+    ? reason.slice(RESENT_PREFIX.length)
+    : reason.startsWith(UNCONFIRMED_PREFIX)
+      ? reason.slice(UNCONFIRMED_PREFIX.length)
+      : reason;
   return level === 2 ? RESENT_PREFIX + bare : level === 1 ? UNCONFIRMED_PREFIX + bare : bare;
 }
 

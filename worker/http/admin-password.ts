@@ -31,7 +31,14 @@ export const adminPassword = <E extends AppEnv = AppEnv>(options: AdminPasswordO
     const guard = basicAuth({
       realm: options.realm,
       verifyUser: (_user, given) => passwordMatches(given, expected),
-      ...(options.invalidUserMessage === undefined ? {} : { invalidUserMessage: typeof options.invalidUserMessage === 'function' ? () => (options.invalidUserMessage as (c: Context<E>) => string | object)(c) : options.invalidUserMessage }),
+      ...(options.invalidUserMessage === undefined
+        ? {}
+        : {
+            invalidUserMessage:
+              typeof options.invalidUserMessage === 'function'
+                ? () => (options.invalidUserMessage as (c: Context<E>) => string | object)(c)
+                : options.invalidUserMessage,
+          }),
     });
     // basicAuth throws its 401 (an HTTPException), answered by app.onError like every refusal.
     return guard(c, next);

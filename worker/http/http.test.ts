@@ -48,8 +48,16 @@ describe('c.var.config', () => {
     const bindings = { ...env, SHOP_DOMAINS: 'Localhost.' } as Env;
     const checked = await (await request('http://sm-edge.test/health', {}, bindings)).json<{ problems: string[] }>();
     expect(checked.problems).not.toContain('SHOP_DOMAINS');
-    const beacon = JSON.stringify({ v: 2, u: `v${crypto.randomUUID().replace(/-/g, '')}`, e: [{ i: `ev${crypto.randomUUID().slice(0, 12)}`, k: 'visit', t: Date.now(), u: `${SHOP}/`, h: 'Shop' }] });
-    const res = await request(`${SHOP}/e`, { method: 'POST', headers: { 'Content-Type': 'text/plain', Origin: SHOP, 'User-Agent': UA }, body: beacon }, bindings);
+    const beacon = JSON.stringify({
+      v: 2,
+      u: `v${crypto.randomUUID().replace(/-/g, '')}`,
+      e: [{ i: `ev${crypto.randomUUID().slice(0, 12)}`, k: 'visit', t: Date.now(), u: `${SHOP}/`, h: 'Shop' }],
+    });
+    const res = await request(
+      `${SHOP}/e`,
+      { method: 'POST', headers: { 'Content-Type': 'text/plain', Origin: SHOP, 'User-Agent': UA }, body: beacon },
+      bindings,
+    );
     expect(res.status).toBe(202);
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe(SHOP);
   });
@@ -65,7 +73,10 @@ describe('adminPassword', () => {
 
   it('guards /admin and /setup alike: no password 401, a wrong one of any length 401, the right one passes', async () => {
     const password = env.ADMIN_PASSWORD!;
-    for (const [method, path] of [['POST', '/admin/replay?limit=1'], ['GET', '/setup']] as const) {
+    for (const [method, path] of [
+      ['POST', '/admin/replay?limit=1'],
+      ['GET', '/setup'],
+    ] as const) {
       expect((await request(path, { method })).status).toBe(401);
       for (const wrong of [password.slice(1), `${password}x`, 'x'.repeat(password.length)]) {
         expect((await request(path, { method, headers: { Authorization: basic(wrong) } })).status).toBe(401);
@@ -85,9 +96,7 @@ describe('adminPassword', () => {
 
   it('counts every attempt with credentials against RATE_LIMIT_AUTH, before the password is checked', async () => {
     const limit = vi.fn(async () => ({ success: false }));
-    const guarded = new Hono<AppEnv>()
-      .use(withConfig, adminPassword({ realm: 'test', locked: (c) => c.text('locked', 503) }))
-      .get('/', (c) => c.text('in'));
+    const guarded = new Hono<AppEnv>().use(withConfig, adminPassword({ realm: 'test', locked: (c) => c.text('locked', 503) })).get('/', (c) => c.text('in'));
     const bindings: Env = { ...env, RATE_LIMIT_AUTH: { limit } };
     const res = await guarded.request('/', { headers: { Authorization: basic(env.ADMIN_PASSWORD!), 'CF-Connecting-IP': '192.0.2.7' } }, bindings);
     expect(res.status).toBe(429);
@@ -104,7 +113,12 @@ describe('inBackground', () => {
     let done = false;
     const tasks = new Hono().get('/', (c) => {
       const returned = inBackground(c, [
-        new Promise<void>((resolve) => setTimeout(() => { done = true; resolve(); }, 10)),
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            done = true;
+            resolve();
+          }, 10),
+        ),
         Promise.reject(new Error('kv down')),
       ]);
       return c.json({ returned: returned === undefined, done });
@@ -120,7 +134,15 @@ describe('inBackground', () => {
   it('without an execution context returns the work, for the caller to await', async () => {
     let done = false;
     const tasks = new Hono().get('/', async (c) => {
-      await inBackground(c, new Promise<void>((resolve) => setTimeout(() => { done = true; resolve(); }, 10)));
+      await inBackground(
+        c,
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            done = true;
+            resolve();
+          }, 10),
+        ),
+      );
       return c.json({ done });
     });
     expect(await (await tasks.request('/')).json()).toEqual({ done: true });

@@ -86,7 +86,7 @@ describe('a consent read right after a callback sees it', () => {
     return { status: res.status, body: JSON.parse(res.text) as Record<string, unknown> };
   }
 
-  it('in the consents API (one address and the changes list), on /setup/contact and for a beacon\'s signup', async () => {
+  it("in the consents API (one address and the changes list), on /setup/contact and for a beacon's signup", async () => {
     const email = address('cb');
     const key = await callbackKey(email, env.CALLBACK_SECRET!);
     expect((await request(`/callbacks/opt-out?email=${email}&key=${key}`)).status).toBe(200);
@@ -104,17 +104,18 @@ describe('a consent read right after a callback sees it', () => {
     // The collector marks a browser signup of that address as a known opt-out before it queues it.
     const signup = { i: `ev${crypto.randomUUID().slice(0, 12)}`, k: 'newsletter', t: Date.now(), email };
     expect((await beacon(visitorId(), {}, [signup])).status).toBe(202);
-    const events = queued().flatMap(itemsOf).flatMap((i) => (i.kind === 'event' && i.event.email === email ? [i.event] : []));
+    const events = queued()
+      .flatMap(itemsOf)
+      .flatMap((i) => (i.kind === 'event' && i.event.email === email ? [i.event] : []));
     expect(events).toEqual([expect.objectContaining({ type: 'newsletter', knownOptOut: true })]);
   });
 });
 
 describe('/setup: the reports read through one session per request', () => {
-  const setupGet = (path: string, cookie?: string) =>
-    request(`${ORIGIN}${path}`, { headers: { ...admin, ...(cookie ? { Cookie: cookie } : {}) } });
+  const setupGet = (path: string, cookie?: string) => request(`${ORIGIN}${path}`, { headers: { ...admin, ...(cookie ? { Cookie: cookie } : {}) } });
   const bookmarkOf = (headers: Headers) => /sm-edge-d1-bookmark=([^;]+)/.exec(headers.get('Set-Cookie') ?? '')?.[1];
 
-  it('a page without a bookmark reads a replica, and hands back the replica\'s bookmark', async () => {
+  it("a page without a bookmark reads a replica, and hands back the replica's bookmark", async () => {
     const page = await setupGet('/setup/events?lang=en');
     expect(page.status).toBe(200);
     expect(d1.sessions).toEqual(['first-unconstrained']);

@@ -17,9 +17,7 @@ export type ReadsVariables = { reads: D1DatabaseSession };
 
 export function pageReads(path: string) {
   return createMiddleware<{ Bindings: Env; Variables: ReadsVariables }>(async (c, next) => {
-    const reads = c.req.method === 'GET' || c.req.method === 'HEAD'
-      ? readsFrom(c.env.LEDGER, getCookie(c, BOOKMARK_COOKIE))
-      : readsAfterWrites(c.env.LEDGER);
+    const reads = c.req.method === 'GET' || c.req.method === 'HEAD' ? readsFrom(c.env.LEDGER, getCookie(c, BOOKMARK_COOKIE)) : readsAfterWrites(c.env.LEDGER);
     c.set('reads', reads);
     await next();
     const bookmark = reads.getBookmark();

@@ -42,11 +42,15 @@ export const recordRefusals = createMiddleware<AppEnv>(async (c, next) => {
   }
   if (++recorded > RECORD_PER_MINUTE) return;
   const work = (async () => {
-    const body = await c.res.clone().json<{ error?: unknown; status?: unknown; fields?: unknown }>().catch(() => null);
+    const body = await c.res
+      .clone()
+      .json<{ error?: unknown; status?: unknown; fields?: unknown }>()
+      .catch(() => null);
     // A 409 conflict has no `error`, only the fields that differ (docs/shop-server.md "Shop server API").
-    const conflict = body?.status === 'conflict' && Array.isArray(body.fields)
-      ? `conflict: accepted before with another ${body.fields.join(', ')}; the first version stands`
-      : null;
+    const conflict =
+      body?.status === 'conflict' && Array.isArray(body.fields)
+        ? `conflict: accepted before with another ${body.fields.join(', ')}; the first version stands`
+        : null;
     const error = typeof body?.error === 'string' ? body.error : conflict;
     await recordRefused(c.env.LEDGER, { method: c.req.method, path: c.req.path, status, error }, now);
   })();

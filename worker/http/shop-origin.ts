@@ -9,7 +9,7 @@ import { isShopOrigin, requestOrigin } from '../shop/origin.ts';
 /** 403 unless the Origin (else Referer) header is a page of one of the shop's domains. */
 export const shopOriginOnly = createMiddleware<AppEnv>(async (c, next) => {
   const origin = requestOrigin(c.req.header('Origin'), c.req.header('Referer'));
-  if (!origin) throw new Forbidden('Origin (or Referer) header is missing: beacons are accepted only from the shop\'s pages');
+  if (!origin) throw new Forbidden("Origin (or Referer) header is missing: beacons are accepted only from the shop's pages");
   if (!isShopOrigin(origin, c.var.config.shopDomains)) {
     throw new Forbidden(`origin ${origin} is not one of the registered shop domains (SHOP_DOMAINS)`);
   }

@@ -47,9 +47,7 @@ export function unverifiedHeld(): number {
   return unverifiedBytes;
 }
 
-export type CappedRead =
-  | { ok: true; bytes: Uint8Array }
-  | { ok: false; status: 413 | 408 | 429 | 503; error: string };
+export type CappedRead = { ok: true; bytes: Uint8Array } | { ok: false; status: 413 | 408 | 429 | 503; error: string };
 
 function sizeText(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MB` : `${Math.round(bytes / 1024)} KB`;

@@ -52,7 +52,18 @@ const orderId = () => `SLOW-${Date.now().toString(36)}-${(n += 1)}`;
 
 async function signedBatch(headers: Record<string, string> = {}): Promise<Response> {
   const raw = JSON.stringify({
-    items: [{ kind: 'event', type: 'purchase', orderId: orderId(), email: 'buyer@example.com', value: 10, currency: 'PLN', products: [{ id: 'sku-1', quantity: 1, price: 10 }], occurredAt: new Date().toISOString() }],
+    items: [
+      {
+        kind: 'event',
+        type: 'purchase',
+        orderId: orderId(),
+        email: 'buyer@example.com',
+        value: 10,
+        currency: 'PLN',
+        products: [{ id: 'sku-1', quantity: 1, price: 10 }],
+        occurredAt: new Date().toISOString(),
+      },
+    ],
   });
   const header = await sign(SECRET, Math.floor(Date.now() / 1000), 'POST', '/api/v1/batch', raw);
   return request('/api/v1/batch', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header, ...headers }, body: raw });
@@ -75,7 +86,11 @@ describe('unverified bodies: counted as they arrive, per client, against a deadl
     while (unverifiedHeld() < 8 * 1024) await new Promise((r) => setTimeout(r, 5));
     // From another client, and from the same one: neither waits for the slow uploads nor fails.
     const started = Date.now();
-    const answers = await Promise.all([signedBatch({ 'CF-Connecting-IP': '203.0.113.20' }), signedBatch({ 'CF-Connecting-IP': '198.51.100.7' }), signedBatch()]);
+    const answers = await Promise.all([
+      signedBatch({ 'CF-Connecting-IP': '203.0.113.20' }),
+      signedBatch({ 'CF-Connecting-IP': '198.51.100.7' }),
+      signedBatch(),
+    ]);
     expect(answers.map((r) => r.status)).toEqual([202, 202, 202]);
     expect(Date.now() - started).toBeLessThan(5_000);
     for (const s of slow) s.body.release();
@@ -109,13 +124,25 @@ describe('unverified bodies: counted as they arrive, per client, against a deadl
 
   it('the instance budget is shared by bytes received: the request crossing it is cut (503), a lone one never', async () => {
     const a = heldBody(600);
-    const first = readCapped(new Request('http://w/', { method: 'POST', body: a.stream, duplex: 'half' } as RequestInit), 4096, 'a', { instance: 1000, client: 1000, deadlineMs: 5_000 });
+    const first = readCapped(new Request('http://w/', { method: 'POST', body: a.stream, duplex: 'half' } as RequestInit), 4096, 'a', {
+      instance: 1000,
+      client: 1000,
+      deadlineMs: 5_000,
+    });
     while (unverifiedHeld() < 600) await new Promise((r) => setTimeout(r, 5));
-    const second = await readCapped(new Request('http://w/', { method: 'POST', body: 'x'.repeat(500) }), 4096, 'b', { instance: 1000, client: 1000, deadlineMs: 5_000 });
+    const second = await readCapped(new Request('http://w/', { method: 'POST', body: 'x'.repeat(500) }), 4096, 'b', {
+      instance: 1000,
+      client: 1000,
+      deadlineMs: 5_000,
+    });
     expect(second).toMatchObject({ ok: false, status: 503 });
     a.release();
     expect(await first).toMatchObject({ ok: true });
-    const lone = await readCapped(new Request('http://w/', { method: 'POST', body: 'x'.repeat(3000) }), 4096, 'b', { instance: 1000, client: 1000, deadlineMs: 5_000 });
+    const lone = await readCapped(new Request('http://w/', { method: 'POST', body: 'x'.repeat(3000) }), 4096, 'b', {
+      instance: 1000,
+      client: 1000,
+      deadlineMs: 5_000,
+    });
     expect(lone).toMatchObject({ ok: true });
     expect(unverifiedHeld()).toBe(0);
   });

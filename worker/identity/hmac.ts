@@ -3,13 +3,7 @@
 const encoder = new TextEncoder();
 
 export async function hmacHex(key: string, message: string): Promise<string> {
-  const cryptoKey = await crypto.subtle.importKey(
-    'raw',
-    encoder.encode(key),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
+  const cryptoKey = await crypto.subtle.importKey('raw', encoder.encode(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const mac = await crypto.subtle.sign('HMAC', cryptoKey, encoder.encode(message));
   return toHex(new Uint8Array(mac));
 }
@@ -35,9 +29,6 @@ export function constantTimeEqual(a: string, b: string): boolean {
 /** Compares a given password with the expected one in time that depends on neither's length: both
  *  are hashed (SHA-256) first, and the digests, always 32 bytes, are compared in constant time. */
 export async function passwordMatches(given: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest('SHA-256', encoder.encode(given)),
-    crypto.subtle.digest('SHA-256', encoder.encode(expected)),
-  ]);
+  const [a, b] = await Promise.all([crypto.subtle.digest('SHA-256', encoder.encode(given)), crypto.subtle.digest('SHA-256', encoder.encode(expected))]);
   return expected !== '' && crypto.subtle.timingSafeEqual(a, b);
 }

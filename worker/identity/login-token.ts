@@ -4,9 +4,7 @@
 //   sig = lowercase hex HMAC-SHA256(SHOP_API_SECRET, `login.<b64>.<exp>`).
 import { constantTimeEqual, hmacHex } from './hmac.ts';
 
-export type LoginTokenCheck =
-  | { ok: true; email: string; exp: number }
-  | { ok: false; reason: 'missing' | 'malformed' | 'expired' | 'forged' };
+export type LoginTokenCheck = { ok: true; email: string; exp: number } | { ok: false; reason: 'missing' | 'malformed' | 'expired' | 'forged' };
 
 const TOKEN = /^([A-Za-z0-9_-]{1,700})\.(\d{1,12})\.([0-9a-f]{64})$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -9,9 +9,7 @@ export const SIGNATURE_WINDOW_S = 300;
 /** The answer to a signed write whose signature was used before. */
 export const SIGNATURE_REPLAYED = `${SIGNATURE_HEADER} was already used (replay)`;
 
-export type SignatureCheck =
-  | { ok: true; t: number; v1: string }
-  | { ok: false; error: string };
+export type SignatureCheck = { ok: true; t: number; v1: string } | { ok: false; error: string };
 
 function signedString(t: number | string, method: string, pathWithQuery: string, body: string): string {
   return `${t}.${method.toUpperCase()}.${pathWithQuery}.${body}`;

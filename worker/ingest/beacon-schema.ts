@@ -26,7 +26,16 @@ const given = <S extends v.GenericSchema>(schema: S) => v.optional(v.pipe(v.unkn
 
 /** A number, or a string holding one ("19.90"). */
 const number = v.pipe(
-  v.union([v.number(), v.pipe(v.string(), v.transform((s) => (s.trim() ? Number(s) : NaN)))], 'must be a number'),
+  v.union(
+    [
+      v.number(),
+      v.pipe(
+        v.string(),
+        v.transform((s) => (s.trim() ? Number(s) : NaN)),
+      ),
+    ],
+    'must be a number',
+  ),
   v.finite('must be a number'),
 );
 
@@ -38,12 +47,15 @@ export const tidyUrl = (url: string) => url.replace(/[?&#]+(?=#|$)/g, '');
 
 const url = v.pipe(clippedText(2048), v.transform(tidyUrl));
 
-const product = v.object({
-  id: identifier(128),
-  name: given(text(255)),
-  quantity: v.optional(v.pipe(v.unknown(), blank, v.optional(v.pipe(number, v.gtValue(0, 'must be greater than 0')), 1)), 1),
-  price: given(v.pipe(number, v.minValue(0, 'must not be negative'))),
-}, 'must be an object');
+const product = v.object(
+  {
+    id: identifier(128),
+    name: given(text(255)),
+    quantity: v.optional(v.pipe(v.unknown(), blank, v.optional(v.pipe(number, v.gtValue(0, 'must be greater than 0')), 1)), 1),
+    price: given(v.pipe(number, v.minValue(0, 'must not be negative'))),
+  },
+  'must be an object',
+);
 
 /**
  * The products of a page's Visit (s.full.js reads them from the theme's Product JSON-LD, which the
@@ -58,10 +70,12 @@ const viewedProduct = v.object({
 const viewedProducts = v.pipe(
   v.array(v.unknown()),
   v.transform((list) =>
-    list.flatMap((p) => {
-      const r = v.safeParse(viewedProduct, p);
-      return r.success ? [r.output] : [];
-    }).slice(0, MAX_PRODUCTS),
+    list
+      .flatMap((p) => {
+        const r = v.safeParse(viewedProduct, p);
+        return r.success ? [r.output] : [];
+      })
+      .slice(0, MAX_PRODUCTS),
   ),
 );
 

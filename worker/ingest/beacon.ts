@@ -42,10 +42,7 @@ export function onCartPath(url: string | undefined, cartPath: string | undefined
  * valid token (e-mail verified); with an expired or forged token it is still accepted, anonymously.
  * Form e-mails are typed by the visitor, so never verified.
  */
-export async function acceptBeacon(
-  beacon: Beacon,
-  options: { receivedAt: number; shopApiSecret: string | null | undefined },
-): Promise<AcceptedEvent[]> {
+export async function acceptBeacon(beacon: Beacon, options: { receivedAt: number; shopApiSecret: string | null | undefined }): Promise<AcceptedEvent[]> {
   const { receivedAt } = options;
   const nowS = Math.floor(receivedAt / 1000);
   const views = viewsOf(beacon.events);
@@ -62,7 +59,9 @@ export async function acceptBeacon(
         seq,
       };
       if (beacon.contactId) event.contactId = beacon.contactId;
-      const url = present(e.u), title = present(e.h), referrer = present(e.r);
+      const url = present(e.u),
+        title = present(e.h),
+        referrer = present(e.r);
       if (url) event.url = url;
       if (title) event.title = title;
       if (referrer) event.referrer = referrer;
@@ -101,13 +100,16 @@ export async function acceptBeacon(
           event.email = email;
           event.emailVerified = false;
         }
-        const name = present(e.name), phone = present(e.phone), company = present(e.company);
+        const name = present(e.name),
+          phone = present(e.phone),
+          company = present(e.company);
         if (name) event.name = name;
         if (phone) event.phone = phone;
         if (company) event.company = company;
       }
       if (e.k === 'newsletter') {
-        const version = present(e.consentVersion), formId = present(e.formId);
+        const version = present(e.consentVersion),
+          formId = present(e.formId);
         if (version) event.consentVersion = version;
         if (formId) event.formId = formId;
       }

@@ -26,7 +26,6 @@ import { logError } from '../log.ts';
  */
 const QUEUE_UNAVAILABLE = { text: 'queue unavailable', kind: 'queue-unavailable' };
 
-
 // D1 statements per batch call, kept moderate so one call stays well inside D1's request limits.
 const LEDGER_BATCH_STATEMENTS = 100;
 const LEDGER_BATCH_BYTES = 4_000_000;
@@ -66,7 +65,12 @@ export async function enqueue(
     const extra = n === 0 ? [...(options.alongside ?? []), ...(options.claim ? [options.claim] : [])] : [];
     let written: Awaited<ReturnType<typeof insertRows>>;
     try {
-      written = await insertRows(env.LEDGER, part.map((p) => p.row), now, extra);
+      written = await insertRows(
+        env.LEDGER,
+        part.map((p) => p.row),
+        now,
+        extra,
+      );
     } catch (err) {
       // A later chunk cannot meet the claim: it ran, and passed, with the first one.
       if (n === 0 && options.claim && isSignatureReplay(err)) throw new Unauthenticated(SIGNATURE_REPLAYED);

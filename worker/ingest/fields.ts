@@ -3,12 +3,15 @@ import * as v from 'valibot';
 import { emailMessage, emailProblem } from '../contact/email.ts';
 
 /** Free text from a program (shop server): refused when too long. */
-export const text = (max: number) =>
-  v.pipe(v.string('must be a string'), v.trim(), v.maxLength(max, `must be at most ${max} characters`));
+export const text = (max: number) => v.pipe(v.string('must be a string'), v.trim(), v.maxLength(max, `must be at most ${max} characters`));
 
 /** Free text typed or captured in a browser: cut to `max` rather than losing the whole beacon. */
 export const clippedText = (max: number) =>
-  v.pipe(v.string('must be a string'), v.trim(), v.transform((s) => s.slice(0, max)));
+  v.pipe(
+    v.string('must be a string'),
+    v.trim(),
+    v.transform((s) => s.slice(0, max)),
+  );
 
 // An unpaired UTF-16 surrogate (possible via "\ud800" in JSON) cannot be stored as UTF-8 faithfully;
 // in an identifier it would make distinct ids equal.
@@ -48,9 +51,4 @@ export const email = v.pipe(
 
 export const amount = v.pipe(v.number('must be a number'), v.finite('must be a finite number'));
 
-export const currency = v.pipe(
-  v.string('must be a string'),
-  v.trim(),
-  v.toUpperCase(),
-  v.regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code, e.g. PLN'),
-);
+export const currency = v.pipe(v.string('must be a string'), v.trim(), v.toUpperCase(), v.regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code, e.g. PLN'));

@@ -13,7 +13,12 @@ async function batch(body: unknown): Promise<{ status: number; body: { items: { 
   const raw = JSON.stringify(body);
   const header = await sign(env.SHOP_API_SECRET!, Math.floor(Date.now() / 1000) + ++skew, 'POST', '/api/v1/batch', raw);
   const ctx = createExecutionContext();
-  const res = await app.request('/api/v1/batch', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header }, body: raw }, env, ctx);
+  const res = await app.request(
+    '/api/v1/batch',
+    { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header }, body: raw },
+    env,
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   const json = await res.json<never>();
   return { status: res.status, body: json };
@@ -32,8 +37,25 @@ describe('POST /api/v1/batch with history: true', () => {
     const member = email('histc');
     const orderId = uid('o');
     const items = [
-      { kind: 'event', type: 'purchase', orderId, email: buyer, value: 30, currency: 'PLN', occurredAt: '2021-03-04T10:00:00+01:00', products: [{ id: 'p1', quantity: 3, price: 10 }] },
-      { kind: 'contact', email: member, name: 'Ala', newsletter: 'subscribe', sms: 'subscribe', trigger: 'registration', consents: [{ name: 'terms', accepted: true, at: '2021-01-01T00:00:00Z' }] },
+      {
+        kind: 'event',
+        type: 'purchase',
+        orderId,
+        email: buyer,
+        value: 30,
+        currency: 'PLN',
+        occurredAt: '2021-03-04T10:00:00+01:00',
+        products: [{ id: 'p1', quantity: 3, price: 10 }],
+      },
+      {
+        kind: 'contact',
+        email: member,
+        name: 'Ala',
+        newsletter: 'subscribe',
+        sms: 'subscribe',
+        trigger: 'registration',
+        consents: [{ name: 'terms', accepted: true, at: '2021-01-01T00:00:00Z' }],
+      },
     ];
     const first = await batch({ history: true, items });
     expect(first.status).toBe(202);

@@ -69,8 +69,9 @@ describe('login tokens', () => {
   });
   it('produces the known vectors the README examples are tested against (test/shop-examples/shop-examples.test.ts)', async () => {
     const secret = 'local-only-shop-api-secret';
-    expect(await sign(secret, 1_800_000_000, 'POST', '/api/v1/contacts?x=1', JSON.stringify({ email: 'zażółć@example.com', note: 'a.b' })))
-      .toBe('t=1800000000,v1=35936bf693455189efb2e9d983dcfa262d1662271b00a1675373119d3469721b');
+    expect(await sign(secret, 1_800_000_000, 'POST', '/api/v1/contacts?x=1', JSON.stringify({ email: 'zażółć@example.com', note: 'a.b' }))).toBe(
+      't=1800000000,v1=35936bf693455189efb2e9d983dcfa262d1662271b00a1675373119d3469721b',
+    );
     const token = 'WmHFvMOzxYLEh0BFeGFtcGxlLmNvbQ.1800000600.8ee5d10a8bafdbd4849a253445219f6539481e4644f51f058a9a405c08f5834b';
     expect(await mintLoginToken(secret, 'Zażółć@Example.com', 1_800_000_600)).toBe(token);
     expect(await verifyLoginToken(secret, token, 1_800_000_000)).toMatchObject({ ok: true, email: 'Zażółć@Example.com' });
@@ -138,11 +139,18 @@ describe('packing items into queue messages', () => {
   };
   it('packs up to 50 events a message, events apart from contacts, in order, each item once', () => {
     const contact = (n: number): ItemMessage => ({ kind: 'contact', contact: { id: `c:${n}`, receivedAt: n, email: `c${n}@example.com` } });
-    const webhook: ItemMessage = { kind: 'consent-webhook', change: { id: 'w:1', email: 'a@example.com', status: 'opt-in', changedAt: 1, source: 'salesmanago' } };
+    const webhook: ItemMessage = {
+      kind: 'consent-webhook',
+      change: { id: 'w:1', email: 'a@example.com', status: 'opt-in', changedAt: 1, source: 'salesmanago' },
+    };
     const items = [...Array.from({ length: 120 }, (_, i) => (i % 10 === 0 ? contact(i) : event(i))), webhook];
     const packed = packMessages(items);
     expect(packed.map((p) => [p.message.kind, itemsOf(p.message).length])).toEqual([
-      ['consent-webhook', 1], ['events', 50], ['events', 50], ['events', 8], ['contacts', 12],
+      ['consent-webhook', 1],
+      ['events', 50],
+      ['events', 50],
+      ['events', 8],
+      ['contacts', 12],
     ]);
     for (const p of packed) expect(itemsOf(p.message).map(itemId)).toEqual(p.ids);
     expect(packed.flatMap((p) => p.ids).sort()).toEqual(items.map(itemId).sort());
@@ -157,7 +165,8 @@ describe('packing items into queue messages', () => {
       for (const p of packed) expect(messageBytes(p.message)).toBeLessThanOrEqual(maxBytes);
       // Tight: adding the next message's first item would have broken the bound.
       for (let i = 0; i + 1 < packed.length; i++) {
-        const a = packed[i]!.message, b = packed[i + 1]!.message;
+        const a = packed[i]!.message,
+          b = packed[i + 1]!.message;
         if (a.kind === 'events' && b.kind === 'events') {
           expect(messageBytes({ kind: 'events', events: [...a.events, b.events[0]!] })).toBeGreaterThan(maxBytes - 1);
         }
@@ -167,7 +176,7 @@ describe('packing items into queue messages', () => {
     expect(packMessages([event(1, 8_000), event(2)], { maxBytes: 2_000 }).map((p) => p.ids)).toEqual([['b:v:1'], ['b:v:2']]);
     expect(packMessages(items, { maxItems: 7 }).map((p) => p.ids.length)).toEqual([7, 7, 7, 7, 7, 7, 7, 1]);
   });
-  it('counts UTF-8 bytes as TextEncoder writes them, and carries each message\'s size as an upper bound', () => {
+  it("counts UTF-8 bytes as TextEncoder writes them, and carries each message's size as an upper bound", () => {
     const encoder = new TextEncoder();
     for (const text of ['', 'ascii', 'żółć', '€', '😀', 'a\ud83db', '\udc00', '\ud83d', 'x😀ż€\u007f\u0080\u07ff\u0800\uffff']) {
       expect(utf8Bytes(text), JSON.stringify(text)).toBe(encoder.encode(text).byteLength);
@@ -189,7 +198,7 @@ describe('product views in the beacon', () => {
     return { check, accepted: await acceptBeacon(check.beacon, { receivedAt: 1_780_000_000_500, shopApiSecret: undefined }) };
   };
 
-  it('a Visit carries the products of the page\'s JSON-LD; one it cannot use is left out, the Visit still counts', async () => {
+  it("a Visit carries the products of the page's JSON-LD; one it cannot use is left out, the Visit still counts", async () => {
     const { check, accepted } = await accept([
       page('visit', 'aaaaaaaa', {
         products: [{ id: 'KUB-1', name: 'Kubek', price: '39.90' }, { name: 'no id' }, { id: 77, price: '39,90' }, null, { id: '', name: 'empty' }],
@@ -197,7 +206,13 @@ describe('product views in the beacon', () => {
     ]);
     expect(check.ok && check.rejected).toEqual([]);
     expect(accepted).toHaveLength(1);
-    expect(accepted[0]).toMatchObject({ type: 'visit', products: [{ id: 'KUB-1', name: 'Kubek', price: 39.9, quantity: 1 }, { id: '77', quantity: 1 }] });
+    expect(accepted[0]).toMatchObject({
+      type: 'visit',
+      products: [
+        { id: 'KUB-1', name: 'Kubek', price: 39.9, quantity: 1 },
+        { id: '77', quantity: 1 },
+      ],
+    });
     expect(accepted[0]!.products![1]).not.toHaveProperty('price');
     // Products that are not a list at all: a plain Visit.
     const plain = await accept([page('visit', 'bbbbbbbb', { products: 'KUB-1' })]);
@@ -214,7 +229,7 @@ describe('product views in the beacon', () => {
     expect(accepted[0]).toMatchObject({ id: `b:${visitor}:aaaaaaaa`, type: 'visit', products: [{ id: 'KUB-1', name: 'Kubek', price: 39.9 }] });
   });
 
-  it('a view without its page\'s Visit in the beacon is a Visit of its own; a Visit of another page is left alone', async () => {
+  it("a view without its page's Visit in the beacon is a Visit of its own; a Visit of another page is left alone", async () => {
     const { accepted } = await accept([
       page('visit', 'aaaaaaaa', { u: 'https://sklep.example.pl/' }),
       page('view', 'bbbbbbbb', { products: [{ id: 'KUB-1' }] }),
@@ -233,8 +248,12 @@ describe('product views in the beacon', () => {
     ]);
   });
 
-  it('a view is the theme\'s own call: a bad product refuses it, naming the field', () => {
-    const check = checkBeacon({ v: 2, u: visitor, e: [page('visit', 'aaaaaaaa'), page('view', 'bbbbbbbb', { products: [{ name: 'Kubek' }] }), page('view', 'cccccccc', { products: [] })] });
+  it("a view is the theme's own call: a bad product refuses it, naming the field", () => {
+    const check = checkBeacon({
+      v: 2,
+      u: visitor,
+      e: [page('visit', 'aaaaaaaa'), page('view', 'bbbbbbbb', { products: [{ name: 'Kubek' }] }), page('view', 'cccccccc', { products: [] })],
+    });
     expect(check.ok && check.rejected).toEqual([
       { index: 1, error: expect.stringMatching(/^e\[1\]\.products\[0\]\.id: /) },
       { index: 2, error: 'e[2].products: must contain at least one product' },

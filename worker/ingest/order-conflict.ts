@@ -37,7 +37,10 @@ function differingFields(stored: AcceptedEvent, posted: AcceptedEvent): string[]
  */
 export async function orderConflicts(db: D1Database, posted: readonly AcceptedEvent[]): Promise<string[][]> {
   if (posted.length === 0) return [];
-  const stored = await firstVersions(db, posted.map((e) => e.id));
+  const stored = await firstVersions(
+    db,
+    posted.map((e) => e.id),
+  );
   return posted.map((e) => {
     const first = stored.get(e.id);
     return first ? differingFields(first, e) : [];

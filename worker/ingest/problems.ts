@@ -20,10 +20,18 @@ const OBJECTS = new Set(['object', 'loose_object', 'strict_object', 'object_with
 // valibot's own messages ("Invalid key: Expected ..." / "Invalid type: Expected ...") are library
 // wording; every message we answer says what the field must be, in our words.
 const OWN_WORDS: Record<string, string> = {
-  object: 'must be an object', loose_object: 'must be an object', strict_object: 'must be an object',
-  object_with_rest: 'must be an object', variant: 'must be an object', array: 'must be an array',
-  string: 'must be a string', number: 'must be a number', boolean: 'must be true or false',
-  literal: 'has an unexpected value', picklist: 'has an unexpected value', union: 'has an unexpected type',
+  object: 'must be an object',
+  loose_object: 'must be an object',
+  strict_object: 'must be an object',
+  object_with_rest: 'must be an object',
+  variant: 'must be an object',
+  array: 'must be an array',
+  string: 'must be a string',
+  number: 'must be a number',
+  boolean: 'must be true or false',
+  literal: 'has an unexpected value',
+  picklist: 'has an unexpected value',
+  union: 'has an unexpected type',
 };
 
 function issueText(issue: BaseIssue<unknown>): string {

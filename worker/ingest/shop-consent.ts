@@ -53,9 +53,18 @@ export async function recordShopStatements(
   proof: RequestProof,
 ): Promise<void> {
   if (contacts.length === 0) return;
-  const erased = secret ? await erasedAmong(env.LEDGER, secret, contacts.map((c) => ({ kind: 'email' as const, value: c.email }))) : new Set<number>();
+  const erased = secret
+    ? await erasedAmong(
+        env.LEDGER,
+        secret,
+        contacts.map((c) => ({ kind: 'email' as const, value: c.email })),
+      )
+    : new Set<number>();
   const kept = contacts.filter((_, i) => !erased.has(i));
-  await recordStatements(env.LEDGER, kept.flatMap((c) => contactStatements(c, source, proof)));
+  await recordStatements(
+    env.LEDGER,
+    kept.flatMap((c) => contactStatements(c, source, proof)),
+  );
   await recordShopConsents(env.CONSENTS, kept);
 }
 

@@ -18,7 +18,6 @@ const OCCURRED_AT_EARLIEST = 1e12;
 const OCCURRED_AT_EARLIEST_TEXT = '2001-09-09T01:46:40Z';
 const OCCURRED_AT_FUTURE_MS = 24 * 3600 * 1000;
 
-
 /** A money amount of an order: a number, never negative. */
 const money = v.pipe(amount, v.minValue(0, 'must not be negative'));
 
@@ -60,7 +59,19 @@ const occurredAt = v.pipe(
 
 // Contact fields beyond the basics (SDK `Model/ContactModel.php:171-208` sends them). Limits where
 // SALESmanago documents none are safe lengths, listed in docs/shop-server.md "Shop server API".
-const CONTACT_LIMITS = { externalId: 255, street: 255, zipCode: 32, city: 128, country: 64, propertyName: 255, propertyValue: 255, properties: 50, tags: 100, tag: 255, consents: 20 } as const;
+const CONTACT_LIMITS = {
+  externalId: 255,
+  street: 255,
+  zipCode: 32,
+  city: 128,
+  country: 64,
+  propertyName: 255,
+  propertyValue: 255,
+  properties: 50,
+  tags: 100,
+  tag: 255,
+  consents: 20,
+} as const;
 
 const birthday = v.pipe(
   v.string('must be a date string YYYY-MM-DD'),
@@ -94,8 +105,16 @@ const properties = v.nullish(
     v.unknown(),
     v.check((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'must be an object of string values'),
     v.record(
-      v.pipe(v.string(), v.trim(), v.minLength(1, 'property names must not be empty'), v.maxLength(CONTACT_LIMITS.propertyName, `property names must be at most ${CONTACT_LIMITS.propertyName} characters`)),
-      v.pipe(v.string('property values must be strings'), v.maxLength(CONTACT_LIMITS.propertyValue, `property values must be at most ${CONTACT_LIMITS.propertyValue} characters`)),
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.minLength(1, 'property names must not be empty'),
+        v.maxLength(CONTACT_LIMITS.propertyName, `property names must be at most ${CONTACT_LIMITS.propertyName} characters`),
+      ),
+      v.pipe(
+        v.string('property values must be strings'),
+        v.maxLength(CONTACT_LIMITS.propertyValue, `property values must be at most ${CONTACT_LIMITS.propertyValue} characters`),
+      ),
       'must be an object of string values',
     ),
     v.check((r) => Object.keys(r).length <= CONTACT_LIMITS.properties, `must have at most ${CONTACT_LIMITS.properties} properties`),
@@ -153,9 +172,7 @@ export const shopContactSchema = v.object({
   newsletter: v.nullish(v.picklist(['subscribe', 'unsubscribe'], 'must be "subscribe" or "unsubscribe"')),
   /** Mobile (SMS) marketing consent: the phone pair only, independent of the newsletter. */
   sms: v.nullish(v.picklist(['subscribe', 'unsubscribe'], 'must be "subscribe" or "unsubscribe"')),
-  trigger: v.nullish(
-    v.picklist(['registration', 'newsletter', 'login', 'update'], 'must be one of registration, newsletter, login, update'),
-  ),
+  trigger: v.nullish(v.picklist(['registration', 'newsletter', 'login', 'update'], 'must be one of registration, newsletter, login, update')),
   externalId: v.nullish(identifier(CONTACT_LIMITS.externalId)),
   address,
   birthday: v.nullish(birthday),
@@ -185,10 +202,7 @@ export const shopContactSchema = v.object({
 /** The batch envelope; each item is then checked against the event or contact schema by its kind. */
 export const shopBatchSchema = v.object({
   items: v.pipe(
-    v.array(
-      v.looseObject({ kind: v.picklist(['event', 'contact'], 'must be "event" or "contact"') }),
-      'must be an array of items',
-    ),
+    v.array(v.looseObject({ kind: v.picklist(['event', 'contact'], 'must be "event" or "contact"') }), 'must be an array of items'),
     v.minLength(1, 'must contain at least one item'),
     v.maxLength(MAX_BATCH_ITEMS, `must contain at most ${MAX_BATCH_ITEMS} items per batch`),
   ),

@@ -232,16 +232,25 @@ export async function acceptBatchRequest(env: ShopEnv, shopApiSecret: string | n
     // Each contact's statements with its own ip/userAgent/version when it has them; a history batch's
     // (npm run import) are recorded as "imported".
     const contacts = messages.flatMap((m) => (m.kind === 'contact' ? [m.contact] : []));
-    await Promise.all(groupByProof(contacts, proofs).map(([proof, group]) => recordShopStatements(env, shopApiSecret, group, history ? 'imported' : 'shop', proof)));
+    await Promise.all(
+      groupByProof(contacts, proofs).map(([proof, group]) => recordShopStatements(env, shopApiSecret, group, history ? 'imported' : 'shop', proof)),
+    );
     // Same order, other content: the first version stands and the item says what differs.
     const reposted = messages.flatMap((m, i) => (m.kind === 'event' && outcomes[i]?.status === 'duplicate' ? [{ i, event: m.event }] : []));
-    const conflicts = await orderConflicts(env.LEDGER, reposted.map((r) => r.event));
+    const conflicts = await orderConflicts(
+      env.LEDGER,
+      reposted.map((r) => r.event),
+    );
     const items: BatchItem[] = [...outcomes];
     reposted.forEach((r, k) => {
       const fields = conflicts[k] ?? [];
       if (fields.length > 0) items[r.i] = { id: outcomes[r.i]!.id, status: 'conflict', fields };
     });
-    await recordConflicts(env.LEDGER, items.flatMap((i) => (i.fields ? [{ id: i.id, fields: i.fields }] : [])), receivedAt);
+    await recordConflicts(
+      env.LEDGER,
+      items.flatMap((i) => (i.fields ? [{ id: i.id, fields: i.fields }] : [])),
+      receivedAt,
+    );
     return { items };
   } catch (err) {
     ledgerUnavailable(err);

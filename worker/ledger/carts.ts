@@ -34,14 +34,14 @@ export async function touchCart(db: D1Database, key: string, now: number): Promi
 
 export async function closeCarts(db: D1Database, keys: readonly string[]): Promise<void> {
   if (keys.length === 0) return;
-  await db
-    .prepare('DELETE FROM open_carts WHERE contact_key IN (SELECT value FROM json_each(?1))')
-    .bind(JSON.stringify(keys))
-    .run();
+  await db.prepare('DELETE FROM open_carts WHERE contact_key IN (SELECT value FROM json_each(?1))').bind(JSON.stringify(keys)).run();
 }
 
 /** Scheduled: forgets carts older than 12 h. Answers how many. */
 export async function pruneCarts(db: D1Database, now: number): Promise<number> {
-  const res = await db.prepare('DELETE FROM open_carts WHERE opened_at <= ?1').bind(now - CART_OPEN_FOR_MS).run();
+  const res = await db
+    .prepare('DELETE FROM open_carts WHERE opened_at <= ?1')
+    .bind(now - CART_OPEN_FOR_MS)
+    .run();
   return res.meta.changes ?? 0;
 }

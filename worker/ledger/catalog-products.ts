@@ -40,8 +40,13 @@ export async function loadCatalogRows(db: D1Database, ids: readonly string[]): P
   );
   for (const r of results.flatMap((res) => res.results)) {
     out.set(r.product_id, {
-      id: r.product_id, hash: r.hash, status: r.status, attempts: r.attempts,
-      sentHash: r.sent_hash, sentCatalog: r.sent_catalog, sentPayload: r.sent_payload,
+      id: r.product_id,
+      hash: r.hash,
+      status: r.status,
+      attempts: r.attempts,
+      sentHash: r.sent_hash,
+      sentCatalog: r.sent_catalog,
+      sentPayload: r.sent_payload,
     });
   }
   return out;
@@ -49,15 +54,18 @@ export async function loadCatalogRows(db: D1Database, ids: readonly string[]): P
 
 /** Records accepted versions: each becomes the row's latest, queued, with a fresh attempt count. */
 export async function recordAccepted(db: D1Database, rows: readonly { id: string; hash: string; payload: string }[], now: number): Promise<void> {
-  await runParts(db, rows.map((r) => [r.id, r.hash, r.payload]), (json) =>
-    db
-      .prepare(
-        `INSERT INTO catalog_products (product_id, hash, payload, status, attempts, accepted_at, updated_at)
+  await runParts(
+    db,
+    rows.map((r) => [r.id, r.hash, r.payload]),
+    (json) =>
+      db
+        .prepare(
+          `INSERT INTO catalog_products (product_id, hash, payload, status, attempts, accepted_at, updated_at)
          SELECT value ->> 0, value ->> 1, value ->> 2, 'queued', 0, ?2, ?2 FROM json_each(?1) WHERE true
          ON CONFLICT (product_id) DO UPDATE SET hash = excluded.hash, payload = excluded.payload, status = 'queued',
            attempts = 0, reason_code = NULL, error = NULL, accepted_at = excluded.accepted_at, updated_at = excluded.updated_at`,
-      )
-      .bind(json, now),
+        )
+        .bind(json, now),
   );
 }
 
@@ -71,17 +79,20 @@ export async function markSent(
   catalogId: string,
   now: number,
 ): Promise<void> {
-  await runParts(db, rows.map((r) => [r.id, r.hash, r.payload, r.warning ?? null]), (json) =>
-    db
-      .prepare(
-        `UPDATE catalog_products SET sent_hash = j.value ->> 1, sent_payload = j.value ->> 2, sent_catalog = ?2,
+  await runParts(
+    db,
+    rows.map((r) => [r.id, r.hash, r.payload, r.warning ?? null]),
+    (json) =>
+      db
+        .prepare(
+          `UPDATE catalog_products SET sent_hash = j.value ->> 1, sent_payload = j.value ->> 2, sent_catalog = ?2,
            status = CASE WHEN catalog_products.hash = j.value ->> 1 THEN 'sent' ELSE catalog_products.status END,
            reason_code = CASE WHEN catalog_products.hash = j.value ->> 1 AND j.value ->> 3 IS NOT NULL THEN 12 ELSE NULL END,
            error = CASE WHEN catalog_products.hash = j.value ->> 1 THEN j.value ->> 3 ELSE catalog_products.error END,
            updated_at = ?3
          FROM json_each(?1) AS j WHERE catalog_products.product_id = j.value ->> 0`,
-      )
-      .bind(json, catalogId, now),
+        )
+        .bind(json, catalogId, now),
   );
 }
 
@@ -93,14 +104,17 @@ export async function markOutcome(
   options: { counted?: boolean } = {},
 ): Promise<void> {
   const step = options.counted === false ? 0 : 1;
-  await runParts(db, rows.map((r) => [r.id, r.hash, r.status, r.reasonCode, r.error.slice(0, 1000)]), (json) =>
-    db
-      .prepare(
-        `UPDATE catalog_products SET status = j.value ->> 2, reason_code = j.value ->> 3, error = j.value ->> 4,
+  await runParts(
+    db,
+    rows.map((r) => [r.id, r.hash, r.status, r.reasonCode, r.error.slice(0, 1000)]),
+    (json) =>
+      db
+        .prepare(
+          `UPDATE catalog_products SET status = j.value ->> 2, reason_code = j.value ->> 3, error = j.value ->> 4,
            attempts = catalog_products.attempts + ?3, updated_at = ?2
          FROM json_each(?1) AS j WHERE catalog_products.product_id = j.value ->> 0 AND catalog_products.hash = j.value ->> 1`,
-      )
-      .bind(json, now, step),
+        )
+        .bind(json, now, step),
   );
 }
 
@@ -131,7 +145,9 @@ export interface CatalogFigures {
 export async function catalogFigures(db: D1Reader): Promise<CatalogFigures> {
   const [counts, failures] = await db.batch([
     db.prepare(`SELECT status, COUNT(*) AS n FROM catalog_products GROUP BY status`),
-    db.prepare(`SELECT product_id AS id, reason_code AS reasonCode, error, updated_at AS at FROM catalog_products WHERE status = 'failed' ORDER BY updated_at DESC LIMIT 10`),
+    db.prepare(
+      `SELECT product_id AS id, reason_code AS reasonCode, error, updated_at AS at FROM catalog_products WHERE status = 'failed' ORDER BY updated_at DESC LIMIT 10`,
+    ),
   ]);
   const by = new Map((counts!.results as { status: string; n: number }[]).map((r) => [r.status, r.n]));
   return {

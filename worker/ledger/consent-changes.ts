@@ -50,28 +50,20 @@ export async function appendIfNewer(
 
 /** The latest change consent_latest holds for a (lower-case) address. */
 export async function latestChange<S extends string>(db: D1Database, email: string): Promise<{ status: S; changedAt: number } | null> {
-  const row = await db
-    .prepare('SELECT status, changed_at FROM consent_latest WHERE email = ?1')
-    .bind(email)
-    .first<{ status: S; changed_at: number }>();
+  const row = await db.prepare('SELECT status, changed_at FROM consent_latest WHERE email = ?1').bind(email).first<{ status: S; changed_at: number }>();
   return row ? { status: row.status, changedAt: row.changed_at } : null;
 }
 
 /** The last seq recorded before a time (unix ms); 0 when none. */
 export async function lastSeqBefore(db: D1Database, recordedBefore: number): Promise<number> {
-  const row = await db
-    .prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM consent_changes WHERE recorded_at < ?1')
-    .bind(recordedBefore)
-    .first<{ seq: number }>();
+  const row = await db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM consent_changes WHERE recorded_at < ?1').bind(recordedBefore).first<{ seq: number }>();
   return row?.seq ?? 0;
 }
 
 /** Changes after seq `after`, oldest first, at most `limit`. */
 export async function changesAfter<S extends string>(db: D1Database, after: number, limit: number): Promise<StoredLoggedChange<S>[]> {
   const { results } = await db
-    .prepare(
-      `SELECT seq, email, status, changed_at, source FROM consent_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2`,
-    )
+    .prepare(`SELECT seq, email, status, changed_at, source FROM consent_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2`)
     .bind(after, limit)
     .all<{ seq: number; email: string; status: S; changed_at: number; source: string }>();
   return results.map((r) => ({ id: String(r.seq), email: r.email, status: r.status, changedAt: r.changed_at, source: r.source }));

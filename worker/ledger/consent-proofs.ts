@@ -63,10 +63,19 @@ export async function proofsOf(db: D1Reader, email: string): Promise<(ProofRow &
       source: String(r.source),
     };
     const optional: [keyof ProofRow, string][] = [
-      ['email', 'email'], ['contactId', 'contact_id'], ['pageUrl', 'page_url'], ['formId', 'form_id'], ['orderId', 'order_id'],
-      ['deliveryId', 'delivery_id'], ['version', 'version'], ['ip', 'ip'], ['userAgent', 'user_agent'], ['text', 'text'],
+      ['email', 'email'],
+      ['contactId', 'contact_id'],
+      ['pageUrl', 'page_url'],
+      ['formId', 'form_id'],
+      ['orderId', 'order_id'],
+      ['deliveryId', 'delivery_id'],
+      ['version', 'version'],
+      ['ip', 'ip'],
+      ['userAgent', 'user_agent'],
+      ['text', 'text'],
     ];
-    for (const [key, column] of optional) if (r[column] !== null && r[column] !== undefined) (row as unknown as Record<string, unknown>)[key] = String(r[column]);
+    for (const [key, column] of optional)
+      if (r[column] !== null && r[column] !== undefined) (row as unknown as Record<string, unknown>)[key] = String(r[column]);
     return row;
   });
 }
@@ -99,7 +108,10 @@ export async function deleteProofsOf(db: D1Database, emails: readonly string[]):
 }
 
 /** The IP and text version of the statements carried by these ledger items (a shop contact's named consents). */
-export async function proofsOfItems(db: D1Database, deliveryIds: readonly string[]): Promise<{ deliveryId: string; name: string; statedAt: number; ip: string | null; version: string | null }[]> {
+export async function proofsOfItems(
+  db: D1Database,
+  deliveryIds: readonly string[],
+): Promise<{ deliveryId: string; name: string; statedAt: number; ip: string | null; version: string | null }[]> {
   if (deliveryIds.length === 0) return [];
   const { results } = await db
     .prepare(

@@ -13,7 +13,11 @@ export interface ConsentText {
 }
 
 /** Adds the next version of a text unless the latest one is identical. Answers whether one was added. */
-export async function addTextVersion(db: D1Database, t: { name: string; text: string; smName: string | null; smId: string | null }, now: number): Promise<boolean> {
+export async function addTextVersion(
+  db: D1Database,
+  t: { name: string; text: string; smName: string | null; smId: string | null },
+  now: number,
+): Promise<boolean> {
   const res = await db
     .prepare(
       `INSERT INTO consent_texts (name, version, seq, text, sm_name, sm_id, created_at)

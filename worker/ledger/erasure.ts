@@ -41,9 +41,7 @@ export async function personOf(db: D1Database, email: string): Promise<Person> {
   const visitorIds = new Set(ids(visitors));
   // The second round: what those contact ids and visitors link to (a visitor known by smclient only).
   const [moreVisitors, moreContacts] = await db.batch<{ id: string | null }>([
-    db
-      .prepare(`SELECT visitor_id AS id FROM visitor_links WHERE contact_id IN (SELECT value FROM json_each(?1))`)
-      .bind(JSON.stringify([...contactIds])),
+    db.prepare(`SELECT visitor_id AS id FROM visitor_links WHERE contact_id IN (SELECT value FROM json_each(?1))`).bind(JSON.stringify([...contactIds])),
     db
       .prepare(
         `SELECT contact_id AS id FROM visitor_links WHERE visitor_id IN (SELECT value FROM json_each(?1)) AND contact_id IS NOT NULL
@@ -91,10 +89,15 @@ export async function eraseRows(db: D1Database, person: Person, erased: Reason, 
     const matches = table.columns
       // The e-mail as a whole value only: the column itself, a JSON string ("…"), or the end of a key
       // ("email:…"); never inside another address (erasing a@x.pl must not touch aa@x.pl).
-      .map((c) => `(${c} IS NOT NULL AND (lower(${c}) = ?1 OR instr(lower(${c}), '"' || ?1 || '"') > 0 OR substr(lower(${c}), -length(?1) - 1) = ':' || ?1
-        OR EXISTS (SELECT 1 FROM json_each(?2) AS j WHERE instr(${c}, j.value) > 0)))`)
+      .map(
+        (c) => `(${c} IS NOT NULL AND (lower(${c}) = ?1 OR instr(lower(${c}), '"' || ?1 || '"') > 0 OR substr(lower(${c}), -length(?1) - 1) = ':' || ?1
+        OR EXISTS (SELECT 1 FROM json_each(?2) AS j WHERE instr(${c}, j.value) > 0)))`,
+      )
       .join(' OR ');
-    const res = await db.prepare(`DELETE FROM ${quote(table.name)} WHERE ${matches}`).bind(person.email, others).run();
+    const res = await db
+      .prepare(`DELETE FROM ${quote(table.name)} WHERE ${matches}`)
+      .bind(person.email, others)
+      .run();
     const n = res.meta.changes ?? 0;
     if (n > 0) removed[table.name] = n;
   }
@@ -140,10 +143,7 @@ export async function everyTextValue(db: D1Database): Promise<{ table: string; c
 }
 
 export async function addMarks(db: D1Database, hashes: readonly string[], now: number): Promise<void> {
-  await db
-    .prepare(`INSERT OR IGNORE INTO erased_marks (hash, erased_at) SELECT value, ?2 FROM json_each(?1)`)
-    .bind(JSON.stringify(hashes), now)
-    .run();
+  await db.prepare(`INSERT OR IGNORE INTO erased_marks (hash, erased_at) SELECT value, ?2 FROM json_each(?1)`).bind(JSON.stringify(hashes), now).run();
 }
 
 /** Whether any mark exists at all: the consumer hashes identifiers only when one does. */
@@ -191,10 +191,7 @@ export interface ErasureRecord {
 }
 
 export async function insertErasure(db: D1Database, e: { id: string; requestedAt: number; source: string }): Promise<void> {
-  await db
-    .prepare(`INSERT INTO erasures (id, requested_at, source, sm_status) VALUES (?1, ?2, ?3, 'queued')`)
-    .bind(e.id, e.requestedAt, e.source)
-    .run();
+  await db.prepare(`INSERT INTO erasures (id, requested_at, source, sm_status) VALUES (?1, ?2, ?3, 'queued')`).bind(e.id, e.requestedAt, e.source).run();
 }
 
 export async function markLocalDone(db: D1Database, id: string, removed: Record<string, number>, now: number): Promise<void> {
@@ -261,7 +258,10 @@ export async function deliveriesOf(db: D1Database, person: Person): Promise<Pers
   return results;
 }
 
-export async function linksOf(db: D1Database, person: Person): Promise<{ visitor_id: string; contact_id: string | null; verified: number; updated_at: number }[]> {
+export async function linksOf(
+  db: D1Database,
+  person: Person,
+): Promise<{ visitor_id: string; contact_id: string | null; verified: number; updated_at: number }[]> {
   const { results } = await db
     .prepare(
       `SELECT visitor_id, contact_id, verified, updated_at FROM visitor_links

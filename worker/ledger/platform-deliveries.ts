@@ -55,7 +55,18 @@ export function recordDelivery(db: D1Database, d: PlatformDelivery): D1PreparedS
          http_status = excluded.http_status, reason = excluded.reason, items = excluded.items, received_at = excluded.received_at,
          body_digest = excluded.body_digest, body = excluded.body`,
     )
-    .bind(d.platform, d.deliveryId, d.topic, d.outcome, d.httpStatus, d.reason?.slice(0, 1000) ?? null, JSON.stringify(d.items), d.receivedAt, d.bodyDigest ?? null, d.body ?? null);
+    .bind(
+      d.platform,
+      d.deliveryId,
+      d.topic,
+      d.outcome,
+      d.httpStatus,
+      d.reason?.slice(0, 1000) ?? null,
+      JSON.stringify(d.items),
+      d.receivedAt,
+      d.bodyDigest ?? null,
+      d.body ?? null,
+    );
 }
 
 interface Row {
@@ -97,7 +108,9 @@ export async function lastDelivery<P extends string>(db: D1Reader, platform: P):
 export async function lastDeliveryExcept<P extends string>(db: D1Reader, platform: P, except: readonly string[]): Promise<PlatformDelivery<P> | null> {
   const row = await db
     // Pulled items (platforms/reconcile.ts, ids "pull:…") are no delivery the platform signed.
-    .prepare(`SELECT * FROM platform_deliveries WHERE platform = ? AND delivery_id NOT IN (${except.map(() => '?').join(', ') || "''"}) AND delivery_id NOT LIKE 'pull:%' ORDER BY received_at DESC LIMIT 1`)
+    .prepare(
+      `SELECT * FROM platform_deliveries WHERE platform = ? AND delivery_id NOT IN (${except.map(() => '?').join(', ') || "''"}) AND delivery_id NOT LIKE 'pull:%' ORDER BY received_at DESC LIMIT 1`,
+    )
     .bind(platform, ...except)
     .first<Row>();
   return row ? fromRow<P>(row) : null;
@@ -113,10 +126,16 @@ export async function keptDeliveries(db: D1Database, platform: string | null, li
 }
 
 /** How many deliveries of the platform are kept, and the latest reasons. */
-export async function keptSummary(db: D1Reader, platform: string, reasons = 3): Promise<{ count: number; latest: { topic: string | null; reason: string | null; receivedAt: number }[] }> {
+export async function keptSummary(
+  db: D1Reader,
+  platform: string,
+  reasons = 3,
+): Promise<{ count: number; latest: { topic: string | null; reason: string | null; receivedAt: number }[] }> {
   const [count, latest] = await db.batch<{ n?: number; topic?: string | null; reason?: string | null; received_at?: number }>([
     db.prepare(`SELECT COUNT(*) AS n FROM platform_deliveries WHERE platform = ? AND outcome = 'kept'`).bind(platform),
-    db.prepare(`SELECT topic, reason, received_at FROM platform_deliveries WHERE platform = ? AND outcome = 'kept' ORDER BY received_at DESC LIMIT ?`).bind(platform, reasons),
+    db
+      .prepare(`SELECT topic, reason, received_at FROM platform_deliveries WHERE platform = ? AND outcome = 'kept' ORDER BY received_at DESC LIMIT ?`)
+      .bind(platform, reasons),
   ]);
   return {
     count: count?.results[0]?.n ?? 0,
@@ -125,10 +144,7 @@ export async function keptSummary(db: D1Reader, platform: string, reasons = 3): 
 }
 
 export async function deliveryById<P extends string>(db: D1Reader, platform: P, deliveryId: string): Promise<PlatformDelivery<P> | null> {
-  const row = await db
-    .prepare('SELECT * FROM platform_deliveries WHERE platform = ? AND delivery_id = ?')
-    .bind(platform, deliveryId)
-    .first<Row>();
+  const row = await db.prepare('SELECT * FROM platform_deliveries WHERE platform = ? AND delivery_id = ?').bind(platform, deliveryId).first<Row>();
   return row ? fromRow<P>(row) : null;
 }
 

@@ -29,8 +29,15 @@ export async function pullState(db: D1Database, platform: string): Promise<PullS
   const r = await db.prepare('SELECT * FROM platform_pulls WHERE platform = ?').bind(platform).first<Row>();
   return r
     ? {
-        platform: r.platform, cursor: r.cursor, pulledUntil: r.pulled_until, runningSince: r.running_since, lastRunAt: r.last_run_at,
-        lastSuccessAt: r.last_success_at, lastFound: r.last_found, lastMissing: r.last_missing, lastError: r.last_error,
+        platform: r.platform,
+        cursor: r.cursor,
+        pulledUntil: r.pulled_until,
+        runningSince: r.running_since,
+        lastRunAt: r.last_run_at,
+        lastSuccessAt: r.last_success_at,
+        lastFound: r.last_found,
+        lastMissing: r.last_missing,
+        lastError: r.last_error,
       }
     : null;
 }

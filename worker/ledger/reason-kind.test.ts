@@ -44,18 +44,22 @@ describe('migration 0160: reason_kind backfilled from the last_error prefixes', 
     await beforeMigration();
     const columns = await db.prepare("SELECT name FROM pragma_table_info('deliveries')").all<{ name: string }>();
     expect(columns.results.map((c) => c.name)).not.toContain('reason_kind');
-    await db.batch(OLD_ROWS.map(([id, status, lastError]) =>
-      db
-        .prepare(
-          `INSERT INTO deliveries (id, type, source, status, attempts, last_error, accepted_at, updated_at, payload)
+    await db.batch(
+      OLD_ROWS.map(([id, status, lastError]) =>
+        db
+          .prepare(
+            `INSERT INTO deliveries (id, type, source, status, attempts, last_error, accepted_at, updated_at, payload)
            VALUES (?1, 'visit', 'browser', ?2, 1, ?3, 1000, 1000, '{}')`,
-        )
-        .bind(id, status, lastError),
-    ));
+          )
+          .bind(id, status, lastError),
+      ),
+    );
 
     await applyD1Migrations(db, migrations);
 
-    const { results } = await db.prepare('SELECT id, last_error, reason_kind FROM deliveries').all<{ id: string; last_error: string | null; reason_kind: string | null }>();
+    const { results } = await db
+      .prepare('SELECT id, last_error, reason_kind FROM deliveries')
+      .all<{ id: string; last_error: string | null; reason_kind: string | null }>();
     const kinds = Object.fromEntries(results.map((r) => [r.id, r.reason_kind]));
     expect(kinds).toEqual(Object.fromEntries(OLD_ROWS.map(([id, , , kind]) => [id, kind])));
     // last_error stays the human-readable reason.

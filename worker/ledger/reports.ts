@@ -106,7 +106,10 @@ export interface ContactLinks {
 export async function contactLinks(db: D1Reader, email: string): Promise<ContactLinks> {
   const [known, visitors] = await Promise.all([
     db.prepare('SELECT contact_id FROM known_contacts WHERE email = ?').bind(email).first<{ contact_id: string }>(),
-    db.prepare('SELECT COUNT(*) AS n, MAX(contact_id) AS contact_id FROM visitor_links WHERE email = ?').bind(email).first<{ n: number; contact_id: string | null }>(),
+    db
+      .prepare('SELECT COUNT(*) AS n, MAX(contact_id) AS contact_id FROM visitor_links WHERE email = ?')
+      .bind(email)
+      .first<{ n: number; contact_id: string | null }>(),
   ]);
   return { knownContactId: known?.contact_id ?? null, linkedContactId: visitors?.contact_id ?? null, visitors: Number(visitors?.n ?? 0) };
 }
@@ -136,9 +139,7 @@ export interface DeliveryError {
 /** Events accepted from `since` on, counted by status now; and the five latest failed or dead with their error. */
 export async function deliveryTallies(db: D1Reader, since: number): Promise<{ byStatus: { status: string; n: number }[]; lastErrors: DeliveryError[] }> {
   const [counts, errors] = await db.batch<Record<string, unknown>>([
-    db
-      .prepare("SELECT status, COUNT(*) AS n FROM deliveries WHERE accepted_at >= ? AND type <> 'consent-webhook' GROUP BY status")
-      .bind(since),
+    db.prepare("SELECT status, COUNT(*) AS n FROM deliveries WHERE accepted_at >= ? AND type <> 'consent-webhook' GROUP BY status").bind(since),
     db.prepare(
       `SELECT id, type, status, last_error, updated_at FROM deliveries
        WHERE status IN ('failed', 'dead') AND last_error IS NOT NULL

@@ -5,10 +5,7 @@
 
 /** Remembers a signature until `expiresAt` (unix ms); false when it was already there (a replay). */
 export async function rememberSignature(db: D1Database, signature: string, expiresAt: number): Promise<boolean> {
-  const result = await db
-    .prepare('INSERT OR IGNORE INTO seen_signatures (signature, expires_at) VALUES (?, ?)')
-    .bind(signature, expiresAt)
-    .run();
+  const result = await db.prepare('INSERT OR IGNORE INTO seen_signatures (signature, expires_at) VALUES (?, ?)').bind(signature, expiresAt).run();
   return result.meta.changes === 1;
 }
 

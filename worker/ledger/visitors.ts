@@ -42,7 +42,10 @@ export async function writeLinks(
         .bind(JSON.stringify(ops.byContactId), now),
     );
   }
-  for (const [list, isVerified] of [[ops.typed, 0], [ops.verified, 1]] as const) {
+  for (const [list, isVerified] of [
+    [ops.typed, 0],
+    [ops.verified, 1],
+  ] as const) {
     if (list.length === 0) continue;
     statements.push(
       db

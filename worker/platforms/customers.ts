@@ -18,8 +18,20 @@ export async function rememberPlatformCustomers(
 ): Promise<void> {
   const normal = customers.map((c) => ({ id: c.id, email: c.email.trim().toLowerCase() })).filter((c) => c.id !== '' && c.email !== '');
   if (normal.length === 0) return;
-  const erased = secret ? await erasedAmong(db, secret, normal.map((c) => ({ kind: 'email' as const, value: c.email })), { fresh: true }) : new Set<number>();
-  await rememberCustomers(db, platform, normal.filter((_, i) => !erased.has(i)), now);
+  const erased = secret
+    ? await erasedAmong(
+        db,
+        secret,
+        normal.map((c) => ({ kind: 'email' as const, value: c.email })),
+        { fresh: true },
+      )
+    : new Set<number>();
+  await rememberCustomers(
+    db,
+    platform,
+    normal.filter((_, i) => !erased.has(i)),
+    now,
+  );
 }
 
 /** The e-mails of a platform customer; none when no delivery of ours named that id. */

@@ -22,10 +22,6 @@ const SETTLED: readonly DeliveryOutcome[] = ['accepted', 'ignored'];
  * The signature covers the body only, so anyone who saw one delivery can re-send its bytes under a new
  * X-WC-Webhook-Delivery-ID (or none); the body digest is what the sender cannot change.
  */
-export function wasSettled(
-  db: D1Database,
-  platform: PlatformName,
-  delivery: { deliveryId: string; topic: string; bodyDigest: string },
-): Promise<boolean> {
+export function wasSettled(db: D1Database, platform: PlatformName, delivery: { deliveryId: string; topic: string; bodyDigest: string }): Promise<boolean> {
   return anyDeliveryWith(db, platform, delivery, SETTLED);
 }

@@ -4,7 +4,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hmacBase64 } from './signature.ts';
-import { env, postHook, SHOPIFY_DOMAIN, SHOPIFY_SECRET, shopifyCustomer, shopifyOrder, shopifyRefund, WOO_SECRET, wooCustomer, wooOrder } from '../test/platform-fixtures.ts';
+import {
+  env,
+  postHook,
+  SHOPIFY_DOMAIN,
+  SHOPIFY_SECRET,
+  shopifyCustomer,
+  shopifyOrder,
+  shopifyRefund,
+  WOO_SECRET,
+  wooCustomer,
+  wooOrder,
+} from '../test/platform-fixtures.ts';
 
 const RUNS = 150;
 
@@ -39,7 +50,11 @@ function mutated(base: () => Record<string, unknown>): fc.Arbitrary<unknown> {
 }
 
 const rawOf = (body: fc.Arbitrary<unknown>) =>
-  fc.oneof({ weight: 6, arbitrary: body.map((b) => JSON.stringify(b) ?? 'null') }, { weight: 1, arbitrary: fc.json({ maxDepth: 3 }) }, { weight: 1, arbitrary: fc.string({ maxLength: 200, unit: 'binary' }) });
+  fc.oneof(
+    { weight: 6, arbitrary: body.map((b) => JSON.stringify(b) ?? 'null') },
+    { weight: 1, arbitrary: fc.json({ maxDepth: 3 }) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 200, unit: 'binary' }) },
+  );
 
 async function check(path: string, raw: string, headers: Record<string, string>) {
   const res = await postHook(path, raw, headers);
@@ -49,8 +64,16 @@ async function check(path: string, raw: string, headers: Record<string, string>)
 
 describe('fuzzing the platform routes: never a 5xx', () => {
   it('WooCommerce bodies and headers', async () => {
-    const topic = fc.oneof(fc.constantFrom('order.created', 'order.updated', 'order.deleted', 'customer.created', 'customer.updated'), objectMember, headerValue);
-    const body = fc.oneof(mutated(() => wooOrder({ status: 'processing', refunds: [{ id: 1, reason: '', total: '-1.00' }] })), mutated(() => wooCustomer()), mutated(() => ({ webhook_id: 3 })));
+    const topic = fc.oneof(
+      fc.constantFrom('order.created', 'order.updated', 'order.deleted', 'customer.created', 'customer.updated'),
+      objectMember,
+      headerValue,
+    );
+    const body = fc.oneof(
+      mutated(() => wooOrder({ status: 'processing', refunds: [{ id: 1, reason: '', total: '-1.00' }] })),
+      mutated(() => wooCustomer()),
+      mutated(() => ({ webhook_id: 3 })),
+    );
     await fc.assert(
       fc.asyncProperty(rawOf(body), topic, fc.boolean(), fc.option(headerValue, { nil: undefined }), async (raw, t, signed, deliveryId) => {
         const headers: Record<string, string> = { 'X-WC-Webhook-Topic': t };
@@ -63,8 +86,16 @@ describe('fuzzing the platform routes: never a 5xx', () => {
   }, 30_000); // 150 runs: over 5 s on a loaded 2-core machine
 
   it('Shopify bodies and headers', async () => {
-    const topic = fc.oneof(fc.constantFrom('orders/create', 'orders/paid', 'orders/cancelled', 'refunds/create', 'customers/create', 'customers/update'), objectMember, headerValue);
-    const body = fc.oneof(mutated(() => shopifyOrder()), mutated(() => shopifyRefund(1)), mutated(() => shopifyCustomer({ email_marketing_consent: { state: 'subscribed' } })));
+    const topic = fc.oneof(
+      fc.constantFrom('orders/create', 'orders/paid', 'orders/cancelled', 'refunds/create', 'customers/create', 'customers/update'),
+      objectMember,
+      headerValue,
+    );
+    const body = fc.oneof(
+      mutated(() => shopifyOrder()),
+      mutated(() => shopifyRefund(1)),
+      mutated(() => shopifyCustomer({ email_marketing_consent: { state: 'subscribed' } })),
+    );
     await fc.assert(
       fc.asyncProperty(rawOf(body), topic, fc.boolean(), fc.oneof(fc.constant(SHOPIFY_DOMAIN), headerValue), async (raw, t, signed, domain) => {
         await check('/hooks/shopify', raw, {

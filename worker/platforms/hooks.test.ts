@@ -6,8 +6,20 @@ import { itemsOf, type AcceptedContact, type AcceptedEvent, type QueueMessage } 
 import { deliveryById, lastDelivery, UNAUTHENTICATED_ID } from './deliveries.ts';
 import { hmacBase64 } from './signature.ts';
 import {
-  env, nextId, postHook, sendShopify, sendWoo, shopifyCustomer, shopifyOrder, shopifyRefund, SHOPIFY_DOMAIN, SHOPIFY_SECRET, uniqueEmail, WOO_SECRET,
-  wooCustomer, wooOrder,
+  env,
+  nextId,
+  postHook,
+  sendShopify,
+  sendWoo,
+  shopifyCustomer,
+  shopifyOrder,
+  shopifyRefund,
+  SHOPIFY_DOMAIN,
+  SHOPIFY_SECRET,
+  uniqueEmail,
+  WOO_SECRET,
+  wooCustomer,
+  wooOrder,
 } from '../test/platform-fixtures.ts';
 
 afterEach(() => {
@@ -80,7 +92,12 @@ describe('WooCommerce ping and topics', () => {
     const res = await sendWoo('coupon.updated', { id: 1 }, { deliveryId });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'kept', reason: expect.stringContaining('"coupon.updated" is not handled') });
-    expect(await deliveryById(env.LEDGER, 'woocommerce', deliveryId)).toMatchObject({ outcome: 'kept', httpStatus: 200, reason: res.body.reason, body: '{"id":1}' });
+    expect(await deliveryById(env.LEDGER, 'woocommerce', deliveryId)).toMatchObject({
+      outcome: 'kept',
+      httpStatus: 200,
+      reason: res.body.reason,
+      body: '{"id":1}',
+    });
   });
 
   it('keeps topics named like Object members (found by fuzzing: "valueOf" was a 500)', async () => {
@@ -113,9 +130,19 @@ describe('WooCommerce orders', () => {
     expect(res.status).toBe(200);
     const [event] = q.events();
     expect(event).toMatchObject({
-      id: `s:purchase:${order.id}`, type: 'purchase', email: order.billing.email, name: 'Zażółć Gęślą-Jaźń', phone: '+48 600 100 200',
-      company: 'Łódzka Spółka z o.o.', value: 129.9, currency: 'PLN', occurredAt: Date.parse('2026-11-20T13:04:00Z'),
-      products: [{ id: '101', name: 'Kubek ceramiczny – niebieski', quantity: 2, price: 39.9 }, { id: '22', name: 'Herbata Yerba', quantity: 1, price: 35.1 }],
+      id: `s:purchase:${order.id}`,
+      type: 'purchase',
+      email: order.billing.email,
+      name: 'Zażółć Gęślą-Jaźń',
+      phone: '+48 600 100 200',
+      company: 'Łódzka Spółka z o.o.',
+      value: 129.9,
+      currency: 'PLN',
+      occurredAt: Date.parse('2026-11-20T13:04:00Z'),
+      products: [
+        { id: '101', name: 'Kubek ceramiczny – niebieski', quantity: 2, price: 39.9 },
+        { id: '22', name: 'Herbata Yerba', quantity: 1, price: 35.1 },
+      ],
       order: { orderId: String(order.id), loggedIn: true, paymentMethod: 'Przelew bankowy', shippingMethod: 'Kurier InPost' },
     });
   });
@@ -151,7 +178,7 @@ describe('WooCommerce orders', () => {
     expect(q.events()).toHaveLength(1);
   });
 
-  it('two orders delivered by one webhook in the same second share WooCommerce\'s delivery id: both are purchases', async () => {
+  it("two orders delivered by one webhook in the same second share WooCommerce's delivery id: both are purchases", async () => {
     // WooCommerce's delivery id is a hash of the webhook id and the current second (found by the real
     // shop: the second of two orders placed together was answered "duplicate" and lost).
     const q = queued();
@@ -162,7 +189,12 @@ describe('WooCommerce orders', () => {
     const other = await sendWoo('order.created', second, { deliveryId });
     expect(other.body.status).toBe('accepted');
     expect(other.body.deliveryId).not.toBe(deliveryId);
-    expect(q.events().map((e) => e.id).sort()).toEqual([`s:purchase:${first.id}`, `s:purchase:${second.id}`].sort());
+    expect(
+      q
+        .events()
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([`s:purchase:${first.id}`, `s:purchase:${second.id}`].sort());
     // Each is still recognised when repeated, and the first delivery's row was not overwritten.
     expect((await sendWoo('order.created', second, { deliveryId })).body.status).toBe('duplicate');
     expect(await deliveryById(env.LEDGER, 'woocommerce', deliveryId)).toMatchObject({ items: [`s:purchase:${first.id}`] });
@@ -177,11 +209,21 @@ describe('WooCommerce orders', () => {
 
   it('maps each refund to a return with the refund id, and multi-currency orders keep their currency', async () => {
     const q = queued();
-    const order = wooOrder({ status: 'refunded', currency: 'EUR', total: '30.00', refunds: [{ id: 726, reason: '', total: '-10.00' }, { id: 727, reason: 'Uszkodzony', total: '-20.00' }] });
+    const order = wooOrder({
+      status: 'refunded',
+      currency: 'EUR',
+      total: '30.00',
+      refunds: [
+        { id: 726, reason: '', total: '-10.00' },
+        { id: 727, reason: 'Uszkodzony', total: '-20.00' },
+      ],
+    });
     await sendWoo('order.updated', order);
     const events = q.events();
     expect(events.map((e) => [e.type, e.order?.returnId ?? null, e.value, e.currency])).toEqual([
-      ['purchase', null, 30, 'EUR'], ['return', '726', 10, 'EUR'], ['return', '727', 20, 'EUR'],
+      ['purchase', null, 30, 'EUR'],
+      ['return', '726', 10, 'EUR'],
+      ['return', '727', 20, 'EUR'],
     ]);
   });
 });
@@ -243,7 +285,8 @@ describe('WooCommerce customers', () => {
 
 describe('WooCommerce order newsletter meta', () => {
   const bindings = () => ({ ...env, WOOCOMMERCE_NEWSLETTER_META_KEY: '_newsletter_optin' });
-  const order = (value: unknown) => wooOrder({ status: 'processing', date_paid_gmt: '2026-11-20T13:04:00', meta_data: [{ id: 9, key: '_newsletter_optin', value }] });
+  const order = (value: unknown) =>
+    wooOrder({ status: 'processing', date_paid_gmt: '2026-11-20T13:04:00', meta_data: [{ id: 9, key: '_newsletter_optin', value }] });
 
   it('an order never unsubscribes: an unticked checkout box gives no contact and no consent change', async () => {
     const q = queued();
@@ -281,7 +324,11 @@ describe('Shopify', () => {
     const noHeader = await postHook('/hooks/shopify', raw, { 'X-Shopify-Topic': 'orders/paid', 'X-Shopify-Shop-Domain': 'sm-edge-demo.myshopify.com' });
     expect(noHeader).toMatchObject({ status: 401, body: { error: 'missing X-Shopify-Hmac-Sha256 header' } });
     const sig = await hmacBase64(SHOPIFY_SECRET, encoder.encode(raw));
-    const altered = await postHook('/hooks/shopify', `${raw} `, { 'X-Shopify-Topic': 'orders/paid', 'X-Shopify-Hmac-Sha256': sig, 'X-Shopify-Shop-Domain': 'sm-edge-demo.myshopify.com' });
+    const altered = await postHook('/hooks/shopify', `${raw} `, {
+      'X-Shopify-Topic': 'orders/paid',
+      'X-Shopify-Hmac-Sha256': sig,
+      'X-Shopify-Shop-Domain': 'sm-edge-demo.myshopify.com',
+    });
     expect(altered.status).toBe(401);
   });
 
@@ -294,13 +341,21 @@ describe('Shopify', () => {
     const events = q.events();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
-      type: 'purchase', email: order.email, name: 'Björk Guðmundsdóttir', value: 199, currency: 'EUR', lang: 'is-IS',
-      products: [{ id: '808950810', name: 'Lopapeysa – L / Grár', quantity: 1, price: 150 }, { id: '632910393', name: 'Lakkrís', quantity: 3, price: 13 }],
+      type: 'purchase',
+      email: order.email,
+      name: 'Björk Guðmundsdóttir',
+      value: 199,
+      currency: 'EUR',
+      lang: 'is-IS',
+      products: [
+        { id: '808950810', name: 'Lopapeysa – L / Grár', quantity: 1, price: 150 },
+        { id: '632910393', name: 'Lakkrís', quantity: 3, price: 13 },
+      ],
       order: { orderId: String(order.id), loggedIn: false, paymentMethod: 'shopify_payments', shippingMethod: 'Standard Shipping' },
     });
   });
 
-  it('a 64-bit order id beyond 2^53 (Shopify\'s sample order) keeps its digits', async () => {
+  it("a 64-bit order id beyond 2^53 (Shopify's sample order) keeps its digits", async () => {
     const q = queued();
     const big = String(8209829119461545n * 100n + BigInt(nextId() % 100)); // > Number.MAX_SAFE_INTEGER
     const raw = JSON.stringify(shopifyOrder({ id: 'BIG' })).replaceAll('"BIG"', big);
@@ -334,7 +389,13 @@ describe('Shopify', () => {
     await sendShopify('orders/cancelled', { ...order, cancelled_at: '2026-11-23T09:00:00-05:00' });
     const events = q.events();
     expect(events.map((e) => e.type)).toEqual(['purchase', 'return', 'cancellation']);
-    expect(events[1]).toMatchObject({ email: order.email, value: 150, currency: 'EUR', order: { returnId: String(refund.id) }, products: [{ id: '808950810', quantity: 1 }] });
+    expect(events[1]).toMatchObject({
+      email: order.email,
+      value: 150,
+      currency: 'EUR',
+      order: { returnId: String(refund.id) },
+      products: [{ id: '808950810', quantity: 1 }],
+    });
   });
 
   it('customers: e-mail and SMS marketing consent map to subscribe/unsubscribe, anything else to no change', async () => {
@@ -344,7 +405,13 @@ describe('Shopify', () => {
       sms_marketing_consent: { state: 'unsubscribed', opt_in_level: 'single_opt_in', consent_updated_at: null, consent_collected_from: 'SHOPIFY' },
     });
     await sendShopify('customers/create', subscribed);
-    expect(q.contacts()[0]).toMatchObject({ email: subscribed.email, newsletter: 'subscribe', sms: 'unsubscribe', trigger: 'registration', phone: '+3545551234' });
+    expect(q.contacts()[0]).toMatchObject({
+      email: subscribed.email,
+      newsletter: 'subscribe',
+      sms: 'unsubscribe',
+      trigger: 'registration',
+      phone: '+3545551234',
+    });
     for (const state of ['not_subscribed', 'pending', 'redacted', 'invalid']) {
       await sendShopify('customers/update', shopifyCustomer({ email_marketing_consent: { state }, sms_marketing_consent: { state } }));
     }
@@ -394,7 +461,7 @@ describe('Shopify', () => {
       expect(q.contacts()[1]).toMatchObject({ newsletter: 'subscribe', sms: 'subscribe', trigger: 'registration' });
     });
 
-    it('a newer statement counts once: its contact id is the statement\'s, the next updates carry no choice', async () => {
+    it("a newer statement counts once: its contact id is the statement's, the next updates carry no choice", async () => {
       const q = queued();
       const customer = shopifyCustomer({
         email_marketing_consent: { state: 'subscribed', opt_in_level: 'confirmed_opt_in', consent_updated_at: statedAt },
@@ -435,7 +502,9 @@ describe('Shopify', () => {
     expect(bad).toMatchObject({ status: 200, body: { status: 'kept', reason: expect.stringContaining('line_items[0].quantity: must be a number') } });
     const unknown = await sendShopify('collections/update', { id: 1 });
     expect(unknown.status).toBe(200);
-    expect(unknown.body.reason).toContain('subscribe only to: orders/create, orders/paid, orders/cancelled, refunds/create, customers/create, customers/update');
+    expect(unknown.body.reason).toContain(
+      'subscribe only to: orders/create, orders/paid, orders/cancelled, refunds/create, customers/create, customers/update',
+    );
   });
 
   it('a guest with a phone-only customer record still buys by the order e-mail', async () => {

@@ -21,9 +21,21 @@ afterEach(() => {
 function failingD1(): D1Database {
   const fail = () => Promise.reject(new Error('D1_ERROR: Network connection lost.'));
   const statement: D1PreparedStatement = {
-    bind: () => statement, first: fail, run: fail, all: fail, raw: fail,
+    bind: () => statement,
+    first: fail,
+    run: fail,
+    all: fail,
+    raw: fail,
   } as unknown as D1PreparedStatement;
-  return { prepare: () => statement, batch: fail, exec: fail, dump: fail, withSession: () => { throw new Error('D1_ERROR'); } } as unknown as D1Database;
+  return {
+    prepare: () => statement,
+    batch: fail,
+    exec: fail,
+    dump: fail,
+    withSession: () => {
+      throw new Error('D1_ERROR');
+    },
+  } as unknown as D1Database;
 }
 
 const broken = (): Env => ({ ...env, LEDGER: failingD1() });
@@ -89,7 +101,10 @@ describe('a signed delivery that cannot become events', () => {
     const keptCount = (text: string) => Number(/(\d+) signed deliver(?:y|ies) kept/.exec(text)?.[1] ?? 0);
     const keptBefore = keptCount((await get('/setup?lang=en')).text);
     // A line quantity sent as a string: the schema (before the "fix") wants a number.
-    const order = { ...wooOrder({ status: 'processing', email }), line_items: [{ id: 1, name: 'Kubek', product_id: 93, variation_id: 0, quantity: '2', price: 10, total: '20.00' }] };
+    const order = {
+      ...wooOrder({ status: 'processing', email }),
+      line_items: [{ id: 1, name: 'Kubek', product_id: 93, variation_id: 0, quantity: '2', price: 10, total: '20.00' }],
+    };
     const deliveryId = `kept-${order.id}`;
     const res = await sendWoo('order.updated', order, { deliveryId });
     expect(res).toMatchObject({ status: 200, body: { status: 'kept', reason: expect.stringContaining('line_items[0].quantity: must be a number') } });
@@ -100,17 +115,27 @@ describe('a signed delivery that cannot become events', () => {
     expect(page.text).toContain('line_items[0].quantity: must be a number');
 
     // Replaying before the fix keeps it (with its reason).
-    const before = await app.request('/admin/replay?status=kept', { method: 'POST', headers: { Authorization: `Basic ${btoa(`m:${env.ADMIN_PASSWORD}`)}` } }, env);
+    const before = await app.request(
+      '/admin/replay?status=kept',
+      { method: 'POST', headers: { Authorization: `Basic ${btoa(`m:${env.ADMIN_PASSWORD}`)}` } },
+      env,
+    );
     expect(before.status).toBe(200);
     expect(await deliveryById(env.LEDGER, 'woocommerce', deliveryId)).toMatchObject({ outcome: 'kept' });
 
     // The fix (as a deploy would bring it): quantities given as decimal strings are read as numbers.
     const fixed = v.looseObject({
       ...wooOrderSchema.entries,
-      line_items: v.array(v.looseObject({ ...wooOrderSchema.entries.line_items.item.entries, quantity: v.pipe(v.union([v.number(), v.string()]), v.transform(Number)) })),
+      line_items: v.array(
+        v.looseObject({ ...wooOrderSchema.entries.line_items.item.entries, quantity: v.pipe(v.union([v.number(), v.string()]), v.transform(Number)) }),
+      ),
     });
     vi.spyOn(woocommerce, 'topics', 'get').mockReturnValue({ ...woocommerce.topics, 'order.updated': fixed });
-    const after = await app.request('/admin/replay?status=kept', { method: 'POST', headers: { Authorization: `Basic ${btoa(`m:${env.ADMIN_PASSWORD}`)}` } }, env);
+    const after = await app.request(
+      '/admin/replay?status=kept',
+      { method: 'POST', headers: { Authorization: `Basic ${btoa(`m:${env.ADMIN_PASSWORD}`)}` } },
+      env,
+    );
     expect(await after.json()).toMatchObject({ accepted: expect.any(Number) });
     const purchaseId = shopEventId('purchase', String(order.id));
     expect(await deliveryById(env.LEDGER, 'woocommerce', deliveryId)).toMatchObject({ outcome: 'accepted', items: [purchaseId] });
@@ -139,7 +164,7 @@ describe('a signed delivery that cannot become events', () => {
   });
 });
 
-describe('whether the shop signs with the worker\'s secret', () => {
+describe("whether the shop signs with the worker's secret", () => {
   it('a delivery signed with another secret is a red plain-words message on /setup (en, pl) and a problem on /health; a matching one clears it', async () => {
     const wrong = await sendWoo('order.created', wooOrder({ status: 'processing' }), { secret: 'the-shop-has-another-secret' });
     expect(wrong.status).toBe(401);
@@ -171,14 +196,21 @@ describe('an order changed after its purchase was accepted', () => {
     expect((await sendWoo('order.created', order)).body.status).toBe('accepted');
     // The same content again (another delivery: completion) is no conflict, even with a payment time set
     // only now (cash on delivery in the real WooCommerce test).
-    const same = await sendWoo('order.updated', { ...order, status: 'completed', date_modified_gmt: '2026-11-21T10:00:00', date_paid_gmt: '2026-11-21T10:00:00' });
+    const same = await sendWoo('order.updated', {
+      ...order,
+      status: 'completed',
+      date_modified_gmt: '2026-11-21T10:00:00',
+      date_paid_gmt: '2026-11-21T10:00:00',
+    });
     expect(same.body.conflicts).toBeUndefined();
     // The merchant edits the paid order: one line fewer, another total.
     const edited = { ...order, status: 'completed', total: '79.80', line_items: order.line_items.slice(0, 1) };
     const res = await sendWoo('order.updated', edited);
     const purchaseId = shopEventId('purchase', String(order.id));
     expect(res).toMatchObject({ status: 200, body: { status: 'accepted', conflicts: [{ id: purchaseId, fields: ['value', 'products'] }] } });
-    const conflict = await env.LEDGER.prepare('SELECT fields, reposts FROM order_conflicts WHERE id = ?').bind(purchaseId).first<{ fields: string; reposts: number }>();
+    const conflict = await env.LEDGER.prepare('SELECT fields, reposts FROM order_conflicts WHERE id = ?')
+      .bind(purchaseId)
+      .first<{ fields: string; reposts: number }>();
     expect(conflict).toEqual({ fields: '{"value":1,"products":1}', reposts: 1 });
     const page = await get('/setup?lang=en');
     expect(page.text).toContain('Orders re-posted with other content');

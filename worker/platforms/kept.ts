@@ -29,7 +29,12 @@ export async function processQueued(env: Env, config: Config, messages: readonly
       continue;
     }
     // Unavailable (the ledger and the queue down) or any other failure: the queue tries it again.
-    retry.push(await processDelivery(env, platform, m.delivery, config, { onUnavailable: 'fail' }).then(() => false, () => true));
+    retry.push(
+      await processDelivery(env, platform, m.delivery, config, { onUnavailable: 'fail' }).then(
+        () => false,
+        () => true,
+      ),
+    );
   }
   return retry;
 }
@@ -37,8 +42,15 @@ export async function processQueued(env: Env, config: Config, messages: readonly
 /** A queued delivery the queue gave up on (dead-letter queue): kept, so that a replay still has it. */
 export async function keepDead(env: Env, m: PlatformDeliveryMessage): Promise<void> {
   await recordDelivery(env.LEDGER, {
-    platform: m.platform, deliveryId: m.delivery.deliveryId, topic: m.delivery.topic, outcome: 'kept', httpStatus: 200,
-    reason: 'the ledger stayed unavailable while the queue retried it', items: [], receivedAt: m.delivery.receivedAt, body: m.delivery.body,
+    platform: m.platform,
+    deliveryId: m.delivery.deliveryId,
+    topic: m.delivery.topic,
+    outcome: 'kept',
+    httpStatus: 200,
+    reason: 'the ledger stayed unavailable while the queue retried it',
+    items: [],
+    receivedAt: m.delivery.receivedAt,
+    body: m.delivery.body,
   }).run();
 }
 
@@ -60,7 +72,13 @@ export async function replayKept(env: Env, config: Config, options: { platform?:
       continue;
     }
     try {
-      const answer = await processDelivery(env, platform, { deliveryId: row.deliveryId, topic: row.topic, body: row.body, receivedAt: row.receivedAt }, config, { onUnavailable: 'fail' });
+      const answer = await processDelivery(
+        env,
+        platform,
+        { deliveryId: row.deliveryId, topic: row.topic, body: row.body, receivedAt: row.receivedAt },
+        config,
+        { onUnavailable: 'fail' },
+      );
       const status = answer.status;
       if (status === 'accepted' || status === 'duplicate') result.accepted++;
       else if (status === 'ignored') result.ignored++;

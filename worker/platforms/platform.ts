@@ -45,7 +45,11 @@ export interface ContactDraft {
 
 export type Mapped =
   | {
-      kind: 'items'; events: EventDraft[]; refunds: RefundDraft[]; contacts: ContactDraft[]; notes: string[];
+      kind: 'items';
+      events: EventDraft[];
+      refunds: RefundDraft[];
+      contacts: ContactDraft[];
+      notes: string[];
       /** The platform's customer ids and their e-mails, for a later deletion that names only the id (customers.ts). */
       customers?: { id: string; email: string }[];
     }
@@ -90,5 +94,11 @@ export function clip(value: string | null | undefined, max: number): string | un
 }
 
 export function fullName(first: string | null | undefined, last: string | null | undefined): string | undefined {
-  return clip([first, last].map((s) => (s ?? '').trim()).filter(Boolean).join(' '), 200);
+  return clip(
+    [first, last]
+      .map((s) => (s ?? '').trim())
+      .filter(Boolean)
+      .join(' '),
+    200,
+  );
 }

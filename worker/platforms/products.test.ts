@@ -10,19 +10,40 @@ import { env, nextId, sendShopify, sendWoo, SHOPIFY_DOMAIN } from '../test/platf
 function wooProduct(over: Record<string, unknown> = {}) {
   const id = nextId();
   return {
-    id, name: 'Kubek', permalink: `https://shop.example.com/p/${id}`, status: 'publish', type: 'simple',
-    description: '<p>Ceramiczny <b>kubek</b></p>', short_description: '', price: '35.00', regular_price: '39.90', sale_price: '35.00',
-    stock_quantity: 4, stock_status: 'instock', manage_stock: true, categories: [{ id: 9, name: 'Kuchnia', slug: 'kuchnia' }],
-    images: [{ id: 1, src: 'https://shop.example.com/img/kubek.jpg' }], ...over,
+    id,
+    name: 'Kubek',
+    permalink: `https://shop.example.com/p/${id}`,
+    status: 'publish',
+    type: 'simple',
+    description: '<p>Ceramiczny <b>kubek</b></p>',
+    short_description: '',
+    price: '35.00',
+    regular_price: '39.90',
+    sale_price: '35.00',
+    stock_quantity: 4,
+    stock_status: 'instock',
+    manage_stock: true,
+    categories: [{ id: 9, name: 'Kuchnia', slug: 'kuchnia' }],
+    images: [{ id: 1, src: 'https://shop.example.com/img/kubek.jpg' }],
+    ...over,
   };
 }
 
 function shopifyProduct(over: Record<string, unknown> = {}) {
   const id = nextId();
   return {
-    id, title: 'Kubek', handle: 'kubek', body_html: '<p>Kubek</p>', status: 'active', product_type: 'Kuchnia',
-    variants: [{ id: id + 1, price: '35.00', compare_at_price: '39.90', inventory_quantity: 2, inventory_policy: 'deny' }, { id: id + 2, price: '35.00', inventory_quantity: 3 }],
-    images: [{ src: 'https://cdn.shopify.com/kubek.jpg' }], ...over,
+    id,
+    title: 'Kubek',
+    handle: 'kubek',
+    body_html: '<p>Kubek</p>',
+    status: 'active',
+    product_type: 'Kuchnia',
+    variants: [
+      { id: id + 1, price: '35.00', compare_at_price: '39.90', inventory_quantity: 2, inventory_policy: 'deny' },
+      { id: id + 2, price: '35.00', inventory_quantity: 3 },
+    ],
+    images: [{ src: 'https://cdn.shopify.com/kubek.jpg' }],
+    ...over,
   };
 }
 
@@ -38,8 +59,16 @@ describe('product mappers', () => {
   it('WooCommerce: regular price, sale price as the discount, stock, text description, first category', () => {
     const p = wooProduct();
     expect(only(woo('product.updated', p))).toEqual({
-      id: String(p.id), name: 'Kubek', url: p.permalink, price: 39.9, discountPrice: 35, available: true, quantity: 4,
-      imageUrls: ['https://shop.example.com/img/kubek.jpg'], categories: ['Kuchnia'], description: 'Ceramiczny kubek',
+      id: String(p.id),
+      name: 'Kubek',
+      url: p.permalink,
+      price: 39.9,
+      discountPrice: 35,
+      available: true,
+      quantity: 4,
+      imageUrls: ['https://shop.example.com/img/kubek.jpg'],
+      categories: ['Kuchnia'],
+      description: 'Ceramiczny kubek',
     });
     expect(only(woo('product.updated', wooProduct({ stock_quantity: 0, stock_status: 'outofstock' })))).toMatchObject({ available: false, quantity: 0 });
     expect(only(woo('product.updated', wooProduct({ stock_quantity: 0, stock_status: 'onbackorder' })))).toMatchObject({ available: true });
@@ -50,8 +79,16 @@ describe('product mappers', () => {
   it('Shopify: compare-at price as the regular one, stock summed over variants, URL from the shop domain', () => {
     const p = shopifyProduct();
     expect(only(shop('products/update', p, 'shop.myshopify.com'))).toEqual({
-      id: String(p.id), name: 'Kubek', url: 'https://shop.myshopify.com/products/kubek', price: 39.9, discountPrice: 35, available: true, quantity: 5,
-      imageUrls: ['https://cdn.shopify.com/kubek.jpg'], categories: ['Kuchnia'], description: 'Kubek',
+      id: String(p.id),
+      name: 'Kubek',
+      url: 'https://shop.myshopify.com/products/kubek',
+      price: 39.9,
+      discountPrice: 35,
+      available: true,
+      quantity: 5,
+      imageUrls: ['https://cdn.shopify.com/kubek.jpg'],
+      categories: ['Kuchnia'],
+      description: 'Kubek',
     });
     expect(only(shop('products/update', shopifyProduct({ status: 'archived' }), 'shop.myshopify.com'))).toMatchObject({ deleted: true });
     expect(only(shop('products/delete', { id: 5 }, null))).toEqual({ id: '5', deleted: true });
@@ -64,7 +101,11 @@ describe('product webhooks', () => {
     const first = await sendWoo('product.updated', p);
     expect(first).toMatchObject({ status: 200, body: { status: 'accepted', accepted: 1, unchanged: 0 } });
     const row = (await loadCatalogRows(env.LEDGER, [String(p.id)])).get(String(p.id));
-    expect(JSON.parse((await env.LEDGER.prepare('SELECT payload FROM catalog_products WHERE product_id = ?').bind(String(p.id)).first<{ payload: string }>())!.payload) as CatalogProduct).toMatchObject({ price: 39.9, discountPrice: 35 });
+    expect(
+      JSON.parse(
+        (await env.LEDGER.prepare('SELECT payload FROM catalog_products WHERE product_id = ?').bind(String(p.id)).first<{ payload: string }>())!.payload,
+      ) as CatalogProduct,
+    ).toMatchObject({ price: 39.9, discountPrice: 35 });
     expect(row?.status).toBeDefined();
     // The same bytes under a new delivery id: a repeat of the delivery (its id is not signed).
     expect((await sendWoo('product.updated', p)).body).toMatchObject({ status: 'duplicate' });

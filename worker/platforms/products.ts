@@ -37,12 +37,17 @@ export const shopifyProductSchema = v.looseObject({
   body_html: optionalText,
   status: optionalText,
   product_type: optionalText,
-  variants: v.nullish(v.array(v.looseObject({
-    price: optionalMoney,
-    compare_at_price: optionalMoney,
-    inventory_quantity: v.nullish(v.pipe(v.number('must be a number'), v.integer('must be a whole number'))),
-    inventory_policy: optionalText,
-  }), 'must be an array of variants')),
+  variants: v.nullish(
+    v.array(
+      v.looseObject({
+        price: optionalMoney,
+        compare_at_price: optionalMoney,
+        inventory_quantity: v.nullish(v.pipe(v.number('must be a number'), v.integer('must be a whole number'))),
+        inventory_policy: optionalText,
+      }),
+      'must be an array of variants',
+    ),
+  ),
   images,
 });
 export const shopifyProductDeletedSchema = v.looseObject({ id: platformId });
@@ -51,10 +56,16 @@ type WooProduct = v.InferOutput<typeof wooProductSchema>;
 type ShopifyProduct = v.InferOutput<typeof shopifyProductSchema>;
 
 const amountOf = (x: number | '' | null | undefined): number | undefined => (typeof x === 'number' ? x : undefined);
-const srcs = (list: { src?: string | null }[] | null | undefined) => (list ?? []).flatMap((i) => (i.src && /^https?:\/\//i.test(i.src) ? [i.src] : [])).slice(0, 10);
+const srcs = (list: { src?: string | null }[] | null | undefined) =>
+  (list ?? []).flatMap((i) => (i.src && /^https?:\/\//i.test(i.src) ? [i.src] : [])).slice(0, 10);
 /** Product descriptions are HTML on both platforms; the plugin sends the text (`wp_strip_all_tags`, ProductBuilder.php:323). */
 function plainText(html: string | null | undefined): string | undefined {
-  const text = (html ?? '').replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = (html ?? '')
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return text ? text.slice(0, 10_000) : undefined;
 }
 
@@ -75,14 +86,20 @@ export function mapWooProduct(topic: string, payload: unknown): Mapped {
   const description = plainText(p.short_description) ?? plainText(p.description);
   return {
     kind: 'products',
-    products: [{
-      id, name: p.name.trim().slice(0, 255), url: p.permalink, price: regular,
-      ...(sale !== undefined && sale < regular ? { discountPrice: sale } : {}),
-      available, ...(quantity !== undefined ? { quantity: Math.max(0, quantity) } : {}),
-      ...(srcs(p.images).length ? { imageUrls: srcs(p.images) } : {}),
-      ...(categories.length ? { categories } : {}),
-      ...(description ? { description } : {}),
-    }],
+    products: [
+      {
+        id,
+        name: p.name.trim().slice(0, 255),
+        url: p.permalink,
+        price: regular,
+        ...(sale !== undefined && sale < regular ? { discountPrice: sale } : {}),
+        available,
+        ...(quantity !== undefined ? { quantity: Math.max(0, quantity) } : {}),
+        ...(srcs(p.images).length ? { imageUrls: srcs(p.images) } : {}),
+        ...(categories.length ? { categories } : {}),
+        ...(description ? { description } : {}),
+      },
+    ],
   };
 }
 
@@ -98,19 +115,29 @@ export function mapShopifyProduct(topic: string, payload: unknown, shopDomain: s
   if (!p.title?.trim() || price === undefined) return ignored(`product ${id} has no title or no price`);
   if (!p.handle || !shopDomain) return ignored(`product ${id}: its URL needs the handle and SHOPIFY_SHOP_DOMAIN`);
   const stocks = (p.variants ?? []).map((x) => x.inventory_quantity).filter((q): q is number => typeof q === 'number');
-  const quantity = stocks.length > 0 ? Math.max(0, stocks.reduce((a, b) => a + b, 0)) : undefined;
+  const quantity =
+    stocks.length > 0
+      ? Math.max(
+          0,
+          stocks.reduce((a, b) => a + b, 0),
+        )
+      : undefined;
   const sellsWithoutStock = (p.variants ?? []).some((x) => x.inventory_policy === 'continue');
   const description = plainText(p.body_html);
   return {
     kind: 'products',
-    products: [{
-      id, name: p.title.trim().slice(0, 255), url: `https://${shopDomain}/products/${encodeURIComponent(p.handle)}`,
-      ...(compare !== undefined && compare > price ? { price: compare, discountPrice: price } : { price }),
-      available: quantity === undefined || quantity > 0 || sellsWithoutStock,
-      ...(quantity !== undefined ? { quantity } : {}),
-      ...(srcs(p.images).length ? { imageUrls: srcs(p.images) } : {}),
-      ...(p.product_type?.trim() ? { categories: [p.product_type.trim().slice(0, 255)] } : {}),
-      ...(description ? { description } : {}),
-    }],
+    products: [
+      {
+        id,
+        name: p.title.trim().slice(0, 255),
+        url: `https://${shopDomain}/products/${encodeURIComponent(p.handle)}`,
+        ...(compare !== undefined && compare > price ? { price: compare, discountPrice: price } : { price }),
+        available: quantity === undefined || quantity > 0 || sellsWithoutStock,
+        ...(quantity !== undefined ? { quantity } : {}),
+        ...(srcs(p.images).length ? { imageUrls: srcs(p.images) } : {}),
+        ...(p.product_type?.trim() ? { categories: [p.product_type.trim().slice(0, 255)] } : {}),
+        ...(description ? { description } : {}),
+      },
+    ],
   };
 }

@@ -155,9 +155,27 @@ export async function receiveWebhook(
   return processDelivery(env, platform, delivery, configured, { onUnavailable: 'queue' });
 }
 
-async function note(env: Env, platform: Platform, d: SignedDelivery, outcome: DeliveryOutcome, status: number, reason: string | null, items: string[] = []): Promise<void> {
+async function note(
+  env: Env,
+  platform: Platform,
+  d: SignedDelivery,
+  outcome: DeliveryOutcome,
+  status: number,
+  reason: string | null,
+  items: string[] = [],
+): Promise<void> {
   try {
-    await recordDelivery(env.LEDGER, { platform: platform.name, deliveryId: d.deliveryId, topic: d.topic, outcome, httpStatus: status, reason, items, receivedAt: d.receivedAt, bodyDigest: d.bodyDigest ?? null }).run();
+    await recordDelivery(env.LEDGER, {
+      platform: platform.name,
+      deliveryId: d.deliveryId,
+      topic: d.topic,
+      outcome,
+      httpStatus: status,
+      reason,
+      items,
+      receivedAt: d.receivedAt,
+      bodyDigest: d.bodyDigest ?? null,
+    }).run();
   } catch (err) {
     logError('platform delivery not recorded', { platform: platform.name }, err);
   }
@@ -166,7 +184,15 @@ async function note(env: Env, platform: Platform, d: SignedDelivery, outcome: De
 /** Keeps a signed delivery that cannot become events yet: its body and reason, answered 200 (kept.ts replays it). */
 async function keep(env: Env, platform: Platform, d: SignedDelivery, reason: string): Promise<WebhookReply> {
   await recordDelivery(env.LEDGER, {
-    platform: platform.name, deliveryId: d.deliveryId, topic: d.topic, outcome: 'kept', httpStatus: 200, reason, items: [], receivedAt: d.receivedAt, body: d.body,
+    platform: platform.name,
+    deliveryId: d.deliveryId,
+    topic: d.topic,
+    outcome: 'kept',
+    httpStatus: 200,
+    reason,
+    items: [],
+    receivedAt: d.receivedAt,
+    body: d.body,
     bodyDigest: d.bodyDigest ?? null,
   }).run();
   return { status: 'kept', deliveryId: d.deliveryId, reason };
@@ -195,7 +221,17 @@ export async function processDelivery(
     }
     const mapped = mapDelivery(platform, topic, text, config, receivedAt);
     if (mapped.kind === 'ignored') {
-      await recordDelivery(env.LEDGER, { platform: platform.name, deliveryId, topic, outcome: 'ignored', httpStatus: 200, reason: mapped.reason, items: [], receivedAt, bodyDigest: digest }).run();
+      await recordDelivery(env.LEDGER, {
+        platform: platform.name,
+        deliveryId,
+        topic,
+        outcome: 'ignored',
+        httpStatus: 200,
+        reason: mapped.reason,
+        items: [],
+        receivedAt,
+        bodyDigest: digest,
+      }).run();
       return { status: 'ignored', reason: mapped.reason };
     }
     if (mapped.kind === 'products') {
@@ -204,9 +240,15 @@ export async function processDelivery(
       if (!parsed.ok) throw new Unprocessable(`${topic}: ${parsed.error}`);
       const counts = await acceptProducts(env, parsed.products, configured.catalog.catalogId, receivedAt);
       await recordDelivery(env.LEDGER, {
-        platform: platform.name, deliveryId, topic, outcome: 'accepted', httpStatus: 200,
+        platform: platform.name,
+        deliveryId,
+        topic,
+        outcome: 'accepted',
+        httpStatus: 200,
         reason: counts.unchanged > 0 ? 'product unchanged: nothing sent' : null,
-        items: parsed.products.map((p) => `product:${p.id}`), receivedAt, bodyDigest: digest,
+        items: parsed.products.map((p) => `product:${p.id}`),
+        receivedAt,
+        bodyDigest: digest,
       }).run();
       return { status: 'accepted', deliveryId, ...counts };
     }
@@ -221,7 +263,17 @@ export async function processDelivery(
         emails = await customerEmails(env.LEDGER, platform.name, mapped.customerId);
         if (emails.length === 0) {
           const reason = `customer ${mapped.customerId}: no delivery of ours named this customer, so nothing here is keyed by it`;
-          await recordDelivery(env.LEDGER, { platform: platform.name, deliveryId, topic, outcome: 'ignored', httpStatus: 200, reason, items: [], receivedAt, bodyDigest: digest }).run();
+          await recordDelivery(env.LEDGER, {
+            platform: platform.name,
+            deliveryId,
+            topic,
+            outcome: 'ignored',
+            httpStatus: 200,
+            reason,
+            items: [],
+            receivedAt,
+            bodyDigest: digest,
+          }).run();
           return { status: 'ignored', reason };
         }
       }
@@ -231,7 +283,15 @@ export async function processDelivery(
       for (const email of emails) ids.push((await eraseContact(env, secret, email, { source: platform.name })).id);
       const reason = `erasure ${ids.join(', ')}`;
       await recordDelivery(env.LEDGER, {
-        platform: platform.name, deliveryId, topic, outcome: 'accepted', httpStatus: 200, reason, items: [], receivedAt, bodyDigest: digest,
+        platform: platform.name,
+        deliveryId,
+        topic,
+        outcome: 'accepted',
+        httpStatus: 200,
+        reason,
+        items: [],
+        receivedAt,
+        bodyDigest: digest,
       }).run();
       return { status: 'accepted', deliveryId, reason };
     }
@@ -241,12 +301,25 @@ export async function processDelivery(
     const messages = await itemsOf(env, platform, items, deliveryId, receivedAt);
     const ids = messages.map((m) => (m.kind === 'event' ? m.event.id : m.kind === 'contact' ? m.contact.id : m.change.id));
     const row = recordDelivery(env.LEDGER, {
-      platform: platform.name, deliveryId, topic, outcome: 'accepted', httpStatus: 200,
-      reason: items.notes.join('; ') || null, items: ids, receivedAt, bodyDigest: digest,
+      platform: platform.name,
+      deliveryId,
+      topic,
+      outcome: 'accepted',
+      httpStatus: 200,
+      reason: items.notes.join('; ') || null,
+      items: ids,
+      receivedAt,
+      bodyDigest: digest,
     });
     const { outcomes } = await enqueue(env, messages, { now: receivedAt, alongside: [row] });
     // The consent store and the proof of each statement (source "platform"; consent/proof.ts).
-    await recordShopStatements(env, configured.shopApiSecret, messages.flatMap((m) => (m.kind === 'contact' ? [m.contact] : [])), 'platform', {});
+    await recordShopStatements(
+      env,
+      configured.shopApiSecret,
+      messages.flatMap((m) => (m.kind === 'contact' ? [m.contact] : [])),
+      'platform',
+      {},
+    );
     await rememberPlatformCustomers(env.LEDGER, configured.shopApiSecret, platform.name, mapped.customers ?? [], receivedAt);
     const conflicts = await changedPurchases(env.LEDGER, messages, outcomes, receivedAt);
     return { status: 'accepted', deliveryId, items: outcomes, ...(conflicts.length > 0 ? { conflicts } : {}) };
@@ -272,7 +345,12 @@ export async function processDelivery(
  * Only purchases: a cancellation's or a return's time is the order's last change, which every later
  * edit moves. Never fails the delivery.
  */
-async function changedPurchases(db: D1Database, messages: ItemMessage[], outcomes: { status: string }[], now: number): Promise<{ id: string; fields: string[] }[]> {
+async function changedPurchases(
+  db: D1Database,
+  messages: ItemMessage[],
+  outcomes: { status: string }[],
+  now: number,
+): Promise<{ id: string; fields: string[] }[]> {
   const repeated = messages.flatMap((m, i) => (m.kind === 'event' && m.event.type === 'purchase' && outcomes[i]?.status === 'duplicate' ? [m.event] : []));
   if (repeated.length === 0) return [];
   try {
@@ -316,7 +394,13 @@ function mapDelivery(platform: Platform, topic: string | null, text: string, con
 }
 
 /** The mapped drafts as queue items, checked by the shop API's own schemas. */
-async function itemsOf(env: Env, platform: Platform, mapped: Extract<Mapped, { kind: 'items' }>, deliveryId: string, receivedAt: number): Promise<ItemMessage[]> {
+async function itemsOf(
+  env: Env,
+  platform: Platform,
+  mapped: Extract<Mapped, { kind: 'items' }>,
+  deliveryId: string,
+  receivedAt: number,
+): Promise<ItemMessage[]> {
   const messages: ItemMessage[] = [];
   for (const draft of mapped.events) messages.push({ kind: 'event', event: acceptDraft(draft, receivedAt) });
   for (const refund of mapped.refunds) {

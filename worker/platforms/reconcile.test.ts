@@ -6,7 +6,18 @@ import { readConfig } from '../config.ts';
 import type { Env } from '../env.ts';
 import { pullState } from '../ledger/platform-pulls.ts';
 import { itemsOf, type AcceptedEvent, type QueueMessage } from '../queue/messages.ts';
-import { env, postHook, sendShopify, sendWoo, shopifyCustomer, shopifyOrder, shopifyRefund, SHOPIFY_DOMAIN, wooCustomer, wooOrder } from '../test/platform-fixtures.ts';
+import {
+  env,
+  postHook,
+  sendShopify,
+  sendWoo,
+  shopifyCustomer,
+  shopifyOrder,
+  shopifyRefund,
+  SHOPIFY_DOMAIN,
+  wooCustomer,
+  wooOrder,
+} from '../test/platform-fixtures.ts';
 import { apiDouble, resetPulls } from '../test/pull-fixtures.ts';
 import { deliveryById, lastDelivery } from './deliveries.ts';
 import { signatureReport } from './signature-state.ts';
@@ -14,7 +25,11 @@ import { FIRST_PULL_LOOKBACK_MS, PAGE_SIZE, reconcile } from './reconcile.ts';
 import { bucketWait, nextLink } from './shopify-api.ts';
 import { signedGet } from './woocommerce-api.ts';
 
-const WOO = { WOOCOMMERCE_URL: 'http://shop.example.com', WOOCOMMERCE_CONSUMER_KEY: 'ck_test_key_0123456789', WOOCOMMERCE_CONSUMER_SECRET: 'cs_test_secret_9876543210' };
+const WOO = {
+  WOOCOMMERCE_URL: 'http://shop.example.com',
+  WOOCOMMERCE_CONSUMER_KEY: 'ck_test_key_0123456789',
+  WOOCOMMERCE_CONSUMER_SECRET: 'cs_test_secret_9876543210',
+};
 const SHOPIFY = { SHOPIFY_ADMIN_TOKEN: 'shpat_test_token_abcdef' };
 const wooEnv: Env = { ...env, ...WOO };
 const shopifyEnv: Env = { ...env, ...SHOPIFY };
@@ -29,7 +44,8 @@ afterEach(() => {
 
 function queuedEvents(): () => AcceptedEvent[] {
   const spy = vi.spyOn(env.EVENTS, 'sendBatch');
-  return () => spy.mock.calls.flatMap(([batch]) => [...batch].flatMap((m) => itemsOf(m.body as QueueMessage))).flatMap((i) => (i.kind === 'event' ? [i.event] : []));
+  return () =>
+    spy.mock.calls.flatMap(([batch]) => [...batch].flatMap((m) => itemsOf(m.body as QueueMessage))).flatMap((i) => (i.kind === 'event' ? [i.event] : []));
 }
 
 const paid = (over: Record<string, unknown> = {}) => wooOrder({ status: 'processing', date_paid_gmt: '2026-11-20T13:04:00', ...over });
@@ -57,10 +73,17 @@ describe('WooCommerce pull', () => {
     const orderCalls = api.calls.filter((c) => c.url.pathname === '/wp-json/wc/v3/orders');
     expect(orderCalls[0]!.url.searchParams.get('modified_after')).toBe(new Date(NOW - FIRST_PULL_LOOKBACK_MS - 1000).toISOString().slice(0, 19));
     expect(orderCalls[1]!.url.searchParams.get('modified_after')).toBe(new Date(NOW - 1000).toISOString().slice(0, 19));
-    expect(await pullState(env.LEDGER, 'woocommerce')).toMatchObject({ pulledUntil: NOW + 3_600_000, lastSuccessAt: NOW + 3_600_000, lastFound: 2, lastMissing: 0, cursor: null, runningSince: null });
+    expect(await pullState(env.LEDGER, 'woocommerce')).toMatchObject({
+      pulledUntil: NOW + 3_600_000,
+      lastSuccessAt: NOW + 3_600_000,
+      lastFound: 2,
+      lastMissing: 0,
+      cursor: null,
+      runningSince: null,
+    });
   });
 
-  it('pulled items are not what the shop sent: /setup\'s last delivery and signature state still show the webhook', async () => {
+  it("pulled items are not what the shop sent: /setup's last delivery and signature state still show the webhook", async () => {
     const delivered = paid();
     await sendWoo('order.created', delivered);
     const missed = paid();
@@ -82,14 +105,28 @@ describe('WooCommerce pull', () => {
     expect(api.calls[0]!.url.href).not.toContain(WOO.WOOCOMMERCE_CONSUMER_SECRET);
 
     // The signature of OAuth 1.0a §3.4 recomputed here independently: METHOD&url&sorted params, key "<secret>&".
-    const { url } = await signedGet({ url: WOO.WOOCOMMERCE_URL, key: WOO.WOOCOMMERCE_CONSUMER_KEY, secret: WOO.WOOCOMMERCE_CONSUMER_SECRET }, '/orders/7/refunds/9', { a: 'x y:z' }, NOW);
+    const { url } = await signedGet(
+      { url: WOO.WOOCOMMERCE_URL, key: WOO.WOOCOMMERCE_CONSUMER_KEY, secret: WOO.WOOCOMMERCE_CONSUMER_SECRET },
+      '/orders/7/refunds/9',
+      { a: 'x y:z' },
+      NOW,
+    );
     const parsed = new URL(url);
     const given = parsed.searchParams.get('oauth_signature')!;
     parsed.searchParams.delete('oauth_signature');
     const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-    const params = [...parsed.searchParams].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+    const params = [...parsed.searchParams]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${enc(k)}=${enc(v)}`)
+      .join('&');
     const base = `GET&${enc(`${parsed.origin}${parsed.pathname}`)}&${enc(params)}`;
-    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(`${WOO.WOOCOMMERCE_CONSUMER_SECRET}&`), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const key = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(`${WOO.WOOCOMMERCE_CONSUMER_SECRET}&`),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
     expect(given).toBe(btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(base))))));
 
     const https = await signedGet({ url: 'https://shop.example.com', key: 'ck_a', secret: 'cs_b' }, '/orders', { page: '1' });
@@ -108,7 +145,11 @@ describe('WooCommerce pull', () => {
     const config = readConfig(wooEnv);
     const first = await reconcile(wooEnv, config, 'woocommerce', { now: NOW, fetcher: api.fetcher, maxPages: 1 });
     expect(first).toMatchObject({ status: 'partial', found: PAGE_SIZE, missing: PAGE_SIZE });
-    expect(JSON.parse((await pullState(env.LEDGER, 'woocommerce'))!.cursor!)).toMatchObject({ phase: 'orders', t: Date.parse('2026-11-20T13:30:00Z'), k: PAGE_SIZE });
+    expect(JSON.parse((await pullState(env.LEDGER, 'woocommerce'))!.cursor!)).toMatchObject({
+      phase: 'orders',
+      t: Date.parse('2026-11-20T13:30:00Z'),
+      k: PAGE_SIZE,
+    });
     const second = await reconcile(wooEnv, config, 'woocommerce', { now: NOW + 60_000, fetcher: api.fetcher, maxPages: 1 });
     expect(second).toMatchObject({ status: 'partial', found: 5, missing: 5 });
     expect(api.calls[1]!.url.searchParams.get('offset')).toBe(String(PAGE_SIZE));
@@ -132,7 +173,10 @@ describe('WooCommerce pull', () => {
 
   it('an unreachable shop is named without the URL (over http it carries the consumer key)', async () => {
     const run = await reconcile(wooEnv, readConfig(wooEnv), 'woocommerce', {
-      now: NOW, fetcher: async (input) => { throw new TypeError(`fetch failed: ${input}`); },
+      now: NOW,
+      fetcher: async (input) => {
+        throw new TypeError(`fetch failed: ${input}`);
+      },
     });
     expect(run).toMatchObject({ status: 'failed', error: 'WooCommerce could not be reached for /orders (check WOOCOMMERCE_URL)' });
   });
@@ -154,11 +198,18 @@ describe('WooCommerce pull', () => {
 });
 
 describe('WooCommerce refund lines', () => {
-  it('with the REST key, a partial refund\'s RETURN carries only the refunded line; without it, the order\'s lines', async () => {
+  it("with the REST key, a partial refund's RETURN carries only the refunded line; without it, the order's lines", async () => {
     const order = paid();
     expect((await sendWoo('order.created', order)).body.status).toBe('accepted');
     const refunded = { ...order, status: 'processing', refunds: [{ id: 901, reason: 'broken', total: '-39.90' }], date_modified_gmt: '2026-11-21T10:00:00' };
-    const refund = { id: 901, date_created_gmt: '2026-11-21T10:00:00', amount: '39.90', line_items: [{ id: 5, name: 'Kubek ceramiczny – niebieski', product_id: 93, variation_id: 101, quantity: -1, total: '-39.90', sku: 'KUB-NIEB', price: -39.9 }] };
+    const refund = {
+      id: 901,
+      date_created_gmt: '2026-11-21T10:00:00',
+      amount: '39.90',
+      line_items: [
+        { id: 5, name: 'Kubek ceramiczny – niebieski', product_id: 93, variation_id: 101, quantity: -1, total: '-39.90', sku: 'KUB-NIEB', price: -39.9 },
+      ],
+    };
     const original = globalThis.fetch;
     const seen: string[] = [];
     vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
@@ -184,7 +235,7 @@ describe('WooCommerce refund lines', () => {
     expect(seen).toHaveLength(1);
   });
 
-  it('a refund fetch that fails still sends the RETURN, with the order\'s lines and the reason noted', async () => {
+  it("a refund fetch that fails still sends the RETURN, with the order's lines and the reason noted", async () => {
     const order = paid();
     await sendWoo('order.created', order);
     const original = globalThis.fetch;
@@ -211,14 +262,19 @@ describe('Shopify pull', () => {
     const next = `https://${SHOPIFY_DOMAIN}/admin/api/2025-01/orders.json?limit=50&page_info=abc`;
     const api = apiDouble((url) => {
       if (url.pathname.endsWith('/customers.json')) return Response.json({ customers: [customer] }, { headers: { 'X-Shopify-Shop-Api-Call-Limit': '3/40' } });
-      if (url.searchParams.get('page_info') === 'abc') return Response.json({ orders: [missed, unpaid] }, { headers: { 'X-Shopify-Shop-Api-Call-Limit': '2/40' } });
+      if (url.searchParams.get('page_info') === 'abc')
+        return Response.json({ orders: [missed, unpaid] }, { headers: { 'X-Shopify-Shop-Api-Call-Limit': '2/40' } });
       return Response.json({ orders: [delivered] }, { headers: { Link: `<${next}>; rel="next"`, 'X-Shopify-Shop-Api-Call-Limit': '1/40' } });
     });
     const events = queuedEvents();
     const config = readConfig(shopifyEnv);
     const run = await reconcile(shopifyEnv, config, 'shopify', { now: NOW, fetcher: api.fetcher, wait: async () => {} });
     expect(run).toMatchObject({ status: 'done', found: 4, missing: 2, contacts: 1, pages: 3 });
-    expect(events().map((e) => `${e.type}:${e.order?.orderId}`).sort()).toEqual([`purchase:${missed.id}`, `return:${missed.id}`].sort());
+    expect(
+      events()
+        .map((e) => `${e.type}:${e.order?.orderId}`)
+        .sort(),
+    ).toEqual([`purchase:${missed.id}`, `return:${missed.id}`].sort());
     expect(api.calls.map((c) => c.headers.get('X-Shopify-Access-Token'))).toEqual(Array(3).fill(SHOPIFY.SHOPIFY_ADMIN_TOKEN));
     expect(api.calls[0]!.url.searchParams.get('updated_at_min')).toBe(new Date(NOW - FIRST_PULL_LOOKBACK_MS).toISOString());
     expect(api.calls[0]!.url.searchParams.get('status')).toBe('any');
@@ -249,7 +305,9 @@ describe('Shopify pull', () => {
   });
 
   it('never follows a next page on another host', async () => {
-    const api = apiDouble(() => Response.json({ orders: [] }, { headers: { Link: '<https://evil.example/admin/api/2025-01/orders.json?page_info=x>; rel="next"' } }));
+    const api = apiDouble(() =>
+      Response.json({ orders: [] }, { headers: { Link: '<https://evil.example/admin/api/2025-01/orders.json?page_info=x>; rel="next"' } }),
+    );
     const run = await reconcile(shopifyEnv, readConfig(shopifyEnv), 'shopify', { now: NOW, fetcher: api.fetcher });
     expect(run).toMatchObject({ status: 'failed', error: 'Shopify gave a next page on another host' });
     expect(api.calls).toHaveLength(1);
@@ -260,8 +318,14 @@ describe('POST /admin/reconcile', () => {
   const auth = { Authorization: `Basic ${btoa(`x:${env.ADMIN_PASSWORD}`)}` };
   it('names the missing settings, refuses an unknown platform, and needs the admin password', async () => {
     const none = await postHook('/admin/reconcile?platform=woocommerce', '', auth);
-    expect(none).toMatchObject({ status: 400, body: { error: expect.stringContaining('WOOCOMMERCE_URL, WOOCOMMERCE_CONSUMER_KEY and WOOCOMMERCE_CONSUMER_SECRET are not configured') } });
-    expect((await postHook('/admin/reconcile?platform=magento', '', auth))).toMatchObject({ status: 400, body: { error: 'platform must be "woocommerce" or "shopify"' } });
+    expect(none).toMatchObject({
+      status: 400,
+      body: { error: expect.stringContaining('WOOCOMMERCE_URL, WOOCOMMERCE_CONSUMER_KEY and WOOCOMMERCE_CONSUMER_SECRET are not configured') },
+    });
+    expect(await postHook('/admin/reconcile?platform=magento', '', auth)).toMatchObject({
+      status: 400,
+      body: { error: 'platform must be "woocommerce" or "shopify"' },
+    });
     expect((await postHook('/admin/reconcile?platform=woocommerce', '', {})).status).toBe(401);
   });
 
@@ -276,4 +340,3 @@ describe('POST /admin/reconcile', () => {
     expect(JSON.stringify(res.body)).not.toMatch(/ck_test|cs_test/);
   });
 });
-

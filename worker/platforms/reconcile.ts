@@ -98,12 +98,26 @@ async function wooPage(config: Config, c: Cursor, fetcher: Fetcher): Promise<Pag
     const k = c.k ?? 0;
     // modified_after is exclusive at WooCommerce's one-second precision: one second back takes the
     // second t again, and the offset skips those of it already taken.
-    const { json } = await wooGet(api, '/orders', {
-      modified_after: iso(t - 1000), modified_before: iso(c.until), dates_are_gmt: 'true',
-      orderby: 'modified', order: 'asc', per_page: String(PAGE_SIZE), offset: String(k),
-    }, fetcher);
+    const { json } = await wooGet(
+      api,
+      '/orders',
+      {
+        modified_after: iso(t - 1000),
+        modified_before: iso(c.until),
+        dates_are_gmt: 'true',
+        orderby: 'modified',
+        order: 'asc',
+        per_page: String(PAGE_SIZE),
+        offset: String(k),
+      },
+      fetcher,
+    );
     const orders = Array.isArray(json) ? json : [];
-    const items = orders.map((o) => ({ topic: 'order.updated', deliveryId: `pull:order:${idOf(o)}:${String((o as { date_modified_gmt?: unknown }).date_modified_gmt ?? '')}`, body: o }));
+    const items = orders.map((o) => ({
+      topic: 'order.updated',
+      deliveryId: `pull:order:${idOf(o)}:${String((o as { date_modified_gmt?: unknown }).date_modified_gmt ?? '')}`,
+      body: o,
+    }));
     const times = orders.map((o) => Math.floor(gmtMs((o as { date_modified_gmt?: unknown }).date_modified_gmt) / 1000) * 1000).filter(Number.isFinite);
     const last = times.length > 0 ? Math.max(...times) : t;
     const next: Cursor = last > t ? { ...c, t: last, k: times.filter((x) => x === last).length } : { ...c, t, k: k + orders.length };
@@ -112,10 +126,19 @@ async function wooPage(config: Config, c: Cursor, fetcher: Fetcher): Promise<Pag
   // The customers collection has no modified filter (WooCommerce's v3 customers controller orders by
   // id, name or registered_date only): registrations since the window's start, newest first.
   const page = c.page ?? 1;
-  const { json, totalPages } = await wooGet(api, '/customers', { role: 'all', orderby: 'registered_date', order: 'desc', per_page: String(PAGE_SIZE), page: String(page) }, fetcher);
+  const { json, totalPages } = await wooGet(
+    api,
+    '/customers',
+    { role: 'all', orderby: 'registered_date', order: 'desc', per_page: String(PAGE_SIZE), page: String(page) },
+    fetcher,
+  );
   const all = Array.isArray(json) ? json : [];
   const fresh = all.filter((u) => gmtMs((u as { date_created_gmt?: unknown }).date_created_gmt) >= c.since - 1000);
-  const items = fresh.map((u) => ({ topic: 'customer.created', deliveryId: `pull:customer:${idOf(u)}:${String((u as { date_created_gmt?: unknown }).date_created_gmt ?? '')}`, body: u }));
+  const items = fresh.map((u) => ({
+    topic: 'customer.created',
+    deliveryId: `pull:customer:${idOf(u)}:${String((u as { date_created_gmt?: unknown }).date_created_gmt ?? '')}`,
+    body: u,
+  }));
   const more = fresh.length === all.length && all.length === PAGE_SIZE && (totalPages === null || page < totalPages);
   return { items, objects: fresh.length, cursor: more ? { ...c, page: page + 1 } : null };
 }
@@ -138,14 +161,20 @@ function shopifyOrderItems(o: Record<string, unknown>): Item[] {
 async function shopifyPageOut(config: Config, c: Cursor, fetcher: Fetcher, wait?: (s: number) => Promise<void>): Promise<PageOut> {
   const { shopDomain, adminToken } = config.platforms.shopify;
   const key = c.phase;
-  const url = c.next ?? shopifyUrl(shopDomain!, key, {
-    ...(key === 'orders' ? { status: 'any' } : {}), updated_at_min: new Date(c.since).toISOString(), updated_at_max: new Date(c.until).toISOString(), limit: String(PAGE_SIZE),
-  });
+  const url =
+    c.next ??
+    shopifyUrl(shopDomain!, key, {
+      ...(key === 'orders' ? { status: 'any' } : {}),
+      updated_at_min: new Date(c.since).toISOString(),
+      updated_at_max: new Date(c.until).toISOString(),
+      limit: String(PAGE_SIZE),
+    });
   const page = await shopifyPage(shopDomain!, adminToken!, url, key, fetcher, wait);
   const objects = page.items.filter((o): o is Record<string, unknown> => typeof o === 'object' && o !== null);
-  const items = key === 'orders'
-    ? objects.flatMap(shopifyOrderItems)
-    : objects.map((u) => ({ topic: 'customers/update', deliveryId: `pull:customers/update:${idOf(u)}:${String(u.updated_at ?? '')}`, body: u }));
+  const items =
+    key === 'orders'
+      ? objects.flatMap(shopifyOrderItems)
+      : objects.map((u) => ({ topic: 'customers/update', deliveryId: `pull:customers/update:${idOf(u)}:${String(u.updated_at ?? '')}`, body: u }));
   return { items, objects: objects.length, cursor: page.next ? { ...c, next: page.next } : null };
 }
 
@@ -198,7 +227,13 @@ export async function reconcile(
       for (const item of page.items) {
         let reply: WebhookReply;
         try {
-          reply = await processDelivery(env, platform, { deliveryId: item.deliveryId, topic: item.topic, body: JSON.stringify(item.body), receivedAt: now }, config, { onUnavailable: 'fail', fetcher });
+          reply = await processDelivery(
+            env,
+            platform,
+            { deliveryId: item.deliveryId, topic: item.topic, body: JSON.stringify(item.body), receivedAt: now },
+            config,
+            { onUnavailable: 'fail', fetcher },
+          );
         } catch (err) {
           if (err instanceof HTTPException) throw new PullError('the event ledger is unavailable: the pull resumes on the next run');
           throw err;
@@ -247,4 +282,3 @@ export async function reconcileAll(env: Env, config: Config, now = Date.now()): 
   }
   return runs;
 }
-

@@ -43,7 +43,11 @@ function refundProducts(refund: v.InferOutput<typeof refundSchema>): NonNullable
 }
 
 /** The mapped WooCommerce items with each return's products replaced by its refund's own lines. */
-export async function withRefundLines(mapped: Extract<Mapped, { kind: 'items' }>, api: WooApiConfig, fetcher: Fetcher = (input, init) => fetch(input, init)): Promise<Extract<Mapped, { kind: 'items' }>> {
+export async function withRefundLines(
+  mapped: Extract<Mapped, { kind: 'items' }>,
+  api: WooApiConfig,
+  fetcher: Fetcher = (input, init) => fetch(input, init),
+): Promise<Extract<Mapped, { kind: 'items' }>> {
   const events: EventDraft[] = [];
   const notes = [...mapped.notes];
   for (const event of mapped.events) {
@@ -61,7 +65,9 @@ export async function withRefundLines(mapped: Extract<Mapped, { kind: 'items' }>
         events.push({ ...event, products: lines });
         continue;
       }
-      notes.push(`refund ${String(event.returnId)}: ${refund.success ? 'lists no lines (an amount-only refund)' : 'not readable'}; the order's lines were sent`);
+      notes.push(
+        `refund ${String(event.returnId)}: ${refund.success ? 'lists no lines (an amount-only refund)' : 'not readable'}; the order's lines were sent`,
+      );
     } catch (err) {
       notes.push(`refund ${String(event.returnId)}: lines not fetched (${err instanceof Error ? err.message : 'error'}); the order's lines were sent`);
     }

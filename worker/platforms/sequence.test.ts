@@ -61,8 +61,16 @@ describe('status sequences with repeated deliveries, at the simulator', () => {
   it('Shopify: orders/create (paid) + orders/paid + two refunds, each delivered twice', async () => {
     const sent = capture();
     const order = shopifyOrder();
-    const refunds = [shopifyRefund(order.id), shopifyRefund(order.id, { refund_line_items: [], transactions: [{ kind: 'refund', status: 'success', amount: '10.00', currency: 'EUR' }] })];
-    for (const [topic, payload] of [['orders/create', order], ['orders/paid', order], ['refunds/create', refunds[0]], ['refunds/create', refunds[1]]] as const) {
+    const refunds = [
+      shopifyRefund(order.id),
+      shopifyRefund(order.id, { refund_line_items: [], transactions: [{ kind: 'refund', status: 'success', amount: '10.00', currency: 'EUR' }] }),
+    ];
+    for (const [topic, payload] of [
+      ['orders/create', order],
+      ['orders/paid', order],
+      ['refunds/create', refunds[0]],
+      ['refunds/create', refunds[1]],
+    ] as const) {
       const webhookId = crypto.randomUUID();
       for (let i = 0; i < 2; i++) expect((await sendShopify(topic, payload, { webhookId })).status).toBe(200);
     }

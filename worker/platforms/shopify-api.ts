@@ -51,7 +51,14 @@ const sleep = (s: number) => new Promise<void>((r) => setTimeout(r, s * 1000));
  * One page: `url` from shopifyUrl or a previous page's `next`. `key` is the collection's key in the
  * answer ("orders", "customers"). Waits on a nearly full bucket and once on a short 429.
  */
-export async function shopifyPage(domain: string, token: string, url: string, key: string, fetcher: Fetcher, wait: (s: number) => Promise<void> = sleep): Promise<ShopifyPage> {
+export async function shopifyPage(
+  domain: string,
+  token: string,
+  url: string,
+  key: string,
+  fetcher: Fetcher,
+  wait: (s: number) => Promise<void> = sleep,
+): Promise<ShopifyPage> {
   // Only the configured shop, whatever a Link header says.
   if (!url.startsWith(`https://${domain}/admin/api/`)) throw new PullError('Shopify gave a next page on another host');
   for (let attempt = 0; ; attempt++) {

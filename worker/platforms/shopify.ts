@@ -61,14 +61,20 @@ export const shopifyRefundSchema = v.looseObject({
         quantity: v.pipe(v.number('must be a number'), v.finite('must be a finite number')),
         subtotal: v.nullish(money),
         // The refunded line as the order has it; only what identifies the product is read here.
-        line_item: v.nullish(v.looseObject({ product_id: v.nullish(platformId), variant_id: v.nullish(platformId), sku: optionalText, title: optionalText, price: v.nullish(money) })),
+        line_item: v.nullish(
+          v.looseObject({
+            product_id: v.nullish(platformId),
+            variant_id: v.nullish(platformId),
+            sku: optionalText,
+            title: optionalText,
+            price: v.nullish(money),
+          }),
+        ),
       }),
       'must be an array',
     ),
   ),
-  transactions: v.nullish(
-    v.array(v.looseObject({ kind: optionalText, status: optionalText, amount: money, currency: optionalText }), 'must be an array'),
-  ),
+  transactions: v.nullish(v.array(v.looseObject({ kind: optionalText, status: optionalText, amount: money, currency: optionalText }), 'must be an array')),
 });
 
 export const shopifyCustomerSchema = customer;
@@ -79,7 +85,12 @@ export type ShopifyCustomer = v.InferOutput<typeof shopifyCustomerSchema>;
 
 type ShopifyConfig = { purchaseOnCreate: boolean };
 
-function productId(l: { variant_id?: string | number | null; product_id?: string | number | null; sku?: string | null; title?: string | null }): string | number {
+function productId(l: {
+  variant_id?: string | number | null;
+  product_id?: string | number | null;
+  sku?: string | null;
+  title?: string | null;
+}): string | number {
   // A variant is what the product feed lists; then the product, the SKU, the title.
   return l.variant_id ?? l.product_id ?? l.sku ?? l.title ?? 'unknown';
 }
@@ -89,7 +100,12 @@ function lines(items: v.InferOutput<typeof lineItem>[]): EventDraft['products'] 
     .filter((l) => l.quantity > 0)
     .map((l) => {
       const name = clip([l.title, l.variant_title].filter(Boolean).join(' – '), 255);
-      return { id: productId(l), quantity: l.quantity, ...(name ? { name } : {}), ...(l.price !== null && l.price !== undefined && l.price >= 0 ? { price: l.price } : {}) };
+      return {
+        id: productId(l),
+        quantity: l.quantity,
+        ...(name ? { name } : {}),
+        ...(l.price !== null && l.price !== undefined && l.price >= 0 ? { price: l.price } : {}),
+      };
     });
 }
 
@@ -119,7 +135,7 @@ export function mapShopifyOrder(order: ShopifyOrder, topic: string, config: Shop
     value: order.total_price,
     currency: order.currency,
     products: lines(order.line_items),
-    occurredAt: (topic === 'orders/cancelled' ? order.cancelled_at : order.processed_at ?? order.created_at) ?? now,
+    occurredAt: (topic === 'orders/cancelled' ? order.cancelled_at : (order.processed_at ?? order.created_at)) ?? now,
     ...(clip(order.payment_gateway_names?.join(', '), 100) ? { paymentMethod: clip(order.payment_gateway_names?.join(', '), 100) } : {}),
     ...(clip(order.shipping_lines?.[0]?.title, 100) ? { shippingMethod: clip(order.shipping_lines?.[0]?.title, 100) } : {}),
   };
@@ -187,9 +203,10 @@ export function mapShopifyCustomer(c: ShopifyCustomer, topic: string): Mapped {
     ...(emailConsent?.at !== undefined ? { newsletter: emailConsent.at } : {}),
     ...(smsConsent?.at !== undefined ? { sms: smsConsent.at } : {}),
   };
-  const statement = (newsletter || sms) && c.id !== null && c.id !== undefined
-    ? `${String(c.id)}:${newsletter ? (emailConsent?.at ?? 'created') : '-'}:${sms ? (smsConsent?.at ?? 'created') : '-'}`
-    : undefined;
+  const statement =
+    (newsletter || sms) && c.id !== null && c.id !== undefined
+      ? `${String(c.id)}:${newsletter ? (emailConsent?.at ?? 'created') : '-'}:${sms ? (smsConsent?.at ?? 'created') : '-'}`
+      : undefined;
   const contact: ContactDraft = {
     contact: {
       email,

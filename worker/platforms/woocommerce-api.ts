@@ -32,7 +32,12 @@ async function hmacSha256Base64(key: string, text: string): Promise<string> {
 }
 
 /** The signed URL (http: OAuth 1.0a query parameters) and headers (https: Basic) of a GET. */
-export async function signedGet(api: WooApiConfig, path: string, params: Record<string, string>, now = Date.now()): Promise<{ url: string; headers: Record<string, string> }> {
+export async function signedGet(
+  api: WooApiConfig,
+  path: string,
+  params: Record<string, string>,
+  now = Date.now(),
+): Promise<{ url: string; headers: Record<string, string> }> {
   const base = `${api.url}/wp-json/wc/v3${path}`;
   if (base.startsWith('https://')) {
     const query = new URLSearchParams(params).toString();
@@ -46,13 +51,20 @@ export async function signedGet(api: WooApiConfig, path: string, params: Record<
     oauth_signature_method: 'HMAC-SHA256',
     oauth_timestamp: String(Math.floor(now / 1000)),
   };
-  const sorted = Object.keys(all).sort().map((k) => `${rfc3986(k)}=${rfc3986(all[k]!)}`);
+  const sorted = Object.keys(all)
+    .sort()
+    .map((k) => `${rfc3986(k)}=${rfc3986(all[k]!)}`);
   const signature = await hmacSha256Base64(`${api.secret}&`, `GET&${rfc3986(base)}&${rfc3986(sorted.join('&'))}`);
   return { url: `${base}?${sorted.join('&')}&oauth_signature=${rfc3986(signature)}`, headers: {} };
 }
 
 /** One GET of a collection or an object; a non-2xx is a PullError naming the status (never the key). */
-export async function wooGet(api: WooApiConfig, path: string, params: Record<string, string>, fetcher: Fetcher): Promise<{ json: unknown; totalPages: number | null }> {
+export async function wooGet(
+  api: WooApiConfig,
+  path: string,
+  params: Record<string, string>,
+  fetcher: Fetcher,
+): Promise<{ json: unknown; totalPages: number | null }> {
   const { url, headers } = await signedGet(api, path, params);
   // A network error is named without the URL: over http it carries the consumer key.
   const res = await fetcher(url, { headers: { Accept: 'application/json', ...headers } }).catch(() => {
@@ -61,7 +73,10 @@ export async function wooGet(api: WooApiConfig, path: string, params: Record<str
   if (!res.ok) {
     await res.body?.cancel();
     const retry = Number(res.headers.get('Retry-After'));
-    const hint = res.status === 401 || res.status === 403 ? ' (check WOOCOMMERCE_CONSUMER_KEY and WOOCOMMERCE_CONSUMER_SECRET, and that the site uses "post name" permalinks)' : '';
+    const hint =
+      res.status === 401 || res.status === 403
+        ? ' (check WOOCOMMERCE_CONSUMER_KEY and WOOCOMMERCE_CONSUMER_SECRET, and that the site uses "post name" permalinks)'
+        : '';
     throw new PullError(`WooCommerce answered ${res.status} for ${path}${hint}`, Number.isFinite(retry) && retry > 0 ? retry : null);
   }
   const total = Number(res.headers.get('X-WP-TotalPages'));

@@ -104,7 +104,12 @@ export function newsletterFromMeta(meta: WooOrder['meta_data'], key: string | nu
  * store's last change for the address, so a replayed or re-sent delivery never overrides a later
  * unsubscribe. Without either date the choice yields to any stored change (time 0).
  */
-function wooStatement(kind: 'order' | 'customer', id: string, created: string | null | undefined, modified: string | null | undefined): Pick<ContactDraft, 'statedAt' | 'statement'> {
+function wooStatement(
+  kind: 'order' | 'customer',
+  id: string,
+  created: string | null | undefined,
+  modified: string | null | undefined,
+): Pick<ContactDraft, 'statedAt' | 'statement'> {
   const at = Date.parse(gmt(created) ?? gmt(modified) ?? '');
   const time = Number.isFinite(at) ? at : 0;
   return { statedAt: { newsletter: time }, statement: `${kind}:${id}:${time}` };
@@ -139,7 +144,13 @@ export function mapWooOrder(order: WooOrder, config: WooConfig, receivedAt: numb
   if (isPurchase(order.status, config) || order.status === 'refunded') {
     // A refunded order was a purchase first; the (type, orderId) identity sends it once whatever the
     // order of deliveries (the official plugin sent a PURCHASE again on each status change, up to 3.11.0).
-    events.push({ type: 'purchase', ...common, value: order.total, products: lines, occurredAt: gmt(order.date_paid_gmt) ?? gmt(order.date_created_gmt) ?? now });
+    events.push({
+      type: 'purchase',
+      ...common,
+      value: order.total,
+      products: lines,
+      occurredAt: gmt(order.date_paid_gmt) ?? gmt(order.date_created_gmt) ?? now,
+    });
   } else if (order.status === 'cancelled') {
     events.push({ type: 'cancellation', ...common, value: order.total, products: lines, occurredAt: changedAt });
   } else {
@@ -188,17 +199,19 @@ function mapWooCustomer(customer: WooCustomer, topic: string, config: WooConfig)
     kind: 'items',
     events: [],
     refunds: [],
-    contacts: [{
-      contact: {
-        email,
-        ...(name ? { name } : {}),
-        ...(phone ? { phone } : {}),
-        ...(company ? { company } : {}),
-        ...(newsletter ? { newsletter } : {}),
-        trigger: topic === 'customer.created' ? 'registration' : 'update',
+    contacts: [
+      {
+        contact: {
+          email,
+          ...(name ? { name } : {}),
+          ...(phone ? { phone } : {}),
+          ...(company ? { company } : {}),
+          ...(newsletter ? { newsletter } : {}),
+          trigger: topic === 'customer.created' ? 'registration' : 'update',
+        },
+        ...(newsletter ? wooStatement('customer', String(customer.id), customer.date_created_gmt, customer.date_modified_gmt) : {}),
       },
-      ...(newsletter ? wooStatement('customer', String(customer.id), customer.date_created_gmt, customer.date_modified_gmt) : {}),
-    }],
+    ],
     notes: [],
     customers: [{ id: String(customer.id), email }],
   };
@@ -211,7 +224,13 @@ function wooPing(body: string, headers: { get(name: string): string | undefined 
   if (form) return form[1]!;
   try {
     const json = JSON.parse(body) as unknown;
-    if (json && typeof json === 'object' && !Array.isArray(json) && Object.keys(json).length === 1 && /^\d{1,20}$/.test(String((json as { webhook_id?: unknown }).webhook_id))) {
+    if (
+      json &&
+      typeof json === 'object' &&
+      !Array.isArray(json) &&
+      Object.keys(json).length === 1 &&
+      /^\d{1,20}$/.test(String((json as { webhook_id?: unknown }).webhook_id))
+    ) {
       return String((json as { webhook_id: unknown }).webhook_id);
     }
   } catch {

@@ -1,9 +1,7 @@
 // What the request handlers put on the queue, and the consumer takes off it.
 // Every item of a message carries the id under which it is recorded in the delivery ledger.
 
-export const EVENT_KINDS = [
-  'visit', 'cart', 'login', 'offer', 'newsletter', 'survey', 'purchase', 'return', 'cancellation',
-] as const;
+export const EVENT_KINDS = ['visit', 'cart', 'login', 'offer', 'newsletter', 'survey', 'purchase', 'return', 'cancellation'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 export interface ProductLine {
@@ -135,8 +133,14 @@ export interface PlatformDeliveryMessage {
 }
 
 export function isPlatformDelivery(body: unknown): body is PlatformDeliveryMessage {
-  return isObject(body) && body.kind === 'platform-delivery' && typeof body.platform === 'string' && isObject(body.delivery)
-    && typeof body.delivery.body === 'string' && typeof body.delivery.deliveryId === 'string';
+  return (
+    isObject(body) &&
+    body.kind === 'platform-delivery' &&
+    typeof body.platform === 'string' &&
+    isObject(body.delivery) &&
+    typeof body.delivery.body === 'string' &&
+    typeof body.delivery.deliveryId === 'string'
+  );
 }
 
 /**

@@ -17,4 +17,3 @@ export async function queueDelivery(env: { EVENTS: Queue<QueueMessage> }, platfo
     return false;
   }
 }
-

@@ -73,10 +73,7 @@ const ENVELOPE_BYTES = {
  * with events, contacts with contacts, in order; a consent webhook travels alone. An item bigger than
  * maxBytes on its own still gets a message (the routes refuse items above MAX_MESSAGE_BYTES first).
  */
-export function packMessages(
-  items: readonly ItemMessage[],
-  options: { maxItems?: number; maxBytes?: number } = {},
-): PackedMessage[] {
+export function packMessages(items: readonly ItemMessage[], options: { maxItems?: number; maxBytes?: number } = {}): PackedMessage[] {
   const maxItems = options.maxItems ?? MAX_ITEMS_PER_MESSAGE;
   const maxBytes = options.maxBytes ?? MAX_MESSAGE_BYTES;
   const out: PackedMessage[] = [];
@@ -94,7 +91,11 @@ export function packMessages(
     out.push({ message: { kind: 'events', events: part.map((e) => e.event) }, ids: part.map((e) => e.event.id), bytes: ENVELOPE_BYTES.events + sum(part) });
   }
   for (const part of chunk(contacts, (c) => c.bytes, maxItems, maxBytes - ENVELOPE_BYTES.contacts)) {
-    out.push({ message: { kind: 'contacts', contacts: part.map((c) => c.contact) }, ids: part.map((c) => c.contact.id), bytes: ENVELOPE_BYTES.contacts + sum(part) });
+    out.push({
+      message: { kind: 'contacts', contacts: part.map((c) => c.contact) },
+      ids: part.map((c) => c.contact.id),
+      bytes: ENVELOPE_BYTES.contacts + sum(part),
+    });
   }
   return out;
 }
@@ -111,9 +112,7 @@ export async function sendMessages<T extends Outgoing>(
 ): Promise<void> {
   for (const part of chunk(messages, (m) => (m.bytes ?? messageBytes(m.message)) + MESSAGE_OVERHEAD_BYTES, SEND_BATCH_MESSAGES, SEND_BATCH_BYTES)) {
     try {
-      await queue.sendBatch(
-        part.map((m) => ({ body: m.message, contentType: 'json' as const, ...(m.delaySeconds ? { delaySeconds: m.delaySeconds } : {}) })),
-      );
+      await queue.sendBatch(part.map((m) => ({ body: m.message, contentType: 'json' as const, ...(m.delaySeconds ? { delaySeconds: m.delaySeconds } : {}) })));
     } catch (err) {
       if (!handlers.refused) throw err;
       handlers.refused(part, err);

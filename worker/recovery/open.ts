@@ -10,9 +10,7 @@ const CONTACT_ID = /^[A-Za-z0-9-]{1,64}$/;
 /** The smclient cookie as the tracker sets it (tracker/src/identity.ts): path /, 10 years, SameSite=Lax. */
 const COOKIE_MAX_AGE_S = 315_360_000;
 
-type Opened =
-  | { kind: 'redirect'; location: string; cookie: string | null }
-  | { kind: 'bad-link'; home: string | null };
+type Opened = { kind: 'redirect'; location: string; cookie: string | null } | { kind: 'bad-link'; home: string | null };
 
 async function openRecoveryLink(
   config: Pick<Config, 'cartRecovery' | 'shopApiSecret' | 'shopDomains'>,
@@ -26,9 +24,7 @@ async function openRecoveryLink(
   const check = await verifyRecoveryToken(config.shopApiSecret, token, Math.floor(nowMs / 1000));
   if (!check.ok || check.cart.lines.length === 0) return bad;
   const { contactId, lines } = check.cart;
-  const cookie = CONTACT_ID.test(contactId)
-    ? `smclient=${contactId}; Path=/; Max-Age=${COOKIE_MAX_AGE_S}; SameSite=Lax${secure ? '; Secure' : ''}`
-    : null;
+  const cookie = CONTACT_ID.test(contactId) ? `smclient=${contactId}; Path=/; Max-Age=${COOKIE_MAX_AGE_S}; SameSite=Lax${secure ? '; Secure' : ''}` : null;
   return { kind: 'redirect', location: cartRebuildUrl(template, lines), cookie };
 }
 

@@ -18,7 +18,14 @@ const SHOPIFY = 'https://shop.example/cart/{items}';
 const CONTACT = '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
 const bindings = { ...env, CART_RECOVERY_URL: SHOPIFY, WORKER_URL: WORKER } as Env;
 const nowS = () => Math.floor(Date.now() / 1000);
-const cart = (exp = nowS() + 3600, contactId = CONTACT) => ({ contactId, exp, lines: [{ id: '123', quantity: 2 }, { id: '456', quantity: 1 }] });
+const cart = (exp = nowS() + 3600, contactId = CONTACT) => ({
+  contactId,
+  exp,
+  lines: [
+    { id: '123', quantity: 2 },
+    { id: '456', quantity: 1 },
+  ],
+});
 
 async function open(url: string, headers: Record<string, string> = {}, b: Env = bindings) {
   const ctx = createExecutionContext();
@@ -46,7 +53,10 @@ describe('recovery token', () => {
     expect(await verifyRecoveryToken(SECRET, expired, nowS())).toEqual({ ok: false, reason: 'expired' });
     // The raw secret is never the key: a token "signed" with it is a forgery.
     const raw = (await hmacHex(SECRET, `cart.${body}`)).slice(0, 32);
-    const rawB64 = btoa(String.fromCharCode(...raw.match(/../g)!.map((h) => parseInt(h, 16)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const rawB64 = btoa(String.fromCharCode(...raw.match(/../g)!.map((h) => parseInt(h, 16))))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
     expect(await verifyRecoveryToken(SECRET, `${body}.${rawB64}`, nowS())).toEqual({ ok: false, reason: 'forged' });
     expect(await verifyRecoveryToken(SECRET, 'not-a-token', nowS())).toEqual({ ok: false, reason: 'malformed' });
   });
@@ -64,7 +74,10 @@ describe('recovery token', () => {
 });
 
 describe('CART_RECOVERY_URL templates', () => {
-  const lines = [{ id: '123', quantity: 2 }, { id: '456', quantity: 1 }];
+  const lines = [
+    { id: '123', quantity: 2 },
+    { id: '456', quantity: 1 },
+  ];
   it('Shopify cart permalink: {items} is <id>:<quantity> joined by ","', () => {
     expect(cartRebuildUrl(SHOPIFY, lines)).toBe('https://shop.example/cart/123:2,456:1');
   });
@@ -133,7 +146,7 @@ describe('GET /r/<token>', () => {
     expect(en).toContain('Go to the shop');
   });
 
-  it('speaks the browser\'s language, else the shop\'s (.pl: Polish)', () => {
+  it("speaks the browser's language, else the shop's (.pl: Polish)", () => {
     expect(pageLanguage('de-DE,en;q=0.5', 'https://sklep.example.pl/')).toBe('en');
     expect(pageLanguage('de-DE', 'https://sklep.example.pl/')).toBe('pl');
     expect(pageLanguage(undefined, 'https://shop.example.com/')).toBe('en');
@@ -146,7 +159,7 @@ describe('GET /r/<token>', () => {
     expect(problems({ CART_RECOVERY_URL: '', WORKER_URL: '' })).toEqual([]);
   });
 
-  it('is served under PUBLIC_PATH_PREFIX on the shop\'s origin (the cookie is then the shop\'s)', async () => {
+  it("is served under PUBLIC_PATH_PREFIX on the shop's origin (the cookie is then the shop's)", async () => {
     const token = await mintRecoveryToken(SECRET, cart());
     const res = await open(`https://shop.example/_e/r/${token}`, {}, { ...bindings, PUBLIC_PATH_PREFIX: '/_e' } as Env);
     expect(res.status).toBe(302);
@@ -159,7 +172,14 @@ describe('GET /r/<token>', () => {
 describe('a delivered CART event', () => {
   it('carries the recovery link in its description, which rebuilds that cart for that contact', async () => {
     const who = email('recover');
-    const event = browserEvent('cart', { email: who, emailVerified: true, products: [{ id: 'p-1', quantity: 2, price: 10 }, { id: 'p-2', quantity: 1, price: 5 }] });
+    const event = browserEvent('cart', {
+      email: who,
+      emailVerified: true,
+      products: [
+        { id: 'p-1', quantity: 2, price: 10 },
+        { id: 'p-2', quantity: 1, price: 5 },
+      ],
+    });
     await recordAccepted([asEvent(event)]);
     await consume([asEvent(event)], { env: bindings, attempts: 2 });
     const [sent] = (await simEventsOf([who])).filter((e) => e.contactExtEventType === 'CART');

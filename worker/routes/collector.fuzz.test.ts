@@ -36,7 +36,12 @@ const junk = fc.oneof(
 const maybe = <T>(good: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: good }, { weight: 1, arbitrary: junk });
 
 const product = fc.record(
-  { id: maybe(fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.integer())), name: maybe(fc.string({ maxLength: 30 })), quantity: maybe(fc.double({ min: 0, max: 1e6, noNaN: true })), price: maybe(fc.double({ min: 0, max: 1e6, noNaN: true })) },
+  {
+    id: maybe(fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.integer())),
+    name: maybe(fc.string({ maxLength: 30 })),
+    quantity: maybe(fc.double({ min: 0, max: 1e6, noNaN: true })),
+    price: maybe(fc.double({ min: 0, max: 1e6, noNaN: true })),
+  },
   { requiredKeys: [] },
 );
 
@@ -69,7 +74,12 @@ const beacon = fc.record(
     u: maybe(fc.stringMatching(/^[A-Za-z0-9_-]{16,30}$/)),
     c: maybe(fc.uuid()),
     p: maybe(fc.constantFrom('/koszyk', '/', 'cart')),
-    e: maybe(fc.oneof({ weight: 9, arbitrary: fc.array(beaconEvent, { maxLength: 3 }) }, { weight: 1, arbitrary: fc.array(beaconEvent, { minLength: 49, maxLength: 52 }) })),
+    e: maybe(
+      fc.oneof(
+        { weight: 9, arbitrary: fc.array(beaconEvent, { maxLength: 3 }) },
+        { weight: 1, arbitrary: fc.array(beaconEvent, { minLength: 49, maxLength: 52 }) },
+      ),
+    ),
   },
   { requiredKeys: [] },
 );
@@ -84,7 +94,12 @@ const orderEvent = fc.record(
     value: maybe(fc.double({ min: 0, max: 1e7, noNaN: true })),
     currency: maybe(fc.constantFrom('PLN', 'eur', 'XX')),
     // Shop order products: whole quantities (a fractional one is refused, issue 12).
-    products: maybe(fc.array(product.map((p) => (typeof p.quantity === 'number' ? { ...p, quantity: Math.ceil(p.quantity) || 1 } : p)), { maxLength: 4 })),
+    products: maybe(
+      fc.array(
+        product.map((p) => (typeof p.quantity === 'number' ? { ...p, quantity: Math.ceil(p.quantity) || 1 } : p)),
+        { maxLength: 4 },
+      ),
+    ),
     // Within the accepted window (2001-09-09T01:46:40Z to 24 h ahead) mostly, outside it sometimes.
     occurredAt: maybe(fc.date({ min: new Date('2020-01-01'), max: new Date(Date.now() + 30 * 86400_000), noInvalidDate: true }).map((d) => d.toISOString())),
     lang: maybe(fc.constantFrom('pl', 'en-GB', 'x', '')),
@@ -105,7 +120,11 @@ const contact = fc.record(
 const batch = fc.record({
   items: maybe(
     fc.array(
-      fc.oneof(orderEvent.map((e) => ({ kind: 'event', ...e })), contact.map((c) => ({ kind: 'contact', ...c })), junk.map((j) => ({ kind: j }))),
+      fc.oneof(
+        orderEvent.map((e) => ({ kind: 'event', ...e })),
+        contact.map((c) => ({ kind: 'contact', ...c })),
+        junk.map((j) => ({ kind: j })),
+      ),
       { maxLength: 8 },
     ),
   ),
@@ -180,7 +199,15 @@ describe('fuzzing POST /e', () => {
 });
 
 describe('fuzzing the shop API with valid signatures', () => {
-  const purchase = (orderId: string) => ({ type: 'purchase', orderId, email: 'fuzz-valid@example.com', value: 10, currency: 'PLN', products: [{ id: 'p1', quantity: 1 }], occurredAt: new Date().toISOString() });
+  const purchase = (orderId: string) => ({
+    type: 'purchase',
+    orderId,
+    email: 'fuzz-valid@example.com',
+    value: 10,
+    currency: 'PLN',
+    products: [{ id: 'p1', quantity: 1 }],
+    occurredAt: new Date().toISOString(),
+  });
   it.each([
     ['/api/v1/events', orderEvent, purchase('fuzz-valid-event')],
     ['/api/v1/contacts', contact, { email: 'fuzz-valid@example.com', name: 'Fuzz' }],
@@ -200,7 +227,10 @@ describe('fuzzing the shop API with valid signatures', () => {
   it('never answers 5xx to any signature header', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(headerValue, fc.tuple(fc.integer(), fc.string({ maxLength: 64, unit: fc.constantFrom(...'0123456789abcdef') })).map(([t, h]) => `t=${t},v1=${h}`)),
+        fc.oneof(
+          headerValue,
+          fc.tuple(fc.integer(), fc.string({ maxLength: 64, unit: fc.constantFrom(...'0123456789abcdef') })).map(([t, h]) => `t=${t},v1=${h}`),
+        ),
         async (header) => {
           const res = await app.request('/api/v1/events', { method: 'POST', headers: { 'Sm-Edge-Signature': header }, body: '{}' }, env);
           expect(res.status).toBe(401);

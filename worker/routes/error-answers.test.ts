@@ -46,7 +46,8 @@ async function signed(path: string, body: string, bindings: Env = env, method = 
 }
 
 const visitor = () => `v${crypto.randomUUID().replace(/-/g, '')}`.slice(0, 32);
-const okBeacon = () => JSON.stringify({ v: 2, u: visitor(), e: [{ i: `ev${crypto.randomUUID().slice(0, 8)}`, k: 'visit', t: Date.now(), u: `${SHOP}/p`, h: 'P' }] });
+const okBeacon = () =>
+  JSON.stringify({ v: 2, u: visitor(), e: [{ i: `ev${crypto.randomUUID().slice(0, 8)}`, k: 'visit', t: Date.now(), u: `${SHOP}/p`, h: 'P' }] });
 const none = { 'Retry-After': null, Allow: null, 'Access-Control-Allow-Origin': null, 'WWW-Authenticate': null };
 const cors = { ...none, 'Access-Control-Allow-Origin': SHOP };
 const basic = (password: string) => `Basic ${btoa(`anyone:${password}`)}`;
@@ -63,25 +64,35 @@ describe('POST /e refusals', () => {
   });
   it('403 without an origin, 403 from another origin', async () => {
     expect(await send('/e', { method: 'POST', body: okBeacon() })).toEqual({
-      status: 403, body: { error: "Origin (or Referer) header is missing: beacons are accepted only from the shop's pages" }, headers: none,
+      status: 403,
+      body: { error: "Origin (or Referer) header is missing: beacons are accepted only from the shop's pages" },
+      headers: none,
     });
     expect(await beacon(okBeacon(), { Origin: 'https://evil.example' })).toEqual({
-      status: 403, body: { error: 'origin https://evil.example is not one of the registered shop domains (SHOP_DOMAINS)' }, headers: none,
+      status: 403,
+      body: { error: 'origin https://evil.example is not one of the registered shop domains (SHOP_DOMAINS)' },
+      headers: none,
     });
   });
   it('429 per IP and per visitor, with Retry-After', async () => {
     expect(await beacon(okBeacon(), { 'CF-Connecting-IP': '192.0.2.1' }, { ...env, RATE_LIMIT_IP: refusing })).toEqual({
-      status: 429, body: { error: 'too many requests from this IP address; retry later' }, headers: { ...cors, 'Retry-After': '60' },
+      status: 429,
+      body: { error: 'too many requests from this IP address; retry later' },
+      headers: { ...cors, 'Retry-After': '60' },
     });
     expect(await beacon(okBeacon(), {}, { ...env, RATE_LIMIT_VISITOR: refusing })).toEqual({
-      status: 429, body: { error: 'too many requests from this visitor; retry later' }, headers: { ...cors, 'Retry-After': '60' },
+      status: 429,
+      body: { error: 'too many requests from this visitor; retry later' },
+      headers: { ...cors, 'Retry-After': '60' },
     });
   });
   it('503 when the queue refuses, with Retry-After', async () => {
     vi.spyOn(env.EVENTS as Queue<QueueMessage>, 'sendBatch').mockRejectedValue(new Error('queue down'));
     vi.spyOn(env.EVENTS as Queue<QueueMessage>, 'send').mockRejectedValue(new Error('queue down'));
     expect(await beacon(okBeacon())).toEqual({
-      status: 503, body: { error: 'the event queue is temporarily unavailable; nothing was accepted, retry later' }, headers: { ...cors, 'Retry-After': '30' },
+      status: 503,
+      body: { error: 'the event queue is temporarily unavailable; nothing was accepted, retry later' },
+      headers: { ...cors, 'Retry-After': '30' },
     });
   });
 });
@@ -89,7 +100,9 @@ describe('POST /e refusals', () => {
 describe('shop API refusals', () => {
   it('503 without a secret, 401 without or with a wrong signature', async () => {
     expect(await send('/api/v1/events', { method: 'POST', body: '{}' }, { ...env, SHOP_API_SECRET: undefined } as Env)).toEqual({
-      status: 503, body: { error: 'SHOP_API_SECRET is not set or too short: the shop API is disabled until it is fixed (see the setup page)' }, headers: none,
+      status: 503,
+      body: { error: 'SHOP_API_SECRET is not set or too short: the shop API is disabled until it is fixed (see the setup page)' },
+      headers: none,
     });
     const missing = await send('/api/v1/events', { method: 'POST', body: '{}' });
     expect(missing).toMatchObject({ status: 401, body: { error: expect.stringContaining('Sm-Edge-Signature') } });
@@ -102,7 +115,10 @@ describe('shop API refusals', () => {
     expect(await signed('/api/v1/events', '{')).toEqual({ status: 400, body: { error: 'body: is not valid JSON' }, headers: none });
     expect(await signed('/api/v1/events', '{}')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^type: /) } });
     expect(await signed('/api/v1/contacts', '{}')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^email: /) } });
-    expect(await signed('/api/v1/batch', '{"items":[{"kind":"event"}]}')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^items\[0\]\./) } });
+    expect(await signed('/api/v1/batch', '{"items":[{"kind":"event"}]}')).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(/^items\[0\]\./) },
+    });
     expect(await signed('/api/v1/products', '{')).toEqual({ status: 400, body: { error: 'body: is not valid JSON' }, headers: none });
     expect(await signed('/api/v1/products', '{}')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/products/) } });
   });
@@ -116,10 +132,20 @@ describe('shop API refusals', () => {
   });
   it('consents: 405 with Allow, 400 for a bad cursor, limit, body or e-mail', async () => {
     expect(await send('/api/v1/consents/x@example.com', { method: 'DELETE' })).toEqual({
-      status: 405, body: { error: 'DELETE is not allowed here: consents are read with GET (or POST /api/v1/consents/lookup)' }, headers: { ...none, Allow: 'GET' },
+      status: 405,
+      body: { error: 'DELETE is not allowed here: consents are read with GET (or POST /api/v1/consents/lookup)' },
+      headers: { ...none, Allow: 'GET' },
     });
-    expect(await signed('/api/v1/consents?since=nope', '', env, 'GET')).toEqual({ status: 400, body: { error: 'since must be a cursor returned as "next" by this API' }, headers: none });
-    expect(await signed('/api/v1/consents?limit=0', '', env, 'GET')).toEqual({ status: 400, body: { error: 'limit must be an integer from 1 to 1000' }, headers: none });
+    expect(await signed('/api/v1/consents?since=nope', '', env, 'GET')).toEqual({
+      status: 400,
+      body: { error: 'since must be a cursor returned as "next" by this API' },
+      headers: none,
+    });
+    expect(await signed('/api/v1/consents?limit=0', '', env, 'GET')).toEqual({
+      status: 400,
+      body: { error: 'limit must be an integer from 1 to 1000' },
+      headers: none,
+    });
     expect(await signed('/api/v1/consents/lookup', '{')).toEqual({ status: 400, body: { error: 'body: is not valid JSON' }, headers: none });
     expect(await signed('/api/v1/consents/lookup', '{"email":"nope"}')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^email/) } });
   });
@@ -133,7 +159,9 @@ describe('shop API refusals', () => {
       return prepare(sql);
     });
     expect(await signed('/api/v1/consents/proof', '{"email":"a@example.com"}')).toEqual({
-      status: 503, body: { error: 'the proof lookup could not be completed now; nothing is lost, retry later' }, headers: { ...none, 'Retry-After': '30' },
+      status: 503,
+      body: { error: 'the proof lookup could not be completed now; nothing is lost, retry later' },
+      headers: { ...none, 'Retry-After': '30' },
     });
   });
 });
@@ -146,45 +174,79 @@ describe('callbacks, hooks, admin, setup and the rest', () => {
     expect(await send('/callbacks/opt-in?email=nope&key=k')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/e-?mail/i) } });
     expect(await send('/callbacks/opt-in?email=a@example.com')).toEqual({ status: 403, body: { error: 'key is missing' }, headers: none });
     expect(await send('/callbacks/opt-in?email=a@example.com&key=sha1(x)')).toEqual({
-      status: 403, body: { error: 'key does not match the e-mail (it still reads sha1(...): SALESmanago did not evaluate it)' }, headers: none,
+      status: 403,
+      body: { error: 'key does not match the e-mail (it still reads sha1(...): SALESmanago did not evaluate it)' },
+      headers: none,
     });
     expect(await send('/callbacks/opt-in?email=a@example.com&key=k', {}, { ...env, CALLBACK_SECRET: undefined } as Env)).toEqual({
-      status: 503, body: { error: 'callbacks are disabled: CALLBACK_SECRET is not set or too short on the worker' }, headers: none,
+      status: 503,
+      body: { error: 'callbacks are disabled: CALLBACK_SECRET is not set or too short on the worker' },
+      headers: none,
     });
     expect(await post('x'.repeat(17 * 1024), 'text/plain')).toEqual({ status: 413, body: { error: 'body is larger than 16 KB' }, headers: none });
   });
   it('hooks: 413 over 1 MB, 401 unsigned', async () => {
-    expect(await send('/hooks/woocommerce', { method: 'POST', body: 'x'.repeat(1024 * 1024 + 1) })).toEqual({ status: 413, body: { error: 'body is larger than 1024 KB' }, headers: none });
+    expect(await send('/hooks/woocommerce', { method: 'POST', body: 'x'.repeat(1024 * 1024 + 1) })).toEqual({
+      status: 413,
+      body: { error: 'body is larger than 1024 KB' },
+      headers: none,
+    });
     expect(await send('/hooks/woocommerce', { method: 'POST', body: '{}' })).toMatchObject({ status: 401, body: { error: expect.any(String) } });
   });
   it('admin: 503 locked, 401, 403 cross-site, 400 query, 429 password attempts', async () => {
     expect(await send('/admin/replay', { method: 'POST' }, { ...env, ADMIN_PASSWORD: undefined } as Env)).toEqual({
-      status: 503, body: { error: 'ADMIN_PASSWORD is not set: the admin actions are disabled' }, headers: none,
+      status: 503,
+      body: { error: 'ADMIN_PASSWORD is not set: the admin actions are disabled' },
+      headers: none,
     });
     const unauthorised = await send('/admin/replay', { method: 'POST', headers: { Authorization: basic('wrong') } });
     expect(unauthorised).toEqual({
-      status: 401, body: { error: 'authentication required: HTTP Basic with the ADMIN_PASSWORD' }, headers: { ...none, 'WWW-Authenticate': 'Basic realm="salesmanago-edge"' },
+      status: 401,
+      body: { error: 'authentication required: HTTP Basic with the ADMIN_PASSWORD' },
+      headers: { ...none, 'WWW-Authenticate': 'Basic realm="salesmanago-edge"' },
     });
     expect(await send('/admin/replay', { method: 'POST', headers: { Origin: 'https://evil.example' } })).toEqual({
-      status: 403, body: { error: 'cross-site request refused: use the setup page or call this from a script' }, headers: none,
+      status: 403,
+      body: { error: 'cross-site request refused: use the setup page or call this from a script' },
+      headers: none,
     });
     expect(await send('/admin/replay?status=nope', { method: 'POST', headers: { Authorization: basic(env.ADMIN_PASSWORD!) } })).toEqual({
-      status: 400, body: { error: 'status must be "failed", "dead", "queued" or "kept"' }, headers: none,
+      status: 400,
+      body: { error: 'status must be "failed", "dead", "queued" or "kept"' },
+      headers: none,
     });
-    expect(await send('/admin/replay', { method: 'POST', headers: { Authorization: basic('x'), 'CF-Connecting-IP': '192.0.2.9' } }, { ...env, RATE_LIMIT_AUTH: refusing })).toEqual({
-      status: 429, body: { error: 'too many password attempts from this IP address; retry in a minute' }, headers: { ...none, 'Retry-After': '60' },
+    expect(
+      await send(
+        '/admin/replay',
+        { method: 'POST', headers: { Authorization: basic('x'), 'CF-Connecting-IP': '192.0.2.9' } },
+        { ...env, RATE_LIMIT_AUTH: refusing },
+      ),
+    ).toEqual({
+      status: 429,
+      body: { error: 'too many password attempts from this IP address; retry in a minute' },
+      headers: { ...none, 'Retry-After': '60' },
     });
   });
   it('setup: 413 for a settings form over 64 KB', async () => {
     const answer = await send('/setup/settings', {
-      method: 'POST', headers: { Authorization: basic(env.ADMIN_PASSWORD!), Origin: 'http://localhost', 'Content-Type': 'application/x-www-form-urlencoded' }, body: `a=${'x'.repeat(65 * 1024)}`,
+      method: 'POST',
+      headers: { Authorization: basic(env.ADMIN_PASSWORD!), Origin: 'http://localhost', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `a=${'x'.repeat(65 * 1024)}`,
     });
     expect(answer).toEqual({ status: 413, body: { error: 'the settings form is larger than 64 KB' }, headers: none });
   });
   it('first-party path: 405 and 404; floor: 404 off the bench; no route: 404', async () => {
     const prefixed = { ...env, PUBLIC_PATH_PREFIX: '/t' } as Env;
-    expect(await send('/t/s.js', { method: 'POST' }, prefixed)).toEqual({ status: 405, body: { error: 'POST is not allowed on /s.js; use GET' }, headers: none });
-    expect(await send('/t/s.nope.js', {}, prefixed)).toEqual({ status: 404, body: { error: 'no tracker file /s.nope.js (npm run build writes them into dist/)' }, headers: none });
+    expect(await send('/t/s.js', { method: 'POST' }, prefixed)).toEqual({
+      status: 405,
+      body: { error: 'POST is not allowed on /s.js; use GET' },
+      headers: none,
+    });
+    expect(await send('/t/s.nope.js', {}, prefixed)).toEqual({
+      status: 404,
+      body: { error: 'no tracker file /s.nope.js (npm run build writes them into dist/)' },
+      headers: none,
+    });
     expect(await send('/floor/signed', { method: 'POST' })).toEqual({ status: 404, body: { error: 'no route for POST /floor/signed' }, headers: none });
     expect(await send('/floor/bindings', { method: 'POST' })).toEqual({ status: 404, body: { error: 'no route for POST /floor/bindings' }, headers: none });
     expect(await send('/nope')).toEqual({ status: 404, body: { error: 'no route for GET /nope' }, headers: none });

@@ -31,9 +31,6 @@ floor.post('/bindings', async (c) => {
   const body = await c.req.text();
   await c.env.RATE_LIMIT_VISITOR.limit({ key: `visitor:${visitor}` });
   // Not a message the consumer reads (it acknowledges it with a log line); the bench stack has none.
-  await Promise.all([
-    c.env.EVENTS.send({ kind: 'floor', body } as never, { contentType: 'json' }),
-    contactIdOfVisitor(c.env.LEDGER, visitor),
-  ]);
+  await Promise.all([c.env.EVENTS.send({ kind: 'floor', body } as never, { contentType: 'json' }), contactIdOfVisitor(c.env.LEDGER, visitor)]);
   return c.json({ accepted: 0, rejected: [] }, 202);
 });

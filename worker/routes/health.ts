@@ -15,7 +15,10 @@ export const health = new Hono<AppEnv>().get('/', async (c) => {
   const mismatched: string[] = [];
   for (const p of PLATFORMS) {
     if (!p.secret(config.platforms)) continue;
-    const state = await signatureReport(c.env.LEDGER, p.name).then((r) => r.state, () => null);
+    const state = await signatureReport(c.env.LEDGER, p.name).then(
+      (r) => r.state,
+      () => null,
+    );
     if (!state) continue;
     signatures[p.name] = state;
     if (state === 'mismatch') mismatched.push(p.secretName);

@@ -36,11 +36,25 @@ async function signed(path: string, body: unknown): Promise<{ status: number; er
 let n = 0;
 const id = (prefix: string) => `${prefix}${Date.now().toString(36)}${(n += 1)}${crypto.randomUUID().slice(0, 8)}`;
 const purchase = (extra: Record<string, unknown> = {}) => ({
-  type: 'purchase', orderId: id('ORD-'), email: 'buyer@example.com', value: 10, currency: 'PLN',
-  products: [{ id: 'sku-1', quantity: 1, price: 10 }], occurredAt: new Date().toISOString(), ...extra,
+  type: 'purchase',
+  orderId: id('ORD-'),
+  email: 'buyer@example.com',
+  value: 10,
+  currency: 'PLN',
+  products: [{ id: 'sku-1', quantity: 1, price: 10 }],
+  occurredAt: new Date().toISOString(),
+  ...extra,
 });
 const beacon = (events: Record<string, unknown>[], headers: Record<string, string> = {}, bindings: Env = env) =>
-  request('/e', { method: 'POST', headers: { 'Content-Type': 'text/plain', Origin: SHOP, 'User-Agent': UA, ...headers }, body: JSON.stringify({ v: 2, u: id('visitor-').padEnd(20, 'x'), e: events }) }, bindings);
+  request(
+    '/e',
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain', Origin: SHOP, 'User-Agent': UA, ...headers },
+      body: JSON.stringify({ v: 2, u: id('visitor-').padEnd(20, 'x'), e: events }),
+    },
+    bindings,
+  );
 
 let queued: MockInstance<Queue<QueueMessage>['sendBatch']>;
 beforeEach(() => {
@@ -52,7 +66,10 @@ describe('the Kelvin sign: the e-mail rule checks the characters as sent, on eve
   it('shop events, contacts and batch items refuse it, naming the field', async () => {
     expect(await signed('/api/v1/events', purchase({ email: KELVIN }))).toMatchObject({ status: 400, error: expect.stringMatching(/^email: .*ASCII/) });
     expect(await signed('/api/v1/contacts', { email: KELVIN })).toMatchObject({ status: 400, error: expect.stringMatching(/^email: /) });
-    expect(await signed('/api/v1/batch', { items: [{ kind: 'contact', email: KELVIN }] })).toMatchObject({ status: 400, error: expect.stringMatching(/^items\[0\]\.email: /) });
+    expect(await signed('/api/v1/batch', { items: [{ kind: 'contact', email: KELVIN }] })).toMatchObject({
+      status: 400,
+      error: expect.stringMatching(/^items\[0\]\.email: /),
+    });
   });
 
   it('a newsletter beacon refuses it', async () => {
@@ -83,8 +100,14 @@ describe('the Kelvin sign: the e-mail rule checks the characters as sent, on eve
 describe('order dates: the window SALESmanago takes (13-digit milliseconds)', () => {
   it('refuses 2001-09-08 at ingest, naming the field, on /events and in a batch', async () => {
     const old = '2001-09-08T12:00:00Z';
-    expect(await signed('/api/v1/events', purchase({ occurredAt: old }))).toMatchObject({ status: 400, error: expect.stringMatching(/^occurredAt: must not be before 2001-09-09T01:46:40Z/) });
-    expect(await signed('/api/v1/batch', { items: [{ kind: 'event', ...purchase({ occurredAt: old }) }] })).toMatchObject({ status: 400, error: expect.stringMatching(/^items\[0\]\.occurredAt: /) });
+    expect(await signed('/api/v1/events', purchase({ occurredAt: old }))).toMatchObject({
+      status: 400,
+      error: expect.stringMatching(/^occurredAt: must not be before 2001-09-09T01:46:40Z/),
+    });
+    expect(await signed('/api/v1/batch', { items: [{ kind: 'event', ...purchase({ occurredAt: old }) }] })).toMatchObject({
+      status: 400,
+      error: expect.stringMatching(/^items\[0\]\.occurredAt: /),
+    });
     expect(queued).not.toHaveBeenCalled();
   });
 
@@ -130,7 +153,11 @@ describe('/setup/settings has a body limit', () => {
     });
     const res = await request('http://sm-edge.test/setup/settings', {
       method: 'POST',
-      headers: { Authorization: `Basic ${btoa(`merchant:${env.ADMIN_PASSWORD}`)}`, Origin: 'http://sm-edge.test', 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: {
+        Authorization: `Basic ${btoa(`merchant:${env.ADMIN_PASSWORD}`)}`,
+        Origin: 'http://sm-edge.test',
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
       body,
       duplex: 'half',
     } as RequestInit);
@@ -146,12 +173,15 @@ describe('settings validation', () => {
     const result = applySettingsForm(raw, new Map(), { DOUBLE_OPT_IN_EMAIL_ID: 'x'.repeat(100 * 1024) });
     expect(result.errors).toContainEqual({ name: 'DOUBLE_OPT_IN_EMAIL_ID', problem: 'must be at most 100 characters' });
     expect(result.next.has('DOUBLE_OPT_IN_EMAIL_ID')).toBe(false);
-    expect(applySettingsForm(raw, new Map(), { TAGS_NEWSLETTER: 'x'.repeat(5000), 'TAGS_NEWSLETTER.shown': '1' }).errors)
-      .toContainEqual({ name: 'TAGS_NEWSLETTER', problem: 'must be at most 1000 characters' });
+    expect(applySettingsForm(raw, new Map(), { TAGS_NEWSLETTER: 'x'.repeat(5000), 'TAGS_NEWSLETTER.shown': '1' }).errors).toContainEqual({
+      name: 'TAGS_NEWSLETTER',
+      problem: 'must be at most 1000 characters',
+    });
   });
 
   it.each(['/setup', '/admin', '/api', '/api/x', '/hooks', '/callbacks', '/r', '/health', '/e', '/s.js', '/s.cmp.js', '/openapi.json', '/Setup/x'])(
-    'PUBLIC_PATH_PREFIX %s collides with the worker\'s own paths', (prefix) => {
+    "PUBLIC_PATH_PREFIX %s collides with the worker's own paths",
+    (prefix) => {
       expect(publicPathProblem(prefix)).toMatch(/a path of the worker itself/);
       expect(readConfig({ ...env, PUBLIC_PATH_PREFIX: prefix } as Env).publicPathPrefix).toBe('');
     },

@@ -41,13 +41,23 @@ function beacon(events: Record<string, unknown>[], visitor = id('visitor-').padE
 const newsletter = (address: string) => ({ i: id('ev-'), k: 'newsletter', t: Date.now(), email: address });
 
 async function postBeacon(body: unknown, headers: Record<string, string> = {}, bindings: Env = env): Promise<Response> {
-  return request('/e', { method: 'POST', headers: { 'Content-Type': 'text/plain', Origin: SHOP, 'User-Agent': UA, ...headers }, body: JSON.stringify(body) }, bindings);
+  return request(
+    '/e',
+    { method: 'POST', headers: { 'Content-Type': 'text/plain', Origin: SHOP, 'User-Agent': UA, ...headers }, body: JSON.stringify(body) },
+    bindings,
+  );
 }
 
 function purchase(extra: Record<string, unknown> = {}) {
   return {
-    type: 'purchase', orderId: id('ORD-'), email: 'buyer@example.com', value: 10, currency: 'PLN',
-    products: [{ id: 'sku-1', quantity: 1, price: 10 }], occurredAt: new Date().toISOString(), ...extra,
+    type: 'purchase',
+    orderId: id('ORD-'),
+    email: 'buyer@example.com',
+    value: 10,
+    currency: 'PLN',
+    products: [{ id: 'sku-1', quantity: 1, price: 10 }],
+    occurredAt: new Date().toISOString(),
+    ...extra,
   };
 }
 
@@ -58,7 +68,11 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-const queuedEvents = (): AcceptedEvent[] => queue.messages().flatMap(itemsOf).flatMap((i) => (i.kind === 'event' ? [i.event] : []));
+const queuedEvents = (): AcceptedEvent[] =>
+  queue
+    .messages()
+    .flatMap(itemsOf)
+    .flatMap((i) => (i.kind === 'event' ? [i.event] : []));
 
 describe('1. an unverified browser e-mail overrides no consent', () => {
   it('a newsletter beacon after the shop unsubscribed the address leaves it opted out', async () => {
@@ -117,9 +131,9 @@ describe('2. 30 poisoned beacons interleaved with 60 purchases', () => {
     const messages = queue.messages();
     vi.restoreAllMocks();
     await consume(messages);
-    const rows = await env.LEDGER.prepare(
-      `SELECT status, COUNT(*) AS n FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) GROUP BY status`,
-    ).bind(JSON.stringify(orders.map((o) => `s:purchase:${o}`))).all<{ status: string; n: number }>();
+    const rows = await env.LEDGER.prepare(`SELECT status, COUNT(*) AS n FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) GROUP BY status`)
+      .bind(JSON.stringify(orders.map((o) => `s:purchase:${o}`)))
+      .all<{ status: string; n: number }>();
     expect(rows.results).toEqual([{ status: 'delivered', n: 60 }]);
   });
 });
@@ -148,12 +162,21 @@ describe('3. cheap checks and a body limit before the body is read', () => {
         else controller.enqueue(new Uint8Array(64 * 1024));
       },
     });
-    const unsigned = await request('/api/v1/batch', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const unsigned = await request('/api/v1/batch', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(unsigned.status).toBe(401);
     expect(pulled).toBeLessThan(3);
     const big = 'x'.repeat(2 * 1024 * 1024);
     const header = await sign(SECRET, Math.floor(Date.now() / 1000), 'POST', '/api/v1/events', big);
-    const tooBig = await request('/api/v1/events', { method: 'POST', headers: { 'Sm-Edge-Signature': header, 'Content-Length': String(big.length) }, body: big });
+    const tooBig = await request('/api/v1/events', {
+      method: 'POST',
+      headers: { 'Sm-Edge-Signature': header, 'Content-Length': String(big.length) },
+      body: big,
+    });
     expect(tooBig.status).toBe(413);
   });
 });
@@ -228,7 +251,10 @@ const basic = (password: string) => `Basic ${btoa(`admin:${password}`)}`;
 
 describe('9. POST /admin/replay refuses cross-site requests', () => {
   it('403 for another Origin even with the right password; allowed from a script', async () => {
-    const cross = await request('/admin/replay', { method: 'POST', headers: { Authorization: basic(env.ADMIN_PASSWORD!), Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' } });
+    const cross = await request('/admin/replay', {
+      method: 'POST',
+      headers: { Authorization: basic(env.ADMIN_PASSWORD!), Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+    });
     expect(cross.status).toBe(403);
     const script = await request('/admin/replay?limit=1', { method: 'POST', headers: { Authorization: basic(env.ADMIN_PASSWORD!) } });
     expect(script.status).toBe(200);

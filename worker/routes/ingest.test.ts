@@ -110,7 +110,11 @@ describe('POST /e: happy path', () => {
     expect(rows.map((r) => r.id).sort()).toEqual(events.map((e) => `b:${visitor}:${e.i}`).sort());
     const cart = rows.find((r) => r.type === 'cart')!;
     expect(eventOf(cart.message)).toMatchObject({
-      source: 'browser', visitorId: visitor, contactId: 'abc-123', currency: 'PLN', value: 39,
+      source: 'browser',
+      visitorId: visitor,
+      contactId: 'abc-123',
+      currency: 'PLN',
+      value: 39,
       products: [{ id: 'sku-1', name: 'Mug', quantity: 2, price: 19.5 }],
     });
     const newsletter = eventOf(rows.find((r) => r.type === 'newsletter')!.message);
@@ -152,7 +156,11 @@ describe('POST /e: happy path', () => {
     else for (const m of messages) await consume([m]);
 
     const rows = await ledgerFor(visitor);
-    expect(rows.map((r) => r.id)).toEqual(queuedFor(visitor).map((q) => q.id).filter((id, i, all) => all.indexOf(id) === i));
+    expect(rows.map((r) => r.id)).toEqual(
+      queuedFor(visitor)
+        .map((q) => q.id)
+        .filter((id, i, all) => all.indexOf(id) === i),
+    );
     expect(rows).toHaveLength(2);
     expect(rows.every((r) => r.status === 'delivered')).toBe(true);
     const stored = await simEventsOf([typed]);
@@ -234,7 +242,11 @@ describe('POST /e: origin and CORS', () => {
 
   it('answers the preflight only for registered origins', async () => {
     const preflight = (origin: string) =>
-      app.request('/e', { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' } }, env);
+      app.request(
+        '/e',
+        { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' } },
+        env,
+      );
     const ok = await preflight('http://127.0.0.1:5173');
     expect(ok.status).toBe(204);
     expect(ok.headers.get('Access-Control-Allow-Origin')).toBe('http://127.0.0.1:5173');
@@ -265,7 +277,11 @@ describe('POST /e: size and shape', () => {
         controller.close();
       },
     });
-    const res = await app.request('/e', { method: 'POST', headers: { Origin: SHOP, 'User-Agent': BROWSER_UA }, body: stream, duplex: 'half' } as RequestInit, env);
+    const res = await app.request(
+      '/e',
+      { method: 'POST', headers: { Origin: SHOP, 'User-Agent': BROWSER_UA }, body: stream, duplex: 'half' } as RequestInit,
+      env,
+    );
     expect(res.status).toBe(413);
   });
 
@@ -367,7 +383,11 @@ describe('POST /e: each event on its own', () => {
         { index: 4, error: 'e[4].k: must be one of visit, cart, login, offer, newsletter, survey, view' },
       ],
     });
-    expect(queuedFor(visitor).map((r) => r.id).sort()).toEqual([events[0]!.i, events[3]!.i].map((i) => `b:${visitor}:${i}`).sort());
+    expect(
+      queuedFor(visitor)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([events[0]!.i, events[3]!.i].map((i) => `b:${visitor}:${i}`).sort());
   });
 
   it('refuses a beacon none of whose events is valid with 400, naming the first problem', async () => {
@@ -425,7 +445,12 @@ describe('POST /e: each event on its own', () => {
 
   it('records a Cart with each Visit under the cart path (p), once, also on a retried beacon', async () => {
     const visitor = visitorId();
-    const visits = [visit(1, { u: `${SHOP}/koszyk` }), visit(2, { u: `${SHOP}/koszyk/krok-2?x=1` }), visit(3, { u: `${SHOP}/produkt/koszyk` }), visit(4, { u: 'not a url' })];
+    const visits = [
+      visit(1, { u: `${SHOP}/koszyk` }),
+      visit(2, { u: `${SHOP}/koszyk/krok-2?x=1` }),
+      visit(3, { u: `${SHOP}/produkt/koszyk` }),
+      visit(4, { u: 'not a url' }),
+    ];
     const body = beacon(visitor, visits, { p: '/koszyk' });
     expect(await (await post(body)).json()).toEqual({ accepted: 4, rejected: [] });
     expect(await (await post(body)).json()).toEqual({ accepted: 4, rejected: [] });
@@ -448,11 +473,9 @@ describe('POST /e: each event on its own', () => {
 
   it('tidies the separators the tracker leaves where it removed a parameter', async () => {
     const visitor = visitorId();
-    await post(beacon(visitor, [
-      visit(1, { u: `${SHOP}/p?id=7&`, r: 'https://mail.example/?' }),
-      visit(2, { u: `${SHOP}/p?#top` }),
-      visit(3, { u: `${SHOP}/cb#` }),
-    ]));
+    await post(
+      beacon(visitor, [visit(1, { u: `${SHOP}/p?id=7&`, r: 'https://mail.example/?' }), visit(2, { u: `${SHOP}/p?#top` }), visit(3, { u: `${SHOP}/cb#` })]),
+    );
     const urls = queuedFor(visitor).map((r) => eventOf(r.message));
     expect(urls.map((e) => e.url)).toEqual([`${SHOP}/p?id=7`, `${SHOP}/p#top`, `${SHOP}/cb`]);
     expect(urls[0]!.referrer).toBe('https://mail.example/');
@@ -490,7 +513,11 @@ describe('POST /e: rate limits', () => {
 
   it('lets requests through when the limiter itself fails', async () => {
     const broken = { limit: () => Promise.reject(new Error('limiter down')) } as unknown as RateLimit;
-    const res = await post(beacon(visitorId(), [visit(1)]), { 'CF-Connecting-IP': '198.51.100.8' }, { ...env, RATE_LIMIT_IP: broken, RATE_LIMIT_VISITOR: broken });
+    const res = await post(
+      beacon(visitorId(), [visit(1)]),
+      { 'CF-Connecting-IP': '198.51.100.8' },
+      { ...env, RATE_LIMIT_IP: broken, RATE_LIMIT_VISITOR: broken },
+    );
     expect(res.status).toBe(202);
   });
 });
@@ -577,7 +604,7 @@ describe('POST /e: platform failures', () => {
   });
 });
 
-describe('POST /e: the visitor\'s contactId', () => {
+describe("POST /e: the visitor's contactId", () => {
   /** Counts the statements on visitor_links made through the D1 session the lookup reads from (ledger/sessions.ts). */
   function spyLookups(): () => number {
     const sql: string[] = [];

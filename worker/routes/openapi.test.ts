@@ -16,7 +16,10 @@ import { privacyApi } from './privacy.ts';
 
 const env: Env = workerEnv;
 
-type Doc = { paths: Record<string, Record<string, { description?: string; responses: Record<string, unknown> }>>; components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> } };
+type Doc = {
+  paths: Record<string, Record<string, { description?: string; responses: Record<string, unknown> }>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+};
 
 async function served(): Promise<Doc> {
   const res = await app.request('/openapi.json', {}, env);
@@ -63,10 +66,22 @@ describe('GET /openapi.json', () => {
     const post = async (body: unknown) => {
       const raw = JSON.stringify(body);
       const header = await sign(env.SHOP_API_SECRET!, Math.floor(Date.now() / 1000), 'POST', '/api/v1/events', raw);
-      const res = await app.request('/api/v1/events', { method: 'POST', body: raw, headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header } }, env);
+      const res = await app.request(
+        '/api/v1/events',
+        { method: 'POST', body: raw, headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header } },
+        env,
+      );
       return { status: res.status, body: await res.json<{ status: string; fields?: string[] }>() };
     };
-    const order = { type: 'purchase', orderId: `oa-${crypto.randomUUID()}`, email: 'jan@example.com', value: 10, currency: 'PLN', products: [{ id: 'a', quantity: 1 }], occurredAt: '2026-11-20T14:03:00+01:00' };
+    const order = {
+      type: 'purchase',
+      orderId: `oa-${crypto.randomUUID()}`,
+      email: 'jan@example.com',
+      value: 10,
+      currency: 'PLN',
+      products: [{ id: 'a', quantity: 1 }],
+      occurredAt: '2026-11-20T14:03:00+01:00',
+    };
     expect((await post(order)).status).toBe(202);
     await new Promise((r) => setTimeout(r, 1100)); // a new signature time
     const conflict = await post({ ...order, value: 11 });

@@ -64,17 +64,23 @@ const error = (description: string) => ({
 });
 
 const shopErrors = (maxBytes: number) => ({
-  '400': error('The body is not valid JSON or breaks a field rule: `{"error": "<field>: <problem>"}` naming up to three problems, e.g. `products[0].quantity: must be greater than 0`.'),
-  '401': error(`${SIGNATURE_HEADER} is missing, malformed, wrong, more than ${SIGNATURE_WINDOW_S} s from the worker's clock, or already used (a replay), or SHOP_API_SECRET is not configured.`),
+  '400': error(
+    'The body is not valid JSON or breaks a field rule: `{"error": "<field>: <problem>"}` naming up to three problems, e.g. `products[0].quantity: must be greater than 0`.',
+  ),
+  '401': error(
+    `${SIGNATURE_HEADER} is missing, malformed, wrong, more than ${SIGNATURE_WINDOW_S} s from the worker's clock, or already used (a replay), or SHOP_API_SECRET is not configured.`,
+  ),
   '408': error('The body did not arrive within 30 s of the request: nothing was recorded.'),
   '413': error(`The body is larger than ${Math.round(maxBytes / 1024)} KB, or an item is too large once normalised.`),
   '429': {
-    description: 'This client already has too many unverified request bodies being read (8 MB): nothing was recorded. Retry after the given delay (signed again).',
+    description:
+      'This client already has too many unverified request bodies being read (8 MB): nothing was recorded. Retry after the given delay (signed again).',
     headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } },
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
   },
   '503': {
-    description: 'The ledger could not be written, or the worker instance is reading too many unverified bodies at once: nothing was recorded. Retry after the given delay (signed again).',
+    description:
+      'The ledger could not be written, or the worker instance is reading too many unverified bodies at once: nothing was recorded. Retry after the given delay (signed again).',
     headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } },
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
   },
@@ -100,7 +106,11 @@ function shopPaths() {
         responses: {
           '202': { description: 'Recorded and queued for delivery.', content: json('Outcome') },
           '200': { description: 'The same identity was accepted before: nothing more goes to SALESmanago (`status: "duplicate"`).', content: json('Outcome') },
-          '409': { description: 'The same identity was accepted before with other content (`status: "conflict"`, `fields` naming what differs): the first version stands.', content: json('Outcome') },
+          '409': {
+            description:
+              'The same identity was accepted before with other content (`status: "conflict"`, `fields` naming what differs): the first version stands.',
+            content: json('Outcome'),
+          },
           ...shopErrors(MAX_SHOP_BODY_BYTES),
         },
       },
@@ -112,7 +122,7 @@ function shopPaths() {
         description:
           'Not deduplicated: each post is a new upsert and the latest data wins. A newsletter choice is also stored as the contact\'s consent (source "shop"). ' +
           'Every consent statement (`newsletter`, `sms`, each of `consents`) is recorded with its proof (POST /api/v1/consents/proof): ' +
-          '`ip` and `userAgent` (top level, once per request) are the person\'s IP address and browser user agent as the shop saw them when the statement was made; ' +
+          "`ip` and `userAgent` (top level, once per request) are the person's IP address and browser user agent as the shop saw them when the statement was made; " +
           '`version` (top level) is the version of the consent text shown for `newsletter` and `sms`; `consents[].version` that of each named consent. ' +
           'The user agent is kept as proof only; the IP and `consents[].version` reach SALESmanago only in `consentDetails`, for the named consents linked on /setup to a consent of the account (docs/privacy.md "Sent to SALESmanago"). In POST /api/v1/batch they are read per contact item, and the statements are recorded with source "imported".',
         security: signed,
@@ -126,7 +136,7 @@ function shopPaths() {
         summary: `Up to ${MAX_BATCH_ITEMS} events and contacts at once (history export)`,
         description:
           'Every item is checked first: one bad item is a 400 naming it (`items[7].email: …`) and nothing is recorded. ' +
-          'Each event item is idempotent as in POST /api/v1/events; the answer lists each item\'s outcome in order. ' +
+          "Each event item is idempotent as in POST /api/v1/events; the answer lists each item's outcome in order. " +
           '`history: true` (npm run import) marks the items as history: no tags, no consent fields (newsletter, sms, consents, trigger are ignored), ' +
           'no double opt-in, and a contact identical to one imported before is answered `duplicate`.',
         security: signed,
@@ -150,7 +160,10 @@ function shopPaths() {
         security: signed,
         requestBody: { required: true, content: json('Products') },
         responses: {
-          '202': { description: '`accepted`: the valid products received; `unchanged`: those of them identical to what was last accepted (nothing is sent for them).', content: json('ProductsOutcome') },
+          '202': {
+            description: '`accepted`: the valid products received; `unchanged`: those of them identical to what was last accepted (nothing is sent for them).',
+            content: json('ProductsOutcome'),
+          },
           ...shopErrors(MAX_BATCH_BODY_BYTES),
         },
       },
@@ -173,11 +186,14 @@ function shopPaths() {
       post: {
         operationId: 'lookupConsent',
         summary: 'The newsletter consent of one e-mail, asked in the body',
-        description: 'As GET /api/v1/consents/{email}, with the e-mail kept out of the URL (and so out of logs and traces). A read: the same signature may be repeated within its window.',
+        description:
+          'As GET /api/v1/consents/{email}, with the e-mail kept out of the URL (and so out of logs and traces). A read: the same signature may be repeated within its window.',
         security: signed,
         requestBody: {
           required: true,
-          content: { 'application/json': { schema: { type: 'object', required: ['email'], properties: { email: { type: 'string', format: 'email', maxLength: 254 } } } } },
+          content: {
+            'application/json': { schema: { type: 'object', required: ['email'], properties: { email: { type: 'string', format: 'email', maxLength: 254 } } } },
+          },
         },
         responses: {
           '200': { description: 'The stored status, or "unknown".', content: json('Consent') },
@@ -192,7 +208,7 @@ function shopPaths() {
         operationId: 'consentProof',
         summary: 'Every consent statement recorded for one e-mail, with its proof, oldest first',
         description:
-          'One item per statement, in the order stated: `name` (`newsletter`, `sms`, or the shop\'s consent name), `accepted`, `at` (when stated, ISO 8601), ' +
+          "One item per statement, in the order stated: `name` (`newsletter`, `sms`, or the shop's consent name), `accepted`, `at` (when stated, ISO 8601), " +
           '`receivedAt`, `source` (`browser`, `shop`, `imported`, `platform`, `salesmanago`, `setup`), and where known `version` (of the consent text), `ip`, `userAgent`, ' +
           '`pageUrl` (the page without query), `formId`, `orderId`, `deliveryId` (the ledger id of the item that carried it). Personal data: like a write, each signature is accepted once (a captured request cannot be replayed).',
         security: signed,
@@ -212,17 +228,27 @@ function shopPaths() {
         summary: 'Erase a person (GDPR art. 17)',
         description:
           'Deletes every row, stored payload, visitor link, consent entry and proof record holding the e-mail, its SALESmanago contact id or the visitor ids linked to it ' +
-          '(order rows are kept anonymised for the figures), and queues SALESmanago\'s contact delete (retried; its outcome is on /setup). Only a keyed hash of the e-mail, ' +
+          "(order rows are kept anonymised for the figures), and queues SALESmanago's contact delete (retried; its outcome is on /setup). Only a keyed hash of the e-mail, " +
           'its contact ids and visitor ids is kept, so that a stale beacon, a late callback, a queued event or a re-run import naming the person is refused (recorded as refused, reason `erased`, without the e-mail). ' +
           'The erasure itself is recorded without the e-mail, under the answered `id`. Repeating it is harmless.',
         security: signed,
         requestBody: { required: true, content: json('EmailBody') },
         responses: {
-          '202': { description: 'Erased here; SALESmanago\'s delete is queued.', content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, status: { const: 'queued' } }, required: ['id', 'status'] } } } },
+          '202': {
+            description: "Erased here; SALESmanago's delete is queued.",
+            content: {
+              'application/json': {
+                schema: { type: 'object', properties: { id: { type: 'string' }, status: { const: 'queued' } }, required: ['id', 'status'] },
+              },
+            },
+          },
           '400': error('The body is not JSON, or `email` is not an e-mail address.'),
           '401': shopErrors(0)['401'],
           '413': error('The body is over 1 KB.'),
-          '503': { ...shopErrors(0)['503'], description: 'The queue or the ledger could not be reached; retry (the person is already suppressed if the marks were written).' },
+          '503': {
+            ...shopErrors(0)['503'],
+            description: 'The queue or the ledger could not be reached; retry (the person is already suppressed if the marks were written).',
+          },
         },
       },
     },
@@ -238,7 +264,10 @@ function shopPaths() {
         security: signed,
         requestBody: { required: true, content: json('EmailBody') },
         responses: {
-          '200': { description: 'The document.', content: { 'application/json': { schema: { type: 'object', required: ['email', 'exportedAt', 'consents', 'events'] } } } },
+          '200': {
+            description: 'The document.',
+            content: { 'application/json': { schema: { type: 'object', required: ['email', 'exportedAt', 'consents', 'events'] } } },
+          },
           '400': error('The body is not JSON, or `email` is not an e-mail address.'),
           '401': shopErrors(0)['401'],
           '413': error('The body is over 1 KB.'),
@@ -282,7 +311,9 @@ function hookPaths() {
         parameters: [
           { name: p.topicHeader, in: 'header', required: true, schema: { type: 'string', enum: topics } },
           { name: p.deliveryIdHeader, in: 'header', required: false, schema: { type: 'string', maxLength: 200 } },
-          ...(p.name === 'shopify' ? [{ name: 'X-Shopify-Shop-Domain', in: 'header', required: true, schema: { type: 'string' }, description: 'must be SHOPIFY_SHOP_DOMAIN' }] : []),
+          ...(p.name === 'shopify'
+            ? [{ name: 'X-Shopify-Shop-Domain', in: 'header', required: true, schema: { type: 'string' }, description: 'must be SHOPIFY_SHOP_DOMAIN' }]
+            : []),
         ],
         requestBody: {
           required: true,
@@ -291,7 +322,8 @@ function hookPaths() {
         },
         responses: {
           '200': {
-            description: '`accepted` (with the queued items, and `conflicts` when a paid order changed), `duplicate`, `ignored` (with the reason, e.g. a status that is not a purchase), `ping`; ' +
+            description:
+              '`accepted` (with the queued items, and `conflicts` when a paid order changed), `duplicate`, `ignored` (with the reason, e.g. a status that is not a purchase), `ping`; ' +
               '`kept` (with the reason) when a signed delivery cannot become events (unknown topic, missing topic header, invalid JSON, a payload field that breaks its rule, an invalid buyer e-mail, a refund before its purchase): stored, shown on the setup page, replayed by POST /admin/replay?status=kept; ' +
               '`queued` when the ledger is unavailable: the delivery is queued as it came and processed once it is back.',
             content: json('HookOutcome'),
@@ -314,7 +346,11 @@ export function openApiDocument() {
   for (const p of PLATFORMS) for (const [topic, schema] of Object.entries(p.topics)) platformSchemas[schemaName(p.name, topic)] = jsonSchemaOf(schema);
   const outcome = {
     type: 'object',
-    properties: { id: { type: 'string' }, status: { enum: ['queued', 'duplicate', 'conflict'] }, fields: { type: 'array', items: { type: 'string' }, description: 'with `conflict`: the fields that differ' } },
+    properties: {
+      id: { type: 'string' },
+      status: { enum: ['queued', 'duplicate', 'conflict'] },
+      fields: { type: 'array', items: { type: 'string' }, description: 'with `conflict`: the fields that differ' },
+    },
     required: ['id', 'status'],
   };
   return {
@@ -332,9 +368,17 @@ export function openApiDocument() {
     paths: { ...shopPaths(), ...hookPaths() },
     components: {
       securitySchemes: {
-        SmEdgeSignature: { type: 'apiKey', in: 'header', name: SIGNATURE_HEADER, description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<METHOD>.<path with query>.<raw body>">' },
+        SmEdgeSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: SIGNATURE_HEADER,
+          description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<METHOD>.<path with query>.<raw body>">',
+        },
         ...Object.fromEntries(
-          PLATFORMS.map((p) => [`${p.name}Signature`, { type: 'apiKey', in: 'header', name: p.signatureHeader, description: `base64 HMAC-SHA256 of the raw body with ${p.secretName}` }]),
+          PLATFORMS.map((p) => [
+            `${p.name}Signature`,
+            { type: 'apiKey', in: 'header', name: p.signatureHeader, description: `base64 HMAC-SHA256 of the raw body with ${p.secretName}` },
+          ]),
         ),
       },
       schemas: {
@@ -345,7 +389,9 @@ export function openApiDocument() {
           properties: {
             history: { type: 'boolean', description: 'The items are history (an import): no tags, no consent change, contacts deduplicated by content.' },
             items: {
-              type: 'array', minItems: 1, maxItems: MAX_BATCH_ITEMS,
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_BATCH_ITEMS,
               items: {
                 oneOf: [
                   { allOf: [{ type: 'object', properties: { kind: { const: 'event' } }, required: ['kind'] }, { $ref: '#/components/schemas/ShopEvent' }] },
@@ -359,7 +405,9 @@ export function openApiDocument() {
           type: 'object',
           properties: {
             products: {
-              type: 'array', minItems: 1, maxItems: MAX_PRODUCTS_PER_REQUEST,
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_PRODUCTS_PER_REQUEST,
               items: { oneOf: [jsonSchemaOf(productSchema({})), jsonSchemaOf(productSchema({ deleted: true }))] },
             },
           },
@@ -368,11 +416,22 @@ export function openApiDocument() {
         ProductsOutcome: { type: 'object', properties: { accepted: { type: 'integer' }, unchanged: { type: 'integer' } }, required: ['accepted', 'unchanged'] },
         Outcome: outcome,
         BatchOutcome: { type: 'object', properties: { items: { type: 'array', items: outcome } }, required: ['items'] },
-        Consent: { type: 'object', properties: { email: { type: 'string' }, status: { enum: ['opt-in', 'opt-out', 'unknown'] }, changedAt: { type: 'integer', description: 'unix ms' } }, required: ['email', 'status'] },
+        Consent: {
+          type: 'object',
+          properties: { email: { type: 'string' }, status: { enum: ['opt-in', 'opt-out', 'unknown'] }, changedAt: { type: 'integer', description: 'unix ms' } },
+          required: ['email', 'status'],
+        },
         ConsentPage: {
           type: 'object',
           properties: {
-            items: { type: 'array', items: { type: 'object', properties: { email: { type: 'string' }, status: { enum: ['opt-in', 'opt-out'] }, changedAt: { type: 'integer' } }, required: ['email', 'status', 'changedAt'] } },
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { email: { type: 'string' }, status: { enum: ['opt-in', 'opt-out'] }, changedAt: { type: 'integer' } },
+                required: ['email', 'status', 'changedAt'],
+              },
+            },
             next: { type: 'string' },
           },
           required: ['items', 'next'],
@@ -386,7 +445,11 @@ export function openApiDocument() {
             unchanged: { type: 'integer', description: 'product topics: identical to the last accepted version, not sent again' },
             reason: { type: 'string' },
             items: { type: 'array', items: outcome },
-            conflicts: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, fields: { type: 'array', items: { type: 'string' } } } }, description: 'a paid order whose content changed: the first version stands' },
+            conflicts: {
+              type: 'array',
+              items: { type: 'object', properties: { id: { type: 'string' }, fields: { type: 'array', items: { type: 'string' } } } },
+              description: 'a paid order whose content changed: the first version stands',
+            },
           },
           required: ['status'],
         },
@@ -401,9 +464,19 @@ export function openApiDocument() {
                 type: 'object',
                 required: ['name', 'accepted', 'at', 'receivedAt', 'source'],
                 properties: {
-                  name: { type: 'string' }, accepted: { type: 'boolean' }, at: { type: 'string', format: 'date-time' }, receivedAt: { type: 'string', format: 'date-time' },
-                  source: { enum: ['browser', 'shop', 'imported', 'salesmanago', 'platform', 'setup'] }, version: { type: 'string' }, text: { type: 'string' },
-                  ip: { type: 'string' }, userAgent: { type: 'string' }, pageUrl: { type: 'string' }, formId: { type: 'string' }, orderId: { type: 'string' }, deliveryId: { type: 'string' },
+                  name: { type: 'string' },
+                  accepted: { type: 'boolean' },
+                  at: { type: 'string', format: 'date-time' },
+                  receivedAt: { type: 'string', format: 'date-time' },
+                  source: { enum: ['browser', 'shop', 'imported', 'salesmanago', 'platform', 'setup'] },
+                  version: { type: 'string' },
+                  text: { type: 'string' },
+                  ip: { type: 'string' },
+                  userAgent: { type: 'string' },
+                  pageUrl: { type: 'string' },
+                  formId: { type: 'string' },
+                  orderId: { type: 'string' },
+                  deliveryId: { type: 'string' },
                 },
               },
             },

@@ -39,7 +39,10 @@ describe('conflicting reposts', () => {
     const first = await signedPost('/api/v1/events', purchase(orderId));
     expect(first).toMatchObject({ status: 202, body: { status: 'queued' } });
     // Same content (e-mail spelled differently counts as the same).
-    expect(await signedPost('/api/v1/events', purchase(orderId, { email: 'Klient@Example.com' }))).toMatchObject({ status: 200, body: { status: 'duplicate' } });
+    expect(await signedPost('/api/v1/events', purchase(orderId, { email: 'Klient@Example.com' }))).toMatchObject({
+      status: 200,
+      body: { status: 'duplicate' },
+    });
     const other = await signedPost('/api/v1/events', purchase(orderId, { email: 'inny@example.com', value: 10 }));
     expect(other).toEqual({ status: 409, body: { id: first.body.id, status: 'conflict', fields: ['email', 'value'] } });
     expect(await storedEmail(first.body.id as string)).toMatchObject({ email: 'klient@example.com', value: 129.9 });

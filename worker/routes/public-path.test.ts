@@ -15,7 +15,11 @@ const SHOP = 'http://localhost:8788';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0 Safari/537.36';
 
 const beacon = () =>
-  JSON.stringify({ v: 2, u: `v${crypto.randomUUID().replace(/-/g, '')}`, e: [{ i: `ev${crypto.randomUUID().slice(0, 12)}`, k: 'visit', t: Date.now(), u: `${SHOP}/`, h: 'Shop' }] });
+  JSON.stringify({
+    v: 2,
+    u: `v${crypto.randomUUID().replace(/-/g, '')}`,
+    e: [{ i: `ev${crypto.randomUUID().slice(0, 12)}`, k: 'visit', t: Date.now(), u: `${SHOP}/`, h: 'Shop' }],
+  });
 
 async function request(url: string, init: RequestInit = {}, bindings: Env = withPrefix) {
   const ctx = createExecutionContext();

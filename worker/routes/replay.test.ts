@@ -57,12 +57,17 @@ async function expectOptedOut(email: string): Promise<void> {
 }
 
 async function woo(topic: string, raw: string, deliveryId: string | null) {
-  return postHook('/hooks/woocommerce', raw, {
-    'Content-Type': 'application/json',
-    'X-WC-Webhook-Topic': topic,
-    ...(deliveryId === null ? {} : { 'X-WC-Webhook-Delivery-ID': deliveryId }),
-    'X-WC-Webhook-Signature': await hmacBase64(WOO_SECRET, encoder.encode(raw)),
-  }, wooBindings());
+  return postHook(
+    '/hooks/woocommerce',
+    raw,
+    {
+      'Content-Type': 'application/json',
+      'X-WC-Webhook-Topic': topic,
+      ...(deliveryId === null ? {} : { 'X-WC-Webhook-Delivery-ID': deliveryId }),
+      'X-WC-Webhook-Signature': await hmacBase64(WOO_SECRET, encoder.encode(raw)),
+    },
+    wooBindings(),
+  );
 }
 
 async function shopify(topic: string, raw: string, webhookId: string) {
@@ -84,9 +89,10 @@ describe('WooCommerce: a replayed subscribe after an opt-out in SALESmanago', { 
       const q = queue();
       const email = uniqueEmail('replay');
       const meta = [{ id: 9, key: META, value: 'yes' }];
-      const payload = topic === 'order.created'
-        ? wooOrder({ email, status: 'processing', date_paid_gmt: '2026-11-20T13:04:00', meta_data: meta })
-        : wooCustomer({ email, meta_data: meta });
+      const payload =
+        topic === 'order.created'
+          ? wooOrder({ email, status: 'processing', date_paid_gmt: '2026-11-20T13:04:00', meta_data: meta })
+          : wooCustomer({ email, meta_data: meta });
       const raw = JSON.stringify(payload);
 
       const first = await woo(topic, raw, crypto.randomUUID());
@@ -187,7 +193,10 @@ describe('platform repeats are keyed by topic and body', { timeout: 30_000 }, ()
 describe('shop API: a replayed subscribe after an opt-out in SALESmanago', { timeout: 30_000 }, () => {
   const signed = async (path: string, raw: string, header?: string) => {
     const signature = header ?? (await sign(env.SHOP_API_SECRET!, Math.floor(Date.now() / 1000), 'POST', path, raw));
-    return { signature, answer: await request(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': signature }, body: raw }) };
+    return {
+      signature,
+      answer: await request(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': signature }, body: raw }),
+    };
   };
 
   for (const path of ['/api/v1/contacts', '/api/v1/batch'] as const) {

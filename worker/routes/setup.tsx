@@ -75,7 +75,15 @@ async function view(c: C, extra: Extra = {}): Promise<SetupView> {
   ]);
   const { catalogResult: _shown, ...rest } = extra;
   return {
-    lang, t, origin: publicOrigin(c), env: c.env, reads: c.var.reads, config, figures, activity, settings,
+    lang,
+    t,
+    origin: publicOrigin(c),
+    env: c.env,
+    reads: c.var.reads,
+    config,
+    figures,
+    activity,
+    settings,
     ...(hourly ? { hourly } : {}),
     catalog,
     ...rest,
@@ -85,11 +93,7 @@ async function view(c: C, extra: Extra = {}): Promise<SetupView> {
 /** The catalog section: the account's catalogs (a live API v3 call, with its own short timeout) and the ledger's figures. */
 async function catalogView(c: C, result?: { ok: boolean; text: string }): Promise<CatalogView> {
   const config = c.get('config');
-  const [list, figures, currency] = await Promise.all([
-    listCatalogs(config),
-    catalogFigures(c.var.reads).catch(() => null),
-    suggestedCurrency(c.var.reads),
-  ]);
+  const [list, figures, currency] = await Promise.all([listCatalogs(config), catalogFigures(c.var.reads).catch(() => null), suggestedCurrency(c.var.reads)]);
   return { list, figures, currency, locked: setByWrangler(c.env, 'SALESMANAGO_CATALOG_ID'), ...(result ? { result } : {}) };
 }
 
@@ -144,11 +148,7 @@ setup.get('/', async (c) => render(c, <SetupPage view={await view(c)} />));
 setup.get('/events', async (c) => {
   const { lang, t } = messagesFor(c.get('language'));
   const filter = readFilter(c.req.query());
-  const [events, refused, hourly] = await Promise.all([
-    listEvents(c.var.reads, filter),
-    listRefused(c.var.reads),
-    hourlyFigures(c.var.reads, Date.now()),
-  ]);
+  const [events, refused, hourly] = await Promise.all([listEvents(c.var.reads, filter), listRefused(c.var.reads), hourlyFigures(c.var.reads, Date.now())]);
   return render(c, <EventsPage t={t} lang={lang} filter={filter} events={events} refused={refused} hourly={hourly} />);
 });
 
@@ -166,7 +166,9 @@ async function privacyPart(c: C, lang: 'pl' | 'en', email: string, extra: { eras
   return (
     <>
       {email && !extra.erasedId ? <ProofTimeline lang={lang} items={proof} /> : null}
-      {email && !extra.erasedId ? <PersonRights lang={lang} email={email} needsConfirm={extra.needsConfirm ?? false} {...(extra.withdrawn ? { withdrawn: extra.withdrawn } : {})} /> : null}
+      {email && !extra.erasedId ? (
+        <PersonRights lang={lang} email={email} needsConfirm={extra.needsConfirm ?? false} {...(extra.withdrawn ? { withdrawn: extra.withdrawn } : {})} />
+      ) : null}
       {extra.erasedId ? <PersonRights lang={lang} email="" erasedId={extra.erasedId} /> : null}
       <ErasureList lang={lang} erasures={erasures} />
     </>
@@ -226,7 +228,11 @@ setup.post('/contact/erase', async (c) => {
   const secret = c.get('config').shopApiSecret;
   if (form.confirm !== 'yes' || !secret) {
     const view = await contactView(c.var.reads, c.env.CONSENTS, read.email);
-    return render(c, <ContactPage t={t} lang={lang} email={read.email} view={view} privacy={await privacyPart(c, lang, read.email, { needsConfirm: true })} />, 400);
+    return render(
+      c,
+      <ContactPage t={t} lang={lang} email={read.email} view={view} privacy={await privacyPart(c, lang, read.email, { needsConfirm: true })} />,
+      400,
+    );
   }
   const { id } = await eraseContact(c.env, secret, read.email, { source: 'setup' });
   return render(c, <ContactPage t={t} lang={lang} email="" view={null} privacy={await privacyPart(c, lang, '', { erasedId: id })} />);
@@ -287,7 +293,17 @@ async function linkCatalog(c: C, catalogId: string) {
   c.env = outcome.env;
   c.set('config', outcome.config);
   const linked = outcome.config.catalog.catalogId === catalogId;
-  return render(c, <SetupPage view={await view(c, { saved: outcome.saved, catalogResult: { ok: linked, text: linked ? `${fieldLabel(lang, 'SALESMANAGO_CATALOG_ID')}: ${catalogId}` : messagesFor(lang).t.catalogLocked } })} />);
+  return render(
+    c,
+    <SetupPage
+      view={
+        await view(c, {
+          saved: outcome.saved,
+          catalogResult: { ok: linked, text: linked ? `${fieldLabel(lang, 'SALESMANAGO_CATALOG_ID')}: ${catalogId}` : messagesFor(lang).t.catalogLocked },
+        })
+      }
+    />,
+  );
 }
 
 // The reconciliation button (platforms/reconcile.ts): the pull runs after the answer (waitUntil), and the
@@ -302,4 +318,3 @@ setup.post('/test-callbacks', async (c) => {
   const callbackTest = await testCallbacks(c.env, c.get('config'), publicOrigin(c));
   return render(c, <SetupPage view={await view(c, { callbackTest })} />);
 });
-

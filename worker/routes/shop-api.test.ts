@@ -46,7 +46,10 @@ function purchase(extra: Record<string, unknown> = {}) {
     name: 'Jan Kowalski',
     value: 129.9,
     currency: 'PLN',
-    products: [{ id: 'sku-1', name: 'Kubek', quantity: 2, price: 39.95 }, { id: 77, quantity: 1 }],
+    products: [
+      { id: 'sku-1', name: 'Kubek', quantity: 2, price: 39.95 },
+      { id: 77, quantity: 1 },
+    ],
     occurredAt: '2026-11-20T14:03:00+01:00',
     paymentMethod: 'blik',
     ...extra,
@@ -78,9 +81,17 @@ describe('POST /api/v1/events', () => {
     expect(message).toMatchObject({
       kind: 'event',
       event: {
-        type: 'purchase', source: 'shop', email: 'klient@example.com', emailVerified: true, value: 129.9, currency: 'PLN',
+        type: 'purchase',
+        source: 'shop',
+        email: 'klient@example.com',
+        emailVerified: true,
+        value: 129.9,
+        currency: 'PLN',
         occurredAt: Date.parse('2026-11-20T13:03:00Z'),
-        products: [{ id: 'sku-1', name: 'Kubek', quantity: 2, price: 39.95 }, { id: '77', quantity: 1 }],
+        products: [
+          { id: 'sku-1', name: 'Kubek', quantity: 2, price: 39.95 },
+          { id: '77', quantity: 1 },
+        ],
         order: { orderId: input.orderId, loggedIn: true, paymentMethod: 'blik' },
       },
     });
@@ -311,7 +322,7 @@ describe('POST /api/v1/batch', () => {
     expect(results[0]!.n).toBe(500);
   });
 
-  it('packs big items into messages under the queue\'s size limit, and stores one row per item', async () => {
+  it("packs big items into messages under the queue's size limit, and stores one row per item", async () => {
     const send = vi.spyOn(env.EVENTS, 'sendBatch');
     // ~25 KB per purchase: 50 of them would be ~1.2 MB, far over one 128 KB queue message.
     const products = Array.from({ length: 100 }, (_, i) => ({ id: `p${i}`, name: 'n'.repeat(200), quantity: 1 }));
@@ -337,7 +348,12 @@ describe('POST /api/v1/batch', () => {
 
   it('names the item index of a bad item and records nothing of the batch', async () => {
     const good = purchase();
-    const res = await signedPost('/api/v1/batch', { items: [{ kind: 'event', ...good }, { kind: 'event', ...purchase({ type: 'return' }) }] });
+    const res = await signedPost('/api/v1/batch', {
+      items: [
+        { kind: 'event', ...good },
+        { kind: 'event', ...purchase({ type: 'return' }) },
+      ],
+    });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('items[1].returnId: is required');
     expect(await row(purchaseId(good.orderId))).toBeNull();
@@ -349,7 +365,13 @@ describe('POST /api/v1/batch', () => {
     const known = purchase();
     await signedPost('/api/v1/events', known);
     const fresh = purchase();
-    const res = await signedPost('/api/v1/batch', { items: [{ kind: 'event', ...known }, { kind: 'event', ...fresh }, { kind: 'event', ...fresh }] });
+    const res = await signedPost('/api/v1/batch', {
+      items: [
+        { kind: 'event', ...known },
+        { kind: 'event', ...fresh },
+        { kind: 'event', ...fresh },
+      ],
+    });
     expect(res.status).toBe(202);
     expect((res.body.items as { status: string }[]).map((i) => i.status)).toEqual(['duplicate', 'queued', 'duplicate']);
     const allDuplicates = await signedPost('/api/v1/batch', { items: [{ kind: 'event', ...known }] });
@@ -358,7 +380,12 @@ describe('POST /api/v1/batch', () => {
 
   it('refuses an item too large for one queue message, naming it', async () => {
     const products = Array.from({ length: 1000 }, (_, i) => ({ id: `p${i}`, name: 'n'.repeat(200), quantity: 1 }));
-    const res = await signedPost('/api/v1/batch', { items: [{ kind: 'contact', email: 'a@example.com' }, { kind: 'event', ...purchase({ products }) }] });
+    const res = await signedPost('/api/v1/batch', {
+      items: [
+        { kind: 'contact', email: 'a@example.com' },
+        { kind: 'event', ...purchase({ products }) },
+      ],
+    });
     expect(res.status).toBe(413);
     expect(res.body.error).toMatch(/^items\[1\]: is too large/);
   });

@@ -106,7 +106,10 @@ describe("every order's buyer", () => {
   });
 
   it('carries customerId, address, birthday and properties to the contact upsert', async () => {
-    const res = await signedPost('/api/v1/events', order({ customerId: 77, address: { city: 'Kraków', country: 'PL' }, birthday: '1985-01-02', properties: { vip: 'yes' } }));
+    const res = await signedPost(
+      '/api/v1/events',
+      order({ customerId: 77, address: { city: 'Kraków', country: 'PL' }, birthday: '1985-01-02', properties: { vip: 'yes' } }),
+    );
     expect(res.status).toBe(202);
     expect(await payloadOf(res.body.id as string)).toMatchObject({
       event: { buyer: { externalId: '77', address: { city: 'Kraków', country: 'PL' }, birthday: '1985-01-02', properties: { vip: 'yes' } } },

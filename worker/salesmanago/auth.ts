@@ -19,11 +19,7 @@ export function newApiKey(): string {
   return crypto.randomUUID().replaceAll('-', '');
 }
 
-export async function authFields(
-  config: Pick<SalesmanagoConfig, 'clientId' | 'apiSecret'>,
-  apiKey = newApiKey(),
-  now = Date.now(),
-): Promise<AuthFields> {
+export async function authFields(config: Pick<SalesmanagoConfig, 'clientId' | 'apiSecret'>, apiKey = newApiKey(), now = Date.now()): Promise<AuthFields> {
   return {
     clientId: config.clientId,
     apiKey,

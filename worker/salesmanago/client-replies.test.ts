@@ -86,7 +86,10 @@ describe('requests', () => {
     const { sent, client } = fake((s) =>
       s.url.endsWith(PATHS.upsert)
         ? json({ success: true, contactId: 'c-doi' })
-        : json({ success: true, contactIds: Object.fromEntries((s.body.upsertDetails as { contact: { email: string } }[]).map((d) => [d.contact.email, `c-${d.contact.email}`])) }),
+        : json({
+            success: true,
+            contactIds: Object.fromEntries((s.body.upsertDetails as { contact: { email: string } }[]).map((d) => [d.contact.email, `c-${d.contact.email}`])),
+          }),
     );
     const doi = { emailId: 'tpl-1', language: 'PL' };
     const results = await client.batchUpsertContacts([
@@ -113,14 +116,16 @@ describe('requests', () => {
         expect(Object.keys(item).filter((k) => /doubleoptin/i.test(k))).toEqual([]);
       }
     }
-    expect(results.map((r) => [r.start, r.end, r.ok])).toEqual([[0, 1, true], [1, 2, true], [2, 4, true]]);
+    expect(results.map((r) => [r.start, r.end, r.ok])).toEqual([
+      [0, 1, true],
+      [1, 2, true],
+      [2, 4, true],
+    ]);
     expect(results[1]?.ok && results[1].value).toEqual({ contactIds: { 'b@y.pl': 'c-doi' } });
   });
 
   it('send batch events as {events:[{email|contactId, contactEvent}]} with owner on top', async () => {
-    const { sent, client } = fake(() =>
-      json({ success: true, message: [], createdAmount: 1, failedAmount: 1, failedContacts: [{ contactId: 'gone' }] }),
-    );
+    const { sent, client } = fake(() => json({ success: true, message: [], createdAmount: 1, failedAmount: 1, failedContacts: [{ contactId: 'gone' }] }));
     const [result] = await client.batchAddEvents([
       { contact: { email: ' Q@W.pl' }, event: { contactExtEventType: 'VISIT', date: 1_760_000_000_000 } },
       { contact: { contactId: 'gone' }, event: { contactExtEventType: 'LOGIN', date: 1_760_000_000_000 } },
@@ -175,7 +180,10 @@ describe('replies', () => {
     ]);
     const event = { contactExtEventType: 'VISIT' as const, date: 1_760_000_000_000 };
     expect(await minimal().client.addEvent({ contact: { email: 'a@b.pl' }, event })).toEqual({ eventId: '', truncations: [] });
-    const [batch] = await minimal().client.batchAddEvents([{ contact: { email: 'a@b.pl' }, event }, { contact: { email: 'c@b.pl' }, event }]);
+    const [batch] = await minimal().client.batchAddEvents([
+      { contact: { email: 'a@b.pl' }, event },
+      { contact: { email: 'c@b.pl' }, event },
+    ]);
     expect(batch).toMatchObject({ ok: true, value: { created: 2, failed: [], failedAmount: 0, unnamedFailures: 0 } });
     // "Test connection": success:true passes; result, else a contactId, says whether the contact exists.
     expect(await minimal().client.hasContact('a@b.pl')).toBe(false);
@@ -230,8 +238,11 @@ describe('replies', () => {
     expect((await failure(fake(() => ({ status: 502, body: '<html/>' })).client.hasContact('a@b.pl'))).maybeStored).toBe(true);
     expect((await failure(fake(() => json({ success: false }, 429)).client.hasContact('a@b.pl'))).maybeStored).toBe(false);
     expect((await failure(fake(() => json({ success: false, message: ['Invalid'] })).client.hasContact('a@b.pl'))).maybeStored).toBe(false);
-    const slow = new SalesmanagoClient({ ...config, timeoutMs: 50 }, ((_: unknown, init?: RequestInit) =>
-      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)))) as typeof fetch);
+    const slow = new SalesmanagoClient(
+      { ...config, timeoutMs: 50 },
+      ((_: unknown, init?: RequestInit) =>
+        new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)))) as typeof fetch,
+    );
     const err = await failure(slow.hasContact('a@b.pl'));
     expect(err).toMatchObject({ kind: 'transient', maybeStored: true });
   });

@@ -253,9 +253,7 @@ describe('events', () => {
     expect(stored?.details.detail1).toHaveLength(255);
     expect(stored?.details.detail20).toBe('20:ddd');
     expect(Object.keys(stored?.details ?? {})).toHaveLength(20);
-    expect(truncations.map((t) => t.field).sort()).toEqual(
-      ['date', 'description', 'detail1', 'details', 'externalId', 'location', 'products'].sort(),
-    );
+    expect(truncations.map((t) => t.field).sort()).toEqual(['date', 'description', 'detail1', 'details', 'externalId', 'location', 'products'].sort());
   });
 
   it('refuses an unknown event type before any HTTP call', async () => {
@@ -264,9 +262,7 @@ describe('events', () => {
       calls += 1;
       return fetch(input, init);
     });
-    const err = await failure(
-      counting.addEvent({ contact: { email: uniqueEmail('type') }, event: { contactExtEventType: 'SALE' as 'PURCHASE', date: NOW } }),
-    );
+    const err = await failure(counting.addEvent({ contact: { email: uniqueEmail('type') }, event: { contactExtEventType: 'SALE' as 'PURCHASE', date: NOW } }));
     expect(err.kind).toBe('permanent');
     expect(calls).toBe(0);
   });

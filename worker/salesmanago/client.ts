@@ -62,9 +62,7 @@ export class SalesmanagoClient {
    * upsert instead (a chunk of one item). Chunks keep the caller's order, so [start, end) ranges stay
    * contiguous.
    */
-  async batchUpsertContacts(
-    cs: ContactUpsert[],
-  ): Promise<ChunkResult<{ contactIds: Record<string, string> }>[]> {
+  async batchUpsertContacts(cs: ContactUpsert[]): Promise<ChunkResult<{ contactIds: Record<string, string> }>[]> {
     const results: ChunkResult<{ contactIds: Record<string, string> }>[] = [];
     let start = 0;
     while (start < cs.length) {
@@ -107,12 +105,7 @@ export class SalesmanagoClient {
 
   async addEvent(item: EventItem): Promise<{ eventId: string; truncations: Truncation[] }> {
     const { body, truncations } = contactEventBody(item.event);
-    const eventId = await this.#call(
-      PATHS.addEvent,
-      { ...contactRefFields(item.contact), contactEvent: body },
-      'eventId',
-      (r) => nonEmpty(r.eventId) ?? '',
-    );
+    const eventId = await this.#call(PATHS.addEvent, { ...contactRefFields(item.contact), contactEvent: body }, 'eventId', (r) => nonEmpty(r.eventId) ?? '');
     return { eventId, truncations };
   }
 
@@ -140,9 +133,13 @@ export class SalesmanagoClient {
         } catch (err) {
           // Name the item so the caller can find the bad one among up to 400.
           if (err instanceof SalesmanagoError) {
-            throw new SalesmanagoError('permanent', err.messages.map((m) => `item ${start + i}: ${m}`), {
-              path: PATHS.batchAddEvents,
-            });
+            throw new SalesmanagoError(
+              'permanent',
+              err.messages.map((m) => `item ${start + i}: ${m}`),
+              {
+                path: PATHS.batchAddEvents,
+              },
+            );
           }
           throw err;
         }
@@ -151,8 +148,7 @@ export class SalesmanagoClient {
       });
       return {
         truncations,
-        run: () =>
-          this.#call(PATHS.batchAddEvents, { events }, 'createdAmount', (r) => batchEventsReply(r, events.length)),
+        run: () => this.#call(PATHS.batchAddEvents, { events }, 'createdAmount', (r) => batchEventsReply(r, events.length)),
       };
     });
   }

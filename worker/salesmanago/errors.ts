@@ -20,11 +20,7 @@ export class SalesmanagoError extends Error {
    */
   maybeStored: boolean;
 
-  constructor(
-    kind: FailureKind,
-    messages: string[],
-    details: { status?: number; retryAfterS?: number; path?: string; maybeStored?: boolean } = {},
-  ) {
+  constructor(kind: FailureKind, messages: string[], details: { status?: number; retryAfterS?: number; path?: string; maybeStored?: boolean } = {}) {
     const where = details.path ? `SALESmanago ${details.path}` : 'SALESmanago';
     const status = details.status !== undefined ? ` (HTTP ${details.status})` : '';
     super(`${where}${status}: ${messages.join('; ') || 'request failed'}`);

@@ -20,10 +20,7 @@ describe('auth', () => {
       sha: '2a7316f91340e352baa35dd329b45a9ffa7011ef',
       requestTime: 1234,
     });
-    const local = await authFields(
-      { clientId: 'localclient01', apiSecret: 'local-only-api-secret' },
-      '0123456789abcdef0123456789abcdef',
-    );
+    const local = await authFields({ clientId: 'localclient01', apiSecret: 'local-only-api-secret' }, '0123456789abcdef0123456789abcdef');
     expect(local.sha).toBe('f1605e3bb45b11b307240bc4d3a75f444ea79eae');
   });
 

@@ -104,8 +104,10 @@ export function upsertDetail(c: ContactUpsert, owner: string): Fitted<UpsertDeta
   if (c.address) {
     // SDK `Entity/Contact/Address.php`: streetAddress, zipCode, city, country.
     const address: NonNullable<UpsertDetail['contact']['address']> = {};
-    const street = present(c.address.street), zipCode = present(c.address.zipCode);
-    const city = present(c.address.city), country = present(c.address.country);
+    const street = present(c.address.street),
+      zipCode = present(c.address.zipCode);
+    const city = present(c.address.city),
+      country = present(c.address.country);
     if (street) address.streetAddress = street;
     if (zipCode) address.zipCode = zipCode;
     if (city) address.city = city;
@@ -196,9 +198,7 @@ export function contactEventBody(event: ContactEvent, eventId?: string): Fitted<
   const record = (t: Truncation) => truncations.push(t);
 
   if (!TYPES.has(event.contactExtEventType)) {
-    throw new SalesmanagoError('permanent', [
-      `contactExtEventType "${String(event.contactExtEventType)}" is not one of SALESmanago's event types`,
-    ]);
+    throw new SalesmanagoError('permanent', [`contactExtEventType "${String(event.contactExtEventType)}" is not one of SALESmanago's event types`]);
   }
   if (typeof event.date !== 'number' || !Number.isFinite(event.date) || event.date <= 0) {
     throw new SalesmanagoError('permanent', [`date ${String(event.date)} is not a Unix time in ms`]);

@@ -3,10 +3,31 @@ import type { SalesmanagoError } from './errors.ts';
 
 /** Documented contactExtEventType values (docs/salesmanago-api.md §3.4). */
 export const EVENT_TYPES = [
-  'PURCHASE', 'CART', 'VISIT', 'PHONE_CALL', 'OTHER', 'RESERVATION', 'CANCELLED', 'ACTIVATION',
-  'MEETING', 'OFFER', 'DOWNLOAD', 'LOGIN', 'TRANSACTION', 'CANCELLATION', 'RETURN', 'SURVEY',
-  'APP_STATUS', 'APP_TYPE_WEB', 'APP_TYPE_MANUAL', 'APP_TYPE_RETENTION', 'APP_TYPE_UPSALE',
-  'LOAN_STATUS', 'LOAN_ORDER', 'FIRST_LOAN', 'REPEATED_LOAN',
+  'PURCHASE',
+  'CART',
+  'VISIT',
+  'PHONE_CALL',
+  'OTHER',
+  'RESERVATION',
+  'CANCELLED',
+  'ACTIVATION',
+  'MEETING',
+  'OFFER',
+  'DOWNLOAD',
+  'LOGIN',
+  'TRANSACTION',
+  'CANCELLATION',
+  'RETURN',
+  'SURVEY',
+  'APP_STATUS',
+  'APP_TYPE_WEB',
+  'APP_TYPE_MANUAL',
+  'APP_TYPE_RETENTION',
+  'APP_TYPE_UPSALE',
+  'LOAN_STATUS',
+  'LOAN_ORDER',
+  'FIRST_LOAN',
+  'REPEATED_LOAN',
 ] as const;
 export type ContactExtEventType = (typeof EVENT_TYPES)[number];
 
@@ -116,7 +137,4 @@ export interface Truncation {
  * One chunk (<= 400 items) of a batch call: items [start, end) of the caller's array.
  * Batch methods never throw; each chunk either went through or carries its error.
  */
-export type ChunkResult<T> = { start: number; end: number; truncations: Truncation[] } & (
-  | { ok: true; value: T }
-  | { ok: false; error: SalesmanagoError }
-);
+export type ChunkResult<T> = { start: number; end: number; truncations: Truncation[] } & ({ ok: true; value: T } | { ok: false; error: SalesmanagoError });

@@ -70,7 +70,11 @@ export class SalesmanagoV3Error extends SalesmanagoError {
   reasonCodes: number[];
 
   constructor(kind: FailureKind, problems: V3Problem[], details: ConstructorParameters<typeof SalesmanagoError>[2] = {}) {
-    super(kind, problems.map((p) => (p.reasonCode ? `reasonCode ${p.reasonCode}: ${p.message}` : p.message)), details);
+    super(
+      kind,
+      problems.map((p) => (p.reasonCode ? `reasonCode ${p.reasonCode}: ${p.message}` : p.message)),
+      details,
+    );
     this.name = 'SalesmanagoV3Error';
     this.reasonCodes = problems.map((p) => p.reasonCode).filter((c) => c > 0);
   }
@@ -159,7 +163,11 @@ export class SalesmanagoV3Client {
       });
       text = await res.text();
     } catch (err) {
-      if (signal.aborted) throw new SalesmanagoV3Error('transient', [{ reasonCode: 0, message: `no answer within ${config.timeoutMs} ms (timeout)` }], { path, maybeStored: true });
+      if (signal.aborted)
+        throw new SalesmanagoV3Error('transient', [{ reasonCode: 0, message: `no answer within ${config.timeoutMs} ms (timeout)` }], {
+          path,
+          maybeStored: true,
+        });
       const said = clean(err instanceof Error ? err.message : String(err));
       throw new SalesmanagoV3Error('transient', [{ reasonCode: 0, message: `network error: ${said}` }], { path, maybeStored: true });
     }
@@ -172,13 +180,24 @@ export class SalesmanagoV3Client {
       const kind: FailureKind = statusKind === 'transient' || cleaned.some((f) => f.reasonCode === REASON_AUTH) ? 'transient' : 'permanent';
       const retryAfterS = statusKind === 'transient' ? parseRetryAfter(res.headers.get('Retry-After')) : undefined;
       throw new SalesmanagoV3Error(kind, cleaned.length > 0 ? cleaned : [{ reasonCode: 0, message: `HTTP ${res.status}` }], {
-        status: res.status, path, maybeStored: res.status >= 500, ...(retryAfterS !== undefined ? { retryAfterS } : {}),
+        status: res.status,
+        path,
+        maybeStored: res.status >= 500,
+        ...(retryAfterS !== undefined ? { retryAfterS } : {}),
       });
     }
     if (res.status >= 300) {
-      throw new SalesmanagoV3Error('transient', [{ reasonCode: 0, message: `the endpoint redirects: set SALESMANAGO_API_V3_ENDPOINT to the final address` }], { status: res.status, path });
+      throw new SalesmanagoV3Error('transient', [{ reasonCode: 0, message: `the endpoint redirects: set SALESMANAGO_API_V3_ENDPOINT to the final address` }], {
+        status: res.status,
+        path,
+      });
     }
-    if (!reply) throw new SalesmanagoV3Error('transient', [{ reasonCode: 0, message: 'malformed reply: not a JSON object' }], { status: res.status, path, maybeStored: true });
+    if (!reply)
+      throw new SalesmanagoV3Error('transient', [{ reasonCode: 0, message: 'malformed reply: not a JSON object' }], {
+        status: res.status,
+        path,
+        maybeStored: true,
+      });
     return { body: reply, warnings };
   }
 }

@@ -54,9 +54,7 @@ export function maxLengthOf(field: SettingField): number {
 }
 
 // ccTLDs of the EU/EEA (and .eu): shops there need consent before tracking (ePrivacy Directive art. 5(3)).
-const EU_TLDS = new Set(
-  'eu at be bg hr cy cz dk ee fi fr de gr hu ie it lv lt lu mt nl pl pt ro sk si es se is li no'.split(' '),
-);
+const EU_TLDS = new Set('eu at be bg hr cy cz dk ee fi fr de gr hu ie it lv lt lu mt nl pl pt ro sk si es se is li no'.split(' '));
 // ccTLDs where the default may be "no consent needed"; anything else (generic .com/.shop, unknown)
 // gets the safe default.
 const NON_EU_TLDS = new Set('us ca au nz br mx ar jp kr in sg za'.split(' '));
@@ -73,43 +71,65 @@ export function defaultConsentMode(domains: string | undefined): 'required' | 'n
 
 export const SETTINGS: readonly SettingField[] = [
   {
-    name: 'SALESMANAGO_ENDPOINT', kind: 'text', section: 'salesmanago', placeholder: 'https://app3.salesmanago.com',
+    name: 'SALESMANAGO_ENDPOINT',
+    kind: 'text',
+    section: 'salesmanago',
+    placeholder: 'https://app3.salesmanago.com',
     label: { pl: 'Adres (EndPoint)', en: 'Address (EndPoint)' },
   },
   {
-    name: 'SALESMANAGO_CLIENT_ID', kind: 'text', section: 'salesmanago',
+    name: 'SALESMANAGO_CLIENT_ID',
+    kind: 'text',
+    section: 'salesmanago',
     label: { pl: 'Unikatowy identyfikator aplikacji (Client ID)', en: 'Application identifier (Client ID)' },
   },
   {
-    name: 'SALESMANAGO_API_SECRET', kind: 'secret', section: 'salesmanago',
+    name: 'SALESMANAGO_API_SECRET',
+    kind: 'secret',
+    section: 'salesmanago',
     label: { pl: 'Ukryty kod aplikacji (API Secret)', en: 'Application secret (API Secret)' },
   },
   {
-    name: 'SALESMANAGO_OWNER', kind: 'text', section: 'salesmanago', placeholder: 'owner@example.com',
+    name: 'SALESMANAGO_OWNER',
+    kind: 'text',
+    section: 'salesmanago',
+    placeholder: 'owner@example.com',
     label: { pl: 'E-mail konta użytkownika SALESmanago (Owner)', en: "SALESmanago user's account e-mail (Owner)" },
   },
   {
-    name: 'SALESMANAGO_LOCATION', kind: 'text', section: 'salesmanago',
+    name: 'SALESMANAGO_LOCATION',
+    kind: 'text',
+    section: 'salesmanago',
     label: { pl: 'Lokalizacja zdarzeń (location)', en: 'Event location' },
     hint: { pl: 'Puste: wyliczona z pierwszej domeny sklepu.', en: 'Empty: derived from the first shop domain.' },
   },
   {
-    name: 'SALESMANAGO_API_V3_KEY', kind: 'secret', section: 'salesmanago',
+    name: 'SALESMANAGO_API_V3_KEY',
+    kind: 'secret',
+    section: 'salesmanago',
     label: { pl: 'Klucz API v3 (katalog produktów)', en: 'API v3 key (product catalog)' },
     hint: { pl: 'Centrum Integracji → API → API v3. Puste: katalog wyłączony.', en: 'Integration Center → API → API v3. Empty: no product catalog.' },
   },
   {
-    name: 'SALESMANAGO_CATALOG_ID', kind: 'text', section: 'salesmanago',
+    name: 'SALESMANAGO_CATALOG_ID',
+    kind: 'text',
+    section: 'salesmanago',
     label: { pl: 'Katalog produktów (catalogId)', en: 'Product catalog (catalogId)' },
     hint: { pl: 'Wybierz lub utwórz katalog poniżej, w sekcji "Katalog produktów".', en: 'Choose or create one below, under "Product catalog".' },
   },
   {
-    name: 'SALESMANAGO_API_V3_ENDPOINT', kind: 'text', section: 'salesmanago', placeholder: 'https://api.salesmanago.com',
+    name: 'SALESMANAGO_API_V3_ENDPOINT',
+    kind: 'text',
+    section: 'salesmanago',
+    placeholder: 'https://api.salesmanago.com',
     label: { pl: 'Adres API v3', en: 'API v3 address' },
     hint: { pl: 'Puste: https://api.salesmanago.com.', en: 'Empty: https://api.salesmanago.com.' },
   },
   {
-    name: 'CALLBACK_SECRET', kind: 'secret', section: 'secrets', generate: true,
+    name: 'CALLBACK_SECRET',
+    kind: 'secret',
+    section: 'secrets',
+    generate: true,
     label: { pl: 'Sekret callbacków (CALLBACK_SECRET)', en: 'Callback secret (CALLBACK_SECRET)' },
     hint: {
       pl: `Co najmniej ${SECRET_MIN_LENGTH.CALLBACK_SECRET} znaków; wchodzi do adresów callback.`,
@@ -117,7 +137,10 @@ export const SETTINGS: readonly SettingField[] = [
     },
   },
   {
-    name: 'SHOP_API_SECRET', kind: 'secret', section: 'secrets', generate: true,
+    name: 'SHOP_API_SECRET',
+    kind: 'secret',
+    section: 'secrets',
+    generate: true,
     label: { pl: 'Klucz API sklepu (SHOP_API_SECRET)', en: 'Shop API key (SHOP_API_SECRET)' },
     hint: {
       pl: `Co najmniej ${SECRET_MIN_LENGTH.SHOP_API_SECRET} znaków; serwer sklepu podpisuje nim zamówienia i tokeny logowania.`,
@@ -125,31 +148,51 @@ export const SETTINGS: readonly SettingField[] = [
     },
   },
   {
-    name: 'TAGS_REGISTRATION', kind: 'tags', section: 'tags', fallback: 'REGISTRATION',
+    name: 'TAGS_REGISTRATION',
+    kind: 'tags',
+    section: 'tags',
+    fallback: 'REGISTRATION',
     label: { pl: 'Rejestracja', en: 'Registration' },
   },
   {
-    name: 'TAGS_NEWSLETTER', kind: 'tags', section: 'tags', fallback: 'NEWSLETTER',
+    name: 'TAGS_NEWSLETTER',
+    kind: 'tags',
+    section: 'tags',
+    fallback: 'NEWSLETTER',
     label: { pl: 'Zapis do newslettera', en: 'Newsletter signup' },
   },
   {
-    name: 'TAGS_PURCHASE_LOGGED_IN', kind: 'tags', section: 'tags', fallback: 'PURCHASE',
+    name: 'TAGS_PURCHASE_LOGGED_IN',
+    kind: 'tags',
+    section: 'tags',
+    fallback: 'PURCHASE',
     label: { pl: 'Zakup przez klienta zalogowanego', en: 'Purchase by a logged-in customer' },
   },
   {
-    name: 'TAGS_PURCHASE_GUEST', kind: 'tags', section: 'tags', fallback: 'GUEST_PURCHASE',
+    name: 'TAGS_PURCHASE_GUEST',
+    kind: 'tags',
+    section: 'tags',
+    fallback: 'GUEST_PURCHASE',
     label: { pl: 'Zakup przez klienta niezalogowanego', en: 'Purchase by a guest' },
   },
   {
-    name: 'TAGS_LOGIN', kind: 'tags', section: 'tags',
+    name: 'TAGS_LOGIN',
+    kind: 'tags',
+    section: 'tags',
     label: { pl: 'Logowanie (kontakt ze sklepu z trigger: login)', en: 'Login (a shop contact with trigger: login)' },
   },
   {
-    name: 'SHOP_DOMAINS', kind: 'text', section: 'shop', maxLength: 2000, placeholder: 'sklep.example.pl, www.sklep.example.pl',
+    name: 'SHOP_DOMAINS',
+    kind: 'text',
+    section: 'shop',
+    maxLength: 2000,
+    placeholder: 'sklep.example.pl, www.sklep.example.pl',
     label: { pl: 'Domeny sklepu (po przecinku)', en: 'Shop domains (comma-separated)' },
   },
   {
-    name: 'SNIPPET_CONSENT', kind: 'choice', section: 'shop',
+    name: 'SNIPPET_CONSENT',
+    kind: 'choice',
+    section: 'shop',
     fallback: (values) => defaultConsentMode(values.SHOP_DOMAINS),
     label: { pl: 'Zgoda na śledzenie w kodzie sklepu', en: "Tracking consent in the shop's snippet" },
     choices: [
@@ -158,19 +201,32 @@ export const SETTINGS: readonly SettingField[] = [
     ],
   },
   {
-    name: 'DOUBLE_OPT_IN', kind: 'flag', section: 'consent', fallback: 'false',
+    name: 'DOUBLE_OPT_IN',
+    kind: 'flag',
+    section: 'consent',
+    fallback: 'false',
     label: { pl: 'Double opt-in SALESmanago przy zapisie', en: "SALESmanago's double opt-in on signup" },
   },
   {
-    name: 'DOUBLE_OPT_IN_EMAIL_ID', kind: 'text', section: 'consent', maxLength: 100,
+    name: 'DOUBLE_OPT_IN_EMAIL_ID',
+    kind: 'text',
+    section: 'consent',
+    maxLength: 100,
     label: { pl: 'Identyfikator e-maila potwierdzającego', en: 'Confirmation e-mail id' },
   },
   {
-    name: 'DOUBLE_OPT_IN_LANGUAGE', kind: 'text', section: 'consent', maxLength: 35, placeholder: 'pl',
+    name: 'DOUBLE_OPT_IN_LANGUAGE',
+    kind: 'text',
+    section: 'consent',
+    maxLength: 35,
+    placeholder: 'pl',
     label: { pl: 'Język e-maila potwierdzającego', en: 'Confirmation e-mail language' },
   },
   {
-    name: 'PUBLIC_PATH_PREFIX', kind: 'text', section: 'shop', placeholder: '/_e',
+    name: 'PUBLIC_PATH_PREFIX',
+    kind: 'text',
+    section: 'shop',
+    placeholder: '/_e',
     label: { pl: 'Ścieżka w domenie sklepu (tryb first-party)', en: "Path on the shop's domain (first-party mode)" },
     hint: {
       pl: 'Np. /_e: kod i zdarzenia idą przez domenę sklepu (docs/theme.md "First-party mode"). Puste: wyłączone.',
@@ -178,7 +234,10 @@ export const SETTINGS: readonly SettingField[] = [
     },
   },
   {
-    name: 'BROWSER_SIGNUP_OPT_IN', kind: 'flag', section: 'consent', fallback: 'false',
+    name: 'BROWSER_SIGNUP_OPT_IN',
+    kind: 'flag',
+    section: 'consent',
+    fallback: 'false',
     label: {
       pl: 'Zapis z przeglądarki bez double opt-in zapisuje od razu (ryzyko)',
       en: 'A browser signup without double opt-in subscribes at once (a risk)',
@@ -189,13 +248,20 @@ export const SETTINGS: readonly SettingField[] = [
     },
   },
   {
-    name: 'WORKER_URL', kind: 'text', section: 'shop', maxLength: 2000, placeholder: 'https://sm-edge.example.workers.dev',
+    name: 'WORKER_URL',
+    kind: 'text',
+    section: 'shop',
+    maxLength: 2000,
+    placeholder: 'https://sm-edge.example.workers.dev',
     label: { pl: 'Publiczny adres workera', en: "The worker's public address" },
     hint: { pl: 'Na ten adres wskazują adresy callback i kod sklepu.', en: 'The callback URLs and the snippet point here.' },
   },
   // Cart-recovery links (docs/import-and-recovery.md): the template's forms in worker/shop/cart-url.ts.
   {
-    name: 'CART_RECOVERY_URL', kind: 'text', section: 'shop', placeholder: 'https://sklep.example.pl/cart/{items}',
+    name: 'CART_RECOVERY_URL',
+    kind: 'text',
+    section: 'shop',
+    placeholder: 'https://sklep.example.pl/cart/{items}',
     label: { pl: 'Adres odtworzenia koszyka (linki w porzuconych koszykach)', en: 'Cart-rebuild URL (links for abandoned carts)' },
     hint: {
       pl: '{items} = id:ilość,id:ilość (Shopify: /cart/{items}); albo {id} i {quantity} w parametrach. Puste: bez linków.',
@@ -203,7 +269,10 @@ export const SETTINGS: readonly SettingField[] = [
     },
   },
   {
-    name: 'CART_RECOVERY_DAYS', kind: 'text', section: 'shop', placeholder: String(CART_RECOVERY_DAYS.default),
+    name: 'CART_RECOVERY_DAYS',
+    kind: 'text',
+    section: 'shop',
+    placeholder: String(CART_RECOVERY_DAYS.default),
     label: { pl: 'Dni ważności linku do koszyka', en: 'Days a cart link stays valid' },
     hint: {
       pl: `Od ${CART_RECOVERY_DAYS.min} do ${CART_RECOVERY_DAYS.max}; puste: ${CART_RECOVERY_DAYS.default}.`,
@@ -211,7 +280,11 @@ export const SETTINGS: readonly SettingField[] = [
     },
   },
   {
-    name: 'SHOP_WEBHOOK_URL', kind: 'text', section: 'consent', maxLength: 2000, placeholder: 'https://sklep.example.pl/sm-edge/consents',
+    name: 'SHOP_WEBHOOK_URL',
+    kind: 'text',
+    section: 'consent',
+    maxLength: 2000,
+    placeholder: 'https://sklep.example.pl/sm-edge/consents',
     label: { pl: 'Powiadomienia o zgodach do sklepu (webhook)', en: 'Consent changes pushed to the shop (webhook)' },
   },
   // Retention (docs/operations.md "Retention"): bounds and defaults in worker/config.ts RETENTION_SETTINGS.
@@ -226,52 +299,82 @@ export const SETTINGS: readonly SettingField[] = [
   ).map(([name, pl, en]): SettingField => {
     const bounds = RETENTION_SETTINGS[name];
     return {
-      name, kind: 'text', section: 'consent', placeholder: String(bounds.default),
+      name,
+      kind: 'text',
+      section: 'consent',
+      placeholder: String(bounds.default),
       label: { pl, en },
       hint: { pl: `Od ${bounds.min} do ${bounds.max}; puste: ${bounds.default}.`, en: `${bounds.min} to ${bounds.max}; empty: ${bounds.default}.` },
     };
   }),
   {
-    name: 'WOOCOMMERCE_WEBHOOK_SECRET', kind: 'secret', section: 'platform',
+    name: 'WOOCOMMERCE_WEBHOOK_SECRET',
+    kind: 'secret',
+    section: 'platform',
     label: { pl: 'Sekret webhooków WooCommerce', en: 'WooCommerce webhook secret' },
     hint: { pl: 'Ten sam, który wpisujesz w polu "Secret" webhooka w WooCommerce.', en: 'The one you enter in the webhook\'s "Secret" field in WooCommerce.' },
   },
   {
-    name: 'WOOCOMMERCE_PURCHASE_ON_HOLD', kind: 'flag', section: 'platform', fallback: 'false',
+    name: 'WOOCOMMERCE_PURCHASE_ON_HOLD',
+    kind: 'flag',
+    section: 'platform',
+    fallback: 'false',
     label: { pl: 'WooCommerce: zamówienie "wstrzymane" (płatność offline) to zakup', en: 'WooCommerce: an on-hold order (offline payment) is a purchase' },
   },
   {
-    name: 'WOOCOMMERCE_NEWSLETTER_META_KEY', kind: 'text', section: 'platform',
+    name: 'WOOCOMMERCE_NEWSLETTER_META_KEY',
+    kind: 'text',
+    section: 'platform',
     label: { pl: 'WooCommerce: klucz meta zgody na newsletter', en: 'WooCommerce: newsletter consent meta key' },
     hint: { pl: 'Puste: WooCommerce nie zmienia zgód.', en: 'Empty: WooCommerce changes no consent.' },
   },
   {
-    name: 'WOOCOMMERCE_URL', kind: 'text', section: 'platform', placeholder: 'https://shop.example.com',
+    name: 'WOOCOMMERCE_URL',
+    kind: 'text',
+    section: 'platform',
+    placeholder: 'https://shop.example.com',
     label: { pl: 'WooCommerce: adres sklepu (pobieranie zaległych zamówień)', en: 'WooCommerce: shop address (pulling missed orders)' },
   },
   {
-    name: 'WOOCOMMERCE_CONSUMER_KEY', kind: 'secret', section: 'platform',
+    name: 'WOOCOMMERCE_CONSUMER_KEY',
+    kind: 'secret',
+    section: 'platform',
     label: { pl: 'WooCommerce: klucz REST API (Consumer key, tylko odczyt)', en: 'WooCommerce: REST API consumer key (read only)' },
-    hint: { pl: 'WooCommerce → Ustawienia → Zaawansowane → REST API → Dodaj klucz, uprawnienia "Odczyt".', en: 'WooCommerce → Settings → Advanced → REST API → Add key, permissions "Read".' },
+    hint: {
+      pl: 'WooCommerce → Ustawienia → Zaawansowane → REST API → Dodaj klucz, uprawnienia "Odczyt".',
+      en: 'WooCommerce → Settings → Advanced → REST API → Add key, permissions "Read".',
+    },
   },
   {
-    name: 'WOOCOMMERCE_CONSUMER_SECRET', kind: 'secret', section: 'platform',
+    name: 'WOOCOMMERCE_CONSUMER_SECRET',
+    kind: 'secret',
+    section: 'platform',
     label: { pl: 'WooCommerce: sekret REST API (Consumer secret)', en: 'WooCommerce: REST API consumer secret' },
   },
   {
-    name: 'SHOPIFY_WEBHOOK_SECRET', kind: 'secret', section: 'platform',
+    name: 'SHOPIFY_WEBHOOK_SECRET',
+    kind: 'secret',
+    section: 'platform',
     label: { pl: 'Klucz podpisu webhooków Shopify', en: 'Shopify webhook signing key' },
   },
   {
-    name: 'SHOPIFY_SHOP_DOMAIN', kind: 'text', section: 'platform', placeholder: 'my-shop.myshopify.com',
+    name: 'SHOPIFY_SHOP_DOMAIN',
+    kind: 'text',
+    section: 'platform',
+    placeholder: 'my-shop.myshopify.com',
     label: { pl: 'Domena sklepu Shopify', en: 'Shopify shop domain' },
   },
   {
-    name: 'SHOPIFY_PURCHASE_ON_CREATE', kind: 'flag', section: 'platform', fallback: 'true',
+    name: 'SHOPIFY_PURCHASE_ON_CREATE',
+    kind: 'flag',
+    section: 'platform',
+    fallback: 'true',
     label: { pl: 'Shopify: opłacone orders/create to zakup', en: 'Shopify: a paid orders/create is a purchase' },
   },
   {
-    name: 'SHOPIFY_ADMIN_TOKEN', kind: 'secret', section: 'platform',
+    name: 'SHOPIFY_ADMIN_TOKEN',
+    kind: 'secret',
+    section: 'platform',
     label: { pl: 'Shopify: token Admin API (read_orders, read_customers)', en: 'Shopify: Admin API access token (read_orders, read_customers)' },
     hint: { pl: 'Do pobierania zamówień i klientów, których webhooki nie dotarły.', en: 'To pull the orders and customers whose webhooks did not arrive.' },
   },

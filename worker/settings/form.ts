@@ -60,7 +60,7 @@ export function applySettingsForm(raw: Env, current: Map<string, StoredSetting>,
     const p = posted(field, form);
     if (!p) continue;
     // Bounded before anything else reads it (a tags value is checked as typed, not as stored JSON).
-    const typed = field.kind === 'tags' ? (form[field.name] ?? '').trim() : p.value ?? '';
+    const typed = field.kind === 'tags' ? (form[field.name] ?? '').trim() : (p.value ?? '');
     if (typed.length > maxLengthOf(field)) {
       tooLong.push({ name: field.name, problem: `must be at most ${maxLengthOf(field)} characters` });
       continue;
@@ -82,7 +82,9 @@ export function applySettingsForm(raw: Env, current: Map<string, StoredSetting>,
   const errors = [
     ...tooLong,
     ...problems.filter((p) => editable.has(p.name) && p.problem !== 'is not set'),
-    ...missingRequired(mergeSettings(raw, next)).filter((name) => editable.has(name)).map((name) => ({ name, problem: REQUIRED_PROBLEM })),
+    ...missingRequired(mergeSettings(raw, next))
+      .filter((name) => editable.has(name))
+      .map((name) => ({ name, problem: REQUIRED_PROBLEM })),
   ];
   return { next, changes, errors, generated };
 }

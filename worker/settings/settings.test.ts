@@ -94,7 +94,11 @@ describe('a save from the form', () => {
     expect(ok.errors).toEqual([]);
     expect(ok.changes.map((c) => c.field.name).sort()).toEqual(['SALESMANAGO_CLIENT_ID', 'SALESMANAGO_ENDPOINT', 'SALESMANAGO_OWNER']);
 
-    const bad = applySettingsForm(raw, secret, { SALESMANAGO_CLIENT_ID: 'client01', SALESMANAGO_OWNER: 'not-an-email', SALESMANAGO_ENDPOINT: 'http://app3.salesmanago.com/api' });
+    const bad = applySettingsForm(raw, secret, {
+      SALESMANAGO_CLIENT_ID: 'client01',
+      SALESMANAGO_OWNER: 'not-an-email',
+      SALESMANAGO_ENDPOINT: 'http://app3.salesmanago.com/api',
+    });
     expect(bad.errors.map((e) => e.name).sort()).toEqual(['SALESMANAGO_ENDPOINT', 'SALESMANAGO_OWNER']);
     // The connection is four values or none: one left empty while another is set is refused by name.
     expect(applySettingsForm(raw, new Map(), { SALESMANAGO_CLIENT_ID: 'client01' }).errors).toEqual([
@@ -112,8 +116,11 @@ describe('a save from the form', () => {
     const off = applySettingsForm(raw, new Map(), { 'TAGS_PURCHASE_GUEST.shown': '1', TAGS_PURCHASE_GUEST: 'GUEST_PURCHASE' });
     expect(off.changes.map((c) => c.value)).toEqual(['{"on":false,"tags":"GUEST_PURCHASE"}']);
     const same = applySettingsForm(raw, new Map(), {
-      'TAGS_PURCHASE_GUEST.shown': '1', 'TAGS_PURCHASE_GUEST.on': '1', TAGS_PURCHASE_GUEST: 'GUEST_PURCHASE',
-      'DOUBLE_OPT_IN.shown': '1', SNIPPET_CONSENT: 'required',
+      'TAGS_PURCHASE_GUEST.shown': '1',
+      'TAGS_PURCHASE_GUEST.on': '1',
+      TAGS_PURCHASE_GUEST: 'GUEST_PURCHASE',
+      'DOUBLE_OPT_IN.shown': '1',
+      SNIPPET_CONSENT: 'required',
     });
     expect(same.changes).toEqual([]);
   });

@@ -28,11 +28,15 @@ async function page(path: string, options: { form?: Record<string, string>; bind
 }
 
 async function simCatalogs(): Promise<{ catalogId: string; name: string; currency: string; location: string }[]> {
-  return (await (await fetch(`${env.SALESMANAGO_ENDPOINT}/__sim/state`)).json<{ catalogs: { catalogId: string; name: string; currency: string; location: string }[] }>()).catalogs;
+  return (
+    await (
+      await fetch(`${env.SALESMANAGO_ENDPOINT}/__sim/state`)
+    ).json<{ catalogs: { catalogId: string; name: string; currency: string; location: string }[] }>()
+  ).catalogs;
 }
 
 describe('/setup product catalog', () => {
-  it('lists the account\'s catalogs and marks the linked one', async () => {
+  it("lists the account's catalogs and marks the linked one", async () => {
     const { status, html } = await page('/setup');
     expect(status).toBe(200);
     expect(html).toContain('id="catalogs"');
@@ -41,7 +45,7 @@ describe('/setup product catalog', () => {
     expect(html).toContain('id="catalog-figures"');
   });
 
-  it('warns when the linked catalog\'s location differs from the events\' location', async () => {
+  it("warns when the linked catalog's location differs from the events' location", async () => {
     const { html } = await page('/setup', { bindings: { ...env, SALESMANAGO_LOCATION: 'other_location' } });
     expect(html).toContain('id="catalog-location"');
     expect(html).toContain('other_location');
@@ -53,7 +57,7 @@ describe('/setup product catalog', () => {
     expect(wrong.html).toMatch(/id="catalog-error"[\s\S]*reasonCode 10/);
   });
 
-  it('creates a catalog with the currency given and the events\' location, and links it', async () => {
+  it("creates a catalog with the currency given and the events' location, and links it", async () => {
     const unlinked: Env = { ...env, SALESMANAGO_CATALOG_ID: '' };
     const name = `shop-${crypto.randomUUID().slice(0, 8)}`;
     const { status, html } = await page('/setup/catalog/create', { form: { name, currency: 'eur' }, bindings: unlinked });

@@ -24,7 +24,7 @@ describe('/setup/events and /setup/contact', () => {
   // Other files may have used up this isolate's refusals per minute (http/refusals.ts) when they share it.
   beforeEach(() => resetRefusalWindow());
 
-  it('lists every event newest first, with SALESmanago\'s answer; refused shop-API requests too', async () => {
+  it("lists every event newest first, with SALESmanago's answer; refused shop-API requests too", async () => {
     await consume([asEvents([purchase])]);
     // A refused order: no signature.
     const ctx = createExecutionContext();
@@ -39,7 +39,9 @@ describe('/setup/events and /setup/contact', () => {
     expect(page.html).toMatch(/id="refused-table".*?POST \/api\/v1\/events.*?HTTP 401.*?Sm-Edge-Signature/s);
     // The setup page's "Last errors" does not hide it behind "No errors.": it counts and links the refusals.
     const setup = await get('/setup?lang=en');
-    expect(setup.html).toMatch(/id="refused-count" class="warn"><a href="\/setup\/events\?lang=en#refused">Shop-server and platform requests refused \(24 h\): [1-9]/);
+    expect(setup.html).toMatch(
+      /id="refused-count" class="warn"><a href="\/setup\/events\?lang=en#refused">Shop-server and platform requests refused \(24 h\): [1-9]/,
+    );
     // Hourly chart: server-side SVG with the delivered purchase in the last hour.
     expect(page.html).toMatch(/<svg id="hourly-chart"[^>]*role="img"/);
     expect(page.html).toMatch(/<rect [^>]*fill="#137a3f" data-status="delivered" data-n="\d+"/);
@@ -52,7 +54,12 @@ describe('/setup/events and /setup/contact', () => {
     const plain = browserEvent('visit', { contactId: 'c0ffee-1' });
     await consume([asEvents([viewed, plain])]);
     const page = await get('/setup/events?lang=en&type=visit');
-    expect(page.html).toMatch(new RegExp(`data-id="${viewed.id}"[^>]*>.*?<div class="small products" data-products="KUB-1,TAL-2,3,4,5,6">products: KUB-1, TAL-2, 3, 4, 5 \\(\\+1\\)</div>`, 's'));
+    expect(page.html).toMatch(
+      new RegExp(
+        `data-id="${viewed.id}"[^>]*>.*?<div class="small products" data-products="KUB-1,TAL-2,3,4,5,6">products: KUB-1, TAL-2, 3, 4, 5 \\(\\+1\\)</div>`,
+        's',
+      ),
+    );
     const plainRow = page.html.slice(page.html.indexOf(`data-id="${plain.id}"`));
     expect(plainRow.slice(0, plainRow.indexOf('</tr>'))).not.toContain('data-products');
   });
@@ -62,12 +69,25 @@ describe('/setup/events and /setup/contact', () => {
       const raw = JSON.stringify(body);
       const header = await sign(env.SHOP_API_SECRET!, Math.floor(Date.now() / 1000), 'POST', '/api/v1/events', raw);
       const ctx = createExecutionContext();
-      const res = await app.request(`${ORIGIN}/api/v1/events`, { method: 'POST', body: raw, headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header } }, env, ctx);
+      const res = await app.request(
+        `${ORIGIN}/api/v1/events`,
+        { method: 'POST', body: raw, headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header } },
+        env,
+        ctx,
+      );
       await waitOnExecutionContext(ctx);
       return res.status;
     };
     const orderId = `conflict-${crypto.randomUUID()}`;
-    const order = { type: 'purchase', orderId, email: buyer, value: 10, currency: 'PLN', products: [{ id: 'sku-1', quantity: 1 }], occurredAt: '2026-11-20T14:03:00+01:00' };
+    const order = {
+      type: 'purchase',
+      orderId,
+      email: buyer,
+      value: 10,
+      currency: 'PLN',
+      products: [{ id: 'sku-1', quantity: 1 }],
+      occurredAt: '2026-11-20T14:03:00+01:00',
+    };
     expect(await post(order)).toBe(202);
     await new Promise((r) => setTimeout(r, 1100)); // a new signature time: not a replay
     expect(await post({ ...order, value: 11 })).toBe(409);
@@ -80,11 +100,15 @@ describe('/setup/events and /setup/contact', () => {
     const known = email('known');
     const byEmail = orderEvent('purchase', { email: known });
     await consume([asEvents([byEmail])]);
-    const contactId = (await env.LEDGER.prepare('SELECT contact_id FROM known_contacts WHERE email = ?1').bind(known).first<{ contact_id: string }>())!.contact_id;
+    const contactId = (await env.LEDGER.prepare('SELECT contact_id FROM known_contacts WHERE email = ?1').bind(known).first<{ contact_id: string }>())!
+      .contact_id;
     const byId = browserEvent('visit', { contactId });
     await consume([asEvents([byId])]);
     const page = await get('/setup/events?lang=pl');
-    const row = (id: string) => { const from = page.html.slice(page.html.indexOf(`data-id="${id}"`)); return from.slice(0, from.indexOf('</tr>')); };
+    const row = (id: string) => {
+      const from = page.html.slice(page.html.indexOf(`data-id="${id}"`));
+      return from.slice(0, from.indexOf('</tr>'));
+    };
     const shown = `<a href="/setup/contact?lang=pl&amp;email=${encodeURIComponent(known).replace(/&/g, '&amp;')}">${known}</a><span class="small muted contact-id"><br/>ID <code>${contactId}</code></span>`;
     expect(row(byId.id)).toContain(shown);
     expect(row(byEmail.id)).toContain(shown);

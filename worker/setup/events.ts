@@ -11,9 +11,7 @@ export type { EventFilter, EventRow } from '../ledger/reports.ts';
 
 export const EVENT_STATUSES = ['queued', 'held', 'delivered', 'failed', 'dead', 'expired'] as const;
 type EventStatus = (typeof EVENT_STATUSES)[number];
-export const EVENT_TYPES = [
-  'visit', 'cart', 'login', 'offer', 'newsletter', 'survey', 'purchase', 'return', 'cancellation', 'contact',
-] as const;
+export const EVENT_TYPES = ['visit', 'cart', 'login', 'offer', 'newsletter', 'survey', 'purchase', 'return', 'cancellation', 'contact'] as const;
 
 /** Reads a filter from the query; unknown values are dropped (never an error: it is a view). */
 export function readFilter(query: Record<string, string | undefined>): EventFilter {
@@ -32,11 +30,7 @@ export interface ContactView {
 }
 
 export async function contactView(db: D1Reader, kv: KVNamespace, email: string): Promise<ContactView> {
-  const [consent, links, events] = await Promise.all([
-    readConsent(kv, email),
-    contactLinks(db, email),
-    listEvents(db, { email, limit: 50 }),
-  ]);
+  const [consent, links, events] = await Promise.all([readConsent(kv, email), contactLinks(db, email), listEvents(db, { email, limit: 50 })]);
   return {
     email,
     consent,

@@ -22,11 +22,7 @@ export interface DeliveryFigures {
 const DAY_MS = 24 * 3600 * 1000;
 
 export async function deliveryFigures(db: D1Reader, now: number, windowMs = DAY_MS): Promise<DeliveryFigures> {
-  const [tallies, refused, conflicts] = await Promise.all([
-    deliveryTallies(db, now - windowMs),
-    countRefusedSince(db, now - windowMs),
-    latestConflicts(db),
-  ]);
+  const [tallies, refused, conflicts] = await Promise.all([deliveryTallies(db, now - windowMs), countRefusedSince(db, now - windowMs), latestConflicts(db)]);
   const byStatus = Object.fromEntries(FIGURE_STATUSES.map((s) => [s, 0])) as Record<FigureStatus, number>;
   let accepted = 0;
   for (const { status, n } of tallies.byStatus) {

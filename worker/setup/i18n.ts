@@ -42,8 +42,7 @@ const pl = {
   labelOwner: 'E-mail konta użytkownika SALESmanago (Owner)',
   otherProblems: 'Inne ustawienia do poprawienia',
   testConnection: 'Testuj połączenie',
-  connectionOk: (owner: string, _isContact: boolean) =>
-    `Połączono. SALESmanago przyjęło Client ID, API Secret i Owner (${owner}); zdarzenia mogą płynąć.`,
+  connectionOk: (owner: string, _isContact: boolean) => `Połączono. SALESmanago przyjęło Client ID, API Secret i Owner (${owner}); zdarzenia mogą płynąć.`,
   connectionFailed: 'Nie udało się połączyć:',
 
   callbacksTitle: 'Adresy callback opt-in i opt-out',
@@ -86,9 +85,11 @@ const pl = {
   snippetFirstParty: (prefix: string, set: boolean) =>
     `Albo z własnej domeny sklepu (tryb first-party, odporny na blokery reklam): ścieżka ${prefix} sklepu kierowana do workera (docs/theme.md „First-party mode”)${set ? '' : '; ustaw PUBLIC_PATH_PREFIX'}:`,
   snippetVariants: 'Warianty (ten sam tag, inny plik; docs/theme.md „Variants”):',
-  snippetVariantDefault: 'domyślny: wizyty, koszyk, logowanie, formularze i newsletter, smEdge(\'view\', …); najmniejszy (budżet 1 500 B gzip).',
-  snippetVariantFull: 'to, co s.js, plus oglądane produkty odczytane z danych Product JSON-LD strony (większość motywów WooCommerce, Shopify i PrestaShop je drukuje) oraz obsługa data-sm-monitoring.',
-  snippetVariantMonitoring: 'atrybut tagu s.full.js: po zgodzie wczytuje kod monitorujący SALESmanago (sm.js: pop-upy, web push, czat) dla skonfigurowanego Client ID; jeden tag zamiast dwóch.',
+  snippetVariantDefault: "domyślny: wizyty, koszyk, logowanie, formularze i newsletter, smEdge('view', …); najmniejszy (budżet 1 500 B gzip).",
+  snippetVariantFull:
+    'to, co s.js, plus oglądane produkty odczytane z danych Product JSON-LD strony (większość motywów WooCommerce, Shopify i PrestaShop je drukuje) oraz obsługa data-sm-monitoring.',
+  snippetVariantMonitoring:
+    'atrybut tagu s.full.js: po zgodzie wczytuje kod monitorujący SALESmanago (sm.js: pop-upy, web push, czat) dla skonfigurowanego Client ID; jeden tag zamiast dwóch.',
   domains: 'Zarejestrowane domeny (SHOP_DOMAINS)',
   noDomains: 'Brak: ustaw SHOP_DOMAINS.',
 
@@ -135,7 +136,8 @@ const pl = {
   secretsIntro: 'Sekrety wspólne z SALESmanago (callbacki) i z serwerem sklepu. Zapisane są szyfrowane (AES-GCM) i nigdy nie są pokazywane ponownie.',
   consentTitle: 'Zgody i powiadomienia',
   consentIntro: 'Double opt-in SALESmanago przy zapisie do newslettera i adres, na który worker wysyła zmiany zgód.',
-  snippetConsentNote: 'data-consent="required": w UE (RODO, dyrektywa ePrivacy) śledzenie wymaga zgody, więc kod nic nie wysyła, dopóki baner zgód nie wywoła smEdge(\'consent\', true).',
+  snippetConsentNote:
+    'data-consent="required": w UE (RODO, dyrektywa ePrivacy) śledzenie wymaga zgody, więc kod nic nie wysyła, dopóki baner zgód nie wywoła smEdge(\'consent\', true).',
   snippetConsentOff: 'Bez data-consent: kod śledzi od razu; wybierz to tylko poza UE lub gdy zgoda jest zbierana inaczej.',
   errNotSet: 'nie jest ustawione',
   connAuth: 'SALESmanago nie przyjęło Client ID i API Secret. Skopiuj je jeszcze raz z SALESmanago: Integracje > API.',
@@ -184,19 +186,39 @@ const pl = {
   recentEvents: 'Ostatnie zdarzenia',
   emailUnknown: 'e-mail nieznany',
   eventTypeNames: {
-    visit: 'odwiedziny', cart: 'koszyk', login: 'logowanie', offer: 'oferta', newsletter: 'zapis do newslettera', survey: 'ankieta',
-    purchase: 'zakup', return: 'zwrot', cancellation: 'anulowanie', contact: 'kontakt', erasure: 'usunięcie danych',
+    visit: 'odwiedziny',
+    cart: 'koszyk',
+    login: 'logowanie',
+    offer: 'oferta',
+    newsletter: 'zapis do newslettera',
+    survey: 'ankieta',
+    purchase: 'zakup',
+    return: 'zwrot',
+    cancellation: 'anulowanie',
+    contact: 'kontakt',
+    erasure: 'usunięcie danych',
   } as Record<string, string>,
   sourceNames: {
-    browser: 'przeglądarka', shop: 'serwer sklepu', api: 'API sklepu', setup: 'strona konfiguracji', platform: 'platforma sklepu',
-    imported: 'import', pos: 'sklep stacjonarny', woocommerce: 'WooCommerce', shopify: 'Shopify',
+    browser: 'przeglądarka',
+    shop: 'serwer sklepu',
+    api: 'API sklepu',
+    setup: 'strona konfiguracji',
+    platform: 'platforma sklepu',
+    imported: 'import',
+    pos: 'sklep stacjonarny',
+    woocommerce: 'WooCommerce',
+    shopify: 'Shopify',
   } as Record<string, string>,
   statusNames: {
-    queued: 'w kolejce', held: 'wstrzymane', delivered: 'dostarczone', failed: 'odrzucone', dead: 'porzucone', expired: 'wygasłe',
+    queued: 'w kolejce',
+    held: 'wstrzymane',
+    delivered: 'dostarczone',
+    failed: 'odrzucone',
+    dead: 'porzucone',
+    expired: 'wygasłe',
   } as Record<string, string>,
   lockedTitle: 'Strona konfiguracji jest zablokowana',
-  lockedBody:
-    'Ustaw hasło administratora (co najmniej 8 znaków), a strona się odblokuje. Logowanie: dowolny użytkownik, to hasło.',
+  lockedBody: 'Ustaw hasło administratora (co najmniej 8 znaków), a strona się odblokuje. Logowanie: dowolny użytkownik, to hasło.',
   lockedLocal: 'Lokalnie: dopisz ADMIN_PASSWORD=… do pliku .dev.vars.',
   catalogLocked: 'Katalog produktów (SALESMANAGO_CATALOG_ID) jest ustawiony w wrangler.toml: zmień go tam.',
   unauthorized: 'Wymagane logowanie: dowolna nazwa użytkownika i hasło administratora (ADMIN_PASSWORD).',
@@ -243,8 +265,7 @@ const en: Messages = {
   labelOwner: "SALESmanago user's account e-mail (Owner)",
   otherProblems: 'Other settings to fix',
   testConnection: 'Test connection',
-  connectionOk: (owner, _isContact) =>
-    `Connected. SALESmanago accepted the credentials: Client ID, API Secret and Owner (${owner}); events can flow.`,
+  connectionOk: (owner, _isContact) => `Connected. SALESmanago accepted the credentials: Client ID, API Secret and Owner (${owner}); events can flow.`,
   connectionFailed: 'Could not connect:',
 
   callbacksTitle: 'Opt-in and opt-out callback URLs',
@@ -272,7 +293,7 @@ const en: Messages = {
   tagPurchaseLoggedIn: 'Purchase by a logged-in customer',
   tagPurchaseGuest: 'Purchase by a guest',
   browserSignups: (doi: boolean, optIn: boolean) =>
-    'Newsletter signups from a browser form (BROWSER_SIGNUP_OPT_IN): an address typed in a browser is not verified; anyone can type someone else\'s. ' +
+    "Newsletter signups from a browser form (BROWSER_SIGNUP_OPT_IN): an address typed in a browser is not verified; anyone can type someone else's. " +
     'A known opt-out is never overridden. ' +
     (doi
       ? 'Double opt-in is on: a signup only sends the confirmation e-mail.'
@@ -288,8 +309,10 @@ const en: Messages = {
     `Or from the shop's own domain (first-party mode, not blocked by ad blockers): the shop's path ${prefix} routed to the worker (docs/theme.md "First-party mode")${set ? '' : '; set PUBLIC_PATH_PREFIX'}:`,
   snippetVariants: 'Variants (the same tag, another file; docs/theme.md "Variants"):',
   snippetVariantDefault: "the default: visits, cart, login, forms and newsletter, smEdge('view', …); the smallest (budget 1,500 B gzip).",
-  snippetVariantFull: "what s.js does, plus product views read from the page's Product JSON-LD (most WooCommerce, Shopify and PrestaShop themes print it) and data-sm-monitoring.",
-  snippetVariantMonitoring: "an attribute of the s.full.js tag: after consent it loads SALESmanago's own monitoring code (sm.js: pop-ups, web push, chat) for the configured Client ID; one tag instead of two.",
+  snippetVariantFull:
+    "what s.js does, plus product views read from the page's Product JSON-LD (most WooCommerce, Shopify and PrestaShop themes print it) and data-sm-monitoring.",
+  snippetVariantMonitoring:
+    "an attribute of the s.full.js tag: after consent it loads SALESmanago's own monitoring code (sm.js: pop-ups, web push, chat) for the configured Client ID; one tag instead of two.",
   domains: 'Registered domains (SHOP_DOMAINS)',
   noDomains: 'None: set SHOP_DOMAINS.',
 
@@ -336,13 +359,14 @@ const en: Messages = {
   secretsIntro: 'Secrets shared with SALESmanago (callbacks) and with the shop server. They are stored encrypted (AES-GCM) and never shown again.',
   consentTitle: 'Consents and notifications',
   consentIntro: "SALESmanago's double opt-in on newsletter signup, and the address the worker pushes consent changes to.",
-  snippetConsentNote: "data-consent=\"required\": in the EU (GDPR, ePrivacy Directive) tracking needs consent, so the snippet sends nothing until the consent banner calls smEdge('consent', true).",
+  snippetConsentNote:
+    'data-consent="required": in the EU (GDPR, ePrivacy Directive) tracking needs consent, so the snippet sends nothing until the consent banner calls smEdge(\'consent\', true).',
   snippetConsentOff: 'Without data-consent: the snippet tracks at once; choose this only outside the EU or when consent is collected otherwise.',
   errNotSet: 'is not set',
   connAuth: 'SALESmanago did not accept the Client ID and API Secret. Copy them again from SALESmanago: Integrations > API.',
   connOwner: 'SALESmanago does not know the Owner address. It must be the e-mail of a user of your SALESmanago account.',
   connUnreachable: 'The address (EndPoint) does not answer. Check it in SALESmanago: Integrations > API (e.g. https://app3.salesmanago.com).',
-  connNotApi: "No SALESmanago API answers at this address (EndPoint). Check it in Integrations > API.",
+  connNotApi: 'No SALESmanago API answers at this address (EndPoint). Check it in Integrations > API.',
   connBusy: 'SALESmanago is unavailable right now. Try again in a few minutes; events wait in the queue.',
   connRefused: 'SALESmanago refused.',
   connNotConfigured: 'Connection values missing:',
@@ -385,15 +409,36 @@ const en: Messages = {
   recentEvents: 'Recent events',
   emailUnknown: 'e-mail not known',
   eventTypeNames: {
-    visit: 'visit', cart: 'cart', login: 'login', offer: 'offer', newsletter: 'newsletter signup', survey: 'survey',
-    purchase: 'purchase', return: 'return', cancellation: 'cancellation', contact: 'contact', erasure: 'erasure',
+    visit: 'visit',
+    cart: 'cart',
+    login: 'login',
+    offer: 'offer',
+    newsletter: 'newsletter signup',
+    survey: 'survey',
+    purchase: 'purchase',
+    return: 'return',
+    cancellation: 'cancellation',
+    contact: 'contact',
+    erasure: 'erasure',
   },
   sourceNames: {
-    browser: 'browser', shop: 'shop server', api: 'shop API', setup: 'setup page', platform: 'shop platform',
-    imported: 'import', pos: 'point of sale', woocommerce: 'WooCommerce', shopify: 'Shopify',
+    browser: 'browser',
+    shop: 'shop server',
+    api: 'shop API',
+    setup: 'setup page',
+    platform: 'shop platform',
+    imported: 'import',
+    pos: 'point of sale',
+    woocommerce: 'WooCommerce',
+    shopify: 'Shopify',
   },
   statusNames: {
-    queued: 'queued', held: 'held', delivered: 'delivered', failed: 'refused', dead: 'given up', expired: 'expired',
+    queued: 'queued',
+    held: 'held',
+    delivered: 'delivered',
+    failed: 'refused',
+    dead: 'given up',
+    expired: 'expired',
   },
   lockedTitle: 'The setup page is locked',
   lockedBody: 'Set an admin password (at least 8 characters) to unlock it. Sign in with any user name and that password.',
@@ -430,14 +475,26 @@ const PROBLEMS_PL: [RegExp, (m: RegExpExecArray) => string][] = [
   [/^must be the catalog id/, () => 'musi być identyfikatorem katalogu z SALESmanago (litery, cyfry i „-”)'],
   [/^must be a whole number of days \((\d+) to (\d+)\); using (\d+)$/, (m) => `musi być liczbą całkowitą dni (od ${m[1]} do ${m[2]}); używane: ${m[3]}`],
   [/^must be from (\d+) to (\d+) days; using (\d+)$/, (m) => `musi być od ${m[1]} do ${m[2]} dni; używane: ${m[3]}`],
-  [/^is needed for cart-recovery links/, () => 'jest potrzebne do linków odtworzenia koszyka (CART_RECOVERY_URL), chyba że ustawiono ścieżkę first-party (PUBLIC_PATH_PREFIX)'],
+  [
+    /^is needed for cart-recovery links/,
+    () => 'jest potrzebne do linków odtworzenia koszyka (CART_RECOVERY_URL), chyba że ustawiono ścieżkę first-party (PUBLIC_PATH_PREFIX)',
+  ],
   [/^must contain \{items\}/, () => 'musi zawierać {items} albo {id} (i {quantity}) w parametrach adresu'],
-  [/^\{id\} and \{quantity\} may only stand in query parameters/, () => '{id} i {quantity} mogą stać tylko w parametrach adresu (…?add={id}&qty={quantity}); albo użyj {items}'],
+  [
+    /^\{id\} and \{quantity\} may only stand in query parameters/,
+    () => '{id} i {quantity} mogą stać tylko w parametrach adresu (…?add={id}&qty={quantity}); albo użyj {items}',
+  ],
   [/^must be a path such as/, () => 'musi być ścieżką, np. „/_e”: zaczyna się od „/”, bez „/” na końcu, tylko litery, cyfry, „_”, „-”, „.”'],
-  [/^must not start with "(.*)", a path of the worker itself/, (m) => `nie może zaczynać się od „${m[1]}”, ścieżki samego workera: wybierz inną nazwę, np. „/_e”`],
+  [
+    /^must not start with "(.*)", a path of the worker itself/,
+    (m) => `nie może zaczynać się od „${m[1]}”, ścieżki samego workera: wybierz inną nazwę, np. „/_e”`,
+  ],
   [/^contains "(.*)", which ad blockers/, (m) => `zawiera „${m[1]}”, które blokery reklam mają na listach: wybierz neutralną nazwę`],
   // The e-mail rule (worker/contact/email.ts), where a page shows it.
-  [/^(?:(.+?) is not an e-mail address|must be a valid e-mail address)(?:: (.*))?$/, (m) => `${m[1] ? `${m[1]}: ` : ''}to nie jest adres e-mail${m[2] ? `: ${emailPl(m[2])}` : ''}`],
+  [
+    /^(?:(.+?) is not an e-mail address|must be a valid e-mail address)(?:: (.*))?$/,
+    (m) => `${m[1] ? `${m[1]}: ` : ''}to nie jest adres e-mail${m[2] ? `: ${emailPl(m[2])}` : ''}`,
+  ],
   [/^must be at least (\d+) characters long$/, (m) => `musi mieć co najmniej ${m[1]} znaków`],
   [/^is required when DOUBLE_OPT_IN is true$/, () => 'jest wymagane, gdy double opt-in jest włączone'],
   [/^is not an http\(s\) URL$/, () => 'nie jest adresem http(s)'],
@@ -448,7 +505,8 @@ const PROBLEMS_PL: [RegExp, (m: RegExpExecArray) => string][] = [
 function emailPl(reason: string): string {
   const m = /^at most (\d+) characters( before the @)?$/.exec(reason);
   if (m) return m[2] ? `najwyżej ${m[1]} znaków przed @` : `najwyżej ${m[1]} znaków`;
-  if (reason.startsWith('the part before the @ must be ASCII')) return 'część przed @ może zawierać tylko litery łacińskie bez znaków diakrytycznych, cyfry i symbole (SALESmanago nie wyśle e-maila na adres z innymi literami)';
+  if (reason.startsWith('the part before the @ must be ASCII'))
+    return 'część przed @ może zawierać tylko litery łacińskie bez znaków diakrytycznych, cyfry i symbole (SALESmanago nie wyśle e-maila na adres z innymi literami)';
   if (reason.startsWith('ASCII only')) return 'tylko znaki ASCII (domenę międzynarodową podaj w formie xn--)';
   if (reason.startsWith('no dot at the start')) return 'bez kropki na początku i końcu części przed @ i bez dwóch kropek z rzędu';
   if (reason.startsWith('the part before the @ has characters')) return 'część przed @ ma znaki, które wymagają cudzysłowu';

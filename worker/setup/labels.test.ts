@@ -6,7 +6,7 @@ import { problemText } from './i18n.ts';
 import { emailProblem } from '../contact/email.ts';
 
 describe('field labels', () => {
-  it('names a setting by its label in the page\'s language', () => {
+  it("names a setting by its label in the page's language", () => {
     expect(fieldLabel('pl', 'TAGS_NEWSLETTER')).toBe('Zapis do newslettera');
     expect(fieldLabel('en', 'SALESMANAGO_ENDPOINT')).toBe('Address (EndPoint)');
     expect(fieldLabel('pl', 'NOT_A_SETTING')).toBe('NOT_A_SETTING');
@@ -14,7 +14,9 @@ describe('field labels', () => {
 
   it('shortens a long list with how many more', () => {
     const names = ['TAGS_REGISTRATION', 'TAGS_NEWSLETTER', 'TAGS_PURCHASE_LOGGED_IN', 'TAGS_PURCHASE_GUEST', 'TAGS_LOGIN', 'SHOP_DOMAINS'];
-    expect(fieldLabels('pl', names, 5)).toBe('Rejestracja, Zapis do newslettera, Zakup przez klienta zalogowanego, Zakup przez klienta niezalogowanego i 2 innych');
+    expect(fieldLabels('pl', names, 5)).toBe(
+      'Rejestracja, Zapis do newslettera, Zakup przez klienta zalogowanego, Zakup przez klienta niezalogowanego i 2 innych',
+    );
     expect(fieldLabels('en', names.slice(0, 2), 5)).toBe('Registration, Newsletter signup');
   });
 });
@@ -24,7 +26,10 @@ describe('refusal reasons in Polish', () => {
     ['is required', 'jest wymagane'],
     ['must be at most 256 characters', 'może mieć najwyżej 256 znaków'],
     ['must be from 1 to 30 days; using 30', 'musi być od 1 do 30 dni; używane: 30'],
-    [`email is not an e-mail address: ${emailProblem('żaneta@example.pl')}`, 'email: to nie jest adres e-mail: część przed @ może zawierać tylko litery łacińskie'],
+    [
+      `email is not an e-mail address: ${emailProblem('żaneta@example.pl')}`,
+      'email: to nie jest adres e-mail: część przed @ może zawierać tylko litery łacińskie',
+    ],
     [`must be a valid e-mail address: ${emailProblem('jan@żabka.pl')}`, 'domenę międzynarodową podaj w formie xn--'],
   ])('%s', (problem, polish) => {
     expect(problemText('pl', problem)).toContain(polish);

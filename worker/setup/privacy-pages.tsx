@@ -29,7 +29,8 @@ const pl = {
   withdraw: 'Wycofaj zgodę w imieniu tej osoby',
   withdrawNewsletter: 'newsletter (e-mail)',
   withdrawSms: 'SMS',
-  withdrawHint: 'Gdy osoba wycofała zgodę inną drogą (telefon, list): trafia do SALESmanago jak wypisanie ze sklepu i jest zapisywana jako dowód ze źródłem „setup”.',
+  withdrawHint:
+    'Gdy osoba wycofała zgodę inną drogą (telefon, list): trafia do SALESmanago jak wypisanie ze sklepu i jest zapisywana jako dowód ze źródłem „setup”.',
   withdrawDone: 'Zgoda wycofana; zmiana jest w kolejce do SALESmanago.',
   withdrawErased: 'Ta osoba została usunięta: nic nie zapisano.',
   erasuresTitle: 'Ostatnie usunięcia',
@@ -63,7 +64,8 @@ const en: PrivacyMessages = {
   withdraw: "Withdraw a consent on this person's behalf",
   withdrawNewsletter: 'newsletter (e-mail)',
   withdrawSms: 'SMS',
-  withdrawHint: 'When the person withdrew another way (phone, letter): it reaches SALESmanago like the shop\'s unsubscribe and is recorded as proof with source "setup".',
+  withdrawHint:
+    'When the person withdrew another way (phone, letter): it reaches SALESmanago like the shop\'s unsubscribe and is recorded as proof with source "setup".',
   withdrawDone: 'Consent withdrawn; the change is queued to SALESmanago.',
   withdrawErased: 'This person was erased: nothing was recorded.',
   erasuresTitle: 'Recent erasures',
@@ -79,44 +81,88 @@ export function ProofTimeline({ lang, items }: { lang: Lang; items: ProofItem[] 
   return (
     <section id="consent-proof">
       <h3>{t.proofTitle}</h3>
-      <p><a href={`${SETUP_PATH}/consents?lang=${lang}`} id="consent-texts-link">{t.textsLink}</a></p>
+      <p>
+        <a href={`${SETUP_PATH}/consents?lang=${lang}`} id="consent-texts-link">
+          {t.textsLink}
+        </a>
+      </p>
       {items.length === 0 ? (
         <p class="muted">{t.proofNone}</p>
       ) : (
-        <div class="scroll"><table>
-          <tr><th>{t.colWhen}</th><th>{t.colConsent}</th><th>{t.colChoice}</th><th>{t.colVersion}</th><th>{t.colSource}</th><th>{t.colProof}</th></tr>
-          {items.map((p) => (
+        <div class="scroll">
+          <table>
             <tr>
-              <td>{formatTime(Date.parse(p.at))}</td>
-              <td><code>{p.name}</code></td>
-              <td><span class={`badge ${p.accepted ? 'ok' : 'bad'}`}>{p.accepted ? t.accepted : t.withdrawn}</span></td>
-              <td>
-                {p.version ? <code>{p.version}</code> : <span class="muted">—</span>}
-                {p.text ? <div class="muted">{p.text}</div> : null}
-              </td>
-              <td><code>{p.source}</code></td>
-              <td class="muted">{[p.pageUrl, p.formId && `form ${p.formId}`, p.ip, p.userAgent].filter(Boolean).join(' · ') || '—'}</td>
+              <th>{t.colWhen}</th>
+              <th>{t.colConsent}</th>
+              <th>{t.colChoice}</th>
+              <th>{t.colVersion}</th>
+              <th>{t.colSource}</th>
+              <th>{t.colProof}</th>
             </tr>
-          ))}
-        </table></div>
+            {items.map((p) => (
+              <tr>
+                <td>{formatTime(Date.parse(p.at))}</td>
+                <td>
+                  <code>{p.name}</code>
+                </td>
+                <td>
+                  <span class={`badge ${p.accepted ? 'ok' : 'bad'}`}>{p.accepted ? t.accepted : t.withdrawn}</span>
+                </td>
+                <td>
+                  {p.version ? <code>{p.version}</code> : <span class="muted">—</span>}
+                  {p.text ? <div class="muted">{p.text}</div> : null}
+                </td>
+                <td>
+                  <code>{p.source}</code>
+                </td>
+                <td class="muted">{[p.pageUrl, p.formId && `form ${p.formId}`, p.ip, p.userAgent].filter(Boolean).join(' · ') || '—'}</td>
+              </tr>
+            ))}
+          </table>
+        </div>
       )}
     </section>
   );
 }
 
-export function PersonRights({ lang, email, erasedId, needsConfirm, withdrawn }: { lang: Lang; email: string; erasedId?: string; needsConfirm?: boolean; withdrawn?: 'queued' | 'erased' }) {
+export function PersonRights({
+  lang,
+  email,
+  erasedId,
+  needsConfirm,
+  withdrawn,
+}: {
+  lang: Lang;
+  email: string;
+  erasedId?: string;
+  needsConfirm?: boolean;
+  withdrawn?: 'queued' | 'erased';
+}) {
   const t = PRIVACY_MESSAGES[lang];
   return (
     <section id="person-rights">
       <h3>{t.rightsTitle}</h3>
-      {erasedId ? <p class="badge ok" id="erased">{t.erased} <code>{erasedId}</code></p> : null}
-      {withdrawn ? <p class={withdrawn === 'queued' ? 'badge ok' : 'badge bad'} id="withdrawn">{withdrawn === 'queued' ? t.withdrawDone : t.withdrawErased}</p> : null}
+      {erasedId ? (
+        <p class="badge ok" id="erased">
+          {t.erased} <code>{erasedId}</code>
+        </p>
+      ) : null}
+      {withdrawn ? (
+        <p class={withdrawn === 'queued' ? 'badge ok' : 'badge bad'} id="withdrawn">
+          {withdrawn === 'queued' ? t.withdrawDone : t.withdrawErased}
+        </p>
+      ) : null}
       {email ? (
         <form method="post" action={`${SETUP_PATH}/contact/withdraw?lang=${lang}`} id="withdraw-form">
           <input type="hidden" name="email" value={email} />
           {t.withdraw}:{' '}
-          <button type="submit" name="consent" value="newsletter">{t.withdrawNewsletter}</button>{' '}
-          <button type="submit" name="consent" value="sms">{t.withdrawSms}</button> <span class="muted">{t.withdrawHint}</span>
+          <button type="submit" name="consent" value="newsletter">
+            {t.withdrawNewsletter}
+          </button>{' '}
+          <button type="submit" name="consent" value="sms">
+            {t.withdrawSms}
+          </button>{' '}
+          <span class="muted">{t.withdrawHint}</span>
         </form>
       ) : null}
       <form method="post" action={`${SETUP_PATH}/contact/export?lang=${lang}`} id="export-form">
@@ -126,7 +172,9 @@ export function PersonRights({ lang, email, erasedId, needsConfirm, withdrawn }:
       <form method="post" action={`${SETUP_PATH}/contact/erase?lang=${lang}`} id="erase-form">
         <input type="hidden" name="email" value={email} />
         {needsConfirm ? <p class="badge bad">{t.eraseNeedsConfirm}</p> : null}
-        <label><input type="checkbox" name="confirm" value="yes" required /> {t.eraseConfirm}</label>{' '}
+        <label>
+          <input type="checkbox" name="confirm" value="yes" required /> {t.eraseConfirm}
+        </label>{' '}
         <button type="submit">{t.erase}</button> <span class="muted">{t.eraseHint}</span>
       </form>
     </section>
@@ -139,27 +187,40 @@ export function ErasureList({ lang, erasures }: { lang: Lang; erasures: ErasureR
   return (
     <section id="erasures">
       <h3>{t.erasuresTitle}</h3>
-      <div class="scroll"><table>
-        <tr><th>{t.colRequested}</th><th>id</th><th>{t.colSource}</th><th>{t.colRemoved}</th><th>{t.colSalesmanago}</th></tr>
-        {erasures.map((e) => (
+      <div class="scroll">
+        <table>
           <tr>
-            <td>{formatTime(e.requestedAt)}</td>
-            <td><code>{e.id}</code></td>
-            <td><code>{e.source}</code></td>
-            <td>{Object.values(e.removed).reduce((a, b) => a + b, 0)}</td>
-            <td>
-              <code>{e.smStatus}</code> ({e.smAttempts}){e.smError ? <span class="muted"> {e.smError}</span> : null}
-            </td>
+            <th>{t.colRequested}</th>
+            <th>id</th>
+            <th>{t.colSource}</th>
+            <th>{t.colRemoved}</th>
+            <th>{t.colSalesmanago}</th>
           </tr>
-        ))}
-      </table></div>
+          {erasures.map((e) => (
+            <tr>
+              <td>{formatTime(e.requestedAt)}</td>
+              <td>
+                <code>{e.id}</code>
+              </td>
+              <td>
+                <code>{e.source}</code>
+              </td>
+              <td>{Object.values(e.removed).reduce((a, b) => a + b, 0)}</td>
+              <td>
+                <code>{e.smStatus}</code> ({e.smAttempts}){e.smError ? <span class="muted"> {e.smError}</span> : null}
+              </td>
+            </tr>
+          ))}
+        </table>
+      </div>
     </section>
   );
 }
 
 const textsPl = {
   textsTitle: 'Treści zgód i ich wersje',
-  textsIntro: 'Zmiana treści tworzy nową wersję; starsze wersje pozostają do odczytu. Oświadczenie bez podanej wersji otrzymuje wersję aktualną w chwili przyjęcia.',
+  textsIntro:
+    'Zmiana treści tworzy nową wersję; starsze wersje pozostają do odczytu. Oświadczenie bez podanej wersji otrzymuje wersję aktualną w chwili przyjęcia.',
   textName: 'Nazwa zgody',
   textBody: 'Treść',
   textSmName: 'Nazwa zgody w SALESmanago',
@@ -169,13 +230,15 @@ const textsPl = {
   textUnchanged: 'Bez zmian: treść jest taka sama jak w bieżącej wersji.',
   textVersion: 'Wersja',
   textNone: 'Nie zdefiniowano jeszcze treści zgód.',
-  textSent: 'Zgody z nazwą lub ID w SALESmanago trafiają do SALESmanago jako consentDetails (nazwa, akceptacja, data, IP, ID opisu wersji); pozostałe są tylko dowodem tutaj. Zgoda musi istnieć na koncie SALESmanago (Ustawienia > Zgody).',
+  textSent:
+    'Zgody z nazwą lub ID w SALESmanago trafiają do SALESmanago jako consentDetails (nazwa, akceptacja, data, IP, ID opisu wersji); pozostałe są tylko dowodem tutaj. Zgoda musi istnieć na koncie SALESmanago (Ustawienia > Zgody).',
   textRefused: (smName: string, when: string, message: string) =>
     `SALESmanago odrzuciło zgodę „${smName}” (${when}): ${message}. Nie jest wysyłana; utwórz ją w SALESmanago albo popraw nazwę i zapisz ponownie.`,
 };
 const textsEn: typeof textsPl = {
   textsTitle: 'Consent texts and their versions',
-  textsIntro: 'Changing a text makes a new version; older versions stay readable. A statement given without a version gets the version current when it was received.',
+  textsIntro:
+    'Changing a text makes a new version; older versions stay readable. A statement given without a version gets the version current when it was received.',
   textName: 'Consent name',
   textBody: 'Text',
   textSmName: 'SALESmanago consent name',
@@ -185,7 +248,8 @@ const textsEn: typeof textsPl = {
   textUnchanged: 'No change: the text equals the current version.',
   textVersion: 'Version',
   textNone: 'No consent text defined yet.',
-  textSent: 'Consents with a SALESmanago name or id reach SALESmanago as consentDetails (name, accepted, date, IP, the version\'s description id); the others are proof here only. The consent must exist in the SALESmanago account (Settings > Consents).',
+  textSent:
+    "Consents with a SALESmanago name or id reach SALESmanago as consentDetails (name, accepted, date, IP, the version's description id); the others are proof here only. The consent must exist in the SALESmanago account (Settings > Consents).",
   textRefused: (smName: string, when: string, message: string) =>
     `SALESmanago refused the consent "${smName}" (${when}): ${message}. It is not sent; create it in SALESmanago or correct the name, then save again.`,
 };
@@ -207,32 +271,69 @@ export function ConsentTextsPage(props: {
       {(props.refusals ?? []).map((r) => (
         <p class="badge bad consent-refused">{t.textRefused(r.smName, formatTime(r.refusedAt), r.message)}</p>
       ))}
-      {props.outcome?.error ? <p class="badge bad" id="text-error">{props.outcome.error}</p> : null}
-      {props.outcome?.added === true ? <p class="badge ok" id="text-saved">{t.textSaved}</p> : null}
-      {props.outcome?.added === false ? <p class="badge" id="text-unchanged">{t.textUnchanged}</p> : null}
+      {props.outcome?.error ? (
+        <p class="badge bad" id="text-error">
+          {props.outcome.error}
+        </p>
+      ) : null}
+      {props.outcome?.added === true ? (
+        <p class="badge ok" id="text-saved">
+          {t.textSaved}
+        </p>
+      ) : null}
+      {props.outcome?.added === false ? (
+        <p class="badge" id="text-unchanged">
+          {t.textUnchanged}
+        </p>
+      ) : null}
       <form method="post" action={`${SETUP_PATH}/consents?lang=${props.lang}`} id="text-form">
-        <label>{t.textName} <input name="name" required maxlength={255} value={p.name ?? ''} /></label><br />
-        <label>{t.textBody} <textarea name="text" required maxlength={10000} rows={4} cols={80}>{p.text ?? ''}</textarea></label><br />
-        <label>{t.textSmName} <input name="smName" maxlength={255} value={p.smName ?? ''} /></label>{' '}
-        <label>{t.textSmId} <input name="smId" maxlength={18} value={p.smId ?? ''} /></label>{' '}
+        <label>
+          {t.textName} <input name="name" required maxlength={255} value={p.name ?? ''} />
+        </label>
+        <br />
+        <label>
+          {t.textBody}{' '}
+          <textarea name="text" required maxlength={10000} rows={4} cols={80}>
+            {p.text ?? ''}
+          </textarea>
+        </label>
+        <br />
+        <label>
+          {t.textSmName} <input name="smName" maxlength={255} value={p.smName ?? ''} />
+        </label>{' '}
+        <label>
+          {t.textSmId} <input name="smId" maxlength={18} value={p.smId ?? ''} />
+        </label>{' '}
         <button type="submit">{t.textSave}</button>
       </form>
       {props.texts.size === 0 ? <p class="muted">{t.textNone}</p> : null}
       {[...props.texts].map(([name, versions]) => (
         <>
-          <h3><code>{name}</code></h3>
-          <div class="scroll"><table>
-            <tr><th>{t.textVersion}</th><th>{t.textBody}</th><th>{t.textSmName}</th><th>{t.textSmId}</th><th></th></tr>
-            {versions.map((v) => (
+          <h3>
+            <code>{name}</code>
+          </h3>
+          <div class="scroll">
+            <table>
               <tr>
-                <td><code>{v.version}</code></td>
-                <td>{v.text}</td>
-                <td>{v.smName ?? '—'}</td>
-                <td>{v.smId ?? '—'}</td>
-                <td class="muted">{formatTime(v.createdAt)}</td>
+                <th>{t.textVersion}</th>
+                <th>{t.textBody}</th>
+                <th>{t.textSmName}</th>
+                <th>{t.textSmId}</th>
+                <th></th>
               </tr>
-            ))}
-          </table></div>
+              {versions.map((v) => (
+                <tr>
+                  <td>
+                    <code>{v.version}</code>
+                  </td>
+                  <td>{v.text}</td>
+                  <td>{v.smName ?? '—'}</td>
+                  <td>{v.smId ?? '—'}</td>
+                  <td class="muted">{formatTime(v.createdAt)}</td>
+                </tr>
+              ))}
+            </table>
+          </div>
         </>
       ))}
     </section>

@@ -35,9 +35,7 @@ export async function saveSettings(env: Env, form: FormValues, now = Date.now())
   await writeSettings(raw.LEDGER, rows, now);
   // D1 holds the save; should the KV copy fail, the request routes keep the previous values until the
   // next save, which the page cannot hide: log it (the save itself stands).
-  await writeSnapshot(raw.LEDGER, raw.CONSENTS).catch((err: unknown) =>
-    logError('settings snapshot to KV failed', {}, err),
-  );
+  await writeSnapshot(raw.LEDGER, raw.CONSENTS).catch((err: unknown) => logError('settings snapshot to KV failed', {}, err));
   forgetStoredSettings();
   const merged = await withSettings(raw, { fresh: true });
   const config = readConfig(merged);

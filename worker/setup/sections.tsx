@@ -15,10 +15,8 @@ import { FieldName, fieldLabel, fieldLabels } from './labels.tsx';
 import type { SettingSection } from '../settings/fields.ts';
 import type { Child } from 'hono/jsx';
 
-export {  SETUP_PATH };
+export { SETUP_PATH };
 export type { SetupView };
-
-
 
 function Badge(props: { kind: 'ok' | 'bad' | 'off'; text: string }) {
   return <span class={`badge ${props.kind}`}>{props.text}</span>;
@@ -42,7 +40,9 @@ function action(view: SetupView, path: string): string {
 /** A copy button for the text of the element with this id (the page's one nonce'd script). */
 function CopyButton({ target, t }: { target: string; t: Messages }) {
   return (
-    <button type="button" class="copy-btn" data-copy={target} data-done={t.copied}>{t.copy}</button>
+    <button type="button" class="copy-btn" data-copy={target} data-done={t.copied}>
+      {t.copy}
+    </button>
   );
 }
 
@@ -51,20 +51,24 @@ function connectionMessage(t: Messages, lang: Lang, result: ConnectionTest): str
   switch (result.reason) {
     case 'not-configured':
       return `${t.connNotConfigured} ${(result.problems ?? []).map((p) => `${fieldLabel(lang, p.name)}: ${problemText(lang, p.problem)}`).join('; ')}`;
-    case 'auth': return t.connAuth;
-    case 'owner': return t.connOwner;
-    case 'unreachable': return t.connUnreachable;
-    case 'not-api': return t.connNotApi;
-    case 'busy': return t.connBusy;
-    default: return t.connRefused;
+    case 'auth':
+      return t.connAuth;
+    case 'owner':
+      return t.connOwner;
+    case 'unreachable':
+      return t.connUnreachable;
+    case 'not-api':
+      return t.connNotApi;
+    case 'busy':
+      return t.connBusy;
+    default:
+      return t.connRefused;
   }
 }
 
 function ConnectionSection({ view }: { view: SetupView }) {
   const { t, config, lang } = view;
-  const others = config.problems.filter(
-    (p) => !p.name.startsWith('SALESMANAGO_') && !SETTINGS_NAMES.has(p.name),
-  );
+  const others = config.problems.filter((p) => !p.name.startsWith('SALESMANAGO_') && !SETTINGS_NAMES.has(p.name));
   const result = view.connection;
   return (
     <section id="connection">
@@ -73,23 +77,31 @@ function ConnectionSection({ view }: { view: SetupView }) {
       <SettingRows view={settingsView(view)} section="salesmanago" />
       {others.length > 0 ? (
         <div id="other-problems">
-          <p><b>{t.otherProblems}</b></p>
+          <p>
+            <b>{t.otherProblems}</b>
+          </p>
           <ul>
             {others.map((p) => (
-              <li><FieldName lang={lang} name={p.name} />: {problemText(lang, p.problem)}</li>
+              <li>
+                <FieldName lang={lang} name={p.name} />: {problemText(lang, p.problem)}
+              </li>
             ))}
           </ul>
         </div>
       ) : null}
       <SaveButtons t={t} test />
       <form method="post" action={action(view, 'test-connection')}>
-        <button id="test-connection" type="submit" class="secondary">{t.testConnection}</button>
+        <button id="test-connection" type="submit" class="secondary">
+          {t.testConnection}
+        </button>
       </form>
       {result ? (
-        <div id="test-connection-result" class="result" data-ok={String(result.ok)} data-reason={result.ok ? 'ok' : result.reason ?? 'refused'}>
+        <div id="test-connection-result" class="result" data-ok={String(result.ok)} data-reason={result.ok ? 'ok' : (result.reason ?? 'refused')}>
           {result.ok ? connectionMessage(t, lang, result) : `${t.connectionFailed} ${connectionMessage(t, lang, result)}`}
           {!result.ok && result.reason !== 'not-configured' ? (
-            <div class="answer">{t.connAnswer} <code>{result.error}</code></div>
+            <div class="answer">
+              {t.connAnswer} <code>{result.error}</code>
+            </div>
           ) : null}
         </div>
       ) : null}
@@ -118,7 +130,12 @@ function refusedIn(view: SetupView, section: SettingSection): boolean {
 
 /** Where each section of the settings table is on the page (its element id). */
 const SECTION_IDS: Record<SettingSection, string> = {
-  salesmanago: 'connection', secrets: 'secrets', tags: 'tags', shop: 'snippet', consent: 'consent-settings', platform: 'shop-platform',
+  salesmanago: 'connection',
+  secrets: 'secrets',
+  tags: 'tags',
+  shop: 'snippet',
+  consent: 'consent-settings',
+  platform: 'shop-platform',
 };
 
 /** The settings form (its inputs live in the sections, form="settings"), the save's outcome, "last changed". */
@@ -133,7 +150,9 @@ function SettingsStatus({ view }: { view: SetupView }) {
           {t.settingsRefused}
           <ul>
             {view.formErrors.map((p) => (
-              <li data-name={p.name}><FieldName lang={lang} name={p.name} />: {problemText(lang, p.problem)}</li>
+              <li data-name={p.name}>
+                <FieldName lang={lang} name={p.name} />: {problemText(lang, p.problem)}
+              </li>
             ))}
           </ul>
         </div>
@@ -144,14 +163,24 @@ function SettingsStatus({ view }: { view: SetupView }) {
           {saved.generated.map((g) => (
             <div class="generated">
               {t.generatedOnce} <FieldName lang={lang} name={g.name} />
-              <code class="copy" id={`generated-${g.name}`}>{g.value}</code>
+              <code class="copy" id={`generated-${g.name}`}>
+                {g.value}
+              </code>
               <CopyButton target={`generated-${g.name}`} t={t} />
             </div>
           ))}
         </div>
       ) : null}
-      {settings.error ? <p class="warn">{t.settingsUnreadable} {settings.error}</p> : null}
-      {last ? <p id="last-changed" class="muted">{t.settingsLastChanged(formatTime(last.at), fieldLabels(lang, last.fields, 5))}</p> : null}
+      {settings.error ? (
+        <p class="warn">
+          {t.settingsUnreadable} {settings.error}
+        </p>
+      ) : null}
+      {last ? (
+        <p id="last-changed" class="muted">
+          {t.settingsLastChanged(formatTime(last.at), fieldLabels(lang, last.fields, 5))}
+        </p>
+      ) : null}
     </div>
   );
 }
@@ -160,7 +189,13 @@ function SecretsSection({ view }: { view: SetupView }) {
   const { t } = view;
   return (
     <section id="secrets">
-      <Heading n={2} title={t.secretsTitle} seed="4" t={t} ok={view.config.callbackSecret !== null && view.config.shopApiSecret !== null && !refusedIn(view, 'secrets')} />
+      <Heading
+        n={2}
+        title={t.secretsTitle}
+        seed="4"
+        t={t}
+        ok={view.config.callbackSecret !== null && view.config.shopApiSecret !== null && !refusedIn(view, 'secrets')}
+      />
       <p class="intro">{t.secretsIntro}</p>
       <SettingRows view={settingsView(view)} section="secrets" />
       <SaveButtons t={t} />
@@ -175,7 +210,9 @@ function ConsentSection({ view }: { view: SetupView }) {
       <Heading n={7} title={t.consentTitle} seed="7" t={t} />
       <p class="intro">{t.consentIntro}</p>
       <SettingRows view={settingsView(view)} section="consent" />
-      <p id="browser-signups" class="intro">{t.browserSignups(config.doubleOptIn.enabled, config.browserSignupOptIn)}</p>
+      <p id="browser-signups" class="intro">
+        {t.browserSignups(config.doubleOptIn.enabled, config.browserSignupOptIn)}
+      </p>
       <SaveButtons t={t} />
     </section>
   );
@@ -196,11 +233,19 @@ function CallbackUrlsSection({ view }: { view: SetupView }) {
       <p class="intro">{t.callbacksIntro}</p>
       {urls && secret ? (
         <>
-          <label class="field" for="opt-in-url">{t.optInUrl}</label>
-          <code class="copy" id="opt-in-url">{urls.optIn}</code>
+          <label class="field" for="opt-in-url">
+            {t.optInUrl}
+          </label>
+          <code class="copy" id="opt-in-url">
+            {urls.optIn}
+          </code>
           <CopyButton target="opt-in-url" t={t} />
-          <label class="field" for="opt-out-url">{t.optOutUrl}</label>
-          <code class="copy" id="opt-out-url">{urls.optOut}</code>
+          <label class="field" for="opt-out-url">
+            {t.optOutUrl}
+          </label>
+          <code class="copy" id="opt-out-url">
+            {urls.optOut}
+          </code>
           <CopyButton target="opt-out-url" t={t} />
           {/^[A-Za-z0-9_-]+$/.test(secret) ? null : <p class="warn">{t.secretCharsWarning}</p>}
           <p class="muted">{t.secretNote}</p>
@@ -220,11 +265,13 @@ function TestCallbacksSection({ view }: { view: SetupView }) {
       <Heading n={4} title={t.testCallbacksTitle} seed="5" t={t} ok={result ? result.ok : undefined} />
       <p class="intro">{t.testCallbacksIntro(result?.email ?? 'sm-edge-test@example.com')}</p>
       <form method="post" action={action(view, 'test-callbacks')}>
-        <button id="test-callbacks" type="submit">{t.testCallbacks}</button>
+        <button id="test-callbacks" type="submit">
+          {t.testCallbacks}
+        </button>
       </form>
       {result ? (
         <div id="test-callbacks-result" class="result" data-ok={String(result.ok)}>
-          {result.ok ? t.callbacksOk : `${t.callbacksFailed} ${result.reason === 'no-secret' ? t.callbacksNoSecretShort : result.error ?? ''}`}
+          {result.ok ? t.callbacksOk : `${t.callbacksFailed} ${result.reason === 'no-secret' ? t.callbacksNoSecretShort : (result.error ?? '')}`}
           <ul>
             {result.steps.map((s) => (
               <li data-kind={s.kind} data-ok={String(s.ok)}>
@@ -265,24 +312,40 @@ function SnippetSection({ view }: { view: SetupView }) {
       <Heading n={6} title={t.snippetTitle} seed="7–8" t={t} ok={config.shopDomains.length > 0} />
       <p class="intro">{t.snippetIntro}</p>
       <p>{t.snippetFromWorker}</p>
-      <pre class="copy" id="snippet-code">{snippet(view.origin, config.snippetConsent)}</pre>
+      <pre class="copy" id="snippet-code">
+        {snippet(view.origin, config.snippetConsent)}
+      </pre>
       <CopyButton target="snippet-code" t={t} />
       <p>{t.snippetFirstParty(config.publicPathPrefix || '/_e', Boolean(config.publicPathPrefix))}</p>
-      <pre class="copy" id="snippet-first-party">{snippet(config.publicPathPrefix || '/_e', config.snippetConsent)}</pre>
+      <pre class="copy" id="snippet-first-party">
+        {snippet(config.publicPathPrefix || '/_e', config.snippetConsent)}
+      </pre>
       <CopyButton target="snippet-first-party" t={t} />
-      <p id="snippet-consent-note" class="muted">{config.snippetConsent === 'required' ? t.snippetConsentNote : t.snippetConsentOff}</p>
+      <p id="snippet-consent-note" class="muted">
+        {config.snippetConsent === 'required' ? t.snippetConsentNote : t.snippetConsentOff}
+      </p>
       <p>{t.snippetVariants}</p>
       <ul id="snippet-variants">
-        <li><code>s.js</code>: {t.snippetVariantDefault}</li>
-        <li><code>s.full.js</code>: {t.snippetVariantFull}</li>
-        <li><code>data-sm-monitoring</code>: {t.snippetVariantMonitoring}</li>
+        <li>
+          <code>s.js</code>: {t.snippetVariantDefault}
+        </li>
+        <li>
+          <code>s.full.js</code>: {t.snippetVariantFull}
+        </li>
+        <li>
+          <code>data-sm-monitoring</code>: {t.snippetVariantMonitoring}
+        </li>
       </ul>
       <SettingRows view={settingsView(view)} section="shop" />
-      <p><b>{t.domains}</b></p>
+      <p>
+        <b>{t.domains}</b>
+      </p>
       {config.shopDomains.length ? (
         <ul id="domains">
           {config.shopDomains.map((d) => (
-            <li><code>{d}</code></li>
+            <li>
+              <code>{d}</code>
+            </li>
           ))}
         </ul>
       ) : (
@@ -317,9 +380,13 @@ function DeliverySection({ view }: { view: SetupView }) {
     <section id="delivery">
       <Heading n={8} title={t.deliveryTitle} seed="8" t={t} />
       {view.hourly ? <HourlyChart t={t} figures={view.hourly} /> : null}
-      <p><a href={`${SETUP_PATH}/events?lang=${view.lang}`}>{t.navEvents} →</a></p>
+      <p>
+        <a href={`${SETUP_PATH}/events?lang=${view.lang}`}>{t.navEvents} →</a>
+      </p>
       {'error' in figures ? (
-        <p class="warn">{t.figuresUnavailable} {figures.error}</p>
+        <p class="warn">
+          {t.figuresUnavailable} {figures.error}
+        </p>
       ) : (
         <>
           <div class="figures">
@@ -330,49 +397,67 @@ function DeliverySection({ view }: { view: SetupView }) {
               </div>
             ))}
           </div>
-          <p><b>{t.lastErrors}</b></p>
+          <p>
+            <b>{t.lastErrors}</b>
+          </p>
           {figures.lastErrors.length ? (
-            <div class="scroll"><table id="last-errors">
-              <tbody>
-                {figures.lastErrors.map((e) => (
-                  <tr>
-                    <td>{formatTime(e.at)}</td>
-                    <td><code>{e.type}</code> <Badge kind="bad" text={e.status} /></td>
-                    <td>{e.error}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table></div>
+            <div class="scroll">
+              <table id="last-errors">
+                <tbody>
+                  {figures.lastErrors.map((e) => (
+                    <tr>
+                      <td>{formatTime(e.at)}</td>
+                      <td>
+                        <code>{e.type}</code> <Badge kind="bad" text={e.status} />
+                      </td>
+                      <td>{e.error}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           ) : (
             <p class="muted">{t.noErrors}</p>
           )}
           {/* "No errors" above must not hide the requests the worker refused (they never became events). */}
           {figures.refused > 0 && (
-            <p id="refused-count" class="warn"><a href={`${SETUP_PATH}/events?lang=${view.lang}#refused`}>{t.refusedCount(figures.refused)}</a></p>
+            <p id="refused-count" class="warn">
+              <a href={`${SETUP_PATH}/events?lang=${view.lang}#refused`}>{t.refusedCount(figures.refused)}</a>
+            </p>
           )}
           {figures.conflicts.length > 0 && (
             <>
-              <p class="warn"><b>{t.orderConflicts}</b></p>
-              <div class="scroll"><table id="order-conflicts">
-                <tbody>
-                  {figures.conflicts.map((x) => (
-                    <tr>
-                      <td>{formatTime(x.at)}</td>
-                      <td><code>{x.id}</code></td>
-                      <td class="conflict-fields">{x.fields.map((f) => `${f} (${x.counts[f] ?? 1}×)`).join(', ')}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table></div>
+              <p class="warn">
+                <b>{t.orderConflicts}</b>
+              </p>
+              <div class="scroll">
+                <table id="order-conflicts">
+                  <tbody>
+                    {figures.conflicts.map((x) => (
+                      <tr>
+                        <td>{formatTime(x.at)}</td>
+                        <td>
+                          <code>{x.id}</code>
+                        </td>
+                        <td class="conflict-fields">{x.fields.map((f) => `${f} (${x.counts[f] ?? 1}×)`).join(', ')}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             </>
           )}
         </>
       )}
       <dl>
         <dt>{t.lastCallback}</dt>
-        <dd id="last-callback"><Seen seen={view.activity.accepted} t={t} /></dd>
+        <dd id="last-callback">
+          <Seen seen={view.activity.accepted} t={t} />
+        </dd>
         <dt>{t.lastRefused}</dt>
-        <dd id="last-refused-callback"><Seen seen={view.activity.refused} t={t} /></dd>
+        <dd id="last-refused-callback">
+          <Seen seen={view.activity.refused} t={t} />
+        </dd>
         <dt>{t.webhook}</dt>
         <dd>{config.shopWebhookUrl ? <code>{config.shopWebhookUrl}</code> : <Badge kind="off" text={t.off} />}</dd>
       </dl>
@@ -381,29 +466,44 @@ function DeliverySection({ view }: { view: SetupView }) {
 }
 
 /** What the action just done (a save, a refused save, a test) came to, for the banner at the top. */
-interface Outcome { action: string; ok: boolean; href: string; text: string; detail?: string }
+interface Outcome {
+  action: string;
+  ok: boolean;
+  href: string;
+  text: string;
+  detail?: string;
+}
 
 function outcomeOf(view: SetupView): Outcome | null {
   const { t, lang } = view;
   if (view.formErrors?.length) {
     const names = [...new Set(view.formErrors.map((p) => p.name))];
     const field = SETTINGS.find((f) => f.name === names[0]);
-    return { action: 'refused', ok: false, href: `#${field ? SECTION_IDS[field.section] : 'settings-result'}`, text: t.bannerRefused(fieldLabels(lang, names)) };
+    return {
+      action: 'refused',
+      ok: false,
+      href: `#${field ? SECTION_IDS[field.section] : 'settings-result'}`,
+      text: t.bannerRefused(fieldLabels(lang, names)),
+    };
   }
   const catalog = view.catalog?.result;
   if (catalog) return { action: 'catalog', ok: catalog.ok, href: '#catalog-result', text: catalog.text };
   const cb = view.callbackTest;
   if (cb) {
     return {
-      action: 'test-callbacks', ok: cb.ok, href: '#test-callbacks-result',
-      text: cb.ok ? t.callbacksOk : `${t.callbacksFailed} ${cb.reason === 'no-secret' ? t.callbacksNoSecretShort : cb.error ?? t.callbacksSeeSteps}`,
+      action: 'test-callbacks',
+      ok: cb.ok,
+      href: '#test-callbacks-result',
+      text: cb.ok ? t.callbacksOk : `${t.callbacksFailed} ${cb.reason === 'no-secret' ? t.callbacksNoSecretShort : (cb.error ?? t.callbacksSeeSteps)}`,
     };
   }
   const saved = view.saved ? `${view.saved.changed.length ? t.settingsSaved(fieldLabels(lang, view.saved.changed)) : t.settingsNothing} ` : '';
   const conn = view.connection;
   if (conn) {
     return {
-      action: view.saved ? 'save-test' : 'test-connection', ok: conn.ok, href: '#test-connection-result',
+      action: view.saved ? 'save-test' : 'test-connection',
+      ok: conn.ok,
+      href: '#test-connection-result',
       text: conn.ok ? `${saved}${connectionMessage(t, lang, conn)}` : `${saved}${t.connectionBanner}`,
       ...(conn.ok ? {} : { detail: connectionMessage(t, lang, conn) }),
     };
@@ -448,18 +548,28 @@ export function SetupPage({ view }: { view: SetupView }) {
       ) : null}
       {/* Never a green "Done!" next to a refused save or a failed test. */}
       {outcome && !outcome.ok ? null : (
-        <p id="overall" class={`banner ${toFix === 0 ? 'ok' : 'bad'}`}>{toFix === 0 ? t.allSet : t.toFix(toFix)}</p>
+        <p id="overall" class={`banner ${toFix === 0 ? 'ok' : 'bad'}`}>
+          {toFix === 0 ? t.allSet : t.toFix(toFix)}
+        </p>
       )}
       <SettingsStatus view={view} />
       <ConnectionSection view={view} />
       <SecretsSection view={view} />
       <CallbackUrlsSection view={view} />
       <TestCallbacksSection view={view} />
-      <p class="muted small" id="folds-note">{t.foldsNote}</p>
+      <p class="muted small" id="folds-note">
+        {t.foldsNote}
+      </p>
       <Fold id="tags" n={5} title={t.tagsTitle} badge={badge('tags')} open={open('tags')}>
         <TagsSection view={view} />
       </Fold>
-      <Fold id="snippet" n={6} title={t.snippetTitle} badge={badge('shop') ?? (config.shopDomains.length ? null : { kind: 'bad', text: t.failed })} open={open('shop')}>
+      <Fold
+        id="snippet"
+        n={6}
+        title={t.snippetTitle}
+        badge={badge('shop') ?? (config.shopDomains.length ? null : { kind: 'bad', text: t.failed })}
+        open={open('shop')}
+      >
         <SnippetSection view={view} />
       </Fold>
       <Fold id="consent-settings" n={7} title={t.consentTitle} badge={badge('consent')} open={open('consent')}>
@@ -470,7 +580,13 @@ export function SetupPage({ view }: { view: SetupView }) {
       </Fold>
       {view.catalog ? (
         <Fold id="catalog" title={t.catalogFold} open={Boolean(view.catalog.result)}>
-          <CatalogSection lang={lang} catalog={view.catalog} catalogId={config.catalog.catalogId} location={config.location} action={(path) => action(view, path)} />
+          <CatalogSection
+            lang={lang}
+            catalog={view.catalog}
+            catalogId={config.catalog.catalogId}
+            location={config.location}
+            action={(path) => action(view, path)}
+          />
         </Fold>
       ) : null}
       <Fold id="shop-platform" title={t.platformFold} badge={badge('platform')} open={open('platform')}>

@@ -19,10 +19,21 @@ const SIMULATOR = env.SALESMANAGO_ENDPOINT!;
 const bare = (): Env => {
   const e: Env = { ...env };
   for (const name of [
-    'SALESMANAGO_ENDPOINT', 'SALESMANAGO_CLIENT_ID', 'SALESMANAGO_API_SECRET', 'SALESMANAGO_OWNER', 'SALESMANAGO_LOCATION',
-    'SHOP_DOMAINS', 'SHOP_API_SECRET', 'CALLBACK_SECRET', 'TAGS_REGISTRATION', 'TAGS_NEWSLETTER', 'TAGS_PURCHASE_LOGGED_IN',
-    'TAGS_PURCHASE_GUEST', 'DOUBLE_OPT_IN',
-  ] as const) delete e[name];
+    'SALESMANAGO_ENDPOINT',
+    'SALESMANAGO_CLIENT_ID',
+    'SALESMANAGO_API_SECRET',
+    'SALESMANAGO_OWNER',
+    'SALESMANAGO_LOCATION',
+    'SHOP_DOMAINS',
+    'SHOP_API_SECRET',
+    'CALLBACK_SECRET',
+    'TAGS_REGISTRATION',
+    'TAGS_NEWSLETTER',
+    'TAGS_PURCHASE_LOGGED_IN',
+    'TAGS_PURCHASE_GUEST',
+    'DOUBLE_OPT_IN',
+  ] as const)
+    delete e[name];
   return e;
 };
 
@@ -70,7 +81,9 @@ describe('the settings form', () => {
     expect(res.status).toBe(200);
     expect(res.html).toMatch(/id="settings-result" class="result" data-ok="true"/);
     // Named by their labels, in the page's language, not by their variable names.
-    expect(res.html).toContain('Saved: Address (EndPoint), Application identifier (Client ID), Application secret (API Secret), SALESmanago user&#39;s account e-mail (Owner).');
+    expect(res.html).toContain(
+      'Saved: Address (EndPoint), Application identifier (Client ID), Application secret (API Secret), SALESmanago user&#39;s account e-mail (Owner).',
+    );
     expect(res.html).toMatch(/id="test-connection-result" class="result" data-ok="true"/);
     expect(res.html).toContain('SALESmanago accepted the credentials');
     // The secret: encrypted at rest, never shown again, only its last 4 characters.
@@ -123,12 +136,14 @@ describe('the settings form', () => {
     expect((await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM settings WHERE name = 'SALESMANAGO_CLIENT_ID'").first<{ n: number }>())?.n).toBe(0);
   });
 
-  it('refuses an invalid save with named errors in the page\'s language, and stores nothing', async () => {
+  it("refuses an invalid save with named errors in the page's language, and stores nothing", async () => {
     const bindings = bare();
     const pl = await request('/setup/settings?lang=pl', bindings, { SALESMANAGO_OWNER: 'nie-email', SHOP_DOMAINS: 'sklep.pl, zła domena' });
     expect(pl.status).toBe(400);
     expect(pl.html).toContain('Nie zapisano');
-    expect(pl.html).toMatch(/<li data-name="SALESMANAGO_OWNER"><b>E-mail konta użytkownika SALESmanago \(Owner\)<\/b> <code class="small env">SALESMANAGO_OWNER<\/code>: musi być adresem e-mail<\/li>/);
+    expect(pl.html).toMatch(
+      /<li data-name="SALESMANAGO_OWNER"><b>E-mail konta użytkownika SALESmanago \(Owner\)<\/b> <code class="small env">SALESMANAGO_OWNER<\/code>: musi być adresem e-mail<\/li>/,
+    );
     // The banner at the top names the refused fields, and no green "Gotowe!" stands next to it.
     expect(pl.html).toMatch(/id="action-result" class="banner bad" data-action="refused" data-ok="false"><a href="#connection">Nie zapisano. Popraw: /);
     expect(pl.html).not.toContain('id="overall"');
@@ -160,7 +175,12 @@ describe('the settings form', () => {
 
   it('a first visit may save other sections while the whole connection is still empty', async () => {
     const res = await request('/setup/settings?lang=en', bare(), {
-      SALESMANAGO_ENDPOINT: '', SALESMANAGO_CLIENT_ID: '', SALESMANAGO_OWNER: '', 'TAGS_NEWSLETTER.shown': '1', TAGS_NEWSLETTER: 'NL', action: 'save',
+      SALESMANAGO_ENDPOINT: '',
+      SALESMANAGO_CLIENT_ID: '',
+      SALESMANAGO_OWNER: '',
+      'TAGS_NEWSLETTER.shown': '1',
+      TAGS_NEWSLETTER: 'NL',
+      action: 'save',
     });
     expect(res.status).toBe(200);
     expect(res.html).toMatch(/id="action-result" class="banner ok" data-action="save" data-ok="true"><a href="#settings-result">Saved: Newsletter signup\.</);
@@ -181,7 +201,9 @@ describe('the settings form', () => {
     expect(res.html).toContain('SALESmanago nie przyjęło Client ID i API Secret');
     expect(res.html).toContain('Odpowiedź SALESmanago:');
     // The banner at the top says so too, never "Gotowe!" above a failed test.
-    expect(res.html).toMatch(/id="action-result" class="banner bad" data-action="save-test" data-ok="false"><a href="#test-connection-result">Zapisano: [^<]*Test połączenia z SALESmanago się nie powiódł/);
+    expect(res.html).toMatch(
+      /id="action-result" class="banner bad" data-action="save-test" data-ok="false"><a href="#test-connection-result">Zapisano: [^<]*Test połączenia z SALESmanago się nie powiódł/,
+    );
     expect(res.html).not.toContain('Gotowe!');
     expect(res.html).not.toContain('a-wrong-api-secret');
     const owner = await request('/setup/settings?lang=en', bindings, { ...SEED, SALESMANAGO_OWNER: 'nobody@shop.localhost', action: 'save-test' });

@@ -30,11 +30,17 @@ function Source({ view, field }: { view: SettingsView; field: SettingField }) {
   const source = sourceOf(field, settings.raw, settings.stored);
   const text =
     source === 'wrangler'
-      ? field.kind === 'secret' ? t.sourceWranglerSecret : t.sourceWrangler
+      ? field.kind === 'secret'
+        ? t.sourceWranglerSecret
+        : t.sourceWrangler
       : source === 'stored'
         ? t.sourceStored(time(settings.stored.get(field.name)?.updatedAt ?? 0))
         : t.sourceDefault;
-  return <span class="src" data-source={source}>{text}</span>;
+  return (
+    <span class="src" data-source={source}>
+      {text}
+    </span>
+  );
 }
 
 function State({ view, field }: { view: SettingsView; field: SettingField }) {
@@ -66,7 +72,9 @@ function Input({ view, field }: { view: SettingsView; field: SettingField }) {
       const status = locked
         ? `•••••••• (${t.hidden})`
         : stored
-          ? stored.value === null ? t.secretUnreadable : t.secretSet(stored.value.slice(-4))
+          ? stored.value === null
+            ? t.secretUnreadable
+            : t.secretSet(stored.value.slice(-4))
           : t.missing;
       return (
         <>
@@ -76,10 +84,14 @@ function Input({ view, field }: { view: SettingsView; field: SettingField }) {
               <input {...common} type="password" autocomplete="off" placeholder={stored ? t.secretReplace : t.secretEnter} />
               <span class="opts">
                 {stored ? (
-                  <label><input form={SETTINGS_FORM} type="checkbox" name={`${field.name}.clear`} value="1" /> {t.secretClear}</label>
+                  <label>
+                    <input form={SETTINGS_FORM} type="checkbox" name={`${field.name}.clear`} value="1" /> {t.secretClear}
+                  </label>
                 ) : null}
                 {field.generate ? (
-                  <label><input form={SETTINGS_FORM} type="checkbox" name={`${field.name}.generate`} value="1" /> {t.secretGenerate}</label>
+                  <label>
+                    <input form={SETTINGS_FORM} type="checkbox" name={`${field.name}.generate`} value="1" /> {t.secretGenerate}
+                  </label>
                 ) : null}
               </span>
             </>
@@ -101,13 +113,14 @@ function Input({ view, field }: { view: SettingsView; field: SettingField }) {
       const stored = settings.stored.get(field.name)?.value;
       const shown = posted
         ? { on: Boolean(posted[`${field.name}.on`]), tags: posted[field.name] ?? '' }
-        : locked ? { on: current !== '', tags: current } : tagsOnForm(stored, fallback);
+        : locked
+          ? { on: current !== '', tags: current }
+          : tagsOnForm(stored, fallback);
       return (
         <span class="tags">
           <input form={SETTINGS_FORM} type="hidden" name={`${field.name}.shown`} value="1" disabled={locked} />
           <label class="switch">
-            <input form={SETTINGS_FORM} type="checkbox" name={`${field.name}.on`} id={`${id}-on`} value="1" checked={shown.on} disabled={locked} />{' '}
-            {t.tagsOn}
+            <input form={SETTINGS_FORM} type="checkbox" name={`${field.name}.on`} id={`${id}-on`} value="1" checked={shown.on} disabled={locked} /> {t.tagsOn}
           </label>
           <input {...common} type="text" value={shown.tags} />
         </span>
@@ -118,7 +131,9 @@ function Input({ view, field }: { view: SettingsView; field: SettingField }) {
       return (
         <select {...common}>
           {(field.choices ?? []).map((c) => (
-            <option value={c.value} selected={c.value === chosen}>{c[lang]}</option>
+            <option value={c.value} selected={c.value === chosen}>
+              {c[lang]}
+            </option>
           ))}
         </select>
       );
@@ -133,13 +148,18 @@ export function SettingRows({ view, section }: { view: SettingsView; section: Se
   return (
     <table class="settings">
       <thead>
-        <tr><th>{t.colValue}</th><th>{t.colState}</th></tr>
+        <tr>
+          <th>{t.colValue}</th>
+          <th>{t.colState}</th>
+        </tr>
       </thead>
       <tbody>
         {SETTINGS.filter((f) => f.section === section).map((field) => (
           <tr data-name={field.name}>
             <td>
-              <label class="field" for={`f-${field.name}`}>{field.label[lang]}</label>
+              <label class="field" for={`f-${field.name}`}>
+                {field.label[lang]}
+              </label>
               <Input view={view} field={field} />
               {field.hint ? <div class="muted small">{field.hint[lang]}</div> : null}
             </td>
@@ -158,11 +178,15 @@ export function SettingRows({ view, section }: { view: SettingsView; section: Se
 export function SaveButtons({ t, test }: { t: Messages; test?: boolean }) {
   return (
     <p class="buttons">
-      <button form={SETTINGS_FORM} type="submit" name="action" value="save" class="secondary">{t.settingsSave}</button>
+      <button form={SETTINGS_FORM} type="submit" name="action" value="save" class="secondary">
+        {t.settingsSave}
+      </button>
       {test ? (
         <>
           {' '}
-          <button form={SETTINGS_FORM} id="save-and-test" type="submit" name="action" value="save-test">{t.settingsSaveTest}</button>
+          <button form={SETTINGS_FORM} id="save-and-test" type="submit" name="action" value="save-test">
+            {t.settingsSaveTest}
+          </button>
         </>
       ) : null}
     </p>

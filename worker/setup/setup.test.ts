@@ -12,10 +12,7 @@ function basic(password: string, user = 'merchant'): string {
   return `Basic ${btoa(`${user}:${password}`)}`;
 }
 
-async function page(
-  path: string,
-  options: { method?: string; auth?: string | null; lang?: string; bindings?: Env; origin?: string | null } = {},
-) {
+async function page(path: string, options: { method?: string; auth?: string | null; lang?: string; bindings?: Env; origin?: string | null } = {}) {
   const headers: Record<string, string> = {};
   const auth = options.auth === undefined ? basic(PASSWORD) : options.auth;
   if (auth) headers.Authorization = auth;
@@ -50,7 +47,7 @@ describe('/setup authentication', () => {
     expect((await page('/setup/test-callbacks', { method: 'POST', auth: null })).status).toBe(401);
   });
 
-  it('answers the 401 in the page\'s language', async () => {
+  it("answers the 401 in the page's language", async () => {
     const pl = await page('/setup', { auth: null, lang: 'pl-PL,pl;q=0.9' });
     expect(pl.status).toBe(401);
     expect(pl.html).toBe('Wymagane logowanie: dowolna nazwa użytkownika i hasło administratora (ADMIN_PASSWORD).');
@@ -87,8 +84,33 @@ describe('/setup page', () => {
   const sections = ['connection', 'callback-urls', 'test-callbacks-section', 'tags', 'snippet', 'delivery'];
 
   it.each([
-    ['pl', { lang: 'pl-PL,pl;q=0.9,en;q=0.5' }, ['Połączenie z SALESmanago', 'Adresy callback', 'Testuj adresy callback', 'Test adresów callback', 'Tagi zdarzeń', 'Kod do szablonu', 'Dostarczanie do SALESmanago', 'Zapis do newslettera']],
-    ['en', { lang: 'en-US,en;q=0.9' }, ['SALESmanago connection', 'callback URLs', 'Test callback URL', 'Event tags', 'Snippet for the shop theme', 'Delivery to SALESmanago', 'Newsletter signup']],
+    [
+      'pl',
+      { lang: 'pl-PL,pl;q=0.9,en;q=0.5' },
+      [
+        'Połączenie z SALESmanago',
+        'Adresy callback',
+        'Testuj adresy callback',
+        'Test adresów callback',
+        'Tagi zdarzeń',
+        'Kod do szablonu',
+        'Dostarczanie do SALESmanago',
+        'Zapis do newslettera',
+      ],
+    ],
+    [
+      'en',
+      { lang: 'en-US,en;q=0.9' },
+      [
+        'SALESmanago connection',
+        'callback URLs',
+        'Test callback URL',
+        'Event tags',
+        'Snippet for the shop theme',
+        'Delivery to SALESmanago',
+        'Newsletter signup',
+      ],
+    ],
   ] as const)('has every section in %s', async (lang, options, words) => {
     const res = await page('/setup', options);
     expect(res.status).toBe(200);
@@ -99,7 +121,7 @@ describe('/setup page', () => {
     expect(res.html).toContain('id="test-callbacks"');
   });
 
-  it('a button\'s address opened as a GET (reload, restored session) leads back to the page, not a 404', async () => {
+  it("a button's address opened as a GET (reload, restored session) leads back to the page, not a 404", async () => {
     for (const path of ['/setup/settings?lang=pl', '/setup/test-connection', '/setup/test-callbacks?lang=en']) {
       const res = await page(path);
       expect(res.status, path).toBe(303);
@@ -144,8 +166,12 @@ describe('/setup page', () => {
     expect(res.html).toContain(`src=&quot;${ORIGIN}/s.js&quot;`);
     expect(res.html).toMatch(/id="domains".*?<code>localhost<\/code>/s);
     // The variants, each with its sentence, in both languages.
-    expect(res.html).toMatch(/id="snippet-variants".*?<code>s\.js<\/code>: the default.*?<code>s\.full\.js<\/code>: .*?Product JSON-LD.*?<code>data-sm-monitoring<\/code>: .*?sm\.js/s);
-    expect((await page('/setup?lang=pl')).html).toMatch(/id="snippet-variants".*?<code>s\.js<\/code>: domyślny.*?<code>s\.full\.js<\/code>: .*?oglądane produkty.*?<code>data-sm-monitoring<\/code>: .*?kod monitorujący/s);
+    expect(res.html).toMatch(
+      /id="snippet-variants".*?<code>s\.js<\/code>: the default.*?<code>s\.full\.js<\/code>: .*?Product JSON-LD.*?<code>data-sm-monitoring<\/code>: .*?sm\.js/s,
+    );
+    expect((await page('/setup?lang=pl')).html).toMatch(
+      /id="snippet-variants".*?<code>s\.js<\/code>: domyślny.*?<code>s\.full\.js<\/code>: .*?oglądane produkty.*?<code>data-sm-monitoring<\/code>: .*?kod monitorujący/s,
+    );
     const off = await page('/setup?lang=en', { bindings: { ...env, TAGS_PURCHASE_GUEST: '' } as Env });
     expect(off.html).toMatch(/data-name="TAGS_PURCHASE_GUEST".*?badge off/s);
   });

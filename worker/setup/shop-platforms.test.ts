@@ -22,7 +22,7 @@ function section(html: string, id: string): string {
 }
 
 describe('setup page: Shop platform', () => {
-  it('shows each platform\'s webhook URL, topics, secret state and last delivery', async () => {
+  it("shows each platform's webhook URL, topics, secret state and last delivery", async () => {
     await sendWoo('order.updated', wooOrder({ status: 'processing' }));
     await sendShopify('orders/paid', { id: 1 }, { secret: 'wrong' });
     const html = await setupPage();
@@ -46,12 +46,19 @@ describe('setup page: Shop platform', () => {
 });
 
 describe('setup page: reconciliation', () => {
-  const woo: Env = { ...env, WOOCOMMERCE_URL: 'http://woo.example.com', WOOCOMMERCE_CONSUMER_KEY: 'ck_setup_key', WOOCOMMERCE_CONSUMER_SECRET: 'cs_setup_secret' };
+  const woo: Env = {
+    ...env,
+    WOOCOMMERCE_URL: 'http://woo.example.com',
+    WOOCOMMERCE_CONSUMER_KEY: 'ck_setup_key',
+    WOOCOMMERCE_CONSUMER_SECRET: 'cs_setup_secret',
+  };
   const auth = { Authorization: `Basic ${btoa(`m:${env.ADMIN_PASSWORD}`)}` };
 
   it('names the missing settings while the pull is off', async () => {
     const html = await setupPage();
-    expect(section(html, 'platform-shopify')).toMatch(/class="reconciliation"><span class="badge off">off: SHOPIFY_ADMIN_TOKEN and SHOPIFY_SHOP_DOMAIN not set/);
+    expect(section(html, 'platform-shopify')).toMatch(
+      /class="reconciliation"><span class="badge off">off: SHOPIFY_ADMIN_TOKEN and SHOPIFY_SHOP_DOMAIN not set/,
+    );
   });
 
   it('the button runs a pull after the answer; the page then shows the last pull, found and missing, never the key', async () => {
@@ -66,9 +73,15 @@ describe('setup page: reconciliation', () => {
     const before = section(await setupPage(woo), 'platform-woocommerce');
     expect(before).toContain('no pull yet');
     expect(before).toContain('action="/setup/reconcile?platform=woocommerce#platform-woocommerce"');
-    const res = await app.request(`${ORIGIN}/setup/reconcile?platform=woocommerce`, {
-      method: 'POST', headers: { ...auth, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' }, body: '',
-    }, woo);
+    const res = await app.request(
+      `${ORIGIN}/setup/reconcile?platform=woocommerce`,
+      {
+        method: 'POST',
+        headers: { ...auth, Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: '',
+      },
+      woo,
+    );
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/setup?lang=en#platform-woocommerce');
     const after = await setupPage(woo);

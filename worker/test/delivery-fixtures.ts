@@ -82,10 +82,7 @@ export interface Delivery {
 
 let msgSeq = 0;
 /** Runs the consumer once over these messages (queue message ids returned in `ids`, in order). */
-export async function consume(
-  messages: QueueMessage[],
-  options: { env?: Env; attempts?: number | number[]; queue?: string } = {},
-): Promise<Delivery> {
+export async function consume(messages: QueueMessage[], options: { env?: Env; attempts?: number | number[]; queue?: string } = {}): Promise<Delivery> {
   const ids = messages.map(() => `m${++msgSeq}`);
   const batch = createMessageBatch<QueueMessage>(
     options.queue ?? QUEUE,
@@ -148,8 +145,7 @@ export async function ledger(id: string): Promise<LedgerEntry | null> {
 }
 
 export async function ledgerMany(ids: string[]): Promise<Map<string, LedgerEntry>> {
-  const { results } = await env.LEDGER
-    .prepare('SELECT * FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))')
+  const { results } = await env.LEDGER.prepare('SELECT * FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))')
     .bind(JSON.stringify(ids))
     .all<LedgerEntry>();
   return new Map(results.map((r) => [r.id, r]));

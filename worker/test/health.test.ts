@@ -21,9 +21,16 @@ describe('readConfig', () => {
   it('names every missing value', () => {
     const names = readConfig(base).problems.map((p) => p.name);
     for (const name of [
-      'SALESMANAGO_ENDPOINT', 'SALESMANAGO_CLIENT_ID', 'SALESMANAGO_API_SECRET', 'SALESMANAGO_OWNER',
-      'SHOP_DOMAINS', 'SHOP_API_SECRET', 'CALLBACK_SECRET', 'ADMIN_PASSWORD',
-    ]) expect(names).toContain(name);
+      'SALESMANAGO_ENDPOINT',
+      'SALESMANAGO_CLIENT_ID',
+      'SALESMANAGO_API_SECRET',
+      'SALESMANAGO_OWNER',
+      'SHOP_DOMAINS',
+      'SHOP_API_SECRET',
+      'CALLBACK_SECRET',
+      'ADMIN_PASSWORD',
+    ])
+      expect(names).toContain(name);
   });
 
   it('names malformed values with what is wrong', () => {

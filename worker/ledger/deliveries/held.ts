@@ -72,7 +72,9 @@ export async function queuedOfKind(db: D1Database, kind: string, limit: number):
 /** Queued rows sent again: their waiting reason is cleared. */
 export async function clearReason(db: D1Database, idList: readonly string[], now: number): Promise<void> {
   if (idList.length === 0) return;
-  const update = db.prepare(`UPDATE deliveries SET last_error = NULL, reason_kind = NULL, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`);
+  const update = db.prepare(
+    `UPDATE deliveries SET last_error = NULL, reason_kind = NULL, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`,
+  );
   await runParts(db, idList, (json) => update.bind(json, now));
 }
 

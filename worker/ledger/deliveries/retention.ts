@@ -6,7 +6,14 @@ import type { Reason } from './rows.ts';
 const ORDER_TYPES = "('purchase', 'return', 'cancellation')";
 
 async function changeAtMost(db: D1Database, sql: (limit: number) => string, limit: number, ...bind: unknown[]): Promise<number> {
-  return (await db.prepare(sql(limit)).bind(...bind).run()).meta.changes ?? 0;
+  return (
+    (
+      await db
+        .prepare(sql(limit))
+        .bind(...bind)
+        .run()
+    ).meta.changes ?? 0
+  );
 }
 
 const deleteWhere = (db: D1Database, where: string, limit: number, ...bind: unknown[]) =>
@@ -21,8 +28,7 @@ export const deleteNeverDeliveredBefore = (db: D1Database, before: number, limit
   deleteWhere(db, `status IN ('failed', 'dead') AND updated_at < ?1`, limit, before);
 
 /** Expired rows last updated before `before`. */
-export const deleteExpiredBefore = (db: D1Database, before: number, limit: number) =>
-  deleteWhere(db, `status = 'expired' AND updated_at < ?1`, limit, before);
+export const deleteExpiredBefore = (db: D1Database, before: number, limit: number) => deleteWhere(db, `status = 'expired' AND updated_at < ?1`, limit, before);
 
 /** Order rows already stripped of their data, accepted before `before`. */
 export const deleteOrderIdsBefore = (db: D1Database, before: number, limit: number) =>
@@ -34,7 +40,11 @@ export const expireHeldBefore = (db: D1Database, before: number, reason: Reason,
     db,
     (n) => `UPDATE deliveries SET status = 'expired', updated_at = ?1, last_error = ?2, reason_kind = ?4
             WHERE rowid IN (SELECT rowid FROM deliveries WHERE status = 'held' AND accepted_at < ?3 LIMIT ${n})`,
-    limit, now, reason.text, before, reason.kind,
+    limit,
+    now,
+    reason.text,
+    before,
+    reason.kind,
   );
 
 /** An expired row keeps no payload, visitor or contact. */
@@ -53,5 +63,6 @@ export const stripOrdersBefore = (db: D1Database, before: number, limit: number)
     (n) => `UPDATE deliveries SET payload = NULL, contact = NULL, visitor_id = NULL, last_error = NULL, reason_kind = NULL
             WHERE rowid IN (SELECT rowid FROM deliveries WHERE type IN ${ORDER_TYPES} AND payload IS NOT NULL
                             AND status = 'delivered' AND updated_at < ?1 LIMIT ${n})`,
-    limit, before,
+    limit,
+    before,
   );

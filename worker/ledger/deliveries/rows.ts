@@ -150,7 +150,13 @@ export async function loadStates(db: D1Database, idList: readonly string[]): Pro
   const results = await runParts<Row>(db, idList, (json) => select.bind(json));
   for (const { results: rows } of results) {
     for (const r of rows) {
-      out.set(r.id, { status: r.status, attempts: r.attempts, lastError: r.last_error, contactDone: r.contact_done_at !== null, nextAttemptAt: r.next_attempt_at });
+      out.set(r.id, {
+        status: r.status,
+        attempts: r.attempts,
+        lastError: r.last_error,
+        contactDone: r.contact_done_at !== null,
+        nextAttemptAt: r.next_attempt_at,
+      });
     }
   }
   return out;
@@ -161,12 +167,12 @@ export async function loadStates(db: D1Database, idList: readonly string[]): Pro
 export async function insertMissing(db: D1Database, rows: readonly LedgerRow[], now: number): Promise<void> {
   if (rows.length === 0) return;
   const insert = db.prepare(
-      `INSERT OR IGNORE INTO deliveries (id, type, source, contact, visitor_id, status, attempts, accepted_at, updated_at, payload)
+    `INSERT OR IGNORE INTO deliveries (id, type, source, contact, visitor_id, status, attempts, accepted_at, updated_at, payload)
        SELECT json_extract(value, '$.id'), json_extract(value, '$.type'), json_extract(value, '$.source'),
               json_extract(value, '$.contact'), json_extract(value, '$.visitorId'), 'queued', 0,
               json_extract(value, '$.acceptedAt'), ?2, json_extract(value, '$.payload')
        FROM json_each(?1)`,
-    );
+  );
   await runParts(db, rows, (json) => insert.bind(json, now));
 }
 
@@ -194,12 +200,12 @@ export async function markInFlight(db: D1Database, idList: readonly string[], re
 export async function markDelivered(db: D1Database, rows: readonly DeliveredRow[], now: number): Promise<void> {
   if (rows.length === 0) return;
   const update = db.prepare(
-      `UPDATE deliveries SET status = 'delivered', last_error = NULL, reason_kind = NULL, next_attempt_at = NULL,
+    `UPDATE deliveries SET status = 'delivered', last_error = NULL, reason_kind = NULL, next_attempt_at = NULL,
               contact = json_extract(j.value, '$.contact'),
               sm_event_id = COALESCE(json_extract(j.value, '$.smEventId'), deliveries.sm_event_id),
               updated_at = ?2
        FROM json_each(?1) AS j WHERE deliveries.id = json_extract(j.value, '$.id')`,
-    );
+  );
   await runParts(db, rows, (json) => update.bind(json, now));
 }
 
@@ -207,7 +213,7 @@ export async function markDelivered(db: D1Database, rows: readonly DeliveredRow[
 export async function recordOutcomes(db: D1Database, rows: readonly RowOutcome[], now: number): Promise<void> {
   if (rows.length === 0) return;
   const update = db.prepare(
-      `UPDATE deliveries SET status = json_extract(j.value, '$.status'),
+    `UPDATE deliveries SET status = json_extract(j.value, '$.status'),
               last_error = json_extract(j.value, '$.error'),
               reason_kind = json_extract(j.value, '$.kind'),
               contact = COALESCE(json_extract(j.value, '$.contact'), deliveries.contact),
@@ -216,7 +222,7 @@ export async function recordOutcomes(db: D1Database, rows: readonly RowOutcome[]
               updated_at = ?2
        FROM json_each(?1) AS j
        WHERE deliveries.id = json_extract(j.value, '$.id') AND deliveries.status NOT IN ('delivered', 'expired')`,
-    );
+  );
   await runParts(db, rows, (json) => update.bind(json, now));
 }
 
@@ -272,10 +278,7 @@ export interface PayloadRow {
 
 /** Rows of this status whose reason is of this kind. */
 export async function countOfKind(db: D1Database, status: LedgerStatus, kind: string): Promise<number> {
-  const row = await db
-    .prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = ?1 AND reason_kind = ?2`)
-    .bind(status, kind)
-    .first<{ n: number }>();
+  const row = await db.prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = ?1 AND reason_kind = ?2`).bind(status, kind).first<{ n: number }>();
   return row?.n ?? 0;
 }
 
