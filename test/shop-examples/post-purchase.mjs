@@ -10,11 +10,7 @@ if (!secret) {
 }
 const email = 'jan@example.com';
 const purchase = {
-  type: 'purchase',
-  orderId: process.env.ORDER_ID ?? '1001',
-  email,
-  value: 129.9,
-  currency: 'PLN',
+  type: 'purchase', orderId: process.env.ORDER_ID ?? '1001', email, value: 129.9, currency: 'PLN',
   products: [{ id: 'sku-1', quantity: 2, price: 64.95 }],
   occurredAt: '2026-11-20T14:03:00+01:00', // the order's own time, not "now": a repost must be identical
 };

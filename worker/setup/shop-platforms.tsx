@@ -159,7 +159,8 @@ function Kept(props: { kept: Awaited<ReturnType<typeof keptSummary>> | { error: 
 
 function Pull(props: { platform: 'woocommerce' | 'shopify'; configured: boolean; state: PullState | null | { error: string }; text: Text }) {
   const { platform, configured, state, text } = props;
-  if (!configured) return <span class="badge off">{text.pullOff(PULL_SETTINGS[platform])}</span>;
+  // Plain text, not a badge: a badge does not wrap, and the three setting names are wider than a phone.
+  if (!configured) return <span class="muted">{text.pullOff(PULL_SETTINGS[platform])}</span>;
   return (
     <>
       {state !== null && 'error' in state ? (
