@@ -65,10 +65,11 @@ export const CONFIG_NAMES = [
   'PUBLIC_PATH_PREFIX',
   // The snippet's consent mode shown on the setup page, "required" or "none".
   'SNIPPET_CONSENT',
-  // Wrangler only (never on /setup): the rules of the first three are WRANGLER_ONLY below.
+  // Wrangler only (never on /setup): the rules of the first four are WRANGLER_ONLY below.
   'SALESMANAGO_TIMEOUT_MS',
   'DELIVERY_RETRY_BASE_S',
   'DELIVERY_WINDOW_S',
+  'DELIVERY_SHARDS',
   // Benchmarks only: "true" enables the floor routes (routes/floor.ts).
   'BENCH_FLOOR',
   // Secret: the key that encrypts secrets saved on the setup page, else ADMIN_PASSWORD (settings/crypto.ts).
@@ -123,7 +124,7 @@ interface WholeRule {
   default: number;
   min: number;
   max: number;
-  unit: 'days' | 'seconds' | 'milliseconds';
+  unit: 'days' | 'seconds' | 'milliseconds' | 'queues';
 }
 
 /**
@@ -161,6 +162,8 @@ const WRANGLER_ONLY = {
   DELIVERY_RETRY_BASE_S: { default: 30, min: 1, max: 3600, unit: 'seconds' },
   // The accumulator's window (delivery/accumulator.ts): 0 turns it off; at most 5 min of waiting.
   DELIVERY_WINDOW_S: { default: 10, min: 0, max: 300, unit: 'seconds' },
+  // Delivery queues used, by contact (queue/shards.ts): at most the EVENTS_<i> bindings wrangler.toml declares.
+  DELIVERY_SHARDS: { default: 1, min: 1, max: 8, unit: 'queues' },
 } as const satisfies Record<string, WholeRule>;
 
 /**
@@ -210,6 +213,8 @@ export interface Config {
   retryBaseS: number;
   /** Seconds a small batch may wait in the ledger for more (DELIVERY_WINDOW_S; 0 = off). */
   deliveryWindowS: number;
+  /** Queues delivery is sharded over by contact (DELIVERY_SHARDS, queue/shards.ts; default 1). */
+  deliveryShards: number;
   /** BENCH_FLOOR: the benchmarks' floor routes exist (routes/floor.ts). Never in production. */
   benchFloor: boolean;
   /** Shop platform webhooks (worker/platforms); a platform whose secret is unset refuses its deliveries. */
@@ -386,6 +391,7 @@ export function readConfig(env: ConfigVars): Config {
   const timeoutMs = readWhole('SALESMANAGO_TIMEOUT_MS', env.SALESMANAGO_TIMEOUT_MS, WRANGLER_ONLY.SALESMANAGO_TIMEOUT_MS, knobs);
   const retryBaseS = readWhole('DELIVERY_RETRY_BASE_S', env.DELIVERY_RETRY_BASE_S, WRANGLER_ONLY.DELIVERY_RETRY_BASE_S, knobs);
   const deliveryWindowS = readWhole('DELIVERY_WINDOW_S', env.DELIVERY_WINDOW_S, WRANGLER_ONLY.DELIVERY_WINDOW_S, knobs);
+  const deliveryShards = readWhole('DELIVERY_SHARDS', env.DELIVERY_SHARDS, WRANGLER_ONLY.DELIVERY_SHARDS, knobs);
   const catalog = readCatalog(env, timeoutMs, problems);
   problems.push(...knobs);
   return {
@@ -414,6 +420,7 @@ export function readConfig(env: ConfigVars): Config {
     shopWebhookUrl,
     retryBaseS,
     deliveryWindowS,
+    deliveryShards,
     benchFloor: text(env.BENCH_FLOOR) === 'true',
     platforms,
     snippetConsent: snippetConsentValue === 'none' ? 'none' : 'required',

@@ -4,8 +4,10 @@
 import type { ConfigVars } from './config.ts';
 import type { QueueMessage } from './queue/messages.ts';
 
-/** The bindings; the queue typed with the messages only our code sends (queue/messages.ts). */
-type Bindings = Omit<WorkerBindings, 'EVENTS'> & { EVENTS: Queue<QueueMessage> };
+/** The delivery queues: shard 0 and the shards 1-7 (queue/shards.ts; DELIVERY_SHARDS says how many are used). */
+type DeliveryQueues = 'EVENTS' | 'EVENTS_1' | 'EVENTS_2' | 'EVENTS_3' | 'EVENTS_4' | 'EVENTS_5' | 'EVENTS_6' | 'EVENTS_7';
+/** The bindings; the queues typed with the messages only our code sends (queue/messages.ts). */
+type Bindings = Omit<WorkerBindings, DeliveryQueues> & Record<DeliveryQueues, Queue<QueueMessage>>;
 
 /**
  * With wrangler's vars and secrets, then merged with the settings saved on /setup (settings/merge.ts):

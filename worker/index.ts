@@ -24,6 +24,7 @@ import { withConfig } from './http/config.ts';
 import { recordRefusals } from './http/refusals.ts';
 import { floor } from './routes/floor.ts';
 import { logError } from './log.ts';
+import { withDeliveryShards } from './http/delivery-shards.ts';
 
 export const app = new Hono<AppEnv>();
 
@@ -38,6 +39,8 @@ app.use('*', async (c, next) => {
 });
 // Then parsed once (c.var.config, http/config.ts): every route reads its configuration there.
 app.use('*', withConfig);
+// Delivery shards (queue/shards.ts): every send of the request goes to its contact's queue.
+app.use('*', withDeliveryShards);
 // Refused shop-API and platform requests show on /setup/events (recorded after the answer).
 app.use('/api/*', recordRefusals);
 app.use('/hooks/*', recordRefusals);

@@ -3,7 +3,7 @@
 // rename there which breaks the rule fails the tests instead of delivering dead letters as live.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isDeadLetterQueue } from '../../worker/queue/names.ts';
+import { isDeadLetterQueue, shardOfQueue } from '../../worker/queue/names.ts';
 
 const toml = readFileSync(new URL('../../wrangler.toml', import.meta.url), 'utf8');
 const values = (key: string) => [...toml.matchAll(new RegExp(`^${key}\\s*=\\s*"([^"]+)"`, 'gm'))].map((m) => m[1]!);
@@ -25,5 +25,19 @@ describe('queue names (wrangler.toml)', () => {
   it('every dead-letter queue has a consumer that records its messages', () => {
     const consumed = values('queue');
     for (const name of deadLetterQueues) expect(consumed).toContain(name);
+  });
+
+  it('delivery shard i is binding EVENTS_i (EVENTS for 0) on a queue named …-i, consumed one batch at a time', () => {
+    const pairs = [...toml.matchAll(/\[\[queues\.producers\]\]\s*binding\s*=\s*"([^"]+)"\s*queue\s*=\s*"([^"]+)"/g)].map((m) => [m[1]!, m[2]!] as const);
+    const shards = pairs.filter(([binding]) => /^EVENTS(_\d+)?$/.test(binding));
+    expect(shards.length).toBeGreaterThan(1);
+    for (const [binding, queue] of shards) {
+      const i = binding === 'EVENTS' ? 0 : Number(binding.slice('EVENTS_'.length));
+      expect(shardOfQueue(queue), queue).toBe(i);
+      const consumer = new RegExp(`\\[\\[queues\\.consumers\\]\\]\\s*queue\\s*=\\s*"${queue}"[^[]*?max_concurrency\\s*=\\s*1\\b`);
+      expect(toml, queue).toMatch(consumer);
+    }
+    // Consecutive from 0: queue/shards.ts usableShards stops at the first missing binding.
+    expect(shards.map(([b]) => b).sort()).toEqual(['EVENTS', ...shards.slice(1).map((_, k) => `EVENTS_${k + 1}`)].sort());
   });
 });

@@ -1,43 +1,61 @@
-// 9. Capacity plan: what one deployment handles as traffic grows to 10x and 100x a large shop's
-// busiest day, which limit is reached first, and what to change. A calculation, not a load test: the
-// inputs are Cloudflare's published limits, figures measured here (CPU per request: bench 8; calls
-// per batch: the consumer's own rules) and a few stated assumptions (marked ASSUMPTION). docs/operations.md
-// "Capacity plan" quotes its output; `npm run bench -- --only=capacity` prints it.
+// 9. Capacity plan: what one deployment handles at 1x, 10x, 100x and 1,000x a large shop's busiest
+// day with delivery sharded by contact (ARCHITECTURE.md "Delivery shards"), the shard count each step
+// needs, and the first limit reached. A calculation, not a load test. Every input is either MEASURED
+// on this machine (named with the bench or test that measures it) or an ASSUMPTION (named with its
+// source). docs/operations.md "Capacity plan" quotes its output; `npm run bench -- --only=capacity` prints it.
 import { formatNumber, type BenchOutcome, type Row } from './table.ts';
 
-/** Cloudflare's published limits (developers.cloudflare.com: queues/platform/limits, d1/platform/limits, kv, workers/platform/limits). */
-const LIMITS = {
+/** Cloudflare's published limits (developers.cloudflare.com: queues/platform/limits, d1/platform/limits, workers/platform/limits). */
+export const LIMITS = {
   /** Messages per second per queue. */
   queueMessagesPerS: 5_000,
   /** Messages per consumer batch. */
   batchMessages: 100,
-  /** Concurrent consumer invocations per queue (max_concurrency). */
-  maxConcurrency: 250,
-  /** KV: writes per second to one key. */
-  kvWritesPerKeyPerS: 1,
   /** Workers CPU per invocation, free plan (ms). */
   cpuCapMs: 10,
+  /** D1: one database runs one query at a time (d1/platform/limits: "a 1 ms query, about 1,000 queries per second"). */
+  d1WriterMsPerS: 1_000,
 };
 
+/** A load is fine at or below this share of its limit (issue 25: "≤ 70 % of every limit"). */
+export const HEADROOM = 0.7;
+
 export interface Assumptions {
-  /** ASSUMPTION: a large shop's busiest day. */
+  /** ASSUMPTION (the issue's "large shop", docs/operations.md): a large shop's busiest day. */
   beaconsPerDay: number;
   ordersPerDay: number;
-  /** Share of the day in its busiest hour, and a burst factor on top for the busiest second. */
+  /** ASSUMPTION: share of the day in its busiest hour, and a burst factor for the busiest second. */
   peakHourShare: number;
   burst: number;
-  /** Events per beacon (page loads send 1, a fifth also a cart change: test/bench/traffic.ts pageLoadBeacon). */
+  /** ASSUMPTION (test/bench/traffic.ts pageLoadBeacon): events per beacon; a fifth of beacons also change a cart. */
   eventsPerBeacon: number;
-  /** Share of beacons carrying a cart change, and cart changes per shopper within the 60 s settle window. */
+  /** ASSUMPTION (same source): share of beacons with a cart change, and cart changes per shopper within the 60 s settle. */
   cartShare: number;
   cartChangesPerShopper: number;
-  /** ASSUMPTION [UNK in docs/salesmanago-api.md]: SALESmanago's answer time per call (s). */
-  salesmanagoCallS: number;
-  /** ASSUMPTION: D1 time per statement the consumer runs (s); about 10 statements per batch. */
-  d1StatementS: number;
-  d1StatementsPerBatch: number;
-  /** Measured (bench 8, this machine): our CPU per POST /e beacon of 1-10 events (ms). */
+  /**
+   * MEASURED (npm run bench -- --only=shards, bench 6b: one shard, SALESmanago answering in 250 ms, a
+   * 5,000-event backlog of 5-event beacons; 740 events/s on 2026-12-05 at load average 11-16): events
+   * per second one shard's consumer delivers. Live page loads carry 1.2 events per message, so a
+   * batch of 100 messages holds fewer events: treat the shard counts as a lower bound (at 150 events/s
+   * per shard, 10x needs 8 shards and 100x 78; capacity.test.ts checks the direction).
+   */
+  perShardDrainEventsPerS: number;
+  /** MEASURED (worker/delivery/d1-calls.test.ts): the consumer's D1 round trips per event, carts' included. */
+  d1CallsPerEvent: number;
+  /** ASSUMPTION (Cloudflare's D1 limits page, its 1 ms example; not measurable locally): writer time per round trip (ms). */
+  d1CallMs: number;
+  /**
+   * ASSUMPTION: D1 round trips on the writer per beacon. The per-beacon `smclient` lookup reads D1
+   * today (1); issue 25 item 3 ("reads off the writer": KV and read replicas) takes it off (0).
+   */
+  beaconReadsOnWriter: number;
+  /** MEASURED (issue 25 item 2, docs/performance.md): one D1 round trip per signed shop request. */
+  orderWritesPerOrder: number;
+  /** MEASURED (bench 8, this machine): our CPU per POST /e beacon (ms). */
   cpuPerBeaconMs: number;
+  /** The accumulator's window (DELIVERY_WINDOW_S default, s) and a full call (delivery/accumulator.ts FLUSH_AT). */
+  windowS: number;
+  flushAt: number;
 }
 
 export const DEFAULTS: Assumptions = {
@@ -48,93 +66,111 @@ export const DEFAULTS: Assumptions = {
   eventsPerBeacon: 1.2,
   cartShare: 0.2,
   cartChangesPerShopper: 4,
-  salesmanagoCallS: 0.25,
-  d1StatementS: 0.002,
-  d1StatementsPerBatch: 10,
+  perShardDrainEventsPerS: 740,
+  d1CallsPerEvent: 0.567,
+  d1CallMs: 1,
+  beaconReadsOnWriter: 0,
+  orderWritesPerOrder: 1,
   cpuPerBeaconMs: 0.6,
+  windowS: 10,
+  flushAt: 400,
 };
 
 export interface Step {
   scale: number;
   messagesPerS: number;
   eventsPerS: number;
-  /** SALESmanago calls per second the consumer must make (batch calls + one CART call per shopper). */
+  /** Delivery shards this step needs: each consumer and each queue at or below HEADROOM. */
+  shards: number;
+  /** SALESmanago calls per 1,000 events with the accumulator per shard (batch calls + one CART call per shopper). */
+  callsPer1000: number;
   callsPerS: number;
-  /** Seconds of consumer work per second of traffic, at max_concurrency 1, CART calls 8 at a time. */
+  /** Load of one shard's consumer (events/s of its share ÷ the measured drain rate). */
   consumerLoad: number;
-  /** Consumer invocations needed at once (ceil of the load, with 50 % headroom). */
-  concurrencyNeeded: number;
-  /** D1 busy fraction (single writer): consumer statements + request-side writes. */
-  d1Load: number;
+  /** Load of one shard's queue (messages/s ÷ 5,000). */
   queueLoad: number;
+  /** Load of the D1 database's single writer. */
+  d1Load: number;
   cpuPerRequestShareOfCap: number;
-  /** The limits at >= 70 % at this step, highest first, each with what to change. */
+  /** The limits above HEADROOM at this step with `shards` shards, highest first (or "none"). */
   first: string;
 }
 
-/** The numbers at one traffic scale, with one consumer invocation at a time (max_concurrency = 1). */
-export function capacityAt(scale: number, a: Assumptions = DEFAULTS): Step {
+/** Calls per 1,000 events when each of `shards` accumulators fills its calls from its share of the traffic. */
+export function callsPer1000(eventsPerS: number, beaconsPerS: number, shards: number, a: Assumptions = DEFAULTS): number {
+  // Events one shard gathers in a window: a call carries up to flushAt of them (an upsert and an add).
+  const perFlush = Math.max(1, Math.min(a.flushAt, (eventsPerS / shards) * a.windowS));
+  const batch = (2 * 1000) / perFlush;
+  const carts = ((beaconsPerS * a.cartShare) / a.cartChangesPerShopper / Math.max(eventsPerS, 1e-9)) * 1000;
+  return batch + carts;
+}
+
+/** The numbers at one traffic scale with `shards` shards (default: the fewest that keep consumers and queues within HEADROOM). */
+export function capacityAt(scale: number, a: Assumptions = DEFAULTS, shardsOverride?: number): Step {
   const perPeakS = (perDay: number) => ((perDay * a.peakHourShare) / 3600) * a.burst * scale;
   const beaconsPerS = perPeakS(a.beaconsPerDay);
   const ordersPerS = perPeakS(a.ordersPerDay);
   const messagesPerS = beaconsPerS + ordersPerS;
   const eventsPerS = beaconsPerS * a.eventsPerBeacon + ordersPerS;
-  const batchesPerS = messagesPerS / LIMITS.batchMessages;
-  // Per batch: one contact upsert and ceil(events / 400) event adds; CART: one call per shopper.
-  const eventsPerBatch = eventsPerS / Math.max(batchesPerS, 1e-9);
-  const batchCalls = batchesPerS * (1 + Math.ceil(eventsPerBatch / 400));
-  const cartCallsPerS = (beaconsPerS * a.cartShare) / a.cartChangesPerShopper;
-  const callsPerS = batchCalls + cartCallsPerS;
-  // Time: batch calls one after another, CART calls 8 at a time (delivery/carts.ts CART_PARALLEL).
-  const consumerLoad = batchCalls * a.salesmanagoCallS + (cartCallsPerS * a.salesmanagoCallS) / 8 + batchesPerS * a.d1StatementsPerBatch * a.d1StatementS;
-  const d1Load = batchesPerS * a.d1StatementsPerBatch * a.d1StatementS + ordersPerS * 2 * a.d1StatementS + beaconsPerS * a.d1StatementS;
-  const queueLoad = messagesPerS / LIMITS.queueMessagesPerS;
-  const concurrencyNeeded = Math.max(1, Math.ceil(consumerLoad * 1.5));
-  const limits: [string, number][] = [
-    ['consumer (one invocation at a time, SALESmanago answer time)', consumerLoad],
-    ['D1 single writer', d1Load],
-    ['queue 5,000 messages/s', queueLoad],
+  const needed = Math.max(1, Math.ceil(eventsPerS / (HEADROOM * a.perShardDrainEventsPerS)), Math.ceil(messagesPerS / (HEADROOM * LIMITS.queueMessagesPerS)));
+  const shards = shardsOverride ?? needed;
+  const consumerLoad = eventsPerS / shards / a.perShardDrainEventsPerS;
+  const queueLoad = messagesPerS / shards / LIMITS.queueMessagesPerS;
+  const d1Ms = eventsPerS * a.d1CallsPerEvent * a.d1CallMs + ordersPerS * a.orderWritesPerOrder * a.d1CallMs + beaconsPerS * a.beaconReadsOnWriter * a.d1CallMs;
+  const d1Load = d1Ms / LIMITS.d1WriterMsPerS;
+  const per1000 = callsPer1000(eventsPerS, beaconsPerS, shards, a);
+  const limits: [string, number, string][] = [
+    ['each shard consumer (waiting on SALESmanago)', consumerLoad, 'more shards (DELIVERY_SHARDS and queues in wrangler.toml)'],
+    ['each shard queue (5,000 messages/s)', queueLoad, 'more shards'],
+    [
+      'the D1 writer (one ledger database)',
+      d1Load,
+      'one ledger database per group of shards (not built), or fewer round trips per event (carts make most of them)',
+    ],
   ];
-  const adviceFor = (name: string): string =>
-    name.startsWith('consumer')
-      ? `max_concurrency ${concurrencyNeeded}, the queue sharded by contact (hash of e-mail/visitor -> one of N queues, each max_concurrency 1, so one contact's events stay in order)`
-      : name.startsWith('D1')
-        ? 'the per-beacon D1 read (the smclient contactId courtesy) moved to KV or D1 read replicas, then one ledger database per contact shard (one writer per database)'
-        : 'more queues, sharded by contact (5,000 messages/s each)';
-  const over = limits.filter(([, load]) => load >= 0.7).sort((x, y) => y[1] - x[1]);
+  const over = limits.filter(([, load]) => load > HEADROOM).sort((x, y) => y[1] - x[1]);
+  const highest = limits.reduce((x, y) => (y[1] > x[1] ? y : x));
   const first =
     over.length === 0
-      ? `none: the highest is ${limits.reduce((x, y) => (y[1] > x[1] ? y : x))[0]} at ${formatNumber(Math.max(...limits.map(([, l]) => l)) * 100)} %`
-      : over.map(([name, load]) => `${name} at ${formatNumber(load * 100)} % -> ${adviceFor(name)}`).join('; then ');
+      ? `none: the highest is ${highest[0]} at ${formatNumber(highest[1] * 100)} %`
+      : over.map(([name, load, change]) => `${name} at ${formatNumber(load * 100)} % -> ${change}`).join('; then ');
   return {
     scale,
     messagesPerS,
     eventsPerS,
-    callsPerS,
+    shards,
+    callsPer1000: per1000,
+    callsPerS: (eventsPerS * per1000) / 1000,
     consumerLoad,
-    concurrencyNeeded,
-    d1Load,
     queueLoad,
+    d1Load,
     cpuPerRequestShareOfCap: a.cpuPerBeaconMs / LIMITS.cpuCapMs,
     first,
   };
 }
 
+export const SCALES = [1, 10, 100, 1_000] as const;
+
 export function benchCapacity(a: Assumptions = DEFAULTS): BenchOutcome {
   const bench = '9 Capacity plan';
-  const steps = [1, 10, 100].map((scale) => capacityAt(scale, a));
+  const steps = SCALES.map((scale) => capacityAt(scale, a));
   const rows: Row[] = steps.map((s) => ({
     bench,
-    figure: `${s.scale}x a large shop's busiest day`,
+    figure: `${formatNumber(s.scale)}x a large shop's busiest day`,
     result:
-      `${formatNumber(s.messagesPerS)} msg/s (${formatNumber(s.eventsPerS)} events/s), ${formatNumber(s.callsPerS, 1)} SALESmanago calls/s; ` +
-      `load: consumer ${formatNumber(s.consumerLoad * 100)} %, D1 ${formatNumber(s.d1Load * 100)} %, queue ${formatNumber(s.queueLoad * 100, 1)} %, CPU/request ${formatNumber(s.cpuPerRequestShareOfCap * 100)} % of the cap. Limits reached: ${s.first}`,
-    goal: '',
-    met: null,
+      `${formatNumber(s.messagesPerS)} msg/s (${formatNumber(s.eventsPerS)} events/s) on ${s.shards} shard${s.shards === 1 ? '' : 's'}; ` +
+      `${formatNumber(s.callsPer1000, 1)} SALESmanago calls per 1,000 events (${formatNumber(s.callsPerS, 1)}/s); ` +
+      `load: consumer ${formatNumber(s.consumerLoad * 100)} % each, queue ${formatNumber(s.queueLoad * 100, 1)} % each, D1 writer ${formatNumber(s.d1Load * 100)} %, CPU/request ${formatNumber(s.cpuPerRequestShareOfCap * 100)} % of the cap. Above ${HEADROOM * 100} %: ${s.first}`,
+    goal: s.scale === 10 || s.scale === 100 ? `≤ ${HEADROOM * 100} % of every limit` : '',
+    met: s.scale === 10 || s.scale === 100 ? s.first.startsWith('none') : null,
   }));
+  const onWriter = capacityAt(10, { ...a, beaconReadsOnWriter: 1 });
   return {
     rows,
-    notes: [`Capacity: a calculation (test/bench/capacity.ts) from Cloudflare's published limits and these inputs: ${JSON.stringify(a)}.`],
+    notes: [
+      `Capacity: a calculation (test/bench/capacity.ts) from Cloudflare's published limits and these inputs (MEASURED or ASSUMPTION, see the file): ${JSON.stringify(a)}.`,
+      `With the per-beacon smclient read still on the D1 writer (before issue 25 item 3), 10x puts the writer at ${formatNumber(onWriter.d1Load * 100)} %.`,
+    ],
     data: { assumptions: a, limits: LIMITS, steps },
   };
 }

@@ -14,6 +14,8 @@ import { parseArgs } from 'node:util';
 import { ROOT } from '../stack/processes.ts';
 import { buildWorker, startBenchStack, type BenchStack, type BenchStackOptions, type WorkerBuild } from './bench-stack.ts';
 import { benchDrain } from './drain.ts';
+import { drainShards, shardOutcome, type ShardDrainRound } from './shards.ts';
+import { startGate } from './gate.ts';
 import { benchFaults, benchLate } from './faults.ts';
 import { benchFootprint } from './footprint.ts';
 import { benchCpu } from './cpu.ts';
@@ -26,7 +28,21 @@ import { failedRow, formatNumber, renderTable, type BenchOutcome, type Row } fro
 import { measureTrackerSize } from './tracker-size.ts';
 import { benchUpstream } from './upstream.ts';
 
-const BENCHES = ['size', 'ingest', 'independence', 'upstream', 'drain', 'faults', 'late', 'footprint', 'cpu', 'capacity', 'accumulate', 'import'] as const;
+const BENCHES = [
+  'size',
+  'ingest',
+  'independence',
+  'upstream',
+  'drain',
+  'shards',
+  'faults',
+  'late',
+  'footprint',
+  'cpu',
+  'capacity',
+  'accumulate',
+  'import',
+] as const;
 type BenchName = (typeof BENCHES)[number];
 const TITLES: Record<BenchName, string> = {
   size: '1 Tracker size',
@@ -36,6 +52,7 @@ const TITLES: Record<BenchName, string> = {
   faults: '5 Delivery under faults',
   late: '5b Delivery delay under faults',
   drain: '6 Drain rate',
+  shards: '6b Drain by shard count',
   footprint: '7 Worker footprint',
   cpu: '8 CPU per request',
   capacity: '9 Capacity plan',
@@ -50,6 +67,7 @@ const { values: flags } = parseArgs({
     'faults-events': { type: 'string' },
     'faults-wait': { type: 'string' },
     'import-orders': { type: 'string' },
+    'shard-counts': { type: 'string', default: '1,4' },
   },
 });
 const quick = flags.quick ?? false;
@@ -222,6 +240,30 @@ await withStack(['upstream', 'drain', 'faults'], 'delivery', { rateLimit: 1_000_
     });
   });
 });
+
+// 6b: the same backlog drained on 1 shard and on 4 (DELIVERY_SHARDS), each on its own stack.
+if (wanted('shards')) {
+  const drains: Record<number, ShardDrainRound | undefined> = {};
+  for (const shards of (flags['shard-counts'] ?? '1,4').split(',').map(Number)) {
+    const gate = await startGate();
+    // Held calls must not time out while the backlog fills.
+    const vars = { DELIVERY_SHARDS: String(shards), DELIVERY_WINDOW_S: '0', SALESMANAGO_ENDPOINT: gate.url, SALESMANAGO_TIMEOUT_MS: '120000' };
+    await withStack(['shards'], `${shards}-shard delivery`, { rateLimit: 1_000_000, consumers: true, vars }, async (bench) => {
+      drains[shards] = await drainShards({
+        bench,
+        gate,
+        shards,
+        // 834 contacts × 6 events: a 5,004-event backlog of 4,170 messages.
+        contacts: quick ? 200 : 834,
+        beaconsPerContact: 5,
+        timeoutMs: 180_000,
+        tag: `sh${shards}${Date.now().toString(36)}`,
+      });
+      log(`${shards} shard(s): ${JSON.stringify(drains[shards])}`);
+    }).finally(() => gate.close());
+  }
+  await measure('shards', () => shardOutcome(drains));
+}
 
 // Fewer calls under sustained load: the accumulator's window on (production default 10 s).
 await withStack(['accumulate'], 'accumulator', { rateLimit: 1_000_000, consumers: true, vars: { DELIVERY_WINDOW_S: '10' } }, async (bench) => {

@@ -128,7 +128,7 @@ export function demoRecoveryVars(workerUrl: string, shopUrl: string): Record<str
 }
 
 /** Local values that are not on the setup page's form: they stay wrangler vars. */
-const WRANGLER_ONLY = new Set(['ADMIN_PASSWORD', 'SALESMANAGO_TIMEOUT_MS', 'DELIVERY_RETRY_BASE_S', 'DELIVERY_WINDOW_S']);
+const WRANGLER_ONLY = new Set(['ADMIN_PASSWORD', 'SALESMANAGO_TIMEOUT_MS', 'DELIVERY_RETRY_BASE_S', 'DELIVERY_WINDOW_S', 'DELIVERY_SHARDS']);
 
 /** Posts values to the setup page's settings form, as a merchant's browser would. */
 export async function saveOnSetupPage(workerUrl: string, values: Record<string, string>): Promise<void> {

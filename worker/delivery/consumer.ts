@@ -21,7 +21,9 @@ import { MAX_DELAY_S, retryDelay, unconfiguredDelay } from './backoff.ts';
 import { recordDeadLetters } from './dead-letters.ts';
 import { deliver } from './deliver.ts';
 import { unansweredOf, type WorkItem } from './work.ts';
-import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, wholeFlush } from './accumulator.ts';
+import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, wholeFlush, type ShardScope } from './accumulator.ts';
+import { routeBatch } from './shards.ts';
+import { usableShards, withShardRouting } from '../queue/shards.ts';
 import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from '../ledger/deliveries/rows.ts';
 import {
   isPlatformDelivery,
@@ -33,7 +35,7 @@ import {
   type QueueMessage,
 } from '../queue/messages.ts';
 import { keepDead, processQueued, QUEUED_RETRY_S } from '../platforms/kept.ts';
-import { isDeadLetterQueue } from '../queue/names.ts';
+import { isDeadLetterQueue, shardOfQueue } from '../queue/names.ts';
 import { deliverProducts, isProductsMessage } from './products.ts';
 import { errorText, logError } from '../log.ts';
 
@@ -43,14 +45,39 @@ interface Entry {
   webhook?: ConsentWebhook;
 }
 
-export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _ctx: ExecutionContext): Promise<void> {
+/**
+ * One batch of a queue at a time in this isolate. Cloudflare runs one batch per queue at a time
+ * (max_concurrency = 1 in wrangler.toml), which per-contact order rests on; the local broker does not:
+ * miniflare's queue broker (miniflare/dist/src/workers/queues/broker.worker.js, `#flush`) starts the
+ * next batch while one is still running once a full batch waits. Chained here, the local stack and the
+ * benchmarks run as a deployment does; on Cloudflare the chain is always empty.
+ */
+const running = new Map<string, Promise<void>>();
+
+export function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, ctx: ExecutionContext): Promise<void> {
+  const before = running.get(batch.queue) ?? Promise.resolve();
+  const run = before.then(() => handleBatch(batch, env, ctx));
+  const done = run.catch(() => undefined);
+  running.set(batch.queue, done);
+  void done.then(() => {
+    if (running.get(batch.queue) === done) running.delete(batch.queue);
+  });
+  return run;
+}
+
+async function handleBatch(batch: MessageBatch<QueueMessage>, bindings: Env, _ctx: ExecutionContext): Promise<void> {
   if (isDeadLetterQueue(batch.queue)) {
-    for (const msg of batch.messages) if (isPlatformDelivery(msg.body)) await keepDead(env, msg.body);
-    return recordDeadLetters(batch, env);
+    for (const msg of batch.messages) if (isPlatformDelivery(msg.body)) await keepDead(bindings, msg.body);
+    return recordDeadLetters(batch, bindings);
   }
   // Parsed once per batch: every part of the batch works with the same configuration.
-  const config = readConfig(env);
+  const config = readConfig(bindings);
   const now = Date.now();
+  // Delivery shards (queue/shards.ts, delivery/shards.ts): what this run sends goes to each contact's
+  // shard, and what is not this shard's to deliver now is passed on before any delivery work.
+  const scope: ShardScope = { shard: shardOfQueue(batch.queue), count: usableShards(bindings, config.deliveryShards) };
+  const env = withShardRouting(bindings, scope.count);
+  const messages = await routeBatch(batch.messages, env, { ...scope, now });
   const entries: Entry[] = [];
   let rows: LedgerRow[] = [];
   const all: ItemMessage[] = [];
@@ -58,9 +85,9 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
   const platformDeliveries: Message<PlatformDeliveryMessage>[] = [];
   let flush = false;
   // Catalog products have their own ledger table and API (delivery/products.ts).
-  const products = batch.messages.filter((m) => isProductsMessage(m.body));
+  const products = messages.filter((m) => isProductsMessage(m.body));
   const catalogDone = products.length > 0 ? deliverProductMessages(products, env, config) : Promise.resolve();
-  for (const msg of batch.messages) {
+  for (const msg of messages) {
     if (isPlatformDelivery(msg.body)) {
       // A signed platform delivery that met an unwritable ledger (platforms/kept.ts).
       platformDeliveries.push(msg as Message<PlatformDeliveryMessage>);
@@ -143,6 +170,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, _
         env,
         config,
         flush,
+        scope,
       ),
     ]);
   } catch (err) {
@@ -247,33 +275,33 @@ async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: 
   return new Set(missing.map((r) => r.id));
 }
 
-async function deliverWork(entries: Entry[], env: Env, config: Config, flush: boolean): Promise<void> {
+async function deliverWork(entries: Entry[], env: Env, config: Config, flush: boolean, scope: ShardScope): Promise<void> {
   let items = entries.flatMap((e) => e.items).filter((i) => !i.outcome);
   const windowS = config.deliveryWindowS;
   if (config.salesmanago && (windowS > 0 || flush)) {
     // The accumulator: a small batch waits (parked in the ledger) for more, up to the window. A tick
     // flushes only when the oldest parked row's time is up (each parking sends one tick).
-    const waiting = await parkedCount(env.LEDGER);
+    const waiting = await parkedCount(env.LEDGER, scope);
     const candidates = items.filter(parkable);
     const full = waiting + candidates.length >= FLUSH_AT;
     // Due: a tick came and the oldest parked row's window is over (then everything waiting goes). A
     // tick in a batch that also fills a call is not due by that alone: whole calls go, the rest waits.
-    const dueAt = flush && windowS > 0 ? await parkedDueAt(env.LEDGER) : null;
+    const dueAt = flush && windowS > 0 ? await parkedDueAt(env.LEDGER, scope) : null;
     const due = flush && (windowS === 0 || (dueAt !== null && dueAt <= Date.now() + 500));
     if (windowS > 0 && !full && !due) {
-      await park(env, candidates, windowS, Date.now());
+      await park(env, candidates, windowS, Date.now(), scope);
       items = items.filter((i) => !i.outcome);
-      if (flush && dueAt !== null && candidates.length === 0) await tickAgain(env, dueAt, Date.now());
+      if (flush && dueAt !== null && candidates.length === 0) await tickAgain(env, dueAt, Date.now(), scope);
     } else if (windowS > 0 && full && !due) {
       // Enough waits for whole calls: send those, the remainder keeps waiting (accumulator.ts wholeFlush).
       const split = wholeFlush(waiting, candidates);
-      await park(env, split.park, windowS, Date.now());
+      await park(env, split.park, windowS, Date.now(), scope);
       items = items.filter((i) => !i.outcome);
-      if (split.takeParked > 0) items = [...items, ...(await takeParked(env.LEDGER, new Set(items.map((i) => i.id)), split.takeParked))];
+      if (split.takeParked > 0) items = [...items, ...(await takeParked(env, new Set(items.map((i) => i.id)), split.takeParked, scope))];
       // Older rows left waiting, whose tick may be the one consumed here: another for them.
-      if (flush && dueAt !== null && split.park.length === 0 && waiting > split.takeParked) await tickAgain(env, dueAt, Date.now());
+      if (flush && dueAt !== null && split.park.length === 0 && waiting > split.takeParked) await tickAgain(env, dueAt, Date.now(), scope);
     } else if (waiting > 0) {
-      items = [...items, ...(await takeParked(env.LEDGER, new Set(items.map((i) => i.id))))];
+      items = [...items, ...(await takeParked(env, new Set(items.map((i) => i.id)), undefined, scope))];
     }
   }
   if (items.length === 0) return;

@@ -16,6 +16,7 @@ import { pruneSeenSignatures } from '../ledger/seen-signatures.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 import { replay } from './replay.ts';
 import { readConfig } from '../config.ts';
+import { withShardRouting } from '../queue/shards.ts';
 import { replayKept } from '../platforms/kept.ts';
 import { pruneChanges } from '../consent/changes.ts';
 import { resendStale } from '../catalog/accept.ts';
@@ -43,9 +44,11 @@ export interface CleanUp {
   catalogResent: number;
 }
 
-export async function handleScheduled(_controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+export async function handleScheduled(_controller: ScheduledController, bindings: Env, _ctx: ExecutionContext): Promise<void> {
   // Parsed once per run.
-  const config = readConfig(env);
+  const config = readConfig(bindings);
+  // What the run sends again goes to each contact's delivery shard (queue/shards.ts).
+  const env = withShardRouting(bindings, config.deliveryShards);
   const done = await cleanUp(env, Date.now());
   console.log({ msg: 'scheduled clean-up', ...done });
   console.log({ msg: 'retention', ...(await pruneRetained(env, Date.now(), config.retention)) });

@@ -152,8 +152,8 @@ export type QueueMessage =
   | ItemMessage
   | { kind: 'events'; events: AcceptedEvent[] }
   | { kind: 'contacts'; contacts: AcceptedContact[] }
-  /** The accumulator's tick (delivery/accumulator.ts): flush what waits in the ledger. Carries no item. */
-  | { kind: 'flush' }
+  /** The accumulator's tick (delivery/accumulator.ts): flush what its shard (queue/shards.ts; absent: 0) parked. Carries no item. */
+  | { kind: 'flush'; shard?: number }
   /** Catalog products (worker/catalog/): their state is in catalog_products, keyed by id and hash. */
   | { kind: 'products'; items: { hash: string; product: CatalogProduct }[] }
   | PlatformDeliveryMessage

@@ -6,3 +6,9 @@ const DEAD_LETTER_SUFFIX = '-dlq';
 export function isDeadLetterQueue(name: string): boolean {
   return name.endsWith(DEAD_LETTER_SUFFIX);
 }
+
+/** The delivery shard of a consumer batch (queue/shards.ts), from its queue's name: "<name>-<i>" is shard i, the bare name 0. */
+export function shardOfQueue(name: string): number {
+  const m = /-(\d+)$/.exec(name);
+  return m ? Number(m[1]) : 0;
+}

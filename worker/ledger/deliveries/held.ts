@@ -78,32 +78,43 @@ export async function clearReason(db: D1Database, idList: readonly string[], now
   await runParts(db, idList, (json) => update.bind(json, now));
 }
 
-// The accumulator (delivery/accumulator.ts): parked rows are queued rows waiting with a reason of their kind.
+// The accumulator (delivery/accumulator.ts): parked rows are queued rows waiting with a reason of their
+// kind, each marked with the delivery shard that parked it (column shard, migration 0170), since each
+// shard's consumer flushes only its own.
 
-/** When the earliest queued row of this kind is due (unix ms), or null when there is none. */
-export async function queuedDueAt(db: D1Database, kind: string): Promise<number | null> {
+/** How many queued rows of this kind the shard has waiting. */
+export async function waitingCount(db: D1Database, kind: string, shard: number): Promise<number> {
   const row = await db
-    .prepare("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'queued' AND reason_kind = ?1")
-    .bind(kind)
+    .prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 AND shard = ?2")
+    .bind(kind, shard)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+/** When the shard's earliest queued row of this kind is due (unix ms), or null when there is none. */
+export async function queuedDueAt(db: D1Database, kind: string, shard: number): Promise<number | null> {
+  const row = await db
+    .prepare("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 AND shard = ?2")
+    .bind(kind, shard)
     .first<{ due: number | null }>();
   return row?.due ?? null;
 }
 
-/** Queued rows wait with this reason until `dueAt`. */
-export async function markWaiting(db: D1Database, idList: readonly string[], reason: Reason, dueAt: number, now: number): Promise<void> {
+/** Queued rows wait with this reason until `dueAt`, on this shard. */
+export async function markWaiting(db: D1Database, idList: readonly string[], reason: Reason, dueAt: number, now: number, shard: number): Promise<void> {
   if (idList.length === 0) return;
   const update = db.prepare(
-    `UPDATE deliveries SET last_error = ?2, reason_kind = ?5, next_attempt_at = ?3, updated_at = ?4
+    `UPDATE deliveries SET last_error = ?2, reason_kind = ?5, next_attempt_at = ?3, updated_at = ?4, shard = ?6
      WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'queued'`,
   );
-  await runParts(db, idList, (json) => update.bind(json, reason.text, dueAt, now, reason.kind));
+  await runParts(db, idList, (json) => update.bind(json, reason.text, dueAt, now, reason.kind, shard));
 }
 
-/** Queued rows of this kind with their attempts, oldest first. */
-export async function queuedRowsOfKind(db: D1Database, kind: string, limit: number): Promise<(PayloadRow & { attempts: number })[]> {
+/** The shard's queued rows of this kind with their attempts, oldest first. */
+export async function queuedRowsOfKind(db: D1Database, kind: string, limit: number, shard: number): Promise<(PayloadRow & { attempts: number })[]> {
   const { results } = await db
-    .prepare("SELECT id, attempts, payload FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 ORDER BY accepted_at LIMIT ?2")
-    .bind(kind, limit)
+    .prepare("SELECT id, attempts, payload FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 AND shard = ?3 ORDER BY accepted_at LIMIT ?2")
+    .bind(kind, limit, shard)
     .all<PayloadRow & { attempts: number }>();
   return results;
 }
