@@ -2,6 +2,7 @@
 // with a reason of a kind: parked by the accumulator (delivery/accumulator.ts), or waiting for the
 // SALESmanago configuration (settings/release.ts).
 import type { PayloadRow, Reason } from './rows.ts';
+import type { StoredReasonKind } from '../reason-kinds.ts';
 import { runParts } from '../parts.ts';
 
 /** Ids joined the way the SQL below expects them. */
@@ -61,7 +62,7 @@ export async function heldOf(db: D1Database, visitorIds: readonly string[], limi
 }
 
 /** Queued rows waiting with a reason of this kind (e.g. SALESmanago not configured), oldest first. */
-export async function queuedOfKind(db: D1Database, kind: string, limit: number): Promise<PayloadRow[]> {
+export async function queuedOfKind(db: D1Database, kind: StoredReasonKind, limit: number): Promise<PayloadRow[]> {
   const { results } = await db
     .prepare(`SELECT id, payload FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 ORDER BY accepted_at LIMIT ?2`)
     .bind(kind, limit)
@@ -81,7 +82,7 @@ export async function clearReason(db: D1Database, idList: readonly string[], now
 // The accumulator (delivery/accumulator.ts): parked rows are queued rows waiting with a reason of their kind.
 
 /** When the earliest queued row of this kind is due (unix ms), or null when there is none. */
-export async function queuedDueAt(db: D1Database, kind: string): Promise<number | null> {
+export async function queuedDueAt(db: D1Database, kind: StoredReasonKind): Promise<number | null> {
   const row = await db
     .prepare("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'queued' AND reason_kind = ?1")
     .bind(kind)
@@ -100,7 +101,7 @@ export async function markWaiting(db: D1Database, idList: readonly string[], rea
 }
 
 /** Queued rows of this kind with their attempts, oldest first. */
-export async function queuedRowsOfKind(db: D1Database, kind: string, limit: number): Promise<(PayloadRow & { attempts: number })[]> {
+export async function queuedRowsOfKind(db: D1Database, kind: StoredReasonKind, limit: number): Promise<(PayloadRow & { attempts: number })[]> {
   const { results } = await db
     .prepare("SELECT id, attempts, payload FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 ORDER BY accepted_at LIMIT ?2")
     .bind(kind, limit)
