@@ -31,11 +31,19 @@ export interface RequiredRule {
   minLength?: number;
 }
 
-export type SettingRule = WholeRule | RequiredRule;
+/** An optional value with a format: empty is unset; a value `check` refuses is named and counts as unset. */
+export interface FormatRule {
+  kind: 'format';
+  check: (value: string) => string | null;
+}
+
+export type SettingRule = WholeRule | RequiredRule | FormatRule;
 
 export const whole = (bounds: Omit<WholeRule, 'kind'>): WholeRule => ({ kind: 'whole', ...bounds });
 
 export const required = (check: RequiredRule['check']): RequiredRule => ({ kind: 'required', check });
+
+export const format = (check: FormatRule['check']): FormatRule => ({ kind: 'format', check });
 
 /** A secret: a shorter one authenticates nothing, so it counts as unset. */
 export const atLeast = (minLength: number): RequiredRule => ({
@@ -70,6 +78,18 @@ export function readWhole(name: string, value: string | undefined, rule: WholeRu
 export function readRequired(name: string, value: string | undefined, rule: RequiredRule, problems: ConfigProblem[]): string | null {
   const v = text(value);
   const problem = v ? rule.check(v) : 'is not set';
+  if (problem) {
+    problems.push({ name, problem });
+    return null;
+  }
+  return v;
+}
+
+/** Applies a format rule: the trimmed value, or null when unset, or refused (then named as a problem). */
+export function readFormat(name: string, value: string | undefined, rule: FormatRule, problems: ConfigProblem[]): string | null {
+  const v = text(value);
+  if (!v) return null;
+  const problem = rule.check(v);
   if (problem) {
     problems.push({ name, problem });
     return null;

@@ -65,11 +65,19 @@ describe('readConfig', () => {
         for (const p of [...over, ...notWhole]) expect(problemText('pl', p.problem)).toMatch(/^musi być /);
       } else if (rule?.kind === 'required') {
         expect(readConfig({ ...good, [name]: '' }).problems).toContainEqual({ name, problem: 'is not set' });
+      } else if (rule?.kind === 'format') {
+        // Optional: unset is no problem; a value the entry's check refuses is named with its message, in Polish too.
+        expect(readConfig({ ...good, [name]: '' }).problems).toEqual([]);
+        const refused = readConfig({ ...good, [name]: '/ \u0000' }).problems.filter((p) => p.name === name);
+        expect(refused).toEqual([{ name, problem: rule.check('/ \u0000') }]);
+        expect(problemText('pl', refused[0]!.problem)).not.toBe(refused[0]!.problem);
       } else continue;
       checked++;
     }
-    // 7 required (the connection, the three secrets), 6 days (retention, cart links), 3 wrangler-only knobs.
-    expect(checked).toBe(16);
+    // 7 required (the connection, the three secrets), 6 days (retention, cart links), 3 wrangler-only
+    // knobs, 8 formats (location, catalog id, API v3 address, snippet consent, public path, worker
+    // address, cart-rebuild URL, shop webhook).
+    expect(checked).toBe(24);
     expect(readConfig({ ...good, DELIVERY_RETRY_BASE_S: '0' })).toMatchObject({ retryBaseS: 1, problems: [{ name: 'DELIVERY_RETRY_BASE_S' }] });
   });
 

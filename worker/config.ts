@@ -3,14 +3,11 @@
 // show what to fix. A setting's own rule (required with its format, a whole number with its bounds)
 // is written on its entry in settings/fields.ts and applied here; what is left here is how the
 // settings combine (lists, flags, one setting needing another) and the typed Config they make.
-import { LOCATION_RULE } from './salesmanago/limits.ts';
 import type { SalesmanagoConfig } from './salesmanago/types.ts';
-import { publicPathProblem, publicPrefix } from './shop/public-path.ts';
 import { shopDomains } from './shop/origin.ts';
 import { isPublicSuffix } from './shop/public-suffix.ts';
-import { cartTemplateProblem } from './shop/cart-url.ts';
 import type { ConfigName, ConfigVars } from './config-names.ts';
-import { endpointProblem, readRequired, readWhole, text, type ConfigProblem, type SettingRule, type WholeRule } from './config-rules.ts';
+import { readFormat, readRequired, readWhole, text, type ConfigProblem, type SettingRule, type WholeRule } from './config-rules.ts';
 import { SETTINGS, WRANGLER_SETTINGS } from './settings/fields.ts';
 
 export { CONFIG_NAMES, type ConfigVars } from './config-names.ts';
@@ -52,6 +49,11 @@ function ruleOf<K extends SettingRule['kind']>(name: ConfigName, kind: K): Extra
   // A setting read here without its rule is a bug of this module, which every test that reads a configuration finds.
   if (rule?.kind !== kind) throw new Error(`settings/fields.ts has no ${kind} rule for ${name}`);
   return rule as Extract<SettingRule, { kind: K }>;
+}
+
+/** An optional value read by its entry's format rule: null when unset or refused (refused: named). */
+function optional(name: ConfigName, value: string | undefined, problems: ConfigProblem[]): string | null {
+  return readFormat(name, value, ruleOf(name, 'format'), problems);
 }
 
 /** The wrangler-only whole numbers (WRANGLER_SETTINGS), each read by its entry's rule. */
@@ -141,10 +143,6 @@ export interface WooApiConfig {
   secret: string;
 }
 
-// SALESmanago location: the official plugin's rule, mixed case allowed, 3 to 36 characters
-// (plugin 3.11.1 `salesmanago/src/Admin/Model/AdminModel.php:1031`), so a merchant moving from the
-// plugin keeps its location (the plugin's default is "sm_" + md5 of the shop URL).
-const LOCATION = LOCATION_RULE;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 function tagList(value: string | undefined): string[] {
@@ -164,16 +162,7 @@ export function readConfig(env: ConfigVars): Config {
   const apiSecret = need('SALESMANAGO_API_SECRET');
   const owner = need('SALESMANAGO_OWNER');
 
-  const locationValue = text(env.SALESMANAGO_LOCATION);
-  let location = '';
-  if (locationValue) {
-    if (LOCATION.test(locationValue)) location = locationValue;
-    else
-      problems.push({
-        name: 'SALESMANAGO_LOCATION',
-        problem: 'must start with a letter or "_", then letters, digits or "_", 3 to 36 characters',
-      });
-  }
+  let location = optional('SALESMANAGO_LOCATION', env.SALESMANAGO_LOCATION, problems) ?? '';
 
   // The one parser of SHOP_DOMAINS, so that the origin check and /health read the same list.
   // A public suffix ("com", "co.uk", "github.io") is named and left out: it would admit every site
@@ -200,27 +189,20 @@ export function readConfig(env: ConfigVars): Config {
   const doiLanguage = text(env.DOUBLE_OPT_IN_LANGUAGE);
   if (doubleOptIn && !doiEmailId) problems.push({ name: 'DOUBLE_OPT_IN_EMAIL_ID', problem: 'is required when DOUBLE_OPT_IN is true' });
 
-  let shopWebhookUrl: string | null = text(env.SHOP_WEBHOOK_URL) || null;
-  if (shopWebhookUrl && !/^https?:$/.test(safeUrl(shopWebhookUrl)?.protocol ?? '')) {
-    problems.push({ name: 'SHOP_WEBHOOK_URL', problem: 'is not an http(s) URL' });
-    shopWebhookUrl = null;
-  }
+  const shopWebhookUrl = optional('SHOP_WEBHOOK_URL', env.SHOP_WEBHOOK_URL, problems);
 
   const platforms = readPlatforms(env, problems);
 
-  const publicPath = publicPathProblem(env.PUBLIC_PATH_PREFIX);
-  if (publicPath) problems.push({ name: 'PUBLIC_PATH_PREFIX', problem: publicPath });
-
-  const snippetConsentValue = text(env.SNIPPET_CONSENT).toLowerCase();
-  if (snippetConsentValue && snippetConsentValue !== 'required' && snippetConsentValue !== 'none')
-    problems.push({ name: 'SNIPPET_CONSENT', problem: 'must be "required" or "none"' });
+  const publicPathPrefix = optional('PUBLIC_PATH_PREFIX', env.PUBLIC_PATH_PREFIX, problems) ?? '';
+  const snippetConsent = optional('SNIPPET_CONSENT', env.SNIPPET_CONSENT, problems)?.toLowerCase() === 'none' ? 'none' : 'required';
 
   // In the order the fields are listed below, so that problems keep their order.
   const retention = readRetention(env, problems);
-  const workerUrl = readWorkerUrl(env.WORKER_URL, problems);
+  const workerUrlValue = optional('WORKER_URL', env.WORKER_URL, problems);
+  const workerUrl = workerUrlValue ? new URL(workerUrlValue).origin : null;
   const cartRecovery = readCartRecovery(env, problems);
   // A recovery link needs an address: the worker's (WORKER_URL), or the shop's under PUBLIC_PATH_PREFIX.
-  if (cartRecovery.template && !workerUrl && !publicPrefix(env.PUBLIC_PATH_PREFIX) && !problems.some((p) => p.name === 'WORKER_URL'))
+  if (cartRecovery.template && !workerUrl && !publicPathPrefix && !problems.some((p) => p.name === 'WORKER_URL'))
     problems.push({ name: 'WORKER_URL', problem: 'is needed for cart-recovery links (CART_RECOVERY_URL), unless PUBLIC_PATH_PREFIX is set' });
   // The wrangler-only knobs are named after everything /setup shows, so that the page's problems keep their order.
   const knobProblems: ConfigProblem[] = [];
@@ -256,8 +238,8 @@ export function readConfig(env: ConfigVars): Config {
     deliveryWindowS: knobs.DELIVERY_WINDOW_S,
     benchFloor: text(env.BENCH_FLOOR) === 'true',
     platforms,
-    snippetConsent: snippetConsentValue === 'none' ? 'none' : 'required',
-    publicPathPrefix: publicPrefix(env.PUBLIC_PATH_PREFIX),
+    snippetConsent,
+    publicPathPrefix,
     cartRecovery,
     problems,
   };
@@ -268,18 +250,9 @@ export function readConfig(env: ConfigVars): Config {
  * reverse) is named, so /setup says what is missing; the endpoint falls back to v3's public host.
  */
 function readCatalog(env: ConfigVars, timeoutMs: number, problems: ConfigProblem[]): CatalogConfig {
-  let endpoint = text(env.SALESMANAGO_API_V3_ENDPOINT) || DEFAULT_API_V3_ENDPOINT;
-  const endpointIssue = endpointProblem(endpoint);
-  if (endpointIssue) {
-    problems.push({ name: 'SALESMANAGO_API_V3_ENDPOINT', problem: endpointIssue.replace('https://app3.salesmanago.com', DEFAULT_API_V3_ENDPOINT) });
-    endpoint = DEFAULT_API_V3_ENDPOINT;
-  }
+  const endpoint = optional('SALESMANAGO_API_V3_ENDPOINT', env.SALESMANAGO_API_V3_ENDPOINT, problems) ?? DEFAULT_API_V3_ENDPOINT;
   const apiKey = text(env.SALESMANAGO_API_V3_KEY) || null;
-  let catalogId = text(env.SALESMANAGO_CATALOG_ID) || null;
-  if (catalogId && !/^[A-Za-z0-9-]{1,64}$/.test(catalogId)) {
-    problems.push({ name: 'SALESMANAGO_CATALOG_ID', problem: 'must be the catalog id SALESmanago gave (letters, digits and "-")' });
-    catalogId = null;
-  }
+  const catalogId = optional('SALESMANAGO_CATALOG_ID', env.SALESMANAGO_CATALOG_ID, problems);
   if (apiKey && !catalogId && !problems.some((p) => p.name === 'SALESMANAGO_CATALOG_ID')) {
     problems.push({ name: 'SALESMANAGO_CATALOG_ID', problem: 'is not set (choose or create a catalog on /setup)' });
   }
@@ -344,31 +317,9 @@ function readWooApi(env: ConfigVars, problems: ConfigProblem[]): WooApiConfig | 
 }
 
 function readCartRecovery(env: ConfigVars, problems: ConfigProblem[]): CartRecoveryConfig {
-  const template = text(env.CART_RECOVERY_URL);
-  const problem = cartTemplateProblem(template);
-  if (problem) problems.push({ name: 'CART_RECOVERY_URL', problem });
+  const template = optional('CART_RECOVERY_URL', env.CART_RECOVERY_URL, problems);
   const days = readWhole('CART_RECOVERY_DAYS', env.CART_RECOVERY_DAYS, ruleOf('CART_RECOVERY_DAYS', 'whole'), problems);
-  return { template: template && !problem ? template : null, days };
-}
-
-/** The worker's public origin (https, or http on localhost), or null when unset or malformed (named as a problem). */
-function readWorkerUrl(value: string | undefined, problems: ConfigProblem[]): string | null {
-  const raw = text(value);
-  if (!raw) return null;
-  const problem = endpointProblem(raw);
-  if (problem) {
-    problems.push({ name: 'WORKER_URL', problem: problem.replace('https://app3.salesmanago.com', 'https://sm-edge.example.workers.dev') });
-    return null;
-  }
-  return new URL(raw).origin;
-}
-
-function safeUrl(value: string): URL | null {
-  try {
-    return new URL(value);
-  } catch {
-    return null;
-  }
+  return { template, days };
 }
 
 /** The location used when SALESMANAGO_LOCATION is empty: derived from the first shop domain. */

@@ -6,7 +6,10 @@
 // secrets, the encryption of secrets and the "last changed" record all follow from this table.
 // A shared room (ARCHITECTURE.md): config.ts reads it, so it imports only the names and the rules.
 import type { ConfigName } from '../config-names.ts';
-import { atLeast, endpointProblem, required, whole, type RequiredRule, type SettingRule, type WholeRule } from '../config-rules.ts';
+import { atLeast, endpointProblem, format, required, whole, type RequiredRule, type SettingRule, type WholeRule } from '../config-rules.ts';
+import { LOCATION_RULE } from '../salesmanago/limits.ts';
+import { cartTemplateProblem } from '../shop/cart-url.ts';
+import { publicPathProblem } from '../shop/public-path.ts';
 
 type SettingKind =
   /** one line of text; empty = back to the default */
@@ -75,6 +78,17 @@ function secretField(field: Omit<SettingField, 'kind' | 'rule' | 'hint'>, minLen
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** endpointProblem with an example that fits the setting. */
+const baseUrl = (example: string) => (v: string) => endpointProblem(v)?.replace('https://app3.salesmanago.com', example) ?? null;
+
+function isHttpUrl(value: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The longest value of each kind the setup page saves (issue 20 item 4): every real value fits with
  * room to spare, and nothing the size of a document is stored, copied into KV and parsed on each
@@ -140,6 +154,10 @@ export const SETTINGS: readonly SettingField[] = [
     section: 'salesmanago',
     label: { pl: 'Lokalizacja zdarzeń (location)', en: 'Event location' },
     hint: { pl: 'Puste: wyliczona z pierwszej domeny sklepu.', en: 'Empty: derived from the first shop domain.' },
+    // The official plugin's rule, mixed case allowed, 3 to 36 characters (plugin 3.11.1
+    // `salesmanago/src/Admin/Model/AdminModel.php:1031`), so a merchant moving from the plugin keeps
+    // its location (the plugin's default is "sm_" + md5 of the shop URL).
+    rule: format((v) => (LOCATION_RULE.test(v) ? null : 'must start with a letter or "_", then letters, digits or "_", 3 to 36 characters')),
   },
   {
     name: 'SALESMANAGO_API_V3_KEY',
@@ -154,6 +172,7 @@ export const SETTINGS: readonly SettingField[] = [
     section: 'salesmanago',
     label: { pl: 'Katalog produktów (catalogId)', en: 'Product catalog (catalogId)' },
     hint: { pl: 'Wybierz lub utwórz katalog poniżej, w sekcji "Katalog produktów".', en: 'Choose or create one below, under "Product catalog".' },
+    rule: format((v) => (/^[A-Za-z0-9-]{1,64}$/.test(v) ? null : 'must be the catalog id SALESmanago gave (letters, digits and "-")')),
   },
   {
     name: 'SALESMANAGO_API_V3_ENDPOINT',
@@ -162,6 +181,7 @@ export const SETTINGS: readonly SettingField[] = [
     placeholder: 'https://api.salesmanago.com',
     label: { pl: 'Adres API v3', en: 'API v3 address' },
     hint: { pl: 'Puste: https://api.salesmanago.com.', en: 'Empty: https://api.salesmanago.com.' },
+    rule: format(baseUrl('https://api.salesmanago.com')),
   },
   secretField(
     {
@@ -229,6 +249,7 @@ export const SETTINGS: readonly SettingField[] = [
     section: 'shop',
     fallback: (values) => defaultConsentMode(values.SHOP_DOMAINS),
     label: { pl: 'Zgoda na śledzenie w kodzie sklepu', en: "Tracking consent in the shop's snippet" },
+    rule: format((v) => (['required', 'none'].includes(v.toLowerCase()) ? null : 'must be "required" or "none"')),
     choices: [
       { value: 'required', pl: 'wymagana (data-consent="required")', en: 'required (data-consent="required")' },
       { value: 'none', pl: 'niewymagana', en: 'not required' },
@@ -266,6 +287,7 @@ export const SETTINGS: readonly SettingField[] = [
       pl: 'Np. /_e: kod i zdarzenia idą przez domenę sklepu (docs/theme.md "First-party mode"). Puste: wyłączone.',
       en: 'E.g. /_e: the snippet and its events go through the shop\'s domain (docs/theme.md "First-party mode"). Empty: off.',
     },
+    rule: format(publicPathProblem),
   },
   {
     name: 'BROWSER_SIGNUP_OPT_IN',
@@ -289,6 +311,7 @@ export const SETTINGS: readonly SettingField[] = [
     placeholder: 'https://sm-edge.example.workers.dev',
     label: { pl: 'Publiczny adres workera', en: "The worker's public address" },
     hint: { pl: 'Na ten adres wskazują adresy callback i kod sklepu.', en: 'The callback URLs and the snippet point here.' },
+    rule: format(baseUrl('https://sm-edge.example.workers.dev')),
   },
   // Cart-recovery links (docs/import-and-recovery.md): the template's forms in worker/shop/cart-url.ts.
   {
@@ -301,6 +324,7 @@ export const SETTINGS: readonly SettingField[] = [
       pl: '{items} = id:ilość,id:ilość (Shopify: /cart/{items}); albo {id} i {quantity} w parametrach. Puste: bez linków.',
       en: '{items} = id:quantity,id:quantity (Shopify: /cart/{items}); or {id} and {quantity} in query parameters. Empty: no links.',
     },
+    rule: format(cartTemplateProblem),
   },
   wholeField(
     { name: 'CART_RECOVERY_DAYS', section: 'shop', label: { pl: 'Dni ważności linku do koszyka', en: 'Days a cart link stays valid' } },
@@ -313,6 +337,7 @@ export const SETTINGS: readonly SettingField[] = [
     maxLength: 2000,
     placeholder: 'https://sklep.example.pl/sm-edge/consents',
     label: { pl: 'Powiadomienia o zgodach do sklepu (webhook)', en: 'Consent changes pushed to the shop (webhook)' },
+    rule: format((v) => (isHttpUrl(v) ? null : 'is not an http(s) URL')),
   },
   // Retention (docs/operations.md "Retention"): days each kind of ledger row is kept (delivery/retention.ts prunes).
   ...(
