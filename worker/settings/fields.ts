@@ -1,6 +1,6 @@
 // Everything a merchant sets on the setup page, one entry per setting, and the settings only wrangler
-// sets (WRANGLER_SETTINGS). An entry with a rule (config-rules.ts: required with its format, a whole
-// number with its bounds) is the one place that rule, its bounds and its message are written: config.ts
+// sets (WRANGLER_SETTINGS). An entry with a rule (config-rules.ts: required with its format, optional
+// with its format, a whole number with its bounds) is the one place that rule, its bounds and its message are written: config.ts
 // applies it, and the entry's hint quotes it. Adding a setting is one entry here plus its name in
 // CONFIG_NAMES (config-names.ts), and its place in Config: the form, the merge with wrangler's vars and
 // secrets, the encryption of secrets and the "last changed" record all follow from this table.
