@@ -1,4 +1,4 @@
-// Reads the worker's configuration and names every problem in it. Nothing here throws: a
+// Reads the worker's configuration and names every problem in it. No value makes it throw: a
 // misconfigured worker keeps accepting and queueing events (docs/contracts.md), and /health and /setup
 // show what to fix. A setting's own rule (required with its format, a whole number with its bounds)
 // is written on its entry in settings/fields.ts and applied here; what is left here is how the
