@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_NAMES, readConfig, SECRET_MIN_LENGTH, type ConfigVars } from './config.ts';
-import { SETTINGS } from './settings/fields.ts';
+import { CONFIG_NAMES, readConfig, type ConfigVars } from './config.ts';
+import { SETTINGS, WRANGLER_SETTINGS } from './settings/fields.ts';
+import { problemText } from './setup/i18n.ts';
 
 const good: ConfigVars = {
   SALESMANAGO_ENDPOINT: 'https://app3.salesmanago.com',
@@ -8,9 +9,9 @@ const good: ConfigVars = {
   SALESMANAGO_API_SECRET: 'secret-secret',
   SALESMANAGO_OWNER: 'owner@example.com',
   SHOP_DOMAINS: 'shop.example.pl',
-  SHOP_API_SECRET: 'x'.repeat(SECRET_MIN_LENGTH.SHOP_API_SECRET),
-  CALLBACK_SECRET: 'y'.repeat(SECRET_MIN_LENGTH.CALLBACK_SECRET),
-  ADMIN_PASSWORD: 'z'.repeat(SECRET_MIN_LENGTH.ADMIN_PASSWORD),
+  SHOP_API_SECRET: 'x'.repeat(16),
+  CALLBACK_SECRET: 'y'.repeat(8),
+  ADMIN_PASSWORD: 'z'.repeat(8),
 };
 
 describe('readConfig', () => {
@@ -26,7 +27,7 @@ describe('readConfig', () => {
       SALESMANAGO_CLIENT_ID: 'a-b',
       SALESMANAGO_API_SECRET: 'short',
       SALESMANAGO_OWNER: 'nobody',
-      SHOP_API_SECRET: 'x'.repeat(SECRET_MIN_LENGTH.SHOP_API_SECRET - 1),
+      SHOP_API_SECRET: 'x'.repeat(15),
       CALLBACK_SECRET: '',
     });
     expect(config.problems).toEqual([
@@ -49,7 +50,38 @@ describe('readConfig', () => {
     expect(config).toMatchObject({ deliveryWindowS: 10, benchFloor: true, salesmanago: { timeoutMs: 100 }, catalog: { timeoutMs: 100 } });
   });
 
-  it('every setting of the page is a configuration name', () => {
-    for (const field of SETTINGS) expect(CONFIG_NAMES).toContain(field.name);
+  it('applies the rule on each entry of settings/fields.ts: its bounds and message, named in Polish on /setup too', () => {
+    const entries = [...SETTINGS, ...WRANGLER_SETTINGS];
+    let checked = 0;
+    for (const { name, rule } of entries) {
+      if (rule?.kind === 'whole') {
+        const over = readConfig({ ...good, [name]: String(rule.max + 1) }).problems;
+        const unit = rule.unit ? ` ${rule.unit}` : '';
+        expect(over).toEqual([{ name, problem: `must be from ${rule.min} to ${rule.max}${unit}; using ${rule.max}` }]);
+        const notWhole = readConfig({ ...good, [name]: '2.5' }).problems;
+        expect(notWhole).toEqual([
+          { name, problem: `must be a whole number${rule.unit ? ` of ${rule.unit}` : ''} (${rule.min} to ${rule.max}); using ${rule.default}` },
+        ]);
+        for (const p of [...over, ...notWhole]) expect(problemText('pl', p.problem)).toMatch(/^musi być /);
+      } else if (rule?.kind === 'required') {
+        expect(readConfig({ ...good, [name]: '' }).problems).toContainEqual({ name, problem: 'is not set' });
+      } else if (rule?.kind === 'format') {
+        // Optional: unset is no problem; a value the entry's check refuses is named with its message, in Polish too.
+        expect(readConfig({ ...good, [name]: '' }).problems).toEqual([]);
+        const refused = readConfig({ ...good, [name]: '/ \u0000' }).problems.filter((p) => p.name === name);
+        expect(refused).toEqual([{ name, problem: rule.check('/ \u0000') }]);
+        expect(problemText('pl', refused[0]!.problem)).not.toBe(refused[0]!.problem);
+      } else continue;
+      checked++;
+    }
+    // 7 required (the connection, the three secrets), 6 days (retention, cart links), 3 wrangler-only
+    // knobs, 8 formats (location, catalog id, API v3 address, snippet consent, public path, worker
+    // address, cart-rebuild URL, shop webhook).
+    expect(checked).toBe(24);
+    expect(readConfig({ ...good, DELIVERY_RETRY_BASE_S: '0' })).toMatchObject({ retryBaseS: 1, problems: [{ name: 'DELIVERY_RETRY_BASE_S' }] });
+  });
+
+  it('every setting of the page, and every wrangler-only one, is a configuration name', () => {
+    for (const field of [...SETTINGS, ...WRANGLER_SETTINGS]) expect(CONFIG_NAMES).toContain(field.name);
   });
 });

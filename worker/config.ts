@@ -1,90 +1,17 @@
-// Reads the worker's configuration and names every problem in it. Nothing here throws: a
+// Reads the worker's configuration and names every problem in it. No value makes it throw: a
 // misconfigured worker keeps accepting and queueing events (docs/contracts.md), and /health and /setup
-// show what to fix.
-import { LOCATION_RULE } from './salesmanago/limits.ts';
+// show what to fix. A setting's own rule (required with its format, a whole number with its bounds)
+// is written on its entry in settings/fields.ts and applied here; what is left here is how the
+// settings combine (lists, flags, one setting needing another) and the typed Config they make.
 import type { SalesmanagoConfig } from './salesmanago/types.ts';
-import { publicPathProblem, publicPrefix } from './shop/public-path.ts';
 import { shopDomains } from './shop/origin.ts';
 import { isPublicSuffix } from './shop/public-suffix.ts';
-import { cartTemplateProblem } from './shop/cart-url.ts';
+import type { ConfigName, ConfigVars } from './config-names.ts';
+import { readFormat, readRequired, readWhole, text, type ConfigProblem, type SettingRule, type WholeRule } from './config-rules.ts';
+import { SETTINGS, WRANGLER_SETTINGS } from './settings/fields.ts';
 
-/**
- * Every configuration name the worker reads: wrangler's vars and secrets, merged with the settings
- * saved on /setup (settings/merge.ts). Env carries them as raw text (ConfigVars, below); only this
- * module and settings/ read them (test/architecture/config.test.ts), everything else reads Config.
- */
-export const CONFIG_NAMES = [
-  // SALESmanago API v1 (the account), and API v3 for the product catalog (docs/catalog.md).
-  'SALESMANAGO_ENDPOINT',
-  'SALESMANAGO_CLIENT_ID',
-  'SALESMANAGO_API_SECRET',
-  'SALESMANAGO_OWNER',
-  'SALESMANAGO_LOCATION',
-  'SALESMANAGO_API_V3_KEY',
-  'SALESMANAGO_CATALOG_ID',
-  'SALESMANAGO_API_V3_ENDPOINT',
-  'SHOP_DOMAINS',
-  'SHOP_API_SECRET',
-  'CALLBACK_SECRET',
-  'ADMIN_PASSWORD',
-  'TAGS_REGISTRATION',
-  'TAGS_NEWSLETTER',
-  'TAGS_PURCHASE_LOGGED_IN',
-  'TAGS_PURCHASE_GUEST',
-  'TAGS_LOGIN',
-  'DOUBLE_OPT_IN',
-  'DOUBLE_OPT_IN_EMAIL_ID',
-  'DOUBLE_OPT_IN_LANGUAGE',
-  // "true" lets an unverified browser newsletter signup force an opt-in without double opt-in.
-  'BROWSER_SIGNUP_OPT_IN',
-  // Retention in days (docs/operations.md "Retention"; bounds in RETENTION_SETTINGS).
-  'RETENTION_DELIVERED_DAYS',
-  'RETENTION_HELD_DAYS',
-  'RETENTION_LINKS_DAYS',
-  'RETENTION_COUNTERS_DAYS',
-  'RETENTION_CONSENT_PROOF_DAYS',
-  // The worker's public base URL: the setup page builds the callback URLs from it, not from the Host header.
-  'WORKER_URL',
-  'SHOP_WEBHOOK_URL',
-  // Shop platforms (worker/platforms, docs/platforms.md "Shop platforms").
-  'WOOCOMMERCE_WEBHOOK_SECRET',
-  'WOOCOMMERCE_PURCHASE_ON_HOLD',
-  'WOOCOMMERCE_NEWSLETTER_META_KEY',
-  'SHOPIFY_WEBHOOK_SECRET',
-  'SHOPIFY_SHOP_DOMAIN',
-  'SHOPIFY_PURCHASE_ON_CREATE',
-  // Reconciliation pulls and refund lines (platforms/reconcile.ts, platforms/refund-lines.ts).
-  'WOOCOMMERCE_URL',
-  'WOOCOMMERCE_CONSUMER_KEY',
-  'WOOCOMMERCE_CONSUMER_SECRET',
-  'SHOPIFY_ADMIN_TOKEN',
-  // Cart-recovery links (docs/import-and-recovery.md).
-  'CART_RECOVERY_URL',
-  'CART_RECOVERY_DAYS',
-  // First-party mode: the path (e.g. "/_e") under which /s.js and /e are served too.
-  'PUBLIC_PATH_PREFIX',
-  // The snippet's consent mode shown on the setup page, "required" or "none".
-  'SNIPPET_CONSENT',
-  // Wrangler only (never on /setup): the rules of the first four are WRANGLER_ONLY below.
-  'SALESMANAGO_TIMEOUT_MS',
-  'DELIVERY_RETRY_BASE_S',
-  'DELIVERY_WINDOW_S',
-  'DELIVERY_SHARDS',
-  // Benchmarks only: "true" enables the floor routes (routes/floor.ts).
-  'BENCH_FLOOR',
-  // Secret: the key that encrypts secrets saved on the setup page, else ADMIN_PASSWORD (settings/crypto.ts).
-  'SETTINGS_KEY',
-] as const;
-
-export type ConfigName = (typeof CONFIG_NAMES)[number];
-
-/** The raw text of each configuration name, as Env carries it (env.ts): what readConfig parses. */
-export type ConfigVars = { [Name in ConfigName]?: string };
-
-export interface ConfigProblem {
-  name: string;
-  problem: string;
-}
+export { CONFIG_NAMES, type ConfigVars } from './config-names.ts';
+export type { ConfigProblem } from './config-rules.ts';
 
 /** Days each kind of ledger row is kept (docs/operations.md "Retention"; delivery/retention.ts prunes). */
 export interface RetentionDays {
@@ -96,82 +23,54 @@ export interface RetentionDays {
   consentProof: number;
 }
 
-/** Each retention setting: its default and the safe bounds a value is clamped to. */
-export const RETENTION_SETTINGS = {
-  RETENTION_DELIVERED_DAYS: { key: 'delivered', default: 30, min: 1, max: 365 },
-  // Held events wait at most 30 days for their visitor to be identified (delivery/state.ts HELD_FOR_MS).
-  RETENTION_HELD_DAYS: { key: 'held', default: 30, min: 1, max: 30 },
-  RETENTION_LINKS_DAYS: { key: 'links', default: 30, min: 1, max: 365 },
-  RETENTION_COUNTERS_DAYS: { key: 'counters', default: 400, min: 31, max: 1000 },
-  // Three years: the limitation period of claims between a shop and a consumer (Polish Civil Code
-  // art. 118), during which the shop may have to prove a consent (docs/privacy.md "Retention").
-  RETENTION_CONSENT_PROOF_DAYS: { key: 'consentProof', default: 1095, min: 30, max: 3650 },
-} as const;
-
-type RetentionSetting = keyof typeof RETENTION_SETTINGS;
+/** Where each retention setting goes in RetentionDays (its rule: its entry in settings/fields.ts). */
+const RETENTION_KEYS = {
+  RETENTION_DELIVERED_DAYS: 'delivered',
+  RETENTION_HELD_DAYS: 'held',
+  RETENTION_LINKS_DAYS: 'links',
+  RETENTION_COUNTERS_DAYS: 'counters',
+  RETENTION_CONSENT_PROOF_DAYS: 'consentProof',
+} as const satisfies Partial<Record<ConfigName, keyof RetentionDays>>;
 
 /** Reads the retention settings; a value outside its bounds is clamped, and named as a problem. */
-function readRetention(env: Partial<Record<RetentionSetting, string>>, problems: ConfigProblem[] = []): RetentionDays {
+function readRetention(env: ConfigVars, problems: ConfigProblem[]): RetentionDays {
   const out = {} as RetentionDays;
-  for (const [name, s] of Object.entries(RETENTION_SETTINGS) as [RetentionSetting, (typeof RETENTION_SETTINGS)[RetentionSetting]][]) {
-    out[s.key] = readWhole(name, env[name], { ...s, unit: 'days' }, problems);
+  for (const [name, key] of Object.entries(RETENTION_KEYS) as [keyof typeof RETENTION_KEYS, keyof RetentionDays][]) {
+    out[key] = readWhole(name, env[name], ruleOf(name, 'whole'), problems);
   }
   return out;
 }
 
-/** A whole number setting: its default, the bounds a value is clamped to, and the unit its messages name. */
-interface WholeRule {
-  default: number;
-  min: number;
-  max: number;
-  unit: 'days' | 'seconds' | 'milliseconds' | 'queues';
+/** Each configuration name's rule, from its entry in settings/fields.ts. */
+const RULES = new Map<string, SettingRule>([...SETTINGS, ...WRANGLER_SETTINGS].flatMap((s) => (s.rule ? [[s.name, s.rule] as const] : [])));
+
+function ruleOf<K extends SettingRule['kind']>(name: ConfigName, kind: K): Extract<SettingRule, { kind: K }> {
+  const rule = RULES.get(name);
+  // A setting read here without its rule is a bug of this module, which every test that reads a configuration finds.
+  if (rule?.kind !== kind) throw new Error(`settings/fields.ts has no ${kind} rule for ${name}`);
+  return rule as Extract<SettingRule, { kind: K }>;
 }
 
-/**
- * The one parser of every whole-number setting: empty is the default; a value that is not a whole
- * number is named and replaced by the default; one outside the bounds is named and clamped.
- */
-function readWhole(name: string, value: string | undefined, rule: WholeRule, problems: ConfigProblem[]): number {
-  const raw = text(value);
-  if (raw === '') return rule.default;
-  const n = Number(raw);
-  const { min, max, unit } = rule;
-  if (!Number.isInteger(n)) {
-    problems.push({ name, problem: `must be a whole number of ${unit} (${min} to ${max}); using ${rule.default}` });
-    return rule.default;
-  }
-  if (n < min || n > max) {
-    const used = Math.min(max, Math.max(min, n));
-    problems.push({ name, problem: `must be from ${min} to ${max} ${unit}; using ${used}` });
-    return used;
-  }
-  return n;
+/** An optional value read by its entry's format rule: null when unset or refused (refused: named). */
+function optional(name: ConfigName, value: string | undefined, problems: ConfigProblem[]): string | null {
+  return readFormat(name, value, ruleOf(name, 'format'), problems);
 }
 
-/**
- * The configuration names that only wrangler sets (vars; never on /setup): operators' and benchmarks'
- * knobs. Each one's rule is here, so a wrong value is named on /health and in deploy:check like any
- * other, instead of being clamped silently where it is used.
- */
-const WRANGLER_ONLY = {
-  // 30 s, as the official SDK (`Helper/ConnectionClients/cURLClient.php:16`): a shorter timeout turns
-  // slow-but-stored calls into retries, i.e. duplicates. Event adds wait 3 × this and their one re-send
-  // 6 × this (delivery/consumer.ts), so 2 min keeps that inside a consumer run's 15 min.
-  SALESMANAGO_TIMEOUT_MS: { default: 30_000, min: 100, max: 120_000, unit: 'milliseconds' },
-  // The first retry delay; it doubles up to 120 × this, at most 1 h (delivery/backoff.ts).
-  DELIVERY_RETRY_BASE_S: { default: 30, min: 1, max: 3600, unit: 'seconds' },
-  // The accumulator's window (delivery/accumulator.ts): 0 turns it off; at most 5 min of waiting.
-  DELIVERY_WINDOW_S: { default: 10, min: 0, max: 300, unit: 'seconds' },
-  // Delivery queues used, by contact (queue/shards.ts): at most the EVENTS_<i> bindings wrangler.toml declares.
-  DELIVERY_SHARDS: { default: 1, min: 1, max: 8, unit: 'queues' },
-} as const satisfies Record<string, WholeRule>;
+/** The wrangler-only whole numbers (WRANGLER_SETTINGS), each read by its entry's rule. */
+type Knob = Extract<(typeof WRANGLER_SETTINGS)[number], { rule: WholeRule }>['name'];
+
+function readKnobs(env: ConfigVars, problems: ConfigProblem[]): Record<Knob, number> {
+  const out = {} as Record<Knob, number>;
+  for (const s of WRANGLER_SETTINGS) if (s.rule.kind === 'whole') out[s.name as Knob] = readWhole(s.name, env[s.name], s.rule, problems);
+  return out;
+}
 
 /**
  * On by default since the delay benchmark under faults (5b) meets its goal with it (docs/performance.md
  * "Performance"): its 76 % within 60 s was one unanswered add of the whole 300-order flush, whose
  * events then waited the 15-30 s backoff (run.ts UNCONFIRMED_RETRY_S).
  */
-export const DEFAULT_WINDOW_S = WRANGLER_ONLY.DELIVERY_WINDOW_S.default;
+export const DEFAULT_WINDOW_S = ruleOf('DELIVERY_WINDOW_S', 'whole').default;
 
 /** SALESmanago API v3, the product catalog (docs/catalog.md). */
 export interface CatalogConfig {
@@ -233,9 +132,6 @@ interface CartRecoveryConfig {
   days: number;
 }
 
-/** CART_RECOVERY_DAYS: default, and the bounds a value is clamped to. */
-export const CART_RECOVERY_DAYS = { default: 30, min: 1, max: 365 } as const;
-
 export interface PlatformsConfig {
   woocommerce: { secret: string | null; purchaseOnHold: boolean; newsletterMetaKey: string | null; api: WooApiConfig | null };
   shopify: { secret: string | null; shopDomain: string | null; purchaseOnCreate: boolean; adminToken: string | null };
@@ -249,16 +145,7 @@ export interface WooApiConfig {
   secret: string;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-// SALESmanago location: the official plugin's rule, mixed case allowed, 3 to 36 characters
-// (plugin 3.11.1 `salesmanago/src/Admin/Model/AdminModel.php:1031`), so a merchant moving from the
-// plugin keeps its location (the plugin's default is "sm_" + md5 of the shop URL).
-const LOCATION = LOCATION_RULE;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-
-function text(value: string | undefined): string {
-  return (value ?? '').trim();
-}
 
 function tagList(value: string | undefined): string[] {
   // Tags are upper-cased with spaces as "_", as SALESmanago's own library normalises them.
@@ -268,76 +155,16 @@ function tagList(value: string | undefined): string[] {
     .filter((t) => t.length > 0);
 }
 
-function endpointProblem(value: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'is not a URL (expected e.g. https://app3.salesmanago.com)';
-  }
-  const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
-  if (url.protocol !== 'https:' && !(local && url.protocol === 'http:')) {
-    return 'must use https';
-  }
-  if (url.pathname !== '/' || url.search || url.hash) {
-    return 'must be the base URL only, without a path (e.g. https://app3.salesmanago.com)';
-  }
-  return null;
-}
-
-/** The shortest secret each secret name accepts: a weaker one authenticates nothing, so it counts as unset. */
-export const SECRET_MIN_LENGTH = { SHOP_API_SECRET: 16, CALLBACK_SECRET: 8, ADMIN_PASSWORD: 8 } as const;
-
-const atLeast = (min: number) => (v: string) => (v.length >= min ? null : `must be at least ${min} characters long`);
-
-/**
- * The names without which the worker cannot deliver or authenticate, each with its format rule and
- * message: unset is named "is not set", a value its rule refuses is named with the rule's message,
- * and either way the value counts as unset.
- */
-const REQUIRED = {
-  SALESMANAGO_ENDPOINT: endpointProblem,
-  SALESMANAGO_CLIENT_ID: (v: string) => (/^[a-z0-9]{4,40}$/i.test(v) ? null : 'must be the short client ID from SALESmanago (letters and digits)'),
-  SALESMANAGO_API_SECRET: (v: string) => (v.length >= 8 ? null : 'is too short to be an API secret'),
-  SALESMANAGO_OWNER: (v: string) => (EMAIL.test(v) ? null : 'must be an e-mail address'),
-  SHOP_API_SECRET: atLeast(SECRET_MIN_LENGTH.SHOP_API_SECRET),
-  CALLBACK_SECRET: atLeast(SECRET_MIN_LENGTH.CALLBACK_SECRET),
-  ADMIN_PASSWORD: atLeast(SECRET_MIN_LENGTH.ADMIN_PASSWORD),
-} as const satisfies Partial<Record<ConfigName, (value: string) => string | null>>;
-
-type RequiredName = keyof typeof REQUIRED;
-
 export function readConfig(env: ConfigVars): Config {
   const problems: ConfigProblem[] = [];
-  const need = (name: RequiredName): string | null => {
-    const value = text(env[name]);
-    if (!value) {
-      problems.push({ name, problem: 'is not set' });
-      return null;
-    }
-    const problem = REQUIRED[name](value);
-    if (problem) {
-      problems.push({ name, problem });
-      return null;
-    }
-    return value;
-  };
+  const need = (name: ConfigName): string | null => readRequired(name, env[name], ruleOf(name, 'required'), problems);
 
   const endpoint = need('SALESMANAGO_ENDPOINT');
   const clientId = need('SALESMANAGO_CLIENT_ID');
   const apiSecret = need('SALESMANAGO_API_SECRET');
   const owner = need('SALESMANAGO_OWNER');
 
-  const locationValue = text(env.SALESMANAGO_LOCATION);
-  let location = '';
-  if (locationValue) {
-    if (LOCATION.test(locationValue)) location = locationValue;
-    else
-      problems.push({
-        name: 'SALESMANAGO_LOCATION',
-        problem: 'must start with a letter or "_", then letters, digits or "_", 3 to 36 characters',
-      });
-  }
+  let location = optional('SALESMANAGO_LOCATION', env.SALESMANAGO_LOCATION, problems) ?? '';
 
   // The one parser of SHOP_DOMAINS, so that the origin check and /health read the same list.
   // A public suffix ("com", "co.uk", "github.io") is named and left out: it would admit every site
@@ -364,36 +191,27 @@ export function readConfig(env: ConfigVars): Config {
   const doiLanguage = text(env.DOUBLE_OPT_IN_LANGUAGE);
   if (doubleOptIn && !doiEmailId) problems.push({ name: 'DOUBLE_OPT_IN_EMAIL_ID', problem: 'is required when DOUBLE_OPT_IN is true' });
 
-  let shopWebhookUrl: string | null = text(env.SHOP_WEBHOOK_URL) || null;
-  if (shopWebhookUrl && !/^https?:$/.test(safeUrl(shopWebhookUrl)?.protocol ?? '')) {
-    problems.push({ name: 'SHOP_WEBHOOK_URL', problem: 'is not an http(s) URL' });
-    shopWebhookUrl = null;
-  }
+  const shopWebhookUrl = optional('SHOP_WEBHOOK_URL', env.SHOP_WEBHOOK_URL, problems);
 
   const platforms = readPlatforms(env, problems);
 
-  const publicPath = publicPathProblem(env.PUBLIC_PATH_PREFIX);
-  if (publicPath) problems.push({ name: 'PUBLIC_PATH_PREFIX', problem: publicPath });
-
-  const snippetConsentValue = text(env.SNIPPET_CONSENT).toLowerCase();
-  if (snippetConsentValue && snippetConsentValue !== 'required' && snippetConsentValue !== 'none')
-    problems.push({ name: 'SNIPPET_CONSENT', problem: 'must be "required" or "none"' });
+  const publicPathPrefix = optional('PUBLIC_PATH_PREFIX', env.PUBLIC_PATH_PREFIX, problems) ?? '';
+  const snippetConsent = optional('SNIPPET_CONSENT', env.SNIPPET_CONSENT, problems)?.toLowerCase() === 'none' ? 'none' : 'required';
 
   // In the order the fields are listed below, so that problems keep their order.
   const retention = readRetention(env, problems);
-  const workerUrl = readWorkerUrl(env.WORKER_URL, problems);
+  const workerUrlValue = optional('WORKER_URL', env.WORKER_URL, problems);
+  const workerUrl = workerUrlValue ? new URL(workerUrlValue).origin : null;
   const cartRecovery = readCartRecovery(env, problems);
   // A recovery link needs an address: the worker's (WORKER_URL), or the shop's under PUBLIC_PATH_PREFIX.
-  if (cartRecovery.template && !workerUrl && !publicPrefix(env.PUBLIC_PATH_PREFIX) && !problems.some((p) => p.name === 'WORKER_URL'))
+  if (cartRecovery.template && !workerUrl && !publicPathPrefix && !problems.some((p) => p.name === 'WORKER_URL'))
     problems.push({ name: 'WORKER_URL', problem: 'is needed for cart-recovery links (CART_RECOVERY_URL), unless PUBLIC_PATH_PREFIX is set' });
   // The wrangler-only knobs are named after everything /setup shows, so that the page's problems keep their order.
-  const knobs: ConfigProblem[] = [];
-  const timeoutMs = readWhole('SALESMANAGO_TIMEOUT_MS', env.SALESMANAGO_TIMEOUT_MS, WRANGLER_ONLY.SALESMANAGO_TIMEOUT_MS, knobs);
-  const retryBaseS = readWhole('DELIVERY_RETRY_BASE_S', env.DELIVERY_RETRY_BASE_S, WRANGLER_ONLY.DELIVERY_RETRY_BASE_S, knobs);
-  const deliveryWindowS = readWhole('DELIVERY_WINDOW_S', env.DELIVERY_WINDOW_S, WRANGLER_ONLY.DELIVERY_WINDOW_S, knobs);
-  const deliveryShards = readWhole('DELIVERY_SHARDS', env.DELIVERY_SHARDS, WRANGLER_ONLY.DELIVERY_SHARDS, knobs);
+  const knobProblems: ConfigProblem[] = [];
+  const knobs = readKnobs(env, knobProblems);
+  const timeoutMs = knobs.SALESMANAGO_TIMEOUT_MS;
   const catalog = readCatalog(env, timeoutMs, problems);
-  problems.push(...knobs);
+  problems.push(...knobProblems);
   return {
     catalog,
     salesmanago: endpoint && clientId && apiSecret && owner ? { endpoint: endpoint.replace(/\/$/, ''), clientId, apiSecret, owner, timeoutMs } : null,
@@ -418,13 +236,13 @@ export function readConfig(env: ConfigVars): Config {
     retention,
     workerUrl,
     shopWebhookUrl,
-    retryBaseS,
-    deliveryWindowS,
-    deliveryShards,
+    retryBaseS: knobs.DELIVERY_RETRY_BASE_S,
+    deliveryWindowS: knobs.DELIVERY_WINDOW_S,
+    deliveryShards: knobs.DELIVERY_SHARDS,
     benchFloor: text(env.BENCH_FLOOR) === 'true',
     platforms,
-    snippetConsent: snippetConsentValue === 'none' ? 'none' : 'required',
-    publicPathPrefix: publicPrefix(env.PUBLIC_PATH_PREFIX),
+    snippetConsent,
+    publicPathPrefix,
     cartRecovery,
     problems,
   };
@@ -435,18 +253,9 @@ export function readConfig(env: ConfigVars): Config {
  * reverse) is named, so /setup says what is missing; the endpoint falls back to v3's public host.
  */
 function readCatalog(env: ConfigVars, timeoutMs: number, problems: ConfigProblem[]): CatalogConfig {
-  let endpoint = text(env.SALESMANAGO_API_V3_ENDPOINT) || DEFAULT_API_V3_ENDPOINT;
-  const endpointIssue = endpointProblem(endpoint);
-  if (endpointIssue) {
-    problems.push({ name: 'SALESMANAGO_API_V3_ENDPOINT', problem: endpointIssue.replace('https://app3.salesmanago.com', DEFAULT_API_V3_ENDPOINT) });
-    endpoint = DEFAULT_API_V3_ENDPOINT;
-  }
+  const endpoint = optional('SALESMANAGO_API_V3_ENDPOINT', env.SALESMANAGO_API_V3_ENDPOINT, problems) ?? DEFAULT_API_V3_ENDPOINT;
   const apiKey = text(env.SALESMANAGO_API_V3_KEY) || null;
-  let catalogId = text(env.SALESMANAGO_CATALOG_ID) || null;
-  if (catalogId && !/^[A-Za-z0-9-]{1,64}$/.test(catalogId)) {
-    problems.push({ name: 'SALESMANAGO_CATALOG_ID', problem: 'must be the catalog id SALESmanago gave (letters, digits and "-")' });
-    catalogId = null;
-  }
+  const catalogId = optional('SALESMANAGO_CATALOG_ID', env.SALESMANAGO_CATALOG_ID, problems);
   if (apiKey && !catalogId && !problems.some((p) => p.name === 'SALESMANAGO_CATALOG_ID')) {
     problems.push({ name: 'SALESMANAGO_CATALOG_ID', problem: 'is not set (choose or create a catalog on /setup)' });
   }
@@ -511,31 +320,9 @@ function readWooApi(env: ConfigVars, problems: ConfigProblem[]): WooApiConfig | 
 }
 
 function readCartRecovery(env: ConfigVars, problems: ConfigProblem[]): CartRecoveryConfig {
-  const template = text(env.CART_RECOVERY_URL);
-  const problem = cartTemplateProblem(template);
-  if (problem) problems.push({ name: 'CART_RECOVERY_URL', problem });
-  const days = readWhole('CART_RECOVERY_DAYS', env.CART_RECOVERY_DAYS, { ...CART_RECOVERY_DAYS, unit: 'days' }, problems);
-  return { template: template && !problem ? template : null, days };
-}
-
-/** The worker's public origin (https, or http on localhost), or null when unset or malformed (named as a problem). */
-function readWorkerUrl(value: string | undefined, problems: ConfigProblem[]): string | null {
-  const raw = text(value);
-  if (!raw) return null;
-  const problem = endpointProblem(raw);
-  if (problem) {
-    problems.push({ name: 'WORKER_URL', problem: problem.replace('https://app3.salesmanago.com', 'https://sm-edge.example.workers.dev') });
-    return null;
-  }
-  return new URL(raw).origin;
-}
-
-function safeUrl(value: string): URL | null {
-  try {
-    return new URL(value);
-  } catch {
-    return null;
-  }
+  const template = optional('CART_RECOVERY_URL', env.CART_RECOVERY_URL, problems);
+  const days = readWhole('CART_RECOVERY_DAYS', env.CART_RECOVERY_DAYS, ruleOf('CART_RECOVERY_DAYS', 'whole'), problems);
+  return { template, days };
 }
 
 /** The location used when SALESMANAGO_LOCATION is empty: derived from the first shop domain. */

@@ -52,6 +52,13 @@ export class MethodNotAllowed extends RequestRefused {
   }
 }
 
+/** 408: the body did not arrive in time (a slow upload holds memory others need). */
+export class RequestTimeout extends RequestRefused {
+  constructor(error: string) {
+    super(408, error);
+  }
+}
+
 /** 413: the body is larger than this path accepts. */
 export class TooLarge extends RequestRefused {
   constructor(error: string) {

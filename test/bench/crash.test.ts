@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_SECRETS, localWorkerVars } from '../stack/local-values.ts';
-import { WRANGLER, freePort, start, waitFor, type Child } from '../stack/processes.ts';
+import { startWranglerDev, waitFor, type Child } from '../stack/processes.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
 import { countArrivals } from './arrivals.ts';
 import { ledgerFile, sqlite } from './bench-stack.ts';
@@ -44,26 +44,7 @@ function kill9(child: Child): Promise<void> {
 /** wrangler dev again on the same state and port (the simulator's callbacks point at it). */
 async function restart(): Promise<void> {
   const vars = { ...localWorkerVars(stack.simulatorUrl), ...VARS };
-  worker = start(
-    process.execPath,
-    [
-      WRANGLER,
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--inspector-port',
-      String(await freePort()),
-      '--persist-to',
-      persistTo,
-      '--show-interactive-dev-session=false',
-      '--log-level',
-      'warn',
-      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-    ],
-    { env: { WRANGLER_SEND_METRICS: 'false', CI: 'true' } },
-  );
+  worker = await startWranglerDev({ port, persistTo, vars });
   await waitFor(`${stack.workerUrl}/health`, 60_000, worker);
 }
 

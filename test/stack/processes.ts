@@ -45,6 +45,40 @@ export function start(command: string, args: string[], options: { env?: NodeJS.P
   };
 }
 
+/**
+ * `wrangler dev` of the worker on 127.0.0.1:`port`, its D1/KV state in `persistTo`, `vars` as `--var`s
+ * (`config`: wrangler's own options, e.g. `--config`): the one way the stack and the crash bench start it.
+ */
+export async function startWranglerDev(options: {
+  port: number;
+  persistTo: string;
+  vars: Record<string, string>;
+  config?: string[];
+  echo?: boolean;
+}): Promise<Child> {
+  return start(
+    process.execPath,
+    [
+      WRANGLER,
+      'dev',
+      ...(options.config ?? []),
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      '--inspector-port',
+      String(await freePort()),
+      '--persist-to',
+      options.persistTo,
+      '--show-interactive-dev-session=false',
+      '--log-level',
+      'warn',
+      ...Object.entries(options.vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+    ],
+    { echo: options.echo ?? false, env: { WRANGLER_SEND_METRICS: 'false', CI: 'true' } },
+  );
+}
+
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { startDemoShop } from '../demo-shop/server.ts';
 import { LOCAL_ACCOUNT, LOCAL_SECRETS, localWorkerVars } from './local-values.ts';
-import { ROOT, WRANGLER, freePort, run, start, waitFor, type Child } from './processes.ts';
+import { ROOT, WRANGLER, freePort, run, startWranglerDev, waitFor, type Child } from './processes.ts';
 
 export interface StackOptions {
   /** Fixed ports (npm start) or free ones (tests, default). */
@@ -76,27 +76,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const kept = options.settingsOnPage && !temporary ? await savedSettingNames(persistTo, config) : new Set<string>();
     const onPage = options.settingsOnPage ? Object.fromEntries(onPageNames.filter((k) => !kept.has(k)).map((k) => [k, all[k]!])) : {};
     const vars = Object.fromEntries(Object.entries(all).filter(([k]) => !options.settingsOnPage || !onPageNames.includes(k)));
-    const worker = start(
-      process.execPath,
-      [
-        WRANGLER,
-        'dev',
-        ...config,
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(ports.worker),
-        '--inspector-port',
-        String(await freePort()),
-        '--persist-to',
-        persistTo,
-        '--show-interactive-dev-session=false',
-        '--log-level',
-        'warn',
-        ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-      ],
-      { echo: options.echo ?? false, env: { WRANGLER_SEND_METRICS: 'false', CI: 'true' } },
-    );
+    const worker = await startWranglerDev({ port: ports.worker, persistTo, vars, config, echo: options.echo });
     stoppers.push(() => worker.stop());
     await waitFor(`${workerUrl}/health`, 60_000, worker);
     if (options.settingsOnPage && Object.keys(onPage).length > 0) await saveOnSetupPage(workerUrl, onPage);

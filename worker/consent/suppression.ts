@@ -6,13 +6,14 @@
 // Rotating SHOP_API_SECRET makes the old marks unrecognisable (docs/privacy.md says so).
 import { toHex } from '../identity/hmac.ts';
 import { addMarks, anyMarks, markedAmong } from '../ledger/erasure.ts';
+import type { StoredReason } from '../ledger/reason-kinds.ts';
 import { itemId, type ItemMessage } from '../queue/messages.ts';
 
 /**
- * The reason an erased person's delivery rows carry: kind 'refused' of delivery/state.ts (replay leaves
- * them; consent/ may not import delivery/), written by consent/erasure.ts and the consumer.
+ * The reason an erased person's delivery rows carry: of kind 'refused' (replay leaves them), written by
+ * consent/erasure.ts and the consumer.
  */
-export const ERASED_REASON = { text: 'refused: erased', kind: 'refused' };
+export const ERASED_REASON: StoredReason = { text: 'refused: erased', kind: 'refused' };
 
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();

@@ -3,7 +3,7 @@
 // from making the worker read large bodies.
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.ts';
-import { RequestRefused, Unauthenticated, Unavailable } from '../errors.ts';
+import { RateLimited, RequestTimeout, TooLarge, Unauthenticated, Unavailable } from '../errors.ts';
 import { checkSignature, readSignatureHeader, replayWindowEnd, SIGNATURE_HEADER, SIGNATURE_REPLAYED } from '../identity/signature.ts';
 import { claimSignature, rememberSignature } from '../ledger/seen-signatures.ts';
 
@@ -47,27 +47,30 @@ export function unverifiedHeld(): number {
   return unverifiedBytes;
 }
 
-export type CappedRead = { ok: true; bytes: Uint8Array } | { ok: false; status: 413 | 408 | 429 | 503; error: string };
-
 function sizeText(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
+/** Seconds a client cut off by a budget (429, 503) is told to wait: the bytes of others drain fast. */
+const BUDGET_RETRY_AFTER_S = 5;
+
 /**
  * Reads at most `max` bytes of the body: a declared Content-Length above it is refused before any
- * byte is read, and a body streamed without one is cut off as soon as it passes `max`. Every byte
- * held is booked to the instance and to `client` until the read ends (see above).
+ * byte is read (TooLarge), and a body streamed without one is cut off as soon as it passes `max`.
+ * Every byte held is booked to the instance and to `client` until the read ends (see above); a read
+ * past the deadline throws RequestTimeout, one over the client's share RateLimited, one over the
+ * instance's budget Unavailable.
  */
 export async function readCapped(
   request: Request,
   max: number,
   client = '',
   limits = { instance: UNVERIFIED_BODY_BUDGET_BYTES, client: UNVERIFIED_CLIENT_BYTES, deadlineMs: UNVERIFIED_BODY_DEADLINE_MS },
-): Promise<CappedRead> {
-  const tooLarge = { ok: false, status: 413, error: `body is larger than ${sizeText(max)}` } as const;
+): Promise<Uint8Array> {
+  const tooLarge = () => new TooLarge(`body is larger than ${sizeText(max)}`);
   const declared = request.headers.get('Content-Length');
-  if (declared !== null && !(Number(declared) <= max)) return tooLarge;
-  if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
+  if (declared !== null && !(Number(declared) <= max)) throw tooLarge();
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -86,23 +89,23 @@ export async function readCapped(
       const next = await Promise.race([reader.read(), late]);
       if (next === 'late') {
         await reader.cancel().catch(() => undefined);
-        return { ok: false, status: 408, error: `body did not arrive within ${limits.deadlineMs / 1000} s` };
+        throw new RequestTimeout(`body did not arrive within ${limits.deadlineMs / 1000} s`);
       }
       if (next.done) break;
       const value = next.value;
       if (size + value.byteLength > max) {
         await reader.cancel().catch(() => undefined);
-        return tooLarge;
+        throw tooLarge();
       }
       // Others' bytes first: a client alone on the instance is never refused by the budgets.
       const clientHeld = unverifiedByClient.get(client) ?? 0;
       if (clientHeld > size && clientHeld + value.byteLength > limits.client) {
         await reader.cancel().catch(() => undefined);
-        return { ok: false, status: 429, error: 'too many unverified request bodies from this client are being read at once; retry in a few seconds' };
+        throw new RateLimited('too many unverified request bodies from this client are being read at once; retry in a few seconds', BUDGET_RETRY_AFTER_S);
       }
       if (unverifiedBytes > size && unverifiedBytes + value.byteLength > limits.instance) {
         await reader.cancel().catch(() => undefined);
-        return { ok: false, status: 503, error: 'too many large requests are being checked at once; retry in a few seconds' };
+        throw new Unavailable('too many large requests are being checked at once; retry in a few seconds', BUDGET_RETRY_AFTER_S);
       }
       book(value.byteLength);
       size += value.byteLength;
@@ -118,7 +121,7 @@ export async function readCapped(
     out.set(chunk, at);
     at += chunk.byteLength;
   }
-  return { ok: true, bytes: out };
+  return out;
 }
 
 /**
@@ -140,12 +143,11 @@ export const shopSignature = (maxBodyBytes: number, options: { replayGuard: 'now
     const isRead = c.req.method === 'GET' || c.req.method === 'HEAD';
     let body = '';
     if (!isRead) {
-      const read = await readCapped(c.req.raw, maxBodyBytes, c.req.header('CF-Connecting-IP') ?? '');
-      if (!read.ok) throw new RequestRefused(read.status, read.error, read.status === 503 || read.status === 429 ? { 'Retry-After': '5' } : {});
+      const bytes = await readCapped(c.req.raw, maxBodyBytes, c.req.header('CF-Connecting-IP') ?? '');
       // The route reads the same bytes again through hono's body cache.
       // (hono keeps promises there, though its type says ArrayBuffer.)
-      (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(read.bytes.buffer as ArrayBuffer);
-      body = new TextDecoder().decode(read.bytes);
+      (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(bytes.buffer as ArrayBuffer);
+      body = new TextDecoder().decode(bytes);
     }
     const url = new URL(c.req.url);
     const check = await checkSignature(c.req.header(SIGNATURE_HEADER), secret, c.req.method, url.pathname + url.search, body, nowS);

@@ -15,16 +15,14 @@ import type { Env } from '../env.ts';
 import { itemId, type ItemMessage } from '../queue/messages.ts';
 import { chunk, packMessages, sendPacked, utf8Bytes } from '../queue/send.ts';
 import { insertRows, ledgerRow, markQueueFailure } from '../ledger/deliveries/rows.ts';
+import type { StoredReason } from '../ledger/reason-kinds.ts';
 import { isSignatureReplay } from '../ledger/seen-signatures.ts';
 import { SIGNATURE_REPLAYED } from '../identity/signature.ts';
 import { LedgerUnavailable, Unauthenticated } from '../errors.ts';
 import { logError } from '../log.ts';
 
-/**
- * The reason of rows recorded but not queued: kind 'queue-unavailable' of delivery/state.ts (which
- * ingest/ may not import), so POST /admin/replay sends them.
- */
-const QUEUE_UNAVAILABLE = { text: 'queue unavailable', kind: 'queue-unavailable' };
+/** The reason of rows recorded but not queued: of kind 'queue-unavailable', so POST /admin/replay sends them. */
+const QUEUE_UNAVAILABLE: StoredReason = { text: 'queue unavailable', kind: 'queue-unavailable' };
 
 // D1 statements per batch call, kept moderate so one call stays well inside D1's request limits.
 const LEDGER_BATCH_STATEMENTS = 100;

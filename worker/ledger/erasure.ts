@@ -3,13 +3,8 @@
 // Rows of `deliveries` are anonymised (their figures stay: type, status, times); every other row holding
 // the person's e-mail, a contact id or a visitor id of theirs is deleted, in EVERY table found in
 // sqlite_master: a table added later by another feature is covered without a change here.
+import type { StoredReason as Reason } from './reason-kinds.ts';
 import type { D1Reader } from './sessions.ts';
-
-/** The reason the person's rows of deliveries take: words and kind (as ledger/deliveries/rows.ts stores a reason). */
-interface Reason {
-  text: string;
-  kind: string;
-}
 
 /** Tables the sweep never touches: the erasure's own records, the settings, D1's and SQLite's own. */
 const KEPT_TABLES = new Set(['erased_marks', 'erasures', 'settings', 'settings_changes', 'd1_migrations']);

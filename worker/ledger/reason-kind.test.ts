@@ -3,7 +3,9 @@
 // writes rows the way the code wrote them before, and applies the migration for real.
 import { applyD1Migrations, type D1Migration } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { ReasonKind } from '../delivery/state.ts';
+import type { StoredReason, StoredReasonKind } from './reason-kinds.ts';
 import { countOfKind } from './deliveries/rows.ts';
 import { queuedOfKind } from './deliveries/held.ts';
 import { replayableRows } from './deliveries/replay.ts';
@@ -71,5 +73,14 @@ describe('migration 0160: reason_kind backfilled from the last_error prefixes', 
     expect((await queuedOfKind(db, 'unconfigured', 10)).map((r) => r.id)).toEqual(['unconfigured']);
     const replayable = await replayableRows(db, ['failed', 'dead'], Date.now(), 100, 'refused');
     expect(replayable.map((r) => r.id).sort()).toEqual(['account-wide', 'dead', 'dead-letter', 'inner', 'queue']);
+  });
+});
+
+describe('the kinds are typed for every writer (tsc checks this block; npm run typecheck)', () => {
+  it("the column's kinds are the delivery domain's kinds, and a misspelt kind is no kind", () => {
+    expectTypeOf<StoredReasonKind>().toEqualTypeOf<ReasonKind>();
+    // @ts-expect-error: 'queue unavailable' is the words of the reason, not its kind
+    const misspelt: StoredReason = { text: 'queue unavailable', kind: 'queue unavailable' };
+    expect(misspelt.kind).toBe('queue unavailable');
   });
 });

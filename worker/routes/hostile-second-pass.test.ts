@@ -136,7 +136,7 @@ describe('shop domains: a public suffix is refused', () => {
 
   it('the setup page refuses to save one', () => {
     const raw = { ADMIN_PASSWORD: 'local-only-admin' } as Env;
-    const result = applySettingsForm(raw, new Map(), { SHOP_DOMAINS: 'co.uk' });
+    const result = applySettingsForm(readConfig, raw, new Map(), { SHOP_DOMAINS: 'co.uk' });
     expect(result.errors).toContainEqual({ name: 'SHOP_DOMAINS', problem: expect.stringContaining('public suffix') });
   });
 });
@@ -170,10 +170,10 @@ describe('/setup/settings has a body limit', () => {
 describe('settings validation', () => {
   it('bounds field lengths: a 100 KB DOUBLE_OPT_IN_EMAIL_ID is refused, naming the field', () => {
     const raw = { ADMIN_PASSWORD: 'local-only-admin' } as Env;
-    const result = applySettingsForm(raw, new Map(), { DOUBLE_OPT_IN_EMAIL_ID: 'x'.repeat(100 * 1024) });
+    const result = applySettingsForm(readConfig, raw, new Map(), { DOUBLE_OPT_IN_EMAIL_ID: 'x'.repeat(100 * 1024) });
     expect(result.errors).toContainEqual({ name: 'DOUBLE_OPT_IN_EMAIL_ID', problem: 'must be at most 100 characters' });
     expect(result.next.has('DOUBLE_OPT_IN_EMAIL_ID')).toBe(false);
-    expect(applySettingsForm(raw, new Map(), { TAGS_NEWSLETTER: 'x'.repeat(5000), 'TAGS_NEWSLETTER.shown': '1' }).errors).toContainEqual({
+    expect(applySettingsForm(readConfig, raw, new Map(), { TAGS_NEWSLETTER: 'x'.repeat(5000), 'TAGS_NEWSLETTER.shown': '1' }).errors).toContainEqual({
       name: 'TAGS_NEWSLETTER',
       problem: 'must be at most 1000 characters',
     });

@@ -1,8 +1,15 @@
-// Everything a merchant sets on the setup page, one entry per setting. Adding a setting is one entry
-// here, plus its name in CONFIG_NAMES and its rule in worker/config.ts (whose bounds the hints quote):
-// the form, the merge with wrangler's vars and secrets, the encryption of secrets and the "last
-// changed" record all follow from this table.
-import { CART_RECOVERY_DAYS, RETENTION_SETTINGS, SECRET_MIN_LENGTH, type ConfigName } from '../config.ts';
+// Everything a merchant sets on the setup page, one entry per setting, and the settings only wrangler
+// sets (WRANGLER_SETTINGS). An entry with a rule (config-rules.ts: required with its format, optional
+// with its format, a whole number with its bounds) is the one place that rule, its bounds and its message are written: config.ts
+// applies it, and the entry's hint quotes it. Adding a setting is one entry here plus its name in
+// CONFIG_NAMES (config-names.ts), and its place in Config: the form, the merge with wrangler's vars and
+// secrets, the encryption of secrets and the "last changed" record all follow from this table.
+// A shared room (ARCHITECTURE.md): config.ts reads it, so it imports only the names and the rules.
+import type { ConfigName } from '../config-names.ts';
+import { atLeast, endpointProblem, format, required, whole, type RequiredRule, type SettingRule, type WholeRule } from '../config-rules.ts';
+import { LOCATION_RULE } from '../salesmanago/limits.ts';
+import { cartTemplateProblem } from '../shop/cart-url.ts';
+import { publicPathProblem } from '../shop/public-path.ts';
 
 type SettingKind =
   /** one line of text; empty = back to the default */
@@ -39,6 +46,47 @@ export interface SettingField {
   fallback?: string | ((values: Partial<Record<SettingName, string>>) => string);
   /** The longest value the page saves, in characters; default MAX_SETTING_LENGTH[kind]. */
   maxLength?: number;
+  /** How config.ts reads the value, and the problem it names (config-rules.ts). */
+  rule?: SettingRule;
+}
+
+/** A setting only wrangler sets (a var or secret; never on /setup): its name and its rule. */
+interface WranglerSetting {
+  name: SettingName;
+  rule: SettingRule;
+}
+
+type FieldText = { pl: string; en: string };
+
+/** A whole-number field: its placeholder and hint quote its own rule, so the bounds are written once. */
+function wholeField(field: Omit<SettingField, 'kind' | 'rule' | 'placeholder' | 'hint'>, bounds: Omit<WholeRule, 'kind'>): SettingField {
+  const rule = whole(bounds);
+  return {
+    ...field,
+    kind: 'text',
+    rule,
+    placeholder: String(rule.default),
+    hint: { pl: `Od ${rule.min} do ${rule.max}; puste: ${rule.default}.`, en: `${rule.min} to ${rule.max}; empty: ${rule.default}.` },
+  };
+}
+
+/** A secret field of at least `minLength` characters, which its hint quotes. */
+function secretField(field: Omit<SettingField, 'kind' | 'rule' | 'hint'>, minLength: number, hint: (min: number) => FieldText): SettingField {
+  const rule: RequiredRule = atLeast(minLength);
+  return { ...field, kind: 'secret', rule, hint: hint(minLength) };
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** endpointProblem with an example that fits the setting. */
+const baseUrl = (example: string) => (v: string) => endpointProblem(v)?.replace('https://app3.salesmanago.com', example) ?? null;
+
+function isHttpUrl(value: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -76,18 +124,21 @@ export const SETTINGS: readonly SettingField[] = [
     section: 'salesmanago',
     placeholder: 'https://app3.salesmanago.com',
     label: { pl: 'Adres (EndPoint)', en: 'Address (EndPoint)' },
+    rule: required(endpointProblem),
   },
   {
     name: 'SALESMANAGO_CLIENT_ID',
     kind: 'text',
     section: 'salesmanago',
     label: { pl: 'Unikatowy identyfikator aplikacji (Client ID)', en: 'Application identifier (Client ID)' },
+    rule: required((v) => (/^[a-z0-9]{4,40}$/i.test(v) ? null : 'must be the short client ID from SALESmanago (letters and digits)')),
   },
   {
     name: 'SALESMANAGO_API_SECRET',
     kind: 'secret',
     section: 'salesmanago',
     label: { pl: 'Ukryty kod aplikacji (API Secret)', en: 'Application secret (API Secret)' },
+    rule: required((v) => (v.length >= 8 ? null : 'is too short to be an API secret')),
   },
   {
     name: 'SALESMANAGO_OWNER',
@@ -95,6 +146,7 @@ export const SETTINGS: readonly SettingField[] = [
     section: 'salesmanago',
     placeholder: 'owner@example.com',
     label: { pl: 'E-mail konta użytkownika SALESmanago (Owner)', en: "SALESmanago user's account e-mail (Owner)" },
+    rule: required((v) => (EMAIL.test(v) ? null : 'must be an e-mail address')),
   },
   {
     name: 'SALESMANAGO_LOCATION',
@@ -102,6 +154,10 @@ export const SETTINGS: readonly SettingField[] = [
     section: 'salesmanago',
     label: { pl: 'Lokalizacja zdarzeń (location)', en: 'Event location' },
     hint: { pl: 'Puste: wyliczona z pierwszej domeny sklepu.', en: 'Empty: derived from the first shop domain.' },
+    // The official plugin's rule, mixed case allowed, 3 to 36 characters (plugin 3.11.1
+    // `salesmanago/src/Admin/Model/AdminModel.php:1031`), so a merchant moving from the plugin keeps
+    // its location (the plugin's default is "sm_" + md5 of the shop URL).
+    rule: format((v) => (LOCATION_RULE.test(v) ? null : 'must start with a letter or "_", then letters, digits or "_", 3 to 36 characters')),
   },
   {
     name: 'SALESMANAGO_API_V3_KEY',
@@ -116,6 +172,7 @@ export const SETTINGS: readonly SettingField[] = [
     section: 'salesmanago',
     label: { pl: 'Katalog produktów (catalogId)', en: 'Product catalog (catalogId)' },
     hint: { pl: 'Wybierz lub utwórz katalog poniżej, w sekcji "Katalog produktów".', en: 'Choose or create one below, under "Product catalog".' },
+    rule: format((v) => (/^[A-Za-z0-9-]{1,64}$/.test(v) ? null : 'must be the catalog id SALESmanago gave (letters, digits and "-")')),
   },
   {
     name: 'SALESMANAGO_API_V3_ENDPOINT',
@@ -124,29 +181,26 @@ export const SETTINGS: readonly SettingField[] = [
     placeholder: 'https://api.salesmanago.com',
     label: { pl: 'Adres API v3', en: 'API v3 address' },
     hint: { pl: 'Puste: https://api.salesmanago.com.', en: 'Empty: https://api.salesmanago.com.' },
+    rule: format(baseUrl('https://api.salesmanago.com')),
   },
-  {
-    name: 'CALLBACK_SECRET',
-    kind: 'secret',
-    section: 'secrets',
-    generate: true,
-    label: { pl: 'Sekret callbacków (CALLBACK_SECRET)', en: 'Callback secret (CALLBACK_SECRET)' },
-    hint: {
-      pl: `Co najmniej ${SECRET_MIN_LENGTH.CALLBACK_SECRET} znaków; wchodzi do adresów callback.`,
-      en: `At least ${SECRET_MIN_LENGTH.CALLBACK_SECRET} characters; part of the callback URLs.`,
+  secretField(
+    {
+      name: 'CALLBACK_SECRET',
+      section: 'secrets',
+      generate: true,
+      label: { pl: 'Sekret callbacków (CALLBACK_SECRET)', en: 'Callback secret (CALLBACK_SECRET)' },
     },
-  },
-  {
-    name: 'SHOP_API_SECRET',
-    kind: 'secret',
-    section: 'secrets',
-    generate: true,
-    label: { pl: 'Klucz API sklepu (SHOP_API_SECRET)', en: 'Shop API key (SHOP_API_SECRET)' },
-    hint: {
-      pl: `Co najmniej ${SECRET_MIN_LENGTH.SHOP_API_SECRET} znaków; serwer sklepu podpisuje nim zamówienia i tokeny logowania.`,
-      en: `At least ${SECRET_MIN_LENGTH.SHOP_API_SECRET} characters; the shop server signs orders and login tokens with it.`,
-    },
-  },
+    8,
+    (min) => ({ pl: `Co najmniej ${min} znaków; wchodzi do adresów callback.`, en: `At least ${min} characters; part of the callback URLs.` }),
+  ),
+  secretField(
+    { name: 'SHOP_API_SECRET', section: 'secrets', generate: true, label: { pl: 'Klucz API sklepu (SHOP_API_SECRET)', en: 'Shop API key (SHOP_API_SECRET)' } },
+    16,
+    (min) => ({
+      pl: `Co najmniej ${min} znaków; serwer sklepu podpisuje nim zamówienia i tokeny logowania.`,
+      en: `At least ${min} characters; the shop server signs orders and login tokens with it.`,
+    }),
+  ),
   {
     name: 'TAGS_REGISTRATION',
     kind: 'tags',
@@ -195,6 +249,7 @@ export const SETTINGS: readonly SettingField[] = [
     section: 'shop',
     fallback: (values) => defaultConsentMode(values.SHOP_DOMAINS),
     label: { pl: 'Zgoda na śledzenie w kodzie sklepu', en: "Tracking consent in the shop's snippet" },
+    rule: format((v) => (['required', 'none'].includes(v.toLowerCase()) ? null : 'must be "required" or "none"')),
     choices: [
       { value: 'required', pl: 'wymagana (data-consent="required")', en: 'required (data-consent="required")' },
       { value: 'none', pl: 'niewymagana', en: 'not required' },
@@ -232,6 +287,7 @@ export const SETTINGS: readonly SettingField[] = [
       pl: 'Np. /_e: kod i zdarzenia idą przez domenę sklepu (docs/theme.md "First-party mode"). Puste: wyłączone.',
       en: 'E.g. /_e: the snippet and its events go through the shop\'s domain (docs/theme.md "First-party mode"). Empty: off.',
     },
+    rule: format(publicPathProblem),
   },
   {
     name: 'BROWSER_SIGNUP_OPT_IN',
@@ -255,6 +311,7 @@ export const SETTINGS: readonly SettingField[] = [
     placeholder: 'https://sm-edge.example.workers.dev',
     label: { pl: 'Publiczny adres workera', en: "The worker's public address" },
     hint: { pl: 'Na ten adres wskazują adresy callback i kod sklepu.', en: 'The callback URLs and the snippet point here.' },
+    rule: format(baseUrl('https://sm-edge.example.workers.dev')),
   },
   // Cart-recovery links (docs/import-and-recovery.md): the template's forms in worker/shop/cart-url.ts.
   {
@@ -267,18 +324,12 @@ export const SETTINGS: readonly SettingField[] = [
       pl: '{items} = id:ilość,id:ilość (Shopify: /cart/{items}); albo {id} i {quantity} w parametrach. Puste: bez linków.',
       en: '{items} = id:quantity,id:quantity (Shopify: /cart/{items}); or {id} and {quantity} in query parameters. Empty: no links.',
     },
+    rule: format(cartTemplateProblem),
   },
-  {
-    name: 'CART_RECOVERY_DAYS',
-    kind: 'text',
-    section: 'shop',
-    placeholder: String(CART_RECOVERY_DAYS.default),
-    label: { pl: 'Dni ważności linku do koszyka', en: 'Days a cart link stays valid' },
-    hint: {
-      pl: `Od ${CART_RECOVERY_DAYS.min} do ${CART_RECOVERY_DAYS.max}; puste: ${CART_RECOVERY_DAYS.default}.`,
-      en: `${CART_RECOVERY_DAYS.min} to ${CART_RECOVERY_DAYS.max}; empty: ${CART_RECOVERY_DAYS.default}.`,
-    },
-  },
+  wholeField(
+    { name: 'CART_RECOVERY_DAYS', section: 'shop', label: { pl: 'Dni ważności linku do koszyka', en: 'Days a cart link stays valid' } },
+    { default: 30, min: 1, max: 365, unit: 'days' },
+  ),
   {
     name: 'SHOP_WEBHOOK_URL',
     kind: 'text',
@@ -286,27 +337,28 @@ export const SETTINGS: readonly SettingField[] = [
     maxLength: 2000,
     placeholder: 'https://sklep.example.pl/sm-edge/consents',
     label: { pl: 'Powiadomienia o zgodach do sklepu (webhook)', en: 'Consent changes pushed to the shop (webhook)' },
+    rule: format((v) => (isHttpUrl(v) ? null : 'is not an http(s) URL')),
   },
-  // Retention (docs/operations.md "Retention"): bounds and defaults in worker/config.ts RETENTION_SETTINGS.
+  // Retention (docs/operations.md "Retention"): days each kind of ledger row is kept (delivery/retention.ts prunes).
   ...(
     [
-      ['RETENTION_DELIVERED_DAYS', 'Dni przechowywania dostarczonych zdarzeń', 'Days delivered events are kept'],
-      ['RETENTION_HELD_DAYS', 'Dni przechowywania zdarzeń anonimowych', 'Days events of anonymous visitors are held'],
-      ['RETENTION_LINKS_DAYS', 'Dni przechowywania powiązań przeglądarek', 'Days browser links are kept'],
-      ['RETENTION_COUNTERS_DAYS', 'Dni przechowywania liczników', 'Days counters are kept'],
-      ['RETENTION_CONSENT_PROOF_DAYS', 'Dni przechowywania dowodu zgody po jej wycofaniu', 'Days the proof of a consent is kept after its withdrawal'],
+      ['RETENTION_DELIVERED_DAYS', 'Dni przechowywania dostarczonych zdarzeń', 'Days delivered events are kept', 30, 1, 365],
+      // Held events wait at most 30 days for their visitor to be identified (delivery/state.ts HELD_FOR_MS).
+      ['RETENTION_HELD_DAYS', 'Dni przechowywania zdarzeń anonimowych', 'Days events of anonymous visitors are held', 30, 1, 30],
+      ['RETENTION_LINKS_DAYS', 'Dni przechowywania powiązań przeglądarek', 'Days browser links are kept', 30, 1, 365],
+      ['RETENTION_COUNTERS_DAYS', 'Dni przechowywania liczników', 'Days counters are kept', 400, 31, 1000],
+      // Three years: the limitation period of claims between a shop and a consumer (Polish Civil Code
+      // art. 118), during which the shop may have to prove a consent (docs/privacy.md "Retention").
+      [
+        'RETENTION_CONSENT_PROOF_DAYS',
+        'Dni przechowywania dowodu zgody po jej wycofaniu',
+        'Days the proof of a consent is kept after its withdrawal',
+        1095,
+        30,
+        3650,
+      ],
     ] as const
-  ).map(([name, pl, en]): SettingField => {
-    const bounds = RETENTION_SETTINGS[name];
-    return {
-      name,
-      kind: 'text',
-      section: 'consent',
-      placeholder: String(bounds.default),
-      label: { pl, en },
-      hint: { pl: `Od ${bounds.min} do ${bounds.max}; puste: ${bounds.default}.`, en: `${bounds.min} to ${bounds.max}; empty: ${bounds.default}.` },
-    };
-  }),
+  ).map(([name, pl, en, fallback, min, max]) => wholeField({ name, section: 'consent', label: { pl, en } }, { default: fallback, min, max, unit: 'days' })),
   {
     name: 'WOOCOMMERCE_WEBHOOK_SECRET',
     kind: 'secret',
@@ -379,6 +431,25 @@ export const SETTINGS: readonly SettingField[] = [
     hint: { pl: 'Do pobierania zamówień i klientów, których webhooki nie dotarły.', en: 'To pull the orders and customers whose webhooks did not arrive.' },
   },
 ];
+
+/**
+ * The settings only wrangler sets (never on /setup): operators' and benchmarks' knobs. Each one's
+ * rule is here like any other, so a wrong value is named on /health and in deploy:check instead of
+ * being clamped silently where it is used; config.ts names their problems after the page's.
+ */
+export const WRANGLER_SETTINGS = [
+  { name: 'ADMIN_PASSWORD', rule: atLeast(8) },
+  // 30 s, as the official SDK (`Helper/ConnectionClients/cURLClient.php:16`): a shorter timeout turns
+  // slow-but-stored calls into retries, i.e. duplicates. Event adds wait 3 × this and their one re-send
+  // 6 × this (delivery/consumer.ts), so 2 min keeps that inside a consumer run's 15 min.
+  { name: 'SALESMANAGO_TIMEOUT_MS', rule: whole({ default: 30_000, min: 100, max: 120_000, unit: 'milliseconds' }) },
+  // The first retry delay; it doubles up to 120 × this, at most 1 h (delivery/backoff.ts).
+  { name: 'DELIVERY_RETRY_BASE_S', rule: whole({ default: 30, min: 1, max: 3600, unit: 'seconds' }) },
+  // The accumulator's window (delivery/accumulator.ts): 0 turns it off; at most 5 min of waiting.
+  { name: 'DELIVERY_WINDOW_S', rule: whole({ default: 10, min: 0, max: 300, unit: 'seconds' }) },
+  // Delivery queues used, by contact (queue/shards.ts): at most the EVENTS_<i> bindings wrangler.toml declares.
+  { name: 'DELIVERY_SHARDS', rule: whole({ default: 1, min: 1, max: 8 }) },
+] as const satisfies readonly WranglerSetting[];
 
 export function settingField(name: string): SettingField | undefined {
   return SETTINGS.find((f) => f.name === name);

@@ -1,7 +1,9 @@
 // A save from the setup page, as plain functions: read the posted form against the settings table,
 // validate the result with the same rules as readConfig (so /health, the page and the consumer agree),
-// and produce what to store. Nothing here touches HTTP or D1.
-import { readConfig, type ConfigProblem } from '../config.ts';
+// and produce what to store. Nothing here touches HTTP or D1. readConfig is handed in by the caller
+// (setup/save.ts): config.ts reads this folder's table, so settings/ does not import it back.
+import type { ConfigVars } from '../config-names.ts';
+import type { ConfigProblem } from '../config-rules.ts';
 import type { Env } from '../env.ts';
 import { generateSecret } from './crypto.ts';
 import { maxLengthOf, SETTINGS, type SettingField } from './fields.ts';
@@ -48,7 +50,10 @@ function posted(field: SettingField, form: FormValues): { value: string | null; 
   }
 }
 
-export function applySettingsForm(raw: Env, current: Map<string, StoredSetting>, form: FormValues): SaveResult {
+/** config.ts readConfig, or anything that names the problems of merged values the same way. */
+type ReadConfig = (vars: ConfigVars) => { problems: ConfigProblem[] };
+
+export function applySettingsForm(readConfig: ReadConfig, raw: Env, current: Map<string, StoredSetting>, form: FormValues): SaveResult {
   const next = new Map(current);
   const changes: SaveResult['changes'] = [];
   const generated: SaveResult['generated'] = [];

@@ -6,12 +6,13 @@
 import { storedItem } from '../ledger/payloads.ts';
 import { clearReason, queuedOfKind } from '../ledger/deliveries/held.ts';
 import type { Env } from '../env.ts';
+import type { StoredReasonKind } from '../ledger/reason-kinds.ts';
 import { packMessages, sendPacked } from '../queue/send.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 
 const LIMIT = 5_000;
-/** The kind of the reason the consumer records while SALESmanago is not configured (delivery/state.ts 'unconfigured'; settings/ may not import delivery/). */
-const UNCONFIGURED_KIND = 'unconfigured';
+/** The kind of the reason the consumer records while SALESmanago is not configured (delivery/consumer.ts). */
+const UNCONFIGURED_KIND: StoredReasonKind = 'unconfigured';
 
 export async function releaseWaitingEvents(env: Pick<Env, 'LEDGER' | 'EVENTS'>): Promise<number> {
   const results = await queuedOfKind(env.LEDGER, UNCONFIGURED_KIND, LIMIT);

@@ -84,7 +84,7 @@ describe('a save from the form', () => {
 
   it('stores what changed, ignores locked fields and empty secrets, and refuses invalid values by name', () => {
     const secret = stored({ SALESMANAGO_API_SECRET: 'a-saved-api-secret' });
-    const ok = applySettingsForm(raw, secret, {
+    const ok = applySettingsForm(readConfig, raw, secret, {
       SALESMANAGO_ENDPOINT: 'https://app3.salesmanago.com',
       SALESMANAGO_CLIENT_ID: 'client01',
       SALESMANAGO_OWNER: 'owner@shop.example.pl',
@@ -94,28 +94,28 @@ describe('a save from the form', () => {
     expect(ok.errors).toEqual([]);
     expect(ok.changes.map((c) => c.field.name).sort()).toEqual(['SALESMANAGO_CLIENT_ID', 'SALESMANAGO_ENDPOINT', 'SALESMANAGO_OWNER']);
 
-    const bad = applySettingsForm(raw, secret, {
+    const bad = applySettingsForm(readConfig, raw, secret, {
       SALESMANAGO_CLIENT_ID: 'client01',
       SALESMANAGO_OWNER: 'not-an-email',
       SALESMANAGO_ENDPOINT: 'http://app3.salesmanago.com/api',
     });
     expect(bad.errors.map((e) => e.name).sort()).toEqual(['SALESMANAGO_ENDPOINT', 'SALESMANAGO_OWNER']);
     // The connection is four values or none: one left empty while another is set is refused by name.
-    expect(applySettingsForm(raw, new Map(), { SALESMANAGO_CLIENT_ID: 'client01' }).errors).toEqual([
+    expect(applySettingsForm(readConfig, raw, new Map(), { SALESMANAGO_CLIENT_ID: 'client01' }).errors).toEqual([
       { name: 'SALESMANAGO_ENDPOINT', problem: 'is required' },
       { name: 'SALESMANAGO_API_SECRET', problem: 'is required' },
       { name: 'SALESMANAGO_OWNER', problem: 'is required' },
     ]);
-    expect(applySettingsForm(raw, new Map(), { SALESMANAGO_CLIENT_ID: '', SALESMANAGO_OWNER: '' }).errors).toEqual([]);
-    expect(applySettingsForm(raw, new Map(), { 'DOUBLE_OPT_IN.shown': '1', DOUBLE_OPT_IN: 'true' }).errors.map((e) => e.name)).toEqual([
+    expect(applySettingsForm(readConfig, raw, new Map(), { SALESMANAGO_CLIENT_ID: '', SALESMANAGO_OWNER: '' }).errors).toEqual([]);
+    expect(applySettingsForm(readConfig, raw, new Map(), { 'DOUBLE_OPT_IN.shown': '1', DOUBLE_OPT_IN: 'true' }).errors.map((e) => e.name)).toEqual([
       'DOUBLE_OPT_IN_EMAIL_ID',
     ]);
   });
 
   it('switches a tag list off and on, and posting the defaults back changes nothing', () => {
-    const off = applySettingsForm(raw, new Map(), { 'TAGS_PURCHASE_GUEST.shown': '1', TAGS_PURCHASE_GUEST: 'GUEST_PURCHASE' });
+    const off = applySettingsForm(readConfig, raw, new Map(), { 'TAGS_PURCHASE_GUEST.shown': '1', TAGS_PURCHASE_GUEST: 'GUEST_PURCHASE' });
     expect(off.changes.map((c) => c.value)).toEqual(['{"on":false,"tags":"GUEST_PURCHASE"}']);
-    const same = applySettingsForm(raw, new Map(), {
+    const same = applySettingsForm(readConfig, raw, new Map(), {
       'TAGS_PURCHASE_GUEST.shown': '1',
       'TAGS_PURCHASE_GUEST.on': '1',
       TAGS_PURCHASE_GUEST: 'GUEST_PURCHASE',
@@ -126,12 +126,12 @@ describe('a save from the form', () => {
   });
 
   it('generates, replaces and clears secrets', () => {
-    const gen = applySettingsForm(raw, new Map(), { 'SHOP_API_SECRET.generate': '1' });
+    const gen = applySettingsForm(readConfig, raw, new Map(), { 'SHOP_API_SECRET.generate': '1' });
     expect(gen.generated).toHaveLength(1);
     expect(gen.changes[0]?.value).toBe(gen.generated[0]?.value);
-    const short = applySettingsForm(raw, new Map(), { SHOP_API_SECRET: 'short' });
+    const short = applySettingsForm(readConfig, raw, new Map(), { SHOP_API_SECRET: 'short' });
     expect(short.errors).toEqual([{ name: 'SHOP_API_SECRET', problem: 'must be at least 16 characters long' }]);
-    const clear = applySettingsForm(raw, stored({ CALLBACK_SECRET: 'callback-secret' }), { 'CALLBACK_SECRET.clear': '1' });
+    const clear = applySettingsForm(readConfig, raw, stored({ CALLBACK_SECRET: 'callback-secret' }), { 'CALLBACK_SECRET.clear': '1' });
     expect(clear.changes.map((c) => [c.field.name, c.value])).toEqual([['CALLBACK_SECRET', null]]);
   });
 });

@@ -1,5 +1,7 @@
 // The setup page's words, in Polish (the seed's language) and English. Section titles name the
 // steps of the seed (Comarch e-Sklep's SALESmanago guide, steps 1 to 8) they correspond to.
+import type { Unit } from '../config-rules.ts';
+
 const LANGS = ['pl', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 
@@ -454,8 +456,13 @@ export function messagesFor(lang: string | undefined): { lang: Lang; t: Messages
   return { lang: chosen, t: MESSAGES[chosen] };
 }
 
-// The configuration problems of worker/config.ts, in Polish. A problem not listed here (added later)
-// is shown as written, in English.
+/** The units of whole-number settings (config-rules.ts), in Polish, as they follow "od 1 do 30". */
+const UNITS_PL: Record<Unit, string> = { days: 'dni', seconds: 'sekund', milliseconds: 'milisekund' };
+const unitPl = (unit: string | undefined) => (unit ? ` ${UNITS_PL[unit as Unit]}` : '');
+const UNIT = `(${Object.keys(UNITS_PL).join('|')})`;
+
+// The configuration problems of worker/config.ts (and of the rules of settings/fields.ts,
+// config-rules.ts), in Polish. A problem not listed here (added later) is shown as written, in English.
 const PROBLEMS_PL: [RegExp, (m: RegExpExecArray) => string][] = [
   [/^is not set$/, () => 'nie jest ustawione'],
   [/^is not a URL/, () => 'nie jest adresem URL (np. https://app3.salesmanago.com)'],
@@ -473,8 +480,11 @@ const PROBLEMS_PL: [RegExp, (m: RegExpExecArray) => string][] = [
   [/^is not set \(choose or create a catalog/, () => 'nie jest ustawione (wybierz lub utwórz katalog na tej stronie)'],
   [/^is not set \(Integration Center/, () => 'nie jest ustawione (SALESmanago: Integration Center → API → API v3)'],
   [/^must be the catalog id/, () => 'musi być identyfikatorem katalogu z SALESmanago (litery, cyfry i „-”)'],
-  [/^must be a whole number of days \((\d+) to (\d+)\); using (\d+)$/, (m) => `musi być liczbą całkowitą dni (od ${m[1]} do ${m[2]}); używane: ${m[3]}`],
-  [/^must be from (\d+) to (\d+) days; using (\d+)$/, (m) => `musi być od ${m[1]} do ${m[2]} dni; używane: ${m[3]}`],
+  [
+    new RegExp(`^must be a whole number(?: of ${UNIT})? \\((\\d+) to (\\d+)\\); using (\\d+)$`),
+    (m) => `musi być liczbą całkowitą${unitPl(m[1])} (od ${m[2]} do ${m[3]}); używane: ${m[4]}`,
+  ],
+  [new RegExp(`^must be from (\\d+) to (\\d+)(?: ${UNIT})?; using (\\d+)$`), (m) => `musi być od ${m[1]} do ${m[2]}${unitPl(m[3])}; używane: ${m[4]}`],
   [
     /^is needed for cart-recovery links/,
     () => 'jest potrzebne do linków odtworzenia koszyka (CART_RECOVERY_URL), chyba że ustawiono ścieżkę first-party (PUBLIC_PATH_PREFIX)',

@@ -26,6 +26,13 @@ describe('refusal reasons in Polish', () => {
     ['is required', 'jest wymagane'],
     ['must be at most 256 characters', 'może mieć najwyżej 256 znaków'],
     ['must be from 1 to 30 days; using 30', 'musi być od 1 do 30 dni; używane: 30'],
+    // The wrangler-only whole numbers (settings/fields.ts WRANGLER_SETTINGS), as readConfig names them.
+    ['must be from 100 to 120000 milliseconds; using 100', 'musi być od 100 do 120000 milisekund; używane: 100'],
+    ['must be a whole number of seconds (0 to 300); using 10', 'musi być liczbą całkowitą sekund (od 0 do 300); używane: 10'],
+    ['must be from 1 to 3600 seconds; using 3600', 'musi być od 1 do 3600 sekund; używane: 3600'],
+    ['must be a whole number of days (1 to 365); using 30', 'musi być liczbą całkowitą dni (od 1 do 365); używane: 30'],
+    // A count (a whole-number rule without a unit).
+    ['must be from 1 to 8; using 8', 'musi być od 1 do 8; używane: 8'],
     [
       `email is not an e-mail address: ${emailProblem('żaneta@example.pl')}`,
       'email: to nie jest adres e-mail: część przed @ może zawierać tylko litery łacińskie',

@@ -24,7 +24,7 @@ export async function saveSettings(env: Env, form: FormValues, now = Date.now())
   const state = settingsState(env) ?? (await loadSettings(env, { fresh: true }));
   if (state.error) return { ok: false, errors: [{ name: 'settings', problem: state.error }] };
   const raw = state.raw;
-  const result = applySettingsForm(raw, state.stored, form);
+  const result = applySettingsForm(readConfig, raw, state.stored, form);
   if (result.errors.length > 0) return { ok: false, errors: result.errors };
   const rows = await Promise.all(
     result.changes.map(async ({ field, value }) => ({

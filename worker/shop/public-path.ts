@@ -35,11 +35,6 @@ export function publicPathProblem(value: string | undefined): string | null {
   return null;
 }
 
-/** The usable prefix, or '' (off, or an invalid value: /health and /setup name the problem). */
-export function publicPrefix(value: string | undefined): string {
-  return publicPathProblem(value) === null ? (value ?? '').trim() : '';
-}
-
 /** For a path under the prefix that is public there, the path it stands for (/s.js, /e, /r/<token>);
  *  otherwise null. */
 export function unprefixedPath(pathname: string, prefix: string): string | null {

@@ -2,6 +2,7 @@
 // with a reason of a kind: parked by the accumulator (delivery/accumulator.ts), or waiting for the
 // SALESmanago configuration (settings/release.ts).
 import type { PayloadRow, Reason } from './rows.ts';
+import type { StoredReasonKind } from '../reason-kinds.ts';
 import { runParts } from '../parts.ts';
 
 /** Ids joined the way the SQL below expects them. */
@@ -61,7 +62,7 @@ export async function heldOf(db: D1Database, visitorIds: readonly string[], limi
 }
 
 /** Queued rows waiting with a reason of this kind (e.g. SALESmanago not configured), oldest first. */
-export async function queuedOfKind(db: D1Database, kind: string, limit: number): Promise<PayloadRow[]> {
+export async function queuedOfKind(db: D1Database, kind: StoredReasonKind, limit: number): Promise<PayloadRow[]> {
   const { results } = await db
     .prepare(`SELECT id, payload FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 ORDER BY accepted_at LIMIT ?2`)
     .bind(kind, limit)
@@ -83,7 +84,7 @@ export async function clearReason(db: D1Database, idList: readonly string[], now
 // shard's consumer flushes only its own.
 
 /** How many queued rows of this kind the shard has waiting. */
-export async function waitingCount(db: D1Database, kind: string, shard: number): Promise<number> {
+export async function waitingCount(db: D1Database, kind: StoredReasonKind, shard: number): Promise<number> {
   const row = await db
     .prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 AND shard = ?2")
     .bind(kind, shard)
@@ -92,7 +93,7 @@ export async function waitingCount(db: D1Database, kind: string, shard: number):
 }
 
 /** When the shard's earliest queued row of this kind is due (unix ms), or null when there is none. */
-export async function queuedDueAt(db: D1Database, kind: string, shard: number): Promise<number | null> {
+export async function queuedDueAt(db: D1Database, kind: StoredReasonKind, shard: number): Promise<number | null> {
   const row = await db
     .prepare("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 AND shard = ?2")
     .bind(kind, shard)
@@ -111,7 +112,7 @@ export async function markWaiting(db: D1Database, idList: readonly string[], rea
 }
 
 /** The shard's queued rows of this kind with their attempts, oldest first. */
-export async function queuedRowsOfKind(db: D1Database, kind: string, limit: number, shard: number): Promise<(PayloadRow & { attempts: number })[]> {
+export async function queuedRowsOfKind(db: D1Database, kind: StoredReasonKind, limit: number, shard: number): Promise<(PayloadRow & { attempts: number })[]> {
   const { results } = await db
     .prepare("SELECT id, attempts, payload FROM deliveries WHERE status = 'queued' AND reason_kind = ?1 AND shard = ?3 ORDER BY accepted_at LIMIT ?2")
     .bind(kind, limit, shard)

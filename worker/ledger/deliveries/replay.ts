@@ -2,6 +2,7 @@
 // hourly reconciliation and sweep; a settings save and the accumulator are held.ts's). Each reads the
 // payload; the caller parses it (ledger/payloads.ts) and sends, then marks the rows it sent.
 import type { PayloadRow } from './rows.ts';
+import type { StoredReasonKind } from '../reason-kinds.ts';
 import { runParts } from '../parts.ts';
 
 /** Rows of these statuses that a replay would send: failed ones not of kind ?4, and queued ones only when overdue. */
@@ -14,7 +15,7 @@ export async function replayableRows<S extends string>(
   statuses: readonly S[],
   dueBefore: number,
   limit: number,
-  leaveFailedOfKind: string,
+  leaveFailedOfKind: StoredReasonKind,
 ): Promise<(PayloadRow & { status: S })[]> {
   const { results } = await db
     .prepare(`SELECT id, status, payload FROM deliveries WHERE ${REPLAYABLE_WHERE} ORDER BY updated_at, id LIMIT ?3`)
@@ -23,7 +24,7 @@ export async function replayableRows<S extends string>(
   return results;
 }
 
-export async function countReplayable(db: D1Database, statuses: readonly string[], dueBefore: number, leaveFailedOfKind: string): Promise<number> {
+export async function countReplayable(db: D1Database, statuses: readonly string[], dueBefore: number, leaveFailedOfKind: StoredReasonKind): Promise<number> {
   // ?3 is the LIMIT of replayableRows, unused here.
   const row = await db
     .prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE ${REPLAYABLE_WHERE}`)

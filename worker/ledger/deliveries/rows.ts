@@ -4,15 +4,13 @@
 // delivery/state.ts names the statuses and reason kinds stored here (ARCHITECTURE.md "A delivery row's states").
 import { itemsOf, type ItemMessage, type QueueMessage } from '../../queue/messages.ts';
 import { runParts } from '../parts.ts';
+import type { StoredReason, StoredReasonKind } from '../reason-kinds.ts';
 
 /**
- * A reason as stored: last_error (words) and reason_kind (what the code selects by, named by
- * delivery/state.ts), always written together. The ledger stores what it is given.
+ * A reason as stored: last_error (words) and reason_kind (what the code selects by, one of the kinds of
+ * ledger/reason-kinds.ts), always written together. The ledger stores what it is given.
  */
-export interface Reason {
-  text: string;
-  kind: string;
-}
+export type Reason = StoredReason;
 
 export interface LedgerRow {
   id: string;
@@ -127,7 +125,7 @@ export interface RowOutcome {
   status: Exclude<LedgerStatus, 'delivered'>;
   error?: string | null;
   /** The kind of `error` (null or absent: none, or an ordinary retry's). */
-  kind?: string | null;
+  kind?: StoredReasonKind | null;
   contact?: string | null;
   visitorId?: string | null;
   /** Unix ms of the next attempt of a row left 'queued' (a retry). */
@@ -277,7 +275,7 @@ export interface PayloadRow {
 }
 
 /** Rows of this status whose reason is of this kind. */
-export async function countOfKind(db: D1Database, status: LedgerStatus, kind: string): Promise<number> {
+export async function countOfKind(db: D1Database, status: LedgerStatus, kind: StoredReasonKind): Promise<number> {
   const row = await db.prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = ?1 AND reason_kind = ?2`).bind(status, kind).first<{ n: number }>();
   return row?.n ?? 0;
 }
