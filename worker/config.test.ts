@@ -74,10 +74,10 @@ describe('readConfig', () => {
       } else continue;
       checked++;
     }
-    // 7 required (the connection, the three secrets), 6 days (retention, cart links), 3 wrangler-only
-    // knobs, 8 formats (location, catalog id, API v3 address, snippet consent, public path, worker
+    // 7 required (the connection, the three secrets), 6 days (retention, cart links), 4 wrangler-only
+    // knobs (timeout, retry base, window, delivery shards), 8 formats (location, catalog id, API v3 address, snippet consent, public path, worker
     // address, cart-rebuild URL, shop webhook).
-    expect(checked).toBe(24);
+    expect(checked).toBe(25);
     expect(readConfig({ ...good, DELIVERY_RETRY_BASE_S: '0' })).toMatchObject({ retryBaseS: 1, problems: [{ name: 'DELIVERY_RETRY_BASE_S' }] });
   });
 

@@ -6,7 +6,7 @@
 import { formatNumber, type BenchOutcome, type Row } from './table.ts';
 
 /** Cloudflare's published limits (developers.cloudflare.com: queues/platform/limits, d1/platform/limits, workers/platform/limits). */
-export const LIMITS = {
+const LIMITS = {
   /** Messages per second per queue. */
   queueMessagesPerS: 5_000,
   /** Messages per consumer batch. */
@@ -33,11 +33,9 @@ export interface Assumptions {
   cartShare: number;
   cartChangesPerShopper: number;
   /**
-   * MEASURED (npm run bench -- --only=shards, bench 6b: one shard, SALESmanago answering in 250 ms, a
-   * 5,000-event backlog of 5-event beacons; 740 events/s on 2026-12-05 at load average 11-16): events
-   * per second one shard's consumer delivers. Live page loads carry 1.2 events per message, so a
-   * batch of 100 messages holds fewer events: treat the shard counts as a lower bound (at 150 events/s
-   * per shard, 10x needs 8 shards and 100x 78; capacity.test.ts checks the direction).
+   * MEASURED (npm run bench -- --only=shards, bench 6b with one shard: a 5,004-event backlog of
+   * page-load beacons, 1.2 events a message, SALESmanago answering every call in 250 ms; 250 and 251
+   * events/s in two runs on 2026-12-05): events per second one shard's consumer delivers.
    */
   perShardDrainEventsPerS: number;
   /** MEASURED (worker/delivery/d1-calls.test.ts): the consumer's D1 round trips per event, carts' included. */
@@ -66,7 +64,7 @@ export const DEFAULTS: Assumptions = {
   eventsPerBeacon: 1.2,
   cartShare: 0.2,
   cartChangesPerShopper: 4,
-  perShardDrainEventsPerS: 740,
+  perShardDrainEventsPerS: 250,
   d1CallsPerEvent: 0.567,
   d1CallMs: 1,
   beaconReadsOnWriter: 0,

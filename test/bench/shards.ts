@@ -51,7 +51,7 @@ export interface ShardDrainRound {
  * first beacon is its login and a page view, so each visitor is identified; the others one page view
  * each: 1.2 events a message with 5 beacons a contact, as the capacity plan's traffic (test/bench/capacity.ts).
  */
-export function shardBacklog(tag: string, contacts: number, beaconsPerContact: number): Outgoing[][] {
+function shardBacklog(tag: string, contacts: number, beaconsPerContact: number): Outgoing[][] {
   const rounds: Outgoing[][] = [];
   for (let r = 0; r < beaconsPerContact; r++) {
     const round: Outgoing[] = [];
@@ -66,7 +66,7 @@ export function shardBacklog(tag: string, contacts: number, beaconsPerContact: n
 }
 
 /** Contacts whose stored events' times go backwards in the order the simulator stored them, and the first such contact's events. */
-export function outOfOrderContacts(simulator: Simulator, emails: ReadonlySet<string>): { count: number; example: string[] } {
+function outOfOrderContacts(simulator: Simulator, emails: ReadonlySet<string>): { count: number; example: string[] } {
   const last = new Map<string, number>();
   const bad = new Set<string>();
   const seen = new Map<string, string[]>();

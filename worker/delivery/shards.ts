@@ -19,9 +19,9 @@ import { logError } from '../log.ts';
  * for this long (and this long has passed since the change): a consumer takes a queue's waiting
  * messages within seconds (max_batch_timeout = 2 s), and forwarding costs no SALESmanago call.
  */
-export const SETTLE_MS = 30_000;
+const SETTLE_MS = 30_000;
 /** How long a moved key's fresh message waits before it is looked at again, while a change settles. */
-export const DEFER_S = 5;
+const DEFER_S = 5;
 export function settling(state: ShardState, now: number): boolean {
   return state.previous !== state.count && now - Math.max(state.changedAt, state.oldSeenAt) < SETTLE_MS;
 }
@@ -31,7 +31,7 @@ export function settling(state: ShardState, now: number): boolean {
  * One D1 read per batch (up to 100 messages): not cached in the isolate, so that every consumer sees a
  * change the moment another recorded it.
  */
-export async function shardState(db: D1Database, count: number, now: number): Promise<ShardState> {
+async function shardState(db: D1Database, count: number, now: number): Promise<ShardState> {
   const state = await readShardState(db);
   return state && state.count === count ? state : recordShardCount(db, count, now);
 }

@@ -9,7 +9,7 @@ import type { ItemMessage, QueueMessage } from './messages.ts';
 import { itemsOf } from './messages.ts';
 
 /** The count the messages were routed under (absent: 1, as before sharding) and whether a consumer forwarded it. */
-export interface RouteStamp {
+interface RouteStamp {
   shards?: number;
   forwarded?: true;
 }
@@ -57,7 +57,7 @@ export function messageKeys(message: QueueMessage): string[] {
  * The shard a message without items goes to: a flush tick to the shard that parked (its `shard`),
  * catalog products and kept platform deliveries to shard 0 (they have their own ledgers and order).
  */
-export function fixedShard(message: QueueMessage): number {
+function fixedShard(message: QueueMessage): number {
   return message.kind === 'flush' ? (message.shard ?? 0) : 0;
 }
 
@@ -85,14 +85,14 @@ export function splitByShard(message: QueueMessage, count: number): { shard: num
 }
 
 /** The message without its routing stamp. */
-export function unstamped(message: RoutedMessage): QueueMessage {
+function unstamped(message: RoutedMessage): QueueMessage {
   if (!('shards' in message) && !('forwarded' in message)) return message;
   const { shards: _s, forwarded: _f, ...rest } = message;
   return rest as QueueMessage;
 }
 
 /** The queue binding of shard `i`: EVENTS, EVENTS_1, …; undefined when wrangler.toml declares none. */
-export function shardQueue(env: Env, i: number): Queue<QueueMessage> | undefined {
+function shardQueue(env: Env, i: number): Queue<QueueMessage> | undefined {
   const bindings = env as unknown as Record<string, Queue<QueueMessage> | undefined>;
   return i === 0 ? env.EVENTS : bindings[`EVENTS_${i}`];
 }
