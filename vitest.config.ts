@@ -23,26 +23,20 @@ const slowNodeSuites = [
 ];
 
 // Worker files that watch every SALESmanago call their isolate makes (a fetch spy, the simulator's call
-// log) or everything parked in the ledger (the accumulator). In a shared isolate the queue consumer of
+// log), all of the simulator's catalogs, or everything parked in the ledger (the accumulator). In a shared isolate the queue consumer of
 // another file's messages, still retrying, shows in them: the quick loop runs these in a fresh workerd
 // each (project worker-isolated), the other worker files share one per pool worker.
 const isolatedInQuick = [
-  'worker/config.test.ts',
   'worker/consent/account-consents.test.ts',
-  'worker/consent/privacy.test.ts',
   'worker/consent/webhook.test.ts',
   'worker/delivery/accumulator.test.ts',
   'worker/delivery/conformance.test.ts',
   'worker/delivery/consumer.test.ts',
   'worker/delivery/faults.test.ts',
   'worker/delivery/packing.test.ts',
-  'worker/delivery/products.test.ts',
-  'worker/delivery/profile.test.ts',
   'worker/delivery/reliability.test.ts',
-  'worker/platforms/reconcile.test.ts',
   'worker/salesmanago/client.test.ts',
   'worker/setup/catalog.test.ts',
-  'worker/setup/shop-platforms.test.ts',
 ];
 
 /** Worker tests run in workerd with the D1 migrations applied and a simulator as SALESmanago. */
