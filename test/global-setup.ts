@@ -2,6 +2,7 @@
 import type { TestProject } from 'vitest/node';
 import { startSimulator } from './simulator/server.ts';
 import { LOCAL_ACCOUNT } from './stack/local-values.ts';
+import { closeWorkerSimulators } from './worker-simulators.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,5 +15,6 @@ export default async function setup(project: TestProject) {
   project.provide('simulatorUrl', simulator.url);
   return async () => {
     await simulator.close();
+    await closeWorkerSimulators();
   };
 }

@@ -17,6 +17,13 @@ export default class CountReporter implements Reporter {
       if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed++;
     }
     failed += unhandledErrors.length;
+    // The quick loop names the narrower runs (CONTRIBUTING.md "Running tests"); the count stays the last line.
+    if (process.env.TEST_QUICK === '1') {
+      process.stdout.write(
+        '\nOne file: npx vitest run worker/delivery/consumer.test.ts; one folder: npx vitest run worker/platforms; ' +
+          'one project: npx vitest run --project worker (or tracker, node).\n',
+      );
+    }
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }

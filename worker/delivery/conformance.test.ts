@@ -1,7 +1,7 @@
 // Contacts as SALESmanago's own code sends them, end to end through deliver() and the shared
 // simulator: where the double opt-in fields sit, at most one DOI mail per subscribe (also when a call
 // timed out after SALESmanago stored it), e-mail and phone consent apart, the complete contact.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readConfig, type Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { PATHS, SalesmanagoClient } from '../salesmanago/client.ts';
@@ -432,7 +432,21 @@ describe('a slow but successful SALESmanago', () => {
     delete unset.SALESMANAGO_TIMEOUT_MS;
     const config = readConfig(unset);
     expect(config.salesmanago?.timeoutMs).toBe(30_000);
+    // The 15 s and the client's timeout (AbortSignal.timeout) run on a fake clock: the test waits no 15 s,
+    // and a timeout shorter than 15 s would still fire first.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const timeouts: number[] = [];
+    vi.spyOn(AbortSignal, 'timeout').mockImplementation((ms) => {
+      timeouts.push(ms);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')), ms);
+      return controller.signal;
+    });
     let batchCalls = 0;
+    let answerHeld: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      answerHeld = resolve;
+    });
     const slow = (async (input: RequestInfo | URL, init?: RequestInit) => {
       const res = await fetch(input, init);
       const text = await res.text();
@@ -445,19 +459,29 @@ describe('a slow but successful SALESmanago', () => {
             clearTimeout(timer);
             reject(init.signal?.reason);
           });
+          answerHeld();
         });
       }
       return new Response(text, { status: res.status });
     }) as typeof fetch;
-    const client = new SalesmanagoClient({ ...config.salesmanago!, endpoint: env.SALESMANAGO_ENDPOINT! }, slow);
-    const orders = Array.from({ length: 40 }, () => orderEvent('purchase'));
-    await recordAccepted(orders.map(asEvent));
-    const items: WorkItem[] = orders.map((event) => ({ id: event.id, event, attempt: 1 }));
-    const out = await deliver(items, { db: env.LEDGER, client, config: configWith(DOI_OFF), requeue: async () => {} });
-    expect(out.every((i) => i.outcome?.status === 'delivered')).toBe(true);
-    expect(batchCalls).toBe(1);
-    const stored = await simEventsOf(orders.map((o) => o.email!));
-    expect(stored).toHaveLength(40);
-    expect(new Set(stored.map((e) => e.externalId)).size).toBe(40);
+    try {
+      const client = new SalesmanagoClient({ ...config.salesmanago!, endpoint: env.SALESMANAGO_ENDPOINT! }, slow);
+      const orders = Array.from({ length: 40 }, () => orderEvent('purchase'));
+      await recordAccepted(orders.map(asEvent));
+      const items: WorkItem[] = orders.map((event) => ({ id: event.id, event, attempt: 1 }));
+      const delivering = deliver(items, { db: env.LEDGER, client, config: configWith(DOI_OFF), requeue: async () => {} });
+      await Promise.race([held, delivering]);
+      await vi.advanceTimersByTimeAsync(15_000);
+      const out = await delivering;
+      expect(timeouts).toContain(30_000);
+      expect(out.every((i) => i.outcome?.status === 'delivered')).toBe(true);
+      expect(batchCalls).toBe(1);
+      const stored = await simEventsOf(orders.map((o) => o.email!));
+      expect(stored).toHaveLength(40);
+      expect(new Set(stored.map((e) => e.externalId)).size).toBe(40);
+    } finally {
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+    }
   });
 });

@@ -13,6 +13,9 @@ import { replayableRows } from './deliveries/replay.ts';
 const db = env.LEDGER;
 const migrations = (env as unknown as { TEST_MIGRATIONS: D1Migration[] }).TEST_MIGRATIONS;
 const MIGRATION = migrations.find((m) => m.name.startsWith('0160_'))!;
+// Other files' rows may share this storage (the quick loop runs without isolation): name only ours.
+const tag = crypto.randomUUID().slice(0, 8);
+const own = (id: string) => `${tag}-${id}`;
 
 /** The deliveries table as it was before migration 0160. */
 async function beforeMigration(): Promise<void> {
@@ -53,26 +56,33 @@ describe('migration 0160: reason_kind backfilled from the last_error prefixes', 
             `INSERT INTO deliveries (id, type, source, status, attempts, last_error, accepted_at, updated_at, payload)
            VALUES (?1, 'visit', 'browser', ?2, 1, ?3, 1000, 1000, '{}')`,
           )
-          .bind(id, status, lastError),
+          .bind(own(id), status, lastError),
       ),
     );
 
     await applyD1Migrations(db, migrations);
 
     const { results } = await db
-      .prepare('SELECT id, last_error, reason_kind FROM deliveries')
+      .prepare("SELECT id, last_error, reason_kind FROM deliveries WHERE id LIKE ?1 || '-%'")
+      .bind(tag)
       .all<{ id: string; last_error: string | null; reason_kind: string | null }>();
     const kinds = Object.fromEntries(results.map((r) => [r.id, r.reason_kind]));
-    expect(kinds).toEqual(Object.fromEntries(OLD_ROWS.map(([id, , , kind]) => [id, kind])));
+    expect(kinds).toEqual(Object.fromEntries(OLD_ROWS.map(([id, , , kind]) => [own(id), kind])));
     // last_error stays the human-readable reason.
-    expect(results.find((r) => r.id === 'refused')?.last_error).toBe(OLD_ROWS[0]![2]);
+    expect(results.find((r) => r.id === own('refused'))?.last_error).toBe(OLD_ROWS[0]![2]);
 
-    // The selections that used to match the prefixes find the old rows by their kind.
-    expect(await countOfKind(db, 'failed', 'refused')).toBe(2);
-    expect(await countOfKind(db, 'queued', 'parked')).toBe(1);
-    expect((await queuedOfKind(db, 'unconfigured', 10)).map((r) => r.id)).toEqual(['unconfigured']);
-    const replayable = await replayableRows(db, ['failed', 'dead'], Date.now(), 100, 'refused');
-    expect(replayable.map((r) => r.id).sort()).toEqual(['account-wide', 'dead', 'dead-letter', 'inner', 'queue']);
+    // The selections that used to match the prefixes find the old rows by their kind (besides others' rows).
+    const others = async (status: string, kind: string) =>
+      (await db
+        .prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status = ?1 AND reason_kind = ?2 AND id NOT LIKE ?3 || '-%'")
+        .bind(status, kind, tag)
+        .first<number>('n')) ?? 0;
+    expect(await countOfKind(db, 'failed', 'refused')).toBe((await others('failed', 'refused')) + 2);
+    expect(await countOfKind(db, 'queued', 'parked')).toBe((await others('queued', 'parked')) + 1);
+    const ours = (rows: { id: string }[]) => rows.map((r) => r.id).filter((id) => id.startsWith(`${tag}-`));
+    expect(ours(await queuedOfKind(db, 'unconfigured', 100_000))).toEqual([own('unconfigured')]);
+    const replayable = await replayableRows(db, ['failed', 'dead'], Date.now(), 100_000, 'refused');
+    expect(ours(replayable).sort()).toEqual(['account-wide', 'dead', 'dead-letter', 'inner', 'queue'].map(own));
   });
 });
 

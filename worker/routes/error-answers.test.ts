@@ -119,8 +119,10 @@ describe('shop API refusals', () => {
       status: 400,
       body: { error: expect.stringMatching(/^items\[0\]\./) },
     });
-    expect(await signed('/api/v1/products', '{')).toEqual({ status: 400, body: { error: 'body: is not valid JSON' }, headers: none });
-    expect(await signed('/api/v1/products', '{}')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/products/) } });
+    // Bodies no other file sends: a signed request seen before in the same second is a replay (401), and
+    // the fuzzing of /api/v1/products may run just before this file in the quick loop's shared storage.
+    expect(await signed('/api/v1/products', '{"products":')).toEqual({ status: 400, body: { error: 'body: is not valid JSON' }, headers: none });
+    expect(await signed('/api/v1/products', '{"products":"none"}')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/products/) } });
   });
   it('401 for a replayed request', async () => {
     const t = Math.floor(Date.now() / 1000);
