@@ -25,16 +25,19 @@ const slowNodeSuites = [
 // Worker files that watch every SALESmanago call their isolate makes (a fetch spy, the simulator's call
 // log), all of the simulator's catalogs, or everything parked in the ledger (the accumulator). In a shared isolate the queue consumer of
 // another file's messages, still retrying, shows in them: the quick loop runs these in a fresh workerd
-// each (project worker-isolated), the other worker files share one per pool worker.
+// each (project worker-isolated), the other worker files share one per pool worker. The delivery
+// shards' tests also rewrite the one shard-count row every consumer reads, and count D1 round trips.
 const isolatedInQuick = [
   'worker/consent/account-consents.test.ts',
   'worker/consent/webhook.test.ts',
   'worker/delivery/accumulator.test.ts',
   'worker/delivery/conformance.test.ts',
   'worker/delivery/consumer.test.ts',
+  'worker/delivery/d1-calls.test.ts',
   'worker/delivery/faults.test.ts',
   'worker/delivery/packing.test.ts',
   'worker/delivery/reliability.test.ts',
+  'worker/delivery/shards.test.ts',
   'worker/salesmanago/client.test.ts',
   'worker/setup/catalog.test.ts',
 ];
