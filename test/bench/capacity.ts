@@ -34,8 +34,8 @@ export interface Assumptions {
   cartChangesPerShopper: number;
   /**
    * MEASURED (npm run bench -- --only=shards, bench 6b with one shard: a 5,004-event backlog of
-   * page-load beacons, 1.2 events a message, SALESmanago answering every call in 250 ms; 250 and 251
-   * events/s in two runs on 2026-12-05): events per second one shard's consumer delivers.
+   * page-load beacons, 1.2 events a message, SALESmanago answering every call in 250 ms; 251 events/s
+   * with other work on the machine, 294 idle, on 2026-12-05; the lower one): events per second one shard's consumer delivers.
    */
   perShardDrainEventsPerS: number;
   /** MEASURED (worker/delivery/d1-calls.test.ts): the consumer's D1 round trips per event, carts' included. */
