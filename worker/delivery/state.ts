@@ -5,9 +5,10 @@
 // given; the names and values below are the delivery domain's.
 
 /**
- * The kind of a row's reason (null: none, or an ordinary retry's). Two kinds are written outside
- * delivery/, by modules that may not import it: 'queue-unavailable' (ingest/enqueue.ts) and
- * 'refused' for an erased person's rows (consent/erasure.ts).
+ * The kind of a row's reason (null: none, or an ordinary retry's). Writers outside delivery/, which may
+ * not import it, name kinds with the ledger's StoredReasonKind (ledger/reason-kinds.ts), equal to this
+ * type (worker/ledger/reason-kind.test.ts): 'queue-unavailable' (ingest/enqueue.ts), 'refused' for an
+ * erased person's rows (consent/suppression.ts), 'unconfigured' (settings/release.ts).
  */
 export type ReasonKind =
   /** failed: SALESmanago refused the row's own content; replay leaves it. */
