@@ -109,6 +109,11 @@ describe.skipIf(!chromiumPath)('storefront tracker in Chromium', () => {
     await page.fill('#survey input[name=email]', email);
     await Promise.all([page.waitForURL('**/dziekujemy**'), page.click('#survey button')]);
     await page.waitForTimeout(1000);
+    // The send failed, so the survey waits in the outbox (tracker/src/outbox.ts keeps only what failed).
+    // Read here rather than counting the browser's requests: whether Chromium reports a beacon it sent
+    // while leaving the page, and the route refused, varies from run to run.
+    const [, ...waiting] = JSON.parse(await page.evaluate(() => localStorage.getItem('sm_o') ?? '[0]')) as [number, ...{ k?: string }[]];
+    expect(waiting.some((e) => e.k === 'survey')).toBe(true);
     await context.unroute(`${stack.workerUrl}/e`);
     // The outbox retries on a later page once its backoff is due: keep browsing until it is.
     const pages = ['/', '/produkt/HER-002', '/produkt/KUB-001', '/koszyk'];
@@ -127,8 +132,8 @@ describe.skipIf(!chromiumPath)('storefront tracker in Chromium', () => {
     const final = await simulatorEventsUntil(stack.simulatorUrl, () => true);
     expect(final.filter((e) => e.email === email && e.contactExtEventType === 'SURVEY')).toHaveLength(1);
     expect(events.length).toBeGreaterThan(0);
-    // The survey was sent at least twice by the browser (failed, then retried) but counted once.
-    expect(traffic.eventsOfType('survey').length).toBeGreaterThanOrEqual(2);
+    // Sent again from the outbox once the collector was back (the failed send above), and counted once.
+    expect(traffic.eventsOfType('survey').length).toBeGreaterThanOrEqual(1);
   });
 
   it('with consent required, nothing leaves the browser and nothing is stored before consent', async () => {
