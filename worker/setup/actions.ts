@@ -1,5 +1,5 @@
 // The /setup buttons that answer with something else than a page: the contact's download and the
-// reconciliation pull. routes/setup.tsx calls one of these per handler (ARCHITECTURE.md, "Routes are thin").
+// reconciliation pull. routes/setup.tsx calls one of these per handler (ARCHITECTURE.md, "The rules": routes are thin).
 import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { exportContact, type AccessDocument } from '../consent/access.ts';

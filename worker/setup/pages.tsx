@@ -1,6 +1,6 @@
 // The /setup pages, one function each: the readers a page is composed from, its component and the layout
 // around it. routes/setup.tsx reads the request into a PageRequest, calls one of these and answers with
-// the page (ARCHITECTURE.md, "Routes are thin").
+// the page (ARCHITECTURE.md, "The rules": routes are thin).
 import { html } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { HtmlEscapedString } from 'hono/utils/html';
