@@ -14,9 +14,6 @@ const ROUTES = readdirSync(`${ROOT}worker/routes`).filter((f) => /\.tsx?$/.test(
 const EXCEPTIONS: Record<string, string> = {
   // The benchmarks' bindings floor must make the bare platform calls itself (ARCHITECTURE.md, The rules).
   'floor.ts': 'the bindings floor',
-  // The merchant's pages compose each view from several readers (setup/view.ts and the page
-  // components); not yet behind one function per page (issue 21 item 3, left for a later step).
-  'setup.tsx': 'the setup pages',
 };
 
 describe('routes only route', () => {

@@ -1,4 +1,4 @@
-// What the setup page's sections are drawn from: one value per request, built by routes/setup.tsx.
+// What the setup page's sections are drawn from: one value per request, built by setup/pages.tsx.
 import type { Config } from '../config.ts';
 import type { CallbackSeen } from '../consent/activity.ts';
 import type { Env } from '../env.ts';
