@@ -4,7 +4,7 @@
 import { SalesmanagoError } from '../salesmanago/errors.ts';
 import type { ContactRef } from '../salesmanago/types.ts';
 import type { AcceptedEvent } from '../queue/messages.ts';
-import { closeCarts, openCart, openCarts, touchCart } from '../ledger/carts.ts';
+import { closeCarts, openCarts } from '../ledger/carts.ts';
 import { supersededCarts } from '../ledger/deliveries/rows.ts';
 import { emailsOfContactIds, knownContacts } from '../ledger/visitors.ts';
 import { toContactEvent } from './mapping.ts';
@@ -181,8 +181,10 @@ async function sendCart(run: DeliveryRun, key: string, group: ReadyEvent[], open
   if (openId) {
     try {
       await run.deps.client.updateEvent(openId, event);
-      await run.delivered(group.map((item) => ({ item, smEventId: openId })));
-      await touchCart(run.db, key, run.now());
+      await run.delivered(
+        group.map((item) => ({ item, smEventId: openId })),
+        { touched: key },
+      );
       return;
     } catch (err) {
       if (!(err instanceof SalesmanagoError) || err.kind === 'transient') {
@@ -201,6 +203,8 @@ async function sendCart(run: DeliveryRun, key: string, group: ReadyEvent[], open
     settleAll((item) => run.failure(err, item, 'CART', ambiguous));
     return;
   }
-  await run.delivered(group.map((item) => ({ item, smEventId: eventId })));
-  await openCart(run.db, key, eventId, run.now());
+  await run.delivered(
+    group.map((item) => ({ item, smEventId: eventId })),
+    { opened: eventId, key },
+  );
 }

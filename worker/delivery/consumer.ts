@@ -24,7 +24,8 @@ import { unansweredOf, type WorkItem } from './work.ts';
 import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, wholeFlush, type ShardScope } from './accumulator.ts';
 import { routeBatch } from './shards.ts';
 import { usableShards, withShardRouting } from '../queue/shards.ts';
-import { insertMissing, loadStates, markDelivered, recordOutcomes, startAttempt, type RowOutcome } from '../ledger/deliveries/rows.ts';
+import { insertMissingStep, loadStates, markDelivered, recordOutcomes, startAttemptStep, type RowOutcome } from '../ledger/deliveries/rows.ts';
+import { together } from '../ledger/parts.ts';
 import {
   isPlatformDelivery,
   readItems,
@@ -246,7 +247,6 @@ async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: 
     rows.map((r) => r.id),
   );
   const missing = rows.filter((r) => !states.has(r.id));
-  await insertMissing(db, missing, now);
   const seen = new Set<string>();
   const active: string[] = [];
   for (const e of entries) {
@@ -271,7 +271,8 @@ async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: 
       seen.add(item.id);
     }
   }
-  await startAttempt(db, active, now);
+  // The missing rows and the attempt count in one round trip (ledger/parts.ts together).
+  await together(db, insertMissingStep(db, missing, now), startAttemptStep(db, active, now));
   return new Set(missing.map((r) => r.id));
 }
 

@@ -1,8 +1,10 @@
 // The last stage of a delivery run (delivery/deliver.ts): every outcome that is not "delivered" (those
 // are written as each call is confirmed) goes to the ledger in one go; a retry past the item's budget
-// becomes dead; released held events to retry go back on the queue, packed by delay.
-import { recordOutcomes, type RowOutcome } from '../ledger/deliveries/rows.ts';
-import { expireOverflow } from '../ledger/deliveries/held.ts';
+// becomes dead; released held events to retry go back on the queue, packed by delay. The outcomes and
+// the expiry of held events past the per-visitor bound go in one round trip.
+import { recordOutcomesStep, type RowOutcome } from '../ledger/deliveries/rows.ts';
+import { expireOverflowStep } from '../ledger/deliveries/held.ts';
+import { together } from '../ledger/parts.ts';
 import { packMessages } from '../queue/send.ts';
 import type { ItemMessage } from '../queue/messages.ts';
 import { logError } from '../log.ts';
@@ -68,6 +70,5 @@ export async function recordRest(run: DeliveryRun, all: WorkItem[]): Promise<voi
       );
     }
   }
-  await recordOutcomes(run.db, rows, now);
-  await expireOverflow(run.db, [...heldVisitors], HELD_PER_VISITOR, HELD_OVERFLOW_REASON, now);
+  await together(run.db, recordOutcomesStep(run.db, rows, now), expireOverflowStep(run.db, [...heldVisitors], HELD_PER_VISITOR, HELD_OVERFLOW_REASON, now));
 }

@@ -5,8 +5,9 @@ import { CHUNK_SIZE } from '../salesmanago/limits.ts';
 import { readConsent } from '../consent/store.ts';
 import { forAccount, recordRefused, refusedNames, withoutRefused } from '../consent/account-consents.ts';
 import type { ChunkResult, ContactUpsert } from '../salesmanago/types.ts';
-import { markContactDone } from '../ledger/deliveries/rows.ts';
-import { knownContacts, markTrustedContacts } from '../ledger/visitors.ts';
+import { markContactDoneStep } from '../ledger/deliveries/rows.ts';
+import { together } from '../ledger/parts.ts';
+import { knownContacts, markTrustedContactsStep } from '../ledger/visitors.ts';
 import { logWarn } from '../log.ts';
 import {
   claimDoubleOptIns,
@@ -83,17 +84,21 @@ export async function upsertContacts(run: DeliveryRun, all: WorkItem[]): Promise
       async (xs, value) => {
         const items = xs.flatMap((x) => dependents.get(x.email) ?? []);
         await run.delivered(items.filter((i) => i.contact).map((item) => ({ item })));
-        await rememberContacts(run.db, value.contactIds, run.now());
-        await markTrustedContacts(
-          run.db,
-          xs.filter((x) => x.need.origin === 'shop').map((x) => x.email),
-        );
         const events = items.filter((i) => i.event);
         for (const item of events) item.contactDone = true;
-        await markContactDone(
+        // What the answer tells: contactIds, contacts holding the shop's data, events whose upsert is done.
+        await together(
           run.db,
-          events.map((i) => i.id),
-          run.now(),
+          rememberContacts(run.db, value.contactIds, run.now()),
+          markTrustedContactsStep(
+            run.db,
+            xs.filter((x) => x.need.origin === 'shop').map((x) => x.email),
+          ),
+          markContactDoneStep(
+            run.db,
+            events.map((i) => i.id),
+            run.now(),
+          ),
         );
       },
       (xs, err) => {

@@ -4,9 +4,10 @@
 import type { ContactRef } from '../salesmanago/types.ts';
 import { normaliseEmail } from './contacts.ts';
 import type { AcceptedEvent } from '../queue/messages.ts';
-import { loadLinks, storeContactIds, writeLinks, type LinkOp, type VisitorLink } from '../ledger/visitors.ts';
+import { loadLinksStep, storeContactIdsStep, writeLinksStep, type LinkOp, type VisitorLink } from '../ledger/visitors.ts';
 import { startAttempt } from '../ledger/deliveries/rows.ts';
-import { heldOf } from '../ledger/deliveries/held.ts';
+import { heldOfIdentifiedStep } from '../ledger/deliveries/held.ts';
+import { together, type Step } from '../ledger/parts.ts';
 import { storedEvent } from '../ledger/payloads.ts';
 import type { DeliveryRun } from './run.ts';
 import type { WorkItem } from './work.ts';
@@ -15,7 +16,7 @@ import type { WorkItem } from './work.ts';
  * Records what this batch's events say about their visitors. Per visitor only the latest claim of
  * each strength is written, weakest first, so that the strongest claim is the one that stays.
  */
-async function applyLinks(db: D1Database, events: readonly AcceptedEvent[], now: number): Promise<void> {
+function applyLinks(db: D1Database, events: readonly AcceptedEvent[], now: number): Step<void> {
   const verified = new Map<string, LinkOp>();
   const typed = new Map<string, LinkOp>();
   const byContactId = new Map<string, LinkOp>();
@@ -28,7 +29,7 @@ async function applyLinks(db: D1Database, events: readonly AcceptedEvent[], now:
       byContactId.set(e.visitorId, { visitor: e.visitorId, contactId: e.contactId });
     }
   }
-  await writeLinks(db, { byContactId: [...byContactId.values()], typed: [...typed.values()], verified: [...verified.values()] }, now);
+  return writeLinksStep(db, { byContactId: [...byContactId.values()], typed: [...typed.values()], verified: [...verified.values()] }, now);
 }
 
 /**
@@ -45,13 +46,9 @@ function resolveContact(event: AcceptedEvent, link: VisitorLink | undefined): Co
   return null;
 }
 
-function isIdentified(link: VisitorLink | undefined): boolean {
-  return Boolean(link && (link.email || link.contactId));
-}
-
 /** Stores the contactIds of an upsert answer, and on the visitors linked to those e-mails. */
-export async function rememberContacts(db: D1Database, contactIds: Record<string, string>, now: number): Promise<void> {
-  await storeContactIds(
+export function rememberContacts(db: D1Database, contactIds: Record<string, string>, now: number): Step<void> {
+  return storeContactIdsStep(
     db,
     Object.entries(contactIds).map(([email, id]) => ({ email: normaliseEmail(email), id })),
     now,
@@ -64,13 +61,18 @@ export async function rememberContacts(db: D1Database, contactIds: Record<string
 export async function resolveIdentities(run: DeliveryRun, items: WorkItem[]): Promise<WorkItem[]> {
   const events = items.filter((i): i is WorkItem & { event: AcceptedEvent } => Boolean(i.event && !i.outcome));
   if (events.length === 0) return [];
-  await applyLinks(
-    run.db,
-    events.map((i) => i.event),
-    run.now(),
-  );
   const visitors = [...new Set(events.map((i) => i.event.visitorId).filter((v): v is string => Boolean(v)))];
-  const links = await loadLinks(run.db, visitors);
+  // The batch's claims, then the links and the held events of those identified now: one round trip.
+  const [, links, held] = await together(
+    run.db,
+    applyLinks(
+      run.db,
+      events.map((i) => i.event),
+      run.now(),
+    ),
+    loadLinksStep(run.db, visitors),
+    heldOfIdentifiedStep(run.db, visitors),
+  );
   for (const item of events) {
     const ref = resolveContact(item.event, item.event.visitorId ? links.get(item.event.visitorId) : undefined);
     if (ref) item.ref = ref;
@@ -78,10 +80,9 @@ export async function resolveIdentities(run: DeliveryRun, items: WorkItem[]): Pr
     else item.outcome = { status: 'failed', reason: 'no contact: the event carries no e-mail, contactId or visitor id' };
   }
 
-  const identified = visitors.filter((v) => isIdentified(links.get(v)));
   const inBatch = new Set(items.map((i) => i.id));
   const released: WorkItem[] = [];
-  for (const row of await heldOf(run.db, identified)) {
+  for (const row of held) {
     if (inBatch.has(row.id)) continue;
     const event = storedEvent(row.payload, row.id);
     if (!event) {

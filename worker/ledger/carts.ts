@@ -1,5 +1,7 @@
 // The open CART event of each contact (table open_carts, migrations/0004_delivery.sql): its
 // SALESmanago eventId, kept 12 h like the official plugins do (delivery/carts.ts says why).
+import { partsStep, type Step } from './parts.ts';
+
 const CART_OPEN_FOR_MS = 12 * 3600 * 1000;
 
 /** eventIds of carts opened less than 12 h ago. */
@@ -17,19 +19,26 @@ export async function openCarts(db: D1Database, keys: readonly string[], now: nu
   return out;
 }
 
-export async function openCart(db: D1Database, key: string, eventId: string, now: number): Promise<void> {
-  await db
-    .prepare(
-      `INSERT INTO open_carts (contact_key, event_id, opened_at, updated_at) VALUES (?1, ?2, ?3, ?3)
-       ON CONFLICT (contact_key) DO UPDATE SET event_id = excluded.event_id, opened_at = excluded.opened_at,
-         updated_at = excluded.updated_at`,
-    )
-    .bind(key, eventId, now)
-    .run();
-}
-
-export async function touchCart(db: D1Database, key: string, now: number): Promise<void> {
-  await db.prepare('UPDATE open_carts SET updated_at = ?2 WHERE contact_key = ?1').bind(key, now).run();
+/** Carts opened by a CART add (their eventIds), and carts updated in place (their time). */
+export function writeCartsStep(db: D1Database, opened: readonly { key: string; eventId: string }[], touched: readonly string[], now: number): Step<void> {
+  return {
+    statements: [
+      ...partsStep(opened, (json) =>
+        db
+          .prepare(
+            `INSERT INTO open_carts (contact_key, event_id, opened_at, updated_at)
+             SELECT json_extract(value, '$.key'), json_extract(value, '$.eventId'), ?2, ?2 FROM json_each(?1) WHERE true
+             ON CONFLICT (contact_key) DO UPDATE SET event_id = excluded.event_id, opened_at = excluded.opened_at,
+               updated_at = excluded.updated_at`,
+          )
+          .bind(json, now),
+      ).statements,
+      ...partsStep(touched, (json) =>
+        db.prepare('UPDATE open_carts SET updated_at = ?2 WHERE contact_key IN (SELECT value FROM json_each(?1))').bind(json, now),
+      ).statements,
+    ],
+    read: () => undefined,
+  };
 }
 
 export async function closeCarts(db: D1Database, keys: readonly string[]): Promise<void> {

@@ -16,6 +16,41 @@ function jsonParts(list: readonly unknown[]): string[] {
   return chunk(list, (x) => JSON.stringify(x).length + 1, ROWS_PER_STATEMENT, JSON_BYTES_PER_STATEMENT).map((part) => JSON.stringify(part));
 }
 
+/**
+ * A step of the consumer's work on one or more tables, as statements and the reading of their results:
+ * steps of one stage go to D1 together (`together`), each table's module building its own.
+ */
+export interface Step<T> {
+  statements: D1PreparedStatement[];
+  read: (results: D1Result[]) => T;
+}
+
+/** A step of one statement per part of the list (the same parts as runParts). */
+export function partsStep<T = void>(list: readonly unknown[], statement: (json: string) => D1PreparedStatement, read?: (results: D1Result[]) => T): Step<T> {
+  return { statements: list.length === 0 ? [] : jsonParts(list).map(statement), read: read ?? (() => undefined as T) };
+}
+
+/**
+ * Up to this many statements of one stage go in one db.batch (one round trip, one transaction); each
+ * is bounded as above, so the writer is held for a few small statements at most. More go one by one.
+ */
+const STATEMENTS_TOGETHER = 4;
+
+/** Runs the steps in order, in one round trip when their statements are few, and answers what each read. */
+export async function together<T extends unknown[]>(db: Pick<D1Database, 'batch'>, ...steps: { [K in keyof T]: Step<T[K]> }): Promise<T> {
+  const statements = steps.flatMap((s) => s.statements);
+  let results: D1Result[] = [];
+  if (statements.length === 1) results = [await statements[0]!.all()];
+  else if (statements.length <= STATEMENTS_TOGETHER) results = statements.length === 0 ? [] : await db.batch(statements);
+  else for (const s of statements) results.push(await s.all());
+  let at = 0;
+  return steps.map((s) => {
+    const mine = results.slice(at, at + s.statements.length);
+    at += s.statements.length;
+    return s.read(mine);
+  }) as T;
+}
+
 /** One statement per part of the list, sent in as few db.batch calls as allowed. */
 export async function runParts<T = unknown>(
   db: D1Database,

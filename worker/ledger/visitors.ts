@@ -2,7 +2,7 @@
 // and 0004_delivery.sql): the claims events make about their visitors, and the contactIds SALESmanago
 // answered for e-mails. The rules deciding which claim wins are here in SQL because they must hold
 // against concurrent batches; delivery/visitors.ts says which claims an event makes.
-import { deleteOlderThan, runParts } from './parts.ts';
+import { deleteOlderThan, partsStep, runParts, type Step } from './parts.ts';
 import { laggingReads } from './sessions.ts';
 
 export interface VisitorLink {
@@ -20,14 +20,14 @@ export interface LinkOp {
 }
 
 /**
- * Writes the claims of one batch, weakest first, in one D1 batch. A contactId claim never replaces an
- * e-mail link; a typed e-mail never replaces a verified one.
+ * Writes the claims of one batch, weakest first (one statement per kind of claim). A contactId claim
+ * never replaces an e-mail link; a typed e-mail never replaces a verified one.
  */
-export async function writeLinks(
+export function writeLinksStep(
   db: D1Database,
   ops: { byContactId: readonly LinkOp[]; typed: readonly LinkOp[]; verified: readonly LinkOp[] },
   now: number,
-): Promise<void> {
+): Step<void> {
   const statements: D1PreparedStatement[] = [];
   if (ops.byContactId.length > 0) {
     // The smclient cookie names a contact; an e-mail link (typed or verified) already says more.
@@ -62,23 +62,32 @@ export async function writeLinks(
         .bind(JSON.stringify(list), isVerified, now),
     );
   }
-  if (statements.length > 0) await db.batch(statements);
+  return { statements, read: () => undefined };
 }
 
-export async function loadLinks(db: D1Database, visitorIds: readonly string[]): Promise<Map<string, VisitorLink>> {
-  const out = new Map<string, VisitorLink>();
-  if (visitorIds.length === 0) return out;
-  const { results } = await db
-    .prepare(
-      `SELECT visitor_id, email, contact_id, verified FROM visitor_links
-       WHERE visitor_id IN (SELECT value FROM json_each(?1))`,
-    )
-    .bind(JSON.stringify(visitorIds))
-    .all<{ visitor_id: string; email: string | null; contact_id: string | null; verified: number }>();
-  for (const r of results) {
-    out.set(r.visitor_id, { visitorId: r.visitor_id, email: r.email, contactId: r.contact_id, verified: r.verified === 1 });
-  }
-  return out;
+export function loadLinksStep(db: D1Database, visitorIds: readonly string[]): Step<Map<string, VisitorLink>> {
+  const statements =
+    visitorIds.length === 0
+      ? []
+      : [
+          db
+            .prepare(
+              `SELECT visitor_id, email, contact_id, verified FROM visitor_links
+               WHERE visitor_id IN (SELECT value FROM json_each(?1))`,
+            )
+            .bind(JSON.stringify(visitorIds)),
+        ];
+  type Row = { visitor_id: string; email: string | null; contact_id: string | null; verified: number };
+  return {
+    statements,
+    read: (results) => {
+      const out = new Map<string, VisitorLink>();
+      for (const r of (results[0]?.results ?? []) as Row[]) {
+        out.set(r.visitor_id, { visitorId: r.visitor_id, email: r.email, contactId: r.contact_id, verified: r.verified === 1 });
+      }
+      return out;
+    },
+  };
 }
 
 /**
@@ -114,26 +123,29 @@ export const knownContacts = (db: D1Database, emails: readonly string[]) => know
 export const emailsOfContactIds = (db: D1Database, contactIds: readonly string[]) => knownPairs(db, 'contact_id', contactIds);
 
 /** Stores SALESmanago's contactIds (e-mails normalised), and sets them on the visitors linked to those e-mails. */
-export async function storeContactIds(db: D1Database, rows: readonly { email: string; id: string }[], now: number): Promise<void> {
-  if (rows.length === 0) return;
+export function storeContactIdsStep(db: D1Database, rows: readonly { email: string; id: string }[], now: number): Step<void> {
+  if (rows.length === 0) return { statements: [], read: () => undefined };
   const json = JSON.stringify(rows);
-  await db.batch([
-    db
-      .prepare(
-        `INSERT INTO known_contacts (email, contact_id, updated_at)
-         SELECT json_extract(value, '$.email'), json_extract(value, '$.id'), ?2 FROM json_each(?1) WHERE true
-         ON CONFLICT (email) DO UPDATE SET contact_id = excluded.contact_id, updated_at = excluded.updated_at`,
-      )
-      .bind(json, now),
-    db
-      .prepare(
-        `UPDATE visitor_links SET contact_id = json_extract(j.value, '$.id'), updated_at = ?2
-         FROM json_each(?1) AS j
-         WHERE visitor_links.email = json_extract(j.value, '$.email')
-           AND visitor_links.contact_id IS NOT json_extract(j.value, '$.id')`,
-      )
-      .bind(json, now),
-  ]);
+  return {
+    statements: [
+      db
+        .prepare(
+          `INSERT INTO known_contacts (email, contact_id, updated_at)
+           SELECT json_extract(value, '$.email'), json_extract(value, '$.id'), ?2 FROM json_each(?1) WHERE true
+           ON CONFLICT (email) DO UPDATE SET contact_id = excluded.contact_id, updated_at = excluded.updated_at`,
+        )
+        .bind(json, now),
+      db
+        .prepare(
+          `UPDATE visitor_links SET contact_id = json_extract(j.value, '$.id'), updated_at = ?2
+           FROM json_each(?1) AS j
+           WHERE visitor_links.email = json_extract(j.value, '$.email')
+             AND visitor_links.contact_id IS NOT json_extract(j.value, '$.id')`,
+        )
+        .bind(json, now),
+    ],
+    read: () => undefined,
+  };
 }
 
 /** Of these (normalised) e-mails, those whose data came from the shop (known_contacts.trusted). */
@@ -144,11 +156,10 @@ export async function trustedContacts(db: D1Database, emails: readonly string[])
   return parts.flatMap((p) => p.results.map((r) => r.email));
 }
 
-/** Marks known contacts as holding the shop's data (after storeContactIds has written them). */
-export async function markTrustedContacts(db: D1Database, emails: readonly string[]): Promise<void> {
-  await runParts(db, emails, (json) =>
-    db.prepare('UPDATE known_contacts SET trusted = 1 WHERE trusted = 0 AND email IN (SELECT value FROM json_each(?1))').bind(json),
-  );
+/** Marks known contacts as holding the shop's data (after storeContactIdsStep has written them). */
+export function markTrustedContactsStep(db: D1Database, emails: readonly string[]): Step<void> {
+  const update = db.prepare('UPDATE known_contacts SET trusted = 1 WHERE trusted = 0 AND email IN (SELECT value FROM json_each(?1))');
+  return partsStep(emails, (json) => update.bind(json));
 }
 
 /** Retention: at most `limit` links last updated before `before`. */

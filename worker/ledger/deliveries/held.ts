@@ -3,7 +3,7 @@
 // SALESmanago configuration (settings/release.ts).
 import type { PayloadRow, Reason } from './rows.ts';
 import type { StoredReasonKind } from '../reason-kinds.ts';
-import { runParts } from '../parts.ts';
+import { runParts, type Step } from '../parts.ts';
 
 /** Ids joined the way the SQL below expects them. */
 function ids(list: readonly string[]): string {
@@ -11,21 +11,25 @@ function ids(list: readonly string[]): string {
 }
 
 /** Keeps the newest `keep` held events of each visitor; older ones expire with the reason. */
-export async function expireOverflow(db: D1Database, visitorIds: readonly string[], keep: number, reason: Reason, now: number): Promise<void> {
-  if (visitorIds.length === 0) return;
-  await db
-    .prepare(
-      `UPDATE deliveries SET status = 'expired', updated_at = ?2, reason_kind = ?4, last_error = ?3
-       WHERE id IN (
-         SELECT id FROM (
-           SELECT id, ROW_NUMBER() OVER (PARTITION BY visitor_id ORDER BY accepted_at DESC, id DESC) AS n
-           FROM deliveries
-           WHERE status = 'held' AND visitor_id IN (SELECT value FROM json_each(?1))
-         ) WHERE n > ?5
-       )`,
-    )
-    .bind(ids(visitorIds), now, reason.text, reason.kind, keep)
-    .run();
+export function expireOverflowStep(db: D1Database, visitorIds: readonly string[], keep: number, reason: Reason, now: number): Step<void> {
+  const statements =
+    visitorIds.length === 0
+      ? []
+      : [
+          db
+            .prepare(
+              `UPDATE deliveries SET status = 'expired', updated_at = ?2, reason_kind = ?4, last_error = ?3
+               WHERE id IN (
+                 SELECT id FROM (
+                   SELECT id, ROW_NUMBER() OVER (PARTITION BY visitor_id ORDER BY accepted_at DESC, id DESC) AS n
+                   FROM deliveries
+                   WHERE status = 'held' AND visitor_id IN (SELECT value FROM json_each(?1))
+                 ) WHERE n > ?5
+               )`,
+            )
+            .bind(ids(visitorIds), now, reason.text, reason.kind, keep),
+        ];
+  return { statements, read: () => undefined };
 }
 
 /** Held events accepted before `before` expire with the reason (scheduled). Answers how many. */
@@ -47,18 +51,27 @@ export interface HeldRow {
   payload: string;
 }
 
-/** Held events of these visitors, oldest first. */
-export async function heldOf(db: D1Database, visitorIds: readonly string[], limit = 1000): Promise<HeldRow[]> {
-  if (visitorIds.length === 0) return [];
-  const { results } = await db
-    .prepare(
-      `SELECT id, visitor_id AS visitorId, attempts, payload FROM deliveries
-       WHERE status = 'held' AND visitor_id IN (SELECT value FROM json_each(?1))
-       ORDER BY accepted_at, id LIMIT ?2`,
-    )
-    .bind(ids(visitorIds), limit)
-    .all<HeldRow>();
-  return results;
+/**
+ * Held events of those of these visitors who are identified (linked to an e-mail or a contactId),
+ * oldest first. Joined with visitor_links as the hourly sweep is (replay.ts heldOfIdentified), so that it
+ * goes in the same round trip as the batch's link writes and reads (delivery/visitors.ts).
+ */
+export function heldOfIdentifiedStep(db: D1Database, visitorIds: readonly string[], limit = 1000): Step<HeldRow[]> {
+  const statements =
+    visitorIds.length === 0
+      ? []
+      : [
+          db
+            .prepare(
+              `SELECT d.id, d.visitor_id AS visitorId, d.attempts, d.payload FROM deliveries AS d
+               JOIN visitor_links AS l ON l.visitor_id = d.visitor_id
+               WHERE d.status = 'held' AND d.visitor_id IN (SELECT value FROM json_each(?1))
+                 AND (l.email IS NOT NULL OR l.contact_id IS NOT NULL)
+               ORDER BY d.accepted_at, d.id LIMIT ?2`,
+            )
+            .bind(ids(visitorIds), limit),
+        ];
+  return { statements, read: (results) => (results[0]?.results ?? []) as HeldRow[] };
 }
 
 /** Queued rows waiting with a reason of this kind (e.g. SALESmanago not configured), oldest first. */

@@ -3,7 +3,7 @@
 // one (insertMissing), and updated with every outcome; the selections other parts of the folder share.
 // delivery/state.ts names the statuses and reason kinds stored here (ARCHITECTURE.md "A delivery row's states").
 import { itemsOf, type ItemMessage, type QueueMessage } from '../../queue/messages.ts';
-import { runParts } from '../parts.ts';
+import { partsStep, runParts, together, type Step } from '../parts.ts';
 import type { StoredReason, StoredReasonKind } from '../reason-kinds.ts';
 
 /**
@@ -162,8 +162,7 @@ export async function loadStates(db: D1Database, idList: readonly string[]): Pro
 
 /** Rows the request side did not write: every beacon of POST /e (queue-first), or a message enqueued
  *  by other code. Recorded as queued, accepted_at = the item's receive time. */
-export async function insertMissing(db: D1Database, rows: readonly LedgerRow[], now: number): Promise<void> {
-  if (rows.length === 0) return;
+export function insertMissingStep(db: D1Database, rows: readonly LedgerRow[], now: number): Step<void> {
   const insert = db.prepare(
     `INSERT OR IGNORE INTO deliveries (id, type, source, contact, visitor_id, status, attempts, accepted_at, updated_at, payload)
        SELECT json_extract(value, '$.id'), json_extract(value, '$.type'), json_extract(value, '$.source'),
@@ -171,13 +170,22 @@ export async function insertMissing(db: D1Database, rows: readonly LedgerRow[], 
               json_extract(value, '$.acceptedAt'), ?2, json_extract(value, '$.payload')
        FROM json_each(?1)`,
   );
-  await runParts(db, rows, (json) => insert.bind(json, now));
+  return partsStep(rows, (json) => insert.bind(json, now));
+}
+
+export async function insertMissing(db: D1Database, rows: readonly LedgerRow[], now: number): Promise<void> {
+  if (rows.length === 0) return;
+  await together(db, insertMissingStep(db, rows, now));
+}
+
+export function startAttemptStep(db: D1Database, idList: readonly string[], now: number): Step<void> {
+  const update = db.prepare('UPDATE deliveries SET attempts = attempts + 1, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))');
+  return partsStep(idList, (json) => update.bind(json, now));
 }
 
 export async function startAttempt(db: D1Database, idList: readonly string[], now: number): Promise<void> {
   if (idList.length === 0) return;
-  const update = db.prepare('UPDATE deliveries SET attempts = attempts + 1, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))');
-  await runParts(db, idList, (json) => update.bind(json, now));
+  await together(db, startAttemptStep(db, idList, now));
 }
 
 /**
@@ -194,9 +202,8 @@ export async function markInFlight(db: D1Database, idList: readonly string[], re
   await runParts(db, idList, (json) => update.bind(json, reason, now, nextAttemptAt));
 }
 
-/** Written right after SALESmanago confirmed a chunk, before anything else can fail. */
-export async function markDelivered(db: D1Database, rows: readonly DeliveredRow[], now: number): Promise<void> {
-  if (rows.length === 0) return;
+/** Written right after SALESmanago confirmed a chunk, before anything else can fail (delivery/run.ts gathers them). */
+export function markDeliveredStep(db: D1Database, rows: readonly DeliveredRow[], now: number): Step<void> {
   const update = db.prepare(
     `UPDATE deliveries SET status = 'delivered', last_error = NULL, reason_kind = NULL, next_attempt_at = NULL,
               contact = json_extract(j.value, '$.contact'),
@@ -204,12 +211,16 @@ export async function markDelivered(db: D1Database, rows: readonly DeliveredRow[
               updated_at = ?2
        FROM json_each(?1) AS j WHERE deliveries.id = json_extract(j.value, '$.id')`,
   );
-  await runParts(db, rows, (json) => update.bind(json, now));
+  return partsStep(rows, (json) => update.bind(json, now));
+}
+
+export async function markDelivered(db: D1Database, rows: readonly DeliveredRow[], now: number): Promise<void> {
+  if (rows.length === 0) return;
+  await together(db, markDeliveredStep(db, rows, now));
 }
 
 /** Every other outcome. A delivered row is never downgraded (a late duplicate cannot undo it). */
-export async function recordOutcomes(db: D1Database, rows: readonly RowOutcome[], now: number): Promise<void> {
-  if (rows.length === 0) return;
+export function recordOutcomesStep(db: D1Database, rows: readonly RowOutcome[], now: number): Step<void> {
   const update = db.prepare(
     `UPDATE deliveries SET status = json_extract(j.value, '$.status'),
               last_error = json_extract(j.value, '$.error'),
@@ -221,14 +232,18 @@ export async function recordOutcomes(db: D1Database, rows: readonly RowOutcome[]
        FROM json_each(?1) AS j
        WHERE deliveries.id = json_extract(j.value, '$.id') AND deliveries.status NOT IN ('delivered', 'expired')`,
   );
-  await runParts(db, rows, (json) => update.bind(json, now));
+  return partsStep(rows, (json) => update.bind(json, now));
+}
+
+export async function recordOutcomes(db: D1Database, rows: readonly RowOutcome[], now: number): Promise<void> {
+  if (rows.length === 0) return;
+  await together(db, recordOutcomesStep(db, rows, now));
 }
 
 /** The contact upserts of these rows' events are confirmed: a retry of the event skips them. */
-export async function markContactDone(db: D1Database, idList: readonly string[], now: number): Promise<void> {
-  if (idList.length === 0) return;
+export function markContactDoneStep(db: D1Database, idList: readonly string[], now: number): Step<void> {
   const update = db.prepare('UPDATE deliveries SET contact_done_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND contact_done_at IS NULL');
-  await runParts(db, idList, (json) => update.bind(json, now));
+  return partsStep(idList, (json) => update.bind(json, now));
 }
 
 /**
