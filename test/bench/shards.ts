@@ -4,6 +4,13 @@
 // worker and the simulator holds the consumers' first calls (test/bench/gate.ts); the gate opens and
 // the clock runs from then to the last event stored: a SALESmanago that was unreachable for a while. Checked at the simulator: every event once, and each contact's events stored in the order
 // of their times.
+// The rate compared is that of the first 90 % of the backlog. The last 10 % holds each queue's last,
+// partial batch, which the local broker holds back for the whole batch timeout (2 s) after the batch
+// before it ends (miniflare/dist/src/workers/queues/broker.worker.js `#ensurePendingFlush`: the timer
+// starts then, however long the messages have waited). Cloudflare's timeout is a wait for messages to
+// be written (developers.cloudflare.com queues/configuration/batching-retries), and these were written
+// long before: a 2 s pause per queue that a deployment does not have, and that weighs more the shorter
+// the drain. The whole drain is reported beside it.
 import type { Simulator } from '../simulator/server.ts';
 import { countArrivals, waitForArrivals } from './arrivals.ts';
 import type { BenchStack } from './bench-stack.ts';
@@ -27,10 +34,16 @@ export interface ShardDrainOptions {
   tag: string;
 }
 
+/** The share of the backlog whose drain rate is compared (see the top of this file). */
+const STEADY_SHARE = 0.9;
+
 export interface ShardDrainRound {
   events: number;
   drainMs: number | null;
   rate: number | null;
+  /** Time to the first 90 % of the events stored, and their rate (the figure compared). */
+  steadyMs: number | null;
+  steadyRate: number | null;
   delivered: number;
   duplicates: number;
   /** Contacts whose events the simulator stored out of their time order. */
@@ -108,7 +121,15 @@ export async function drainShards(options: ShardDrainOptions & { gate: Gate }): 
   const fillMs = performance.now() - filling;
   const started = performance.now();
   gate.open();
-  const wait = await waitForArrivals(simulator, expected, { since: started, timeoutMs: options.timeoutMs, pollMs: 100 });
+  let steadyMs: number | null = null;
+  const wait = await waitForArrivals(simulator, expected, {
+    since: started,
+    timeoutMs: options.timeoutMs,
+    pollMs: 100,
+    progress: (a) => {
+      if (steadyMs === null && a.delivered >= STEADY_SHARE * expected.size) steadyMs = performance.now() - started;
+    },
+  });
   // A late copy would show up now.
   await new Promise((r) => setTimeout(r, 2_000));
   const arrivals = countArrivals(simulator, expected);
@@ -130,6 +151,8 @@ export async function drainShards(options: ShardDrainOptions & { gate: Gate }): 
     events,
     drainMs: wait.drainedMs,
     rate: wait.drainedMs === null ? null : events / (wait.drainedMs / 1000),
+    steadyMs,
+    steadyRate: steadyMs === null ? null : (STEADY_SHARE * events) / ((steadyMs as number) / 1000),
     delivered: arrivals.delivered,
     duplicates: arrivals.duplicates,
     ...(() => {
@@ -158,7 +181,7 @@ export function shardOutcome(drains: Readonly<Record<number, ShardDrainRound | u
       result:
         d.rate === null
           ? `not drained (${d.ended}; ${formatNumber(d.delivered)} delivered)`
-          : `${formatNumber(d.rate)} events/s (drained in ${formatNumber(d.drainMs! / 1000, 1)} s); ${d.duplicates} duplicates; ${d.outOfOrder} of ${formatNumber(d.contacts)} contacts out of time order`,
+          : `${formatNumber(d.steadyRate ?? 0)} events/s over the first 90 % (${formatNumber((d.steadyMs ?? 0) / 1000, 1)} s); the whole backlog ${formatNumber(d.rate)} events/s (drained in ${formatNumber(d.drainMs! / 1000, 1)} s); ${d.duplicates} duplicates; ${d.outOfOrder} of ${formatNumber(d.contacts)} contacts out of time order`,
       goal: '',
       met: null,
     });
@@ -177,21 +200,28 @@ export function shardOutcome(drains: Readonly<Record<number, ShardDrainRound | u
       goal: 'yes',
       met: false,
     });
-  if (one?.rate && four?.rate) {
-    const ratio = four.rate / one.rate;
+  if (one?.steadyRate && four?.steadyRate && one.rate && four.rate) {
+    const ratio = four.steadyRate / one.steadyRate;
     const clean = one.duplicates + four.duplicates === 0 && one.outOfOrder + four.outOfOrder === 0;
     rows.push({
       bench,
-      figure: 'drain rate, 4 shards ÷ 1',
+      figure: 'drain rate, 4 shards ÷ 1 (first 90 % of the backlog)',
       result: `${formatNumber(ratio, 2)}×`,
       goal: '≥ 3×, 0 duplicates, each contact in order',
       met: ratio >= 3 && clean,
+    });
+    rows.push({
+      bench,
+      figure: 'drain rate, 4 shards ÷ 1 (whole backlog, with the local broker’s 2 s pause per queue)',
+      result: `${formatNumber(four.rate / one.rate, 2)}×`,
+      goal: '',
+      met: null,
     });
   }
   return {
     rows,
     notes: [
-      'Drain by shard count: page-load beacons (1.2 events each, 5 per contact, the first a login) queued while a gate held the calls to the simulator; rate = events / time from the gate opening to the last event stored (test/bench/shards.ts).',
+      'Drain by shard count: page-load beacons (1.2 events each, 5 per contact, the first a login) queued while a gate held the calls to the simulator; rate = events / time from the gate opening to the first 90 % stored, and to the last (test/bench/shards.ts says why the first is compared).',
     ],
     data: { drains },
   };

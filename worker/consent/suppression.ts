@@ -58,10 +58,11 @@ export async function suppress(db: D1Database, secret: string, ids: { kind: Mark
 let noMarksUntil = 0;
 const NO_MARKS_CACHE_MS = 60_000;
 
-async function marksExist(db: D1Database, fresh: boolean): Promise<boolean> {
+async function marksExist(db: D1Database, fresh: boolean | { read: boolean }): Promise<boolean> {
   const now = Date.now();
-  if (!fresh && now < noMarksUntil) return false;
-  const any = await anyMarks(db);
+  if (fresh === false && now < noMarksUntil) return false;
+  // The consumer read it with its batch's first reads (delivery/consumer.ts).
+  const any = typeof fresh === 'object' ? fresh.read : await anyMarks(db);
   noMarksUntil = any ? 0 : now + NO_MARKS_CACHE_MS;
   return any;
 }
@@ -74,7 +75,7 @@ export async function erasedAmong(
   db: D1Database,
   secret: string,
   ids: readonly { kind: MarkKind; value: string }[],
-  options: { fresh?: boolean } = {},
+  options: { fresh?: boolean | { read: boolean } } = {},
 ): Promise<Set<number>> {
   if (ids.length === 0 || !(await marksExist(db, options.fresh ?? false))) return new Set();
   const hashes = await Promise.all(ids.map((i) => markOf(secret, i.kind, i.value)));
@@ -105,8 +106,11 @@ function identifiersOf(item: ItemMessage): { kind: MarkKind; value: string }[] {
   return out;
 }
 
-/** The ids of the items that name an erased person (refused with reason "erased" by the consumer). */
-export async function erasedItems(db: D1Database, secret: string | null, items: readonly ItemMessage[]): Promise<Set<string>> {
+/**
+ * The ids of the items that name an erased person (refused with reason "erased" by the consumer).
+ * `marked`: whether any mark exists, read just now (anyMarksStep).
+ */
+export async function erasedItems(db: D1Database, secret: string | null, items: readonly ItemMessage[], marked: boolean): Promise<Set<string>> {
   if (!secret || items.length === 0) return new Set();
   const ids: { kind: MarkKind; value: string }[] = [];
   const owner: string[] = [];
@@ -116,7 +120,7 @@ export async function erasedItems(db: D1Database, secret: string | null, items: 
       owner.push(itemId(item));
     }
   }
-  const hit = await erasedAmong(db, secret, ids, { fresh: true });
+  const hit = await erasedAmong(db, secret, ids, { fresh: { read: marked } });
   return new Set([...hit].map((i) => owner[i]!));
 }
 

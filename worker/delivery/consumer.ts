@@ -24,7 +24,17 @@ import { unansweredOf, type WorkItem } from './work.ts';
 import { FLUSH_AT, isFlush, park, parkable, parkedCount, parkedDueAt, takeParked, tickAgain, wholeFlush, type ShardScope } from './accumulator.ts';
 import { routeBatch } from './shards.ts';
 import { usableShards, withShardRouting } from '../queue/shards.ts';
-import { insertMissingStep, loadStates, markDelivered, recordOutcomes, startAttemptStep, type RowOutcome } from '../ledger/deliveries/rows.ts';
+import {
+  insertMissingStep,
+  loadStatesStep,
+  markDelivered,
+  recordOutcomes,
+  startAttemptStep,
+  type RowOutcome,
+  type RowState,
+} from '../ledger/deliveries/rows.ts';
+import { readShardStateStep } from '../ledger/shards.ts';
+import { anyMarksStep } from '../ledger/erasure.ts';
 import { together } from '../ledger/parts.ts';
 import {
   isPlatformDelivery,
@@ -78,7 +88,18 @@ async function handleBatch(batch: MessageBatch<QueueMessage>, bindings: Env, _ct
   // shard, and what is not this shard's to deliver now is passed on before any delivery work.
   const scope: ShardScope = { shard: shardOfQueue(batch.queue), count: usableShards(bindings, config.deliveryShards) };
   const env = withShardRouting(bindings, scope.count);
-  const messages = await routeBatch(batch.messages, env, { ...scope, now });
+  // The batch's first reads in one round trip: the shard state, whether anyone was ever erased, and
+  // the ledger rows of every item (those of messages passed on to another shard are read for nothing).
+  const firstReads = together(
+    env.LEDGER,
+    readShardStateStep(env.LEDGER),
+    anyMarksStep(env.LEDGER),
+    loadStatesStep(
+      env.LEDGER,
+      batch.messages.flatMap((m) => (carriesItems(m.body) ? readItems(m.body).map((item) => ledgerRow(item, '').id) : [])),
+    ),
+  );
+  const messages = await routeBatch(batch.messages, env, { ...scope, now, recorded: firstReads.then(([state]) => state) });
   const entries: Entry[] = [];
   let rows: LedgerRow[] = [];
   const all: ItemMessage[] = [];
@@ -133,12 +154,13 @@ async function handleBatch(batch: MessageBatch<QueueMessage>, bindings: Env, _ct
   try {
     // Items naming an erased person (a stale beacon, a queued event, a re-run import) are refused
     // with reason "erased" and never stored with what they carry (consent/suppression.ts).
-    const erased = await erasedItems(env.LEDGER, config.shopApiSecret, all);
+    const [, marked, states] = await firstReads;
+    const erased = await erasedItems(env.LEDGER, config.shopApiSecret, all, marked);
     if (erased.size > 0) {
       rows = rows.filter((r) => !erased.has(r.id));
       for (const e of entries) for (const item of e.items) if (erased.has(item.id)) item.outcome = { status: 'skipped' };
     }
-    const fresh = await dedupe(entries, rows, env.LEDGER, now);
+    const fresh = await dedupe(entries, rows, states, env.LEDGER, now);
     // Browser newsletter signups seen for the first time: their consent statements, with proof.
     await recordBeaconStatements(
       env.LEDGER,
@@ -195,6 +217,11 @@ async function handleBatch(batch: MessageBatch<QueueMessage>, bindings: Env, _ct
   await catalogDone;
 }
 
+/** A message whose items go through the ledger here (not a platform delivery, catalog products, an erasure or a tick). */
+function carriesItems(body: QueueMessage): boolean {
+  return !isPlatformDelivery(body) && !isProductsMessage(body) && body.kind !== 'erase' && !isFlush(body);
+}
+
 async function deliverProductMessages(messages: Message<QueueMessage>[], env: Env, config: Config): Promise<void> {
   await deliverProducts(messages, { db: env.LEDGER, catalog: config.catalog, retryBaseS: config.retryBaseS });
 }
@@ -241,11 +268,7 @@ async function deliverErasures(messages: Message<QueueMessage>[], env: Env, conf
  * redelivery (attempt > 1) a row that failed permanently (or spent its own budget: dead) is skipped as well: its message came back
  * for another of its items. A replayed message is a new message (attempt 1), so it is tried again.
  */
-async function dedupe(entries: Entry[], rows: LedgerRow[], db: D1Database, now: number): Promise<Set<string>> {
-  const states = await loadStates(
-    db,
-    rows.map((r) => r.id),
-  );
+async function dedupe(entries: Entry[], rows: LedgerRow[], states: Map<string, RowState>, db: D1Database, now: number): Promise<Set<string>> {
   const missing = rows.filter((r) => !states.has(r.id));
   const seen = new Set<string>();
   const active: string[] = [];

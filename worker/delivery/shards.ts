@@ -8,7 +8,7 @@
 //   DEFER_S, as a new message (it spends no attempt), until the change has settled.
 // - deliver: everything else; a forwarded message goes at once (it is older than what waits).
 import type { Env } from '../env.ts';
-import { markOldSeen, readShardState, recordShardCount, type ShardState } from '../ledger/shards.ts';
+import { markOldSeen, recordShardCount, type ShardState } from '../ledger/shards.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import { sendMessages } from '../queue/send.ts';
 import { messageKeys, shardOfKey, splitByShard, unrouted, withShardRouting, type RoutedMessage } from '../queue/shards.ts';
@@ -27,13 +27,12 @@ export function settling(state: ShardState, now: number): boolean {
 }
 
 /**
- * The recorded state for the current `count` (recorded here if this consumer is the first to see it).
- * One D1 read per batch (up to 100 messages): not cached in the isolate, so that every consumer sees a
- * change the moment another recorded it.
+ * The recorded state for the current `count` (recorded here if this consumer is the first to see it),
+ * from the row the consumer read with its batch's first reads (delivery/consumer.ts): one D1 read per
+ * batch, not cached in the isolate, so that every consumer sees a change the moment another recorded it.
  */
-async function shardState(db: D1Database, count: number, now: number): Promise<ShardState> {
-  const state = await readShardState(db);
-  return state && state.count === count ? state : recordShardCount(db, count, now);
+async function shardState(db: D1Database, recorded: ShardState | null, count: number, now: number): Promise<ShardState> {
+  return recorded && recorded.count === count ? recorded : recordShardCount(db, count, now);
 }
 
 export type Route = 'deliver' | 'forward' | 'defer';
@@ -54,15 +53,17 @@ export function routeOf(body: RoutedMessage, shard: number, count: number, state
 export async function routeBatch(
   messages: readonly Message<QueueMessage>[],
   env: Env,
-  options: { shard: number; count: number; now: number },
+  options: { shard: number; count: number; now: number; recorded: Promise<ShardState | null> },
 ): Promise<Message<QueueMessage>[]> {
   const { shard, count, now } = options;
   // D1 unreachable: route by the count alone (no wait for moved keys) rather than fail the batch;
   // the batch's own D1 work then fails or not as before (platforms/kept.ts handles D1 outages).
-  const state = await shardState(env.LEDGER, count, now).catch((err: unknown) => {
-    logError('shard state unreadable', {}, err);
-    return { count, previous: count, changedAt: 0, oldSeenAt: 0 };
-  });
+  const state = await options.recorded
+    .then((recorded) => shardState(env.LEDGER, recorded, count, now))
+    .catch((err: unknown) => {
+      logError('shard state unreadable', {}, err);
+      return { count, previous: count, changedAt: 0, oldSeenAt: 0 };
+    });
   const mine: Message<QueueMessage>[] = [];
   const forward: Message<QueueMessage>[] = [];
   const defer: Message<QueueMessage>[] = [];

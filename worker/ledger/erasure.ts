@@ -5,6 +5,7 @@
 // sqlite_master: a table added later by another feature is covered without a change here.
 import type { StoredReason as Reason } from './reason-kinds.ts';
 import type { D1Reader } from './sessions.ts';
+import { together, type Step } from './parts.ts';
 
 /** Tables the sweep never touches: the erasure's own records, the settings, D1's and SQLite's own. */
 const KEPT_TABLES = new Set(['erased_marks', 'erasures', 'settings', 'settings_changes', 'd1_migrations']);
@@ -142,8 +143,13 @@ export async function addMarks(db: D1Database, hashes: readonly string[], now: n
 }
 
 /** Whether any mark exists at all: the consumer hashes identifiers only when one does. */
+export function anyMarksStep(db: D1Database): Step<boolean> {
+  return { statements: [db.prepare('SELECT 1 AS x FROM erased_marks LIMIT 1')], read: (results) => (results[0]?.results.length ?? 0) > 0 };
+}
+
 export async function anyMarks(db: D1Database): Promise<boolean> {
-  return (await db.prepare('SELECT 1 AS x FROM erased_marks LIMIT 1').first<{ x: number }>()) !== null;
+  const [any] = await together(db, anyMarksStep(db));
+  return any;
 }
 
 /** The hashes of the list that are marks. */

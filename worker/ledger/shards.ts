@@ -1,5 +1,6 @@
 // The shard count the consumers saw last (table delivery_shards, migrations/0170_delivery_shards.sql):
 // what delivery/shards.ts needs to tell a count change that is still settling from a settled one.
+import { together, type Step } from './parts.ts';
 
 export interface ShardState {
   count: number;
@@ -9,8 +10,16 @@ export interface ShardState {
   oldSeenAt: number;
 }
 
-export async function readShardState(db: D1Database): Promise<ShardState | null> {
-  return db.prepare('SELECT count, previous, changed_at AS changedAt, old_seen_at AS oldSeenAt FROM delivery_shards WHERE id = 1').first<ShardState>();
+export function readShardStateStep(db: D1Database): Step<ShardState | null> {
+  return {
+    statements: [db.prepare('SELECT count, previous, changed_at AS changedAt, old_seen_at AS oldSeenAt FROM delivery_shards WHERE id = 1')],
+    read: (results) => (results[0]?.results[0] as ShardState | undefined) ?? null,
+  };
+}
+
+async function readShardState(db: D1Database): Promise<ShardState | null> {
+  const [state] = await together(db, readShardStateStep(db));
+  return state;
 }
 
 /**

@@ -138,26 +138,30 @@ export interface DeliveredRow {
   smEventId?: string;
 }
 
-export async function loadStates(db: D1Database, idList: readonly string[]): Promise<Map<string, RowState>> {
-  const out = new Map<string, RowState>();
-  if (idList.length === 0) return out;
+export function loadStatesStep(db: D1Database, idList: readonly string[]): Step<Map<string, RowState>> {
   const select = db.prepare(
     'SELECT id, status, attempts, last_error, contact_done_at, next_attempt_at FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))',
   );
   type Row = { id: string; status: LedgerStatus; attempts: number; last_error: string | null; contact_done_at: number | null; next_attempt_at: number | null };
-  const results = await runParts<Row>(db, idList, (json) => select.bind(json));
-  for (const { results: rows } of results) {
-    for (const r of rows) {
-      out.set(r.id, {
-        status: r.status,
-        attempts: r.attempts,
-        lastError: r.last_error,
-        contactDone: r.contact_done_at !== null,
-        nextAttemptAt: r.next_attempt_at,
-      });
-    }
-  }
-  return out;
+  return partsStep(
+    idList,
+    (json) => select.bind(json),
+    (results) => {
+      const out = new Map<string, RowState>();
+      for (const { results: rows } of results) {
+        for (const r of rows as Row[]) {
+          out.set(r.id, {
+            status: r.status,
+            attempts: r.attempts,
+            lastError: r.last_error,
+            contactDone: r.contact_done_at !== null,
+            nextAttemptAt: r.next_attempt_at,
+          });
+        }
+      }
+      return out;
+    },
+  );
 }
 
 /** Rows the request side did not write: every beacon of POST /e (queue-first), or a message enqueued
