@@ -39,7 +39,11 @@ export interface Assumptions {
    * cut; the lower): events per second one shard's consumer delivers while a backlog lasts.
    */
   perShardDrainEventsPerS: number;
-  /** MEASURED (worker/delivery/d1-calls.test.ts, 26 for 120 events): the consumer's D1 round trips per event, carts' included. */
+  /**
+   * MEASURED (worker/delivery/d1-calls.test.ts: 26 to 31 round trips for 120 events in five runs, as
+   * the cart calls' delivered marks happen to share writes; the highest): the consumer's D1 round trips
+   * per event, carts' included.
+   */
   d1CallsPerEvent: number;
   /** ASSUMPTION (Cloudflare's D1 limits page, its 1 ms example; not measurable locally): writer time per round trip (ms). */
   d1CallMs: number;
@@ -66,7 +70,7 @@ export const DEFAULTS: Assumptions = {
   cartShare: 0.2,
   cartChangesPerShopper: 4,
   perShardDrainEventsPerS: 320,
-  d1CallsPerEvent: 0.217,
+  d1CallsPerEvent: 0.258,
   d1CallMs: 1,
   beaconReadsOnWriter: 0,
   orderWritesPerOrder: 1,

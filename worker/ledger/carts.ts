@@ -21,24 +21,20 @@ export async function openCarts(db: D1Database, keys: readonly string[], now: nu
 
 /** Carts opened by a CART add (their eventIds), and carts updated in place (their time). */
 export function writeCartsStep(db: D1Database, opened: readonly { key: string; eventId: string }[], touched: readonly string[], now: number): Step<void> {
-  return {
-    statements: [
-      ...partsStep(opened, (json) =>
-        db
-          .prepare(
-            `INSERT INTO open_carts (contact_key, event_id, opened_at, updated_at)
-             SELECT json_extract(value, '$.key'), json_extract(value, '$.eventId'), ?2, ?2 FROM json_each(?1) WHERE true
-             ON CONFLICT (contact_key) DO UPDATE SET event_id = excluded.event_id, opened_at = excluded.opened_at,
-               updated_at = excluded.updated_at`,
-          )
-          .bind(json, now),
-      ).statements,
-      ...partsStep(touched, (json) =>
-        db.prepare('UPDATE open_carts SET updated_at = ?2 WHERE contact_key IN (SELECT value FROM json_each(?1))').bind(json, now),
-      ).statements,
-    ],
-    read: () => undefined,
-  };
+  const open = partsStep(opened, (json) =>
+    db
+      .prepare(
+        `INSERT INTO open_carts (contact_key, event_id, opened_at, updated_at)
+         SELECT json_extract(value, '$.key'), json_extract(value, '$.eventId'), ?2, ?2 FROM json_each(?1) WHERE true
+         ON CONFLICT (contact_key) DO UPDATE SET event_id = excluded.event_id, opened_at = excluded.opened_at,
+           updated_at = excluded.updated_at`,
+      )
+      .bind(json, now),
+  );
+  const touch = partsStep(touched, (json) =>
+    db.prepare('UPDATE open_carts SET updated_at = ?2 WHERE contact_key IN (SELECT value FROM json_each(?1))').bind(json, now),
+  );
+  return { statements: [...open.statements, ...touch.statements], read: () => undefined, split: open.split || touch.split };
 }
 
 export async function closeCarts(db: D1Database, keys: readonly string[]): Promise<void> {

@@ -1,7 +1,8 @@
 // Lists of rows travel as one JSON parameter (json_each), so a statement never hits D1's
 // bound-parameter limit (100) and a whole chunk is written in one query. A consumer batch can hold
 // thousands of items, so long lists are split into several statements (bounded in rows and bytes),
-// each sent on its own so that request-path writes interleave.
+// each sent on its own so that request-path writes interleave. The few statements of one consumer stage
+// (one per table, none of them a split list) go together in one round trip (`together`).
 import { chunk } from '../queue/send.ts';
 
 // Bounded so that one consumer statement holds D1's single writer briefly: the request path's ledger
@@ -23,16 +24,20 @@ function jsonParts(list: readonly unknown[]): string[] {
 export interface Step<T> {
   statements: D1PreparedStatement[];
   read: (results: D1Result[]) => T;
+  /** A long list split into several statements: they go one per call, as runParts sends them. */
+  split?: boolean;
 }
 
 /** A step of one statement per part of the list (the same parts as runParts). */
 export function partsStep<T = void>(list: readonly unknown[], statement: (json: string) => D1PreparedStatement, read?: (results: D1Result[]) => T): Step<T> {
-  return { statements: list.length === 0 ? [] : jsonParts(list).map(statement), read: read ?? (() => undefined as T) };
+  const statements = list.length === 0 ? [] : jsonParts(list).map(statement);
+  return { statements, read: read ?? (() => undefined as T), split: statements.length > 1 };
 }
 
 /**
  * Up to this many statements of one stage go in one db.batch (one round trip, one transaction); each
- * is bounded as above, so the writer is held for a few small statements at most. More go one by one.
+ * is bounded as above, so the writer is held for a few small statements at most. More, or a split
+ * list among them, go one by one.
  */
 const STATEMENTS_TOGETHER = 4;
 
@@ -41,7 +46,7 @@ export async function together<T extends unknown[]>(db: Pick<D1Database, 'batch'
   const statements = steps.flatMap((s) => s.statements);
   let results: D1Result[] = [];
   if (statements.length === 1) results = [await statements[0]!.all()];
-  else if (statements.length <= STATEMENTS_TOGETHER) results = statements.length === 0 ? [] : await db.batch(statements);
+  else if (statements.length <= STATEMENTS_TOGETHER && !steps.some((s) => s.split)) results = statements.length === 0 ? [] : await db.batch(statements);
   else for (const s of statements) results.push(await s.all());
   let at = 0;
   return steps.map((s) => {
