@@ -183,9 +183,8 @@ export class DeliveryRun {
 
   /**
    * Marks the items delivered in the ledger at once, before anything else can fail; with `cart`, the
-   * open CART the call opened or updated. A group commit: the marks of calls confirmed while a write
-   * is on its way go together in the next one (one round trip for the calls of a wave, e.g. 8 CART
-   * calls side by side), so a mark waits one write at most.
+   * open CART the call opened or updated, in the same round trip. A group commit: the marks of calls
+   * confirmed while a write is on its way go together in the next one, so a mark waits one write at most.
    */
   async delivered(entries: { item: WorkItem; smEventId?: string }[], cart?: { opened: string; key: string } | { touched: string }): Promise<void> {
     const rows: DeliveredRow[] = [];
