@@ -35,8 +35,8 @@ export interface Assumptions {
   /**
    * MEASURED (npm run bench -- --only=shards, bench 6b with one shard: a 5,004-event backlog of
    * page-load beacons, 1.2 events a message, SALESmanago answering every call in 250 ms; the rate of the
-   * first 90 % of the backlog, 320 and 327 events/s on 2026-12-05 after the consumer's round trips were
-   * cut; the lower): events per second one shard's consumer delivers while a backlog lasts.
+   * first 90 % of the backlog, 314, 320 and 327 events/s in three runs on 2026-12-05; the lowest): events
+   * per second one shard's consumer delivers while a backlog lasts.
    */
   perShardDrainEventsPerS: number;
   /**
@@ -68,7 +68,7 @@ export const DEFAULTS: Assumptions = {
   eventsPerBeacon: 1.2,
   cartShare: 0.2,
   cartChangesPerShopper: 4,
-  perShardDrainEventsPerS: 320,
+  perShardDrainEventsPerS: 314,
   d1CallsPerEvent: 0.308,
   d1CallMs: 1,
   beaconReadsOnWriter: 0,
