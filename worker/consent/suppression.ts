@@ -58,11 +58,11 @@ export async function suppress(db: D1Database, secret: string, ids: { kind: Mark
 let noMarksUntil = 0;
 const NO_MARKS_CACHE_MS = 60_000;
 
-async function marksExist(db: D1Database, fresh: boolean | { read: boolean }): Promise<boolean> {
+async function marksExist(db: D1Database, options: { fresh?: boolean; anyMarks?: boolean }): Promise<boolean> {
   const now = Date.now();
-  if (fresh === false && now < noMarksUntil) return false;
-  // The consumer read it with its batch's first reads (delivery/consumer.ts).
-  const any = typeof fresh === 'object' ? fresh.read : await anyMarks(db);
+  if (options.anyMarks === undefined && !options.fresh && now < noMarksUntil) return false;
+  // `anyMarks`: the consumer read it with its batch's first reads (delivery/consumer.ts).
+  const any = options.anyMarks ?? (await anyMarks(db));
   noMarksUntil = any ? 0 : now + NO_MARKS_CACHE_MS;
   return any;
 }
@@ -75,9 +75,9 @@ export async function erasedAmong(
   db: D1Database,
   secret: string,
   ids: readonly { kind: MarkKind; value: string }[],
-  options: { fresh?: boolean | { read: boolean } } = {},
+  options: { fresh?: boolean; anyMarks?: boolean } = {},
 ): Promise<Set<number>> {
-  if (ids.length === 0 || !(await marksExist(db, options.fresh ?? false))) return new Set();
+  if (ids.length === 0 || !(await marksExist(db, options))) return new Set();
   const hashes = await Promise.all(ids.map((i) => markOf(secret, i.kind, i.value)));
   const marked = await markedAmong(db, [...new Set(hashes)]);
   return new Set(hashes.flatMap((h, i) => (marked.has(h) ? [i] : [])));
@@ -120,7 +120,7 @@ export async function erasedItems(db: D1Database, secret: string | null, items: 
       owner.push(itemId(item));
     }
   }
-  const hit = await erasedAmong(db, secret, ids, { fresh: { read: marked } });
+  const hit = await erasedAmong(db, secret, ids, { anyMarks: marked });
   return new Set([...hit].map((i) => owner[i]!));
 }
 

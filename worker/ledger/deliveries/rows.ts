@@ -165,7 +165,8 @@ export function loadStatesStep(db: D1Database, idList: readonly string[]): Step<
 }
 
 /** Rows the request side did not write: every beacon of POST /e (queue-first), or a message enqueued
- *  by other code. Recorded as queued, accepted_at = the item's receive time. */
+ *  by other code. Recorded as queued, accepted_at = the item's receive time. Each step below has a
+ *  plain function too, for callers with nothing to send with it (an empty list makes no call). */
 export function insertMissingStep(db: D1Database, rows: readonly LedgerRow[], now: number): Step<void> {
   const insert = db.prepare(
     `INSERT OR IGNORE INTO deliveries (id, type, source, contact, visitor_id, status, attempts, accepted_at, updated_at, payload)
@@ -178,7 +179,6 @@ export function insertMissingStep(db: D1Database, rows: readonly LedgerRow[], no
 }
 
 export async function insertMissing(db: D1Database, rows: readonly LedgerRow[], now: number): Promise<void> {
-  if (rows.length === 0) return;
   await together(db, insertMissingStep(db, rows, now));
 }
 
@@ -188,7 +188,6 @@ export function startAttemptStep(db: D1Database, idList: readonly string[], now:
 }
 
 export async function startAttempt(db: D1Database, idList: readonly string[], now: number): Promise<void> {
-  if (idList.length === 0) return;
   await together(db, startAttemptStep(db, idList, now));
 }
 
@@ -219,7 +218,6 @@ export function markDeliveredStep(db: D1Database, rows: readonly DeliveredRow[],
 }
 
 export async function markDelivered(db: D1Database, rows: readonly DeliveredRow[], now: number): Promise<void> {
-  if (rows.length === 0) return;
   await together(db, markDeliveredStep(db, rows, now));
 }
 
@@ -240,7 +238,6 @@ export function recordOutcomesStep(db: D1Database, rows: readonly RowOutcome[], 
 }
 
 export async function recordOutcomes(db: D1Database, rows: readonly RowOutcome[], now: number): Promise<void> {
-  if (rows.length === 0) return;
   await together(db, recordOutcomesStep(db, rows, now));
 }
 
