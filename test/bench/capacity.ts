@@ -40,8 +40,9 @@ export interface Assumptions {
    */
   perShardDrainEventsPerS: number;
   /**
-   * MEASURED (worker/delivery/d1-calls.test.ts, SALESmanago answering in 100 ms: 36 or 37 round trips for
-   * 120 events in five runs; the higher): the consumer's D1 round trips per event, carts' included.
+   * MEASURED (worker/delivery/d1-calls.test.ts, SALESmanago answering in 100 ms, the cart changes four a
+   * shopper as cartChangesPerShopper says: 22 or 23 round trips for 120 events in five runs on
+   * 2026-12-05; the higher): the consumer's D1 round trips per event, carts' included.
    */
   d1CallsPerEvent: number;
   /** ASSUMPTION (Cloudflare's D1 limits page, its 1 ms example; not measurable locally): writer time per round trip (ms). */
@@ -69,7 +70,7 @@ export const DEFAULTS: Assumptions = {
   cartShare: 0.2,
   cartChangesPerShopper: 4,
   perShardDrainEventsPerS: 314,
-  d1CallsPerEvent: 0.308,
+  d1CallsPerEvent: 0.192,
   d1CallMs: 1,
   beaconReadsOnWriter: 0,
   orderWritesPerOrder: 1,
