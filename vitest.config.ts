@@ -53,8 +53,9 @@ function workerProject(name: string, include: string[], exclude: string[], isola
             ...localWorkerVars(quick ? await startWorkerSimulator() : inject<string>('simulatorUrl')),
             TEST_MIGRATIONS: await readD1Migrations('./worker/migrations'),
           },
-          // Stands in for a D1 read replica that lags the primary (worker/test/replica.ts).
-          d1Databases: ['LEDGER_REPLICA'],
+          // LEDGER_REPLICA stands in for a D1 read replica that lags the primary (worker/test/replica.ts);
+          // LEDGER_1 is a second ledger database, used where a test sets LEDGER_DATABASES (worker/test/ledgers.ts).
+          d1Databases: ['LEDGER_REPLICA', 'LEDGER_1'],
         },
       })),
     ],

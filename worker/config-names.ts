@@ -63,6 +63,7 @@ export const CONFIG_NAMES = [
   'DELIVERY_RETRY_BASE_S',
   'DELIVERY_WINDOW_S',
   'DELIVERY_SHARDS',
+  'LEDGER_DATABASES',
   // Benchmarks only: "true" enables the floor routes (routes/floor.ts).
   'BENCH_FLOOR',
   // Secret: the key that encrypts secrets saved on the setup page, else ADMIN_PASSWORD (settings/crypto.ts).

@@ -66,6 +66,18 @@ function readKnobs(env: ConfigVars, problems: ConfigProblem[]): Record<Knob, num
 }
 
 /**
+ * The shard count, a multiple of the ledger databases': a shard's contacts must all be in one database
+ * (ledger/databases.ts). Otherwise the nearest multiple below it (at least one per database) is used and
+ * named; changing the shard count is always safe (ARCHITECTURE.md "Delivery shards").
+ */
+function shardsOverLedgers(shards: number, ledgers: number, problems: ConfigProblem[]): number {
+  if (shards % ledgers === 0) return shards;
+  const used = Math.max(ledgers, Math.floor(shards / ledgers) * ledgers);
+  problems.push({ name: 'DELIVERY_SHARDS', problem: `is not a multiple of LEDGER_DATABASES (${ledgers}): ${used} used` });
+  return used;
+}
+
+/**
  * On by default since the delay benchmark under faults (5b) meets its goal with it (docs/performance.md
  * "Performance"): its 76 % within 60 s was one unanswered add of the whole 300-order flush, whose
  * events then waited the 15-30 s backoff (run.ts UNCONFIRMED_RETRY_S).
@@ -114,6 +126,8 @@ export interface Config {
   deliveryWindowS: number;
   /** Queues delivery is sharded over by contact (DELIVERY_SHARDS, queue/shards.ts; default 1). */
   deliveryShards: number;
+  /** Ledger databases the contacts' rows are spread over (LEDGER_DATABASES, ledger/databases.ts; default 1). */
+  ledgerDatabases: number;
   /** BENCH_FLOOR: the benchmarks' floor routes exist (routes/floor.ts). Never in production. */
   benchFloor: boolean;
   /** Shop platform webhooks (worker/platforms); a platform whose secret is unset refuses its deliveries. */
@@ -238,7 +252,8 @@ export function readConfig(env: ConfigVars): Config {
     shopWebhookUrl,
     retryBaseS: knobs.DELIVERY_RETRY_BASE_S,
     deliveryWindowS: knobs.DELIVERY_WINDOW_S,
-    deliveryShards: knobs.DELIVERY_SHARDS,
+    deliveryShards: shardsOverLedgers(knobs.DELIVERY_SHARDS, knobs.LEDGER_DATABASES, problems),
+    ledgerDatabases: knobs.LEDGER_DATABASES,
     benchFloor: text(env.BENCH_FLOOR) === 'true',
     platforms,
     snippetConsent,

@@ -9,6 +9,8 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       /** A second database standing in for a lagging read replica (worker/test/replica.ts). */
       LEDGER_REPLICA: D1Database;
+      /** A second ledger database (ledger/databases.ts), in use where a test sets LEDGER_DATABASES = "2". */
+      LEDGER_1: D1Database;
     }
   }
 }
