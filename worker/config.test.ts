@@ -50,12 +50,23 @@ describe('readConfig', () => {
     expect(config).toMatchObject({ deliveryWindowS: 10, benchFloor: true, salesmanago: { timeoutMs: 100 }, catalog: { timeoutMs: 100 } });
   });
 
+  it('the shard count is a multiple of the ledger databases: otherwise the nearest multiple below it is used, and named', () => {
+    expect(readConfig({ ...good, LEDGER_DATABASES: '2', DELIVERY_SHARDS: '4' })).toMatchObject({ ledgerDatabases: 2, deliveryShards: 4, problems: [] });
+    const odd = readConfig({ ...good, LEDGER_DATABASES: '2', DELIVERY_SHARDS: '5' });
+    expect(odd).toMatchObject({ ledgerDatabases: 2, deliveryShards: 4 });
+    expect(odd.problems).toEqual([{ name: 'DELIVERY_SHARDS', problem: 'is not a multiple of LEDGER_DATABASES (2): 4 used' }]);
+    expect(problemText('pl', odd.problems[0]!.problem)).toBe('nie jest wielokrotnością LEDGER_DATABASES (2): używane: 4');
+    expect(readConfig({ ...good, LEDGER_DATABASES: '4' })).toMatchObject({ ledgerDatabases: 4, deliveryShards: 4 });
+    expect(readConfig(good)).toMatchObject({ ledgerDatabases: 1, deliveryShards: 1 });
+  });
+
   it('applies the rule on each entry of settings/fields.ts: its bounds and message, named in Polish on /setup too', () => {
     const entries = [...SETTINGS, ...WRANGLER_SETTINGS];
     let checked = 0;
     for (const { name, rule } of entries) {
       if (rule?.kind === 'whole') {
-        const over = readConfig({ ...good, [name]: String(rule.max + 1) }).problems;
+        // (Its own problem: a bound may make another value's, as LEDGER_DATABASES does DELIVERY_SHARDS'.)
+        const over = readConfig({ ...good, [name]: String(rule.max + 1) }).problems.filter((p) => p.name === name);
         const unit = rule.unit ? ` ${rule.unit}` : '';
         expect(over).toEqual([{ name, problem: `must be from ${rule.min} to ${rule.max}${unit}; using ${rule.max}` }]);
         const notWhole = readConfig({ ...good, [name]: '2.5' }).problems;
@@ -74,10 +85,10 @@ describe('readConfig', () => {
       } else continue;
       checked++;
     }
-    // 7 required (the connection, the three secrets), 6 days (retention, cart links), 4 wrangler-only
-    // knobs (timeout, retry base, window, delivery shards), 8 formats (location, catalog id, API v3 address, snippet consent, public path, worker
+    // 7 required (the connection, the three secrets), 6 days (retention, cart links), 5 wrangler-only
+    // knobs (timeout, retry base, window, delivery shards, ledger databases), 8 formats (location, catalog id, API v3 address, snippet consent, public path, worker
     // address, cart-rebuild URL, shop webhook).
-    expect(checked).toBe(25);
+    expect(checked).toBe(26);
     expect(readConfig({ ...good, DELIVERY_RETRY_BASE_S: '0' })).toMatchObject({ retryBaseS: 1, problems: [{ name: 'DELIVERY_RETRY_BASE_S' }] });
   });
 

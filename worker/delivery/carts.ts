@@ -156,7 +156,9 @@ export async function closePurchasedCarts(run: DeliveryRun, plan: CartPlan, purc
   const idsOfEmails = await knownContacts(run.db, emails);
   const keys = new Set(closing.map((p) => plan.keyOf(p.ref)));
   for (const id of idsOfEmails.values()) keys.add(cartKey({ contactId: id }));
-  await closeCarts(run.db, [...keys]);
+  // A contact's cart is in the database of the visitor that opened it, which may not be this one's
+  // (ledger/databases.ts): closed in every database.
+  await Promise.all(run.ledgers.map((db) => closeCarts(db, [...keys])));
 }
 
 /** Several cart changes of one contact in one batch become one call carrying the latest cart. */

@@ -33,9 +33,10 @@ import {
   type RowOutcome,
   type RowState,
 } from '../ledger/deliveries/rows.ts';
-import { readShardStateStep } from '../ledger/shards.ts';
+import { readShardStateStep, type ShardState } from '../ledger/shards.ts';
 import { anyMarksStep } from '../ledger/erasure.ts';
 import { together } from '../ledger/parts.ts';
+import { ledgerDatabases, ledgerOfShard } from '../ledger/databases.ts';
 import {
   isPlatformDelivery,
   readItems,
@@ -79,7 +80,7 @@ export function handleQueue(batch: MessageBatch<QueueMessage>, env: Env, ctx: Ex
 async function handleBatch(batch: MessageBatch<QueueMessage>, bindings: Env, _ctx: ExecutionContext): Promise<void> {
   if (isDeadLetterQueue(batch.queue)) {
     for (const msg of batch.messages) if (isPlatformDelivery(msg.body)) await keepDead(bindings, msg.body);
-    return recordDeadLetters(batch, bindings);
+    return recordDeadLetters(batch, bindings, readConfig(bindings).ledgerDatabases);
   }
   // Parsed once per batch: every part of the batch works with the same configuration.
   const config = readConfig(bindings);
@@ -88,17 +89,21 @@ async function handleBatch(batch: MessageBatch<QueueMessage>, bindings: Env, _ct
   // shard, and what is not this shard's to deliver now is passed on before any delivery work.
   const scope: ShardScope = { shard: shardOfQueue(batch.queue), count: usableShards(bindings, config.deliveryShards) };
   const env = withShardRouting(bindings, scope.count);
-  // The batch's first reads in one round trip: the shard state, whether anyone was ever erased, and
-  // the ledger rows of every item (those of messages passed on to another shard are read for nothing).
-  const firstReads = together(
-    env.LEDGER,
-    readShardStateStep(env.LEDGER),
-    anyMarksStep(env.LEDGER),
-    loadStatesStep(
-      env.LEDGER,
-      batch.messages.flatMap((m) => (carriesItems(m.body) ? readItems(m.body).map((item) => ledgerRow(item, '').id) : [])),
-    ),
-  );
+  // The ledger database of this shard's contacts (ledger/databases.ts); env.LEDGER keeps what is no
+  // contact's (shard state, erasure marks, consent proofs, the catalog). `contacts` is env with LEDGER
+  // set to the shard's database, for the modules that only touch contacts' rows (the accumulator).
+  const ledger = ledgerOfShard(env, config.ledgerDatabases, scope.shard);
+  const contacts: Env = ledger === env.LEDGER ? env : { ...env, LEDGER: ledger };
+  const itemIds = batch.messages.flatMap((m) => (carriesItems(m.body) ? readItems(m.body).map((item) => ledgerRow(item, '').id) : []));
+  // The batch's first reads in one round trip (two with a shard database of its own): the shard state,
+  // whether anyone was ever erased, and the ledger rows of every item (those of messages passed on to
+  // another shard are read for nothing).
+  const firstReads: Promise<[ShardState | null, boolean, Map<string, RowState>]> =
+    ledger === env.LEDGER
+      ? together(env.LEDGER, readShardStateStep(env.LEDGER), anyMarksStep(env.LEDGER), loadStatesStep(env.LEDGER, itemIds))
+      : Promise.all([together(env.LEDGER, readShardStateStep(env.LEDGER), anyMarksStep(env.LEDGER)), together(ledger, loadStatesStep(ledger, itemIds))]).then(
+          ([[state, marked], [states]]) => [state, marked, states],
+        );
   const messages = await routeBatch(batch.messages, env, { ...scope, now, recorded: firstReads.then(([state]) => state) });
   const entries: Entry[] = [];
   let rows: LedgerRow[] = [];
@@ -160,7 +165,7 @@ async function handleBatch(batch: MessageBatch<QueueMessage>, bindings: Env, _ct
       rows = rows.filter((r) => !erased.has(r.id));
       for (const e of entries) for (const item of e.items) if (erased.has(item.id)) item.outcome = { status: 'skipped' };
     }
-    const fresh = await dedupe(entries, rows, states, env.LEDGER, now);
+    const fresh = await dedupe(entries, rows, states, ledger, now);
     // Browser newsletter signups seen for the first time: their consent statements, with proof.
     await recordBeaconStatements(
       env.LEDGER,
@@ -169,7 +174,7 @@ async function handleBatch(batch: MessageBatch<QueueMessage>, bindings: Env, _ct
     if (erased.size > 0) {
       const refused = all.map((i) => ledgerRow(i, '')).filter((r) => erased.has(r.id));
       await refuseErased(
-        env.LEDGER,
+        ledger,
         await Promise.all(refused.map(async ({ id, type, source, visitorId }) => ({ id: await erasedRowId(id, visitorId), type, source }))),
         ERASED_REASON,
         now,
@@ -185,12 +190,12 @@ async function handleBatch(batch: MessageBatch<QueueMessage>, bindings: Env, _ct
     await Promise.all([
       deliverWebhooks(
         entries.filter((e) => e.webhook),
-        env,
+        ledger,
         config,
       ),
       deliverWork(
         entries.filter((e) => !e.webhook),
-        env,
+        contacts,
         config,
         flush,
         scope,
@@ -299,6 +304,7 @@ async function dedupe(entries: Entry[], rows: LedgerRow[], states: Map<string, R
   return new Set(missing.map((r) => r.id));
 }
 
+/** `env.LEDGER` is the shard's ledger database (handleBatch's `contacts`); the others come from `config`. */
 async function deliverWork(entries: Entry[], env: Env, config: Config, flush: boolean, scope: ShardScope): Promise<void> {
   let items = entries.flatMap((e) => e.items).filter((i) => !i.outcome);
   const windowS = config.deliveryWindowS;
@@ -349,8 +355,11 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
     );
     return;
   }
+  const ledgers = ledgerDatabases(env, config.ledgerDatabases);
   await deliver(items, {
     db: env.LEDGER,
+    home: ledgers[0],
+    ledgers,
     client: new SalesmanagoClient(config.salesmanago),
     patientClient: new SalesmanagoClient({ ...config.salesmanago, timeoutMs: patientTimeoutMs(config.salesmanago.timeoutMs) }),
     resendClient: new SalesmanagoClient({ ...config.salesmanago, timeoutMs: resendTimeoutMs(config.salesmanago.timeoutMs) }),
@@ -386,7 +395,7 @@ function resendTimeoutMs(timeoutMs: number): number {
   return timeoutMs * 6;
 }
 
-async function deliverWebhooks(entries: Entry[], env: Env, config: Config): Promise<void> {
+async function deliverWebhooks(entries: Entry[], ledger: D1Database, config: Config): Promise<void> {
   const done: WorkItem[] = [];
   const rows: RowOutcome[] = [];
   await Promise.all(
@@ -407,11 +416,11 @@ async function deliverWebhooks(entries: Entry[], env: Env, config: Config): Prom
   );
   const now = Date.now();
   await markDelivered(
-    env.LEDGER,
+    ledger,
     done.map((i) => ({ id: i.id, contact: i.outcome?.status === 'delivered' ? i.outcome.contact : '' })),
     now,
   );
-  await recordOutcomes(env.LEDGER, rows, now);
+  await recordOutcomes(ledger, rows, now);
 }
 
 /**

@@ -7,21 +7,30 @@ import { ledgerRow, type LedgerRow } from '../ledger/deliveries/rows.ts';
 import { readItems, type QueueMessage } from '../queue/messages.ts';
 import { insertMissing, markDead } from '../ledger/deliveries/rows.ts';
 import { EXHAUSTED_REASON } from './state.ts';
+import { itemKey } from '../queue/shards.ts';
+import { byLedger } from '../ledger/databases.ts';
 
-export async function recordDeadLetters(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
-  const rows: LedgerRow[] = batch.messages.flatMap((m) => {
+/** Dead letters come from every shard: each item's row is in its contact's ledger database (`ledgers`: LEDGER_DATABASES). */
+export async function recordDeadLetters(batch: MessageBatch<QueueMessage>, env: Env, ledgers: number): Promise<void> {
+  const rows: { key: string; row: LedgerRow }[] = batch.messages.flatMap((m) => {
     const items = readItems(m.body);
     if (items.length === 0) console.error({ msg: 'unreadable dead letter acknowledged', messageId: m.id });
-    return items.map((item) => ledgerRow(item, JSON.stringify(item)));
+    return items.map((item) => ({ key: itemKey(item), row: ledgerRow(item, JSON.stringify(item)) }));
   });
   const now = Date.now();
   // If D1 fails here the handler throws and the dead-letter queue retries the batch.
-  await insertMissing(env.LEDGER, rows, now);
-  await markDead(
-    env.LEDGER,
-    rows.map((r) => r.id),
-    EXHAUSTED_REASON,
-    now,
-  );
+  for (const [db, part] of byLedger(env, ledgers, rows, (r) => r.key)) {
+    await insertMissing(
+      db,
+      part.map((p) => p.row),
+      now,
+    );
+    await markDead(
+      db,
+      part.map((p) => p.row.id),
+      EXHAUSTED_REASON,
+      now,
+    );
+  }
   batch.ackAll();
 }

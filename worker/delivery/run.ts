@@ -125,6 +125,16 @@ export class DeliveryRun {
     return this.deps.db;
   }
 
+  /** LEDGER (DeliveryDeps.home). */
+  get home(): D1Database {
+    return this.deps.home ?? this.deps.db;
+  }
+
+  /** Every ledger database (DeliveryDeps.ledgers). */
+  get ledgers(): D1Database[] {
+    return this.deps.ledgers ?? [this.deps.db];
+  }
+
   /** The client for calls that are not idempotent (DeliveryDeps.patientClient). */
   get patient(): DeliveryClient {
     return this.deps.patientClient ?? this.deps.client;

@@ -54,14 +54,14 @@ export async function upsertContacts(run: DeliveryRun, all: WorkItem[]): Promise
   if (run.deps.consents) await dropOvertakenConsents(run.deps.consents, wanted);
   // At most one double opt-in mail per subscribe, also on retry (contacts.ts).
   const claimed = await claimDoubleOptIns(
-    run.db,
+    run.home,
     wanted.map((x) => x.need),
     run.now(),
   );
   for (const [i, x] of wanted.entries()) x.need = claimed[i] ?? x.need;
   // Named consents go as the SALESmanago account knows them, or not at all (consent/account-consents.ts).
   const linked = await forAccount(
-    run.db,
+    run.home,
     wanted.map((x) => x.need.upsert),
     wanted.map((x) => (dependents.get(x.email) ?? []).flatMap((i) => (i.contact ? [i.contact.id] : []))),
   );
@@ -104,7 +104,7 @@ export async function upsertContacts(run: DeliveryRun, all: WorkItem[]): Promise
       (xs, err) => {
         releases.push(
           releaseDoubleOptIns(
-            run.db,
+            run.home,
             xs.filter((x) => !mayHaveAsked.has(x.email)).map((x) => x.need),
             err,
           ),
@@ -152,7 +152,7 @@ async function upsertRefusingConsents(run: DeliveryRun, upserts: ContactUpsert[]
       out.push(r);
       continue;
     }
-    await recordRefused(run.db, names, r.error.messages, run.now());
+    await recordRefused(run.home, names, r.error.messages, run.now());
     logWarn('SALESmanago refused a consent name: recorded, sent without it', { consents: names });
     const again = await run.deps.client.batchUpsertContacts(upserts.slice(r.start, r.end).map((u) => withoutRefused(u, names)));
     for (const a of again) {

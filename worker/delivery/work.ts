@@ -84,7 +84,12 @@ export interface WorkItem {
 export type ReadyEvent = WorkItem & { event: AcceptedEvent; ref: ContactRef };
 
 export interface DeliveryDeps {
+  /** The ledger database of the run's contacts (ledger/databases.ts: the shard's). */
   db: D1Database;
+  /** LEDGER, for what is no contact's (double opt-ins, refused consent names); defaults to `db`. */
+  home?: D1Database;
+  /** Every ledger database, for what must reach a contact's rows wherever they are (a purchase's open carts); defaults to `[db]`. */
+  ledgers?: D1Database[];
   client: DeliveryClient;
   /**
    * For the calls that are not idempotent (event adds): waits longer than `client` before it gives

@@ -14,7 +14,9 @@
 import type { Env } from '../env.ts';
 import { itemId, type ItemMessage } from '../queue/messages.ts';
 import { chunk, packMessages, sendPacked, utf8Bytes } from '../queue/send.ts';
-import { insertRows, ledgerRow, markQueueFailure } from '../ledger/deliveries/rows.ts';
+import { insertRows, knownIds, ledgerRow, markQueueFailure, type LedgerRow } from '../ledger/deliveries/rows.ts';
+import { byLedger, overEvery, type LedgerBindings } from '../ledger/databases.ts';
+import { itemKey } from '../queue/shards.ts';
 import type { StoredReason } from '../ledger/reason-kinds.ts';
 import { isSignatureReplay } from '../ledger/seen-signatures.ts';
 import { SIGNATURE_REPLAYED } from '../identity/signature.ts';
@@ -45,40 +47,31 @@ export interface EnqueueResult {
 export async function enqueue(
   env: Pick<Env, 'LEDGER' | 'EVENTS'>,
   items: readonly ItemMessage[],
-  options: { alongside?: D1PreparedStatement[]; claim?: D1PreparedStatement; now?: number; maxItemsPerMessage?: number } = {},
+  options: { alongside?: D1PreparedStatement[]; claim?: D1PreparedStatement; now?: number; maxItemsPerMessage?: number; ledgers?: number } = {},
 ): Promise<EnqueueResult> {
   const now = options.now ?? Date.now();
+  const ledgers = options.ledgers ?? 1;
   const prepared = items.map((item) => {
     const payload = JSON.stringify(item);
     return { item, payload, bytes: utf8Bytes(payload), row: ledgerRow(item, payload) };
   });
+  const indexed = prepared.map((p, index) => ({ ...p, index }));
 
   // 1. Ledger first. Chunks run in order, so a repeated id later in the same request is a duplicate.
   const inserted = new Set<number>();
   let alongside: D1Result[] = [];
-  const indexed = prepared.map((p, index) => ({ ...p, index }));
-  const ledgerChunks = chunk(indexed, (p) => p.bytes, LEDGER_BATCH_STATEMENTS, LEDGER_BATCH_BYTES);
-  if (ledgerChunks.length === 0 && (options.alongside?.length || options.claim)) ledgerChunks.push([]);
-  for (const [n, part] of ledgerChunks.entries()) {
-    const extra = n === 0 ? [...(options.alongside ?? []), ...(options.claim ? [options.claim] : [])] : [];
-    let written: Awaited<ReturnType<typeof insertRows>>;
-    try {
-      written = await insertRows(
-        env.LEDGER,
-        part.map((p) => p.row),
-        now,
-        extra,
-      );
-    } catch (err) {
-      // A later chunk cannot meet the claim: it ran, and passed, with the first one.
-      if (n === 0 && options.claim && isSignatureReplay(err)) throw new Unauthenticated(SIGNATURE_REPLAYED);
-      logError('ledger write failed', {}, err);
-      throw new LedgerUnavailable();
-    }
-    part.forEach((p, i) => {
-      if (written.inserted[i]) inserted.add(p.index);
-    });
-    if (n === 0) alongside = written.alongside.slice(0, options.alongside?.length ?? 0);
+  const extra = [...(options.alongside ?? []), ...(options.claim ? [options.claim] : [])];
+  if (ledgers <= 1) {
+    // One database: the claim and the statements alongside ride in the first batch (one round trip).
+    alongside = (await insertChunks(env.LEDGER, indexed, inserted, extra, !!options.claim, now)).slice(0, options.alongside?.length ?? 0);
+  } else {
+    // Rows in their contacts' databases (ledger/databases.ts), which no batch spans: the claim first
+    // (on LEDGER, so a replay records nothing), then the rows, then what goes alongside (a platform
+    // delivery's record, a consent proof), so that it never stands without the rows it answers for.
+    if (options.claim) await insertChunks(env.LEDGER, [], inserted, [options.claim], true, now);
+    for (const [db, part] of byLedger(env, ledgers, await unseen(env, ledgers, indexed), (p) => itemKey(p.item)))
+      await insertChunks(db, part, inserted, [], false, now);
+    if (options.alongside?.length) alongside = await insertChunks(env.LEDGER, [], inserted, options.alongside, false, now);
   }
 
   // 2. Queue only what is new, several items to a message.
@@ -88,7 +81,15 @@ export async function enqueue(
   // 3. Recorded but not queued: make them replayable. If even this fails they stay 'queued' with their payload.
   if (queueFailed.length > 0) {
     try {
-      await markQueueFailure(env.LEDGER, queueFailed, QUEUE_UNAVAILABLE, now);
+      const failed = new Set(queueFailed);
+      const rows = indexed.filter((p) => failed.has(p.row.id));
+      for (const [db, part] of byLedger(env, ledgers, rows, (p) => itemKey(p.item)))
+        await markQueueFailure(
+          db,
+          part.map((p) => p.row.id),
+          QUEUE_UNAVAILABLE,
+          now,
+        );
     } catch (err) {
       logError('could not mark rows after a queue failure', { count: queueFailed.length }, err);
     }
@@ -99,4 +100,67 @@ export async function enqueue(
     alongside,
     queueFailed,
   };
+}
+
+type Prepared = { item: ItemMessage; bytes: number; row: LedgerRow; index: number };
+
+/**
+ * With several databases, the rows no database holds yet, each id once (its first occurrence). An
+ * order re-posted with another e-mail names another database: it is a duplicate all the same. Two
+ * such re-posts at the same instant could both pass (docs/operations.md "Ledger databases").
+ */
+async function unseen(env: LedgerBindings, ledgers: number, rows: readonly Prepared[]): Promise<Prepared[]> {
+  const ids = [...new Set(rows.map((p) => p.row.id))];
+  let found: Set<string>[];
+  try {
+    found = await overEvery(env, ledgers, (db) => knownIds(db, ids));
+  } catch (err) {
+    logError('ledger read failed', {}, err);
+    throw new LedgerUnavailable();
+  }
+  const seen = new Set(found.flatMap((set) => [...set]));
+  return rows.filter((p) => {
+    if (seen.has(p.row.id)) return false;
+    seen.add(p.row.id);
+    return true;
+  });
+}
+
+/**
+ * Writes rows into one database in chunks, `extra` in the first batch; marks the inserted ones (by
+ * index) in `inserted`. Answers the results of `extra`. A replayed claim is Unauthenticated (401), any
+ * other failure LedgerUnavailable (503): nothing of that batch was recorded.
+ */
+async function insertChunks(
+  db: D1Database,
+  rows: readonly Prepared[],
+  inserted: Set<number>,
+  extra: readonly D1PreparedStatement[],
+  claims: boolean,
+  now: number,
+): Promise<D1Result[]> {
+  const chunks = chunk(rows, (p) => p.bytes, LEDGER_BATCH_STATEMENTS, LEDGER_BATCH_BYTES);
+  if (chunks.length === 0 && extra.length > 0) chunks.push([]);
+  let results: D1Result[] = [];
+  for (const [n, part] of chunks.entries()) {
+    let written: Awaited<ReturnType<typeof insertRows>>;
+    try {
+      written = await insertRows(
+        db,
+        part.map((p) => p.row),
+        now,
+        n === 0 ? extra : [],
+      );
+    } catch (err) {
+      // A later chunk cannot meet the claim: it ran, and passed, with the first one.
+      if (n === 0 && claims && isSignatureReplay(err)) throw new Unauthenticated(SIGNATURE_REPLAYED);
+      logError('ledger write failed', {}, err);
+      throw new LedgerUnavailable();
+    }
+    part.forEach((p, i) => {
+      if (written.inserted[i]) inserted.add(p.index);
+    });
+    if (n === 0) results = written.alongside;
+  }
+  return results;
 }

@@ -35,12 +35,18 @@ function differingFields(stored: AcceptedEvent, posted: AcceptedEvent): string[]
  * already accepted, one list per posted event (in order; empty when it matches, or when the stored
  * payload is gone). A batch may repost one order twice, so this is by position, not by id.
  */
-export async function orderConflicts(db: D1Database, posted: readonly AcceptedEvent[]): Promise<string[][]> {
+export async function orderConflicts(ledgers: readonly D1Database[], posted: readonly AcceptedEvent[]): Promise<string[][]> {
   if (posted.length === 0) return [];
-  const stored = await firstVersions(
-    db,
-    posted.map((e) => e.id),
+  // Every ledger database (ledger/databases.ts): a re-post with another e-mail names another one.
+  const found = await Promise.all(
+    ledgers.map((db) =>
+      firstVersions(
+        db,
+        posted.map((e) => e.id),
+      ),
+    ),
   );
+  const stored = new Map(found.flatMap((m) => [...m]));
   return posted.map((e) => {
     const first = stored.get(e.id);
     return first ? differingFields(first, e) : [];

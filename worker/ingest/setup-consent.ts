@@ -21,12 +21,13 @@ export async function withdrawOnSetup(
   secret: string | null,
   email: string,
   which: SetupWithdrawal,
+  ledgers = 1,
   now = Date.now(),
 ): Promise<'queued' | 'erased'> {
   if (secret && (await erasedAmong(env.LEDGER, secret, [{ kind: 'email', value: email }], { fresh: true })).size > 0) return 'erased';
   const contact = acceptShopContact(v.parse(shopContactSchema, { email, [which]: 'unsubscribe' }), now);
   const rows = contactStatements(contact, 'setup', {});
-  await enqueue(env, [{ kind: 'contact', contact }], { now, alongside: [proofsStatement(env.LEDGER, rows)] });
+  await enqueue(env, [{ kind: 'contact', contact }], { now, alongside: [proofsStatement(env.LEDGER, rows)], ledgers });
   if (which === 'newsletter') {
     await recordConsent(env.CONSENTS, { email: contact.email, status: 'opt-out', changedAt: now, source: 'setup' }, { log: env.LEDGER, now });
   }

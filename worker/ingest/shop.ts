@@ -10,6 +10,7 @@ import { MAX_MESSAGE_BYTES, messageBytes } from '../queue/send.ts';
 import type { RequestProof } from '../consent/proof.ts';
 import { enqueue, type EnqueueOutcome } from './enqueue.ts';
 import { orderConflicts, recordConflicts } from './order-conflict.ts';
+import { ledgerDatabases } from '../ledger/databases.ts';
 import { describeIssues } from './problems.ts';
 import { contactStatementsAlongside, recordShopConsent, recordShopStatements } from './shop-consent.ts';
 import { shopBatchSchema, shopContactSchema, shopEventSchema, type ShopContactInput, type ShopEventInput } from './shop-schema.ts';
@@ -120,6 +121,8 @@ async function acceptHistoryContact(input: ShopContactInput, receivedAt: number)
 export interface ShopRequest {
   receivedAt: number;
   claim?: D1PreparedStatement | undefined;
+  /** LEDGER_DATABASES (ledger/databases.ts; default 1). */
+  ledgers?: number;
 }
 
 type ShopEnv = Pick<Env, 'LEDGER' | 'EVENTS' | 'CONSENTS'>;
@@ -162,13 +165,13 @@ function groupByProof(contacts: AcceptedContact[], proofs: Map<string, RequestPr
 
 /** POST /api/v1/events: the outcome (queued, or duplicate); OrderConflict when a repost says otherwise. */
 export async function acceptEventRequest(env: ShopEnv, body: unknown, request: ShopRequest): Promise<EnqueueOutcome> {
-  const { receivedAt, claim } = request;
+  const { receivedAt, claim, ledgers = 1 } = request;
   const message = fitting({ kind: 'event', event: acceptShopEvent(checked(shopEventSchema, body), receivedAt) }, 'body') as ItemMessage & { kind: 'event' };
   try {
-    const [outcome] = (await enqueue(env, [message], { now: receivedAt, claim })).outcomes;
+    const [outcome] = (await enqueue(env, [message], { now: receivedAt, claim, ledgers })).outcomes;
     if (outcome?.status === 'duplicate') {
       // Same order, other content: the first version stands and the shop learns what differs.
-      const [fields = []] = await orderConflicts(env.LEDGER, [message.event]);
+      const [fields = []] = await orderConflicts(ledgerDatabases(env, ledgers), [message.event]);
       if (fields.length > 0) {
         await recordConflicts(env.LEDGER, [{ id: outcome.id, fields }], receivedAt);
         throw new OrderConflict(outcome.id, fields);
@@ -182,13 +185,13 @@ export async function acceptEventRequest(env: ShopEnv, body: unknown, request: S
 
 /** POST /api/v1/contacts: recorded with the proof of its statements, and queued. */
 export async function acceptContactRequest(env: ShopEnv, shopApiSecret: string | null, body: unknown, request: ShopRequest): Promise<EnqueueOutcome> {
-  const { receivedAt, claim } = request;
+  const { receivedAt, claim, ledgers } = request;
   const input = checked(shopContactSchema, body);
   const contact = acceptShopContact(input, receivedAt);
   try {
     // The statements' proof is written in the same D1 batch as the ledger row.
     const proof = await contactStatementsAlongside(env.LEDGER, shopApiSecret, contact, proofOf(input));
-    const [outcome] = (await enqueue(env, [{ kind: 'contact', contact }], { now: receivedAt, alongside: proof.statements, claim })).outcomes;
+    const [outcome] = (await enqueue(env, [{ kind: 'contact', contact }], { now: receivedAt, alongside: proof.statements, claim, ledgers })).outcomes;
     if (!proof.erased) await recordShopConsent(env.CONSENTS, contact);
     return outcome!;
   } catch (err) {
@@ -208,7 +211,7 @@ export interface BatchItem {
  * other content is the item's `conflict`, not the batch's.
  */
 export async function acceptBatchRequest(env: ShopEnv, shopApiSecret: string | null, body: unknown, request: ShopRequest): Promise<{ items: BatchItem[] }> {
-  const { receivedAt, claim } = request;
+  const { receivedAt, claim, ledgers = 1 } = request;
   const envelope = checked(shopBatchSchema, body);
   const messages: ItemMessage[] = [];
   const history = envelope.history === true;
@@ -228,7 +231,7 @@ export async function acceptBatchRequest(env: ShopEnv, shopApiSecret: string | n
     messages.push(fitting(message, `items[${index}]`));
   }
   try {
-    const { outcomes } = await enqueue(env, messages, { now: receivedAt, claim });
+    const { outcomes } = await enqueue(env, messages, { now: receivedAt, claim, ledgers });
     // Each contact's statements with its own ip/userAgent/version when it has them; a history batch's
     // (npm run import) are recorded as "imported".
     const contacts = messages.flatMap((m) => (m.kind === 'contact' ? [m.contact] : []));
@@ -238,7 +241,7 @@ export async function acceptBatchRequest(env: ShopEnv, shopApiSecret: string | n
     // Same order, other content: the first version stands and the item says what differs.
     const reposted = messages.flatMap((m, i) => (m.kind === 'event' && outcomes[i]?.status === 'duplicate' ? [{ i, event: m.event }] : []));
     const conflicts = await orderConflicts(
-      env.LEDGER,
+      ledgerDatabases(env, ledgers),
       reposted.map((r) => r.event),
     );
     const items: BatchItem[] = [...outcomes];

@@ -11,7 +11,8 @@
 // kept.ts after a fix; one that meets an unwritable ledger goes to the queue as it came (kept.ts) and
 // is processed once D1 is back; only when the queue refuses it too is the answer 503.
 import { storedEvent } from '../ledger/payloads.ts';
-import { hasRow, storedRows } from '../ledger/deliveries/rows.ts';
+import { knownIds, storedRows } from '../ledger/deliveries/rows.ts';
+import { ledgerDatabases, overEvery } from '../ledger/databases.ts';
 import * as v from 'valibot';
 import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
@@ -63,10 +64,10 @@ export interface SignedDelivery {
   bodyDigest?: string;
 }
 
-/** The buyer of an order, from the purchase (or cancellation) the ledger holds for it. */
-async function orderOf(db: D1Database, orderId: string): Promise<AcceptedEvent | null> {
+/** The buyer of an order, from the purchase (or cancellation) the ledger holds for it, in whichever ledger database. */
+async function orderOf(env: Env, ledgers: number, orderId: string): Promise<AcceptedEvent | null> {
   const ids = [shopEventId('purchase', orderId), shopEventId('cancellation', orderId)];
-  const results = await storedRows(db, ids);
+  const results = (await overEvery(env, ledgers, (db) => storedRows(db, ids))).flat();
   const row = results.find((r) => r.id === ids[0]) ?? results[0];
   return row ? storedEvent(row.payload, row.id) : null;
 }
@@ -298,7 +299,7 @@ export async function processDelivery(
     // A WooCommerce refund's own lines, with the REST API key (refund-lines.ts).
     const api = platform.name === 'woocommerce' ? config.woocommerce.api : null;
     const items = api && mapped.events.some((e) => e.type === 'return') ? await withRefundLines(mapped, api, options.fetcher) : mapped;
-    const messages = await itemsOf(env, platform, items, deliveryId, receivedAt);
+    const messages = await itemsOf(env, configured.ledgerDatabases, platform, items, deliveryId, receivedAt);
     const ids = messages.map((m) => (m.kind === 'event' ? m.event.id : m.kind === 'contact' ? m.contact.id : m.change.id));
     const row = recordDelivery(env.LEDGER, {
       platform: platform.name,
@@ -311,7 +312,7 @@ export async function processDelivery(
       receivedAt,
       bodyDigest: digest,
     });
-    const { outcomes } = await enqueue(env, messages, { now: receivedAt, alongside: [row] });
+    const { outcomes } = await enqueue(env, messages, { now: receivedAt, alongside: [row], ledgers: configured.ledgerDatabases });
     // The consent store and the proof of each statement (source "platform"; consent/proof.ts).
     await recordShopStatements(
       env,
@@ -321,7 +322,7 @@ export async function processDelivery(
       {},
     );
     await rememberPlatformCustomers(env.LEDGER, configured.shopApiSecret, platform.name, mapped.customers ?? [], receivedAt);
-    const conflicts = await changedPurchases(env.LEDGER, messages, outcomes, receivedAt);
+    const conflicts = await changedPurchases(env, configured.ledgerDatabases, messages, outcomes, receivedAt);
     return { status: 'accepted', deliveryId, items: outcomes, ...(conflicts.length > 0 ? { conflicts } : {}) };
   } catch (caught) {
     let err = caught;
@@ -346,7 +347,8 @@ export async function processDelivery(
  * edit moves. Never fails the delivery.
  */
 async function changedPurchases(
-  db: D1Database,
+  env: Env,
+  ledgers: number,
   messages: ItemMessage[],
   outcomes: { status: string }[],
   now: number,
@@ -357,9 +359,9 @@ async function changedPurchases(
     // The time is not content here: the real WooCommerce test showed a cash-on-delivery order's
     // order.created without date_paid_gmt (the purchase dated by date_created_gmt) and date_paid_gmt set
     // at completion. The first version, time included, is what SALESmanago has.
-    const fields = (await orderConflicts(db, repeated)).map((f) => f.filter((name) => name !== 'occurredAt'));
+    const fields = (await orderConflicts(ledgerDatabases(env, ledgers), repeated)).map((f) => f.filter((name) => name !== 'occurredAt'));
     const conflicts = repeated.flatMap((e, i) => (fields[i]?.length ? [{ id: e.id, fields: fields[i]! }] : []));
-    await recordConflicts(db, conflicts, now);
+    await recordConflicts(env.LEDGER, conflicts, now);
     return conflicts;
   } catch (err) {
     logError('platform order conflicts not checked', {}, err);
@@ -396,6 +398,7 @@ function mapDelivery(platform: Platform, topic: string | null, text: string, con
 /** The mapped drafts as queue items, checked by the shop API's own schemas. */
 async function itemsOf(
   env: Env,
+  ledgers: number,
   platform: Platform,
   mapped: Extract<Mapped, { kind: 'items' }>,
   deliveryId: string,
@@ -404,7 +407,7 @@ async function itemsOf(
   const messages: ItemMessage[] = [];
   for (const draft of mapped.events) messages.push({ kind: 'event', event: acceptDraft(draft, receivedAt) });
   for (const refund of mapped.refunds) {
-    const order = await orderOf(env.LEDGER, refund.orderId);
+    const order = await orderOf(env, ledgers, refund.orderId);
     if (!order?.email) {
       throw new Unprocessable(
         `refund ${refund.returnId} of order ${refund.orderId}: no purchase of this order was received yet, so its buyer is unknown (kept: the hourly replay succeeds once the purchase is in)`,
@@ -418,7 +421,7 @@ async function itemsOf(
     // race; a consent statement is the same contact whichever delivery carries it.
     const carriesChoice = draft.contact.newsletter !== undefined || draft.contact.sms !== undefined;
     let id = draft.statement && carriesChoice ? `c:${platform.name}:s:${draft.statement}` : `c:${platform.name}:${deliveryId}:${i}`;
-    if (draft.statement && carriesChoice && (await hasRow(env.LEDGER, id))) {
+    if (draft.statement && carriesChoice && (await overEvery(env, ledgers, (db) => knownIds(db, [id]))).some((found) => found.has(id))) {
       // The statement was taken already (the consent store may not show it: an SMS choice, or a
       // failed KV write): this update's contact fields still flow, without the choice.
       draft = withoutChoices(draft);

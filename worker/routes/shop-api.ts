@@ -20,17 +20,21 @@ const limitWithLedger = (maxSize: number) => shopSignature(maxSize, { replayGuar
 export const shopApi = new Hono<AppEnv>();
 
 shopApi.post('/events', limitWithLedger(MAX_SHOP_BODY_BYTES), async (c) => {
-  const outcome = await acceptEventRequest(c.env, await readJson(c), { receivedAt: Date.now(), claim: c.get('signatureClaim') });
+  const outcome = await acceptEventRequest(c.env, await readJson(c), {
+    receivedAt: Date.now(),
+    claim: c.get('signatureClaim'),
+    ledgers: c.var.config.ledgerDatabases,
+  });
   return c.json(outcome, outcome.status === 'duplicate' ? 200 : 202);
 });
 
 shopApi.post('/contacts', limitWithLedger(MAX_SHOP_BODY_BYTES), async (c) => {
-  const request = { receivedAt: Date.now(), claim: c.get('signatureClaim') };
+  const request = { receivedAt: Date.now(), claim: c.get('signatureClaim'), ledgers: c.var.config.ledgerDatabases };
   return c.json(await acceptContactRequest(c.env, c.var.config.shopApiSecret, await readJson(c), request), 202);
 });
 
 shopApi.post('/batch', limitWithLedger(MAX_BATCH_BODY_BYTES), async (c) => {
-  const request = { receivedAt: Date.now(), claim: c.get('signatureClaim') };
+  const request = { receivedAt: Date.now(), claim: c.get('signatureClaim'), ledgers: c.var.config.ledgerDatabases };
   const { items } = await acceptBatchRequest(c.env, c.var.config.shopApiSecret, await readJson(c), request);
   return c.json({ items }, items.some((i) => i.status === 'queued') ? 202 : 200);
 });

@@ -489,6 +489,7 @@ const PROBLEMS_PL: [RegExp, (m: RegExpExecArray) => string][] = [
     /^is needed for cart-recovery links/,
     () => 'jest potrzebne do linków odtworzenia koszyka (CART_RECOVERY_URL), chyba że ustawiono ścieżkę first-party (PUBLIC_PATH_PREFIX)',
   ],
+  [/^is not a multiple of LEDGER_DATABASES \((\d+)\): (\d+) used$/, (m) => `nie jest wielokrotnością LEDGER_DATABASES (${m[1]}): używane: ${m[2]}`],
   [/^must contain \{items\}/, () => 'musi zawierać {items} albo {id} (i {quantity}) w parametrach adresu'],
   [
     /^\{id\} and \{quantity\} may only stand in query parameters/,

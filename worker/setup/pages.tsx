@@ -216,7 +216,7 @@ export async function withdrawPage(req: PageRequest, form: Form): Promise<Page> 
   const { lang, t } = messagesFor(req.language);
   const read = readEmail(typeof form.email === 'string' ? form.email : null);
   if (!read.ok || (form.consent !== 'newsletter' && form.consent !== 'sms')) return page(req, <ContactPage t={t} lang={lang} email="" view={null} />, 400);
-  const withdrawn = await withdrawOnSetup(req.env, req.config.shopApiSecret, read.email, form.consent);
+  const withdrawn = await withdrawOnSetup(req.env, req.config.shopApiSecret, read.email, form.consent, req.config.ledgerDatabases);
   // The writer, not the session: the withdrawal just written shows.
   const view = await contactView(req.env.LEDGER, req.env.CONSENTS, read.email);
   return page(req, <ContactPage t={t} lang={lang} email={read.email} view={view} privacy={await privacyPart(req, lang, read.email, { withdrawn })} />);

@@ -303,6 +303,10 @@ export async function storedRows(db: D1Database, idList: readonly string[]): Pro
   return (await runParts<PayloadRow>(db, idList, (json) => select.bind(json))).flatMap((r) => r.results);
 }
 
-export async function hasRow(db: D1Database, id: string): Promise<boolean> {
-  return (await db.prepare('SELECT 1 FROM deliveries WHERE id = ?').bind(id).first()) !== null;
+/** Which of these ids have a row here. */
+export async function knownIds(db: D1Database, idList: readonly string[]): Promise<Set<string>> {
+  if (idList.length === 0) return new Set();
+  const select = db.prepare('SELECT id FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))');
+  const results = await runParts<{ id: string }>(db, idList, (json) => select.bind(json));
+  return new Set(results.flatMap((r) => r.results.map((row) => row.id)));
 }
