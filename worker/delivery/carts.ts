@@ -5,6 +5,7 @@ import { SalesmanagoError } from '../salesmanago/errors.ts';
 import type { ContactRef } from '../salesmanago/types.ts';
 import type { AcceptedEvent } from '../queue/messages.ts';
 import { closeCarts, openCarts } from '../ledger/carts.ts';
+import { laggingReads } from '../ledger/sessions.ts';
 import { supersededCarts } from '../ledger/deliveries/rows.ts';
 import { emailsOfContactIds, knownContacts } from '../ledger/visitors.ts';
 import { toContactEvent } from './mapping.ts';
@@ -156,9 +157,17 @@ export async function closePurchasedCarts(run: DeliveryRun, plan: CartPlan, purc
   const idsOfEmails = await knownContacts(run.db, emails);
   const keys = new Set(closing.map((p) => plan.keyOf(p.ref)));
   for (const id of idsOfEmails.values()) keys.add(cartKey({ contactId: id }));
-  // A contact's cart is in the database of the visitor that opened it, which may not be this one's
-  // (ledger/databases.ts): closed in every database.
-  await Promise.all(run.ledgers.map((db) => closeCarts(db, [...keys])));
+  await closeCarts(run.db, [...keys]);
+  // A contact's cart is in the database of the visitor that opened it, which may be another one
+  // (ledger/databases.ts): closed there too where a read off the writer finds it (a cart opened within
+  // a replica's lag stays, and goes by its 12 h).
+  const others = run.ledgers.filter((db) => db !== run.db);
+  await Promise.all(
+    others.map(async (db) => {
+      const open = await openCarts(laggingReads(db), [...keys], run.now());
+      if (open.size > 0) await closeCarts(db, [...open.keys()]);
+    }),
+  );
 }
 
 /** Several cart changes of one contact in one batch become one call carrying the latest cart. */

@@ -20,9 +20,9 @@ async function row(db: D1Database, id: string) {
   return db.prepare('SELECT status, attempts FROM deliveries WHERE id = ?').bind(id).first<{ status: string; attempts: number }>();
 }
 
-async function signedPost(path: string, body: unknown) {
+async function signedPost(path: string, body: unknown, at = Math.floor(Date.now() / 1000)) {
   const raw = JSON.stringify(body);
-  const header = await sign(two.SHOP_API_SECRET!, Math.floor(Date.now() / 1000), 'POST', path, raw);
+  const header = await sign(two.SHOP_API_SECRET!, at, 'POST', path, raw);
   const ctx = createExecutionContext();
   const res = await app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header }, body: raw }, two, ctx);
   await waitOnExecutionContext(ctx);
@@ -54,6 +54,17 @@ describe('two ledger databases: the shop API', () => {
     const again = await signedPost('/api/v1/events', purchase(orderId, a));
     expect(again).toMatchObject({ status: 409, body: { id: second.body.id, status: 'conflict', fields: ['email'] } });
     expect(await row(LEDGER_0, String(second.body.id))).toBeNull();
+  });
+
+  it("a replayed request meets its claim in its first item's database and records nothing", async () => {
+    const at = Math.floor(Date.now() / 1000);
+    const body = { items: [{ kind: 'event', ...purchase(`L-${crypto.randomUUID()}`, emailIn(1)) }] };
+    expect((await signedPost('/api/v1/batch', body, at)).status).toBe(202);
+    const claims = (db: D1Database) => db.prepare('SELECT COUNT(*) AS n FROM seen_signatures').first<{ n: number }>();
+    const before = [await claims(LEDGER_0), await claims(LEDGER_1)];
+    expect(await signedPost('/api/v1/batch', body, at)).toMatchObject({ status: 401 });
+    expect([await claims(LEDGER_0), await claims(LEDGER_1)]).toEqual(before);
+    expect(before[1]!.n).toBeGreaterThan(0);
   });
 
   it('a batch naming one order twice under two e-mails of two databases records it once', async () => {

@@ -5,15 +5,16 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.ts';
 import { RateLimited, RequestTimeout, TooLarge, Unauthenticated, Unavailable } from '../errors.ts';
 import { checkSignature, readSignatureHeader, replayWindowEnd, SIGNATURE_HEADER, SIGNATURE_REPLAYED } from '../identity/signature.ts';
-import { claimSignature, rememberSignature } from '../ledger/seen-signatures.ts';
+import { claimSignature, rememberSignature, type SignatureClaim } from '../ledger/seen-signatures.ts';
 
 declare module 'hono' {
   interface ContextVariableMap {
     /**
      * The replay record of a signed write whose route records ledger rows: the route runs it in the same
-     * D1 batch (ingest/enqueue.ts), so the request costs one round trip and a replay records nothing.
+     * D1 batch (ingest/enqueue.ts, in the database of the request's first item), so the request costs one
+     * round trip and a replay records nothing.
      */
-    signatureClaim?: D1PreparedStatement;
+    signatureClaim?: SignatureClaim;
   }
 }
 
@@ -153,7 +154,7 @@ export const shopSignature = (maxBodyBytes: number, options: { replayGuard: 'now
     const check = await checkSignature(c.req.header(SIGNATURE_HEADER), secret, c.req.method, url.pathname + url.search, body, nowS);
     if (!check.ok) throw new Unauthenticated(check.error);
     if (!isRead && options.replayGuard === 'with-ledger') {
-      c.set('signatureClaim', claimSignature(c.env.LEDGER, check.v1, replayWindowEnd(check.t)));
+      c.set('signatureClaim', (db) => claimSignature(db, check.v1, replayWindowEnd(check.t)));
     } else if (!isRead && !(await rememberSignature(c.env.LEDGER, check.v1, replayWindowEnd(check.t)))) {
       throw new Unauthenticated(SIGNATURE_REPLAYED);
     }

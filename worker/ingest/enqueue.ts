@@ -15,10 +15,11 @@ import type { Env } from '../env.ts';
 import { itemId, type ItemMessage } from '../queue/messages.ts';
 import { chunk, packMessages, sendPacked, utf8Bytes } from '../queue/send.ts';
 import { insertRows, knownIds, ledgerRow, markQueueFailure, type LedgerRow } from '../ledger/deliveries/rows.ts';
-import { byLedger, overEvery, type LedgerBindings } from '../ledger/databases.ts';
+import { byLedger, ledgerOfKey, overEvery, type LedgerBindings } from '../ledger/databases.ts';
+import { laggingReads } from '../ledger/sessions.ts';
 import { itemKey } from '../queue/shards.ts';
 import type { StoredReason } from '../ledger/reason-kinds.ts';
-import { isSignatureReplay } from '../ledger/seen-signatures.ts';
+import { isSignatureReplay, type SignatureClaim } from '../ledger/seen-signatures.ts';
 import { SIGNATURE_REPLAYED } from '../identity/signature.ts';
 import { LedgerUnavailable, Unauthenticated } from '../errors.ts';
 import { logError } from '../log.ts';
@@ -47,7 +48,7 @@ export interface EnqueueResult {
 export async function enqueue(
   env: Pick<Env, 'LEDGER' | 'EVENTS'>,
   items: readonly ItemMessage[],
-  options: { alongside?: D1PreparedStatement[]; claim?: D1PreparedStatement; now?: number; maxItemsPerMessage?: number; ledgers?: number } = {},
+  options: { alongside?: D1PreparedStatement[]; claim?: SignatureClaim; now?: number; maxItemsPerMessage?: number; ledgers?: number } = {},
 ): Promise<EnqueueResult> {
   const now = options.now ?? Date.now();
   const ledgers = options.ledgers ?? 1;
@@ -60,17 +61,22 @@ export async function enqueue(
   // 1. Ledger first. Chunks run in order, so a repeated id later in the same request is a duplicate.
   const inserted = new Set<number>();
   let alongside: D1Result[] = [];
-  const extra = [...(options.alongside ?? []), ...(options.claim ? [options.claim] : [])];
   if (ledgers <= 1) {
     // One database: the claim and the statements alongside ride in the first batch (one round trip).
+    const extra = [...(options.alongside ?? []), ...(options.claim ? [options.claim(env.LEDGER)] : [])];
     alongside = (await insertChunks(env.LEDGER, indexed, inserted, extra, !!options.claim, now)).slice(0, options.alongside?.length ?? 0);
   } else {
-    // Rows in their contacts' databases (ledger/databases.ts), which no batch spans: the claim first
-    // (on LEDGER, so a replay records nothing), then the rows, then what goes alongside (a platform
-    // delivery's record, a consent proof), so that it never stands without the rows it answers for.
-    if (options.claim) await insertChunks(env.LEDGER, [], inserted, [options.claim], true, now);
-    for (const [db, part] of byLedger(env, ledgers, await unseen(env, ledgers, indexed), (p) => itemKey(p.item)))
-      await insertChunks(db, part, inserted, [], false, now);
+    // Rows in their contacts' databases (ledger/databases.ts), which no batch spans. The claim rides in
+    // the batch of the first item's database (a replay, the same body, meets it there and records
+    // nothing), which goes first; what goes alongside (a platform delivery's record, a consent proof)
+    // goes to LEDGER last, so that it never stands without the rows it answers for.
+    const first = indexed[0] ? ledgerOfKey(env, ledgers, itemKey(indexed[0].item)) : env.LEDGER;
+    const groups = byLedger(env, ledgers, await unseen(env, ledgers, indexed), (p) => itemKey(p.item));
+    const order = [first, ...[...groups.keys()].filter((db) => db !== first)];
+    for (const db of order) {
+      const claim = db === first && options.claim ? [options.claim(db)] : [];
+      await insertChunks(db, groups.get(db) ?? [], inserted, claim, claim.length > 0, now);
+    }
     if (options.alongside?.length) alongside = await insertChunks(env.LEDGER, [], inserted, options.alongside, false, now);
   }
 
@@ -106,14 +112,15 @@ type Prepared = { item: ItemMessage; bytes: number; row: LedgerRow; index: numbe
 
 /**
  * With several databases, the rows no database holds yet, each id once (its first occurrence). An
- * order re-posted with another e-mail names another database: it is a duplicate all the same. Two
- * such re-posts at the same instant could both pass (docs/operations.md "Ledger databases").
+ * order re-posted with another e-mail names another database: it is a duplicate all the same. Read
+ * off the writers (a read replica may lag): two such re-posts within a replica's lag could both pass
+ * (docs/operations.md "Ledger databases"); the first item's database still refuses a repeat of its own.
  */
 async function unseen(env: LedgerBindings, ledgers: number, rows: readonly Prepared[]): Promise<Prepared[]> {
   const ids = [...new Set(rows.map((p) => p.row.id))];
   let found: Set<string>[];
   try {
-    found = await overEvery(env, ledgers, (db) => knownIds(db, ids));
+    found = await overEvery(env, ledgers, (db) => knownIds(laggingReads(db), ids));
   } catch (err) {
     logError('ledger read failed', {}, err);
     throw new LedgerUnavailable();

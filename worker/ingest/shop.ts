@@ -11,6 +11,7 @@ import type { RequestProof } from '../consent/proof.ts';
 import { enqueue, type EnqueueOutcome } from './enqueue.ts';
 import { orderConflicts, recordConflicts } from './order-conflict.ts';
 import { ledgerDatabases } from '../ledger/databases.ts';
+import type { SignatureClaim } from '../ledger/seen-signatures.ts';
 import { describeIssues } from './problems.ts';
 import { contactStatementsAlongside, recordShopConsent, recordShopStatements } from './shop-consent.ts';
 import { shopBatchSchema, shopContactSchema, shopEventSchema, type ShopContactInput, type ShopEventInput } from './shop-schema.ts';
@@ -120,7 +121,7 @@ async function acceptHistoryContact(input: ShopContactInput, receivedAt: number)
 /** A signed write of the shop API: when it arrived, and its replay record to run in the ledger batch. */
 export interface ShopRequest {
   receivedAt: number;
-  claim?: D1PreparedStatement | undefined;
+  claim?: SignatureClaim | undefined;
   /** LEDGER_DATABASES (ledger/databases.ts; default 1). */
   ledgers?: number;
 }

@@ -1,11 +1,12 @@
 // The open CART event of each contact (table open_carts, migrations/0004_delivery.sql): its
 // SALESmanago eventId, kept 12 h like the official plugins do (delivery/carts.ts says why).
 import { partsStep, type Step } from './parts.ts';
+import type { D1Reader } from './sessions.ts';
 
 const CART_OPEN_FOR_MS = 12 * 3600 * 1000;
 
 /** eventIds of carts opened less than 12 h ago. */
-export async function openCarts(db: D1Database, keys: readonly string[], now: number): Promise<Map<string, string>> {
+export async function openCarts(db: D1Reader, keys: readonly string[], now: number): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (keys.length === 0) return out;
   const { results } = await db

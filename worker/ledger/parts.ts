@@ -58,7 +58,7 @@ export async function together<T extends unknown[]>(db: Pick<D1Database, 'batch'
 
 /** One statement per part of the list, sent in as few db.batch calls as allowed. */
 export async function runParts<T = unknown>(
-  db: D1Database,
+  db: Pick<D1Database, 'batch'>,
   list: readonly unknown[],
   statement: (json: string) => D1PreparedStatement,
 ): Promise<D1Result<T>[]> {

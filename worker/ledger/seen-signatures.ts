@@ -18,6 +18,12 @@ export function claimSignature(db: D1Database, signature: string, expiresAt: num
   return db.prepare('INSERT INTO seen_signatures (signature, expires_at) VALUES (?, ?)').bind(signature, expiresAt);
 }
 
+/**
+ * A request's claim, made in whichever database its first row goes to (ledger/databases.ts): the same
+ * body always names the same one, so a replay meets its claim there.
+ */
+export type SignatureClaim = (db: D1Database) => D1PreparedStatement;
+
 /** Whether a batch failed because its claimSignature found the signature already there. */
 export function isSignatureReplay(err: unknown): boolean {
   return /UNIQUE constraint failed: seen_signatures\.signature/.test(err instanceof Error ? err.message : String(err));

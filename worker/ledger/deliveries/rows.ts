@@ -5,6 +5,7 @@
 import { itemsOf, type ItemMessage, type QueueMessage } from '../../queue/messages.ts';
 import { partsStep, runParts, together, type Step } from '../parts.ts';
 import type { StoredReason, StoredReasonKind } from '../reason-kinds.ts';
+import type { D1Reader } from '../sessions.ts';
 
 /**
  * A reason as stored: last_error (words) and reason_kind (what the code selects by, one of the kinds of
@@ -304,7 +305,7 @@ export async function storedRows(db: D1Database, idList: readonly string[]): Pro
 }
 
 /** Which of these ids have a row here. */
-export async function knownIds(db: D1Database, idList: readonly string[]): Promise<Set<string>> {
+export async function knownIds(db: D1Reader, idList: readonly string[]): Promise<Set<string>> {
   if (idList.length === 0) return new Set();
   const select = db.prepare('SELECT id FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))');
   const results = await runParts<{ id: string }>(db, idList, (json) => select.bind(json));
