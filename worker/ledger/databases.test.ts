@@ -5,6 +5,8 @@
 // other files, so every check names only the rows this file made.
 import { env as workerEnv } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { exportContact } from '../consent/access.ts';
+import { eraseContact } from '../consent/erasure.ts';
 import { DAY_MS, pruneRetained } from '../delivery/retention.ts';
 import { replay } from '../delivery/replay.ts';
 import { cleanUp } from '../delivery/scheduled.ts';
@@ -13,6 +15,7 @@ import { itemsOf, type AcceptedEvent, type QueueMessage } from '../queue/message
 import { releaseWaitingEvents } from '../settings/release.ts';
 import { browserEvent, orderEvent, uid } from '../test/delivery-fixtures.ts';
 import { emailIn, twoLedgers, visitorIn } from '../test/ledgers.ts';
+import { everyTextValue } from './erasure.ts';
 
 const base: Env = workerEnv;
 const L0 = base.LEDGER;
@@ -209,5 +212,44 @@ describe('the release after a save, over every ledger database', () => {
     expect(await releaseWaitingEvents(env, 2)).toBeGreaterThanOrEqual(2);
     expect(sent()).toEqual(expect.arrayContaining(waiting));
     for (const index of [0, 1]) expect((await statusOf(index, waiting[index]!))?.kind).toBeNull();
+  });
+});
+
+describe('erasure and access over every ledger database', () => {
+  it('finds the person in both databases, lists everything in the export, then erases it everywhere', async () => {
+    const { env } = twoLedgerEnv();
+    const now = Date.now();
+    // The e-mail's rows (its orders, its known contact id) are in LEDGER_1.
+    const person = emailIn(1);
+    const contactId = uid('cid').slice(0, 30);
+    await knownContact(1, person, contactId, now);
+    const order = await putRow(1, orderEvent('purchase', { email: person }), { status: 'delivered', at: now - 5000 });
+    // A visitor linked to the e-mail in LEDGER_1 only, and one in LEDGER.
+    const inOne = visitorIn(1);
+    await link(1, inOne, person, null, now);
+    const visitOne = await putRow(1, browserEvent('visit', { visitorId: inOne }), { status: 'delivered', at: now - 4000 });
+    const inZero = visitorIn(0);
+    await link(0, inZero, person, null, now);
+    const visitZero = await putRow(0, browserEvent('visit', { visitorId: inZero }), { status: 'delivered', at: now - 3000 });
+    // A visitor of LEDGER known only by the contact id (smclient), whose e-mail link is in LEDGER_1.
+    const bySmclient = visitorIn(0);
+    await link(0, bySmclient, null, contactId, now);
+    const visitSmclient = await putRow(0, browserEvent('visit', { visitorId: bySmclient, contactId }), { status: 'held', at: now - 2000 });
+
+    const doc = await exportContact([L0, L1], base.CONSENTS, person);
+    expect(doc.events.map((e) => e.id)).toEqual([order, visitOne, visitZero, visitSmclient]);
+    expect(doc.visitors.map((v) => v.visitorId).sort()).toEqual([inOne, inZero, bySmclient].sort());
+    expect(doc.contactIds).toContain(contactId);
+
+    const { removed } = await eraseContact(env, base.SHOP_API_SECRET!, person, { source: 'api', ledgers: 2 });
+    expect(removed.deliveries).toBeGreaterThanOrEqual(4);
+    expect(removed.visitor_links).toBeGreaterThanOrEqual(3);
+    for (const index of [0, 1]) {
+      const left = (await everyTextValue(db(index))).filter((v) => [person, contactId, inOne, inZero, bySmclient].some((id) => v.value.includes(id)));
+      expect(left, `database ${index}`).toEqual([]);
+    }
+    const after = await exportContact([L0, L1], base.CONSENTS, person);
+    expect(after.events).toEqual([]);
+    expect(after.visitors).toEqual([]);
   });
 });

@@ -236,7 +236,7 @@ export async function erasePage(req: PageRequest, form: Form): Promise<Page> {
       400,
     );
   }
-  const { id } = await eraseContact(req.env, secret, read.email, { source: 'setup' });
+  const { id } = await eraseContact(req.env, secret, read.email, { source: 'setup', ledgers: req.config.ledgerDatabases });
   return page(req, <ContactPage t={t} lang={lang} email="" view={null} privacy={await privacyPart(req, lang, '', { erasedId: id })} />);
 }
 
