@@ -3,16 +3,20 @@
 // the access export, the setup pages and the beacon's smclient lookup each cover LEDGER and LEDGER_1.
 // Rows are written with plain SQL into the database their routing key names; LEDGER is shared with
 // other files, so every check names only the rows this file made.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env as workerEnv } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exportContact } from '../consent/access.ts';
 import { eraseContact } from '../consent/erasure.ts';
 import { DAY_MS, pruneRetained } from '../delivery/retention.ts';
 import { replay } from '../delivery/replay.ts';
 import { cleanUp } from '../delivery/scheduled.ts';
 import type { Env } from '../env.ts';
+import { BOOKMARK_COOKIE, BOOKMARK_SEPARATOR } from '../http/reads.ts';
+import { app } from '../index.ts';
 import { itemsOf, type AcceptedEvent, type QueueMessage } from '../queue/messages.ts';
 import { releaseWaitingEvents } from '../settings/release.ts';
+import { deliveryFigures } from '../setup/figures.ts';
 import { browserEvent, orderEvent, uid } from '../test/delivery-fixtures.ts';
 import { emailIn, twoLedgers, visitorIn } from '../test/ledgers.ts';
 import { everyTextValue } from './erasure.ts';
@@ -21,6 +25,8 @@ const base: Env = workerEnv;
 const L0 = base.LEDGER;
 const L1 = (base as unknown as { LEDGER_1: D1Database }).LEDGER_1;
 const db = (index: number) => (index === 0 ? L0 : L1);
+const ORIGIN = 'http://sm-edge.test';
+const admin = { Authorization: `Basic ${btoa(`m:${base.ADMIN_PASSWORD}`)}` };
 
 /** A queue that keeps what is sent to it (nothing reaches a consumer). */
 function keepingQueue() {
@@ -96,6 +102,10 @@ async function statusOf(index: number, id: string) {
 
 const countWhere = async (index: number, sql: string, value: string) =>
   (await db(index).prepare(`SELECT COUNT(*) AS n FROM ${sql}`).bind(value).first<{ n: number }>())?.n ?? 0;
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('the hourly job over every ledger database', () => {
   it('releases identified held events, expires old held ones, forgets old carts and signatures in LEDGER and LEDGER_1', async () => {
@@ -251,5 +261,74 @@ describe('erasure and access over every ledger database', () => {
     const after = await exportContact([L0, L1], base.CONSENTS, person);
     expect(after.events).toEqual([]);
     expect(after.visitors).toEqual([]);
+  });
+});
+
+describe('the setup pages over every ledger database', () => {
+  async function page(env: Env, path: string, headers: Record<string, string> = {}) {
+    const ctx = createExecutionContext();
+    const res = await app.request(`${ORIGIN}${path}`, { headers: { ...admin, ...headers } }, env, ctx);
+    await waitOnExecutionContext(ctx);
+    return { status: res.status, html: await res.text(), cookie: res.headers.get('Set-Cookie') };
+  }
+
+  it('/setup/events lists the events of both databases, newest first; /setup/contact counts both', async () => {
+    const env = twoLedgers(base);
+    const now = Date.now();
+    const buyer = emailIn(1);
+    const visitor = visitorIn(0);
+    await link(0, visitor, buyer, null, now);
+    await knownContact(1, buyer, 'cid-two-ledgers', now);
+    const newest = await putRow(1, orderEvent('purchase', { email: buyer }), { status: 'delivered', at: now - 1000 });
+    const middle = await putRow(0, browserEvent('visit', { visitorId: visitor }), { status: 'delivered', at: now - 2000 });
+    const oldest = await putRow(1, orderEvent('purchase', { email: buyer }), { status: 'delivered', at: now - 3000 });
+
+    const events = await page(env, `/setup/events?lang=en&email=${encodeURIComponent(buyer)}`);
+    expect(events.status).toBe(200);
+    const at = (id: string) => events.html.indexOf(`data-id="${id}"`);
+    expect(at(newest)).toBeGreaterThan(-1);
+    expect(at(middle)).toBeGreaterThan(at(newest));
+    expect(at(oldest)).toBeGreaterThan(at(middle));
+
+    const contact = await page(env, `/setup/contact?lang=en&email=${encodeURIComponent(buyer)}`);
+    expect(contact.html).toContain('<code>cid-two-ledgers</code>');
+    expect(contact.html).toMatch(/<dd id="visitors-linked">1<\/dd>/);
+    for (const id of [newest, middle, oldest]) expect(contact.html).toContain(`data-id="${id}"`);
+  });
+
+  it('keeps a bookmark per database in the cookie, each checked on its own', async () => {
+    const env = twoLedgers(base);
+    const first = await page(env, '/setup/events?lang=en');
+    expect(first.status).toBe(200);
+    const bookmarks = (cookie: string | null) =>
+      decodeURIComponent(cookie?.match(new RegExp(`${BOOKMARK_COOKIE}=([^;]*)`))?.[1] ?? '').split(BOOKMARK_SEPARATOR);
+    // One bookmark per database (local D1 gives them as D1 does), LEDGER's first.
+    const shape = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
+    expect(bookmarks(first.cookie)).toEqual([expect.stringMatching(shape), expect.stringMatching(shape)]);
+    // The next page continues from them.
+    const next = await page(env, '/setup/events?lang=en', { Cookie: `${BOOKMARK_COOKIE}=${bookmarks(first.cookie).join(BOOKMARK_SEPARATOR)}` });
+    expect(next.status).toBe(200);
+    expect(bookmarks(next.cookie)).toHaveLength(2);
+    // A malformed one is not passed to D1: the page still answers, with fresh bookmarks.
+    const malformed = await page(env, '/setup/events?lang=en', { Cookie: `${BOOKMARK_COOKIE}=nonsense${BOOKMARK_SEPARATOR}also-nonsense` });
+    expect(malformed.status).toBe(200);
+    expect(bookmarks(malformed.cookie)).toEqual([expect.stringMatching(shape), expect.stringMatching(shape)]);
+  });
+
+  it('the delivery figures count both databases and merge their last errors by time', async () => {
+    const later = Date.now() + 10 * DAY_MS;
+    const errors = [
+      { index: 1, text: uid('error-a'), at: later + 3 },
+      { index: 0, text: uid('error-b'), at: later + 2 },
+      { index: 1, text: uid('error-c'), at: later + 1 },
+    ];
+    for (const e of errors) {
+      await putRow(e.index, orderEvent('purchase', { email: emailIn(e.index) }), { status: 'dead', error: e.text, at: e.at, updatedAt: e.at });
+    }
+    const [zero, one, both] = await Promise.all([deliveryFigures([L0], Date.now()), deliveryFigures([L1], Date.now()), deliveryFigures([L0, L1], Date.now())]);
+    expect(one.byStatus.dead).toBeGreaterThanOrEqual(2);
+    expect(both.byStatus.dead).toBe(zero.byStatus.dead + one.byStatus.dead);
+    expect(both.accepted).toBe(zero.accepted + one.accepted);
+    expect(both.lastErrors.slice(0, 3).map((e) => e.error)).toEqual(errors.map((e) => e.text));
   });
 });

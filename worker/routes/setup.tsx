@@ -42,6 +42,7 @@ function pageRequest(c: C): PageRequest {
     env: c.env,
     config: c.get('config'),
     reads: c.var.reads,
+    ledgers: c.var.ledgerReads,
     language: c.get('language'),
     nonce: c.get('secureHeadersNonce') ?? '',
     url: c.req.url,

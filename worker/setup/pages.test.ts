@@ -11,6 +11,7 @@ const request = (over: Partial<PageRequest> = {}): PageRequest => ({
   env,
   config: readConfig(env),
   reads: env.LEDGER,
+  ledgers: [env.LEDGER],
   language: 'en',
   nonce: 'n0nce',
   url: 'http://sm-edge.test/setup/consents?lang=en',
