@@ -18,7 +18,7 @@ import { itemsOf, type AcceptedEvent, type QueueMessage } from '../queue/message
 import { releaseWaitingEvents } from '../settings/release.ts';
 import { deliveryFigures } from '../setup/figures.ts';
 import { browserEvent, orderEvent, uid } from '../test/delivery-fixtures.ts';
-import { emailIn, twoLedgers, visitorIn } from '../test/ledgers.ts';
+import { emailIn, ledgerOfVisitor, twoLedgers, visitorIn } from '../test/ledgers.ts';
 import { everyTextValue } from './erasure.ts';
 
 const base: Env = workerEnv;
@@ -26,6 +26,7 @@ const L0 = base.LEDGER;
 const L1 = (base as unknown as { LEDGER_1: D1Database }).LEDGER_1;
 const db = (index: number) => (index === 0 ? L0 : L1);
 const ORIGIN = 'http://sm-edge.test';
+const SHOP = 'http://localhost:8788';
 const admin = { Authorization: `Basic ${btoa(`m:${base.ADMIN_PASSWORD}`)}` };
 
 /** A queue that keeps what is sent to it (nothing reaches a consumer). */
@@ -102,6 +103,14 @@ async function statusOf(index: number, id: string) {
 
 const countWhere = async (index: number, sql: string, value: string) =>
   (await db(index).prepare(`SELECT COUNT(*) AS n FROM ${sql}`).bind(value).first<{ n: number }>())?.n ?? 0;
+
+/** A visitor id the beacon schema takes, in database `index`. */
+function beaconVisitorIn(index: number): string {
+  for (;;) {
+    const id = `v${crypto.randomUUID().replace(/-/g, '')}`.slice(0, 32);
+    if (ledgerOfVisitor(id) === index) return id;
+  }
+}
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -330,5 +339,36 @@ describe('the setup pages over every ledger database', () => {
     expect(both.byStatus.dead).toBe(zero.byStatus.dead + one.byStatus.dead);
     expect(both.accepted).toBe(zero.accepted + one.accepted);
     expect(both.lastErrors.slice(0, 3).map((e) => e.error)).toEqual(errors.map((e) => e.text));
+  });
+});
+
+describe('the beacon smclient lookup', () => {
+  it("answers the contact id stored in the visitor's own database (LEDGER_1)", async () => {
+    const env = twoLedgers(base);
+    for (const name of ['EVENTS', 'EVENTS_1'] as const) {
+      const queue = (env as unknown as Record<string, Queue<QueueMessage>>)[name]!;
+      vi.spyOn(queue, 'sendBatch').mockImplementation(async () => undefined as never);
+      vi.spyOn(queue, 'send').mockImplementation(async () => undefined as never);
+    }
+    const visitor = beaconVisitorIn(1);
+    await link(1, visitor, null, 'contact-in-ledger-1');
+    const ctx = createExecutionContext();
+    const res = await app.request(
+      `${ORIGIN}/e`,
+      {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'text/plain;charset=UTF-8',
+          Origin: SHOP,
+          'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0 Safari/537.36',
+        },
+        body: JSON.stringify({ v: 2, u: visitor, e: [{ i: uid('ev').slice(0, 30), k: 'visit', t: Date.now(), u: `${SHOP}/p/1`, h: 'Page' }] }),
+      },
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ accepted: 1, contactId: 'contact-in-ledger-1' });
   });
 });
