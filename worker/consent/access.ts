@@ -1,7 +1,9 @@
 // The right of access (GDPR art. 15): POST /api/v1/contacts/export and the setup page's download.
 // One JSON document with everything this worker holds about a person; each field is described in
 // docs/privacy.md "Access". Stored payloads are read by ledger/payloads.ts' rule: here through the
-// person's rows, parsed as the queue messages they are.
+// person's rows, parsed as the queue messages they are. The person's rows may be in any ledger database
+// (ledger/databases.ts): every one is read (on its primary) and the answers merged; the consent log and
+// proofs are LEDGER's alone.
 import { changesOf, deliveriesOf, linksOf, personOf } from '../ledger/erasure.ts';
 import { proofOf, type ProofItem } from './proof.ts';
 import { readConsent } from './store.ts';
@@ -32,16 +34,27 @@ export interface AccessDocument {
 const iso = (ms: number) => new Date(ms).toISOString();
 const CONTACT_FIELDS = ['name', 'phone', 'company', 'lang', 'externalId', 'address', 'birthday', 'properties'] as const;
 
-export async function exportContact(db: D1Database, kv: KVNamespace, email: string, now = Date.now()): Promise<AccessDocument> {
+/** The most events one document lists (ledger/erasure.ts deliveriesOf's bound, over all databases). */
+const MAX_EVENTS = 10_000;
+
+/** The document of an e-mail, read from every ledger database in `ledgers` (LEDGER first: ledger/databases.ts ledgerDatabases). */
+export async function exportContact(ledgers: readonly D1Database[], kv: KVNamespace, email: string, now = Date.now()): Promise<AccessDocument> {
   const address = email.trim().toLowerCase();
-  const person = await personOf(db, address);
-  const [stored, changes, proof, rows, links] = await Promise.all([
+  const db = ledgers[0]!;
+  const person = await personOf(ledgers, address);
+  const [stored, changes, proof, eachRows, eachLinks] = await Promise.all([
     readConsent(kv, address),
     changesOf(db, address),
     proofOf(db, address),
-    deliveriesOf(db, person),
-    linksOf(db, person),
+    Promise.all(ledgers.map((l) => deliveriesOf(l, person))),
+    Promise.all(ledgers.map((l) => linksOf(l, person))),
   ]);
+  // Oldest first, as each database answers them.
+  const rows = eachRows
+    .flat()
+    .sort((a, b) => a.accepted_at - b.accepted_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, MAX_EVENTS);
+  const links = eachLinks.flat().sort((a, b) => a.updated_at - b.updated_at);
   const contact: Record<string, unknown> = {};
   const events: AccessDocument['events'] = [];
   for (const r of rows) {

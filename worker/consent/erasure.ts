@@ -7,6 +7,8 @@
 //      the consumer (deliverErasure) until SALESmanago answers;
 //   4. every ledger row holding the e-mail, a contact id or a visitor id is deleted (deliveries:
 //      anonymised), in every table (ledger/erasure.ts), and the KV consent entry is deleted.
+// The person's rows may be in any ledger database (ledger/databases.ts): their ids are looked up in all
+// of them, and every one is swept; the erasure record and the marks are LEDGER's alone.
 // A queue failure at 3 answers "retry" before anything local is removed: a retried request finds the
 // marks in place and does the rest.
 import type { Config } from '../config.ts';
@@ -18,6 +20,7 @@ import type { EraseMessage } from '../queue/messages.ts';
 import { sendMessages } from '../queue/send.ts';
 import { SalesmanagoClient, SalesmanagoError } from '../salesmanago/client.ts';
 import { errorText } from '../log.ts';
+import { ledgerDatabases } from '../ledger/databases.ts';
 
 export type ErasureSource = 'api' | 'setup' | 'shopify' | 'woocommerce';
 
@@ -33,13 +36,15 @@ export async function eraseContact(
   env: Pick<Env, 'LEDGER' | 'CONSENTS' | 'EVENTS'>,
   secret: string,
   email: string,
-  options: { source: ErasureSource; now?: number },
+  /** ledgers: how many ledger databases (config.ledgerDatabases; LEDGER alone by default). */
+  options: { source: ErasureSource; now?: number; ledgers?: number },
 ): Promise<ErasureResult> {
   const now = options.now ?? Date.now();
   const address = email.trim().toLowerCase();
   const id = `erasure-${crypto.randomUUID()}`;
   await insertErasure(env.LEDGER, { id, requestedAt: now, source: options.source });
-  const person = await personOf(env.LEDGER, address);
+  const ledgers = ledgerDatabases(env, options.ledgers ?? 1);
+  const person = await personOf(ledgers, address);
   const marks: { kind: MarkKind; value: string }[] = [
     { kind: 'email', value: address },
     ...person.contactIds.map((value) => ({ kind: 'contact' as const, value })),
@@ -50,7 +55,10 @@ export async function eraseContact(
   let refused: unknown;
   await sendMessages(env.EVENTS, [{ message }], { refused: (_part, err) => (refused = err ?? 'refused') });
   if (refused !== undefined) throw new ErasureQueueError(`the queue refused the SALESmanago delete: ${errorText(refused)}`);
-  const removed = await eraseRows(env.LEDGER, person, ERASED_REASON, now);
+  const removed: Record<string, number> = {};
+  for (const each of await Promise.all(ledgers.map((db) => eraseRows(db, person, ERASED_REASON, now)))) {
+    for (const [table, n] of Object.entries(each)) removed[table] = (removed[table] ?? 0) + n;
+  }
   const kv = await env.CONSENTS.get(consentKey(address));
   if (kv !== null) {
     await env.CONSENTS.delete(consentKey(address));

@@ -5,6 +5,7 @@
 import type { Env } from '../env.ts';
 import { InvalidRequest, Unavailable } from '../errors.ts';
 import { logError } from '../log.ts';
+import { ledgerDatabases } from '../ledger/databases.ts';
 import { exportContact, type AccessDocument } from './access.ts';
 import { isCursor, listChanges } from './changes.ts';
 import { readEmail } from './email.ts';
@@ -44,10 +45,16 @@ async function orUnavailable<T>(what: string, work: () => Promise<T>): Promise<T
 }
 
 /** POST /api/v1/contacts/erase (art. 17, erasure.ts). */
-export async function eraseRequest(env: Pick<Env, 'LEDGER' | 'CONSENTS' | 'EVENTS'>, secret: string, body: unknown): Promise<{ id: string; status: 'queued' }> {
+/** `ledgers`: how many ledger databases (config.ledgerDatabases), each holding some people's rows. */
+export async function eraseRequest(
+  env: Pick<Env, 'LEDGER' | 'CONSENTS' | 'EVENTS'>,
+  secret: string,
+  body: unknown,
+  ledgers = 1,
+): Promise<{ id: string; status: 'queued' }> {
   const email = emailOfBody(body);
   try {
-    const { id } = await eraseContact(env, secret, email, { source: 'api' });
+    const { id } = await eraseContact(env, secret, email, { source: 'api', ledgers });
     return { id, status: 'queued' };
   } catch (err) {
     throw unavailable(err instanceof ErasureQueueError ? 'erasure (queue)' : 'erasure', err);
@@ -55,9 +62,9 @@ export async function eraseRequest(env: Pick<Env, 'LEDGER' | 'CONSENTS' | 'EVENT
 }
 
 /** POST /api/v1/contacts/export (art. 15, access.ts). */
-export async function exportRequest(env: Pick<Env, 'LEDGER' | 'CONSENTS'>, body: unknown): Promise<AccessDocument> {
+export async function exportRequest(env: Pick<Env, 'LEDGER' | 'CONSENTS'>, body: unknown, ledgers = 1): Promise<AccessDocument> {
   const email = emailOfBody(body);
-  return orUnavailable('export', () => exportContact(env.LEDGER, env.CONSENTS, email));
+  return orUnavailable('export', () => exportContact(ledgerDatabases(env, ledgers), env.CONSENTS, email));
 }
 
 /** POST /api/v1/consents/proof: the statements recorded, oldest first (proof.ts). */

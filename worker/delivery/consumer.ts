@@ -92,6 +92,7 @@ async function handleBatch(batch: MessageBatch<QueueMessage>, bindings: Env, _ct
   // The ledger database of this shard's contacts (ledger/databases.ts); env.LEDGER keeps what is no
   // contact's (shard state, erasure marks, consent proofs, the catalog). `contacts` is env with LEDGER
   // set to the shard's database, for the modules that only touch contacts' rows (the accumulator).
+  const ledgers = ledgerDatabases(env, config.ledgerDatabases);
   const ledger = ledgerOfShard(env, config.ledgerDatabases, scope.shard);
   const contacts: Env = ledger === env.LEDGER ? env : { ...env, LEDGER: ledger };
   const itemIds = batch.messages.flatMap((m) => (carriesItems(m.body) ? readItems(m.body).map((item) => ledgerRow(item, '').id) : []));
@@ -199,6 +200,7 @@ async function handleBatch(batch: MessageBatch<QueueMessage>, bindings: Env, _ct
         config,
         flush,
         scope,
+        ledgers,
       ),
     ]);
   } catch (err) {
@@ -304,8 +306,8 @@ async function dedupe(entries: Entry[], rows: LedgerRow[], states: Map<string, R
   return new Set(missing.map((r) => r.id));
 }
 
-/** `env.LEDGER` is the shard's ledger database (handleBatch's `contacts`); the others come from `config`. */
-async function deliverWork(entries: Entry[], env: Env, config: Config, flush: boolean, scope: ShardScope): Promise<void> {
+/** `env.LEDGER` is the shard's ledger database (handleBatch's `contacts`); `ledgers` all of them, LEDGER first. */
+async function deliverWork(entries: Entry[], env: Env, config: Config, flush: boolean, scope: ShardScope, ledgers: D1Database[]): Promise<void> {
   let items = entries.flatMap((e) => e.items).filter((i) => !i.outcome);
   const windowS = config.deliveryWindowS;
   if (config.salesmanago && (windowS > 0 || flush)) {
@@ -355,7 +357,6 @@ async function deliverWork(entries: Entry[], env: Env, config: Config, flush: bo
     );
     return;
   }
-  const ledgers = ledgerDatabases(env, config.ledgerDatabases);
   await deliver(items, {
     db: env.LEDGER,
     home: ledgers[0],

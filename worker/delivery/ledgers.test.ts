@@ -8,7 +8,7 @@ import { sign } from '../identity/signature.ts';
 import { app } from '../index.ts';
 import type { QueueMessage } from '../queue/messages.ts';
 import { emailIn, twoLedgers, visitorIn } from '../test/ledgers.ts';
-import { browserEvent, consume, env, orderEvent, simEventsOf } from '../test/delivery-fixtures.ts';
+import { browserEvent, consume, env, orderEvent, recordAccepted, shopContact, simEventsOf, simState } from '../test/delivery-fixtures.ts';
 import { recordDeadLetters } from './dead-letters.ts';
 
 const two = { ...twoLedgers(env), DELIVERY_WINDOW_S: '0' };
@@ -132,6 +132,31 @@ describe("two ledger databases: each shard's consumer writes its own", () => {
     await consume([message], { env: two, queue: queue(0) });
     expect(await row(LEDGER_0, order.id)).toMatchObject({ status: 'delivered' });
     expect(await open(LEDGER_1)).toBeNull();
+  });
+
+  it("a stranger's beacon, delivered from another database, still finds the shop's contact trusted", async () => {
+    const address = emailIn(0, 'trusted');
+    const real = { name: 'Anna Nowak', phone: '+48600100200' };
+    const order: QueueMessage = { kind: 'events', events: [orderEvent('purchase', { email: address, ...real })] };
+    await recordAccepted([order]);
+    await consume([order], { env: two, queue: queue(0) });
+    const offer = browserEvent('offer', { visitorId: visitorIn(1), email: address, emailVerified: false, name: 'Mallory', phone: '+48999999999' });
+    const run = await consume([{ kind: 'events', events: [offer] }], { env: two, queue: queue(1) });
+    expect(run.acked.size).toBe(1);
+    expect(await row(LEDGER_1, offer.id)).toMatchObject({ status: 'delivered' });
+    const contact = (await simState()).contacts.find((c) => c.email === address) as unknown as typeof real;
+    expect(contact).toMatchObject(real);
+  });
+
+  it("what is no contact's stays in LEDGER when another database's shard delivers (a double opt-in's claim)", async () => {
+    const address = emailIn(1, 'doi');
+    const doi = { ...two, DOUBLE_OPT_IN: 'true', DOUBLE_OPT_IN_EMAIL_ID: 'doi-mail-1' };
+    const message: QueueMessage = { kind: 'contacts', contacts: [shopContact({ email: address, newsletter: 'subscribe', trigger: 'newsletter' })] };
+    const run = await consume([message], { env: doi, queue: queue(1) });
+    expect(run.acked.size).toBe(1);
+    const claims = (db: D1Database) => db.prepare('SELECT COUNT(*) AS n FROM double_opt_ins WHERE email = ?').bind(address).first<{ n: number }>();
+    expect(await claims(LEDGER_0)).toEqual({ n: 1 });
+    expect(await claims(LEDGER_1)).toEqual({ n: 0 });
   });
 
   it("records dead letters in each item's database", async () => {

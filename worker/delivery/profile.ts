@@ -14,6 +14,8 @@
 // src/Model/ContactModel.php toArray → src/Helper/DataHelper.php filterDataArray, line 29).
 import { readConsent } from '../consent/store.ts';
 import { trustedContacts } from '../ledger/visitors.ts';
+import { ledgerIndexOfKey } from '../ledger/databases.ts';
+import { emailKey } from '../queue/shards.ts';
 import { logWarn } from '../log.ts';
 import type { ContactUpsert } from '../salesmanago/types.ts';
 import type { ContactNeed } from './contacts.ts';
@@ -39,13 +41,21 @@ export function withoutProfile(n: ContactNeed): ContactNeed {
  * this batch, in known_contacts, or in the consent store). Changes `needs` in place. A failed consent
  * store read counts as trusted: the fields are dropped rather than risked.
  */
-export async function guardProfiles(db: D1Database, kv: KVNamespace | undefined, needs: Map<string, ContactNeed[]>): Promise<void> {
+export async function guardProfiles(ledgers: readonly D1Database[], kv: KVNamespace | undefined, needs: Map<string, ContactNeed[]>): Promise<void> {
   const risky = [...needs.entries()].filter(([, list]) => list.some((n) => n.origin === 'browser' && hasProfile(n.upsert)));
   if (risky.length === 0) return;
   const trusted = new Set(risky.filter(([, list]) => list.some((n) => n.origin === 'shop')).map(([email]) => email));
   const unsure = risky.map(([email]) => email).filter((email) => !trusted.has(email));
   if (unsure.length > 0) {
-    for (const email of await trustedContacts(db, unsure)) trusted.add(email);
+    // Marked by the consumer that upserted the shop's data: the e-mail's shard, so its database (ledger/databases.ts).
+    const byDatabase = new Map<number, string[]>();
+    for (const email of unsure) {
+      const i = ledgerIndexOfKey(emailKey(email), ledgers.length);
+      byDatabase.set(i, [...(byDatabase.get(i) ?? []), email]);
+    }
+    for (const found of await Promise.all([...byDatabase].map(([i, emails]) => trustedContacts(ledgers[i]!, emails)))) {
+      for (const email of found) trusted.add(email);
+    }
     if (kv) {
       await Promise.all(
         unsure

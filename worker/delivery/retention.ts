@@ -28,7 +28,7 @@
 //   seen_signatures, open_carts: pruned hourly by scheduled.ts (their own expiry).
 // The statements are the tables' own modules in worker/ledger/; this module decides the cutoffs.
 import type { RetentionDays } from '../config.ts';
-import type { Env } from '../env.ts';
+import { overEvery, type LedgerBindings } from '../ledger/databases.ts';
 import {
   deleteDeliveredBefore,
   deleteExpiredBefore,
@@ -85,11 +85,24 @@ async function inBatches(step: () => Promise<number>, rows: number, batches: num
   return total;
 }
 
-export async function pruneLedger(db: D1Database, now: number, days: RetentionDays, bounds: { rows?: number; batches?: number } = {}): Promise<Pruned> {
+type Bounds = { rows?: number; batches?: number };
+
+/** Runs a rule's step in batches of `bounds` (BATCH_ROWS a statement, MAX_BATCHES a run by default). */
+function batcher(bounds: Bounds) {
   const rows = bounds.rows ?? BATCH_ROWS;
   const batches = bounds.batches ?? MAX_BATCHES;
+  return (step: (limit: number) => Promise<number>) => inBatches(() => step(rows), rows, batches);
+}
+
+/** What the per-contact tables' rules prune (every ledger database holds them: ledger/databases.ts). */
+type ContactPruned = Pick<Pruned, 'deliveries' | 'strippedOrders' | 'expiredHeld' | 'strippedExpired' | 'visitorLinks' | 'knownContacts'>;
+/** What the rules of the tables that live in LEDGER alone prune. */
+type SharedPruned = Omit<Pruned, keyof ContactPruned>;
+
+/** The per-contact tables of one ledger database: deliveries, visitor_links, known_contacts. */
+async function pruneContactRows(db: D1Database, now: number, days: RetentionDays, bounds: Bounds): Promise<ContactPruned> {
   const before = (d: number) => now - d * DAY_MS;
-  const bounded = (step: (limit: number) => Promise<number>) => inBatches(() => step(rows), rows, batches);
+  const bounded = batcher(bounds);
   let deliveries = 0;
   // Delivered (and consent-webhook) rows that are not order events: gone.
   deliveries += await bounded((n) => deleteDeliveredBefore(db, before(days.delivered), n));
@@ -107,6 +120,13 @@ export async function pruneLedger(db: D1Database, now: number, days: RetentionDa
 
   const visitorLinks = await bounded((n) => pruneVisitorLinks(db, before(days.links), n));
   const knownContacts = await bounded((n) => pruneKnownContacts(db, before(days.links), n));
+  return { deliveries, strippedOrders, expiredHeld, strippedExpired, visitorLinks, knownContacts };
+}
+
+/** The tables that live in LEDGER alone: counters, repeat records, consent proofs, platform customers. */
+async function pruneShared(db: D1Database, now: number, days: RetentionDays, bounds: Bounds): Promise<SharedPruned> {
+  const before = (d: number) => now - d * DAY_MS;
+  const bounded = batcher(bounds);
   const counters = await bounded((n) => pruneIngestCounters(db, new Date(before(days.counters)).toISOString().slice(0, 10), n));
   const repeatCutoff = before(Math.max(days.delivered, REPEAT_DAYS));
   const repeatRecords =
@@ -116,10 +136,31 @@ export async function pruneLedger(db: D1Database, now: number, days: RetentionDa
   // Proof is kept while the consent stands, and RETENTION_CONSENT_PROOF_DAYS after its withdrawal.
   const consentProofs = await bounded((n) => pruneProofs(db, now, days.consentProof, n));
   const platformCustomers = await bounded((n) => prunePlatformCustomers(db, before(ORDER_ID_DAYS), n));
-  return { deliveries, strippedOrders, expiredHeld, strippedExpired, visitorLinks, knownContacts, counters, repeatRecords, consentProofs, platformCustomers };
+  return { counters, repeatRecords, consentProofs, platformCustomers };
 }
 
-/** The hourly job's entry point (called from scheduled.ts), with the configured retention. */
-export async function pruneRetained(env: Pick<Env, 'LEDGER'>, now: number, retention: RetentionDays): Promise<Pruned> {
-  return pruneLedger(env.LEDGER, now, retention);
+/** Every rule on one database (a deployment with one ledger database: LEDGER). */
+export async function pruneLedger(db: D1Database, now: number, days: RetentionDays, bounds: Bounds = {}): Promise<Pruned> {
+  const contacts = await pruneContactRows(db, now, days, bounds);
+  return { ...contacts, ...(await pruneShared(db, now, days, bounds)) };
+}
+
+/**
+ * The hourly job's entry point (called from scheduled.ts), with the configured retention: the
+ * per-contact tables on every ledger database (side by side, each its own writer), the LEDGER-only
+ * tables once; the counts summed.
+ */
+export async function pruneRetained(env: LedgerBindings, now: number, retention: RetentionDays, ledgers = 1): Promise<Pruned> {
+  if (ledgers <= 1) return pruneLedger(env.LEDGER, now, retention);
+  const each = await overEvery(env, ledgers, (db) => pruneContactRows(db, now, retention, {}));
+  const sum = (key: keyof ContactPruned) => each.reduce((total, pruned) => total + pruned[key], 0);
+  const contacts: ContactPruned = {
+    deliveries: sum('deliveries'),
+    strippedOrders: sum('strippedOrders'),
+    expiredHeld: sum('expiredHeld'),
+    strippedExpired: sum('strippedExpired'),
+    visitorLinks: sum('visitorLinks'),
+    knownContacts: sum('knownContacts'),
+  };
+  return { ...contacts, ...(await pruneShared(env.LEDGER, now, retention, {})) };
 }

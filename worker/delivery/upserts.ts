@@ -47,7 +47,7 @@ export async function upsertContacts(run: DeliveryRun, all: WorkItem[]): Promise
   }
   if (needs.size === 0) return;
   // A browser's profile fields never change a contact whose data came from the shop or SALESmanago.
-  await guardProfiles(run.db, run.deps.consents, needs);
+  await guardProfiles(run.ledgers, run.deps.consents, needs);
 
   const known = await knownContacts(run.db, [...needs.keys()]);
   const wanted = [...needs.entries()].map(([email, list]) => ({ email, need: mergeContactNeeds(list) })).filter((x) => x.need.always || !known.has(x.email));

@@ -6,6 +6,7 @@
 import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { InvalidRequest, RateLimited, Unavailable } from '../errors.ts';
+import { ledgerOfKey } from '../ledger/databases.ts';
 import { contactIdOfVisitor } from '../ledger/visitors.ts';
 import { logError } from '../log.ts';
 import { packMessages, sendPacked } from '../queue/send.ts';
@@ -60,7 +61,7 @@ export async function collectBeacon(env: Env, config: Config, request: BeaconReq
   // A visitor who already has the smclient cookie needs no lookup; otherwise it runs alongside the send.
   const [refused, contactId] = await Promise.all([
     sendPacked(env.EVENTS, packed),
-    beacon.contactId ? Promise.resolve(undefined) : knownContactId(env.LEDGER, beacon.visitor),
+    beacon.contactId ? Promise.resolve(undefined) : knownContactId(ledgerOfKey(env, config.ledgerDatabases, `v:${beacon.visitor}`), beacon.visitor),
   ]);
   if (refused.length > 0) {
     // Nothing was recorded anywhere (the ledger rows are the consumer's), so the client must retry.
@@ -73,8 +74,9 @@ export async function collectBeacon(env: Env, config: Config, request: BeaconReq
   return { accepted: beacon.events.length, rejected, ...(contactId && CONTACT_ID.test(contactId) ? { contactId } : {}) };
 }
 
-/** The SALESmanago contactId the consumer linked to this visitor. Only a courtesy for the tracker's
- *  cookie: if D1 cannot answer, the beacon is still accepted, without it. */
+/** The SALESmanago contactId the consumer linked to this visitor, in the visitor's ledger database (its
+ *  routing key, queue/shards.ts itemKey: `v:<visitor>`, is the one its links were written under). Only
+ *  a courtesy for the tracker's cookie: if D1 cannot answer, the beacon is still accepted, without it. */
 async function knownContactId(db: D1Database, visitor: string): Promise<string | undefined> {
   try {
     return await contactIdOfVisitor(db, visitor);

@@ -17,36 +17,54 @@ export interface Person {
   visitorIds: string[];
 }
 
-/** The contact ids and visitor ids the ledger links to an e-mail (two rounds: e-mail, then its visitors). */
-export async function personOf(db: D1Database, email: string): Promise<Person> {
-  const [contacts, visitors] = await db.batch<{ id: string | null }>([
-    db
-      .prepare(
-        `SELECT contact_id AS id FROM known_contacts WHERE email = ?1
-         UNION SELECT contact_id FROM visitor_links WHERE email = ?1 AND contact_id IS NOT NULL`,
-      )
-      .bind(email),
-    db
-      .prepare(
-        `SELECT visitor_id AS id FROM visitor_links WHERE email = ?1
-         UNION SELECT visitor_id FROM deliveries WHERE visitor_id IS NOT NULL AND (contact = ?1 OR instr(lower(payload), '"' || ?1 || '"') > 0)`,
-      )
-      .bind(email),
-  ]);
-  const contactIds = new Set(ids(contacts));
-  const visitorIds = new Set(ids(visitors));
+/**
+ * The contact ids and visitor ids the ledger links to an e-mail (two rounds: e-mail, then its visitors),
+ * over every ledger database (LEDGER first; ledger/databases.ts): each round asks all of them side by
+ * side and merges their answers, so that a visitor linked to the e-mail in one database is looked up in
+ * every other one (its events and the e-mail's known contact id may be elsewhere). One database, two
+ * round trips, as before the split.
+ */
+export async function personOf(dbs: readonly D1Database[], email: string): Promise<Person> {
+  const first = await Promise.all(
+    dbs.map((db) =>
+      db.batch<{ id: string | null }>([
+        db
+          .prepare(
+            `SELECT contact_id AS id FROM known_contacts WHERE email = ?1
+             UNION SELECT contact_id FROM visitor_links WHERE email = ?1 AND contact_id IS NOT NULL`,
+          )
+          .bind(email),
+        db
+          .prepare(
+            `SELECT visitor_id AS id FROM visitor_links WHERE email = ?1
+             UNION SELECT visitor_id FROM deliveries WHERE visitor_id IS NOT NULL AND (contact = ?1 OR instr(lower(payload), '"' || ?1 || '"') > 0)`,
+          )
+          .bind(email),
+      ]),
+    ),
+  );
+  const contactIds = new Set(first.flatMap(([contacts]) => ids(contacts)));
+  const visitorIds = new Set(first.flatMap(([, visitors]) => ids(visitors)));
   // The second round: what those contact ids and visitors link to (a visitor known by smclient only).
-  const [moreVisitors, moreContacts] = await db.batch<{ id: string | null }>([
-    db.prepare(`SELECT visitor_id AS id FROM visitor_links WHERE contact_id IN (SELECT value FROM json_each(?1))`).bind(JSON.stringify([...contactIds])),
-    db
-      .prepare(
-        `SELECT contact_id AS id FROM visitor_links WHERE visitor_id IN (SELECT value FROM json_each(?1)) AND contact_id IS NOT NULL
-         UNION SELECT json_extract(payload, '$.event.contactId') FROM deliveries WHERE visitor_id IN (SELECT value FROM json_each(?1))`,
-      )
-      .bind(JSON.stringify([...visitorIds])),
-  ]);
-  for (const id of ids(moreVisitors)) visitorIds.add(id);
-  for (const id of ids(moreContacts)) contactIds.add(id);
+  const contactJson = JSON.stringify([...contactIds]);
+  const visitorJson = JSON.stringify([...visitorIds]);
+  const second = await Promise.all(
+    dbs.map((db) =>
+      db.batch<{ id: string | null }>([
+        db.prepare(`SELECT visitor_id AS id FROM visitor_links WHERE contact_id IN (SELECT value FROM json_each(?1))`).bind(contactJson),
+        db
+          .prepare(
+            `SELECT contact_id AS id FROM visitor_links WHERE visitor_id IN (SELECT value FROM json_each(?1)) AND contact_id IS NOT NULL
+             UNION SELECT json_extract(payload, '$.event.contactId') FROM deliveries WHERE visitor_id IN (SELECT value FROM json_each(?1))`,
+          )
+          .bind(visitorJson),
+      ]),
+    ),
+  );
+  for (const [moreVisitors, moreContacts] of second) {
+    for (const id of ids(moreVisitors)) visitorIds.add(id);
+    for (const id of ids(moreContacts)) contactIds.add(id);
+  }
   return { email, contactIds: [...contactIds], visitorIds: [...visitorIds] };
 }
 
@@ -55,7 +73,8 @@ function ids(result: D1Result<{ id: string | null }> | undefined): string[] {
 }
 
 /**
- * Anonymises the person's rows of `deliveries` and deletes their rows everywhere else. Answers, per
+ * Anonymises the person's rows of `deliveries` and deletes their rows everywhere else, in one ledger
+ * database (consent/erasure.ts runs it on each). Answers, per
  * table, how many rows were changed. Identifiers are matched inside any text column (a JSON payload,
  * an "email:<address>" key), the e-mail case-insensitively and only as a whole value.
  */
@@ -229,7 +248,8 @@ function toRecord(r: Record<string, string | number | null>): ErasureRecord {
   };
 }
 
-// Reads of the right of access (consent/access.ts): the same matching as the erasure.
+// Reads of the right of access (consent/access.ts): the same matching as the erasure, one ledger
+// database each (the caller asks every one and merges).
 
 export interface PersonDelivery {
   id: string;

@@ -281,7 +281,7 @@ export async function processDelivery(
       const secret = configured.shopApiSecret;
       if (!secret) throw new Error('SHOP_API_SECRET is not configured: the erasure cannot mark the person');
       const ids: string[] = [];
-      for (const email of emails) ids.push((await eraseContact(env, secret, email, { source: platform.name })).id);
+      for (const email of emails) ids.push((await eraseContact(env, secret, email, { source: platform.name, ledgers: configured.ledgerDatabases })).id);
       const reason = `erasure ${ids.join(', ')}`;
       await recordDelivery(env.LEDGER, {
         platform: platform.name,

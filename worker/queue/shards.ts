@@ -29,7 +29,9 @@ export function shardOfKey(key: string, count: number): number {
   return count <= 1 ? 0 : hash32(key) % count;
 }
 
-const email = (text: string) => `e:${text.trim().toLowerCase()}`;
+/** The key of an e-mail (lowercased, as delivery/contacts.ts normalises it). */
+export const emailKey = (text: string) => `e:${text.trim().toLowerCase()}`;
+const email = emailKey;
 
 /** The key that orders an item: the visitor, else the e-mail (lowercased, as delivery/contacts.ts normalises it). */
 export function itemKey(item: ItemMessage): string {

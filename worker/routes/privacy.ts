@@ -14,9 +14,11 @@ export const privacyApi = new Hono<AppEnv>();
 
 privacyApi.post('/contacts/erase', shopSignature(MAX_EMAIL_BODY_BYTES), async (c) => {
   // shopSignature has checked it: a signed request means the secret is set.
-  return c.json(await eraseRequest(c.env, c.var.config.shopApiSecret!, await readJson(c)), 202);
+  return c.json(await eraseRequest(c.env, c.var.config.shopApiSecret!, await readJson(c), c.var.config.ledgerDatabases), 202);
 });
 
-privacyApi.post('/contacts/export', shopSignature(MAX_EMAIL_BODY_BYTES), async (c) => c.json(await exportRequest(c.env, await readJson(c))));
+privacyApi.post('/contacts/export', shopSignature(MAX_EMAIL_BODY_BYTES), async (c) =>
+  c.json(await exportRequest(c.env, await readJson(c), c.var.config.ledgerDatabases)),
+);
 
 privacyApi.post('/consents/proof', shopSignature(MAX_EMAIL_BODY_BYTES), async (c) => c.json(await proofRequest(c.env, await readJson(c))));

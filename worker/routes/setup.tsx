@@ -42,6 +42,7 @@ function pageRequest(c: C): PageRequest {
     env: c.env,
     config: c.get('config'),
     reads: c.var.reads,
+    ledgers: c.var.ledgerReads,
     language: c.get('language'),
     nonce: c.get('secureHeadersNonce') ?? '',
     url: c.req.url,
@@ -107,7 +108,7 @@ setup.post('/consents', async (c) => answer(c, await saveConsentTextPage(pageReq
 
 // Right of access: the whole document as a download (a POST: the e-mail stays out of the URL).
 setup.post('/contact/export', async (c) => {
-  const doc = await contactExport(c.env, await c.req.parseBody());
+  const doc = await contactExport(c.env, c.get('config'), await c.req.parseBody());
   if (!doc) return c.text('email: not an e-mail address', 400);
   c.header('Content-Disposition', 'attachment; filename="personal-data.json"');
   c.header('Cache-Control', 'no-store');

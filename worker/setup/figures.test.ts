@@ -34,7 +34,7 @@ describe('delivery figures', () => {
   });
 
   it('counts the last 24 h by status and lists the latest errors first', async () => {
-    const f = await deliveryFigures(env.LEDGER, Date.now());
+    const f = await deliveryFigures([env.LEDGER], Date.now());
     expect(f.accepted).toBe(6);
     expect(f.byStatus).toEqual({ delivered: 2, queued: 1, held: 1, failed: 1, dead: 1, expired: 0 });
     expect(f.lastErrors.map((e) => e.id)).toEqual(['f1', 'x1', 'oldfail']);

@@ -1,5 +1,7 @@
 // Delivery figures for the setup page, from the ledger (table deliveries, migration 0001; the reads
-// are ledger/reports.ts), with the latest order conflicts and the count of refused requests.
+// are ledger/reports.ts), with the latest order conflicts and the count of refused requests. The
+// deliveries are in every ledger database (ledger/databases.ts): their counts are summed and their
+// last errors merged; the conflicts and refused requests are LEDGER's alone.
 import { latestConflicts, type ConflictSeen } from '../ledger/order-conflicts.ts';
 import { countRefusedSince } from '../ledger/refused-requests.ts';
 import { deliveryTallies, type DeliveryError } from '../ledger/reports.ts';
@@ -21,13 +23,30 @@ export interface DeliveryFigures {
 
 const DAY_MS = 24 * 3600 * 1000;
 
-export async function deliveryFigures(db: D1Reader, now: number, windowMs = DAY_MS): Promise<DeliveryFigures> {
-  const [tallies, refused, conflicts] = await Promise.all([deliveryTallies(db, now - windowMs), countRefusedSince(db, now - windowMs), latestConflicts(db)]);
+/** The most recent errors shown (ledger/reports.ts deliveryTallies' own bound). */
+const LAST_ERRORS = 5;
+
+/** The figures of every ledger database in `ledgers` (LEDGER's first). */
+export async function deliveryFigures(ledgers: readonly D1Reader[], now: number, windowMs = DAY_MS): Promise<DeliveryFigures> {
+  const db = ledgers[0]!;
+  const [tallies, refused, conflicts] = await Promise.all([
+    Promise.all(ledgers.map((l) => deliveryTallies(l, now - windowMs))),
+    countRefusedSince(db, now - windowMs),
+    latestConflicts(db),
+  ]);
   const byStatus = Object.fromEntries(FIGURE_STATUSES.map((s) => [s, 0])) as Record<FigureStatus, number>;
   let accepted = 0;
-  for (const { status, n } of tallies.byStatus) {
+  for (const { status, n } of tallies.flatMap((t) => t.byStatus)) {
     accepted += n;
-    if ((FIGURE_STATUSES as readonly string[]).includes(status)) byStatus[status as FigureStatus] = n;
+    if ((FIGURE_STATUSES as readonly string[]).includes(status)) byStatus[status as FigureStatus] += n;
   }
-  return { accepted, byStatus, lastErrors: tallies.lastErrors, conflicts, refused };
+  // Newest first; one database's are already in its own order.
+  const lastErrors =
+    tallies.length === 1
+      ? tallies[0]!.lastErrors
+      : tallies
+          .flatMap((t) => t.lastErrors)
+          .sort((a, b) => b.at - a.at)
+          .slice(0, LAST_ERRORS);
+  return { accepted, byStatus, lastErrors, conflicts, refused };
 }

@@ -11,6 +11,7 @@ const request = (over: Partial<PageRequest> = {}): PageRequest => ({
   env,
   config: readConfig(env),
   reads: env.LEDGER,
+  ledgers: [env.LEDGER],
   language: 'en',
   nonce: 'n0nce',
   url: 'http://sm-edge.test/setup/consents?lang=en',
@@ -44,8 +45,8 @@ describe('setup pages as plain functions', () => {
   });
 
   it('the download needs an e-mail address in the form', async () => {
-    expect(await contactExport(env, { email: 'not-an-address' })).toBeNull();
-    expect(await contactExport(env, {})).toBeNull();
+    expect(await contactExport(env, readConfig(env), { email: 'not-an-address' })).toBeNull();
+    expect(await contactExport(env, readConfig(env), {})).toBeNull();
   });
 
   it('the reconciliation button refuses an unknown platform before any pull starts', () => {

@@ -17,13 +17,13 @@ import { withdrawOnSetup } from '../ingest/setup-consent.ts';
 import { catalogFigures } from '../ledger/catalog-products.ts';
 import { recentErasures } from '../ledger/erasure.ts';
 import { listRefused } from '../ledger/refused-requests.ts';
-import { listEvents } from '../ledger/reports.ts';
+import { ledgerDatabases } from '../ledger/databases.ts';
 import type { D1Reader } from '../ledger/sessions.ts';
 import { errorText } from '../log.ts';
 import { loadSettings, setByWrangler, settingsState } from '../settings/merge.ts';
 import type { CatalogView } from './catalog.tsx';
 import { testCallbacks, testConnection } from './checks.ts';
-import { contactView, hourlyFigures, readFilter } from './events.ts';
+import { contactView, eventsOf, hourlyFigures, readFilter } from './events.ts';
 import { ContactPage, EventsPage } from './events-pages.tsx';
 import { deliveryFigures } from './figures.ts';
 import { messagesFor, problemText, type Lang } from './i18n.ts';
@@ -37,8 +37,10 @@ import { LockedPage, SETUP_PATH, SetupPage, type SetupView } from './sections.ts
 export interface PageRequest {
   env: Env;
   config: Config;
-  /** The D1 session of the page's reports (http/reads.ts). */
+  /** The D1 session of the page's reports (http/reads.ts): LEDGER's. */
   reads: D1Reader;
+  /** A session on every ledger database, LEDGER's (`reads`) first (http/reads.ts), for the contacts' rows. */
+  ledgers: readonly D1Reader[];
   /** The detected language (hono's languageDetector). */
   language: string;
   /** The CSP nonce of the page's style and script. */
@@ -86,12 +88,12 @@ export async function setupPage(req: PageRequest, extra: Extra = {}, status: Pag
 async function setupView(req: PageRequest, extra: Extra): Promise<SetupView> {
   const { lang, t } = messagesFor(req.language);
   const [figures, activity, settings, hourly, catalog] = await Promise.all([
-    deliveryFigures(req.reads, Date.now()).catch((err: unknown) => ({
+    deliveryFigures(req.ledgers, Date.now()).catch((err: unknown) => ({
       error: errorText(err),
     })),
     readCallbackActivity(req.env.CONSENTS),
     settingsState(req.env) ?? loadSettings(req.env),
-    hourlyFigures(req.reads, Date.now()).catch(() => undefined),
+    hourlyFigures(req.ledgers, Date.now()).catch(() => undefined),
     catalogView(req, extra.catalogResult),
   ]);
   const { catalogResult: _shown, ...rest } = extra;
@@ -178,7 +180,7 @@ export async function linkCatalogPage(req: PageRequest, catalogId: string): Prom
 export async function eventsPage(req: PageRequest, query: Record<string, string | undefined>): Promise<Page> {
   const { lang, t } = messagesFor(req.language);
   const filter = readFilter(query);
-  const [events, refused, hourly] = await Promise.all([listEvents(req.reads, filter), listRefused(req.reads), hourlyFigures(req.reads, Date.now())]);
+  const [events, refused, hourly] = await Promise.all([eventsOf(req.ledgers, filter), listRefused(req.reads), hourlyFigures(req.ledgers, Date.now())]);
   return page(req, <EventsPage t={t} lang={lang} filter={filter} events={events} refused={refused} hourly={hourly} />);
 }
 
@@ -186,7 +188,7 @@ export async function eventsPage(req: PageRequest, query: Record<string, string 
 export async function contactPage(req: PageRequest, query: Record<string, string | undefined>): Promise<Page> {
   const { lang, t } = messagesFor(req.language);
   const email = readFilter(query).email ?? '';
-  const found = email ? await contactView(req.reads, req.env.CONSENTS, email) : null;
+  const found = email ? await contactView(req.ledgers, req.env.CONSENTS, email) : null;
   return page(req, <ContactPage t={t} lang={lang} email={email} view={found} privacy={await privacyPart(req, lang, email)} />);
 }
 
@@ -217,8 +219,8 @@ export async function withdrawPage(req: PageRequest, form: Form): Promise<Page> 
   const read = readEmail(typeof form.email === 'string' ? form.email : null);
   if (!read.ok || (form.consent !== 'newsletter' && form.consent !== 'sms')) return page(req, <ContactPage t={t} lang={lang} email="" view={null} />, 400);
   const withdrawn = await withdrawOnSetup(req.env, req.config.shopApiSecret, read.email, form.consent, req.config.ledgerDatabases);
-  // The writer, not the session: the withdrawal just written shows.
-  const view = await contactView(req.env.LEDGER, req.env.CONSENTS, read.email);
+  // The writers, not the sessions: the withdrawal just written shows.
+  const view = await contactView(ledgerDatabases(req.env, req.config.ledgerDatabases), req.env.CONSENTS, read.email);
   return page(req, <ContactPage t={t} lang={lang} email={read.email} view={view} privacy={await privacyPart(req, lang, read.email, { withdrawn })} />);
 }
 
@@ -229,14 +231,14 @@ export async function erasePage(req: PageRequest, form: Form): Promise<Page> {
   if (!read.ok) return page(req, <ContactPage t={t} lang={lang} email="" view={null} />, 400);
   const secret = req.config.shopApiSecret;
   if (form.confirm !== 'yes' || !secret) {
-    const view = await contactView(req.reads, req.env.CONSENTS, read.email);
+    const view = await contactView(req.ledgers, req.env.CONSENTS, read.email);
     return page(
       req,
       <ContactPage t={t} lang={lang} email={read.email} view={view} privacy={await privacyPart(req, lang, read.email, { needsConfirm: true })} />,
       400,
     );
   }
-  const { id } = await eraseContact(req.env, secret, read.email, { source: 'setup' });
+  const { id } = await eraseContact(req.env, secret, read.email, { source: 'setup', ledgers: req.config.ledgerDatabases });
   return page(req, <ContactPage t={t} lang={lang} email="" view={null} privacy={await privacyPart(req, lang, '', { erasedId: id })} />);
 }
 

@@ -41,7 +41,7 @@ export async function saveSettings(env: Env, form: FormValues, now = Date.now())
   const config = readConfig(merged);
   let released = 0;
   if (config.salesmanago) {
-    released = await releaseWaitingEvents(merged).catch((err: unknown) => {
+    released = await releaseWaitingEvents(merged, config.ledgerDatabases).catch((err: unknown) => {
       logError('could not send the waiting events', {}, err);
       return 0;
     });

@@ -4,6 +4,7 @@
 import { env } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { ledgerIndexOfKey } from '../ledger/databases.ts';
+import { emailKey } from '../queue/shards.ts';
 
 /** The test env with LEDGER_DATABASES = 2 and DELIVERY_SHARDS = 2 (a multiple of it). */
 export function twoLedgers(base: Env = env as Env): Env {
@@ -12,7 +13,7 @@ export function twoLedgers(base: Env = env as Env): Env {
 
 /** The database index (0: LEDGER, 1: LEDGER_1) of an e-mail's rows with two databases. */
 export function ledgerOfEmail(address: string): number {
-  return ledgerIndexOfKey(`e:${address.trim().toLowerCase()}`, 2);
+  return ledgerIndexOfKey(emailKey(address), 2);
 }
 
 /** The database index of a visitor's rows with two databases. */
