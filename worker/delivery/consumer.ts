@@ -88,6 +88,16 @@ async function handleBatch(batch: MessageBatch<QueueMessage>, bindings: Env, _ct
   // Delivery shards (queue/shards.ts, delivery/shards.ts): what this run sends goes to each contact's
   // shard, and what is not this shard's to deliver now is passed on before any delivery work.
   const scope: ShardScope = { shard: shardOfQueue(batch.queue), count: usableShards(bindings, config.deliveryShards) };
+  if (scope.count % config.ledgerDatabases !== 0) {
+    // Fewer queues declared than the shard count asks (usableShards), and not a multiple of the ledger
+    // databases: a shard's contacts would span databases. Nothing is delivered, nothing lost.
+    logError('delivery queues in use are not a multiple of LEDGER_DATABASES: declare them in wrangler.toml', {
+      queues: scope.count,
+      ledgers: config.ledgerDatabases,
+    });
+    for (const msg of batch.messages) msg.retry({ delaySeconds: MAX_DELAY_S });
+    return;
+  }
   const env = withShardRouting(bindings, scope.count);
   // The ledger database of this shard's contacts (ledger/databases.ts); env.LEDGER keeps what is no
   // contact's (shard state, erasure marks, consent proofs, the catalog). `contacts` is env with LEDGER

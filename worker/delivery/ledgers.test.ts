@@ -159,6 +159,15 @@ describe("two ledger databases: each shard's consumer writes its own", () => {
     expect(await claims(LEDGER_1)).toEqual({ n: 0 });
   });
 
+  it('with fewer queues declared than a multiple of the databases, a consumer delivers nothing and keeps every message', async () => {
+    const { EVENTS_1: _gone, ...fewer } = two;
+    const event = browserEvent('visit', { visitorId: visitorIn(0), email: emailIn(0) });
+    const run = await consume([{ kind: 'events', events: [event] }], { env: fewer as typeof two, queue: queue(0) });
+    expect(run.acked.size).toBe(0);
+    expect(run.retried.size).toBe(1);
+    expect(await row(LEDGER_0, event.id)).toBeNull();
+  });
+
   it("records dead letters in each item's database", async () => {
     const events = [
       browserEvent('visit', { visitorId: visitorIn(0), email: emailIn(0) }),

@@ -1,5 +1,5 @@
-// The ledger databases (ARCHITECTURE.md "Delivery shards", "The ledger split"): LEDGER, and LEDGER_1 …
-// LEDGER_3 when LEDGER_DATABASES says more than one. The rows of a contact (its deliveries, its
+// The ledger databases (ARCHITECTURE.md "Ledger databases"): LEDGER, and LEDGER_1 … LEDGER_<n-1> when
+// LEDGER_DATABASES says n > 1 (wrangler.toml declares them: docs/operations.md "Ledger databases"). The rows of a contact (its deliveries, its
 // visitor links, its open cart, its known contact id) live in the database of its routing key
 // (queue/shards.ts itemKey), FNV-1a(key) mod L; everything that is not a contact's (settings, the consent
 // log and proofs, erasure records, platform deliveries, the catalog, shard state) stays in LEDGER.
@@ -7,19 +7,13 @@
 // `shard mod L`: one consumer writes one database, and a change of the shard count moves no row.
 import { hash32 } from '../queue/shards.ts';
 
-/** The most ledger databases (the LEDGER_<i> bindings wrangler.toml may declare). */
-export const MAX_LEDGERS = 4;
-
-/** The bindings the ledger databases come from (worker/env.ts Env has them; not imported: env.ts imports queue/). */
+/** The bindings the ledger databases come from: LEDGER, and LEDGER_<i> as wrangler.toml declares them (not in worker/env.ts's generated types unless declared). */
 export interface LedgerBindings {
   LEDGER: D1Database;
-  LEDGER_1?: D1Database;
-  LEDGER_2?: D1Database;
-  LEDGER_3?: D1Database;
 }
 
 /** A database LEDGER_DATABASES names but wrangler.toml does not declare: nothing can be stored. */
-export class LedgerMissing extends Error {
+class LedgerMissing extends Error {
   constructor(index: number) {
     super(`LEDGER_${index} is not bound (LEDGER_DATABASES counts it): declare it in wrangler.toml`);
   }

@@ -449,9 +449,9 @@ export const WRANGLER_SETTINGS = [
   { name: 'DELIVERY_WINDOW_S', rule: whole({ default: 10, min: 0, max: 300, unit: 'seconds' }) },
   // Delivery queues used, by contact (queue/shards.ts): at most the EVENTS_<i> bindings wrangler.toml declares.
   { name: 'DELIVERY_SHARDS', rule: whole({ default: 1, min: 1, max: 8 }) },
-  // Ledger databases (ledger/databases.ts): LEDGER and LEDGER_1 … LEDGER_3, as wrangler.toml declares them.
-  // Set before the first event: a row's database is its contact's key mod this count.
-  { name: 'LEDGER_DATABASES', rule: whole({ default: 1, min: 1, max: 4 }) },
+  // Ledger databases (ledger/databases.ts): LEDGER and LEDGER_1 … LEDGER_<n-1>, which wrangler.toml must
+  // declare. Set before the first event: a row's database is its contact's key mod this count.
+  { name: 'LEDGER_DATABASES', rule: whole({ default: 1, min: 1, max: 32 }) },
 ] as const satisfies readonly WranglerSetting[];
 
 export function settingField(name: string): SettingField | undefined {

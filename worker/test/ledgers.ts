@@ -12,7 +12,7 @@ export function twoLedgers(base: Env = env as Env): Env {
 }
 
 /** The database index (0: LEDGER, 1: LEDGER_1) of an e-mail's rows with two databases. */
-export function ledgerOfEmail(address: string): number {
+function ledgerOfEmail(address: string): number {
   return ledgerIndexOfKey(emailKey(address), 2);
 }
 
