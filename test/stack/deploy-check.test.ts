@@ -81,6 +81,23 @@ describe('npm run deploy:check', () => {
     expect(out).not.toContain('SALESMANAGO_TIMEOUT_MS (in wrangler.toml [vars])');
   });
 
+  it('names the ledger databases and delivery queues the counts need and wrangler.toml does not declare', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sm-edge-check-'));
+    const config = join(dir, 'wrangler.toml');
+    writeFileSync(
+      config,
+      `name = "x"\nmain = "${join(ROOT, 'worker/index.ts')}"\ncompatibility_date = "2026-11-01"\n` +
+        `[[d1_databases]]\nbinding = "LEDGER"\ndatabase_name = "l0"\n[[d1_databases]]\nbinding = "LEDGER_1"\ndatabase_name = "l1"\n` +
+        `[[queues.producers]]\nbinding = "EVENTS"\nqueue = "q"\n[[queues.producers]]\nbinding = "EVENTS_1"\nqueue = "q-1"\n` +
+        `[vars]\nLEDGER_DATABASES = "3"\nDELIVERY_SHARDS = "3"\n`,
+    );
+    const { code, out } = await check(['--config', config]);
+    expect(code, out).toBe(1);
+    expect(out).toContain('LEDGER_DATABASES is 3, but wrangler.toml declares no d1_databases LEDGER_2');
+    expect(out).not.toContain('no d1_databases LEDGER_1');
+    expect(out).toContain('DELIVERY_SHARDS is 3, but wrangler.toml declares no queue producer EVENTS_2');
+  });
+
   it('with --url, names the problems the deployed worker reports', async () => {
     const server = createServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });

@@ -21,7 +21,7 @@ const url = option('--url');
 // Imported by path so the test project's type check does not pull in the worker's platform types.
 const configModule = '../../worker/config.ts';
 const { readConfig } = (await import(configModule)) as {
-  readConfig: (env: Record<string, string>) => { problems: { name: string; problem: string }[] };
+  readConfig: (env: Record<string, string>) => { problems: { name: string; problem: string }[]; ledgerDatabases: number; deliveryShards: number };
 };
 
 const PRODUCTION = [
@@ -61,6 +61,16 @@ for (const d1 of config.d1_databases ?? []) {
 const vars = Object.fromEntries(Object.entries(config.vars ?? {}).filter(([, v]) => typeof v === 'string' && v.trim() !== '') as [string, string][]);
 for (const p of readConfig(vars).problems) {
   if (p.name in vars) errors.push(`${p.name} (in wrangler.toml [vars]) ${p.problem}`);
+}
+// The bindings LEDGER_DATABASES and DELIVERY_SHARDS count on (docs/operations.md "Ledger databases", "Delivery shards").
+const parsed = readConfig(vars);
+const d1 = new Set((config.d1_databases ?? []).map((d: { binding: string }) => d.binding));
+for (let i = 1; i < parsed.ledgerDatabases; i++) {
+  if (!d1.has(`LEDGER_${i}`)) errors.push(`LEDGER_DATABASES is ${parsed.ledgerDatabases}, but wrangler.toml declares no d1_databases LEDGER_${i}`);
+}
+const queues = new Set((config.queues?.producers ?? []).map((q: { binding: string }) => q.binding));
+for (let i = 1; i < parsed.deliveryShards; i++) {
+  if (!queues.has(`EVENTS_${i}`)) errors.push(`DELIVERY_SHARDS is ${parsed.deliveryShards}, but wrangler.toml declares no queue producer EVENTS_${i}`);
 }
 for (const name of SECRETS) {
   if (name in vars)

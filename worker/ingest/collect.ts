@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import type { Env } from '../env.ts';
 import { InvalidRequest, RateLimited, Unavailable } from '../errors.ts';
 import { ledgerOfKey } from '../ledger/databases.ts';
+import { visitorKey } from '../queue/shards.ts';
 import { contactIdOfVisitor } from '../ledger/visitors.ts';
 import { logError } from '../log.ts';
 import { packMessages, sendPacked } from '../queue/send.ts';
@@ -61,7 +62,7 @@ export async function collectBeacon(env: Env, config: Config, request: BeaconReq
   // A visitor who already has the smclient cookie needs no lookup; otherwise it runs alongside the send.
   const [refused, contactId] = await Promise.all([
     sendPacked(env.EVENTS, packed),
-    beacon.contactId ? Promise.resolve(undefined) : knownContactId(ledgerOfKey(env, config.ledgerDatabases, `v:${beacon.visitor}`), beacon.visitor),
+    beacon.contactId ? Promise.resolve(undefined) : knownContactId(env, config.ledgerDatabases, beacon.visitor),
   ]);
   if (refused.length > 0) {
     // Nothing was recorded anywhere (the ledger rows are the consumer's), so the client must retry.
@@ -75,11 +76,11 @@ export async function collectBeacon(env: Env, config: Config, request: BeaconReq
 }
 
 /** The SALESmanago contactId the consumer linked to this visitor, in the visitor's ledger database (its
- *  routing key, queue/shards.ts itemKey: `v:<visitor>`, is the one its links were written under). Only
- *  a courtesy for the tracker's cookie: if D1 cannot answer, the beacon is still accepted, without it. */
-async function knownContactId(db: D1Database, visitor: string): Promise<string | undefined> {
+ *  links were written under its routing key, queue/shards.ts visitorKey). Only a courtesy for the
+ *  tracker's cookie: if D1 cannot answer, the beacon is still accepted, without it. */
+async function knownContactId(env: Env, ledgers: number, visitor: string): Promise<string | undefined> {
   try {
-    return await contactIdOfVisitor(db, visitor);
+    return await contactIdOfVisitor(ledgerOfKey(env, ledgers, visitorKey(visitor)), visitor);
   } catch (err) {
     logError('visitor contactId lookup failed', {}, err);
     return undefined;

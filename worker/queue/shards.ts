@@ -29,8 +29,9 @@ export function shardOfKey(key: string, count: number): number {
   return count <= 1 ? 0 : hash32(key) % count;
 }
 
-/** The key of an e-mail (lowercased, as delivery/contacts.ts normalises it). */
+/** The key of an e-mail (lowercased, as delivery/contacts.ts normalises it), and of a visitor id. */
 export const emailKey = (text: string) => `e:${text.trim().toLowerCase()}`;
+export const visitorKey = (visitorId: string) => `v:${visitorId}`;
 const email = emailKey;
 
 /** The key that orders an item: the visitor, else the e-mail (lowercased, as delivery/contacts.ts normalises it). */
@@ -38,7 +39,7 @@ export function itemKey(item: ItemMessage): string {
   switch (item.kind) {
     case 'event': {
       const e = item.event;
-      if (e.visitorId) return `v:${e.visitorId}`;
+      if (e.visitorId) return visitorKey(e.visitorId);
       if (e.email) return email(e.email);
       return e.contactId ? `c:${e.contactId}` : `i:${e.id}`;
     }

@@ -4,7 +4,7 @@
 import { env } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { ledgerIndexOfKey } from '../ledger/databases.ts';
-import { emailKey } from '../queue/shards.ts';
+import { emailKey, visitorKey } from '../queue/shards.ts';
 
 /** The test env with LEDGER_DATABASES = 2 and DELIVERY_SHARDS = 2 (a multiple of it). */
 export function twoLedgers(base: Env = env as Env): Env {
@@ -18,7 +18,7 @@ function ledgerOfEmail(address: string): number {
 
 /** The database index of a visitor's rows with two databases. */
 export function ledgerOfVisitor(visitorId: string): number {
-  return ledgerIndexOfKey(`v:${visitorId}`, 2);
+  return ledgerIndexOfKey(visitorKey(visitorId), 2);
 }
 
 /** A fresh e-mail whose rows go to database `index` (of two). */
