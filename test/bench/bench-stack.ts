@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { DatabaseSync } from 'node:sqlite';
-import { startStack, type Stack } from '../stack/stack.ts';
+import { LEDGER_NAME, startStack, type Stack } from '../stack/stack.ts';
 import { ROOT, WRANGLER, run } from '../stack/processes.ts';
 
 export interface BenchStackOptions {
@@ -19,6 +19,8 @@ export interface BenchStackOptions {
   consumers: boolean;
   /** Extra worker vars (e.g. SALESMANAGO_TIMEOUT_MS). */
   vars?: Record<string, string>;
+  /** Ledger databases declared (LEDGER, LEDGER_1 …; docs/operations.md "Ledger databases") and set as LEDGER_DATABASES; 1 by default. */
+  ledgers?: number;
 }
 
 export interface LedgerRowState {
@@ -82,7 +84,7 @@ export async function buildWorker(): Promise<WorkerBuild> {
  * Throws if wrangler.toml no longer has the lines this relies on, rather than benchmarking a
  * different set-up silently.
  */
-export function benchConfig(toml: string, options: { root: string; bundle: string; assets: string; rateLimit: number; consumers: boolean }): string {
+export function benchConfig(toml: string, options: { root: string; bundle: string; assets: string; rateLimit: number; consumers: boolean; ledgers?: number }): string {
   const root = options.root.replace(/\/$/, '');
   const seen = { main: 0, directory: 0, migrations: 0, limits: 0, consumers: 0 };
   let section = '';
@@ -123,7 +125,17 @@ export function benchConfig(toml: string, options: { root: string; bundle: strin
     .filter(([, n]) => n === 0)
     .map(([k]) => k);
   if (missing.length > 0) throw new Error(`wrangler.toml no longer has what the benchmark config rewrites: ${missing.join(', ')}`);
+  // More ledger databases, declared as docs/operations.md "Ledger databases" says.
+  for (const name of ledgerNames(options.ledgers ?? 1).slice(1)) {
+    const i = name.slice(LEDGER_NAME.length + 1);
+    out.push('', '[[d1_databases]]', `binding = "LEDGER_${i}"`, `database_name = "${name}"`, `migrations_dir = ${JSON.stringify(`${root}/worker/migrations`)}`);
+  }
   return out.join('\n');
+}
+
+/** The names of `count` ledger databases: wrangler.toml's, then sm-edge-ledger-1 …. */
+function ledgerNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => (i === 0 ? LEDGER_NAME : `${LEDGER_NAME}-${i}`));
 }
 
 /** node:sqlite, loaded without its one-line "experimental" warning in the middle of the output. */
@@ -155,13 +167,15 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   const config = join(dir, 'wrangler.toml');
   const persistTo = join(dir, 'state');
   const { build, rateLimit, consumers } = options;
+  const ledgers = options.ledgers ?? 1;
   writeFileSync(
     config,
-    benchConfig(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'), { root: ROOT, bundle: build.bundle, assets: build.assets, rateLimit, consumers }),
+    benchConfig(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'), { root: ROOT, bundle: build.bundle, assets: build.assets, rateLimit, consumers, ledgers }),
   );
   let stack: Stack;
   try {
-    stack = await startStack({ config, persistTo, vars: options.vars ?? {} });
+    const vars = { ...(ledgers > 1 ? { LEDGER_DATABASES: String(ledgers) } : {}), ...options.vars };
+    stack = await startStack({ config, persistTo, vars, databases: ledgerNames(ledgers) });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;

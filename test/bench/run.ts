@@ -67,7 +67,8 @@ const { values: flags } = parseArgs({
     'faults-events': { type: 'string' },
     'faults-wait': { type: 'string' },
     'import-orders': { type: 'string' },
-    'shard-counts': { type: 'string', default: '1,4' },
+    // "<shards>" or "<shards>x<ledger databases>" (docs/operations.md "Ledger databases").
+    'shard-counts': { type: 'string', default: '1,4,4x2' },
   },
 });
 const quick = flags.quick ?? false;
@@ -241,15 +242,17 @@ await withStack(['upstream', 'drain', 'faults'], 'delivery', { rateLimit: 1_000_
   });
 });
 
-// 6b: the same backlog drained on 1 shard and on 4 (DELIVERY_SHARDS), each on its own stack.
+// 6b: the same backlog drained on 1 shard and on 4 (DELIVERY_SHARDS), and on 4 over two ledger
+// databases (LEDGER_DATABASES), each on its own stack.
 if (wanted('shards')) {
-  const drains: Record<number, ShardDrainRound | undefined> = {};
-  for (const shards of (flags['shard-counts'] ?? '1,4').split(',').map(Number)) {
+  const drains: Record<string, ShardDrainRound | undefined> = {};
+  for (const label of (flags['shard-counts'] ?? '1,4,4x2').split(',')) {
+    const [shards = 1, ledgers = 1] = label.split('x').map(Number);
     const gate = await startGate();
     // Held calls must not time out while the backlog fills.
     const vars = { DELIVERY_SHARDS: String(shards), DELIVERY_WINDOW_S: '0', SALESMANAGO_ENDPOINT: gate.url, SALESMANAGO_TIMEOUT_MS: '120000' };
-    await withStack(['shards'], `${shards}-shard delivery`, { rateLimit: 1_000_000, consumers: true, vars }, async (bench) => {
-      drains[shards] = await drainShards({
+    await withStack(['shards'], `${label}-shard delivery`, { rateLimit: 1_000_000, consumers: true, vars, ledgers }, async (bench) => {
+      drains[label] = await drainShards({
         bench,
         gate,
         shards,
@@ -257,9 +260,9 @@ if (wanted('shards')) {
         contacts: quick ? 200 : 834,
         beaconsPerContact: 5,
         timeoutMs: 180_000,
-        tag: `sh${shards}${Date.now().toString(36)}`,
+        tag: `sh${label}${Date.now().toString(36)}`,
       });
-      log(`${shards} shard(s): ${JSON.stringify(drains[shards])}`);
+      log(`${label} shard(s): ${JSON.stringify(drains[label])}`);
     }).finally(() => gate.close());
   }
   await measure('shards', () => shardOutcome(drains));

@@ -9,6 +9,9 @@ import { startDemoShop } from '../demo-shop/server.ts';
 import { LOCAL_ACCOUNT, LOCAL_SECRETS, localWorkerVars } from './local-values.ts';
 import { ROOT, WRANGLER, freePort, run, startWranglerDev, waitFor, type Child } from './processes.ts';
 
+/** wrangler.toml's ledger database. */
+export const LEDGER_NAME = 'sm-edge-ledger';
+
 export interface StackOptions {
   /** Fixed ports (npm start) or free ones (tests, default). */
   ports?: { worker: number; shop: number; simulator: number };
@@ -20,6 +23,8 @@ export interface StackOptions {
   echo?: boolean;
   /** An alternate wrangler config (e.g. the benchmarks' copy with higher rate limits); wrangler.toml by default. */
   config?: string;
+  /** The D1 databases (by name) the config declares, each given the migrations; the one ledger database by default. */
+  databases?: string[];
   /**
    * Enter the local values a merchant sets through the setup page's form (stored in D1, editable there)
    * instead of passing them as wrangler vars (which lock their fields). `npm start` does this.
@@ -66,9 +71,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   try {
     const config = options.config ? ['--config', options.config] : [];
-    await run(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'sm-edge-ledger', '--local', '--persist-to', persistTo, ...config], {
-      CI: 'true', // no interactive confirmation
-    });
+    for (const name of options.databases ?? [LEDGER_NAME]) {
+      await run(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', name, '--local', '--persist-to', persistTo, ...config], {
+        CI: 'true', // no interactive confirmation
+      });
+    }
     const recovery = options.cartRecovery ? demoRecoveryVars(workerUrl, `http://localhost:${ports.shop}`) : {};
     const all = { ...localWorkerVars(simulator.url), ...recovery, ...options.vars };
     const onPageNames = Object.keys(all).filter((k) => !WRANGLER_ONLY.has(k) && !(options.vars && k in options.vars));
