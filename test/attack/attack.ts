@@ -98,8 +98,9 @@ const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like
 /**
  * The worker isolate's used JS heap after a full garbage collection, in MB, read through the
  * inspector that `wrangler dev` opens (Chrome DevTools Protocol: HeapProfiler.collectGarbage, then
- * Runtime.getHeapUsage). workerd's process RSS is no measure here: under `wrangler dev` it grows by
- * about 90 MB per 1,000 requests even for GET /health (local simulation and dev-time bookkeeping).
+ * Runtime.getHeapUsage); null when the collection was not confirmed. workerd's process RSS is no
+ * measure here: under `wrangler dev` it grows by about 90 MB per 1,000 requests even for GET /health
+ * (local simulation and dev-time bookkeeping).
  */
 async function isolateHeapMb(stack: Stack): Promise<number | null> {
   const args = stack.worker.process.spawnargs;
@@ -129,14 +130,18 @@ async function isolateHeapMb(stack: Stack): Promise<number | null> {
         ws.send(JSON.stringify({ id, method, params: {} }));
         setTimeout(() => resolve(null), timeoutMs);
       });
-    // The inspector proxy passes an answer on only when the next message goes through: keep asking
-    // for the heap usage until the collection has been answered.
+    // V8 runs the collection as a task of the isolate, and workerd runs that task only when the
+    // isolate is next entered: an idle worker (the consumer settled) never collects, and its heap
+    // would be read with the garbage of the whole round in it. A request enters the isolate.
     let collected = false;
-    const collecting = call('HeapProfiler.collectGarbage', 20_000).then(() => (collected = true));
-    for (let i = 0; i < 100 && !collected; i += 1) {
-      await Promise.race([call('Runtime.getHeapUsage', 200), collecting]);
+    const collecting = call('HeapProfiler.collectGarbage', 20_000).then((result) => (collected = result !== null));
+    for (let i = 0; i < 10 && !collected; i += 1) {
+      await fetch(`${stack.workerUrl}/health`)
+        .then((res) => res.arrayBuffer())
+        .catch(() => undefined);
+      await Promise.race([collecting, sleep(500)]);
     }
-    const usage = (await call('Runtime.getHeapUsage', 5_000)) as { usedSize?: number } | null;
+    const usage = collected ? ((await call('Runtime.getHeapUsage', 5_000)) as { usedSize?: number } | null) : null;
     ws.close();
     return usage?.usedSize ? Math.round(usage.usedSize / 104857.6) / 10 : null;
   } catch {
