@@ -41,6 +41,8 @@ export interface BenchStack {
   ledgerRows(ids: readonly string[]): Map<string, LedgerRowState> | null;
   /** A read-only query on the local ledger; null when it cannot be read. */
   ledgerSelect<T>(sql: string, ...params: (string | number)[]): T[] | null;
+  /** Rows of `deliveries` in each local ledger database (with LEDGER_DATABASES > 1), largest first. */
+  deliveryRowsByDatabase(): number[];
   stop(): Promise<void>;
 }
 
@@ -84,7 +86,10 @@ export async function buildWorker(): Promise<WorkerBuild> {
  * Throws if wrangler.toml no longer has the lines this relies on, rather than benchmarking a
  * different set-up silently.
  */
-export function benchConfig(toml: string, options: { root: string; bundle: string; assets: string; rateLimit: number; consumers: boolean; ledgers?: number }): string {
+export function benchConfig(
+  toml: string,
+  options: { root: string; bundle: string; assets: string; rateLimit: number; consumers: boolean; ledgers?: number },
+): string {
   const root = options.root.replace(/\/$/, '');
   const seen = { main: 0, directory: 0, migrations: 0, limits: 0, consumers: 0 };
   let section = '';
@@ -152,14 +157,21 @@ export function sqlite(): typeof import('node:sqlite') {
   }
 }
 
-export function ledgerFile(persistTo: string): string | null {
+/** The local D1 databases' files (the ledger's alone with one ledger database). */
+function databaseFiles(persistTo: string): string[] {
   const dir = join(persistTo, 'v3', 'd1', 'miniflare-D1DatabaseObject');
   try {
-    const file = readdirSync(dir).find((f) => f.endsWith('.sqlite'));
-    return file ? join(dir, file) : null;
+    // metadata.sqlite is miniflare's own (its alarms), not a database.
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite')
+      .map((f) => join(dir, f));
   } catch {
-    return null;
+    return [];
   }
+}
+
+export function ledgerFile(persistTo: string): string | null {
+  return databaseFiles(persistTo)[0] ?? null;
 }
 
 export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
@@ -202,6 +214,17 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   };
   return {
     stack,
+    deliveryRowsByDatabase: () =>
+      databaseFiles(persistTo)
+        .map((file) => {
+          const handle = new (sqlite().DatabaseSync)(file, { readOnly: true });
+          try {
+            return Number((handle.prepare('SELECT COUNT(*) AS n FROM deliveries').get() as { n: number }).n);
+          } finally {
+            handle.close();
+          }
+        })
+        .sort((a, b) => b - a),
     ledgerRows: (ids) => {
       try {
         const handle = open();

@@ -50,6 +50,8 @@ export interface ShardDrainRound {
   outOfOrder: number;
   contacts: number;
   ended: string;
+  /** Rows of `deliveries` in each ledger database at the end, largest first. */
+  rowsByDatabase: number[];
   /** How long the backlog took to send (the gate held the first calls as long). */
   fillMs: number;
   /** SALESmanago calls made after the gate opened, the mean of those in flight while any was, the share of the drain spent with one in flight, and the calls by path. */
@@ -161,6 +163,7 @@ export async function drainShards(options: ShardDrainOptions & { gate: Gate }): 
     })(),
     contacts: options.contacts,
     ended: wait.ended,
+    rowsByDatabase: options.bench.deliveryRowsByDatabase(),
     fillMs,
     calls: calls.length,
     meanInFlight: covered > 0 ? busy / covered : 0,
@@ -188,7 +191,8 @@ export function shardOutcome(drains: Readonly<Record<string, ShardDrainRound | u
       result:
         d.rate === null
           ? `not drained (${d.ended}; ${formatNumber(d.delivered)} delivered)`
-          : `${formatNumber(d.steadyRate ?? 0)} events/s over the first 90 % (${formatNumber((d.steadyMs ?? 0) / 1000, 1)} s); the whole backlog ${formatNumber(d.rate)} events/s (drained in ${formatNumber(d.drainMs! / 1000, 1)} s); ${d.duplicates} duplicates; ${d.outOfOrder} of ${formatNumber(d.contacts)} contacts out of time order`,
+          : `${formatNumber(d.steadyRate ?? 0)} events/s over the first 90 % (${formatNumber((d.steadyMs ?? 0) / 1000, 1)} s); the whole backlog ${formatNumber(d.rate)} events/s (drained in ${formatNumber(d.drainMs! / 1000, 1)} s); ${d.duplicates} duplicates; ${d.outOfOrder} of ${formatNumber(d.contacts)} contacts out of time order` +
+            (d.rowsByDatabase.length > 1 ? `; ledger rows by database ${d.rowsByDatabase.map((n) => formatNumber(n)).join(' / ')}` : ''),
       goal: '',
       met: null,
     });
