@@ -11,6 +11,9 @@
 //   If step 1 itself fails, nothing was recorded: LedgerUnavailable (503) so the client retries. The
 //   request's replay record (`claim`, ledger/seen-signatures.ts) runs in the first ledger batch: one D1
 //   round trip, and a replayed request fails that batch whole (Unauthenticated, 401), recording nothing.
+//   With several ledger databases (ledger/databases.ts) each row goes to its contact's; a batch that
+//   fails after another database's was written leaves those rows queued without a message, which the
+//   hourly reconciliation sends (delivery/scheduled.ts), as a later chunk's failure always did.
 import type { Env } from '../env.ts';
 import { itemId, type ItemMessage } from '../queue/messages.ts';
 import { chunk, packMessages, sendPacked, utf8Bytes } from '../queue/send.ts';
