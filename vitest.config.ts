@@ -26,7 +26,8 @@ const slowNodeSuites = [
 // log), all of the simulator's catalogs, or everything parked in the ledger (the accumulator). In a shared isolate the queue consumer of
 // another file's messages, still retrying, shows in them: the quick loop runs these in a fresh workerd
 // each (project worker-isolated), the other worker files share one per pool worker. The delivery
-// shards' tests also rewrite the one shard-count row every consumer reads, and count D1 round trips.
+// shards' tests, and the ledger databases' (two shards over two databases), also rewrite the one
+// shard-count row every consumer reads, and count D1 round trips.
 const isolatedInQuick = [
   'worker/consent/account-consents.test.ts',
   'worker/consent/webhook.test.ts',
@@ -35,9 +36,11 @@ const isolatedInQuick = [
   'worker/delivery/consumer.test.ts',
   'worker/delivery/d1-calls.test.ts',
   'worker/delivery/faults.test.ts',
+  'worker/delivery/ledgers.test.ts',
   'worker/delivery/packing.test.ts',
   'worker/delivery/reliability.test.ts',
   'worker/delivery/shards.test.ts',
+  'worker/ledger/databases.test.ts',
   'worker/salesmanago/client.test.ts',
   'worker/setup/catalog.test.ts',
 ];
