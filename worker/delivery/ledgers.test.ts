@@ -81,6 +81,18 @@ describe('two ledger databases: the shop API', () => {
     expect(await row(LEDGER_1, items[0]!.id)).toMatchObject({ status: 'queued' });
     expect(await row(LEDGER_0, items[0]!.id)).toBeNull();
   });
+  it('with LEDGER_DATABASES counting a database wrangler.toml does not declare, a signed order is refused with 503 naming it', async () => {
+    const { LEDGER_1: _gone, ...undeclared } = two as typeof two & { LEDGER_1?: D1Database };
+    const raw = JSON.stringify(purchase(`L-${crypto.randomUUID()}`, emailIn(1)));
+    const header = await sign(two.SHOP_API_SECRET!, Math.floor(Date.now() / 1000), 'POST', '/api/v1/events', raw);
+    const res = await app.request(
+      '/api/v1/events',
+      { method: 'POST', headers: { 'Content-Type': 'application/json', 'Sm-Edge-Signature': header }, body: raw },
+      undeclared,
+    );
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: expect.stringContaining('LEDGER_1 is not bound') });
+  });
 });
 
 describe("two ledger databases: each shard's consumer writes its own", () => {

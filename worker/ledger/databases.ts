@@ -5,6 +5,7 @@
 // log and proofs, erasure records, platform deliveries, the catalog, shard state) stays in LEDGER.
 // Since the shard count is a multiple of L (config.ts), a shard's contacts are all in the database
 // `shard mod L`: one consumer writes one database, and a change of the shard count moves no row.
+import { Unavailable } from '../errors.ts';
 import { hash32 } from '../queue/shards.ts';
 
 /** The bindings the ledger databases come from: LEDGER, and LEDGER_<i> as wrangler.toml declares them (not in worker/env.ts's generated types unless declared). */
@@ -12,8 +13,12 @@ export interface LedgerBindings {
   LEDGER: D1Database;
 }
 
-/** A database LEDGER_DATABASES names but wrangler.toml does not declare: nothing can be stored. */
-class LedgerMissing extends Error {
+/**
+ * A database LEDGER_DATABASES names but wrangler.toml does not declare: nothing can be stored or found
+ * (503, naming it; the consumer retries its messages). Never a fallback to fewer databases, which would
+ * look for rows where they are not.
+ */
+class LedgerMissing extends Unavailable {
   constructor(index: number) {
     super(`LEDGER_${index} is not bound (LEDGER_DATABASES counts it): declare it in wrangler.toml`);
   }
