@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { callsPer1000, capacityAt, DEFAULTS, HEADROOM, ledgerSplit, MAX_LEDGERS, SCALES } from './capacity.ts';
 
 describe('capacityAt', () => {
-  it('1x fits one shard and one ledger database; 10x more shards; 100x and 1,000x more ledger databases too', () => {
+  it('1x fits one shard and one ledger database; 10x more shards; 100x more ledger databases too; 1,000x is held by LEDGER', () => {
     const one = capacityAt(1);
     expect(one).toMatchObject({ shards: 1, ledgers: 1 });
     expect(one.first).toMatch(/^none/);
@@ -15,24 +15,25 @@ describe('capacityAt', () => {
     // One database's writer would be far over; split, every writer is within the headroom.
     expect(hundred.d1Load).toBeGreaterThan(1);
     expect(hundred.ledgers).toBeGreaterThan(1);
-    expect(Math.max(hundred.consumerLoad, hundred.queueLoad, hundred.ledgerLoad)).toBeLessThanOrEqual(HEADROOM);
+    expect(Math.max(hundred.consumerLoad, hundred.queueLoad, hundred.ledgerLoad, hundred.homeLoad)).toBeLessThanOrEqual(HEADROOM);
     expect(hundred.first).toMatch(/^none/);
     expect(hundred.shards % hundred.ledgers).toBe(0);
-    // Each shard's run touches its own database alone: the split carries 1,000x too.
+    // LEDGER carries every consumer run's read: past some traffic no split keeps it within.
     const thousand = capacityAt(1_000);
-    expect(thousand.first).toMatch(/^none/);
-    expect(thousand.ledgers).toBeGreaterThan(hundred.ledgers);
-    expect(thousand.shards % thousand.ledgers).toBe(0);
+    expect(thousand.first).toMatch(/^LEDGER's writer/);
+    expect(thousand.homeLoad).toBeGreaterThan(HEADROOM);
     // The shard count grows with the traffic; the CPU per request stays far from the cap.
     expect(hundred.shards).toBeGreaterThan(ten.shards * 5);
     expect(hundred.cpuPerRequestShareOfCap).toBeLessThan(0.1);
     for (const s of SCALES) expect(capacityAt(s).messagesPerS).toBeCloseTo(one.messagesPerS * s, 6);
   });
 
-  it('the fewest ledger databases: LEDGER alone until one writer is over, then as many as keep each within', () => {
-    expect(ledgerSplit(0.5)).toEqual({ ledgers: 1, ledgerLoad: 0.5 });
-    expect(ledgerSplit(1.6)).toEqual({ ledgers: 3, ledgerLoad: 1.6 / 3 });
-    expect(ledgerSplit(100).ledgers).toBe(MAX_LEDGERS);
+  it('the fewest ledger databases: LEDGER alone until one writer is over; more when it is, LEDGER carrying the runs', () => {
+    expect(ledgerSplit(0.5, 100)).toEqual({ ledgers: 1, ledgerLoad: 0.5, homeLoad: 0.5 });
+    const split = ledgerSplit(1.6, 50);
+    expect(split.ledgers).toBe(3);
+    expect(split.homeLoad).toBeCloseTo(1.6 / 3 + 0.05, 9);
+    expect(ledgerSplit(10, 800).ledgers).toBe(MAX_LEDGERS);
   });
 
   it('with the per-beacon read still on the D1 writer, 10x is over one writer and needs a second ledger database', () => {

@@ -48,6 +48,12 @@ export interface Assumptions {
   /** ASSUMPTION (Cloudflare's D1 limits page, its 1 ms example; not measurable locally): writer time per round trip (ms). */
   d1CallMs: number;
   /**
+   * MEASURED (worker/delivery/d1-calls.test.ts, its two-database case): with more than one ledger
+   * database, the round trips a consumer run makes on LEDGER besides its own database's (the shard
+   * state and the erasure marks); its own database's round trips per event stay d1CallsPerEvent.
+   */
+  homeCallsPerRun: number;
+  /**
    * ASSUMPTION: D1 round trips on the writer per beacon. The per-beacon `smclient` lookup reads D1
    * today (1); issue 25 item 3 ("reads off the writer": KV and read replicas) takes it off (0).
    */
@@ -72,6 +78,7 @@ export const DEFAULTS: Assumptions = {
   perShardDrainEventsPerS: 314,
   d1CallsPerEvent: 0.192,
   d1CallMs: 1,
+  homeCallsPerRun: 1,
   beaconReadsOnWriter: 0,
   orderWritesPerOrder: 1,
   cpuPerBeaconMs: 0.6,
@@ -94,15 +101,11 @@ export interface Step {
   queueLoad: number;
   /** Load of one D1 writer if every contact's rows were in one database. */
   d1Load: number;
-  /**
-   * Ledger databases this step needs (LEDGER_DATABASES, ledger/databases.ts): the fewest that keep each
-   * writer within HEADROOM, at most MAX_LEDGERS. MEASURED (worker/delivery/d1-calls.test.ts, its
-   * two-database case): a shard's run costs its own database what one database costs, and nothing on
-   * another, so each writer carries 1/ledgers of the load.
-   */
+  /** Ledger databases this step needs (LEDGER_DATABASES, ledger/databases.ts): the fewest that keep each writer within HEADROOM, at most MAX_LEDGERS. */
   ledgers: number;
-  /** Load of each ledger database's writer. */
+  /** Load of each ledger database's writer with `ledgers` of them, and of LEDGER's (its share, and every consumer run's reads). */
   ledgerLoad: number;
+  homeLoad: number;
   cpuPerRequestShareOfCap: number;
   /** The limits above HEADROOM at this step with `shards` shards, highest first (or "none"). */
   first: string;
@@ -127,7 +130,8 @@ export function capacityAt(scale: number, a: Assumptions = DEFAULTS, shardsOverr
   const needed = Math.max(1, Math.ceil(eventsPerS / (HEADROOM * a.perShardDrainEventsPerS)), Math.ceil(messagesPerS / (HEADROOM * LIMITS.queueMessagesPerS)));
   const d1Ms = eventsPerS * a.d1CallsPerEvent * a.d1CallMs + ordersPerS * a.orderWritesPerOrder * a.d1CallMs + beaconsPerS * a.beaconReadsOnWriter * a.d1CallMs;
   const d1Load = d1Ms / LIMITS.d1WriterMsPerS;
-  const split = ledgerSplit(d1Load);
+  // Consumer runs: full batches while traffic lasts (each reads LEDGER once with more than one database).
+  const split = ledgerSplit(d1Load, messagesPerS / LIMITS.batchMessages, a);
   // The shard count is a multiple of the ledger databases' (config.ts).
   const shards = shardsOverride ?? Math.ceil(needed / split.ledgers) * split.ledgers;
   const consumerLoad = eventsPerS / shards / a.perShardDrainEventsPerS;
@@ -136,7 +140,12 @@ export function capacityAt(scale: number, a: Assumptions = DEFAULTS, shardsOverr
   const limits: [string, number, string][] = [
     ['each shard consumer (waiting on SALESmanago)', consumerLoad, 'more shards (DELIVERY_SHARDS and queues in wrangler.toml)'],
     ['each shard queue (5,000 messages/s)', queueLoad, 'more shards'],
-    [`each ledger database's writer (${split.ledgers} of them)`, split.ledgerLoad, 'more ledger databases (LEDGER_DATABASES, and their bindings)'],
+    [`each ledger database's writer (${split.ledgers} of them)`, split.ledgerLoad, 'more ledger databases (LEDGER_DATABASES)'],
+    [
+      "LEDGER's writer (its share, and every consumer run's read of the shard state and erasure marks)",
+      split.homeLoad,
+      'fewer consumer runs on LEDGER (not built)',
+    ],
   ];
   const over = limits.filter(([, load]) => load > HEADROOM).sort((x, y) => y[1] - x[1]);
   const highest = limits.reduce((x, y) => (y[1] > x[1] ? y : x));
@@ -165,10 +174,18 @@ export const SCALES = [1, 10, 100, 1_000] as const;
 /** The most ledger databases the plan considers (the LEDGER_DATABASES rule's bound, settings/fields.ts). */
 export const MAX_LEDGERS = 32;
 
-/** The fewest ledger databases that keep every writer within HEADROOM (MAX_LEDGERS when none does), and their load. */
-export function ledgerSplit(d1Load: number): { ledgers: number; ledgerLoad: number } {
-  const ledgers = Math.min(MAX_LEDGERS, Math.max(1, Math.ceil(d1Load / HEADROOM)));
-  return { ledgers, ledgerLoad: d1Load / ledgers };
+/** The fewest ledger databases that keep every writer within HEADROOM (MAX_LEDGERS when none does), and their loads. */
+export function ledgerSplit(d1Load: number, runsPerS: number, a: Assumptions = DEFAULTS): { ledgers: number; ledgerLoad: number; homeLoad: number } {
+  const at = (n: number) => ({
+    ledgers: n,
+    ledgerLoad: d1Load / n,
+    homeLoad: d1Load / n + (n > 1 ? (runsPerS * a.homeCallsPerRun * a.d1CallMs) / LIMITS.d1WriterMsPerS : 0),
+  });
+  for (let n = 1; n < MAX_LEDGERS; n++) {
+    const split = at(n);
+    if (Math.max(split.ledgerLoad, split.homeLoad) <= HEADROOM) return split;
+  }
+  return at(MAX_LEDGERS);
 }
 
 export function benchCapacity(a: Assumptions = DEFAULTS): BenchOutcome {
@@ -182,7 +199,7 @@ export function benchCapacity(a: Assumptions = DEFAULTS): BenchOutcome {
       `${formatNumber(s.callsPer1000, 1)} SALESmanago calls per 1,000 events (${formatNumber(s.callsPerS, 1)}/s); ` +
       `load: consumer ${formatNumber(s.consumerLoad * 100)} % each, queue ${formatNumber(s.queueLoad * 100, 1)} % each, ` +
       (s.ledgers > 1
-        ? `D1 writers on ${s.ledgers} ledger databases ${formatNumber(s.ledgerLoad * 100)} % each (one database: ${formatNumber(s.d1Load * 100)} %)`
+        ? `D1 writers on ${s.ledgers} ledger databases ${formatNumber(s.ledgerLoad * 100)} % each, LEDGER's ${formatNumber(s.homeLoad * 100)} % (one database: ${formatNumber(s.d1Load * 100)} %)`
         : `D1 writer ${formatNumber(s.d1Load * 100)} %`) +
       `, CPU/request ${formatNumber(s.cpuPerRequestShareOfCap * 100)} % of the cap. Above ${HEADROOM * 100} %: ${s.first}`,
     goal: s.scale === 10 || s.scale === 100 ? `≤ ${HEADROOM * 100} % of every limit` : '',

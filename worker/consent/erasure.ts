@@ -50,8 +50,7 @@ export async function eraseContact(
     ...person.contactIds.map((value) => ({ kind: 'contact' as const, value })),
     ...person.visitorIds.map((value) => ({ kind: 'visitor' as const, value })),
   ];
-  // In every ledger database: a shard's consumer reads the marks in its own (delivery/consumer.ts).
-  await Promise.all(ledgers.map((db) => suppress(db, secret, marks, now)));
+  await suppress(env.LEDGER, secret, marks, now);
   const message: EraseMessage = { kind: 'erase', erasureId: id, email: address };
   let refused: unknown;
   await sendMessages(env.EVENTS, [{ message }], { refused: (_part, err) => (refused = err ?? 'refused') });

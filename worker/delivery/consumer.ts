@@ -33,7 +33,7 @@ import {
   type RowOutcome,
   type RowState,
 } from '../ledger/deliveries/rows.ts';
-import { readShardStateStep } from '../ledger/shards.ts';
+import { readShardStateStep, type ShardState } from '../ledger/shards.ts';
 import { anyMarksStep } from '../ledger/erasure.ts';
 import { together } from '../ledger/parts.ts';
 import { ledgerDatabases, ledgerOfShard } from '../ledger/databases.ts';
@@ -99,25 +99,23 @@ async function handleBatch(batch: MessageBatch<QueueMessage>, bindings: Env, _ct
     return;
   }
   const env = withShardRouting(bindings, scope.count);
-  // The ledger database of this shard's contacts (ledger/databases.ts), which also holds the shard state
-  // and the erasure marks this consumer reads; env.LEDGER keeps the rest of what is no contact's
-  // (consent proofs, the catalog, erasure records). `contacts` is env with LEDGER set to the shard's
-  // database, for the modules that only touch what the shard holds (shard state, the accumulator).
+  // The ledger database of this shard's contacts (ledger/databases.ts); env.LEDGER keeps what is no
+  // contact's (shard state, erasure marks, consent proofs, the catalog). `contacts` is env with LEDGER
+  // set to the shard's database, for the modules that only touch contacts' rows (the accumulator).
   const ledgers = ledgerDatabases(env, config.ledgerDatabases);
   const ledger = ledgerOfShard(env, config.ledgerDatabases, scope.shard);
   const contacts: Env = ledger === env.LEDGER ? env : { ...env, LEDGER: ledger };
-  // The batch's first reads in one round trip: the shard state, whether anyone was ever erased, and
-  // the ledger rows of every item (those of messages passed on to another shard are read for nothing).
-  const firstReads = together(
-    ledger,
-    readShardStateStep(ledger),
-    anyMarksStep(ledger),
-    loadStatesStep(
-      ledger,
-      batch.messages.flatMap((m) => (carriesItems(m.body) ? readItems(m.body).map((item) => ledgerRow(item, '').id) : [])),
-    ),
-  );
-  const messages = await routeBatch(batch.messages, contacts, { ...scope, now, recorded: firstReads.then(([state]) => state) });
+  const itemIds = batch.messages.flatMap((m) => (carriesItems(m.body) ? readItems(m.body).map((item) => ledgerRow(item, '').id) : []));
+  // The batch's first reads in one round trip (two with a shard database of its own): the shard state,
+  // whether anyone was ever erased, and the ledger rows of every item (those of messages passed on to
+  // another shard are read for nothing).
+  const firstReads: Promise<[ShardState | null, boolean, Map<string, RowState>]> =
+    ledger === env.LEDGER
+      ? together(env.LEDGER, readShardStateStep(env.LEDGER), anyMarksStep(env.LEDGER), loadStatesStep(env.LEDGER, itemIds))
+      : Promise.all([together(env.LEDGER, readShardStateStep(env.LEDGER), anyMarksStep(env.LEDGER)), together(ledger, loadStatesStep(ledger, itemIds))]).then(
+          ([[state, marked], [states]]) => [state, marked, states],
+        );
+  const messages = await routeBatch(batch.messages, env, { ...scope, now, recorded: firstReads.then(([state]) => state) });
   const entries: Entry[] = [];
   let rows: LedgerRow[] = [];
   const all: ItemMessage[] = [];
@@ -173,7 +171,7 @@ async function handleBatch(batch: MessageBatch<QueueMessage>, bindings: Env, _ct
     // Items naming an erased person (a stale beacon, a queued event, a re-run import) are refused
     // with reason "erased" and never stored with what they carry (consent/suppression.ts).
     const [, marked, states] = await firstReads;
-    const erased = await erasedItems(ledger, config.shopApiSecret, all, marked);
+    const erased = await erasedItems(env.LEDGER, config.shopApiSecret, all, marked);
     if (erased.size > 0) {
       rows = rows.filter((r) => !erased.has(r.id));
       for (const e of entries) for (const item of e.items) if (erased.has(item.id)) item.outcome = { status: 'skipped' };

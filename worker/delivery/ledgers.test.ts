@@ -10,7 +10,6 @@ import type { QueueMessage } from '../queue/messages.ts';
 import { emailIn, twoLedgers, visitorIn } from '../test/ledgers.ts';
 import { browserEvent, consume, env, orderEvent, recordAccepted, shopContact, simEventsOf, simState } from '../test/delivery-fixtures.ts';
 import { recordDeadLetters } from './dead-letters.ts';
-import { eraseContact } from '../consent/erasure.ts';
 
 const two = { ...twoLedgers(env), DELIVERY_WINDOW_S: '0' };
 const [LEDGER_0, LEDGER_1] = [bindings.LEDGER, bindings.LEDGER_1];
@@ -179,23 +178,6 @@ describe("two ledger databases: each shard's consumer writes its own", () => {
     expect(run.acked.size).toBe(0);
     expect(run.retried.size).toBe(1);
     expect(await row(LEDGER_0, event.id)).toBeNull();
-  });
-
-  it("an erasure marks the person in every database: a later beacon on another database's shard is refused there", async () => {
-    const visitorId = visitorIn(1);
-    const address = emailIn(0, 'erased');
-    await consume([{ kind: 'events', events: [browserEvent('visit', { visitorId, email: address })] }], { env: two, queue: queue(1) });
-    const before = (await simEventsOf([address])).length;
-    expect(before).toBe(1);
-    await eraseContact(two, two.SHOP_API_SECRET!, address, { source: 'api', ledgers: 2 });
-    const marks = (db: D1Database) => db.prepare('SELECT COUNT(*) AS n FROM erased_marks').first<{ n: number }>();
-    expect((await marks(LEDGER_1))!.n).toBeGreaterThan(0);
-    // The stale tab's beacon, of the erased visitor: its shard reads the marks in its own database.
-    const stale = browserEvent('visit', { visitorId });
-    const run = await consume([{ kind: 'events', events: [stale] }], { env: two, queue: queue(1) });
-    expect(run.acked.size).toBe(1);
-    expect((await simEventsOf([address])).length).toBe(before);
-    expect(await row(LEDGER_1, stale.id)).toBeNull();
   });
 
   it("records dead letters in each item's database", async () => {
